@@ -1,0 +1,61 @@
+// The contract between a partition's log (storage/) and the partition actor (partition/) that owns it.
+// The actor validates batches (structure, CRC, producer sequences) before calling append; the log
+// assigns offsets, writes, indexes, flushes, reads, retains, truncates and recovers.
+
+/** A record offset within a partition. Branded so that a file position cannot pass for one. */
+export type Offset = number & { readonly __brand: 'Offset' }
+/** A byte position within one segment file. */
+export type FilePosition = number & { readonly __brand: 'FilePosition' }
+/** An offset relative to its segment's base offset (fits u32). */
+export type RelativeOffset = number & { readonly __brand: 'RelativeOffset' }
+
+export type FlushPolicy = 'always' | 'interval' | 'never'
+export type TimestampType = 'CreateTime' | 'LogAppendTime'
+
+/** Per-topic storage settings, with Kafka's names in the topic config (`segment.bytes`, ...). */
+export interface LogConfig {
+  /** `segment.bytes`: roll a new segment when the active one would pass this size. Max 2 GiB - 1. */
+  segmentBytes: number
+  /** `segment.ms`: roll when the active segment's first batch is older than this. */
+  segmentMs: number
+  /** `retention.ms`: delete whole closed segments whose newest record is older. -1 = forever. */
+  retentionMs: number
+  /** `retention.bytes`: delete oldest closed segments while the log is larger. -1 = unlimited. */
+  retentionBytes: number
+  /** `flush`: always = fdatasync before the high watermark moves (group commit per tick). */
+  flush: FlushPolicy
+  /** `flush.ms`: with flush `interval`, the longest time between fdatasyncs. */
+  flushMs: number
+  /** `index.interval.bytes`: an offset-index and time-index entry every this many log bytes. */
+  indexIntervalBytes: number
+  /** `segment.index.bytes`: the preallocated size of each index file. */
+  indexBytesMax: number
+}
+
+export const DEFAULT_LOG_CONFIG: LogConfig = {
+  segmentBytes: 128 * 1024 * 1024,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  retentionBytes: -1,
+  flush: 'always',
+  flushMs: 1000,
+  indexIntervalBytes: 4096,
+  indexBytesMax: 10 * 1024 * 1024,
+}
+
+/** What append returns: the offsets given to the appended batches. */
+export interface AppendResult {
+  /** Offset of the first record of the first batch. */
+  baseOffset: number
+  /** Offset of the last record of the last batch. */
+  lastOffset: number
+}
+
+/** Raw batch bytes read from the log, starting at the batch that holds the offset asked for. */
+export interface ReadResult {
+  /** Whole batches back to back (never a torn batch). Empty when nothing is readable. */
+  bytes: Uint8Array
+  /** Offsets at the time of the read. */
+  logStartOffset: number
+  highWatermark: number
+}
