@@ -18,6 +18,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
     maxWorkers,
     testTimeout: 60_000,

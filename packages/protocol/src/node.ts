@@ -22,6 +22,8 @@ export function nativeCrc32c(): Crc32c | undefined {
   const native = loadNative()
   if (native === undefined) return undefined
   return (data, start = 0, end = data.length, crc = 0) => {
+    // @node-rs/crc32 takes any Uint8Array, a plain one or a view at an offset, not only a Buffer,
+    // and a running CRC of 2^31 or more (test/crc32c.test.ts checks both against the portable one).
     const view = start === 0 && end === data.length ? data : data.subarray(start, end)
     return native.crc32c(view, crc) >>> 0
   }

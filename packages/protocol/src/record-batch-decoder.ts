@@ -1,0 +1,197 @@
+// Decodes Kafka RecordBatch v2 bytes into records: one batch, or every batch of a byte range laid
+// back to back (a fetch response, a segment file). The header layout is drawn in batch-header.ts,
+// the record layout in record-batch-encoder.ts.
+//
+// Everything read comes from the network or the disk, so nothing is trusted: the header is checked
+// (length, magic, counts, CRC) before any record is read; every length and varint is checked against
+// the end of its record, and every record against the end of the batch; negative lengths other than
+// -1, a record count the bytes can't hold, bytes left over, and payloads that don't decompress all
+// end in a FaecieError with code CORRUPT_MESSAGE (a codec not registered here: UNSUPPORTED_COMPRESSION_TYPE).
+// Each loop is bounded by bytes already checked to be there, so no input makes it spin.
+//
+// Keys and values are views into the input (or into the decompressed payload) unless `copy` is set:
+// fast, but a view keeps the whole input buffer alive and sees later writes to it.
+import {
+  Attribute,
+  BATCH_HEADER_BYTES,
+  readBatchHeader,
+  checkBatch,
+  type BatchHeader,
+  type BatchProblem,
+  type CompressionCodec,
+} from './batch-header.js'
+import { decompressRecords } from './compression.js'
+import { corruptMessage } from './errors.js'
+import { decodeUtf8 } from './utf8.js'
+import { readVarint, readVarlong, type Cursor } from './varint.js'
+
+export interface RecordHeader {
+  key: string
+  value: Uint8Array | null
+}
+
+export interface DecodedRecord {
+  offset: number
+  timestamp: number
+  key: Uint8Array | null
+  value: Uint8Array | null
+  headers: RecordHeader[]
+}
+
+export interface DecodedBatch {
+  header: BatchHeader
+  compression: CompressionCodec
+  transactional: boolean
+  /** A control batch (transaction markers): its records are markers, not data. */
+  control: boolean
+  /** 'logAppend' when the broker stamped the time: every record then has maxTimestamp. */
+  timestampType: 'create' | 'logAppend'
+  /** Bytes of the whole batch, header included: where the next batch starts. */
+  sizeBytes: number
+  records: DecodedRecord[]
+}
+
+export interface DecodeOptions {
+  /** Check the CRC (default true). Only skip it for bytes checked a moment ago. */
+  verifyCrc?: boolean
+  /** Copy keys and values out of the input instead of returning views (default false). */
+  copy?: boolean
+  /** Largest decompressed payload accepted (default 128 MiB). */
+  maxUncompressedBytes?: number
+}
+
+/** The smallest record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
+export const RECORD_BYTES_MIN = 7
+const RECORD_BODY_BYTES_MIN = RECORD_BYTES_MIN - 1
+/** The smallest header: key length 0 and value length -1. */
+const HEADER_BYTES_MIN = 2
+const MAX_UNCOMPRESSED_BYTES_DEFAULT = 128 * 1024 * 1024
+
+const PROBLEM_TEXT: Record<BatchProblem, string> = {
+  truncated: 'the batch is cut short',
+  'bad-length': 'batchLength is smaller than a header',
+  'bad-magic': 'magic is not 2',
+  'bad-crc': 'CRC-32C mismatch',
+  'bad-record-count': 'recordsCount is out of range',
+  'bad-offset-delta': 'lastOffsetDelta does not fit recordsCount',
+}
+
+/** Decodes the batch that starts at `pos` and ends within `bytes`. */
+export function decodeBatch(bytes: Uint8Array, pos = 0, options: DecodeOptions = {}): DecodedBatch {
+  if (!Number.isInteger(pos) || pos < 0 || pos > bytes.length) throw new RangeError(`bad position ${pos} in ${bytes.length} bytes`)
+  return decodeBatchIn(bytes, pos, bytes.length, options)
+}
+
+/** Decodes every batch in bytes[start, end), which must hold whole batches back to back. */
+export function* decodeBatches(
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.length,
+  options: DecodeOptions = {},
+): Generator<DecodedBatch, void, undefined> {
+  if (start < 0 || end > bytes.length || start > end) throw new RangeError(`bad range [${start}, ${end}) of ${bytes.length} bytes`)
+  let pos = start
+  while (pos < end) {
+    const batch = decodeBatchIn(bytes, pos, end, options)
+    pos += batch.sizeBytes
+    yield batch
+  }
+}
+
+function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): DecodedBatch {
+  const check = checkBatch(bytes, pos, end, options.verifyCrc ?? true)
+  if (!check.ok) throw corruptMessage(`${PROBLEM_TEXT[check.problem]} (batch at byte ${pos})`)
+  const header = readBatchHeader(bytes, pos)
+  const compression = (header.attributes & Attribute.compressionMask) as CompressionCodec
+  let data = bytes
+  let dataStart = pos + BATCH_HEADER_BYTES
+  let dataEnd = pos + check.size
+  if (compression !== 0) {
+    const limit = options.maxUncompressedBytes ?? MAX_UNCOMPRESSED_BYTES_DEFAULT
+    data = decompressRecords(compression, bytes.subarray(dataStart, dataEnd), limit)
+    dataStart = 0
+    dataEnd = data.length
+  }
+  if (header.recordsCount > (dataEnd - dataStart) / RECORD_BYTES_MIN) {
+    throw corruptMessage(`recordsCount ${header.recordsCount} is more than ${dataEnd - dataStart} bytes can hold`)
+  }
+  const records: DecodedRecord[] = []
+  const cursor: Cursor = { pos: dataStart }
+  const copy = options.copy ?? false
+  for (let i = 0; i < header.recordsCount; i++) records.push(readRecord(data, cursor, dataEnd, header, copy))
+  if (cursor.pos !== dataEnd) throw corruptMessage(`${dataEnd - cursor.pos} bytes left after the last record`)
+  return {
+    header,
+    compression,
+    transactional: (header.attributes & Attribute.transactional) !== 0,
+    control: (header.attributes & Attribute.control) !== 0,
+    timestampType: (header.attributes & Attribute.timestampTypeLogAppend) !== 0 ? 'logAppend' : 'create',
+    sizeBytes: check.size,
+    records,
+  }
+}
+
+function readRecord(data: Uint8Array, cursor: Cursor, end: number, header: BatchHeader, copy: boolean): DecodedRecord {
+  const length = readVarint(data, cursor, end)
+  if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
+  const recordEnd = cursor.pos + length
+  if (recordEnd > end) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
+  cursor.pos++ // record attributes: unused in v2
+  const timestampDelta = readVarlong(data, cursor, recordEnd)
+  const offsetDelta = readVarint(data, cursor, recordEnd)
+  if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
+    throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
+  }
+  const key = readBytes(data, cursor, recordEnd, copy)
+  const value = readBytes(data, cursor, recordEnd, copy)
+  const headerCount = readVarint(data, cursor, recordEnd)
+  if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / HEADER_BYTES_MIN) {
+    throw corruptMessage(`header count ${headerCount} does not fit the record`)
+  }
+  const headers: RecordHeader[] = []
+  for (let h = 0; h < headerCount; h++) {
+    const keyLength = readVarint(data, cursor, recordEnd)
+    if (keyLength < 0 || keyLength > recordEnd - cursor.pos) throw corruptMessage(`header key length ${keyLength} is out of range`)
+    const headerKey = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
+    cursor.pos += keyLength
+    headers.push({ key: headerKey, value: readBytes(data, cursor, recordEnd, copy) })
+  }
+  if (cursor.pos !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
+  const timestamp = (header.attributes & Attribute.timestampTypeLogAppend) !== 0 ? header.maxTimestamp : header.baseTimestamp + timestampDelta
+  return { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers }
+}
+
+/** Reads a varint length and that many bytes; -1 is null. */
+function readBytes(data: Uint8Array, cursor: Cursor, end: number, copy: boolean): Uint8Array | null {
+  const length = readVarint(data, cursor, end)
+  if (length === -1) return null
+  if (length < 0 || length > end - cursor.pos) throw corruptMessage(`length ${length} is out of range`)
+  const start = cursor.pos
+  cursor.pos += length
+  return copy ? data.slice(start, start + length) : data.subarray(start, start + length)
+}
+
+/** A record with its key, value and header values read as UTF-8 text. */
+export interface TextRecord {
+  offset: number
+  timestamp: number
+  key: string | null
+  value: string | null
+  headers: Array<{ key: string; value: string | null }>
+}
+
+/** UTF-8 text of a key or value; null stays null. */
+export function decodeText(bytes: Uint8Array | null): string | null {
+  return bytes === null ? null : decodeUtf8(bytes)
+}
+
+/** The record with every byte field decoded as UTF-8 (for text payloads such as JSON). */
+export function recordAsText(record: DecodedRecord): TextRecord {
+  return {
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: decodeText(record.key),
+    value: decodeText(record.value),
+    headers: record.headers.map((h) => ({ key: h.key, value: decodeText(h.value) })),
+  }
+}
