@@ -28,7 +28,10 @@ export interface LogConfig {
   flushMs: number
   /** `index.interval.bytes`: an offset-index and time-index entry every this many log bytes. */
   indexIntervalBytes: number
-  /** `segment.index.bytes`: the preallocated size of each index file. */
+  /**
+   * `segment.index.bytes`: the largest size of each index file; the segment rolls before an index
+   * would pass it. Index files are not preallocated: they grow by their entries.
+   */
   indexBytesMax: number
 }
 

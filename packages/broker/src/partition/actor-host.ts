@@ -1,0 +1,196 @@
+// Hosts the partition actors of one worker thread. Messages that arrive are put in their actor's
+// mailbox; one tick per turn of the event loop (setImmediate) hands every actor its whole mailbox, so
+// the appends of many requests become one write and one fsync. After the tick the host reports the
+// offsets that moved, once per partition, which feeds long polls and live pushes on the main thread.
+// The host is thread-agnostic: the worker entry gives it the real disk and the MessagePort; tests give
+// it a simulated disk and a plain function.
+import { strict as assert } from 'node:assert'
+import type { Logger } from '../log.js'
+import type { PartitionLog } from '../storage/log.js'
+import type { FromWorker, PartitionConfig, PartitionKey, PartitionReply, ReplyItem, ToWorker, WireError } from './messages.js'
+import { PartitionActor, type Envelope, type SnapshotStore } from './partition-actor.js'
+
+export interface OpenedStorage {
+  log: PartitionLog
+  snapshots: SnapshotStore
+}
+
+export interface ActorHostOptions {
+  /** Opens (creating or recovering) a partition's log in `dir`. */
+  openStorage(dir: string, config: PartitionConfig, logger: Logger): OpenedStorage
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void
+  clock: () => number
+  logger: Logger
+  /** How often time-driven work runs: the `interval` flush policy's checks. */
+  housekeepingMs?: number
+  /** How often retention is applied to every partition (Kafka's log.retention.check.interval.ms). */
+  retentionCheckMs?: number
+}
+
+interface Hosted {
+  actor: PartitionActor
+  mailbox: Envelope[]
+  lastReported: [number, number, number]
+}
+
+export class ActorHost {
+  readonly #options: ActorHostOptions
+  readonly #hosted = new Map<PartitionKey, Hosted>()
+  readonly #timers: NodeJS.Timeout[] = []
+  #tickScheduled = false
+  /** Answers gathered during a tick, posted together at its end. */
+  #outbox: ReplyItem[] = []
+  #outboxTransfers: ArrayBuffer[] = []
+
+  constructor(options: ActorHostOptions) {
+    this.#options = options
+    const housekeepingMs = options.housekeepingMs ?? 50
+    const retentionCheckMs = options.retentionCheckMs ?? 5 * 60 * 1000
+    this.#timers.push(setInterval(() => this.#housekeeping(), housekeepingMs).unref())
+    this.#timers.push(setInterval(() => this.#retention(), retentionCheckMs).unref())
+  }
+
+  get partitionCount(): number {
+    return this.#hosted.size
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'open':
+        this.#open(message.key, message.dir, message.config)
+        return
+      case 'request': {
+        const hosted = this.#hosted.get(message.key)
+        const requestId = message.requestId
+        if (hosted === undefined) {
+          this.#options.post({ type: 'reply', requestId, reply: { ok: false, error: notHosted(message.key) } })
+          return
+        }
+        const reply = (r: PartitionReply, returned?: ArrayBuffer): void => {
+          this.#outbox.push({ requestId, reply: r, returned })
+          if (returned !== undefined) this.#outboxTransfers.push(returned)
+        }
+        hosted.mailbox.push({ request: message.request, reply })
+        this.#scheduleTick()
+        return
+      }
+      case 'close':
+      case 'delete':
+        this.#closeOrDelete(message.type, message.key, message.requestId)
+        return
+      case 'shutdown':
+        this.shutdown()
+        this.#options.post({ type: 'shutdownDone' })
+        return
+      case 'crash':
+        // Used by tests: an invariant broken on purpose, between whatever is already in mailboxes
+        // and whatever arrives after it.
+        throw new Error(`actor host crashed on request: ${message.reason}`)
+    }
+  }
+
+  /** Closes every actor cleanly (flush, snapshot, clean-shutdown marker) and stops the timers. */
+  shutdown(): void {
+    this.#tick()
+    for (const [key, hosted] of this.#hosted) {
+      hosted.actor.close()
+      this.#hosted.delete(key)
+    }
+    for (const t of this.#timers) clearInterval(t)
+  }
+
+  #open(key: PartitionKey, dir: string, config: PartitionConfig): void {
+    if (this.#hosted.has(key)) {
+      this.#options.post({ type: 'opened', key, offsets: this.#hosted.get(key)!.actor.offsets })
+      return
+    }
+    try {
+      const logger = this.#options.logger.child({ partition: key })
+      const storage = this.#options.openStorage(dir, config, logger)
+      const actor = new PartitionActor({ ...storage, config, clock: this.#options.clock, logger })
+      const o = actor.offsets
+      this.#hosted.set(key, { actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset] })
+      this.#options.post({ type: 'opened', key, offsets: o })
+    } catch (err) {
+      this.#options.logger.error({ err, partition: key }, 'partition failed to open')
+      this.#options.post({ type: 'openFailed', key, error: { code: 56, message: `cannot open ${key}: ${String(err)}` } })
+    }
+  }
+
+  #closeOrDelete(kind: 'close' | 'delete', key: PartitionKey, requestId: number): void {
+    const hosted = this.#hosted.get(key)
+    if (hosted === undefined) {
+      this.#options.post({ type: 'reply', requestId, reply: { ok: true, value: null } })
+      return
+    }
+    this.#tickOne(key, hosted)
+    this.#postOutbox()
+    this.#hosted.delete(key)
+    if (kind === 'close') hosted.actor.close()
+    else hosted.actor.delete()
+    this.#options.post({ type: 'reply', requestId, reply: { ok: true, value: null } })
+  }
+
+  #scheduleTick(): void {
+    if (this.#tickScheduled) return
+    this.#tickScheduled = true
+    setImmediate(() => this.#tick())
+  }
+
+  #tick(): void {
+    this.#tickScheduled = false
+    const updates: [PartitionKey, number, number, number][] = []
+    for (const [key, hosted] of this.#hosted) {
+      if (hosted.mailbox.length === 0) continue
+      this.#tickOne(key, hosted)
+      collectMoved(key, hosted, updates)
+    }
+    this.#postOutbox()
+    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+  }
+
+  #postOutbox(): void {
+    if (this.#outbox.length === 0) return
+    this.#options.post({ type: 'replies', replies: this.#outbox }, this.#outboxTransfers)
+    this.#outbox = []
+    this.#outboxTransfers = []
+  }
+
+  #tickOne(key: PartitionKey, hosted: Hosted): void {
+    const envelopes = hosted.mailbox
+    if (envelopes.length === 0) return
+    hosted.mailbox = []
+    hosted.actor.tick(envelopes)
+    assert(this.#hosted.get(key) === hosted, `partition ${key} changed during its tick`)
+  }
+
+  #housekeeping(): void {
+    const now = this.#options.clock()
+    const updates: [PartitionKey, number, number, number][] = []
+    for (const [key, hosted] of this.#hosted) {
+      hosted.actor.onTimer(now)
+      collectMoved(key, hosted, updates)
+    }
+    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+  }
+
+  #retention(): void {
+    for (const hosted of this.#hosted.values()) {
+      hosted.mailbox.push({ request: { op: 'retention' }, reply: () => {} })
+    }
+    if (this.#hosted.size > 0) this.#scheduleTick()
+  }
+}
+
+/** Adds the partition's offsets to `updates` if they moved since they were last reported. */
+function collectMoved(key: PartitionKey, hosted: Hosted, updates: [PartitionKey, number, number, number][]): void {
+  const o = hosted.actor.offsets
+  const last = hosted.lastReported
+  if (o.logStartOffset === last[0] && o.highWatermark === last[1] && o.logEndOffset === last[2]) return
+  hosted.lastReported = [o.logStartOffset, o.highWatermark, o.logEndOffset]
+  updates.push([key, o.logStartOffset, o.highWatermark, o.logEndOffset])
+}
+
+function notHosted(key: PartitionKey): WireError {
+  return { code: 3, message: `partition ${key} is not open on this broker` }
+}

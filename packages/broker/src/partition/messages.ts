@@ -1,0 +1,107 @@
+// The messages between the partition manager (main thread) and the actor hosts (worker threads).
+// Every buffer that crosses is an ArrayBuffer its sender owns whole and transfers (DESIGN.md section
+// 2): views into memory shared with later frames never cross.
+import type { LogConfig, TimestampType } from '../storage/log-api.js'
+
+/** A partition's settings: its log's plus what the actor checks on produce. */
+export interface PartitionConfig extends LogConfig {
+  /** `max.message.bytes`: the largest batch accepted, in bytes. */
+  maxMessageBytes: number
+  /** `message.timestamp.type`: under LogAppendTime the broker stamps each batch. */
+  timestampType: TimestampType
+}
+
+/** Identifies a partition everywhere: `${topic}-${partition}`, which is also its directory name. */
+export type PartitionKey = string
+
+export function partitionKey(topic: string, partition: number): PartitionKey {
+  return `${topic}-${partition}`
+}
+
+/** The acks a producer asked for: 0 none, 1 the leader, -1 ("all") the in-sync replicas. */
+export type Acks = 0 | 1 | -1
+
+export type PartitionRequest =
+  | { op: 'produce'; bytes: Uint8Array; acks: Acks }
+  | { op: 'fetch'; offset: number; maxBytes: number }
+  | { op: 'listOffsets'; spec: 'earliest' | 'latest' | { timestamp: number } }
+  | { op: 'status' }
+  | { op: 'truncate'; offset: number }
+  | { op: 'retention' }
+  | { op: 'updateConfig'; config: Partial<PartitionConfig> }
+
+export interface PartitionOffsets {
+  logStartOffset: number
+  highWatermark: number
+  logEndOffset: number
+  sizeBytes: number
+  segmentCount: number
+}
+
+export interface ProduceResult {
+  baseOffset: number
+  lastOffset: number
+  /** The broker's append time under LogAppendTime, -1 under CreateTime (as Kafka answers). */
+  logAppendTime: number
+  logStartOffset: number
+  /** True when the batch was a retry of one already stored: the offsets are the original ones. */
+  duplicate: boolean
+}
+
+export interface FetchResult {
+  /** Whole batches back to back, from the one holding the offset asked for; may be empty. */
+  bytes: Uint8Array
+  logStartOffset: number
+  highWatermark: number
+  logEndOffset: number
+}
+
+export interface ListOffsetsResult {
+  /** -1 when no record has a timestamp at or after the one asked for. */
+  offset: number
+}
+
+export interface PartitionResultByOp {
+  produce: ProduceResult
+  fetch: FetchResult
+  listOffsets: ListOffsetsResult
+  status: PartitionOffsets
+  truncate: PartitionOffsets
+  retention: PartitionOffsets & { segmentsDeleted: number }
+  updateConfig: PartitionOffsets
+}
+
+export interface WireError {
+  code: number
+  message: string
+}
+
+export type PartitionReply = { ok: true; value: unknown } | { ok: false; error: WireError }
+
+export interface ReplyItem {
+  requestId: number
+  reply: PartitionReply
+  /** The produced buffer, given back to the manager's pool. */
+  returned?: ArrayBuffer
+}
+
+/** Main thread -> worker. */
+export type ToWorker =
+  | { type: 'open'; key: PartitionKey; dir: string; config: PartitionConfig }
+  | { type: 'close'; key: PartitionKey; requestId: number }
+  | { type: 'delete'; key: PartitionKey; requestId: number }
+  | { type: 'request'; key: PartitionKey; requestId: number; request: PartitionRequest }
+  | { type: 'crash'; reason: string }
+  /** Close every partition cleanly, answer `shutdownDone`, and let the thread end. */
+  | { type: 'shutdown' }
+
+/** Worker -> main thread. */
+export type FromWorker =
+  | { type: 'opened'; key: PartitionKey; offsets: PartitionOffsets }
+  | { type: 'openFailed'; key: PartitionKey; error: WireError }
+  | { type: 'reply'; requestId: number; reply: PartitionReply; returned?: ArrayBuffer }
+  /** Every answer of one tick in one message: one postMessage per tick rather than per request. */
+  | { type: 'replies'; replies: ReplyItem[] }
+  /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
+  | { type: 'shutdownDone' }
+  | { type: 'advanced'; updates: [PartitionKey, number, number, number][] }

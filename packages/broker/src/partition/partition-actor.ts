@@ -1,0 +1,378 @@
+// One partition's actor: the only code that appends to, truncates or deletes its log. It is handed
+// its storage, clock and snapshot store (so tests run it on a simulated disk without threads), and
+// its host hands it everything that arrived since the last tick at once: it validates every produced
+// batch, appends all accepted batches with one write, under flush `always` makes them durable with
+// one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
+import { strict as assert } from 'node:assert'
+import {
+  Attribute,
+  BATCH_HEADER_BYTES,
+  checkBatch,
+  ErrorCode,
+  readBatchHeader,
+  stampLogAppendTime,
+} from '@faecie/protocol'
+import type { PartitionLog } from '../storage/log.js'
+import type { Logger } from '../log.js'
+import type {
+  FetchResult,
+  PartitionConfig,
+  PartitionOffsets,
+  PartitionReply,
+  PartitionRequest,
+  ProduceResult,
+  WireError,
+} from './messages.js'
+import { lastSequenceOf, ProducerState } from './producer-state.js'
+
+/** Where the producer-state snapshot lives; the host backs it with the partition's directory. */
+export interface SnapshotStore {
+  read(): string | undefined
+  write(text: string): void
+}
+
+/** Delivers one reply; `transfer` lists buffers the reply gives away (their owner moves with it). */
+export type ReplyFn = (reply: PartitionReply, transfer?: ArrayBuffer) => void
+
+export interface Envelope {
+  request: PartitionRequest
+  reply: ReplyFn
+}
+
+export interface ActorOptions {
+  log: PartitionLog
+  snapshots: SnapshotStore
+  config: PartitionConfig
+  clock: () => number
+  logger: Logger
+  /** Batches remembered per producer for duplicate detection (Kafka keeps 5; we allow 16 in flight). */
+  producerBatchesRemembered?: number
+  /** Write a producer-state snapshot after this many bytes appended since the last one. */
+  snapshotIntervalBytes?: number
+  /** Largest staging buffer kept between ticks; larger ticks allocate and drop theirs. */
+  stagingBytesKept?: number
+}
+
+class RequestError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message)
+  }
+}
+
+interface StagedProduce {
+  envelope: Envelope
+  baseOffset: number
+  lastOffset: number
+  /** Set for a duplicate: the stored batch's offsets are the answer, nothing is written. */
+  duplicate: boolean
+  bytes: Uint8Array
+}
+
+export class PartitionActor {
+  readonly #log: PartitionLog
+  readonly #snapshots: SnapshotStore
+  readonly #clock: () => number
+  readonly #logger: Logger
+  readonly #snapshotIntervalBytes: number
+  readonly #stagingBytesKept: number
+  #config: PartitionConfig
+  #producers: ProducerState
+  #bytesSinceSnapshot = 0
+  #staging = new Uint8Array(0)
+  #closed = false
+
+  constructor(options: ActorOptions) {
+    this.#log = options.log
+    this.#snapshots = options.snapshots
+    this.#config = options.config
+    this.#clock = options.clock
+    this.#logger = options.logger
+    this.#snapshotIntervalBytes = options.snapshotIntervalBytes ?? 64 * 1024 * 1024
+    this.#stagingBytesKept = options.stagingBytesKept ?? 8 * 1024 * 1024
+    this.#producers = this.#loadProducerState(options.producerBatchesRemembered ?? 16)
+  }
+
+  get offsets(): PartitionOffsets {
+    const log = this.#log
+    return {
+      logStartOffset: log.logStartOffset,
+      highWatermark: log.highWatermark,
+      logEndOffset: log.logEndOffset,
+      sizeBytes: log.sizeBytes,
+      segmentCount: log.segmentCount,
+    }
+  }
+
+  get config(): PartitionConfig {
+    return this.#config
+  }
+
+  /** Handles everything that arrived since the last tick; produces are appended and synced once. */
+  tick(envelopes: Envelope[]): void {
+    assert(!this.#closed, 'tick on a closed actor')
+    let staged: StagedProduce[] = []
+    for (const envelope of envelopes) {
+      const request = envelope.request
+      if (request.op === 'produce') {
+        const accepted = this.#stage(envelope, request.bytes, staged)
+        if (accepted !== undefined) staged.push(accepted)
+        continue
+      }
+      // Ops that change the log see every produce that arrived before them committed first.
+      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig') {
+        this.#commit(staged)
+        staged = []
+      }
+      this.#answer(envelope, () => this.#handle(request))
+    }
+    this.#commit(staged)
+  }
+
+  /** Time-driven work between ticks: the `interval` flush policy. */
+  onTimer(nowMs: number): void {
+    if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
+  }
+
+  /** Flushes, snapshots producer state and closes the log with its clean-shutdown marker. */
+  close(): void {
+    if (this.#closed) return
+    this.#log.flush()
+    this.#writeSnapshot()
+    this.#log.close()
+    this.#closed = true
+  }
+
+  delete(): void {
+    if (!this.#closed) this.#log.close()
+    this.#closed = true
+    this.#log.delete()
+  }
+
+  #answer(envelope: Envelope, work: () => unknown): void {
+    try {
+      const value = work()
+      if (isFetchResult(value)) {
+        const owned = ownedCopy(value.bytes)
+        envelope.reply({ ok: true, value: { ...value, bytes: owned } }, owned.buffer as ArrayBuffer)
+      } else {
+        envelope.reply({ ok: true, value })
+      }
+    } catch (err) {
+      envelope.reply({ ok: false, error: toWireError(err) })
+    }
+  }
+
+  #handle(request: Exclude<PartitionRequest, { op: 'produce' }>): unknown {
+    const log = this.#log
+    switch (request.op) {
+      case 'fetch': {
+        const read = log.read(request.offset, request.maxBytes)
+        const result: FetchResult = {
+          bytes: read.bytes,
+          logStartOffset: read.logStartOffset,
+          highWatermark: read.highWatermark,
+          logEndOffset: log.logEndOffset,
+        }
+        return result
+      }
+      case 'listOffsets': {
+        const spec = request.spec
+        if (spec === 'earliest') return { offset: log.logStartOffset }
+        if (spec === 'latest') return { offset: log.highWatermark }
+        const found = log.offsetForTimestamp(spec.timestamp)
+        return { offset: found === null || found >= log.highWatermark ? -1 : Math.max(found, log.logStartOffset) }
+      }
+      case 'status':
+        return this.offsets
+      case 'truncate':
+        log.truncateTo(request.offset)
+        this.#producers.truncateFrom(request.offset)
+        this.#writeSnapshot()
+        return this.offsets
+      case 'retention': {
+        const before = log.segmentCount
+        log.applyRetention(this.#clock())
+        return { ...this.offsets, segmentsDeleted: before - log.segmentCount }
+      }
+      case 'updateConfig':
+        this.#config = { ...this.#config, ...request.config }
+        log.updateConfig(request.config)
+        return this.offsets
+    }
+  }
+
+  /** Validates one produce request; answers it at once if refused, else returns it staged. */
+  #stage(envelope: Envelope, bytes: Uint8Array, staged: StagedProduce[]): StagedProduce | undefined {
+    try {
+      const batches = this.#validate(bytes)
+      const next = nextOffset(staged, this.#log.logEndOffset)
+      const first = readBatchHeader(bytes, 0)
+      let records = 0
+      for (const pos of batches) records += readBatchHeader(bytes, pos).lastOffsetDelta + 1
+      if (first.producerId >= 0) {
+        const lastSequence = lastSequenceOf(first.baseSequence, first.lastOffsetDelta)
+        const verdict = this.#producers.check(first.producerId, first.producerEpoch, first.baseSequence, lastSequence)
+        switch (verdict.kind) {
+          case 'duplicate':
+            return { envelope, baseOffset: verdict.batch.baseOffset, lastOffset: verdict.batch.lastOffset, duplicate: true, bytes }
+          case 'fenced-epoch':
+            throw new RequestError(ErrorCode.INVALID_PRODUCER_EPOCH,
+              `producer ${first.producerId} epoch ${first.producerEpoch} is older than ${verdict.current}`)
+          case 'out-of-order':
+            throw new RequestError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+              `producer ${first.producerId}: sequence ${first.baseSequence}, expected ${verdict.expected}`)
+          case 'append':
+            this.#producers.record(first.producerId, first.producerEpoch,
+              { firstSequence: first.baseSequence, lastSequence, baseOffset: next, lastOffset: next + records - 1 },
+              this.#clock())
+        }
+      }
+      if (this.#config.timestampType === 'LogAppendTime') {
+        const now = this.#clock()
+        for (const pos of batches) stampLogAppendTime(bytes, pos, now)
+      }
+      return { envelope, baseOffset: next, lastOffset: next + records - 1, duplicate: false, bytes }
+    } catch (err) {
+      envelope.reply({ ok: false, error: toWireError(err) })
+      return undefined
+    }
+  }
+
+  /** Returns the start of every batch in `bytes`, or throws the error the producer gets. */
+  #validate(bytes: Uint8Array): number[] {
+    if (bytes.length < BATCH_HEADER_BYTES) {
+      throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `a produce holds ${bytes.length} bytes: no whole batch`)
+    }
+    const starts: number[] = []
+    for (let pos = 0; pos < bytes.length;) {
+      const check = checkBatch(bytes, pos, bytes.length)
+      if (!check.ok) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${check.problem}`)
+      if (check.size > this.#config.maxMessageBytes) {
+        throw new RequestError(ErrorCode.MESSAGE_TOO_LARGE,
+          `batch of ${check.size} bytes is over max.message.bytes ${this.#config.maxMessageBytes}`)
+      }
+      const header = readBatchHeader(bytes, pos)
+      if (header.recordsCount === 0) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, 'a batch has no records')
+      if (header.attributes & (Attribute.transactional | Attribute.control)) {
+        throw new RequestError(ErrorCode.INVALID_REQUEST, 'transactional and control batches are not supported')
+      }
+      starts.push(pos)
+      pos += check.size
+    }
+    if (starts.length > 1 && readBatchHeader(bytes, 0).producerId >= 0) {
+      throw new RequestError(ErrorCode.INVALID_REQUEST, 'an idempotent produce carries exactly one batch per partition')
+    }
+    return starts
+  }
+
+  /** Appends every staged batch with one write, syncs once under flush `always`, then answers. */
+  #commit(staged: StagedProduce[]): void {
+    if (staged.length === 0) return
+    const fresh = staged.filter((s) => !s.duplicate)
+    if (fresh.length > 0) {
+      const expectedBase = fresh[0]!.baseOffset
+      const bytes = fresh.length === 1 ? fresh[0]!.bytes : this.#gather(fresh)
+      assert(expectedBase === this.#log.logEndOffset, `staged base ${expectedBase} != log end ${this.#log.logEndOffset}`)
+      const appended = this.#log.append(bytes)
+      assert(appended.baseOffset === expectedBase && appended.lastOffset === fresh[fresh.length - 1]!.lastOffset,
+        `log gave ${appended.baseOffset}..${appended.lastOffset}, actor expected ${expectedBase}..`)
+      this.#bytesSinceSnapshot += bytes.length
+    }
+    if (this.#config.flush === 'always') this.#log.flush()
+    else if (this.#config.flush === 'interval') this.#log.maybeFlush(this.#clock())
+    if (this.#bytesSinceSnapshot >= this.#snapshotIntervalBytes) this.#writeSnapshot()
+    const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? this.#clock() : -1
+    const logStartOffset = this.#log.logStartOffset
+    for (const s of staged) {
+      const result: ProduceResult = {
+        baseOffset: s.baseOffset, lastOffset: s.lastOffset, logAppendTime, logStartOffset, duplicate: s.duplicate,
+      }
+      // The produced bytes go back to the sender's pool: they were copied into the log.
+      const returned = s.bytes.byteOffset === 0 && s.bytes.byteLength <= s.bytes.buffer.byteLength
+        ? (s.bytes.buffer as ArrayBuffer) : undefined
+      s.envelope.reply({ ok: true, value: result }, returned)
+    }
+  }
+
+  #gather(fresh: StagedProduce[]): Uint8Array {
+    let total = 0
+    for (const s of fresh) total += s.bytes.length
+    if (this.#staging.length < total) this.#staging = new Uint8Array(Math.max(total, this.#staging.length * 2))
+    let pos = 0
+    for (const s of fresh) {
+      this.#staging.set(s.bytes, pos)
+      pos += s.bytes.length
+    }
+    const view = this.#staging.subarray(0, total)
+    if (this.#staging.length > this.#stagingBytesKept) this.#staging = new Uint8Array(0)
+    return view
+  }
+
+  #writeSnapshot(): void {
+    this.#snapshots.write(this.#producers.serialize(this.#log.logEndOffset))
+    this.#bytesSinceSnapshot = 0
+  }
+
+  /** Loads the snapshot and replays batch headers after it; rebuilds from the log start without one. */
+  #loadProducerState(batchesRemembered: number): ProducerState {
+    const log = this.#log
+    const text = this.#snapshots.read()
+    let parsed = text === undefined ? undefined : ProducerState.parse(text, batchesRemembered)
+    if (parsed !== undefined && parsed.offset > log.logEndOffset) {
+      this.#logger.warn({ snapshotOffset: parsed.offset, logEndOffset: log.logEndOffset },
+        'producer-state snapshot is ahead of the recovered log: rebuilding it from the log')
+      parsed = undefined
+    }
+    const state = parsed?.state ?? new ProducerState(batchesRemembered)
+    let offset = Math.max(parsed?.offset ?? 0, log.logStartOffset)
+    let replayed = 0
+    while (offset < log.logEndOffset) {
+      const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
+      if (bytes.length === 0) break
+      for (let pos = 0; pos < bytes.length;) {
+        const h = readBatchHeader(bytes, pos)
+        const size = h.batchLength + 12
+        const last = h.baseOffset + h.lastOffsetDelta
+        if (h.producerId >= 0 && last >= offset) {
+          state.record(h.producerId, h.producerEpoch, {
+            firstSequence: h.baseSequence,
+            lastSequence: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
+            baseOffset: h.baseOffset,
+            lastOffset: last,
+          }, h.maxTimestamp)
+          replayed++
+        }
+        offset = Math.max(offset, last + 1)
+        pos += size
+      }
+    }
+    if (replayed > 0) this.#logger.info({ replayed }, 'producer state replayed from the log')
+    return state
+  }
+}
+
+/** The offset the next fresh batch gets: after the last staged batch that will be written. */
+function nextOffset(staged: StagedProduce[], logEndOffset: number): number {
+  for (let i = staged.length - 1; i >= 0; i--) if (!staged[i]!.duplicate) return staged[i]!.lastOffset + 1
+  return logEndOffset
+}
+
+function isFetchResult(value: unknown): value is FetchResult {
+  return typeof value === 'object' && value !== null && (value as FetchResult).bytes instanceof Uint8Array
+}
+
+/** A Uint8Array that owns its whole ArrayBuffer, so it can be transferred without detaching others. */
+function ownedCopy(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes
+  }
+  return bytes.slice()
+}
+
+function toWireError(err: unknown): WireError {
+  if (err instanceof RequestError) return { code: err.code, message: err.message }
+  const coded = err as { code?: unknown; message?: unknown }
+  if (typeof coded.code === 'number') return { code: coded.code, message: String(coded.message) }
+  // Anything else is not a refusal of bad input but a failure of ours: let it kill the actor.
+  throw err
+}

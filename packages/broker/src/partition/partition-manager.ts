@@ -1,0 +1,323 @@
+// The broker-level owner of every partition on this broker (main thread). It starts the worker
+// threads that host the partition actors, places each partition on one (its own thread up to
+// `partitionThreadsMax`, then the least loaded), routes requests to it, bounds what is in flight per
+// partition, and supervises: when a thread dies (a broken invariant in an actor kills it), every
+// request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
+// its partitions are reopened through recovery. The broker process lives on.
+import { strict as assert } from 'node:assert'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
+import type { Logger } from '../log.js'
+import { builtModulePath } from '../util/built-module.js'
+import { BufferPool } from './buffer-pool.js'
+import {
+  partitionKey,
+  type Acks,
+  type FromWorker,
+  type PartitionConfig,
+  type PartitionKey,
+  type PartitionOffsets,
+  type PartitionRequest,
+  type PartitionResultByOp,
+  type ReplyItem,
+  type ToWorker,
+} from './messages.js'
+
+export interface PartitionManagerOptions {
+  dataDir: string
+  logger: Logger
+  /** Threads hosting partitions; past this many partitions, threads are shared. Default: CPUs. */
+  partitionThreadsMax?: number
+  /** Requests in flight to one partition before new ones are refused (retriably). */
+  mailboxDepthMax?: number
+  /** Passed to each worker thread (tests cap memory). */
+  workerResourceLimits?: { maxOldGenerationSizeMb?: number }
+}
+
+export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
+
+interface Pending {
+  key: PartitionKey
+  resolve(value: unknown): void
+  reject(err: Error): void
+}
+
+interface Slot {
+  index: number
+  worker: Worker
+  partitions: Map<PartitionKey, { dir: string; config: PartitionConfig }>
+  inFlight: Map<number, Pending>
+  opening: Map<PartitionKey, { resolve(o: PartitionOffsets): void; reject(err: Error): void }[]>
+  stopping: boolean
+}
+
+export class PartitionManager {
+  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits'>> & PartitionManagerOptions
+  readonly #logger: Logger
+  readonly #slots: Slot[] = []
+  readonly #placement = new Map<PartitionKey, Slot>()
+  readonly #depth = new Map<PartitionKey, number>()
+  readonly #listeners = new Set<OffsetsListener>()
+  readonly #pool = new BufferPool()
+  #nextRequestId = 1
+  #shutDown = false
+
+  constructor(options: PartitionManagerOptions) {
+    this.#options = {
+      partitionThreadsMax: availableParallelism(),
+      mailboxDepthMax: 1024,
+      ...options,
+    }
+    assert(this.#options.partitionThreadsMax >= 1, 'partitionThreadsMax must be at least 1')
+    assert(this.#options.mailboxDepthMax >= 1, 'mailboxDepthMax must be at least 1')
+    this.#logger = options.logger.child({ module: 'partition-manager' })
+  }
+
+  get threadCount(): number {
+    return this.#slots.length
+  }
+
+  get partitionCount(): number {
+    return this.#placement.size
+  }
+
+  /** The index of the thread hosting a partition (for tests and metrics). */
+  threadOf(topic: string, partition: number): number | undefined {
+    return this.#placement.get(partitionKey(topic, partition))?.index
+  }
+
+  onOffsets(listener: OffsetsListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Opens (creating or recovering) a partition and places it on a thread. */
+  open(topic: string, partition: number, config: PartitionConfig): Promise<PartitionOffsets> {
+    this.#checkRunning()
+    const key = partitionKey(topic, partition)
+    const slot = this.#placement.get(key) ?? this.#place(key)
+    const dir = join(this.#options.dataDir, key)
+    slot.partitions.set(key, { dir, config })
+    return this.#sendOpen(slot, key, dir, config)
+  }
+
+  /** Flushes and closes a partition (its files stay). */
+  async close(topic: string, partition: number): Promise<void> {
+    await this.#closeOrDelete('close', partitionKey(topic, partition))
+  }
+
+  /** Closes a partition and removes its directory. */
+  async delete(topic: string, partition: number): Promise<void> {
+    await this.#closeOrDelete('delete', partitionKey(topic, partition))
+  }
+
+  /**
+   * Appends one or more whole batches. `bytes` may be a view into memory someone else reuses: it is
+   * copied into a buffer we own, which travels to the partition's thread and back.
+   */
+  produce(topic: string, partition: number, bytes: Uint8Array, acks: Acks = -1): Promise<PartitionResultByOp['produce']> {
+    const owned = this.#pool.copy(bytes)
+    return this.request(topic, partition, { op: 'produce', bytes: owned, acks }, owned.buffer as ArrayBuffer)
+  }
+
+  fetch(topic: string, partition: number, offset: number, maxBytes: number): Promise<PartitionResultByOp['fetch']> {
+    return this.request(topic, partition, { op: 'fetch', offset, maxBytes })
+  }
+
+  request<R extends PartitionRequest>(
+    topic: string,
+    partition: number,
+    request: R,
+    transfer?: ArrayBuffer,
+  ): Promise<PartitionResultByOp[R['op']]> {
+    const key = partitionKey(topic, partition)
+    if (this.#shutDown) return Promise.reject(shuttingDown())
+    const slot = this.#placement.get(key)
+    if (slot === undefined) {
+      return Promise.reject(new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${key} is not open`))
+    }
+    const depth = this.#depth.get(key) ?? 0
+    if (depth >= this.#options.mailboxDepthMax) {
+      return Promise.reject(new FaecieError(ErrorCode.MAILBOX_FULL,
+        `partition ${key} has ${depth} requests in flight (mailboxDepthMax ${this.#options.mailboxDepthMax})`))
+    }
+    this.#depth.set(key, depth + 1)
+    const requestId = this.#nextRequestId++
+    return new Promise((resolve, reject) => {
+      slot.inFlight.set(requestId, { key, resolve: resolve as (v: unknown) => void, reject })
+      this.#post(slot, { type: 'request', key, requestId, request }, transfer === undefined ? [] : [transfer])
+    })
+  }
+
+  /** Test and operations hook: makes the thread hosting the partition fail as a broken invariant would. */
+  crashThreadOf(topic: string, partition: number, reason = 'requested'): void {
+    const slot = this.#placement.get(partitionKey(topic, partition))
+    assert(slot !== undefined, 'no such partition')
+    this.#post(slot, { type: 'crash', reason })
+  }
+
+  /** Test hook: ends the thread hosting the partition at once, wherever it is (as a kill would). */
+  async terminateThreadOf(topic: string, partition: number): Promise<void> {
+    const slot = this.#placement.get(partitionKey(topic, partition))
+    assert(slot !== undefined, 'no such partition')
+    await slot.worker.terminate()
+  }
+
+  /** Closes every partition cleanly (flush, snapshot, clean-shutdown marker) and stops the threads. */
+  async shutdown(): Promise<void> {
+    if (this.#shutDown) return
+    this.#shutDown = true
+    await Promise.all(this.#slots.map(async (slot) => {
+      slot.stopping = true
+      const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()))
+      slot.worker.postMessage({ type: 'shutdown' })
+      await exited
+    }))
+  }
+
+  #place(key: PartitionKey): Slot {
+    let slot: Slot | undefined
+    if (this.#slots.length < this.#options.partitionThreadsMax) {
+      slot = this.#startSlot(this.#slots.length)
+      this.#slots.push(slot)
+    } else {
+      slot = this.#slots.reduce((a, b) => (b.partitions.size < a.partitions.size ? b : a))
+    }
+    this.#placement.set(key, slot)
+    return slot
+  }
+
+  #startSlot(index: number): Slot {
+    const slot: Slot = {
+      index, worker: this.#spawn(index), partitions: new Map(), inFlight: new Map(), opening: new Map(), stopping: false,
+    }
+    this.#wire(slot)
+    return slot
+  }
+
+  #spawn(index: number): Worker {
+    const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), {
+      workerData: { threadIndex: index },
+      resourceLimits: this.#options.workerResourceLimits,
+    })
+    return worker
+  }
+
+  #wire(slot: Slot): void {
+    const worker = slot.worker
+    worker.on('message', (message: FromWorker) => this.#receive(slot, message))
+    worker.on('error', (err) => this.#logger.error({ err, thread: slot.index }, 'partition thread failed'))
+    worker.on('exit', (code) => {
+      if (slot.stopping) return
+      this.#logger.error({ thread: slot.index, code }, 'partition thread exited: restarting it')
+      this.#restart(slot)
+    })
+  }
+
+  /** Fails what was in flight, starts a new thread in the same slot and reopens its partitions. */
+  #restart(slot: Slot): void {
+    const failure = (what: string): FaecieError =>
+      new FaecieError(ErrorCode.KAFKA_STORAGE_ERROR, `partition thread ${slot.index} died during ${what}; retry`)
+    for (const [, pending] of slot.inFlight) {
+      this.#release(pending.key)
+      pending.reject(failure('the request'))
+    }
+    slot.inFlight.clear()
+    for (const [, waiters] of slot.opening) for (const w of waiters) w.reject(failure('open'))
+    slot.opening.clear()
+    if (this.#shutDown) return
+    slot.worker = this.#spawn(slot.index)
+    this.#wire(slot)
+    for (const [key, { dir, config }] of slot.partitions) {
+      this.#sendOpen(slot, key, dir, config).catch((err: unknown) =>
+        this.#logger.error({ err, partition: key }, 'partition failed to reopen after a thread restart'))
+    }
+  }
+
+  #sendOpen(slot: Slot, key: PartitionKey, dir: string, config: PartitionConfig): Promise<PartitionOffsets> {
+    return new Promise((resolve, reject) => {
+      const waiters = slot.opening.get(key) ?? []
+      waiters.push({ resolve, reject })
+      slot.opening.set(key, waiters)
+      this.#post(slot, { type: 'open', key, dir, config })
+    })
+  }
+
+  async #closeOrDelete(kind: 'close' | 'delete', key: PartitionKey): Promise<void> {
+    const slot = this.#placement.get(key)
+    if (slot === undefined) return
+    const requestId = this.#nextRequestId++
+    await new Promise((resolve, reject) => {
+      slot.inFlight.set(requestId, { key, resolve, reject })
+      this.#depth.set(key, (this.#depth.get(key) ?? 0) + 1)
+      this.#post(slot, { type: kind, key, requestId })
+    })
+    slot.partitions.delete(key)
+    this.#placement.delete(key)
+    this.#depth.delete(key)
+  }
+
+  #receive(slot: Slot, message: FromWorker): void {
+    switch (message.type) {
+      case 'reply':
+        this.#settle(slot, message)
+        return
+      case 'replies':
+        for (const item of message.replies) this.#settle(slot, item)
+        return
+      case 'opened':
+      case 'openFailed': {
+        const waiters = slot.opening.get(message.key) ?? []
+        slot.opening.delete(message.key)
+        for (const w of waiters) {
+          if (message.type === 'opened') w.resolve(message.offsets)
+          else w.reject(new FaecieError(message.error.code, message.error.message))
+        }
+        if (message.type === 'opened') this.#emit(message.key, message.offsets)
+        return
+      }
+      case 'shutdownDone':
+        return
+      case 'advanced':
+        for (const [key, logStartOffset, highWatermark, logEndOffset] of message.updates) {
+          this.#emit(key, { logStartOffset, highWatermark, logEndOffset })
+        }
+        return
+    }
+  }
+
+  #settle(slot: Slot, item: ReplyItem): void {
+    if (item.returned !== undefined) this.#pool.release(item.returned)
+    const pending = slot.inFlight.get(item.requestId)
+    if (pending === undefined) return
+    slot.inFlight.delete(item.requestId)
+    this.#release(pending.key)
+    const reply = item.reply
+    if (reply.ok) pending.resolve(reply.value)
+    else pending.reject(new FaecieError(reply.error.code, reply.error.message))
+  }
+
+  #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
+    for (const listener of this.#listeners) listener(key, offsets)
+  }
+
+  #release(key: PartitionKey): void {
+    const depth = this.#depth.get(key) ?? 0
+    assert(depth > 0, `in-flight count for ${key} went below zero`)
+    this.#depth.set(key, depth - 1)
+  }
+
+  #post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    slot.worker.postMessage(message, transfer)
+  }
+
+  #checkRunning(): void {
+    if (this.#shutDown) throw shuttingDown()
+  }
+}
+
+function shuttingDown(): FaecieError {
+  return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')
+}

@@ -1,0 +1,33 @@
+// The entry point of a partition thread: an ActorHost on the real disk, talking to the partition
+// manager over the thread's MessagePort. A message the host cannot handle (a broken invariant) is an
+// uncaught exception here, which ends the thread; the manager restarts it.
+import '@faecie/protocol/node'
+import { parentPort, workerData } from 'node:worker_threads'
+import { strict as assert } from 'node:assert'
+import { createLogger } from '../log.js'
+import { PartitionLog } from '../storage/log.js'
+import { RealDisk } from '../storage/real-disk.js'
+import { ActorHost } from './actor-host.js'
+import { diskSnapshotStore } from './disk-snapshot-store.js'
+import type { ToWorker } from './messages.js'
+
+const port = parentPort
+assert(port !== null, 'worker-entry runs only as a worker thread')
+const { threadIndex } = workerData as { threadIndex: number }
+const logger = createLogger({ module: 'partition-thread', thread: threadIndex })
+const disk = new RealDisk()
+
+const host = new ActorHost({
+  openStorage(dir, config, partitionLogger) {
+    const log = PartitionLog.open({ dir, config, disk, clock: Date.now, logger: partitionLogger })
+    return { log, snapshots: diskSnapshotStore(disk, dir) }
+  },
+  post: (message, transfer) => port.postMessage(message, transfer ?? []),
+  clock: Date.now,
+  logger,
+})
+
+port.on('message', (message: ToWorker) => {
+  host.handle(message)
+  if (message.type === 'shutdown') port.close()
+})

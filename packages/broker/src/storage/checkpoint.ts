@@ -1,0 +1,71 @@
+// The two small files beside a partition's segments that say how much of the log can be trusted.
+//
+//   recovery-point     "1\n<offset>\n"   format version 1, then the recovery point in decimal:
+//                                        every batch below it was fdatasynced, and so were the
+//                                        indexes of every segment before the one holding the
+//                                        batch just below it
+//   .clean-shutdown    "1\n<offset>\n"   format version 1, then the log end offset at close: the log
+//                                        was closed cleanly (flushed, indexes complete), so the next
+//                                        open skips recovery; open removes it before any write
+//
+// Both are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
+// the old content or the new, never a mix. Their content is still read as untrusted input: anything
+// but the exact format counts as missing, and is logged.
+import { join } from 'node:path'
+import type { Logger } from '../log.js'
+import { isNotFound, type Disk } from './disk.js'
+
+export const RECOVERY_POINT_FILE = 'recovery-point'
+export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
+const FORMAT_VERSION = 1
+const CONTENT = /^1\n(\d{1,16})\n$/
+
+function encode(offset: number): Uint8Array {
+  return new TextEncoder().encode(`${FORMAT_VERSION}\n${offset}\n`)
+}
+
+/** Reads `dir/name`; null when missing or not in the expected format (which is logged). */
+function readOffsetFile(disk: Disk, dir: string, name: string, logger: Logger): number | null {
+  let bytes: Uint8Array
+  try {
+    bytes = disk.readFile(join(dir, name))
+  } catch (err) {
+    if (isNotFound(err)) return null
+    throw err
+  }
+  const match = CONTENT.exec(new TextDecoder().decode(bytes))
+  const offset = match === null ? NaN : Number(match[1])
+  if (!Number.isSafeInteger(offset)) {
+    logger.warn({ file: name, sizeBytes: bytes.length }, 'ignoring a checkpoint file that is not in the expected format')
+    return null
+  }
+  return offset
+}
+
+export function readRecoveryPoint(disk: Disk, dir: string, logger: Logger): number | null {
+  return readOffsetFile(disk, dir, RECOVERY_POINT_FILE, logger)
+}
+
+export function writeRecoveryPoint(disk: Disk, dir: string, offset: number): void {
+  disk.writeFileAtomic(join(dir, RECOVERY_POINT_FILE), encode(offset))
+}
+
+/** The log end offset recorded by a clean close, or null when the last close was not clean. */
+export function readCleanShutdown(disk: Disk, dir: string, logger: Logger): number | null {
+  return readOffsetFile(disk, dir, CLEAN_SHUTDOWN_FILE, logger)
+}
+
+export function writeCleanShutdown(disk: Disk, dir: string, logEndOffset: number): void {
+  disk.writeFileAtomic(join(dir, CLEAN_SHUTDOWN_FILE), encode(logEndOffset))
+}
+
+/** Removes the marker durably: once writes start, a crash must lead to recovery. */
+export function removeCleanShutdown(disk: Disk, dir: string): void {
+  try {
+    disk.unlink(join(dir, CLEAN_SHUTDOWN_FILE))
+  } catch (err) {
+    if (isNotFound(err)) return
+    throw err
+  }
+  disk.fsyncDir(dir)
+}

@@ -1,0 +1,487 @@
+// The log of one partition: its segments, its offsets, and every operation the partition actor
+// performs on them (append, flush, read, truncate, retention, close). It owns the partition's
+// directory; nothing else writes there except the actor's producer-state snapshot.
+//
+//   DATA_DIR/TOPIC-PARTITION/
+//     00000000000000000000.log         batches back to back (segment.ts)
+//     00000000000000000000.index       sparse offset -> position, 8-byte entries (offset-index.ts)
+//     00000000000000000000.timeindex   sparse timestamp -> offset, 12-byte entries (time-index.ts)
+//     00000000000000004711.log         the next segment, named by its base offset, 20 digits
+//     00000000000000004711.index       (index files appear when a segment gets entries or rolls)
+//     00000000000000004711.timeindex
+//     recovery-point                   "1\n<offset>\n": fdatasynced below it (checkpoint.ts)
+//     .clean-shutdown                  "1\n<log end>\n": present only between close and open
+//     producer-state                   the actor's idempotence snapshot (partition/)
+//     *.tmp *.deleted *.cleaned        leftovers of an interrupted operation (recovery.ts)
+//
+// Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
+// - logStartOffset is the first segment's base offset; retention moves it a whole segment at a time.
+// - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
+//   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
+//   and `never` it moves on append (the documented risk).
+// - recoveryPoint: every batch below it is durable, and so are the indexes of every segment before
+//   the one holding its last record. flush() moves it; the file follows lazily, when the recovery
+//   point enters a new segment (recovery rescans whole segments, so a finer file would save nothing)
+//   and whenever it must go down (truncation). Under `never` it moves only at close, so recovery
+//   after a crash rescans every segment written since the last clean open.
+//
+// Durability order: a roll seals the old segment (its indexes written out, fsynced by the next flush,
+// before the recovery point passes them), creates the new .log and fsyncs the directory before any
+// batch goes there; a flush fsyncs indexes, then logs, then moves the recovery point; a truncation
+// lowers the recovery-point file before it cuts, and fdatasyncs the cut; deletions fsync the
+// directory. So after any power cut, recovery sees a prefix of what was written, and all it flushed.
+import { strict as assert } from 'node:assert'
+import { dirname } from 'node:path'
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
+import { createLogger, type Logger } from '../log.js'
+import { writeCleanShutdown, writeRecoveryPoint } from './checkpoint.js'
+import { mkdirDurably, type Disk } from './disk.js'
+import { wholeBatchesBefore } from './batch-cursor.js'
+import { offsetOutOfRange, storageCorrupt } from './errors.js'
+import type { AppendResult, LogConfig, ReadResult } from './log-api.js'
+import { validateLogConfig } from './log-config.js'
+import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
+import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
+import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
+import { segmentsPastRetention, type DeletedSegment } from './retention.js'
+import { SegmentSet } from './segment-set.js'
+import { TIME_INDEX_ENTRY_BYTES } from './time-index.js'
+
+export interface PartitionLogOptions {
+  /** The partition's directory; created when missing. */
+  dir: string
+  config: LogConfig
+  disk: Disk
+  /** Milliseconds since the epoch; used for segment.ms and the flush interval. */
+  clock: () => number
+  logger?: Logger
+}
+
+export interface ReadOptions {
+  /** `highWatermark` (default): what consumers may see. `logEnd`: everything appended (the actor's own replay). */
+  isolation?: 'highWatermark' | 'logEnd'
+}
+
+export type { DeletedSegment }
+
+export interface RetentionResult {
+  deleted: DeletedSegment[]
+  logStartOffset: number
+}
+
+const EMPTY = new Uint8Array(0)
+
+export class PartitionLog {
+  readonly dir: string
+  /** What the last open found and repaired. */
+  readonly recoveryReport: RecoveryReport
+  readonly #disk: Disk
+  readonly #clock: () => number
+  readonly #logger: Logger
+  #config: LogConfig
+  readonly #segments: SegmentSet
+  #highWatermark: number
+  #recoveryPoint: number
+  #recoveryPointOnDisk: number
+  /** Segments written since the last flush, in order (the active one last). */
+  readonly #unflushed: Segment[] = []
+  /** Segments sealed since the last flush, whose index files are not fsynced yet. */
+  readonly #unsyncedIndexes: Segment[] = []
+  #lastFlushMs: number
+  #closed = false
+  /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
+  #failure: unknown = undefined
+
+  private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
+    this.dir = options.dir
+    this.#disk = options.disk
+    this.#clock = options.clock
+    this.#logger = logger
+    this.#config = config
+    const nowMs = this.#clock()
+    mkdirDurably(this.#disk, this.dir)
+    const opened = openPartitionDir(this.#recoveryContext(nowMs))
+    this.recoveryReport = opened.report
+    this.#segments = new SegmentSet(opened.segments)
+    this.#segments.releaseClosed(this.#disk)
+    const logEndOffset = this.logEndOffset
+    this.#highWatermark = logEndOffset
+    this.#recoveryPoint = logEndOffset
+    this.#recoveryPointOnDisk = opened.recoveryPointOnDisk ?? -1
+    if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
+    this.#lastFlushMs = nowMs
+    const report = opened.report
+    const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
+    this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
+      report.clean ? 'partition log opened' : 'partition log recovered')
+  }
+
+  /** Creates the partition directory or recovers it; the log accepts writes when this returns. */
+  static open(options: PartitionLogOptions): PartitionLog {
+    const config = validateLogConfig({ ...options.config })
+    const logger = options.logger ?? createLogger({ module: 'storage', dir: options.dir })
+    return new PartitionLog(options, config, logger)
+  }
+
+  get logStartOffset(): number {
+    return this.#segments.first.baseOffset
+  }
+
+  get highWatermark(): number {
+    return this.#highWatermark
+  }
+
+  get logEndOffset(): number {
+    return this.#segments.active.nextOffset
+  }
+
+  get recoveryPoint(): number {
+    return this.#recoveryPoint
+  }
+
+  get sizeBytes(): number {
+    return this.#segments.sizeBytes
+  }
+
+  get segmentCount(): number {
+    return this.#segments.count
+  }
+
+  get config(): Readonly<LogConfig> {
+    return this.#config
+  }
+
+  /**
+   * Appends whole batches, back to back, that the caller has already checked. Each gets the next
+   * offsets (its baseOffset and partitionLeaderEpoch are rewritten in place, outside the CRC). Bytes
+   * go out with one write per segment touched; a batch never spans segments. `bytes` is not kept.
+   */
+  append(bytes: Uint8Array, leaderEpoch = 0): AppendResult {
+    this.#checkWritable()
+    assert(bytes.length >= BATCH_HEADER_BYTES, `append of ${bytes.length} bytes: not a batch`)
+    try {
+      return this.#append(bytes, leaderEpoch)
+    } catch (err) {
+      this.#failure = err
+      throw err
+    }
+  }
+
+  #append(bytes: Uint8Array, leaderEpoch: number): AppendResult {
+    const disk = this.#disk
+    const config = this.#config
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const nowMs = this.#clock()
+    const baseOffset = this.logEndOffset
+    let next: number = baseOffset
+    let active = this.#segments.active
+    let runStart = 0
+    let pos = 0
+    while (pos < bytes.length) {
+      assert(bytes.length - pos >= BATCH_HEADER_BYTES, `a partial batch header at ${pos} of ${bytes.length} bytes`)
+      const size = dv.getInt32(pos + BatchField.batchLength) + BATCH_LENGTH_OVERHEAD
+      assert(size >= BATCH_HEADER_BYTES && size <= bytes.length - pos, `a batch of ${size} bytes at ${pos} of ${bytes.length}`)
+      const lastOffsetDelta = dv.getInt32(pos + BatchField.lastOffsetDelta)
+      assert(lastOffsetDelta >= 0, `lastOffsetDelta ${lastOffsetDelta} at ${pos}`)
+      if (active.sizeBytes > 0 && this.#mustRoll(active, size, next + lastOffsetDelta, nowMs)) {
+        this.#write(active, bytes, runStart, pos)
+        runStart = pos
+        active = this.#roll(nowMs)
+      }
+      stampBatch(bytes, pos, next, leaderEpoch)
+      const maxTimestampMs = readInt64(dv, pos + BatchField.maxTimestamp)
+      active.noteBatch(disk, next, next + lastOffsetDelta, size, maxTimestampMs, config.indexIntervalBytes, nowMs)
+      next += lastOffsetDelta + 1
+      pos += size
+    }
+    this.#write(active, bytes, runStart, pos)
+    if (config.flush !== 'always') this.#highWatermark = next
+    return { baseOffset, lastOffset: next - 1 }
+  }
+
+  #write(segment: Segment, bytes: Uint8Array, start: number, end: number): void {
+    if (end === start) return
+    segment.write(this.#disk, bytes, start, end)
+    if (this.#unflushed[this.#unflushed.length - 1] !== segment) this.#unflushed.push(segment)
+  }
+
+  /** Whether the batch about to go in (`sizeBytes` long, ending at `lastOffset`) needs a new segment. */
+  #mustRoll(active: Segment, sizeBytes: number, lastOffset: number, nowMs: number): boolean {
+    const config = this.#config
+    return active.sizeBytes + sizeBytes > config.segmentBytes ||
+      nowMs - active.rollBaseMs > config.segmentMs ||
+      active.offsetIndex.entryCount >= Math.floor(config.indexBytesMax / OFFSET_INDEX_ENTRY_BYTES) ||
+      // One time-index entry stays free for the one sealing writes.
+      active.timeIndex.entryCount >= Math.floor(config.indexBytesMax / TIME_INDEX_ENTRY_BYTES) - 1 ||
+      lastOffset - active.baseOffset > RELATIVE_OFFSET_MAX
+  }
+
+  #roll(nowMs: number): Segment {
+    const disk = this.#disk
+    const previous = this.#segments.active
+    previous.seal(disk)
+    this.#unsyncedIndexes.push(previous)
+    const segment = Segment.create(disk, this.dir, previous.nextOffset)
+    disk.fsyncDir(this.dir)
+    this.#segments.push(disk, segment)
+    this.#logger.debug({ baseOffset: segment.baseOffset, previousSizeBytes: previous.sizeBytes, nowMs }, 'segment rolled')
+    return segment
+  }
+
+  /** Starts a new segment now, unless the active one is empty. */
+  roll(): void {
+    this.#checkWritable()
+    if (this.#segments.active.sizeBytes === 0) return
+    this.#guard(() => this.#roll(this.#clock()))
+  }
+
+  /**
+   * Makes everything appended durable (fdatasync of each segment written since the last flush: one
+   * per tick is the group commit), then moves the recovery point and the high watermark to the end.
+   */
+  flush(): void {
+    this.#checkWritable()
+    this.#guard(() => {
+      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
+      this.#unsyncedIndexes.length = 0
+      for (const segment of this.#unflushed) segment.flush(this.#disk)
+      this.#unflushed.length = 0
+      const logEndOffset = this.logEndOffset
+      this.#recoveryPoint = logEndOffset
+      this.#highWatermark = logEndOffset
+      this.#lastFlushMs = this.#clock()
+      const segments = this.#segments
+      if (segments.floorIndex(this.#recoveryPointOnDisk) !== segments.floorIndex(logEndOffset)) {
+        this.#persistRecoveryPoint(logEndOffset)
+      }
+      this.#checkOffsets()
+    })
+  }
+
+  /**
+   * The policy's flush, for the actor's housekeeping: `interval` flushes when flushMs has passed
+   * since the last flush, `always` whenever something is unflushed, `never` never. True if it did.
+   */
+  maybeFlush(nowMs: number): boolean {
+    const dirty = this.#unflushed.length > 0 || this.#highWatermark < this.logEndOffset
+    const due = this.#config.flush === 'always' || (this.#config.flush === 'interval' && nowMs - this.#lastFlushMs >= this.#config.flushMs)
+    if (!dirty || !due) return false
+    this.flush()
+    return true
+  }
+
+  /**
+   * Whole batches from the one holding `offset`: at least one whole batch even when it is larger
+   * than `maxBytes` (Kafka's rule), otherwise as many whole batches as fit, all from one segment,
+   * none at or past the high watermark (or the log end, with isolation `logEnd`). `offset` equal to
+   * that end gives empty bytes; below logStartOffset or past the end is OFFSET_OUT_OF_RANGE.
+   * `bytes` is a view on a buffer of its own (at most one batch longer than the view).
+   */
+  read(offset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    this.#checkOpen()
+    const end = options.isolation === 'logEnd' ? this.logEndOffset : this.#highWatermark
+    const start = this.logStartOffset
+    if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
+    const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
+    for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
+      const segment = this.#prepare(i)
+      const found = segment.findBatch(this.#disk, offset)
+      if (found === null) continue
+      if (found.baseOffset >= end) break
+      const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
+      const length = Math.min(segment.sizeBytes - found.position, wantedBytes)
+      const bytes = segment.read(this.#disk, found.position, length)
+      result.bytes = bytes.subarray(0, wholeBatchesBefore(bytes, end, segment.logPath))
+      break
+    }
+    return result
+  }
+
+  /**
+   * The base offset of the first batch whose maxTimestamp is at least `timestampMs`, below the high
+   * watermark; null when there is none. (Kafka answers with the record's own offset; without decoding
+   * records we answer with its batch's, which a consumer reads from just the same.)
+   */
+  offsetForTimestamp(timestampMs: number): number | null {
+    this.#checkOpen()
+    for (let i = 0; i < this.#segments.count; i++) {
+      if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
+      const segment = this.#prepare(i)
+      const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
+      const cursor = segment.cursorFrom(this.#disk, segment.baseOffset + (olderUpTo ?? 0))
+      while (cursor.next()) {
+        if (cursor.baseOffset >= this.#highWatermark) return null
+        if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
+      }
+    }
+    return null
+  }
+
+  /**
+   * Removes every record at or after `offset` (a replica's divergent tail). Batches are never split:
+   * if `offset` falls inside a batch, the whole batch goes, and the log end becomes that batch's base.
+   * Segments wholly past it are deleted. Durable when it returns.
+   */
+  truncateTo(offset: number): void {
+    this.#checkWritable()
+    assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.logEndOffset,
+      `truncation to ${offset} outside [${this.logStartOffset}, ${this.logEndOffset}]`)
+    if (offset === this.logEndOffset) return
+    this.#guard(() => this.#truncateTo(offset))
+  }
+
+  #truncateTo(offset: number): void {
+    const disk = this.#disk
+    // The recovery point goes down first: a crash half way then rescans, never trusts, the cut segment.
+    if (this.#recoveryPointOnDisk > offset) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, offset))
+    const keep = this.#segments.floorIndex(offset)
+    const segment = this.#prepare(keep)
+    const removed = this.#segments.truncateAfter(keep)
+    for (let i = removed.length - 1; i >= 0; i--) removed[i]!.delete(disk)
+    segment.truncateTo(disk, offset)
+    if (segment.sealed) segment.activate(disk, this.#clock())
+    disk.fdatasync(segment.fd(disk))
+    if (removed.length > 0) disk.fsyncDir(this.dir)
+    this.#forget(removed)
+    const logEndOffset = this.logEndOffset
+    this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
+    this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
+    this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
+    this.#checkOffsets()
+  }
+
+  /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
+  applyRetention(nowMs: number): RetentionResult {
+    this.#checkWritable()
+    const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
+    if (victims.length === 0) return { deleted: [], logStartOffset: this.logStartOffset }
+    this.#guard(() => {
+      for (const { segment } of victims) {
+        assert(this.#segments.shift() === segment, 'retention deletes from the front')
+        segment.delete(this.#disk)
+        this.#forget([segment])
+      }
+      this.#disk.fsyncDir(this.dir)
+      this.#checkOffsets()
+    })
+    const deleted = victims.map((v) => v.deleted)
+    this.#logger.info({ deleted, logStartOffset: this.logStartOffset }, 'retention deleted segments')
+    return { deleted, logStartOffset: this.logStartOffset }
+  }
+
+  /** Changes settings at run time; they apply from the next append, roll or retention check. */
+  updateConfig(partial: Partial<LogConfig>): void {
+    this.#checkOpen()
+    const config = validateLogConfig({ ...this.#config, ...partial })
+    this.#config = config
+    // Records already appended become visible at once when `always` is dropped.
+    if (config.flush !== 'always') this.#highWatermark = this.logEndOffset
+  }
+
+  /** Drops caches an idle partition does not need (index entries are written out first). */
+  releaseMemory(): void {
+    this.#checkOpen()
+    this.#guard(() => {
+      this.#segments.releaseClosed(this.#disk)
+      this.#segments.active.offsetIndex.release(this.#disk)
+      this.#segments.active.timeIndex.release(this.#disk)
+    })
+  }
+
+  /**
+   * Flushes, completes the indexes, and leaves the clean-shutdown marker; the log is unusable after.
+   * A log that failed earlier only closes its files: no marker, so the next open recovers.
+   */
+  close(): void {
+    if (this.#closed) return
+    if (this.#failure !== undefined) {
+      for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
+      this.#closed = true
+      return
+    }
+    this.flush()
+    this.#guard(() => {
+      for (const segment of this.#segments.all()) segment.close(this.#disk)
+      const logEndOffset = this.logEndOffset
+      if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
+      writeCleanShutdown(this.#disk, this.dir, logEndOffset)
+    })
+    this.#closed = true
+  }
+
+  /** Closes the files without flushing and removes the partition's directory. */
+  delete(): void {
+    for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
+    this.#closed = true
+    this.#disk.rmTree(this.dir)
+    this.#disk.fsyncDir(dirname(this.dir))
+  }
+
+  /** A segment ready to read: its fd open and its indexes loaded (and checked, for a closed one). */
+  #prepare(i: number): Segment {
+    const disk = this.#disk
+    const segment = this.#segments.at(i)
+    if (i === this.#segments.count - 1) {
+      segment.offsetIndex.load(disk)
+      segment.timeIndex.load(disk)
+      return segment
+    }
+    if (!segment.offsetIndex.loaded || !segment.timeIndex.loaded) {
+      const endOffset = this.#segments.endOffsetOf(i)
+      const problem = segment.loadIndexes(disk, endOffset)
+      if (problem !== null) {
+        this.#logger.warn({ segment: segment.logPath, problem }, 'index of a closed segment failed its checks')
+        rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)
+      }
+    }
+    this.#segments.touch(disk, segment)
+    return segment
+  }
+
+  /** Drops deleted segments from the lists of work the next flush has to do. */
+  #forget(deleted: Segment[]): void {
+    for (const list of [this.#unflushed, this.#unsyncedIndexes]) {
+      for (const segment of deleted) {
+        const at = list.indexOf(segment)
+        if (at >= 0) list.splice(at, 1)
+      }
+    }
+  }
+
+  #persistRecoveryPoint(offset: number): void {
+    writeRecoveryPoint(this.#disk, this.dir, offset)
+    this.#recoveryPointOnDisk = offset
+  }
+
+  #recoveryContext(nowMs: number): RecoveryContext {
+    return { disk: this.#disk, dir: this.dir, logger: this.#logger, indexIntervalBytes: this.#config.indexIntervalBytes, nowMs }
+  }
+
+  #guard(operation: () => void): void {
+    try {
+      operation()
+    } catch (err) {
+      this.#failure = err
+      throw err
+    }
+  }
+
+  #checkOpen(): void {
+    assert(!this.#closed, `partition log ${this.dir} used after close`)
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen()
+    if (this.#failure !== undefined) {
+      throw storageCorrupt(`${this.dir} failed earlier and must be reopened`, this.#failure)
+    }
+  }
+
+  #checkOffsets(): void {
+    const start = this.logStartOffset
+    const hw = this.#highWatermark
+    const end = this.logEndOffset
+    assert(start <= hw && hw <= end, `offsets out of order: ${start} <= ${hw} <= ${end}`)
+    assert(this.#recoveryPoint <= end, `recovery point ${this.#recoveryPoint} past the log end ${end}`)
+  }
+}
