@@ -23,6 +23,8 @@ export interface ActorHostOptions {
   logger: Logger
   /** How often time-driven work runs: the `interval` flush policy's checks. */
   housekeepingMs?: number
+  /** A partition without requests for this long releases the memory its log can reload. */
+  idleReleaseMs?: number
   /** How often retention is applied to every partition (Kafka's log.retention.check.interval.ms). */
   retentionCheckMs?: number
 }
@@ -31,12 +33,15 @@ interface Hosted {
   actor: PartitionActor
   mailbox: Envelope[]
   lastReported: [number, number, number]
+  lastActiveMs: number
+  released: boolean
 }
 
 export class ActorHost {
   readonly #options: ActorHostOptions
   readonly #hosted = new Map<PartitionKey, Hosted>()
   readonly #timers: NodeJS.Timeout[] = []
+  readonly #idleReleaseMs: number
   #tickScheduled = false
   /** Answers gathered during a tick, posted together at its end. */
   #outbox: ReplyItem[] = []
@@ -44,6 +49,7 @@ export class ActorHost {
 
   constructor(options: ActorHostOptions) {
     this.#options = options
+    this.#idleReleaseMs = options.idleReleaseMs ?? 60_000
     const housekeepingMs = options.housekeepingMs ?? 50
     const retentionCheckMs = options.retentionCheckMs ?? 5 * 60 * 1000
     this.#timers.push(setInterval(() => this.#housekeeping(), housekeepingMs).unref())
@@ -101,7 +107,7 @@ export class ActorHost {
 
   #open(key: PartitionKey, dir: string, config: PartitionConfig): void {
     if (this.#hosted.has(key)) {
-      this.#options.post({ type: 'opened', key, offsets: this.#hosted.get(key)!.actor.offsets })
+      this.#options.post({ type: 'opened', key, offsets: this.#hosted.get(key)!.actor.offsets, cleanStart: true })
       return
     }
     try {
@@ -109,8 +115,11 @@ export class ActorHost {
       const storage = this.#options.openStorage(dir, config, logger)
       const actor = new PartitionActor({ ...storage, config, clock: this.#options.clock, logger })
       const o = actor.offsets
-      this.#hosted.set(key, { actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset] })
-      this.#options.post({ type: 'opened', key, offsets: o })
+      this.#hosted.set(key, {
+        actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
+        lastActiveMs: this.#options.clock(), released: false,
+      })
+      this.#options.post({ type: 'opened', key, offsets: o, cleanStart: storage.log.recoveryReport.clean })
     } catch (err) {
       this.#options.logger.error({ err, partition: key }, 'partition failed to open')
       this.#options.post({ type: 'openFailed', key, error: { code: 56, message: `cannot open ${key}: ${String(err)}` } })
@@ -160,6 +169,8 @@ export class ActorHost {
     const envelopes = hosted.mailbox
     if (envelopes.length === 0) return
     hosted.mailbox = []
+    hosted.lastActiveMs = this.#options.clock()
+    hosted.released = false
     hosted.actor.tick(envelopes)
     assert(this.#hosted.get(key) === hosted, `partition ${key} changed during its tick`)
   }
@@ -170,6 +181,10 @@ export class ActorHost {
     for (const [key, hosted] of this.#hosted) {
       hosted.actor.onTimer(now)
       collectMoved(key, hosted, updates)
+      if (!hosted.released && now - hosted.lastActiveMs > this.#idleReleaseMs) {
+        hosted.actor.releaseMemory()
+        hosted.released = true
+      }
     }
     if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
   }

@@ -97,7 +97,8 @@ export type ToWorker =
 
 /** Worker -> main thread. */
 export type FromWorker =
-  | { type: 'opened'; key: PartitionKey; offsets: PartitionOffsets }
+  /** `cleanStart` is false when opening ran crash recovery: its closed segments deserve a check. */
+  | { type: 'opened'; key: PartitionKey; offsets: PartitionOffsets; cleanStart: boolean }
   | { type: 'openFailed'; key: PartitionKey; error: WireError }
   | { type: 'reply'; requestId: number; reply: PartitionReply; returned?: ArrayBuffer }
   /** Every answer of one tick in one message: one postMessage per tick rather than per request. */

@@ -133,6 +133,12 @@ export class PartitionActor {
     if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
   }
 
+  /** Drops what the log can reload (indexes of the active segment), for a partition gone idle. */
+  releaseMemory(): void {
+    this.#log.releaseMemory()
+    this.#staging = new Uint8Array(0)
+  }
+
   /** Flushes, snapshots producer state and closes the log with its clean-shutdown marker. */
   close(): void {
     if (this.#closed) return

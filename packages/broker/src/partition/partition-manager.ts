@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
+import type { SegmentVerifier } from '../tasks/segment-verifier.js'
 import { BufferPool } from './buffer-pool.js'
 import {
   partitionKey,
@@ -32,6 +33,8 @@ export interface PartitionManagerOptions {
   partitionThreadsMax?: number
   /** Requests in flight to one partition before new ones are refused (retriably). */
   mailboxDepthMax?: number
+  /** Checks the closed segments of partitions that opened through crash recovery, off-thread. */
+  verifier?: SegmentVerifier
   /** Passed to each worker thread (tests cap memory). */
   workerResourceLimits?: { maxOldGenerationSizeMb?: number }
 }
@@ -54,7 +57,7 @@ interface Slot {
 }
 
 export class PartitionManager {
-  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits'>> & PartitionManagerOptions
+  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier'>> & PartitionManagerOptions
   readonly #logger: Logger
   readonly #slots: Slot[] = []
   readonly #placement = new Map<PartitionKey, Slot>()
@@ -275,7 +278,11 @@ export class PartitionManager {
           if (message.type === 'opened') w.resolve(message.offsets)
           else w.reject(new FaecieError(message.error.code, message.error.message))
         }
-        if (message.type === 'opened') this.#emit(message.key, message.offsets)
+        if (message.type === 'opened') {
+          this.#emit(message.key, message.offsets)
+          const dir = slot.partitions.get(message.key)?.dir
+          if (!message.cleanStart && dir !== undefined) this.#verify(dir)
+        }
         return
       }
       case 'shutdownDone':
@@ -297,6 +304,11 @@ export class PartitionManager {
     const reply = item.reply
     if (reply.ok) pending.resolve(reply.value)
     else pending.reject(new FaecieError(reply.error.code, reply.error.message))
+  }
+
+  #verify(dir: string): void {
+    this.#options.verifier?.verify(dir).catch((err: unknown) =>
+      this.#logger.warn({ err, dir }, 'closed-segment verification did not run'))
   }
 
   #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
