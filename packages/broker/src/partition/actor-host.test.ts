@@ -22,7 +22,9 @@ function hostOn(disk: SimulatedDisk) {
       log: PartitionLog.open({ dir, config: c, disk, clock: Date.now, logger }),
       snapshots: diskSnapshotStore(disk, dir),
     }),
-    post: (message) => inbox.push(message),
+    // As postMessage does: a structured clone that moves the transferred buffers (and throws on a
+    // transfer list that names one twice).
+    post: (message, transfer) => inbox.push(structuredClone(message, { transfer: transfer ?? [] })),
     clock: Date.now,
     logger: silentLogger(),
   })
@@ -42,10 +44,25 @@ describe('ActorHost', () => {
       host.handle({ type: 'request', key: 't-0', requestId: i, request: { op: 'produce', bytes: testBatch(`b${i}`, 2), acks: -1 } })
     }
     await turn()
-    expect(inbox.map((m) => m.type)).toEqual(['replies', 'advanced'])
+    expect(inbox.map((m) => m.type)).toEqual(['advanced', 'replies'])
     expect(replies(inbox).map((r) => (r.reply as { value: ProduceResult }).value.baseOffset)).toEqual(
       Array.from({ length: 10 }, (_, i) => i * 2))
-    expect(inbox[1]).toEqual({ type: 'advanced', updates: [['t-0', 0, 20, 20]] })
+    expect(inbox[0]).toEqual({ type: 'advanced', updates: [['t-0', 0, 20, 20]] })
+    host.shutdown()
+  })
+
+  it('answers several empty fetches of one turn together, each with a buffer of its own', async () => {
+    const { host, inbox } = hostOn(new SimulatedDisk())
+    host.handle({ type: 'open', key: 't-0', dir: '/data/t-0', config: config('always') })
+    host.handle({ type: 'open', key: 't-1', dir: '/data/t-1', config: config('always') })
+    inbox.length = 0
+    for (let i = 0; i < 4; i++) {
+      host.handle({ type: 'request', key: `t-${i % 2}`, requestId: i, request: { op: 'fetch', offset: 0, maxBytes: 1024 } })
+    }
+    await turn()
+    const answers = replies(inbox)
+    expect(answers.map((r) => r.reply.ok)).toEqual([true, true, true, true])
+    for (const r of answers) expect((r.reply as { value: { bytes: Uint8Array } }).value.bytes.length).toBe(0)
     host.shutdown()
   })
 

@@ -74,7 +74,10 @@ export class ActorHost {
         }
         const reply = (r: PartitionReply, returned?: ArrayBuffer): void => {
           this.#outbox.push({ requestId, reply: r, returned })
-          if (returned !== undefined) this.#outboxTransfers.push(returned)
+          if (returned !== undefined) {
+            assert(!this.#outboxTransfers.includes(returned), `request ${requestId} gives back a buffer already given back`)
+            this.#outboxTransfers.push(returned)
+          }
         }
         hosted.mailbox.push({ request: message.request, reply })
         this.#scheduleTick()
@@ -154,8 +157,9 @@ export class ActorHost {
       this.#tickOne(key, hosted)
       collectMoved(key, hosted, updates)
     }
-    this.#postOutbox()
+    // Offsets first: whoever sees an acknowledgement must already see the high watermark it implies.
     if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    this.#postOutbox()
   }
 
   #postOutbox(): void {

@@ -369,6 +369,9 @@ function isFetchResult(value: unknown): value is FetchResult {
 
 /** A Uint8Array that owns its whole ArrayBuffer, so it can be transferred without detaching others. */
 function ownedCopy(bytes: Uint8Array): Uint8Array {
+  // An empty read may be a constant shared by every caller: transferring it twice in one message
+  // would fail, and transferring it at all would detach it for everyone.
+  if (bytes.length === 0) return new Uint8Array(0)
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes
   }

@@ -161,6 +161,15 @@ export class PartitionManager {
     this.#post(slot, { type: 'crash', reason })
   }
 
+  /** Changes a partition's settings, and remembers them for a reopen after a thread restart. */
+  async updateConfig(topic: string, partition: number, config: PartitionConfig): Promise<PartitionOffsets> {
+    const key = partitionKey(topic, partition)
+    const offsets = await this.request(topic, partition, { op: 'updateConfig', config })
+    const placed = this.#placement.get(key)?.partitions.get(key)
+    if (placed !== undefined) placed.config = config
+    return offsets
+  }
+
   /** Test hook: ends the thread hosting the partition at once, wherever it is (as a kill would). */
   async terminateThreadOf(topic: string, partition: number): Promise<void> {
     const slot = this.#placement.get(partitionKey(topic, partition))
@@ -211,7 +220,9 @@ export class PartitionManager {
   #wire(slot: Slot): void {
     const worker = slot.worker
     worker.on('message', (message: FromWorker) => this.#receive(slot, message))
-    worker.on('error', (err) => this.#logger.error({ err, thread: slot.index }, 'partition thread failed'))
+    worker.on('error', (err) => this.#logger.error(
+      { thread: slot.index, error: String(err), stack: err instanceof Error ? err.stack : undefined },
+      'partition thread failed'))
     worker.on('exit', (code) => {
       if (slot.stopping) return
       this.#logger.error({ thread: slot.index, code }, 'partition thread exited: restarting it')

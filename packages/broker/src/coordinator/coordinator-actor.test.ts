@@ -1,0 +1,122 @@
+// The coordinator actor on a real metadata log in a temp dir: changes are recorded and survive a
+// reopen (replay gives the same topics, ids and configs), producer ids never repeat across reopens,
+// refusals carry their codes, the data dir is reconciled with the log, and a damaged record stops
+// the start rather than being guessed at.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ErrorCode, RecordBatchEncoder } from '@faecie/protocol'
+import { silentLogger } from '../log.js'
+import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
+import { PartitionLog } from '../storage/log.js'
+import { RealDisk } from '../storage/real-disk.js'
+import type { TopicMeta } from './metadata-state.js'
+import { CoordinatorActor, METADATA_PARTITION_DIR } from './coordinator-actor.js'
+
+let dataDir: string
+const disk = new RealDisk()
+const settings = { batchBytesMax: 1024 * 1024, partitionsPerTopicMax: 8, partitionsMax: 12, producerIdBlockSize: 10 }
+
+function openLog(): PartitionLog {
+  return PartitionLog.open({ dir: join(dataDir, METADATA_PARTITION_DIR), config: { ...DEFAULT_LOG_CONFIG, retentionMs: -1 }, disk, clock: Date.now, logger: silentLogger() })
+}
+
+function open(changes: [string, TopicMeta | null][] = []): CoordinatorActor {
+  return new CoordinatorActor({ log: openLog(), disk, dataDir, settings, clock: Date.now, logger: silentLogger(),
+    onTopicChanged: (topic, meta) => changes.push([topic, meta]) })
+}
+
+function codeOf(work: () => unknown): number | undefined {
+  try {
+    work()
+  } catch (err) {
+    return (err as { code?: number }).code
+  }
+  return undefined
+}
+
+beforeEach(() => { dataDir = mkdtempSync(join(tmpdir(), 'faecie-coordinator-')) })
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
+
+describe('CoordinatorActor', () => {
+  it('records topic changes and replays them after a reopen', () => {
+    const changes: [string, TopicMeta | null][] = []
+    const actor = open(changes)
+    const orders = actor.createTopic('orders', 2, { 'retention.ms': '1000' }, false)
+    actor.createTopic('gone', 1, {}, false)
+    actor.alterTopicConfig('orders', { flush: 'never', 'retention.ms': null })
+    actor.createPartitions('orders', 5)
+    actor.deleteTopic('gone')
+    expect(changes.map(([t, m]) => [t, m?.partitions ?? null])).toEqual([['orders', 2], ['gone', 1], ['orders', 2], ['orders', 5], ['gone', null]])
+    actor.close()
+
+    const again = open()
+    expect(again.topics).toEqual([{ topic: 'orders', topicId: orders.topicId, partitions: 5, config: { flush: 'never' }, internal: false }])
+    again.close()
+  })
+
+  it('validates without recording when asked to', () => {
+    const actor = open()
+    actor.createTopic('dry', 1, {}, true)
+    expect(actor.topics).toEqual([])
+    actor.close()
+  })
+
+  it('refuses with the protocol codes', () => {
+    const actor = open()
+    actor.createTopic('t', 1, {}, false)
+    expect(codeOf(() => actor.createTopic('t', 1, {}, false))).toBe(ErrorCode.TOPIC_ALREADY_EXISTS)
+    expect(codeOf(() => actor.createTopic('__internal', 1, {}, false))).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+    expect(codeOf(() => actor.createTopic('a/b', 1, {}, false))).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+    expect(codeOf(() => actor.createTopic('many', 9, {}, false))).toBe(ErrorCode.INVALID_PARTITIONS)
+    expect(codeOf(() => actor.createTopic('cfg', 1, { 'segment.bytes': '1' }, false))).toBe(ErrorCode.INVALID_CONFIG)
+    expect(codeOf(() => actor.createPartitions('t', 0))).toBe(ErrorCode.INVALID_PARTITIONS)
+    actor.createTopic('big', 8, {}, false)
+    expect(codeOf(() => actor.createTopic('over', 4, {}, false))).toBe(ErrorCode.INVALID_PARTITIONS)
+    expect(codeOf(() => actor.createPartitions('t', 5))).toBe(ErrorCode.INVALID_PARTITIONS)
+    actor.createPartitions('t', 4)
+    expect(codeOf(() => actor.deleteTopic('nope'))).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(codeOf(() => actor.alterTopicConfig('t', { 'max.message.bytes': String(2 * settings.batchBytesMax) }))).toBe(ErrorCode.INVALID_CONFIG)
+    actor.close()
+  })
+
+  it('never hands out a producer id twice, across reopens', () => {
+    const seen = new Set<number>()
+    for (let run = 0; run < 3; run++) {
+      const actor = open()
+      for (let i = 0; i < 7; i++) {
+        const id = actor.initProducerId()
+        expect(seen.has(id)).toBe(false)
+        seen.add(id)
+      }
+      actor.close()
+    }
+    expect(seen.size).toBe(21)
+  })
+
+  it('moves aside partition directories the log does not know', () => {
+    const actor = open()
+    actor.createTopic('known', 1, {}, false)
+    mkdirSync(join(dataDir, 'known-0'))
+    mkdirSync(join(dataDir, 'known-1'))
+    mkdirSync(join(dataDir, 'stray-0'))
+    mkdirSync(join(dataDir, 'not-a-partition'))
+    const moved = actor.reconcileDataDir()
+    expect(moved.map((m) => m.replace(/\d+$/, 'N')).sort()).toEqual(['known-1.orphaned-N', 'stray-0.orphaned-N'])
+    const names = readdirSync(dataDir)
+    expect(names).toContain('known-0')
+    expect(names).toContain('not-a-partition')
+    expect(names).toContain(METADATA_PARTITION_DIR)
+    expect(actor.reconcileDataDir()).toEqual([])
+    actor.close()
+  })
+
+  it('refuses to start on a record it cannot read', () => {
+    const log = openLog()
+    log.append(new RecordBatchEncoder().encode([{ key: 'topic', value: '{"v":1,"type":"topic","topic":"x"}' }]).slice())
+    log.flush()
+    log.close()
+    expect(() => open()).toThrow(/malformed record/)
+  })
+})

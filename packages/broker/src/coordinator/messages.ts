@@ -1,0 +1,40 @@
+// The messages between the main thread (CoordinatorClient) and the coordinator's thread
+// (worker-entry.ts). Calls are answered by callId, in the order they were sent; topic changes are
+// posted before the reply of the call that made them, so the main thread's cache is current when
+// the call resolves.
+import type { TopicConfig, TopicConfigChanges } from '../topics/config.js'
+import type { CoordinatorSettings } from './coordinator-actor.js'
+import type { TopicMeta } from './metadata-state.js'
+
+export interface CoordinatorWorkerData {
+  dataDir: string
+  settings: CoordinatorSettings
+}
+
+export type CoordinatorCall =
+  | { method: 'createTopic'; topic: string; numPartitions: number; config: TopicConfig; validateOnly: boolean }
+  | { method: 'deleteTopic'; topic: string }
+  | { method: 'alterTopicConfig'; topic: string; changes: TopicConfigChanges }
+  | { method: 'createPartitions'; topic: string; count: number }
+  | { method: 'initProducerId' }
+
+export interface CoordinatorResultByMethod {
+  createTopic: TopicMeta
+  deleteTopic: TopicMeta
+  alterTopicConfig: TopicMeta
+  createPartitions: TopicMeta
+  initProducerId: number
+}
+
+export type ToCoordinator =
+  | { type: 'call'; callId: number; call: CoordinatorCall }
+  /** Close the metadata log cleanly, answer `closed`, and let the thread end. */
+  | { type: 'close' }
+
+export type FromCoordinator =
+  | { type: 'ready'; topics: TopicMeta[]; movedAside: string[] }
+  | { type: 'startFailed'; message: string }
+  | { type: 'topic'; topic: string; meta: TopicMeta | null }
+  | { type: 'reply'; callId: number; ok: true; value: unknown }
+  | { type: 'reply'; callId: number; ok: false; error: { code: number; message: string } }
+  | { type: 'closed' }

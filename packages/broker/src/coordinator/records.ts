@@ -1,0 +1,83 @@
+// The records of the metadata log, `__cluster_metadata` partition 0 (DATA_DIR/__cluster_metadata-0/,
+// an ordinary partition directory written by the storage engine, flush `always`, no retention). The
+// log is the truth about topics: a change is appended and fdatasynced first, then acted on (partition
+// directories made, closed, deleted); on start the log is replayed from its first offset.
+//
+//   one RecordBatch v2 per change (uncompressed, producerId -1), with one record:
+//     key    the record type, UTF-8 ("topic", "topicDeleted", ...)
+//     value  UTF-8 JSON, an object with `v: 1` and `type` equal to the key:
+//       {v:1, type:"topic",        topic, topicId, partitions, config}  a topic is created
+//       {v:1, type:"topicDeleted", topic, topicId}                      ... deleted
+//       {v:1, type:"partitions",   topic, topicId, partitions}          ... grown to this many partitions
+//       {v:1, type:"topicConfig",  topic, topicId, config}              ... given these overrides (all of them)
+//       {v:1, type:"producerIds",  end}       producer ids below `end` may have been handed out
+//   topicId: a UUID, so that a deleted and recreated topic is a new topic; config: {key: string}.
+//
+// A record read back is untrusted input: anything but this shape stops the broker's start with a
+// message naming the offset (a newer broker's log, or a damaged one), rather than a guess.
+import { decodeBatches, decodeUtf8, RecordBatchEncoder } from '@faecie/protocol'
+import type { TopicConfig } from '../topics/config.js'
+
+export const METADATA_RECORD_VERSION = 1
+
+export type MetadataRecord =
+  | { v: 1; type: 'topic'; topic: string; topicId: string; partitions: number; config: TopicConfig }
+  | { v: 1; type: 'topicDeleted'; topic: string; topicId: string }
+  | { v: 1; type: 'partitions'; topic: string; topicId: string; partitions: number }
+  | { v: 1; type: 'topicConfig'; topic: string; topicId: string; config: TopicConfig }
+  | { v: 1; type: 'producerIds'; end: number }
+
+const encoder = new RecordBatchEncoder(4096)
+
+/** One batch holding one record; a buffer of its own (the log rewrites its offsets in place). */
+export function encodeMetadataRecord(record: MetadataRecord, nowMs: number): Uint8Array {
+  encoder.encode([{ key: record.type, value: JSON.stringify(record) }], { timestamp: nowMs })
+  return encoder.copy()
+}
+
+/** The records in whole batches read from the metadata log, with their offsets. */
+export function* decodeMetadataRecords(bytes: Uint8Array): Generator<{ offset: number; record: MetadataRecord }> {
+  for (const batch of decodeBatches(bytes)) {
+    for (const r of batch.records) {
+      if (r.value === null) throw badRecord(r.offset, 'a record without a value')
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(decodeUtf8(r.value))
+      } catch {
+        throw badRecord(r.offset, 'a value that is not JSON')
+      }
+      yield { offset: r.offset, record: checkRecord(parsed, r.offset) }
+    }
+  }
+}
+
+function badRecord(offset: number, what: string): Error {
+  return new Error(`__cluster_metadata-0 holds ${what} at offset ${offset}: refusing to guess the broker's metadata`)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isConfig(value: unknown): value is TopicConfig {
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
+}
+
+function checkRecord(value: unknown, offset: number): MetadataRecord {
+  if (!isObject(value)) throw badRecord(offset, 'a value that is not an object')
+  if (value.v !== METADATA_RECORD_VERSION) throw badRecord(offset, `a record of version ${String(value.v)}`)
+  const str = (k: string): boolean => typeof value[k] === 'string' && (value[k] as string).length > 0
+  const count = (k: string): boolean => Number.isSafeInteger(value[k]) && (value[k] as number) >= 0
+  const ok = ((): boolean => {
+    switch (value.type) {
+      case 'topic': return str('topic') && str('topicId') && count('partitions') && isConfig(value.config)
+      case 'topicDeleted': return str('topic') && str('topicId')
+      case 'partitions': return str('topic') && str('topicId') && count('partitions')
+      case 'topicConfig': return str('topic') && str('topicId') && isConfig(value.config)
+      case 'producerIds': return count('end')
+      default: return false
+    }
+  })()
+  if (!ok) throw badRecord(offset, `a malformed record of type ${JSON.stringify(value.type)}`)
+  return value as MetadataRecord
+}

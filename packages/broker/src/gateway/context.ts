@@ -1,0 +1,87 @@
+// What an op handler may use: the broker's parts (topics, partitions, the offset watch, limits) and
+// the session the request came on. Handlers are plain async functions of (request, context) that
+// return the answer's fields (the session adds the id) or NO_RESPONSE (produce with acks 0); a
+// FaecieError they throw becomes an error frame for the request.
+import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse, type WireError } from '@faecie/protocol'
+import type { Logger } from '../log.js'
+import type { PartitionManager } from '../partition/partition-manager.js'
+import type { TopicService } from '../topics/topic-service.js'
+import type { Limits } from './limits.js'
+import type { OffsetWatch } from './offset-watch.js'
+import type { PartitionReads } from './reads.js'
+import type { SessionSubscriptions } from './subscriptions.js'
+
+export interface BrokerInfo {
+  brokerId: number
+  serverVersion: string
+  /** ws://HOST:PORT, as clients should reach this broker (filled in once listening). */
+  url: string
+  autoCreateTopics: boolean
+}
+
+export interface Gateway {
+  readonly limits: Limits
+  readonly topics: TopicService
+  readonly partitions: PartitionManager
+  readonly watch: OffsetWatch
+  /** Fetches from partitions, identical reads in flight shared. */
+  readonly reads: PartitionReads
+  readonly broker: BrokerInfo
+  readonly logger: Logger
+  /** True once the broker is shutting down: long polls answer at once, new requests are refused. */
+  readonly draining: boolean
+}
+
+/** What a handler sees of the session it serves. */
+export interface SessionHandle {
+  readonly id: number
+  readonly logger: Logger
+  readonly subscriptions: SessionSubscriptions
+  /** Aborted when the session's socket closes: long polls stop waiting. */
+  readonly signal: AbortSignal
+  /** Marks the session as having said hello with this client id. */
+  helloDone(clientId: string | undefined): void
+  /** Closes the session with a 4xxx code (acks 0 produce failures surface this way). */
+  close(code: number, reason: string): void
+}
+
+export interface OpContext {
+  gateway: Gateway
+  session: SessionHandle
+}
+
+export const NO_RESPONSE = Symbol('no response')
+
+/** Close codes of docs/protocol.md. */
+export const CloseCode = {
+  protocolError: 4000,
+  frameTooLarge: 4001,
+  tooManySessions: 4002,
+  originNotAllowed: 4003,
+  shuttingDown: 4004,
+} as const
+
+export type OpHandler<Op extends OpName> = (
+  request: OpRequest<Op>,
+  ctx: OpContext,
+) => Promise<OpResponse<Op> | typeof NO_RESPONSE>
+
+/** The wire form of any error: a FaecieError as it is, anything else UNKNOWN_SERVER_ERROR (logged). */
+export function wireError(err: unknown, logger: Logger): WireError {
+  if (err instanceof FaecieError) return err.toWire()
+  logger.error({ err }, 'unexpected error in a request handler')
+  return new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR).toWire()
+}
+
+export function unknownTopicOrPartition(topic: string, partition?: number): FaecieError {
+  const what = partition === undefined ? `Topic ${topic}` : `Partition ${topic}-${partition}`
+  return new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${what} does not exist on this broker.`)
+}
+
+/** Refuses a request naming more topics and partitions than `requestItemsMax`. */
+export function checkItemCount(count: number, limits: Limits): void {
+  if (count > limits.requestItemsMax) {
+    throw new FaecieError(ErrorCode.INVALID_REQUEST,
+      `The request names ${count} topics and partitions; at most ${limits.requestItemsMax} (requestItemsMax).`)
+  }
+}

@@ -1,0 +1,144 @@
+// The broker's HTTP face: fastify with @fastify/websocket. `GET /health` answers JSON; `/v1/ws` is the
+// protocol's WebSocket. The upgrade is refused with HTTP 403 when the page's Origin is not allowed
+// (origin.ts) and with 503 while shutting down; a session past sessionsMax is accepted and closed at
+// once with 4002 and a reason (so the client learns why). ws stops reading a frame larger than
+// frameBytesMax at its header (maxPayload); ws would close with 1009 there, which this maps to the
+// protocol's 4001 with a reason. Any other request that changes state must come from an allowed
+// origin too (none exist yet; the console's JSON endpoints will).
+import type { AddressInfo } from 'node:net'
+import websocket from '@fastify/websocket'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Logger } from '../log.js'
+import { CloseCode, type Gateway } from './context.js'
+import type { OriginPolicy } from './origin.js'
+import { Session, truncateReason } from './session.js'
+
+export interface GatewayServerOptions {
+  host: string
+  port: number
+  gateway: Gateway
+  origins: OriginPolicy
+  logger: Logger
+  /** Extra fields for GET /health. */
+  health(): Record<string, unknown>
+}
+
+const WS_MESSAGE_TOO_BIG = 1009
+/** Every session is pinged this often; one that has not answered the previous ping is ended. */
+const PING_INTERVAL_MS = 30_000
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export class GatewayServer {
+  readonly sessions = new Set<Session>()
+  readonly #app: FastifyInstance
+  readonly #options: GatewayServerOptions
+  readonly #logger: Logger
+  #nextSessionId = 1
+  #port = 0
+  #heartbeat: NodeJS.Timeout | undefined
+
+  private constructor(options: GatewayServerOptions) {
+    this.#options = options
+    this.#logger = options.logger.child({ module: 'gateway' })
+    this.#app = Fastify({
+      loggerInstance: options.logger.child({ module: 'http' }) as unknown as FastifyBaseLogger,
+      // Per-request lines would drown the log (health checks, every WebSocket upgrade).
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: 1024 * 1024,
+    })
+  }
+
+  static async listen(options: GatewayServerOptions): Promise<GatewayServer> {
+    const server = new GatewayServer(options)
+    await server.#setUp()
+    await server.#app.listen({ host: options.host, port: options.port })
+    server.#port = (server.#app.server.address() as AddressInfo).port
+    options.origins.addOwnOrigins(options.host, server.#port)
+    server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, PING_INTERVAL_MS).unref()
+    return server
+  }
+
+  get port(): number {
+    return this.#port
+  }
+
+  /** Resolves when no session has a request in flight, or after `timeoutMs`. Returns those still busy. */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
+    await Promise.race([Promise.all([...this.sessions].map((s) => s.idle())), timeout])
+    clearTimeout(timer)
+    return [...this.sessions].filter((s) => s.inFlight > 0).length
+  }
+
+  closeSessions(code: number, reason: string): void {
+    for (const session of this.sessions) session.close(code, reason)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat)
+    await this.#app.close()
+  }
+
+  async #setUp(): Promise<void> {
+    const { gateway, origins } = this.#options
+    const app = this.#app
+    await app.register(websocket, {
+      options: {
+        maxPayload: gateway.limits.frameBytesMax,
+        perMessageDeflate: false,
+        verifyClient: (info, done) => {
+          if (!origins.allows(info.origin)) {
+            this.#logger.warn({ origin: info.origin }, 'WebSocket upgrade refused: origin not allowed')
+            return done(false, 403, 'Origin not allowed')
+          }
+          if (gateway.draining) return done(false, 503, 'Broker shutting down')
+          done(true)
+        },
+      },
+      // A socket error (a client gone mid-frame) is routine: ws closes the socket itself.
+      errorHandler: (err) => this.#logger.debug({ err }, 'WebSocket error'),
+    })
+    app.addHook('onRequest', async (request, reply) => {
+      if (SAFE_METHODS.has(request.method)) return
+      if (!origins.allows(request.headers.origin)) return reply.code(403).send({ error: 'Origin not allowed' })
+    })
+    app.get('/health', async () => ({
+      status: gateway.draining ? 'draining' : 'ok',
+      sessions: this.sessions.size,
+      bufferedBytes: [...this.sessions].reduce((n, s) => n + s.bufferedBytes, 0),
+      ...this.#options.health(),
+    }))
+    app.get('/v1/ws', { websocket: true }, (socket, request) => this.#accept(socket, request.socket.remoteAddress))
+  }
+
+  #accept(socket: WebSocket, remote: string | undefined): void {
+    const { gateway } = this.#options
+    mapTooBigToFrameTooLarge(socket, gateway.limits.frameBytesMax)
+    if (this.sessions.size >= gateway.limits.sessionsMax) {
+      this.#logger.warn({ remote, sessionsMax: gateway.limits.sessionsMax }, 'session refused: too many sessions')
+      socket.close(CloseCode.tooManySessions, `too many sessions (sessionsMax ${gateway.limits.sessionsMax})`)
+      return
+    }
+    if (gateway.draining) {
+      socket.close(CloseCode.shuttingDown, 'broker shutting down')
+      return
+    }
+    const session = new Session(this.#nextSessionId++, socket, gateway, remote)
+    this.sessions.add(session)
+    socket.on('close', () => this.sessions.delete(session))
+  }
+}
+
+/** ws closes with 1009 when a frame passes maxPayload; the protocol's code for it is 4001. */
+function mapTooBigToFrameTooLarge(socket: WebSocket, frameBytesMax: number): void {
+  const close = socket.close.bind(socket)
+  socket.close = (code?: number, reason?: string | Buffer): void => {
+    if (code === WS_MESSAGE_TOO_BIG) {
+      close(CloseCode.frameTooLarge, truncateReason(`frame over frameBytesMax (${frameBytesMax} bytes)`))
+    } else {
+      close(code, reason)
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// Where long-poll fetches and live subscriptions learn that a partition moved. The partition manager
+// reports each partition's offsets after every tick that moved them (and when it opens); this keeps
+// the latest per partition and wakes whoever watches it. A fetch arms a waiter before it reads, so an
+// append that lands between its read and its wait still wakes it.
+import type { PartitionKey } from '../partition/messages.js'
+import type { OffsetsListener, PartitionManager } from '../partition/partition-manager.js'
+
+export type KnownOffsets = Parameters<OffsetsListener>[1]
+export type OffsetsWatcher = (offsets: KnownOffsets) => void
+
+/** A one-shot wake-up for a set of partitions. */
+export interface ArmedWaiter {
+  /** Resolves when a watched partition moved since arming, after `timeoutMs`, on release or on abort. */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>
+  /** Stops watching (call when done, whether or not `wait` was called). */
+  disarm(): void
+}
+
+export class OffsetWatch {
+  readonly #latest = new Map<PartitionKey, KnownOffsets>()
+  readonly #watchers = new Map<PartitionKey, Set<OffsetsWatcher>>()
+  readonly #releases = new Set<() => void>()
+  #released = false
+
+  constructor(partitions: PartitionManager) {
+    partitions.onOffsets((key, offsets) => this.#notify(key, offsets))
+  }
+
+  latest(key: PartitionKey): KnownOffsets | undefined {
+    return this.#latest.get(key)
+  }
+
+  watch(key: PartitionKey, watcher: OffsetsWatcher): () => void {
+    let set = this.#watchers.get(key)
+    if (set === undefined) this.#watchers.set(key, set = new Set())
+    set.add(watcher)
+    return () => {
+      set.delete(watcher)
+      if (set.size === 0 && this.#watchers.get(key) === set) this.#watchers.delete(key)
+    }
+  }
+
+  arm(keys: readonly PartitionKey[]): ArmedWaiter {
+    let moved = this.#released
+    let wake: (() => void) | undefined
+    const onMove = (): void => {
+      moved = true
+      wake?.()
+    }
+    const unwatch = keys.map((key) => this.watch(key, onMove))
+    this.#releases.add(onMove)
+    let timer: NodeJS.Timeout | undefined
+    const disarm = (): void => {
+      for (const u of unwatch) u()
+      this.#releases.delete(onMove)
+      if (timer !== undefined) clearTimeout(timer)
+      wake = undefined
+    }
+    return {
+      disarm,
+      wait: (timeoutMs, signal) => new Promise<void>((resolve) => {
+        if (moved || timeoutMs <= 0 || signal?.aborted === true) return resolve()
+        const onAbort = (): void => resolve()
+        signal?.addEventListener('abort', onAbort, { once: true })
+        wake = () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        timer = setTimeout(wake, timeoutMs)
+      }),
+    }
+  }
+
+  /** Wakes every waiter now and from now on (the broker is shutting down: answer what you have). */
+  releaseAll(): void {
+    this.#released = true
+    for (const release of [...this.#releases]) release()
+  }
+
+  /** Forgets a deleted partition, waking its watchers (they find their topic gone). */
+  forget(key: PartitionKey): void {
+    const last = this.#latest.get(key)
+    this.#latest.delete(key)
+    const set = this.#watchers.get(key)
+    if (set === undefined || last === undefined) return
+    for (const watcher of [...set]) watcher(last)
+  }
+
+  #notify(key: PartitionKey, offsets: KnownOffsets): void {
+    this.#latest.set(key, offsets)
+    const set = this.#watchers.get(key)
+    if (set === undefined) return
+    for (const watcher of [...set]) watcher(offsets)
+  }
+}

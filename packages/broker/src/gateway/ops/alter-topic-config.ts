@@ -1,0 +1,10 @@
+// Op `alterTopicConfig`: changes some of a topic's config keys (nil: back to the default). The
+// coordinator checks the merged config and records it; then every partition gets the new settings.
+// Answers with the whole effective config. Any refusal fails the request as a whole.
+import { effectiveTopicConfig } from '../../topics/config.js'
+import type { OpHandler } from '../context.js'
+
+export const alterTopicConfig: OpHandler<'alterTopicConfig'> = async (request, { gateway }) => {
+  const meta = await gateway.topics.alterConfig(request.topic, request.config)
+  return { topic: meta.topic, config: effectiveTopicConfig(meta.config, gateway.topics.limits) }
+}

@@ -1,0 +1,35 @@
+// The op handlers by op name: the session dispatches each checked request here. Every op of
+// docs/protocol.md has one file in this folder.
+import type { OpName } from '@faecie/protocol'
+import type { OpHandler } from '../context.js'
+import { alterTopicConfig } from './alter-topic-config.js'
+import { createPartitions } from './create-partitions.js'
+import { createTopics } from './create-topics.js'
+import { credit } from './credit.js'
+import { deleteTopics } from './delete-topics.js'
+import { describeTopics } from './describe-topics.js'
+import { fetch } from './fetch.js'
+import { hello } from './hello.js'
+import { initProducerId } from './init-producer-id.js'
+import { listOffsets } from './list-offsets.js'
+import { metadata } from './metadata.js'
+import { produce } from './produce.js'
+import { subscribe } from './subscribe.js'
+import { unsubscribe } from './unsubscribe.js'
+
+export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
+  hello,
+  metadata,
+  createTopics,
+  deleteTopics,
+  describeTopics,
+  alterTopicConfig,
+  createPartitions,
+  initProducerId,
+  produce,
+  fetch,
+  listOffsets,
+  subscribe,
+  credit,
+  unsubscribe,
+}

@@ -1,0 +1,181 @@
+// Live subscriptions of one session (ops subscribe, credit, unsubscribe): the broker pushes
+// `{sub, records, highWatermark}` as batches are appended to the partition, from the offset asked
+// for on. Flow control has two gates, both of which must be open for a push:
+// - credit: bytes the client granted (subscribe's creditBytes, then `credit`); each push spends its
+//   length. A push reads at most the credit left, but a partition always returns at least one whole
+//   batch, so the credit may go below zero by less than one batch; nothing is pushed until the
+//   client has granted it back above zero.
+// - the socket: while more than pushBufferedBytesMax bytes wait to be sent, pushes are held; the
+//   session calls pumpAll() as sends complete.
+// A subscription ends with one last push `{sub, error}` when its offset falls below the log start
+// (OFFSET_OUT_OF_RANGE) or its topic is deleted (UNKNOWN_TOPIC_OR_PARTITION; the offset watch wakes
+// it when the partition is forgotten, and a topic made again under the same name has another id).
+import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
+import type { Logger } from '../log.js'
+import { partitionKey, type PartitionKey } from '../partition/messages.js'
+import { offsetAfter } from './batches.js'
+import { unknownTopicOrPartition, type Gateway } from './context.js'
+
+export interface PushSink {
+  /** Sends a push frame (a no-op once the socket is closed). */
+  push(frame: Record<string, unknown>): void
+  /** True while the socket has more than pushBufferedBytesMax bytes waiting to be sent. */
+  congested(): boolean
+}
+
+const RETRY_MS = 100
+
+class Subscription {
+  credit: number
+  offset: number
+  #reading = false
+  #ended = false
+  #retryTimer: NodeJS.Timeout | undefined
+  readonly #unwatch: () => void
+  readonly #key: PartitionKey
+
+  constructor(
+    readonly sub: number,
+    readonly topic: string,
+    /** The topic this subscription reads: a topic deleted and made again under its name is another. */
+    readonly topicId: string,
+    readonly partition: number,
+    offset: number,
+    credit: number,
+    private readonly owner: SessionSubscriptions,
+  ) {
+    this.offset = offset
+    this.credit = credit
+    this.#key = partitionKey(topic, partition)
+    this.#unwatch = owner.gateway.watch.watch(this.#key, () => this.pump())
+  }
+
+  get ended(): boolean {
+    return this.#ended
+  }
+
+  end(): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#unwatch()
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+  }
+
+  /** Pushes what the gates allow; called on subscribe, on new data, on credit and on flushes. */
+  pump(): void {
+    if (this.#ended || this.#reading) return
+    if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) {
+      return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
+    }
+    if (this.credit <= 0 || this.owner.sink.congested()) return
+    const known = this.owner.gateway.watch.latest(this.#key)
+    if (known !== undefined && this.offset >= known.highWatermark && this.offset >= known.logStartOffset) return
+    this.#reading = true
+    const { reads, limits } = this.owner.gateway
+    reads.fetch(this.topic, this.partition, this.offset, Math.min(this.credit, limits.fetchBytesMax)).then(
+      (result) => {
+        this.#reading = false
+        if (this.#ended || result.bytes.length === 0) return
+        this.offset = offsetAfter(result.bytes)
+        this.credit -= result.bytes.length
+        this.owner.sink.push({ sub: this.sub, records: result.bytes, highWatermark: result.highWatermark })
+        this.pump()
+      },
+      (err: unknown) => {
+        this.#reading = false
+        this.#failed(err)
+      },
+    )
+  }
+
+  #failed(err: unknown): void {
+    if (this.#ended) return
+    const gone = this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId
+    if (gone) return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
+    // Out of range: the client resets its offset. A storage error (the partition's thread died and is
+    // reopening it): the client resubscribes from what it has, as docs/protocol.md says.
+    if (err instanceof FaecieError && (err.code === ErrorCode.OFFSET_OUT_OF_RANGE || err.code === ErrorCode.KAFKA_STORAGE_ERROR)) {
+      return this.#finish(err.toWire())
+    }
+    // A full mailbox passes: try again shortly.
+    if (err instanceof FaecieError && err.retriable) {
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; this.pump() }, RETRY_MS)
+      return
+    }
+    this.owner.logger.error({ err, sub: this.sub }, 'subscription failed')
+    this.#finish(err instanceof FaecieError ? err.toWire() : new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR).toWire())
+  }
+
+  #finish(error: WireError): void {
+    this.owner.sink.push({ sub: this.sub, error })
+    this.owner.remove(this.sub)
+  }
+}
+
+export class SessionSubscriptions {
+  readonly #subs = new Map<number, Subscription>()
+  #nextSub = 0
+
+  constructor(
+    readonly gateway: Gateway,
+    readonly sink: PushSink,
+    readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.#subs.size
+  }
+
+  /** Starts a subscription; pushes begin after the answer, on the next turn of the event loop. */
+  async subscribe(topic: string, partition: number, offset: number, creditBytes: number): Promise<number> {
+    const { limits, topics, partitions } = this.gateway
+    if (this.#subs.size >= limits.subscriptionsMax) {
+      throw new FaecieError(ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+        `The session has ${this.#subs.size} subscriptions; at most ${limits.subscriptionsMax} (subscriptionsMax).`)
+    }
+    const meta = topics.lookup(topic)
+    if (meta === undefined || meta.internal || partition >= meta.partitions) throw unknownTopicOrPartition(topic, partition)
+    const status = await partitions.request(topic, partition, { op: 'status' })
+    if (offset < status.logStartOffset || offset > status.highWatermark) {
+      throw new FaecieError(ErrorCode.OFFSET_OUT_OF_RANGE,
+        `Offset ${offset} is outside [${status.logStartOffset}, ${status.highWatermark}] of ${topic}-${partition}.`)
+    }
+    const sub = this.#nextSub++
+    const subscription = new Subscription(sub, topic, meta.topicId, partition, offset, creditBytes, this)
+    this.#subs.set(sub, subscription)
+    setImmediate(() => subscription.pump())
+    return sub
+  }
+
+  /** Adds credit; credit for a subscription that has ended is ignored (its last push may be on its way). */
+  credit(sub: number, bytes: number): void {
+    if (sub >= this.#nextSub) throw noSuchSubscription(sub)
+    const subscription = this.#subs.get(sub)
+    if (subscription === undefined) return
+    subscription.credit = Math.min(subscription.credit + bytes, Number.MAX_SAFE_INTEGER)
+    subscription.pump()
+  }
+
+  unsubscribe(sub: number): void {
+    if (sub >= this.#nextSub) throw noSuchSubscription(sub)
+    this.remove(sub)
+  }
+
+  remove(sub: number): void {
+    this.#subs.get(sub)?.end()
+    this.#subs.delete(sub)
+  }
+
+  pumpAll(): void {
+    for (const subscription of this.#subs.values()) subscription.pump()
+  }
+
+  closeAll(): void {
+    for (const subscription of this.#subs.values()) subscription.end()
+    this.#subs.clear()
+  }
+}
+
+function noSuchSubscription(sub: number): FaecieError {
+  return new FaecieError(ErrorCode.INVALID_REQUEST, `The session never had a subscription ${sub}.`)
+}

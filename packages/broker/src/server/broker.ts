@@ -1,0 +1,166 @@
+// A whole broker in one process, wired together and started in order, stopped in the reverse order:
+//
+//   start: meta.json -> partition manager (threads) -> offset watch -> coordinator (own thread:
+//          replays __cluster_metadata, moves unknown partition directories aside) -> every partition
+//          of every topic opened (missing directories made) -> HTTP/WebSocket gateway listening
+//   stop:  refuse new sessions and requests (SHUTTING_DOWN), wake long polls, wait for requests in
+//          flight (drainTimeoutMs), close sessions with 4004, close the HTTP server, close every
+//          partition (flush, producer-state snapshot, clean-shutdown marker), close the coordinator
+import { readFileSync } from 'node:fs'
+import { CoordinatorClient } from '../coordinator/coordinator-client.js'
+import { CloseCode, type BrokerInfo, type Gateway } from '../gateway/context.js'
+import { GatewayServer } from '../gateway/gateway-server.js'
+import { announcedLimits } from '../gateway/limits.js'
+import { OffsetWatch } from '../gateway/offset-watch.js'
+import { OriginPolicy } from '../gateway/origin.js'
+import { PartitionReads } from '../gateway/reads.js'
+import type { Logger } from '../log.js'
+import { PartitionManager } from '../partition/partition-manager.js'
+import { RealDisk } from '../storage/real-disk.js'
+import { TopicService } from '../topics/topic-service.js'
+import type { BrokerConfig } from './config.js'
+import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
+
+/** Producer ids reserved per metadata record: a restart skips at most this many. */
+const PRODUCER_ID_BLOCK_SIZE = 1000
+
+export const SERVER_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+})()
+
+export class Broker {
+  readonly meta: BrokerMeta
+  readonly #config: BrokerConfig
+  readonly #logger: Logger
+  readonly #partitions: PartitionManager
+  readonly #coordinator: CoordinatorClient
+  readonly #server: GatewayServer
+  readonly #gateway: GatewayState
+  #stopping: Promise<void> | undefined
+
+  private constructor(parts: {
+    config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
+    coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState
+  }) {
+    this.#config = parts.config
+    this.#logger = parts.logger
+    this.meta = parts.meta
+    this.#partitions = parts.partitions
+    this.#coordinator = parts.coordinator
+    this.#server = parts.server
+    this.#gateway = parts.gateway
+  }
+
+  /** Starts a broker; `onFatal` hears of a failure it cannot survive (the coordinator lost for good). */
+  static async start(config: BrokerConfig, root: Logger, onFatal: (err: Error) => void): Promise<Broker> {
+    const startedMs = Date.now()
+    const logger = root.child({ module: 'broker' })
+    const meta = loadOrCreateMeta(new RealDisk(), config.dataDir, config.brokerId, startedMs)
+    const limits = config.limits
+    logger.info({ brokerId: meta.brokerId, clusterId: meta.clusterId, dataDir: config.dataDir, limits: announcedLimits(limits),
+      partitionThreads: config.partitionThreads }, 'broker starting')
+    const partitions = new PartitionManager({
+      dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
+    })
+    const watch = new OffsetWatch(partitions)
+    let coordinator: CoordinatorClient
+    try {
+      const started = await CoordinatorClient.start({
+        dataDir: config.dataDir, logger: root, onFatal,
+        settings: {
+          batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax,
+          producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
+        },
+      })
+      coordinator = started.client
+      if (started.start.movedAside.length > 0) logger.warn({ movedAside: started.start.movedAside }, 'unknown partition directories moved aside')
+    } catch (err) {
+      await partitions.shutdown()
+      throw err
+    }
+    const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions })
+    const broker: BrokerInfo = { brokerId: meta.brokerId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
+    const reads = new PartitionReads(partitions)
+    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, logger: root.child({ module: 'session' }) })
+    let server: GatewayServer
+    try {
+      const opened = await topics.openAll()
+      logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
+      server = await GatewayServer.listen({
+        host: config.host, port: config.port, gateway, logger: root,
+        origins: new OriginPolicy(config.allowedOrigins, logger),
+        health: () => ({ brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
+          uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
+      })
+    } catch (err) {
+      await partitions.shutdown()
+      await coordinator.close()
+      throw err
+    }
+    broker.url = `ws://${urlHost(config.host)}:${server.port}`
+    logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
+      'broker listening')
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway })
+  }
+
+  get port(): number {
+    return this.#server.port
+  }
+
+  get url(): string {
+    return this.#gateway.broker.url
+  }
+
+  /** Drains and stops; safe to call more than once. */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.#stopping ??= this.#stop(reason)
+    return this.#stopping
+  }
+
+  async #stop(reason: string): Promise<void> {
+    const logger = this.#logger
+    logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
+    this.#gateway.draining = true
+    this.#gateway.watch.releaseAll()
+    const busy = await this.#server.drain(this.#config.drainTimeoutMs)
+    if (busy > 0) logger.warn({ sessions: busy, drainTimeoutMs: this.#config.drainTimeoutMs }, 'sessions still busy at the drain timeout')
+    this.#server.closeSessions(CloseCode.shuttingDown, 'broker shutting down')
+    await this.#server.close()
+    await this.#partitions.shutdown()
+    await this.#coordinator.close()
+    logger.info('broker stopped: partitions closed cleanly')
+  }
+}
+
+class GatewayState implements Gateway {
+  readonly limits: Gateway['limits']
+  readonly topics: Gateway['topics']
+  readonly partitions: Gateway['partitions']
+  readonly watch: Gateway['watch']
+  readonly reads: Gateway['reads']
+  readonly broker: BrokerInfo
+  readonly logger: Logger
+  draining = false
+
+  constructor(parts: Omit<Gateway, 'draining'>) {
+    this.limits = parts.limits
+    this.topics = parts.topics
+    this.partitions = parts.partitions
+    this.watch = parts.watch
+    this.reads = parts.reads
+    this.broker = parts.broker
+    this.logger = parts.logger
+  }
+}
+
+/** The host part of the broker's URL: a wildcard bind is reached on loopback; IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}

@@ -1,0 +1,34 @@
+// The broker's command line and config file: defaults, flags over the file, and usage errors.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseBrokerArgs, UsageError } from './config.js'
+
+function configFile(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'faecie-cfg-')), 'broker.json')
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
+  return path
+}
+
+describe('parseBrokerArgs', () => {
+  it('has defaults', () => {
+    const config = parseBrokerArgs([])
+    expect(config).toMatchObject({ port: 8092, host: '127.0.0.1', dataDir: resolve('./faecie-data'), allowedOrigins: [], autoCreateTopics: false })
+  })
+
+  it('reads flags, and flags win over the config file', () => {
+    const file = configFile({ port: 9000, host: '0.0.0.0', partitionThreads: 3, limits: { sessionsMax: 10 }, allowedOrigins: ['http://a.example'] })
+    const config = parseBrokerArgs(['--config', file, '--port', '0', '--allowed-origins', 'http://b.example, http://c.example', '--auto-create-topics'])
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', partitionThreads: 3, autoCreateTopics: true, allowedOrigins: ['http://b.example', 'http://c.example'] })
+    expect(config !== 'help' && config.limits.sessionsMax).toBe(10)
+  })
+
+  it('throws UsageError for unknown flags, bad values and bad files', () => {
+    for (const argv of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--partition-threads', '0'], ['--allowed-origins', 'not an origin'],
+      ['--config', configFile('{')], ['--config', configFile({ nope: 1 })], ['--config', configFile({ limits: { inFlightMax: 0 } })], ['stray']]) {
+      expect(() => parseBrokerArgs(argv), argv.join(' ')).toThrow(UsageError)
+    }
+    expect(parseBrokerArgs(['--help'])).toBe('help')
+  })
+})

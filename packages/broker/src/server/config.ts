@@ -1,0 +1,138 @@
+// The broker's settings: defaults, then `--config FILE` (JSON), then the command line's flags, each
+// winning over the one before. Every bound on clients is in `limits` (gateway/limits.ts). A flag the
+// broker does not know, or a value it cannot use, is a UsageError: the process says why on stderr and
+// exits with code 2.
+//
+//   --config FILE (JSON, every key optional):
+//   { "port": 8092, "host": "127.0.0.1", "dataDir": "./faecie-data", "partitionThreads": 2,
+//     "allowedOrigins": ["http://localhost:5173"], "autoCreateTopics": false, "autoCreatePartitions": 1,
+//     "brokerId": 0, "drainTimeoutMs": 10000, "limits": { "sessionsMax": 1024, ... } }
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { resolveLimits, type Limits } from '../gateway/limits.js'
+
+export interface BrokerConfig {
+  port: number
+  host: string
+  dataDir: string
+  partitionThreads: number
+  allowedOrigins: string[]
+  autoCreateTopics: boolean
+  autoCreatePartitions: number
+  /** Undefined: the one in DATA_DIR/meta.json, or 0 for a new data dir. */
+  brokerId: number | undefined
+  /** How long SIGTERM waits for requests in flight before closing sessions. */
+  drainTimeoutMs: number
+  limits: Limits
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: faecie broker [options]
+  --port N                  port to listen on (default 8092; 0: any free port)
+  --host HOST               address to bind (default 127.0.0.1)
+  --data-dir DIR            where topics are stored (default ./faecie-data)
+  --partition-threads N     worker threads hosting partitions (default: the number of CPUs)
+  --allowed-origins LIST    comma-separated web origins allowed besides the broker's own
+  --auto-create-topics      create a topic on first produce or metadata request
+  --config FILE             JSON settings (flags win over it), including "limits"
+  --help                    this text`
+
+const FILE_KEYS = new Set(['port', 'host', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
+  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits'])
+
+/** Parses argv (without node and the script); returns 'help' for --help. */
+export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'partition-threads': { type: 'string' },
+        'allowed-origins': { type: 'string' },
+        'auto-create-topics': { type: 'boolean' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const flags = parsed.values
+  if (flags.help === true) return 'help'
+  const file = flags.config === undefined ? {} : readConfigFile(flags.config)
+  const pick = <T>(flag: T | undefined, key: string): unknown => flag ?? file[key]
+  const limits = ((): Limits => {
+    try {
+      return resolveLimits(objectOrEmpty(file.limits, 'limits'))
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  })()
+  return {
+    port: integer(pick(flags.port, 'port') ?? 8092, '--port', 0, 65535),
+    host: text(pick(flags.host, 'host') ?? '127.0.0.1', '--host'),
+    dataDir: resolve(text(pick(flags['data-dir'], 'dataDir') ?? './faecie-data', '--data-dir')),
+    partitionThreads: integer(pick(flags['partition-threads'], 'partitionThreads') ?? availableParallelism(), '--partition-threads', 1, 1024),
+    allowedOrigins: origins(pick(flags['allowed-origins'], 'allowedOrigins') ?? []),
+    autoCreateTopics: Boolean(pick(flags['auto-create-topics'], 'autoCreateTopics') ?? false),
+    autoCreatePartitions: integer(file.autoCreatePartitions ?? 1, 'autoCreatePartitions', 1, limits.partitionsPerTopicMax),
+    brokerId: file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1),
+    drainTimeoutMs: integer(file.drainTimeoutMs ?? 10_000, 'drainTimeoutMs', 0, 600_000),
+    limits,
+  }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new UsageError(`--config ${path}: ${(err as Error).message}`)
+  }
+  const file = objectOrEmpty(value, `--config ${path}`)
+  for (const key of Object.keys(file)) {
+    if (!FILE_KEYS.has(key)) throw new UsageError(`--config ${path}: unknown key ${key} (known: ${[...FILE_KEYS].join(', ')})`)
+  }
+  return file
+}
+
+function objectOrEmpty(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${what} must be a JSON object`)
+  return value as Record<string, unknown>
+}
+
+function integer(value: unknown, what: string, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return n
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`${what} must be a non-empty string`)
+  return value
+}
+
+function origins(value: unknown): string[] {
+  const list = typeof value === 'string' ? value.split(',') : value
+  if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) {
+    throw new UsageError('--allowed-origins must be a comma-separated list (or, in --config, an array of strings)')
+  }
+  const out = list.map((o: string) => o.trim()).filter((o) => o.length > 0)
+  for (const o of out) {
+    if (o !== '*' && !/^https?:\/\/[^/\s]+\/?$/i.test(o)) {
+      throw new UsageError(`--allowed-origins: ${JSON.stringify(o)} is not an origin like http://localhost:5173`)
+    }
+  }
+  return out
+}

@@ -1,0 +1,137 @@
+// Topics as the gateway sees them: the coordinator decides and records every change (metadata log
+// first), then this service acts on the partitions through the partition manager (open the new ones,
+// push a new config, close and delete a deleted topic's). Changes to one topic run one after another
+// (a per-topic queue), so a create and a delete of the same name reach the partition threads in the
+// order they were recorded. Lookups read the coordinator client's cache: no round trip.
+import { ErrorCode, FaecieError } from '@faecie/protocol'
+import type { CoordinatorClient } from '../coordinator/coordinator-client.js'
+import type { TopicMeta } from '../coordinator/metadata-state.js'
+import type { Logger } from '../log.js'
+import type { PartitionManager } from '../partition/partition-manager.js'
+import { partitionConfigOf, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from './config.js'
+
+export interface TopicServiceOptions {
+  coordinator: CoordinatorClient
+  partitions: PartitionManager
+  limits: TopicConfigLimits
+  logger: Logger
+  /** Partitions of a topic created by `--auto-create-topics`. */
+  autoCreatePartitions: number
+}
+
+export class TopicService {
+  readonly #coordinator: CoordinatorClient
+  readonly #partitions: PartitionManager
+  readonly #limits: TopicConfigLimits
+  readonly #logger: Logger
+  readonly #autoCreatePartitions: number
+  readonly #queues = new Map<string, Promise<unknown>>()
+
+  constructor(options: TopicServiceOptions) {
+    this.#coordinator = options.coordinator
+    this.#partitions = options.partitions
+    this.#limits = options.limits
+    this.#logger = options.logger.child({ module: 'topics' })
+    this.#autoCreatePartitions = options.autoCreatePartitions
+  }
+
+  get limits(): TopicConfigLimits {
+    return this.#limits
+  }
+
+  lookup(topic: string): TopicMeta | undefined {
+    return this.#coordinator.topic(topic)
+  }
+
+  /** Every topic, internal ones included. */
+  all(): TopicMeta[] {
+    return [...this.#coordinator.topics]
+  }
+
+  /** Opens every partition of every topic the metadata log lists (making missing directories). */
+  async openAll(): Promise<number> {
+    const opening: Promise<unknown>[] = []
+    for (const meta of this.#coordinator.topics) {
+      if (meta.internal) continue
+      opening.push(this.#openPartitions(meta, 0))
+    }
+    await Promise.all(opening)
+    return this.#partitions.partitionCount
+  }
+
+  create(topic: string, numPartitions: number, config: TopicConfig, validateOnly = false): Promise<TopicMeta> {
+    return this.#serial(topic, async () => {
+      const meta = await this.#coordinator.call({ method: 'createTopic', topic, numPartitions, config, validateOnly })
+      if (!validateOnly) await this.#openPartitions(meta, 0)
+      return meta
+    })
+  }
+
+  /** The topic, created with the default partition count if it does not exist (--auto-create-topics). */
+  async ensure(topic: string): Promise<TopicMeta> {
+    const known = this.lookup(topic)
+    if (known !== undefined) return known
+    try {
+      const meta = await this.create(topic, this.#autoCreatePartitions, {})
+      this.#logger.info({ topic, partitions: meta.partitions }, 'topic auto-created')
+      return meta
+    } catch (err) {
+      const raced = this.lookup(topic)
+      if (err instanceof FaecieError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS && raced !== undefined) return raced
+      throw err
+    }
+  }
+
+  delete(topic: string): Promise<TopicMeta> {
+    return this.#serial(topic, async () => {
+      const meta = await this.#coordinator.call({ method: 'deleteTopic', topic })
+      const deletions: Promise<void>[] = []
+      for (let p = 0; p < meta.partitions; p++) deletions.push(this.#partitions.delete(topic, p))
+      await Promise.all(deletions)
+      return meta
+    })
+  }
+
+  alterConfig(topic: string, changes: TopicConfigChanges): Promise<TopicMeta> {
+    return this.#serial(topic, async () => {
+      const meta = await this.#coordinator.call({ method: 'alterTopicConfig', topic, changes })
+      const config = partitionConfigOf(meta.config, this.#limits)
+      const updates: Promise<unknown>[] = []
+      for (let p = 0; p < meta.partitions; p++) {
+        updates.push(this.#partitions.updateConfig(topic, p, config))
+      }
+      await Promise.all(updates)
+      return meta
+    })
+  }
+
+  createPartitions(topic: string, count: number): Promise<TopicMeta> {
+    return this.#serial(topic, async () => {
+      const before = this.lookup(topic)?.partitions ?? 0
+      const meta = await this.#coordinator.call({ method: 'createPartitions', topic, count })
+      await this.#openPartitions(meta, before)
+      return meta
+    })
+  }
+
+  initProducerId(): Promise<number> {
+    return this.#coordinator.call({ method: 'initProducerId' })
+  }
+
+  async #openPartitions(meta: TopicMeta, from: number): Promise<void> {
+    const config = partitionConfigOf(meta.config, this.#limits)
+    const opening: Promise<unknown>[] = []
+    for (let p = from; p < meta.partitions; p++) opening.push(this.#partitions.open(meta.topic, p, config))
+    await Promise.all(opening)
+  }
+
+  /** Runs `work` after every earlier change to the same topic has finished. */
+  #serial<T>(topic: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(topic) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    const settled = next.catch(() => undefined)
+    this.#queues.set(topic, settled)
+    void settled.then(() => { if (this.#queues.get(topic) === settled) this.#queues.delete(topic) })
+    return next
+  }
+}

@@ -1,0 +1,41 @@
+// Op `hello`: the first request of every session. The client says which protocol version it speaks;
+// the broker answers with the version agreed and the limits the client must keep to (DESIGN.md
+// section 5: every limit is announced). Authentication arrives here later.
+import type { Parsed, RequestFrame } from '../frame.js'
+import { parseOp } from './fields.js'
+
+export interface HelloRequest {
+  protocolVersion: number
+  /** A name for logs and metrics, like Kafka's client.id. */
+  clientId?: string
+}
+
+/** The broker's limits, as announced in `hello`. */
+export interface BrokerLimits {
+  /** The largest frame the broker reads; a larger one closes the socket with 4001. */
+  frameBytesMax: number
+  /** The largest record batch (or the records of one partition in a produce) it accepts. */
+  batchBytesMax: number
+  /** Requests a session may have in flight; more get TOO_MANY_IN_FLIGHT. */
+  inFlightMax: number
+  /** Subscriptions a session may hold at once. */
+  subscriptionsMax: number
+  /** The longest a fetch may wait. */
+  maxWaitMsMax: number
+}
+
+export interface HelloResponse {
+  protocolVersion: number
+  brokerId: number
+  serverVersion: string
+  limits: BrokerLimits
+}
+
+export function parseHelloRequest(frame: RequestFrame): Parsed<HelloRequest> {
+  return parseOp(frame, (f) => {
+    const request: HelloRequest = { protocolVersion: f.int('protocolVersion', { min: 0 }) }
+    const clientId = f.optionalStr('clientId')
+    if (clientId !== undefined) request.clientId = clientId
+    return request
+  })
+}

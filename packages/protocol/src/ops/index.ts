@@ -1,0 +1,87 @@
+// The ops of faecie's protocol in one place: the set of op names, the request and response type of
+// each (OpRequest<'produce'>, OpResponse<'produce'>), and each op's request validator, so the
+// broker's gateway can dispatch on `op` and the client can type its requests. Each op's shapes and
+// rules live in its own file beside this one; docs/protocol.md describes them field by field.
+import type { Parsed, RequestFrame } from '../frame.js'
+import { type AlterTopicConfigRequest, type AlterTopicConfigResponse, parseAlterTopicConfigRequest } from './alter-topic-config.js'
+import { type CreatePartitionsRequest, type CreatePartitionsResponse, parseCreatePartitionsRequest } from './create-partitions.js'
+import { type CreateTopicsRequest, type CreateTopicsResponse, parseCreateTopicsRequest } from './create-topics.js'
+import { type CreditRequest, type CreditResponse, parseCreditRequest } from './credit.js'
+import { type DeleteTopicsRequest, type DeleteTopicsResponse, parseDeleteTopicsRequest } from './delete-topics.js'
+import { type DescribeTopicsRequest, type DescribeTopicsResponse, parseDescribeTopicsRequest } from './describe-topics.js'
+import { type FetchRequest, type FetchResponse, parseFetchRequest } from './fetch.js'
+import { type HelloRequest, type HelloResponse, parseHelloRequest } from './hello.js'
+import { type InitProducerIdRequest, type InitProducerIdResponse, parseInitProducerIdRequest } from './init-producer-id.js'
+import { type ListOffsetsRequest, type ListOffsetsResponse, parseListOffsetsRequest } from './list-offsets.js'
+import { type MetadataRequest, type MetadataResponse, parseMetadataRequest } from './metadata.js'
+import { type ProduceRequest, type ProduceResponse, parseProduceRequest } from './produce.js'
+import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
+import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
+
+export * from './fields.js'
+export * from './hello.js'
+export * from './metadata.js'
+export * from './create-topics.js'
+export * from './delete-topics.js'
+export * from './describe-topics.js'
+export * from './alter-topic-config.js'
+export * from './create-partitions.js'
+export * from './init-producer-id.js'
+export * from './produce.js'
+export * from './fetch.js'
+export * from './list-offsets.js'
+export * from './subscribe.js'
+export * from './credit.js'
+export * from './unsubscribe.js'
+
+/** Each op's request fields (without the envelope's id and op) and its answer. */
+export interface OpTypes {
+  hello: { request: HelloRequest; response: HelloResponse }
+  metadata: { request: MetadataRequest; response: MetadataResponse }
+  createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse }
+  deleteTopics: { request: DeleteTopicsRequest; response: DeleteTopicsResponse }
+  describeTopics: { request: DescribeTopicsRequest; response: DescribeTopicsResponse }
+  alterTopicConfig: { request: AlterTopicConfigRequest; response: AlterTopicConfigResponse }
+  createPartitions: { request: CreatePartitionsRequest; response: CreatePartitionsResponse }
+  initProducerId: { request: InitProducerIdRequest; response: InitProducerIdResponse }
+  produce: { request: ProduceRequest; response: ProduceResponse }
+  fetch: { request: FetchRequest; response: FetchResponse }
+  listOffsets: { request: ListOffsetsRequest; response: ListOffsetsResponse }
+  subscribe: { request: SubscribeRequest; response: SubscribeResponse }
+  credit: { request: CreditRequest; response: CreditResponse }
+  unsubscribe: { request: UnsubscribeRequest; response: UnsubscribeResponse }
+}
+
+export type OpName = keyof OpTypes
+export type OpRequest<Op extends OpName> = OpTypes[Op]['request']
+export type OpResponse<Op extends OpName> = OpTypes[Op]['response']
+
+/** Each op's request validator: the frame's fields checked and copied, or INVALID_REQUEST naming the field. */
+export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) => Parsed<OpRequest<Op>> } = {
+  hello: parseHelloRequest,
+  metadata: parseMetadataRequest,
+  createTopics: parseCreateTopicsRequest,
+  deleteTopics: parseDeleteTopicsRequest,
+  describeTopics: parseDescribeTopicsRequest,
+  alterTopicConfig: parseAlterTopicConfigRequest,
+  createPartitions: parseCreatePartitionsRequest,
+  initProducerId: parseInitProducerIdRequest,
+  produce: parseProduceRequest,
+  fetch: parseFetchRequest,
+  listOffsets: parseListOffsetsRequest,
+  subscribe: parseSubscribeRequest,
+  credit: parseCreditRequest,
+  unsubscribe: parseUnsubscribeRequest,
+}
+
+/** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */
+export const OPS: ReadonlySet<OpName> = new Set(Object.keys(REQUEST_PARSERS) as OpName[])
+
+export function isOpName(op: string): op is OpName {
+  return (OPS as ReadonlySet<string>).has(op)
+}
+
+/** Validates a request whose envelope has been checked, by its op; UNKNOWN_OP is the envelope's job. */
+export function parseOpRequest<Op extends OpName>(op: Op, frame: RequestFrame): Parsed<OpRequest<Op>> {
+  return (REQUEST_PARSERS[op] as (frame: RequestFrame) => Parsed<OpRequest<Op>>)(frame)
+}

@@ -1,0 +1,200 @@
+// Real broker processes for integration tests: `startBrokerProcess()` spawns
+// `node packages/broker/dist/main.js --port 0 --data-dir <tmp> --partition-threads 1` (tests share two
+// cores), reads the bound port from the broker's structured log line `broker listening` on stdout,
+// and hands back its URL and handles to stop (SIGTERM), kill (SIGKILL) and restart it on the same data
+// dir (and the same port when it is still free). Every process started here is killed when the test
+// process exits, and every temp dir made here is removed then.
+//
+// The broker runs the built JavaScript: `pnpm test` builds first (`pnpm run build` by hand).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export interface BrokerProcessOptions {
+  /** Extra flags, after the defaults (a later flag wins: `--partition-threads 2` overrides). */
+  args?: string[]
+  /** Data directory; default a fresh temp dir, removed when the test process exits. */
+  dataDir?: string
+  /** Extra environment; FAECIE_LOG_LEVEL defaults to `info` (the port line is logged at info). */
+  env?: Record<string, string>
+  /** How long to wait for the broker to listen; default 30 s. */
+  startTimeoutMs?: number
+}
+
+export interface BrokerProcess {
+  /** `ws://127.0.0.1:PORT` (append `/v1/ws` for the WebSocket). */
+  url: string
+  port: number
+  dataDir: string
+  /** The broker's process id (changes on restart). */
+  readonly pid: number
+  /** The last lines the broker wrote on stdout and stderr (for failure messages). */
+  logs(): string[]
+  /** SIGTERM, then waits for the exit (SIGKILL after 20 s); `exitCode` tells how it ended. */
+  stop(): Promise<void>
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>
+  /** Stops (SIGTERM) if running, then starts again on the same data dir and, if free, the same port. */
+  restart(): Promise<void>
+  /** The exit code of the last exit, or null while running or when ended by a signal. */
+  readonly exitCode: number | null
+}
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
+const MAIN = join(REPO, 'packages/broker/dist/main.js')
+const LOG_LINES_KEPT = 200
+
+const running = new Set<ChildProcess>()
+const tempDirs = new Set<string>()
+let exitHookInstalled = false
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  const cleanUp = (): void => {
+    for (const child of running) child.kill('SIGKILL')
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+  }
+  process.on('exit', cleanUp)
+  // A test process ended by a signal runs no 'exit' handlers: clean up, then die of the same signal.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      cleanUp()
+      process.kill(process.pid, signal)
+    })
+  }
+}
+
+interface Started {
+  child: ChildProcess
+  port: number
+  url: string
+  exited: Promise<number | null>
+}
+
+export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+  installExitHook()
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` first`)
+  let dataDir = options.dataDir
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'faecie-broker-'))
+    tempDirs.add(dataDir)
+  }
+  const lines: string[] = []
+  // FAECIE_TEST_BROKER_LOGS=1 echoes every broker line to the test's stderr (for debugging a test).
+  const echo = process.env.FAECIE_TEST_BROKER_LOGS === '1'
+  const remember = (line: string): void => {
+    if (echo) process.stderr.write(`[broker] ${line}\n`)
+    lines.push(line)
+    if (lines.length > LOG_LINES_KEPT) lines.shift()
+  }
+  const launch = (port: number): Promise<Started> => spawnBroker(port, dataDir, options, remember)
+
+  let current = await launch(0)
+  let exitCode: number | null = null
+  const track = (started: Started): void => {
+    void started.exited.then((code) => { if (current === started) exitCode = code })
+  }
+  track(current)
+
+  const waitExit = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
+    const started = current
+    if (started.child.exitCode !== null || started.child.signalCode !== null) return
+    started.child.kill(signal)
+    const timer = setTimeout(() => started.child.kill('SIGKILL'), graceMs)
+    await started.exited
+    clearTimeout(timer)
+  }
+
+  const handle: BrokerProcess = {
+    url: current.url,
+    port: current.port,
+    dataDir,
+    get pid() { return current.child.pid ?? -1 },
+    get exitCode() { return exitCode },
+    logs: () => [...lines],
+    stop: () => waitExit('SIGTERM', 20_000),
+    kill: () => waitExit('SIGKILL', 5_000),
+    async restart() {
+      await waitExit('SIGTERM', 20_000)
+      exitCode = null
+      try {
+        current = await launch(handle.port)
+      } catch (err) {
+        // The port may have been taken meanwhile (or linger): take any, and say so in the URL.
+        if (!String(err).includes('EADDRINUSE')) throw err
+        current = await launch(0)
+      }
+      track(current)
+      handle.port = current.port
+      handle.url = current.url
+    },
+  }
+  return handle
+}
+
+function spawnBroker(
+  port: number,
+  dataDir: string,
+  options: BrokerProcessOptions,
+  remember: (line: string) => void,
+): Promise<Started> {
+  const args = [MAIN, '--port', String(port), '--data-dir', dataDir, '--partition-threads', '1', ...(options.args ?? [])]
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    // The port line is logged at info: a quieter level set for the tests themselves must not hide it.
+    env: { ...process.env, FAECIE_LOG_LEVEL: process.env.FAECIE_TEST_BROKER_LOG_LEVEL ?? 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child)
+      resolve(code)
+    })
+  })
+  // stdout is read to the end whatever happens: a pipe nobody drains would block the broker's logger.
+  const stdout = createInterface({ input: child.stdout! })
+  const stderr = createInterface({ input: child.stderr! })
+  stderr.on('line', (line) => remember(`[stderr] ${line}`))
+  const timeoutMs = options.startTimeoutMs ?? 30_000
+  return new Promise<Started>((resolve, reject) => {
+    let settled = false
+    const fail = (why: string): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      // Give stderr a moment to arrive so the failure says why.
+      setTimeout(() => reject(new Error(`broker did not start: ${why}\n${recent().join('\n')}`)), 50)
+    }
+    const recentLines: string[] = []
+    const recent = (): string[] => recentLines.slice(-40)
+    stderr.on('line', (line) => recentLines.push(`[stderr] ${line}`))
+    const timer = setTimeout(() => fail(`no "broker listening" line within ${timeoutMs} ms`), timeoutMs)
+    stdout.on('line', (line) => {
+      remember(line)
+      if (settled) return
+      recentLines.push(line)
+      const parsed = parseLogLine(line)
+      if (parsed?.msg !== 'broker listening' || typeof parsed.port !== 'number') return
+      settled = true
+      clearTimeout(timer)
+      const boundPort = parsed.port
+      resolve({ child, port: boundPort, url: `ws://127.0.0.1:${boundPort}`, exited })
+    })
+    void exited.then((code) => fail(`exited with code ${String(code)} before listening`))
+  })
+}
+
+function parseLogLine(line: string): { msg?: unknown; port?: unknown } | undefined {
+  if (!line.startsWith('{')) return undefined
+  try {
+    return JSON.parse(line) as { msg?: unknown; port?: unknown }
+  } catch {
+    return undefined
+  }
+}
