@@ -13,7 +13,10 @@ export default defineConfig({
     alias: [
       { find: /^@faecie\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
       { find: /^@faecie\/protocol\/node$/, replacement: src('./packages/protocol/src/node.ts') },
-      { find: /^@faecie\/client$/, replacement: src('./packages/client/src/index.ts') },
+      // Tests run in Node: the client's Node entry (it installs the ws transport and native codecs).
+      { find: /^@faecie\/client$/, replacement: src('./packages/client/src/node.ts') },
+      { find: /^@faecie\/client\/node$/, replacement: src('./packages/client/src/node.ts') },
+      { find: /^@faecie\/client\/browser$/, replacement: src('./packages/client/src/index.ts') },
     ],
   },
   test: {

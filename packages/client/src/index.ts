@@ -1,3 +1,33 @@
-// The public face of @faecie/client. The producer, consumer and admin arrive with the broker issue;
-// until then this package only re-exports the protocol pieces a client user needs.
-export { ErrorCode, FaecieError } from '@faecie/protocol'
+// The public face of @faecie/client, and its entry point for browsers (package.json `exports`,
+// condition "default"): it installs the global WebSocket as the transport where there is one. The
+// Node entry (node.ts, condition "node") installs the `ws` transport and native codecs instead and
+// re-exports all of this. Nothing here imports a `node:` module or a Node-only package.
+import { browserTransport } from './transport-browser.js'
+import { setDefaultTransport } from './transport.js'
+
+if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function') setDefaultTransport(browserTransport)
+
+export { Faecie } from './faecie.js'
+export { Admin, type ConfigValue, type CreateTopicsOptions, type TopicOffsets, type TopicSpec } from './admin.js'
+export { Producer, type ProducerRecord } from './producer/producer.js'
+export type { AcksOption, ProducerConfig } from './producer/config.js'
+export type { RecordMetadata } from './producer/batch.js'
+export type { HeaderValue, Message, MessageHeaders } from './producer/records.js'
+export { Consumer, type PartitionAssignment, type PartitionSelector } from './consumer/consumer.js'
+export type { AutoOffsetReset, ConsumerConfig, ConsumerMode } from './consumer/config.js'
+export type { ConsumedHeaders, ConsumedMessage } from './consumer/message.js'
+export type { Batch, EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/run.js'
+export type { TopicPartition } from './consumer/state.js'
+export { type FaecieConfig, brokerUrl } from './config.js'
+export { RETRY_DEFAULTS, backoffMs, type RetryOptions } from './retry.js'
+export { setDefaultTransport, type Transport, type TransportFactory, type TransportHandlers, type TransportOptions } from './transport.js'
+export { browserTransport } from './transport-browser.js'
+export {
+  ErrorCode,
+  FaecieError,
+  decodeText,
+  isCompressionSupported,
+  registerCompressionCodec,
+  type CodecFunctions,
+  type CompressionName,
+} from '@faecie/protocol'

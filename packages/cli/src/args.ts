@@ -1,0 +1,121 @@
+// Command-line flags for every `faecie` command but `broker` (whose flags are the broker's own):
+// node:util's parseArgs in strict mode, so an unknown flag, a missing value or a stray word is a
+// UsageError (exit code 2, with the message and a pointer to --help), and typed getters that
+// refuse a value a flag can't take, naming the flag. The flags every client command shares
+// (the broker's address, the connect timeout, --help) are declared here once.
+import { parseArgs } from 'node:util'
+
+/** A mistake on the command line: the process says why on stderr and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
+export type FlagValues = Record<string, string | boolean | Array<string | boolean> | undefined>
+
+/** The broker the client commands talk to when neither --broker nor FAECIE_BROKER says otherwise. */
+export const DEFAULT_BROKER = 'ws://127.0.0.1:8092'
+/** How long a client command waits for the broker to answer before it gives up. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+
+export const COMMON_OPTIONS: OptionSpec = {
+  broker: { type: 'string' },
+  // Kafka's tools call it --bootstrap-server; the same flag under that name.
+  'bootstrap-server': { type: 'string' },
+  'connect-timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+}
+
+export const COMMON_USAGE = `Common options:
+  --broker ws://HOST:PORT   the broker (default: $FAECIE_BROKER, else ${DEFAULT_BROKER});
+                            --bootstrap-server is the same flag
+  --connect-timeout-ms MS   give up when the broker has not answered within MS (default ${DEFAULT_CONNECT_TIMEOUT_MS})
+  --help                    this text`
+
+/** Parses a command's flags (its own and the common ones); no positional words are allowed. */
+export function parseFlags(argv: string[], options: OptionSpec): Flags {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: false })
+    return new Flags(values as FlagValues)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+/** Typed, checked access to parsed flags. */
+export class Flags {
+  constructor(readonly values: FlagValues) {}
+
+  has(name: string): boolean {
+    return this.values[name] !== undefined
+  }
+
+  bool(name: string): boolean {
+    return this.values[name] === true
+  }
+
+  string(name: string): string | undefined {
+    const value = this.values[name]
+    if (value === undefined) return undefined
+    if (typeof value !== 'string') throw new UsageError(`--${name} takes a value`)
+    return value
+  }
+
+  requiredString(name: string): string {
+    const value = this.string(name)
+    if (value === undefined || value === '') throw new UsageError(`--${name} is required`)
+    return value
+  }
+
+  strings(name: string): string[] {
+    const value = this.values[name]
+    if (value === undefined) return []
+    return (Array.isArray(value) ? value : [value]).map((v) => {
+      if (typeof v !== 'string') throw new UsageError(`--${name} takes a value`)
+      return v
+    })
+  }
+
+  /** An integer flag within [min, max], or undefined when absent. */
+  integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    const text = this.string(name)
+    if (text === undefined) return undefined
+    return parseInteger(text, `--${name}`, min, max)
+  }
+
+  /** One of `choices`, or undefined when absent. */
+  choice<T extends string>(name: string, choices: readonly T[]): T | undefined {
+    const text = this.string(name)
+    if (text === undefined) return undefined
+    if (!(choices as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(text)}`)
+    return text as T
+  }
+
+  /** Repeated `--name key=value` flags as a map; `key=` sets an empty string. */
+  keyValues(name: string): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const item of this.strings(name)) {
+      const at = item.indexOf('=')
+      if (at <= 0) throw new UsageError(`--${name} takes key=value, not ${JSON.stringify(item)}`)
+      out[item.slice(0, at).trim()] = item.slice(at + 1)
+    }
+    return out
+  }
+}
+
+export function parseInteger(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
+    throw new UsageError(`${what} must be an integer ${range}, not ${JSON.stringify(text)}`)
+  }
+  return n
+}
+
+/**
+ * Turns the escapes people type for separators (`\t`, `\n`, `\\`) into the characters, so that
+ * `--key-separator '\t'` works without $'...' quoting, as Kafka's tools allow.
+ */
+export function unescapeSeparator(text: string): string {
+  return text.replace(/\\([tn\\])/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\'))
+}

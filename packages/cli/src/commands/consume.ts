@@ -1,0 +1,127 @@
+// `faecie consume`: a topic's records on stdout, one line each, like kafka-console-consumer. It reads
+// every partition of the topic (or the one --partition names) with a group-less consumer from the
+// end, the beginning, or a given offset, and follows the topic until --max-messages records have
+// been printed, --timeout-ms passed with no new record (both exit 0), Ctrl-C, or the reader of
+// stdout goes away. The consumer's stream reads ahead only as far as its bounded buffer and waits
+// while stdout is backed up, so memory stays bounded however fast the topic grows.
+import type { PartitionAssignment } from '@faecie/client'
+import { COMMON_USAGE, UsageError, parseFlags, parseInteger, unescapeSeparator } from '../args.js'
+import { STEADY_RETRY, clientFor, partitionsOf, targetOf } from '../connect.js'
+import { type TextOptions, formatJson, formatText } from '../format.js'
+import type { LineWriter } from '../output.js'
+
+export const CONSUME_USAGE = `Usage: faecie consume --topic T [options]
+
+Prints the topic's records on stdout, one per line, and follows it for new ones.
+
+  --topic T                 the topic
+  --from-beginning          start at each partition's first record (default: only new records)
+  --partition P             read only partition P (default: every partition of the topic)
+  --offset O                with --partition: start at offset O, or at earliest or latest
+  --max-messages N          exit after N records
+  --timeout-ms MS           exit once MS pass without a new record
+  --format text|json        text (default): the value, with what --print-* adds;
+                            json: {topic, partition, offset, timestamp, key, value, headers}
+  --print-key               text: print the key, then --key-separator, before the value
+  --print-offset            text: print Offset:O before the record
+  --print-partition         text: print Partition:P before the record
+  --print-timestamp         text: print CreateTime:MS before the record
+  --key-separator S         text: what follows the key (default a tab; \\t is understood)
+
+Without --max-messages or --timeout-ms it runs until Ctrl-C.
+
+${COMMON_USAGE}`
+
+const OPTIONS = {
+  topic: { type: 'string' },
+  'from-beginning': { type: 'boolean' },
+  partition: { type: 'string' },
+  offset: { type: 'string' },
+  'max-messages': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  format: { type: 'string' },
+  'print-key': { type: 'boolean' },
+  'print-offset': { type: 'boolean' },
+  'print-partition': { type: 'boolean' },
+  'print-timestamp': { type: 'boolean' },
+  'key-separator': { type: 'string' },
+} as const
+
+export async function consumeCommand(argv: string[], out: LineWriter): Promise<number> {
+  const flags = parseFlags(argv, OPTIONS)
+  if (flags.bool('help')) {
+    out.write(CONSUME_USAGE)
+    return 0
+  }
+  const topic = flags.requiredString('topic')
+  const partition = flags.integer('partition', 0)
+  const offsetText = flags.string('offset')
+  if (offsetText !== undefined && partition === undefined) throw new UsageError('--offset needs --partition')
+  if (offsetText !== undefined && flags.bool('from-beginning')) throw new UsageError('--offset and --from-beginning exclude each other')
+  const offset = offsetText === undefined || offsetText === 'earliest' || offsetText === 'latest' ? undefined : parseInteger(offsetText, '--offset', 0)
+  const fromBeginning = flags.bool('from-beginning') || offsetText === 'earliest'
+  const maxMessages = flags.integer('max-messages', 0)
+  const timeoutMs = flags.integer('timeout-ms', 1)
+  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  const separatorText = flags.string('key-separator')
+  const text: TextOptions = {
+    printKey: flags.bool('print-key'),
+    printOffset: flags.bool('print-offset'),
+    printPartition: flags.bool('print-partition'),
+    printTimestamp: flags.bool('print-timestamp'),
+    keySeparator: separatorText === undefined ? '\t' : unescapeSeparator(separatorText),
+  }
+  const print = format === 'json' ? formatJson : (m: Parameters<typeof formatText>[0]) => formatText(m, text)
+
+  const target = targetOf(flags)
+  const faecie = clientFor(target)
+  const partitions = await partitionsOf(faecie, target, topic, partition)
+  if (maxMessages === 0) return 0
+  // autoOffsetReset decides where a partition without an offset starts, and where one whose offset
+  // is out of range (before the log start, past the end) goes, as auto.offset.reset does in Kafka.
+  const consumer = faecie.consumer({ autoOffsetReset: fromBeginning ? 'earliest' : 'latest', retry: STEADY_RETRY })
+  const assignments: PartitionAssignment[] = partition === undefined
+    ? partitions.map((p) => ({ topic, partition: p }))
+    : [offset === undefined ? { topic, partition } : { topic, partition, offset }]
+  consumer.assign(assignments)
+
+  let printed = 0
+  let idleTimer: ReturnType<typeof setTimeout> | undefined
+  const stop = (): void => {
+    clearTimeout(idleTimer)
+    void consumer.disconnect()
+  }
+  const armIdleTimer = (): void => {
+    if (timeoutMs === undefined) return
+    clearTimeout(idleTimer)
+    idleTimer = setTimeout(stop, timeoutMs)
+  }
+  let signals = 0
+  const onSignal = (): void => {
+    if (++signals > 1) process.exit(130)
+    stop()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  out.onClose(stop)
+  armIdleTimer()
+  try {
+    for await (const message of consumer.stream()) {
+      // No idle timeout while stdout is backed up: a slow reader is not a quiet topic.
+      clearTimeout(idleTimer)
+      const backedUp = out.write(print(message))
+      printed++
+      if (maxMessages !== undefined && printed >= maxMessages) break
+      if (backedUp !== undefined) await backedUp
+      if (out.closed) break
+      armIdleTimer()
+    }
+  } finally {
+    clearTimeout(idleTimer)
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+    await consumer.disconnect()
+  }
+  process.stderr.write(`Processed a total of ${printed} messages\n`)
+  return 0
+}

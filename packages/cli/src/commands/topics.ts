@@ -1,0 +1,168 @@
+// `faecie topics create|list|describe|alter|delete`: the admin client on the command line, in the
+// shape of kafka-topics.sh. What a user asked to see (the list, a description) goes to stdout;
+// confirmations ("Created topic orders.") go to stderr, so that stdout stays data a script can read.
+import type { Admin } from '@faecie/client'
+import { COMMON_USAGE, type Flags, UsageError, parseFlags } from '../args.js'
+import { CommandError, clientFor, targetOf, withinConnectTimeout } from '../connect.js'
+import { LineWriter } from '../output.js'
+
+type DescribedTopic = Awaited<ReturnType<Admin['describeTopics']>>[number]
+
+export const TOPICS_USAGE = `Usage: faecie topics <action> [options]
+
+Actions:
+  create --topic T [--partitions N] [--config k=v]... [--if-not-exists]
+  list [--format text|json]
+  describe [--topic T] [--format text|json]   (every topic when --topic is absent)
+  alter --topic T [--config k=v]... [--delete-config k]... [--partitions N]
+  delete --topic T [--if-exists]
+
+  --topic T               the topic's name
+  --partitions N          create: how many partitions (default 1); alter: the new, larger count
+  --config k=v            a topic setting, repeatable: retention.ms, retention.bytes, segment.bytes,
+                          segment.ms, flush (always|interval|never), flush.ms, max.message.bytes,
+                          message.timestamp.type (CreateTime|LogAppendTime), cleanup.policy
+  --delete-config k       alter: reset a setting to its default, repeatable
+  --if-not-exists         create: an existing topic is not an error
+  --if-exists             delete: a missing topic is not an error
+  --format text|json      list and describe: text (default) or one JSON object per line
+
+${COMMON_USAGE}`
+
+const OPTIONS = {
+  topic: { type: 'string' },
+  partitions: { type: 'string' },
+  config: { type: 'string', multiple: true },
+  'delete-config': { type: 'string', multiple: true },
+  'if-not-exists': { type: 'boolean' },
+  'if-exists': { type: 'boolean' },
+  format: { type: 'string' },
+} as const
+
+/** Which flags each action takes, besides the common ones. */
+const ACTION_FLAGS: Record<string, string[]> = {
+  create: ['topic', 'partitions', 'config', 'if-not-exists'],
+  list: ['format'],
+  describe: ['topic', 'format'],
+  alter: ['topic', 'config', 'delete-config', 'partitions'],
+  delete: ['topic', 'if-exists'],
+}
+
+export const TOPIC_ACTIONS = Object.keys(ACTION_FLAGS)
+
+export async function topicsCommand(argv: string[], out: LineWriter): Promise<number> {
+  const [action, ...rest] = argv
+  if (action === undefined) throw new UsageError('topics needs an action: create, list, describe, alter or delete')
+  if (action === '--help' || action === '-h' || action === 'help') {
+    out.write(TOPICS_USAGE)
+    return 0
+  }
+  const allowed = ACTION_FLAGS[action]
+  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}: create, list, describe, alter or delete`)
+  const flags = parseFlags(rest, OPTIONS)
+  if (flags.bool('help')) {
+    out.write(TOPICS_USAGE)
+    return 0
+  }
+  for (const name of Object.keys(OPTIONS)) {
+    if (flags.has(name) && !allowed.includes(name)) throw new UsageError(`topics ${action} does not take --${name}`)
+  }
+  // Every flag is checked before the broker is contacted: a bad command line is exit 2 wherever the broker is.
+  const run = ACTIONS[action]!(flags, out)
+  const target = targetOf(flags)
+  const admin = clientFor(target).admin()
+  try {
+    await withinConnectTimeout(target, admin.connect())
+    return await run(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** An action's flags, checked, and what it then does with the admin client. */
+type Action = (flags: Flags, out: LineWriter) => (admin: Admin) => Promise<number>
+
+const create: Action = (flags) => {
+  const topic = flags.requiredString('topic')
+  const numPartitions = flags.integer('partitions', 1) ?? 1
+  const config = flags.keyValues('config')
+  const ifNotExists = flags.bool('if-not-exists')
+  return async (admin) => {
+    const existed = ifNotExists && (await admin.listTopics()).includes(topic)
+    await admin.createTopics({ topics: [{ topic, numPartitions, config }], ifNotExists })
+    process.stderr.write(existed ? `Topic ${topic} already exists.\n` : `Created topic ${topic}.\n`)
+    return 0
+  }
+}
+
+const list: Action = (flags, out) => {
+  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  return async (admin) => {
+    const topics = (await admin.listTopics()).sort()
+    for (const topic of topics) out.write(format === 'json' ? JSON.stringify({ topic }) : topic)
+    return 0
+  }
+}
+
+const describe: Action = (flags, out) => {
+  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  const named = flags.string('topic')
+  return async (admin) => {
+    const topics = named === undefined ? (await admin.listTopics()).sort() : [named]
+    if (topics.length === 0) return 0
+    for (const described of await admin.describeTopics({ topics })) {
+      if (format === 'json') out.write(JSON.stringify(described))
+      else for (const line of describeLines(described)) out.write(line)
+    }
+    return 0
+  }
+}
+
+/** kafka-topics.sh --describe's layout: a topic line, then a tab-indented line per partition. */
+export function describeLines(described: DescribedTopic): string[] {
+  const partitions = described.partitions ?? []
+  const config = Object.entries(described.config ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')
+  const lines = [`Topic: ${described.topic}\tTopicId: ${described.topicId ?? '-'}\tPartitionCount: ${partitions.length}\tConfigs: ${config}`]
+  for (const p of partitions) {
+    lines.push(`\tTopic: ${described.topic}\tPartition: ${p.partition}\tLogStartOffset: ${p.logStartOffset}\tHighWatermark: ${p.highWatermark}\tLogEndOffset: ${p.logEndOffset}\tSize: ${p.sizeBytes}`)
+  }
+  return lines
+}
+
+const alter: Action = (flags) => {
+  const topic = flags.requiredString('topic')
+  const config: Record<string, string | null> = flags.keyValues('config')
+  for (const key of flags.strings('delete-config')) config[key] = null
+  const partitions = flags.integer('partitions', 1)
+  if (Object.keys(config).length === 0 && partitions === undefined) {
+    throw new UsageError('topics alter needs --config k=v, --delete-config k or --partitions N')
+  }
+  return async (admin) => {
+    // Check the topic first: the answer to a wrong partition count should not be the first news of a typo.
+    const [described] = await admin.describeTopics({ topics: [topic] })
+    if (partitions !== undefined) {
+      const count = described?.partitions?.length ?? 0
+      if (partitions < count) throw new CommandError(`${topic} has ${count} partitions: the count can only grow`)
+      if (partitions > count) await admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] })
+    }
+    if (Object.keys(config).length > 0) await admin.alterTopicConfig({ topic, config })
+    process.stderr.write(`Altered topic ${topic}.\n`)
+    return 0
+  }
+}
+
+const remove: Action = (flags) => {
+  const topic = flags.requiredString('topic')
+  const ifExists = flags.bool('if-exists')
+  return async (admin) => {
+    if (ifExists && !(await admin.listTopics()).includes(topic)) {
+      process.stderr.write(`Topic ${topic} does not exist.\n`)
+      return 0
+    }
+    await admin.deleteTopics({ topics: [topic] })
+    process.stderr.write(`Deleted topic ${topic}.\n`)
+    return 0
+  }
+}
+
+const ACTIONS: Record<string, Action> = { create, list, describe, alter, delete: remove }

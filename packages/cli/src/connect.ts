@@ -1,0 +1,114 @@
+// How the client commands reach a broker: the address (--broker, else FAECIE_BROKER, else
+// ws://127.0.0.1:8092), a client whose first contact with the broker is bounded by
+// --connect-timeout-ms (a broker that is down, or a port that accepts and never answers, ends the
+// command with a clear message instead of a hang), and the one-line text of any error the
+// command ends with.
+import { FaecieError, Faecie, RETRY_DEFAULTS, brokerUrl } from '@faecie/client'
+import { DEFAULT_BROKER, DEFAULT_CONNECT_TIMEOUT_MS, type Flags, UsageError, parseInteger } from './args.js'
+
+export interface Target {
+  /** The address as given (without the /v1/ws the client adds). */
+  address: string
+  /** The WebSocket URL the client opens. */
+  url: string
+  connectTimeoutMs: number
+}
+
+/** The command ran into a condition it reports as is (exit code 1). */
+export class CommandError extends Error {
+  override readonly name = 'CommandError'
+}
+
+/** The broker named by the flags or the environment, checked. */
+export function targetOf(flags: Flags): Target {
+  const given = flags.string('broker') ?? flags.string('bootstrap-server')
+  const fromEnv = process.env.FAECIE_BROKER
+  const address = given ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_BROKER)
+  let url: string
+  try {
+    url = brokerUrl(address)
+  } catch (err) {
+    throw new UsageError(`${given === undefined ? 'FAECIE_BROKER' : '--broker'}: ${(err as Error).message}`)
+  }
+  const timeoutText = flags.string('connect-timeout-ms')
+  const connectTimeoutMs = timeoutText === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseInteger(timeoutText, '--connect-timeout-ms', 1)
+  return { address, url, connectTimeoutMs }
+}
+
+/**
+ * A client for one command. Retries are few and quick: the first request's whole wait is bounded by
+ * `withinConnectTimeout` anyway, and a command line should fail fast rather than ride out an outage.
+ * The producer and consumer pass the client's usual retry budget back in for their own work.
+ */
+export function clientFor(target: Target, options: { metadataMaxAgeMs?: number } = {}): Faecie {
+  return new Faecie({
+    brokers: [target.address],
+    clientId: 'faecie-cli',
+    connectTimeoutMs: target.connectTimeoutMs,
+    retry: { retries: 3, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 },
+    ...options,
+  })
+}
+
+/** The retry budget for producing and consuming once connected: the client's defaults. */
+export const STEADY_RETRY = { ...RETRY_DEFAULTS }
+
+/**
+ * Waits for `work` (the command's first request, which opens the session) at most the connect
+ * timeout; past it, or when the connection cannot be made, fails with a message naming the broker.
+ */
+export async function withinConnectTimeout<T>(target: Target, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unreachable(target, `no answer within ${target.connectTimeoutMs} ms`)), target.connectTimeoutMs)
+  })
+  try {
+    return await Promise.race([work, deadline])
+  } catch (err) {
+    if (err instanceof FaecieError && isConnectionError(err)) throw unreachable(target, err.message)
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function isConnectionError(err: FaecieError): boolean {
+  return ['NETWORK_EXCEPTION', 'REQUEST_TIMED_OUT', 'TOO_MANY_SESSIONS', 'ORIGIN_NOT_ALLOWED', 'UNSUPPORTED_VERSION'].includes(err.errorName)
+}
+
+function unreachable(target: Target, detail: string): CommandError {
+  return new CommandError(`cannot reach the broker at ${target.url}: ${detail} (is it running? start one with \`faecie broker\`, or point --broker or FAECIE_BROKER at it)`)
+}
+
+/** The one line an error is reported with, after the command's name. */
+export function errorText(err: unknown): string {
+  if (err instanceof FaecieError) return `${err.message} [${err.errorName}]`
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
+/**
+ * The partition numbers of `topic`, asked of the broker within the connect timeout. An unknown
+ * topic, or a `partition` it does not have, ends the command before it reads or writes anything.
+ */
+export async function partitionsOf(faecie: Faecie, target: Target, topic: string, partition?: number): Promise<number[]> {
+  const admin = faecie.admin()
+  try {
+    const { topics } = await withinConnectTimeout(target, admin.fetchTopicMetadata({ topics: [topic] }))
+    const partitions = (topics.find((t) => t.topic === topic)?.partitions ?? []).map((p) => p.partition).sort((a, b) => a - b)
+    if (partitions.length === 0) throw unknownTopic(topic)
+    if (partition !== undefined && !partitions.includes(partition)) {
+      throw new CommandError(`topic ${topic} has no partition ${partition} (it has ${partitions.length}: 0 to ${partitions.length - 1})`)
+    }
+    return partitions
+  } catch (err) {
+    if (err instanceof FaecieError && err.errorName === 'UNKNOWN_TOPIC_OR_PARTITION') throw unknownTopic(topic)
+    throw err
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+function unknownTopic(topic: string): CommandError {
+  return new CommandError(`unknown topic ${topic}: it does not exist (create it with \`faecie topics create --topic ${topic}\`) [UNKNOWN_TOPIC_OR_PARTITION]`)
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The `faecie` command: `faecie broker | topics | produce | consume`, each with --help. Standard
+// output carries nothing but what was asked for (records, topic names, descriptions, help);
+// confirmations, progress and errors go to stderr. Exit codes: 0 done, 1 an error (unknown topic,
+// broker unreachable within --connect-timeout-ms, a record not delivered), 2 a bad command line,
+// 130 a second Ctrl-C. The client commands load @faecie/client only; `faecie broker` loads the
+// broker lazily (commands/broker.ts).
+import { UsageError } from './args.js'
+import { brokerCommand } from './commands/broker.js'
+import { consumeCommand } from './commands/consume.js'
+import { produceCommand } from './commands/produce.js'
+import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
+import { errorText } from './connect.js'
+import { LineWriter } from './output.js'
+
+export const USAGE = `Usage: faecie <command> [options]
+
+Commands:
+  broker     run a broker in this process (faecie broker --help)
+  topics     create, list, describe, alter and delete topics (faecie topics --help)
+  produce    send standard input to a topic, one record per line (faecie produce --help)
+  consume    print a topic's records, one per line (faecie consume --help)
+
+The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
+ws://127.0.0.1:8092.`
+
+/** After the command is done, how long open handles may keep the process before it exits anyway. */
+const EXIT_GRACE_MS = 3_000
+
+type Command = (argv: string[], out: LineWriter) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  topics: topicsCommand,
+  produce: produceCommand,
+  consume: consumeCommand,
+}
+
+/** Runs one command line; resolves with the exit code. */
+export async function main(argv: string[], out: LineWriter): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === '--help' || name === '-h' || name === 'help') {
+    out.write(USAGE)
+    return 0
+  }
+  const command = name === undefined ? undefined : COMMANDS[name]
+  if (command === undefined) {
+    const what = name === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(name)}`
+    process.stderr.write(`faecie: ${what}\n\n${USAGE}\n`)
+    return 2
+  }
+  // `faecie topics create: ...`: errors name the action too.
+  const label = name === 'topics' && TOPIC_ACTIONS.includes(rest[0] ?? '') ? `topics ${rest[0]}` : name
+  try {
+    return await command(rest, out)
+  } catch (err) {
+    process.stderr.write(`faecie ${label}: ${errorText(err)}\n`)
+    if (err instanceof UsageError) {
+      process.stderr.write(`Run \`faecie ${label} --help\` for the options.\n`)
+      return 2
+    }
+    if (process.env.FAECIE_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`)
+    return 1
+  }
+}
+
+async function run(): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv[0] === 'broker') {
+    // The broker owns the process: it returns once a signal has stopped it.
+    process.exit(await brokerCommand(argv.slice(1)))
+  }
+  const out = new LineWriter()
+  const code = await main(argv, out)
+  await out.end()
+  process.exitCode = code
+  // Sockets finish closing (and with --acks 0 finish sending) on their own; this only bounds it.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+}
+
+run().catch((err: unknown) => {
+  process.stderr.write(`faecie: ${String((err as Error)?.stack ?? err)}\n`)
+  process.exit(1)
+})

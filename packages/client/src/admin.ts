@@ -1,0 +1,210 @@
+// The admin client: topics and their offsets, in the shape of kafkajs's admin. Each method is one
+// request (retried while retriable); per-topic errors become a thrown FaecieError that names the
+// topic and carries the broker's code. Config values may be given as numbers or booleans and are
+// sent as the strings the protocol wants.
+import {
+  EARLIEST_TIMESTAMP,
+  ErrorCode,
+  FaecieError,
+  LATEST_TIMESTAMP,
+  type DescribedTopic,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type MetadataTopic,
+  type WireError,
+} from '@faecie/protocol'
+import type { ClientConfig } from './config.js'
+import { Cluster } from './cluster.js'
+import { withRetry } from './retry.js'
+
+export type ConfigValue = string | number | boolean
+
+export interface TopicSpec {
+  topic: string
+  numPartitions?: number
+  config?: Record<string, ConfigValue>
+}
+
+export interface CreateTopicsOptions {
+  topics: TopicSpec[]
+  /** An existing topic is not an error. */
+  ifNotExists?: boolean
+  validateOnly?: boolean
+}
+
+export interface TopicOffsets {
+  partition: number
+  /** The high watermark: where the next record goes (kafkajs's `offset`). */
+  offset: number
+  high: number
+  low: number
+}
+
+function topicError(topic: string, error: WireError): FaecieError {
+  return new FaecieError(error.code, `${topic}: ${error.message}`, { errorName: error.name, retriable: error.retriable })
+}
+
+function configStrings(config: Record<string, ConfigValue | null>): Record<string, string | null> {
+  const out: Record<string, string | null> = {}
+  for (const [key, value] of Object.entries(config)) out[key] = value === null ? null : String(value)
+  return out
+}
+
+export class Admin {
+  private readonly cluster: Cluster
+
+  constructor(config: ClientConfig) {
+    this.cluster = new Cluster(config)
+  }
+
+  /** Opens the session now (otherwise the first call does). */
+  async connect(): Promise<void> {
+    await this.cluster.connect()
+  }
+
+  async disconnect(): Promise<void> {
+    await this.cluster.disconnect()
+  }
+
+  /**
+   * Creates topics; resolves with their ids (absent under validateOnly). A topic refused with a
+   * retriable error is asked for again, alone, within the retry budget; if that answer is
+   * TOPIC_ALREADY_EXISTS, the first attempt got as far as recording it, and it counts as created.
+   */
+  async createTopics(options: CreateTopicsOptions): Promise<Array<{ topic: string; topicId?: string }>> {
+    const specs = new Map(options.topics.map((spec) => [spec.topic, {
+      topic: spec.topic,
+      ...(spec.numPartitions === undefined ? {} : { numPartitions: spec.numPartitions }),
+      ...(spec.config === undefined ? {} : { config: configStrings(spec.config) as Record<string, string> }),
+    }]))
+    const results = new Map<string, { topic: string; topicId?: string }>()
+    const retried = new Set<string>()
+    await withRetry(async () => {
+      const pending = [...specs.values()].filter((spec) => !results.has(spec.topic))
+      const response = await this.cluster.request('createTopics', {
+        topics: pending,
+        ...(options.ifNotExists === undefined ? {} : { ifNotExists: options.ifNotExists }),
+        ...(options.validateOnly === undefined ? {} : { validateOnly: options.validateOnly }),
+      }, { retry: false }).catch((err: unknown) => {
+        // Lost with the connection: the broker may have created them before it went.
+        for (const spec of pending) retried.add(spec.topic)
+        throw err
+      })
+      let retriable: FaecieError | undefined
+      for (const t of response.topics) {
+        const error = t.error
+        if (error === undefined || (error.code === ErrorCode.TOPIC_ALREADY_EXISTS && retried.has(t.topic))) {
+          results.set(t.topic, t.topicId === undefined ? { topic: t.topic } : { topic: t.topic, topicId: t.topicId })
+        } else if (error.retriable) {
+          retried.add(t.topic)
+          retriable ??= topicError(t.topic, error)
+        } else {
+          throw topicError(t.topic, error)
+        }
+      }
+      if (retriable !== undefined) throw retriable
+    }, this.cluster.config.retry, { signal: this.cluster.signal })
+    return options.topics.map((spec) => results.get(spec.topic) ?? { topic: spec.topic })
+  }
+
+  /** Deletes topics. A retriable refusal is asked again; then UNKNOWN_TOPIC_OR_PARTITION means it went the first time. */
+  async deleteTopics(options: { topics: string[] }): Promise<void> {
+    const pending = new Set(options.topics)
+    const retried = new Set<string>()
+    for (const topic of options.topics) this.cluster.invalidate(topic)
+    await this.readRetrying(async () => {
+      const topics = [...pending]
+      const response = await this.cluster.request('deleteTopics', { topics }, { retry: false }).catch((err: unknown) => {
+        for (const topic of topics) retried.add(topic)
+        throw err
+      })
+      let retriable: FaecieError | undefined
+      for (const t of response.topics) {
+        if (t.error === undefined || (t.error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && retried.has(t.topic))) pending.delete(t.topic)
+        else if (t.error.retriable && t.error.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          retried.add(t.topic)
+          retriable ??= topicError(t.topic, t.error)
+        } else throw topicError(t.topic, t.error)
+      }
+      if (retriable !== undefined) throw retriable
+    })
+  }
+
+  /** The names of all topics, internal ones excluded. */
+  async listTopics(): Promise<string[]> {
+    const response = await this.cluster.metadata()
+    return response.topics.map((t) => t.topic)
+  }
+
+  /** Topic ids and partitions with their leaders (all topics when none are named). */
+  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: MetadataTopic[] }> {
+    const response = await this.cluster.metadata(options.topics)
+    const failed = response.topics.find((t) => t.error !== undefined)
+    if (failed?.error !== undefined) throw topicError(failed.topic, failed.error)
+    return { topics: response.topics }
+  }
+
+  /** Each topic's id, config (defaults filled in) and per-partition offsets and size. */
+  async describeTopics(options: { topics: string[] }): Promise<DescribedTopic[]> {
+    return this.readRetrying(async () => {
+      const response = await this.cluster.request('describeTopics', { topics: options.topics }, { retry: false })
+      const failed = response.topics.find((t) => t.error !== undefined)
+      if (failed?.error !== undefined) throw topicError(failed.topic, failed.error)
+      return response.topics
+    })
+  }
+
+  /** Sets config keys (null resets one to its default); resolves with the topic's whole config. */
+  async alterTopicConfig(options: { topic: string; config: Record<string, ConfigValue | null> }): Promise<Record<string, string>> {
+    const response = await this.cluster.request('alterTopicConfig', { topic: options.topic, config: configStrings(options.config) })
+    return response.config
+  }
+
+  /** Grows topics to new partition counts (kafkajs's shape: `topicPartitions: [{topic, count}]`). */
+  async createPartitions(options: { topicPartitions: Array<{ topic: string; count: number }> }): Promise<void> {
+    for (const { topic, count } of options.topicPartitions) {
+      await this.cluster.request('createPartitions', { topic, count })
+      this.cluster.invalidate(topic)
+    }
+  }
+
+  /** Per partition: the earliest offset (low), the high watermark (high, also `offset`). */
+  async fetchTopicOffsets(topic: string): Promise<TopicOffsets[]> {
+    const partitions = (await this.readRetrying(() => this.cluster.topic(topic, { refresh: true }))).partitions.map((p) => p.partition)
+    const [low, high] = await Promise.all([EARLIEST_TIMESTAMP, LATEST_TIMESTAMP].map((timestamp) => this.offsetsAt(topic, partitions, timestamp)))
+    return partitions.map((partition, i) => ({ partition, offset: high![i]!, high: high![i]!, low: low![i]! }))
+  }
+
+  /** Per partition, the first offset at or after `timestamp` (ms), or the high watermark when none is. */
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: number }>> {
+    const partitions = (await this.readRetrying(() => this.cluster.topic(topic, { refresh: true }))).partitions.map((p) => p.partition)
+    const [at, high] = await Promise.all([this.offsetsAt(topic, partitions, timestamp), this.offsetsAt(topic, partitions, LATEST_TIMESTAMP)])
+    return partitions.map((partition, i) => ({ partition, offset: at[i]! < 0 ? high[i]! : at[i]! }))
+  }
+
+  /** The listOffsets op as it is, per-partition errors included. */
+  listOffsets(request: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+    return this.cluster.request('listOffsets', request)
+  }
+
+  /** A read, tried again while it fails with a retriable error (per-topic errors included). */
+  private readRetrying<T>(read: () => Promise<T>): Promise<T> {
+    return withRetry(read, this.cluster.config.retry, { signal: this.cluster.signal })
+  }
+
+  private offsetsAt(topic: string, partitions: number[], timestamp: number): Promise<number[]> {
+    return this.readRetrying(() => this.offsetsAtOnce(topic, partitions, timestamp))
+  }
+
+  private async offsetsAtOnce(topic: string, partitions: number[], timestamp: number): Promise<number[]> {
+    const request = { topics: [{ topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }] }
+    const response = await this.cluster.request('listOffsets', request, { retry: false })
+    const answers = response.topics.find((t) => t.topic === topic)?.partitions ?? []
+    return partitions.map((partition) => {
+      const answer = answers.find((a) => a.partition === partition)
+      if (answer === undefined) throw new FaecieError(-1, `listOffsets gave no answer for ${topic}-${partition}.`)
+      if (answer.error !== undefined) throw topicError(`${topic}-${partition}`, answer.error)
+      return answer.offset
+    })
+  }
+}

@@ -1,0 +1,278 @@
+// One session with a broker: one WebSocket, `hello` first, then many requests in flight matched to
+// their answers by id (answers come in any order), at most the broker's `inFlightMax` at once (the
+// rest wait here, in order), and the pushes of its subscriptions routed by `sub`.
+//
+// A connection does not heal itself: when its socket closes, every request in flight fails with a
+// retriable NETWORK_EXCEPTION (or the code the close code stands for), and its owner (cluster.ts)
+// makes a new one. A request that gets no answer within its timeout closes the connection too: the
+// broker still counts it in flight, so the session's books could not be trusted any more.
+import {
+  ErrorCode,
+  FaecieError,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  parseServerFrame,
+  type BrokerLimits,
+  type HelloResponse,
+  type OpName,
+  type OpRequest,
+  type OpResponse,
+  type PushFrame,
+  type ResponseFrame,
+} from '@faecie/protocol'
+import { connectionLost } from './retry.js'
+import { CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, type Transport, type TransportFactory } from './transport.js'
+
+export interface ConnectionOptions {
+  /** The full WebSocket URL, `/v1/ws` included. */
+  url: string
+  clientId: string
+  transport: TransportFactory
+  /** From creating the socket to the answer to `hello`. */
+  connectTimeoutMs: number
+  /** Default time a request may wait for its answer (a fetch adds its maxWaitMs). */
+  requestTimeoutMs: number
+  /** The largest message accepted from the broker. */
+  messageBytesMax: number
+}
+
+export interface RequestOptions {
+  timeoutMs?: number
+  /** acks 0: the broker sends no answer; resolve with {} once the frame is sent. */
+  noResponse?: boolean
+  /** Called with the answer before the promise resolves, in the same turn as the frame arrived. */
+  onResponse?: (frame: ResponseFrame) => void
+}
+
+interface Pending {
+  op: string
+  resolve: (frame: ResponseFrame) => void
+  reject: (err: FaecieError) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+  onResponse: ((frame: ResponseFrame) => void) | undefined
+}
+
+/** Maps a close code of docs/protocol.md to the error requests in flight fail with. */
+function closeError(url: string, code: number, reason: string): FaecieError {
+  const detail = `close code ${code}${reason === '' ? '' : `: ${reason}`}`
+  if (code === 4002) return new FaecieError(ErrorCode.TOO_MANY_SESSIONS, `${url} has as many sessions as it allows (${detail}).`)
+  if (code === 4003) return new FaecieError(ErrorCode.ORIGIN_NOT_ALLOWED, `${url} does not allow this origin (${detail}).`)
+  return connectionLost(url, detail)
+}
+
+export class Connection {
+  readonly url: string
+  private readonly options: ConnectionOptions
+  private transport: Transport | undefined
+  private nextId = 0
+  private readonly pending = new Map<number, Pending>()
+  private readonly waiting: Array<() => void> = []
+  /** Slots handed to woken waiters that have not sent yet. */
+  private reserved = 0
+  private readonly pushHandlers = new Map<number, (frame: PushFrame) => void>()
+  private readonly closeListeners = new Set<(err: FaecieError) => void>()
+  private closedWith: FaecieError | undefined
+  private helloResponse: HelloResponse | undefined
+
+  private constructor(options: ConnectionOptions) {
+    this.options = options
+    this.url = options.url
+  }
+
+  /** Opens the socket and says hello; fails with the connection's error or the broker's answer. */
+  static open(options: ConnectionOptions): Promise<Connection> {
+    const connection = new Connection(options)
+    return connection.start().then(() => connection)
+  }
+
+  get hello(): HelloResponse {
+    if (this.helloResponse === undefined) throw new Error('the connection has not said hello yet')
+    return this.helloResponse
+  }
+
+  get limits(): BrokerLimits {
+    return this.hello.limits
+  }
+
+  get isOpen(): boolean {
+    return this.closedWith === undefined && this.helloResponse !== undefined
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  /** True when a request made now goes out at once (its frame encoded before request() returns). */
+  get canSendNow(): boolean {
+    return this.isOpen && this.waiting.length === 0 && this.pending.size + this.reserved < this.limits.inFlightMax
+  }
+
+  get bufferedBytes(): number {
+    return this.transport?.bufferedBytes ?? 0
+  }
+
+  /** Called once, with the error requests in flight failed with, when the connection closes. */
+  onClose(listener: (err: FaecieError) => void): () => void {
+    if (this.closedWith !== undefined) {
+      listener(this.closedWith)
+      return () => undefined
+    }
+    this.closeListeners.add(listener)
+    return () => this.closeListeners.delete(listener)
+  }
+
+  request<Op extends OpName>(op: Op, fields: OpRequest<Op>, options: RequestOptions = {}): Promise<OpResponse<Op>> {
+    return this.call(op, fields as Record<string, unknown>, options) as unknown as Promise<OpResponse<Op>>
+  }
+
+  /** Routes pushes for `sub` to `handler` (pushes for subs nobody handles are dropped). */
+  setPushHandler(sub: number, handler: ((frame: PushFrame) => void) | undefined): void {
+    if (handler === undefined) this.pushHandlers.delete(sub)
+    else this.pushHandlers.set(sub, handler)
+  }
+
+  close(reason = 'client closed'): void {
+    this.shutDown(new FaecieError(ErrorCode.NETWORK_EXCEPTION, `The connection to ${this.url} was closed by the client (${reason}).`), CLOSE_NORMAL, reason)
+  }
+
+  private start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.shutDown(new FaecieError(ErrorCode.REQUEST_TIMED_OUT, `No answer to hello from ${this.url} within ${this.options.connectTimeoutMs} ms.`))
+      }, this.options.connectTimeoutMs)
+      this.onClose((err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+      try {
+        this.transport = this.options.transport(this.url, {
+          onOpen: () => {
+            this.send('hello', { protocolVersion: PROTOCOL_VERSION, clientId: this.options.clientId }, { timeoutMs: this.options.connectTimeoutMs })
+              .then((frame) => {
+                clearTimeout(timer)
+                this.helloResponse = frame as unknown as HelloResponse
+                this.checkHello()
+                resolve()
+              })
+              .catch((err: unknown) => this.shutDown(err instanceof FaecieError ? err : connectionLost(this.url, String(err))))
+          },
+          onMessage: (data) => this.receive(data),
+          onClose: (code, reason) => this.shutDown(closeError(this.url, code, reason)),
+        }, { messageBytesMax: this.options.messageBytesMax })
+      } catch (err) {
+        this.shutDown(connectionLost(this.url, err instanceof Error ? err.message : String(err)))
+      }
+    })
+  }
+
+  private checkHello(): void {
+    const hello = this.helloResponse!
+    const limits = hello.limits as Partial<BrokerLimits> | undefined
+    const ok = limits !== undefined && [limits.frameBytesMax, limits.batchBytesMax, limits.inFlightMax, limits.subscriptionsMax, limits.maxWaitMsMax]
+      .every((n) => Number.isSafeInteger(n) && (n as number) > 0)
+    if (hello.protocolVersion !== PROTOCOL_VERSION || !ok) {
+      throw new FaecieError(ErrorCode.UNSUPPORTED_VERSION, `${this.url} answered hello with version ${String(hello.protocolVersion)} or without valid limits.`)
+    }
+  }
+
+  private call(op: string, fields: Record<string, unknown>, options: RequestOptions): Promise<ResponseFrame> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
+    if (this.helloResponse === undefined) return Promise.reject(new Error(`${op} before hello on ${this.url}`))
+    if (this.pending.size + this.reserved < this.limits.inFlightMax && this.waiting.length === 0) return this.send(op, fields, options)
+    // Over the broker's inFlightMax: wait, in order, for an answer to free a slot (reserved for us).
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => {
+      this.reserved--
+      if (this.closedWith !== undefined) throw this.closedWith
+      return this.send(op, fields, options)
+    })
+  }
+
+  private send(op: string, fields: Record<string, unknown>, options: RequestOptions): Promise<ResponseFrame> {
+    const id = this.nextId
+    this.nextId = this.nextId >= Number.MAX_SAFE_INTEGER ? 0 : this.nextId + 1
+    const bytes = encodeFrame({ ...fields, id, op })
+    const frameBytesMax = this.helloResponse?.limits.frameBytesMax
+    if (frameBytesMax !== undefined && bytes.length > frameBytesMax) {
+      return Promise.reject(new FaecieError(ErrorCode.FRAME_TOO_LARGE, `A ${op} frame of ${bytes.length} bytes is over the broker's frameBytesMax of ${frameBytesMax}.`))
+    }
+    if (options.noResponse === true) {
+      this.transport!.send(bytes)
+      return Promise.resolve({ id })
+    }
+    return new Promise<ResponseFrame>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs
+      const timer = setTimeout(() => {
+        const err = new FaecieError(ErrorCode.REQUEST_TIMED_OUT, `No answer to ${op} from ${this.url} within ${timeoutMs} ms.`)
+        reject(err)
+        this.pending.delete(id)
+        this.shutDown(connectionLost(this.url, `a ${op} request timed out`))
+      }, timeoutMs)
+      this.pending.set(id, { op, resolve, reject, timer, onResponse: options.onResponse })
+      this.transport!.send(bytes)
+    })
+  }
+
+  private receive(data: Uint8Array): void {
+    let value: unknown
+    try {
+      value = decodeFrame(data)
+    } catch (err) {
+      this.shutDown(err as FaecieError, CLOSE_PROTOCOL_ERROR, 'undecodable frame')
+      return
+    }
+    const parsed = parseServerFrame(value)
+    if (!parsed.ok) {
+      // The broker's answer to a request it could not read at all comes with id -1: a bug on this side.
+      const error = (value as { error?: unknown } | null)?.error
+      const err = error === undefined ? parsed.error : FaecieError.fromWire(error)
+      this.shutDown(new FaecieError(ErrorCode.NETWORK_EXCEPTION, `${this.url} could not read a request: ${err.message}`), CLOSE_PROTOCOL_ERROR, 'bad frame')
+      return
+    }
+    const frame = parsed.value
+    if (frame.kind === 'push') {
+      this.pushHandlers.get(frame.frame.sub)?.(frame.frame)
+      return
+    }
+    const id = frame.frame.id
+    const pending = this.pending.get(id)
+    if (pending === undefined) return // answered after its timeout: the connection is closing anyway
+    this.pending.delete(id)
+    clearTimeout(pending.timer)
+    if (frame.kind === 'error') {
+      pending.reject(frame.error)
+    } else {
+      pending.onResponse?.(frame.frame)
+      pending.resolve(frame.frame)
+    }
+    this.wakeOne()
+  }
+
+  private wakeOne(): void {
+    const wake = this.waiting.shift()
+    if (wake === undefined) return
+    this.reserved++
+    wake()
+  }
+
+  private shutDown(err: FaecieError, code = CLOSE_NORMAL, reason = ''): void {
+    if (this.closedWith !== undefined) return
+    this.closedWith = err
+    try {
+      this.transport?.close(code, reason.slice(0, 120))
+    } catch {
+      // Closing a socket that is already gone is not an error worth reporting.
+    }
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer)
+      pending.reject(err)
+    }
+    this.pending.clear()
+    // Waiting requests wake up, find the connection closed, and fail with the same error.
+    while (this.waiting.length > 0) this.wakeOne()
+    this.pushHandlers.clear()
+    for (const listener of this.closeListeners) listener(err)
+    this.closeListeners.clear()
+  }
+}

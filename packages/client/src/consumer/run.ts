@@ -1,0 +1,131 @@
+// run(): the kafkajs way of consuming. One loop takes the buffer's messages in order and awaits the
+// application's eachMessage for each (or eachBatch for each chunk of one partition's messages).
+// When the handler throws, the partition is seeked back to the message that failed, so it comes
+// again after a backoff; after the retry budget the loop stops and reports the error to the
+// consumer's 'crash' listeners (as kafkajs's consumer crashes). A surfaced partition error stops
+// the loop the same way.
+import type { FaecieError } from '@faecie/protocol'
+import { backoffMs, sleep } from '../retry.js'
+import type { ResolvedConsumerConfig } from './config.js'
+import type { MessageBuffer } from './message-buffer.js'
+import type { ConsumedMessage } from './message.js'
+import type { PartitionState } from './state.js'
+
+export interface EachMessagePayload {
+  topic: string
+  partition: number
+  message: ConsumedMessage
+}
+
+export interface Batch {
+  topic: string
+  partition: number
+  highWatermark: number
+  messages: ConsumedMessage[]
+}
+
+export interface EachBatchPayload {
+  batch: Batch
+  /** False once the consumer is stopping: a long handler should wind up. */
+  isRunning(): boolean
+  /** True once the partition was seeked (or unassigned) since this batch was read: the rest is stale. */
+  isStale(): boolean
+  /** kafkajs compatibility: with eachBatch, say how far the batch was handled if it throws part-way. */
+  resolveOffset(offset: number): void
+  /** kafkajs compatibility; no group, nothing to do. */
+  heartbeat(): Promise<void>
+}
+
+export interface RunOptions {
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>
+}
+
+/** What the loop needs of the consumer. */
+export interface RunHost {
+  readonly config: ResolvedConsumerConfig
+  readonly buffer: MessageBuffer
+  stateOf(topic: string, partition: number): PartitionState
+  seek(target: { topic: string; partition: number; offset: number }): void
+}
+
+export class RunLoop {
+  private readonly host: RunHost
+  private readonly onCrash: (err: unknown) => void
+  private running = false
+  private loop: Promise<void> | undefined
+  private stopper = new AbortController()
+
+  constructor(host: RunHost, onCrash: (err: unknown) => void) {
+    this.host = host
+    this.onCrash = onCrash
+  }
+
+  start(options: RunOptions): void {
+    if (this.running) throw new Error('The consumer is already running.')
+    if (options.eachMessage === undefined && options.eachBatch === undefined) throw new TypeError('run() needs eachMessage or eachBatch')
+    this.running = true
+    this.stopper = new AbortController()
+    this.loop = this.runLoop(options).catch((err: unknown) => {
+      this.running = false
+      this.onCrash(err)
+    })
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.stopper.abort()
+    this.host.buffer.wake()
+    await this.loop
+  }
+
+  private async runLoop(options: RunOptions): Promise<void> {
+    const { buffer } = this.host
+    let failures = 0
+    while (this.running) {
+      const err: FaecieError | undefined = buffer.takeError()
+      if (err !== undefined) throw err
+      const chunk = buffer.takeChunk()
+      if (chunk === undefined) {
+        await buffer.wait()
+        continue
+      }
+      const { state, generation } = chunk
+      const stale = (): boolean => state.generation !== generation
+      let handled = -1 // the last offset handled, for a restart after a failure
+      try {
+        if (options.eachBatch !== undefined) {
+          await options.eachBatch({
+            batch: { topic: state.topic, partition: state.partition, highWatermark: chunk.highWatermark, messages: chunk.messages },
+            isRunning: () => this.running,
+            isStale: stale,
+            resolveOffset: (offset) => {
+              handled = Math.max(handled, offset)
+            },
+            heartbeat: async () => undefined,
+          })
+          handled = chunk.messages[chunk.messages.length - 1]!.offset
+        } else {
+          for (const message of chunk.messages) {
+            if (!this.running || stale()) break
+            await options.eachMessage!({ topic: state.topic, partition: state.partition, message })
+            handled = message.offset
+          }
+        }
+        failures = 0
+        if (!this.running && !stale()) this.rewind(state, chunk.messages, handled)
+      } catch (error) {
+        if (failures >= this.host.config.retry.retries) throw error
+        if (!stale()) this.rewind(state, chunk.messages, handled)
+        await sleep(backoffMs(failures++, this.host.config.retry), this.stopper.signal)
+      }
+    }
+  }
+
+  /** Seeks the partition back to the first message of the chunk not yet handled, so it comes again. */
+  private rewind(state: PartitionState, messages: ConsumedMessage[], handled: number): void {
+    const next = messages.find((m) => m.offset > handled)
+    if (next !== undefined) this.host.seek({ topic: state.topic, partition: state.partition, offset: next.offset })
+  }
+}

@@ -1,0 +1,302 @@
+// The producer: send() partitions messages (Kafka's default partitioner: murmur2 of the key, sticky
+// for keyless records), appends them to per-partition batches (accumulator.ts), and resolves once
+// every batch holding them is acknowledged. The drain loop below takes ready batches from each
+// partition's sender (sender.ts), encodes each with its partition's reused RecordBatchEncoder, and
+// packs at most one batch per partition into each produce request (an idempotent request carries
+// one batch per partition), within the broker's frame limit and in-flight limits.
+//
+// Memory is bounded: record bytes held (open, queued or unacknowledged) stay under bufferBytesMax,
+// and send() waits for room. A dropped connection fails what was in flight retriably; the senders put
+// it back in order, and the drain loop reconnects (with the cluster's backoff) and sends it again.
+import { DefaultPartitioner, ErrorCode, FaecieError, RecordBatchEncoder } from '@faecie/protocol'
+import type { ClientConfig } from '../config.js'
+import { Cluster } from '../cluster.js'
+import type { Connection } from '../connection.js'
+import { backoffMs, isRetriable, withRetry } from '../retry.js'
+import { RecordAccumulator } from './accumulator.js'
+import { type ProducerBatch, type RecordMetadata, SendTracker } from './batch.js'
+import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.js'
+import { type Message, toRecord } from './records.js'
+import { type PartitionEntry, applyProduceAnswer, applyProduceFailure, buildProduceRequest } from './request.js'
+import { PartitionSender } from './sender.js'
+
+export interface ProducerRecord {
+  topic: string
+  messages: Message[]
+}
+
+export class Producer {
+  readonly config: ResolvedProducerConfig
+  private readonly cluster: Cluster
+  private readonly partitioner = new DefaultPartitioner()
+  private readonly accumulator: RecordAccumulator
+  private readonly partitions = new Map<string, PartitionEntry>()
+  private readonly partitionCounts = new Map<string, number>()
+  private connection: Connection | undefined
+  private reconnecting = false
+  private ready: Promise<void> | undefined
+  private producerId = -1
+  private producerEpoch = -1
+  private drainScheduled = false
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined
+  private bufferedBytes = 0
+  private readonly roomWaiters: Array<() => void> = []
+  private readonly unsettled = new Set<ProducerBatch>()
+  private readonly flushWaiters: Array<() => void> = []
+  private closed = false
+  /** The previous send's append: each send appends after it, so call order is record order. */
+  private appendQueue: Promise<void> = Promise.resolve()
+
+  constructor(clientConfig: ClientConfig, config: ProducerConfig = {}) {
+    this.config = resolveProducerConfig(config, clientConfig.retry)
+    this.cluster = new Cluster({ ...clientConfig, retry: this.config.retry })
+    this.accumulator = new RecordAccumulator(this.config.batchBytes, (batch) => this.onBatchClosed(batch))
+  }
+
+  /** Connects and, for the idempotent producer, gets a producer id; send() does this when needed. */
+  connect(): Promise<void> {
+    this.ready ??= this.start().catch((err: unknown) => {
+      this.ready = undefined
+      throw err
+    })
+    return this.ready
+  }
+
+  /**
+   * Sends messages to a topic; resolves with each partition's first offset once acknowledged.
+   * Records are appended in the order of the send() calls, whatever each call waits for first
+   * (connecting, the topic's partition count, room in the buffer): same key, same order.
+   */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const appended = this.appendQueue.then(() => this.append(record))
+    this.appendQueue = appended.then(() => undefined, () => undefined)
+    return (await appended).done
+  }
+
+  private async append(record: ProducerRecord): Promise<SendTracker> {
+    if (this.closed) throw new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'The producer is disconnected.', { retriable: false })
+    await this.connect()
+    const { topic, messages } = record
+    if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
+    const count = await this.partitionCount(topic)
+    const nowMs = Date.now()
+    const records = messages.map((message) => {
+      const { partition } = message
+      if (partition !== undefined && !(Number.isSafeInteger(partition) && partition >= 0 && partition < count)) {
+        throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${String(partition)} (it has ${count}).`, { retriable: false })
+      }
+      return { message, ...toRecord(message, nowMs) }
+    })
+    await this.reserve(records.reduce((sum, r) => sum + r.sizeBytes, 0))
+    const tracker = new SendTracker()
+    for (const { message, record: input, sizeBytes } of records) {
+      const partition = message.partition ?? this.partitioner.partition(topic, input.key, count)
+      this.bufferedBytes += sizeBytes
+      const { batch, index } = this.accumulator.append(topic, partition, input, sizeBytes, nowMs)
+      if (!this.unsettled.has(batch)) {
+        this.unsettled.add(batch)
+        batch.onSettled = (b) => this.onBatchSettled(b)
+      }
+      tracker.add(batch, index)
+    }
+    tracker.seal()
+    this.scheduleLinger()
+    this.drainSoon()
+    return tracker
+  }
+
+  /** kafkajs's sendBatch: several topics at once. */
+  async sendBatch(options: { topicMessages: ProducerRecord[] }): Promise<RecordMetadata[]> {
+    const results = await Promise.all(options.topicMessages.map((record) => this.send(record)))
+    return results.flat()
+  }
+
+  /** Closes every open batch now and waits until everything sent so far is acknowledged or failed. */
+  flush(): Promise<void> {
+    this.accumulator.closeAll()
+    this.drainSoon()
+    if (this.unsettled.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.flushWaiters.push(resolve))
+  }
+
+  /** Flushes, then closes the connection. Sends after this are refused. */
+  async disconnect(): Promise<void> {
+    this.closed = true
+    await this.flush()
+    clearTimeout(this.lingerTimer)
+    clearTimeout(this.wakeTimer)
+    await this.cluster.disconnect()
+  }
+
+  private async start(): Promise<void> {
+    const connection = await withRetry(() => this.cluster.connect(), this.config.retry, { signal: this.cluster.signal })
+    this.adopt(connection)
+    if (this.config.idempotent) {
+      const { producerId, producerEpoch } = await this.cluster.request('initProducerId', {})
+      this.producerId = producerId
+      this.producerEpoch = producerEpoch
+    }
+  }
+
+  private adopt(connection: Connection): void {
+    this.connection = connection
+    this.accumulator.batchBytes = Math.min(this.config.batchBytes, connection.limits.batchBytesMax)
+    connection.onClose(() => this.drainSoon())
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    // An unknown topic is retriable (it may be being created), but a send should not wait long for
+    // it: it gets unknownTopicRetries, while other retriable errors (a broker restart) get the budget.
+    let unknownTopicRetries = 0
+    const retriable = (err: unknown): boolean =>
+      isRetriable(err) && ((err as FaecieError).code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || unknownTopicRetries++ < this.config.unknownTopicRetries)
+    const count = await withRetry(() => this.cluster.partitionCount(topic), this.config.retry, { signal: this.cluster.signal, retriable })
+    this.partitionCounts.set(topic, count)
+    return count
+  }
+
+  private async reserve(bytes: number): Promise<void> {
+    while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.config.bufferBytesMax) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+    }
+  }
+
+  private entryFor(topic: string, partition: number): PartitionEntry {
+    const key = `${topic}\u0000${partition}`
+    let entry = this.partitions.get(key)
+    if (entry === undefined) {
+      const sender = new PartitionSender({
+        idempotent: this.config.idempotent,
+        maxInFlight: this.config.maxInFlightPerPartition,
+        attemptsMax: this.config.retry.retries + 1,
+        backoffMs: (attempts) => backoffMs(attempts - 1, this.config.retry),
+      })
+      sender.producerId = this.producerId
+      sender.producerEpoch = this.producerEpoch
+      entry = { topic, partition, sender, encoder: new RecordBatchEncoder(), renewingId: false }
+      this.partitions.set(key, entry)
+    }
+    return entry
+  }
+
+  private onBatchClosed(batch: ProducerBatch): void {
+    this.entryFor(batch.topic, batch.partition).sender.queue.push(batch)
+    // Keyless records move to another partition once the sticky partition's batch is complete.
+    const count = this.partitionCounts.get(batch.topic)
+    if (count !== undefined && this.partitioner.partition(batch.topic, null, count) === batch.partition) {
+      this.partitioner.nextBatch(batch.topic, count)
+    }
+    this.drainSoon()
+  }
+
+  private onBatchSettled(batch: ProducerBatch): void {
+    this.unsettled.delete(batch)
+    this.bufferedBytes -= batch.sizeBytes
+    for (const wake of this.roomWaiters.splice(0)) wake()
+    if (this.unsettled.size === 0) for (const done of this.flushWaiters.splice(0)) done()
+  }
+
+  private scheduleLinger(): void {
+    if (this.lingerTimer !== undefined || this.accumulator.openCount === 0) return
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined
+      this.accumulator.closeExpired(Date.now(), this.config.lingerMs)
+      this.scheduleLinger()
+    }, this.config.lingerMs)
+  }
+
+  private drainSoon(): void {
+    if (this.drainScheduled) return
+    this.drainScheduled = true
+    queueMicrotask(() => {
+      this.drainScheduled = false
+      this.drain()
+    })
+  }
+
+  private drain(): void {
+    const connection = this.connection
+    if (connection === undefined || !connection.isOpen) {
+      if (this.hasWork()) this.reconnect()
+      return
+    }
+    const nowMs = Date.now()
+    for (const entry of this.partitions.values()) {
+      this.expire(entry, nowMs)
+      if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
+    }
+    while (connection.canSendNow && this.sendOne(connection, nowMs)) {
+      // Each round sends one request; the loop ends when no partition can send or the session is full.
+    }
+    this.scheduleWake(nowMs)
+  }
+
+  /** Builds and sends one produce request; false when there was nothing to send. */
+  private sendOne(connection: Connection, nowMs: number): boolean {
+    const built = buildProduceRequest(this.partitions.values(), connection.limits, nowMs, this.config, (tail) => this.unsettled.add(tail))
+    if (built === undefined) return false
+    const { request, sent } = built
+    // The frame is encoded (and the encoders' buffers copied) before request() returns.
+    const answer = connection.request('produce', request, {
+      noResponse: this.config.acks === 0,
+      timeoutMs: this.config.timeoutMs + this.cluster.config.requestTimeoutMs,
+    })
+    const settled = answer.then(
+      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, (topic) => this.cluster.invalidate(topic)),
+      (err: unknown) => applyProduceFailure(sent, err),
+    )
+    void settled.finally(() => this.drainSoon())
+    return true
+  }
+
+  /** Fails queued batches older than deliveryTimeoutMs (never those in flight: their answer decides). */
+  private expire(entry: PartitionEntry, nowMs: number): void {
+    for (const batch of [...entry.sender.queue]) {
+      if (nowMs - batch.createdAtMs <= this.config.deliveryTimeoutMs) continue
+      const why = batch.lastError === undefined ? '' : ` (last error: ${batch.lastError.message})`
+      entry.sender.failQueued(batch, new FaecieError(ErrorCode.REQUEST_TIMED_OUT, `A batch for ${batch.topic}-${batch.partition} was not acknowledged within ${this.config.deliveryTimeoutMs} ms${why}.`))
+    }
+  }
+
+  private renewProducerId(entry: PartitionEntry): void {
+    if (entry.renewingId) return
+    entry.renewingId = true
+    this.cluster.request('initProducerId', {}).then(
+      ({ producerId, producerEpoch }) => entry.sender.restart(producerId, producerEpoch),
+      () => undefined, // tried again on the next drain
+    ).finally(() => {
+      entry.renewingId = false
+      this.drainSoon()
+    })
+  }
+
+  private hasWork(): boolean {
+    for (const entry of this.partitions.values()) if (entry.sender.pendingCount > 0) return true
+    return false
+  }
+
+  private reconnect(): void {
+    if (this.reconnecting || this.cluster.isClosed) return
+    this.reconnecting = true
+    this.cluster.connect().then(
+      (connection) => this.adopt(connection),
+      () => undefined, // the cluster backs off before its next attempt; batches expire after deliveryTimeoutMs
+    ).finally(() => {
+      this.reconnecting = false
+      this.drainSoon()
+    })
+  }
+
+  /** Wakes the drain loop when the first batch waiting out a backoff may go, or to expire old batches. */
+  private scheduleWake(nowMs: number): void {
+    let wakeAtMs: number | undefined
+    for (const { sender } of this.partitions.values()) {
+      const head = sender.queue[0]
+      if (head !== undefined && head.retryAtMs > nowMs) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.retryAtMs)
+      if (head !== undefined) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.createdAtMs + this.config.deliveryTimeoutMs + 1)
+    }
+    clearTimeout(this.wakeTimer)
+    this.wakeTimer = wakeAtMs === undefined ? undefined : setTimeout(() => this.drainSoon(), Math.max(0, wakeAtMs - nowMs))
+  }
+}

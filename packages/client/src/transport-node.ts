@@ -1,0 +1,50 @@
+/// <reference types="node" />
+// The Node transport: the `ws` package, which uses `bufferutil` (installed beside it as an optional
+// dependency) to mask and unmask frames natively: measured here, that triples its throughput.
+// permessage-deflate is off: record batches are compressed by the producer when at all, and
+// deflating msgpack frames costs CPU on both ends for little.
+import WebSocket from 'ws'
+import { CLOSE_ABNORMAL, CLOSE_PROTOCOL_ERROR, type Transport, type TransportFactory } from './transport.js'
+
+export const nodeTransport: TransportFactory = (url, handlers, options) => {
+  const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: options.messageBytesMax })
+  let closed = false
+  const close = (code: number, reason: string): void => {
+    if (closed) return
+    closed = true
+    handlers.onClose(code, reason)
+  }
+  socket.on('open', () => handlers.onOpen())
+  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    if (!isBinary) {
+      socket.close(CLOSE_PROTOCOL_ERROR, 'text frames are not part of the protocol')
+      return
+    }
+    // binaryType is 'nodebuffer': one Buffer per message. Hand on a plain Uint8Array view of it.
+    const buffer = data as Buffer
+    handlers.onMessage(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))
+  })
+  // 'error' comes before 'close' (or instead of it when the connection never opened).
+  socket.on('error', (err: Error) => {
+    if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) close(CLOSE_ABNORMAL, err.message)
+  })
+  socket.on('close', (code: number, reason: Buffer) => close(code, reason.toString('utf8')))
+  const transport: Transport = {
+    send(data) {
+      socket.send(data, { binary: true })
+    },
+    get bufferedBytes() {
+      return socket.bufferedAmount
+    },
+    close(code, reason) {
+      if (socket.readyState === WebSocket.CONNECTING) {
+        // ws throws on close() before the handshake; terminate() aborts it.
+        socket.terminate()
+        close(code ?? CLOSE_ABNORMAL, reason ?? 'closed before it opened')
+      } else {
+        socket.close(code, reason)
+      }
+    },
+  }
+  return transport
+}
