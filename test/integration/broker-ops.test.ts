@@ -52,7 +52,7 @@ describe('topic admin', () => {
         { topic: 'unknown-key', config: { 'no.such.key': '1' } },
         { topic: 'bad-value', config: { 'retention.ms': 'soon' } },
         { topic: 'bad-flush', config: { flush: 'sometimes' } },
-        { topic: 'compacted', config: { 'cleanup.policy': 'compact' } },
+        { topic: 'compacted', config: { 'cleanup.policy': 'compacted' } },
         { topic: 'zero-partitions', numPartitions: 0 },
         { topic: 'too-many-partitions', numPartitions: 100_000 },
       ],

@@ -53,7 +53,7 @@ describe('unknown topics', () => {
   it('refuses bad topic names and config with the broker\'s reason', async () => {
     expectFailure(await runCli(['topics', 'create', '--topic', 'no spaces'], { env: env() }), 1, /INVALID_TOPIC_EXCEPTION/)
     expectFailure(await runCli(['topics', 'create', '--topic', 'cfg', '--config', 'no.such.key=1'], { env: env() }), 1, /INVALID_CONFIG/)
-    expectFailure(await runCli(['topics', 'create', '--topic', 'cfg', '--config', 'cleanup.policy=compact'], { env: env() }), 1, /cleanup\.policy/)
+    expectFailure(await runCli(['topics', 'create', '--topic', 'cfg', '--config', 'cleanup.policy=compacted'], { env: env() }), 1, /cleanup\.policy/)
   })
 })
 

@@ -3,7 +3,7 @@
 // library is wrong). It sends requests with fresh ids and matches answers by id, collects pushes, and
 // can send anything at all (garbage bytes, text, huge frames) to see how the broker answers.
 import { createRequire } from 'node:module'
-import { decodeFrame, encodeFrame, PROTOCOL_VERSION, RecordBatchEncoder, decodeBatches } from '@faecie/protocol'
+import { decodeFrame, encodeFrame, PROTOCOL_VERSION, RecordBatchEncoder, decodeBatches, checkBatch, lastOffsetOf } from '@faecie/protocol'
 import type { WebSocket as WsSocket } from 'ws'
 
 // `ws` is a dependency of the broker package, not of the repository root: load it from there.
@@ -180,7 +180,20 @@ export async function readAll(client: RawClient, topic: string, partition: numbe
     const vs = valuesOf(p.records)
     const os = offsetsOf(p.records)
     os.forEach((o, i) => { if (o >= next) { offsets.push(o); values.push(vs[i]!) } })
-    next = os[os.length - 1]! + 1
+    // Move past the last batch, not the last record: a compacted batch may have no records left.
+    next = Math.max(next, lastBatchEnd(p.records))
     if (next >= p.highWatermark) return { values, offsets }
   }
+}
+
+/** The offset after the last batch in `records` (whole batches back to back). */
+function lastBatchEnd(records: Uint8Array): number {
+  let end = 0
+  for (let pos = 0; pos < records.length;) {
+    const check = checkBatch(records, pos, records.length, false)
+    if (!check.ok) throw new Error(`fetch returned a torn batch: ${check.problem}`)
+    end = lastOffsetOf(records, pos) + 1
+    pos += check.size
+  }
+  return end
 }

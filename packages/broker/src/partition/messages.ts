@@ -1,7 +1,9 @@
 // The messages between the partition manager (main thread) and the actor hosts (worker threads).
 // Every buffer that crosses is an ArrayBuffer its sender owns whole and transfers (DESIGN.md section
 // 2): views into memory shared with later frames never cross.
+import type { CleanerResult } from '../storage/cleaner.js'
 import type { LogConfig, TimestampType } from '../storage/log-api.js'
+import type { CompactionOutcome, CompactionPlan } from '../storage/log.js'
 
 /** A partition's settings: its log's plus what the actor checks on produce. */
 export interface PartitionConfig extends LogConfig {
@@ -29,6 +31,10 @@ export type PartitionRequest =
   | { op: 'truncate'; offset: number }
   | { op: 'retention' }
   | { op: 'updateConfig'; config: Partial<PartitionConfig> }
+  /** Compaction, step 1: what the cleaner may rewrite (null: nothing, or not dirty enough unless `force`). */
+  | { op: 'compactPlan'; force: boolean }
+  /** Compaction, step 2: the cleaner's output, swapped in by the actor. */
+  | { op: 'compactSwap'; result: CleanerResult }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -69,6 +75,8 @@ export interface PartitionResultByOp {
   truncate: PartitionOffsets
   retention: PartitionOffsets & { segmentsDeleted: number }
   updateConfig: PartitionOffsets
+  compactPlan: CompactionPlan | null
+  compactSwap: PartitionOffsets & CompactionOutcome
 }
 
 export interface WireError {

@@ -3,15 +3,19 @@
 // its host hands it everything that arrived since the last tick at once: it validates every produced
 // batch, appends all accepted batches with one write, under flush `always` makes them durable with
 // one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
+// In a compacted topic it refuses records without a key, and it swaps in the segments compaction's
+// cleaner rewrote (the plan and the swap are two ops; the cleaning runs on the manager's pool).
 import { strict as assert } from 'node:assert'
 import {
   Attribute,
   BATCH_HEADER_BYTES,
   checkBatch,
+  decodeBatch,
   ErrorCode,
   readBatchHeader,
   stampLogAppendTime,
 } from '@faecie/protocol'
+import { isCompacted } from '../storage/log-api.js'
 import type { PartitionLog } from '../storage/log.js'
 import type { Logger } from '../log.js'
 import type {
@@ -119,7 +123,7 @@ export class PartitionActor {
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
-      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig') {
+      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap') {
         this.#commit(staged)
         staged = []
       }
@@ -204,6 +208,12 @@ export class PartitionActor {
         this.#config = { ...this.#config, ...request.config }
         log.updateConfig(request.config)
         return this.offsets
+      case 'compactPlan':
+        return log.compactionPlan(request.force)
+      case 'compactSwap': {
+        const outcome = log.swapCleaned(request.result)
+        return { ...this.offsets, ...outcome }
+      }
     }
   }
 
@@ -262,6 +272,7 @@ export class PartitionActor {
       if (header.attributes & (Attribute.transactional | Attribute.control)) {
         throw new RequestError(ErrorCode.INVALID_REQUEST, 'transactional and control batches are not supported')
       }
+      if (isCompacted(this.#config)) refuseKeylessRecords(bytes, pos, check.size)
       starts.push(pos)
       pos += check.size
     }
@@ -354,6 +365,19 @@ export class PartitionActor {
     }
     if (replayed > 0) this.#logger.info({ replayed }, 'producer state replayed from the log')
     return state
+  }
+}
+
+/**
+ * Compacted topics keep the latest record per key, so a record without a key has no place in them:
+ * refused with INVALID_RECORD, as Kafka refuses it. Only compacted topics pay for decoding records.
+ */
+function refuseKeylessRecords(bytes: Uint8Array, pos: number, size: number): void {
+  const batch = decodeBatch(bytes.subarray(pos, pos + size), 0, { verifyCrc: false })
+  for (const record of batch.records) {
+    if (record.key === null) {
+      throw new RequestError(ErrorCode.INVALID_RECORD, `record at offset delta ${record.offset - batch.header.baseOffset} has no key; compacted topics require one`)
+    }
   }
 }
 

@@ -4,6 +4,11 @@
 // partition, and supervises: when a thread dies (a broken invariant in an actor kills it), every
 // request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
 // its partitions are reopened through recovery. The broker process lives on.
+//
+// It also owns compaction's cleaner pool (tasks/segment-cleaner.ts): every `compactionCheckMs` it
+// asks each compacted partition's actor for a plan (given only when min.cleanable.dirty.ratio is
+// reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
+// only one that renames the partition's files, to swap in. One compaction per partition at a time.
 import { strict as assert } from 'node:assert'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +16,9 @@ import { Worker } from 'node:worker_threads'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
+import { isCompacted } from '../storage/log-api.js'
+import type { CompactionOutcome } from '../storage/log.js'
+import { SegmentCleaner } from '../tasks/segment-cleaner.js'
 import type { SegmentVerifier } from '../tasks/segment-verifier.js'
 import { BufferPool } from './buffer-pool.js'
 import {
@@ -35,6 +43,13 @@ export interface PartitionManagerOptions {
   mailboxDepthMax?: number
   /** Checks the closed segments of partitions that opened through crash recovery, off-thread. */
   verifier?: SegmentVerifier
+  /** Runs compaction's cleaner; by default the manager starts its own pool (no thread until needed). */
+  cleaner?: SegmentCleaner
+  /**
+   * How often compacted partitions are checked against min.cleanable.dirty.ratio. Default: the
+   * FAECIE_COMPACTION_CHECK_MS environment variable (integration tests), else 15 s.
+   */
+  compactionCheckMs?: number
   /** Passed to each worker thread (tests cap memory). */
   workerResourceLimits?: { maxOldGenerationSizeMb?: number }
 }
@@ -57,7 +72,7 @@ interface Slot {
 }
 
 export class PartitionManager {
-  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier'>> & PartitionManagerOptions
+  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner'>> & PartitionManagerOptions
   readonly #logger: Logger
   readonly #slots: Slot[] = []
   readonly #placement = new Map<PartitionKey, Slot>()
@@ -66,16 +81,27 @@ export class PartitionManager {
   readonly #pool = new BufferPool()
   #nextRequestId = 1
   #shutDown = false
+  /** The cleaner pool, started on the first compaction unless one was given. */
+  #cleaner: SegmentCleaner | undefined
+  readonly #ownsCleaner: boolean
+  /** Partitions with a compaction under way: one at a time each. */
+  readonly #compacting = new Set<PartitionKey>()
+  readonly #compactionTimer: NodeJS.Timeout
 
   constructor(options: PartitionManagerOptions) {
     this.#options = {
       partitionThreadsMax: availableParallelism(),
       mailboxDepthMax: 1024,
+      compactionCheckMs: Number(process.env.FAECIE_COMPACTION_CHECK_MS) || 15_000,
       ...options,
     }
     assert(this.#options.partitionThreadsMax >= 1, 'partitionThreadsMax must be at least 1')
     assert(this.#options.mailboxDepthMax >= 1, 'mailboxDepthMax must be at least 1')
+    assert(this.#options.compactionCheckMs >= 1, 'compactionCheckMs must be at least 1')
     this.#logger = options.logger.child({ module: 'partition-manager' })
+    this.#cleaner = options.cleaner
+    this.#ownsCleaner = options.cleaner === undefined
+    this.#compactionTimer = setInterval(() => this.#compactDirty(), this.#options.compactionCheckMs).unref()
   }
 
   get threadCount(): number {
@@ -170,6 +196,39 @@ export class PartitionManager {
     return offsets
   }
 
+  /**
+   * Compacts a partition now: the actor names the closed segments to clean (unless `force`, only when
+   * min.cleanable.dirty.ratio is reached), the cleaner pool rewrites them, and the actor swaps the
+   * result in. Resolves with null when there was nothing to do or a compaction was already under way.
+   */
+  async compact(topic: string, partition: number, options: { force?: boolean; nowMs?: number } = {}):
+    Promise<(PartitionOffsets & CompactionOutcome) | null> {
+    const key = partitionKey(topic, partition)
+    if (this.#compacting.has(key)) return null
+    this.#compacting.add(key)
+    try {
+      const plan = await this.request(topic, partition, { op: 'compactPlan', force: options.force ?? true })
+      if (plan === null) return null
+      this.#cleaner ??= new SegmentCleaner({ logger: this.#logger })
+      const result = await this.#cleaner.clean(plan, options.nowMs ?? Date.now())
+      return await this.request(topic, partition, { op: 'compactSwap', result })
+    } finally {
+      this.#compacting.delete(key)
+    }
+  }
+
+  /** The periodic check: every compacted partition, against its dirty ratio. */
+  #compactDirty(): void {
+    if (this.#shutDown) return
+    for (const [key, slot] of this.#placement) {
+      const placed = slot.partitions.get(key)
+      if (placed === undefined || !isCompacted(placed.config)) continue
+      const cut = key.lastIndexOf('-')
+      this.compact(key.slice(0, cut), Number(key.slice(cut + 1)), { force: false }).catch((err: unknown) =>
+        this.#logger.warn({ err, partition: key }, 'compaction failed; it will be tried again'))
+    }
+  }
+
   /** Test hook: ends the thread hosting the partition at once, wherever it is (as a kill would). */
   async terminateThreadOf(topic: string, partition: number): Promise<void> {
     const slot = this.#placement.get(partitionKey(topic, partition))
@@ -181,6 +240,8 @@ export class PartitionManager {
   async shutdown(): Promise<void> {
     if (this.#shutDown) return
     this.#shutDown = true
+    clearInterval(this.#compactionTimer)
+    if (this.#ownsCleaner) await this.#cleaner?.close()
     await Promise.all(this.#slots.map(async (slot) => {
       slot.stopping = true
       const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()))

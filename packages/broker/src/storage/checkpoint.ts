@@ -1,4 +1,4 @@
-// The two small files beside a partition's segments that say how much of the log can be trusted.
+// The small files beside a partition's segments that say how much of the log can be trusted.
 //
 //   recovery-point     "1\n<offset>\n"   format version 1, then the recovery point in decimal:
 //                                        every batch below it was fdatasynced, and so were the
@@ -7,6 +7,8 @@
 //   .clean-shutdown    "1\n<offset>\n"   format version 1, then the log end offset at close: the log
 //                                        was closed cleanly (flushed, indexes complete), so the next
 //                                        open skips recovery; open removes it before any write
+//   cleaner-checkpoint "1\n<offset>\n"   compaction has cleaned the log below this offset: what is
+//                                        above is dirty (min.cleanable.dirty.ratio); a hint only
 //
 // Both are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
 // the old content or the new, never a mix. Their content is still read as untrusted input: anything
@@ -17,6 +19,8 @@ import { isNotFound, type Disk } from './disk.js'
 
 export const RECOVERY_POINT_FILE = 'recovery-point'
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
+/** "1\n<offset>\n": compaction has cleaned every segment below this offset (the dirty ratio's split). */
+export const CLEANER_CHECKPOINT_FILE = 'cleaner-checkpoint'
 const FORMAT_VERSION = 1
 const CONTENT = /^1\n(\d{1,16})\n$/
 
@@ -68,4 +72,13 @@ export function removeCleanShutdown(disk: Disk, dir: string): void {
     throw err
   }
   disk.fsyncDir(dir)
+}
+
+/** Where the last compaction ended, or null when the partition was never compacted. */
+export function readCleanerCheckpoint(disk: Disk, dir: string, logger: Logger): number | null {
+  return readOffsetFile(disk, dir, CLEANER_CHECKPOINT_FILE, logger)
+}
+
+export function writeCleanerCheckpoint(disk: Disk, dir: string, offset: number): void {
+  disk.writeFileAtomic(join(dir, CLEANER_CHECKPOINT_FILE), encode(offset))
 }

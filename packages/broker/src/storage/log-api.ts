@@ -11,6 +11,8 @@ export type RelativeOffset = number & { readonly __brand: 'RelativeOffset' }
 
 export type FlushPolicy = 'always' | 'interval' | 'never'
 export type TimestampType = 'CreateTime' | 'LogAppendTime'
+/** `cleanup.policy`: delete old segments, keep the latest record per key, or both (Kafka's `compact,delete`). */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
 
 /** Per-topic storage settings, with Kafka's names in the topic config (`segment.bytes`, ...). */
 export interface LogConfig {
@@ -33,6 +35,28 @@ export interface LogConfig {
    * would pass it. Index files are not preallocated: they grow by their entries.
    */
   indexBytesMax: number
+  /**
+   * `cleanup.policy` (default `delete`). Under `compact` retention by time and bytes does not apply;
+   * under `compact,delete` both do. Optional so that configs written before compaction still work.
+   */
+  cleanupPolicy?: CleanupPolicy
+  /** `delete.retention.ms`: how long a tombstone outlives the cleaning that could drop it. Default 1 day. */
+  deleteRetentionMs?: number
+  /** `min.cleanable.dirty.ratio`: compact when not-yet-cleaned bytes / cleanable bytes reach this. Default 0.5. */
+  minCleanableDirtyRatio?: number
+}
+
+export const DEFAULT_DELETE_RETENTION_MS = 24 * 3600 * 1000
+export const DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5
+
+/** Whether the policy keeps the latest record per key. */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === 'compact' || config.cleanupPolicy === 'compact,delete'
+}
+
+/** Whether retention by time and bytes deletes segments under the policy. */
+export function deletesByRetention(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === undefined || config.cleanupPolicy === 'delete' || config.cleanupPolicy === 'compact,delete'
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {

@@ -11,6 +11,7 @@ export const SEGMENT_BYTES_MIN = 61
 export const INDEX_BYTES_MIN = 24
 
 const FLUSH_POLICIES = new Set(['always', 'interval', 'never'])
+const CLEANUP_POLICIES = new Set(['delete', 'compact', 'compact,delete'])
 
 /** Throws INVALID_CONFIG unless every field is in range. Returns the config for chaining. */
 export function validateLogConfig(config: LogConfig): LogConfig {
@@ -30,6 +31,14 @@ export function validateLogConfig(config: LogConfig): LogConfig {
   integer('flushMs', 0)
   integer('indexIntervalBytes', 0, SEGMENT_BYTES_MAX)
   integer('indexBytesMax', INDEX_BYTES_MIN, SEGMENT_BYTES_MAX)
+  if (config.cleanupPolicy !== undefined && !CLEANUP_POLICIES.has(config.cleanupPolicy)) {
+    throw invalidConfig(`cleanupPolicy must be delete, compact or compact,delete, got ${String(config.cleanupPolicy)}`)
+  }
+  if (config.deleteRetentionMs !== undefined) integer('deleteRetentionMs', 0)
+  const ratio = config.minCleanableDirtyRatio
+  if (ratio !== undefined && (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1))) {
+    throw invalidConfig(`minCleanableDirtyRatio must be a number in [0, 1], got ${String(ratio)}`)
+  }
   if (!FLUSH_POLICIES.has(config.flush)) throw invalidConfig(`flush must be always, interval or never, got ${String(config.flush)}`)
   return config
 }

@@ -12,7 +12,13 @@
 //     recovery-point                   "1\n<offset>\n": fdatasynced below it (checkpoint.ts)
 //     .clean-shutdown                  "1\n<log end>\n": present only between close and open
 //     producer-state                   the actor's idempotence snapshot (partition/)
-//     *.tmp *.deleted *.cleaned        leftovers of an interrupted operation (recovery.ts)
+//     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
+//     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
+//                                      compaction-swap.ts)
+//
+// Compaction (cleanup.policy=compact): compactionPlan() names the closed segments a cleaner may
+// rewrite (cleaner.ts, on a piscina thread); swapCleaned() puts its output in place of each segment
+// that has not changed meanwhile (compaction-swap.ts). Offsets and segment base offsets never change.
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset; retention moves it a whole segment at a time.
@@ -34,11 +40,22 @@ import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import { writeCleanShutdown, writeRecoveryPoint } from './checkpoint.js'
+import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import type { CleanerInput, CleanerResult } from './cleaner.js'
+import { cleanableRange } from './compaction-plan.js'
+import { cleanedFilesPresent, discardCleaned, swapCleanedSegment } from './compaction-swap.js'
 import { mkdirDurably, type Disk } from './disk.js'
 import { wholeBatchesBefore } from './batch-cursor.js'
 import { offsetOutOfRange, storageCorrupt } from './errors.js'
-import type { AppendResult, LogConfig, ReadResult } from './log-api.js'
+import {
+  DEFAULT_DELETE_RETENTION_MS,
+  DEFAULT_MIN_CLEANABLE_DIRTY_RATIO,
+  deletesByRetention,
+  isCompacted,
+  type AppendResult,
+  type LogConfig,
+  type ReadResult,
+} from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
@@ -64,6 +81,20 @@ export interface ReadOptions {
 
 export type { DeletedSegment }
 
+/** What a cleaner gets (cleaner.ts), without the segments' modification times, which it reads itself. */
+export interface CompactionPlan extends Omit<CleanerInput, 'segments' | 'nowMs'> {
+  segments: { baseOffset: number; sizeBytes: number }[]
+  /** Not-yet-cleaned bytes / bytes of the segments in the plan, when it was made. */
+  dirtyRatio: number
+}
+
+export interface CompactionOutcome {
+  segmentsSwapped: number
+  segmentsSkipped: number
+  bytesBefore: number
+  bytesAfter: number
+}
+
 export interface RetentionResult {
   deleted: DeletedSegment[]
   logStartOffset: number
@@ -88,6 +119,8 @@ export class PartitionLog {
   /** Segments sealed since the last flush, whose index files are not fsynced yet. */
   readonly #unsyncedIndexes: Segment[] = []
   #lastFlushMs: number
+  /** Compaction has cleaned every closed segment below this offset (the cleaner checkpoint). */
+  #cleanedUpTo: number
   #closed = false
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
@@ -110,6 +143,7 @@ export class PartitionLog {
     this.#recoveryPointOnDisk = opened.recoveryPointOnDisk ?? -1
     if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
     this.#lastFlushMs = nowMs
+    this.#cleanedUpTo = Math.min(readCleanerCheckpoint(this.#disk, this.dir, this.#logger) ?? 0, logEndOffset)
     const report = opened.report
     const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
     this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
@@ -334,6 +368,8 @@ export class PartitionLog {
     const disk = this.#disk
     // The recovery point goes down first: a crash half way then rescans, never trusts, the cut segment.
     if (this.#recoveryPointOnDisk > offset) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, offset))
+    // What is appended after the cut has not been cleaned, whatever the checkpoint said.
+    if (this.#cleanedUpTo > offset) this.#persistCleanerCheckpoint(offset)
     const keep = this.#segments.floorIndex(offset)
     const segment = this.#prepare(keep)
     const removed = this.#segments.truncateAfter(keep)
@@ -353,6 +389,7 @@ export class PartitionLog {
   /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
   applyRetention(nowMs: number): RetentionResult {
     this.#checkWritable()
+    if (!deletesByRetention(this.#config)) return { deleted: [], logStartOffset: this.logStartOffset }
     const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
     if (victims.length === 0) return { deleted: [], logStartOffset: this.logStartOffset }
     this.#guard(() => {
@@ -367,6 +404,83 @@ export class PartitionLog {
     const deleted = victims.map((v) => v.deleted)
     this.#logger.info({ deleted, logStartOffset: this.logStartOffset }, 'retention deleted segments')
     return { deleted, logStartOffset: this.logStartOffset }
+  }
+
+  /**
+   * The closed segments compaction may rewrite now (compaction-plan.ts), their files made durable
+   * first (the cleaner reads them and the swap replaces them). Null when the log is not compacted,
+   * when there is nothing to clean, or, unless `force`, when the dirty ratio is below
+   * min.cleanable.dirty.ratio.
+   */
+  compactionPlan(force = false): CompactionPlan | null {
+    this.#checkWritable()
+    if (!isCompacted(this.#config)) return null
+    const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
+    if (range === null) return null
+    const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
+    if (!force && (range.dirtyBytes === 0 || range.dirtyRatio < minRatio)) return null
+    this.#guard(() => this.#syncClosed())
+    return {
+      dir: this.dir,
+      segments: range.segments,
+      endOffset: range.endOffset,
+      firstDirtyOffset: this.#cleanedUpTo,
+      deleteRetentionMs: this.#config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS,
+      indexIntervalBytes: this.#config.indexIntervalBytes,
+      dirtyRatio: range.dirtyRatio,
+    }
+  }
+
+  /**
+   * Puts a cleaner's output in place (compaction-swap.ts): each cleaned segment that is still here,
+   * closed and of the size the cleaner read replaces the original; the output of any other is
+   * discarded (retention or a truncation got there first). Offsets do not move.
+   */
+  swapCleaned(result: CleanerResult): CompactionOutcome {
+    this.#checkWritable()
+    assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
+    const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
+    const before = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
+    this.#guard(() => {
+      for (const cleaned of result.segments) {
+        const i = this.#segments.floorIndex(cleaned.baseOffset)
+        const segment = i >= 0 ? this.#segments.at(i) : undefined
+        if (segment === undefined || segment.baseOffset !== cleaned.baseOffset || i >= this.#segments.count - 1 ||
+          segment.sizeBytes !== cleaned.originalSizeBytes || !cleanedFilesPresent(this.#disk, this.dir, cleaned.baseOffset)) {
+          discardCleaned(this.#disk, this.dir, cleaned.baseOffset)
+          outcome.segmentsSkipped++
+          continue
+        }
+        segment.closeFd(this.#disk)
+        this.#forget([segment])
+        swapCleanedSegment(this.#disk, this.dir, cleaned.baseOffset)
+        this.#segments.replace(i, Segment.open(this.#disk, this.dir, segment.baseOffset))
+        outcome.segmentsSwapped++
+        outcome.bytesBefore += cleaned.originalSizeBytes
+        outcome.bytesAfter += cleaned.sizeBytes
+      }
+      if (outcome.segmentsSkipped === 0 && result.endOffset > this.#cleanedUpTo) {
+        this.#persistCleanerCheckpoint(result.endOffset)
+      }
+      const after = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
+      assert(after.every((v, k) => v === before[k]), `compaction moved offsets: ${before.join(',')} -> ${after.join(',')}`)
+      this.#checkOffsets()
+    })
+    this.#logger.info({ ...outcome, cleanedUpTo: this.#cleanedUpTo }, 'compacted segments swapped in')
+    return outcome
+  }
+
+  /** The closed segments' pending data and index files made durable (what the next flush would do for them). */
+  #syncClosed(): void {
+    for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
+    this.#unsyncedIndexes.length = 0
+    const active = this.#segments.active
+    for (let k = this.#unflushed.length - 1; k >= 0; k--) {
+      const segment = this.#unflushed[k]!
+      if (segment === active) continue
+      segment.flush(this.#disk)
+      this.#unflushed.splice(k, 1)
+    }
   }
 
   /** Changes settings at run time; they apply from the next append, roll or retention check. */
@@ -451,6 +565,11 @@ export class PartitionLog {
   #persistRecoveryPoint(offset: number): void {
     writeRecoveryPoint(this.#disk, this.dir, offset)
     this.#recoveryPointOnDisk = offset
+  }
+
+  #persistCleanerCheckpoint(offset: number): void {
+    writeCleanerCheckpoint(this.#disk, this.dir, offset)
+    this.#cleanedUpTo = offset
   }
 
   #recoveryContext(nowMs: number): RecoveryContext {

@@ -6,6 +6,8 @@
 //                   writeFileAtomic; the rename never happened, so the old file is whole: drop the tmp.
 //    - `*.deleted`  a file renamed for deletion (Kafka's convention for deleting segments in the
 //                   background); its deletion was decided: finish it.
+//    - `*.swap`     a compacted segment being swapped in: finished when its `.log.swap` is there (the
+//                   commit point), rolled back otherwise (the suffix protocol: compaction-swap.ts).
 //    - `*.cleaned`  the output of a compaction not yet swapped in; compaction will run again.
 //    - an .index or .timeindex whose .log is gone: a segment deletion that stopped half way (segments
 //      are deleted .log first).
@@ -16,7 +18,9 @@
 //    recorded. If any of that fails, the start is treated as unclean.
 // 3. Unclean start: every segment from the one holding the last record below the recovery point
 //    on is scanned batch by batch (length, structure, CRC, offsets increasing, each segment starting where the previous one
-//    ended). The first bad batch and everything after it are cut, later segments are deleted, and
+//    ended). Offsets may skip inside a segment and between batches: compaction removes records but
+//    keeps each batch's offsets and each segment's base and last offset (cleaner.ts), so only the
+//    increase is checked within a segment, and the boundaries between segments still meet exactly. The first bad batch and everything after it are cut, later segments are deleted, and
 //    the indexes are rebuilt from the scan and rewritten where they disagree with the files. The
 //    scanned logs are fdatasynced, so the recovery point can move to the new log end.
 // Segments below the recovery point are trusted; if one's index file is missing it is rebuilt, and
@@ -26,15 +30,16 @@ import { join } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, checkBatch, readInt64 } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { BatchCursor } from './batch-cursor.js'
-import { CLEAN_SHUTDOWN_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown } from './checkpoint.js'
+import { CLEANED_SUFFIX, settleInterruptedSwaps } from './compaction-swap.js'
+import { CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown } from './checkpoint.js'
 import { TMP_SUFFIX, type Disk } from './disk.js'
 import { storageCorrupt } from './errors.js'
 import type { Offset } from './log-api.js'
 import { LOG_SUFFIX, parseSegmentFileName, RELATIVE_OFFSET_MAX, Segment, segmentStem } from './segment.js'
 
 export const DELETED_SUFFIX = '.deleted'
-export const CLEANED_SUFFIX = '.cleaned'
-const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, 'producer-state'])
+export { CLEANED_SUFFIX }
+const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, 'producer-state'])
 const SCAN_CHUNK_BYTES = 1024 * 1024
 
 export interface RecoveryContext {
@@ -64,6 +69,9 @@ export function inventory(ctx: RecoveryContext, report: RecoveryReport): Offset[
   const { disk, dir, logger } = ctx
   const logs = new Set<Offset>()
   const indexes: { name: string; baseOffset: Offset }[] = []
+  const settled = settleInterruptedSwaps(disk, dir, disk.readdir(dir))
+  report.leftoversRemoved.push(...settled.removed)
+  if (settled.completed.length > 0) logger.warn({ segments: settled.completed }, 'finished the swap of compacted segments')
   const names = disk.readdir(dir)
   for (const name of names) {
     const segmentFile = parseSegmentFileName(name)

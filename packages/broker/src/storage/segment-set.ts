@@ -89,6 +89,17 @@ export class SegmentSet {
     return segment
   }
 
+  /** Compaction: the closed segment at `i` is replaced by `segment`, reopened from its swapped-in files. */
+  replace(i: number, segment: Segment): Segment {
+    assert(i >= 0 && i < this.#segments.length - 1, `replacing segment ${i} of ${this.#segments.length}: only closed ones`)
+    const old = this.#segments[i]!
+    assert(old.baseOffset === segment.baseOffset, `replacing segment ${old.baseOffset} by ${segment.baseOffset}`)
+    this.#forget(old)
+    this.#segments[i] = segment
+    this.#closedBytes += segment.sizeBytes - old.sizeBytes
+    return old
+  }
+
   /** Removes the segments after index `i`; the one at `i` becomes the active one. */
   truncateAfter(i: number): Segment[] {
     assert(i >= 0 && i < this.#segments.length, `truncating segments after ${i} of ${this.#segments.length}`)

@@ -1,5 +1,5 @@
-// A piscina pool for the broker's background CPU work on closed segments (today: verifying them
-// after an unclean start; later: compaction). The pool starts no thread until there is work and lets
+// A piscina pool for verifying closed segments after an unclean start (compaction's cleaner has its
+// own pool: segment-cleaner.ts). The pool starts no thread until there is work and lets
 // idle threads go, so an idle broker pays nothing for it.
 import { Piscina } from 'piscina'
 import type { Logger } from '../log.js'

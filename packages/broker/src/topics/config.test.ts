@@ -30,19 +30,34 @@ describe('topic config', () => {
     const config = validateTopicConfig({
       'retention.ms': '-1', 'retention.bytes': '1048576', 'segment.bytes': '1048576', 'segment.ms': '60000', flush: 'interval',
       'flush.ms': '5', 'max.message.bytes': '1000000', 'message.timestamp.type': 'LogAppendTime', 'cleanup.policy': 'delete',
+      'delete.retention.ms': '1000', 'min.cleanable.dirty.ratio': '0.25',
     }, limits)
     expect(Object.keys(config).sort()).toEqual(Object.keys(TOPIC_CONFIG_KEYS).sort())
     const partition = partitionConfigOf(config, limits)
     expect(partition).toMatchObject({ retentionMs: -1, retentionBytes: 1048576, segmentBytes: 1048576, segmentMs: 60000, flush: 'interval',
-      flushMs: 5, maxMessageBytes: 1_000_000, timestampType: 'LogAppendTime' })
+      flushMs: 5, maxMessageBytes: 1_000_000, timestampType: 'LogAppendTime', cleanupPolicy: 'delete', deleteRetentionMs: 1000,
+      minCleanableDirtyRatio: 0.25 })
   })
 
-  it('refuses unknown keys, malformed numbers, values out of range and compaction, with INVALID_CONFIG', () => {
+  it('accepts compaction, alone or with deletion, in either order, canonically', () => {
+    for (const [value, canonical] of [['compact', 'compact'], ['delete', 'delete'], ['compact,delete', 'compact,delete'],
+      ['delete,compact', 'compact,delete']] as const) {
+      const config = validateTopicConfig({ 'cleanup.policy': value }, limits)
+      expect(config['cleanup.policy']).toBe(canonical)
+      expect(partitionConfigOf(config, limits).cleanupPolicy).toBe(canonical)
+    }
+    expect(partitionConfigOf({}, limits)).toMatchObject({ cleanupPolicy: 'delete', deleteRetentionMs: 86_400_000, minCleanableDirtyRatio: 0.5 })
+    expect(validateTopicConfig({ 'min.cleanable.dirty.ratio': '1' }, limits)['min.cleanable.dirty.ratio']).toBe('1')
+  })
+
+  it('refuses unknown keys, malformed numbers, values out of range and unknown policies, with INVALID_CONFIG', () => {
     const bad: Record<string, string>[] = [
       { 'retention.msx': '1' }, { 'retention.ms': '1e3' }, { 'retention.ms': '-2' }, { 'segment.bytes': '10' },
       { 'segment.bytes': String(2 ** 31) }, { 'segment.ms': '0' }, { flush: 'ALWAYS' }, { 'flush.ms': '-1' },
-      { 'max.message.bytes': '1000001' }, { 'message.timestamp.type': 'Now' }, { 'cleanup.policy': 'compact' },
-      { 'cleanup.policy': 'delete,compact' }, { 'retention.ms': ' 1' },
+      { 'max.message.bytes': '1000001' }, { 'message.timestamp.type': 'Now' }, { 'cleanup.policy': 'compacted' },
+      { 'cleanup.policy': 'compact,compact' }, { 'cleanup.policy': '' }, { 'cleanup.policy': 'compact,delete,compact' },
+      { 'retention.ms': ' 1' }, { 'delete.retention.ms': '-1' }, { 'min.cleanable.dirty.ratio': '1.5' },
+      { 'min.cleanable.dirty.ratio': '-0.1' }, { 'min.cleanable.dirty.ratio': 'half' },
     ]
     for (const config of bad) expect(code(() => validateTopicConfig(config, limits)), JSON.stringify(config)).toBe(ErrorCode.INVALID_CONFIG)
   })

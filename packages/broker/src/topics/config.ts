@@ -8,7 +8,12 @@
 // by the storage engine's own check (validateLogConfig), which knows the on-disk bounds.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { PartitionConfig } from '../partition/messages.js'
-import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
+import {
+  DEFAULT_DELETE_RETENTION_MS,
+  DEFAULT_LOG_CONFIG,
+  DEFAULT_MIN_CLEANABLE_DIRTY_RATIO,
+  type CleanupPolicy,
+} from '../storage/log-api.js'
 import { SEGMENT_BYTES_MAX, SEGMENT_BYTES_MIN, validateLogConfig } from '../storage/log-config.js'
 
 /** A topic's overrides, or a whole effective config: key -> value, both strings. */
@@ -64,15 +69,28 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     parse: integer(SEGMENT_BYTES_MIN, (limits) => limits.batchBytesMax),
   },
   'message.timestamp.type': { defaultValue: fixed('CreateTime'), parse: oneOf('CreateTime', 'LogAppendTime') },
+  // Kafka's list form: `compact,delete` and `delete,compact` are the same policy, kept canonical.
   'cleanup.policy': {
     defaultValue: fixed('delete'),
     parse: (value) => {
-      if (value === 'compact' || value.split(',').includes('compact')) {
-        throw new Error('compact is not supported yet (it arrives with consumer groups); use delete')
+      const parts = value.split(',').map((p) => p.trim())
+      if (parts.length === 0 || parts.length > 2 || parts.some((p) => p !== 'compact' && p !== 'delete') ||
+        new Set(parts).size !== parts.length) {
+        throw new Error('expected delete, compact, or compact,delete')
       }
-      return oneOf('delete')(value)
+      return parts.length === 2 ? 'compact,delete' : parts[0]!
     },
   },
+  'delete.retention.ms': { defaultValue: fixed(DEFAULT_DELETE_RETENTION_MS), parse: integer(0, Number.MAX_SAFE_INTEGER) },
+  'min.cleanable.dirty.ratio': { defaultValue: fixed(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO), parse: ratio },
+}
+
+const RATIO = /^(0|1|0?\.\d{1,9}|1\.0{1,9})$/
+
+/** A fraction from 0 to 1, written plainly (`0.5`, `.25`, `1`). */
+function ratio(value: string): number {
+  if (!RATIO.test(value)) throw new Error('expected a number from 0 to 1')
+  return Number(value)
 }
 
 function invalidConfig(message: string): FaecieError {
@@ -133,5 +151,8 @@ export function partitionConfigOf(overrides: TopicConfig, limits: TopicConfigLim
     flushMs: n('flush.ms'),
     maxMessageBytes: n('max.message.bytes'),
     timestampType: c['message.timestamp.type'] as PartitionConfig['timestampType'],
+    cleanupPolicy: c['cleanup.policy'] as CleanupPolicy,
+    deleteRetentionMs: n('delete.retention.ms'),
+    minCleanableDirtyRatio: n('min.cleanable.dirty.ratio'),
   }
 }

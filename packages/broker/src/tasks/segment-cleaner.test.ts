@@ -1,0 +1,70 @@
+// Compaction's cleaner on a real piscina thread (running the built task), over segments a real
+// PartitionLog wrote, and the swap after it; segment mtimes are kept across the cleaning.
+import '@faecie/protocol/node'
+import { mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../log.js'
+import { segmentPaths } from '../storage/compaction-swap.js'
+import { keyedBatch, readAll } from '../storage/compaction-test-support.js'
+import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
+import { PartitionLog } from '../storage/log.js'
+import { RealDisk } from '../storage/real-disk.js'
+import { SegmentCleaner } from './segment-cleaner.js'
+import { verifyClosedSegments } from './verify-segments.js'
+
+const DAY_MS = 24 * 3600 * 1000
+let root: string
+let cleaner: SegmentCleaner
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'faecie-clean-'))
+  cleaner = new SegmentCleaner({ logger: silentLogger(), threadsMax: 1 })
+})
+afterAll(async () => {
+  await cleaner.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+describe('segment cleaner pool', () => {
+  it('cleans on a pool thread; the swap leaves the latest per key, verifiable segments and the old mtimes', async () => {
+    const dir = join(root, 'p-0')
+    const disk = new RealDisk()
+    const log = PartitionLog.open({ dir, config: { ...DEFAULT_LOG_CONFIG, segmentBytes: 400, cleanupPolicy: 'compact' }, disk, clock: Date.now, logger: silentLogger() })
+    for (let i = 0; i < 40; i++) log.append(keyedBatch([{ key: `k${i % 4}`, value: `v${i}` }, { key: 'gone', value: i === 20 ? null : 'x' }]))
+    log.flush()
+    log.roll()
+    const plan = log.compactionPlan()!
+    const old = Date.now() - 2 * DAY_MS
+    for (const s of plan.segments) utimesSync(segmentPaths(dir, s.baseOffset).log, old / 1000, old / 1000)
+    const result = await cleaner.clean(plan)
+    const outcome = log.swapCleaned(result)
+    expect(outcome.segmentsSwapped).toBe(plan.segments.length)
+    const values = readAll(log).map((r) => `${r.key}=${r.value}`)
+    expect(values).toEqual(['k0=v36', 'k1=v37', 'k2=v38', 'k3=v39', 'gone=x'])
+    const mtime = statSync(segmentPaths(dir, plan.segments[0]!.baseOffset).log).mtimeMs
+    expect(Math.abs(mtime - old)).toBeLessThan(1000)
+    expect(verifyClosedSegments(disk, dir).every((r) => r.problem === undefined)).toBe(true)
+    log.close()
+  })
+
+  it('compacts a log owned by the calling thread in one call, appends going on meanwhile', async () => {
+    const dir = join(root, 'p-1')
+    const disk = new RealDisk()
+    const log = PartitionLog.open({ dir, config: { ...DEFAULT_LOG_CONFIG, segmentBytes: 300, cleanupPolicy: 'compact' }, disk, clock: Date.now,
+      logger: silentLogger() })
+    for (let i = 0; i < 20; i++) log.append(keyedBatch([{ key: `k${i % 2}`, value: `v${i}` }]))
+    log.flush()
+    const compacting = cleaner.compactLog(log, { force: true })
+    log.append(keyedBatch([{ key: 'k0', value: 'during' }]))
+    log.flush()
+    const outcome = await compacting
+    expect(outcome?.segmentsSwapped).toBeGreaterThan(0)
+    const values = readAll(log).map((r) => r.value)
+    expect(values).toContain('during')
+    expect(values).not.toContain('v0')
+    expect(await cleaner.compactLog(log)).toBeNull()
+    log.close()
+  })
+})
