@@ -1,12 +1,14 @@
 // DATA_DIR/meta.json: who this data directory belongs to. Written once, when a broker first starts on
 // an empty directory, atomically (tmp file, fdatasync, rename, fsync of the directory); read on every
 // later start. A format version this broker does not know, or a broker id other than the one
-// configured, stops the start: the directory is someone else's.
+// configured, stops the start: the directory is someone else's. Reading it first takes the data
+// directory's lock (data-dir-lock.ts): one broker process per directory.
 //
 //   {"formatVersion": 1, "brokerId": 0, "clusterId": "<uuid>", "createdAt": "<ISO 8601>"}
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { isNotFound, type Disk } from '../storage/disk.js'
+import { lockDataDir } from './data-dir-lock.js'
 
 export const META_FILE = 'meta.json'
 export const DATA_FORMAT_VERSION = 1
@@ -20,6 +22,7 @@ export interface BrokerMeta {
 
 export function loadOrCreateMeta(disk: Disk, dataDir: string, brokerId: number | undefined, nowMs: number): BrokerMeta {
   disk.mkdir(dataDir)
+  lockDataDir(dataDir)
   const path = join(dataDir, META_FILE)
   let bytes: Uint8Array | undefined
   try {
