@@ -33,6 +33,15 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   subscribe: { topic: 'orders', partition: 1, offset: 0, creditBytes: 65_536 },
   credit: { sub: 3, bytes: 1024 },
   unsubscribe: { sub: 3 },
+  heartbeat: { groupId: 'billing', memberId: '', memberEpoch: 0, groupInstanceId: 'b-1', clientId: 'shop', rebalanceTimeoutMs: 30_000,
+    sessionTimeoutMs: 10_000, subscribedTopicNames: ['orders'], serverAssignor: 'range', ownedPartitions: [{ topic: 'orders', partitions: [0, 2] }] },
+  leaveGroup: { groupId: 'billing', memberId: 'm-1', memberEpoch: -2 },
+  commitOffsets: { groupId: 'billing', memberId: 'm-1', memberEpoch: 4, topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: 12, metadata: 'x' }] }] },
+  fetchOffsets: { groupId: 'billing', topics: [{ topic: 'orders', partitions: [0, 1] }, { topic: 'payments' }] },
+  describeGroups: { groupIds: ['billing'] },
+  listGroups: { states: ['Stable'] },
+  deleteGroup: { groupId: 'billing' },
+  alterGroupOffsets: { groupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 0 }] }] },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -54,7 +63,8 @@ describe('ops', () => {
   it('lists every op of docs/protocol.md', () => {
     expect([...OPS].sort()).toEqual(
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
-        'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe'].sort(),
+        'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
+        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('stats')).toBe(false)

@@ -12,7 +12,8 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
 import type { TopicMeta } from './metadata-state.js'
-import { CoordinatorActor, METADATA_PARTITION_DIR } from './coordinator-actor.js'
+import { encodeMetadataRecord } from './records.js'
+import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
 
 let dataDir: string
 const disk = new RealDisk()
@@ -118,5 +119,79 @@ describe('CoordinatorActor', () => {
     log.flush()
     log.close()
     expect(() => open()).toThrow(/malformed record/)
+  })
+})
+
+describe('CoordinatorActor consumer groups', () => {
+  function openOffsets(): PartitionLog {
+    return PartitionLog.open({ dir: join(dataDir, OFFSETS_PARTITION_DIR),
+      config: { ...DEFAULT_LOG_CONFIG, retentionMs: -1, segmentBytes: 4096, cleanupPolicy: 'compact' }, disk, clock: Date.now, logger: silentLogger() })
+  }
+
+  function openWithOffsets(): CoordinatorActor {
+    return new CoordinatorActor({ log: openLog(), offsetsLog: openOffsets(), disk, dataDir, settings, clock: Date.now, logger: silentLogger(),
+      onTopicChanged: () => undefined })
+  }
+
+  it('keeps groups and committed offsets across a reopen, and drops a deleted topic\'s', () => {
+    const actor = openWithOffsets()
+    actor.createTopic('t', 2, {}, false)
+    actor.createTopic('u', 1, {}, false)
+    const joined = actor.group('heartbeat', { groupId: 'g', memberId: '', memberEpoch: 0, subscribedTopicNames: ['t'] })
+    expect(joined.assignment).toEqual([{ topic: 't', partitions: [0, 1] }])
+    actor.group('commitOffsets', { groupId: 'g', memberId: joined.memberId, memberEpoch: joined.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: 1, offset: 42 }] }, { topic: 'u', partitions: [{ partition: 0, offset: 7 }] }] })
+    actor.deleteTopic('u')
+    actor.group('commitOffsets', { groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 3 }] }] })
+    actor.group('deleteGroup', { groupId: 'simple' })
+    actor.close()
+
+    const again = openWithOffsets()
+    expect(again.group('listGroups', {}).groups.map((g) => [g.groupId, g.state])).toEqual([['g', 'Empty']])
+    expect(again.group('fetchOffsets', { groupId: 'g' }).topics.map((t) => [t.topic, t.partitions.map((p) => p.offset)])).toEqual([['t', [42]]])
+    expect(again.group('fetchOffsets', { groupId: 'simple' }).topics).toEqual([])
+    expect(codeOf(() => again.group('heartbeat', { groupId: 'g', memberId: joined.memberId, memberEpoch: joined.memberEpoch })))
+      .toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect(again.reconcileDataDir()).toEqual([])
+    again.close()
+  })
+
+  it('refuses to start on an offset record it cannot read', () => {
+    const log = openOffsets()
+    log.append(new RecordBatchEncoder().encode([{ key: '["offset","g","t",0]', value: '{"v":9}' }]).slice())
+    log.flush()
+    log.close()
+    expect(() => openWithOffsets()).toThrow(/__consumer_offsets-0 holds a malformed value/)
+  })
+
+  it('compacts committed offsets, keeping the latest per key', () => {
+    const actor = openWithOffsets()
+    actor.createTopic('t', 2, {}, false)
+    for (let i = 1; i <= 300; i++) {
+      actor.group('commitOffsets', { groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: i % 2, offset: i }] }] })
+    }
+    const outcome = actor.compactOffsets(true)
+    expect(outcome?.segmentsSwapped).toBeGreaterThan(0)
+    expect(outcome!.bytesAfter).toBeLessThan(outcome!.bytesBefore)
+    actor.close()
+    const again = openWithOffsets()
+    expect(again.group('fetchOffsets', { groupId: 'simple' }).topics[0]!.partitions.map((p) => p.offset)).toEqual([300, 299])
+    again.close()
+  })
+
+  it('ignores offsets of a topic deleted before its tombstones were written', () => {
+    const actor = openWithOffsets()
+    const meta = actor.createTopic('t', 1, {}, false)
+    actor.group('commitOffsets', { groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 9 }] }] })
+    actor.close()
+    // A crash after the deletion was recorded, before the tombstones; then the name is reused.
+    const log = openLog()
+    log.append(encodeMetadataRecord({ v: 1, type: 'topicDeleted', topic: 't', topicId: meta.topicId }, Date.now()))
+    log.append(encodeMetadataRecord({ v: 1, type: 'topic', topic: 't', topicId: 'another', partitions: 1, config: {} }, Date.now()))
+    log.flush()
+    log.close()
+    const again = openWithOffsets()
+    expect(again.group('fetchOffsets', { groupId: 'simple', topics: [{ topic: 't' }] }).topics[0]!.partitions[0]!.offset).toBe(-1)
+    again.close()
   })
 })

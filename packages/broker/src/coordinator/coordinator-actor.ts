@@ -6,14 +6,24 @@
 // partitions). On start it replays the log and reconciles the data directory with it: partition
 // directories the log does not know are moved aside as `NAME.orphaned-<ms>`; missing ones are made
 // by the partition manager when the main thread opens every partition the log lists.
+//
+// Consumer groups live here too (GroupCoordinator): group records go in the metadata log, committed
+// offsets in `__consumer_offsets-0`, a second log this thread owns and replays after the metadata
+// log. Topic changes reach the groups after they are recorded (rebalance; offsets of a deleted
+// topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out.
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { ErrorCode, FaecieError } from '@faecie/protocol'
+import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import type { Disk } from '../storage/disk.js'
-import type { PartitionLog } from '../storage/log.js'
+import type { CompactionOutcome, PartitionLog } from '../storage/log.js'
+import { cleanPartition } from '../tasks/clean-segments.js'
 import { changeTopicConfig, validateTopicConfig, type TopicConfig, type TopicConfigChanges } from '../topics/config.js'
 import { checkCreatableTopicName, CLUSTER_METADATA_TOPIC } from '../topics/names.js'
+import { GroupCoordinator, type GroupRecord } from '../groups/group-coordinator.js'
+import type { GroupSettings, GroupTopics } from '../groups/consumer-group.js'
+import type { GroupOp } from './messages.js'
+import { decodeOffsetBatches, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
 import { MetadataState, type TopicMeta } from './metadata-state.js'
 import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord } from './records.js'
 
@@ -35,7 +45,14 @@ export interface CoordinatorActorOptions {
   logger: Logger
   /** Told of every topic that changed (null: deleted), after the change is durable. */
   onTopicChanged(topic: string, meta: TopicMeta | null): void
+  /** `__consumer_offsets-0`; without it (unit tests) committed offsets are kept in memory only. */
+  offsetsLog?: PartitionLog
+  /** Leave the fsync of offset commits to flushOffsets(), called once per batch of calls. */
+  batchOffsetFlush?: boolean
+  groupSettings?: Partial<GroupSettings>
 }
+
+export const OFFSETS_PARTITION_DIR = '__consumer_offsets-0'
 
 export const METADATA_PARTITION_DIR = `${CLUSTER_METADATA_TOPIC}-0`
 const ORPHANED = '.orphaned-'
@@ -45,11 +62,27 @@ const REPLAY_READ_BYTES = 1024 * 1024
 export class CoordinatorActor {
   readonly #options: CoordinatorActorOptions
   readonly #state = new MetadataState()
+  readonly groups: GroupCoordinator
   #nextProducerId = 0
+  #offsetsDirty = false
 
   constructor(options: CoordinatorActorOptions) {
     this.#options = options
+    const state = this.#state
+    const topics: GroupTopics = {
+      topic: (name) => state.topics.get(name),
+      names: () => [...state.topics.values()].filter((t) => !t.internal).map((t) => t.topic),
+    }
+    this.groups = new GroupCoordinator({
+      clock: options.clock,
+      topics,
+      appendOffsets: (records) => this.#appendOffsets(records),
+      // Offsets first: a group's deletion must not be durable before its tombstones are.
+      recordGroup: (record) => { this.flushOffsets(); this.#commit(groupRecord(record)) },
+      logger: options.logger.child({ module: 'groups' }),
+    }, options.groupSettings)
     this.#replay()
+    this.#replayOffsets()
     this.#nextProducerId = this.#state.producerIdBlockEnd
   }
 
@@ -101,10 +134,31 @@ export class CoordinatorActor {
     return this.#nextProducerId++
   }
 
+  /** Serves one consumer-group op (the gateway's request, already validated). */
+  group<Op extends GroupOp>(op: Op, request: OpRequest<Op>): OpResponse<Op> {
+    const groups = this.groups
+    switch (op) {
+      case 'heartbeat': return groups.heartbeat(request as OpRequest<'heartbeat'>) as OpResponse<Op>
+      case 'leaveGroup': return groups.leaveGroup(request as OpRequest<'leaveGroup'>) as OpResponse<Op>
+      case 'commitOffsets': return groups.commitOffsets(request as OpRequest<'commitOffsets'>) as OpResponse<Op>
+      case 'fetchOffsets': return groups.fetchOffsets(request as OpRequest<'fetchOffsets'>) as OpResponse<Op>
+      case 'describeGroups': return groups.describeGroups(request as OpRequest<'describeGroups'>) as OpResponse<Op>
+      case 'listGroups': return groups.listGroups(request as OpRequest<'listGroups'>) as OpResponse<Op>
+      case 'deleteGroup': return groups.deleteGroup((request as OpRequest<'deleteGroup'>).groupId) as OpResponse<Op>
+      case 'alterGroupOffsets': return groups.alterGroupOffsets(request as OpRequest<'alterGroupOffsets'>) as OpResponse<Op>
+    }
+    throw new Error(`not a group op: ${String(op)}`)
+  }
+
+  /** Expires group members whose time ran out (called by the thread's timer). */
+  tick(): void {
+    this.groups.tick()
+  }
+
   /** Moves aside every partition directory the log does not know; returns the new names. */
   reconcileDataDir(): string[] {
     const { disk, dataDir, logger } = this.#options
-    const known = new Set<string>([METADATA_PARTITION_DIR])
+    const known = new Set<string>([METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR])
     for (const meta of this.#state.topics.values()) {
       for (let p = 0; p < meta.partitions; p++) known.add(`${meta.topic}-${p}`)
     }
@@ -122,6 +176,7 @@ export class CoordinatorActor {
 
   close(): void {
     this.#options.log.close()
+    this.#options.offsetsLog?.close()
   }
 
   /** Appends the record and makes it durable, then applies it and tells the main thread. */
@@ -130,7 +185,11 @@ export class CoordinatorActor {
     log.append(encodeMetadataRecord(record, this.#options.clock()))
     log.flush()
     const result = this.#state.apply(record)
-    if (result !== undefined) this.#options.onTopicChanged((record as { topic: string }).topic, result)
+    if (result !== undefined) {
+      const topic = (record as { topic: string }).topic
+      this.#options.onTopicChanged(topic, result)
+      this.groups.onTopicChanged(topic, result === null)
+    }
     this.#options.logger.info({ record }, 'metadata change recorded')
     return result
   }
@@ -145,12 +204,70 @@ export class CoordinatorActor {
       for (const { offset: at, record } of decodeMetadataRecords(bytes)) {
         if (at < offset) continue
         this.#state.apply(record)
+        if (record.type === 'group' || record.type === 'groupDeleted') this.groups.applyGroupRecord(record)
         offset = at + 1
       }
       if (offset === before) throw new Error(`__cluster_metadata-0: no record at or after offset ${offset} in a batch read there`)
     }
     this.#options.logger.info({ records: this.#state.recordsApplied, topics: this.#state.topics.size,
       producerIdBlockEnd: this.#state.producerIdBlockEnd }, 'metadata log replayed')
+  }
+
+  #appendOffsets(records: OffsetRecord[]): void {
+    const log = this.#options.offsetsLog
+    if (log === undefined) return
+    log.append(encodeOffsetRecords(records, this.#options.clock()))
+    this.#offsetsDirty = true
+    if (this.#options.batchOffsetFlush !== true) this.flushOffsets()
+  }
+
+  /**
+   * Compacts `__consumer_offsets-0` (the storage engine's cleaner, run in this thread: the log is
+   * small and only this thread writes it): closed segments keep the latest record per key.
+   * Without `force`, only when the log's dirty ratio calls for it. Null when nothing was cleaned.
+   */
+  compactOffsets(force = false): CompactionOutcome | null {
+    const log = this.#options.offsetsLog
+    if (log === undefined) return null
+    this.flushOffsets()
+    const plan = log.compactionPlan(force)
+    if (plan === null) return null
+    const outcome = log.swapCleaned(cleanPartition(this.#options.disk, { plan, nowMs: this.#options.clock() }))
+    this.#options.logger.info({ ...outcome }, 'committed offsets compacted')
+    return outcome
+  }
+
+  /** Makes every offset commit appended so far durable (one fsync); answers wait for it. */
+  flushOffsets(): void {
+    if (!this.#offsetsDirty) return
+    this.#options.offsetsLog?.flush()
+    this.#offsetsDirty = false
+  }
+
+  #replayOffsets(): void {
+    const log = this.#options.offsetsLog
+    if (log === undefined) return
+    let offset = log.logStartOffset
+    let records = 0
+    while (offset < log.logEndOffset) {
+      const bytes = log.read(offset, REPLAY_READ_BYTES, { isolation: 'logEnd' }).bytes
+      if (bytes.length === 0) break
+      const before = offset
+      for (const batch of decodeOffsetBatches(bytes)) {
+        for (const { offset: at, record } of batch.records) {
+          if (at < offset) continue
+          records++
+          // Offsets of a group or topic the metadata log does not have (deleted; their tombstones
+          // may not have been written) are stale.
+          const topicId = this.#state.topics.get(record.topic)?.topicId
+          const stale = !this.groups.has(record.groupId) || (record.value !== null && record.value.topicId !== topicId)
+          if (!stale) this.groups.applyOffsetRecord(record)
+        }
+        offset = Math.max(offset, batch.nextOffset)
+      }
+      if (offset === before) throw new Error(`${OFFSETS_PARTITION_DIR}: no record at or after offset ${offset} in a batch read there`)
+    }
+    this.#options.logger.info({ records, groups: this.groups.groupCount }, 'committed offsets replayed')
   }
 
   #existing(topic: string): TopicMeta {
@@ -176,4 +293,9 @@ export class CoordinatorActor {
         `A topic here has from ${min} to ${max} partitions (partitionsPerTopicMax); asked for ${count}.`)
     }
   }
+}
+
+function groupRecord(record: GroupRecord): MetadataRecord {
+  if (record.type === 'groupDeleted') return { v: 1, type: 'groupDeleted', groupId: record.groupId }
+  return { v: 1, type: 'group', groupId: record.groupId, ...(record.assignor === undefined ? {} : { assignor: record.assignor }) }
 }

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
+import type { GroupSettings } from '../groups/consumer-group.js'
 import type { CoordinatorSettings } from './coordinator-actor.js'
 import type { TopicMeta } from './metadata-state.js'
 import type {
@@ -22,6 +23,7 @@ import type {
 export interface CoordinatorClientOptions {
   dataDir: string
   settings: CoordinatorSettings
+  groupSettings?: Partial<GroupSettings>
   logger: Logger
   /** Called when the coordinator cannot be kept running; the broker should stop. */
   onFatal(err: Error): void
@@ -97,7 +99,8 @@ export class CoordinatorClient {
   }
 
   #spawn(): Promise<CoordinatorStart> {
-    const workerData: CoordinatorWorkerData = { dataDir: this.#options.dataDir, settings: this.#options.settings }
+    const workerData: CoordinatorWorkerData = { dataDir: this.#options.dataDir, settings: this.#options.settings,
+      ...(this.#options.groupSettings === undefined ? {} : { groupSettings: this.#options.groupSettings }) }
     const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), { workerData })
     this.#worker = undefined
     return new Promise<CoordinatorStart>((resolve, reject) => {

@@ -2,6 +2,8 @@
 // (worker-entry.ts). Calls are answered by callId, in the order they were sent; topic changes are
 // posted before the reply of the call that made them, so the main thread's cache is current when
 // the call resolves.
+import type { OpRequest } from '@faecie/protocol'
+import type { GroupSettings } from '../groups/consumer-group.js'
 import type { TopicConfig, TopicConfigChanges } from '../topics/config.js'
 import type { CoordinatorSettings } from './coordinator-actor.js'
 import type { TopicMeta } from './metadata-state.js'
@@ -9,7 +11,13 @@ import type { TopicMeta } from './metadata-state.js'
 export interface CoordinatorWorkerData {
   dataDir: string
   settings: CoordinatorSettings
+  groupSettings?: Partial<GroupSettings>
 }
+
+/** The consumer-group ops, served by the coordinator's GroupCoordinator. */
+export const GROUP_OPS = ['heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups',
+  'deleteGroup', 'alterGroupOffsets'] as const
+export type GroupOp = (typeof GROUP_OPS)[number]
 
 export type CoordinatorCall =
   | { method: 'createTopic'; topic: string; numPartitions: number; config: TopicConfig; validateOnly: boolean }
@@ -17,6 +25,7 @@ export type CoordinatorCall =
   | { method: 'alterTopicConfig'; topic: string; changes: TopicConfigChanges }
   | { method: 'createPartitions'; topic: string; count: number }
   | { method: 'initProducerId' }
+  | { [Op in GroupOp]: { method: 'group'; op: Op; request: OpRequest<Op> } }[GroupOp]
 
 export interface CoordinatorResultByMethod {
   createTopic: TopicMeta
@@ -24,6 +33,8 @@ export interface CoordinatorResultByMethod {
   alterTopicConfig: TopicMeta
   createPartitions: TopicMeta
   initProducerId: number
+  /** The op's response (OpResponse<op>); the client side narrows it. */
+  group: unknown
 }
 
 export type ToCoordinator =

@@ -1,7 +1,8 @@
 // The coordinator's state, rebuilt by applying the metadata log's records in order: the topics (with
 // their ids, partition counts and config overrides) and the end of the last producer-id block. It
 // is pure (no I/O), so replay and the live path apply records through the same code. Consumer groups
-// (the next issue) get their own state beside this one, fed from `__consumer_offsets`.
+// have their own state beside this one (groups/group-coordinator.ts), fed from the group records of
+// this log and from `__consumer_offsets`.
 import { strict as assert } from 'node:assert'
 import type { TopicConfig } from '../topics/config.js'
 import type { MetadataRecord } from './records.js'
@@ -59,6 +60,10 @@ export class MetadataState {
       case 'producerIds':
         assert(record.end > this.producerIdBlockEnd, `producer id block end went from ${this.producerIdBlockEnd} to ${record.end}`)
         this.producerIdBlockEnd = record.end
+        return undefined
+      case 'group':
+      case 'groupDeleted':
+        // The consumer groups' own state (GroupCoordinator) applies these.
         return undefined
     }
   }

@@ -11,11 +11,14 @@
 //       {v:1, type:"partitions",   topic, topicId, partitions}          ... grown to this many partitions
 //       {v:1, type:"topicConfig",  topic, topicId, config}              ... given these overrides (all of them)
 //       {v:1, type:"producerIds",  end}       producer ids below `end` may have been handed out
+//       {v:1, type:"group",        groupId, assignor?}                  a consumer group is created
+//       {v:1, type:"groupDeleted", groupId}                             ... deleted (its offsets are
+//                                             tombstoned in __consumer_offsets first)
 //   topicId: a UUID, so that a deleted and recreated topic is a new topic; config: {key: string}.
 //
 // A record read back is untrusted input: anything but this shape stops the broker's start with a
 // message naming the offset (a newer broker's log, or a damaged one), rather than a guess.
-import { decodeBatches, decodeUtf8, RecordBatchEncoder } from '@faecie/protocol'
+import { decodeBatches, decodeUtf8, RecordBatchEncoder, SERVER_ASSIGNORS, type ServerAssignor } from '@faecie/protocol'
 import type { TopicConfig } from '../topics/config.js'
 
 export const METADATA_RECORD_VERSION = 1
@@ -26,6 +29,8 @@ export type MetadataRecord =
   | { v: 1; type: 'partitions'; topic: string; topicId: string; partitions: number }
   | { v: 1; type: 'topicConfig'; topic: string; topicId: string; config: TopicConfig }
   | { v: 1; type: 'producerIds'; end: number }
+  | { v: 1; type: 'group'; groupId: string; assignor?: ServerAssignor }
+  | { v: 1; type: 'groupDeleted'; groupId: string }
 
 const encoder = new RecordBatchEncoder(4096)
 
@@ -75,6 +80,8 @@ function checkRecord(value: unknown, offset: number): MetadataRecord {
       case 'partitions': return str('topic') && str('topicId') && count('partitions')
       case 'topicConfig': return str('topic') && str('topicId') && isConfig(value.config)
       case 'producerIds': return count('end')
+      case 'group': return str('groupId') && (value.assignor === undefined || (SERVER_ASSIGNORS as readonly unknown[]).includes(value.assignor))
+      case 'groupDeleted': return str('groupId')
       default: return false
     }
   })()

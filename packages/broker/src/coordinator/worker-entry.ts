@@ -1,6 +1,7 @@
 // The coordinator's thread: opens the metadata log (`__cluster_metadata-0`, on the real disk, flush
 // `always`, never retained), replays it, reconciles the data directory, says `ready` with the topics,
-// then serves calls one at a time over the thread's MessagePort. A FaecieError is a refusal and goes
+// then serves calls one at a time over the thread's MessagePort (drained in batches, one fsync of
+// the committed offsets per batch). A FaecieError is a refusal and goes
 // back to the caller; anything else thrown is a broken invariant or a failed disk and ends the
 // thread, which the main thread sees (it restarts the coordinator, which replays the log).
 import '@faecie/protocol/node'
@@ -12,12 +13,18 @@ import { createLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
-import { CoordinatorActor, METADATA_PARTITION_DIR } from './coordinator-actor.js'
+import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
 import type { CoordinatorCall, CoordinatorWorkerData, FromCoordinator, ToCoordinator } from './messages.js'
 
 const port = parentPort
 assert(port !== null, 'the coordinator runs as a worker thread')
-const { dataDir, settings } = workerData as CoordinatorWorkerData
+const { dataDir, settings, groupSettings } = workerData as CoordinatorWorkerData
+/** How often group members' session and rebalance timeouts are checked. */
+const GROUP_TICK_MS = 100
+/** How often `__consumer_offsets-0` is checked for compaction (its dirty ratio decides). */
+const OFFSETS_COMPACTION_CHECK_MS = 30_000
+/** Small segments, so that compaction (which cleans closed segments only) starts early. */
+const OFFSETS_SEGMENT_BYTES = 1024 * 1024
 const logger = createLogger({ module: 'coordinator' })
 const post = (message: FromCoordinator): void => port.postMessage(message)
 
@@ -32,8 +39,16 @@ function start(): CoordinatorActor | undefined {
       clock: Date.now,
       logger: logger.child({ partition: METADATA_PARTITION_DIR }),
     })
+    // Committed offsets: meant to be compacted (latest per key); no retention may take them away.
+    const offsetsLog = PartitionLog.open({
+      dir: join(dataDir, OFFSETS_PARTITION_DIR),
+      config: { ...DEFAULT_LOG_CONFIG, flush: 'always', retentionMs: -1, retentionBytes: -1, segmentBytes: OFFSETS_SEGMENT_BYTES, cleanupPolicy: 'compact' },
+      disk,
+      clock: Date.now,
+      logger: logger.child({ partition: OFFSETS_PARTITION_DIR }),
+    })
     const actor = new CoordinatorActor({
-      log, disk, dataDir, settings, clock: Date.now, logger,
+      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger, ...(groupSettings === undefined ? {} : { groupSettings }),
       onTopicChanged: (topic, meta) => post({ type: 'topic', topic, meta }),
     })
     const movedAside = actor.reconcileDataDir()
@@ -53,22 +68,47 @@ function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {
     case 'alterTopicConfig': return actor.alterTopicConfig(call.topic, call.changes)
     case 'createPartitions': return actor.createPartitions(call.topic, call.count)
     case 'initProducerId': return actor.initProducerId()
+    case 'group': return actor.group(call.op, call.request)
   }
 }
 
 const actor = start()
+const ticker = actor === undefined ? undefined : setInterval(() => actor.tick(), GROUP_TICK_MS)
+const compactor = actor === undefined ? undefined : setInterval(() => actor.compactOffsets(), OFFSETS_COMPACTION_CHECK_MS)
+const mailbox: ToCoordinator[] = []
+let drainScheduled = false
+
+// Calls are served in order, once per turn of the event loop, as a batch: the offset commits of
+// the batch share one fsync (group commit), and no reply leaves before it.
 port.on('message', (message: ToCoordinator) => {
-  if (message.type === 'close') {
-    actor?.close()
-    post({ type: 'closed' })
-    port.close()
-    return
-  }
-  if (actor === undefined) return
-  try {
-    post({ type: 'reply', callId: message.callId, ok: true, value: serve(actor, message.call) })
-  } catch (err) {
-    if (!(err instanceof FaecieError)) throw err
-    post({ type: 'reply', callId: message.callId, ok: false, error: { code: err.code, message: err.message } })
-  }
+  mailbox.push(message)
+  if (drainScheduled) return
+  drainScheduled = true
+  setImmediate(drain)
 })
+
+function drain(): void {
+  drainScheduled = false
+  const replies: FromCoordinator[] = []
+  for (const message of mailbox.splice(0)) {
+    if (message.type === 'close') {
+      actor?.flushOffsets()
+      for (const reply of replies) post(reply)
+      clearInterval(ticker)
+      clearInterval(compactor)
+      actor?.close()
+      post({ type: 'closed' })
+      parentPort?.close()
+      return
+    }
+    if (actor === undefined) continue
+    try {
+      replies.push({ type: 'reply', callId: message.callId, ok: true, value: serve(actor, message.call) })
+    } catch (err) {
+      if (!(err instanceof FaecieError)) throw err
+      replies.push({ type: 'reply', callId: message.callId, ok: false, error: { code: err.code, message: err.message } })
+    }
+  }
+  actor?.flushOffsets()
+  for (const reply of replies) post(reply)
+}

@@ -2,9 +2,11 @@
 // first), then this service acts on the partitions through the partition manager (open the new ones,
 // push a new config, close and delete a deleted topic's). Changes to one topic run one after another
 // (a per-topic queue), so a create and a delete of the same name reach the partition threads in the
-// order they were recorded. Lookups read the coordinator client's cache: no round trip.
-import { ErrorCode, FaecieError } from '@faecie/protocol'
+// order they were recorded. Lookups read the coordinator client's cache: no round trip. Consumer-group
+// ops pass through here to the coordinator too (`group`).
+import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { CoordinatorClient } from '../coordinator/coordinator-client.js'
+import type { CoordinatorCall, GroupOp } from '../coordinator/messages.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
@@ -116,6 +118,15 @@ export class TopicService {
 
   initProducerId(): Promise<number> {
     return this.#coordinator.call({ method: 'initProducerId' })
+  }
+
+  /**
+   * A consumer-group op, decided by the coordinator (groups live beside topic metadata there: a
+   * topic change rebalances the groups subscribed to it and tombstones a deleted topic's offsets).
+   */
+  async group<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>> {
+    const call = { method: 'group', op, request } as Extract<CoordinatorCall, { method: 'group' }>
+    return (await this.#coordinator.call(call)) as OpResponse<Op>
   }
 
   async #openPartitions(meta: TopicMeta, from: number): Promise<void> {

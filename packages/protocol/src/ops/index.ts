@@ -3,6 +3,14 @@
 // broker's gateway can dispatch on `op` and the client can type its requests. Each op's shapes and
 // rules live in its own file beside this one; docs/protocol.md describes them field by field.
 import type { Parsed, RequestFrame } from '../frame.js'
+import { type AlterGroupOffsetsRequest, type AlterGroupOffsetsResponse, parseAlterGroupOffsetsRequest } from './alter-group-offsets.js'
+import { type CommitOffsetsRequest, type CommitOffsetsResponse, parseCommitOffsetsRequest } from './commit-offsets.js'
+import { type DeleteGroupRequest, type DeleteGroupResponse, parseDeleteGroupRequest } from './delete-group.js'
+import { type DescribeGroupsRequest, type DescribeGroupsResponse, parseDescribeGroupsRequest } from './describe-groups.js'
+import { type FetchOffsetsRequest, type FetchOffsetsResponse, parseFetchOffsetsRequest } from './fetch-offsets.js'
+import { type HeartbeatRequest, type HeartbeatResponse, parseHeartbeatRequest } from './heartbeat.js'
+import { type LeaveGroupRequest, type LeaveGroupResponse, parseLeaveGroupRequest } from './leave-group.js'
+import { type ListGroupsRequest, type ListGroupsResponse, parseListGroupsRequest } from './list-groups.js'
 import { type AlterTopicConfigRequest, type AlterTopicConfigResponse, parseAlterTopicConfigRequest } from './alter-topic-config.js'
 import { type CreatePartitionsRequest, type CreatePartitionsResponse, parseCreatePartitionsRequest } from './create-partitions.js'
 import { type CreateTopicsRequest, type CreateTopicsResponse, parseCreateTopicsRequest } from './create-topics.js'
@@ -33,6 +41,14 @@ export * from './list-offsets.js'
 export * from './subscribe.js'
 export * from './credit.js'
 export * from './unsubscribe.js'
+export * from './heartbeat.js'
+export * from './leave-group.js'
+export * from './commit-offsets.js'
+export * from './fetch-offsets.js'
+export * from './describe-groups.js'
+export * from './list-groups.js'
+export * from './delete-group.js'
+export * from './alter-group-offsets.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -50,6 +66,14 @@ export interface OpTypes {
   subscribe: { request: SubscribeRequest; response: SubscribeResponse }
   credit: { request: CreditRequest; response: CreditResponse }
   unsubscribe: { request: UnsubscribeRequest; response: UnsubscribeResponse }
+  heartbeat: { request: HeartbeatRequest; response: HeartbeatResponse }
+  leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse }
+  commitOffsets: { request: CommitOffsetsRequest; response: CommitOffsetsResponse }
+  fetchOffsets: { request: FetchOffsetsRequest; response: FetchOffsetsResponse }
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse }
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse }
+  deleteGroup: { request: DeleteGroupRequest; response: DeleteGroupResponse }
+  alterGroupOffsets: { request: AlterGroupOffsetsRequest; response: AlterGroupOffsetsResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -72,6 +96,14 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   subscribe: parseSubscribeRequest,
   credit: parseCreditRequest,
   unsubscribe: parseUnsubscribeRequest,
+  heartbeat: parseHeartbeatRequest,
+  leaveGroup: parseLeaveGroupRequest,
+  commitOffsets: parseCommitOffsetsRequest,
+  fetchOffsets: parseFetchOffsetsRequest,
+  describeGroups: parseDescribeGroupsRequest,
+  listGroups: parseListGroupsRequest,
+  deleteGroup: parseDeleteGroupRequest,
+  alterGroupOffsets: parseAlterGroupOffsetsRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

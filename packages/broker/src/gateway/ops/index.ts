@@ -16,6 +16,14 @@ import { metadata } from './metadata.js'
 import { produce } from './produce.js'
 import { subscribe } from './subscribe.js'
 import { unsubscribe } from './unsubscribe.js'
+import { heartbeat } from './heartbeat.js'
+import { leaveGroup } from './leave-group.js'
+import { commitOffsets } from './commit-offsets.js'
+import { fetchOffsets } from './fetch-offsets.js'
+import { describeGroups } from './describe-groups.js'
+import { listGroups } from './list-groups.js'
+import { deleteGroup } from './delete-group.js'
+import { alterGroupOffsets } from './alter-group-offsets.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -32,4 +40,12 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   subscribe,
   credit,
   unsubscribe,
+  heartbeat,
+  leaveGroup,
+  commitOffsets,
+  fetchOffsets,
+  describeGroups,
+  listGroups,
+  deleteGroup,
+  alterGroupOffsets,
 }

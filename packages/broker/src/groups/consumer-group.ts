@@ -1,0 +1,332 @@
+// One consumer group's membership and reconciliation (KIP-848's model, independent of any wire
+// protocol: the heartbeat op and, later, Kafka's JoinGroup/SyncGroup both drive this class).
+//
+// - The group epoch goes up on every change that can change the assignment: a member joins or
+//   leaves or changes its subscription, a subscribed topic is created, grown or deleted. Each bump
+//   recomputes the target assignment at once (assignmentEpoch = groupEpoch).
+// - Each member owns (in the coordinator's view) what it has been given. A member whose target
+//   lost partitions it owns must revoke them first: it is told to keep only owned ∩ target and
+//   keeps its epoch until it reports (ownedPartitions) that it dropped the rest; then it moves to
+//   the assignment epoch. Partitions of its target still owned by another member are given only
+//   once that member has let them go, so no partition ever has two owners.
+// - Fencing: a heartbeat whose epoch is not the member's (nor its previous one, for a lost answer)
+//   gets FENCED_MEMBER_EPOCH; an unknown member id, UNKNOWN_MEMBER_ID.
+// - Time: the caller passes `nowMs` to every call; `expire(nowMs)` removes members whose session
+//   ran out or who did not revoke within their rebalance timeout.
+import { strict as assert } from 'node:assert'
+import { ErrorCode, FaecieError, LEAVE_GROUP_EPOCH, LEAVE_GROUP_STATIC_EPOCH, type GroupState, type HeartbeatRequest,
+  type HeartbeatResponse, type ServerAssignor } from '@faecie/protocol'
+import { type Assignment, emptyAssignment, fromWire, has, intersect, keyOf, pairsOf, sameAssignment, subtract,
+  toWire, union, filterAssignment } from './assignment.js'
+import { ASSIGNORS } from './assignors.js'
+
+export interface GroupTopics {
+  /** Partition count and id of an existing topic. */
+  topic(name: string): { partitions: number; topicId: string } | undefined
+  /** Names of every non-internal topic (for regex subscriptions). */
+  names(): string[]
+}
+
+export interface GroupSettings {
+  sessionTimeoutMsDefault: number
+  sessionTimeoutMsMin: number
+  sessionTimeoutMsMax: number
+  rebalanceTimeoutMsDefault: number
+  heartbeatIntervalMsMax: number
+  /**
+   * After the coordinator starts, groups it replayed hand out no partitions for this long. Their
+   * members are not durable: the members of before the restart may still be consuming until their
+   * next heartbeat tells them UNKNOWN_MEMBER_ID, at most heartbeatIntervalMsMax later (plus their
+   * reconnection); a member that joins at once must not get those partitions meanwhile.
+   */
+  startupAssignmentDelayMs: number
+}
+
+export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
+  sessionTimeoutMsDefault: 45_000,
+  sessionTimeoutMsMin: 100,
+  sessionTimeoutMsMax: 30 * 60_000,
+  rebalanceTimeoutMsDefault: 60_000,
+  heartbeatIntervalMsMax: 5_000,
+  startupAssignmentDelayMs: 10_000,
+}
+
+/** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
+const HOLDING_HEARTBEAT_INTERVAL_MS = 500
+
+export interface Member {
+  memberId: string
+  instanceId: string | undefined
+  clientId: string
+  memberEpoch: number
+  previousMemberEpoch: number
+  subscribedTopicNames: string[]
+  subscribedTopicRegex: string | undefined
+  rebalanceTimeoutMs: number
+  sessionTimeoutMs: number
+  sessionDeadlineMs: number
+  /** Set while the member has partitions to revoke. */
+  revocationDeadlineMs: number | undefined
+  /** What the member may hold, as far as the coordinator knows (includes what it must revoke). */
+  owned: Assignment
+  /** The assignment last sent, to send only changes. */
+  lastSentKey: string | undefined
+  /** A static member that left with epoch -2: its partitions wait for it until its session ends. */
+  leftStatic: boolean
+}
+
+export class ConsumerGroup {
+  groupEpoch = 0
+  assignmentEpoch = 0
+  assignor: ServerAssignor
+  readonly members = new Map<string, Member>()
+  target = new Map<string, Assignment>()
+  #metadataKey = ''
+  dead = false
+  /** No partition is handed out before this time (a group replayed at the coordinator's start). */
+  holdAssignmentsUntilMs = 0
+
+  constructor(readonly groupId: string, assignor: ServerAssignor = 'uniform') {
+    this.assignor = assignor
+  }
+
+  get state(): GroupState {
+    if (this.dead) return 'Dead'
+    if (this.members.size === 0) return 'Empty'
+    if (this.assignmentEpoch < this.groupEpoch) return 'Assigning'
+    for (const m of this.members.values()) {
+      if (m.memberEpoch !== this.assignmentEpoch || !sameAssignment(m.owned, this.targetOf(m.memberId))) return 'Reconciling'
+    }
+    return 'Stable'
+  }
+
+  targetOf(memberId: string): Assignment {
+    return this.target.get(memberId) ?? emptyAssignment()
+  }
+
+  heartbeat(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics, newMemberId: () => string): HeartbeatResponse {
+    if (request.memberEpoch === LEAVE_GROUP_EPOCH || request.memberEpoch === LEAVE_GROUP_STATIC_EPOCH) {
+      return this.leave(request.memberId, request.memberEpoch, topics)
+    }
+    const member = request.memberEpoch === 0
+      ? this.#join(request, nowMs, settings, topics, newMemberId)
+      : this.#existing(request.memberId)
+    if (request.memberEpoch !== 0) this.#checkEpoch(member, request)
+    member.sessionTimeoutMs = clamp(request.sessionTimeoutMs ?? member.sessionTimeoutMs, settings)
+    member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs
+    if (request.rebalanceTimeoutMs !== undefined) member.rebalanceTimeoutMs = request.rebalanceTimeoutMs
+    if (request.clientId !== undefined) member.clientId = request.clientId
+    if (request.memberEpoch !== 0 && this.#subscriptionChanged(member, request)) this.bump(topics)
+    else this.refreshMetadata(topics)
+    const reported = request.ownedPartitions === undefined ? undefined : fromWire(request.ownedPartitions)
+    this.#reconcile(member, reported, nowMs)
+    const response: HeartbeatResponse = {
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: Math.max(1, Math.min(settings.heartbeatIntervalMsMax, Math.floor(member.sessionTimeoutMs / 3),
+        nowMs < this.holdAssignmentsUntilMs ? HOLDING_HEARTBEAT_INTERVAL_MS : Infinity)),
+    }
+    const given = this.#given(member)
+    const key = keyOf(given)
+    // Sent on a join, on a change, and whenever the member's epoch moves or it was behind (its
+    // last answer may have been lost).
+    if (request.memberEpoch !== member.memberEpoch || key !== member.lastSentKey) {
+      response.assignment = toWire(given)
+      member.lastSentKey = key
+    }
+    return response
+  }
+
+  leave(memberId: string, epoch: -1 | -2, topics: GroupTopics): HeartbeatResponse {
+    const member = this.#existing(memberId)
+    if (epoch === LEAVE_GROUP_STATIC_EPOCH && member.instanceId !== undefined) {
+      member.leftStatic = true
+    } else {
+      this.members.delete(memberId)
+      this.bump(topics)
+    }
+    return { memberId, memberEpoch: epoch, heartbeatIntervalMs: 0 }
+  }
+
+  /** Removes members whose session or revocation time ran out; returns their ids. */
+  expire(nowMs: number, topics: GroupTopics): string[] {
+    const gone: string[] = []
+    for (const m of this.members.values()) {
+      if (m.sessionDeadlineMs <= nowMs || (m.revocationDeadlineMs !== undefined && m.revocationDeadlineMs <= nowMs)) gone.push(m.memberId)
+    }
+    for (const id of gone) this.members.delete(id)
+    if (gone.length > 0) this.bump(topics)
+    return gone
+  }
+
+  /** Bumps the group epoch if the subscribed topics' partition counts (or ids) changed. */
+  refreshMetadata(topics: GroupTopics): boolean {
+    if (this.#computeMetadataKey(topics) === this.#metadataKey) return false
+    this.bump(topics)
+    return true
+  }
+
+  /** A new group epoch and, at once, the target assignment for it. */
+  bump(topics: GroupTopics): void {
+    this.groupEpoch++
+    this.#metadataKey = this.#computeMetadataKey(topics)
+    const partitionCounts = new Map<string, number>()
+    const members = [...this.members.values()].map((m) => {
+      const subscribed = this.#resolve(m, topics)
+      for (const t of subscribed) partitionCounts.set(t, topics.topic(t)!.partitions)
+      return { memberId: m.memberId, ...(m.instanceId === undefined ? {} : { instanceId: m.instanceId }), topics: subscribed }
+    })
+    this.target = ASSIGNORS[this.assignor]({ members, partitionCounts, previous: this.target })
+    this.assignmentEpoch = this.groupEpoch
+    // Partitions of topics that are gone (or shrank: they cannot) are no longer anyone's.
+    for (const m of this.members.values()) {
+      m.owned = filterAssignment(m.owned, (t, p) => p < (topics.topic(t)?.partitions ?? 0))
+    }
+  }
+
+  #join(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics, newMemberId: () => string): Member {
+    const memberId = request.memberId === '' ? newMemberId() : request.memberId
+    const previous = this.members.get(memberId)
+    const sameInstance = request.groupInstanceId === undefined ? undefined
+      : [...this.members.values()].find((m) => m.instanceId === request.groupInstanceId)
+    const member: Member = {
+      memberId,
+      instanceId: request.groupInstanceId,
+      clientId: request.clientId ?? previous?.clientId ?? '',
+      memberEpoch: 0,
+      previousMemberEpoch: -1,
+      subscribedTopicNames: request.subscribedTopicRegex === undefined ? request.subscribedTopicNames ?? [] : [],
+      subscribedTopicRegex: request.subscribedTopicRegex,
+      rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? settings.rebalanceTimeoutMsDefault,
+      sessionTimeoutMs: clamp(request.sessionTimeoutMs, settings),
+      sessionDeadlineMs: nowMs,
+      revocationDeadlineMs: undefined,
+      owned: emptyAssignment(),
+      lastSentKey: undefined,
+      leftStatic: false,
+    }
+    if (this.members.size === 0 && request.serverAssignor !== undefined) this.assignor = request.serverAssignor
+    if (sameInstance !== undefined && sameInstance.memberId !== memberId) {
+      // A static member comes back (or replaces a copy of itself that died): it takes over the old
+      // member's place, epoch and partitions, and the old member id is fenced.
+      this.members.delete(sameInstance.memberId)
+      member.memberEpoch = sameInstance.memberEpoch
+      member.owned = sameInstance.owned
+      this.target.set(memberId, this.targetOf(sameInstance.memberId))
+      this.target.delete(sameInstance.memberId)
+      this.members.set(memberId, member)
+      if (!sameSubscription(sameInstance, member)) this.bump(topics)
+      return member
+    }
+    this.members.set(memberId, member)
+    this.bump(topics)
+    return member
+  }
+
+  #existing(memberId: string): Member {
+    const member = this.members.get(memberId)
+    if (member === undefined) {
+      throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${this.groupId} has no member ${memberId}: join again (memberEpoch 0).`)
+    }
+    return member
+  }
+
+  #checkEpoch(member: Member, request: HeartbeatRequest): void {
+    if (request.memberEpoch === member.memberEpoch) return
+    // The answer that moved the member to its epoch may have been lost: accept the previous epoch
+    // when what the member reports owning is within what it has.
+    const owned = request.ownedPartitions === undefined ? undefined : fromWire(request.ownedPartitions)
+    if (request.memberEpoch === member.previousMemberEpoch && owned !== undefined && sameAssignment(subtract(owned, member.owned), emptyAssignment())) return
+    throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH,
+      `Member ${member.memberId} of group ${this.groupId} sent epoch ${request.memberEpoch}; its epoch is ${member.memberEpoch}: rejoin (memberEpoch 0).`)
+  }
+
+  /** Takes a new subscription (names or a regex: one replaces the other); true if it changed. */
+  #subscriptionChanged(member: Member, request: HeartbeatRequest): boolean {
+    const before = subscriptionKey(member)
+    if (request.subscribedTopicNames !== undefined) {
+      member.subscribedTopicNames = request.subscribedTopicNames
+      member.subscribedTopicRegex = undefined
+    } else if (request.subscribedTopicRegex !== undefined) {
+      member.subscribedTopicRegex = request.subscribedTopicRegex
+      member.subscribedTopicNames = []
+    }
+    return subscriptionKey(member) !== before
+  }
+
+  /** Moves the member towards its target: revoke first, then take what others have released. */
+  #reconcile(member: Member, reported: Assignment | undefined, nowMs: number): void {
+    member.leftStatic = false
+    const target = this.targetOf(member.memberId)
+    const toRevoke = subtract(member.owned, target)
+    if (!sameAssignment(toRevoke, emptyAssignment())) {
+      const revoked = reported !== undefined && ![...pairsOf(toRevoke)].some(([t, p]) => has(reported, t, p))
+      if (!revoked) {
+        member.revocationDeadlineMs ??= nowMs + member.rebalanceTimeoutMs
+        return
+      }
+      member.owned = intersect(member.owned, target)
+    }
+    member.revocationDeadlineMs = undefined
+    if (member.memberEpoch !== this.assignmentEpoch) {
+      member.previousMemberEpoch = member.memberEpoch
+      member.memberEpoch = this.assignmentEpoch
+    }
+    const holding = nowMs < this.holdAssignmentsUntilMs
+    const free = filterAssignment(subtract(target, member.owned), (t, p) => !holding && !this.#ownedByOther(member.memberId, t, p))
+    member.owned = union(member.owned, free)
+    this.#checkSingleOwners()
+  }
+
+  /** What the member is told to hold: what it owns minus what it must revoke. */
+  #given(member: Member): Assignment {
+    return intersect(member.owned, this.targetOf(member.memberId))
+  }
+
+  #ownedByOther(memberId: string, topic: string, partition: number): boolean {
+    for (const m of this.members.values()) if (m.memberId !== memberId && has(m.owned, topic, partition)) return true
+    return false
+  }
+
+  #checkSingleOwners(): void {
+    const seen = new Map<string, string>()
+    for (const m of this.members.values()) {
+      for (const [t, p] of pairsOf(m.owned)) {
+        const key = `${t}:${p}`
+        assert(!seen.has(key), `group ${this.groupId}: ${key} owned by ${seen.get(key)} and ${m.memberId}`)
+        seen.set(key, m.memberId)
+      }
+    }
+  }
+
+  #resolve(member: Member, topics: GroupTopics): string[] {
+    if (member.subscribedTopicRegex !== undefined) {
+      const re = new RegExp(`^(?:${member.subscribedTopicRegex})$`)
+      return topics.names().filter((t) => re.test(t)).sort()
+    }
+    return [...new Set(member.subscribedTopicNames)].filter((t) => topics.topic(t) !== undefined).sort()
+  }
+
+  #computeMetadataKey(topics: GroupTopics): string {
+    const names = new Set<string>()
+    for (const m of this.members.values()) for (const t of this.#resolve(m, topics)) names.add(t)
+    return [...names].sort().map((t) => { const meta = topics.topic(t)!; return `${t}/${meta.topicId}/${meta.partitions}` }).join(',')
+  }
+}
+
+function clamp(sessionTimeoutMs: number | undefined, settings: GroupSettings): number {
+  const ms = sessionTimeoutMs ?? settings.sessionTimeoutMsDefault
+  if (ms < settings.sessionTimeoutMsMin || ms > settings.sessionTimeoutMsMax) {
+    throw new FaecieError(ErrorCode.INVALID_SESSION_TIMEOUT,
+      `sessionTimeoutMs ${ms} is outside ${settings.sessionTimeoutMsMin}..${settings.sessionTimeoutMsMax}.`)
+  }
+  return ms
+}
+
+function subscriptionKey(m: Member): string {
+  return m.subscribedTopicRegex === undefined ? `names:${m.subscribedTopicNames.join('\u0000')}` : `regex:${m.subscribedTopicRegex}`
+}
+
+function sameSubscription(a: Member, b: Member): boolean {
+  return subscriptionKey(a) === subscriptionKey(b)
+}

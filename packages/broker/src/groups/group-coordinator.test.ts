@@ -1,0 +1,308 @@
+// The group coordinator with a fake clock and in-memory persistence (no threads, no disk):
+// members converge to the target assignment through revoke-then-assign, no partition ever has two
+// owners (checked after every heartbeat), sessions and revocations time out, static members get
+// their partitions back, epochs fence stale members, and offsets follow the Kafka rules.
+import { describe, expect, it } from 'vitest'
+import { ErrorCode, type HeartbeatRequest, type HeartbeatResponse, type TopicPartitions } from '@faecie/protocol'
+import { silentLogger } from '../log.js'
+import { fromWire, pairsOf, sizeOf } from './assignment.js'
+import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
+import type { OffsetRecord } from './offset-records.js'
+
+class World {
+  now = 1_000
+  readonly topics = new Map<string, { partitions: number; topicId: string }>()
+  readonly offsetLog: OffsetRecord[] = []
+  readonly groupLog: GroupRecord[] = []
+  #ids = 0
+  readonly coordinator: GroupCoordinator
+
+  constructor() {
+    this.coordinator = this.open()
+  }
+
+  open(): GroupCoordinator {
+    const c = new GroupCoordinator({
+      clock: () => this.now,
+      topics: { topic: (t) => this.topics.get(t), names: () => [...this.topics.keys()] },
+      appendOffsets: (records) => this.offsetLog.push(...records),
+      recordGroup: (record) => this.groupLog.push(record),
+      logger: silentLogger(),
+      newMemberId: () => `m${++this.#ids}`,
+    })
+    for (const r of this.groupLog) c.applyGroupRecord(r)
+    for (const r of this.offsetLog) c.applyOffsetRecord(r)
+    return c
+  }
+}
+
+/** A well-behaved client: takes what it is given, drops what it loses at once, reports it. */
+class Consumer {
+  memberId = ''
+  memberEpoch = 0
+  owned: TopicPartitions[] = []
+  last: HeartbeatResponse | undefined
+
+  constructor(readonly world: World, readonly topics: string[], readonly extra: Partial<HeartbeatRequest> = {}) {}
+
+  beat(): HeartbeatResponse {
+    const request: HeartbeatRequest = { groupId: 'g', memberId: this.memberId, memberEpoch: this.memberEpoch, ownedPartitions: this.owned, ...this.extra }
+    if (this.memberEpoch === 0) request.subscribedTopicNames = this.topics
+    const response = this.world.coordinator.heartbeat(request)
+    this.memberId = response.memberId
+    this.memberEpoch = response.memberEpoch
+    if (response.assignment !== undefined) this.owned = response.assignment
+    this.last = response
+    return response
+  }
+
+  count(): number {
+    return sizeOf(fromWire(this.owned))
+  }
+}
+
+/** Heartbeats everyone in turn until nothing changes, checking single ownership as clients see it. */
+function settle(consumers: Consumer[], rounds = 10): void {
+  for (let i = 0; i < rounds; i++) {
+    for (const c of consumers) {
+      c.beat()
+      const seen = new Set<string>()
+      for (const other of consumers) {
+        for (const [t, p] of pairsOf(fromWire(other.owned))) {
+          expect(seen.has(`${t}:${p}`), `${t}:${p} held twice`).toBe(false)
+          seen.add(`${t}:${p}`)
+        }
+      }
+    }
+  }
+}
+
+function codeOf(work: () => unknown): number | undefined {
+  try {
+    work()
+  } catch (err) {
+    return (err as { code?: number }).code
+  }
+  return undefined
+}
+
+function state(world: World): string {
+  return world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.state
+}
+
+describe('GroupCoordinator', () => {
+  it('3 members on 6 partitions each get 2 and the group is Stable', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 6, topicId: 'id-t' })
+    const consumers = [0, 1, 2].map(() => new Consumer(world, ['t']))
+    settle(consumers)
+    expect(consumers.map((c) => c.count())).toEqual([2, 2, 2])
+    expect(state(world)).toBe('Stable')
+    expect(world.groupLog).toEqual([{ type: 'group', groupId: 'g' }])
+  })
+
+  it('a joining member takes partitions only after their owner revoked them; others keep the rest', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 6, topicId: 'id-t' })
+    const [a, b] = [new Consumer(world, ['t']), new Consumer(world, ['t'])]
+    settle([a, b])
+    const before = { a: a.owned, b: b.owned }
+    const c = new Consumer(world, ['t'])
+    c.beat()
+    expect(c.count()).toBe(0) // everything is still owned by a or b
+    expect(state(world)).toBe('Reconciling')
+    settle([a, b, c])
+    expect([a.count(), b.count(), c.count()]).toEqual([2, 2, 2])
+    for (const [t, p] of pairsOf(fromWire(a.owned))) expect(fromWire(before.a).get(t)).toContain(p)
+    for (const [t, p] of pairsOf(fromWire(b.owned))) expect(fromWire(before.b).get(t)).toContain(p)
+  })
+
+  it('a leave frees partitions at once; a silent member expires after its session timeout', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 6, topicId: 'id-t' })
+    const consumers = [0, 1, 2].map(() => new Consumer(world, ['t'], { sessionTimeoutMs: 3_000 }))
+    settle(consumers)
+    world.coordinator.leaveGroup({ groupId: 'g', memberId: consumers[2]!.memberId })
+    settle(consumers.slice(0, 2))
+    expect(consumers.slice(0, 2).map((c) => c.count())).toEqual([3, 3])
+
+    world.now += 2_000
+    consumers[0]!.beat()
+    world.now += 2_000
+    world.coordinator.tick() // consumers[1] last beat 4 s ago
+    settle([consumers[0]!])
+    expect(consumers[0]!.count()).toBe(6)
+    expect(codeOf(() => consumers[1]!.beat())).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+  })
+
+  it('a member that does not revoke in its rebalance timeout is removed', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'], { rebalanceTimeoutMs: 500 })
+    settle([a])
+    const b = new Consumer(world, ['t'])
+    b.beat()
+    // a is told to keep 2 but never reports dropping the other 2.
+    world.coordinator.heartbeat({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch })
+    world.now += 600
+    world.coordinator.tick()
+    settle([b])
+    expect(b.count()).toBe(4)
+  })
+
+  it('fences stale epochs and unknown members', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch + 5 })))
+      .toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: 'nobody', memberEpoch: 1 }))).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'other', memberId: 'nobody', memberEpoch: 1 }))).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect(codeOf(() => world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch - 1,
+      topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] }))).toBe(ErrorCode.STALE_MEMBER_EPOCH)
+    expect(codeOf(() => world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch + 1,
+      topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] }))).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    expect(codeOf(() => world.coordinator.commitOffsets({ groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] })))
+      .toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect(codeOf(() => world.coordinator.deleteGroup('g'))).toBe(ErrorCode.NON_EMPTY_GROUP)
+    expect(codeOf(() => world.coordinator.alterGroupOffsets({ groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] })))
+      .toBe(ErrorCode.NON_EMPTY_GROUP)
+  })
+
+  it('a static member that comes back gets its partitions back without a rebalance', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'], { groupInstanceId: 'a' })
+    const b = new Consumer(world, ['t'], { groupInstanceId: 'b' })
+    settle([a, b])
+    const had = a.owned
+    const epoch = world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.groupEpoch
+    world.coordinator.leaveGroup({ groupId: 'g', memberId: a.memberId, memberEpoch: -2 })
+    const again = new Consumer(world, ['t'], { groupInstanceId: 'a' })
+    again.beat()
+    expect(again.owned).toEqual(had)
+    expect(world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.groupEpoch).toBe(epoch)
+    expect(codeOf(() => a.beat())).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+  })
+
+  it('growing a subscribed topic rebalances; deleting a topic tombstones its offsets', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const [a, b] = [new Consumer(world, ['t']), new Consumer(world, ['t'])]
+    settle([a, b])
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    world.coordinator.onTopicChanged('t', false)
+    settle([a, b])
+    expect([a.count(), b.count()]).toEqual([2, 2])
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topics: [{ topic: 't', partitions: [{ partition: 1, offset: 7 }] }] })
+    world.topics.delete('t')
+    world.coordinator.onTopicChanged('t', true)
+    expect(world.offsetLog.at(-1)).toEqual({ groupId: 'g', topic: 't', partition: 1, value: null })
+    settle([a, b])
+    expect([a.count(), b.count()]).toEqual([0, 0])
+  })
+
+  it('commits, fetches, replays, alters and deletes offsets', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const commit = world.coordinator.commitOffsets({ groupId: 'simple', topics: [
+      { topic: 't', partitions: [{ partition: 0, offset: 5, metadata: 'm' }, { partition: 9, offset: 1 }] },
+      { topic: 'missing', partitions: [{ partition: 0, offset: 1 }] }] })
+    expect(commit.topics[0]!.partitions[0]).toEqual({ partition: 0 })
+    expect(commit.topics[0]!.partitions[1]!.error?.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(commit.topics[1]!.partitions[0]!.error?.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+
+    const replayed = world.open()
+    expect(replayed.fetchOffsets({ groupId: 'simple' })).toEqual({ groupId: 'simple', topics: [{ topic: 't', partitions: [
+      { partition: 0, offset: 5, metadata: 'm', commitTimestamp: 1_000 }] }] })
+    expect(replayed.fetchOffsets({ groupId: 'simple', topics: [{ topic: 't' }] }).topics[0]!.partitions.map((p) => p.offset)).toEqual([5, -1])
+    replayed.alterGroupOffsets({ groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: 1, offset: 3 }] }] })
+    expect(replayed.listGroups({})).toEqual({ groups: [{ groupId: 'simple', state: 'Empty', groupEpoch: 0, members: 0 }] })
+    replayed.deleteGroup('simple')
+    expect(codeOf(() => replayed.deleteGroup('simple'))).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+    const again = world.open()
+    expect(again.fetchOffsets({ groupId: 'simple' }).topics).toEqual([])
+    expect(again.listGroups({}).groups).toEqual([])
+    expect(again.describeGroups({ groupIds: ['simple'] }).groups[0]!.error?.code).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
+  })
+
+  it('a regex subscription and a subscribed topic created later are picked up', () => {
+    const world = new World()
+    world.topics.set('orders-eu', { partitions: 1, topicId: 'id-1' })
+    world.topics.set('payments', { partitions: 1, topicId: 'id-2' })
+    const a = new Consumer(world, [], { subscribedTopicRegex: 'orders-.*' })
+    const b = new Consumer(world, ['later'])
+    settle([a, b])
+    expect(a.owned).toEqual([{ topic: 'orders-eu', partitions: [0] }])
+    expect(b.owned).toEqual([])
+    world.topics.set('orders-us', { partitions: 1, topicId: 'id-3' })
+    world.topics.set('later', { partitions: 2, topicId: 'id-4' })
+    world.coordinator.onTopicChanged('orders-us', false)
+    world.coordinator.onTopicChanged('later', false)
+    settle([a, b])
+    expect(a.owned).toEqual([{ topic: 'orders-eu', partitions: [0] }, { topic: 'orders-us', partitions: [0] }])
+    expect(b.owned).toEqual([{ topic: 'later', partitions: [0, 1] }])
+  })
+
+  it('a fenced member drops everything and rejoins under the same id', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    const id = a.memberId
+    a.memberEpoch = 0
+    a.owned = []
+    const answer = a.beat()
+    expect(answer.memberId).toBe(id)
+    expect(answer.assignment).toEqual([{ topic: 't', partitions: [0, 1] }])
+    expect(world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.members).toHaveLength(1)
+  })
+
+  it('the range assignor is used when the first member asks for it', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 3, topicId: 'id-t' })
+    const consumers = [0, 1].map(() => new Consumer(world, ['t'], { serverAssignor: 'range' }))
+    settle(consumers)
+    const group = world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!
+    expect(group.assignor).toBe('range')
+    expect(consumers.map((c) => c.owned)).toEqual([[{ topic: 't', partitions: [0, 1] }], [{ topic: 't', partitions: [2] }]])
+  })
+
+  it('a member whose answer was lost may come back with its previous epoch and gets the assignment again', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    const [epoch, owned] = [a.memberEpoch, a.owned]
+    const b = new Consumer(world, ['t'])
+    b.beat()
+    a.beat() // told to revoke two
+    a.beat() // reports it: moves to the new epoch; pretend this answer is lost
+    expect(a.memberEpoch).toBeGreaterThan(epoch)
+    a.memberEpoch = epoch
+    a.owned = owned.map((t) => ({ topic: t.topic, partitions: t.partitions.slice(0, 2) }))
+    const again = a.beat()
+    expect(again.memberEpoch).toBeGreaterThan(epoch)
+    expect(again.assignment).toEqual(a.owned)
+    expect(a.count()).toBe(2)
+  })
+
+  it('after a restart, a replayed group hands out nothing until the old members have heard they are gone', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    settle([new Consumer(world, ['t'])])
+    const restarted = world.open() // membership is not durable; the group is
+    const consumer = new Consumer(world, ['t'])
+    Object.defineProperty(world, 'coordinator', { value: restarted })
+    expect(consumer.beat().heartbeatIntervalMs).toBeLessThanOrEqual(500)
+    expect(consumer.count()).toBe(0)
+    world.now += 10_000
+    consumer.beat()
+    expect(consumer.count()).toBe(2)
+    // A group created after the start has no members from before it: no hold.
+    world.now += 1
+    expect(restarted.heartbeat({ groupId: 'new-group', memberId: '', memberEpoch: 0, subscribedTopicNames: ['t'] }).assignment)
+      .toEqual([{ topic: 't', partitions: [0, 1] }])
+  })
+})

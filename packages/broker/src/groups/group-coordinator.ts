@@ -1,0 +1,305 @@
+// The consumer groups of one broker: their membership (ConsumerGroup), their committed offsets, and
+// the op logic of heartbeat, leaveGroup, commitOffsets, fetchOffsets, describeGroups, listGroups,
+// deleteGroup and alterGroupOffsets. It runs inside the coordinator actor (one call at a time) and
+// does no I/O of its own: the host makes records durable (group records in the metadata log,
+// offsets in `__consumer_offsets`) before the change is applied here, and gives the time, so tests
+// drive it with a fake clock and no threads.
+import { randomUUID } from 'node:crypto'
+import {
+  ErrorCode, FaecieError, type AlterGroupOffsetsRequest, type CommitOffsetsRequest, type CommitOffsetsResponse, type CommitOffsetsTopicSpec,
+  type DescribedGroup, type DescribeGroupsRequest, type DescribeGroupsResponse, type FetchOffsetsPartitionResult,
+  type FetchOffsetsRequest, type FetchOffsetsResponse, type FetchOffsetsTopicResult, type HeartbeatRequest, type HeartbeatResponse,
+  type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsRequest, type ListGroupsResponse, type ServerAssignor,
+} from '@faecie/protocol'
+import type { Logger } from '../log.js'
+import { toWire } from './assignment.js'
+import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
+import type { CommittedOffset, OffsetRecord } from './offset-records.js'
+
+export interface GroupRecord {
+  type: 'group' | 'groupDeleted'
+  groupId: string
+  assignor?: ServerAssignor
+}
+
+export interface GroupHost {
+  clock(): number
+  topics: GroupTopics
+  /** Makes the offset records durable (one write, one fsync) before returning. */
+  appendOffsets(records: OffsetRecord[]): void
+  /** Makes a group record durable in the metadata log before returning. */
+  recordGroup(record: GroupRecord): void
+  logger: Logger
+  newMemberId?(): string
+}
+
+const GROUP_ID_CHARS_MAX = 255
+
+export class GroupCoordinator {
+  readonly #host: GroupHost
+  readonly #settings: GroupSettings
+  readonly #groups = new Map<string, ConsumerGroup>()
+  /** groupId -> "topic\0partition" -> offset. */
+  readonly #offsets = new Map<string, Map<string, CommittedOffset>>()
+
+  readonly #startedMs: number
+
+  constructor(host: GroupHost, settings: Partial<GroupSettings> = {}) {
+    this.#host = host
+    this.#settings = { ...DEFAULT_GROUP_SETTINGS, ...settings }
+    this.#startedMs = host.clock()
+  }
+
+  // ---- replay -------------------------------------------------------------------------------
+
+  /**
+   * A group record, read back from the metadata log (`replayed`: its members of before the start
+   * may still be consuming, so it hands out nothing for startupAssignmentDelayMs) or just written.
+   */
+  applyGroupRecord(record: GroupRecord, replayed = true): void {
+    if (record.type === 'group') {
+      const group = new ConsumerGroup(record.groupId, record.assignor)
+      if (replayed) group.holdAssignmentsUntilMs = this.#startedMs + this.#settings.startupAssignmentDelayMs
+      this.#groups.set(record.groupId, group)
+    } else {
+      this.#groups.delete(record.groupId)
+      this.#offsets.delete(record.groupId)
+    }
+  }
+
+  /** An offset record read back from `__consumer_offsets` (or just written). */
+  applyOffsetRecord(record: OffsetRecord): void {
+    let offsets = this.#offsets.get(record.groupId)
+    const key = offsetKey(record.topic, record.partition)
+    if (record.value === null) {
+      offsets?.delete(key)
+      if (offsets?.size === 0) this.#offsets.delete(record.groupId)
+      return
+    }
+    if (offsets === undefined) this.#offsets.set(record.groupId, (offsets = new Map()))
+    offsets.set(key, record.value)
+  }
+
+  has(groupId: string): boolean {
+    return this.#groups.has(groupId)
+  }
+
+  get groupCount(): number {
+    return this.#groups.size
+  }
+
+  // ---- ops ----------------------------------------------------------------------------------
+
+  heartbeat(request: HeartbeatRequest): HeartbeatResponse {
+    checkGroupId(request.groupId)
+    let group = this.#groups.get(request.groupId)
+    if (group === undefined) {
+      if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
+      group = this.#create(request.groupId, request.serverAssignor)
+    }
+    const response = group.heartbeat(request, this.#host.clock(), this.#settings, this.#host.topics,
+      () => this.#host.newMemberId?.() ?? randomUUID())
+    this.#host.logger.debug({ groupId: group.groupId, memberId: response.memberId, memberEpoch: response.memberEpoch,
+      assignment: response.assignment }, 'heartbeat')
+    return response
+  }
+
+  leaveGroup(request: LeaveGroupRequest): LeaveGroupResponse {
+    const group = this.#groups.get(request.groupId)
+    if (group === undefined) throw unknownMember(request.groupId, request.memberId)
+    const { memberId, memberEpoch } = group.leave(request.memberId, request.memberEpoch ?? -1, this.#host.topics)
+    this.#host.logger.info({ groupId: group.groupId, memberId, memberEpoch }, 'member left')
+    return { memberId, memberEpoch }
+  }
+
+  commitOffsets(request: CommitOffsetsRequest): CommitOffsetsResponse {
+    checkGroupId(request.groupId)
+    const group = this.#groups.get(request.groupId)
+    if (request.memberId !== undefined) {
+      const member = group?.members.get(request.memberId)
+      if (group === undefined || member === undefined) throw unknownMember(request.groupId, request.memberId)
+      const epoch = request.memberEpoch ?? -1
+      if (epoch < member.memberEpoch) {
+        throw new FaecieError(ErrorCode.STALE_MEMBER_EPOCH, `Commit from epoch ${epoch} of member ${member.memberId}; its epoch is ${member.memberEpoch}.`)
+      }
+      if (epoch > member.memberEpoch) {
+        throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH, `Commit from epoch ${epoch} of member ${member.memberId}; its epoch is ${member.memberEpoch}.`)
+      }
+    } else if (group !== undefined && group.members.size > 0) {
+      throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID,
+        `Group ${request.groupId} has members: commit with a memberId and memberEpoch (a commit without one is for groups with no members).`)
+    }
+    return this.#writeOffsets(request.groupId, request.topics)
+  }
+
+  alterGroupOffsets(request: AlterGroupOffsetsRequest): CommitOffsetsResponse {
+    checkGroupId(request.groupId)
+    const group = this.#groups.get(request.groupId)
+    if (group !== undefined && group.members.size > 0) {
+      throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${request.groupId} has ${group.members.size} members: stop them first.`)
+    }
+    return this.#writeOffsets(request.groupId, request.topics)
+  }
+
+  fetchOffsets(request: FetchOffsetsRequest): FetchOffsetsResponse {
+    const offsets = this.#offsets.get(request.groupId) ?? new Map<string, CommittedOffset>()
+    const partitionResult = (topic: string, partition: number): FetchOffsetsPartitionResult => {
+      const meta = this.#host.topics.topic(topic)
+      if (meta === undefined || partition >= meta.partitions) {
+        return { partition, offset: -1, metadata: '', commitTimestamp: -1, error: unknownPartition(topic, partition).toWire() }
+      }
+      const committed = offsets.get(offsetKey(topic, partition))
+      if (committed === undefined || committed.topicId !== meta.topicId) return { partition, offset: -1, metadata: '', commitTimestamp: -1 }
+      return { partition, offset: committed.offset, metadata: committed.metadata, commitTimestamp: committed.commitTimestamp }
+    }
+    if (request.topics === undefined) {
+      const byTopic = new Map<string, number[]>()
+      for (const key of offsets.keys()) {
+        const [topic, partition] = splitKey(key)
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition])
+      }
+      const topics = [...byTopic.keys()].sort().map((topic) => ({
+        topic, partitions: byTopic.get(topic)!.sort((a, b) => a - b).map((p) => partitionResult(topic, p)),
+      }))
+      return { groupId: request.groupId, topics }
+    }
+    const topics = request.topics.map((spec): FetchOffsetsTopicResult => {
+      if (spec.partitions !== undefined) return { topic: spec.topic, partitions: spec.partitions.map((p) => partitionResult(spec.topic, p)) }
+      const meta = this.#host.topics.topic(spec.topic)
+      if (meta === undefined) return { topic: spec.topic, partitions: [], error: unknownPartition(spec.topic).toWire() }
+      return { topic: spec.topic, partitions: Array.from({ length: meta.partitions }, (_, p) => partitionResult(spec.topic, p)) }
+    })
+    return { groupId: request.groupId, topics }
+  }
+
+  describeGroups(request: DescribeGroupsRequest): DescribeGroupsResponse {
+    return { groups: request.groupIds.map((groupId) => this.#describe(groupId)) }
+  }
+
+  listGroups(request: ListGroupsRequest): ListGroupsResponse {
+    const groups = [...this.#groups.values()]
+      .map((g) => ({ groupId: g.groupId, state: g.state, groupEpoch: g.groupEpoch, members: g.members.size }))
+      .filter((g) => request.states === undefined || request.states.some((s) => s.toLowerCase() === g.state.toLowerCase()))
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+    return { groups }
+  }
+
+  deleteGroup(groupId: string): { groupId: string } {
+    const group = this.#groups.get(groupId)
+    if (group === undefined) throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`)
+    if (group.members.size > 0) throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${groupId} has ${group.members.size} members.`)
+    const tombstones = [...(this.#offsets.get(groupId)?.keys() ?? [])].map((key): OffsetRecord => {
+      const [topic, partition] = splitKey(key)
+      return { groupId, topic, partition, value: null }
+    })
+    if (tombstones.length > 0) this.#host.appendOffsets(tombstones)
+    this.#host.recordGroup({ type: 'groupDeleted', groupId })
+    group.dead = true
+    this.applyGroupRecord({ type: 'groupDeleted', groupId }, false)
+    this.#host.logger.info({ groupId, offsets: tombstones.length }, 'group deleted')
+    return { groupId }
+  }
+
+  // ---- topics and time ----------------------------------------------------------------------
+
+  /** A topic was created, grown or deleted: groups subscribed to it rebalance. */
+  onTopicChanged(topic: string, deleted: boolean): void {
+    if (deleted) {
+      const tombstones: OffsetRecord[] = []
+      for (const [groupId, offsets] of this.#offsets) {
+        for (const key of offsets.keys()) {
+          const [t, partition] = splitKey(key)
+          if (t === topic) tombstones.push({ groupId, topic, partition, value: null })
+        }
+      }
+      if (tombstones.length > 0) {
+        this.#host.appendOffsets(tombstones)
+        for (const r of tombstones) this.applyOffsetRecord(r)
+      }
+    }
+    for (const group of this.#groups.values()) group.refreshMetadata(this.#host.topics)
+  }
+
+  /** Expires members whose session or rebalance timeout ran out. */
+  tick(): void {
+    const now = this.#host.clock()
+    for (const group of this.#groups.values()) {
+      const gone = group.expire(now, this.#host.topics)
+      if (gone.length > 0) this.#host.logger.info({ groupId: group.groupId, members: gone, groupEpoch: group.groupEpoch }, 'members expired')
+    }
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #create(groupId: string, assignor: ServerAssignor | undefined): ConsumerGroup {
+    const record: GroupRecord = { type: 'group', groupId, ...(assignor === undefined ? {} : { assignor }) }
+    this.#host.recordGroup(record)
+    this.applyGroupRecord(record, false)
+    this.#host.logger.info({ groupId }, 'group created')
+    return this.#groups.get(groupId)!
+  }
+
+  #writeOffsets(groupId: string, topics: CommitOffsetsTopicSpec[]): CommitOffsetsResponse {
+    const now = this.#host.clock()
+    const records: OffsetRecord[] = []
+    const answer: CommitOffsetsResponse = {
+      topics: topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => {
+          const meta = this.#host.topics.topic(t.topic)
+          if (meta === undefined || p.partition >= meta.partitions) return { partition: p.partition, error: unknownPartition(t.topic, p.partition).toWire() }
+          records.push({ groupId, topic: t.topic, partition: p.partition, value: { offset: p.offset, metadata: p.metadata ?? '', commitTimestamp: now, topicId: meta.topicId } })
+          return { partition: p.partition }
+        }),
+      })),
+    }
+    if (records.length === 0) return answer
+    if (!this.#groups.has(groupId)) this.#create(groupId, undefined)
+    this.#host.appendOffsets(records)
+    for (const r of records) this.applyOffsetRecord(r)
+    return answer
+  }
+
+  #describe(groupId: string): DescribedGroup {
+    const group = this.#groups.get(groupId)
+    if (group === undefined) {
+      return { groupId, state: 'Dead', groupEpoch: 0, assignmentEpoch: 0, assignor: '', members: [],
+        error: new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`).toWire() }
+    }
+    return {
+      groupId, state: group.state, groupEpoch: group.groupEpoch, assignmentEpoch: group.assignmentEpoch, assignor: group.assignor,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        ...(m.instanceId === undefined ? {} : { instanceId: m.instanceId }),
+        clientId: m.clientId,
+        memberEpoch: m.memberEpoch,
+        subscribedTopicNames: m.subscribedTopicNames,
+        ...(m.subscribedTopicRegex === undefined ? {} : { subscribedTopicRegex: m.subscribedTopicRegex }),
+        assignment: toWire(m.owned),
+        targetAssignment: toWire(group.targetOf(m.memberId)),
+      })),
+    }
+  }
+}
+
+function offsetKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf('\u0000')
+  return [key.slice(0, at), Number(key.slice(at + 1))]
+}
+
+function checkGroupId(groupId: string): void {
+  if (groupId.length > GROUP_ID_CHARS_MAX) throw new FaecieError(ErrorCode.INVALID_GROUP_ID, `A group id has at most ${GROUP_ID_CHARS_MAX} characters.`)
+}
+
+function unknownMember(groupId: string, memberId: string): FaecieError {
+  return new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${groupId} has no member ${memberId}: join again (memberEpoch 0).`)
+}
+
+function unknownPartition(topic: string, partition?: number): FaecieError {
+  const what = partition === undefined ? `Topic ${topic}` : `Partition ${topic}-${partition}`
+  return new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${what} does not exist.`)
+}

@@ -1,0 +1,85 @@
+// The records of `__consumer_offsets` partition 0 (DATA_DIR/__consumer_offsets-0/, a partition
+// directory written by the storage engine through the coordinator's thread, flush `always`): one
+// record per committed offset, the latest per key wins (the topic is meant to be compacted).
+//
+//   one RecordBatch v2 per commit call (uncompressed, producerId -1), one record per partition:
+//     key    UTF-8 JSON array ["offset", groupId, topic, partition]
+//     value  UTF-8 JSON {v:1, offset, metadata, commitTimestamp, topicId}
+//            or nil: a tombstone (the group or the topic was deleted)
+//
+// The log is compacted (cleanup.policy=compact, by the coordinator's thread): a batch may then hold
+// fewer records than offsets, or none.
+//
+// A record read back is untrusted input: a record of another shape stops the coordinator's start
+// with a message naming the offset, as for the metadata log.
+import { decodeBatches, decodeUtf8, RecordBatchEncoder } from '@faecie/protocol'
+
+export const OFFSET_RECORD_VERSION = 1
+
+export interface CommittedOffset {
+  offset: number
+  metadata: string
+  commitTimestamp: number
+  /** The id of the topic committed to: an offset of a deleted topic never applies to a new one. */
+  topicId: string
+}
+
+export interface OffsetRecord {
+  groupId: string
+  topic: string
+  partition: number
+  /** null: a tombstone. */
+  value: CommittedOffset | null
+}
+
+const encoder = new RecordBatchEncoder(64 * 1024)
+
+/** One batch holding the records; a buffer of its own. */
+export function encodeOffsetRecords(records: readonly OffsetRecord[], nowMs: number): Uint8Array {
+  encoder.encode(records.map((r) => ({
+    key: JSON.stringify(['offset', r.groupId, r.topic, r.partition]),
+    value: r.value === null ? null : JSON.stringify({ v: OFFSET_RECORD_VERSION, ...r.value }),
+  })), { timestamp: nowMs })
+  return encoder.copy()
+}
+
+/**
+ * The batches in bytes read from the log: each with the offset after it (compaction may leave a
+ * batch with fewer records than offsets, even none) and its records.
+ */
+export function* decodeOffsetBatches(bytes: Uint8Array): Generator<{ nextOffset: number; records: { offset: number; record: OffsetRecord }[] }> {
+  for (const batch of decodeBatches(bytes)) {
+    yield { nextOffset: batch.header.baseOffset + batch.header.lastOffsetDelta + 1, records: [...decodeRecords(batch.records)] }
+  }
+}
+
+function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | null; value: Uint8Array | null }>): Generator<{ offset: number; record: OffsetRecord }> {
+  for (const r of records) {
+    if (r.key === null) throw bad(r.offset, 'a record without a key')
+    const key = parse(r.key, r.offset)
+    if (!Array.isArray(key) || key.length !== 4 || key[0] !== 'offset' || typeof key[1] !== 'string' || typeof key[2] !== 'string'
+      || !Number.isSafeInteger(key[3])) throw bad(r.offset, 'a malformed key')
+    const base = { groupId: key[1] as string, topic: key[2] as string, partition: key[3] as number }
+    if (r.value === null) {
+      yield { offset: r.offset, record: { ...base, value: null } }
+      continue
+    }
+    const v = parse(r.value, r.offset) as Record<string, unknown> | null
+    if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION || !Number.isSafeInteger(v.offset)
+      || typeof v.metadata !== 'string' || !Number.isSafeInteger(v.commitTimestamp) || typeof v.topicId !== 'string') throw bad(r.offset, 'a malformed value')
+    const value = { offset: v.offset as number, metadata: v.metadata as string, commitTimestamp: v.commitTimestamp as number, topicId: v.topicId as string }
+    yield { offset: r.offset, record: { ...base, value } }
+  }
+}
+
+function parse(bytes: Uint8Array, offset: number): unknown {
+  try {
+    return JSON.parse(decodeUtf8(bytes))
+  } catch {
+    throw bad(offset, 'a record that is not JSON')
+  }
+}
+
+function bad(offset: number, what: string): Error {
+  return new Error(`__consumer_offsets-0 holds ${what} at offset ${offset}: refusing to guess committed offsets`)
+}
