@@ -10,7 +10,7 @@
 // Each run writes at most `--bytes-max` (default 1.5 GiB) and its data is deleted before the next:
 // the page cache here holds ~4.6 GiB of dirty data before writes slow to the disk's speed.
 import '@faecie/protocol/node'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { cpus, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -136,6 +136,28 @@ async function idleRun(batch: Uint8Array, count: number): Promise<number> {
   }
 }
 
+/**
+ * The disk's own ceilings in the same run, with no faecie code: appending `chunkBytes` at a time to a
+ * file, without and with an fdatasync after each write (what one tick of a partition does).
+ */
+function rawDiskRate(chunkBytes: number, sync: boolean): number {
+  const dir = mkdtempSync(join(tmpdir(), 'faecie-bench-raw-'))
+  const fd = openSync(join(dir, 'raw.log'), 'w')
+  const chunk = new Uint8Array(chunkBytes).fill(97)
+  let bytes = 0
+  const started = performance.now()
+  const rawBytesMax = Math.min(bytesMax, 1024 ** 3)
+  while (performance.now() - started < secondsPerRun * 1000 && bytes < rawBytesMax) {
+    writeSync(fd, chunk)
+    if (sync) fdatasyncSync(fd)
+    bytes += chunkBytes
+  }
+  const seconds = (performance.now() - started) / 1000
+  closeSync(fd)
+  rmSync(dir, { recursive: true, force: true })
+  return bytes / seconds / 1e6
+}
+
 async function settle(): Promise<void> {
   globalThis.gc?.()
   await new Promise((r) => setTimeout(r, 500))
@@ -169,6 +191,14 @@ async function main(): Promise<void> {
   const fmb = summarize(fetches.map((s) => s.mbPerSec))
   rows.push(`| fetch | 1 | - | ${fmt(frec.median)} (${fmt(frec.min)}-${fmt(frec.max)}) | ${fmb.median.toFixed(0)} (${fmb.min.toFixed(0)}-${fmb.max.toFixed(0)}) |`)
   log(rows[rows.length - 1]!)
+  const ceilings: string[] = []
+  for (const chunks of [1, 16]) {
+    const chunkBytes = batch.length * chunks
+    const written = rawDiskRate(chunkBytes, false)
+    const synced = rawDiskRate(chunkBytes, true)
+    ceilings.push(`| ${fmt(chunkBytes / 1024)} KiB | ${written.toFixed(0)} | ${synced.toFixed(0)} |`)
+    log(ceilings[ceilings.length - 1]!)
+  }
   const idleBytes = await idleRun(batch, 1000)
   log(`idle: ${fmt(idleBytes / 1024)} KB per open partition`)
 
@@ -184,6 +214,12 @@ async function main(): Promise<void> {
     '| test | partitions | flush | records/s | MB/s |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    'The disk in the same run, without faecie: one thread appending chunks of one batch and of 16 batches (what a tick with 16 produces in flight writes) to a file, without and with an fdatasync after each write. Flush `always` cannot beat the second column; flush `never` is bound by the first.',
+    '',
+    '| chunk | write MB/s | write + fdatasync MB/s |',
+    '| --- | --- | --- |',
+    ...ceilings,
     '',
     `Memory per idle open partition (1,000 open, one batch each, process RSS over all threads): **${fmt(idleBytes / 1024)} KB**.`,
     '',
