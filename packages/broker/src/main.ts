@@ -3,6 +3,7 @@
 // JSON lines (pino) on stdout, among them `broker listening` with the port and URL. SIGTERM or SIGINT
 // drains and stops the broker cleanly, exit code 0; a second signal exits at once with code 1. Bad
 // flags: a message on stderr, exit code 2. A failure to start, or one the broker cannot survive: 1.
+import './server/threadpool.js'
 import '@faecie/protocol/node'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -13,6 +13,8 @@ import { PartitionActor, type Envelope, type SnapshotStore } from './partition-a
 export interface OpenedStorage {
   log: PartitionLog
   snapshots: SnapshotStore
+  /** fdatasync off the thread: given, flush `always` is pipelined (see pipelined-commit.ts). */
+  syncFiles?: (paths: readonly string[]) => Promise<void>
 }
 
 export interface ActorHostOptions {
@@ -105,6 +107,8 @@ export class ActorHost {
       hosted.actor.close()
       this.#hosted.delete(key)
     }
+    // Closing flushed synchronously: acknowledgements a pipelined sync still held go out now.
+    this.#postOutbox()
     for (const t of this.#timers) clearInterval(t)
   }
 
@@ -116,7 +120,9 @@ export class ActorHost {
     try {
       const logger = this.#options.logger.child({ partition: key })
       const storage = this.#options.openStorage(dir, config, logger)
-      const actor = new PartitionActor({ ...storage, config, clock: this.#options.clock, logger })
+      const actor = new PartitionActor({
+        ...storage, config, clock: this.#options.clock, logger, onSettled: () => this.#afterSync(key),
+      })
       const o = actor.offsets
       this.#hosted.set(key, {
         actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
@@ -136,10 +142,10 @@ export class ActorHost {
       return
     }
     this.#tickOne(key, hosted)
-    this.#postOutbox()
     this.#hosted.delete(key)
     if (kind === 'close') hosted.actor.close()
     else hosted.actor.delete()
+    this.#postOutbox()
     this.#options.post({ type: 'reply', requestId, reply: { ok: true, value: null } })
   }
 
@@ -158,6 +164,16 @@ export class ActorHost {
       collectMoved(key, hosted, updates)
     }
     // Offsets first: whoever sees an acknowledgement must already see the high watermark it implies.
+    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    this.#postOutbox()
+  }
+
+  /** A partition's pipelined sync ended between ticks: report its offsets, then its answers. */
+  #afterSync(key: PartitionKey): void {
+    const hosted = this.#hosted.get(key)
+    if (hosted === undefined) return
+    const updates: [PartitionKey, number, number, number][] = []
+    collectMoved(key, hosted, updates)
     if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
     this.#postOutbox()
   }

@@ -27,6 +27,7 @@ import type {
   ProduceResult,
   WireError,
 } from './messages.js'
+import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
 import { lastSequenceOf, ProducerState } from './producer-state.js'
 
 /** Where the producer-state snapshot lives; the host backs it with the partition's directory. */
@@ -55,6 +56,13 @@ export interface ActorOptions {
   snapshotIntervalBytes?: number
   /** Largest staging buffer kept between ticks; larger ticks allocate and drop theirs. */
   stagingBytesKept?: number
+  /**
+   * fdatasync of files off this thread. Given, flush `always` is pipelined (pipelined-commit.ts);
+   * absent, each tick syncs before answering, on this thread.
+   */
+  syncFiles?: (paths: readonly string[]) => Promise<void>
+  /** Called after a pipelined sync completed and its acknowledgements went out. */
+  onSettled?: () => void
 }
 
 class RequestError extends Error {
@@ -84,6 +92,10 @@ export class PartitionActor {
   #bytesSinceSnapshot = 0
   #staging = new Uint8Array(0)
   #closed = false
+  readonly #pipeline: PipelinedCommit | undefined
+  readonly #onSettled: (() => void) | undefined
+  /** Requests waiting, in order, for a pipelined sync to end before an op that changes segments. */
+  #deferred: Envelope[] = []
 
   constructor(options: ActorOptions) {
     this.#log = options.log
@@ -94,6 +106,14 @@ export class PartitionActor {
     this.#snapshotIntervalBytes = options.snapshotIntervalBytes ?? 64 * 1024 * 1024
     this.#stagingBytesKept = options.stagingBytesKept ?? 8 * 1024 * 1024
     this.#producers = this.#loadProducerState(options.producerBatchesRemembered ?? 16)
+    this.#onSettled = options.onSettled
+    const syncFiles = options.syncFiles
+    this.#pipeline = syncFiles === undefined ? undefined : new PipelinedCommit({
+      log: this.#log,
+      syncFiles,
+      onSettled: () => this.#afterSync(),
+      onFailure: (err) => setImmediate(() => { throw err }),
+    })
   }
 
   get offsets(): PartitionOffsets {
@@ -114,8 +134,14 @@ export class PartitionActor {
   /** Handles everything that arrived since the last tick; produces are appended and synced once. */
   tick(envelopes: Envelope[]): void {
     assert(!this.#closed, 'tick on a closed actor')
+    if (this.#deferred.length > 0) {
+      // Something waits for a sync to end: everything after it waits too, in order.
+      for (const envelope of envelopes) this.#deferred.push(envelope)
+      return
+    }
     let staged: StagedProduce[] = []
-    for (const envelope of envelopes) {
+    for (let i = 0; i < envelopes.length; i++) {
+      const envelope = envelopes[i]!
       const request = envelope.request
       if (request.op === 'produce') {
         const accepted = this.#stage(envelope, request.bytes, staged)
@@ -126,10 +152,21 @@ export class PartitionActor {
       if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap') {
         this.#commit(staged)
         staged = []
+        if (this.#pipeline?.running === true) {
+          this.#deferred = envelopes.slice(i)
+          return
+        }
       }
       this.#answer(envelope, () => this.#handle(request))
     }
     this.#commit(staged)
+  }
+
+  /** A pipelined sync ended: run what waited for it, then let the host report. */
+  #afterSync(): void {
+    if (this.#closed) return
+    if (this.#deferred.length > 0 && this.#pipeline?.running !== true) this.tick(this.#deferred.splice(0))
+    this.#onSettled?.()
   }
 
   /** Time-driven work between ticks: the `interval` flush policy. */
@@ -147,12 +184,16 @@ export class PartitionActor {
   close(): void {
     if (this.#closed) return
     this.#log.flush()
+    this.#pipeline?.settledSynchronously()
+    this.#failDeferred(ErrorCode.KAFKA_STORAGE_ERROR, 'the partition closed before this request ran; retry')
     this.#writeSnapshot()
     this.#log.close()
     this.#closed = true
   }
 
   delete(): void {
+    this.#pipeline?.abandon(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'the partition was deleted')
+    this.#failDeferred(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'the partition was deleted')
     if (!this.#closed) this.#log.close()
     this.#closed = true
     this.#log.delete()
@@ -282,6 +323,10 @@ export class PartitionActor {
     return starts
   }
 
+  #failDeferred(code: number, message: string): void {
+    for (const envelope of this.#deferred.splice(0)) envelope.reply({ ok: false, error: { code, message } })
+  }
+
   /** Appends every staged batch with one write, syncs once under flush `always`, then answers. */
   #commit(staged: StagedProduce[]): void {
     if (staged.length === 0) return
@@ -295,20 +340,26 @@ export class PartitionActor {
         `log gave ${appended.baseOffset}..${appended.lastOffset}, actor expected ${expectedBase}..`)
       this.#bytesSinceSnapshot += bytes.length
     }
-    if (this.#config.flush === 'always') this.#log.flush()
+    const pipelined = this.#config.flush === 'always' && this.#pipeline !== undefined
+    if (this.#config.flush === 'always' && !pipelined) this.#log.flush()
     else if (this.#config.flush === 'interval') this.#log.maybeFlush(this.#clock())
     if (this.#bytesSinceSnapshot >= this.#snapshotIntervalBytes) this.#writeSnapshot()
     const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? this.#clock() : -1
     const logStartOffset = this.#log.logStartOffset
-    for (const s of staged) {
+    const acks: HeldAck[] = staged.map((s) => {
       const result: ProduceResult = {
         baseOffset: s.baseOffset, lastOffset: s.lastOffset, logAppendTime, logStartOffset, duplicate: s.duplicate,
       }
       // The produced bytes go back to the sender's pool: they were copied into the log.
-      const returned = s.bytes.byteOffset === 0 && s.bytes.byteLength <= s.bytes.buffer.byteLength
-        ? (s.bytes.buffer as ArrayBuffer) : undefined
-      s.envelope.reply({ ok: true, value: result }, returned)
-    }
+      const returned = s.bytes.byteOffset === 0 ? (s.bytes.buffer as ArrayBuffer) : undefined
+      return {
+        lastOffset: s.lastOffset,
+        send: () => s.envelope.reply({ ok: true, value: result }, returned),
+        fail: (code, message) => s.envelope.reply({ ok: false, error: { code, message } }),
+      }
+    })
+    if (pipelined) this.#pipeline!.hold(acks)
+    else for (const ack of acks) ack.send()
   }
 
   #gather(fresh: StagedProduce[]): Uint8Array {

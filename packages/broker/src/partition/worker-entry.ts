@@ -20,7 +20,11 @@ const disk = new RealDisk()
 const host = new ActorHost({
   openStorage(dir, config, partitionLogger) {
     const log = PartitionLog.open({ dir, config, disk, clock: Date.now, logger: partitionLogger })
-    return { log, snapshots: diskSnapshotStore(disk, dir) }
+    return {
+      log,
+      snapshots: diskSnapshotStore(disk, dir),
+      syncFiles: async (paths) => { await Promise.all(paths.map((path) => disk.fdatasyncFileAsync(path))) },
+    }
   },
   post: (message, transfer) => port.postMessage(message, transfer ?? []),
   clock: Date.now,

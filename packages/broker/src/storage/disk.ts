@@ -34,6 +34,11 @@ export interface Disk {
   /** Reads up to `length` bytes at `position` into `into[start...]`; fewer only at the end of file. */
   pread(fd: Fd, into: Uint8Array, start: number, length: number, position: number): number
   fdatasync(fd: Fd): void
+  /**
+   * fdatasync of the file at `path` off this thread, through an fd of its own (so that closing or
+   * reusing the caller's fds meanwhile cannot touch it): the pipelined group commit's sync.
+   */
+  fdatasyncFileAsync(path: string): Promise<void>
   ftruncate(fd: Fd, sizeBytes: number): void
   fileSize(fd: Fd): number
   /** The names in a directory (not paths), in no particular order. */

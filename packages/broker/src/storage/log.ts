@@ -95,6 +95,15 @@ export interface CompactionOutcome {
   bytesAfter: number
 }
 
+/** A flush whose fdatasyncs run off-thread (beginFlush); completeFlush moves the offsets after them. */
+export interface PendingFlush {
+  /** The .log files to fdatasync. */
+  readonly paths: readonly string[]
+  /** Everything below this offset is durable once those syncs are done. */
+  readonly endOffset: number
+  readonly segments: readonly Segment[]
+}
+
 export interface RetentionResult {
   deleted: DeletedSegment[]
   logStartOffset: number
@@ -118,6 +127,9 @@ export class PartitionLog {
   readonly #unflushed: Segment[] = []
   /** Segments sealed since the last flush, whose index files are not fsynced yet. */
   readonly #unsyncedIndexes: Segment[] = []
+  /** Segments whose fdatasync is running off-thread (beginFlush .. completeFlush). */
+  #syncing: Segment[] = []
+  #pendingFlushes = 0
   #lastFlushMs: number
   /** Compaction has cleaned every closed segment below this offset (the cleaner checkpoint). */
   #cleanedUpTo: number
@@ -280,6 +292,11 @@ export class PartitionLog {
       this.#unsyncedIndexes.length = 0
       for (const segment of this.#unflushed) segment.flush(this.#disk)
       this.#unflushed.length = 0
+      // A sync still running off-thread may not have finished: this flush promises all of it, and
+      // supersedes it (its completeFlush must not come: the caller abandons it).
+      for (const segment of this.#syncing) segment.flush(this.#disk)
+      this.#syncing = []
+      this.#pendingFlushes = 0
       const logEndOffset = this.logEndOffset
       this.#recoveryPoint = logEndOffset
       this.#highWatermark = logEndOffset
@@ -288,6 +305,55 @@ export class PartitionLog {
       if (segments.floorIndex(this.#recoveryPointOnDisk) !== segments.floorIndex(logEndOffset)) {
         this.#persistRecoveryPoint(logEndOffset)
       }
+      this.#checkOffsets()
+    })
+  }
+
+  /** True while a pipelined flush is between beginFlush and completeFlush. */
+  get flushing(): boolean {
+    return this.#pendingFlushes > 0
+  }
+
+  /** True when something appended is not yet durable (nor being made durable). */
+  get dirty(): boolean {
+    return this.#unflushed.length > 0 || this.#unsyncedIndexes.length > 0
+  }
+
+  /**
+   * The pipelined group commit, step one: the caller fdatasyncs `paths` off-thread while this thread
+   * goes on appending, then calls completeFlush. Rolled segments' indexes are synced here, at once.
+   * Null when nothing is waiting. One pending flush at a time; truncation, retention and compaction
+   * swaps wait for it (asserted), since they close and delete segment files.
+   */
+  beginFlush(): PendingFlush | null {
+    this.#checkWritable()
+    assert(this.#pendingFlushes === 0, 'a pipelined flush is already running')
+    if (!this.dirty) return null
+    let pending: PendingFlush | null = null
+    this.#guard(() => {
+      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
+      this.#unsyncedIndexes.length = 0
+      const segments = this.#unflushed.splice(0)
+      this.#syncing = segments
+      this.#pendingFlushes++
+      pending = { paths: segments.map((s) => s.logPath), endOffset: this.logEndOffset, segments }
+    })
+    return pending
+  }
+
+  /** The pipelined group commit, step two: the syncs of `pending` are done; offsets move to its end. */
+  completeFlush(pending: PendingFlush): void {
+    this.#checkWritable()
+    assert(this.#pendingFlushes === 1, 'completeFlush without a pending flush')
+    this.#pendingFlushes--
+    this.#syncing = []
+    this.#guard(() => {
+      const end = pending.endOffset
+      if (end > this.#recoveryPoint) this.#recoveryPoint = end
+      if (end > this.#highWatermark) this.#highWatermark = end
+      this.#lastFlushMs = this.#clock()
+      const segments = this.#segments
+      if (segments.floorIndex(this.#recoveryPointOnDisk) !== segments.floorIndex(end)) this.#persistRecoveryPoint(end)
       this.#checkOffsets()
     })
   }
@@ -357,6 +423,7 @@ export class PartitionLog {
    * Segments wholly past it are deleted. Durable when it returns.
    */
   truncateTo(offset: number): void {
+    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
     this.#checkWritable()
     assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.logEndOffset,
       `truncation to ${offset} outside [${this.logStartOffset}, ${this.logEndOffset}]`)
@@ -388,6 +455,7 @@ export class PartitionLog {
 
   /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
   applyRetention(nowMs: number): RetentionResult {
+    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
     this.#checkWritable()
     if (!deletesByRetention(this.#config)) return { deleted: [], logStartOffset: this.logStartOffset }
     const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
@@ -437,6 +505,7 @@ export class PartitionLog {
    * discarded (retention or a truncation got there first). Offsets do not move.
    */
   swapCleaned(result: CleanerResult): CompactionOutcome {
+    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
     this.#checkWritable()
     assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
     const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }

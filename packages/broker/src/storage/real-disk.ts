@@ -48,6 +48,15 @@ export class RealDisk implements Disk {
     fs.fdatasyncSync(fd)
   }
 
+  async fdatasyncFileAsync(path: string): Promise<void> {
+    const handle = await fs.promises.open(path, 'r+')
+    try {
+      await handle.datasync()
+    } finally {
+      await handle.close()
+    }
+  }
+
   ftruncate(fd: Fd, sizeBytes: number): void {
     fs.ftruncateSync(fd, sizeBytes)
   }

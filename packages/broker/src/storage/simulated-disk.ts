@@ -222,6 +222,17 @@ export class SimulatedDisk implements Disk {
     file.unsynced = []
   }
 
+  /** Syncs at the call (a sync that started then covers what was written by then), resolves later. */
+  fdatasyncFileAsync(path: string): Promise<void> {
+    const fd = this.open(path, 'readWrite')
+    try {
+      this.fdatasync(fd)
+    } finally {
+      this.close(fd)
+    }
+    return Promise.resolve()
+  }
+
   ftruncate(fd: Fd, sizeBytes: number): void {
     const file = this.#writable(fd, 'ftruncate')
     file.cache.truncate(sizeBytes)
