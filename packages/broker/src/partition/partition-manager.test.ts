@@ -8,6 +8,8 @@ import { silentLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import type { PartitionConfig } from './messages.js'
 import { PartitionManager } from './partition-manager.js'
+import { SegmentVerifier } from '../tasks/segment-verifier.js'
+import type { SegmentVerification } from '../tasks/verify-segments.js'
 import { testBatch } from './test-batches.js'
 
 const config: PartitionConfig = { ...DEFAULT_LOG_CONFIG, maxMessageBytes: 1024 * 1024, timestampType: 'CreateTime' }
@@ -160,6 +162,28 @@ describe('PartitionManager', () => {
     for (const { tag, baseOffset } of acknowledged) {
       for (let r = 0; r < 10; r++) expect(stored[baseOffset + r]).toBe(`${tag}-${r}`)
     }
+  })
+
+  it('verifies the closed segments of a partition reopened through crash recovery, on the task pool', async () => {
+    class RecordingVerifier extends SegmentVerifier {
+      readonly runs: Promise<SegmentVerification[]>[] = []
+      override verify(dir: string): Promise<SegmentVerification[]> {
+        const run = super.verify(dir)
+        this.runs.push(run)
+        return run
+      }
+    }
+    const verifier = new RecordingVerifier({ logger: silentLogger() })
+    manager = new PartitionManager({ dataDir, logger: silentLogger(), partitionThreadsMax: 1, verifier })
+    await manager.open('t', 0, { ...config, segmentBytes: 2048 })
+    for (let i = 0; i < 100; i++) await manager.produce('t', 0, testBatch(`v${i}`, 5))
+    expect(verifier.runs.length).toBe(0) // a fresh partition opened cleanly: nothing to verify
+    await manager.terminateThreadOf('t', 0)
+    await expect.poll(() => verifier.runs.length, { timeout: 20_000 }).toBe(1)
+    const results = await verifier.runs[0]!
+    expect(results.length).toBeGreaterThan(2)
+    expect(results.every((r) => r.problem === undefined && r.batches > 0)).toBe(true)
+    await verifier.close()
   })
 
   it('closes cleanly on shutdown and reopens the same data', async () => {

@@ -5,7 +5,8 @@
 // request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
 // its partitions are reopened through recovery. The broker process lives on.
 //
-// It also owns compaction's cleaner pool (tasks/segment-cleaner.ts): every `compactionCheckMs` it
+// It also owns the piscina task pool (tasks/task-pool.ts) where closed segments of partitions that
+// reopened through crash recovery are verified, and where compaction cleans: every `compactionCheckMs` it
 // asks each compacted partition's actor for a plan (given only when min.cleanable.dirty.ratio is
 // reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
 // only one that renames the partition's files, to swap in. One compaction per partition at a time.
@@ -19,7 +20,8 @@ import { builtModulePath } from '../util/built-module.js'
 import { isCompacted } from '../storage/log-api.js'
 import type { CompactionOutcome } from '../storage/log.js'
 import { SegmentCleaner } from '../tasks/segment-cleaner.js'
-import type { SegmentVerifier } from '../tasks/segment-verifier.js'
+import { SegmentVerifier } from '../tasks/segment-verifier.js'
+import { TaskPool } from '../tasks/task-pool.js'
 import { BufferPool } from './buffer-pool.js'
 import {
   partitionKey,
@@ -41,10 +43,15 @@ export interface PartitionManagerOptions {
   partitionThreadsMax?: number
   /** Requests in flight to one partition before new ones are refused (retriably). */
   mailboxDepthMax?: number
-  /** Checks the closed segments of partitions that opened through crash recovery, off-thread. */
-  verifier?: SegmentVerifier
-  /** Runs compaction's cleaner; by default the manager starts its own pool (no thread until needed). */
+  /**
+   * Checks the closed segments of partitions that opened through crash recovery, off-thread. By
+   * default one on the manager's task pool; `false` turns verification off.
+   */
+  verifier?: SegmentVerifier | false
+  /** Runs compaction's cleaner; by default one on the manager's task pool. */
   cleaner?: SegmentCleaner
+  /** Threads of the manager's piscina pool for background work (verification, compaction). */
+  taskThreadsMax?: number
   /**
    * How often compacted partitions are checked against min.cleanable.dirty.ratio. Default: the
    * FAECIE_COMPACTION_CHECK_MS environment variable (integration tests), else 15 s.
@@ -72,7 +79,7 @@ interface Slot {
 }
 
 export class PartitionManager {
-  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner'>> & PartitionManagerOptions
+  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner' | 'taskThreadsMax'>> & PartitionManagerOptions
   readonly #logger: Logger
   readonly #slots: Slot[] = []
   readonly #placement = new Map<PartitionKey, Slot>()
@@ -83,7 +90,9 @@ export class PartitionManager {
   #shutDown = false
   /** The cleaner pool, started on the first compaction unless one was given. */
   #cleaner: SegmentCleaner | undefined
-  readonly #ownsCleaner: boolean
+  /** The pool for background work on closed segments, started on first use. */
+  #tasks: TaskPool | undefined
+  #verifier: SegmentVerifier | undefined
   /** Partitions with a compaction under way: one at a time each. */
   readonly #compacting = new Set<PartitionKey>()
   readonly #compactionTimer: NodeJS.Timeout
@@ -100,7 +109,6 @@ export class PartitionManager {
     assert(this.#options.compactionCheckMs >= 1, 'compactionCheckMs must be at least 1')
     this.#logger = options.logger.child({ module: 'partition-manager' })
     this.#cleaner = options.cleaner
-    this.#ownsCleaner = options.cleaner === undefined
     this.#compactionTimer = setInterval(() => this.#compactDirty(), this.#options.compactionCheckMs).unref()
   }
 
@@ -209,7 +217,7 @@ export class PartitionManager {
     try {
       const plan = await this.request(topic, partition, { op: 'compactPlan', force: options.force ?? true })
       if (plan === null) return null
-      this.#cleaner ??= new SegmentCleaner({ logger: this.#logger })
+      this.#cleaner ??= new SegmentCleaner({ logger: this.#logger, pool: this.#taskPool() })
       const result = await this.#cleaner.clean(plan, options.nowMs ?? Date.now())
       return await this.request(topic, partition, { op: 'compactSwap', result })
     } finally {
@@ -241,7 +249,7 @@ export class PartitionManager {
     if (this.#shutDown) return
     this.#shutDown = true
     clearInterval(this.#compactionTimer)
-    if (this.#ownsCleaner) await this.#cleaner?.close()
+    await this.#tasks?.close()
     await Promise.all(this.#slots.map(async (slot) => {
       slot.stopping = true
       const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()))
@@ -378,8 +386,15 @@ export class PartitionManager {
     else pending.reject(new FaecieError(reply.error.code, reply.error.message))
   }
 
+  #taskPool(): TaskPool {
+    this.#tasks ??= new TaskPool({ threadsMax: this.#options.taskThreadsMax ?? 1 })
+    return this.#tasks
+  }
+
   #verify(dir: string): void {
-    this.#options.verifier?.verify(dir).catch((err: unknown) =>
+    if (this.#options.verifier === false) return
+    this.#verifier ??= this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
+    this.#verifier.verify(dir).catch((err: unknown) =>
       this.#logger.warn({ err, dir }, 'closed-segment verification did not run'))
   }
 

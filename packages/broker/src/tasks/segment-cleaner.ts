@@ -1,37 +1,38 @@
-// The piscina pool that runs compaction's cleaner (clean-segments-task.ts). Like the verifier's, it
-// starts no thread until there is work and lets idle threads go. The partition manager owns it.
-import { Piscina } from 'piscina'
+// Compaction's cleaner (clean-segments-task.ts) on the broker's task pool (task-pool.ts), which the
+// partition manager owns and shares with the segment verifier.
 import type { Logger } from '../log.js'
 import type { CleanerResult } from '../storage/cleaner.js'
 import type { CompactionOutcome, CompactionPlan, PartitionLog } from '../storage/log.js'
 import { builtModulePath } from '../util/built-module.js'
+import { TaskPool } from './task-pool.js'
 import type { CleanRequest } from './clean-segments.js'
 
 export interface SegmentCleanerOptions {
   logger: Logger
+  /** The broker's shared pool; without one, this starts a pool of its own. */
+  pool?: TaskPool
   /** Pool threads at most (default 1: compaction is background work and must not crowd producers). */
   threadsMax?: number
   idleTimeoutMs?: number
 }
 
+const TASK_FILE = builtModulePath('./clean-segments-task.js', import.meta.url)
+
 export class SegmentCleaner {
-  readonly #pool: Piscina
+  readonly #pool: TaskPool
+  readonly #ownsPool: boolean
   readonly #logger: Logger
 
   constructor(options: SegmentCleanerOptions) {
     this.#logger = options.logger.child({ module: 'segment-cleaner' })
-    this.#pool = new Piscina({
-      filename: builtModulePath('./clean-segments-task.js', import.meta.url),
-      minThreads: 0,
-      maxThreads: options.threadsMax ?? 1,
-      idleTimeout: options.idleTimeoutMs ?? 5_000,
-    })
+    this.#ownsPool = options.pool === undefined
+    this.#pool = options.pool ?? new TaskPool({ threadsMax: options.threadsMax ?? 1, idleTimeoutMs: options.idleTimeoutMs })
   }
 
   /** Writes the cleaned files of the plan's segments; resolves with what the swap needs. */
   async clean(plan: CompactionPlan, nowMs = Date.now()): Promise<CleanerResult> {
     const request: CleanRequest = { plan, nowMs }
-    const result = (await this.#pool.run(request)) as CleanerResult
+    const result = (await this.#pool.run(TASK_FILE, request)) as CleanerResult
     const removed = result.segments.reduce((n, s) => n + s.recordsRemoved, 0)
     this.#logger.debug({ dir: plan.dir, segments: result.segments.length, removed }, 'segments cleaned')
     return result
@@ -50,6 +51,6 @@ export class SegmentCleaner {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close()
+    if (this.#ownsPool) await this.#pool.close()
   }
 }

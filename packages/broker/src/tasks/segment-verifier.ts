@@ -1,35 +1,35 @@
-// A piscina pool for verifying closed segments after an unclean start (compaction's cleaner has its
-// own pool: segment-cleaner.ts). The pool starts no thread until there is work and lets
-// idle threads go, so an idle broker pays nothing for it.
-import { Piscina } from 'piscina'
+// Verifying closed segments after an unclean start (verify-segments-task.ts) on the broker's task
+// pool (task-pool.ts), which the partition manager owns and shares with compaction's cleaner.
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
+import { TaskPool } from './task-pool.js'
 import type { SegmentVerification } from './verify-segments.js'
 
 export interface SegmentVerifierOptions {
   logger: Logger
+  /** The broker's shared pool; without one, this starts a pool of its own. */
+  pool?: TaskPool
   /** Pool threads at most (tests and 2-core machines: 1). */
   threadsMax?: number
   idleTimeoutMs?: number
 }
 
+const TASK_FILE = builtModulePath('./verify-segments-task.js', import.meta.url)
+
 export class SegmentVerifier {
-  readonly #pool: Piscina
+  readonly #pool: TaskPool
+  readonly #ownsPool: boolean
   readonly #logger: Logger
 
   constructor(options: SegmentVerifierOptions) {
     this.#logger = options.logger.child({ module: 'segment-verifier' })
-    this.#pool = new Piscina({
-      filename: builtModulePath('./verify-segments-task.js', import.meta.url),
-      minThreads: 0,
-      maxThreads: options.threadsMax ?? 1,
-      idleTimeout: options.idleTimeoutMs ?? 5_000,
-    })
+    this.#ownsPool = options.pool === undefined
+    this.#pool = options.pool ?? new TaskPool({ threadsMax: options.threadsMax ?? 1, idleTimeoutMs: options.idleTimeoutMs })
   }
 
   /** Verifies the closed segments of `dir` and logs what it finds; resolves with the findings. */
   async verify(dir: string): Promise<SegmentVerification[]> {
-    const results = (await this.#pool.run({ dir })) as SegmentVerification[]
+    const results = (await this.#pool.run(TASK_FILE, { dir })) as SegmentVerification[]
     const bad = results.filter((r) => r.problem !== undefined)
     for (const r of bad) this.#logger.error({ file: r.file, problem: r.problem }, 'closed segment failed verification')
     this.#logger.info({ dir, segments: results.length, bad: bad.length }, 'closed segments verified')
@@ -37,6 +37,6 @@ export class SegmentVerifier {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close()
+    if (this.#ownsPool) await this.#pool.close()
   }
 }
