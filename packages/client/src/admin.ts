@@ -1,4 +1,4 @@
-// The admin client: topics and their offsets, in the shape of kafkajs's admin. Each method is one
+// The admin client: topics and their offsets, and consumer groups (admin-groups.ts), in the shape of kafkajs's admin. Each method is one
 // request (retried while retriable); per-topic errors become a thrown FaecieError that names the
 // topic and carries the broker's code. Config values may be given as numbers or booleans and are
 // sent as the strings the protocol wants.
@@ -7,12 +7,15 @@ import {
   ErrorCode,
   FaecieError,
   LATEST_TIMESTAMP,
+  type DescribedGroup,
   type DescribedTopic,
+  type ListedGroup,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataTopic,
   type WireError,
 } from '@faecie/protocol'
+import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
 import { withRetry } from './retry.js'
@@ -52,9 +55,11 @@ function configStrings(config: Record<string, ConfigValue | null>): Record<strin
 
 export class Admin {
   private readonly cluster: Cluster
+  private readonly groups: GroupAdmin
 
   constructor(config: ClientConfig) {
     this.cluster = new Cluster(config)
+    this.groups = new GroupAdmin(this.cluster)
   }
 
   /** Opens the session now (otherwise the first call does). */
@@ -185,6 +190,56 @@ export class Admin {
   /** The listOffsets op as it is, per-partition errors included. */
   listOffsets(request: ListOffsetsRequest): Promise<ListOffsetsResponse> {
     return this.cluster.request('listOffsets', request)
+  }
+
+  // Consumer groups (admin-groups.ts).
+
+  /** Every group the broker knows: `{ groups: [{ groupId, state, groupEpoch, members }] }` (optionally only some states). */
+  listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
+    return this.groups.listGroups(options)
+  }
+
+  /** State, epochs, assignor, and members with their assignments; an unknown group has state Dead. */
+  describeGroups(groupIds: string[]): Promise<{ groups: DescribedGroup[] }> {
+    return this.groups.describeGroups(groupIds)
+  }
+
+  /** Forgets a group and its committed offsets; NON_EMPTY_GROUP while it has members. */
+  deleteGroup(groupId: string): Promise<void> {
+    return this.groups.deleteGroups([groupId])
+  }
+
+  deleteGroups(groupIds: string[]): Promise<void> {
+    return this.groups.deleteGroups(groupIds)
+  }
+
+  /** Committed offsets per topic and partition (-1: none), of these topics or all the group has. */
+  fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<GroupTopicOffsets[]> {
+    return this.groups.fetchOffsets(options)
+  }
+
+  /** Sets committed offsets (the next offset to read); NON_EMPTY_GROUP while the group has members. */
+  alterGroupOffsets(options: { groupId: string; topics: GroupTopicOffsets[] }): Promise<void> {
+    return this.groups.alterGroupOffsets(options)
+  }
+
+  /** kafkajs's setOffsets: one topic's offsets. */
+  setOffsets(options: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: number }> }): Promise<void> {
+    return this.groups.alterGroupOffsets({ groupId: options.groupId, topics: [{ topic: options.topic, partitions: options.partitions }] })
+  }
+
+  /**
+   * Moves a topic's committed offsets to earliest, latest, an offset (clamped to the log) or the
+   * first offset at a time; resolves with the plan (current and new offset per partition), which
+   * with `dryRun` is all it does.
+   */
+  resetOffsets(options: { groupId: string; topic: string; partitions?: number[]; dryRun?: boolean } & ResetTarget): Promise<ResetPlanEntry[]> {
+    return this.groups.resetOffsets(options)
+  }
+
+  /** Committed offset, end offset and lag per partition, the owning member, and the total lag. */
+  fetchGroupLag(options: { groupId: string; topics?: string[] }): Promise<GroupLag> {
+    return this.groups.fetchGroupLag(options)
   }
 
   /** A read, tried again while it fails with a retriable error (per-topic errors included). */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { brokerUrl, resolveConfig } from '../src/config.js'
 import { resolveConsumerConfig } from '../src/consumer/config.js'
+import { resolveGroupConfig } from '../src/consumer/group-config.js'
 import { resolveProducerConfig } from '../src/producer/config.js'
 import { RETRY_DEFAULTS } from '../src/retry.js'
 import type { TransportFactory } from '../src/transport.js'
@@ -52,8 +53,13 @@ describe('resolveProducerConfig', () => {
 })
 
 describe('resolveConsumerConfig', () => {
-  it('says clearly that groups are not there yet', () => {
-    expect(() => resolveConsumerConfig({ groupId: 'billing' }, RETRY_DEFAULTS)).toThrow(/not implemented yet/)
+  it('resolves a group consumer\'s options with Kafka\'s defaults and refuses bad ones', () => {
+    expect(resolveGroupConfig({ groupId: 'billing' })).toMatchObject({
+      groupId: 'billing', autoCommit: true, autoCommitIntervalMs: 5_000, rebalanceTimeoutMs: 60_000, maxPollIntervalMs: 300_000, sessionTimeoutMs: undefined,
+    })
+    expect(() => resolveGroupConfig({ groupId: '' })).toThrow(/groupId/)
+    expect(() => resolveGroupConfig({ groupId: 'g', sessionTimeoutMs: 0 })).toThrow(/sessionTimeoutMs/)
+    expect(() => resolveGroupConfig({ groupId: 'g', groupInstanceId: '' })).toThrow(/groupInstanceId/)
   })
 
   it('defaults to fetch mode and autoOffsetReset latest', () => {

@@ -2,9 +2,11 @@
 // every partition of the topic (or the one --partition names) with a group-less consumer from the
 // end, the beginning, or a given offset, and follows the topic until --max-messages records have
 // been printed, --timeout-ms passed with no new record (both exit 0), Ctrl-C, or the reader of
-// stdout goes away. The consumer's stream reads ahead only as far as its bounded buffer and waits
+// stdout goes away. With --group it is a member of that consumer group instead: it reads the
+// partitions the group gives it, from the group's committed offsets, and commits as it goes (every
+// second, and on exit). The consumer's stream reads ahead only as far as its bounded buffer and waits
 // while stdout is backed up, so memory stays bounded however fast the topic grows.
-import type { PartitionAssignment } from '@faecie/client'
+import type { ConsumedMessage, PartitionAssignment } from '@faecie/client'
 import { COMMON_USAGE, UsageError, parseFlags, parseInteger, unescapeSeparator } from '../args.js'
 import { STEADY_RETRY, clientFor, partitionsOf, targetOf } from '../connect.js'
 import { type TextOptions, formatJson, formatText } from '../format.js'
@@ -15,6 +17,9 @@ export const CONSUME_USAGE = `Usage: faecie consume --topic T [options]
 Prints the topic's records on stdout, one per line, and follows it for new ones.
 
   --topic T                 the topic
+  --group G                 read as a member of consumer group G, from its committed offsets
+                            (--from-beginning: where it has none), committing as it goes
+  --session-timeout-ms MS   with --group: the member's session timeout (default the broker's)
   --from-beginning          start at each partition's first record (default: only new records)
   --partition P             read only partition P (default: every partition of the topic)
   --offset O                with --partition: start at offset O, or at earliest or latest
@@ -34,6 +39,8 @@ ${COMMON_USAGE}`
 
 const OPTIONS = {
   topic: { type: 'string' },
+  group: { type: 'string' },
+  'session-timeout-ms': { type: 'string' },
   'from-beginning': { type: 'boolean' },
   partition: { type: 'string' },
   offset: { type: 'string' },
@@ -60,6 +67,11 @@ export async function consumeCommand(argv: string[], out: LineWriter): Promise<n
   if (offsetText !== undefined && flags.bool('from-beginning')) throw new UsageError('--offset and --from-beginning exclude each other')
   const offset = offsetText === undefined || offsetText === 'earliest' || offsetText === 'latest' ? undefined : parseInteger(offsetText, '--offset', 0)
   const fromBeginning = flags.bool('from-beginning') || offsetText === 'earliest'
+  const groupId = flags.string('group')
+  if (groupId !== undefined && (partition !== undefined || offsetText !== undefined)) throw new UsageError('--group excludes --partition and --offset: the group assigns partitions')
+  if (groupId === '') throw new UsageError('--group needs a name')
+  const sessionTimeoutMs = flags.integer('session-timeout-ms', 1)
+  if (sessionTimeoutMs !== undefined && groupId === undefined) throw new UsageError('--session-timeout-ms needs --group')
   const maxMessages = flags.integer('max-messages', 0)
   const timeoutMs = flags.integer('timeout-ms', 1)
   const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
@@ -79,11 +91,23 @@ export async function consumeCommand(argv: string[], out: LineWriter): Promise<n
   if (maxMessages === 0) return 0
   // autoOffsetReset decides where a partition without an offset starts, and where one whose offset
   // is out of range (before the log start, past the end) goes, as auto.offset.reset does in Kafka.
-  const consumer = faecie.consumer({ autoOffsetReset: fromBeginning ? 'earliest' : 'latest', retry: STEADY_RETRY })
-  const assignments: PartitionAssignment[] = partition === undefined
-    ? partitions.map((p) => ({ topic, partition: p }))
-    : [offset === undefined ? { topic, partition } : { topic, partition, offset }]
-  consumer.assign(assignments)
+  const autoOffsetReset = fromBeginning ? 'earliest' : 'latest'
+  let crash: unknown
+  let consumer: { stream(): AsyncGenerator<ConsumedMessage, void, undefined>; disconnect(): Promise<void> }
+  if (groupId !== undefined) {
+    const member = faecie.consumer({ groupId, autoOffsetReset, retry: STEADY_RETRY, autoCommitIntervalMs: 1_000, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }) })
+    // A member that crashes leaves the group and ends its stream; the command then fails with the error.
+    member.on('crash', (err) => void (crash ??= err))
+    await member.subscribe({ topics: [topic] })
+    consumer = member
+  } else {
+    const reader = faecie.consumer({ autoOffsetReset, retry: STEADY_RETRY })
+    const assignments: PartitionAssignment[] = partition === undefined
+      ? partitions.map((p) => ({ topic, partition: p }))
+      : [offset === undefined ? { topic, partition } : { topic, partition, offset }]
+    reader.assign(assignments)
+    consumer = reader
+  }
 
   let printed = 0
   let idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -123,5 +147,6 @@ export async function consumeCommand(argv: string[], out: LineWriter): Promise<n
     await consumer.disconnect()
   }
   process.stderr.write(`Processed a total of ${printed} messages\n`)
+  if (crash !== undefined) throw crash
   return 0
 }

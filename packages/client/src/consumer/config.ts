@@ -1,5 +1,5 @@
-// The consumer's options, their defaults and checks. Consumer groups are the next issue: a groupId
-// is refused here, clearly, rather than silently ignored.
+// The consumer's options, their defaults and checks. The reading options here serve both consumers;
+// a group's own options (groupId, timeouts, commits) are checked in group-config.ts.
 import { positive } from '../config.js'
 import { type RetryOptions, resolveRetry } from '../retry.js'
 
@@ -13,8 +13,6 @@ export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
 export type ConsumerMode = 'fetch' | 'push'
 
 export interface ConsumerConfig {
-  /** Consumer groups arrive with the next issue; until then a groupId is refused. */
-  groupId?: string
   /** Where to start when an assigned offset is out of range or not given. Default 'latest'. */
   autoOffsetReset?: AutoOffsetReset
   mode?: ConsumerMode
@@ -44,9 +42,6 @@ export interface ResolvedConsumerConfig {
 }
 
 export function resolveConsumerConfig(config: ConsumerConfig, clientRetry: RetryOptions): ResolvedConsumerConfig {
-  if (config.groupId !== undefined) {
-    throw new Error('Consumer groups are not implemented yet: create the consumer without groupId and assign() partitions.')
-  }
   const autoOffsetReset = config.autoOffsetReset ?? 'latest'
   if (!['earliest', 'latest', 'none'].includes(autoOffsetReset)) throw new RangeError(`autoOffsetReset must be earliest, latest or none, not ${String(autoOffsetReset)}`)
   const mode = config.mode ?? 'fetch'

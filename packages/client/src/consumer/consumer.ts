@@ -64,9 +64,8 @@ export class Consumer implements ReadContext {
     for (const { topic, partition, offset } of partitions) {
       if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || partition < 0) throw new TypeError(`not a topic partition: ${topic}-${partition}`)
       if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0)) throw new RangeError(`offset must be an integer >= 0, not ${offset}`)
-      const start = offset ?? this.resetOffset(topic, partition)
       const existing = this.assigned.get(partitionKey(topic, partition))
-      const state = existing ?? new PartitionState(topic, partition, start)
+      const state = existing ?? new PartitionState(topic, partition, offset ?? this.resetOffset(topic, partition))
       if (existing !== undefined && offset !== undefined) this.moveTo(state, offset)
       next.set(state.key, state)
     }

@@ -1,0 +1,184 @@
+// `faecie groups list|describe|reset-offsets|delete`: consumer groups on the command line, in the
+// shape of kafka-consumer-groups.sh. describe prints its table (one line per partition: committed
+// offset, end offset, lag, owning member) and the total lag; reset-offsets prints the plan and
+// changes nothing without --execute, and is refused while the group has members, as Kafka's tool
+// does. What was asked for goes to stdout; confirmations to stderr.
+import type { Admin, GroupLag } from '@faecie/client'
+import { COMMON_USAGE, type Flags, UsageError, parseFlags, parseInteger } from '../args.js'
+import { CommandError, clientFor, targetOf, withinConnectTimeout } from '../connect.js'
+import type { LineWriter } from '../output.js'
+
+type DescribedGroup = Awaited<ReturnType<Admin['describeGroups']>>['groups'][number]
+
+export const GROUPS_USAGE = `Usage: faecie groups <action> [options]
+
+Actions:
+  list [--format text|json]
+  describe --group G [--format text|json]
+  reset-offsets --group G --topic T (--to-earliest | --to-latest | --to-offset O | --to-datetime ISO) [--execute]
+  delete --group G
+
+  --group G               the consumer group
+  --topic T               reset-offsets: the topic whose offsets move (every partition)
+  --to-earliest           reset-offsets: to each partition's first offset
+  --to-latest             reset-offsets: to each partition's end (skip everything there now)
+  --to-offset O           reset-offsets: to offset O (kept within each partition's log)
+  --to-datetime ISO       reset-offsets: to the first record at or after a time (2026-01-31T12:00:00Z)
+  --execute               reset-offsets: apply the plan (without it, only print it)
+  --format text|json      list and describe: text (default) or JSON
+
+describe shows the group's state and, per partition, the committed offset (CURRENT-OFFSET), the end
+(LOG-END-OFFSET), LAG and the member that owns it, then the total lag. reset-offsets and delete
+are refused while the group has members.
+
+${COMMON_USAGE}`
+
+const OPTIONS = {
+  group: { type: 'string' },
+  topic: { type: 'string' },
+  'to-earliest': { type: 'boolean' },
+  'to-latest': { type: 'boolean' },
+  'to-offset': { type: 'string' },
+  'to-datetime': { type: 'string' },
+  execute: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  format: { type: 'string' },
+} as const
+
+const ACTION_FLAGS: Record<string, string[]> = {
+  list: ['format'],
+  describe: ['group', 'format'],
+  'reset-offsets': ['group', 'topic', 'to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'execute', 'dry-run'],
+  delete: ['group'],
+}
+
+export const GROUP_ACTIONS = Object.keys(ACTION_FLAGS)
+
+export async function groupsCommand(argv: string[], out: LineWriter): Promise<number> {
+  const [action, ...rest] = argv
+  if (action === undefined) throw new UsageError('groups needs an action: list, describe, reset-offsets or delete')
+  if (action === '--help' || action === '-h' || action === 'help') {
+    out.write(GROUPS_USAGE)
+    return 0
+  }
+  const allowed = ACTION_FLAGS[action]
+  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}: list, describe, reset-offsets or delete`)
+  const flags = parseFlags(rest, OPTIONS)
+  if (flags.bool('help')) {
+    out.write(GROUPS_USAGE)
+    return 0
+  }
+  for (const name of Object.keys(OPTIONS)) {
+    if (flags.has(name) && !allowed.includes(name)) throw new UsageError(`groups ${action} does not take --${name}`)
+  }
+  const run = ACTIONS[action]!(flags, out)
+  const target = targetOf(flags)
+  const admin = clientFor(target).admin()
+  try {
+    await withinConnectTimeout(target, admin.connect())
+    return await run(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+type Action = (flags: Flags, out: LineWriter) => (admin: Admin) => Promise<number>
+
+const list: Action = (flags, out) => {
+  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  return async (admin) => {
+    const { groups } = await admin.listGroups()
+    for (const g of groups.sort((a, b) => a.groupId.localeCompare(b.groupId))) out.write(format === 'json' ? JSON.stringify(g) : g.groupId)
+    return 0
+  }
+}
+
+/** The group, or a CommandError when the broker does not know it. */
+async function groupOf(admin: Admin, groupId: string): Promise<DescribedGroup> {
+  const { groups } = await admin.describeGroups([groupId])
+  const group = groups.find((g) => g.groupId === groupId)
+  if (group === undefined || group.error !== undefined || group.state === 'Dead') {
+    throw new CommandError(`consumer group ${groupId} does not exist [GROUP_ID_NOT_FOUND]`)
+  }
+  return group
+}
+
+const describe: Action = (flags, out) => {
+  const groupId = flags.requiredString('group')
+  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  return async (admin) => {
+    const group = await groupOf(admin, groupId)
+    const lag = await admin.fetchGroupLag({ groupId })
+    if (format === 'json') {
+      out.write(JSON.stringify({ groupId, state: group.state, groupEpoch: group.groupEpoch, assignor: group.assignor, members: group.members, partitions: lag.partitions, totalLag: lag.totalLag }))
+    } else {
+      for (const line of describeLines(group, lag)) out.write(line)
+    }
+    return 0
+  }
+}
+
+/** Left-aligned columns, as kafka-consumer-groups.sh prints them. */
+export function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 1))).join(' ').trimEnd())
+}
+
+export function describeLines(group: DescribedGroup, lag: GroupLag): string[] {
+  const members = group.members.length
+  const head = members === 0
+    ? `Consumer group '${group.groupId}' has no active members (state ${group.state}).`
+    : `Consumer group '${group.groupId}' has state ${group.state}, ${members} member${members === 1 ? '' : 's'} (group epoch ${group.groupEpoch}, assignor ${group.assignor}).`
+  const rows = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID']]
+  for (const p of lag.partitions) {
+    rows.push([
+      group.groupId, p.topic, String(p.partition), p.committed < 0 ? '-' : String(p.committed), String(p.end),
+      p.lag === undefined ? '-' : String(p.lag), p.memberId ?? '-', '-', p.clientId ?? '-',
+    ])
+  }
+  return [head, '', ...columns(rows), '', `TOTAL-LAG: ${lag.totalLag}`]
+}
+
+const resetOffsets: Action = (flags, out) => {
+  const groupId = flags.requiredString('group')
+  const topic = flags.requiredString('topic')
+  const chosen = ['to-earliest', 'to-latest', 'to-offset', 'to-datetime'].filter((name) => flags.has(name))
+  if (chosen.length !== 1) throw new UsageError('reset-offsets needs one of --to-earliest, --to-latest, --to-offset O, --to-datetime ISO')
+  if (flags.bool('execute') && flags.bool('dry-run')) throw new UsageError('--execute and --dry-run exclude each other')
+  let target: Parameters<Admin['resetOffsets']>[0]
+  const base = { groupId, topic }
+  if (chosen[0] === 'to-earliest') target = { ...base, to: 'earliest' }
+  else if (chosen[0] === 'to-latest') target = { ...base, to: 'latest' }
+  else if (chosen[0] === 'to-offset') target = { ...base, to: 'offset', offset: parseInteger(flags.requiredString('to-offset'), '--to-offset', 0) }
+  else {
+    const text = flags.requiredString('to-datetime')
+    const timestamp = Date.parse(text)
+    if (!Number.isFinite(timestamp)) throw new UsageError(`--to-datetime must be a date and time such as 2026-01-31T12:00:00Z, not ${JSON.stringify(text)}`)
+    target = { ...base, to: 'timestamp', timestamp }
+  }
+  const execute = flags.bool('execute')
+  return async (admin) => {
+    const { groups } = await admin.describeGroups([groupId])
+    const group = groups.find((g) => g.groupId === groupId)
+    const members = group?.error === undefined ? group?.members.length ?? 0 : 0
+    if (members > 0) {
+      throw new CommandError(`consumer group ${groupId} has ${members} active member${members === 1 ? '' : 's'} (state ${group!.state}): offsets can only be reset while it has none; stop its consumers first [NON_EMPTY_GROUP]`)
+    }
+    const plan = await admin.resetOffsets({ ...target, dryRun: !execute })
+    for (const line of columns([['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], ...plan.map((p) => [groupId, p.topic, String(p.partition), String(p.offset)])])) out.write(line)
+    process.stderr.write(execute ? `Reset the offsets of group ${groupId} on ${topic}.\n` : 'Dry run: nothing was changed. Add --execute to apply this plan.\n')
+    return 0
+  }
+}
+
+const remove: Action = (flags) => {
+  const groupId = flags.requiredString('group')
+  return async (admin) => {
+    await groupOf(admin, groupId)
+    await admin.deleteGroup(groupId)
+    process.stderr.write(`Deleted consumer group ${groupId}.\n`)
+    return 0
+  }
+}
+
+const ACTIONS: Record<string, Action> = { list, describe, 'reset-offsets': resetOffsets, delete: remove }

@@ -1,0 +1,97 @@
+// The group member's reconciliation against a scripted coordinator: partitions it gains are taken up
+// before it reports owning them; partitions it loses are revoked (and reported no longer owned)
+// before anything else; a fenced member drops everything as lost and joins again with epoch 0; a
+// leave says -1 (static members -2).
+import { describe, expect, it } from 'vitest'
+import { ErrorCode, FaecieError, type HeartbeatRequest, type HeartbeatResponse } from '@faecie/protocol'
+import { Membership, type MembershipHost } from '../src/consumer/membership.js'
+import type { TopicPartition } from '../src/consumer/state.js'
+
+type Answer = HeartbeatResponse | FaecieError
+
+function scripted(answers: Answer[], options: { groupInstanceId?: string } = {}) {
+  const sent: HeartbeatRequest[] = []
+  const events: string[] = []
+  const host: MembershipHost = {
+    memberFields: () => ({ groupId: 'g', subscribedTopicNames: ['t'], ...options }),
+    heartbeat: async (fields) => {
+      sent.push(structuredClone(fields))
+      const answer = answers.shift() ?? { memberId: 'm1', memberEpoch: fields.memberEpoch < 0 ? fields.memberEpoch : 9, heartbeatIntervalMs: 60_000 }
+      if (answer instanceof FaecieError) throw answer
+      return answer
+    },
+    assigned: async (partitions: TopicPartition[]) => {
+      events.push(`assigned ${partitions.map((p) => p.partition).join(',')}`)
+    },
+    revoked: async (partitions: TopicPartition[], lost: boolean) => {
+      events.push(`${lost ? 'lost' : 'revoked'} ${partitions.map((p) => p.partition).join(',')}`)
+    },
+    fatal: (err) => events.push(`fatal ${String(err)}`),
+  }
+  return { sent, events, membership: new Membership(host) }
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20))
+
+describe('Membership', () => {
+  it('takes up its assignment, then reports it owned; revokes before reporting the loss', async () => {
+    const { sent, events, membership } = scripted([
+      { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0, 1, 2] }] },
+      { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000 },
+    ])
+    membership.join()
+    await settle()
+    expect(sent[0]).toMatchObject({ groupId: 'g', memberId: '', memberEpoch: 0, ownedPartitions: [] })
+    expect(events).toEqual(['assigned 0,1,2'])
+    expect(sent[1]).toMatchObject({ memberId: 'm1', memberEpoch: 1, ownedPartitions: [{ topic: 't', partitions: [0, 1, 2] }] })
+    expect(membership.ownedPartitions()).toHaveLength(3)
+    await membership.leave()
+  })
+
+  it('gives partitions up before it reports them gone, then takes new ones', async () => {
+    const { sent, events, membership } = scripted([
+      { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0, 1] }] },
+      { memberId: 'm1', memberEpoch: 2, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [1, 2] }] },
+    ])
+    membership.join()
+    await settle()
+    expect(events).toEqual(['assigned 0,1', 'revoked 0', 'assigned 2'])
+    const owned = sent.map((s) => s.ownedPartitions?.[0]?.partitions.join(',') ?? '')
+    // After the revocation the member reports [1] alone before it owns [1, 2].
+    expect(owned.indexOf('1')).toBeGreaterThan(owned.indexOf('0,1'))
+    expect(owned.at(-1)).toBe('1,2')
+    await membership.leave()
+  })
+
+  it('drops everything as lost when fenced, and joins again with epoch 0', async () => {
+    const { sent, events, membership } = scripted([
+      { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0] }] },
+      new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH, 'fenced'),
+      { memberId: 'm1', memberEpoch: 3, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0] }] },
+    ])
+    membership.join()
+    await settle()
+    expect(events).toEqual(['assigned 0', 'lost 0', 'assigned 0'])
+    expect(sent[2]).toMatchObject({ memberId: 'm1', memberEpoch: 0, ownedPartitions: [] })
+    await membership.leave()
+  })
+
+  it('leaves with epoch -1, or -2 as a static member', async () => {
+    for (const [options, epoch] of [[{}, -1], [{ groupInstanceId: 'i1' }, -2]] as const) {
+      const { sent, membership } = scripted([{ memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [] }], options)
+      membership.join()
+      await settle()
+      await membership.leave()
+      expect(sent.at(-1)).toMatchObject({ memberId: 'm1', memberEpoch: epoch })
+      expect(membership.isActive).toBe(false)
+    }
+  })
+
+  it('stops on an error it cannot get past', async () => {
+    const { events, membership } = scripted([new FaecieError(ErrorCode.INVALID_GROUP_ID, 'bad group')])
+    membership.join()
+    await settle()
+    expect(events[0]).toMatch(/fatal .*bad group/)
+    expect(membership.isActive).toBe(false)
+  })
+})

@@ -1,0 +1,207 @@
+// Consumer groups from the client's side against a real broker process: three members on six
+// partitions get two each; a graceful disconnect moves its partitions at once (well within the
+// session timeout); a member joining takes only the partitions it gets while the others keep the
+// rest without a pause; a handler slower than the session timeout causes no rebalance (heartbeats
+// run on their own timer), one stuck past maxPollIntervalMs takes its member out until it returns;
+// subscribing by RegExp.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Faecie, type GroupConsumer, type GroupConsumerConfig, type Producer, type TopicPartition } from '../../packages/client/src/node.js'
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+
+let broker: BrokerProcess
+let faecie: Faecie
+let producer: Producer
+const members: GroupConsumer[] = []
+
+beforeAll(async () => {
+  broker = await startBrokerProcess()
+  faecie = new Faecie({ brokers: [broker.url], clientId: 'groups-assign' })
+  producer = faecie.producer({ lingerMs: 1 })
+})
+
+afterEach(async () => {
+  await Promise.all(members.splice(0).map((m) => m.disconnect()))
+})
+
+afterAll(async () => {
+  await producer?.disconnect()
+  await broker?.stop()
+})
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const names = (tps: TopicPartition[]): string[] => tps.map((tp) => `${tp.topic}-${tp.partition}`).sort()
+
+async function createTopic(topic: string, numPartitions: number): Promise<void> {
+  const admin = faecie.admin()
+  await admin.createTopics({ topics: [{ topic, numPartitions }] })
+  await admin.disconnect()
+}
+
+function member(groupId: string, config: Partial<GroupConsumerConfig> = {}): GroupConsumer {
+  const m = faecie.consumer({ groupId, sessionTimeoutMs: 1_500, maxWaitMs: 100, autoCommitIntervalMs: 200, autoOffsetReset: 'earliest', ...config })
+  members.push(m)
+  return m
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<number> {
+  const started = Date.now()
+  while (!done()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    await sleep(20)
+  }
+  return Date.now() - started
+}
+
+describe('consumer group assignment', () => {
+  it('gives three members of six partitions two each, each partition to one member', async () => {
+    await createTopic('assign-six', 6)
+    const group = [member('g-six'), member('g-six'), member('g-six')]
+    for (const m of group) await m.subscribe({ topics: ['assign-six'] })
+    await until('2 partitions each', () => group.every((m) => m.assignment().length === 2))
+    const all = group.flatMap((m) => names(m.assignment()))
+    expect(new Set(all).size).toBe(6)
+    const admin = faecie.admin()
+    const { groups } = await admin.describeGroups(['g-six'])
+    await admin.disconnect()
+    expect(groups[0]!.members).toHaveLength(3)
+    expect(groups[0]!.members.flatMap((m) => m.assignment.flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`))).sort()).toEqual([...all].sort())
+  })
+
+  it('moves the partitions of a member that disconnects at once, not after the session timeout', async () => {
+    await createTopic('assign-leave', 6)
+    const sessionTimeoutMs = 6_000
+    const [a, b] = [member('g-leave', { sessionTimeoutMs }), member('g-leave', { sessionTimeoutMs })]
+    const revokedOfA: string[] = []
+    a.on('partitionsRevoked', (tps) => void revokedOfA.push(...names(tps)))
+    await a.subscribe({ topics: ['assign-leave'] })
+    await b.subscribe({ topics: ['assign-leave'] })
+    await until('3 each', () => a.assignment().length === 3 && b.assignment().length === 3)
+    const held = names(a.assignment())
+    revokedOfA.length = 0 // a gave three up when b joined
+    const started = Date.now()
+    await a.disconnect()
+    // disconnect() commits and calls the revoked listener for what it held, then leaves (epoch -1).
+    expect(revokedOfA.sort()).toEqual(held)
+    await until('b has all six', () => b.assignment().length === 6, sessionTimeoutMs)
+    // b hears of it at its next heartbeat (every sessionTimeoutMs / 3), long before the session would end.
+    expect(Date.now() - started).toBeLessThan(sessionTimeoutMs * 0.75)
+  })
+
+  it('moves only the partitions a joining member gets; the others keep reading theirs', async () => {
+    await createTopic('assign-join', 6)
+    const events: string[] = []
+    const handled: Array<{ by: string; partition: string; atMs: number }> = []
+    const handler = (by: string) => async ({ topic, partition }: { topic: string; partition: number }) => void handled.push({ by, partition: `${topic}-${partition}`, atMs: Date.now() })
+    const watch = (m: GroupConsumer, name: string): void => {
+      m.on('partitionsRevoked', (tps) => void events.push(`${name} revoked ${names(tps).join(' ')}`))
+      m.on('partitionsAssigned', (tps) => void events.push(`${name} assigned ${names(tps).join(' ')}`))
+    }
+    // Heartbeats every 2 s: a stop while the group rebalances would show as a gap of seconds.
+    const slow = { sessionTimeoutMs: 6_000 }
+    const [a, b] = [member('g-join', slow), member('g-join', slow)]
+    watch(a, 'a')
+    watch(b, 'b')
+    for (const [m, name] of [[a, 'a'], [b, 'b']] as const) {
+      await m.subscribe({ topics: ['assign-join'] })
+      await m.run({ eachMessage: handler(name) })
+    }
+    await until('3 each', () => a.assignment().length === 3 && b.assignment().length === 3, 20_000)
+    const before = { a: names(a.assignment()), b: names(b.assignment()) }
+    events.length = 0
+    // Records keep arriving on every partition while the third member joins.
+    let producing = true
+    const writer = (async () => {
+      for (let i = 0; producing; i++) {
+        await producer.send({ topic: 'assign-join', messages: [0, 1, 2, 3, 4, 5].map((partition) => ({ value: `${i}`, partition })) })
+        await sleep(20)
+      }
+    })()
+    await sleep(200)
+    const c = member('g-join', slow)
+    watch(c, 'c')
+    const joinedAtMs = Date.now()
+    await c.subscribe({ topics: ['assign-join'] })
+    await c.run({ eachMessage: handler('c') })
+    await until('2 each', () => [a, b, c].every((m) => m.assignment().length === 2), 20_000)
+    expect(Date.now() - joinedAtMs).toBeGreaterThan(1_500) // the window the check below covers
+    const stableAtMs = Date.now()
+    producing = false
+    await writer
+    const after = { a: names(a.assignment()), b: names(b.assignment()), c: names(c.assignment()) }
+    // a and b each gave up exactly what c got, kept the rest, and were given nothing new.
+    expect(after.a.every((p) => before.a.includes(p))).toBe(true)
+    expect(after.b.every((p) => before.b.includes(p))).toBe(true)
+    const moved = [...before.a.filter((p) => !after.a.includes(p)), ...before.b.filter((p) => !after.b.includes(p))].sort()
+    expect(moved).toEqual(after.c)
+    expect(events.filter((e) => e.startsWith('a ') || e.startsWith('b ')).sort()).toEqual(
+      [`a revoked ${before.a.filter((p) => !after.a.includes(p)).join(' ')}`, `b revoked ${before.b.filter((p) => !after.b.includes(p)).join(' ')}`].sort(),
+    )
+    expect(events.filter((e) => e.startsWith('c '))).toEqual([`c assigned ${after.c.join(' ')}`])
+    // The partitions a and b kept were never revoked (the events above) and their owners went on
+    // reading them during the rebalance: each kept partition has records handled by its owner
+    // between c's join and the group's settling. (No timing bound: CI's two cores are busy.)
+    for (const [name, kept] of [['a', after.a], ['b', after.b]] as const) {
+      for (const partition of kept) {
+        const during = handled.filter((h) => h.by === name && h.partition === partition && h.atMs > joinedAtMs && h.atMs < stableAtMs)
+        expect(during.length, `${name} on ${partition}`).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it('keeps its partitions through a handler slower than the session timeout', async () => {
+    await createTopic('assign-slow', 2)
+    const a = member('g-slow')
+    const revoked: TopicPartition[] = []
+    a.on('partitionsRevoked', (tps) => void revoked.push(...tps))
+    let handled = 0
+    await a.subscribe({ topics: ['assign-slow'] })
+    await a.run({
+      eachMessage: async () => {
+        await sleep(2_500) // sessionTimeoutMs is 1500
+        handled++
+      },
+    })
+    await until('assigned', () => a.assignment().length === 2)
+    await producer.send({ topic: 'assign-slow', messages: [{ value: 'x', partition: 0 }, { value: 'y', partition: 1 }] })
+    await until('two slow messages', () => handled === 2, 15_000)
+    expect(revoked).toEqual([])
+    expect(a.assignment()).toHaveLength(2)
+  })
+
+  it('takes a member whose handler runs past maxPollIntervalMs out of the group, and back in after', async () => {
+    await createTopic('assign-stuck', 2)
+    const stuck = member('g-stuck', { maxPollIntervalMs: 800 })
+    const other = member('g-stuck')
+    const lost: string[] = []
+    stuck.on('partitionsLost', (tps) => void lost.push(...names(tps)))
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    await stuck.subscribe({ topics: ['assign-stuck'] })
+    await stuck.run({ eachMessage: () => released })
+    await other.subscribe({ topics: ['assign-stuck'] })
+    await other.run({ eachMessage: async () => undefined })
+    await until('one each', () => stuck.assignment().length === 1 && other.assignment().length === 1)
+    const held = names(stuck.assignment())
+    await producer.send({ topic: 'assign-stuck', messages: [{ value: 'x', partition: stuck.assignment()[0]!.partition }] })
+    await until('the other member has both', () => other.assignment().length === 2, 10_000)
+    expect(lost).toEqual(held)
+    expect(stuck.assignment()).toEqual([])
+    release()
+    await until('one each again', () => stuck.assignment().length === 1 && other.assignment().length === 1, 10_000)
+  })
+
+  it('subscribes by RegExp, and names and RegExps together', async () => {
+    await createTopic('re-orders-eu', 1)
+    await createTopic('re-orders-us', 1)
+    await createTopic('re-other', 1)
+    const a = member('g-re')
+    await a.subscribe({ topics: [/re-orders-.*/, 're-other'] })
+    await until('three topics', () => a.assignment().length === 3)
+    expect(names(a.assignment())).toEqual(['re-orders-eu-0', 're-orders-us-0', 're-other-0'])
+    const b = member('g-re2')
+    await b.subscribe({ topics: [/re-orders/] }) // matched against whole names: nothing
+    await b.joined()
+    await sleep(300)
+    expect(b.assignment()).toEqual([])
+  })
+})
