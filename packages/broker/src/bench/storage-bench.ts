@@ -10,6 +10,7 @@
 // Each run writes at most `--bytes-max` (default 1.5 GiB) and its data is deleted before the next:
 // the page cache here holds ~4.6 GiB of dirty data before writes slow to the disk's speed.
 import '@faecie/protocol/node'
+import { spawnSync } from 'node:child_process'
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { cpus, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -52,6 +53,9 @@ function partitionConfig(flush: FlushPolicy): PartitionConfig {
 interface Rate { recordsPerSec: number; mbPerSec: number }
 
 async function appendRun(partitions: number, flush: FlushPolicy, batch: Uint8Array, inFlight = inFlightPerPartition): Promise<Rate> {
+  // Each run starts with the page cache written back: the previous run's dirty data would otherwise
+  // compete with this run's fdatasyncs for the disk.
+  spawnSync('sync')
   const dataDir = mkdtempSync(join(tmpdir(), 'faecie-bench-'))
   const manager = new PartitionManager({ dataDir, logger: silentLogger(), partitionThreadsMax: partitions })
   try {
