@@ -61,8 +61,11 @@ function wireError(what: string, error: WireError): FaecieError {
   return new FaecieError(error.code, `${what}: ${error.message}`, { errorName: error.name, retriable: error.retriable })
 }
 
+/** The offsets of `partitions` at `timestamp` (-2 earliest, -1 latest), retried: Admin's. */
+export type OffsetsAt = (topic: string, partitions: number[], timestamp: number) => Promise<number[]>
+
 export class GroupAdmin {
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: Cluster, private readonly offsetsAt: OffsetsAt) {}
 
   async listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
     const response = await this.cluster.request('listGroups', options.states === undefined ? {} : { states: options.states })
@@ -166,19 +169,5 @@ export class GroupAdmin {
       })
     }
     return { groupId, partitions: out, totalLag: out.reduce((sum, p) => sum + (p.lag ?? 0), 0) }
-  }
-
-  private offsetsAt(topic: string, partitions: number[], timestamp: number): Promise<number[]> {
-    return withRetry(async () => {
-      const request = { topics: [{ topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }] }
-      const response = await this.cluster.request('listOffsets', request, { retry: false })
-      const answers = response.topics.find((t) => t.topic === topic)?.partitions ?? []
-      return partitions.map((partition) => {
-        const answer = answers.find((a) => a.partition === partition)
-        if (answer === undefined) throw new FaecieError(-1, `listOffsets gave no answer for ${topic}-${partition}.`)
-        if (answer.error !== undefined) throw wireError(`${topic}-${partition}`, answer.error)
-        return answer.offset
-      })
-    }, this.cluster.config.retry, { signal: this.cluster.signal })
   }
 }

@@ -59,7 +59,7 @@ export class Admin {
 
   constructor(config: ClientConfig) {
     this.cluster = new Cluster(config)
-    this.groups = new GroupAdmin(this.cluster)
+    this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp))
   }
 
   /** Opens the session now (otherwise the first call does). */
