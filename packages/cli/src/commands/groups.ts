@@ -4,9 +4,10 @@
 // changes nothing without --execute, and is refused while the group has members, as Kafka's tool
 // does. What was asked for goes to stdout; confirmations to stderr.
 import type { Admin, GroupLag } from '@faecie/client'
-import { COMMON_USAGE, type Flags, UsageError, parseFlags, parseInteger } from '../args.js'
-import { CommandError, clientFor, targetOf, withinConnectTimeout } from '../connect.js'
+import { COMMON_USAGE, UsageError, parseInteger } from '../args.js'
+import { CommandError } from '../connect.js'
 import type { LineWriter } from '../output.js'
+import { runAdminCommand, type Action } from './admin-command.js'
 
 type DescribedGroup = Awaited<ReturnType<Admin['describeGroups']>>['groups'][number]
 
@@ -54,35 +55,10 @@ const ACTION_FLAGS: Record<string, string[]> = {
 
 export const GROUP_ACTIONS = Object.keys(ACTION_FLAGS)
 
-export async function groupsCommand(argv: string[], out: LineWriter): Promise<number> {
-  const [action, ...rest] = argv
-  if (action === undefined) throw new UsageError('groups needs an action: list, describe, reset-offsets or delete')
-  if (action === '--help' || action === '-h' || action === 'help') {
-    out.write(GROUPS_USAGE)
-    return 0
-  }
-  const allowed = ACTION_FLAGS[action]
-  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}: list, describe, reset-offsets or delete`)
-  const flags = parseFlags(rest, OPTIONS)
-  if (flags.bool('help')) {
-    out.write(GROUPS_USAGE)
-    return 0
-  }
-  for (const name of Object.keys(OPTIONS)) {
-    if (flags.has(name) && !allowed.includes(name)) throw new UsageError(`groups ${action} does not take --${name}`)
-  }
-  const run = ACTIONS[action]!(flags, out)
-  const target = targetOf(flags)
-  const admin = clientFor(target).admin()
-  try {
-    await withinConnectTimeout(target, admin.connect())
-    return await run(admin)
-  } finally {
-    await admin.disconnect()
-  }
+export function groupsCommand(argv: string[], out: LineWriter): Promise<number> {
+  return runAdminCommand({ name: 'groups', usage: GROUPS_USAGE, options: OPTIONS, actionFlags: ACTION_FLAGS, actions: ACTIONS }, argv, out)
 }
 
-type Action = (flags: Flags, out: LineWriter) => (admin: Admin) => Promise<number>
 
 const list: Action = (flags, out) => {
   const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'

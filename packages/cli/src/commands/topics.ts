@@ -2,9 +2,10 @@
 // shape of kafka-topics.sh. What a user asked to see (the list, a description) goes to stdout;
 // confirmations ("Created topic orders.") go to stderr, so that stdout stays data a script can read.
 import type { Admin } from '@faecie/client'
-import { COMMON_USAGE, type Flags, UsageError, parseFlags } from '../args.js'
-import { CommandError, clientFor, targetOf, withinConnectTimeout } from '../connect.js'
-import { LineWriter } from '../output.js'
+import { COMMON_USAGE, UsageError } from '../args.js'
+import { CommandError } from '../connect.js'
+import type { LineWriter } from '../output.js'
+import { runAdminCommand, type Action } from './admin-command.js'
 
 type DescribedTopic = Awaited<ReturnType<Admin['describeTopics']>>[number]
 
@@ -50,37 +51,10 @@ const ACTION_FLAGS: Record<string, string[]> = {
 
 export const TOPIC_ACTIONS = Object.keys(ACTION_FLAGS)
 
-export async function topicsCommand(argv: string[], out: LineWriter): Promise<number> {
-  const [action, ...rest] = argv
-  if (action === undefined) throw new UsageError('topics needs an action: create, list, describe, alter or delete')
-  if (action === '--help' || action === '-h' || action === 'help') {
-    out.write(TOPICS_USAGE)
-    return 0
-  }
-  const allowed = ACTION_FLAGS[action]
-  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}: create, list, describe, alter or delete`)
-  const flags = parseFlags(rest, OPTIONS)
-  if (flags.bool('help')) {
-    out.write(TOPICS_USAGE)
-    return 0
-  }
-  for (const name of Object.keys(OPTIONS)) {
-    if (flags.has(name) && !allowed.includes(name)) throw new UsageError(`topics ${action} does not take --${name}`)
-  }
-  // Every flag is checked before the broker is contacted: a bad command line is exit 2 wherever the broker is.
-  const run = ACTIONS[action]!(flags, out)
-  const target = targetOf(flags)
-  const admin = clientFor(target).admin()
-  try {
-    await withinConnectTimeout(target, admin.connect())
-    return await run(admin)
-  } finally {
-    await admin.disconnect()
-  }
+export function topicsCommand(argv: string[], out: LineWriter): Promise<number> {
+  return runAdminCommand({ name: 'topics', usage: TOPICS_USAGE, options: OPTIONS, actionFlags: ACTION_FLAGS, actions: ACTIONS }, argv, out)
 }
 
-/** An action's flags, checked, and what it then does with the admin client. */
-type Action = (flags: Flags, out: LineWriter) => (admin: Admin) => Promise<number>
 
 const create: Action = (flags) => {
   const topic = flags.requiredString('topic')
