@@ -197,6 +197,15 @@ async function main(): Promise<void> {
   const dmb = summarize(deep.map((s) => s.mbPerSec))
   rows.push(`| append, 64 in flight | 1 | always | ${fmt(drec.median)} (${fmt(drec.min)}-${fmt(drec.max)}) (${Math.round((drec.median / onePartitionNever) * 100)}% of flush never) | ${dmb.median.toFixed(0)} (${dmb.min.toFixed(0)}-${dmb.max.toFixed(0)}) |`)
   log(rows[rows.length - 1]!)
+  // The same with the sync on the partition thread (no pipelining), for comparison.
+  process.env.FAECIE_PIPELINED_SYNC = '0'
+  const unpiped: Rate[] = []
+  for (let r = 0; r < runs; r++) unpiped.push(await appendRun(1, 'always', batch, 64))
+  delete process.env.FAECIE_PIPELINED_SYNC
+  const urec = summarize(unpiped.map((s) => s.recordsPerSec))
+  const umb = summarize(unpiped.map((s) => s.mbPerSec))
+  rows.push(`| append, 64 in flight, sync not pipelined | 1 | always | ${fmt(urec.median)} (${fmt(urec.min)}-${fmt(urec.max)}) | ${umb.median.toFixed(0)} (${umb.min.toFixed(0)}-${umb.max.toFixed(0)}) |`)
+  log(rows[rows.length - 1]!)
   const fetches: Rate[] = []
   for (let r = 0; r < runs; r++) fetches.push(await fetchRun(batch))
   const frec = summarize(fetches.map((s) => s.recordsPerSec))

@@ -16,6 +16,12 @@ assert(port !== null, 'worker-entry runs only as a worker thread')
 const { threadIndex } = workerData as { threadIndex: number }
 const logger = createLogger({ module: 'partition-thread', thread: threadIndex })
 const disk = new RealDisk()
+// FAECIE_PIPELINED_SYNC=0 makes flush `always` sync on this thread before answering each tick (for
+// comparison in the storage bench, or on a platform whose thread pool is scarce).
+const pipelinedSync = process.env.FAECIE_PIPELINED_SYNC !== '0'
+const syncFiles = async (paths: readonly string[]): Promise<void> => {
+  await Promise.all(paths.map((path) => disk.fdatasyncFileAsync(path)))
+}
 
 const host = new ActorHost({
   openStorage(dir, config, partitionLogger) {
@@ -23,7 +29,7 @@ const host = new ActorHost({
     return {
       log,
       snapshots: diskSnapshotStore(disk, dir),
-      syncFiles: async (paths) => { await Promise.all(paths.map((path) => disk.fdatasyncFileAsync(path))) },
+      ...(pipelinedSync ? { syncFiles } : {}),
     }
   },
   post: (message, transfer) => port.postMessage(message, transfer ?? []),
