@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `faecie` command: `faecie broker | topics | groups | produce | consume`, each with --help. Standard
+// The `faecie` command: `faecie broker | topics | groups | produce | consume | perf`, each with --help. Standard
 // output carries nothing but what was asked for (records, topic names, descriptions, help);
 // confirmations, progress and errors go to stderr. Exit codes: 0 done, 1 an error (unknown topic,
 // broker unreachable within --connect-timeout-ms, a record not delivered), 2 a bad command line,
@@ -9,6 +9,7 @@ import { UsageError } from './args.js'
 import { brokerCommand } from './commands/broker.js'
 import { consumeCommand } from './commands/consume.js'
 import { GROUP_ACTIONS, groupsCommand } from './commands/groups.js'
+import { perfCommand } from './commands/perf.js'
 import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
 import { errorText } from './connect.js'
@@ -22,6 +23,7 @@ Commands:
   groups     list, describe, reset the offsets of and delete consumer groups (faecie groups --help)
   produce    send standard input to a topic, one record per line (faecie produce --help)
   consume    print a topic's records, one per line (faecie consume --help)
+  perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
 
 The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
 ws://127.0.0.1:8092.`
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   groups: groupsCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  perf: perfCommand,
 }
 
 /** Runs one command line; resolves with the exit code. */

@@ -1,0 +1,100 @@
+// `faecie perf latency`: end-to-end latency, produce to delivery, at a fixed rate. One producer
+// (lingerMs 0, acks 1) and one consumer in push mode by default (the broker pushes batches as they
+// are appended; `fetch` long-polls instead), each on its own connection, in this one process, so
+// both read the same clock. Record i is due at start + i / rate and carries that *intended* time in
+// its first 8 bytes; its latency is delivery time minus intended time. So when the producer falls
+// behind (a pause, a slow ack), the records that waited count their wait: the figures are corrected
+// for coordinated omission without recordValueWithExpectedInterval (using both would count the
+// wait twice).
+import type { ConsumerMode, Producer } from '@faecie/client'
+import { Payloads } from './payload.js'
+import { type PerfResult, elapsedUs, latencyHistogram, perfResult } from './result.js'
+import { type WorkloadContext, deferred } from './workload.js'
+
+export interface LatencyOptions {
+  topic: string
+  records: number
+  /** Records per second. */
+  rate: number
+  /** At least TIMESTAMP_BYTES. */
+  recordBytes: number
+  mode: ConsumerMode
+  timeoutMs: number
+}
+
+/** The intended send time, a float64 of performance.now(), at the start of each value. */
+export const TIMESTAMP_BYTES = 8
+/** The producer sends what is due at least this often. */
+const TICK_MS = 1
+
+export async function runLatency(options: LatencyOptions, context: WorkloadContext): Promise<PerfResult> {
+  if (options.recordBytes < TIMESTAMP_BYTES) throw new RangeError(`records need at least ${TIMESTAMP_BYTES} bytes`)
+  const producerClient = context.newClient()
+  const consumerClient = context.newClient()
+  const producer = producerClient.producer({ acks: 1, idempotent: false, lingerMs: 0 })
+  const consumer = consumerClient.consumer({ mode: options.mode, autoOffsetReset: 'latest', maxWaitMs: 100 })
+  const admin = consumerClient.admin()
+  const latencies = latencyHistogram()
+  const done = deferred<void>()
+  let received = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    // Reading starts at each partition's end as it is now, so no record of this run is missed.
+    const ends = await context.connected(admin.fetchTopicOffsets(options.topic))
+    await context.connected(consumer.connect())
+    consumer.assign(ends.map(({ partition, offset }) => ({ topic: options.topic, partition, offset })))
+    await context.connected(producer.connect())
+    await context.connected(producer.send({ topic: options.topic, messages: [] }))
+    consumer.on('crash', (err) => done.reject(err))
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const nowMs = performance.now()
+        for (const m of batch.messages) {
+          const value = m.value
+          if (value === null || value.byteLength < TIMESTAMP_BYTES || received >= options.records) continue
+          const intendedMs = new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).getFloat64(0, true)
+          latencies.recordValue(elapsedUs(intendedMs, nowMs))
+          received++
+        }
+        context.progress?.add(batch.messages.length)
+        if (received >= options.records) done.resolve()
+      },
+    })
+    timer = setTimeout(() => done.reject(new Error(`only ${received} of ${options.records} records came back within ${options.timeoutMs} ms (--timeout-ms)`)), options.timeoutMs)
+    const startMs = performance.now()
+    const sending = sendAtRate(producer, options, startMs).catch((err: unknown) => done.reject(err))
+    await done.promise
+    await sending
+    const elapsedMs = performance.now() - startMs
+    return perfResult(received, received * options.recordBytes, elapsedMs, latencies)
+  } finally {
+    clearTimeout(timer)
+    await Promise.all([producer.disconnect(), consumer.disconnect(), admin.disconnect()].map((p) => p.catch(() => undefined)))
+  }
+}
+
+/** Sends record i at start + i / rate (or as soon after as it can), each stamped with that time. */
+async function sendAtRate(producer: Producer, options: LatencyOptions, startMs: number): Promise<void> {
+  const intervalMs = 1000 / options.rate
+  const payloads = new Payloads(options.recordBytes)
+  const sends: Promise<unknown>[] = []
+  let failure: unknown
+  let next = 0
+  while (next < options.records && failure === undefined) {
+    const due = Math.min(options.records, Math.floor((performance.now() - startMs) / intervalMs) + 1)
+    if (due > next) {
+      const messages = new Array<{ value: Uint8Array }>(due - next)
+      for (let i = next; i < due; i++) {
+        const value = payloads.take().slice()
+        new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, startMs + i * intervalMs, true)
+        messages[i - next] = { value }
+      }
+      sends.push(producer.send({ topic: options.topic, messages }).catch((err: unknown) => (failure ??= err)))
+      next = due
+    }
+    const waitMs = Math.max(0, startMs + next * intervalMs - performance.now())
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(TICK_MS, waitMs)))
+  }
+  await Promise.all(sends)
+  if (failure !== undefined) throw failure
+}
