@@ -169,9 +169,11 @@ describe('sessions and origins', () => {
 
   it('answers past inFlightMax with TOO_MANY_IN_FLIGHT and caps maxWaitMs at maxWaitMsMax', async () => {
     const client = await RawClient.connect(broker.url)
+    // Long polls on an empty topic stay in flight until maxWaitMsMax: nothing can answer them early.
+    await client.request('createTopics', { topics: [{ topic: 'idle-polls' }] })
     const started = Date.now()
     const polls = Array.from({ length: LIMITS.inFlightMax }, () =>
-      client.request('fetch', fetchFrame('target', 0, 0, { maxWaitMs: 60_000, minBytes: 1 })))
+      client.request('fetch', fetchFrame('idle-polls', 0, 0, { maxWaitMs: 60_000, minBytes: 1 })))
     const over = await client.request('metadata', {})
     expect(over.error.code).toBe(ErrorCode.TOO_MANY_IN_FLIGHT)
     expect(over.error.retriable).toBe(true)
