@@ -65,8 +65,9 @@ describe('a member killed with SIGKILL', () => {
     const killedAt = Date.now()
     child.child.kill('SIGKILL')
     await child.exited
-    await until('all four partitions here', () => member.assignment().length === 4, sessionTimeoutMs + 5_000)
-    expect(Date.now() - killedAt).toBeLessThan(sessionTimeoutMs + 3_000)
+    await until('all four partitions here', () => member.assignment().length === 4, sessionTimeoutMs + 15_000)
+    // The session timeout, then the survivor's next heartbeat; the slack is for CI's two busy cores.
+    expect(Date.now() - killedAt).toBeLessThan(sessionTimeoutMs + 10_000)
     producing = false
     await writer
 
