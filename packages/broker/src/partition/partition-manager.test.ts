@@ -9,6 +9,7 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import type { PartitionConfig } from './messages.js'
 import { PartitionManager } from './partition-manager.js'
 import { SegmentVerifier } from '../tasks/segment-verifier.js'
+import { TaskPool } from '../tasks/task-pool.js'
 import type { SegmentVerification } from '../tasks/verify-segments.js'
 import { testBatch } from './test-batches.js'
 
@@ -173,7 +174,8 @@ describe('PartitionManager', () => {
         return run
       }
     }
-    const verifier = new RecordingVerifier({ logger: silentLogger() })
+    const pool = new TaskPool({ threadsMax: 1 })
+    const verifier = new RecordingVerifier({ logger: silentLogger(), pool })
     manager = new PartitionManager({ dataDir, logger: silentLogger(), partitionThreadsMax: 1, verifier })
     await manager.open('t', 0, { ...config, segmentBytes: 2048 })
     for (let i = 0; i < 100; i++) await manager.produce('t', 0, testBatch(`v${i}`, 5))
@@ -183,7 +185,7 @@ describe('PartitionManager', () => {
     const results = await verifier.runs[0]!
     expect(results.length).toBeGreaterThan(2)
     expect(results.every((r) => r.problem === undefined && r.batches > 0)).toBe(true)
-    await verifier.close()
+    await pool.close()
   })
 
   it('closes cleanly on shutdown and reopens the same data', async () => {

@@ -12,18 +12,21 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { SegmentCleaner } from './segment-cleaner.js'
+import { TaskPool } from './task-pool.js'
 import { verifyClosedSegments } from './verify-segments.js'
 
 const DAY_MS = 24 * 3600 * 1000
 let root: string
+let pool: TaskPool
 let cleaner: SegmentCleaner
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'faecie-clean-'))
-  cleaner = new SegmentCleaner({ logger: silentLogger(), threadsMax: 1 })
+  pool = new TaskPool({ threadsMax: 1 })
+  cleaner = new SegmentCleaner({ logger: silentLogger(), pool })
 })
 afterAll(async () => {
-  await cleaner.close()
+  await pool.close()
   rmSync(root, { recursive: true, force: true })
 })
 

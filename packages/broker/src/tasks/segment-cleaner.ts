@@ -4,29 +4,24 @@ import type { Logger } from '../log.js'
 import type { CleanerResult } from '../storage/cleaner.js'
 import type { CompactionOutcome, CompactionPlan, PartitionLog } from '../storage/log.js'
 import { builtModulePath } from '../util/built-module.js'
-import { TaskPool } from './task-pool.js'
+import type { TaskPool } from './task-pool.js'
 import type { CleanRequest } from './clean-segments.js'
 
 export interface SegmentCleanerOptions {
   logger: Logger
-  /** The broker's shared pool; without one, this starts a pool of its own. */
-  pool?: TaskPool
-  /** Pool threads at most (default 1: compaction is background work and must not crowd producers). */
-  threadsMax?: number
-  idleTimeoutMs?: number
+  /** The broker's task pool (its owner closes it). */
+  pool: TaskPool
 }
 
 const TASK_FILE = builtModulePath('./clean-segments-task.js', import.meta.url)
 
 export class SegmentCleaner {
   readonly #pool: TaskPool
-  readonly #ownsPool: boolean
   readonly #logger: Logger
 
   constructor(options: SegmentCleanerOptions) {
     this.#logger = options.logger.child({ module: 'segment-cleaner' })
-    this.#ownsPool = options.pool === undefined
-    this.#pool = options.pool ?? new TaskPool({ threadsMax: options.threadsMax ?? 1, idleTimeoutMs: options.idleTimeoutMs })
+    this.#pool = options.pool
   }
 
   /** Writes the cleaned files of the plan's segments; resolves with what the swap needs. */
@@ -50,7 +45,4 @@ export class SegmentCleaner {
     return log.swapCleaned(result)
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsPool) await this.#pool.close()
-  }
 }

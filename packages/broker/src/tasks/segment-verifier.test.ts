@@ -11,17 +11,20 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { SegmentVerifier } from './segment-verifier.js'
+import { TaskPool } from './task-pool.js'
 import { verifyClosedSegments } from './verify-segments.js'
 
 let root: string
+let pool: TaskPool
 let verifier: SegmentVerifier
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'faecie-verify-'))
-  verifier = new SegmentVerifier({ logger: silentLogger(), threadsMax: 1 })
+  pool = new TaskPool({ threadsMax: 1 })
+  verifier = new SegmentVerifier({ logger: silentLogger(), pool })
 })
 afterAll(async () => {
-  await verifier.close()
+  await pool.close()
   rmSync(root, { recursive: true, force: true })
 })
 

@@ -2,29 +2,24 @@
 // pool (task-pool.ts), which the partition manager owns and shares with compaction's cleaner.
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
-import { TaskPool } from './task-pool.js'
+import type { TaskPool } from './task-pool.js'
 import type { SegmentVerification } from './verify-segments.js'
 
 export interface SegmentVerifierOptions {
   logger: Logger
-  /** The broker's shared pool; without one, this starts a pool of its own. */
-  pool?: TaskPool
-  /** Pool threads at most (tests and 2-core machines: 1). */
-  threadsMax?: number
-  idleTimeoutMs?: number
+  /** The broker's task pool (its owner closes it). */
+  pool: TaskPool
 }
 
 const TASK_FILE = builtModulePath('./verify-segments-task.js', import.meta.url)
 
 export class SegmentVerifier {
   readonly #pool: TaskPool
-  readonly #ownsPool: boolean
   readonly #logger: Logger
 
   constructor(options: SegmentVerifierOptions) {
     this.#logger = options.logger.child({ module: 'segment-verifier' })
-    this.#ownsPool = options.pool === undefined
-    this.#pool = options.pool ?? new TaskPool({ threadsMax: options.threadsMax ?? 1, idleTimeoutMs: options.idleTimeoutMs })
+    this.#pool = options.pool
   }
 
   /** Verifies the closed segments of `dir` and logs what it finds; resolves with the findings. */
@@ -36,7 +31,4 @@ export class SegmentVerifier {
     return results
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsPool) await this.#pool.close()
-  }
 }
