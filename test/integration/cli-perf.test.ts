@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli } from '../support/cli-process.js'
+import type { PerfResult } from '../../packages/bench/src/result.js'
 
 let broker: BrokerProcess
 
@@ -16,22 +17,12 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-interface PerfJson {
-  records: number
-  recordsPerSec: number
-  mbPerSec: number
-  p50Ms: number
-  p99Ms: number
-  p999Ms: number
-  maxMs: number
-}
-
 /** Runs `faecie perf ...`, expects exit 0 and one JSON line with every key; returns it and the run's time. */
-async function perf(args: string[]): Promise<{ json: PerfJson; ms: number; stderr: string }> {
+async function perf(args: string[]): Promise<{ json: PerfResult; ms: number; stderr: string }> {
   const result = await runCli(['perf', ...args, '--broker', broker.url], { timeoutMs: 60_000 })
   expect(result.code, `faecie perf ${args.join(' ')}: ${result.stderr}`).toBe(0)
   expect(result.lines).toHaveLength(1)
-  const json = JSON.parse(result.lines[0]!) as PerfJson
+  const json = JSON.parse(result.lines[0]!) as PerfResult
   expect(Object.keys(json)).toEqual(['records', 'recordsPerSec', 'mbPerSec', 'p50Ms', 'p99Ms', 'p999Ms', 'maxMs'])
   expect(json.p50Ms).toBeLessThanOrEqual(json.p99Ms)
   expect(json.p99Ms).toBeLessThanOrEqual(json.p999Ms)
