@@ -22,6 +22,8 @@ export interface GatewayServerOptions {
   logger: Logger
   /** Extra fields for GET /health. */
   health(): Record<string, unknown>
+  /** More HTTP routes on the same port (the JSON API, /metrics, the console at /ui). */
+  routes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>
 }
 
 const WS_MESSAGE_TOO_BIG = 1009
@@ -111,6 +113,7 @@ export class GatewayServer {
       ...this.#options.health(),
     }))
     app.get('/v1/ws', { websocket: true }, (socket, request) => this.#accept(socket, request.socket.remoteAddress))
+    for (const register of this.#options.routes ?? []) await register(app)
   }
 
   #accept(socket: WebSocket, remote: string | undefined): void {

@@ -17,7 +17,10 @@ import { PartitionReads } from '../gateway/reads.js'
 import type { Logger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
 import { RealDisk } from '../storage/real-disk.js'
+import { registerHttpApi } from '../http/http-api.js'
+import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
+import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
 
@@ -96,6 +99,11 @@ export class Broker {
         origins: new OriginPolicy(config.allowedOrigins, logger),
         health: () => ({ brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
+        routes: [
+          (app) => registerHttpApi(app, gateway),
+          (app) => registerMetrics(app, gateway),
+          (app) => registerConsole(app),
+        ],
       })
     } catch (err) {
       await partitions.shutdown()
