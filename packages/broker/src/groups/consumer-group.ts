@@ -11,6 +11,9 @@
 //   once that member has let them go, so no partition ever has two owners.
 // - Fencing: a heartbeat whose epoch is not the member's (nor its previous one, for a lost answer)
 //   gets FENCED_MEMBER_EPOCH; an unknown member id, UNKNOWN_MEMBER_ID.
+// - A coordinator restart: membership is not written down, the group is. For startupAssignmentDelayMs
+//   after the start the replayed group hands out nothing and takes members of before back as they
+//   heartbeat with their id, epoch and owned partitions (#readmit), so they consume on unbroken.
 // - Time: the caller passes `nowMs` to every call; `expire(nowMs)` removes members whose session
 //   ran out or who did not revoke within their rebalance timeout.
 import { strict as assert } from 'node:assert'
@@ -110,7 +113,7 @@ export class ConsumerGroup {
     }
     const member = request.memberEpoch === 0
       ? this.#join(request, nowMs, settings, topics, newMemberId)
-      : this.#existing(request.memberId)
+      : this.members.get(request.memberId) ?? this.#readmit(request, nowMs, settings, topics)
     if (request.memberEpoch !== 0) this.#checkEpoch(member, request)
     member.sessionTimeoutMs = clamp(request.sessionTimeoutMs ?? member.sessionTimeoutMs, settings)
     member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs
@@ -219,6 +222,50 @@ export class ConsumerGroup {
       return member
     }
     this.members.set(memberId, member)
+    this.bump(topics)
+    return member
+  }
+
+  /**
+   * Membership is not durable: after the coordinator restarts, a member of before comes back with
+   * its id, epoch and owned partitions. While the replayed group holds its partitions back
+   * (holdAssignmentsUntilMs), it is taken back as it was, so it keeps consuming and its commits
+   * count. Its epoch is an assignment epoch of before the restart, so the group epoch moves past it.
+   * A claim on a partition another returning member already holds is refused (FENCED_MEMBER_EPOCH:
+   * before the restart no partition had two owners, so one of the two had already lost it); that
+   * member joins again as a new one. After the hold it is simply unknown, as any forgotten member.
+   */
+  #readmit(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics): Member {
+    if (nowMs >= this.holdAssignmentsUntilMs || request.memberId === '') return this.#existing(request.memberId)
+    const claimed = filterAssignment(fromWire(request.ownedPartitions ?? []), (t, p) => p < (topics.topic(t)?.partitions ?? 0))
+    for (const [t, p] of pairsOf(claimed)) {
+      if (this.#ownedByOther(request.memberId, t, p)) {
+        throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH,
+          `Member ${request.memberId} of group ${this.groupId} claims ${t}-${p}, which another member holds: rejoin (memberEpoch 0).`)
+      }
+    }
+    const member: Member = {
+      memberId: request.memberId,
+      instanceId: request.groupInstanceId,
+      clientId: request.clientId ?? '',
+      memberEpoch: request.memberEpoch,
+      previousMemberEpoch: -1,
+      // A heartbeat need not repeat the subscription; until it does, the topics it holds stand for it.
+      subscribedTopicNames: request.subscribedTopicRegex === undefined ? request.subscribedTopicNames ?? [...claimed.keys()] : [],
+      subscribedTopicRegex: request.subscribedTopicRegex,
+      rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? settings.rebalanceTimeoutMsDefault,
+      sessionTimeoutMs: clamp(request.sessionTimeoutMs, settings),
+      sessionDeadlineMs: nowMs,
+      revocationDeadlineMs: undefined,
+      owned: claimed,
+      lastSentKey: undefined,
+      leftStatic: false,
+    }
+    this.members.set(member.memberId, member)
+    // What it holds is its target until the assignor says otherwise (the uniform assignor is sticky).
+    for (const [id, assignment] of this.target) this.target.set(id, subtract(assignment, claimed))
+    this.target.set(member.memberId, claimed)
+    this.groupEpoch = Math.max(this.groupEpoch, request.memberEpoch)
     this.bump(topics)
     return member
   }

@@ -288,6 +288,29 @@ describe('GroupCoordinator', () => {
     expect(a.count()).toBe(2)
   })
 
+  it('after a restart, members of before come back with their partitions and epochs, and their commits count', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    const b = new Consumer(world, ['t'])
+    settle([a, b])
+    expect([a.count(), b.count()]).toEqual([2, 2])
+    const before = { a: JSON.stringify(a.owned), b: JSON.stringify(b.owned) }
+    Object.defineProperty(world, 'coordinator', { value: world.open() })
+    settle([a, b])
+    expect([JSON.stringify(a.owned), JSON.stringify(b.owned)]).toEqual([before.a, before.b])
+    // A second claim on partitions someone came back with is refused.
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: 'ghost', memberEpoch: 3, ownedPartitions: a.owned })))
+      .toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    const commit = world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: fromWire(a.owned).get('t')![0]!, offset: 7 }] }] })
+    expect(commit.topics[0]!.partitions[0]!.error).toBeUndefined()
+    // After the hold, a member that did not come back is unknown.
+    world.now += 10_000
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: 'late', memberEpoch: 2, ownedPartitions: [] })))
+      .toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+  })
+
   it('after a restart, a replayed group hands out nothing until the old members have heard they are gone', () => {
     const world = new World()
     world.topics.set('t', { partitions: 2, topicId: 'id-t' })

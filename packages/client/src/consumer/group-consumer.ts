@@ -190,6 +190,7 @@ export class GroupConsumer {
     clearInterval(this.autoCommitTimer)
     clearInterval(this.pollTimer)
     await this.reader.stop()
+    await this.membership.confirm()
     this.membership.freeze()
     await this.membership.drain()
     const owned = [...this.owned.values()]

@@ -108,6 +108,17 @@ export class Membership {
   }
 
   /**
+   * Sends a heartbeat now and waits for its answer: before the last commit, so that a coordinator
+   * that restarted meanwhile knows the member again (its first heartbeat takes it back).
+   */
+  async confirm(): Promise<void> {
+    await this.inFlight
+    if (!this.active || this.frozen) return
+    this.heartbeatNow()
+    await this.inFlight
+  }
+
+  /**
    * On the way out: no more heartbeats but the leave, and no new assignment taken up, while the
    * consumer commits and hands its partitions over (its epoch stays good for the session meanwhile).
    */
