@@ -150,8 +150,10 @@ describe('CoordinatorActor consumer groups', () => {
     expect(again.group('listGroups', {}).groups.map((g) => [g.groupId, g.state])).toEqual([['g', 'Empty']])
     expect(again.group('fetchOffsets', { groupId: 'g' }).topics.map((t) => [t.topic, t.partitions.map((p) => p.offset)])).toEqual([['t', [42]]])
     expect(again.group('fetchOffsets', { groupId: 'simple' }).topics).toEqual([])
-    expect(codeOf(() => again.group('heartbeat', { groupId: 'g', memberId: joined.memberId, memberEpoch: joined.memberEpoch })))
-      .toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    // Membership is not written down: a member of before is taken back from its first heartbeat.
+    const back = again.group('heartbeat', { groupId: 'g', memberId: joined.memberId, memberEpoch: joined.memberEpoch,
+      ownedPartitions: [{ topic: 't', partitions: [0, 1] }] })
+    expect([back.memberId, back.assignment]).toEqual([joined.memberId, [{ topic: 't', partitions: [0, 1] }]])
     expect(again.reconcileDataDir()).toEqual([])
     again.close()
   })
