@@ -13,6 +13,7 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataTopic,
+  type StatsResponse,
   type WireError,
 } from '@faecie/protocol'
 import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
@@ -21,6 +22,9 @@ import { Cluster } from './cluster.js'
 import { withRetry } from './retry.js'
 
 export type ConfigValue = string | number | boolean
+
+/** What the `stats` op tells of the broker: identity, process figures, topics, and the rate series. */
+export type BrokerStats = StatsResponse
 
 export interface TopicSpec {
   topic: string
@@ -240,6 +244,12 @@ export class Admin {
   /** Committed offset, end offset and lag per partition, the owning member, and the total lag. */
   fetchGroupLag(options: { groupId: string; topics?: string[] }): Promise<GroupLag> {
     return this.groups.fetchGroupLag(options)
+  }
+
+  /** The broker's figures and its produce / consume rates over the last five minutes (op `stats`). */
+  async stats(): Promise<BrokerStats> {
+    const { id: _id, ...stats } = (await this.cluster.request('stats', {})) as StatsResponse & { id?: number }
+    return stats
   }
 
   /** A read, tried again while it fails with a retriable error (per-topic errors included). */

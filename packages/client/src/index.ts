@@ -8,7 +8,7 @@ import { setDefaultTransport } from './transport.js'
 if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function') setDefaultTransport(browserTransport)
 
 export { Faecie } from './faecie.js'
-export { Admin, type ConfigValue, type CreateTopicsOptions, type TopicOffsets, type TopicSpec } from './admin.js'
+export { Admin, type BrokerStats, type ConfigValue, type CreateTopicsOptions, type TopicOffsets, type TopicSpec } from './admin.js'
 export type { GroupLag, GroupPartitionOffset, GroupTopicOffsets, PartitionLag, ResetPlanEntry, ResetTarget } from './admin-groups.js'
 export { Producer, type ProducerRecord } from './producer/producer.js'
 export type { AcksOption, ProducerConfig } from './producer/config.js'

@@ -42,6 +42,7 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   listGroups: { states: ['Stable'] },
   deleteGroup: { groupId: 'billing' },
   alterGroupOffsets: { groupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 0 }] }] },
+  stats: {},
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -64,10 +65,10 @@ describe('ops', () => {
     expect([...OPS].sort()).toEqual(
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
-        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets'].sort(),
+        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
-    expect(isOpName('stats')).toBe(false)
+    expect(isOpName('statistics')).toBe(false)
   })
 
   for (const op of Object.keys(VALID) as OpName[]) {

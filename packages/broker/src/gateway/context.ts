@@ -4,6 +4,7 @@
 // FaecieError they throw becomes an error frame for the request.
 import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse, type WireError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
 import type { Limits } from './limits.js'
@@ -28,6 +29,8 @@ export interface Gateway {
   readonly reads: PartitionReads
   readonly broker: BrokerInfo
   readonly logger: Logger
+  /** Prometheus metrics and the `stats` op's series: handlers record what they move into it. */
+  readonly metrics: BrokerMetrics
   /** True once the broker is shutting down: long polls answer at once, new requests are refused. */
   readonly draining: boolean
 }

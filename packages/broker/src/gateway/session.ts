@@ -43,6 +43,7 @@ export class Session implements SessionHandle {
     this.#socket = socket
     this.#gateway = gateway
     this.logger = gateway.logger.child({ session: id, remote })
+    gateway.metrics.sessions++
     this.subscriptions = new SessionSubscriptions(gateway, {
       push: (frame) => this.#send(frame),
       congested: () => socket.bufferedAmount > gateway.limits.pushBufferedBytesMax,
@@ -152,6 +153,7 @@ export class Session implements SessionHandle {
     if (acks0) this.#acks0InFlight++
     else this.#inFlight++
     this.#applyBackPressure()
+    const startedMs = performance.now()
     const handler = OP_HANDLERS[op] as (request: unknown, ctx: { gateway: Gateway; session: SessionHandle }) =>
       Promise<Record<string, unknown> | typeof NO_RESPONSE>
     let work: Promise<Record<string, unknown> | typeof NO_RESPONSE>
@@ -164,6 +166,7 @@ export class Session implements SessionHandle {
       (answer) => { if (answer !== NO_RESPONSE) this.#send({ id, ...answer }) },
       (err: unknown) => this.#send({ id, error: wireError(err, this.logger) }),
     ).finally(() => {
+      this.#gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
       if (acks0) this.#acks0InFlight--
       else this.#inFlight--
       this.#applyBackPressure()
@@ -189,6 +192,7 @@ export class Session implements SessionHandle {
   }
 
   #onClosed(): void {
+    this.#gateway.metrics.sessions--
     this.#closed = true
     this.subscriptions.closeAll()
     this.#closedController.abort()

@@ -12,6 +12,7 @@
 // it when the partition is forgotten, and a topic made again under the same name has another id).
 import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import { countRecords } from '../metrics/batch-records.js'
 import { partitionKey, type PartitionKey } from '../partition/messages.js'
 import { offsetAfter } from './batches.js'
 import { unknownTopicOrPartition, type Gateway } from './context.js'
@@ -78,6 +79,7 @@ class Subscription {
         if (this.#ended || result.bytes.length === 0) return
         this.offset = offsetAfter(result.bytes)
         this.credit -= result.bytes.length
+        this.owner.gateway.metrics.recordOut(this.topic, countRecords(result.bytes), result.bytes.length)
         this.owner.sink.push({ sub: this.sub, records: result.bytes, highWatermark: result.highWatermark })
         this.pump()
       },

@@ -114,3 +114,5 @@ export type FromWorker =
   /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
   | { type: 'shutdownDone' }
   | { type: 'advanced'; updates: [PartitionKey, number, number, number][] }
+  /** fdatasync durations (seconds) since the last report, about once a second (metrics/fsync-timing.ts). */
+  | { type: 'fsyncs'; seconds: number[]; dropped: number }

@@ -61,6 +61,9 @@ export interface PartitionManagerOptions {
   workerResourceLimits?: { maxOldGenerationSizeMb?: number }
 }
 
+/** Hears each partition thread's periodic report of its fdatasync durations (metrics). */
+export type FsyncListener = (report: { seconds: number[]; dropped: number }) => void
+
 export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
 
 interface Pending {
@@ -85,6 +88,7 @@ export class PartitionManager {
   readonly #placement = new Map<PartitionKey, Slot>()
   readonly #depth = new Map<PartitionKey, number>()
   readonly #listeners = new Set<OffsetsListener>()
+  readonly #fsyncListeners = new Set<FsyncListener>()
   readonly #pool = new BufferPool()
   #nextRequestId = 1
   #shutDown = false
@@ -123,6 +127,16 @@ export class PartitionManager {
   /** The index of the thread hosting a partition (for tests and metrics). */
   threadOf(topic: string, partition: number): number | undefined {
     return this.#placement.get(partitionKey(topic, partition))?.index
+  }
+
+  /** Requests sent to each thread (by thread index) and not yet answered: its mailbox depth. */
+  threadMailboxDepths(): number[] {
+    return this.#slots.map((slot) => slot.inFlight.size)
+  }
+
+  onFsyncs(listener: FsyncListener): () => void {
+    this.#fsyncListeners.add(listener)
+    return () => this.#fsyncListeners.delete(listener)
   }
 
   onOffsets(listener: OffsetsListener): () => void {
@@ -366,6 +380,9 @@ export class PartitionManager {
         return
       }
       case 'shutdownDone':
+        return
+      case 'fsyncs':
+        for (const listener of this.#fsyncListeners) listener(message)
         return
       case 'advanced':
         for (const [key, logStartOffset, highWatermark, logEndOffset] of message.updates) {

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { strict as assert } from 'node:assert'
 import { createLogger } from '../log.js'
 import { PartitionLog } from '../storage/log.js'
-import { RealDisk } from '../storage/real-disk.js'
+import { FSYNC_REPORT_MS, FsyncRecorder, TimedRealDisk } from '../metrics/fsync-timing.js'
 import { ActorHost } from './actor-host.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
 import type { ToWorker } from './messages.js'
@@ -15,7 +15,13 @@ const port = parentPort
 assert(port !== null, 'worker-entry runs only as a worker thread')
 const { threadIndex } = workerData as { threadIndex: number }
 const logger = createLogger({ module: 'partition-thread', thread: threadIndex })
-const disk = new RealDisk()
+// Every fdatasync is timed; the durations go to the main thread's metrics once a second.
+const fsyncs = new FsyncRecorder()
+const disk = new TimedRealDisk(fsyncs)
+setInterval(() => {
+  const report = fsyncs.take()
+  if (report !== undefined) port.postMessage({ type: 'fsyncs', ...report })
+}, FSYNC_REPORT_MS).unref()
 // FAECIE_PIPELINED_SYNC=0 makes flush `always` sync on this thread before answering each tick (for
 // comparison in the storage bench, or on a platform whose thread pool is scarce).
 const pipelinedSync = process.env.FAECIE_PIPELINED_SYNC !== '0'

@@ -23,6 +23,7 @@ import { type InitProducerIdRequest, type InitProducerIdResponse, parseInitProdu
 import { type ListOffsetsRequest, type ListOffsetsResponse, parseListOffsetsRequest } from './list-offsets.js'
 import { type MetadataRequest, type MetadataResponse, parseMetadataRequest } from './metadata.js'
 import { type ProduceRequest, type ProduceResponse, parseProduceRequest } from './produce.js'
+import { type StatsRequest, type StatsResponse, parseStatsRequest } from './stats.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
 
@@ -49,6 +50,7 @@ export * from './describe-groups.js'
 export * from './list-groups.js'
 export * from './delete-group.js'
 export * from './alter-group-offsets.js'
+export * from './stats.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -74,6 +76,7 @@ export interface OpTypes {
   listGroups: { request: ListGroupsRequest; response: ListGroupsResponse }
   deleteGroup: { request: DeleteGroupRequest; response: DeleteGroupResponse }
   alterGroupOffsets: { request: AlterGroupOffsetsRequest; response: AlterGroupOffsetsResponse }
+  stats: { request: StatsRequest; response: StatsResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -104,6 +107,7 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   listGroups: parseListGroupsRequest,
   deleteGroup: parseDeleteGroupRequest,
   alterGroupOffsets: parseAlterGroupOffsetsRequest,
+  stats: parseStatsRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

@@ -9,6 +9,7 @@
 // (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable).
 import type { FetchPartitionResult, FetchTopicResult, WireError } from '@faecie/protocol'
 import { partitionKey, type PartitionKey } from '../../partition/messages.js'
+import { countRecords } from '../../metrics/batch-records.js'
 import { checkItemCount, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 interface Read {
@@ -88,6 +89,13 @@ function group(reads: Read[], results: FetchPartitionResult[]): FetchTopicResult
   return topics
 }
 
+/** Counts what the answer carries into the metrics: one add per partition with records. */
+function recordOut(gateway: Gateway, reads: Read[], results: FetchPartitionResult[]): void {
+  results.forEach((r, i) => {
+    if (r.records.length > 0) gateway.metrics.recordOut(reads[i]!.topic, countRecords(r.records), r.records.length)
+  })
+}
+
 export const fetch: OpHandler<'fetch'> = async (request, { gateway, session }) => {
   const { limits, watch } = gateway
   checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), limits)
@@ -104,7 +112,10 @@ export const fetch: OpHandler<'fetch'> = async (request, { gateway, session }) =
       const { bytes, errors } = fitBudget(results, budget)
       const remainingMs = deadline - Date.now()
       const over = remainingMs <= 0 || gateway.draining || session.signal.aborted
-      if (bytes >= request.minBytes || errors || over) return { topics: group(reads, results) }
+      if (bytes >= request.minBytes || errors || over) {
+        if (bytes > 0) recordOut(gateway, reads, results)
+        return { topics: group(reads, results) }
+      }
       await waiter.wait(remainingMs, session.signal)
     } finally {
       waiter.disarm()

@@ -24,6 +24,7 @@ import { describeGroups } from './describe-groups.js'
 import { listGroups } from './list-groups.js'
 import { deleteGroup } from './delete-group.js'
 import { alterGroupOffsets } from './alter-group-offsets.js'
+import { stats } from './stats.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -48,4 +49,5 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   listGroups,
   deleteGroup,
   alterGroupOffsets,
+  stats,
 }

@@ -35,25 +35,29 @@ export const produce: OpHandler<'produce'> = async (request, { gateway, session 
     const created = autoCreate ? topics.ensure(t.topic) : undefined
     return {
       topic: t.topic,
-      partitions: t.partitions.map(({ partition, records }): { partition: number; outcome: Outcome } => {
+      partitions: t.partitions.map(({ partition, records }): { partition: number; bytes: number; outcome: Outcome } => {
+        const bytes = records.length
         try {
           if (records.length > limits.batchBytesMax) {
             throw new FaecieError(ErrorCode.MESSAGE_TOO_LARGE,
               `${records.length} bytes of records for ${t.topic}-${partition}; at most ${limits.batchBytesMax} (batchBytesMax).`)
           }
-          if (created === undefined) return { partition, outcome: append(gateway, meta, t.topic, partition, records, request.acks) }
+          if (created === undefined) return { partition, bytes, outcome: append(gateway, meta, t.topic, partition, records, request.acks) }
           const owned = records.slice()
-          return { partition, outcome: created.then((m) => append(gateway, m, t.topic, partition, owned, request.acks)) }
+          return { partition, bytes, outcome: created.then((m) => append(gateway, m, t.topic, partition, owned, request.acks)) }
         } catch (err) {
-          return { partition, outcome: Promise.reject(err) }
+          return { partition, bytes, outcome: Promise.reject(err) }
         }
       }),
     }
   })
   const answers = await Promise.all(pending.map(async (t) => ({
     topic: t.topic,
-    partitions: await Promise.all(t.partitions.map(({ partition, outcome }) => outcome.then(
-      (r): ProducePartitionResult => ({ partition, baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: r.logStartOffset }),
+    partitions: await Promise.all(t.partitions.map(({ partition, bytes, outcome }) => outcome.then(
+      (r): ProducePartitionResult => {
+        if (!r.duplicate) gateway.metrics.recordIn(t.topic, r.lastOffset - r.baseOffset + 1, bytes)
+        return { partition, baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: r.logStartOffset }
+      },
       (err: unknown) => failed(partition, wireError(err, session.logger)),
     ))),
   })))
