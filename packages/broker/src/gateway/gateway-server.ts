@@ -4,13 +4,15 @@
 // once with 4002 and a reason (so the client learns why). ws stops reading a frame larger than
 // frameBytesMax at its header (maxPayload); ws would close with 1009 there, which this maps to the
 // protocol's 4001 with a reason. Any other request that changes state must come from an allowed
-// origin too (none exist yet; the console's JSON endpoints will).
+// origin too (the HTTP API's POST and DELETE, ../http/): 403 with the protocol error ORIGIN_NOT_ALLOWED.
 import type { AddressInfo } from 'node:net'
 import websocket from '@fastify/websocket'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Logger } from '../log.js'
 import { CloseCode, type Gateway } from './context.js'
+import { applyCors } from './cors.js'
 import type { OriginPolicy } from './origin.js'
 import { Session, truncateReason } from './session.js'
 
@@ -103,8 +105,12 @@ export class GatewayServer {
       errorHandler: (err) => this.#logger.debug({ err }, 'WebSocket error'),
     })
     app.addHook('onRequest', async (request, reply) => {
+      if (applyCors(request, reply, origins)) return reply
       if (SAFE_METHODS.has(request.method)) return
-      if (!origins.allows(request.headers.origin)) return reply.code(403).send({ error: 'Origin not allowed' })
+      if (!origins.allows(request.headers.origin)) {
+        const error = new FaecieError(ErrorCode.ORIGIN_NOT_ALLOWED, `Origin ${request.headers.origin ?? ''} is not allowed to change state here (--allowed-origins).`)
+        return reply.code(403).send({ error: error.toWire() })
+      }
     })
     app.get('/health', async () => ({
       status: gateway.draining ? 'draining' : 'ok',

@@ -1,8 +1,48 @@
-// The HTTP JSON API (issue 6): topics, records, live tail as Server-Sent Events, groups, and the
-// OpenAPI document at /openapi.json. Registered on the gateway's fastify instance.
+// The HTTP JSON API (issue 6, docs/http-api.md): topics, records, live tail as Server-Sent Events,
+// groups under /v1, and the OpenAPI document at /openapi.json, on the gateway's fastify instance.
+// Every route runs protocol ops through the WebSocket API's validators and handlers
+// (http-session.ts); errors are answered as errors.ts says. The routes live in their own fastify
+// context, so their error and not-found handlers touch no other route of the port (/metrics, /ui).
+// Origin checks for POST and DELETE are the gateway's (gateway-server.ts onRequest: 403).
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
+import { FaecieError, ErrorCode } from '@faecie/protocol'
+import { sendError } from './errors.js'
+import { registerGroupRoutes } from './groups.js'
+import { HttpSessions, type HttpApiContext } from './http-session.js'
+import { defaultHttpLimits, type HttpLimits } from './limits.js'
+import { OPENAPI_DOCUMENT } from './openapi.js'
+import { registerProduceRoute } from './produce.js'
+import { registerReadRoute } from './read.js'
+import { registerTailRoutes, TailStreams } from './tail.js'
+import { registerTopicRoutes } from './topics.js'
 
-export async function registerHttpApi(_app: FastifyInstance, _gateway: Gateway): Promise<void> {
-  // Filled in by the HTTP API work.
+export const API_PREFIX = '/v1'
+
+export interface HttpApiOptions {
+  /** Overrides of the defaults (limits.ts defaultHttpLimits). */
+  limits?: Partial<HttpLimits>
+}
+
+export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, options: HttpApiOptions = {}): Promise<void> {
+  const limits: HttpLimits = { ...defaultHttpLimits(gateway.limits), ...options.limits }
+  const logger = gateway.logger.child({ module: 'http-api' })
+  const ctx: HttpApiContext = { gateway, limits, logger, sessions: new HttpSessions(gateway, limits, logger) }
+  const streams = new TailStreams(ctx)
+  // Before the HTTP server waits for open requests to finish: live tails would never finish.
+  app.addHook('preClose', async () => streams.endAll('broker shutting down'))
+
+  app.get('/openapi.json', async () => OPENAPI_DOCUMENT)
+  await app.register(async (api) => {
+    api.setErrorHandler(sendError(logger))
+    api.setNotFoundHandler(async (request, reply) => {
+      const error = new FaecieError(ErrorCode.INVALID_REQUEST, `No such endpoint: ${request.method} ${request.url.split('?')[0]} (see /openapi.json).`)
+      return reply.code(404).send({ error: error.toWire() })
+    })
+    await registerTopicRoutes(api, ctx)
+    await registerProduceRoute(api, ctx)
+    await registerReadRoute(api, ctx)
+    await registerTailRoutes(api, ctx, streams)
+    await registerGroupRoutes(api, ctx)
+  }, { prefix: API_PREFIX })
 }

@@ -18,6 +18,7 @@ import type { Logger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { registerHttpApi } from '../http/http-api.js'
+import { BrokerMetrics } from '../metrics/broker-metrics.js'
 import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
 import { registerConsole } from '../ui/console-routes.js'
@@ -79,6 +80,7 @@ export class Broker {
           batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax,
           producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
         },
+        groupSettings: config.groups,
       })
       coordinator = started.client
       if (started.start.movedAside.length > 0) logger.warn({ movedAside: started.start.movedAside }, 'unknown partition directories moved aside')
@@ -89,7 +91,8 @@ export class Broker {
     const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions })
     const broker: BrokerInfo = { brokerId: meta.brokerId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
     const reads = new PartitionReads(partitions)
-    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, logger: root.child({ module: 'session' }) })
+    const metrics = new BrokerMetrics({ partitions, topics, watch, options: config.metrics, logger: root.child({ module: 'metrics' }) })
+    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, logger: root.child({ module: 'session' }) })
     let server: GatewayServer
     try {
       const opened = await topics.openAll()
@@ -100,7 +103,7 @@ export class Broker {
         health: () => ({ brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
         routes: [
-          (app) => registerHttpApi(app, gateway),
+          (app) => registerHttpApi(app, gateway, { limits: config.http }),
           (app) => registerMetrics(app, gateway),
           (app) => registerConsole(app),
         ],
@@ -153,6 +156,7 @@ class GatewayState implements Gateway {
   readonly reads: Gateway['reads']
   readonly broker: BrokerInfo
   readonly logger: Logger
+  readonly metrics: Gateway['metrics']
   draining = false
 
   constructor(parts: Omit<Gateway, 'draining'>) {
@@ -163,6 +167,7 @@ class GatewayState implements Gateway {
     this.reads = parts.reads
     this.broker = parts.broker
     this.logger = parts.logger
+    this.metrics = parts.metrics
   }
 }
 

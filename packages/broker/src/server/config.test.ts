@@ -24,9 +24,19 @@ describe('parseBrokerArgs', () => {
     expect(config !== 'help' && config.limits.sessionsMax).toBe(10)
   })
 
+  it('reads group and metrics settings from the config file, defaults for the rest', () => {
+    const config = parseBrokerArgs(['--config', configFile({ groups: { sessionTimeoutMsDefault: 10_000, startupAssignmentDelayMs: 0 },
+      metrics: { topicLabelsMax: 5 }, http: { tailStreamsMax: 3 } })])
+    expect(config !== 'help' && [config.groups.sessionTimeoutMsDefault, config.groups.startupAssignmentDelayMs, config.groups.sessionTimeoutMsMax,
+      config.metrics.topicLabelsMax, config.metrics.seriesPointsMax, config.http.tailStreamsMax, config.http.produceRecordsMax])
+      .toEqual([10_000, 0, 1_800_000, 5, 30, 3, 10_000])
+  })
+
   it('throws UsageError for unknown flags, bad values and bad files', () => {
     for (const argv of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--partition-threads', '0'], ['--allowed-origins', 'not an origin'],
-      ['--config', configFile('{')], ['--config', configFile({ nope: 1 })], ['--config', configFile({ limits: { inFlightMax: 0 } })], ['stray']]) {
+      ['--config', configFile('{')], ['--config', configFile({ nope: 1 })], ['--config', configFile({ limits: { inFlightMax: 0 } })], ['stray'],
+      ['--config', configFile({ groups: { sessionTimeoutMsDefault: 50 } })], ['--config', configFile({ groups: { nope: 1 } })],
+      ['--config', configFile({ metrics: { topicLabelsMax: 0 } })], ['--config', configFile({ metrics: [] })], ['--config', configFile({ http: { tailStreamsMax: 0 } })]]) {
       expect(() => parseBrokerArgs(argv), argv.join(' ')).toThrow(UsageError)
     }
     expect(parseBrokerArgs(['--help'])).toBe('help')

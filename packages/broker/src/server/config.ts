@@ -6,12 +6,20 @@
 //   --config FILE (JSON, every key optional):
 //   { "port": 8092, "host": "127.0.0.1", "dataDir": "./faecie-data", "partitionThreads": 2,
 //     "allowedOrigins": ["http://localhost:5173"], "autoCreateTopics": false, "autoCreatePartitions": 1,
-//     "brokerId": 0, "drainTimeoutMs": 10000, "limits": { "sessionsMax": 1024, ... } }
+//     "brokerId": 0, "drainTimeoutMs": 10000, "limits": { "sessionsMax": 1024, ... },
+//     "groups": { "sessionTimeoutMsDefault": 45000, "sessionTimeoutMsMin": 100, "sessionTimeoutMsMax": 1800000,
+//                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000 },
+//     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
+//                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
+//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, ... } }   (http/limits.ts; defaults follow "limits")
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveLimits, type Limits } from '../gateway/limits.js'
+import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from '../groups/consumer-group.js'
+import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/broker-metrics.js'
+import { defaultHttpLimits, type HttpLimits } from '../http/limits.js'
 
 export interface BrokerConfig {
   port: number
@@ -26,6 +34,12 @@ export interface BrokerConfig {
   /** How long SIGTERM waits for requests in flight before closing sessions. */
   drainTimeoutMs: number
   limits: Limits
+  /** Consumer-group timeouts (groups/consumer-group.ts). */
+  groups: GroupSettings
+  /** Label caps and the `stats` series (metrics/broker-metrics.ts). */
+  metrics: MetricsOptions
+  /** The HTTP API's bounds (http/limits.ts), defaults derived from `limits`. */
+  http: HttpLimits
 }
 
 export class UsageError extends Error {}
@@ -41,7 +55,7 @@ export const USAGE = `Usage: faecie broker [options]
   --help                    this text`
 
 const FILE_KEYS = new Set(['port', 'host', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
-  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits'])
+  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http'])
 
 /** Parses argv (without node and the script); returns 'help' for --help. */
 export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
@@ -87,7 +101,30 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     brokerId: file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1),
     drainTimeoutMs: integer(file.drainTimeoutMs ?? 10_000, 'drainTimeoutMs', 0, 600_000),
     limits,
+    groups: groupSettings(objectOrEmpty(file.groups, 'groups')),
+    metrics: integers(objectOrEmpty(file.metrics, 'metrics'), 'metrics', DEFAULT_METRICS_OPTIONS, 1, 1_000_000),
+    http: integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1),
   }
+}
+
+/** Each key of `defaults` that `given` names, as an integer from min to max; an unknown key is refused. */
+function integers<T extends object>(given: Record<string, unknown>, what: string, defaults: Readonly<T>, min: number, max: number): T {
+  const out = { ...defaults } as Record<string, unknown>
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in defaults)) throw new UsageError(`${what}.${key} is not a setting (known: ${Object.keys(defaults).join(', ')})`)
+    out[key] = integer(value, `${what}.${key}`, min, max)
+  }
+  return out as T
+}
+
+function groupSettings(given: Record<string, unknown>): GroupSettings {
+  const settings = integers(given, 'groups', DEFAULT_GROUP_SETTINGS, 0, 24 * 3_600_000)
+  const { sessionTimeoutMsMin: min, sessionTimeoutMsMax: max, sessionTimeoutMsDefault: def } = settings
+  if (min < 1 || min > def || def > max) {
+    throw new UsageError(`groups: need 1 <= sessionTimeoutMsMin (${min}) <= sessionTimeoutMsDefault (${def}) <= sessionTimeoutMsMax (${max})`)
+  }
+  if (settings.heartbeatIntervalMsMax < 1) throw new UsageError('groups.heartbeatIntervalMsMax must be at least 1')
+  return settings
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -1,0 +1,109 @@
+// Runs protocol ops for HTTP requests, through the same validators (parse<Op>Request) and handlers
+// (gateway/ops) as the WebSocket API, so the two cannot drift. Each HTTP request is a short-lived
+// session: its signal aborts when the client goes (a long poll stops waiting), and its subscriptions
+// (a live tail) push to the sink the caller gives. Requests are refused with SHUTTING_DOWN while the
+// broker drains and with TOO_MANY_IN_FLIGHT past requestsInFlightMax.
+import {
+  ErrorCode,
+  FaecieError,
+  parseOpRequest,
+  type OpName,
+  type OpRequest,
+  type OpResponse,
+  type RequestFrame,
+} from '@faecie/protocol'
+import type { FastifyReply } from 'fastify'
+import { NO_RESPONSE, type Gateway, type OpContext, type SessionHandle } from '../gateway/context.js'
+import { OP_HANDLERS } from '../gateway/ops/index.js'
+import { SessionSubscriptions, type PushSink } from '../gateway/subscriptions.js'
+import type { Logger } from '../log.js'
+import type { HttpLimits } from './limits.js'
+
+/** HTTP sessions are numbered from here, apart from WebSocket sessions. */
+const HTTP_SESSION_ID_BASE = 1_000_000_000
+
+const NO_PUSHES: PushSink = { push: () => undefined, congested: () => false }
+
+/** What every route of the API gets. */
+export interface HttpApiContext {
+  gateway: Gateway
+  limits: HttpLimits
+  logger: Logger
+  sessions: HttpSessions
+}
+
+/** One HTTP request seen as a session by the op handlers. */
+export class HttpSession implements SessionHandle {
+  readonly subscriptions: SessionSubscriptions
+  readonly #controller = new AbortController()
+
+  constructor(readonly id: number, readonly logger: Logger, gateway: Gateway, sink: PushSink) {
+    this.subscriptions = new SessionSubscriptions(gateway, sink, logger)
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  helloDone(): void {}
+
+  /** Only an acks-0 produce failure asks this; over HTTP there is no socket of the protocol to close. */
+  close(code: number, reason: string): void {
+    this.logger.warn({ code, reason }, 'HTTP request failed after it was answered')
+  }
+
+  /** The client went or the answer is done: long polls stop waiting, subscriptions end. */
+  end(): void {
+    this.subscriptions.closeAll()
+    this.#controller.abort()
+  }
+}
+
+export class HttpSessions {
+  #nextId = HTTP_SESSION_ID_BASE
+  #inFlight = 0
+
+  constructor(private readonly gateway: Gateway, private readonly limits: HttpLimits, private readonly logger: Logger) {}
+
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** A session for one request, ended when its response closes (finished or the client gone). */
+  open(reply: FastifyReply, sink: PushSink = NO_PUSHES): HttpSession {
+    const id = this.#nextId++
+    const session = new HttpSession(id, this.logger.child({ httpSession: id }), this.gateway, sink)
+    reply.raw.once('close', () => session.end())
+    return session
+  }
+
+  /** Refuses new work while the broker drains. */
+  checkOpen(): void {
+    if (this.gateway.draining) throw new FaecieError(ErrorCode.SHUTTING_DOWN, 'The broker is shutting down.')
+  }
+
+  /**
+   * Validates `fields` as op `op`'s request, exactly as a WebSocket frame would be, and runs its
+   * handler. NO_RESPONSE (produce with acks 0) comes back as undefined.
+   */
+  async run<Op extends OpName>(session: HttpSession, op: Op, fields: Record<string, unknown>): Promise<OpResponse<Op> | undefined> {
+    this.checkOpen()
+    const parsed = parseOpRequest(op, { ...fields, id: 0, op } as RequestFrame)
+    if (!parsed.ok) throw parsed.error
+    if (this.#inFlight >= this.limits.requestsInFlightMax) {
+      throw new FaecieError(ErrorCode.TOO_MANY_IN_FLIGHT,
+        `${this.#inFlight} HTTP requests are being served; at most ${this.limits.requestsInFlightMax} (requestsInFlightMax).`)
+    }
+    this.#inFlight++
+    const startedMs = performance.now()
+    try {
+      const handler = OP_HANDLERS[op] as (request: OpRequest<Op>, ctx: OpContext) => Promise<OpResponse<Op> | typeof NO_RESPONSE>
+      const answer = await handler(parsed.value, { gateway: this.gateway, session })
+      return answer === NO_RESPONSE ? undefined : answer
+    } finally {
+      this.#inFlight--
+      // The same per-op latency series as WebSocket requests (metrics/broker-metrics.ts).
+      this.gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// The HTTP API's own bounds, each explicit and overridable (registerHttpApi's options); the defaults
+// follow the broker's limits (gateway/limits.ts) where one applies, so the HTTP API never lets a
+// client make the broker hold more than the WebSocket protocol would.
+import type { Limits } from '../gateway/limits.js'
+
+export interface HttpLimits {
+  /** Largest JSON body of a produce request (other endpoints take tiny bodies: 64 KiB). */
+  produceBodyBytesMax: number
+  /** Records in one produce request; one more: 400 INVALID_REQUEST. */
+  produceRecordsMax: number
+  /** Records one read answers at most (the `maxRecords` ceiling). */
+  readRecordsMax: number
+  /** `maxRecords` when the request gives none. */
+  readRecordsDefault: number
+  /** `maxBytes` of a read when the request gives none (capped by the broker's fetchBytesMax). */
+  readBytesDefault: number
+  /** Longest a read may long-poll (`maxWaitMs` is lowered to it): the broker's maxWaitMsMax. */
+  maxWaitMsMax: number
+  /** Requests being served at once over HTTP (SSE streams not counted); one more: 429 TOO_MANY_IN_FLIGHT. */
+  requestsInFlightMax: number
+  /** Open Server-Sent Events streams; one more: 429 TOO_MANY_SUBSCRIPTIONS. */
+  tailStreamsMax: number
+  /** Partitions one stream may follow (a whole-topic tail of a larger topic: 400). */
+  tailPartitionsMax: number
+  /** Bytes of records a stream may have read ahead of its socket. */
+  tailCreditBytes: number
+  /** Heartbeat comment interval when the request gives no `heartbeatMs`. */
+  tailHeartbeatMsDefault: number
+  /** Bodies of the small endpoints (create topic). */
+  smallBodyBytesMax: number
+}
+
+const KiB = 1024
+
+/** The defaults for a broker with these limits. */
+export function defaultHttpLimits(limits: Limits): HttpLimits {
+  return {
+    // A JSON body carries its records as text or base64 (4/3 of the bytes): the frame limit covers it.
+    produceBodyBytesMax: limits.frameBytesMax,
+    produceRecordsMax: 10_000,
+    readRecordsMax: 10_000,
+    readRecordsDefault: 500,
+    readBytesDefault: Math.min(1024 * KiB, limits.fetchBytesMax),
+    maxWaitMsMax: limits.maxWaitMsMax,
+    requestsInFlightMax: limits.inFlightMax * 4,
+    tailStreamsMax: 256,
+    tailPartitionsMax: limits.subscriptionsMax,
+    tailCreditBytes: Math.min(1024 * KiB, limits.pushBufferedBytesMax),
+    tailHeartbeatMsDefault: 15_000,
+    smallBodyBytesMax: 64 * KiB,
+  }
+}
+
+/** Heartbeats may be asked for between these (query `heartbeatMs`). */
+export const HEARTBEAT_MS_RANGE = { min: 1_000, max: 300_000 } as const
