@@ -1,0 +1,97 @@
+// The console's frame: the navigation, the disconnected-broker banner (shown while requests fail to
+// reach the broker; a probe every few seconds gets through once it is back, and the client
+// reconnects by itself), the view of the current route, and an error boundary so that a bug in a
+// view shows as a message instead of a blank page.
+import { useCallback, useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks'
+import type { ConsoleClient } from './client.js'
+import { ErrorBox } from './components/bits.js'
+import { describeError, isDisconnect } from './format.js'
+import { type Route, useRoute } from './router.js'
+import { Ctx, type ConsoleContext } from './state.js'
+import { GroupView, GroupsView } from './views/groups.js'
+import { MessagesView } from './views/messages.js'
+import { OverviewView } from './views/overview.js'
+import { ProduceView } from './views/produce.js'
+import { TopicView } from './views/topic.js'
+import { TopicsView } from './views/topics.js'
+
+/** How often a disconnected console asks the broker again. */
+const PROBE_INTERVAL_MS = 3_000
+
+const NAV: Array<{ view: Route['view']; label: string; href: string; also?: Route['view'][] }> = [
+  { view: 'overview', label: 'Overview', href: '#/overview' },
+  { view: 'topics', label: 'Topics', href: '#/topics', also: ['topic', 'messages'] },
+  { view: 'produce', label: 'Produce', href: '#/produce' },
+  { view: 'groups', label: 'Consumer groups', href: '#/groups', also: ['group'] },
+]
+
+function View({ route }: { route: Route }) {
+  const [error, reset] = useErrorBoundary()
+  if (error !== undefined) {
+    return (
+      <div class="page">
+        <ErrorBox error={error} />
+        <button onClick={reset}>Try again</button>
+      </div>
+    )
+  }
+  switch (route.view) {
+    case 'overview': return <OverviewView />
+    case 'topics': return <TopicsView />
+    case 'topic': return <TopicView topic={route.name!} />
+    case 'messages': return <MessagesView key={route.name} topic={route.name!} />
+    case 'produce': return <ProduceView initialTopic={route.query.get('topic') ?? ''} />
+    case 'groups': return <GroupsView />
+    case 'group': return <GroupView groupId={route.name!} />
+  }
+}
+
+export function App({ client }: { client: ConsoleClient }) {
+  const route = useRoute()
+  const [lost, setLost] = useState<string | undefined>(undefined)
+  const reportOutcome = useCallback((err: unknown) => {
+    if (err === undefined) setLost(undefined)
+    else if (isDisconnect(err)) setLost(describeError(err).message)
+  }, [])
+  const ctx = useMemo<ConsoleContext>(() => ({ client, reportOutcome }), [client, reportOutcome])
+  useEffect(() => {
+    if (lost === undefined) return
+    const timer = setInterval(() => {
+      client.admin.listTopics().then(() => setLost(undefined), () => undefined)
+    }, PROBE_INTERVAL_MS)
+    return () => clearInterval(timer)
+  }, [lost, client])
+  useEffect(() => {
+    const onRejection = (e: PromiseRejectionEvent): void => reportOutcome(e.reason)
+    addEventListener('unhandledrejection', onRejection)
+    return () => removeEventListener('unhandledrejection', onRejection)
+  }, [reportOutcome])
+  const host = client.brokerUrl.replace(/^wss?:\/\//, '').replace(/\/v1\/ws$/, '')
+  return (
+    <Ctx.Provider value={ctx}>
+      <div class="shell">
+        <nav class="sidebar">
+          <a class="brand" href="#/overview">
+            <span class="logo">f</span> faecie
+          </a>
+          {NAV.map((n) => (
+            <a key={n.view} href={n.href} class={route.view === n.view || n.also?.includes(route.view) === true ? 'active' : ''} data-testid={`nav-${n.view}`}>
+              {n.label}
+            </a>
+          ))}
+          <div class="sidebar-foot">
+            <span class={`dot ${lost === undefined ? 'ok' : 'bad'}`} /> {host}
+          </div>
+        </nav>
+        <main class="content">
+          {lost !== undefined && (
+            <div class="banner" role="status" data-testid="disconnected">
+              Broker unreachable ({lost}). Reconnecting…
+            </div>
+          )}
+          <View key={`${route.view}/${route.name ?? ''}`} route={route} />
+        </main>
+      </div>
+    </Ctx.Provider>
+  )
+}

@@ -1,0 +1,166 @@
+// One topic: per partition its log start offset, high watermark, log end offset and size; its
+// config, editable key by key (blank resets a key to its default); adding partitions; deleting it
+// (after typing its name). Links lead to its messages and to producing to it.
+import { useState } from 'preact/hooks'
+import { ConfirmDialog, ErrorBox, PageHeader, Stat } from '../components/bits.js'
+import { formatBytes, formatCount, formatRetentionMs } from '../format.js'
+import { href } from '../router.js'
+import { useAction, useConsole, useLoad } from '../state.js'
+
+/** A config value as people say it, beside the raw one: 604800000 ms is 7d, 1048576 bytes 1 MiB. */
+function configHint(key: string, value: string | undefined): string {
+  const n = Number(value)
+  if (value === undefined || value === '' || !Number.isFinite(n) || n < 0) return n === -1 ? '(no limit)' : ''
+  if (key.endsWith('.ms')) return n >= 1000 ? `(${formatRetentionMs(value)})` : ''
+  if (key.endsWith('.bytes')) return n >= 1024 ? `(${formatBytes(n)})` : ''
+  return ''
+}
+
+function ConfigEditor({ topic, config, onSaved }: { topic: string; config: Record<string, string>; onSaved(): void }) {
+  const { client } = useConsole()
+  const action = useAction()
+  const [editing, setEditing] = useState<string | undefined>(undefined)
+  const [value, setValue] = useState('')
+  const [newKey, setNewKey] = useState('')
+  const save = async (key: string, next: string | null): Promise<void> => {
+    const ok = await action.run(async () => {
+      await client.admin.alterTopicConfig({ topic, config: { [key]: next } })
+      return true
+    })
+    if (ok === true) {
+      setEditing(undefined)
+      onSaved()
+    }
+  }
+  const keys = Object.keys(config).sort()
+  return (
+    <section class="card" data-testid="topic-config">
+      <div class="card-title">Config</div>
+      <ErrorBox error={action.error} onClose={action.clear} />
+      <table class="table compact">
+        <tbody>
+          {keys.map((key) => (
+            <tr key={key}>
+              <td class="mono key">{key}</td>
+              <td class="mono">
+                {editing === key ? (
+                  <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void save(key, value.trim() === '' ? null : value.trim()) }}>
+                    <input value={value} autoFocus onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} data-testid="config-value" />
+                    <button type="submit" class="primary" disabled={action.busy}>Save</button>
+                    <button type="button" onClick={() => setEditing(undefined)}>Cancel</button>
+                  </form>
+                ) : (
+                  <span>{config[key]} <span class="muted">{configHint(key, config[key])}</span></span>
+                )}
+              </td>
+              <td class="right">
+                {editing !== key && <button class="link" onClick={() => { setEditing(key); setValue(config[key] ?? '') }} data-testid={`edit-${key}`}>edit</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="inline-form add-key" onSubmit={(e) => { e.preventDefault(); if (newKey.trim() !== '') { setEditing(newKey.trim()); setValue('') } }}>
+        <input placeholder="other key, e.g. max.message.bytes" value={newKey} onInput={(e) => setNewKey((e.currentTarget as HTMLInputElement).value)} />
+        <button type="submit">Set key…</button>
+      </form>
+      {editing !== undefined && !keys.includes(editing) && (
+        <form class="inline-form" onSubmit={(e) => { e.preventDefault(); void save(editing, value.trim()) }}>
+          <code>{editing}</code> =
+          <input value={value} autoFocus onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} />
+          <button type="submit" class="primary" disabled={action.busy}>Save</button>
+        </form>
+      )}
+    </section>
+  )
+}
+
+export function TopicView({ topic }: { topic: string }) {
+  const { client } = useConsole()
+  const { data, error, reload } = useLoad(async ({ client: c }) => (await c.admin.describeTopics({ topics: [topic] }))[0]!, [topic])
+  const action = useAction()
+  const [count, setCount] = useState('')
+  const [confirming, setConfirming] = useState(false)
+  const partitions = data?.partitions ?? []
+  const records = partitions.reduce((n, p) => n + (p.highWatermark - p.logStartOffset), 0)
+  const size = partitions.reduce((n, p) => n + p.sizeBytes, 0)
+  const addPartitions = async (e: Event): Promise<void> => {
+    e.preventDefault()
+    const ok = await action.run(async () => {
+      const n = Number(count)
+      if (!Number.isSafeInteger(n) || n <= partitions.length) throw new RangeError(`The new partition count must be a whole number above ${partitions.length}.`)
+      await client.admin.createPartitions({ topicPartitions: [{ topic, count: n }] })
+      return true
+    })
+    if (ok === true) {
+      setCount('')
+      reload()
+    }
+  }
+  const remove = async (): Promise<void> => {
+    const ok = await action.run(async () => {
+      await client.admin.deleteTopics({ topics: [topic] })
+      return true
+    })
+    setConfirming(false)
+    if (ok === true) location.hash = href('topics')
+  }
+  return (
+    <div class="page" data-testid="view-topic">
+      <PageHeader title={<><a href={href('topics')} class="crumb">Topics</a> / <span data-testid="topic-name">{topic}</span></>} sub={data?.topicId === undefined ? undefined : <span class="mono">{data.topicId}</span>}>
+        <a class="button" href={href('topics', topic, 'messages')} data-testid="browse-messages">Browse messages</a>
+        <a class="button" href={`#/produce?topic=${encodeURIComponent(topic)}`}>Produce</a>
+        <button class="danger" onClick={() => setConfirming(true)} data-testid="delete-topic">Delete</button>
+      </PageHeader>
+      <ErrorBox error={error} />
+      <ErrorBox error={action.error} onClose={action.clear} />
+      {confirming && (
+        <ConfirmDialog
+          title={`Delete topic ${topic}?`}
+          body={<p>All {formatCount(records)} records in its {partitions.length} partitions are deleted. This cannot be undone.</p>}
+          confirmLabel="Delete topic"
+          confirmText={topic}
+          busy={action.busy}
+          onConfirm={() => void remove()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
+      {data !== undefined && (
+        <>
+          <div class="stats">
+            <Stat label="Partitions" value={partitions.length} />
+            <Stat label="Records" value={formatCount(records)} />
+            <Stat label="Size" value={formatBytes(size)} />
+            <Stat label="Retention" value={formatRetentionMs(data.config?.['retention.ms'])} />
+          </div>
+          <div class="grid2 wide-left">
+            <section class="card">
+              <div class="card-title">Partitions</div>
+              <table class="table" data-testid="partition-table">
+                <thead><tr><th>Partition</th><th class="num">Log start</th><th class="num">High watermark</th><th class="num">Log end</th><th class="num">Records</th><th class="num">Size</th></tr></thead>
+                <tbody>
+                  {partitions.map((p) => (
+                    <tr key={p.partition}>
+                      <td class="num">{p.partition}</td>
+                      <td class="num">{formatCount(p.logStartOffset)}</td>
+                      <td class="num">{formatCount(p.highWatermark)}</td>
+                      <td class="num">{formatCount(p.logEndOffset)}</td>
+                      <td class="num">{formatCount(p.highWatermark - p.logStartOffset)}</td>
+                      <td class="num">{formatBytes(p.sizeBytes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <form class="inline-form" onSubmit={addPartitions}>
+                <span class="muted">Grow to</span>
+                <input type="number" min={partitions.length + 1} placeholder={String(partitions.length + 1)} value={count} onInput={(e) => setCount((e.currentTarget as HTMLInputElement).value)} class="narrow" data-testid="partition-count" />
+                <button type="submit" disabled={action.busy}>Add partitions</button>
+              </form>
+            </section>
+            <ConfigEditor topic={topic} config={data.config ?? {}} onSaved={reload} />
+          </div>
+        </>
+      )}
+    </div>
+  )
+}
