@@ -37,10 +37,10 @@ export interface GroupSettings {
   rebalanceTimeoutMsDefault: number
   heartbeatIntervalMsMax: number
   /**
-   * After the coordinator starts, groups it replayed hand out no partitions for this long. Their
-   * members are not durable: the members of before the restart may still be consuming until their
-   * next heartbeat tells them UNKNOWN_MEMBER_ID, at most heartbeatIntervalMsMax later (plus their
-   * reconnection); a member that joins at once must not get those partitions meanwhile.
+   * After the coordinator starts, groups it replayed hand out no partitions for this long, and take
+   * their members of before back from their first heartbeat (membership is not durable). It should
+   * cover heartbeatIntervalMsMax plus a reconnection: a member that joins at once must not get the
+   * partitions of one still on its way back.
    */
   startupAssignmentDelayMs: number
 }
