@@ -1,0 +1,144 @@
+// Load loops shared by the peers' Node clients (kafkajs, ioredis, nats.js) and faecie's keyed
+// series, so that each system is driven the same way: values made before the clock starts (the
+// package's Payloads), sends of `batchRecords` records with at most `windowBatches` in flight, each
+// send's latency counted once per record it carries; and end-to-end latency at a fixed rate with
+// the intended send time stamped in each value's first 8 bytes (corrected for coordinated omission,
+// as `faecie perf latency` does).
+import { Payloads, latencyHistogram, perfResult, type PerfResult } from '../index.js'
+import type { Figures } from './results.js'
+
+export interface ProduceLoopOptions {
+  records: number
+  recordBytes: number
+  batchRecords: number
+  windowBatches: number
+  /** Sends the values; resolves once they are acknowledged. */
+  send(values: Uint8Array[]): Promise<unknown>
+}
+
+/** Runs the loop and returns its figures (latency per send, counted per record). */
+export async function produceLoop(options: ProduceLoopOptions): Promise<PerfResult> {
+  const payloads = new Payloads(options.recordBytes)
+  const latencies = latencyHistogram()
+  let inFlight = 0
+  let failure: unknown
+  let wake: (() => void) | undefined
+  let sent = 0
+  const startMs = performance.now()
+  while (sent < options.records && failure === undefined) {
+    const count = Math.min(options.batchRecords, options.records - sent)
+    const values = new Array<Uint8Array>(count)
+    for (let i = 0; i < count; i++) values[i] = payloads.take()
+    const sentMs = performance.now()
+    inFlight++
+    options.send(values).then(
+      () => latencies.recordValueWithCount(Math.max(1, Math.round((performance.now() - sentMs) * 1000)), count),
+      (err: unknown) => { failure ??= err },
+    ).finally(() => {
+      inFlight--
+      wake?.()
+    })
+    sent += count
+    while (inFlight >= options.windowBatches && failure === undefined) {
+      await new Promise<void>((resolve) => (wake = resolve))
+      wake = undefined
+    }
+  }
+  while (inFlight > 0) {
+    await new Promise<void>((resolve) => (wake = resolve))
+    wake = undefined
+  }
+  if (failure !== undefined) throw failure
+  const elapsedMs = performance.now() - startMs
+  return perfResult(options.records, options.records * options.recordBytes, elapsedMs, latencies)
+}
+
+export interface LatencyLoopOptions {
+  records: number
+  rate: number
+  recordBytes: number
+  timeoutMs: number
+  /** Sends values (each stamped with its intended send time); errors end the run. */
+  send(values: Uint8Array[]): Promise<unknown>
+}
+
+/** The intended send time in a value, as `faecie perf latency` stamps it (float64, little endian). */
+export function stampOf(value: Uint8Array): number {
+  return new DataView(value.buffer, value.byteOffset, 8).getFloat64(0, true)
+}
+
+/**
+ * Sends `records` values at `rate`; `delivered(value)` (called by the peer's consumer for each value
+ * that comes back) records its latency; `run()` sends and resolves when all came back.
+ */
+export function latencyLoop(options: LatencyLoopOptions): { delivered(value: Uint8Array): void; run(): Promise<PerfResult> } {
+  const latencies = latencyHistogram()
+  let received = 0
+  let finish!: () => void
+  let fail!: (err: unknown) => void
+  const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
+  const delivered = (value: Uint8Array): void => {
+    if (received >= options.records || value.byteLength < 8) return
+    latencies.recordValue(Math.max(1, Math.round((performance.now() - stampOf(value)) * 1000)))
+    received++
+    if (received >= options.records) finish()
+  }
+  const run = async (): Promise<PerfResult> => {
+    const timer = setTimeout(() => fail(new Error(`only ${received} of ${options.records} records came back within ${options.timeoutMs} ms`)), options.timeoutMs)
+    const startMs = performance.now()
+    try {
+      const sending = sendAtRate(options, startMs).catch((err: unknown) => fail(err))
+      await done
+      await sending
+    } finally {
+      clearTimeout(timer)
+    }
+    return perfResult(received, received * options.recordBytes, performance.now() - startMs, latencies)
+  }
+  return { delivered, run }
+}
+
+/** The most records one send of the latency loop carries (when it has fallen behind, more are due). */
+const SEND_RECORDS_MAX = 1000
+
+async function sendAtRate(options: LatencyLoopOptions, startMs: number): Promise<void> {
+  const intervalMs = 1000 / options.rate
+  const payloads = new Payloads(options.recordBytes)
+  const sends: Promise<unknown>[] = []
+  let failure: unknown
+  let next = 0
+  while (next < options.records && failure === undefined) {
+    const due = Math.min(options.records, Math.floor((performance.now() - startMs) / intervalMs) + 1)
+    // What is due goes out in sends of at most SEND_RECORDS_MAX (a peer caps its request size).
+    while (due > next) {
+      const end = Math.min(due, next + SEND_RECORDS_MAX)
+      const values = new Array<Uint8Array>(end - next)
+      for (let i = next; i < end; i++) {
+        const value = payloads.take().slice()
+        new DataView(value.buffer, value.byteOffset, 8).setFloat64(0, startMs + i * intervalMs, true)
+        values[i - next] = value
+      }
+      sends.push(options.send(values).catch((err: unknown) => (failure ??= err)))
+      next = end
+    }
+    const waitMs = Math.max(0, startMs + next * intervalMs - performance.now())
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, waitMs)))
+  }
+  await Promise.all(sends)
+  if (failure !== undefined) throw failure
+}
+
+/** The figures of a PerfResult, for Results. */
+export function figuresOf(result: PerfResult): Figures {
+  return { recordsPerSec: result.recordsPerSec, mbPerSec: result.mbPerSec, p50Ms: result.p50Ms, p99Ms: result.p99Ms, p999Ms: result.p999Ms, maxMs: result.maxMs }
+}
+
+/** Rejects with a clear message when `work` takes longer than `ms`. */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}

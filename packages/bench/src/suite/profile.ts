@@ -1,0 +1,110 @@
+// The sizes of the suite's workloads: `full` (what `pnpm bench` runs; sized to finish within about
+// 25 minutes on the 2-core machine, peers included) and `quick` (`--quick`: every workload tiny,
+// one run, to see that everything starts, runs and stops). Every count here is explicit; `--scale F`
+// multiplies the record counts (not the rates, not the durations).
+
+export interface Profile {
+  name: 'full' | 'quick'
+  /** Runs of each measurement; the report shows their median, min and max. */
+  runs: number
+  /** Records faecie's client sends once, unmeasured, before the first figure (the JIT warms up). */
+  warmupRecords: number
+  /** 100-byte records, 1 partition, max throughput (produce, then consume them back). */
+  smallRecords: number
+  /** 1 KB records, 16 partitions. */
+  kbRecords: number
+  kbPartitions: number
+  /** Partition scaling: the partition counts and the records per point. */
+  partitionCounts: number[]
+  partitionRecords: number
+  /** End-to-end latency at a fixed rate. */
+  latencyRate: number
+  latencyRecords: number
+  /** Kafka's EndToEndLatency sends one record at a time: this many. */
+  kafkaEndToEndRecords: number
+  /** Durable acks at max throughput. */
+  durableRecords: number
+  /** The same for a peer that fsyncs each record on its own (NATS with sync_interval always): fewer. */
+  durablePerRecordSyncRecords: number
+  /** The decay check (faecie, bounded by retention.bytes): seconds; 0 skips it. */
+  decaySeconds: number
+  decayRetentionBytes: number
+  /** Node clients of the peers (kafkajs, ioredis, nats.js) are slower: their record counts are this share. */
+  nodePeerShare: number
+  /** The raw disk: bytes appended per run and fdatasyncs timed. */
+  diskAppendBytes: number
+  fsyncCount: number
+  /** Any one external tool run (a perf tool, redis-benchmark, nats bench) is killed past this. */
+  toolTimeoutMs: number
+}
+
+export const FULL: Profile = {
+  name: 'full',
+  runs: 3,
+  warmupRecords: 1_000_000,
+  smallRecords: 2_000_000,
+  kbRecords: 500_000,
+  kbPartitions: 16,
+  partitionCounts: [1, 2, 4, 8, 64, 1000],
+  partitionRecords: 500_000,
+  latencyRate: 50_000,
+  latencyRecords: 500_000,
+  kafkaEndToEndRecords: 5_000,
+  durableRecords: 1_000_000,
+  durablePerRecordSyncRecords: 5_000,
+  decaySeconds: 60,
+  decayRetentionBytes: 256 * 1024 * 1024,
+  nodePeerShare: 0.25,
+  diskAppendBytes: 512 * 1024 * 1024,
+  fsyncCount: 1_000,
+  toolTimeoutMs: 180_000,
+}
+
+export const QUICK: Profile = {
+  name: 'quick',
+  runs: 1,
+  warmupRecords: 100_000,
+  smallRecords: 200_000,
+  kbRecords: 20_000,
+  kbPartitions: 16,
+  // 1,000 partitions only in the full profile: making and deleting such a topic takes tens of seconds here.
+  partitionCounts: [1, 8, 64],
+  partitionRecords: 20_000,
+  latencyRate: 50_000,
+  latencyRecords: 50_000,
+  kafkaEndToEndRecords: 500,
+  durableRecords: 50_000,
+  durablePerRecordSyncRecords: 1_000,
+  decaySeconds: 0,
+  decayRetentionBytes: 64 * 1024 * 1024,
+  nodePeerShare: 0.5,
+  diskAppendBytes: 32 * 1024 * 1024,
+  fsyncCount: 100,
+  toolTimeoutMs: 60_000,
+}
+
+/** A profile with its record counts multiplied by `scale` (at least 1 record each). */
+export function scaled(profile: Profile, scale: number): Profile {
+  if (scale === 1) return profile
+  const s = (n: number): number => Math.max(1, Math.round(n * scale))
+  return {
+    ...profile,
+    smallRecords: s(profile.smallRecords),
+    kbRecords: s(profile.kbRecords),
+    partitionRecords: s(profile.partitionRecords),
+    latencyRecords: s(profile.latencyRecords),
+    kafkaEndToEndRecords: s(profile.kafkaEndToEndRecords),
+    durableRecords: s(profile.durableRecords),
+    durablePerRecordSyncRecords: s(profile.durablePerRecordSyncRecords),
+    diskAppendBytes: s(profile.diskAppendBytes),
+    fsyncCount: s(profile.fsyncCount),
+  }
+}
+
+/** The workloads, by the names `--workloads` takes. */
+export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling'] as const
+export type Workload = (typeof WORKLOADS)[number]
+
+/** The systems, by the names `--only` takes. */
+export const SYSTEMS = ['faecie', 'raw', 'kafka', 'redis', 'nats'] as const
+export type SystemName = (typeof SYSTEMS)[number]
