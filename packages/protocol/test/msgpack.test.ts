@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, FRAME_DEPTH_MAX, FaecieError, decodeFrame, encodeFrame } from '../src/index.js'
+import { ErrorCode, FRAME_DEPTH_MAX, FaecieError, decodeFrame, encodeFrame, encodeTransientFrame } from '../src/index.js'
 import { fromHex, hex } from './helpers.js'
 import { miniDecode } from './mini-msgpack.js'
 
@@ -63,6 +63,26 @@ describe('encodeFrame', () => {
       expect(decodeFrame(encodeFrame(n))).toBe(n)
       expect(miniDecode(encodeFrame(n))).toBe(n)
     }
+  })
+})
+
+describe('encodeTransientFrame', () => {
+  it('writes each frame over the last transient one, and never over a frame encodeFrame gave', () => {
+    const records = new Uint8Array(64 * 1024).fill(7)
+    const kept = encodeFrame({ id: 1, op: 'produce', records })
+    const keptCopy = kept.slice()
+    const first = encodeTransientFrame({ id: 2, op: 'produce', records })
+    const firstBytes = first.slice()
+    const firstAt = [first.buffer, first.byteOffset]
+    const second = encodeTransientFrame({ id: 3, op: 'fetch' })
+    const third = encodeTransientFrame({ id: 4, op: 'produce', records })
+    // The memory is reused: no fresh buffer for each large frame.
+    expect([second.buffer, second.byteOffset]).toEqual(firstAt)
+    expect([third.buffer, third.byteOffset]).toEqual(firstAt)
+    expect(decodeFrame(firstBytes)).toEqual({ id: 2, op: 'produce', records })
+    expect(decodeFrame(third)).toEqual({ id: 4, op: 'produce', records })
+    expect(hex(firstBytes.subarray(0, 8))).not.toBe(hex(first.subarray(0, 8))) // overwritten by id 4
+    expect(kept).toEqual(keptCopy)
   })
 })
 

@@ -1,9 +1,10 @@
 // The consumer's read-ahead: chunks of decoded messages in the order they arrived, waiting for the
 // application. Bounded: the fetcher reads a partition only while its buffered bytes are under
-// maxBytesPerPartition and the whole buffer's under bufferBytesMax (subscriptions: only within
-// credit, given back as chunks are released here). Messages of a paused partition stay and are
-// passed over; chunks read before a seek are stale and dropped when met. Errors surfaced to the
-// application queue here too, ahead of data.
+// maxBytesPerPartition (or, reading ahead, fetch.ts, while it has none: two chunks at most) and the
+// whole buffer's under bufferBytesMax (subscriptions: only within credit, given back as chunks are
+// released here). Messages of a paused partition stay and are passed over; chunks read before a
+// seek are stale and dropped when met. Errors surfaced to the application queue here too, ahead
+// of data.
 import type { FaecieError } from '@faecie/protocol'
 import type { ConsumedMessage } from './message.js'
 import type { PartitionState } from './state.js'

@@ -1,9 +1,11 @@
 // A producer batch: the records bound for one partition that travel (and are retried) together as
-// one RecordBatch v2, and the sends waiting on it. A send() may put records into several batches
+// one RecordBatch v2, and the sends waiting on it. Records are encoded into the batch's own buffer
+// as they are appended (RecordBatchBuilder): no record objects are kept, and sending (or resending)
+// only fills in the header. The buffer goes back to the producer for reuse once the batch settles. A send() may put records into several batches
 // (several partitions, or one partition's batch filling up); its SendTracker counts the batches it
 // waits for and resolves with each partition's first offset once all are acknowledged, or rejects
 // with the first error.
-import type { FaecieError, RecordInput } from '@faecie/protocol'
+import { type DecodedRecord, type EncodeOptions, type FaecieError, RecordBatchBuilder, type RecordInput, decodeBatch } from '@faecie/protocol'
 
 /** What a send resolves with: one entry per partition its messages went to. */
 export interface RecordMetadata {
@@ -35,12 +37,17 @@ export class SendTracker {
     })
   }
 
-  /** Notes a record of this send at `index` in `batch`. */
+  /**
+   * Notes a record of this send at `index` in `batch`. The producer calls it for the first record
+   * of each run of records in one batch (calls for the others would change nothing); a send adds
+   * all its records in one synchronous loop, so when it is among a batch's trackers it is mostly
+   * the last (checked first).
+   */
   add(batch: ProducerBatch, index: number): void {
-    if (!batch.trackers.includes(this)) {
-      batch.trackers.push(this)
-      this.remaining++
-    }
+    const trackers = batch.trackers
+    if (trackers[trackers.length - 1] === this || trackers.includes(this)) return
+    trackers.push(this)
+    this.remaining++
     const key = `${batch.topic}\u0000${batch.partition}`
     if (!this.firsts.has(key)) this.firsts.set(key, { batch, index })
   }
@@ -63,8 +70,8 @@ export class SendTracker {
       // A batch split after the record was added hands later records to its tail.
       let b = batch
       let i = index
-      while (i >= b.records.length && b.splitTail !== undefined) {
-        i -= b.records.length
+      while (i >= b.recordCount && b.splitTail !== undefined) {
+        i -= b.recordCount
         b = b.splitTail
       }
       const result = b.result!
@@ -80,10 +87,15 @@ export class SendTracker {
   }
 }
 
+/** A new batch's buffer (doubling as it fills): small, for producers with many partitions open. */
+const INITIAL_BUFFER_BYTES = 4096
+
 export class ProducerBatch {
   readonly topic: string
   readonly partition: number
-  records: RecordInput[] = []
+  /** Undefined once released (settled): the batch's bytes are no longer needed. */
+  private builder: RecordBatchBuilder | undefined
+  private count = 0
   sizeBytes = 0
   readonly createdAtMs: number
   /** -1 until the idempotent producer numbers it; kept across retries. */
@@ -104,24 +116,59 @@ export class ProducerBatch {
   /** Called once when the batch succeeds or fails (the producer's memory accounting). */
   onSettled: ((batch: ProducerBatch) => void) | undefined
 
-  constructor(topic: string, partition: number, createdAtMs: number) {
+  /** `buffer`: memory to encode into (one a settled batch gave back), else a new one is made. */
+  constructor(topic: string, partition: number, createdAtMs: number, buffer?: Uint8Array) {
     this.topic = topic
     this.partition = partition
     this.createdAtMs = createdAtMs
+    this.builder = new RecordBatchBuilder(INITIAL_BUFFER_BYTES, buffer)
   }
 
-  append(record: RecordInput, sizeBytes: number): number {
-    this.records.push(record)
+  get recordCount(): number {
+    return this.count
+  }
+
+  /** Bytes of the batch encoded without compression. */
+  get encodedBytes(): number {
+    return this.builder?.sizeBytes ?? 0
+  }
+
+  /** The records, decoded back out of the batch (copies; for splitting and tests). */
+  get records(): DecodedRecord[] {
+    if (this.count === 0 || this.builder === undefined) return []
+    return decodeBatch(this.builder.finish({}).slice(), 0, { verifyCrc: false }).records
+  }
+
+  /**
+   * Encodes a record into the batch (its timestamp, else `defaultTimestamp`); returns its index.
+   * Bad input throws (TypeError, INVALID_TIMESTAMP) with nothing appended.
+   */
+  append(record: RecordInput, sizeBytes: number, defaultTimestamp = this.createdAtMs): number {
+    this.live().append(record, defaultTimestamp)
     this.sizeBytes += sizeBytes
-    return this.records.length - 1
+    return this.count++
+  }
+
+  /** The batch as it goes on the wire; valid until the next append() or encode() (see RecordBatchBuilder.finish). */
+  encode(options: EncodeOptions): Uint8Array {
+    return this.live().finish(options)
   }
 
   /** Moves the second half of the records into a new batch that follows this one (for an oversized encode). */
   split(sizeOf: (record: RecordInput) => number): ProducerBatch {
-    const half = Math.ceil(this.records.length / 2)
+    const records = this.records
+    const half = Math.ceil(records.length / 2)
     const tail = new ProducerBatch(this.topic, this.partition, this.createdAtMs)
-    tail.records = this.records.splice(half)
-    tail.sizeBytes = tail.records.reduce((sum, r) => sum + sizeOf(r), 0)
+    const builder = this.live()
+    builder.reset()
+    this.count = 0
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!
+      const target = i < half ? this : tail
+      target.live().append(record, record.timestamp)
+      target.count++
+      if (i >= half) tail.sizeBytes += sizeOf(record)
+    }
     this.sizeBytes -= tail.sizeBytes
     tail.attempts = this.attempts
     tail.onSettled = this.onSettled
@@ -129,6 +176,14 @@ export class ProducerBatch {
     this.splitTail = tail
     for (const tracker of this.trackers) tracker.addSplit(tail)
     return tail
+  }
+
+  /** Hands back the batch's buffer once it is settled (for the next batch to encode into), once. */
+  release(): Uint8Array | undefined {
+    if (!this.settled || this.builder === undefined) return undefined
+    const buffer = this.builder.buffer
+    this.builder = undefined
+    return buffer
   }
 
   succeed(result: BatchResult): void {
@@ -144,5 +199,10 @@ export class ProducerBatch {
     this.settled = true
     for (const tracker of this.trackers) tracker.batchFailed(err)
     this.onSettled?.(this)
+  }
+
+  private live(): RecordBatchBuilder {
+    if (this.builder === undefined) throw new Error(`the batch for ${this.topic}-${this.partition} was released`)
+    return this.builder
   }
 }

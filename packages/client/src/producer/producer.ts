@@ -1,14 +1,16 @@
 // The producer: send() partitions messages (Kafka's default partitioner: murmur2 of the key, sticky
-// for keyless records), appends them to per-partition batches (accumulator.ts), and resolves once
-// every batch holding them is acknowledged. The drain loop below takes ready batches from each
-// partition's sender (sender.ts), encodes each with its partition's reused RecordBatchEncoder, and
-// packs at most one batch per partition into each produce request (an idempotent request carries
-// one batch per partition), within the broker's frame limit and in-flight limits.
+// for keyless records), appends them to per-partition batches (accumulator.ts), which encode each
+// record as it comes (batch.ts), and resolves once every batch holding them is acknowledged. A send
+// appends at once when it can (connected, partition count known, room in the buffer, no earlier
+// send waiting), else in turn behind the sends before it. The drain loop below takes ready batches
+// from each partition's sender (sender.ts), fills in their headers, and packs at most one batch per
+// partition into each produce request (an idempotent request carries one batch per partition),
+// within the broker's frame limit and in-flight limits. docs/perf-notes.md says why it is so.
 //
 // Memory is bounded: record bytes held (open, queued or unacknowledged) stay under bufferBytesMax,
 // and send() waits for room. A dropped connection fails what was in flight retriably; the senders put
 // it back in order, and the drain loop reconnects (with the cluster's backoff) and sends it again.
-import { DefaultPartitioner, ErrorCode, FaecieError, RecordBatchEncoder } from '@faecie/protocol'
+import { DefaultPartitioner, ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
@@ -16,7 +18,7 @@ import { backoffMs, isRetriable, withRetry } from '../retry.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerBatch, type RecordMetadata, SendTracker } from './batch.js'
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.js'
-import { type Message, toRecord } from './records.js'
+import { type Message, checkMessage, recordOf } from './records.js'
 import { type PartitionEntry, applyProduceAnswer, applyProduceFailure, buildProduceRequest } from './request.js'
 import { PartitionSender } from './sender.js'
 
@@ -47,6 +49,12 @@ export class Producer {
   private closed = false
   /** The previous send's append: each send appends after it, so call order is record order. */
   private appendQueue: Promise<void> = Promise.resolve()
+  /** Sends on the queue above, not yet appended: while there are any, a send may not append at once. */
+  private appendsWaiting = 0
+  /** Connected (and, if idempotent, a producer id got) at least once. */
+  private started = false
+  /** Partition counts and when they were learnt, for sends that append at once. */
+  private readonly knownCounts = new Map<string, { count: number; atMs: number }>()
 
   constructor(clientConfig: ClientConfig, config: ProducerConfig = {}) {
     this.config = resolveProducerConfig(config, clientConfig.retry)
@@ -68,10 +76,25 @@ export class Producer {
    * Records are appended in the order of the send() calls, whatever each call waits for first
    * (connecting, the topic's partition count, room in the buffer): same key, same order.
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    // The hot path: connected, the topic's partition count fresh, room in the buffer and no earlier
+    // send still waiting: the records are appended now, with no promise but the send's own.
+    if (this.appendsWaiting === 0 && this.started && !this.closed) {
+      const count = this.freshPartitionCount(record?.topic)
+      if (count !== undefined) {
+        try {
+          const tracker = this.appendNow(record, count, false)
+          if (tracker !== undefined) return tracker.done
+        } catch (err) {
+          return Promise.reject(err)
+        }
+      }
+    }
+    this.appendsWaiting++
     const appended = this.appendQueue.then(() => this.append(record))
     this.appendQueue = appended.then(() => undefined, () => undefined)
-    return (await appended).done
+    void this.appendQueue.then(() => this.appendsWaiting--)
+    return appended.then((tracker) => tracker.done)
   }
 
   private async append(record: ProducerRecord): Promise<SendTracker> {
@@ -80,30 +103,74 @@ export class Producer {
     const { topic, messages } = record
     if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
     const count = await this.partitionCount(topic)
+    return this.appendNow(record, count, true)!
+  }
+
+  /**
+   * Checks every message, then appends them all (none if one is bad: the TypeError or partition
+   * error is thrown first). Without `wait`, returns undefined, appending nothing, when the buffer
+   * has no room for them; with it, waits for room.
+   */
+  private appendNow(record: ProducerRecord, count: number, wait: true): Promise<SendTracker>
+  private appendNow(record: ProducerRecord, count: number, wait: false): SendTracker | undefined
+  private appendNow(record: ProducerRecord, count: number, wait: boolean): SendTracker | undefined | Promise<SendTracker> {
+    const { topic, messages } = record
+    if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
     const nowMs = Date.now()
-    const records = messages.map((message) => {
-      const { partition } = message
+    const n = messages.length
+    // Every message is checked before any is appended: a bad one fails the send with nothing sent.
+    const sizes = new Array<number>(n)
+    let totalBytes = 0
+    for (let i = 0; i < n; i++) {
+      const message = messages[i]!
+      const partition = message?.partition
       if (partition !== undefined && !(Number.isSafeInteger(partition) && partition >= 0 && partition < count)) {
         throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${String(partition)} (it has ${count}).`, { retriable: false })
       }
-      return { message, ...toRecord(message, nowMs) }
+      const sizeBytes = checkMessage(message, nowMs)
+      sizes[i] = sizeBytes
+      totalBytes += sizeBytes
+    }
+    if (!wait) return this.hasRoom(totalBytes) ? this.appendChecked(topic, messages, sizes, count, nowMs) : undefined
+    // Waiting for room: what the messages hold now is what gets sent, whatever happens to them meanwhile.
+    const held = messages.map((message): Message => {
+      const { key, value, headers, timestamp } = recordOf(message)
+      return { key: key ?? null, value, headers: headers as Message['headers'], timestamp, partition: message.partition }
     })
-    await this.reserve(records.reduce((sum, r) => sum + r.sizeBytes, 0))
+    return this.reserve(totalBytes).then(() => this.appendChecked(topic, held, sizes, count, nowMs))
+  }
+
+  /** Appends checked messages, encoding each into its partition's open batch. */
+  private appendChecked(topic: string, messages: Message[], sizes: number[], count: number, nowMs: number): SendTracker {
     const tracker = new SendTracker()
-    for (const { message, record: input, sizeBytes } of records) {
-      const partition = message.partition ?? this.partitioner.partition(topic, input.key, count)
+    let last: ProducerBatch | undefined
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!
+      const sizeBytes = sizes[i]!
+      const partition = message.partition ?? this.partitioner.partition(topic, message.key ?? null, count)
       this.bufferedBytes += sizeBytes
-      const { batch, index } = this.accumulator.append(topic, partition, input, sizeBytes, nowMs)
+      const batch = this.accumulator.appendRecord(topic, partition, recordOf(message), sizeBytes, nowMs)
+      if (batch === last) continue
+      // The first record of a run in this batch: note the batch (once) and the send in it.
+      last = batch
       if (!this.unsettled.has(batch)) {
         this.unsettled.add(batch)
         batch.onSettled = (b) => this.onBatchSettled(b)
       }
-      tracker.add(batch, index)
+      tracker.add(batch, batch.recordCount - 1)
     }
     tracker.seal()
     this.scheduleLinger()
     this.drainSoon()
     return tracker
+  }
+
+  /** The topic's partition count if known and younger than the client's metadataMaxAgeMs. */
+  private freshPartitionCount(topic: unknown): number | undefined {
+    if (typeof topic !== 'string') return undefined
+    const known = this.knownCounts.get(topic)
+    if (known === undefined || Date.now() - known.atMs >= this.cluster.config.metadataMaxAgeMs) return undefined
+    return known.count
   }
 
   /** kafkajs's sendBatch: several topics at once. */
@@ -137,6 +204,7 @@ export class Producer {
       this.producerId = producerId
       this.producerEpoch = producerEpoch
     }
+    this.started = true
   }
 
   private adopt(connection: Connection): void {
@@ -153,7 +221,12 @@ export class Producer {
       isRetriable(err) && ((err as FaecieError).code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || unknownTopicRetries++ < this.config.unknownTopicRetries)
     const count = await withRetry(() => this.cluster.partitionCount(topic), this.config.retry, { signal: this.cluster.signal, retriable })
     this.partitionCounts.set(topic, count)
+    this.knownCounts.set(topic, { count, atMs: Date.now() })
     return count
+  }
+
+  private hasRoom(bytes: number): boolean {
+    return this.bufferedBytes === 0 || this.bufferedBytes + bytes <= this.config.bufferBytesMax
   }
 
   private async reserve(bytes: number): Promise<void> {
@@ -174,7 +247,7 @@ export class Producer {
       })
       sender.producerId = this.producerId
       sender.producerEpoch = this.producerEpoch
-      entry = { topic, partition, sender, encoder: new RecordBatchEncoder(), renewingId: false }
+      entry = { topic, partition, sender, renewingId: false }
       this.partitions.set(key, entry)
     }
     return entry
@@ -193,6 +266,8 @@ export class Producer {
   private onBatchSettled(batch: ProducerBatch): void {
     this.unsettled.delete(batch)
     this.bufferedBytes -= batch.sizeBytes
+    const buffer = batch.release()
+    if (buffer !== undefined) this.accumulator.recycle(buffer)
     for (const wake of this.roomWaiters.splice(0)) wake()
     if (this.unsettled.size === 0) for (const done of this.flushWaiters.splice(0)) done()
   }
@@ -243,11 +318,16 @@ export class Producer {
       timeoutMs: this.config.timeoutMs + this.cluster.config.requestTimeoutMs,
     })
     const settled = answer.then(
-      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, (topic) => this.cluster.invalidate(topic)),
+      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, (topic) => this.forget(topic)),
       (err: unknown) => applyProduceFailure(sent, err),
     )
     void settled.finally(() => this.drainSoon())
     return true
+  }
+
+  private forget(topic: string): void {
+    this.cluster.invalidate(topic)
+    this.knownCounts.delete(topic)
   }
 
   /** Fails queued batches older than deliveryTimeoutMs (never those in flight: their answer decides). */

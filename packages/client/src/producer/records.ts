@@ -46,22 +46,57 @@ function headerList(headers: MessageHeaders | undefined): RecordHeaderInput[] | 
 
 /** The record to encode and its estimated size; throws a TypeError naming what is wrong. */
 export function toRecord(message: Message, nowMs: number): { record: RecordInput; sizeBytes: number } {
+  const record = toRecordInput(message, nowMs)
+  return { record, sizeBytes: recordSizeBytes(record) }
+}
+
+/** The record to encode (the send's hot path: one object per message); throws a TypeError naming what is wrong. */
+export function toRecordInput(message: Message, nowMs: number): RecordInput {
   if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object with a value')
   const key = message.key ?? null
   if (!isData(key)) throw new TypeError('message.key must be a string, a Uint8Array or null')
-  if (!isData(message.value)) throw new TypeError('message.value must be a string, a Uint8Array or null')
+  const value = message.value
+  if (!isData(value)) throw new TypeError('message.value must be a string, a Uint8Array or null')
   const timestamp = message.timestamp ?? nowMs
   if (!Number.isSafeInteger(timestamp)) throw new TypeError(`message.timestamp must be an integer (ms), not ${String(message.timestamp)}`)
-  const headers = headerList(message.headers)
-  let sizeBytes = RECORD_OVERHEAD_BYTES + dataBytes(key) + dataBytes(message.value)
-  if (headers !== undefined) {
-    for (const header of headers) {
-      if (typeof header.key !== 'string' || !isData(header.value)) throw new TypeError('a header needs a string key and a string, Uint8Array or null value')
-      sizeBytes += 10 + header.key.length + dataBytes(header.value)
-    }
+  if (message.headers === undefined) return { key, value, timestamp }
+  const headers = headerList(message.headers)!
+  for (const header of headers) {
+    if (typeof header.key !== 'string' || !isData(header.value)) throw new TypeError('a header needs a string key and a string, Uint8Array or null value')
   }
-  const record: RecordInput = headers === undefined || headers.length === 0
-    ? { key, value: message.value, timestamp }
-    : { key, value: message.value, headers, timestamp }
-  return { record, sizeBytes }
+  return headers.length === 0 ? { key, value, timestamp } : { key, value, headers, timestamp }
+}
+
+/**
+ * The send's hot path: checks a message as toRecordInput does and returns its estimated size,
+ * making nothing. recordOf(message) then gives what to encode.
+ */
+export function checkMessage(message: Message, nowMs: number): number {
+  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object with a value')
+  if (message.headers !== undefined) return recordSizeBytes(toRecordInput(message, nowMs))
+  const key = message.key ?? null
+  if (!isData(key)) throw new TypeError('message.key must be a string, a Uint8Array or null')
+  const value = message.value
+  if (!isData(value)) throw new TypeError('message.value must be a string, a Uint8Array or null')
+  const timestamp = message.timestamp
+  if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) throw new TypeError(`message.timestamp must be an integer (ms), not ${String(timestamp)}`)
+  return RECORD_OVERHEAD_BYTES + dataBytes(key) + dataBytes(value)
+}
+
+/**
+ * What to encode for a message checked by checkMessage: the message itself (its key, value and
+ * timestamp are read once, now, into the batch), or with headers given as an object, a record with
+ * them as a list. A record without a timestamp gets the send's time from the batch.
+ */
+export function recordOf(message: Message): RecordInput {
+  if (message.headers === undefined || Array.isArray(message.headers)) return message as RecordInput
+  return { key: message.key ?? null, value: message.value, headers: headerList(message.headers), timestamp: message.timestamp }
+}
+
+/** The estimated size of a record made by toRecordInput (what batching and the buffer limit count). */
+export function recordSizeBytes(record: RecordInput): number {
+  let sizeBytes = RECORD_OVERHEAD_BYTES + dataBytes(record.key ?? null) + dataBytes(record.value)
+  const headers = record.headers
+  if (headers !== undefined) for (const header of headers) sizeBytes += 10 + header.key.length + dataBytes(header.value)
+  return sizeBytes
 }

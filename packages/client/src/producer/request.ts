@@ -1,18 +1,17 @@
 // One produce request: built from the heads of the partitions' send queues (at most one batch per
-// partition, as an idempotent request must carry), each encoded by its partition's reused
-// RecordBatchEncoder straight into the frame, within the broker's batch and frame limits; and its
-// answer handed back to each partition's sender, partition by partition.
-import { ErrorCode, FaecieError, type BrokerLimits, type ProduceRequest, type ProduceResponse, type RecordBatchEncoder } from '@faecie/protocol'
+// partition, as an idempotent request must carry), each batch's header filled in over the records
+// it encoded as they were appended, within the broker's batch and frame limits; and its answer
+// handed back to each partition's sender, partition by partition.
+import { ErrorCode, FaecieError, type BrokerLimits, type ProduceRequest, type ProduceResponse } from '@faecie/protocol'
 import type { ProducerBatch } from './batch.js'
 import type { ResolvedProducerConfig } from './config.js'
-import { toRecord } from './records.js'
+import { recordSizeBytes } from './records.js'
 import type { PartitionSender } from './sender.js'
 
 export interface PartitionEntry {
   topic: string
   partition: number
   sender: PartitionSender
-  encoder: RecordBatchEncoder
   renewingId: boolean
 }
 
@@ -25,7 +24,8 @@ const FRAME_OVERHEAD_BYTES = 4096
 
 /**
  * Takes the head batch of every partition that may send now into one request. The records fields
- * are views of the partitions' encoders: encode the frame before encoding any of them again. A
+ * are views of the batches' own buffers: encode the frame before the batches settle (and give their
+ * buffers back for reuse). A
  * batch that encodes over batchBytesMax is split in two if it has not been sent yet (its tail goes
  * to `onSplit` and behind it in the queue), or fails with MESSAGE_TOO_LARGE if it is one record.
  */
@@ -41,13 +41,13 @@ export function buildProduceRequest(
   const sent: SentBatches = []
   let frameBytes = 0
   for (const entry of entries) {
-    const { sender, encoder } = entry
+    const { sender } = entry
     if (!sender.canSend(nowMs)) continue
     const head = sender.queue[0]!
-    const encode = (): Uint8Array => encoder.encode(head.records, { compression: config.compression, ...sender.headerFor(head) })
+    const encode = (): Uint8Array => head.encode({ compression: config.compression, ...sender.headerFor(head) })
     let records = encode()
-    while (records.length > limits.batchBytesMax && head.records.length > 1 && head.baseSequence < 0) {
-      const tail = head.split((r) => toRecord({ ...r, key: r.key ?? null }, 0).sizeBytes)
+    while (records.length > limits.batchBytesMax && head.recordCount > 1 && head.baseSequence < 0) {
+      const tail = head.split(recordSizeBytes)
       onSplit(tail)
       sender.queue.splice(1, 0, tail)
       records = encode()

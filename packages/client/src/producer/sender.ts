@@ -79,7 +79,7 @@ export class PartitionSender {
       batch.baseSequence = this.nextSequence
       batch.producerId = this.producerId
       batch.producerEpoch = this.producerEpoch
-      this.nextSequence = nextSequence(this.nextSequence, batch.records.length)
+      this.nextSequence = nextSequence(this.nextSequence, batch.recordCount)
     }
     if (batch.ordinal < 0) batch.ordinal = this.ordinal++
     batch.attempts++
