@@ -59,6 +59,27 @@ async function committed(groupId: string, topic: string): Promise<number[]> {
 }
 
 describe('committed offsets', () => {
+  it('commits where a partition with nothing committed starts (latest), so records produced while the group is down are read', async () => {
+    await createTopic('off-latest', 2)
+    await produce('off-latest', 2, ['before-0', 'before-1'])
+    const first = member('g-latest', { autoOffsetReset: 'latest' })
+    await first.subscribe({ topics: ['off-latest'] })
+    await first.run({ eachMessage: async () => undefined })
+    // Nothing consumed: the auto-commit still commits the positions autoOffsetReset gave.
+    const deadline = Date.now() + 15_000
+    while ((await committed('g-latest', 'off-latest')).join() !== '1,1') {
+      expect(Date.now(), 'the starting positions were never committed').toBeLessThan(deadline)
+      await sleep(100)
+    }
+    await first.disconnect()
+    await produce('off-latest', 2, ['while-down-0', 'while-down-1'])
+    const second = member('g-latest', { autoOffsetReset: 'latest' })
+    const values = await consume(second, 'off-latest', 2)
+    await sleep(300)
+    expect(values.sort()).toEqual(['while-down-0', 'while-down-1'])
+    await second.disconnect()
+  })
+
   it('commits on disconnect, and the next member starts at the committed offsets', async () => {
     await createTopic('off-resume', 2)
     await produce('off-resume', 2, ['a', 'b', 'c', 'd', 'e', 'f'])

@@ -48,7 +48,9 @@ export interface TopicOffsets {
 }
 
 function topicError(topic: string, error: WireError): FaecieError {
-  return new FaecieError(error.code, `${topic}: ${error.message}`, { errorName: error.name, retriable: error.retriable })
+  // The broker's message usually names the topic already.
+  const message = error.message.includes(topic) ? error.message : `${topic}: ${error.message}`
+  return new FaecieError(error.code, message, { errorName: error.name, retriable: error.retriable })
 }
 
 function configStrings(config: Record<string, ConfigValue | null>): Record<string, string | null> {

@@ -70,7 +70,7 @@ export class Cluster {
       this.topics.delete(name)
       throw topic?.error === undefined
         ? new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic: ${name}.`)
-        : new FaecieError(topic.error.code, `Topic ${name}: ${topic.error.message}`, { errorName: topic.error.name, retriable: topic.error.retriable })
+        : new FaecieError(topic.error.code, topic.error.message.includes(name) ? topic.error.message : `Topic ${name}: ${topic.error.message}`, { errorName: topic.error.name, retriable: topic.error.retriable })
     }
     return topic
   }

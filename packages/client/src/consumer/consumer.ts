@@ -45,6 +45,8 @@ export class Consumer implements ReadContext {
   private closed = false
   private readonly runLoop: RunLoop
   private readonly crashListeners = new Set<(err: unknown) => void>()
+  /** Hears where a partition without an offset starts (autoOffsetReset); a group commits it. */
+  onPositionResolved: ((topic: string, partition: number, offset: number) => void) | undefined
 
   constructor(clientConfig: ClientConfig, config: ConsumerConfig = {}) {
     this.config = resolveConsumerConfig(config, clientConfig.retry)
@@ -190,6 +192,10 @@ export class Consumer implements ReadContext {
     const chunk = { state, generation, messages: decoded.messages, index: 0, bytes: records.length, highWatermark, sub }
     if (decoded.messages.length === 0) this.reader.released(chunk)
     else this.buffer.push(chunk)
+  }
+
+  positionResolved(state: PartitionState): void {
+    this.onPositionResolved?.(state.topic, state.partition, state.offset)
   }
 
   fail(state: PartitionState, generation: number, err: FaecieError): void {

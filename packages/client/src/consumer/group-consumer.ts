@@ -69,6 +69,11 @@ export class GroupConsumer {
     if (config.onPartitionsAssigned !== undefined) this.on('partitionsAssigned', config.onPartitionsAssigned)
     if (config.onPartitionsRevoked !== undefined) this.on('partitionsRevoked', config.onPartitionsRevoked)
     this.reader.on('crash', (err) => void this.crashed(err))
+    // As Kafka's auto-commit does: where a partition with nothing committed starts (autoOffsetReset)
+    // is committed too, so records produced while the group is down are not skipped on its return.
+    this.reader.onPositionResolved = (topic, partition, offset) => {
+      if (this.group.autoCommit && this.owned.has(partitionKey(topic, partition))) this.offsets.consume(topic, partition, offset)
+    }
   }
 
   /** The member's id and epoch in the group ('' and 0 until it has joined). */

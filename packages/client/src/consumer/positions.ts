@@ -23,7 +23,10 @@ export function resolvePositions(context: ReadContext, connection: Connection): 
       if (state.busyGeneration === generation) state.busyGeneration = -1
       const answer = response.topics?.find((t) => t.topic === state.topic)?.partitions?.find((p) => p.partition === state.partition)
       if (answer?.error !== undefined) context.fail(state, generation, FaecieError.fromWire(answer.error))
-      else if (answer !== undefined && answer.offset >= 0 && generation === state.generation) state.offset = answer.offset
+      else if (answer !== undefined && answer.offset >= 0 && generation === state.generation) {
+        state.offset = answer.offset
+        context.positionResolved(state)
+      }
     }),
     (err: unknown) => asked.forEach((state, i) => {
       if (state.busyGeneration === generations[i]) state.busyGeneration = -1

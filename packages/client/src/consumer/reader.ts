@@ -18,6 +18,8 @@ export interface ReadContext {
   readable(state: PartitionState, nowMs: number): boolean
   /** Decodes records read from `fromOffset` for `generation` and buffers them (dropped if stale). */
   deliver(state: PartitionState, generation: number, fromOffset: number, records: Uint8Array, highWatermark: number, sub?: number): void
+  /** A partition's EARLIEST / LATEST placeholder became this offset (listOffsets answered). */
+  positionResolved(state: PartitionState): void
   /** A partition's error: reset, back off, or surface to the application (dropped if stale). */
   fail(state: PartitionState, generation: number, err: FaecieError): void
   /** Runs the readers again soon. */
