@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { createLogger } from './log.js'
 import { parseBrokerArgs, USAGE, UsageError } from './server/config.js'
 import { Broker } from './server/broker.js'
+import { checkDataDir, DataDirError } from './server/data-dir-check.js'
+import { DataDirLockedError } from './server/data-dir-lock.js'
 
 /** Runs a broker until a signal stops it; resolves with the process's exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
@@ -30,9 +32,12 @@ export async function runBroker(argv: string[]): Promise<number> {
   let fatal: ((err: Error) => void) | undefined
   let broker: Broker
   try {
+    checkDataDir(config.dataDir)
     broker = await Broker.start(config, root, (err) => fatal?.(err))
   } catch (err) {
-    logger.fatal({ err }, 'broker failed to start')
+    // The machine's answer (a port in use, a data dir locked or unusable) needs no stack trace.
+    const expected = err instanceof DataDirError || err instanceof DataDirLockedError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
+    logger.fatal(expected ? { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code } : { err }, 'broker failed to start')
     process.stderr.write(`faecie broker: failed to start: ${(err as Error).message}\n`)
     return 1
   }
