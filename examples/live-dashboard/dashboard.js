@@ -52,6 +52,14 @@ function render() {
   requestAnimationFrame(render)
 }
 
+/** Browsers do not tell a page why a WebSocket was refused: after a while, say what to check. */
+const SLOW_CONNECT_MS = 5_000
+const slow = setTimeout(() => {
+  $('status').textContent = `still connecting to ${brokerUrl}: is the broker running, and does it allow this page's origin? ` +
+    `(start it with --allowed-origins ${location.origin})`
+  $('status').className = 'error'
+}, SLOW_CONNECT_MS)
+
 async function main() {
   const faecie = new Faecie({ brokers: [brokerUrl], clientId: 'live-dashboard' })
   const admin = faecie.admin()
@@ -60,6 +68,8 @@ async function main() {
   await admin.disconnect()
   const consumer = faecie.consumer({ mode: 'push' })
   consumer.assign(ends.map(({ partition, offset }) => ({ topic, partition, offset })))
+  clearTimeout(slow)
+  $('status').className = ''
   $('status').textContent = `live from ${brokerUrl}, ${ends.length} partitions`
   document.body.dataset.ready = 'true'
   requestAnimationFrame(render)
@@ -67,6 +77,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  clearTimeout(slow)
   $('status').textContent = `error: ${err.errorName ?? err.name}: ${err.message}`
   $('status').className = 'error'
 })

@@ -43,6 +43,11 @@ describe('the console routes', () => {
     }
   })
 
+  it('sends a browser at the root of the broker to the console', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' })
+    expect([res.statusCode, res.headers.location]).toEqual([302, '/ui/'])
+  })
+
   it('serves hashed assets with a long cache and their content type', async () => {
     const js = await app.inject({ method: 'GET', url: '/ui/assets/index-abc123.js' })
     expect(js.statusCode).toBe(200)

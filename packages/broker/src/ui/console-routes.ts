@@ -54,6 +54,8 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleRout
     return reply.send(openStaticFile(file))
   }
 
+  // A person who opens the broker's address in a browser lands in the console.
+  app.get('/', (_request, reply) => reply.redirect(`${CONSOLE_PATH}/`))
   app.get(CONSOLE_PATH, (_request, reply) => send(reply, 'index.html'))
   app.get(`${CONSOLE_PATH}/`, (_request, reply) => send(reply, 'index.html'))
   app.get<{ Params: { '*': string } }>(`${CONSOLE_PATH}/*`, (request, reply) => {
