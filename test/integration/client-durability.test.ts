@@ -63,7 +63,7 @@ describe('across kill -9 and restart', () => {
       const send = producer.send({ topic: 'durable', messages })
       outstanding.add(send)
       send.catch((err: unknown) => failures.push(err)).finally(() => outstanding.delete(send))
-      if (outstanding.size >= SENDS_OUTSTANDING) await Promise.race(outstanding).catch(() => undefined)
+      // The kill comes right after a send, before anything is awaited: that send at least is in flight.
       if (!killed && start >= RECORDS / 3) {
         killed = true
         outstandingAtKill = outstanding.size
@@ -71,6 +71,7 @@ describe('across kill -9 and restart', () => {
         // Sends keep coming while it is down; they queue and wait.
         setTimeout(() => void broker.restart(), 300)
       }
+      if (outstanding.size >= SENDS_OUTSTANDING) await Promise.race(outstanding).catch(() => undefined)
     }
     await producer.flush()
     await Promise.allSettled([...outstanding])
