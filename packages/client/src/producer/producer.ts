@@ -41,6 +41,8 @@ export class Producer {
   private producerEpoch = -1
   private drainScheduled = false
   private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  /** lingerMs 0: a close of the open batches is queued as a microtask. */
+  private lingerNow = false
   private wakeTimer: ReturnType<typeof setTimeout> | undefined
   private bufferedBytes = 0
   private readonly roomWaiters: Array<() => void> = []
@@ -274,6 +276,17 @@ export class Producer {
 
   private scheduleLinger(): void {
     if (this.lingerTimer !== undefined || this.accumulator.openCount === 0) return
+    if (this.config.lingerMs === 0) {
+      // No linger: the batch goes once the send() that opened it returns (a timer of 0 ms would
+      // wait for the event loop's timer phase, a millisecond or more).
+      if (this.lingerNow) return
+      this.lingerNow = true
+      queueMicrotask(() => {
+        this.lingerNow = false
+        this.accumulator.closeExpired(Date.now(), 0)
+      })
+      return
+    }
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined
       this.accumulator.closeExpired(Date.now(), this.config.lingerMs)
