@@ -5,6 +5,7 @@
 // acknowledgement, or to written out with acks 0) is recorded once for each record it carries. With
 // a throughput R > 0, one token bucket shared by the producers holds them to R records/s in all.
 import type { AcksOption, Producer } from '@faecie/client'
+import { SendWindow } from './send-window.js'
 import { Payloads } from './payload.js'
 import { type Histogram, type PerfResult, elapsedUs, latencyHistogram, perfResult } from './result.js'
 import { TokenBucket } from './token-bucket.js'
@@ -80,38 +81,20 @@ interface Shared {
 async function sendShare(producer: Producer, share: number, shared: Shared): Promise<void> {
   const { options, payloads, bucket, latencies, context } = shared
   const windowSends = Math.max(4, Math.floor(IN_FLIGHT_BYTES_MAX / (SEND_RECORDS * (options.recordBytes + RECORD_OVERHEAD_BYTES))))
-  let inFlight = 0
-  let failure: unknown
-  let wake: (() => void) | undefined
+  const window = new SendWindow(windowSends, (count, sentMs) => {
+    latencies.recordValueWithCount(elapsedUs(sentMs, performance.now()), count)
+    context.progress?.add(count)
+  })
   let sent = 0
-  while (sent < share && failure === undefined) {
+  while (sent < share && !window.failed) {
     const count = Math.min(SEND_RECORDS, share - sent)
     if (bucket !== undefined) await bucket.take(count)
     const messages = new Array<{ value: Uint8Array }>(count)
     for (let i = 0; i < count; i++) messages[i] = { value: payloads.take() }
     const sentMs = performance.now()
-    inFlight++
-    producer.send({ topic: options.topic, messages }).then(
-      () => {
-        latencies.recordValueWithCount(elapsedUs(sentMs, performance.now()), count)
-        context.progress?.add(count)
-      },
-      (err: unknown) => {
-        failure ??= err
-      },
-    ).finally(() => {
-      inFlight--
-      wake?.()
-    })
+    window.add(producer.send({ topic: options.topic, messages }), count, sentMs)
     sent += count
-    while (inFlight >= windowSends && failure === undefined) {
-      await new Promise<void>((resolve) => (wake = resolve))
-      wake = undefined
-    }
+    await window.room()
   }
-  while (inFlight > 0) {
-    await new Promise<void>((resolve) => (wake = resolve))
-    wake = undefined
-  }
-  if (failure !== undefined) throw failure
+  await window.drain()
 }

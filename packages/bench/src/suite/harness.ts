@@ -5,6 +5,8 @@
 // the intended send time stamped in each value's first 8 bytes (corrected for coordinated omission,
 // as `faecie perf latency` does).
 import { Payloads, latencyHistogram, perfResult, type PerfResult } from '../index.js'
+import { elapsedUs } from '../result.js'
+import { SendWindow } from '../send-window.js'
 import type { Figures } from './results.js'
 
 export interface ProduceLoopOptions {
@@ -20,35 +22,20 @@ export interface ProduceLoopOptions {
 export async function produceLoop(options: ProduceLoopOptions): Promise<PerfResult> {
   const payloads = new Payloads(options.recordBytes)
   const latencies = latencyHistogram()
-  let inFlight = 0
-  let failure: unknown
-  let wake: (() => void) | undefined
+  const window = new SendWindow(options.windowBatches,
+    (count, sentMs) => latencies.recordValueWithCount(elapsedUs(sentMs, performance.now()), count))
   let sent = 0
   const startMs = performance.now()
-  while (sent < options.records && failure === undefined) {
+  while (sent < options.records && !window.failed) {
     const count = Math.min(options.batchRecords, options.records - sent)
     const values = new Array<Uint8Array>(count)
     for (let i = 0; i < count; i++) values[i] = payloads.take()
     const sentMs = performance.now()
-    inFlight++
-    options.send(values).then(
-      () => latencies.recordValueWithCount(Math.max(1, Math.round((performance.now() - sentMs) * 1000)), count),
-      (err: unknown) => { failure ??= err },
-    ).finally(() => {
-      inFlight--
-      wake?.()
-    })
+    window.add(options.send(values), count, sentMs)
     sent += count
-    while (inFlight >= options.windowBatches && failure === undefined) {
-      await new Promise<void>((resolve) => (wake = resolve))
-      wake = undefined
-    }
+    await window.room()
   }
-  while (inFlight > 0) {
-    await new Promise<void>((resolve) => (wake = resolve))
-    wake = undefined
-  }
-  if (failure !== undefined) throw failure
+  await window.drain()
   const elapsedMs = performance.now() - startMs
   return perfResult(options.records, options.records * options.recordBytes, elapsedMs, latencies)
 }
