@@ -6,7 +6,7 @@
 // behind (a pause, a slow ack), the records that waited count their wait: the figures are corrected
 // for coordinated omission without recordValueWithExpectedInterval (using both would count the
 // wait twice).
-import type { ConsumerMode, Producer } from '@faecie/client'
+import type { ConsumerMode } from '@faecie/client'
 import { Payloads } from './payload.js'
 import { type PerfResult, elapsedUs, latencyHistogram, perfResult } from './result.js'
 import { type WorkloadContext, deferred } from './workload.js'
@@ -52,8 +52,7 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
         for (const m of batch.messages) {
           const value = m.value
           if (value === null || value.byteLength < TIMESTAMP_BYTES || received >= options.records) continue
-          const intendedMs = new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).getFloat64(0, true)
-          latencies.recordValue(elapsedUs(intendedMs, nowMs))
+          latencies.recordValue(elapsedUs(stampOf(value), nowMs))
           received++
         }
         context.progress?.add(batch.messages.length)
@@ -62,7 +61,8 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
     })
     timer = setTimeout(() => done.reject(new Error(`only ${received} of ${options.records} records came back within ${options.timeoutMs} ms (--timeout-ms)`)), options.timeoutMs)
     const startMs = performance.now()
-    const sending = sendAtRate(producer, options, startMs).catch((err: unknown) => done.reject(err))
+    const send = (values: Uint8Array[]): Promise<unknown> => producer.send({ topic: options.topic, messages: values.map((value) => ({ value })) })
+    const sending = sendAtRate(options, startMs, send).catch((err: unknown) => done.reject(err))
     await done.promise
     await sending
     const elapsedMs = performance.now() - startMs
@@ -73,28 +73,49 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
   }
 }
 
-/** Sends record i at start + i / rate (or as soon after as it can), each stamped with that time. */
-async function sendAtRate(producer: Producer, options: LatencyOptions, startMs: number): Promise<void> {
+export interface PacedSendOptions {
+  records: number
+  /** Records per second. */
+  rate: number
+  /** At least TIMESTAMP_BYTES. */
+  recordBytes: number
+  /** The most records one send carries when more are due (a peer may cap its request size). */
+  sendRecordsMax?: number
+}
+
+/**
+ * Sends record i at start + i / rate (or as soon after as it can), each value stamped with that
+ * intended time in its first TIMESTAMP_BYTES; what is due goes out at least every TICK_MS. Resolves
+ * when every send is acknowledged; throws the first failure.
+ */
+export async function sendAtRate(options: PacedSendOptions, startMs: number, send: (values: Uint8Array[]) => Promise<unknown>): Promise<void> {
   const intervalMs = 1000 / options.rate
+  const sendRecordsMax = options.sendRecordsMax ?? Infinity
   const payloads = new Payloads(options.recordBytes)
   const sends: Promise<unknown>[] = []
   let failure: unknown
   let next = 0
   while (next < options.records && failure === undefined) {
     const due = Math.min(options.records, Math.floor((performance.now() - startMs) / intervalMs) + 1)
-    if (due > next) {
-      const messages = new Array<{ value: Uint8Array }>(due - next)
-      for (let i = next; i < due; i++) {
+    while (due > next) {
+      const end = Math.min(due, next + sendRecordsMax)
+      const values = new Array<Uint8Array>(end - next)
+      for (let i = next; i < end; i++) {
         const value = payloads.take().slice()
         new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, startMs + i * intervalMs, true)
-        messages[i - next] = { value }
+        values[i - next] = value
       }
-      sends.push(producer.send({ topic: options.topic, messages }).catch((err: unknown) => (failure ??= err)))
-      next = due
+      sends.push(send(values).catch((err: unknown) => (failure ??= err)))
+      next = end
     }
     const waitMs = Math.max(0, startMs + next * intervalMs - performance.now())
     await new Promise<void>((resolve) => setTimeout(resolve, Math.max(TICK_MS, waitMs)))
   }
   await Promise.all(sends)
   if (failure !== undefined) throw failure
+}
+
+/** The intended send time stamped in a value by sendAtRate. */
+export function stampOf(value: Uint8Array): number {
+  return new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).getFloat64(0, true)
 }

@@ -5,6 +5,7 @@
 // the intended send time stamped in each value's first 8 bytes (corrected for coordinated omission,
 // as `faecie perf latency` does).
 import { Payloads, latencyHistogram, perfResult, type PerfResult } from '../index.js'
+import { sendAtRate, stampOf } from '../latency.js'
 import { elapsedUs } from '../result.js'
 import { SendWindow } from '../send-window.js'
 import type { Figures } from './results.js'
@@ -49,11 +50,6 @@ export interface LatencyLoopOptions {
   send(values: Uint8Array[]): Promise<unknown>
 }
 
-/** The intended send time in a value, as `faecie perf latency` stamps it (float64, little endian). */
-export function stampOf(value: Uint8Array): number {
-  return new DataView(value.buffer, value.byteOffset, 8).getFloat64(0, true)
-}
-
 /**
  * Sends `records` values at `rate`; `delivered(value)` (called by the peer's consumer for each value
  * that comes back) records its latency; `run()` sends and resolves when all came back.
@@ -66,7 +62,7 @@ export function latencyLoop(options: LatencyLoopOptions): { delivered(value: Uin
   const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
   const delivered = (value: Uint8Array): void => {
     if (received >= options.records || value.byteLength < 8) return
-    latencies.recordValue(Math.max(1, Math.round((performance.now() - stampOf(value)) * 1000)))
+    latencies.recordValue(elapsedUs(stampOf(value), performance.now()))
     received++
     if (received >= options.records) finish()
   }
@@ -74,7 +70,7 @@ export function latencyLoop(options: LatencyLoopOptions): { delivered(value: Uin
     const timer = setTimeout(() => fail(new Error(`only ${received} of ${options.records} records came back within ${options.timeoutMs} ms`)), options.timeoutMs)
     const startMs = performance.now()
     try {
-      const sending = sendAtRate(options, startMs).catch((err: unknown) => fail(err))
+      const sending = sendAtRate({ ...options, sendRecordsMax: SEND_RECORDS_MAX }, startMs, options.send).catch((err: unknown) => fail(err))
       await done
       await sending
     } finally {
@@ -87,33 +83,6 @@ export function latencyLoop(options: LatencyLoopOptions): { delivered(value: Uin
 
 /** The most records one send of the latency loop carries (when it has fallen behind, more are due). */
 const SEND_RECORDS_MAX = 1000
-
-async function sendAtRate(options: LatencyLoopOptions, startMs: number): Promise<void> {
-  const intervalMs = 1000 / options.rate
-  const payloads = new Payloads(options.recordBytes)
-  const sends: Promise<unknown>[] = []
-  let failure: unknown
-  let next = 0
-  while (next < options.records && failure === undefined) {
-    const due = Math.min(options.records, Math.floor((performance.now() - startMs) / intervalMs) + 1)
-    // What is due goes out in sends of at most SEND_RECORDS_MAX (a peer caps its request size).
-    while (due > next) {
-      const end = Math.min(due, next + SEND_RECORDS_MAX)
-      const values = new Array<Uint8Array>(end - next)
-      for (let i = next; i < end; i++) {
-        const value = payloads.take().slice()
-        new DataView(value.buffer, value.byteOffset, 8).setFloat64(0, startMs + i * intervalMs, true)
-        values[i - next] = value
-      }
-      sends.push(options.send(values).catch((err: unknown) => (failure ??= err)))
-      next = end
-    }
-    const waitMs = Math.max(0, startMs + next * intervalMs - performance.now())
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, waitMs)))
-  }
-  await Promise.all(sends)
-  if (failure !== undefined) throw failure
-}
 
 /** The figures of a PerfResult, for Results. */
 export function figuresOf(result: PerfResult): Figures {
