@@ -126,7 +126,11 @@ describe('faecie consume --group and faecie groups', () => {
     expect(dry.stderr).toContain('Dry run')
     expect(await committed('cg-resetting', 'cg-reset')).toEqual([3, 3])
 
-    await ok(['groups', 'reset-offsets', '--group', 'cg-resetting', '--topic', 'cg-reset', '--to-offset', '1', '--execute'])
+    const past = await ok(['groups', 'reset-offsets', '--group', 'cg-resetting', '--topic', 'cg-reset', '--to-offset', '99'])
+    expect(past.lines.slice(1).map((l) => l.split(/\s+/)[3])).toEqual(['3', '3'])
+    expect(past.stderr).toContain("Warning: offset 99 is outside cg-reset-0's log: using 3.")
+    const within = await ok(['groups', 'reset-offsets', '--group', 'cg-resetting', '--topic', 'cg-reset', '--to-offset', '1', '--execute'])
+    expect(within.stderr).not.toContain('Warning')
     expect(await committed('cg-resetting', 'cg-reset')).toEqual([1, 1])
     const again = await ok(['consume', '--group', 'cg-resetting', '--topic', 'cg-reset', '--timeout-ms', '1500'])
     expect(again.lines.sort()).toEqual(['p0-1', 'p0-2', 'p1-1', 'p1-2'])

@@ -141,6 +141,12 @@ const resetOffsets: Action = (flags, out) => {
       throw new CommandError(`consumer group ${groupId} has ${members} active member${members === 1 ? '' : 's'} (state ${group!.state}): offsets can only be reset while it has none; stop its consumers first [NON_EMPTY_GROUP]`)
     }
     const plan = await admin.resetOffsets({ ...target, dryRun: !execute })
+    if (target.to === 'offset') {
+      // As Kafka's tool does: an offset outside a partition's log is moved to its nearer end, aloud.
+      for (const p of plan.filter((entry) => entry.offset !== target.offset)) {
+        process.stderr.write(`Warning: offset ${target.offset} is outside ${p.topic}-${p.partition}'s log: using ${p.offset}.\n`)
+      }
+    }
     for (const line of columns([['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], ...plan.map((p) => [groupId, p.topic, String(p.partition), String(p.offset)])])) out.write(line)
     process.stderr.write(execute ? `Reset the offsets of group ${groupId} on ${topic}.\n` : 'Dry run: nothing was changed. Add --execute to apply this plan.\n')
     return 0
