@@ -112,7 +112,11 @@ export function describeLines(group: DescribedGroup, lag: GroupLag): string[] {
       p.lag === undefined ? '-' : String(p.lag), p.memberId ?? '-', '-', p.clientId ?? '-',
     ])
   }
-  return [head, '', ...columns(rows), '', `TOTAL-LAG: ${lag.totalLag}`]
+  const uncommitted = lag.partitions.filter((p) => p.committed < 0).length
+  const total = uncommitted === 0 ? `TOTAL-LAG: ${lag.totalLag}`
+    : `TOTAL-LAG: ${lag.totalLag} (not counting ${uncommitted} partition${uncommitted === 1 ? '' : 's'} with no committed offset)`
+  if (lag.partitions.length === 0) return [head, '', 'The group has committed no offsets and its members own no partitions.']
+  return [head, '', ...columns(rows), '', total]
 }
 
 const resetOffsets: Action = (flags, out) => {
