@@ -40,5 +40,8 @@ describe('parseBrokerArgs', () => {
       expect(() => parseBrokerArgs(argv), argv.join(' ')).toThrow(UsageError)
     }
     expect(parseBrokerArgs(['--help'])).toBe('help')
+    const file = configFile({ port: 'abc' })
+    expect(() => parseBrokerArgs(['--config', file])).toThrow(`port in --config ${file} must be an integer`)
+    expect(() => parseBrokerArgs(['--port', 'abc'])).toThrow('--port must be an integer')
   })
 })

@@ -83,6 +83,8 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
   if (flags.help === true) return 'help'
   const file = flags.config === undefined ? {} : readConfigFile(flags.config)
   const pick = <T>(flag: T | undefined, key: string): unknown => flag ?? file[key]
+  /** How an error names the setting: the flag when the value came from it, else the file's key. */
+  const named = <T>(flag: T | undefined, name: string, key: string): string => (flag === undefined && file[key] !== undefined ? `${key} in --config ${flags.config}` : name)
   const limits = ((): Limits => {
     try {
       return resolveLimits(objectOrEmpty(file.limits, 'limits'))
@@ -91,10 +93,10 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     }
   })()
   return {
-    port: integer(pick(flags.port, 'port') ?? 8092, '--port', 0, 65535),
-    host: text(pick(flags.host, 'host') ?? '127.0.0.1', '--host'),
-    dataDir: resolve(text(pick(flags['data-dir'], 'dataDir') ?? './faecie-data', '--data-dir')),
-    partitionThreads: integer(pick(flags['partition-threads'], 'partitionThreads') ?? availableParallelism(), '--partition-threads', 1, 1024),
+    port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
+    host: text(pick(flags.host, 'host') ?? '127.0.0.1', named(flags.host, '--host', 'host')),
+    dataDir: resolve(text(pick(flags['data-dir'], 'dataDir') ?? './faecie-data', named(flags['data-dir'], '--data-dir', 'dataDir'))),
+    partitionThreads: integer(pick(flags['partition-threads'], 'partitionThreads') ?? availableParallelism(), named(flags['partition-threads'], '--partition-threads', 'partitionThreads'), 1, 1024),
     allowedOrigins: origins(pick(flags['allowed-origins'], 'allowedOrigins') ?? []),
     autoCreateTopics: Boolean(pick(flags['auto-create-topics'], 'autoCreateTopics') ?? false),
     autoCreatePartitions: integer(file.autoCreatePartitions ?? 1, 'autoCreatePartitions', 1, limits.partitionsPerTopicMax),
