@@ -33,6 +33,8 @@ describe('the Kafka quick start', () => {
   it('creates a topic, produces lines from stdin, and consumes them from the beginning', async () => {
     await ok(['topics', 'create', '--topic', 'quickstart-events'])
     expect(await ok(['topics', 'list'])).toContain('quickstart-events')
+    // The broker's address may come before the command too.
+    expect(await ok(['--broker', broker.url, 'topics', 'list'], { env: { FAECIE_BROKER: 'ws://127.0.0.1:1' } })).toContain('quickstart-events')
     expect(await ok(['produce', '--topic', 'quickstart-events'], { stdin: 'This is my first event\nThis is my second event\n' })).toEqual([])
     const consumed = await faecie(['consume', '--topic', 'quickstart-events', '--from-beginning', '--max-messages', '2'])
     expect(consumed.code).toBe(0)

@@ -42,8 +42,23 @@ const COMMANDS: Record<string, Command> = {
 }
 
 /** Runs one command line; resolves with the exit code. */
+/** Options every client command takes, which may also come before the command's name. */
+const LEADING_OPTIONS = new Set(['--broker', '--bootstrap-server', '--connect-timeout-ms'])
+
+/** `faecie --broker X topics list` as `faecie topics list --broker X`. */
+function commandFirst(argv: string[]): string[] {
+  const leading: string[] = []
+  let i = 0
+  while (i + 1 < argv.length && LEADING_OPTIONS.has(argv[i]!)) {
+    leading.push(argv[i]!, argv[i + 1]!)
+    i += 2
+  }
+  if (leading.length === 0 || i >= argv.length || argv[i] === 'broker') return argv
+  return [...argv.slice(i), ...leading]
+}
+
 export async function main(argv: string[], out: LineWriter): Promise<number> {
-  const [name, ...rest] = argv
+  const [name, ...rest] = commandFirst(argv)
   if (name === '--help' || name === '-h' || name === 'help') {
     out.write(USAGE)
     return 0
