@@ -2,6 +2,11 @@
 // their answers by id (answers come in any order), at most the broker's `inFlightMax` at once (the
 // rest wait here, in order), and the pushes of its subscriptions routed by `sub`.
 //
+// A request waiting for a slot waits at most its timeout, then fails with REQUEST_TIMED_OUT without
+// having been sent (the connection stays up: nothing of it is in the broker's books). Every slot
+// that frees goes to the next waiter at once, whether it freed by an answer or because a woken
+// request never entered `pending` (refused as FRAME_TOO_LARGE, or acks 0 with no answer to wait for).
+//
 // A connection does not heal itself: when its socket closes, every request in flight fails with a
 // retriable NETWORK_EXCEPTION (or the code the close code stands for), and its owner (cluster.ts)
 // makes a new one. A request that gets no answer within its timeout closes the connection too: the
@@ -53,6 +58,12 @@ interface Pending {
   onResponse: ((frame: ResponseFrame) => void) | undefined
 }
 
+/** A request waiting for one of the broker's inFlightMax slots. */
+interface Waiter {
+  wake: () => void
+  timer: ReturnType<typeof setTimeout>
+}
+
 /** Maps a close code of docs/protocol.md to the error requests in flight fail with. */
 function closeError(url: string, code: number, reason: string): FaecieError {
   const detail = `close code ${code}${reason === '' ? '' : `: ${reason}`}`
@@ -67,7 +78,7 @@ export class Connection {
   private transport: Transport | undefined
   private nextId = 0
   private readonly pending = new Map<number, Pending>()
-  private readonly waiting: Array<() => void> = []
+  private readonly waiting: Waiter[] = []
   /** Slots handed to woken waiters that have not sent yet. */
   private reserved = 0
   private readonly pushHandlers = new Map<number, (frame: PushFrame) => void>()
@@ -181,11 +192,28 @@ export class Connection {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
     if (this.helloResponse === undefined) return Promise.reject(new Error(`${op} before hello on ${this.url}`))
     if (this.pending.size + this.reserved < this.limits.inFlightMax && this.waiting.length === 0) return this.send(op, fields, options)
-    // Over the broker's inFlightMax: wait, in order, for an answer to free a slot (reserved for us).
-    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => {
+    // Over the broker's inFlightMax: wait, in order, for a slot to free (reserved for us), at most our timeout.
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        wake: resolve,
+        timer: setTimeout(() => {
+          const index = this.waiting.indexOf(waiter)
+          // Waking clears the timer, so a waiter that times out is still waiting.
+          if (index < 0) throw new Error(`a woken ${op} waiter timed out on ${this.url}`)
+          this.waiting.splice(index, 1)
+          reject(new FaecieError(ErrorCode.REQUEST_TIMED_OUT,
+            `A ${op} request waited ${timeoutMs} ms for one of the ${this.limits.inFlightMax} in-flight slots of ${this.url} and was not sent.`))
+        }, timeoutMs),
+      }
+      this.waiting.push(waiter)
+    }).then(() => {
       this.reserved--
       if (this.closedWith !== undefined) throw this.closedWith
-      return this.send(op, fields, options)
+      const answer = this.send(op, fields, options)
+      // A send that did not enter `pending` (too large, or acks 0) gets no answer to free its slot: free it now.
+      this.wakeWhileFree()
+      return answer
     })
   }
 
@@ -247,14 +275,20 @@ export class Connection {
       pending.onResponse?.(frame.frame)
       pending.resolve(frame.frame)
     }
-    this.wakeOne()
+    this.wakeWhileFree()
+  }
+
+  /** Hands every free slot to the next waiter, in order. */
+  private wakeWhileFree(): void {
+    while (this.waiting.length > 0 && this.pending.size + this.reserved < this.limits.inFlightMax) this.wakeOne()
   }
 
   private wakeOne(): void {
-    const wake = this.waiting.shift()
-    if (wake === undefined) return
+    const waiter = this.waiting.shift()
+    if (waiter === undefined) return
+    clearTimeout(waiter.timer)
     this.reserved++
-    wake()
+    waiter.wake()
   }
 
   private shutDown(err: FaecieError, code = CLOSE_NORMAL, reason = ''): void {
