@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Attribute, BatchField, checkBatch, decodeBatch, ErrorCode, readBatchHeader } from '@faecie/protocol'
+import { Attribute, BatchField, checkBatch, decodeBatch, decodeBatches, ErrorCode, readBatchHeader } from '@faecie/protocol'
 import { silentLogger } from '../log.js'
 import type { Disk } from '../storage/disk.js'
 import { PartitionLog } from '../storage/log.js'
@@ -37,9 +37,9 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }))
 
-function openActor(config: PartitionConfig = baseConfig): PartitionActor {
+function openActor(config: PartitionConfig = baseConfig, clock: () => number = () => now): PartitionActor {
   const log = PartitionLog.open({ dir, config, disk, clock: () => now, logger: silentLogger() })
-  return new PartitionActor({ log, snapshots: diskSnapshotStore(disk, dir), config, clock: () => now, logger: silentLogger() })
+  return new PartitionActor({ log, snapshots: diskSnapshotStore(disk, dir), config, clock, logger: silentLogger() })
 }
 
 /** Runs one tick with these requests and returns their replies in order. */
@@ -140,6 +140,17 @@ describe('PartitionActor', () => {
     expect(decodeBatch(bytes).records.map((r) => r.timestamp)).toEqual([now, now, now])
   })
 
+  it('answers each produce with the LogAppendTime stamped into its batch, even on a clock that moves at every reading', () => {
+    let readings = 0
+    const actor = openActor({ ...baseConfig, timestampType: 'LogAppendTime' }, () => now + readings++)
+    const replies = tick(actor, [produce(testBatch('a', 2)), produce(testBatch('b', 2)), produce(idempotent('c', 9, 0, 0))])
+    const fetched = tick(actor, [{ op: 'fetch', offset: 0, maxBytes: 1 << 20 }])[0]!
+    const bytes = (fetched as { value: { bytes: Uint8Array } }).value.bytes
+    const stored = [...decodeBatches(bytes)].map((batch) => batch.header.maxTimestamp)
+    expect(replies.map((r) => ok(r).logAppendTime)).toEqual(stored)
+    expect(stored.every((t) => t >= now)).toBe(true)
+  })
+
   it('answers fetch with bytes it owns whole, and offsets out of range with OFFSET_OUT_OF_RANGE', () => {
     const actor = openActor()
     tick(actor, [produce(testBatch('a', 4))])
@@ -172,3 +183,4 @@ describe('PartitionActor', () => {
     expect(ok(tick(actor, [produce(idempotent('b', 9, 0, 2))])[0])).toMatchObject({ baseOffset: 2, duplicate: false })
   })
 })
+

@@ -78,6 +78,8 @@ interface StagedProduce {
   /** Set for a duplicate: the stored batch's offsets are the answer, nothing is written. */
   duplicate: boolean
   bytes: Uint8Array
+  /** The time stamped into the batch under LogAppendTime (the answer tells the same one), else -1. */
+  logAppendTime: number
 }
 
 export class PartitionActor {
@@ -139,18 +141,21 @@ export class PartitionActor {
       for (const envelope of envelopes) this.#deferred.push(envelope)
       return
     }
+    // One reading of the clock per tick: the time stamped into the batches, the one their answers
+    // tell and the producers' last append are the same instant.
+    const nowMs = this.#clock()
     let staged: StagedProduce[] = []
     for (let i = 0; i < envelopes.length; i++) {
       const envelope = envelopes[i]!
       const request = envelope.request
       if (request.op === 'produce') {
-        const accepted = this.#stage(envelope, request.bytes, staged)
+        const accepted = this.#stage(envelope, request.bytes, staged, nowMs)
         if (accepted !== undefined) staged.push(accepted)
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
       if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap') {
-        this.#commit(staged)
+        this.#commit(staged, nowMs)
         staged = []
         if (this.#pipeline?.running === true) {
           this.#deferred = envelopes.slice(i)
@@ -159,7 +164,7 @@ export class PartitionActor {
       }
       this.#answer(envelope, () => this.#handle(request))
     }
-    this.#commit(staged)
+    this.#commit(staged, nowMs)
   }
 
   /** A pipelined sync ended: run what waited for it, then let the host report. */
@@ -259,11 +264,12 @@ export class PartitionActor {
   }
 
   /** Validates one produce request; answers it at once if refused, else returns it staged. */
-  #stage(envelope: Envelope, bytes: Uint8Array, staged: StagedProduce[]): StagedProduce | undefined {
+  #stage(envelope: Envelope, bytes: Uint8Array, staged: StagedProduce[], nowMs: number): StagedProduce | undefined {
     try {
       const batches = this.#validate(bytes)
       const next = nextOffset(staged, this.#log.logEndOffset)
       const first = readBatchHeader(bytes, 0)
+      const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? nowMs : -1
       let records = 0
       for (const pos of batches) records += readBatchHeader(bytes, pos).lastOffsetDelta + 1
       if (first.producerId >= 0) {
@@ -271,7 +277,9 @@ export class PartitionActor {
         const verdict = this.#producers.check(first.producerId, first.producerEpoch, first.baseSequence, lastSequence)
         switch (verdict.kind) {
           case 'duplicate':
-            return { envelope, baseOffset: verdict.batch.baseOffset, lastOffset: verdict.batch.lastOffset, duplicate: true, bytes }
+            return {
+              envelope, baseOffset: verdict.batch.baseOffset, lastOffset: verdict.batch.lastOffset, duplicate: true, bytes, logAppendTime,
+            }
           case 'fenced-epoch':
             throw new RequestError(ErrorCode.INVALID_PRODUCER_EPOCH,
               `producer ${first.producerId} epoch ${first.producerEpoch} is older than ${verdict.current}`)
@@ -281,14 +289,11 @@ export class PartitionActor {
           case 'append':
             this.#producers.record(first.producerId, first.producerEpoch,
               { firstSequence: first.baseSequence, lastSequence, baseOffset: next, lastOffset: next + records - 1 },
-              this.#clock())
+              nowMs)
         }
       }
-      if (this.#config.timestampType === 'LogAppendTime') {
-        const now = this.#clock()
-        for (const pos of batches) stampLogAppendTime(bytes, pos, now)
-      }
-      return { envelope, baseOffset: next, lastOffset: next + records - 1, duplicate: false, bytes }
+      if (logAppendTime >= 0) for (const pos of batches) stampLogAppendTime(bytes, pos, logAppendTime)
+      return { envelope, baseOffset: next, lastOffset: next + records - 1, duplicate: false, bytes, logAppendTime }
     } catch (err) {
       envelope.reply({ ok: false, error: toWireError(err) })
       return undefined
@@ -328,7 +333,7 @@ export class PartitionActor {
   }
 
   /** Appends every staged batch with one write, syncs once under flush `always`, then answers. */
-  #commit(staged: StagedProduce[]): void {
+  #commit(staged: StagedProduce[], nowMs: number): void {
     if (staged.length === 0) return
     const fresh = staged.filter((s) => !s.duplicate)
     if (fresh.length > 0) {
@@ -342,13 +347,12 @@ export class PartitionActor {
     }
     const pipelined = this.#config.flush === 'always' && this.#pipeline !== undefined
     if (this.#config.flush === 'always' && !pipelined) this.#log.flush()
-    else if (this.#config.flush === 'interval') this.#log.maybeFlush(this.#clock())
+    else if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
     if (this.#bytesSinceSnapshot >= this.#snapshotIntervalBytes) this.#writeSnapshot()
-    const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? this.#clock() : -1
     const logStartOffset = this.#log.logStartOffset
     const acks: HeldAck[] = staged.map((s) => {
       const result: ProduceResult = {
-        baseOffset: s.baseOffset, lastOffset: s.lastOffset, logAppendTime, logStartOffset, duplicate: s.duplicate,
+        baseOffset: s.baseOffset, lastOffset: s.lastOffset, logAppendTime: s.logAppendTime, logStartOffset, duplicate: s.duplicate,
       }
       // The produced bytes go back to the sender's pool: they were copied into the log.
       const returned = s.bytes.byteOffset === 0 ? (s.bytes.buffer as ArrayBuffer) : undefined
