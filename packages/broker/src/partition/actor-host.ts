@@ -29,6 +29,8 @@ export interface ActorHostOptions {
   idleReleaseMs?: number
   /** How often retention is applied to every partition (Kafka's log.retention.check.interval.ms). */
   retentionCheckMs?: number
+  /** How often each partition forgets expired producer ids (Kafka's producer.id.expiration.check.interval.ms). */
+  producerIdExpirationCheckMs?: number
 }
 
 interface Hosted {
@@ -122,6 +124,7 @@ export class ActorHost {
       const storage = this.#options.openStorage(dir, config, logger)
       const actor = new PartitionActor({
         ...storage, config, clock: this.#options.clock, logger, onSettled: () => this.#afterSync(key),
+        producerIdExpirationCheckMs: this.#options.producerIdExpirationCheckMs,
       })
       const o = actor.offsets
       this.#hosted.set(key, {

@@ -11,6 +11,11 @@ export interface PartitionConfig extends LogConfig {
   maxMessageBytes: number
   /** `message.timestamp.type`: under LogAppendTime the broker stamps each batch. */
   timestampType: TimestampType
+  /**
+   * `producer.id.expiration.ms`: an idempotent producer is forgotten this long after its last append.
+   * Default DEFAULT_PRODUCER_ID_EXPIRATION_MS (1 day); optional so that older configs still work.
+   */
+  producerIdExpirationMs?: number
 }
 
 /** Identifies a partition everywhere: `${topic}-${partition}`, which is also its directory name. */

@@ -1,5 +1,6 @@
 // The partition actor in this thread, on a real disk in a temp dir: group commit, validation, the
-// idempotent producer's rules, and producer state across restarts and crashes.
+// idempotent producer's rules, producer state across restarts and crashes and its expiry after
+// producer.id.expiration.ms, and one reading of the clock per tick.
 import '@faecie/protocol/node'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +14,7 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
 import type { PartitionConfig, PartitionReply, PartitionRequest, ProduceResult } from './messages.js'
-import { PartitionActor, type Envelope } from './partition-actor.js'
+import { PartitionActor, type ActorOptions, type Envelope } from './partition-actor.js'
 import { testBatch } from './test-batches.js'
 
 const baseConfig: PartitionConfig = { ...DEFAULT_LOG_CONFIG, maxMessageBytes: 4096, timestampType: 'CreateTime' }
@@ -37,9 +38,16 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }))
 
-function openActor(config: PartitionConfig = baseConfig, clock: () => number = () => now): PartitionActor {
+function openActor(config: PartitionConfig = baseConfig, clock: () => number = () => now, options: Partial<ActorOptions> = {}): PartitionActor {
   const log = PartitionLog.open({ dir, config, disk, clock: () => now, logger: silentLogger() })
-  return new PartitionActor({ log, snapshots: diskSnapshotStore(disk, dir), config, clock, logger: silentLogger() })
+  return new PartitionActor({ log, snapshots: diskSnapshotStore(disk, dir), config, clock, logger: silentLogger(), ...options })
+}
+
+/** The producer ids held in the partition's producer-state snapshot. */
+function snapshotProducerIds(): number[] {
+  const text = diskSnapshotStore(disk, dir).read()
+  if (text === undefined) throw new Error('no producer-state snapshot')
+  return (JSON.parse(text) as { producers: { id: number }[] }).producers.map((p) => p.id)
 }
 
 /** Runs one tick with these requests and returns their replies in order. */
@@ -124,6 +132,64 @@ describe('PartitionActor', () => {
     actor = openActor()
     expect(ok(tick(actor, [produce(idempotent('c', 9, 0, 4))])[0])).toMatchObject({ baseOffset: 4, duplicate: true })
     expect(tick(actor, [produce(idempotent('d', 9, 0, 9))])[0]).toMatchObject({ ok: false, error: { code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } })
+  })
+
+  it('forgets a producer producer.id.expiration.ms after its last append, on the periodic check, and in the snapshot', () => {
+    const start = now
+    const config = { ...baseConfig, producerIdExpirationMs: 10_000 }
+    const actor = openActor(config, () => now, { producerIdExpirationCheckMs: 1_000 })
+    ok(tick(actor, [produce(idempotent('a', 9, 0, 0)), produce(idempotent('x', 5, 0, 0))])[0])
+    now = start + 4_000
+    ok(tick(actor, [produce(idempotent('b', 9, 0, 2))])[0]) // producer 9's last append: start + 4 s
+    now = start + 10_000
+    actor.onTimer(now)
+    // Producer 5 is 10 s idle and forgotten; producer 9 is 6 s idle and still known.
+    expect(snapshotProducerIds()).toEqual([9])
+    expect(ok(tick(actor, [produce(idempotent('b', 9, 0, 2))])[0])).toMatchObject({ baseOffset: 4, duplicate: true })
+    expect(tick(actor, [produce(idempotent('y', 5, 0, 2))])[0]).toMatchObject({ ok: false, error: { code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } })
+    now = start + 13_999
+    actor.onTimer(now)
+    expect(ok(tick(actor, [produce(idempotent('b', 9, 0, 2))])[0])).toMatchObject({ duplicate: true })
+    // Idle for 10 s from start + 14 s; the check after that runs one interval after the last one.
+    now = start + 14_998
+    actor.onTimer(now)
+    expect(snapshotProducerIds()).toEqual([9])
+    now = start + 14_999
+    actor.onTimer(now)
+    // A resend is no longer recognised, and a restart does not bring the producer back.
+    expect(tick(actor, [produce(idempotent('b', 9, 0, 2))])[0]).toMatchObject({ ok: false, error: { code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } })
+    expect(snapshotProducerIds()).toEqual([])
+    actor.close()
+    now = start + 4_000
+    const reopened = openActor(config)
+    expect(tick(reopened, [produce(idempotent('b', 9, 0, 2))])[0]).toMatchObject({ ok: false, error: { code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER } })
+    expect(ok(tick(reopened, [produce(idempotent('c', 9, 0, 0))])[0])).toMatchObject({ duplicate: false })
+  })
+
+  it('looks for expired producers only every producer.id.expiration.check.interval.ms', () => {
+    const start = now
+    const actor = openActor({ ...baseConfig, producerIdExpirationMs: 1_000 }, () => now, { producerIdExpirationCheckMs: 5_000 })
+    ok(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0])
+    now = start + 4_999
+    actor.onTimer(now)
+    expect(ok(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0])).toMatchObject({ duplicate: true })
+    now = start + 5_000
+    actor.onTimer(now)
+    expect(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0]).toMatchObject({ ok: true, value: { duplicate: false } })
+  })
+
+  it('forgets on open the producers that expired while the partition was closed (Kafka default: one day)', () => {
+    const start = now
+    let actor = openActor()
+    ok(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0])
+    actor.close()
+    now = start + 86_400_000 - 1
+    actor = openActor()
+    expect(ok(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0])).toMatchObject({ duplicate: true })
+    actor.close()
+    now = start + 86_400_000
+    actor = openActor()
+    expect(ok(tick(actor, [produce(idempotent('a', 9, 0, 0))])[0])).toMatchObject({ duplicate: false })
   })
 
   it('stamps LogAppendTime on every batch with a CRC that still checks', () => {

@@ -28,7 +28,12 @@ import type {
   WireError,
 } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
-import { lastSequenceOf, ProducerState } from './producer-state.js'
+import {
+  DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS,
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  lastSequenceOf,
+  ProducerState,
+} from './producer-state.js'
 
 /** Where the producer-state snapshot lives; the host backs it with the partition's directory. */
 export interface SnapshotStore {
@@ -52,6 +57,8 @@ export interface ActorOptions {
   logger: Logger
   /** Batches remembered per producer for duplicate detection (Kafka keeps 5; we allow 16 in flight). */
   producerBatchesRemembered?: number
+  /** How often producers past `producer.id.expiration.ms` are forgotten (Kafka's producer.id.expiration.check.interval.ms). */
+  producerIdExpirationCheckMs?: number
   /** Write a producer-state snapshot after this many bytes appended since the last one. */
   snapshotIntervalBytes?: number
   /** Largest staging buffer kept between ticks; larger ticks allocate and drop theirs. */
@@ -89,6 +96,8 @@ export class PartitionActor {
   readonly #logger: Logger
   readonly #snapshotIntervalBytes: number
   readonly #stagingBytesKept: number
+  readonly #producerIdExpirationCheckMs: number
+  #nextProducerExpirationCheckMs: number
   #config: PartitionConfig
   #producers: ProducerState
   #bytesSinceSnapshot = 0
@@ -107,7 +116,13 @@ export class PartitionActor {
     this.#logger = options.logger
     this.#snapshotIntervalBytes = options.snapshotIntervalBytes ?? 64 * 1024 * 1024
     this.#stagingBytesKept = options.stagingBytesKept ?? 8 * 1024 * 1024
+    this.#producerIdExpirationCheckMs = options.producerIdExpirationCheckMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS
+    assert(this.#producerIdExpirationCheckMs >= 1, `producerIdExpirationCheckMs of ${this.#producerIdExpirationCheckMs}`)
     this.#producers = this.#loadProducerState(options.producerBatchesRemembered ?? 16)
+    // Producers that expired while the partition was closed are not brought back by the snapshot.
+    const nowMs = this.#clock()
+    this.#producers.expire(nowMs, this.#producerIdExpirationMs)
+    this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
     this.#onSettled = options.onSettled
     const syncFiles = options.syncFiles
     this.#pipeline = syncFiles === undefined ? undefined : new PipelinedCommit({
@@ -174,9 +189,26 @@ export class PartitionActor {
     this.#onSettled?.()
   }
 
-  /** Time-driven work between ticks: the `interval` flush policy. */
+  /** Time-driven work between ticks: the `interval` flush policy, and forgetting idle producers. */
   onTimer(nowMs: number): void {
+    if (this.#closed) return
     if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
+    if (nowMs >= this.#nextProducerExpirationCheckMs) {
+      this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
+      this.#expireProducers(nowMs)
+    }
+  }
+
+  get #producerIdExpirationMs(): number {
+    return this.#config.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS
+  }
+
+  /** Forgets producers idle past `producer.id.expiration.ms`, in memory and in the snapshot. */
+  #expireProducers(nowMs: number): void {
+    const expired = this.#producers.expire(nowMs, this.#producerIdExpirationMs)
+    if (expired === 0) return
+    this.#logger.info({ expired, producers: this.#producers.producerCount }, 'idempotent producer ids expired')
+    this.#writeSnapshot()
   }
 
   /** Drops what the log can reload (indexes of the active segment), for a partition gone idle. */

@@ -80,5 +80,9 @@ describe('ProducerState', () => {
     expect(state.expire(6000, 2000)).toBe(1)
     expect(state.check(7, 0, 1, 1)).toEqual({ kind: 'out-of-order', expected: 0 })
     expect(state.check(8, 0, 1, 1)).toEqual({ kind: 'append' })
+    // As Kafka: idle for exactly the expiration is enough.
+    expect(state.expire(6999, 2000)).toBe(0)
+    expect(state.expire(7000, 2000)).toBe(1)
+    expect(state.producerCount).toBe(0)
   })
 })

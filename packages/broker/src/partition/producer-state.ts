@@ -10,9 +10,19 @@
 // `offset` is the log offset the snapshot covers: batches below it are in it. On open the actor loads
 // the snapshot and replays batch headers from `offset` to the log end, so a snapshot that is older
 // than the log costs a short scan, and a missing or unreadable one costs a scan from the log start.
+//
+// A producer is forgotten `producer.id.expiration.ms` after its last append (`lastTimestamp`: the
+// broker's clock at the append, or the batch's maxTimestamp when replayed from the log), as Kafka
+// forgets it: the actor checks periodically, and the next snapshot no longer holds it. A producer
+// that comes back after that must start again from sequence 0 (the client then gets a new id).
 import { strict as assert } from 'node:assert'
 
 export const PRODUCER_STATE_VERSION = 1
+
+/** Kafka's default `producer.id.expiration.ms`: a producer idle for one day is forgotten. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24 * 3600 * 1000
+/** Kafka's default `producer.id.expiration.check.interval.ms`: how often expiry is looked for. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS = 10 * 60 * 1000
 
 /** One remembered batch: its sequence range and the offsets it was stored at. */
 export interface RememberedBatch {
@@ -106,11 +116,12 @@ export class ProducerState {
     }
   }
 
-  /** Forgets producers idle for longer than `expirationMs` (Kafka's producer.id.expiration.ms). */
+  /** Forgets producers whose last append is `expirationMs` or more ago (Kafka's producer.id.expiration.ms). */
   expire(nowMs: number, expirationMs: number): number {
+    assert(expirationMs >= 1, `producer id expiration of ${expirationMs} ms`)
     let expired = 0
     for (const [id, entry] of this.#producers) {
-      if (nowMs - entry.lastTimestamp > expirationMs) {
+      if (nowMs - entry.lastTimestamp >= expirationMs) {
         this.#producers.delete(id)
         expired++
       }

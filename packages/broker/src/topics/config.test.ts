@@ -30,13 +30,13 @@ describe('topic config', () => {
     const config = validateTopicConfig({
       'retention.ms': '-1', 'retention.bytes': '1048576', 'segment.bytes': '1048576', 'segment.ms': '60000', flush: 'interval',
       'flush.ms': '5', 'max.message.bytes': '1000000', 'message.timestamp.type': 'LogAppendTime', 'cleanup.policy': 'delete',
-      'delete.retention.ms': '1000', 'min.cleanable.dirty.ratio': '0.25',
+      'delete.retention.ms': '1000', 'min.cleanable.dirty.ratio': '0.25', 'producer.id.expiration.ms': '3600000',
     }, limits)
     expect(Object.keys(config).sort()).toEqual(Object.keys(TOPIC_CONFIG_KEYS).sort())
     const partition = partitionConfigOf(config, limits)
     expect(partition).toMatchObject({ retentionMs: -1, retentionBytes: 1048576, segmentBytes: 1048576, segmentMs: 60000, flush: 'interval',
       flushMs: 5, maxMessageBytes: 1_000_000, timestampType: 'LogAppendTime', cleanupPolicy: 'delete', deleteRetentionMs: 1000,
-      minCleanableDirtyRatio: 0.25 })
+      minCleanableDirtyRatio: 0.25, producerIdExpirationMs: 3_600_000 })
   })
 
   it('accepts compaction, alone or with deletion, in either order, canonically', () => {
@@ -47,6 +47,8 @@ describe('topic config', () => {
       expect(partitionConfigOf(config, limits).cleanupPolicy).toBe(canonical)
     }
     expect(partitionConfigOf({}, limits)).toMatchObject({ cleanupPolicy: 'delete', deleteRetentionMs: 86_400_000, minCleanableDirtyRatio: 0.5 })
+    // Kafka's producer.id.expiration.ms default: one day.
+    expect(partitionConfigOf({}, limits).producerIdExpirationMs).toBe(86_400_000)
     expect(validateTopicConfig({ 'min.cleanable.dirty.ratio': '1' }, limits)['min.cleanable.dirty.ratio']).toBe('1')
   })
 
@@ -58,6 +60,7 @@ describe('topic config', () => {
       { 'cleanup.policy': 'compact,compact' }, { 'cleanup.policy': '' }, { 'cleanup.policy': 'compact,delete,compact' },
       { 'retention.ms': ' 1' }, { 'delete.retention.ms': '-1' }, { 'min.cleanable.dirty.ratio': '1.5' },
       { 'min.cleanable.dirty.ratio': '-0.1' }, { 'min.cleanable.dirty.ratio': 'half' },
+      { 'producer.id.expiration.ms': '0' }, { 'producer.id.expiration.ms': '1d' },
     ]
     for (const config of bad) expect(code(() => validateTopicConfig(config, limits)), JSON.stringify(config)).toBe(ErrorCode.INVALID_CONFIG)
   })

@@ -8,6 +8,7 @@
 // by the storage engine's own check (validateLogConfig), which knows the on-disk bounds.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { PartitionConfig } from '../partition/messages.js'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from '../partition/producer-state.js'
 import {
   DEFAULT_DELETE_RETENTION_MS,
   DEFAULT_LOG_CONFIG,
@@ -83,6 +84,8 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   'delete.retention.ms': { defaultValue: fixed(DEFAULT_DELETE_RETENTION_MS), parse: integer(0, Number.MAX_SAFE_INTEGER) },
   'min.cleanable.dirty.ratio': { defaultValue: fixed(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO), parse: ratio },
+  // A broker setting in Kafka; here per topic, with Kafka's default, as the partition actor keeps the state.
+  'producer.id.expiration.ms': { defaultValue: fixed(DEFAULT_PRODUCER_ID_EXPIRATION_MS), parse: integer(1, Number.MAX_SAFE_INTEGER) },
 }
 
 const RATIO = /^(0|1|0?\.\d{1,9}|1\.0{1,9})$/
@@ -154,5 +157,6 @@ export function partitionConfigOf(overrides: TopicConfig, limits: TopicConfigLim
     cleanupPolicy: c['cleanup.policy'] as CleanupPolicy,
     deleteRetentionMs: n('delete.retention.ms'),
     minCleanableDirtyRatio: n('min.cleanable.dirty.ratio'),
+    producerIdExpirationMs: n('producer.id.expiration.ms'),
   }
 }
