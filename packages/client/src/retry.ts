@@ -4,6 +4,7 @@
 // moment (kafkajs uses the same shape and defaults close to these). Which errors are worth a retry
 // is the protocol's table: FaecieError.retriable.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
+import { type Clock, systemClock } from './clock.js'
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 means one attempt only. */
@@ -52,15 +53,15 @@ export function isRetriable(err: unknown): boolean {
   return err instanceof FaecieError && err.retriable
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve()
     const done = (): void => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       signal?.removeEventListener('abort', done)
       resolve()
     }
-    const timer = setTimeout(done, ms)
+    const timer = clock.setTimeout(done, ms)
     signal?.addEventListener('abort', done, { once: true })
   })
 }
@@ -73,6 +74,8 @@ export interface RetryHooks {
   /** Which errors to retry; default isRetriable. */
   retriable?: (err: unknown) => boolean
   random?: () => number
+  /** Whose timers the waits between attempts run on; default the system's. */
+  clock?: Clock
 }
 
 /**
@@ -88,7 +91,7 @@ export async function withRetry<T>(attempt: (retry: number) => Promise<T>, optio
       if (retry >= options.retries || !retriable(err) || hooks.signal?.aborted === true) throw err
       const waitMs = backoffMs(retry, options, hooks.random)
       hooks.onRetry?.(err, retry + 1, waitMs)
-      await sleep(waitMs, hooks.signal)
+      await sleep(waitMs, hooks.signal, hooks.clock)
       if (hooks.signal?.aborted ?? false) throw err
     }
   }

@@ -10,7 +10,11 @@
 // Memory is bounded: record bytes held (open, queued or unacknowledged) stay under bufferBytesMax,
 // and send() waits for room. A dropped connection fails what was in flight retriably; the senders put
 // it back in order, and the drain loop reconnects (with the cluster's backoff) and sends it again.
+//
+// Time comes from the injected Clock (clock.ts): lingering, backoffs before resends and delivery
+// timeouts read its `now` and wait on its timers, so tests can drive them with a manual clock.
 import { DefaultPartitioner, ErrorCode, FaecieError } from '@faecie/protocol'
+import { type Clock, systemClock } from '../clock.js'
 import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
@@ -40,10 +44,11 @@ export class Producer {
   private producerId = -1
   private producerEpoch = -1
   private drainScheduled = false
-  private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly clock: Clock
+  private lingerTimer: unknown
   /** lingerMs 0: a close of the open batches is queued as a microtask. */
   private lingerNow = false
-  private wakeTimer: ReturnType<typeof setTimeout> | undefined
+  private wakeTimer: unknown
   private bufferedBytes = 0
   private readonly roomWaiters: Array<() => void> = []
   private readonly unsettled = new Set<ProducerBatch>()
@@ -58,8 +63,9 @@ export class Producer {
   /** Partition counts and when they were learnt, for sends that append at once. */
   private readonly knownCounts = new Map<string, { count: number; atMs: number }>()
 
-  constructor(clientConfig: ClientConfig, config: ProducerConfig = {}) {
+  constructor(clientConfig: ClientConfig, config: ProducerConfig = {}, clock: Clock = systemClock) {
     this.config = resolveProducerConfig(config, clientConfig.retry)
+    this.clock = clock
     this.cluster = new Cluster({ ...clientConfig, retry: this.config.retry })
     this.accumulator = new RecordAccumulator(this.config.batchBytes, (batch) => this.onBatchClosed(batch))
   }
@@ -118,7 +124,7 @@ export class Producer {
   private appendNow(record: ProducerRecord, count: number, wait: boolean): SendTracker | undefined | Promise<SendTracker> {
     const { topic, messages } = record
     if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
-    const nowMs = Date.now()
+    const nowMs = this.clock.now()
     const n = messages.length
     // Every message is checked before any is appended: a bad one fails the send with nothing sent.
     const sizes = new Array<number>(n)
@@ -171,7 +177,7 @@ export class Producer {
   private freshPartitionCount(topic: unknown): number | undefined {
     if (typeof topic !== 'string') return undefined
     const known = this.knownCounts.get(topic)
-    if (known === undefined || Date.now() - known.atMs >= this.cluster.config.metadataMaxAgeMs) return undefined
+    if (known === undefined || this.clock.now() - known.atMs >= this.cluster.config.metadataMaxAgeMs) return undefined
     return known.count
   }
 
@@ -193,13 +199,13 @@ export class Producer {
   async disconnect(): Promise<void> {
     this.closed = true
     await this.flush()
-    clearTimeout(this.lingerTimer)
-    clearTimeout(this.wakeTimer)
+    this.clock.clearTimeout(this.lingerTimer)
+    this.clock.clearTimeout(this.wakeTimer)
     await this.cluster.disconnect()
   }
 
   private async start(): Promise<void> {
-    const connection = await withRetry(() => this.cluster.connect(), this.config.retry, { signal: this.cluster.signal })
+    const connection = await withRetry(() => this.cluster.connect(), this.config.retry, { signal: this.cluster.signal, clock: this.clock })
     this.adopt(connection)
     if (this.config.idempotent) {
       const { producerId, producerEpoch } = await this.cluster.request('initProducerId', {})
@@ -221,9 +227,9 @@ export class Producer {
     let unknownTopicRetries = 0
     const retriable = (err: unknown): boolean =>
       isRetriable(err) && ((err as FaecieError).code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || unknownTopicRetries++ < this.config.unknownTopicRetries)
-    const count = await withRetry(() => this.cluster.partitionCount(topic), this.config.retry, { signal: this.cluster.signal, retriable })
+    const count = await withRetry(() => this.cluster.partitionCount(topic), this.config.retry, { signal: this.cluster.signal, retriable, clock: this.clock })
     this.partitionCounts.set(topic, count)
-    this.knownCounts.set(topic, { count, atMs: Date.now() })
+    this.knownCounts.set(topic, { count, atMs: this.clock.now() })
     return count
   }
 
@@ -283,13 +289,13 @@ export class Producer {
       this.lingerNow = true
       queueMicrotask(() => {
         this.lingerNow = false
-        this.accumulator.closeExpired(Date.now(), 0)
+        this.accumulator.closeExpired(this.clock.now(), 0)
       })
       return
     }
-    this.lingerTimer = setTimeout(() => {
+    this.lingerTimer = this.clock.setTimeout(() => {
       this.lingerTimer = undefined
-      this.accumulator.closeExpired(Date.now(), this.config.lingerMs)
+      this.accumulator.closeExpired(this.clock.now(), this.config.lingerMs)
       this.scheduleLinger()
     }, this.config.lingerMs)
   }
@@ -309,7 +315,7 @@ export class Producer {
       if (this.hasWork()) this.reconnect()
       return
     }
-    const nowMs = Date.now()
+    const nowMs = this.clock.now()
     for (const entry of this.partitions.values()) {
       this.expire(entry, nowMs)
       if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
@@ -331,8 +337,8 @@ export class Producer {
       timeoutMs: this.config.timeoutMs + this.cluster.config.requestTimeoutMs,
     })
     const settled = answer.then(
-      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, (topic) => this.forget(topic)),
-      (err: unknown) => applyProduceFailure(sent, err),
+      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, this.clock.now(), (topic) => this.forget(topic)),
+      (err: unknown) => applyProduceFailure(sent, err, this.clock.now()),
     )
     void settled.finally(() => this.drainSoon())
     return true
@@ -389,7 +395,7 @@ export class Producer {
       if (head !== undefined && head.retryAtMs > nowMs) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.retryAtMs)
       if (head !== undefined) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.createdAtMs + this.config.deliveryTimeoutMs + 1)
     }
-    clearTimeout(this.wakeTimer)
-    this.wakeTimer = wakeAtMs === undefined ? undefined : setTimeout(() => this.drainSoon(), Math.max(0, wakeAtMs - nowMs))
+    this.clock.clearTimeout(this.wakeTimer)
+    this.wakeTimer = wakeAtMs === undefined ? undefined : this.clock.setTimeout(() => this.drainSoon(), Math.max(0, wakeAtMs - nowMs))
   }
 }

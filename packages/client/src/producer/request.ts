@@ -69,9 +69,10 @@ export function buildProduceRequest(
   return { request: { acks: config.acks, timeoutMs: config.timeoutMs, topics: [...topics.values()] }, sent }
 }
 
-/** Hands each partition its answer; `response` undefined: acks 0, done once sent. */
-export function applyProduceAnswer(sent: SentBatches, response: ProduceResponse | undefined, onUnknownTopic: (topic: string) => void): void {
-  const nowMs = Date.now()
+/** Hands each partition its answer, at `nowMs`; `response` undefined: acks 0, done once sent. */
+export function applyProduceAnswer(
+  sent: SentBatches, response: ProduceResponse | undefined, nowMs: number, onUnknownTopic: (topic: string) => void,
+): void {
   for (const [entry, batch] of sent) {
     if (response === undefined) {
       entry.sender.sentWithoutAck(batch)
@@ -89,8 +90,7 @@ export function applyProduceAnswer(sent: SentBatches, response: ProduceResponse 
 }
 
 /** The whole request failed (a lost connection, a frame refused): every batch in it gets the error. */
-export function applyProduceFailure(sent: SentBatches, err: unknown): void {
+export function applyProduceFailure(sent: SentBatches, err: unknown, nowMs: number): void {
   const error = err instanceof FaecieError ? err : new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR, String(err))
-  const nowMs = Date.now()
   for (const [entry, batch] of sent) entry.sender.answer(batch, error, nowMs)
 }
