@@ -71,6 +71,11 @@ describe('ProducerState', () => {
     expect(parsed?.state.check(8, 0, 1, 1)).toEqual({ kind: 'append' })
     expect(ProducerState.parse(text.slice(0, text.length - 3), 16)).toBeUndefined()
     expect(ProducerState.parse('{"version":99,"offset":1,"producers":[]}', 16)).toBeUndefined()
+    // Without a last append time a producer could never expire: rebuilt from the log instead.
+    expect(ProducerState.parse(text.replace('"lastTimestamp":1000', '"lastTimestamp":"soon"'), 16)).toBeUndefined()
+    // Its last append time survives the snapshot, so expiry counts from it.
+    expect(parsed?.state.expire(3000, 2000)).toBe(1)
+    expect(parsed?.state.producerCount).toBe(1)
   })
 
   it('expires producers idle past the expiration', () => {

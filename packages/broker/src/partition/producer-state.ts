@@ -150,6 +150,8 @@ export class ProducerState {
       if (doc.version !== PRODUCER_STATE_VERSION || !Number.isSafeInteger(doc.offset)) return undefined
       const state = new ProducerState(batchesRemembered)
       for (const p of doc.producers) {
+        // A producer without a usable last append time could never expire: the snapshot is unusable.
+        if (![p.id, p.epoch, p.lastTimestamp].every(Number.isSafeInteger)) return undefined
         for (const [firstSequence, lastSequence, baseOffset, lastOffset] of p.batches) {
           if (![firstSequence, lastSequence, baseOffset, lastOffset].every(Number.isSafeInteger)) return undefined
           state.record(p.id, p.epoch, {
