@@ -62,6 +62,29 @@ describe('Segment', () => {
     expect(segment.maxTimestampMs).toBe(1011)
   })
 
+  it('indexes a batch by its last offset, and a time by the last offset of the batch that reached it, as Kafka does', () => {
+    const segment = Segment.create(disk, dir, 100 as Offset)
+    const stamps = [50, 90, 70, 120, 80, 60]
+    appendTo(segment, stamps.map((ts, i) => makeBatch(3, { valueBytes: 60, tag: i, timestampMs: ts })), 0)
+    const size = segment.sizeBytes / stamps.length
+    const offsets = Array.from({ length: segment.offsetIndex.entryCount }, (_, i) => [segment.offsetIndex.relativeOffsetAt(i), segment.offsetIndex.positionAt(i)])
+    expect(offsets).toEqual(stamps.map((_, i) => [3 * i + 2, i * size]))
+    const times = (): number[][] => Array.from({ length: segment.timeIndex.entryCount }, (_, i) => [segment.timeIndex.timestampAt(i), segment.timeIndex.relativeOffsetAt(i)])
+    expect(times()).toEqual([[50, 2], [90, 5], [120, 11]])
+    for (let offset = 100; offset < 118; offset++) expect(segment.findBatch(disk, offset)!.baseOffset).toBe(offset - ((offset - 100) % 3))
+    // Cut back to the batch of 90: the tail is worked out again, and sealing records 90 where it was reached.
+    segment.truncateTo(disk, 106)
+    segment.seal(disk)
+    expect(times()).toEqual([[50, 2], [90, 5]])
+
+    const sparse = Segment.create(disk, dir, 200 as Offset)
+    appendTo(sparse, stamps.map((ts, i) => makeBatch(3, { valueBytes: 60, tag: i, timestampMs: ts })), 1 << 20)
+    sparse.seal(disk)
+    expect([sparse.timeIndex.timestampAt(0), sparse.timeIndex.relativeOffsetAt(0), sparse.timeIndex.entryCount]).toEqual([120, 11, 1])
+    segment.close(disk)
+    sparse.close(disk)
+  })
+
   it('truncates whole batches, trims its indexes and works out its largest timestamp again', () => {
     const segment = Segment.create(disk, dir, 0 as Offset)
     const stamps = [50, 90, 70, 120, 80, 60]
