@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../packages/broker/src/log.js'
+import { RecordBatchEncoder, stampLogAppendTime } from '@faecie/protocol'
 import { compactNow, keyedBatch, type KeyedRecord } from '../../packages/broker/src/storage/compaction-test-support.js'
 import { DEFAULT_LOG_CONFIG } from '../../packages/broker/src/storage/log-api.js'
 import { PartitionLog } from '../../packages/broker/src/storage/log.js'
@@ -24,6 +25,7 @@ const DELETE_RETENTION_MS = 3_600_000
 const PROBLEMS = [/Mismatches in/i, /timestamp mismatch/i, /out of order/i, /not found in the log/i, /isvalid: false/i,
   /invalid bytes/i, /Exception/, /Error/]
 
+const encoder = new RecordBatchEncoder()
 let java: string
 let classpath: string
 let root: string
@@ -57,7 +59,19 @@ function writeLog(): void {
     n++
   }
   for (let segment = 0; segment < 3; segment++) {
+    // An idempotent producer's batch whose keys all come again: compaction keeps it empty, as the
+    // producer's last batch (its timestamp is below its neighbours', so the time index never points at it).
+    const producerBatch = encoder.encode([{ key: 'k0', value: 'p', timestamp: START_MS - 1_000 }],
+      { producerId: 7 + segment, producerEpoch: 0, baseSequence: 0, timestamp: START_MS - 1_000 }).slice()
+    log.append(producerBatch)
     for (let b = 0; b < 12; b++) {
+      if (b === 8) {
+        // A batch under LogAppendTime, which loses one record to compaction.
+        const bytes = keyedBatch([{ key: 'k1', value: 'l' }, { key: `lat-${segment}`, value: 'l' }], 'none', START_MS + n * 1000)
+        stampLogAppendTime(bytes, 0, START_MS + n * 1000 + 500)
+        log.append(bytes)
+        n++
+      }
       // Keys overwritten in every segment around one that only this batch has (deleted in every fourth).
       const records = [
         { key: `k${b % 5}`, value: `v${segment}-${b}-0` },
@@ -122,10 +136,13 @@ describe(`Kafka ${KAFKA_VERSION} DumpLogSegments on faecie's files`, () => {
     const batches = output.split(/^(?=baseOffset: )/m).slice(1)
     expect(batches.length).toBeGreaterThan(40)
     for (const batch of batches) {
-      const batchTimestamp = Number(/ CreateTime: (\d+) /.exec(batch)![1])
-      const recordTimestamps = [...batch.matchAll(/^\| offset: \d+ CreateTime: (\d+) /gm)].map((m) => Number(m[1]))
+      const batchTimestamp = Number(/ (?:CreateTime|LogAppendTime): (\d+) /.exec(batch)![1])
+      const recordTimestamps = [...batch.matchAll(/^\| offset: \d+ (?:CreateTime|LogAppendTime): (\d+) /gm)].map((m) => Number(m[1]))
       expect(recordTimestamps.length, batch).toBe(Number(/ count: (\d+) /.exec(batch)![1]))
-      expect(Math.max(...recordTimestamps), batch).toBe(batchTimestamp)
+      if (recordTimestamps.length > 0) expect(Math.max(...recordTimestamps), batch).toBe(batchTimestamp)
     }
+    // The emptied batches of the idempotent producers, and the LogAppendTime batches, all there.
+    expect(output.match(/ count: 0 .* producerId: \d+ /g)?.length).toBe(3)
+    expect(output.match(/ LogAppendTime: \d+ /g)?.length).toBeGreaterThanOrEqual(3)
   })
 })
