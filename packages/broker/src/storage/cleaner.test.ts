@@ -1,7 +1,7 @@
 // Compaction of closed segments on the simulated disk: what the cleaner keeps, the swap, reopening
 // (clean and through recovery), and crashes between the swap's renames.
 import '@faecie/protocol/node'
-import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, checkBatch, readBatchHeader, type BatchHeader } from '@faecie/protocol'
+import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, checkBatch, crc32c, readBatchHeader, writeInt64, type BatchHeader } from '@faecie/protocol'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../log.js'
 import { CLEANED_SUFFIX, segmentPaths, SWAP_SUFFIX, swapCleanedSegment, type SwapStep } from './compaction-swap.js'
@@ -153,6 +153,27 @@ describe('log compaction', () => {
     expect(batches[3]).toMatchObject({ baseOffset: 11, lastOffsetDelta: 0, recordsCount: 0, baseTimestamp: -1, maxTimestamp: t + 60,
       batchLength: BATCH_HEADER_BYTES - BATCH_LENGTH_OVERHEAD })
     expect(batches[3]!.attributes & Attribute.deleteHorizon).toBe(0)
+    log.close()
+  })
+
+  it('writes again a batch whose maxTimestamp is not its records\' largest, as format 1\'s cleaner left some', () => {
+    const disk = new SimulatedDisk()
+    const clock = manualClock()
+    const log = openLog(disk, clock.now, { segmentBytes: 100_000 })
+    const t = 1_700_000_000_000
+    const stale = keyedBatch([{ key: 'a', value: 'a1', timestamp: t }, { key: 'b', value: 'b1', timestamp: t + 10 }], 'none', t)
+    const view = new DataView(stale.buffer, stale.byteOffset, stale.byteLength)
+    writeInt64(view, BatchField.maxTimestamp, t + 99) // a record with this timestamp was removed by format 1's cleaner
+    view.setUint32(BatchField.crc, crc32c(stale, BatchField.attributes, stale.length))
+    log.append(stale)
+    log.append(keyedBatch([{ key: 'c', value: 'c1', timestamp: t + 20 }], 'none', t + 20))
+    log.roll()
+    log.append(keyedBatch([{ key: 'd', value: 'd1' }]))
+    log.flush()
+    const before = readAll(log)
+    compactNow(disk, log, clock.now())
+    expect(closedBatches(disk)[0]).toMatchObject({ baseOffset: 0, recordsCount: 2, baseTimestamp: t, maxTimestamp: t + 10 })
+    expect(readAll(log)).toEqual(before)
     log.close()
   })
 

@@ -2,7 +2,8 @@
 // cleaner does (MemoryRecords.filterTo and MemoryRecordsBuilder, KIP-534), so that Kafka's tools and
 // clients read faecie's compacted segments as their own.
 //
-// A batch whose records all survive and that needs no delete horizon is copied unchanged. Otherwise:
+// A batch whose records all survive and that needs no delete horizon is copied unchanged (unless its
+// maxTimestamp is not its records' largest: a batch format 1's cleaner wrote). Otherwise:
 //
 //   retained records (>= 1)                       no record retained, batch kept (RETAIN_EMPTY)
 //   baseOffset, lastOffsetDelta     unchanged      unchanged (the producer's last sequence stays)
@@ -87,15 +88,16 @@ export function tombstoneExpired(batch: LocatedBatch, nowMs: number): boolean {
  */
 export function compactedBatch(batch: LocatedBatch, kept: LocatedRecord[], nowMs: number, deleteRetentionMs: number): Uint8Array {
   if (kept.length === 0) return emptyBatch(batch.bytes)
-  const needsHorizon = batch.deleteHorizonMs === null && kept.some((r) => r.tombstone)
-  if (kept.length === batch.records.length && !needsHorizon) return batch.bytes
-  const horizonMs = needsHorizon ? nowMs + deleteRetentionMs : (batch.deleteHorizonMs ?? NO_TIMESTAMP)
   const header = new DataView(batch.bytes.buffer, batch.bytes.byteOffset, BATCH_HEADER_BYTES)
   const attributes = header.getInt16(BatchField.attributes)
+  const needsHorizon = batch.deleteHorizonMs === null && kept.some((r) => r.tombstone)
+  const maxTimestampMs = (attributes & Attribute.timestampTypeLogAppend) !== 0 ? readInt64(header, BatchField.maxTimestamp) : largestTimestamp(kept)
+  // Format 1's cleaner kept the header of a batch it took records from: its maxTimestamp may be a
+  // removed record's. Such a batch is written again even when it loses nothing more.
+  const staleMax = maxTimestampMs !== readInt64(header, BatchField.maxTimestamp)
+  if (kept.length === batch.records.length && !needsHorizon && !staleMax) return batch.bytes
+  const horizonMs = needsHorizon ? nowMs + deleteRetentionMs : (batch.deleteHorizonMs ?? NO_TIMESTAMP)
   const baseTimestampMs = horizonMs !== NO_TIMESTAMP ? horizonMs : kept[0]!.timestampMs
-  let maxTimestampMs = NO_TIMESTAMP
-  if ((attributes & Attribute.timestampTypeLogAppend) !== 0) maxTimestampMs = readInt64(header, BatchField.maxTimestamp)
-  else for (const r of kept) if (r.timestampMs > maxTimestampMs) maxTimestampMs = r.timestampMs
 
   let payload = encodeRecords(batch.data, kept, baseTimestampMs)
   if (batch.codec !== 0) payload = compressRecords(batch.codec, payload)
@@ -108,6 +110,12 @@ export function compactedBatch(batch: LocatedBatch, kept: LocatedRecord[], nowMs
   writeInt64(dv, BatchField.baseTimestamp, baseTimestampMs)
   writeInt64(dv, BatchField.maxTimestamp, maxTimestampMs)
   return finish(out, kept.length)
+}
+
+function largestTimestamp(records: LocatedRecord[]): number {
+  let max = NO_TIMESTAMP
+  for (const r of records) if (r.timestampMs > max) max = r.timestampMs
+  return max
 }
 
 /** Kafka's DefaultRecordBatch.writeEmptyHeader over the original header: no records, no compression. */
