@@ -169,7 +169,7 @@ function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegme
         offsetOfMaxTimestamp = lastRelative
       }
       // The same rules as Segment.noteBatch, so that a rebuilt index equals this one.
-      if (position - offsetIndex.lastPosition >= input.indexIntervalBytes) {
+      if (position - offsetIndex.lastPosition > input.indexIntervalBytes) {
         offsetIndex.append(disk, lastRelative, position as FilePosition)
         timeIndex.maybeAppend(disk, maxTimestampMs, offsetOfMaxTimestamp as RelativeOffset)
       }

@@ -13,8 +13,9 @@
 //
 // Both columns increase strictly. The first batch of a segment (at position 0) needs no entry: a
 // lookup below the first entry starts at position 0. An entry is added for the batch at position p
-// when p - (position of the last entry, or 0) >= indexIntervalBytes; appends and recovery apply the
-// same rule (segment.ts), so a rebuilt index equals the one appends wrote.
+// when p - (position of the last entry, or 0) > indexIntervalBytes, Kafka's rule (so a segment's
+// first batch never gets one); appends, recovery and compaction apply it alike (segment.ts,
+// cleaner.ts), so a rebuilt index equals the one appends wrote, and the one Kafka would build.
 //
 // Lookup of offset X: the last entry whose offset is at most X names a batch that ends at or before
 // X, so the batch holding X starts there or later; scanning the batch headers from that position

@@ -154,7 +154,7 @@ export class Segment {
       this.maxTimestampMs = maxTimestampMs
       this.#offsetOfMaxTimestamp = lastRelative
     }
-    if (position - this.offsetIndex.lastPosition >= indexIntervalBytes) {
+    if (position - this.offsetIndex.lastPosition > indexIntervalBytes) {
       this.offsetIndex.append(disk, lastRelative, position as FilePosition)
       this.timeIndex.maybeAppend(disk, this.maxTimestampMs, this.#offsetOfMaxTimestamp as RelativeOffset)
     }
