@@ -16,9 +16,13 @@ import { compactNow, keyedBatch, type KeyedRecord } from '../../packages/broker/
 import { DEFAULT_LOG_CONFIG } from '../../packages/broker/src/storage/log-api.js'
 import { PartitionLog } from '../../packages/broker/src/storage/log.js'
 import { RealDisk } from '../../packages/broker/src/storage/real-disk.js'
+import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS, KAFKA_VERSION } from '../support/kafka-jars.js'
 
+/** Hang guards only: one run of the tool, a test's runs, and installing Java and Maven and fetching the jars. */
 const DUMP_TIMEOUT_MS = 120_000
+const TEST_TIMEOUT_MS = 10 * DUMP_TIMEOUT_MS
+const SETUP_TIMEOUT_MS = 2 * INSTALL_TIMEOUT_MS + KAFKA_FETCH_TIMEOUT_MS + 60_000
 const START_MS = 1_700_000_000_000
 const DELETE_RETENTION_MS = 3_600_000
 /** What DumpLogSegments prints when an index disagrees with its log, or a batch is bad. */
@@ -99,7 +103,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'faecie-kafka-dump-'))
   dir = join(root, 'compacted-0')
   writeLog()
-}, KAFKA_FETCH_TIMEOUT_MS + 60_000)
+}, SETUP_TIMEOUT_MS)
 
 afterAll(() => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true })
@@ -122,7 +126,7 @@ describe(`Kafka ${KAFKA_VERSION} DumpLogSegments on faecie's files`, () => {
       const verified = dump(['--files', files.join(','), '--verify-index-only'])
       expect(problems(verified), verified).toEqual([])
     }
-  })
+  }, TEST_TIMEOUT_MS)
 
   it('reads every batch as valid, and the compacted ones carry their delete horizon', () => {
     const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dir, f))
@@ -144,5 +148,5 @@ describe(`Kafka ${KAFKA_VERSION} DumpLogSegments on faecie's files`, () => {
     // The emptied batches of the idempotent producers, and the LogAppendTime batches, all there.
     expect(output.match(/ count: 0 .* producerId: \d+ /g)?.length).toBe(3)
     expect(output.match(/ LogAppendTime: \d+ /g)?.length).toBeGreaterThanOrEqual(3)
-  })
+  }, TEST_TIMEOUT_MS)
 })
