@@ -31,6 +31,7 @@
 // maxTimestamp kept). (The protocol's RecordBatchEncoder numbers records 0..n-1, which would close
 // the gaps; records are therefore copied as raw bytes, after the decoder's checks have passed over
 // the whole batch.)
+import { strict as assert } from 'node:assert'
 import {
   Attribute,
   BATCH_HEADER_BYTES,
@@ -48,6 +49,7 @@ import type { Disk } from './disk.js'
 import { storageCorrupt } from './errors.js'
 import type { FilePosition, RelativeOffset } from './log-api.js'
 import { OffsetIndex } from './offset-index.js'
+import { RELATIVE_OFFSET_MAX } from './segment.js'
 import { TimeIndex } from './time-index.js'
 
 const DECOMPRESSED_BYTES_MAX = 512 * 1024 * 1024
@@ -168,6 +170,8 @@ function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegme
         maxTimestampMs = header.maxTimestamp
         offsetOfMaxTimestamp = lastRelative
       }
+      // A batch given a delete horizon may grow by a few bytes per record; positions must still fit u32.
+      assert(position <= RELATIVE_OFFSET_MAX, `cleaned ${paths.log} outgrew u32 positions at ${position}`)
       // The same rules as Segment.noteBatch, so that a rebuilt index equals this one.
       if (position - offsetIndex.lastPosition > input.indexIntervalBytes) {
         offsetIndex.append(disk, lastRelative, position as FilePosition)
