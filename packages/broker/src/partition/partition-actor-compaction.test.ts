@@ -60,9 +60,7 @@ describe('partition actor, compacted topic', () => {
     const before = one(actor, { op: 'status' }) as { ok: true; value: PartitionOffsets }
     const planned = one(actor, { op: 'compactPlan', force: false }) as { ok: true; value: CompactionPlan }
     expect(planned.value.segments.length).toBeGreaterThan(1)
-    const result = cleanSegments(disk, {
-      ...planned.value, nowMs: Date.now(), segments: planned.value.segments.map((s) => ({ ...s, lastModifiedMs: Date.now() })),
-    })
+    const result = cleanSegments(disk, { ...planned.value, nowMs: Date.now() })
     const swapped = one(actor, { op: 'compactSwap', result }) as { ok: true; value: PartitionOffsets & { segmentsSwapped: number } }
     expect(swapped.value.segmentsSwapped).toBe(planned.value.segments.length)
     expect(swapped.value).toMatchObject({ logStartOffset: before.value.logStartOffset, highWatermark: before.value.highWatermark,

@@ -1,6 +1,7 @@
 // Compaction of closed segments on the simulated disk: what the cleaner keeps, the swap, reopening
 // (clean and through recovery), and crashes between the swap's renames.
 import '@faecie/protocol/node'
+import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, checkBatch, crc32c, readBatchHeader, writeInt64, type BatchHeader } from '@faecie/protocol'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../log.js'
 import { CLEANED_SUFFIX, segmentPaths, SWAP_SUFFIX, swapCleanedSegment, type SwapStep } from './compaction-swap.js'
@@ -22,6 +23,22 @@ function openLog(disk: SimulatedDisk, clock: () => number, config: Partial<LogCo
 function produce(log: PartitionLog, batches: KeyedRecord[][], compression: 'none' | 'gzip' = 'none'): void {
   for (const records of batches) log.append(keyedBatch(records, compression))
   log.flush()
+}
+
+/** The headers of every batch in the closed segments (all but the last .log), in offset order. */
+function closedBatches(disk: SimulatedDisk): BatchHeader[] {
+  const logs = disk.readdir(DIR).filter((f) => f.endsWith('.log')).sort().slice(0, -1)
+  const out: BatchHeader[] = []
+  for (const name of logs) {
+    const bytes = disk.readFile(`${DIR}/${name}`)
+    for (let pos = 0; pos < bytes.length;) {
+      const check = checkBatch(bytes, pos, bytes.length, true)
+      if (!check.ok) throw new Error(`${name}: ${check.problem} at ${pos}`)
+      out.push(readBatchHeader(bytes, pos))
+      pos += check.size
+    }
+  }
+  return out
 }
 
 /** The latest record per key (by offset) in what was written: the model compaction must agree with. */
@@ -77,17 +94,86 @@ describe('log compaction', () => {
     log.close()
   })
 
-  it('keeps tombstones until delete.retention.ms after their segment was last modified, then drops them', () => {
+  it('keeps tombstones until the delete horizon the first cleaning stamps on their batch, then drops them', () => {
     const disk = new SimulatedDisk()
     const clock = manualClock()
     const log = openLog(disk, clock.now)
     produce(log, [[{ key: 'a', value: 'a1' }, { key: 'b', value: 'b1' }], [{ key: 'a', value: null }], [{ key: 'c', value: 'c1' }]])
     log.roll()
-    const modifiedMs = clock.now()
-    compactNow(disk, log, modifiedMs + DAY_MS - 1, modifiedMs)
+    const firstCleaningMs = clock.now() + 5_000
+    compactNow(disk, log, firstCleaningMs)
+    const horizonMs = firstCleaningMs + DAY_MS
+    const tombstoneBatch = closedBatches(disk).find((b) => b.baseOffset === 2)!
+    expect(tombstoneBatch.attributes & Attribute.deleteHorizon).toBe(Attribute.deleteHorizon)
+    expect(tombstoneBatch.baseTimestamp).toBe(horizonMs)
+    // Cleaning again before the horizon neither drops the tombstone nor moves its horizon.
+    compactNow(disk, log, horizonMs - 1)
     expect(readAll(log).map((r) => [r.key, r.value])).toEqual([['b', 'b1'], ['a', null], ['c', 'c1']])
-    compactNow(disk, log, modifiedMs + DAY_MS, modifiedMs)
+    expect(closedBatches(disk).find((b) => b.baseOffset === 2)!.baseTimestamp).toBe(horizonMs)
+    compactNow(disk, log, horizonMs)
     expect(readAll(log).map((r) => [r.key, r.value])).toEqual([['b', 'b1'], ['c', 'c1']])
+    log.close()
+  })
+
+  it('writes the headers of the batches it rewrites as Kafka\'s cleaner does, keeping every record\'s timestamp', () => {
+    const disk = new SimulatedDisk()
+    const clock = manualClock()
+    const log = openLog(disk, clock.now, { segmentBytes: 100_000 })
+    const t = 1_700_000_000_000
+    for (const compression of ['none', 'gzip'] as const) {
+      log.append(keyedBatch([{ key: 'x', value: 'x1', timestamp: t }, { key: 'y', value: 'y1', timestamp: t + 30 },
+        { key: `z-${compression}`, value: 'z1', timestamp: t + 10 }, { key: `w-${compression}`, value: 'w1', timestamp: t + 20 }], compression, t))
+    }
+    // Overwrites x and y of both batches; the last batch of the segment is emptied by the next segment.
+    log.append(keyedBatch([{ key: 'x', value: 'x2', timestamp: t + 40 }, { key: 'y', value: 'y2', timestamp: t + 50 },
+      { key: 'q', value: null, timestamp: t + 45 }], 'none', t + 40))
+    log.append(keyedBatch([{ key: 'gone', value: 'g1', timestamp: t + 60 }], 'none', t + 60))
+    log.flush()
+    log.roll()
+    log.append(keyedBatch([{ key: 'gone', value: 'g2' }]))
+    log.roll()
+    log.append(keyedBatch([{ key: 'active', value: 'a1' }]))
+    log.flush()
+    const before = readAll(log)
+    const nowMs = t + 1_000
+    compactNow(disk, log, nowMs)
+    const after = readAll(log)
+    for (const r of after) expect(r.timestamp).toBe(before.find((b) => b.offset === r.offset)!.timestamp)
+    const batches = closedBatches(disk)
+    // Records z (t + 10) and w (t + 20) kept: the first kept record's timestamp is the base, the max is theirs.
+    for (const [i, codec] of [[0, 0], [1, 1]] as const) {
+      expect(batches[i]).toMatchObject({ baseOffset: 4 * i, lastOffsetDelta: 3, recordsCount: 2, baseTimestamp: t + 10, maxTimestamp: t + 20 })
+      expect(batches[i]!.attributes & (Attribute.compressionMask | Attribute.deleteHorizon)).toBe(codec)
+    }
+    // The batch keeping a tombstone: the delete horizon in baseTimestamp, its records' deltas against it.
+    expect(batches[2]).toMatchObject({ baseOffset: 8, recordsCount: 3, baseTimestamp: nowMs + DAY_MS, maxTimestamp: t + 50 })
+    expect(batches[2]!.attributes & Attribute.deleteHorizon).toBe(Attribute.deleteHorizon)
+    expect(after.filter((r) => r.offset >= 8 && r.offset <= 10).map((r) => r.timestamp)).toEqual([t + 40, t + 50, t + 45])
+    // The emptied last batch: a bare header with no timestamp of its own, its maxTimestamp kept.
+    expect(batches[3]).toMatchObject({ baseOffset: 11, lastOffsetDelta: 0, recordsCount: 0, baseTimestamp: -1, maxTimestamp: t + 60,
+      batchLength: BATCH_HEADER_BYTES - BATCH_LENGTH_OVERHEAD })
+    expect(batches[3]!.attributes & Attribute.deleteHorizon).toBe(0)
+    log.close()
+  })
+
+  it('writes again a batch whose maxTimestamp is not its records\' largest, as format 1\'s cleaner left some', () => {
+    const disk = new SimulatedDisk()
+    const clock = manualClock()
+    const log = openLog(disk, clock.now, { segmentBytes: 100_000 })
+    const t = 1_700_000_000_000
+    const stale = keyedBatch([{ key: 'a', value: 'a1', timestamp: t }, { key: 'b', value: 'b1', timestamp: t + 10 }], 'none', t)
+    const view = new DataView(stale.buffer, stale.byteOffset, stale.byteLength)
+    writeInt64(view, BatchField.maxTimestamp, t + 99) // a record with this timestamp was removed by format 1's cleaner
+    view.setUint32(BatchField.crc, crc32c(stale, BatchField.attributes, stale.length))
+    log.append(stale)
+    log.append(keyedBatch([{ key: 'c', value: 'c1', timestamp: t + 20 }], 'none', t + 20))
+    log.roll()
+    log.append(keyedBatch([{ key: 'd', value: 'd1' }]))
+    log.flush()
+    const before = readAll(log)
+    compactNow(disk, log, clock.now())
+    expect(closedBatches(disk)[0]).toMatchObject({ baseOffset: 0, recordsCount: 2, baseTimestamp: t, maxTimestamp: t + 10 })
+    expect(readAll(log)).toEqual(before)
     log.close()
   })
 
@@ -160,7 +246,7 @@ describe('log compaction', () => {
     const clock = manualClock()
     const log = openLog(disk, clock.now, { cleanupPolicy: 'compact,delete', retentionMs: 1000 })
     overwrites(log)
-    const result = cleanNow(disk, log, clock.now(), clock.now())!
+    const result = cleanNow(disk, log, clock.now())!
     clock.advance(DAY_MS * 365 * 30)
     expect(log.applyRetention(clock.now()).deleted.length).toBeGreaterThan(0)
     const outcome = log.swapCleaned(result)
@@ -185,7 +271,7 @@ describe('log compaction', () => {
     let log = openLog(disk, clock.now)
     overwrites(log)
     const before = readAll(log)
-    const result = cleanNow(disk, log, clock.now(), clock.now())!
+    const result = cleanNow(disk, log, clock.now())!
     const first = result.segments[0]!.baseOffset
     swapCleanedSegment(disk, DIR, first, step)
     disk.powerLoss()
@@ -213,7 +299,7 @@ describe('log compaction', () => {
     const planEnd = log.compactionPlan(true)!.endOffset
     const ends: number[] = []
     for (let run = 0; run < 20 && log.compactionPlan(false) !== null; run++) {
-      const result = cleanNow(disk, log, clock.now(), clock.now(), 1)!
+      const result = cleanNow(disk, log, clock.now(), 1)!
       ends.push(result.endOffset)
       log.swapCleaned(result)
     }
@@ -253,7 +339,7 @@ describe('log compaction', () => {
     const fd = disk.open(victim, 'readWrite')
     disk.pwrite(fd, new Uint8Array([0xee]), 0, 1, 70)
     disk.close(fd)
-    expect(() => cleanNow(disk, log, clock.now(), clock.now())).toThrow(/compaction stopped/)
+    expect(() => cleanNow(disk, log, clock.now())).toThrow(/compaction stopped/)
     expect(disk.readdir(DIR).filter((n) => n.endsWith(CLEANED_SUFFIX))).toEqual([])
     expect(log.read(0, 1).bytes).toEqual(first)
     log.close()

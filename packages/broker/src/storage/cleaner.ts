@@ -14,30 +14,28 @@
 // is bounded; the rest waits for the next run). The second pass rewrites every segment from the log
 // start to the last one mapped: a record survives when it is the latest for its key (a record of the
 // clean part whose key the map lacks is the latest: nothing after it in the range has that key); a
-// tombstone (null value) that is the latest for its key survives until `delete.retention.ms` after
-// its segment was last modified (the caller passes that time; the task keeps the mtime across
-// cleanings, so cleaning again does not restart the clock). Records without a key are kept: the
-// actor refuses them in compacted topics, so any here were written before the topic became
-// compacted, and we never drop data whose fate the policy does not decide.
+// tombstone (null value) that is the latest for its key survives until its batch's delete horizon
+// (KIP-534: the first cleaning that keeps it stamps the batch with now + delete.retention.ms; a later
+// cleaning at or past that time drops it). Records without a key are kept: the actor refuses them in
+// compacted topics, so any here were written before the topic became compacted, and we never drop
+// data whose fate the policy does not decide.
 //
-// A batch keeps its header (baseOffset, lastOffsetDelta, timestamps, producer fields, attributes):
-// every retained record keeps its offsetDelta and timestampDelta, so offsets and timestamps are
-// unchanged and offsets stay monotonic; only batchLength, recordsCount and the CRC change. A batch
-// left with no records goes, unless it is the last of its segment (so that every segment still ends
-// where the next begins: recovery checks exactly that) or the last batch of its producer (whose
-// sequence numbers the idempotence state replays), as Kafka keeps them: then it stays as a bare
-// 61-byte header with no records and no compression. Compressed batches are decompressed, filtered
-// and compressed again with the same codec; a batch that loses nothing is copied byte for byte.
-// (The protocol's RecordBatchEncoder numbers records 0..n-1, which would close the gaps; records are
-// therefore copied as raw bytes, after the decoder's checks have passed over the whole batch.)
+// Every batch keeps its baseOffset, lastOffsetDelta, producer fields and its records' offsetDeltas,
+// so offsets are unchanged and stay monotonic. A batch that keeps all its records and needs no delete
+// horizon is copied byte for byte; any other is rewritten as Kafka's cleaner writes it
+// (compacted-batch.ts: timestamps from the records kept, the horizon in baseTimestamp, records
+// re-encoded, compressed again with the same codec). A batch left with no records goes, unless it is
+// the last of its segment (so that every segment still ends where the next begins: recovery checks
+// exactly that) or the last batch of its producer (whose sequence numbers the idempotence state
+// replays), as Kafka keeps them: then it stays as a bare 61-byte header (baseTimestamp -1, its
+// maxTimestamp kept). (The protocol's RecordBatchEncoder numbers records 0..n-1, which would close
+// the gaps; records are therefore copied as raw bytes, after the decoder's checks have passed over
+// the whole batch.)
+import { strict as assert } from 'node:assert'
 import {
   Attribute,
   BATCH_HEADER_BYTES,
-  BATCH_LENGTH_OVERHEAD,
-  BatchField,
   checkBatch,
-  compressRecords,
-  crc32c,
   decodeBatch,
   decompressRecords,
   readBatchHeader,
@@ -45,11 +43,13 @@ import {
   readVarlong,
   type CompressionCodec,
 } from '@faecie/protocol'
+import { compactedBatch, recordTimestamp, tombstoneExpired, type LocatedBatch, type LocatedRecord } from './compacted-batch.js'
 import { CLEANED_SUFFIX, discardCleaned, segmentPaths } from './compaction-swap.js'
 import type { Disk } from './disk.js'
 import { storageCorrupt } from './errors.js'
 import type { FilePosition, RelativeOffset } from './log-api.js'
 import { OffsetIndex } from './offset-index.js'
+import { RELATIVE_OFFSET_MAX } from './segment.js'
 import { TimeIndex } from './time-index.js'
 
 const DECOMPRESSED_BYTES_MAX = 512 * 1024 * 1024
@@ -59,8 +59,6 @@ export interface CleanableSegment {
   baseOffset: number
   /** Bytes of the closed segment's .log when the plan was made: only these are read. */
   sizeBytes: number
-  /** When the segment was last modified; tombstones in it may go at this + deleteRetentionMs. */
-  lastModifiedMs: number
 }
 
 export interface CleanerInput {
@@ -73,6 +71,7 @@ export interface CleanerInput {
   firstDirtyOffset: number
   /** Keys mapped at most (about 100 bytes each), past which the range cleaned stops at a segment end. */
   keysMax?: number
+  /** The cleaner's clock: delete horizons are stamped from it and compared with it. */
   nowMs: number
   deleteRetentionMs: number
   indexIntervalBytes: number
@@ -93,25 +92,10 @@ export interface CleanerResult {
   segments: CleanedSegment[]
 }
 
-/** One record's place in a batch's (uncompressed) records. */
-interface RawRecord {
-  start: number
-  end: number
-  offset: number
-  key: string | null
-  tombstone: boolean
-}
-
-interface ReadBatch {
-  bytes: Uint8Array
-  pos: number
-  size: number
+interface ReadBatch extends LocatedBatch {
   baseOffset: number
+  lastOffset: number
   producerId: number
-  codec: CompressionCodec
-  /** The records' bytes (decompressed when the batch is compressed) and each record in them. */
-  data: Uint8Array
-  records: RawRecord[]
 }
 
 /** Runs both passes and writes, fsyncs, the cleaned files of every segment in the range cleaned. */
@@ -151,7 +135,6 @@ export function cleanSegments(disk: Disk, input: CleanerInput): CleanerResult {
 function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegment, latest: Map<string, number>,
   lastBatchOfProducer: Map<number, number>): CleanedSegment {
   const paths = segmentPaths(input.dir, segment.baseOffset, CLEANED_SUFFIX)
-  const dropTombstones = segment.lastModifiedMs + input.deleteRetentionMs <= input.nowMs
   const result: CleanedSegment = {
     baseOffset: segment.baseOffset, originalSizeBytes: segment.sizeBytes, sizeBytes: 0, recordsKept: 0, recordsRemoved: 0, tombstonesDropped: 0,
   }
@@ -163,8 +146,9 @@ function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegme
     disk.ftruncate(fd, 0)
     let position = 0
     let maxTimestampMs = -1
-    let lastRelative = -1
+    let offsetOfMaxTimestamp = -1
     forEachBatch(disk, input, segment, (batch, isLast) => {
+      const dropTombstones = tombstoneExpired(batch, input.nowMs)
       const kept = batch.records.filter((r) => {
         if (r.key === null) return true
         const latestOffset = latest.get(r.key)
@@ -179,20 +163,24 @@ function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegme
       result.recordsRemoved += batch.records.length - kept.length
       const keepEmpty = isLast || lastBatchOfProducer.get(batch.producerId) === batch.baseOffset
       if (kept.length === 0 && !keepEmpty) return
-      const bytes = kept.length === batch.records.length ? batch.bytes.subarray(batch.pos, batch.pos + batch.size) : rebuildBatch(batch, kept)
+      const bytes = compactedBatch(batch, kept, input.nowMs, input.deleteRetentionMs)
       const header = readBatchHeader(bytes, 0)
-      const relative = (header.baseOffset - segment.baseOffset) as RelativeOffset
-      if (header.maxTimestamp > maxTimestampMs) maxTimestampMs = header.maxTimestamp
-      // The same interval rule as Segment.noteBatch, so that a rebuilt index equals this one.
-      if (position - offsetIndex.lastPosition >= input.indexIntervalBytes) {
-        offsetIndex.append(disk, relative, position as FilePosition)
-        timeIndex.maybeAppend(disk, maxTimestampMs, relative)
+      const lastRelative = (batch.lastOffset - segment.baseOffset) as RelativeOffset
+      if (header.maxTimestamp > maxTimestampMs) {
+        maxTimestampMs = header.maxTimestamp
+        offsetOfMaxTimestamp = lastRelative
+      }
+      // A batch given a delete horizon may grow by a few bytes per record; positions must still fit u32.
+      assert(position <= RELATIVE_OFFSET_MAX, `cleaned ${paths.log} outgrew u32 positions at ${position}`)
+      // The same rules as Segment.noteBatch, so that a rebuilt index equals this one.
+      if (position - offsetIndex.lastPosition > input.indexIntervalBytes) {
+        offsetIndex.append(disk, lastRelative, position as FilePosition)
+        timeIndex.maybeAppend(disk, maxTimestampMs, offsetOfMaxTimestamp as RelativeOffset)
       }
       disk.pwrite(fd, bytes, 0, bytes.length, position)
       position += bytes.length
-      lastRelative = relative
     })
-    if (lastRelative >= 0) timeIndex.maybeAppend(disk, maxTimestampMs, lastRelative as RelativeOffset)
+    if (offsetOfMaxTimestamp >= 0) timeIndex.maybeAppend(disk, maxTimestampMs, offsetOfMaxTimestamp as RelativeOffset)
     offsetIndex.writePending(disk, true)
     timeIndex.writePending(disk, true)
     offsetIndex.fsync(disk)
@@ -203,34 +191,6 @@ function rewriteSegment(disk: Disk, input: CleanerInput, segment: CleanableSegme
     disk.close(fd)
   }
   return result
-}
-
-/** A batch holding only `kept` of its records: same header fields, new length, count and CRC. */
-function rebuildBatch(batch: ReadBatch, kept: RawRecord[]): Uint8Array {
-  let payload: Uint8Array
-  if (kept.length === 0) payload = new Uint8Array(0)
-  else {
-    let length = 0
-    for (const r of kept) length += r.end - r.start
-    payload = new Uint8Array(length)
-    let at = 0
-    for (const r of kept) {
-      payload.set(batch.data.subarray(r.start, r.end), at)
-      at += r.end - r.start
-    }
-    if (batch.codec !== 0) payload = compressRecords(batch.codec, payload)
-  }
-  const size = BATCH_HEADER_BYTES + payload.length
-  const out = new Uint8Array(size)
-  out.set(batch.bytes.subarray(batch.pos, batch.pos + BATCH_HEADER_BYTES), 0)
-  out.set(payload, BATCH_HEADER_BYTES)
-  const dv = new DataView(out.buffer)
-  dv.setInt32(BatchField.batchLength, size - BATCH_LENGTH_OVERHEAD)
-  dv.setInt32(BatchField.recordsCount, kept.length)
-  // A bare header has no payload to decompress: it says so.
-  if (kept.length === 0) dv.setInt16(BatchField.attributes, dv.getInt16(BatchField.attributes) & ~Attribute.compressionMask)
-  dv.setUint32(BatchField.crc, crc32c(out, BatchField.attributes, size))
-  return out
 }
 
 /**
@@ -277,14 +237,15 @@ function locateRecords(bytes: Uint8Array, pos: number, size: number, path: strin
     at = 0
     end = data.length
   }
-  const records: RawRecord[] = []
+  const records: LocatedRecord[] = []
   const cursor = { pos: at }
   for (let i = 0; i < header.recordsCount; i++) {
     const start = cursor.pos
     const length = readVarint(data, cursor, end)
     const recordEnd = cursor.pos + length
-    cursor.pos++ // attributes
-    readVarlong(data, cursor, recordEnd)
+    const attributes = data[cursor.pos++]!
+    const timestampDelta = readVarlong(data, cursor, recordEnd)
+    const tailStart = cursor.pos
     const offsetDelta = readVarint(data, cursor, recordEnd)
     const keyLength = readVarint(data, cursor, recordEnd)
     let key: string | null = null
@@ -293,8 +254,15 @@ function locateRecords(bytes: Uint8Array, pos: number, size: number, path: strin
       cursor.pos += keyLength
     }
     const valueLength = readVarint(data, cursor, recordEnd)
-    records.push({ start, end: recordEnd, offset: header.baseOffset + offsetDelta, key, tombstone: valueLength < 0 })
+    records.push({
+      start, end: recordEnd, tailStart, attributes, offset: header.baseOffset + offsetDelta, key, tombstone: valueLength < 0,
+      timestampMs: recordTimestamp(header.attributes, header.baseTimestamp, header.maxTimestamp, timestampDelta),
+    })
     cursor.pos = recordEnd
   }
-  return { bytes, pos, size, baseOffset: header.baseOffset, producerId: header.producerId, codec, data, records }
+  return {
+    bytes: bytes.subarray(pos, pos + size), codec, data, records,
+    deleteHorizonMs: (header.attributes & Attribute.deleteHorizon) !== 0 ? header.baseTimestamp : null,
+    baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, producerId: header.producerId,
+  }
 }

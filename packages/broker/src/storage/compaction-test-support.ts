@@ -45,14 +45,14 @@ export function readAll(log: PartitionLog): ReadRecord[] {
 }
 
 /** Runs the cleaner over the log's plan (forced) in this thread and writes its files; null: no plan. */
-export function cleanNow(disk: Disk, log: PartitionLog, nowMs: number, lastModifiedMs: number, keysMax?: number): CleanerResult | null {
+export function cleanNow(disk: Disk, log: PartitionLog, nowMs: number, keysMax?: number): CleanerResult | null {
   const plan = log.compactionPlan(true)
   if (plan === null) return null
-  return cleanSegments(disk, { ...plan, nowMs, keysMax, segments: plan.segments.map((s) => ({ ...s, lastModifiedMs })) })
+  return cleanSegments(disk, { ...plan, nowMs, keysMax })
 }
 
 /** cleanNow, then the swap. */
-export function compactNow(disk: Disk, log: PartitionLog, nowMs: number, lastModifiedMs = nowMs, keysMax?: number): CompactionOutcome | null {
-  const result = cleanNow(disk, log, nowMs, lastModifiedMs, keysMax)
+export function compactNow(disk: Disk, log: PartitionLog, nowMs: number, keysMax?: number): CompactionOutcome | null {
+  const result = cleanNow(disk, log, nowMs, keysMax)
   return result === null ? null : log.swapCleaned(result)
 }

@@ -27,7 +27,7 @@ const DELETE_RETENTION_MS = 1000
 
 type Command =
   | { kind: 'produce'; records: { key: number; tombstone: boolean }[]; gzip: boolean }
-  | { kind: 'compact'; ageMs: number; keysMax: number }
+  | { kind: 'compact'; keysMax: number }
   | { kind: 'roll' }
   /** A compaction cut short by a power cut after step `step` of the first segment's swap. */
   | { kind: 'compactThenPowerLoss'; step: SwapStep }
@@ -41,8 +41,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       { minLength: 1, maxLength: 4 }),
     gzip: fc.boolean(),
   }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('compact' as const),
-    ageMs: fc.integer({ min: 0, max: 2 * DELETE_RETENTION_MS }), keysMax: fc.integer({ min: 1, max: 6 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('compact' as const), keysMax: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'roll' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('compactThenPowerLoss' as const), step: fc.constantFrom<SwapStep>(1, 2, 3, 4) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const), how: fc.constantFrom('close' as const, 'crash' as const, 'powerLoss' as const) }) },
@@ -96,13 +95,13 @@ describe('log compaction, property', () => {
             break
           }
           case 'compact':
-            compactNow(disk, log, clock.now(), clock.now() - command.ageMs, command.keysMax)
+            compactNow(disk, log, clock.now(), command.keysMax)
             break
           case 'roll':
             log.roll()
             break
           case 'compactThenPowerLoss': {
-            const result = cleanNow(disk, log, clock.now(), clock.now())
+            const result = cleanNow(disk, log, clock.now())
             if (result !== null && result.segments.length > 0) swapCleanedSegment(disk, DIR, result.segments[0]!.baseOffset, command.step)
             disk.powerLoss()
             log = open()

@@ -40,7 +40,7 @@ export interface LogConfig {
    * under `compact,delete` both do. Optional so that configs written before compaction still work.
    */
   cleanupPolicy?: CleanupPolicy
-  /** `delete.retention.ms`: how long a tombstone outlives the cleaning that could drop it. Default 1 day. */
+  /** `delete.retention.ms`: how long a tombstone outlives the first cleaning that keeps it (its delete horizon). Default 1 day. */
   deleteRetentionMs?: number
   /** `min.cleanable.dirty.ratio`: compact when not-yet-cleaned bytes / cleanable bytes reach this. Default 0.5. */
   minCleanableDirtyRatio?: number

@@ -81,9 +81,8 @@ export interface ReadOptions {
 
 export type { DeletedSegment }
 
-/** What a cleaner gets (cleaner.ts), without the segments' modification times, which it reads itself. */
-export interface CompactionPlan extends Omit<CleanerInput, 'segments' | 'nowMs'> {
-  segments: { baseOffset: number; sizeBytes: number }[]
+/** What a cleaner gets (cleaner.ts), but the clock, which the cleaner's caller supplies. */
+export interface CompactionPlan extends Omit<CleanerInput, 'nowMs'> {
   /** Not-yet-cleaned bytes / bytes of the segments in the plan, when it was made. */
   dirtyRatio: number
 }

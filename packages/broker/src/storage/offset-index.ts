@@ -1,5 +1,6 @@
 // The sparse offset index of one segment: where in the .log a batch starts, for one batch every
 // `indexIntervalBytes` of log, so that a read finds its batch with a binary search and a short scan.
+// The entries are Kafka's (OffsetIndex): Kafka's own tools read these files.
 //
 //   00000000000000000000.index    (named like its .log: the segment's base offset, 20 digits)
 //
@@ -7,13 +8,18 @@
 //   +--------------------------+--------------------------+
 //   | relativeOffset u32       | position u32             |
 //   +--------------------------+--------------------------+
-//     batch baseOffset            byte position of that
-//     - segment baseOffset        batch in the .log
+//     the batch's LAST offset     byte position of the start
+//     - segment baseOffset        of that batch in the .log
 //
 // Both columns increase strictly. The first batch of a segment (at position 0) needs no entry: a
 // lookup below the first entry starts at position 0. An entry is added for the batch at position p
-// when p - (position of the last entry, or 0) >= indexIntervalBytes; appends and recovery apply the
-// same rule (segment.ts), so a rebuilt index equals the one appends wrote.
+// when p - (position of the last entry, or 0) > indexIntervalBytes, Kafka's rule (so a segment's
+// first batch never gets one); appends, recovery and compaction apply it alike (segment.ts,
+// cleaner.ts), so a rebuilt index equals the one appends wrote, and the one Kafka would build.
+//
+// Lookup of offset X: the last entry whose offset is at most X names a batch that ends at or before
+// X, so the batch holding X starts there or later; scanning the batch headers from that position
+// finds it. (Data dirs of format version 1 held the batch's first offset here: meta-file.ts.)
 import { strict as assert } from 'node:assert'
 import type { Disk } from './disk.js'
 import { IndexFile } from './index-file.js'
@@ -67,7 +73,7 @@ export class OffsetIndex extends IndexFile {
     return this.dv.getUint32(this.at(i) + 4) as FilePosition
   }
 
-  /** The position of the last indexed batch starting at or before `relativeOffset` (0 if none). */
+  /** The position of the last indexed batch ending at or before `relativeOffset` (0 if none). */
   floorPosition(relativeOffset: number): FilePosition {
     const i = this.#floorIndex(relativeOffset)
     return i < 0 ? (0 as FilePosition) : this.positionAt(i)

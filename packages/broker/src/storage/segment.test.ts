@@ -49,8 +49,8 @@ describe('Segment', () => {
     const size = batches[0]!.length
     expect(segment.nextOffset).toBe(136)
     expect(segment.sizeBytes).toBe(12 * size)
-    // Entries at the first batch starting at least 500 bytes after the previous entry (or 0).
-    const every = Math.ceil(500 / size)
+    // Entries at the first batch starting more than 500 bytes after the previous entry (or 0).
+    const every = Math.floor(500 / size) + 1
     expect(segment.offsetIndex.entryCount).toBe(Math.floor(11 / every))
     expect(segment.offsetIndex.positionAt(0)).toBe(every * size)
     for (let offset = 100; offset < 136; offset++) {
@@ -62,15 +62,39 @@ describe('Segment', () => {
     expect(segment.maxTimestampMs).toBe(1011)
   })
 
+  it('indexes a batch by its last offset, and a time by the last offset of the batch that reached it, as Kafka does', () => {
+    const segment = Segment.create(disk, dir, 100 as Offset)
+    const stamps = [50, 90, 70, 120, 80, 60]
+    appendTo(segment, stamps.map((ts, i) => makeBatch(3, { valueBytes: 60, tag: i, timestampMs: ts })), 0)
+    const size = segment.sizeBytes / stamps.length
+    const offsets = Array.from({ length: segment.offsetIndex.entryCount }, (_, i) => [segment.offsetIndex.relativeOffsetAt(i), segment.offsetIndex.positionAt(i)])
+    // Interval 0: every batch but the first of the segment, as Kafka's `bytesSinceLastIndexEntry > indexIntervalBytes`.
+    expect(offsets).toEqual(stamps.map((_, i) => [3 * i + 2, i * size]).slice(1))
+    const times = (): number[][] => Array.from({ length: segment.timeIndex.entryCount }, (_, i) => [segment.timeIndex.timestampAt(i), segment.timeIndex.relativeOffsetAt(i)])
+    expect(times()).toEqual([[90, 5], [120, 11]])
+    for (let offset = 100; offset < 118; offset++) expect(segment.findBatch(disk, offset)!.baseOffset).toBe(offset - ((offset - 100) % 3))
+    // Cut back to the batch of 90: the tail is worked out again, and sealing records 90 where it was reached.
+    segment.truncateTo(disk, 106)
+    segment.seal(disk)
+    expect(times()).toEqual([[90, 5]])
+
+    const sparse = Segment.create(disk, dir, 200 as Offset)
+    appendTo(sparse, stamps.map((ts, i) => makeBatch(3, { valueBytes: 60, tag: i, timestampMs: ts })), 1 << 20)
+    sparse.seal(disk)
+    expect([sparse.timeIndex.timestampAt(0), sparse.timeIndex.relativeOffsetAt(0), sparse.timeIndex.entryCount]).toEqual([120, 11, 1])
+    segment.close(disk)
+    sparse.close(disk)
+  })
+
   it('truncates whole batches, trims its indexes and works out its largest timestamp again', () => {
     const segment = Segment.create(disk, dir, 0 as Offset)
     const stamps = [50, 90, 70, 120, 80, 60]
     appendTo(segment, stamps.map((ts, i) => makeBatch(2, { valueBytes: 60, tag: i, timestampMs: ts })), 0)
-    expect(segment.offsetIndex.entryCount).toBe(6)
+    expect(segment.offsetIndex.entryCount).toBe(5)
     segment.truncateTo(disk, 7) // inside the batch [6, 7]: it goes, and everything after it
     expect(segment.nextOffset).toBe(6)
     expect(segment.maxTimestampMs).toBe(90)
-    expect(segment.offsetIndex.entryCount).toBe(3)
+    expect(segment.offsetIndex.entryCount).toBe(2)
     expect(parseBatches(segment.read(disk, 0, segment.sizeBytes)).map((b) => b.baseOffset)).toEqual([0, 2, 4])
     segment.truncateTo(disk, 0)
     expect([segment.sizeBytes, segment.nextOffset, segment.maxTimestampMs]).toEqual([0, 0, NO_TIMESTAMP])

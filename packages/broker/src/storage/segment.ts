@@ -64,8 +64,11 @@ export class Segment {
   #fd: Fd | null = null
   /** Bytes of the .log actually written (behind sizeBytes only in the middle of an append). */
   #writtenBytes: number
-  /** The last batch's base offset relative to the segment's, -1 when unknown or empty. */
-  #lastBatchRelative = -1
+  /**
+   * The last offset, relative to the segment's, of the first batch that reached maxTimestampMs (Kafka's
+   * shallowOffsetOfMaxTimestampSoFar); -1 when unknown or empty. Time-index entries point there.
+   */
+  #offsetOfMaxTimestamp = -1
 
   private constructor(dir: string, baseOffset: Offset, sizeBytes: number, offsetIndex: OffsetIndex, timeIndex: TimeIndex) {
     this.baseOffset = baseOffset
@@ -145,16 +148,18 @@ export class Segment {
     assert(lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX, `relative offset overflow in ${this.logPath}`)
     const position = this.sizeBytes
     assert(position <= RELATIVE_OFFSET_MAX, `position ${position} does not fit u32 in ${this.logPath}`)
-    const relative = (baseOffset - this.baseOffset) as RelativeOffset
+    const lastRelative = (lastOffset - this.baseOffset) as RelativeOffset
     if (position === 0) this.rollBaseMs = nowMs
-    if (maxTimestampMs > this.maxTimestampMs) this.maxTimestampMs = maxTimestampMs
-    if (position - this.offsetIndex.lastPosition >= indexIntervalBytes) {
-      this.offsetIndex.append(disk, relative, position as FilePosition)
-      this.timeIndex.maybeAppend(disk, this.maxTimestampMs, relative)
+    if (maxTimestampMs > this.maxTimestampMs) {
+      this.maxTimestampMs = maxTimestampMs
+      this.#offsetOfMaxTimestamp = lastRelative
+    }
+    if (position - this.offsetIndex.lastPosition > indexIntervalBytes) {
+      this.offsetIndex.append(disk, lastRelative, position as FilePosition)
+      this.timeIndex.maybeAppend(disk, this.maxTimestampMs, this.#offsetOfMaxTimestamp as RelativeOffset)
     }
     this.sizeBytes = position + sizeBytes
     this.nextOffset = (lastOffset + 1) as Offset
-    this.#lastBatchRelative = relative
   }
 
   /** Writes noted batches' bytes; the bytes of every noted batch, in order, with one call per run. */
@@ -209,13 +214,16 @@ export class Segment {
    * from the last offset-index entry: every batch before it is covered by the time index's entries.
    */
   #recomputeTail(disk: Disk): void {
-    this.maxTimestampMs = this.timeIndex.entryCount > 0 ? this.timeIndex.lastTimestampMs : NO_TIMESTAMP
-    this.#lastBatchRelative = -1
+    const hasEntries = this.timeIndex.entryCount > 0
+    this.maxTimestampMs = hasEntries ? this.timeIndex.lastTimestampMs : NO_TIMESTAMP
+    this.#offsetOfMaxTimestamp = hasEntries ? this.timeIndex.lastRelativeOffset : -1
     const cursor = new BatchCursor(disk, this.fd(disk), this.offsetIndex.lastPosition, this.sizeBytes, this.logPath)
     while (cursor.next()) {
-      if (cursor.maxTimestampMs > this.maxTimestampMs) this.maxTimestampMs = cursor.maxTimestampMs
+      if (cursor.maxTimestampMs > this.maxTimestampMs) {
+        this.maxTimestampMs = cursor.maxTimestampMs
+        this.#offsetOfMaxTimestamp = cursor.lastOffset - this.baseOffset
+      }
       this.nextOffset = (cursor.lastOffset + 1) as Offset
-      this.#lastBatchRelative = cursor.baseOffset - this.baseOffset
     }
   }
 
@@ -255,10 +263,13 @@ export class Segment {
     this.sealed = true
   }
 
-  /** The time-index entry for the largest timestamp, if the sparse entries have not recorded it. */
+  /**
+   * The time-index entry for the largest timestamp, if the sparse entries have not recorded it: at
+   * the last offset of the batch that reached it, as Kafka's onBecomeInactiveSegment writes it.
+   */
   appendFinalTimeEntry(disk: Disk): void {
-    if (this.#lastBatchRelative >= 0) {
-      this.timeIndex.maybeAppend(disk, this.maxTimestampMs, this.#lastBatchRelative as RelativeOffset)
+    if (this.#offsetOfMaxTimestamp >= 0) {
+      this.timeIndex.maybeAppend(disk, this.maxTimestampMs, this.#offsetOfMaxTimestamp as RelativeOffset)
     }
   }
 
@@ -270,7 +281,7 @@ export class Segment {
     this.#writtenBytes = 0
     this.nextOffset = this.baseOffset
     this.maxTimestampMs = NO_TIMESTAMP
-    this.#lastBatchRelative = -1
+    this.#offsetOfMaxTimestamp = -1
     this.sealed = false
   }
 

@@ -1,5 +1,6 @@
 // The sparse time index of one segment: for a lookup by timestamp (ListOffsets), where to start
-// scanning so that no earlier batch could match.
+// scanning so that no earlier batch could match. The entries are Kafka's (TimeIndex): Kafka's own
+// tools read these files.
 //
 //   00000000000000000000.timeindex    (named like its .log: the segment's base offset, 20 digits)
 //
@@ -7,17 +8,19 @@
 //   +----------------------------------------------------+--------------------------+
 //   | timestampMs i64                                    | relativeOffset u32       |
 //   +----------------------------------------------------+--------------------------+
-//     the largest maxTimestamp of every batch of the       baseOffset of that batch
-//     segment up to and including the batch at              - segment baseOffset
-//     relativeOffset
+//     the largest maxTimestamp of the segment's batches     the LAST offset of the first batch
+//     so far (up to the batch the offset index entry        that reached that timestamp
+//     was made for)                                          - segment baseOffset
 //
 // Timestamps increase strictly and relative offsets never decrease. An entry is considered whenever
 // the offset index gets one, and written only when the largest timestamp so far has grown (so that
-// binary search works even when producers' clocks go backwards). When a segment rolls, one last entry
-// records its largest timestamp, which retention reads back cheaply after a restart.
+// binary search works even when producers' clocks go backwards); NO_TIMESTAMP is never written.
+// When a segment rolls, one last entry records its largest timestamp, which retention reads back
+// cheaply after a restart. (Kafka's LogSegment.append and onBecomeInactiveSegment do the same.)
 //
-// Lookup of timestamp T: the last entry whose timestamp is below T says that every batch up to its
-// relativeOffset is older than T, so the first batch with maxTimestamp >= T comes after it.
+// Lookup of timestamp T: the last entry whose timestamp is below T says that every batch up to the
+// one ending at its relativeOffset is older than T, so the first batch with maxTimestamp >= T comes
+// after it.
 import { strict as assert } from 'node:assert'
 import { readInt64, writeInt64 } from '@faecie/protocol'
 import type { Disk } from './disk.js'
@@ -71,7 +74,8 @@ export class TimeIndex extends IndexFile {
 
   /** Adds (timestampMs, relativeOffset) if timestampMs is larger than every entry's; true if it did. */
   maybeAppend(disk: Disk, timestampMs: number, relativeOffset: RelativeOffset): boolean {
-    if (timestampMs <= this.lastTimestampMs) return false
+    if (timestampMs <= this.lastTimestampMs || timestampMs <= NO_TIMESTAMP) return false
+    assert(relativeOffset >= 0, `time index entry for ${timestampMs} without an offset`)
     assert(relativeOffset >= this.lastRelativeOffset,
       `time index offsets out of order: ${relativeOffset} after ${this.lastRelativeOffset}`)
     const at = this.push(disk)

@@ -1,11 +1,7 @@
-// Compaction's cleaner on real files: the storage engine's cleaner (storage/cleaner.ts) with the
-// segments' modification times read from the file system, and kept. A tombstone may go
-// `delete.retention.ms` after its segment was last modified; the cleaned file is given the original's
-// mtime before it is swapped in, so that cleaning a segment again does not restart that clock (a
-// tombstone would otherwise live for ever in a partition compacted more often than that).
-import { statSync, utimesSync } from 'node:fs'
+// Compaction's cleaner on real files: the storage engine's cleaner (storage/cleaner.ts) run with the
+// caller's clock, which stamps and expires the delete horizons of batches holding tombstones
+// (KIP-534). File modification times play no part: a cleaned segment carries its horizons inside.
 import { cleanSegments, type CleanerResult } from '../storage/cleaner.js'
-import { CLEANED_SUFFIX, segmentPaths } from '../storage/compaction-swap.js'
 import type { Disk } from '../storage/disk.js'
 import type { CompactionPlan } from '../storage/log.js'
 
@@ -16,16 +12,5 @@ export interface CleanRequest {
 }
 
 export function cleanPartition(disk: Disk, { plan, nowMs }: CleanRequest): CleanerResult {
-  const mtimes = new Map<number, Date>()
-  const segments = plan.segments.map((s) => {
-    const stat = statSync(segmentPaths(plan.dir, s.baseOffset).log)
-    mtimes.set(s.baseOffset, stat.mtime)
-    return { ...s, lastModifiedMs: stat.mtimeMs }
-  })
-  const result = cleanSegments(disk, { ...plan, segments, nowMs })
-  for (const cleaned of result.segments) {
-    const mtime = mtimes.get(cleaned.baseOffset)!
-    utimesSync(segmentPaths(plan.dir, cleaned.baseOffset, CLEANED_SUFFIX).log, mtime, mtime)
-  }
-  return result
+  return cleanSegments(disk, { ...plan, nowMs })
 }
