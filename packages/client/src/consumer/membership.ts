@@ -8,7 +8,10 @@
 //                         then heartbeat at once without them (only then can the coordinator give
 //                         them to another member: a partition never has two owners);
 //   partitions it gains:  their committed offsets (else autoOffsetReset), start reading,
-//                         onPartitionsAssigned, then heartbeat at once with them.
+//                         onPartitionsAssigned, then heartbeat at once with them (a heartbeat
+//                         meanwhile reports them owned already: were they left out, the
+//                         coordinator would take that for their revocation and could give them
+//                         to another member while this one starts reading them).
 //
 // Fenced (FENCED_MEMBER_EPOCH) or forgotten (UNKNOWN_MEMBER_ID: the session timed out), the member
 // has lost its partitions without a chance to commit: it drops them and joins again with epoch 0.
@@ -105,6 +108,12 @@ export class Membership {
   private fences = 0
   /** Partitions being revoked now: a fence meanwhile does not report them lost a second time. */
   private readonly revoking = new Set<string>()
+  /**
+   * Partitions being taken up now. Heartbeats report them owned: the coordinator must not read
+   * their absence as a revocation and give them to another member while this one is about to
+   * read them (its answer with a smaller target may have been lost).
+   */
+  private readonly adding = new Map<string, TopicPartition>()
   /** Set after a refused join: the next heartbeat waits this long instead of the interval. */
   private retryInMs: number | undefined
   private unreleasedRetries = 0
@@ -215,7 +224,7 @@ export class Membership {
       ...this.host.memberFields(),
       memberId: this.memberId,
       memberEpoch: this.memberEpoch,
-      ownedPartitions: toTopicPartitions(this.owned.values()),
+      ownedPartitions: toTopicPartitions([...this.owned.values(), ...this.adding.values()]),
     }
     let answer: HeartbeatAnswer
     try {
@@ -243,6 +252,7 @@ export class Membership {
       this.fences++
       const lost = [...this.owned].filter(([key]) => !this.revoking.has(key)).map(([, tp]) => tp)
       this.owned.clear()
+      this.adding.clear() // reported lost once their take-up is done
       this.target = undefined
       if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = ''
       this.memberEpoch = JOIN_EPOCH
@@ -290,7 +300,12 @@ export class Membership {
         const added = [...target].filter(([key]) => !this.owned.has(key)).map(([, tp]) => tp)
         if (added.length === 0) break
         const fences = this.fences
-        await this.host.assigned(added)
+        for (const tp of added) this.adding.set(partitionKey(tp.topic, tp.partition), tp)
+        try {
+          await this.host.assigned(added)
+        } finally {
+          for (const tp of added) this.adding.delete(partitionKey(tp.topic, tp.partition))
+        }
         if (this.fences !== fences) {
           // Fenced while they were being taken up: they may be another member's already. Lost.
           await this.host.revoked(added, true)
