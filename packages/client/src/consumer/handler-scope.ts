@@ -1,7 +1,7 @@
-// Whose eachMessage / eachBatch handler the running code is inside. The run loop calls each handler
-// through `handlerScope().run(loop, ...)`; stop() and disconnect() ask `owner()` so that, called from
-// inside a handler (the "stop after N messages" pattern), they do not wait for that very handler,
-// which is waiting for them. Browsers have no async context: there only the handler's synchronous
+// Which eachMessage / eachBatch handler call the running code is inside. The run loop calls each
+// handler through `handlerScope().run(token, ...)`, a fresh token per call; stop() and disconnect()
+// compare `owner()` with the call in progress so that, called from inside it (the "stop after N
+// messages" pattern), they do not wait for that very handler, which is waiting for them. Browsers have no async context: there only the handler's synchronous
 // part is seen. The Node entry installs an AsyncLocalStorage scope, which follows the handler
 // through its awaits.
 export interface HandlerScope {

@@ -7,7 +7,8 @@
 //
 // stop() waits for the handler in progress, unless it is called from inside that handler (a handler
 // that awaits consumer.stop() or disconnect() to end after N messages): then it only stops the loop,
-// which ends once the handler returns (handler-scope.ts tells the two apart).
+// which ends once the handler returns (handler-scope.ts tells the two apart: each handler call
+// runs under a token of its own).
 import type { FaecieError } from '@faecie/protocol'
 import { backoffMs, sleep } from '../retry.js'
 import { handlerScope } from './handler-scope.js'
@@ -60,6 +61,8 @@ export class RunLoop {
   private running = false
   private loop: Promise<void> | undefined
   private stopper = new AbortController()
+  /** A token for the handler call in progress: code running inside it (handler-scope.ts) carries it. */
+  private handlerCall: object | undefined
 
   constructor(host: RunHost, onCrash: (err: unknown) => void) {
     this.host = host
@@ -85,9 +88,23 @@ export class RunLoop {
     if (!this.insideHandler()) await this.loop
   }
 
-  /** True when called from inside one of this loop's handlers. */
+  /**
+   * True when called from inside the handler call in progress (not from work an earlier handler
+   * call left running: that one is not waiting for us).
+   */
   insideHandler(): boolean {
-    return handlerScope().owner() === this
+    return this.handlerCall !== undefined && handlerScope().owner() === this.handlerCall
+  }
+
+  /** Calls a handler under a fresh token, so that stop() can tell it is called from inside. */
+  private async callHandler(call: () => Promise<void>): Promise<void> {
+    const token = {}
+    this.handlerCall = token
+    try {
+      await handlerScope().run(token, call)
+    } finally {
+      if (this.handlerCall === token) this.handlerCall = undefined
+    }
   }
 
   private async runLoop(options: RunOptions): Promise<void> {
@@ -107,7 +124,7 @@ export class RunLoop {
       try {
         if (options.eachBatch !== undefined) {
           const eachBatch = options.eachBatch
-          await handlerScope().run(this, () => eachBatch({
+          await this.callHandler(() => eachBatch({
             batch: { topic: state.topic, partition: state.partition, highWatermark: chunk.highWatermark, messages: chunk.messages },
             isRunning: () => this.running,
             isStale: stale,
@@ -121,7 +138,7 @@ export class RunLoop {
           for (const message of chunk.messages) {
             if (!this.running || stale()) break
             const eachMessage = options.eachMessage!
-            await handlerScope().run(this, () => eachMessage({ topic: state.topic, partition: state.partition, message }))
+            await this.callHandler(() => eachMessage({ topic: state.topic, partition: state.partition, message }))
             handled = message.offset
           }
         }
