@@ -1,5 +1,5 @@
 // The producer's lingering, retries with backoff and delivery timeout (src/producer/producer.ts) on
-// a manual clock (manual-clock.ts), against a scripted broker behind an in-memory transport: no real
+// a manual clock (test/support/manual-clock.ts), against a scripted broker behind an in-memory transport: no real
 // time passes in these tests, so each asserts exactly when a batch goes out, to the millisecond, and
 // fails if the producer waits on anything but its injected clock.
 import { ErrorCode, FaecieError, PROTOCOL_VERSION, decodeBatch, decodeFrame, encodeFrame, type ProduceRequest } from '@faecie/protocol'
@@ -8,7 +8,7 @@ import { resolveConfig } from '../src/config.js'
 import { Producer } from '../src/producer/producer.js'
 import type { ProducerConfig } from '../src/producer/config.js'
 import type { TransportFactory } from '../src/transport.js'
-import { ManualClock } from './manual-clock.js'
+import { ManualClock } from '../../../test/support/manual-clock.js'
 
 const LIMITS = { frameBytesMax: 1 << 20, batchBytesMax: 1 << 19, inFlightMax: 8, subscriptionsMax: 4, maxWaitMsMax: 1000 }
 const TOPIC = 't'
@@ -78,7 +78,7 @@ class ScriptedBroker {
 }
 
 async function setUp(config: ProducerConfig): Promise<{ clock: ManualClock; broker: ScriptedBroker; producer: Producer; startMs: number }> {
-  const clock = new ManualClock()
+  const clock = new ManualClock(1_700_000_000_000)
   const broker = new ScriptedBroker(clock)
   const client = resolveConfig({ brokers: ['ws://scripted:1'], transport: broker.transport })
   const producer = new Producer(client, config, clock)

@@ -63,6 +63,7 @@ export const ErrorCode = {
   UNRELEASED_INSTANCE_ID: 111,
   UNSUPPORTED_ASSIGNOR: 112,
   STALE_MEMBER_EPOCH: 113,
+  INVALID_REGULAR_EXPRESSION: 128,
   // faecie's own, from 1000 up.
   INVALID_FRAME: 1000,
   FRAME_TOO_LARGE: 1001,
@@ -144,6 +145,7 @@ const ROWS: ReadonlyArray<readonly [ErrorName, boolean, string]> = [
   ['UNRELEASED_INSTANCE_ID', false, 'Another member still holds this instance id and must leave first.'],
   ['UNSUPPORTED_ASSIGNOR', false, 'The group does not support this assignor.'],
   ['STALE_MEMBER_EPOCH', false, 'The member epoch is stale; retry after a heartbeat brings the current one.'],
+  ['INVALID_REGULAR_EXPRESSION', false, 'The subscription regular expression is not valid RE2 syntax or is too long.'],
   ['INVALID_FRAME', false, 'The frame is not a valid msgpack value or lacks a valid envelope.'],
   ['FRAME_TOO_LARGE', false, 'The frame is larger than the session allows.'],
   ['UNKNOWN_OP', false, 'The broker does not know this op.'],

@@ -11,6 +11,10 @@
 //   once that member has let them go, so no partition ever has two owners.
 // - Fencing: a heartbeat whose epoch is not the member's (nor its previous one, for a lost answer)
 //   gets FENCED_MEMBER_EPOCH; an unknown member id, UNKNOWN_MEMBER_ID.
+// - Static members (KIP-848): a groupInstanceId belongs to one member until it leaves with epoch -2
+//   (then the next member with that id takes over its epoch and partitions, without a rebalance) or
+//   its session ends; meanwhile another join with that id gets UNRELEASED_INSTANCE_ID.
+// - Subscription regexes are RE2 (topic-regex.ts), compiled once per subscription change.
 // - A coordinator restart: membership is not written down, the group is. For startupAssignmentDelayMs
 //   after the start the replayed group hands out nothing and takes members of before back as they
 //   heartbeat with their id, epoch and owned partitions (#readmit), so they consume on unbroken.
@@ -22,6 +26,7 @@ import { ErrorCode, FaecieError, LEAVE_GROUP_EPOCH, LEAVE_GROUP_STATIC_EPOCH, ty
 import { type Assignment, emptyAssignment, fromWire, has, intersect, keyOf, pairsOf, sameAssignment, subtract,
   toWire, union, filterAssignment } from './assignment.js'
 import { ASSIGNORS } from './assignors.js'
+import { compileTopicRegex, type TopicRegex } from './topic-regex.js'
 
 export interface GroupTopics {
   /** Partition count and id of an existing topic. */
@@ -43,6 +48,8 @@ export interface GroupSettings {
    * partitions of one still on its way back.
    */
   startupAssignmentDelayMs: number
+  /** The longest subscribedTopicRegex taken (INVALID_REGULAR_EXPRESSION beyond). */
+  subscribedTopicRegexCharsMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -52,6 +59,7 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   rebalanceTimeoutMsDefault: 60_000,
   heartbeatIntervalMsMax: 5_000,
   startupAssignmentDelayMs: 10_000,
+  subscribedTopicRegexCharsMax: 1_024,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
@@ -64,7 +72,7 @@ export interface Member {
   memberEpoch: number
   previousMemberEpoch: number
   subscribedTopicNames: string[]
-  subscribedTopicRegex: string | undefined
+  subscribedTopicRegex: TopicRegex | undefined
   rebalanceTimeoutMs: number
   sessionTimeoutMs: number
   sessionDeadlineMs: number
@@ -111,15 +119,18 @@ export class ConsumerGroup {
     if (request.memberEpoch === LEAVE_GROUP_EPOCH || request.memberEpoch === LEAVE_GROUP_STATIC_EPOCH) {
       return this.leave(request.memberId, request.memberEpoch, topics)
     }
+    // Checked before anything changes: a bad pattern leaves the group as it was.
+    const regex = request.subscribedTopicRegex === undefined ? undefined
+      : compileTopicRegex(request.subscribedTopicRegex, settings.subscribedTopicRegexCharsMax)
     const member = request.memberEpoch === 0
-      ? this.#join(request, nowMs, settings, topics, newMemberId)
-      : this.members.get(request.memberId) ?? this.#readmit(request, nowMs, settings, topics)
+      ? this.#join(request, regex, nowMs, settings, topics, newMemberId)
+      : this.members.get(request.memberId) ?? this.#readmit(request, regex, nowMs, settings, topics)
     if (request.memberEpoch !== 0) this.#checkEpoch(member, request)
     member.sessionTimeoutMs = clamp(request.sessionTimeoutMs ?? member.sessionTimeoutMs, settings)
     member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs
     if (request.rebalanceTimeoutMs !== undefined) member.rebalanceTimeoutMs = request.rebalanceTimeoutMs
     if (request.clientId !== undefined) member.clientId = request.clientId
-    if (request.memberEpoch !== 0 && this.#subscriptionChanged(member, request)) this.bump(topics)
+    if (request.memberEpoch !== 0 && this.#subscriptionChanged(member, request, regex)) this.bump(topics)
     else this.refreshMetadata(topics)
     const reported = request.ownedPartitions === undefined ? undefined : fromWire(request.ownedPartitions)
     this.#reconcile(member, reported, nowMs)
@@ -187,19 +198,26 @@ export class ConsumerGroup {
     }
   }
 
-  #join(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics, newMemberId: () => string): Member {
+  #join(request: HeartbeatRequest, regex: TopicRegex | undefined, nowMs: number, settings: GroupSettings, topics: GroupTopics,
+    newMemberId: () => string): Member {
+    const sameInstance = this.#holderOf(request.groupInstanceId, request.memberId)
+    if (sameInstance !== undefined && !sameInstance.leftStatic) {
+      // KIP-848: an instance id is one member's until that member leaves with epoch -2 or its
+      // session runs out; a second process with the same id waits (its client retries).
+      throw new FaecieError(ErrorCode.UNRELEASED_INSTANCE_ID,
+        `Instance ${request.groupInstanceId} of group ${this.groupId} is held by member ${sameInstance.memberId}, which has not left: ` +
+        'retry once it leaves (epoch -2) or its session times out.')
+    }
     const memberId = request.memberId === '' ? newMemberId() : request.memberId
     const previous = this.members.get(memberId)
-    const sameInstance = request.groupInstanceId === undefined ? undefined
-      : [...this.members.values()].find((m) => m.instanceId === request.groupInstanceId)
     const member: Member = {
       memberId,
       instanceId: request.groupInstanceId,
       clientId: request.clientId ?? previous?.clientId ?? '',
       memberEpoch: 0,
       previousMemberEpoch: -1,
-      subscribedTopicNames: request.subscribedTopicRegex === undefined ? request.subscribedTopicNames ?? [] : [],
-      subscribedTopicRegex: request.subscribedTopicRegex,
+      subscribedTopicNames: regex === undefined ? request.subscribedTopicNames ?? [] : [],
+      subscribedTopicRegex: regex,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? settings.rebalanceTimeoutMsDefault,
       sessionTimeoutMs: clamp(request.sessionTimeoutMs, settings),
       sessionDeadlineMs: nowMs,
@@ -209,9 +227,9 @@ export class ConsumerGroup {
       leftStatic: false,
     }
     if (this.members.size === 0 && request.serverAssignor !== undefined) this.assignor = request.serverAssignor
-    if (sameInstance !== undefined && sameInstance.memberId !== memberId) {
-      // A static member comes back (or replaces a copy of itself that died): it takes over the old
-      // member's place, epoch and partitions, and the old member id is fenced.
+    if (sameInstance !== undefined) {
+      // A static member comes back after leaving with epoch -2: it takes over the old member's
+      // place, epoch and partitions, and the old member id is fenced.
       this.members.delete(sameInstance.memberId)
       member.memberEpoch = sameInstance.memberEpoch
       member.owned = sameInstance.owned
@@ -235,8 +253,13 @@ export class ConsumerGroup {
    * before the restart no partition had two owners, so one of the two had already lost it); that
    * member joins again as a new one. After the hold it is simply unknown, as any forgotten member.
    */
-  #readmit(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics): Member {
+  #readmit(request: HeartbeatRequest, regex: TopicRegex | undefined, nowMs: number, settings: GroupSettings, topics: GroupTopics): Member {
     if (nowMs >= this.holdAssignmentsUntilMs || request.memberId === '') return this.#existing(request.memberId)
+    const holder = this.#holderOf(request.groupInstanceId, request.memberId)
+    if (holder !== undefined) {
+      throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH,
+        `Member ${request.memberId} of group ${this.groupId}: instance ${request.groupInstanceId} is held by ${holder.memberId} now: rejoin (memberEpoch 0).`)
+    }
     const claimed = filterAssignment(fromWire(request.ownedPartitions ?? []), (t, p) => p < (topics.topic(t)?.partitions ?? 0))
     for (const [t, p] of pairsOf(claimed)) {
       if (this.#ownedByOther(request.memberId, t, p)) {
@@ -251,8 +274,8 @@ export class ConsumerGroup {
       memberEpoch: request.memberEpoch,
       previousMemberEpoch: -1,
       // A heartbeat need not repeat the subscription; until it does, the topics it holds stand for it.
-      subscribedTopicNames: request.subscribedTopicRegex === undefined ? request.subscribedTopicNames ?? [...claimed.keys()] : [],
-      subscribedTopicRegex: request.subscribedTopicRegex,
+      subscribedTopicNames: regex === undefined ? request.subscribedTopicNames ?? [...claimed.keys()] : [],
+      subscribedTopicRegex: regex,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? settings.rebalanceTimeoutMsDefault,
       sessionTimeoutMs: clamp(request.sessionTimeoutMs, settings),
       sessionDeadlineMs: nowMs,
@@ -278,6 +301,13 @@ export class ConsumerGroup {
     return member
   }
 
+  /** The member other than `memberId` that holds this static instance id, if any. */
+  #holderOf(instanceId: string | undefined, memberId: string): Member | undefined {
+    if (instanceId === undefined) return undefined
+    for (const m of this.members.values()) if (m.instanceId === instanceId && m.memberId !== memberId) return m
+    return undefined
+  }
+
   #checkEpoch(member: Member, request: HeartbeatRequest): void {
     if (request.memberEpoch === member.memberEpoch) return
     // The answer that moved the member to its epoch may have been lost: accept the previous epoch
@@ -289,13 +319,13 @@ export class ConsumerGroup {
   }
 
   /** Takes a new subscription (names or a regex: one replaces the other); true if it changed. */
-  #subscriptionChanged(member: Member, request: HeartbeatRequest): boolean {
+  #subscriptionChanged(member: Member, request: HeartbeatRequest, regex: TopicRegex | undefined): boolean {
     const before = subscriptionKey(member)
     if (request.subscribedTopicNames !== undefined) {
       member.subscribedTopicNames = request.subscribedTopicNames
       member.subscribedTopicRegex = undefined
-    } else if (request.subscribedTopicRegex !== undefined) {
-      member.subscribedTopicRegex = request.subscribedTopicRegex
+    } else if (regex !== undefined) {
+      member.subscribedTopicRegex = regex
       member.subscribedTopicNames = []
     }
     return subscriptionKey(member) !== before
@@ -347,10 +377,8 @@ export class ConsumerGroup {
   }
 
   #resolve(member: Member, topics: GroupTopics): string[] {
-    if (member.subscribedTopicRegex !== undefined) {
-      const re = new RegExp(`^(?:${member.subscribedTopicRegex})$`)
-      return topics.names().filter((t) => re.test(t)).sort()
-    }
+    const regex = member.subscribedTopicRegex
+    if (regex !== undefined) return topics.names().filter((t) => regex.matches(t)).sort()
     return [...new Set(member.subscribedTopicNames)].filter((t) => topics.topic(t) !== undefined).sort()
   }
 
@@ -371,7 +399,7 @@ function clamp(sessionTimeoutMs: number | undefined, settings: GroupSettings): n
 }
 
 function subscriptionKey(m: Member): string {
-  return m.subscribedTopicRegex === undefined ? `names:${m.subscribedTopicNames.join('\u0000')}` : `regex:${m.subscribedTopicRegex}`
+  return m.subscribedTopicRegex === undefined ? `names:${m.subscribedTopicNames.join('\u0000')}` : `regex:${m.subscribedTopicRegex.source}`
 }
 
 function sameSubscription(a: Member, b: Member): boolean {

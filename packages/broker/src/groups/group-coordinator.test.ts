@@ -195,10 +195,11 @@ describe('GroupCoordinator', () => {
     world.coordinator.onTopicChanged('t', false)
     settle([a, b])
     expect([a.count(), b.count()]).toEqual([2, 2])
-    world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topics: [{ topic: 't', partitions: [{ partition: 1, offset: 7 }] }] })
+    const partition = fromWire(a.owned).get('t')![0]!
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topics: [{ topic: 't', partitions: [{ partition, offset: 7 }] }] })
     world.topics.delete('t')
     world.coordinator.onTopicChanged('t', true)
-    expect(world.offsetLog.at(-1)).toEqual({ groupId: 'g', topic: 't', partition: 1, value: null })
+    expect(world.offsetLog.at(-1)).toEqual({ groupId: 'g', topic: 't', partition, value: null })
     settle([a, b])
     expect([a.count(), b.count()]).toEqual([0, 0])
   })
@@ -327,5 +328,79 @@ describe('GroupCoordinator', () => {
     world.now += 1
     expect(restarted.heartbeat({ groupId: 'new-group', memberId: '', memberEpoch: 0, subscribedTopicNames: ['t'] }).assignment)
       .toEqual([{ topic: 't', partitions: [0, 1] }])
+  })
+
+  it('a second live member with a static instance id waits (UNRELEASED_INSTANCE_ID) until the first leaves or expires', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 4, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'], { groupInstanceId: 's', sessionTimeoutMs: 3_000 })
+    const b = new Consumer(world, ['t'], { groupInstanceId: 'b', sessionTimeoutMs: 3_000 })
+    settle([a, b])
+    const had = a.owned
+    const copy = new Consumer(world, ['t'], { groupInstanceId: 's', sessionTimeoutMs: 3_000 })
+    expect(codeOf(() => copy.beat())).toBe(ErrorCode.UNRELEASED_INSTANCE_ID)
+    settle([a, b])
+    expect(a.owned).toEqual(had)
+    expect(world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.members).toHaveLength(2)
+
+    // The holder's session runs out: the copy joins then, as a new member.
+    world.now += 2_000
+    b.beat()
+    world.now += 2_000
+    world.coordinator.tick()
+    copy.beat()
+    settle([b, copy])
+    expect(copy.count() + b.count()).toBe(4)
+    expect(codeOf(() => a.beat())).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+
+    // A leave with epoch -2 releases the id at once: the next one takes over its partitions.
+    const owned = copy.owned
+    world.coordinator.leaveGroup({ groupId: 'g', memberId: copy.memberId, memberEpoch: -2 })
+    const next = new Consumer(world, ['t'], { groupInstanceId: 's', sessionTimeoutMs: 3_000 })
+    next.beat()
+    expect(next.owned).toEqual(owned)
+  })
+
+  it("refuses a member's commit for a partition it does not own at its epoch; an admin commit to an empty group stays allowed", () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    const b = new Consumer(world, ['t'])
+    settle([a, b])
+    const [mine] = fromWire(a.owned).get('t')!
+    const theirs = 1 - mine!
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: b.memberId, memberEpoch: b.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: theirs, offset: 50 }] }] })
+    const answer = world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: mine!, offset: 7 }, { partition: theirs, offset: 3 }] }] })
+    expect(answer.topics[0]!.partitions).toEqual([
+      { partition: mine }, { partition: theirs, error: expect.objectContaining({ code: ErrorCode.STALE_MEMBER_EPOCH }) }])
+    const committed = world.coordinator.fetchOffsets({ groupId: 'g', topics: [{ topic: 't' }] }).topics[0]!.partitions
+    expect(committed.find((p) => p.partition === theirs)!.offset).toBe(50)
+    expect(committed.find((p) => p.partition === mine)!.offset).toBe(7)
+
+    world.coordinator.leaveGroup({ groupId: 'g', memberId: a.memberId })
+    world.coordinator.leaveGroup({ groupId: 'g', memberId: b.memberId })
+    world.coordinator.commitOffsets({ groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: theirs, offset: 1 }] }] })
+    expect(world.coordinator.fetchOffsets({ groupId: 'g', topics: [{ topic: 't', partitions: [theirs] }] }).topics[0]!.partitions[0]!.offset).toBe(1)
+  })
+
+  it('matches subscription regexes with RE2 and refuses what RE2 rejects or what is too long (INVALID_REGULAR_EXPRESSION)', () => {
+    const world = new World()
+    world.topics.set(`${'a'.repeat(40)}b`, { partitions: 1, topicId: 'id-1' })
+    world.topics.set('orders', { partitions: 1, topicId: 'id-2' })
+    // Catastrophic for a backtracking engine on the first topic's name; linear for RE2.
+    const a = new Consumer(world, [], { subscribedTopicRegex: '(a+)+$|(?P<o>orders)' })
+    settle([a])
+    expect(a.owned).toEqual([{ topic: 'orders', partitions: [0] }])
+    for (const pattern of ['(?=orders)', '(a', 'x'.repeat(1_025)]) {
+      expect(codeOf(() => new Consumer(world, [], { subscribedTopicRegex: pattern }).beat())).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
+    }
+    // A member that changes to a bad pattern keeps its subscription.
+    expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, subscribedTopicRegex: '\\1' })))
+      .toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
+    settle([a])
+    expect(a.owned).toEqual([{ topic: 'orders', partitions: [0] }])
+    expect(world.coordinator.describeGroups({ groupIds: ['g'] }).groups[0]!.members[0]!.subscribedTopicRegex).toBe('(a+)+$|(?P<o>orders)')
   })
 })

@@ -12,7 +12,7 @@ import {
   type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsRequest, type ListGroupsResponse, type ServerAssignor,
 } from '@faecie/protocol'
 import type { Logger } from '../log.js'
-import { toWire } from './assignment.js'
+import { has, toWire } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
 import type { CommittedOffset, OffsetRecord } from './offset-records.js'
 
@@ -115,6 +115,7 @@ export class GroupCoordinator {
   commitOffsets(request: CommitOffsetsRequest): CommitOffsetsResponse {
     checkGroupId(request.groupId)
     const group = this.#groups.get(request.groupId)
+    let refuse: ((topic: string, partition: number) => FaecieError | undefined) | undefined
     if (request.memberId !== undefined) {
       const member = group?.members.get(request.memberId)
       if (group === undefined || member === undefined) throw unknownMember(request.groupId, request.memberId)
@@ -125,11 +126,15 @@ export class GroupCoordinator {
       if (epoch > member.memberEpoch) {
         throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH, `Commit from epoch ${epoch} of member ${member.memberId}; its epoch is ${member.memberEpoch}.`)
       }
+      // A member commits only what it owns at its epoch (including what it is revoking): a stale
+      // commit for a partition that has moved on must not rewind its new owner's offset.
+      refuse = (topic, partition) => has(member.owned, topic, partition) ? undefined
+        : new FaecieError(ErrorCode.STALE_MEMBER_EPOCH, `Member ${member.memberId} does not own ${topic}-${partition} at epoch ${epoch}.`)
     } else if (group !== undefined && group.members.size > 0) {
       throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID,
         `Group ${request.groupId} has members: commit with a memberId and memberEpoch (a commit without one is for groups with no members).`)
     }
-    return this.#writeOffsets(request.groupId, request.topics)
+    return this.#writeOffsets(request.groupId, request.topics, refuse)
   }
 
   alterGroupOffsets(request: AlterGroupOffsetsRequest): CommitOffsetsResponse {
@@ -239,7 +244,9 @@ export class GroupCoordinator {
     return this.#groups.get(groupId)!
   }
 
-  #writeOffsets(groupId: string, topics: CommitOffsetsTopicSpec[]): CommitOffsetsResponse {
+  /** Writes the offsets of existing partitions that `refuse` (if given) has no error for. */
+  #writeOffsets(groupId: string, topics: CommitOffsetsTopicSpec[],
+    refuse?: (topic: string, partition: number) => FaecieError | undefined): CommitOffsetsResponse {
     const now = this.#host.clock()
     const records: OffsetRecord[] = []
     const answer: CommitOffsetsResponse = {
@@ -248,6 +255,8 @@ export class GroupCoordinator {
         partitions: t.partitions.map((p) => {
           const meta = this.#host.topics.topic(t.topic)
           if (meta === undefined || p.partition >= meta.partitions) return { partition: p.partition, error: unknownPartition(t.topic, p.partition).toWire() }
+          const refused = refuse?.(t.topic, p.partition)
+          if (refused !== undefined) return { partition: p.partition, error: refused.toWire() }
           records.push({ groupId, topic: t.topic, partition: p.partition, value: { offset: p.offset, metadata: p.metadata ?? '', commitTimestamp: now, topicId: meta.topicId } })
           return { partition: p.partition }
         }),
@@ -274,7 +283,7 @@ export class GroupCoordinator {
         clientId: m.clientId,
         memberEpoch: m.memberEpoch,
         subscribedTopicNames: m.subscribedTopicNames,
-        ...(m.subscribedTopicRegex === undefined ? {} : { subscribedTopicRegex: m.subscribedTopicRegex }),
+        ...(m.subscribedTopicRegex === undefined ? {} : { subscribedTopicRegex: m.subscribedTopicRegex.source }),
         assignment: toWire(m.owned),
         targetAssignment: toWire(group.targetOf(m.memberId)),
       })),

@@ -133,9 +133,14 @@ export class Consumer implements ReadContext {
     this.wake()
   }
 
-  /** Stops run() after the message or batch being handled. */
+  /** Stops run() after the message or batch being handled (called from inside a handler: without waiting for it). */
   async stop(): Promise<void> {
     await this.runLoop.stop()
+  }
+
+  /** True when called from inside a run() handler of this consumer. */
+  insideHandler(): boolean {
+    return this.runLoop.insideHandler()
   }
 
   /** Listens for run() stopping on an error it could not get past. */

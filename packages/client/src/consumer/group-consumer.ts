@@ -12,8 +12,12 @@
 // A handler (or a message held by stream()) that runs past maxPollIntervalMs makes the member leave
 // the group: its partitions go to others, and it joins again once the handler returns. Heartbeats
 // run on their own timer meanwhile, so a slow handler within that bound causes no rebalance.
+//
+// disconnect() awaited from inside eachMessage (stop after N messages) does not wait for that
+// handler: it counts the handler's message as consumed (the handler chose to stop after it),
+// commits, and leaves. Time and timers come from a Clock, so tests can drive them.
+import { type Clock, systemClock } from '../clock.js'
 import type { ClientConfig } from '../config.js'
-import { sleep } from '../retry.js'
 import { Consumer, type PartitionSelector } from './consumer.js'
 import { type GroupConsumerConfig, type PartitionsListener, type ResolvedGroupConfig, resolveGroupConfig } from './group-config.js'
 import { GroupOffsets, type TopicPartitionOffset } from './group-offsets.js'
@@ -52,20 +56,24 @@ export class GroupConsumer {
   private readonly revoking = new Set<string>()
   private readonly busy = new Map<string, Busy>()
   private readonly listeners = new Map<GroupConsumerEvent, Set<(arg: never) => unknown>>()
-  private autoCommitTimer: ReturnType<typeof setInterval> | undefined
-  private pollTimer: ReturnType<typeof setInterval> | undefined
+  private autoCommitTimer: unknown
+  private pollTimer: unknown
+  /** The message (or batch, as far as resolveOffset said) a run() handler is on: the offset after it. */
+  private handling: { topic: string; partition: number; next: number | undefined } | undefined
+  private readonly clock: Clock
   /** Set while the member is out of the group because a handler ran past maxPollIntervalMs. */
   private stuck = false
   private stuckLeave: Promise<void> | undefined
   private closed = false
 
-  constructor(clientConfig: ClientConfig, config: GroupConsumerConfig) {
+  constructor(clientConfig: ClientConfig, config: GroupConsumerConfig, clock: Clock = systemClock) {
+    this.clock = clock
     this.group = resolveGroupConfig(config)
     this.groupId = this.group.groupId
     this.clientId = clientConfig.clientId
     this.reader = new Consumer(clientConfig, config)
     this.offsets = new GroupOffsets(this.reader.cluster, this.groupId, () => this.memberIdentity())
-    this.membership = new Membership(this.host())
+    this.membership = new Membership(this.host(), { clock })
     if (config.onPartitionsAssigned !== undefined) this.on('partitionsAssigned', config.onPartitionsAssigned)
     if (config.onPartitionsRevoked !== undefined) this.on('partitionsRevoked', config.onPartitionsRevoked)
     this.reader.on('crash', (err) => void this.crashed(err))
@@ -192,9 +200,15 @@ export class GroupConsumer {
   async disconnect(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.autoCommitTimer)
-    clearInterval(this.pollTimer)
+    this.clock.clearTimeout(this.autoCommitTimer)
+    this.clock.clearTimeout(this.pollTimer)
+    const inside = this.reader.insideHandler()
     await this.reader.stop()
+    // Called from inside a handler: that handler is waiting for us, and is done with its message.
+    const handling = inside ? this.handling : undefined
+    if (handling?.next !== undefined && this.owned.has(partitionKey(handling.topic, handling.partition))) {
+      this.offsets.consume(handling.topic, handling.partition, handling.next)
+    }
     await this.membership.confirm()
     this.membership.freeze()
     await this.membership.drain()
@@ -210,12 +224,23 @@ export class GroupConsumer {
   private start(): void {
     this.membership.join()
     if (this.autoCommitTimer === undefined && this.group.autoCommit) {
-      this.autoCommitTimer = setInterval(() => {
+      const autoCommit = (): void => {
+        if (this.closed) return
         // A failed auto-commit stays dirty and goes with the next one (or the next revocation).
         this.offsets.commitConsumed().catch(() => undefined)
-      }, this.group.autoCommitIntervalMs)
+        this.autoCommitTimer = this.clock.setTimeout(autoCommit, this.group.autoCommitIntervalMs)
+      }
+      this.autoCommitTimer = this.clock.setTimeout(autoCommit, this.group.autoCommitIntervalMs)
     }
-    this.pollTimer ??= setInterval(() => this.checkPoll(), Math.min(1_000, Math.max(50, this.group.maxPollIntervalMs / 4)))
+    if (this.pollTimer === undefined) {
+      const pollCheckMs = Math.min(1_000, Math.max(50, this.group.maxPollIntervalMs / 4))
+      const poll = (): void => {
+        if (this.closed) return
+        this.checkPoll()
+        this.pollTimer = this.clock.setTimeout(poll, pollCheckMs)
+      }
+      this.pollTimer = this.clock.setTimeout(poll, pollCheckMs)
+    }
   }
 
   private host(): MembershipHost {
@@ -283,10 +308,12 @@ export class GroupConsumer {
     if (!this.owned.has(key)) return
     const busy = this.begin(key)
     let next: number | undefined
+    this.handling = { topic: payload.topic, partition: payload.partition, next: payload.message.offset + 1 }
     try {
       await eachMessage(payload)
       next = payload.message.offset + 1
     } finally {
+      this.handling = undefined
       this.end(key, busy, payload.topic, payload.partition, next)
     }
   }
@@ -298,11 +325,14 @@ export class GroupConsumer {
     const busy = this.begin(key)
     let resolved = -1
     let next: number | undefined
+    const handling: NonNullable<GroupConsumer['handling']> = { topic, partition, next: undefined }
+    this.handling = handling
     try {
       await eachBatch({
         ...payload,
         resolveOffset: (offset) => {
           resolved = Math.max(resolved, offset)
+          handling.next = resolved + 1
           payload.resolveOffset(offset)
         },
         heartbeat: async () => this.membership.heartbeatNow(),
@@ -312,6 +342,7 @@ export class GroupConsumer {
       if (resolved >= 0) next = resolved + 1
       throw err
     } finally {
+      this.handling = undefined
       this.end(key, busy, topic, partition, next)
     }
   }
@@ -319,7 +350,7 @@ export class GroupConsumer {
   private begin(key: string): Busy {
     let finish!: () => void
     const done = new Promise<void>((resolve) => (finish = resolve))
-    const busy = { sinceMs: Date.now(), done, finish }
+    const busy = { sinceMs: this.clock.now(), done, finish }
     this.busy.set(key, busy)
     return busy
   }
@@ -343,15 +374,16 @@ export class GroupConsumer {
   private async idle(keys: string[], timeoutMs: number): Promise<void> {
     const waits = keys.map((key) => this.busy.get(key)?.done).filter((p): p is Promise<void> => p !== undefined)
     if (waits.length === 0) return
-    const stop = new AbortController()
-    await Promise.race([Promise.all(waits), sleep(timeoutMs, stop.signal)])
-    stop.abort()
+    let timer: unknown
+    const timeout = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs)))
+    await Promise.race([Promise.all(waits), timeout])
+    this.clock.clearTimeout(timer)
   }
 
   /** maxPollIntervalMs: a handler stuck past it takes the member out of the group. */
   private checkPoll(): void {
     if (this.stuck || this.closed || !this.membership.isActive) return
-    const nowMs = Date.now()
+    const nowMs = this.clock.now()
     const stuck = [...this.busy.values()].some((b) => nowMs - b.sinceMs > this.group.maxPollIntervalMs)
     if (!stuck) return
     this.stuck = true

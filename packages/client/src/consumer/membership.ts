@@ -8,12 +8,18 @@
 //                         then heartbeat at once without them (only then can the coordinator give
 //                         them to another member: a partition never has two owners);
 //   partitions it gains:  their committed offsets (else autoOffsetReset), start reading,
-//                         onPartitionsAssigned, then heartbeat at once with them.
+//                         onPartitionsAssigned, then heartbeat at once with them (a heartbeat
+//                         meanwhile reports them owned already: were they left out, the
+//                         coordinator would take that for their revocation and could give them
+//                         to another member while this one starts reading them).
 //
 // Fenced (FENCED_MEMBER_EPOCH) or forgotten (UNKNOWN_MEMBER_ID: the session timed out), the member
 // has lost its partitions without a chance to commit: it drops them and joins again with epoch 0.
+// That includes partitions it was taking up when the fence came: they are reported lost too.
+// A static member whose instance id another live member still holds (UNRELEASED_INSTANCE_ID) tries
+// its join again with backoff, until that member leaves or its session times out.
 // Leaving sends epoch -1 (-2 for a static member, whose partitions then wait for it to come back
-// within the session timeout).
+// within the session timeout). Time and timers come from a Clock, so tests can drive them.
 import {
   ErrorCode,
   FaecieError,
@@ -24,10 +30,27 @@ import {
   type HeartbeatResponse,
   type TopicPartitions,
 } from '@faecie/protocol'
+import { type Clock, systemClock } from '../clock.js'
+import { backoffMs, type RetryOptions } from '../retry.js'
 import { type TopicPartition, partitionKey } from './state.js'
 
 /** Until the coordinator says otherwise. */
 const FIRST_HEARTBEAT_INTERVAL_MS = 1_000
+
+/** Joins refused with UNRELEASED_INSTANCE_ID are tried again this way, for as long as it takes. */
+const UNRELEASED_RETRY: Readonly<RetryOptions> = Object.freeze({
+  retries: Number.MAX_SAFE_INTEGER,
+  initialRetryTimeMs: 1_000,
+  maxRetryTimeMs: 10_000,
+  multiplier: 2,
+  jitter: 0.2,
+})
+
+export interface MembershipOptions {
+  clock?: Clock
+  /** Uniform in [0, 1), for the backoff's jitter. */
+  random?: () => number
+}
 
 export type HeartbeatFields = HeartbeatRequest
 export type HeartbeatAnswer = HeartbeatResponse
@@ -75,13 +98,30 @@ export class Membership {
   private reconciled: Promise<void> = Promise.resolve()
   private inFlight: Promise<void> | undefined
   private again = false
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: unknown
   private active = false
   private frozen = false
   private joinedWaiters: Array<() => void> = []
+  private readonly clock: Clock
+  private readonly random: () => number
+  /** Counts fences (and forgettings): a reconciliation step that sees it move lost what it was doing. */
+  private fences = 0
+  /** Partitions being revoked now: a fence meanwhile does not report them lost a second time. */
+  private readonly revoking = new Set<string>()
+  /**
+   * Partitions being taken up now. Heartbeats report them owned: the coordinator must not read
+   * their absence as a revocation and give them to another member while this one is about to
+   * read them (its answer with a smaller target may have been lost).
+   */
+  private readonly adding = new Map<string, TopicPartition>()
+  /** Set after a refused join: the next heartbeat waits this long instead of the interval. */
+  private retryInMs: number | undefined
+  private unreleasedRetries = 0
 
-  constructor(host: MembershipHost) {
+  constructor(host: MembershipHost, options: MembershipOptions = {}) {
     this.host = host
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
   }
 
   get isActive(): boolean {
@@ -124,7 +164,7 @@ export class Membership {
    */
   freeze(): void {
     this.frozen = true
-    clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
   }
 
   /** Sends a heartbeat now (or right after the one in flight), then keeps the interval. */
@@ -134,15 +174,20 @@ export class Membership {
       this.again = true
       return
     }
-    clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
     this.inFlight = this.beat().finally(() => {
       this.inFlight = undefined
       if (!this.active || this.frozen) return
-      if (this.again) {
+      const retryInMs = this.retryInMs
+      this.retryInMs = undefined
+      if (retryInMs !== undefined) {
+        this.again = false
+        this.timer = this.clock.setTimeout(() => this.heartbeatNow(), retryInMs)
+      } else if (this.again) {
         this.again = false
         this.heartbeatNow()
       } else {
-        this.timer = setTimeout(() => this.heartbeatNow(), this.heartbeatIntervalMs)
+        this.timer = this.clock.setTimeout(() => this.heartbeatNow(), this.heartbeatIntervalMs)
       }
     })
   }
@@ -154,7 +199,7 @@ export class Membership {
   async leave(): Promise<void> {
     if (!this.active) return
     this.active = false
-    clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
     await this.inFlight
     const memberId = this.memberId
     this.owned.clear()
@@ -179,7 +224,7 @@ export class Membership {
       ...this.host.memberFields(),
       memberId: this.memberId,
       memberEpoch: this.memberEpoch,
-      ownedPartitions: toTopicPartitions(this.owned.values()),
+      ownedPartitions: toTopicPartitions([...this.owned.values(), ...this.adding.values()]),
     }
     let answer: HeartbeatAnswer
     try {
@@ -189,6 +234,7 @@ export class Membership {
       return
     }
     if (!this.active || this.frozen) return
+    this.unreleasedRetries = 0
     this.memberId = answer.memberId
     this.memberEpoch = answer.memberEpoch
     if (answer.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = answer.heartbeatIntervalMs
@@ -203,13 +249,20 @@ export class Membership {
     const code = err instanceof FaecieError ? err.code : undefined
     if (code !== undefined && REJOIN_ERRORS.has(code)) {
       // The coordinator no longer counts this member: its partitions may be someone else's already.
-      const lost = [...this.owned.values()]
+      this.fences++
+      const lost = [...this.owned].filter(([key]) => !this.revoking.has(key)).map(([, tp]) => tp)
       this.owned.clear()
+      this.adding.clear() // reported lost once their take-up is done
       this.target = undefined
       if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = ''
       this.memberEpoch = JOIN_EPOCH
       if (lost.length > 0) await this.host.revoked(lost, true).catch((e: unknown) => this.host.fatal(e))
       this.again = true
+      return
+    }
+    if (code === ErrorCode.UNRELEASED_INSTANCE_ID && this.memberEpoch === JOIN_EPOCH) {
+      // Another live member holds the static instance id: wait for it to leave or expire.
+      this.retryInMs = backoffMs(this.unreleasedRetries++, UNRELEASED_RETRY, this.random)
       return
     }
     if (err instanceof FaecieError && !err.retriable && code !== ErrorCode.NETWORK_EXCEPTION && code !== ErrorCode.REQUEST_TIMED_OUT) {
@@ -233,14 +286,31 @@ export class Membership {
         const target = this.target
         const revoked = [...this.owned].filter(([key]) => !target.has(key)).map(([, tp]) => tp)
         if (revoked.length > 0) {
-          await this.host.revoked(revoked, false)
-          for (const tp of revoked) this.owned.delete(partitionKey(tp.topic, tp.partition))
+          const keys = revoked.map((tp) => partitionKey(tp.topic, tp.partition))
+          for (const key of keys) this.revoking.add(key)
+          try {
+            await this.host.revoked(revoked, false)
+          } finally {
+            for (const key of keys) this.revoking.delete(key)
+          }
+          for (const key of keys) this.owned.delete(key)
           this.heartbeatNow()
           continue
         }
         const added = [...target].filter(([key]) => !this.owned.has(key)).map(([, tp]) => tp)
         if (added.length === 0) break
-        await this.host.assigned(added)
+        const fences = this.fences
+        for (const tp of added) this.adding.set(partitionKey(tp.topic, tp.partition), tp)
+        try {
+          await this.host.assigned(added)
+        } finally {
+          for (const tp of added) this.adding.delete(partitionKey(tp.topic, tp.partition))
+        }
+        if (this.fences !== fences) {
+          // Fenced while they were being taken up: they may be another member's already. Lost.
+          await this.host.revoked(added, true)
+          continue
+        }
         if (!this.active || this.target !== target) {
           // A newer target came while the partitions were being taken up: own them, reconcile again.
           for (const tp of added) this.owned.set(partitionKey(tp.topic, tp.partition), tp)
@@ -253,7 +323,7 @@ export class Membership {
     } catch (err) {
       // Committed offsets that could not be fetched (the broker away longer than the retries):
       // try again after a heartbeat interval; anything else stops the member.
-      if (err instanceof FaecieError && err.retriable) setTimeout(() => void this.reconcile(), this.heartbeatIntervalMs)
+      if (err instanceof FaecieError && err.retriable) this.clock.setTimeout(() => void this.reconcile(), this.heartbeatIntervalMs)
       else this.host.fatal(err)
     } finally {
       this.reconciling = false

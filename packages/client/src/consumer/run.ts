@@ -4,8 +4,14 @@
 // again after a backoff; after the retry budget the loop stops and reports the error to the
 // consumer's 'crash' listeners (as kafkajs's consumer crashes). A surfaced partition error stops
 // the loop the same way.
+//
+// stop() waits for the handler in progress, unless it is called from inside that handler (a handler
+// that awaits consumer.stop() or disconnect() to end after N messages): then it only stops the loop,
+// which ends once the handler returns (handler-scope.ts tells the two apart: each handler call
+// runs under a token of its own).
 import type { FaecieError } from '@faecie/protocol'
 import { backoffMs, sleep } from '../retry.js'
+import { handlerScope } from './handler-scope.js'
 import type { ResolvedConsumerConfig } from './config.js'
 import type { MessageBuffer } from './message-buffer.js'
 import type { ConsumedMessage } from './message.js'
@@ -55,6 +61,8 @@ export class RunLoop {
   private running = false
   private loop: Promise<void> | undefined
   private stopper = new AbortController()
+  /** A token for the handler call in progress: code running inside it (handler-scope.ts) carries it. */
+  private handlerCall: object | undefined
 
   constructor(host: RunHost, onCrash: (err: unknown) => void) {
     this.host = host
@@ -77,7 +85,26 @@ export class RunLoop {
     this.running = false
     this.stopper.abort()
     this.host.buffer.wake()
-    await this.loop
+    if (!this.insideHandler()) await this.loop
+  }
+
+  /**
+   * True when called from inside the handler call in progress (not from work an earlier handler
+   * call left running: that one is not waiting for us).
+   */
+  insideHandler(): boolean {
+    return this.handlerCall !== undefined && handlerScope().owner() === this.handlerCall
+  }
+
+  /** Calls a handler under a fresh token, so that stop() can tell it is called from inside. */
+  private async callHandler(call: () => Promise<void>): Promise<void> {
+    const token = {}
+    this.handlerCall = token
+    try {
+      await handlerScope().run(token, call)
+    } finally {
+      if (this.handlerCall === token) this.handlerCall = undefined
+    }
   }
 
   private async runLoop(options: RunOptions): Promise<void> {
@@ -96,7 +123,8 @@ export class RunLoop {
       let handled = -1 // the last offset handled, for a restart after a failure
       try {
         if (options.eachBatch !== undefined) {
-          await options.eachBatch({
+          const eachBatch = options.eachBatch
+          await this.callHandler(() => eachBatch({
             batch: { topic: state.topic, partition: state.partition, highWatermark: chunk.highWatermark, messages: chunk.messages },
             isRunning: () => this.running,
             isStale: stale,
@@ -104,12 +132,13 @@ export class RunLoop {
               handled = Math.max(handled, offset)
             },
             heartbeat: async () => undefined,
-          })
+          }))
           handled = chunk.messages[chunk.messages.length - 1]!.offset
         } else {
           for (const message of chunk.messages) {
             if (!this.running || stale()) break
-            await options.eachMessage!({ topic: state.topic, partition: state.partition, message })
+            const eachMessage = options.eachMessage!
+            await this.callHandler(() => eachMessage({ topic: state.topic, partition: state.partition, message }))
             handled = message.offset
           }
         }
