@@ -29,14 +29,15 @@ function scripted(answers: Answer[], options: { groupInstanceId?: string } = {})
     },
     fatal: (err) => events.push(`fatal ${String(err)}`),
   }
-  return { sent, events, membership: new Membership(host) }
+  // The member's timers run on a manual clock: the heartbeat interval (60 s) never falls due by
+  // itself, and `settle` runs what the answers set off, plus any backoff under a second.
+  const clock = new ManualClock()
+  return { sent, events, membership: new Membership(host, { clock }), settle: () => clock.advance(1_000) }
 }
-
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20))
 
 describe('Membership', () => {
   it('takes up its assignment, then reports it owned; revokes before reporting the loss', async () => {
-    const { sent, events, membership } = scripted([
+    const { sent, events, membership, settle } = scripted([
       { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0, 1, 2] }] },
       { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000 },
     ])
@@ -50,7 +51,7 @@ describe('Membership', () => {
   })
 
   it('gives partitions up before it reports them gone, then takes new ones', async () => {
-    const { sent, events, membership } = scripted([
+    const { sent, events, membership, settle } = scripted([
       { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0, 1] }] },
       { memberId: 'm1', memberEpoch: 2, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [1, 2] }] },
     ])
@@ -67,7 +68,7 @@ describe('Membership', () => {
   })
 
   it('drops everything as lost when fenced, and joins again with epoch 0', async () => {
-    const { sent, events, membership } = scripted([
+    const { sent, events, membership, settle } = scripted([
       { memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0] }] },
       new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH, 'fenced'),
       { memberId: 'm1', memberEpoch: 3, heartbeatIntervalMs: 60_000, assignment: [{ topic: 't', partitions: [0] }] },
@@ -81,7 +82,7 @@ describe('Membership', () => {
 
   it('leaves with epoch -1, or -2 as a static member', async () => {
     for (const [options, epoch] of [[{}, -1], [{ groupInstanceId: 'i1' }, -2]] as const) {
-      const { sent, membership } = scripted([{ memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [] }], options)
+      const { sent, membership, settle } = scripted([{ memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 60_000, assignment: [] }], options)
       membership.join()
       await settle()
       await membership.leave()
@@ -91,7 +92,7 @@ describe('Membership', () => {
   })
 
   it('stops on an error it cannot get past', async () => {
-    const { events, membership } = scripted([new FaecieError(ErrorCode.INVALID_GROUP_ID, 'bad group')])
+    const { events, membership, settle } = scripted([new FaecieError(ErrorCode.INVALID_GROUP_ID, 'bad group')])
     membership.join()
     await settle()
     expect(events[0]).toMatch(/fatal .*bad group/)
