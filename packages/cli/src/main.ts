@@ -14,6 +14,7 @@ import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
 import { errorText } from './connect.js'
 import { LineWriter } from './output.js'
+import { cliVersion } from './version.js'
 
 export const USAGE = `Usage: faecie <command> [options]
 
@@ -26,7 +27,7 @@ Commands:
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
 
 The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
-ws://127.0.0.1:8092.`
+ws://127.0.0.1:8092. \`faecie --version\` prints the version.`
 
 /** After the command is done, how long open handles may keep the process before it exits anyway. */
 const EXIT_GRACE_MS = 3_000
@@ -61,6 +62,10 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
   const [name, ...rest] = commandFirst(argv)
   if (name === '--help' || name === '-h' || name === 'help') {
     out.write(USAGE)
+    return 0
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out.write(cliVersion())
     return 0
   }
   const command = name === undefined ? undefined : COMMANDS[name]
