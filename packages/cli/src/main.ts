@@ -14,6 +14,7 @@ import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
 import { errorText } from './connect.js'
 import { LineWriter } from './output.js'
+import { didYouMean } from './suggest.js'
 import { cliVersion } from './version.js'
 
 export const USAGE = `Usage: faecie <command> [options]
@@ -70,7 +71,7 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
   }
   const command = name === undefined ? undefined : COMMANDS[name]
   if (command === undefined) {
-    const what = name === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(name)}`
+    const what = name === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(name)}${didYouMean(name, ['broker', ...Object.keys(COMMANDS)])}`
     process.stderr.write(`faecie: ${what}\n\n${USAGE}\n`)
     return 2
   }

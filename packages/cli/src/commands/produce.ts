@@ -6,9 +6,9 @@
 // and 1 with the error when a line can't be delivered. A first Ctrl-C stops reading and delivers
 // what was read; a second exits at once.
 import type { AcksOption, CompressionName, Producer } from '@faecie/client'
-import { COMMON_USAGE, UsageError, parseFlags, unescapeSeparator } from '../args.js'
+import { COMMON_USAGE, type Flags, UsageError, parseFlags, propertyFlag, unescapeSeparator } from '../args.js'
 import { STEADY_RETRY, clientFor, partitionsOf, targetOf, withinConnectTimeout } from '../connect.js'
-import { LineSplitter, splitKey } from '../lines.js'
+import { LineSplitter, parseLine, type LineFormat } from '../lines.js'
 import type { LineWriter } from '../output.js'
 
 export const PRODUCE_USAGE = `Usage: faecie produce --topic T [options] < lines
@@ -19,6 +19,12 @@ Sends each line of standard input as one record.
   --partition P             send every record to partition P (default: by key, as Kafka does)
   --key-separator S         the text before the first S is the record's key, the rest its value;
                             a line without S has a null key (\\t is understood as a tab)
+  --header k=v              a header on every record (repeatable; k= gives an empty value)
+  --property name=value     kafka-console-producer's: parse.key=true (the key comes first, then
+                            key.separator, default a tab), parse.headers=true (each line starts
+                            with its headers, h1:v1,h2:v2, then headers.delimiter, default a tab;
+                            headers.separator default ",", headers.key.separator default ":");
+                            a line without the delimiter has no headers of its own
   --acks 0|1|all            all (default): acknowledged once written, idempotent, no duplicates
                             on retry; 1: once written, without idempotence; 0: not acknowledged
   --compression C           none (default), gzip, lz4, zstd or snappy
@@ -33,7 +39,42 @@ const OPTIONS = {
   acks: { type: 'string' },
   compression: { type: 'string' },
   'linger-ms': { type: 'string' },
+  header: { type: 'string', multiple: true },
+  property: { type: 'string', multiple: true },
 } as const
+
+/** The --property names of kafka-console-producer's line reader that faecie knows. */
+const PROPERTIES = ['parse.key', 'key.separator', 'parse.headers', 'headers.delimiter', 'headers.separator', 'headers.key.separator'] as const
+
+/** How lines become records, from --key-separator and kafka-console-producer's --property names. */
+function lineFormat(flags: Flags): LineFormat {
+  const properties = flags.properties(PROPERTIES)
+  const separator = (name: string, text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined
+    const value = unescapeSeparator(text)
+    if (value === '') throw new UsageError(`${name} must not be empty`)
+    return value
+  }
+  const keySeparatorFlag = separator('--key-separator', flags.string('key-separator'))
+  const keySeparatorProperty = separator('--property key.separator', properties['key.separator'])
+  const parseKey = keySeparatorFlag !== undefined || (propertyFlag(properties, 'parse.key') ?? false)
+  const parseHeaders = propertyFlag(properties, 'parse.headers') ?? false
+  return {
+    keySeparator: parseKey ? keySeparatorFlag ?? keySeparatorProperty ?? '\t' : undefined,
+    headersDelimiter: parseHeaders ? separator('--property headers.delimiter', properties['headers.delimiter']) ?? '\t' : undefined,
+    headersSeparator: separator('--property headers.separator', properties['headers.separator']) ?? ',',
+    headersKeySeparator: separator('--property headers.key.separator', properties['headers.key.separator']) ?? ':',
+  }
+}
+
+/** --header k=v flags, in order (a key may repeat, as record headers may). */
+function fixedHeaders(flags: Flags): Array<{ key: string; value: string }> {
+  return flags.strings('header').map((item) => {
+    const at = item.indexOf('=')
+    if (at <= 0) throw new UsageError(`--header takes key=value, not ${JSON.stringify(item)}`)
+    return { key: item.slice(0, at), value: item.slice(at + 1) }
+  })
+}
 
 /**
  * The producer's record buffer, and how much of it the lines sent and not yet acknowledged may take
@@ -50,7 +91,8 @@ interface LineTarget {
   producer: Producer
   topic: string
   partition: number | undefined
-  separator: string | undefined
+  format: LineFormat
+  headers: Array<{ key: string; value: string }>
 }
 
 export async function produceCommand(argv: string[], out: LineWriter): Promise<number> {
@@ -61,9 +103,8 @@ export async function produceCommand(argv: string[], out: LineWriter): Promise<n
   }
   const topic = flags.requiredString('topic')
   const partition = flags.integer('partition', 0)
-  const separatorText = flags.string('key-separator')
-  const separator = separatorText === undefined ? undefined : unescapeSeparator(separatorText)
-  if (separator === '') throw new UsageError('--key-separator must not be empty')
+  const format = lineFormat(flags)
+  const headers = fixedHeaders(flags)
   const acksText = flags.choice('acks', ['0', '1', 'all', '-1'] as const) ?? 'all'
   const acks: AcksOption = acksText === 'all' || acksText === '-1' ? 'all' : acksText === '1' ? 1 : 0
   const compression = flags.choice('compression', ['none', 'gzip', 'lz4', 'zstd', 'snappy'] as const) as CompressionName | undefined
@@ -91,7 +132,7 @@ export async function produceCommand(argv: string[], out: LineWriter): Promise<n
     await withinConnectTimeout(target, producer.connect())
     // Nothing to send: this caches the partition count before the lines' sends run concurrently.
     await withinConnectTimeout(target, producer.send({ topic, messages: [] }))
-    await sendLines(process.stdin, { producer, topic, partition, separator })
+    await sendLines(process.stdin, { producer, topic, partition, format, headers })
   } finally {
     await producer.disconnect()
   }
@@ -101,6 +142,7 @@ export async function produceCommand(argv: string[], out: LineWriter): Promise<n
 /** Sends every line of `input`; resolves once all are acknowledged, throws the first failure. */
 async function sendLines(input: NodeJS.ReadStream, to: LineTarget): Promise<number> {
   const splitter = new LineSplitter()
+  const fixedHeaderChars = to.headers.reduce((sum, h) => sum + h.key.length + h.value.length + RECORD_OVERHEAD_BYTES, 0)
   let inFlightBytes = 0
   let wakeReader: (() => void) | undefined
   const pending = new Set<Promise<void>>()
@@ -111,10 +153,13 @@ async function sendLines(input: NodeJS.ReadStream, to: LineTarget): Promise<numb
   const submit = (batch: string[]): void => {
     if (batch.length === 0) return
     const messages = batch.map((line) => {
-      const { key, value } = splitKey(line, to.separator)
-      return to.partition === undefined ? { key, value } : { key, value, partition: to.partition }
+      const record = parseLine(line, to.format)
+      const headers = to.headers.length === 0 ? record.headers : [...to.headers, ...record.headers]
+      const message = { key: record.key, value: record.value, ...(headers.length === 0 ? {} : { headers }) }
+      return to.partition === undefined ? message : { ...message, partition: to.partition }
     })
-    const bytes = batch.reduce((sum, line) => sum + line.length + RECORD_OVERHEAD_BYTES, 0)
+    // A line's own headers are part of its length; the --header ones are added to every record.
+    const bytes = batch.reduce((sum, line) => sum + line.length + fixedHeaderChars + RECORD_OVERHEAD_BYTES, 0)
     inFlightBytes += bytes
     lines += batch.length
     const done: Promise<void> = to.producer.send({ topic: to.topic, messages }).then(
