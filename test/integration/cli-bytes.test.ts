@@ -4,6 +4,7 @@
 //   json, base64, hex), base64 where the bytes are not UTF-8, with fields that say which; headers
 //   [{key, value}];
 // - consume --format raw writes the value's bytes as stored;
+// - produce --key-encoding / --value-encoding base64|hex take back what consume --format json wrote;
 // - produce --header k=v and kafka-console-producer's --property parse.key / parse.headers;
 // - consume --property print.key / print.headers / print.partition / print.offset;
 // - "Created topic X." on stdout; perf produce --throughput -1; "did you mean" for a mistyped command.
@@ -123,6 +124,39 @@ describe('faecie consume with bytes that are not text', () => {
     const unknown = await faecie(['consume', '--topic', topic, '--format', 'json', '--key-encoding', 'utf16'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('--key-encoding must be one of string, json, base64, hex')
+  })
+})
+
+describe('faecie produce with keys and values of any bytes', () => {
+  it('takes base64 and hex text, so what consume --format json wrote goes back in byte for byte', async () => {
+    const source = 'bytes-source'
+    const copy = 'bytes-copy'
+    await ok(['topics', 'create', '--topic', source])
+    await ok(['topics', 'create', '--topic', copy])
+    const values = [bytes(0x00, 0xff, 0x0a, 0xc3, 0x28), bytes(), text('plain text')]
+    const producer = client.producer()
+    await producer.send({ topic: source, messages: values.map((value, i) => ({ key: bytes(0xfe, i), value })) })
+    await producer.disconnect()
+
+    const json = await ok(['consume', '--topic', source, '--from-beginning', '--max-messages', '3', '--format', 'json', '--key-encoding', 'hex', '--value-encoding', 'base64'])
+    const lines = json.map((line) => JSON.parse(line) as { key: string; value: string }).map((r) => `${r.key}\t${r.value}`)
+    await ok(['produce', '--topic', copy, '--key-separator', '\\t', '--key-encoding', 'hex', '--value-encoding', 'base64'], { stdin: `${lines.join('\n')}\n` })
+    const copied = await readAll(copy, 3)
+    expect(copied.map((m) => [Buffer.from(m.key!).toString('hex'), Buffer.from(m.value!)])).toEqual(values.map((v, i) => [`fe0${i}`, Buffer.from(v)]))
+  })
+
+  it('stops at a line that is not in its encoding, naming it, after delivering the lines before it', async () => {
+    const topic = 'bytes-bad-line'
+    await ok(['topics', 'create', '--topic', topic])
+    const result = await faecie(['produce', '--topic', topic, '--value-encoding', 'hex'], { stdin: '6869\nnot hex\n6f6b\n' })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('line 2: the value is not hex')
+    const [first] = await readAll(topic, 1)
+    expect(new TextDecoder().decode(first!.value!)).toBe('hi')
+    const admin = client.admin()
+    const described = await admin.describeTopics({ topics: [topic] })
+    await admin.disconnect()
+    expect(described[0]!.partitions[0]!.highWatermark).toBe(1)
   })
 })
 

@@ -5,7 +5,8 @@
 // The command exits 0 once every line is acknowledged (with --acks 0, once every line is sent),
 // and 1 with the error when a line can't be delivered. A first Ctrl-C stops reading and delivers
 // what was read; a second exits at once.
-import type { AcksOption, CompressionName, Producer } from '@faecie/client'
+import type { AcksOption, CompressionName, Message, Producer } from '@faecie/client'
+import { fieldFromText } from '@faecie/protocol'
 import { COMMON_USAGE, type Flags, UsageError, parseFlags, propertyFlag, unescapeSeparator } from '../args.js'
 import { STEADY_RETRY, clientFor, partitionsOf, targetOf, withinConnectTimeout } from '../connect.js'
 import { LineSplitter, parseLine, type LineFormat } from '../lines.js'
@@ -20,6 +21,9 @@ Sends each line of standard input as one record.
   --key-separator S         the text before the first S is the record's key, the rest its value;
                             a line without S has a null key (\\t is understood as a tab)
   --header k=v              a header on every record (repeatable; k= gives an empty value)
+  --key-encoding E          how the key text is written: string (default, UTF-8), base64 or
+                            hex, for keys of any bytes (what consume --format json writes)
+  --value-encoding E        the value likewise: string (default), base64 or hex
   --property name=value     kafka-console-producer's: parse.key=true (the key comes first, then
                             key.separator, default a tab), parse.headers=true (each line starts
                             with its headers, h1:v1,h2:v2, then headers.delimiter, default a tab;
@@ -41,7 +45,23 @@ const OPTIONS = {
   'linger-ms': { type: 'string' },
   header: { type: 'string', multiple: true },
   property: { type: 'string', multiple: true },
+  'key-encoding': { type: 'string' },
+  'value-encoding': { type: 'string' },
 } as const
+
+/** How key and value text from stdin becomes bytes: UTF-8 as typed, or base64 / hex for any bytes. */
+const INPUT_ENCODINGS = ['string', 'base64', 'hex'] as const
+type InputEncoding = (typeof INPUT_ENCODINGS)[number]
+
+/** A key or value of line `lineNumber` as the bytes its encoding stands for; bad text fails the command. */
+function inputField(text: string | null, encoding: InputEncoding, what: string, lineNumber: number): string | Uint8Array | null {
+  if (text === null || encoding === 'string') return text
+  try {
+    return fieldFromText(text, encoding)
+  } catch (err) {
+    throw new Error(`line ${lineNumber}: the ${what} is not ${encoding}: ${(err as Error).message}`)
+  }
+}
 
 /** The --property names of kafka-console-producer's line reader that faecie knows. */
 const PROPERTIES = ['parse.key', 'key.separator', 'parse.headers', 'headers.delimiter', 'headers.separator', 'headers.key.separator'] as const
@@ -93,6 +113,8 @@ interface LineTarget {
   partition: number | undefined
   format: LineFormat
   headers: Array<{ key: string; value: string }>
+  keyEncoding: InputEncoding
+  valueEncoding: InputEncoding
 }
 
 export async function produceCommand(argv: string[], out: LineWriter): Promise<number> {
@@ -105,6 +127,8 @@ export async function produceCommand(argv: string[], out: LineWriter): Promise<n
   const partition = flags.integer('partition', 0)
   const format = lineFormat(flags)
   const headers = fixedHeaders(flags)
+  const keyEncoding = flags.choice('key-encoding', INPUT_ENCODINGS) ?? 'string'
+  const valueEncoding = flags.choice('value-encoding', INPUT_ENCODINGS) ?? 'string'
   const acksText = flags.choice('acks', ['0', '1', 'all', '-1'] as const) ?? 'all'
   const acks: AcksOption = acksText === 'all' || acksText === '-1' ? 'all' : acksText === '1' ? 1 : 0
   const compression = flags.choice('compression', ['none', 'gzip', 'lz4', 'zstd', 'snappy'] as const) as CompressionName | undefined
@@ -132,7 +156,7 @@ export async function produceCommand(argv: string[], out: LineWriter): Promise<n
     await withinConnectTimeout(target, producer.connect())
     // Nothing to send: this caches the partition count before the lines' sends run concurrently.
     await withinConnectTimeout(target, producer.send({ topic, messages: [] }))
-    await sendLines(process.stdin, { producer, topic, partition, format, headers })
+    await sendLines(process.stdin, { producer, topic, partition, format, headers, keyEncoding, valueEncoding })
   } finally {
     await producer.disconnect()
   }
@@ -150,14 +174,32 @@ async function sendLines(input: NodeJS.ReadStream, to: LineTarget): Promise<numb
   let lines = 0
   let stopping = false
 
-  const submit = (batch: string[]): void => {
-    if (batch.length === 0) return
-    const messages = batch.map((line) => {
+  /** The records of a batch of lines, up to the first line that is not valid in its encoding (that failure is kept). */
+  const toMessages = (batch: string[]): Message[] => {
+    const messages: Message[] = []
+    for (const [i, line] of batch.entries()) {
       const record = parseLine(line, to.format)
       const headers = to.headers.length === 0 ? record.headers : [...to.headers, ...record.headers]
-      const message = { key: record.key, value: record.value, ...(headers.length === 0 ? {} : { headers }) }
-      return to.partition === undefined ? message : { ...message, partition: to.partition }
-    })
+      let key: Message['key']
+      let value: Message['value']
+      try {
+        key = inputField(record.key, to.keyEncoding, 'key', lines + i + 1)
+        value = inputField(record.value, to.valueEncoding, 'value', lines + i + 1)
+      } catch (err) {
+        failure ??= err
+        break
+      }
+      const message: Message = { key, value, ...(headers.length === 0 ? {} : { headers }) }
+      messages.push(to.partition === undefined ? message : { ...message, partition: to.partition })
+    }
+    return messages
+  }
+
+  const submit = (lineBatch: string[]): void => {
+    if (lineBatch.length === 0) return
+    const messages = toMessages(lineBatch)
+    const batch = lineBatch.slice(0, messages.length)
+    if (batch.length === 0) return
     // A line's own headers are part of its length; the --header ones are added to every record.
     const bytes = batch.reduce((sum, line) => sum + line.length + fixedHeaderChars + RECORD_OVERHEAD_BYTES, 0)
     inFlightBytes += bytes
