@@ -9,7 +9,21 @@
 // With --count it stops after N records (exit 1 if a poll of 10 s brings nothing before that);
 // without, it follows the partition until interrupted.
 
-$options = getopt('', ['broker:', 'topic:', 'partition:', 'offset:', 'count:', 'verbose']);
+require __DIR__ . '/options.php';
+
+const USAGE = <<<'TEXT'
+Usage: php consumer.php [--broker http://HOST:PORT] [--topic T] [--partition P] [--offset O]
+                        [--count N] [--verbose]
+
+Prints the records of partition P (default 0) of topic T (default "lines") from offset O (default
+earliest), one value per line, following the partition until interrupted.
+  --broker URL       the broker's HTTP address (default http://127.0.0.1:8092)
+  --count N          stop after N records (exit 1 if a poll of 10 s brings nothing before that)
+  --verbose          print each record's offset and key too
+  --help             this text
+TEXT;
+
+$options = parseOptions($argv, ['broker', 'topic', 'partition', 'offset', 'count'], ['verbose'], USAGE);
 $broker = rtrim($options['broker'] ?? 'http://127.0.0.1:8092', '/');
 $topic = $options['topic'] ?? 'lines';
 $partition = (int)($options['partition'] ?? 0);

@@ -7,7 +7,19 @@
 //
 // Lines are sent in requests of at most 500 records; the exit code is 1 on any error.
 
-$options = getopt('', ['broker:', 'topic:', 'key:', 'partitions:']);
+require __DIR__ . '/options.php';
+
+const USAGE = <<<'TEXT'
+Usage: php producer.php [--broker http://HOST:PORT] [--topic T] [--key K] [--partitions N] < lines
+
+Sends each line of standard input as one record to topic T (default "lines"), creating the topic
+with N partitions (default 1) first if it does not exist, and prints where each record went.
+  --broker URL       the broker's HTTP address (default http://127.0.0.1:8092)
+  --key K            the key of every record (default none)
+  --help             this text
+TEXT;
+
+$options = parseOptions($argv, ['broker', 'topic', 'key', 'partitions'], [], USAGE);
 $broker = rtrim($options['broker'] ?? 'http://127.0.0.1:8092', '/');
 $topic = $options['topic'] ?? 'lines';
 $key = $options['key'] ?? null;

@@ -68,9 +68,9 @@ describe('the Kafka quick start', () => {
     const out = await ok(['consume', '--topic', 'json-out', '--from-beginning', '--max-messages', '3', '--format', 'json'])
     const records = out.map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(records.map(({ timestamp: _, ...rest }) => rest)).toEqual([
-      { topic: 'json-out', partition: 0, offset: 0, key: 'k1', value: 'v1', headers: {} },
-      { topic: 'json-out', partition: 0, offset: 1, key: null, value: 'v2 without key', headers: {} },
-      { topic: 'json-out', partition: 0, offset: 2, key: null, value: '', headers: {} },
+      { topic: 'json-out', partition: 0, offset: 0, key: 'k1', keyEncoding: 'string', value: 'v1', valueEncoding: 'string', headers: [] },
+      { topic: 'json-out', partition: 0, offset: 1, key: null, keyEncoding: 'string', value: 'v2 without key', valueEncoding: 'string', headers: [] },
+      { topic: 'json-out', partition: 0, offset: 2, key: null, keyEncoding: 'string', value: '', valueEncoding: 'string', headers: [] },
     ])
     for (const r of records) expect(r.timestamp).toBeGreaterThanOrEqual(before - 1_000)
   })

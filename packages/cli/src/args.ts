@@ -4,6 +4,7 @@
 // refuse a value a flag can't take, naming the flag. The flags every client command shares
 // (the broker's address, the connect timeout, --help) are declared here once.
 import { parseArgs } from 'node:util'
+import { didYouMean } from './suggest.js'
 
 /** A mistake on the command line: the process says why on stderr and exits with code 2. */
 export class UsageError extends Error {
@@ -34,12 +35,35 @@ export const COMMON_USAGE = `Common options:
 
 /** Parses a command's flags (its own and the common ones); no positional words are allowed. */
 export function parseFlags(argv: string[], options: OptionSpec): Flags {
+  const all = { ...COMMON_OPTIONS, ...options }
   try {
-    const { values } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: false })
+    const { values } = parseArgs({ args: joinNegativeValues(argv, all), options: all, strict: true, allowPositionals: false })
     return new Flags(values as FlagValues)
   } catch (err) {
-    throw new UsageError((err as Error).message)
+    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec((err as Error).message)?.[1]
+    const hint = unknown === undefined ? '' : didYouMean(unknown.replace(/^-+/, ''), Object.keys(all), (name) => `--${name}`)
+    throw new UsageError(`${(err as Error).message}${hint}`)
   }
+}
+
+/**
+ * `--throughput -1` as `--throughput=-1`: parseArgs takes a value that starts with a dash for an
+ * option, and negative numbers are values some flags take (as Kafka's tools accept them).
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const next = argv[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
 }
 
 /** Typed, checked access to parsed flags. */
@@ -91,6 +115,18 @@ export class Flags {
     return text as T
   }
 
+  /**
+   * Repeated `--property name=value` flags (Kafka's console tools' `--property`) as a map, each
+   * name checked against `known`; `name=` sets an empty string.
+   */
+  properties(known: readonly string[]): Record<string, string> {
+    const out = this.keyValues('property')
+    for (const name of Object.keys(out)) {
+      if (!known.includes(name)) throw new UsageError(`unknown --property ${name}${didYouMean(name, known)}; known: ${known.join(', ')}`)
+    }
+    return out
+  }
+
   /** Repeated `--name key=value` flags as a map; `key=` sets an empty string. */
   keyValues(name: string): Record<string, string> {
     const out: Record<string, string> = {}
@@ -118,4 +154,12 @@ export function parseInteger(text: string, what: string, min: number, max = Numb
  */
 export function unescapeSeparator(text: string): string {
   return text.replace(/\\([tn\\])/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\'))
+}
+
+/** A boolean `--property` (`print.key=true`): true or false, anything else is a usage error. */
+export function propertyFlag(properties: Record<string, string>, name: string): boolean | undefined {
+  const value = properties[name]
+  if (value === undefined) return undefined
+  if (value !== 'true' && value !== 'false') throw new UsageError(`--property ${name} must be true or false, not ${JSON.stringify(value)}`)
+  return value === 'true'
 }

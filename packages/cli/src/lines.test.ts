@@ -1,6 +1,6 @@
 // The stdin line splitter fed whole, byte by byte and in every two-piece split, and the key split.
 import { describe, expect, it } from 'vitest'
-import { LineSplitter, splitKey } from './lines.js'
+import { LineSplitter, parseLine, splitKey, type LineFormat } from './lines.js'
 
 function splitAll(chunks: string[]): string[] {
   const splitter = new LineSplitter()
@@ -37,5 +37,28 @@ describe('splitKey', () => {
     expect(splitKey('plain', ':')).toEqual({ key: null, value: 'plain' })
     expect(splitKey('k:v', undefined)).toEqual({ key: null, value: 'k:v' })
     expect(splitKey('k=>v', '=>')).toEqual({ key: 'k', value: 'v' })
+  })
+})
+
+describe('parseLine', () => {
+  const none: LineFormat = { keySeparator: undefined, headersDelimiter: undefined, headersSeparator: ',', headersKeySeparator: ':' }
+  const both: LineFormat = { ...none, keySeparator: '\t', headersDelimiter: '\t' }
+
+  it('reads headers, then the key, then the value, as kafka-console-producer does', () => {
+    expect(parseLine('h1:v1,h2:v2\tuser-1\tclicked', both)).toEqual({
+      key: 'user-1', value: 'clicked', headers: [{ key: 'h1', value: 'v1' }, { key: 'h2', value: 'v2' }],
+    })
+    expect(parseLine('a:1:2,flag\tk\tv', both).headers).toEqual([{ key: 'a', value: '1:2' }, { key: 'flag', value: null }])
+    expect(parseLine('h=1;g=2|k=v', { keySeparator: '=', headersDelimiter: '|', headersSeparator: ';', headersKeySeparator: '=' }))
+      .toEqual({ key: 'k', value: 'v', headers: [{ key: 'h', value: '1' }, { key: 'g', value: '2' }] })
+  })
+
+  it('takes the whole line as the value when nothing is parsed', () => {
+    expect(parseLine('a:b\tc', none)).toEqual({ key: null, value: 'a:b\tc', headers: [] })
+  })
+
+  it('gives no headers to a line without the delimiter, and none for an empty header part', () => {
+    expect(parseLine('just a value', { ...none, headersDelimiter: '\t' })).toEqual({ key: null, value: 'just a value', headers: [] })
+    expect(parseLine('\tk\tv', both)).toEqual({ key: 'k', value: 'v', headers: [] })
   })
 })

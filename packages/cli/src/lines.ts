@@ -45,3 +45,45 @@ export function splitKey(line: string, separator: string | undefined): { key: st
   if (at < 0) return { key: null, value: line }
   return { key: line.slice(0, at), value: line.slice(at + separator.length) }
 }
+
+/** How a stdin line becomes a record: kafka-console-producer's parse.key and parse.headers. */
+export interface LineFormat {
+  /** Set: the text before its first occurrence is the key (key.separator). */
+  keySeparator: string | undefined
+  /** Set: the text before its first occurrence holds the headers (headers.delimiter). */
+  headersDelimiter: string | undefined
+  /** Between two headers (headers.separator). */
+  headersSeparator: string
+  /** Between a header's key and value (headers.key.separator); a header without it has a null value. */
+  headersKeySeparator: string
+}
+
+export interface LineRecord {
+  key: string | null
+  value: string
+  headers: Array<{ key: string; value: string | null }>
+}
+
+/**
+ * One stdin line as a record, read as kafka-console-producer reads it with parse.headers and
+ * parse.key: `h1:v1,h2:v2<TAB>key<TAB>value`. A line without the headers delimiter has no headers
+ * of its own and one without the key separator a null key (Kafka would refuse the line; faecie
+ * sends it, as it always has for keys).
+ */
+export function parseLine(line: string, format: LineFormat): LineRecord {
+  let rest = line
+  const headers: LineRecord['headers'] = []
+  if (format.headersDelimiter !== undefined) {
+    const at = rest.indexOf(format.headersDelimiter)
+    if (at >= 0) {
+      const text = rest.slice(0, at)
+      rest = rest.slice(at + format.headersDelimiter.length)
+      for (const item of text === '' ? [] : text.split(format.headersSeparator)) {
+        const split = item.indexOf(format.headersKeySeparator)
+        headers.push(split < 0 ? { key: item, value: null } : { key: item.slice(0, split), value: item.slice(split + format.headersKeySeparator.length) })
+      }
+    }
+  }
+  const { key, value } = splitKey(rest, format.keySeparator)
+  return { key, value, headers }
+}

@@ -14,6 +14,8 @@ import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
 import { errorText } from './connect.js'
 import { LineWriter } from './output.js'
+import { didYouMean } from './suggest.js'
+import { cliVersion } from './version.js'
 
 export const USAGE = `Usage: faecie <command> [options]
 
@@ -26,7 +28,7 @@ Commands:
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
 
 The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
-ws://127.0.0.1:8092.`
+ws://127.0.0.1:8092. \`faecie --version\` prints the version.`
 
 /** After the command is done, how long open handles may keep the process before it exits anyway. */
 const EXIT_GRACE_MS = 3_000
@@ -63,9 +65,13 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
     out.write(USAGE)
     return 0
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out.write(cliVersion())
+    return 0
+  }
   const command = name === undefined ? undefined : COMMANDS[name]
   if (command === undefined) {
-    const what = name === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(name)}`
+    const what = name === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(name)}${didYouMean(name, ['broker', ...Object.keys(COMMANDS)])}`
     process.stderr.write(`faecie: ${what}\n\n${USAGE}\n`)
     return 2
   }

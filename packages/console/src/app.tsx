@@ -1,11 +1,12 @@
 // The console's frame: the navigation, the disconnected-broker banner (shown while requests fail to
-// reach the broker; a probe every few seconds gets through once it is back, and the client
-// reconnects by itself), the view of the current route, and an error boundary so that a bug in a
-// view shows as a message instead of a blank page.
-import { useCallback, useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks'
+// reach the broker; a probe every few seconds gets through once it is back, the client reconnects
+// by itself, and every view loads its data again), the UTC / local time toggle, the view of the
+// current route, and an error boundary so that a bug in a view shows as a message instead of a
+// blank page.
+import { useCallback, useEffect, useErrorBoundary, useMemo, useRef, useState } from 'preact/hooks'
 import type { ConsoleClient } from './client.js'
 import { ErrorBox } from './components/bits.js'
-import { describeError, isDisconnect } from './format.js'
+import { type TimeZoneMode, describeError, isDisconnect } from './format.js'
 import { type Route, useRoute } from './router.js'
 import { Ctx, type ConsoleContext } from './state.js'
 import { GroupView, GroupsView } from './views/groups.js'
@@ -17,6 +18,16 @@ import { TopicsView } from './views/topics.js'
 
 /** How often a disconnected console asks the broker again. */
 const PROBE_INTERVAL_MS = 3_000
+/** Where the time zone choice is kept between visits. */
+const TIME_ZONE_KEY = 'faecie.console.timeZone'
+
+function storedTimeZone(): TimeZoneMode {
+  try {
+    return localStorage.getItem(TIME_ZONE_KEY) === 'local' ? 'local' : 'utc'
+  } catch {
+    return 'utc'
+  }
+}
 
 const NAV: Array<{ view: Route['view']; label: string; href: string; also?: Route['view'][] }> = [
   { view: 'overview', label: 'Overview', href: '#/overview' },
@@ -49,11 +60,21 @@ function View({ route }: { route: Route }) {
 export function App({ client }: { client: ConsoleClient }) {
   const route = useRoute()
   const [lost, setLost] = useState<string | undefined>(undefined)
+  const [reconnects, setReconnects] = useState(0)
+  const [timeZone, setTimeZoneState] = useState<TimeZoneMode>(storedTimeZone)
+  const setTimeZone = useCallback((zone: TimeZoneMode) => {
+    setTimeZoneState(zone)
+    try {
+      localStorage.setItem(TIME_ZONE_KEY, zone)
+    } catch {
+      // Storage may be off (private windows): the choice then lasts as long as the page.
+    }
+  }, [])
   const reportOutcome = useCallback((err: unknown) => {
     if (err === undefined) setLost(undefined)
     else if (isDisconnect(err)) setLost(describeError(err).message)
   }, [])
-  const ctx = useMemo<ConsoleContext>(() => ({ client, reportOutcome }), [client, reportOutcome])
+  const ctx = useMemo<ConsoleContext>(() => ({ client, reportOutcome, reconnects, timeZone, setTimeZone }), [client, reportOutcome, reconnects, timeZone, setTimeZone])
   useEffect(() => {
     if (lost === undefined) return
     const timer = setInterval(() => {
@@ -61,6 +82,15 @@ export function App({ client }: { client: ConsoleClient }) {
     }, PROBE_INTERVAL_MS)
     return () => clearInterval(timer)
   }, [lost, client])
+  // Once the broker is back, every view loads again, so an error box from the outage goes.
+  const wasLost = useRef(false)
+  useEffect(() => {
+    if (lost !== undefined) wasLost.current = true
+    else if (wasLost.current) {
+      wasLost.current = false
+      setReconnects((n) => n + 1)
+    }
+  }, [lost])
   useEffect(() => {
     const onRejection = (e: PromiseRejectionEvent): void => reportOutcome(e.reason)
     addEventListener('unhandledrejection', onRejection)
@@ -80,6 +110,14 @@ export function App({ client }: { client: ConsoleClient }) {
             </a>
           ))}
           <div class="sidebar-foot">
+            <div class="zone-toggle" role="group" aria-label="time zone">
+              Times
+              {(['utc', 'local'] as const).map((zone) => (
+                <button key={zone} class={zone === timeZone ? 'on' : ''} aria-pressed={zone === timeZone} onClick={() => setTimeZone(zone)} data-testid={`zone-${zone}`}>
+                  {zone === 'utc' ? 'UTC' : 'Local'}
+                </button>
+              ))}
+            </div>
             <span class={`dot ${lost === undefined ? 'ok' : 'bad'}`} /> {host}
           </div>
         </nav>

@@ -36,11 +36,53 @@ export function formatRetentionMs(value: string | undefined): string {
   return formatDuration(ms).replace(/ 0[hms]$/, '')
 }
 
-export function formatTimestamp(ms: number): string {
+/** Where the console shows times: in UTC, or in the browser's own time zone. */
+export type TimeZoneMode = 'utc' | 'local'
+
+/**
+ * A record time with its time zone, so it is never ambiguous: `2026-12-01 10:00:00.000 UTC`, or in
+ * local time with the zone's offset from UTC, `2026-12-01 11:00:00.000 +01:00`.
+ */
+export function formatTimestamp(ms: number, zone: TimeZoneMode): string {
   if (!Number.isFinite(ms) || ms < 0) return '–'
   const d = new Date(ms)
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  const utc = zone === 'utc'
+  const date = `${utc ? d.getUTCFullYear() : d.getFullYear()}-${pad((utc ? d.getUTCMonth() : d.getMonth()) + 1)}-${pad(utc ? d.getUTCDate() : d.getDate())}`
+  const time = `${pad(utc ? d.getUTCHours() : d.getHours())}:${pad(utc ? d.getUTCMinutes() : d.getMinutes())}:${pad(utc ? d.getUTCSeconds() : d.getSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+  return `${date} ${time} ${utc ? 'UTC' : utcOffset(-d.getTimezoneOffset())}`
+}
+
+/** Minutes east of UTC as `+01:00` / `-05:30`. */
+export function utcOffset(minutesEast: number): string {
+  const sign = minutesEast < 0 ? '-' : '+'
+  const m = Math.abs(minutesEast)
+  return `${sign}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+}
+
+/**
+ * Round numbers for a chart's y-axis from 0 to at least `max`: `count` steps of 1, 2 or 5 times a
+ * power of ten, so the labels read 0, 500, 1000 rather than 0, 437, 874.
+ */
+export function axisTicks(max: number, count = 4): number[] {
+  const top = Math.max(max, 1)
+  const raw = top / count
+  const power = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!
+  const steps = Math.ceil(top / step - 1e-9)
+  return Array.from({ length: steps + 1 }, (_, i) => i * step)
+}
+
+/** A rate for an axis label: `1.5k/s`, `2M/s` (records), or bytes with binary units: `3 MiB/s`. */
+export function formatRate(perSecond: number, unit: 'records' | 'bytes'): string {
+  if (unit === 'bytes') return `${formatBytes(perSecond).replace(/\.0+ /, ' ')}/s`
+  const abs = Math.abs(perSecond)
+  const scaled = abs >= 1e6 ? `${trim(perSecond / 1e6)}M` : abs >= 1e3 ? `${trim(perSecond / 1e3)}k` : `${trim(perSecond)}`
+  return `${scaled}/s`
+}
+
+function trim(n: number): string {
+  return String(Number(n.toFixed(n < 10 ? 1 : 0)))
 }
 
 /** An error as a person reads it: the broker's code name and message, or the error's own message. */

@@ -1,15 +1,21 @@
-// What every view shares: the console's client and the connection status (a view that fails to
-// reach the broker reports it, and the banner shows until a request succeeds again), and small
-// hooks to load data (once, or polled) with its error kept for display.
+// What every view shares: the console's client, the connection status (a view that fails to
+// reach the broker reports it, and the banner shows until a request succeeds again; every view's
+// data loads again once the broker is back, so no stale error box stays), the time zone times are
+// shown in, and small hooks to load data (once, or polled) with its error kept for display.
 import { createContext } from 'preact'
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks'
 import type { ConsoleClient } from './client.js'
-import { isDisconnect } from './format.js'
+import { type TimeZoneMode, isDisconnect } from './format.js'
 
 export interface ConsoleContext {
   client: ConsoleClient
   /** Called with every request outcome: a disconnect shows the banner, a success hides it. */
   reportOutcome(err: unknown): void
+  /** How many times the broker came back after being unreachable: loads run again on each. */
+  reconnects: number
+  /** Times are shown in UTC or local time, the user's choice (kept in localStorage). */
+  timeZone: TimeZoneMode
+  setTimeZone(zone: TimeZoneMode): void
 }
 
 export const Ctx = createContext<ConsoleContext | undefined>(undefined)
@@ -64,7 +70,7 @@ export function useLoad<T>(load: (ctx: ConsoleContext) => Promise<T>, deps: unkn
       live = false
       clearTimeout(timer)
     }
-  }, [...deps, tick])
+  }, [...deps, tick, ctx.reconnects])
   const reload = useCallback(() => setTick((t) => t + 1), [])
   return { data, error, loading, reload }
 }

@@ -100,7 +100,7 @@ export class Broker {
       server = await GatewayServer.listen({
         host: config.host, port: config.port, gateway, logger: root,
         origins: new OriginPolicy(config.allowedOrigins, logger),
-        health: () => ({ brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
+        health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
         routes: [
           (app) => registerHttpApi(app, gateway, { limits: config.http }),

@@ -6,6 +6,7 @@ import type { Admin } from '@faecie/client'
 import { type Flags, type OptionSpec, UsageError, parseFlags } from '../args.js'
 import { clientFor, targetOf, withinConnectTimeout } from '../connect.js'
 import type { LineWriter } from '../output.js'
+import { didYouMean } from '../suggest.js'
 
 /** An action's flags, checked, and what it then does with the admin client. */
 export type Action = (flags: Flags, out: LineWriter) => (admin: Admin) => Promise<number>
@@ -34,7 +35,7 @@ export async function runAdminCommand(command: AdminCommand, argv: string[], out
     return 0
   }
   const allowed = command.actionFlags[action]
-  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}: ${choices}`)
+  if (allowed === undefined) throw new UsageError(`unknown action ${JSON.stringify(action)}${didYouMean(action, Object.keys(command.actionFlags))}: ${choices}`)
   const flags = parseFlags(rest, command.options)
   if (flags.bool('help')) {
     out.write(command.usage)

@@ -7,9 +7,10 @@
 // second, and on exit). The consumer's stream reads ahead only as far as its bounded buffer and waits
 // while stdout is backed up, so memory stays bounded however fast the topic grows.
 import type { ConsumedMessage, PartitionAssignment } from '@faecie/client'
-import { COMMON_USAGE, UsageError, parseFlags, parseInteger, unescapeSeparator } from '../args.js'
+import { FIELD_ENCODINGS } from '@faecie/protocol'
+import { COMMON_USAGE, type Flags, UsageError, parseFlags, parseInteger, propertyFlag, unescapeSeparator } from '../args.js'
 import { STEADY_RETRY, clientFor, partitionsOf, targetOf } from '../connect.js'
-import { type TextOptions, formatJson, formatText } from '../format.js'
+import { type JsonEncodings, TEXT_DEFAULTS, type TextOptions, formatJson, formatRaw, formatText } from '../format.js'
 import type { LineWriter } from '../output.js'
 
 export const CONSUME_USAGE = `Usage: faecie consume --topic T [options]
@@ -25,13 +26,25 @@ Prints the topic's records on stdout, one per line, and follows it for new ones.
   --offset O                with --partition: start at offset O, or at earliest or latest
   --max-messages N          exit after N records
   --timeout-ms MS           exit once MS pass without a new record
-  --format text|json        text (default): the value, with what --print-* adds;
-                            json: {topic, partition, offset, timestamp, key, value, headers}
+  --format text|json|raw    text (default): the value, with what --print-* adds, for people
+                            (bytes that are not UTF-8 show as U+FFFD);
+                            json: {topic, partition, offset, timestamp, key, keyEncoding, value,
+                            valueEncoding, headers: [{key, value}]}, no byte ever replaced;
+                            raw: the value's bytes as stored, then a newline
+  --key-encoding E          json: the key as string (default), json, base64 or hex; a key that
+                            is not UTF-8 (or not JSON) comes as base64, and keyEncoding says so
+  --value-encoding E        json: the value likewise (default string)
+  --header-encoding E       json: header values likewise (default string); a header that does
+                            not fit says so in its own valueEncoding
   --print-key               text: print the key, then --key-separator, before the value
   --print-offset            text: print Offset:O before the record
   --print-partition         text: print Partition:P before the record
   --print-timestamp         text: print CreateTime:MS before the record
+  --print-headers           text: print the headers (k:v,k2:v2, or NO_HEADERS) before the key
   --key-separator S         text: what follows the key (default a tab; \\t is understood)
+  --property name=value     kafka-console-consumer's: print.key, print.offset, print.partition,
+                            print.timestamp, print.headers (=true|false), key.separator,
+                            headers.separator (default ,), headers.key.separator (default :)
 
 Without --max-messages or --timeout-ms it runs until Ctrl-C.
 
@@ -52,7 +65,34 @@ const OPTIONS = {
   'print-partition': { type: 'boolean' },
   'print-timestamp': { type: 'boolean' },
   'key-separator': { type: 'string' },
+  'print-headers': { type: 'boolean' },
+  'key-encoding': { type: 'string' },
+  'value-encoding': { type: 'string' },
+  'header-encoding': { type: 'string' },
+  property: { type: 'string', multiple: true },
 } as const
+
+/** The --property names kafka-console-consumer's default formatter takes that faecie knows. */
+const PROPERTIES = ['print.key', 'print.offset', 'print.partition', 'print.timestamp', 'print.headers', 'key.separator', 'headers.separator', 'headers.key.separator'] as const
+
+/** The text layout from --print-* flags and kafka-console-consumer's --property names alike. */
+function textOptions(flags: Flags): TextOptions {
+  const properties = flags.properties(PROPERTIES)
+  const print = (name: 'key' | 'offset' | 'partition' | 'timestamp' | 'headers'): boolean =>
+    flags.bool(`print-${name}`) || (propertyFlag(properties, `print.${name}`) ?? false)
+  const separator = (flag: string | undefined, property: string | undefined, fallback: string): string =>
+    flag !== undefined ? unescapeSeparator(flag) : property !== undefined ? unescapeSeparator(property) : fallback
+  return {
+    printKey: print('key'),
+    printOffset: print('offset'),
+    printPartition: print('partition'),
+    printTimestamp: print('timestamp'),
+    printHeaders: print('headers'),
+    keySeparator: separator(flags.string('key-separator'), properties['key.separator'], TEXT_DEFAULTS.keySeparator),
+    headersSeparator: separator(undefined, properties['headers.separator'], TEXT_DEFAULTS.headersSeparator),
+    headersKeySeparator: separator(undefined, properties['headers.key.separator'], TEXT_DEFAULTS.headersKeySeparator),
+  }
+}
 
 export async function consumeCommand(argv: string[], out: LineWriter): Promise<number> {
   const flags = parseFlags(argv, OPTIONS)
@@ -74,16 +114,19 @@ export async function consumeCommand(argv: string[], out: LineWriter): Promise<n
   if (sessionTimeoutMs !== undefined && groupId === undefined) throw new UsageError('--session-timeout-ms needs --group')
   const maxMessages = flags.integer('max-messages', 0)
   const timeoutMs = flags.integer('timeout-ms', 1)
-  const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
-  const separatorText = flags.string('key-separator')
-  const text: TextOptions = {
-    printKey: flags.bool('print-key'),
-    printOffset: flags.bool('print-offset'),
-    printPartition: flags.bool('print-partition'),
-    printTimestamp: flags.bool('print-timestamp'),
-    keySeparator: separatorText === undefined ? '\t' : unescapeSeparator(separatorText),
+  const format = flags.choice('format', ['text', 'json', 'raw'] as const) ?? 'text'
+  const text = textOptions(flags)
+  const encodings: JsonEncodings = {
+    key: flags.choice('key-encoding', FIELD_ENCODINGS) ?? 'string',
+    value: flags.choice('value-encoding', FIELD_ENCODINGS) ?? 'string',
+    header: flags.choice('header-encoding', FIELD_ENCODINGS) ?? 'string',
   }
-  const print = format === 'json' ? formatJson : (m: Parameters<typeof formatText>[0]) => formatText(m, text)
+  for (const name of ['key-encoding', 'value-encoding', 'header-encoding']) {
+    if (flags.has(name) && format !== 'json') throw new UsageError(`--${name} needs --format json`)
+  }
+  const print = format === 'json' ? (m: ConsumedMessage) => formatJson(m, encodings)
+    : format === 'raw' ? formatRaw
+    : (m: ConsumedMessage) => formatText(m, text)
 
   const target = targetOf(flags)
   const faecie = clientFor(target)

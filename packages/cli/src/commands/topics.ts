@@ -1,6 +1,6 @@
 // `faecie topics create|list|describe|alter|delete`: the admin client on the command line, in the
-// shape of kafka-topics.sh. What a user asked to see (the list, a description) goes to stdout;
-// confirmations ("Created topic orders.") go to stderr, so that stdout stays data a script can read.
+// shape of kafka-topics.sh. What a user asked to see (the list, a description) goes to stdout, and
+// so does "Created topic orders.", as kafka-topics.sh prints it; other confirmations go to stderr.
 import type { Admin } from '@faecie/client'
 import { COMMON_USAGE, UsageError } from '../args.js'
 import { CommandError } from '../connect.js'
@@ -56,7 +56,7 @@ export function topicsCommand(argv: string[], out: LineWriter): Promise<number> 
 }
 
 
-const create: Action = (flags) => {
+const create: Action = (flags, out) => {
   const topic = flags.requiredString('topic')
   const numPartitions = flags.integer('partitions', 1) ?? 1
   const config = flags.keyValues('config')
@@ -64,7 +64,8 @@ const create: Action = (flags) => {
   return async (admin) => {
     const existed = ifNotExists && (await admin.listTopics()).includes(topic)
     await admin.createTopics({ topics: [{ topic, numPartitions, config }], ifNotExists })
-    process.stderr.write(existed ? `Topic ${topic} already exists.\n` : `Created topic ${topic}.\n`)
+    if (existed) process.stderr.write(`Topic ${topic} already exists.\n`)
+    else out.write(`Created topic ${topic}.`)
     return 0
   }
 }

@@ -1,8 +1,9 @@
 // Small pieces the views share: the readable error box, the confirmation dialog, a stat tile, the
-// sparkline chart of a series, and the page header.
+// rate chart of a series with its y-axis, a sortable column header, and the page header.
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
-import { describeError } from '../format.js'
+import { axisTicks, describeError } from '../format.js'
+import type { SortState } from '../sort.js'
 
 export function ErrorBox({ error, onClose }: { error: unknown; onClose?: () => void }) {
   if (error === undefined || error === null) return null
@@ -75,31 +76,54 @@ export function ConfirmDialog(props: {
 /**
  * A line chart of one or two series, as inline SVG (no chart library): `slots` points span the
  * width, the series right-aligned (the newest point at the right edge), so a short series starts
- * part-way along the time axis instead of stretching.
+ * part-way along the time axis instead of stretching. The y-axis runs from 0 to a round number
+ * at or above the largest value, its ticks labelled by `formatTick` (with their unit) beside the
+ * chart, where the SVG's stretching cannot distort them.
  */
-export function Sparkline({ series, labels, slots, widthPx = 360, heightPx = 80 }: { series: number[][]; labels: string[]; slots: number; widthPx?: number; heightPx?: number }) {
-  const max = Math.max(1, ...series.flat())
+export function Sparkline({ series, labels, slots, formatTick, widthPx = 360, heightPx = 80 }: {
+  series: number[][]; labels: string[]; slots: number; formatTick(value: number): string; widthPx?: number; heightPx?: number
+}) {
+  const ticks = axisTicks(Math.max(0, ...series.flat()))
+  const max = ticks[ticks.length - 1]!
   const n = Math.max(2, slots, ...series.map((s) => s.length))
   const x = (i: number, length: number): number => ((n - length + i) / (n - 1)) * (widthPx - 2) + 1
   const y = (v: number): number => heightPx - 2 - (v / max) * (heightPx - 8)
   return (
-    <svg class="spark" viewBox={`0 0 ${widthPx} ${heightPx}`} width="100%" height={heightPx} preserveAspectRatio="none" role="img" aria-label={labels.join(', ')}>
-      <line x1="0" y1={heightPx - 1} x2={widthPx} y2={heightPx - 1} class="spark-axis" />
-      <line x1="0" y1={y(max)} x2={widthPx} y2={y(max)} class="spark-grid" />
-      {series.map((s, k) => {
-        if (s.length === 0) return null
-        // One point: a short flat stroke at its value, so it shows.
-        const values = s.length === 1 ? [s[0]!, s[0]!] : s
-        const points = values.map((v, i) => `${x(i, values.length).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
-        const first = x(0, values.length).toFixed(1)
-        return (
-          <g key={k} class={`spark-s${k}`}>
-            <polygon points={`${first},${heightPx - 1} ${points} ${x(values.length - 1, values.length).toFixed(1)},${heightPx - 1}`} class="spark-fill" />
-            <polyline points={points} class="spark-line" />
-          </g>
-        )
-      })}
-    </svg>
+    <div class="chart">
+      <div class="y-axis" style={{ height: `${heightPx}px` }} data-testid="y-axis">
+        {ticks.map((t) => <span key={t} style={{ top: `${y(t)}px` }}>{formatTick(t)}</span>)}
+      </div>
+      <svg class="spark" viewBox={`0 0 ${widthPx} ${heightPx}`} width="100%" height={heightPx} preserveAspectRatio="none" role="img" aria-label={labels.join(', ')}>
+        <line x1="0" y1={heightPx - 1} x2={widthPx} y2={heightPx - 1} class="spark-axis" />
+        {ticks.slice(1).map((t) => <line key={t} x1="0" y1={y(t)} x2={widthPx} y2={y(t)} class="spark-grid" />)}
+        {series.map((s, k) => {
+          if (s.length === 0) return null
+          // One point: a short flat stroke at its value, so it shows.
+          const values = s.length === 1 ? [s[0]!, s[0]!] : s
+          const points = values.map((v, i) => `${x(i, values.length).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
+          const first = x(0, values.length).toFixed(1)
+          return (
+            <g key={k} class={`spark-s${k}`}>
+              <polygon points={`${first},${heightPx - 1} ${points} ${x(values.length - 1, values.length).toFixed(1)},${heightPx - 1}`} class="spark-fill" />
+              <polyline points={points} class="spark-line" />
+            </g>
+          )
+        })}
+      </svg>
+    </div>
+  )
+}
+
+/** A column header that sorts its table by that column: ▲ ascending, ▼ descending, ↕ not sorted by it. */
+export function SortHeader<K extends string>({ label, column, sort, onSort, numeric = false }: {
+  label: string; column: K; sort: SortState<K>; onSort(column: K): void; numeric?: boolean
+}) {
+  const active = sort.key === column
+  return (
+    <button type="button" class={`sort ${active ? 'active' : ''} ${numeric ? 'num' : ''}`} onClick={() => onSort(column)}
+      aria-label={`sort by ${label}`} data-testid={`sort-${column}`} data-sort={active ? sort.direction : undefined}>
+      {label}<span class="arrow">{active ? (sort.direction === 'asc' ? '▲' : '▼') : '↕'}</span>
+    </button>
   )
 }
 

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks'
 import { VALUE_FORMATS, type ValueFormat, detectFormat, renderValue } from '../decode.js'
 import type { BrowsedRecord } from '../fetch.js'
-import { formatTimestamp } from '../format.js'
+import { type TimeZoneMode, formatTimestamp } from '../format.js'
 
 function Bytes({ label, bytes, format }: { label: string; bytes: Uint8Array | null; format: ValueFormat | 'auto' }) {
   const chosen = format === 'auto' ? detectFormat(bytes) : format
@@ -16,13 +16,13 @@ function Bytes({ label, bytes, format }: { label: string; bytes: Uint8Array | nu
   )
 }
 
-export function RecordDetail({ record, onClose }: { record: BrowsedRecord; onClose(): void }) {
+export function RecordDetail({ record, timeZone, onClose }: { record: BrowsedRecord; timeZone: TimeZoneMode; onClose(): void }) {
   const [format, setFormat] = useState<ValueFormat | 'auto'>('auto')
   return (
     <aside class="detail card" data-testid="record-detail">
       <div class="card-title">
         Partition {record.partition} · offset {record.offset}
-        <span class="muted">{formatTimestamp(record.timestamp)}</span>
+        <span class="muted" data-testid="detail-time">{formatTimestamp(record.timestamp, timeZone)}</span>
         <span class="spacer" />
         <span class="segmented">
           {(['auto', ...VALUE_FORMATS] as const).map((f) => (

@@ -1,13 +1,14 @@
-// Consumer groups: the list (state, members, epoch, total lag), and one group: its members and
+// Consumer groups: the list (state, members, epoch, total lag; sorted by any column), and one group: its members and
 // their assignments, the committed offset, end and lag per partition with the total, and resetting
 // its offsets of a topic (earliest, latest, an offset, a time) with a preview first; the broker
 // refuses a reset while the group has members (NON_EMPTY_GROUP), so the form is offered when empty.
 import { useState } from 'preact/hooks'
 import type { ResetPlanEntry, ResetTarget } from '@faecie/client/browser'
-import { ErrorBox, PageHeader, Stat } from '../components/bits.js'
+import { ErrorBox, PageHeader, SortHeader, Stat } from '../components/bits.js'
 import { formatCount } from '../format.js'
 import { parseOffset, parseTime } from '../input.js'
 import { href } from '../router.js'
+import { useSort } from '../sort.js'
 import { useAction, useConsole, useLoad } from '../state.js'
 
 /** How often the groups refresh. */
@@ -21,8 +22,11 @@ export function GroupsView() {
   const { data, error } = useLoad(async ({ client }) => {
     const { groups } = await client.admin.listGroups()
     const lags = await Promise.all(groups.map((g) => client.admin.fetchGroupLag({ groupId: g.groupId }).then((l) => l.totalLag, () => undefined)))
-    return groups.map((g, i) => ({ ...g, totalLag: lags[i] })).sort((a, b) => a.groupId.localeCompare(b.groupId))
+    return groups.map((g, i) => ({ ...g, totalLag: lags[i] }))
   }, [], REFRESH_MS)
+  type GroupRow = NonNullable<typeof data>[number]
+  type GroupColumn = 'groupId' | 'state' | 'members' | 'groupEpoch' | 'totalLag'
+  const { sorted, state: sort, sortBy } = useSort<GroupRow, GroupColumn>(data ?? [], { key: 'groupId', direction: 'asc' }, (g, column) => g[column])
   return (
     <div class="page" data-testid="view-groups">
       <PageHeader title="Consumer groups" sub={data === undefined ? 'loading…' : `${data.length} groups`} />
@@ -31,9 +35,17 @@ export function GroupsView() {
       {data !== undefined && data.length > 0 && (
         <section class="card">
           <table class="table" data-testid="group-table">
-            <thead><tr><th>Group</th><th>State</th><th class="num">Members</th><th class="num">Epoch</th><th class="num">Total lag</th></tr></thead>
+            <thead>
+              <tr>
+                <th><SortHeader label="Group" column="groupId" sort={sort} onSort={sortBy} /></th>
+                <th><SortHeader label="State" column="state" sort={sort} onSort={sortBy} /></th>
+                <th class="num"><SortHeader label="Members" column="members" sort={sort} onSort={sortBy} numeric /></th>
+                <th class="num"><SortHeader label="Epoch" column="groupEpoch" sort={sort} onSort={sortBy} numeric /></th>
+                <th class="num"><SortHeader label="Total lag" column="totalLag" sort={sort} onSort={sortBy} numeric /></th>
+              </tr>
+            </thead>
             <tbody>
-              {data.map((g) => (
+              {sorted.map((g) => (
                 <tr key={g.groupId} data-group={g.groupId}>
                   <td><a href={href('groups', g.groupId)}>{g.groupId}</a></td>
                   <td><StateBadge state={g.state} /></td>

@@ -3,12 +3,16 @@
 // they are appended (pause stops the subscription). Rows show offset, partition, time, key, header
 // count and the value in one line, decoded as the chosen format (auto-detected per record by
 // default); a row opens the record in full. A filter keeps rows whose key or value contains a
-// substring. The list is virtualised: 10,000+ records stay smooth.
+// substring. The list is virtualised: 10,000+ records stay smooth. Times show their time zone (the
+// sidebar's UTC / local toggle); "Export" downloads the loaded records as JSON lines. A topic the
+// broker does not have shows "not found" and no controls.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ErrorBox, PageHeader } from '../components/bits.js'
+import { TopicNotFound } from '../components/not-found.js'
 import { RecordDetail } from '../components/record-detail.js'
 import { VirtualList } from '../components/virtual-list.js'
 import { VALUE_FORMATS, type ValueFormat, detectFormat, previewValue } from '../decode.js'
+import { download, exportFileName, recordsAsJsonLines } from '../export-records.js'
 import { type BrowsedRecord, fetchPage } from '../fetch.js'
 import { formatCount, formatTimestamp } from '../format.js'
 import { type PartitionWindow, type Positions, type StartAt, hasNext, hasPrevious, nextPositions, perPartition, previousPositions, startPositions } from '../paging.js'
@@ -16,6 +20,7 @@ import { parseOffset, parseTime } from '../input.js'
 import { href } from '../router.js'
 import { LiveTail, prependBounded } from '../tail.js'
 import { useAction, useConsole, useLoad } from '../state.js'
+import { describeTopicOrUndefined } from '../topic-lookup.js'
 
 const ROW_PX = 30
 const PAGE_SIZES = [50, 200, 1000, 10_000]
@@ -30,8 +35,9 @@ function matches(r: BrowsedRecord, needle: string): boolean {
 }
 
 export function MessagesView({ topic }: { topic: string }) {
-  const { client } = useConsole()
-  const described = useLoad(async ({ client: c }) => (await c.admin.describeTopics({ topics: [topic] }))[0]!, [topic])
+  const { client, timeZone } = useConsole()
+  const lookup = useLoad(async ({ client: c }) => ({ topic: await describeTopicOrUndefined(c, topic) }), [topic])
+  const described = { data: lookup.data?.topic, error: lookup.error }
   const action = useAction()
   const [selected, setSelected] = useState<number[] | undefined>(undefined)
   const [startKind, setStartKind] = useState<StartKind>('latest')
@@ -111,10 +117,20 @@ export function MessagesView({ topic }: { topic: string }) {
   const formatOf = (r: BrowsedRecord): ValueFormat => (format === 'auto' ? detectFormat(r.value) : format)
   const listPx = Math.max(240, (typeof innerHeight === 'number' ? innerHeight : 800) - (open === undefined ? 300 : 560))
 
+  if (lookup.data !== undefined && lookup.data.topic === undefined) {
+    return (
+      <div class="page" data-testid="view-messages">
+        <PageHeader title={<><a href={href('topics')} class="crumb">Topics</a> / {topic} / Messages</>} />
+        <TopicNotFound topic={topic} />
+      </div>
+    )
+  }
   return (
     <div class="page" data-testid="view-messages">
       <PageHeader title={<><a href={href('topics')} class="crumb">Topics</a> / <a href={href('topics', topic)} class="crumb">{topic}</a> / Messages</>}
         sub={tailing ? (paused ? 'live tail paused' : 'live tail: new records appear as they arrive') : page === undefined ? 'browse records' : `${formatCount(records.length)} records on this page`}>
+        <button disabled={records.length === 0} onClick={() => download(exportFileName(topic, Date.now()), recordsAsJsonLines(topic, records))}
+          title="the loaded records as JSON lines, in the shape of faecie consume --format json" data-testid="export">Export {formatCount(records.length)} as JSON lines</button>
         <a class="button" href={`#/produce?topic=${encodeURIComponent(topic)}`}>Produce</a>
       </PageHeader>
       <ErrorBox error={described.error} />
@@ -185,14 +201,14 @@ export function MessagesView({ topic }: { topic: string }) {
           <div class={`trow msg-grid ${open === r ? 'selected' : ''}`} onClick={() => setOpen(r)} data-offset={r.offset} data-partition={r.partition}>
             <span class="num mono">{r.offset}</span>
             <span class="num">{r.partition}</span>
-            <span class="mono muted">{formatTimestamp(r.timestamp)}</span>
+            <span class="mono muted">{formatTimestamp(r.timestamp, timeZone)}</span>
             <span class="mono key-cell">{r.key === null ? <span class="muted">null</span> : previewValue(r.key, 'text', 60)}</span>
             <span class="mono value-cell">{previewValue(r.value, formatOf(r))}</span>
             <span class="num muted">{r.headers.length || ''}</span>
           </div>
         )}
       />
-      {open !== undefined && <RecordDetail key={`${open.partition}:${open.offset}`} record={open} onClose={() => setOpen(undefined)} />}
+      {open !== undefined && <RecordDetail key={`${open.partition}:${open.offset}`} record={open} timeZone={timeZone} onClose={() => setOpen(undefined)} />}
     </div>
   )
 }

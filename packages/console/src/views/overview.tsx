@@ -3,7 +3,7 @@
 // broker without `stats`, the counts come from metadata and describeTopics, without rates.
 import type { BrokerStats } from '../client.js'
 import { ErrorBox, PageHeader, Sparkline, Stat } from '../components/bits.js'
-import { formatBytes, formatCount, formatDuration, formatRetentionMs } from '../format.js'
+import { formatBytes, formatCount, formatDuration, formatRate, formatRetentionMs } from '../format.js'
 import { href } from '../router.js'
 import { type ConsoleContext, useLoad } from '../state.js'
 import { seriesRates } from '../rates.js'
@@ -56,14 +56,14 @@ function Rates({ stats }: { stats: BrokerStats }) {
           Records / s <span class="muted">{span}</span>
           <span class="legend"><i class="s0" /> produced {formatCount(Math.round(last(recordsIn)))} <i class="s1" /> consumed {formatCount(Math.round(last(recordsOut)))}</span>
         </div>
-        <Sparkline series={[recordsIn, recordsOut]} slots={slots} labels={['records produced per second', 'records consumed per second']} />
+        <Sparkline series={[recordsIn, recordsOut]} slots={slots} formatTick={(v) => formatRate(v, 'records')} labels={['records produced per second', 'records consumed per second']} />
       </section>
       <section class="card" data-testid="rate-bytes">
         <div class="card-title">
           Bytes / s <span class="muted">{span}</span>
           <span class="legend"><i class="s0" /> in {formatBytes(Math.round(last(bytesIn)))} <i class="s1" /> out {formatBytes(Math.round(last(bytesOut)))}</span>
         </div>
-        <Sparkline series={[bytesIn, bytesOut]} slots={slots} labels={['bytes in per second', 'bytes out per second']} />
+        <Sparkline series={[bytesIn, bytesOut]} slots={slots} formatTick={(v) => formatRate(v, 'bytes')} labels={['bytes in per second', 'bytes out per second']} />
       </section>
     </div>
   )

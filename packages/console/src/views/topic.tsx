@@ -1,11 +1,14 @@
 // One topic: per partition its log start offset, high watermark, log end offset and size; its
 // config, editable key by key (blank resets a key to its default); adding partitions; deleting it
-// (after typing its name). Links lead to its messages and to producing to it.
+// (after typing its name). Links lead to its messages and to producing to it. A topic the broker
+// does not have shows "not found" and none of these actions.
 import { useState } from 'preact/hooks'
 import { ConfirmDialog, ErrorBox, PageHeader, Stat } from '../components/bits.js'
+import { TopicNotFound } from '../components/not-found.js'
 import { formatBytes, formatCount, formatRetentionMs } from '../format.js'
 import { href } from '../router.js'
 import { useAction, useConsole, useLoad } from '../state.js'
+import { describeTopicOrUndefined } from '../topic-lookup.js'
 
 /** A config value as people say it, beside the raw one: 604800000 ms is 7d, 1048576 bytes 1 MiB. */
 function configHint(key: string, value: string | undefined): string {
@@ -77,7 +80,9 @@ function ConfigEditor({ topic, config, onSaved }: { topic: string; config: Recor
 
 export function TopicView({ topic }: { topic: string }) {
   const { client } = useConsole()
-  const { data, error, reload } = useLoad(async ({ client: c }) => (await c.admin.describeTopics({ topics: [topic] }))[0]!, [topic])
+  const { data: found, error, reload } = useLoad(async ({ client: c }) => ({ topic: await describeTopicOrUndefined(c, topic) }), [topic])
+  const data = found?.topic
+  const missing = found !== undefined && found.topic === undefined
   const action = useAction()
   const [count, setCount] = useState('')
   const [confirming, setConfirming] = useState(false)
@@ -108,11 +113,16 @@ export function TopicView({ topic }: { topic: string }) {
   return (
     <div class="page" data-testid="view-topic">
       <PageHeader title={<><a href={href('topics')} class="crumb">Topics</a> / <span data-testid="topic-name">{topic}</span></>} sub={data?.topicId === undefined ? undefined : <span class="mono">{data.topicId}</span>}>
-        <a class="button" href={href('topics', topic, 'messages')} data-testid="browse-messages">Browse messages</a>
-        <a class="button" href={`#/produce?topic=${encodeURIComponent(topic)}`}>Produce</a>
-        <button class="danger" onClick={() => setConfirming(true)} data-testid="delete-topic">Delete</button>
+        {data !== undefined && (
+          <>
+            <a class="button" href={href('topics', topic, 'messages')} data-testid="browse-messages">Browse messages</a>
+            <a class="button" href={`#/produce?topic=${encodeURIComponent(topic)}`}>Produce</a>
+            <button class="danger" onClick={() => setConfirming(true)} data-testid="delete-topic">Delete</button>
+          </>
+        )}
       </PageHeader>
       <ErrorBox error={error} />
+      {missing && <TopicNotFound topic={topic} />}
       <ErrorBox error={action.error} onClose={action.clear} />
       {confirming && (
         <ConfirmDialog

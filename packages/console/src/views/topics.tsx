@@ -1,12 +1,14 @@
 // Topics: every user topic with its partitions, record count (the sum over partitions of
-// highWatermark - logStartOffset), size and retention, in a filtered, virtualised list that stays
-// quick with thousands of topics; and the form that creates one (name, partitions, config).
+// highWatermark - logStartOffset), size, retention and cleanup policy, in a filtered, virtualised
+// list that stays quick with thousands of topics and sorts by any column; and the form that creates
+// one (name, partitions, config).
 import { useMemo, useState } from 'preact/hooks'
-import { ErrorBox, PageHeader } from '../components/bits.js'
+import { ErrorBox, PageHeader, SortHeader } from '../components/bits.js'
 import { VirtualList } from '../components/virtual-list.js'
 import { formatBytes, formatCount, formatRetentionMs } from '../format.js'
 import { parseConfigLines } from '../input.js'
 import { href } from '../router.js'
+import { useSort, type SortValue } from '../sort.js'
 import { type ConsoleContext, useAction, useConsole, useLoad } from '../state.js'
 
 /** Topics described per request. */
@@ -20,6 +22,17 @@ export interface TopicRow {
   sizeBytes: number
   retentionMs: string | undefined
   cleanupPolicy: string | undefined
+}
+
+type TopicColumn = 'topic' | 'partitions' | 'records' | 'sizeBytes' | 'retentionMs' | 'cleanupPolicy'
+
+/** A row's value in a column, for sorting: retention as a number, -1 (forever) above every other. */
+function topicSortValue(row: TopicRow, column: TopicColumn): SortValue {
+  if (column === 'retentionMs') {
+    const ms = row.retentionMs === undefined ? undefined : Number(row.retentionMs)
+    return ms === undefined ? undefined : ms < 0 ? Number.POSITIVE_INFINITY : ms
+  }
+  return row[column]
 }
 
 export async function loadTopicRows({ client }: ConsoleContext): Promise<TopicRow[]> {
@@ -83,10 +96,11 @@ export function TopicsView() {
   const { data, error, loading, reload } = useLoad(loadTopicRows, [])
   const [filter, setFilter] = useState('')
   const [creating, setCreating] = useState(false)
-  const rows = useMemo(() => {
+  const filtered = useMemo(() => {
     const needle = filter.trim().toLowerCase()
     return (data ?? []).filter((r) => needle === '' || r.topic.toLowerCase().includes(needle))
   }, [data, filter])
+  const { sorted: rows, state: sort, sortBy } = useSort<TopicRow, TopicColumn>(filtered, { key: 'topic', direction: 'asc' }, topicSortValue)
   const listPx = Math.max(200, Math.min(rows.length * ROW_PX, (typeof innerHeight === 'number' ? innerHeight : 800) - (creating ? 460 : 230)))
   return (
     <div class="page" data-testid="view-topics">
@@ -101,7 +115,12 @@ export function TopicsView() {
         <span class="muted">{formatCount(rows.length)} shown</span>
       </div>
       <div class="thead topic-grid">
-        <span>Name</span><span class="num">Partitions</span><span class="num">Records</span><span class="num">Size</span><span class="num">Retention</span><span>Cleanup</span>
+        <span><SortHeader label="Name" column="topic" sort={sort} onSort={sortBy} /></span>
+        <span class="num"><SortHeader label="Partitions" column="partitions" sort={sort} onSort={sortBy} numeric /></span>
+        <span class="num"><SortHeader label="Records" column="records" sort={sort} onSort={sortBy} numeric /></span>
+        <span class="num"><SortHeader label="Size" column="sizeBytes" sort={sort} onSort={sortBy} numeric /></span>
+        <span class="num"><SortHeader label="Retention" column="retentionMs" sort={sort} onSort={sortBy} numeric /></span>
+        <span><SortHeader label="Cleanup policy" column="cleanupPolicy" sort={sort} onSort={sortBy} /></span>
       </div>
       {data !== undefined && rows.length === 0 && <div class="empty">{data.length === 0 ? 'No topics yet. Create one with "New topic".' : 'No topic matches the filter.'}</div>}
       <VirtualList
@@ -109,7 +128,7 @@ export function TopicsView() {
         rowPx={ROW_PX}
         heightPx={listPx}
         testId="topic-list"
-        resetKey={filter}
+        resetKey={`${filter}|${sort.key}|${sort.direction}`}
         rowKey={(r) => r.topic}
         renderRow={(r) => (
           <a class="trow topic-grid" href={href('topics', r.topic)} data-topic={r.topic}>
@@ -118,7 +137,7 @@ export function TopicsView() {
             <span class="num">{formatCount(r.records)}</span>
             <span class="num">{formatBytes(r.sizeBytes)}</span>
             <span class="num">{formatRetentionMs(r.retentionMs)}</span>
-            <span class="muted">{r.cleanupPolicy ?? '–'}</span>
+            <span title={`cleanup.policy=${r.cleanupPolicy ?? '–'}`}><span class="config-value" data-testid="cleanup-policy">{r.cleanupPolicy ?? '–'}</span></span>
           </a>
         )}
       />
