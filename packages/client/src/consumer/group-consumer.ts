@@ -276,6 +276,7 @@ export class GroupConsumer {
       return offset >= 0 ? { topic, partition, offset } : { topic, partition }
     })
     this.reader.assign([...keep, ...added])
+    this.offsets.hold(partitions)
     for (const tp of partitions) this.owned.set(partitionKey(tp.topic, tp.partition), tp)
     await this.emit('partitionsAssigned', partitions)
   }
