@@ -50,6 +50,8 @@ export interface GroupSettings {
   startupAssignmentDelayMs: number
   /** The longest subscribedTopicRegex taken (INVALID_REGULAR_EXPRESSION beyond). */
   subscribedTopicRegexCharsMax: number
+  /** The largest compiled subscribedTopicRegex taken, in RE2 instructions (topic-regex.ts). */
+  subscribedTopicRegexInstructionsMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -60,6 +62,7 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   heartbeatIntervalMsMax: 5_000,
   startupAssignmentDelayMs: 10_000,
   subscribedTopicRegexCharsMax: 1_024,
+  subscribedTopicRegexInstructionsMax: 5_000,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
@@ -121,7 +124,7 @@ export class ConsumerGroup {
     }
     // Checked before anything changes: a bad pattern leaves the group as it was.
     const regex = request.subscribedTopicRegex === undefined ? undefined
-      : compileTopicRegex(request.subscribedTopicRegex, settings.subscribedTopicRegexCharsMax)
+      : compileTopicRegex(request.subscribedTopicRegex, settings)
     const member = request.memberEpoch === 0
       ? this.#join(request, regex, nowMs, settings, topics, newMemberId)
       : this.members.get(request.memberId) ?? this.#readmit(request, regex, nowMs, settings, topics)

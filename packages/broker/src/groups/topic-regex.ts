@@ -3,15 +3,29 @@
 // written (a backtracking engine takes exponential time on `(a+)+$`). RE2 has no lookaround and no
 // backreferences; a pattern it rejects, or one longer than `subscribedTopicRegexCharsMax`, gets
 // INVALID_REGULAR_EXPRESSION. A pattern matches whole topic names.
+//
+// Linear time is linear in the program's size too: a short pattern such as `\pL{1000}` repeated
+// compiles to tens of thousands of instructions, and every match of every topic name then walks
+// them. A compiled program larger than `subscribedTopicRegexInstructionsMax` is refused as well
+// (RE2 itself bounds programs by memory). What is left is one compile of a pattern within the
+// character limit, at most some hundred milliseconds for the worst 1 024 characters.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { RE2JS } from 're2js'
+
+export interface TopicRegexLimits {
+  /** The longest pattern taken, in UTF-16 code units. */
+  subscribedTopicRegexCharsMax: number
+  /** The largest compiled program taken, in RE2 instructions. */
+  subscribedTopicRegexInstructionsMax: number
+}
 
 export interface TopicRegex {
   readonly source: string
   matches(topic: string): boolean
 }
 
-export function compileTopicRegex(source: string, charsMax: number): TopicRegex {
+export function compileTopicRegex(source: string, limits: TopicRegexLimits): TopicRegex {
+  const charsMax = limits.subscribedTopicRegexCharsMax
   if (source.length > charsMax) {
     throw new FaecieError(ErrorCode.INVALID_REGULAR_EXPRESSION,
       `subscribedTopicRegex has ${source.length} characters; the broker takes at most ${charsMax}.`)
@@ -22,6 +36,12 @@ export function compileTopicRegex(source: string, charsMax: number): TopicRegex 
   } catch (err) {
     throw new FaecieError(ErrorCode.INVALID_REGULAR_EXPRESSION,
       `subscribedTopicRegex ${JSON.stringify(source)} is not an RE2 regular expression: ${(err as Error).message}.`)
+  }
+  const instructions = compiled.programSize()
+  if (instructions > limits.subscribedTopicRegexInstructionsMax) {
+    throw new FaecieError(ErrorCode.INVALID_REGULAR_EXPRESSION,
+      `subscribedTopicRegex compiles to ${instructions} RE2 instructions; the broker takes at most ` +
+      `${limits.subscribedTopicRegexInstructionsMax} (large counted repetitions such as {1000} cost one each).`)
   }
   return { source, matches: (topic) => compiled.matches(topic) }
 }

@@ -9,7 +9,7 @@
 //     "brokerId": 0, "drainTimeoutMs": 10000, "limits": { "sessionsMax": 1024, ... },
 //     "groups": { "sessionTimeoutMsDefault": 45000, "sessionTimeoutMsMin": 100, "sessionTimeoutMsMax": 1800000,
 //                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000,
-//                 "subscribedTopicRegexCharsMax": 1024 },
+//                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000 },
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
 //     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, ... } }   (http/limits.ts; defaults follow "limits")

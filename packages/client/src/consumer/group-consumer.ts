@@ -43,6 +43,21 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
+/** RE2's inline form of the flags that change what a RegExp matches (i, m, s); the rest do not. */
+const RE2_INLINE_FLAGS = ['i', 'm', 's']
+
+/**
+ * The one subscribedTopicRegex for these names and RegExps: the broker matches it whole against topic
+ * names with RE2 (docs/protocol.md). A RegExp's i, m and s flags travel inline, as `(?i:...)`.
+ */
+export function subscriptionRegex(names: string[], patterns: RegExp[]): string {
+  const sources = patterns.map((p) => {
+    const flags = RE2_INLINE_FLAGS.filter((f) => p.flags.includes(f)).join('')
+    return flags === '' ? p.source : `(?${flags}:${p.source})`
+  })
+  return [...names.map(escapeRegExp), ...sources].map((s) => `(?:${s})`).join('|')
+}
+
 export class GroupConsumer {
   readonly groupId: string
   readonly group: ResolvedGroupConfig
@@ -107,7 +122,7 @@ export class GroupConsumer {
     if (names.length + patterns.length !== topics.length) throw new TypeError('subscribe() takes topic names (non-empty strings) and RegExps')
     this.subscription = patterns.length === 0
       ? { subscribedTopicNames: [...new Set(names)] }
-      : { subscribedTopicRegex: [...names.map(escapeRegExp), ...patterns.map((p) => p.source)].map((s) => `(?:${s})`).join('|') }
+      : { subscribedTopicRegex: subscriptionRegex(names, patterns) }
     if (this.membership.isActive) this.membership.heartbeatNow()
     else this.start()
   }
@@ -276,6 +291,7 @@ export class GroupConsumer {
       return offset >= 0 ? { topic, partition, offset } : { topic, partition }
     })
     this.reader.assign([...keep, ...added])
+    this.offsets.hold(partitions)
     for (const tp of partitions) this.owned.set(partitionKey(tp.topic, tp.partition), tp)
     await this.emit('partitionsAssigned', partitions)
   }

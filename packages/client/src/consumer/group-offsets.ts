@@ -3,6 +3,13 @@
 // commitOffsets (as the member, with its id and epoch, so a fenced member cannot commit) and
 // fetchOffsets (where newly assigned partitions start). A partition is "dirty" when its consumed
 // offset has not been committed yet; auto-commit sends the dirty ones only.
+//
+// A commit is retried with the member's current id and epoch (a heartbeat may have bumped it), but
+// only for partitions the member has held without a break since the commit began: each take-up of a
+// partition (hold) starts a new tenure, and a retry drops partitions whose tenure changed, so a
+// commit from before a partition was lost and taken back cannot rewind what its owner in between
+// committed. (Kafka's consumer gets the same safety by not retrying a commit on STALE_MEMBER_EPOCH
+// at all; faecie's member epoch moves on every group change, so it retries what is still safe.)
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type WireError } from '@faecie/protocol'
 import type { Cluster } from '../cluster.js'
 import { withRetry } from '../retry.js'
@@ -44,8 +51,18 @@ export function groupByTopic<T extends TopicPartition>(items: Iterable<T>): Map<
   return out
 }
 
+/** The partitions a retried commit dropped because the member no longer holds them as it did. */
+function movedOn(dropped: TopicPartitionOffset[]): FaecieError {
+  const names = dropped.map(({ topic, partition }) => `${topic}-${partition}`).join(', ')
+  return new FaecieError(ErrorCode.STALE_MEMBER_EPOCH,
+    `Not committed: ${names} left this member (and may have come back) while the commit was retried.`, { retriable: false })
+}
+
 export class GroupOffsets {
   private readonly consumed = new Map<string, Tracked>()
+  /** Partitions the member holds (owned or being revoked): the tenure each was taken up in. */
+  private readonly tenures = new Map<string, number>()
+  private tenureLast = 0
 
   constructor(
     private readonly cluster: Cluster,
@@ -66,8 +83,18 @@ export class GroupOffsets {
     this.consumed.set(partitionKey(topic, partition), { topic, partition, offset, dirty: false })
   }
 
+  /** The member has taken these partitions up: a new tenure for each. */
+  hold(partitions: TopicPartition[]): void {
+    for (const { topic, partition } of partitions) this.tenures.set(partitionKey(topic, partition), ++this.tenureLast)
+  }
+
+  /** The member no longer holds these partitions: what it consumed of them is not its to commit. */
   forget(partitions: TopicPartition[]): void {
-    for (const { topic, partition } of partitions) this.consumed.delete(partitionKey(topic, partition))
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition)
+      this.consumed.delete(key)
+      this.tenures.delete(key)
+    }
   }
 
   /** Commits what was consumed and not committed yet (of these partitions, or all). */
@@ -76,26 +103,47 @@ export class GroupOffsets {
     const dirty = [...this.consumed].filter(([key, t]) => t.dirty && (keys === undefined || keys.has(key))).map(([, t]) => t)
     if (dirty.length === 0) return
     const sent = dirty.map((t) => ({ ...t }))
-    await this.commit(sent)
+    const dropped = await this.commitHeld(sent)
+    const droppedKeys = new Set(dropped.map((d) => partitionKey(d.topic, d.partition)))
     for (const s of sent) {
-      const now = this.consumed.get(partitionKey(s.topic, s.partition))
-      if (now !== undefined && now.offset === s.offset) now.dirty = false
+      const key = partitionKey(s.topic, s.partition)
+      const now = this.consumed.get(key)
+      if (now !== undefined && now.offset === s.offset && !droppedKeys.has(key)) now.dirty = false
     }
+    if (dropped.length > 0) throw movedOn(dropped)
   }
 
-  /** Commits these offsets as they are; retried while retriable (a stale epoch after a heartbeat). */
+  /**
+   * Commits these offsets as they are; retried while retriable (a stale epoch after a heartbeat).
+   * Throws STALE_MEMBER_EPOCH if a partition left the member during the retries (see the top).
+   */
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    const dropped = await this.commitHeld(offsets)
+    if (dropped.length > 0) throw movedOn(dropped)
+  }
+
+  /** Commits; returns the offsets dropped from the retries because their partition's tenure changed. */
+  private async commitHeld(offsets: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
     for (const { topic, partition, offset } of offsets) {
       if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || partition < 0 || !Number.isSafeInteger(offset) || offset < 0) {
         throw new RangeError(`not a committable offset: ${topic}-${partition} at ${offset}`)
       }
     }
-    if (offsets.length === 0) return
-    const topics = [...groupByTopic(offsets)].map(([topic, list]) => ({
-      topic,
-      partitions: list.map(({ partition, offset }) => ({ partition, offset })),
-    }))
-    await withRetry(async () => {
+    const dropped: TopicPartitionOffset[] = []
+    if (offsets.length === 0) return dropped
+    const tenureOf = (tp: TopicPartition): number | undefined => this.tenures.get(partitionKey(tp.topic, tp.partition))
+    const started = offsets.map(tenureOf)
+    let held = offsets
+    await withRetry(async (retry) => {
+      if (retry > 0) {
+        held = offsets.filter((tp, i) => tenureOf(tp) === started[i])
+        dropped.splice(0, dropped.length, ...offsets.filter((tp, i) => tenureOf(tp) !== started[i]))
+        if (held.length === 0) return
+      }
+      const topics = [...groupByTopic(held)].map(([topic, list]) => ({
+        topic,
+        partitions: list.map(({ partition, offset }) => ({ partition, offset })),
+      }))
       const member = this.member()
       const request: CommitOffsetsRequest = member === undefined ? { groupId: this.groupId, topics } : { groupId: this.groupId, ...member, topics }
       const response = await this.cluster.request('commitOffsets', request, { retry: false })
@@ -103,6 +151,7 @@ export class GroupOffsets {
         for (const p of t.partitions) if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
       }
     }, this.cluster.config.retry, { signal: this.cluster.signal, retriable: commitRetriable })
+    return dropped
   }
 
   /** The committed offsets of these partitions; -1 where nothing is committed. */
