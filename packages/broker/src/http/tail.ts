@@ -19,6 +19,7 @@
 import { ErrorCode, FaecieError, decodeBatches, type WireError } from '@faecie/protocol'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ServerResponse } from 'node:http'
+import type { Reservation } from '../gateway/byte-budget.js'
 import { throwIfError } from './errors.js'
 import type { HttpApiContext, HttpSession } from './http-session.js'
 import { HEARTBEAT_MS_RANGE } from './limits.js'
@@ -55,7 +56,9 @@ class TailStream {
     return this.#raw.writableLength > this.bufferedBytesMax
   }
 
-  push(frame: Record<string, unknown>): void {
+  push(frame: Record<string, unknown>, held?: Reservation): void {
+    // The records are turned into text and written out here and now: the read's budget comes back.
+    held?.release()
     if (this.#pending !== undefined) {
       this.#pending.push(frame)
       return
