@@ -33,6 +33,8 @@ const WS_MESSAGE_TOO_BIG = 1009
 /** Every session is pinged this often; one that has not answered the previous ping is ended. */
 const PING_INTERVAL_MS = 30_000
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Every session's send queue is looked at this often (a fraction of sessionQueuedMsMax, within these). */
+const QUEUE_SWEEP_MS_RANGE = { min: 50, max: 1000 } as const
 
 export class GatewayServer {
   readonly sessions = new Set<Session>()
@@ -44,6 +46,7 @@ export class GatewayServer {
   #nextSessionId = 1
   #port = 0
   #heartbeat: NodeJS.Timeout | undefined
+  #queueSweep: NodeJS.Timeout | undefined
 
   private constructor(options: GatewayServerOptions) {
     this.#options = options
@@ -63,6 +66,8 @@ export class GatewayServer {
     server.#port = (server.#app.server.address() as AddressInfo).port
     options.origins.addOwnOrigins(options.host, server.#port)
     server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, PING_INTERVAL_MS).unref()
+    const sweepMs = Math.min(QUEUE_SWEEP_MS_RANGE.max, Math.max(QUEUE_SWEEP_MS_RANGE.min, options.gateway.limits.sessionQueuedMsMax / 4))
+    server.#queueSweep = setInterval(() => { for (const s of server.sessions) s.checkQueue() }, sweepMs).unref()
     return server
   }
 
@@ -85,6 +90,7 @@ export class GatewayServer {
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat)
+    clearInterval(this.#queueSweep)
     await this.#app.close()
   }
 

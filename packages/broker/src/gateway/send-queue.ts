@@ -1,14 +1,19 @@
 // One session's way out: every frame it sends (answers and pushes) goes through here, and here is
-// decided what its queue (ws's bufferedAmount: bytes handed to ws and not yet to the kernel) may do:
-//
-//   queue over sessionQueuedBytesMax, or the broker's total over queuedBytesMax while this queue is
-//   not empty                 -> over: the session stops reading requests until the queue drains
-//   over for sessionQueuedMsMax                     -> the session must close: send_queue_stalled
-//   queue over sessionQueuedBytesHardMax            -> the session must close at once: send_queue_full
+// decided what its queue (ws's bufferedAmount: bytes handed to ws and not yet to the kernel) may do.
+// The session is "over" while its queue is not empty and
+//   - the queue is over sessionQueuedBytesMax, or
+//   - all sessions together queue more than queuedBytesMax, or
+//   - reads wait for room in the read budget (its own share or the broker's): bytes held by answers
+//     that have not left are what they wait for.
+// While over, the session stops reading requests. Over with no send completing for
+// sessionQueuedMsMax (the client does not read), it must close (send_queue_stalled); a queue over
+// sessionQueuedBytesHardMax must close at once (send_queue_full). The queue is looked at after every
+// send, every completed send, and by the gateway's sweep (gateway-server.ts), since a stalled queue
+// has no events of its own.
 //
 // A frame may hold a reservation of the read budget (the bytes it carries were read from disk for
 // it); the reservation is released once ws has handed the frame to the kernel, or when the session
-// closes, whichever comes first. The queue is looked at after every send and every completed send.
+// closes, whichever comes first.
 import type { WebSocket } from 'ws'
 import type { Reservation } from './byte-budget.js'
 import type { Limits } from './limits.js'
@@ -19,6 +24,8 @@ export interface SendQueueEvents {
   overChanged(over: boolean): void
   /** The queue broke a bound the session does not survive. */
   mustClose(reason: 'send_queue_full' | 'send_queue_stalled', detail: string): void
+  /** True while reads of this session wait for room in the read budget. */
+  readsWaiting(): boolean
 }
 
 type QueueLimits = Pick<Limits, 'sessionQueuedBytesMax' | 'sessionQueuedBytesHardMax' | 'sessionQueuedMsMax'>
@@ -27,7 +34,8 @@ export class SendQueue {
   /** What this queue last told the outbound total. */
   #reported = 0
   #over = false
-  #overTimer: NodeJS.Timeout | undefined
+  /** When a send last completed, or the queue went over, whichever is later. */
+  #progressMs = 0
   #closed = false
   readonly #held = new Set<Reservation>()
 
@@ -55,6 +63,7 @@ export class SendQueue {
     }
     if (held !== undefined) this.#held.add(held)
     this.socket.send(bytes, { binary: true }, (err) => {
+      this.#progressMs = performance.now()
       if (held !== undefined) {
         held.release()
         this.#held.delete(held)
@@ -77,17 +86,15 @@ export class SendQueue {
         `${queued} bytes queued for sending: over sessionQueuedBytesHardMax (${sessionQueuedBytesHardMax}); the client does not read`)
       return
     }
-    const over = queued > sessionQueuedBytesMax || (queued > 0 && this.outbound.overTotal)
+    const over = queued > 0 && (queued > sessionQueuedBytesMax || this.outbound.overTotal || this.events.readsWaiting())
+    if (over && !this.#over) this.#progressMs = performance.now()
+    if (over && performance.now() - this.#progressMs > sessionQueuedMsMax) {
+      this.events.mustClose('send_queue_stalled',
+        `${queued} bytes queued and none sent for sessionQueuedMsMax (${sessionQueuedMsMax} ms); the client does not read`)
+      return
+    }
     if (over === this.#over) return
     this.#over = over
-    if (over) {
-      this.#overTimer = setTimeout(() => {
-        this.events.mustClose('send_queue_stalled',
-          `answers queued over sessionQueuedBytesMax (${sessionQueuedBytesMax}) for ${sessionQueuedMsMax} ms; the client does not read`)
-      }, sessionQueuedMsMax)
-    } else {
-      clearTimeout(this.#overTimer)
-    }
     this.events.overChanged(over)
   }
 
@@ -95,7 +102,6 @@ export class SendQueue {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#overTimer)
     for (const held of this.#held) held.release()
     this.#held.clear()
     this.outbound.queuedChanged(this.#reported, 0)

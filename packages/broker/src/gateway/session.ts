@@ -63,6 +63,7 @@ export class Session implements SessionHandle {
     this.#queue = new SendQueue(socket, gateway.outbound, limits, {
       overChanged: () => this.#applyBackPressure(),
       mustClose: (reason, detail) => this.close(CloseCode.sendQueueFull, detail, reason),
+      readsWaiting: () => this.readBudget.waiting > 0 || gateway.outbound.readBudget.waiting > 0,
     })
     this.subscriptions = new SessionSubscriptions(gateway, this, {
       push: (frame, held) => this.#send(frame, held),
@@ -100,6 +101,11 @@ export class Session implements SessionHandle {
   /** Bytes queued on the socket, not yet handed to the kernel. */
   get bufferedBytes(): number {
     return this.#queue.queuedBytes
+  }
+
+  /** Looks at the send queue (the gateway's sweep: a stalled queue has no events of its own). */
+  checkQueue(): void {
+    this.#queue.check()
   }
 
   get closed(): boolean {
