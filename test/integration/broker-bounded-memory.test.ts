@@ -8,95 +8,25 @@
 //     the per-address cap refused, so a client from another address is never locked out.
 // RSS must stay within the configured bounds plus a fixed margin (for the runtime's own garbage).
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { encodeFrame, PROTOCOL_VERSION, RecordBatchEncoder } from '@faecie/protocol'
-import { brokerRssBytes, health, openNonReadingWebSocket, scrapeSample } from '../support/abusive-clients.js'
-import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
-import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient, readAll, valuesOf, WebSocketClass } from '../support/broker-raw-client.js'
+import {
+  brokerRssBytes, health, openNonReadingWebSocket, ordinaryTraffic, roundTrip, scrapeSample, startWithLimits, stopStartedBrokers, watchBroker,
+} from '../support/abusive-clients.js'
+import { fetchFrame, firstPartition, produceFrame, RawClient, readAll, WebSocketClass } from '../support/broker-raw-client.js'
 import { waitFor } from '../support/wait-for.js'
 
 const MiB = 1024 * 1024
 /** What the runtime may hold beyond the configured bounds: heap growth, garbage not yet collected. */
 const RSS_MARGIN_BYTES = 160 * MiB
 
-export const SMALL_LIMITS = {
+const SMALL_LIMITS = {
   frameBytesMax: 2 * MiB, batchBytesMax: MiB, fetchBytesMax: 2 * MiB, pushBufferedBytesMax: MiB,
   sessionQueuedBytesMax: 4 * MiB, sessionQueuedBytesHardMax: 8 * MiB, queuedBytesMax: 24 * MiB,
   readBytesInFlightMax: 16 * MiB, sessionQueuedMsMax: 2000, sessionsMax: 64,
 }
 
-const dirs: string[] = []
-const brokers: BrokerProcess[] = []
-
-afterEach(async () => {
-  for (const broker of brokers.splice(0)) await broker.kill()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-export async function startWithLimits(limits: Record<string, number>): Promise<BrokerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'faecie-bounded-'))
-  dirs.push(dir)
-  writeFileSync(join(dir, 'broker.json'), JSON.stringify({ limits }))
-  const broker = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
-  brokers.push(broker)
-  return broker
-}
-
-/**
- * Samples the broker's RSS and /health every 100 ms until stopped. A sample over `rssMaxBytes` is
- * remembered and the broker killed at once (an unbounded broker must not take the machine with it).
- */
-export function watchBroker(broker: BrokerProcess, rssMaxBytes: number): { stop(): Promise<{ rssPeakBytes: number; problems: string[] }> } {
-  let rssPeakBytes = 0
-  const problems: string[] = []
-  let sampling: Promise<void> = Promise.resolve()
-  const timer = setInterval(() => {
-    sampling = sampling.then(async () => {
-      if (problems.length > 0) return
-      try {
-        const rss = brokerRssBytes(broker.pid)
-        rssPeakBytes = Math.max(rssPeakBytes, rss)
-        if (rss > rssMaxBytes) {
-          problems.push(`RSS ${Math.round(rss / MiB)} MiB over the bound ${Math.round(rssMaxBytes / MiB)} MiB`)
-          await broker.kill()
-          return
-        }
-        const h = await health(broker.port)
-        if (h.status !== 'ok') problems.push(`/health status ${h.status}`)
-      } catch (err) {
-        problems.push(`watch: ${(err as Error).message}`)
-      }
-    })
-  }, 100)
-  return {
-    async stop() {
-      clearInterval(timer)
-      await sampling
-      return { rssPeakBytes, problems }
-    },
-  }
-}
-
-/** An ordinary client's round trip: produce one record to `topic`, read it back by its offset. */
-export async function roundTrip(client: RawClient, topic: string, tag: string): Promise<void> {
-  const produced = firstPartition(await client.request('produce', produceFrame(topic, 0, batchOf(tag, 1))))
-  expect(produced.error).toBeUndefined()
-  const fetched = firstPartition(await client.request('fetch', fetchFrame(topic, 0, produced.baseOffset, { maxBytes: 64 * 1024 })))
-  expect(fetched.error).toBeUndefined()
-  expect(valuesOf(fetched.records)).toContain(`${tag}-0`)
-}
-
-/** Runs round trips until `done` resolves; returns how many completed. */
-export async function ordinaryTraffic(client: RawClient, topic: string, done: Promise<unknown>): Promise<number> {
-  let finished = false
-  void done.finally(() => { finished = true })
-  let count = 0
-  while (!finished) await roundTrip(client, topic, `ordinary${count++}`)
-  return count
-}
+afterEach(stopStartedBrokers)
 
 it('bounds sessions that pipeline large fetches and never read their socket', { timeout: 120_000 }, async () => {
   const broker = await startWithLimits(SMALL_LIMITS)

@@ -7,9 +7,19 @@
 //   openNonReadingHttp       an HTTP GET written blind, the response never read
 //   brokerRssBytes           VmRSS of a process, from /proc/PID/status
 //   scrapeSample             one sample of the broker's /metrics
+//   startWithLimits          a broker process with limits from a config file
+//   watchBroker              RSS and /health sampled while the abuse runs
+//   roundTrip, ordinaryTraffic  what an ordinary client keeps doing meanwhile
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import { startBrokerProcess, type BrokerProcess } from './broker-process.js'
+import { batchOf, fetchFrame, firstPartition, produceFrame, valuesOf, type RawClient } from './broker-raw-client.js'
+
+const MiB = 1024 * 1024
 
 /** A WebSocket binary frame as a client must send it: FIN, opcode 2, masked (with a zero key). */
 export function clientFrame(payload: Uint8Array): Buffer {
@@ -96,4 +106,76 @@ export async function health(port: number): Promise<Health> {
   const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(10_000) })
   if (response.status !== 200) throw new Error(`/health answered ${response.status}`)
   return await response.json() as Health
+}
+
+const dirs: string[] = []
+const brokers: BrokerProcess[] = []
+
+/** Kills every broker startWithLimits started (call it in afterEach). */
+export async function stopStartedBrokers(): Promise<void> {
+  for (const broker of brokers.splice(0)) await broker.kill()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+
+/** Starts a broker with these `limits` in its config file; stopStartedBrokers() kills it and removes the file. */
+export async function startWithLimits(limits: Record<string, number>): Promise<BrokerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'faecie-bounded-'))
+  dirs.push(dir)
+  writeFileSync(join(dir, 'broker.json'), JSON.stringify({ limits }))
+  const broker = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
+  brokers.push(broker)
+  return broker
+}
+
+/**
+ * Samples the broker's RSS and /health every 100 ms until stopped. A sample over `rssMaxBytes` is
+ * remembered and the broker killed at once (an unbounded broker must not take the machine with it).
+ */
+export function watchBroker(broker: BrokerProcess, rssMaxBytes: number): { stop(): Promise<{ rssPeakBytes: number; problems: string[] }> } {
+  let rssPeakBytes = 0
+  const problems: string[] = []
+  let sampling: Promise<void> = Promise.resolve()
+  const timer = setInterval(() => {
+    sampling = sampling.then(async () => {
+      if (problems.length > 0) return
+      try {
+        const rss = brokerRssBytes(broker.pid)
+        rssPeakBytes = Math.max(rssPeakBytes, rss)
+        if (rss > rssMaxBytes) {
+          problems.push(`RSS ${Math.round(rss / MiB)} MiB over the bound ${Math.round(rssMaxBytes / MiB)} MiB`)
+          await broker.kill()
+          return
+        }
+        const h = await health(broker.port)
+        if (h.status !== 'ok') problems.push(`/health status ${h.status}`)
+      } catch (err) {
+        problems.push(`watch: ${(err as Error).message}`)
+      }
+    })
+  }, 100)
+  return {
+    async stop() {
+      clearInterval(timer)
+      await sampling
+      return { rssPeakBytes, problems }
+    },
+  }
+}
+
+/** An ordinary client's round trip: produce one record to `topic`, read it back by its offset. */
+export async function roundTrip(client: RawClient, topic: string, tag: string): Promise<void> {
+  const produced = firstPartition(await client.request('produce', produceFrame(topic, 0, batchOf(tag, 1))))
+  expect(produced.error).toBeUndefined()
+  const fetched = firstPartition(await client.request('fetch', fetchFrame(topic, 0, produced.baseOffset, { maxBytes: 64 * 1024 })))
+  expect(fetched.error).toBeUndefined()
+  expect(valuesOf(fetched.records)).toContain(`${tag}-0`)
+}
+
+/** Runs round trips until `done` resolves; returns how many completed. */
+export async function ordinaryTraffic(client: RawClient, topic: string, done: Promise<unknown>): Promise<number> {
+  let finished = false
+  void done.finally(() => { finished = true })
+  let count = 0
+  while (!finished) await roundTrip(client, topic, `ordinary${count++}`)
+  return count
 }

@@ -10,6 +10,8 @@ import type { Limits } from './limits.js'
 export const SESSION_CLOSE_REASONS = [
   'send_queue_full', 'send_queue_stalled', 'hello_timeout', 'idle_timeout', 'too_many_sessions',
   'too_many_sessions_from_address', 'protocol_error', 'frame_too_large', 'no_pong', 'shutting_down',
+  // Not a WebSocket session: an HTTP read whose client stopped reading its answer.
+  'http_read_stalled',
 ] as const
 export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number]
 

@@ -38,13 +38,16 @@ export interface HttpApiContext {
 /** One HTTP request seen as a session by the op handlers. */
 export class HttpSession implements SessionHandle {
   readonly subscriptions: SessionSubscriptions
-  readonly readBudget: ByteBudget
   readonly #controller = new AbortController()
   readonly #held: Reservation[] = []
 
-  constructor(readonly id: number, readonly logger: Logger, gateway: Gateway, sink: PushSink) {
-    this.readBudget = gateway.outbound.readBudget
+  constructor(readonly id: number, readonly logger: Logger, private readonly gateway: Gateway, sink: PushSink) {
     this.subscriptions = new SessionSubscriptions(gateway, this, sink)
+  }
+
+  /** HTTP requests draw on the broker's read budget directly (requestsInFlightMax bounds how many). */
+  get readBudget(): ByteBudget {
+    return this.gateway.outbound.readBudget
   }
 
   /** Keeps a reservation until the response ends. */

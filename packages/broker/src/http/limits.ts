@@ -28,6 +28,8 @@ export interface HttpLimits {
   tailHeartbeatMsDefault: number
   /** Bodies of the small endpoints (create topic). */
   smallBodyBytesMax: number
+  /** Arrays and objects nested in a JSON body at most; deeper: 400 INVALID_REQUEST. */
+  jsonDepthMax: number
 }
 
 const KiB = 1024
@@ -48,6 +50,7 @@ export function defaultHttpLimits(limits: Limits): HttpLimits {
     tailCreditBytes: Math.min(1024 * KiB, limits.pushBufferedBytesMax),
     tailHeartbeatMsDefault: 15_000,
     smallBodyBytesMax: 64 * KiB,
+    jsonDepthMax: 64,
   }
 }
 
