@@ -30,8 +30,6 @@ export interface GatewayServerOptions {
 }
 
 const WS_MESSAGE_TOO_BIG = 1009
-/** Every session is pinged this often; one that has not answered the previous ping is ended. */
-const PING_INTERVAL_MS = 30_000
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** Every session's send queue is looked at this often (a fraction of sessionQueuedMsMax, within these). */
 const QUEUE_SWEEP_MS_RANGE = { min: 50, max: 1000 } as const
@@ -65,7 +63,9 @@ export class GatewayServer {
     await server.#app.listen({ host: options.host, port: options.port })
     server.#port = (server.#app.server.address() as AddressInfo).port
     options.origins.addOwnOrigins(options.host, server.#port)
-    server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, PING_INTERVAL_MS).unref()
+    // Every session is pinged each pingIntervalMs; one that has not answered the previous ping (a
+    // half-open connection, a peer gone silently) is ended.
+    server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, options.gateway.limits.pingIntervalMs).unref()
     const sweepMs = Math.min(QUEUE_SWEEP_MS_RANGE.max, Math.max(QUEUE_SWEEP_MS_RANGE.min, options.gateway.limits.sessionQueuedMsMax / 4))
     server.#queueSweep = setInterval(() => { for (const s of server.sessions) s.checkQueue() }, sweepMs).unref()
     return server

@@ -52,6 +52,8 @@ export interface Limits {
   sessionIdleMsMax: number
   /** Open sessions from one remote address; one more is closed with 4002. */
   sessionsPerAddressMax: number
+  /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
+  pingIntervalMs: number
 }
 
 const MiB = 1024 * 1024
@@ -78,6 +80,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   helloTimeoutMs: 10_000,
   sessionIdleMsMax: 600_000,
   sessionsPerAddressMax: 256,
+  pingIntervalMs: 30_000,
 }
 
 /** Room in a frame for the envelope and the fields around one partition's records. */
@@ -142,6 +145,7 @@ export function limitProblems(l: Limits): string[] {
     `frameItemsMax (${l.frameItemsMax}) must be at least requestItemsMax (${l.requestItemsMax})`)
   need(l.sessionsPerAddressMax <= l.sessionsMax,
     `sessionsPerAddressMax (${l.sessionsPerAddressMax}) must not exceed sessionsMax (${l.sessionsMax})`)
+  need(l.pingIntervalMs >= 100 && l.pingIntervalMs <= 600_000, `pingIntervalMs (${l.pingIntervalMs}) must be from 100 to 600000`)
   need(l.helloTimeoutMs <= l.sessionIdleMsMax,
     `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)
   return problems
