@@ -1,8 +1,8 @@
 // Every bound the broker puts on what clients may make it hold, in one place: each is configurable
 // (the `limits` object of `--config FILE`), checked against the others at start-up (a set that
 // contradicts itself stops the broker with a message, before it listens), and announced to clients
-// in `hello`. What they bound, roughly: memory per frame (frameBytesMax) times frames in flight
-// (inFlightMax) times sessions (sessionsMax) on the way in; on the way out, bytes queued for sending
+// in `hello`. What they bound, roughly: on the way in, bytes of request frames in flight per
+// session (sessionRequestBytesMax) and in total (requestBytesInFlightMax); on the way out, bytes queued for sending
 // per session (sessionQueuedBytesMax, then sessionQueuedBytesHardMax) and in total (queuedBytesMax),
 // with every read from disk taken out of the read budget (readBytesInFlightMax) before it is made.
 // Time bounds: hello within helloTimeoutMs, no session idle past sessionIdleMsMax, no queue over its
@@ -52,6 +52,10 @@ export interface Limits {
   sessionIdleMsMax: number
   /** Open sessions from one remote address; one more is closed with 4002. */
   sessionsPerAddressMax: number
+  /** Bytes of request frames in flight on one session past which it stops reading requests. */
+  sessionRequestBytesMax: number
+  /** Bytes of request frames in flight on all sessions past which sessions with requests in flight stop reading. */
+  requestBytesInFlightMax: number
   /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
   pingIntervalMs: number
 }
@@ -81,6 +85,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   sessionIdleMsMax: 600_000,
   sessionsPerAddressMax: 256,
   pingIntervalMs: 30_000,
+  sessionRequestBytesMax: 64 * MiB,
+  requestBytesInFlightMax: 512 * MiB,
 }
 
 /** Room in a frame for the envelope and the fields around one partition's records. */
@@ -145,6 +151,10 @@ export function limitProblems(l: Limits): string[] {
     `frameItemsMax (${l.frameItemsMax}) must be at least requestItemsMax (${l.requestItemsMax})`)
   need(l.sessionsPerAddressMax <= l.sessionsMax,
     `sessionsPerAddressMax (${l.sessionsPerAddressMax}) must not exceed sessionsMax (${l.sessionsMax})`)
+  need(l.sessionRequestBytesMax >= l.frameBytesMax,
+    `sessionRequestBytesMax (${l.sessionRequestBytesMax}) must be at least frameBytesMax (${l.frameBytesMax})`)
+  need(l.requestBytesInFlightMax >= l.sessionRequestBytesMax,
+    `requestBytesInFlightMax (${l.requestBytesInFlightMax}) must be at least sessionRequestBytesMax (${l.sessionRequestBytesMax})`)
   need(l.pingIntervalMs >= 100 && l.pingIntervalMs <= 600_000, `pingIntervalMs (${l.pingIntervalMs}) must be from 100 to 600000`)
   need(l.helloTimeoutMs <= l.sessionIdleMsMax,
     `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)

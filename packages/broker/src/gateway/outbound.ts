@@ -1,8 +1,9 @@
-// What the broker holds on its way out to clients, all sessions together: the bytes queued for
-// sending on every WebSocket (each session reports its own changes, send-queue.ts) and the read
-// budget, which every read from disk for a fetch answer or a push is taken out of before it is made
-// (byte-budget.ts). /metrics and /health show both; a session whose queue is not empty stops reading
-// requests while the total is over queuedBytesMax.
+// What the broker holds for clients, all sessions together: the bytes queued for sending on every
+// WebSocket (each session reports its own changes, send-queue.ts), the read budget, which every read
+// from disk for a fetch answer or a push is taken out of before it is made (byte-budget.ts), and the
+// bytes of request frames in flight. /metrics and /health show them; a session whose queue is not
+// empty stops reading requests while the queued total is over queuedBytesMax, and one with requests
+// in flight while their total is over requestBytesInFlightMax.
 import { ByteBudget } from './byte-budget.js'
 import type { Limits } from './limits.js'
 
@@ -19,6 +20,7 @@ export class OutboundBytes {
   /** Every read from disk on clients' behalf (WebSocket and HTTP) draws on this. */
   readonly readBudget: ByteBudget
   #queuedBytes = 0
+  #requestBytes = 0
   readonly #closedByReason = new Map<SessionCloseReason, number>(SESSION_CLOSE_REASONS.map((r) => [r, 0]))
 
   constructor(private readonly limits: Pick<Limits, 'readBytesInFlightMax' | 'queuedBytesMax'>) {
@@ -33,6 +35,15 @@ export class OutboundBytes {
   /** True while the sessions together queue more than queuedBytesMax. */
   get overTotal(): boolean {
     return this.#queuedBytes > this.limits.queuedBytesMax
+  }
+
+  /** Bytes of request frames in flight on all sessions. */
+  get requestBytes(): number {
+    return this.#requestBytes
+  }
+
+  requestBytesChanged(delta: number): void {
+    this.#requestBytes += delta
   }
 
   /** A session's queue went from `before` to `after` bytes. */

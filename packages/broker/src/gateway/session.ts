@@ -42,6 +42,8 @@ export class Session implements SessionHandle {
   #hello = false
   #inFlight = 0
   #acks0InFlight = 0
+  /** Bytes of the frames of requests in flight (the memory they hold until answered). */
+  #requestBytes = 0
   #paused = false
   #closed = false
   #helloTimer: NodeJS.Timeout | undefined
@@ -179,7 +181,7 @@ export class Session implements SessionHandle {
         `The session has ${this.#inFlight} requests in flight; at most ${limit} (inFlightMax).`)))
       return
     }
-    this.#run(frame.id, op, parsed.value, acks0)
+    this.#run(frame.id, op, parsed.value, acks0, (data as Buffer).length)
   }
 
   #refusal(op: OpName): FaecieError | undefined {
@@ -190,7 +192,9 @@ export class Session implements SessionHandle {
     return undefined
   }
 
-  #run(id: number, op: OpName, request: unknown, acks0: boolean): void {
+  #run(id: number, op: OpName, request: unknown, acks0: boolean, frameBytes: number): void {
+    this.#requestBytes += frameBytes
+    this.#gateway.outbound.requestBytesChanged(frameBytes)
     if (acks0) this.#acks0InFlight++
     else this.#inFlight++
     this.#applyBackPressure()
@@ -215,15 +219,23 @@ export class Session implements SessionHandle {
       this.#gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
       if (acks0) this.#acks0InFlight--
       else this.#inFlight--
+      this.#requestBytes -= frameBytes
+      this.#gateway.outbound.requestBytesChanged(-frameBytes)
       this.#applyBackPressure()
       if (this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     })
   }
 
-  /** Stops reading the socket while acks-0 produces pile up or answers queue unsent; resumes when they drain. */
+  /**
+   * Stops reading the socket while acks-0 produces pile up, while the frames of its requests in
+   * flight hold more than sessionRequestBytesMax (or all sessions' more than requestBytesInFlightMax),
+   * or while answers queue unsent; resumes when they drain.
+   */
   #applyBackPressure(): void {
     if (this.#closed) return
-    const over = this.#acks0InFlight >= this.#gateway.limits.inFlightMax || this.#queue.over
+    const { limits, outbound } = this.#gateway
+    const over = this.#acks0InFlight >= limits.inFlightMax || this.#queue.over || this.#requestBytes > limits.sessionRequestBytesMax ||
+      (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
     if (over && !this.#paused) this.#socket.pause()
     else if (!over && this.#paused) this.#socket.resume()
     this.#paused = over

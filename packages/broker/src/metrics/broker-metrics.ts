@@ -191,6 +191,10 @@ export class BrokerMetrics {
       registers, collect() { this.set(outbound.queuedBytes) },
     })
     new Gauge({
+      name: 'faecie_request_bytes_in_flight', help: 'Bytes of WebSocket request frames whose requests are in flight.',
+      registers, collect() { this.set(outbound.requestBytes) },
+    })
+    new Gauge({
       name: 'faecie_read_budget_bytes_in_use', help: 'Bytes of the read budget (readBytesInFlightMax) held by reads and by answers not yet sent.',
       registers, collect() { this.set(outbound.readBudget.used) },
     })
