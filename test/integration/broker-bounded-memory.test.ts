@@ -147,3 +147,22 @@ it('closes sockets that never say hello and idle sessions, and caps sessions per
   await fresh.close()
   client.socket.terminate()
 })
+
+it('refuses a frame declaring more array or map entries than frameItemsMax before decoding it', { timeout: 60_000 }, async () => {
+  const broker = await startWithLimits({ ...SMALL_LIMITS, frameItemsMax: 100_000 })
+  // {id: 1, op: 'hello', protocolVersion, pad: [nil x 1,000,000]}: a valid 1 MB frame whose one
+  // array would cost the decoder ~8 MB of JS array.
+  const hello = Buffer.from(encodeFrame({ id: 1, op: 'hello', protocolVersion: PROTOCOL_VERSION }))
+  expect(hello[0]).toBe(0x83) // a map of three entries; one more follows
+  const count = 1_000_000
+  const arrayHeader = Buffer.from([0xdd, 0, 0, 0, 0])
+  arrayHeader.writeUInt32BE(count, 1)
+  const frame = Buffer.concat([Buffer.from([0x84]), hello.subarray(1), Buffer.from(encodeFrame('pad')), arrayHeader, Buffer.alloc(count, 0xc0)])
+  const client = await RawClient.connect(broker.url, { hello: false })
+  client.sendRaw(frame)
+  const closed = await client.closed
+  expect(closed.code).toBe(4000)
+  expect(closed.reason).toMatch(/declares 1000000 entries; at most 100000/)
+  expect(await scrapeSample(broker.port, 'faecie_sessions_closed_total', { reason: 'protocol_error' })).toBe(1)
+  expect((await health(broker.port)).status).toBe('ok')
+})
