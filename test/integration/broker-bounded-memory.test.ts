@@ -13,7 +13,7 @@ import { encodeFrame, PROTOCOL_VERSION, RecordBatchEncoder } from '@faecie/proto
 import {
   brokerRssBytes, health, openNonReadingWebSocket, ordinaryTraffic, roundTrip, scrapeSample, startWithLimits, stopStartedBrokers, watchBroker,
 } from '../support/abusive-clients.js'
-import { fetchFrame, firstPartition, produceFrame, RawClient, readAll, WebSocketClass } from '../support/broker-raw-client.js'
+import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient, readAll, valuesOf, WebSocketClass } from '../support/broker-raw-client.js'
 import { waitFor } from '../support/wait-for.js'
 
 const MiB = 1024 * 1024
@@ -165,4 +165,22 @@ it('refuses a frame declaring more array or map entries than frameItemsMax befor
   expect(closed.reason).toMatch(/declares 1000000 entries; at most 100000/)
   expect(await scrapeSample(broker.port, 'faecie_sessions_closed_total', { reason: 'protocol_error' })).toBe(1)
   expect((await health(broker.port)).status).toBe('ok')
+})
+
+it('reads a many-partition fetch within its budget and still answers every partition that has data', { timeout: 60_000 }, async () => {
+  const broker = await startWithLimits(SMALL_LIMITS)
+  const client = await RawClient.connect(broker.url)
+  const PARTITIONS = 40
+  await client.request('createTopics', { topics: [{ topic: 'wide', numPartitions: PARTITIONS }] })
+  for (let p = 0; p < PARTITIONS; p++) {
+    expect(firstPartition(await client.request('produce', produceFrame('wide', p, batchOf(`p${p}`, 1)))).error).toBeUndefined()
+  }
+  // Each partition may take 64 KiB of a 1 MiB answer: reads come in waves of 16, and partitions with
+  // little data leave the rest of the budget to the next wave.
+  const partitions = Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, offset: 0, maxBytes: 64 * 1024 }))
+  const answer = await client.request('fetch', { maxWaitMs: 0, minBytes: 0, maxBytes: MiB, topics: [{ topic: 'wide', partitions }] })
+  const got = (answer.topics[0].partitions as Array<{ partition: number; records: Uint8Array }>).map((p) => valuesOf(p.records))
+  expect(got).toEqual(Array.from({ length: PARTITIONS }, (_, p) => [`p${p}-0`]))
+  expect((await health(broker.port)).readBudgetBytesInUse).toBe(0)
+  await client.close()
 })

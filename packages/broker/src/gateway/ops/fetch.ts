@@ -8,12 +8,14 @@
 // that does not exist (UNKNOWN_TOPIC_OR_PARTITION), an offset outside [logStartOffset, highWatermark]
 // (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable).
 //
-// Memory: each round shares the answer's budget among the partitions it must read, in order (a
-// partition the budget has run out for answers empty this time), and takes that many bytes out of
-// the session's share of the read budget *before* reading (waiting for room: a session whose answers
-// are not leaving has its reads stop). The reservation is trimmed to the bytes the answer carries
-// and held until the answer has been handed to the socket (ctx.hold); a round that waits for data
-// gives it back first, so a long poll holds no budget while it waits.
+// Memory: each round takes the answer's budget (at most what its partitions may return) out of the
+// session's share of the read budget *before* reading (waiting for room: a session whose answers are
+// not leaving has its reads stop), and reads within it in waves: each wave shares what is left of
+// the budget among the next partitions in order, reads them at once, and counts what they really
+// returned, so partitions with little data leave room for the next wave. Partitions the budget has
+// run out for answer empty this time, as when they would pass the budget. The reservation is trimmed
+// to the bytes the answer carries and held until the answer has been handed to the socket
+// (ctx.hold); a round that waits for data gives it back first, so a long poll holds no budget.
 import type { FetchPartitionResult, FetchTopicResult, WireError } from '@faecie/protocol'
 import { partitionKey, type PartitionKey } from '../../partition/messages.js'
 import { countRecords } from '../../metrics/batch-records.js'
@@ -25,8 +27,6 @@ interface Read {
   partition: number
   offset: number
   maxBytes: number
-  /** This round's share of the answer's budget (0: not read this round). */
-  allotted: number
   key: PartitionKey | undefined
   /** Set when the partition does not exist: never read. */
   missing?: WireError
@@ -40,7 +40,7 @@ function plan(gateway: Gateway, request: Parameters<OpHandler<'fetch'>>[0], budg
     const meta = gateway.topics.lookup(t.topic)
     for (const p of t.partitions) {
       const maxBytes = Math.min(p.maxBytes ?? request.maxBytes, budget)
-      const read: Read = { topic: t.topic, partition: p.partition, offset: p.offset, maxBytes, allotted: 0, key: undefined }
+      const read: Read = { topic: t.topic, partition: p.partition, offset: p.offset, maxBytes, key: undefined }
       if (meta === undefined || meta.internal || p.partition >= meta.partitions) {
         read.missing = unknownTopicOrPartition(t.topic, p.partition).toWire()
       } else {
@@ -65,28 +65,44 @@ function mustRead(gateway: Gateway, read: Read, trustWatch: boolean): boolean {
   return !(trustWatch && known !== undefined && read.offset === known.highWatermark && read.offset >= known.logStartOffset)
 }
 
-/** Shares `budget` among the reads that must ask their partition, in order; returns the total. */
-function allot(gateway: Gateway, reads: Read[], budget: number, trustWatch: boolean): number {
-  let left = budget
-  for (const read of reads) {
-    read.allotted = left > 0 && mustRead(gateway, read, trustWatch) ? Math.min(read.maxBytes, left) : 0
-    left -= read.allotted
-  }
-  return budget - left
-}
-
-/** Reads one partition within its allotment; without one, answers from what the watch knows. */
-async function readOne(gateway: Gateway, read: Read, logger: Parameters<typeof wireError>[1]): Promise<FetchPartitionResult> {
+/** What the watch knows of a read's partition, as an answer with no records. */
+function fromWatch(gateway: Gateway, read: Read): FetchPartitionResult {
   const known = read.key === undefined ? undefined : gateway.watch.latest(read.key)
   const base = { partition: read.partition, highWatermark: known?.highWatermark ?? -1, logStartOffset: known?.logStartOffset ?? -1 }
-  if (read.missing !== undefined) return { ...base, records: EMPTY, error: read.missing }
-  if (read.allotted === 0) return { ...base, records: EMPTY }
+  return read.missing !== undefined ? { ...base, records: EMPTY, error: read.missing } : { ...base, records: EMPTY }
+}
+
+/** Reads one partition, at most `maxBytes` (but at least one whole batch). */
+async function readOne(gateway: Gateway, read: Read, maxBytes: number, logger: Parameters<typeof wireError>[1]): Promise<FetchPartitionResult> {
   try {
-    const r = await gateway.reads.fetch(read.topic, read.partition, read.offset, read.allotted)
+    const r = await gateway.reads.fetch(read.topic, read.partition, read.offset, maxBytes)
     return { partition: read.partition, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, records: r.bytes }
   } catch (err) {
-    return { ...base, records: EMPTY, error: wireError(err, logger) }
+    return { ...fromWatch(gateway, read), error: wireError(err, logger) }
   }
+}
+
+/** Reads the partitions at `indexes` in waves within `budget` (see the top of the file); fills `results`. */
+async function readInWaves(gateway: Gateway, reads: Read[], indexes: number[], budget: number,
+  results: FetchPartitionResult[], logger: Parameters<typeof wireError>[1]): Promise<void> {
+  let left = budget
+  let next = 0
+  while (next < indexes.length && left > 0) {
+    const wave: Array<{ i: number; maxBytes: number }> = []
+    let share = left
+    while (next < indexes.length && share > 0) {
+      const i = indexes[next++]!
+      const maxBytes = Math.min(reads[i]!.maxBytes, share)
+      share -= maxBytes
+      wave.push({ i, maxBytes })
+    }
+    const answers = await Promise.all(wave.map(({ i, maxBytes }) => readOne(gateway, reads[i]!, maxBytes, logger)))
+    answers.forEach((answer, k) => {
+      results[wave[k]!.i] = answer
+      left -= answer.records.length
+    })
+  }
+  for (const i of indexes.slice(next)) results[i] = fromWatch(gateway, reads[i]!)
 }
 
 /** Drops records past the budget (the first partition with data always stays). Returns the bytes kept. */
@@ -133,9 +149,14 @@ export const fetch: OpHandler<'fetch'> = async (request, { gateway, session, hol
     const waiter = watch.arm(keys)
     let reservation: Reservation | undefined
     try {
-      const allotted = allot(gateway, reads, budget, willWait || round > 0)
-      if (allotted > 0) reservation = await session.readBudget.reserve(allotted, session.signal)
-      const results = await Promise.all(reads.map((read) => readOne(gateway, read, session.logger)))
+      const trustWatch = willWait || round > 0
+      const results = reads.map((read) => fromWatch(gateway, read))
+      const toRead = reads.flatMap((read, i) => (mustRead(gateway, read, trustWatch) ? [i] : []))
+      if (toRead.length > 0) {
+        const most = Math.min(budget, toRead.reduce((n, i) => n + reads[i]!.maxBytes, 0))
+        reservation = await session.readBudget.reserve(most, session.signal)
+        await readInWaves(gateway, reads, toRead, budget, results, session.logger)
+      }
       const { bytes, errors } = fitBudget(results, budget)
       reservation?.resize(bytes)
       const remainingMs = deadline - Date.now()
