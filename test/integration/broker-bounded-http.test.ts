@@ -104,3 +104,36 @@ it('answers JSON nested 100,000 deep with 400, not 500', { timeout: 60_000 }, as
   const health200 = await fetch(`${base}/health`)
   expect(health200.status).toBe(200)
 })
+
+it('cuts off live tails whose client stopped reading, so they cannot hold every tail slot', { timeout: 90_000 }, async () => {
+  const TAILS = 4
+  const broker = await startWithLimits(LIMITS, { tailStreamsMax: TAILS })
+  const base = `http://127.0.0.1:${broker.port}`
+  const client = await RawClient.connect(broker.url)
+  await client.request('createTopics', { topics: [{ topic: 'bin' }] })
+  const encoder = new RecordBatchEncoder()
+  for (let i = 0; i < 16; i++) {
+    const batch = encoder.encode(Array.from({ length: 100 }, () => ({ value: randomBytes(10_000) }))).slice()
+    expect(firstPartition(await client.request('produce', produceFrame('bin', 0, batch))).error).toBeUndefined()
+  }
+  const stalled = async (): Promise<number> => await scrapeSample(broker.port, 'faecie_sessions_closed_total', { reason: 'http_tail_stalled' }) ?? 0
+  // Every slot taken by a tail from the start of ~22 MB of base64 that nobody reads.
+  const sockets = await Promise.all(Array.from({ length: TAILS }, () =>
+    openNonReadingHttp(broker.port, '/v1/topics/bin/partitions/0/tail?offset=0&encoding=base64')))
+  // A reading client gets a slot once they are cut off (429 TOO_MANY_SUBSCRIPTIONS until then).
+  const response = await waitFor('a live tail slot for a reading client', async () => {
+    const r = await fetch(`${base}/v1/topics/bin/partitions/0/tail?offset=latest`)
+    if (r.status === 200) return r
+    expect(r.status).toBe(429)
+    await r.body?.cancel()
+    return undefined
+  }, { timeoutMs: 60_000 })
+  const reader = response.body!.getReader()
+  const first = new TextDecoder().decode((await reader.read()).value)
+  expect(first).toContain('event: open')
+  await reader.cancel()
+  await waitFor('every non-reading tail cut off', async () => await stalled() === TAILS)
+  for (const socket of sockets) socket.destroy()
+  await waitFor('the read budget given back', async () => (await health(broker.port)).readBudgetBytesInUse === 0)
+  await client.close()
+})

@@ -117,11 +117,11 @@ export async function stopStartedBrokers(): Promise<void> {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
 
-/** Starts a broker with these `limits` in its config file; stopStartedBrokers() kills it and removes the file. */
-export async function startWithLimits(limits: Record<string, number>): Promise<BrokerProcess> {
+/** Starts a broker with these `limits` (and `http` limits) in its config file; stopStartedBrokers() kills it and removes the file. */
+export async function startWithLimits(limits: Record<string, number>, http: Record<string, number> = {}): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'faecie-bounded-'))
   dirs.push(dir)
-  writeFileSync(join(dir, 'broker.json'), JSON.stringify({ limits }))
+  writeFileSync(join(dir, 'broker.json'), JSON.stringify({ limits, http }))
   const broker = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
   brokers.push(broker)
   return broker

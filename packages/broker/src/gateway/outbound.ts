@@ -11,8 +11,8 @@ import type { Limits } from './limits.js'
 export const SESSION_CLOSE_REASONS = [
   'send_queue_full', 'send_queue_stalled', 'hello_timeout', 'idle_timeout', 'too_many_sessions',
   'too_many_sessions_from_address', 'protocol_error', 'frame_too_large', 'no_pong', 'shutting_down',
-  // Not a WebSocket session: an HTTP read whose client stopped reading its answer.
-  'http_read_stalled',
+  // Not WebSocket sessions: an HTTP read, or a live tail, whose client stopped reading.
+  'http_read_stalled', 'http_tail_stalled',
 ] as const
 export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number]
 
