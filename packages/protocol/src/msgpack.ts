@@ -19,9 +19,14 @@
 // times, so garbage can't make it spin.
 import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr'
 import { ErrorCode, FaecieError } from './errors.js'
+import { checkDeclaredSizes, FRAME_DEPTH_MAX } from './msgpack-sizes.js'
 
-/** Deepest nesting of arrays and maps a frame may have. */
-export const FRAME_DEPTH_MAX = 32
+export { checkDeclaredSizes, FRAME_DEPTH_MAX }
+
+export interface DecodeFrameOptions {
+  /** Largest size an array or map may declare; larger is refused before decoding (msgpack-sizes.ts). */
+  itemsMax?: number
+}
 
 // skipValues is in msgpackr's README and code (pack.js) but not in its type definitions.
 const packrOptions: ConstructorParameters<typeof Packr>[0] & { skipValues: unknown[] } = {
@@ -64,9 +69,13 @@ export function encodeTransientFrame(value: unknown): Uint8Array {
   return asUint8Array(packr.pack(value, RESET_BUFFER_MODE))
 }
 
-/** Decodes one frame, refusing anything that is not exactly one plain MessagePack value. */
-export function decodeFrame(bytes: Uint8Array): unknown {
+/**
+ * Decodes one frame, refusing anything that is not exactly one plain MessagePack value. The declared
+ * sizes of its arrays and maps are checked first, before msgpackr allocates for them.
+ */
+export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {}): unknown {
   if (bytes.length === 0) throw invalidFrame('the frame is empty')
+  checkDeclaredSizes(bytes, options.itemsMax)
   let value: unknown
   try {
     value = unpackr.unpack(bytes)

@@ -7,8 +7,10 @@ import type { Logger } from '../log.js'
 import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
+import type { ByteBudget, Reservation } from './byte-budget.js'
 import type { Limits } from './limits.js'
 import type { OffsetWatch } from './offset-watch.js'
+import type { OutboundBytes } from './outbound.js'
 import type { PartitionReads } from './reads.js'
 import type { SessionSubscriptions } from './subscriptions.js'
 
@@ -31,6 +33,8 @@ export interface Gateway {
   readonly logger: Logger
   /** Prometheus metrics and the `stats` op's series: handlers record what they move into it. */
   readonly metrics: BrokerMetrics
+  /** Bytes queued for sending on all sessions, and the broker's read budget. */
+  readonly outbound: OutboundBytes
   /** True once the broker is shutting down: long polls answer at once, new requests are refused. */
   readonly draining: boolean
 }
@@ -40,8 +44,10 @@ export interface SessionHandle {
   readonly id: number
   readonly logger: Logger
   readonly subscriptions: SessionSubscriptions
-  /** Aborted when the session's socket closes: long polls stop waiting. */
+  /** Aborted when the session's socket closes: long polls and reads waiting for budget stop waiting. */
   readonly signal: AbortSignal
+  /** The session's share of the read budget: reads for its answers and pushes are taken out of it first. */
+  readonly readBudget: ByteBudget
   /** Marks the session as having said hello with this client id. */
   helloDone(clientId: string | undefined): void
   /** Closes the session with a 4xxx code (acks 0 produce failures surface this way). */
@@ -51,6 +57,8 @@ export interface SessionHandle {
 export interface OpContext {
   gateway: Gateway
   session: SessionHandle
+  /** Keeps a reservation of the read budget until this request's answer has left (or the session closed). */
+  hold(reservation: Reservation): void
 }
 
 export const NO_RESPONSE = Symbol('no response')
@@ -62,7 +70,15 @@ export const CloseCode = {
   tooManySessions: 4002,
   originNotAllowed: 4003,
   shuttingDown: 4004,
+  sendQueueFull: 4005,
+  helloTimeout: 4006,
+  idleTimeout: 4007,
 } as const
+
+/** What a closed session's waits (long polls, reads waiting for budget) end with. */
+export function sessionClosedError(): FaecieError {
+  return new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'The session closed.')
+}
 
 export type OpHandler<Op extends OpName> = (
   request: OpRequest<Op>,

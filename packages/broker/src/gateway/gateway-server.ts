@@ -1,7 +1,8 @@
 // The broker's HTTP face: fastify with @fastify/websocket. `GET /health` answers JSON; `/v1/ws` is the
 // protocol's WebSocket. The upgrade is refused with HTTP 403 when the page's Origin is not allowed
-// (origin.ts) and with 503 while shutting down; a session past sessionsMax is accepted and closed at
-// once with 4002 and a reason (so the client learns why). ws stops reading a frame larger than
+// (origin.ts) and with 503 while shutting down; a session past sessionsMax, or past
+// sessionsPerAddressMax from its remote address, is accepted and closed at once with 4002 and a
+// reason (so the client learns why). ws stops reading a frame larger than
 // frameBytesMax at its header (maxPayload); ws would close with 1009 there, which this maps to the
 // protocol's 4001 with a reason. Any other request that changes state must come from an allowed
 // origin too (the HTTP API's POST and DELETE, ../http/): 403 with the protocol error ORIGIN_NOT_ALLOWED.
@@ -29,18 +30,21 @@ export interface GatewayServerOptions {
 }
 
 const WS_MESSAGE_TOO_BIG = 1009
-/** Every session is pinged this often; one that has not answered the previous ping is ended. */
-const PING_INTERVAL_MS = 30_000
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Every session's send queue is looked at this often (a fraction of sessionQueuedMsMax, within these). */
+const QUEUE_SWEEP_MS_RANGE = { min: 50, max: 1000 } as const
 
 export class GatewayServer {
   readonly sessions = new Set<Session>()
+  /** Open sessions by remote address (sessionsPerAddressMax). */
+  readonly #byAddress = new Map<string, number>()
   readonly #app: FastifyInstance
   readonly #options: GatewayServerOptions
   readonly #logger: Logger
   #nextSessionId = 1
   #port = 0
   #heartbeat: NodeJS.Timeout | undefined
+  #queueSweep: NodeJS.Timeout | undefined
 
   private constructor(options: GatewayServerOptions) {
     this.#options = options
@@ -59,7 +63,11 @@ export class GatewayServer {
     await server.#app.listen({ host: options.host, port: options.port })
     server.#port = (server.#app.server.address() as AddressInfo).port
     options.origins.addOwnOrigins(options.host, server.#port)
-    server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, PING_INTERVAL_MS).unref()
+    // Every session is pinged each pingIntervalMs; one that has not answered the previous ping (a
+    // half-open connection, a peer gone silently) is ended.
+    server.#heartbeat = setInterval(() => { for (const s of server.sessions) s.heartbeat() }, options.gateway.limits.pingIntervalMs).unref()
+    const sweepMs = Math.min(QUEUE_SWEEP_MS_RANGE.max, Math.max(QUEUE_SWEEP_MS_RANGE.min, options.gateway.limits.sessionQueuedMsMax / 4))
+    server.#queueSweep = setInterval(() => { for (const s of server.sessions) s.checkQueue() }, sweepMs).unref()
     return server
   }
 
@@ -77,11 +85,12 @@ export class GatewayServer {
   }
 
   closeSessions(code: number, reason: string): void {
-    for (const session of this.sessions) session.close(code, reason)
+    for (const session of this.sessions) session.close(code, reason, 'shutting_down')
   }
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat)
+    clearInterval(this.#queueSweep)
     await this.#app.close()
   }
 
@@ -124,10 +133,20 @@ export class GatewayServer {
 
   #accept(socket: WebSocket, remote: string | undefined): void {
     const { gateway } = this.#options
-    mapTooBigToFrameTooLarge(socket, gateway.limits.frameBytesMax)
-    if (this.sessions.size >= gateway.limits.sessionsMax) {
-      this.#logger.warn({ remote, sessionsMax: gateway.limits.sessionsMax }, 'session refused: too many sessions')
-      socket.close(CloseCode.tooManySessions, `too many sessions (sessionsMax ${gateway.limits.sessionsMax})`)
+    const { sessionsMax, sessionsPerAddressMax } = gateway.limits
+    mapTooBigToFrameTooLarge(socket, gateway.limits.frameBytesMax, () => gateway.outbound.sessionClosed('frame_too_large'))
+    if (this.sessions.size >= sessionsMax) {
+      this.#logger.warn({ remote, sessionsMax }, 'session refused: too many sessions')
+      gateway.outbound.sessionClosed('too_many_sessions')
+      socket.close(CloseCode.tooManySessions, `too many sessions (sessionsMax ${sessionsMax})`)
+      return
+    }
+    const address = remote ?? 'unknown'
+    const fromAddress = this.#byAddress.get(address) ?? 0
+    if (fromAddress >= sessionsPerAddressMax) {
+      this.#logger.warn({ remote, sessionsPerAddressMax }, 'session refused: too many sessions from this address')
+      gateway.outbound.sessionClosed('too_many_sessions_from_address')
+      socket.close(CloseCode.tooManySessions, `too many sessions from ${address} (sessionsPerAddressMax ${sessionsPerAddressMax})`)
       return
     }
     if (gateway.draining) {
@@ -136,15 +155,22 @@ export class GatewayServer {
     }
     const session = new Session(this.#nextSessionId++, socket, gateway, remote)
     this.sessions.add(session)
-    socket.on('close', () => this.sessions.delete(session))
+    this.#byAddress.set(address, fromAddress + 1)
+    socket.on('close', () => {
+      this.sessions.delete(session)
+      const left = (this.#byAddress.get(address) ?? 1) - 1
+      if (left > 0) this.#byAddress.set(address, left)
+      else this.#byAddress.delete(address)
+    })
   }
 }
 
 /** ws closes with 1009 when a frame passes maxPayload; the protocol's code for it is 4001. */
-function mapTooBigToFrameTooLarge(socket: WebSocket, frameBytesMax: number): void {
+function mapTooBigToFrameTooLarge(socket: WebSocket, frameBytesMax: number, counted: () => void): void {
   const close = socket.close.bind(socket)
   socket.close = (code?: number, reason?: string | Buffer): void => {
     if (code === WS_MESSAGE_TOO_BIG) {
+      counted()
       close(CloseCode.frameTooLarge, truncateReason(`frame over frameBytesMax (${frameBytesMax} bytes)`))
     } else {
       close(code, reason)

@@ -17,6 +17,12 @@ describe('limits', () => {
     expect(() => resolveLimits({ inFlightMax: 2000 })).toThrow(/mailboxDepthMax/)
     expect(() => resolveLimits({ fetchBytesMax: 1024 })).toThrow(/fetchBytesMax/)
     expect(resolveLimits({ sessionsMax: 3 }).sessionsMax).toBe(3)
+    expect(resolveLimits({ sessionsMax: 3 }).sessionsPerAddressMax).toBe(3)
+    expect(() => resolveLimits({ sessionsMax: 3, sessionsPerAddressMax: 4 })).toThrow(/sessionsPerAddressMax \(4\) must not exceed sessionsMax/)
+    expect(() => resolveLimits({ sessionQueuedBytesMax: 1024 * 1024 })).toThrow(/sessionQueuedBytesMax .* must hold one fetch answer/)
+    expect(() => resolveLimits({ readBytesInFlightMax: 20 * 1024 * 1024 })).toThrow(/readBytesInFlightMax/)
+    expect(() => resolveLimits({ queuedBytesMax: 1024 * 1024 })).toThrow(/queuedBytesMax/)
+    expect(() => resolveLimits({ helloTimeoutMs: 60_000, sessionIdleMsMax: 1000 })).toThrow(/helloTimeoutMs/)
   })
 })
 

@@ -1,8 +1,12 @@
 // Every bound the broker puts on what clients may make it hold, in one place: each is configurable
 // (the `limits` object of `--config FILE`), checked against the others at start-up (a set that
 // contradicts itself stops the broker with a message, before it listens), and announced to clients
-// in `hello`. What they bound, roughly: memory per frame (frameBytesMax) times frames in flight
-// (inFlightMax) times sessions (sessionsMax), plus pushes held per socket (pushBufferedBytesMax).
+// in `hello`. What they bound, roughly: on the way in, bytes of request frames in flight per
+// session (sessionRequestBytesMax) and in total (requestBytesInFlightMax); on the way out, bytes queued for sending
+// per session (sessionQueuedBytesMax, then sessionQueuedBytesHardMax) and in total (queuedBytesMax),
+// with every read from disk taken out of the read budget (readBytesInFlightMax) before it is made.
+// Time bounds: hello within helloTimeoutMs, no session idle past sessionIdleMsMax, no queue over its
+// bound past sessionQueuedMsMax.
 import { SEGMENT_BYTES_MAX } from '../storage/log-config.js'
 
 export interface Limits {
@@ -30,6 +34,30 @@ export interface Limits {
   mailboxDepthMax: number
   /** Topics or partitions named in one request. */
   requestItemsMax: number
+  /** Largest size a frame's MessagePack array or map may declare: refused (close 4000) before decoding. */
+  frameItemsMax: number
+  /** Bytes queued for sending on one session (answers and pushes) past which it stops reading requests. */
+  sessionQueuedBytesMax: number
+  /** Bytes queued on one session past which it is closed at once (4005). */
+  sessionQueuedBytesHardMax: number
+  /** Longest a session may stay over sessionQueuedBytesMax before it is closed (4005). */
+  sessionQueuedMsMax: number
+  /** Bytes queued for sending on all sessions together past which sessions with a queue stop reading. */
+  queuedBytesMax: number
+  /** Bytes read from disk for answers not yet flushed to their sockets, all sessions together (the read budget). */
+  readBytesInFlightMax: number
+  /** Time from the WebSocket upgrade to `hello`; a session still silent is closed (4006). */
+  helloTimeoutMs: number
+  /** A session with no request in flight and no subscription for this long is closed (4007). */
+  sessionIdleMsMax: number
+  /** Open sessions from one remote address; one more is closed with 4002. */
+  sessionsPerAddressMax: number
+  /** Bytes of request frames in flight on one session past which it stops reading requests. */
+  sessionRequestBytesMax: number
+  /** Bytes of request frames in flight on all sessions past which sessions with requests in flight stop reading. */
+  requestBytesInFlightMax: number
+  /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
+  pingIntervalMs: number
 }
 
 const MiB = 1024 * 1024
@@ -47,6 +75,18 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   pushBufferedBytesMax: 4 * MiB,
   mailboxDepthMax: 1024,
   requestItemsMax: 10_000,
+  frameItemsMax: 100_000,
+  sessionQueuedBytesMax: 32 * MiB,
+  sessionQueuedBytesHardMax: 64 * MiB,
+  sessionQueuedMsMax: 30_000,
+  queuedBytesMax: 512 * MiB,
+  readBytesInFlightMax: 256 * MiB,
+  helloTimeoutMs: 10_000,
+  sessionIdleMsMax: 600_000,
+  sessionsPerAddressMax: 256,
+  pingIntervalMs: 30_000,
+  sessionRequestBytesMax: 64 * MiB,
+  requestBytesInFlightMax: 512 * MiB,
 }
 
 /** Room in a frame for the envelope and the fields around one partition's records. */
@@ -56,6 +96,10 @@ export const FRAME_OVERHEAD_BYTES = 4096
 export function resolveLimits(overrides: Record<string, unknown> = {}): Limits {
   const problems: string[] = []
   const limits: Limits = { ...DEFAULT_LIMITS }
+  // Unless given, the per-address cap follows a lower sessionsMax (a small broker, a test).
+  if (overrides.sessionsPerAddressMax === undefined && typeof overrides.sessionsMax === 'number') {
+    limits.sessionsPerAddressMax = Math.min(DEFAULT_LIMITS.sessionsPerAddressMax, overrides.sessionsMax)
+  }
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in DEFAULT_LIMITS)) {
       problems.push(`unknown limit ${key} (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`)
@@ -90,6 +134,30 @@ export function limitProblems(l: Limits): string[] {
   need(l.partitionsPerTopicMax <= l.partitionsMax,
     `partitionsPerTopicMax (${l.partitionsPerTopicMax}) must not exceed partitionsMax (${l.partitionsMax})`)
   need(l.pushBufferedBytesMax >= 64 * 1024, `pushBufferedBytesMax (${l.pushBufferedBytesMax}) is under 64 KiB`)
+  // One fetch answer (up to fetchBytesMax, plus the first batch that may pass it) must fit a session's
+  // share of the read budget, and that share the broker's budget, or a fetch could never be served.
+  const oneAnswer = l.fetchBytesMax + l.batchBytesMax
+  need(l.sessionQueuedBytesMax >= oneAnswer,
+    `sessionQueuedBytesMax (${l.sessionQueuedBytesMax}) must hold one fetch answer: fetchBytesMax + batchBytesMax (${oneAnswer})`)
+  need(l.sessionQueuedBytesMax >= l.pushBufferedBytesMax,
+    `sessionQueuedBytesMax (${l.sessionQueuedBytesMax}) must be at least pushBufferedBytesMax (${l.pushBufferedBytesMax})`)
+  need(l.sessionQueuedBytesHardMax >= l.sessionQueuedBytesMax + l.frameBytesMax,
+    `sessionQueuedBytesHardMax (${l.sessionQueuedBytesHardMax}) must be at least sessionQueuedBytesMax + frameBytesMax (${l.sessionQueuedBytesMax + l.frameBytesMax})`)
+  need(l.readBytesInFlightMax >= l.sessionQueuedBytesMax,
+    `readBytesInFlightMax (${l.readBytesInFlightMax}) must hold one session's share, sessionQueuedBytesMax (${l.sessionQueuedBytesMax})`)
+  need(l.queuedBytesMax >= l.sessionQueuedBytesHardMax,
+    `queuedBytesMax (${l.queuedBytesMax}) must be at least sessionQueuedBytesHardMax (${l.sessionQueuedBytesHardMax})`)
+  need(l.frameItemsMax >= l.requestItemsMax,
+    `frameItemsMax (${l.frameItemsMax}) must be at least requestItemsMax (${l.requestItemsMax})`)
+  need(l.sessionsPerAddressMax <= l.sessionsMax,
+    `sessionsPerAddressMax (${l.sessionsPerAddressMax}) must not exceed sessionsMax (${l.sessionsMax})`)
+  need(l.sessionRequestBytesMax >= l.frameBytesMax,
+    `sessionRequestBytesMax (${l.sessionRequestBytesMax}) must be at least frameBytesMax (${l.frameBytesMax})`)
+  need(l.requestBytesInFlightMax >= l.sessionRequestBytesMax,
+    `requestBytesInFlightMax (${l.requestBytesInFlightMax}) must be at least sessionRequestBytesMax (${l.sessionRequestBytesMax})`)
+  need(l.pingIntervalMs >= 100 && l.pingIntervalMs <= 600_000, `pingIntervalMs (${l.pingIntervalMs}) must be from 100 to 600000`)
+  need(l.helloTimeoutMs <= l.sessionIdleMsMax,
+    `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)
   return problems
 }
 
@@ -106,5 +174,9 @@ export function announcedLimits(l: Limits): Record<string, number> {
     partitionsMax: l.partitionsMax,
     fetchBytesMax: l.fetchBytesMax,
     requestItemsMax: l.requestItemsMax,
+    frameItemsMax: l.frameItemsMax,
+    sessionQueuedBytesMax: l.sessionQueuedBytesMax,
+    helloTimeoutMs: l.helloTimeoutMs,
+    sessionIdleMsMax: l.sessionIdleMsMax,
   }
 }

@@ -12,12 +12,21 @@
 //   fields of the wrong type or range     INVALID_REQUEST error frame naming the field
 // A produce with acks 0 has no answer and does not count against inFlightMax; instead the session
 // stops reading the socket while inFlightMax of them are being written (back-pressure, no error).
+// It also stops reading while its answers queue up unsent (send-queue.ts), and its reads from disk
+// wait for room in its share of the read budget (sessionQueuedBytesMax, drawn on the broker's).
+// Time bounds, each closing the session with a reason: no hello within helloTimeoutMs (4006); no
+// request in flight and no subscription for sessionIdleMsMax (4007); a send queue over its bound for
+// too long or over the hard bound (4005). Whatever way a session ends, what it held is freed at once:
+// reservations released, subscriptions ended, long polls and budget waits aborted.
 import { encodeFrame, decodeFrame, ErrorCode, errorResponse, FaecieError, OPS, parseOpRequest,
   parseRequestEnvelope, type OpName } from '@faecie/protocol'
 import type { WebSocket, RawData } from 'ws'
 import type { Logger } from '../log.js'
-import { CloseCode, NO_RESPONSE, wireError, type Gateway, type SessionHandle } from './context.js'
+import { ByteBudget, type Reservation } from './byte-budget.js'
+import { CloseCode, NO_RESPONSE, sessionClosedError, wireError, type Gateway, type OpContext, type SessionHandle } from './context.js'
 import { OP_HANDLERS } from './ops/index.js'
+import type { SessionCloseReason } from './outbound.js'
+import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
@@ -26,13 +35,20 @@ export class Session implements SessionHandle {
   readonly id: number
   readonly logger: Logger
   readonly subscriptions: SessionSubscriptions
+  readonly readBudget: ByteBudget
   readonly #gateway: Gateway
   readonly #socket: WebSocket
+  readonly #queue: SendQueue
   #hello = false
   #inFlight = 0
   #acks0InFlight = 0
+  /** Bytes of the frames of requests in flight (the memory they hold until answered). */
+  #requestBytes = 0
   #paused = false
   #closed = false
+  #helloTimer: NodeJS.Timeout | undefined
+  #idleTimer: NodeJS.Timeout | undefined
+  #lastRequestMs = performance.now()
   #idle: (() => void)[] = []
   readonly #closedController = new AbortController()
   /** Answered a ping since the last heartbeat (gateway-server.ts). */
@@ -44,14 +60,24 @@ export class Session implements SessionHandle {
     this.#gateway = gateway
     this.logger = gateway.logger.child({ session: id, remote })
     gateway.metrics.sessions++
-    this.subscriptions = new SessionSubscriptions(gateway, {
-      push: (frame) => this.#send(frame),
-      congested: () => socket.bufferedAmount > gateway.limits.pushBufferedBytesMax,
-    }, this.logger)
+    const { limits } = gateway
+    this.readBudget = new ByteBudget(limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
+    this.#queue = new SendQueue(socket, gateway.outbound, limits, {
+      overChanged: () => this.#applyBackPressure(),
+      mustClose: (reason, detail) => this.close(CloseCode.sendQueueFull, detail, reason),
+      readsWaiting: () => this.readBudget.waiting > 0 || gateway.outbound.readBudget.waiting > 0,
+    })
+    this.subscriptions = new SessionSubscriptions(gateway, this, {
+      push: (frame, held) => this.#send(frame, held),
+      congested: () => socket.bufferedAmount > limits.pushBufferedBytesMax,
+    })
     socket.binaryType = 'nodebuffer'
     socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
     socket.on('close', () => this.#onClosed())
     socket.on('pong', () => { this.alive = true })
+    this.#helloTimer = setTimeout(() => {
+      this.close(CloseCode.helloTimeout, `no hello within helloTimeoutMs (${limits.helloTimeoutMs} ms)`, 'hello_timeout')
+    }, limits.helloTimeoutMs)
   }
 
   get signal(): AbortSignal {
@@ -62,6 +88,7 @@ export class Session implements SessionHandle {
   heartbeat(): void {
     if (!this.alive) {
       this.logger.info('no pong since the last ping: ending the session')
+      this.#gateway.outbound.sessionClosed('no_pong')
       this.#socket.terminate()
       return
     }
@@ -75,7 +102,12 @@ export class Session implements SessionHandle {
 
   /** Bytes queued on the socket, not yet handed to the kernel. */
   get bufferedBytes(): number {
-    return this.#socket.bufferedAmount
+    return this.#queue.queuedBytes
+  }
+
+  /** Looks at the send queue (the gateway's sweep: a stalled queue has no events of its own). */
+  checkQueue(): void {
+    this.#queue.check()
   }
 
   get closed(): boolean {
@@ -85,13 +117,23 @@ export class Session implements SessionHandle {
   helloDone(clientId: string | undefined): void {
     if (!this.#hello) this.logger.debug({ clientId }, 'hello')
     this.#hello = true
+    clearTimeout(this.#helloTimer)
+    this.#helloTimer = undefined
+    this.#armIdleTimer(this.#gateway.limits.sessionIdleMsMax)
   }
 
-  close(code: number, reason: string): void {
+  /**
+   * Closes the session with a 4xxx code and a reason, and frees what it held at once. A session
+   * closed for not reading its answers is cut too: its close frame waits behind bytes the client
+   * does not read, and the socket's buffers are memory the broker must not keep.
+   */
+  close(code: number, reason: string, why: SessionCloseReason = 'protocol_error'): void {
     if (this.#closed) return
-    this.#closed = true
-    this.subscriptions.closeAll()
+    this.logger.info({ code, reason: why, detail: reason, queuedBytes: this.#queue.queuedBytes }, 'closing the session')
+    this.#gateway.outbound.sessionClosed(why)
+    this.#release()
     this.#socket.close(code, truncateReason(reason))
+    if (why === 'send_queue_full' || why === 'send_queue_stalled') this.#socket.terminate()
   }
 
   /** Resolves once no request of this session is in flight. */
@@ -102,13 +144,14 @@ export class Session implements SessionHandle {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closed) return
+    this.#lastRequestMs = performance.now()
     if (!isBinary) {
       this.close(CloseCode.protocolError, 'text frames are not part of the protocol: send binary MessagePack frames')
       return
     }
     let value: unknown
     try {
-      value = decodeFrame(data as Buffer)
+      value = decodeFrame(data as Buffer, { itemsMax: this.#gateway.limits.frameItemsMax })
     } catch (err) {
       this.close(CloseCode.protocolError, `undecodable frame: ${(err as Error).message}`)
       return
@@ -138,7 +181,7 @@ export class Session implements SessionHandle {
         `The session has ${this.#inFlight} requests in flight; at most ${limit} (inFlightMax).`)))
       return
     }
-    this.#run(frame.id, op, parsed.value, acks0)
+    this.#run(frame.id, op, parsed.value, acks0, (data as Buffer).length)
   }
 
   #refusal(op: OpName): FaecieError | undefined {
@@ -149,54 +192,103 @@ export class Session implements SessionHandle {
     return undefined
   }
 
-  #run(id: number, op: OpName, request: unknown, acks0: boolean): void {
+  #run(id: number, op: OpName, request: unknown, acks0: boolean, frameBytes: number): void {
+    this.#requestBytes += frameBytes
+    this.#gateway.outbound.requestBytesChanged(frameBytes)
     if (acks0) this.#acks0InFlight++
     else this.#inFlight++
     this.#applyBackPressure()
     const startedMs = performance.now()
-    const handler = OP_HANDLERS[op] as (request: unknown, ctx: { gateway: Gateway; session: SessionHandle }) =>
-      Promise<Record<string, unknown> | typeof NO_RESPONSE>
+    const handler = OP_HANDLERS[op] as (request: unknown, ctx: OpContext) => Promise<Record<string, unknown> | typeof NO_RESPONSE>
+    // At most one reservation per answer (fetch's); any other is released with the answer too.
+    const held: Reservation[] = []
+    const hold = (reservation: Reservation): void => {
+      if (this.#closed) reservation.release()
+      else held.push(reservation)
+    }
     let work: Promise<Record<string, unknown> | typeof NO_RESPONSE>
     try {
-      work = handler(request, { gateway: this.#gateway, session: this })
+      work = handler(request, { gateway: this.#gateway, session: this, hold })
     } catch (err) {
       work = Promise.reject(err)
     }
     work.then(
-      (answer) => { if (answer !== NO_RESPONSE) this.#send({ id, ...answer }) },
-      (err: unknown) => this.#send({ id, error: wireError(err, this.logger) }),
+      (answer) => { if (answer !== NO_RESPONSE) this.#send({ id, ...answer }, joined(held)) },
+      (err: unknown) => this.#send({ id, error: wireError(err, this.logger) }, joined(held)),
     ).finally(() => {
       this.#gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
       if (acks0) this.#acks0InFlight--
       else this.#inFlight--
+      this.#requestBytes -= frameBytes
+      this.#gateway.outbound.requestBytesChanged(-frameBytes)
       this.#applyBackPressure()
       if (this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     })
   }
 
-  /** Stops reading the socket while acks-0 produces pile up; resumes when they drain. */
+  /**
+   * Stops reading the socket while acks-0 produces pile up, while the frames of its requests in
+   * flight hold more than sessionRequestBytesMax (or all sessions' more than requestBytesInFlightMax),
+   * or while answers queue unsent; resumes when they drain.
+   */
   #applyBackPressure(): void {
-    const over = this.#acks0InFlight >= this.#gateway.limits.inFlightMax
+    if (this.#closed) return
+    const { limits, outbound } = this.#gateway
+    const over = this.#acks0InFlight >= limits.inFlightMax || this.#queue.over || this.#requestBytes > limits.sessionRequestBytesMax ||
+      (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
     if (over && !this.#paused) this.#socket.pause()
     else if (!over && this.#paused) this.#socket.resume()
     this.#paused = over
   }
 
-  #send(frame: object): void {
-    if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return
+  /**
+   * Closes a session idle for sessionIdleMsMax: no request in flight, no subscription, no request
+   * read since. Checked when the timer fires; a busy session is looked at again a full period later.
+   */
+  #armIdleTimer(delayMs: number): void {
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(() => {
+      const idleMsMax = this.#gateway.limits.sessionIdleMsMax
+      if (this.inFlight > 0 || this.subscriptions.size > 0) return this.#armIdleTimer(idleMsMax)
+      const idleMs = performance.now() - this.#lastRequestMs
+      if (idleMs < idleMsMax) return this.#armIdleTimer(idleMsMax - idleMs)
+      this.close(CloseCode.idleTimeout, `idle for sessionIdleMsMax (${idleMsMax} ms): no request and no subscription`, 'idle_timeout')
+    }, delayMs)
+  }
+
+  #send(frame: object, held?: Reservation): void {
+    if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) {
+      held?.release()
+      return
+    }
     // encodeFrame's bytes are shared with the next encode: ws copies them into its own send queue
     // (or writes them out) before send returns.
-    this.#socket.send(encodeFrame(frame), { binary: true }, (err) => {
-      if (err === undefined || err === null) this.subscriptions.pumpAll()
-    })
+    this.#queue.send(encodeFrame(frame), held, () => this.subscriptions.pumpAll())
+  }
+
+  /** Frees everything the session holds: timers, reservations, its queue's share, subscriptions, waits. */
+  #release(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#helloTimer)
+    clearTimeout(this.#idleTimer)
+    this.#queue.close()
+    this.subscriptions.closeAll()
+    this.#closedController.abort(sessionClosedError())
   }
 
   #onClosed(): void {
     this.#gateway.metrics.sessions--
-    this.#closed = true
-    this.subscriptions.closeAll()
-    this.#closedController.abort()
+    this.#release()
   }
+}
+
+/** The reservations of one answer as one (in practice there is one or none). */
+function joined(held: Reservation[]): Reservation | undefined {
+  if (held.length <= 1) return held[0]
+  let bytes = 0
+  for (const r of held) bytes += r.bytes
+  return { bytes, resize: () => undefined, release: () => { for (const r of held) r.release() } }
 }
 
 /** A close reason must fit in 123 bytes of UTF-8. */

@@ -7,6 +7,8 @@
 //   client has granted it back above zero.
 // - the socket: while more than pushBufferedBytesMax bytes wait to be sent, pushes are held; the
 //   session calls pumpAll() as sends complete.
+// Each read is taken out of the session's share of the read budget before it is made; the push
+// carries the reservation, released once the push has left (the sink's business).
 // A subscription ends with one last push `{sub, error}` when its offset falls below the log start
 // (OFFSET_OUT_OF_RANGE) or its topic is deleted (UNKNOWN_TOPIC_OR_PARTITION; the offset watch wakes
 // it when the partition is forgotten, and a topic made again under the same name has another id).
@@ -15,11 +17,12 @@ import type { Logger } from '../log.js'
 import { countRecords } from '../metrics/batch-records.js'
 import { partitionKey, type PartitionKey } from '../partition/messages.js'
 import { offsetAfter } from './batches.js'
+import type { ByteBudget, Reservation } from './byte-budget.js'
 import { unknownTopicOrPartition, type Gateway } from './context.js'
 
 export interface PushSink {
-  /** Sends a push frame (a no-op once the socket is closed). */
-  push(frame: Record<string, unknown>): void
+  /** Sends a push frame (a no-op once the socket is closed), releasing `held` once it has left. */
+  push(frame: Record<string, unknown>, held?: Reservation): void
   /** True while the socket has more than pushBufferedBytesMax bytes waiting to be sent. */
   congested(): boolean
 }
@@ -73,20 +76,35 @@ class Subscription {
     if (known !== undefined && this.offset >= known.highWatermark && this.offset >= known.logStartOffset) return
     this.#reading = true
     const { reads, limits } = this.owner.gateway
-    reads.fetch(this.topic, this.partition, this.offset, Math.min(this.credit, limits.fetchBytesMax)).then(
-      (result) => {
-        this.#reading = false
-        if (this.#ended || result.bytes.length === 0) return
-        this.offset = offsetAfter(result.bytes)
-        this.credit -= result.bytes.length
-        this.owner.gateway.metrics.recordOut(this.topic, countRecords(result.bytes), result.bytes.length)
-        this.owner.sink.push({ sub: this.sub, records: result.bytes, highWatermark: result.highWatermark })
-        this.pump()
+    const maxBytes = Math.min(this.credit, limits.fetchBytesMax)
+    const { readBudget, signal } = this.owner.session
+    readBudget.reserve(maxBytes, signal).then(
+      (reservation) => {
+        if (this.#ended) {
+          this.#reading = false
+          reservation.release()
+          return
+        }
+        reads.fetch(this.topic, this.partition, this.offset, maxBytes).then(
+          (result) => {
+            this.#reading = false
+            if (this.#ended || result.bytes.length === 0) return reservation.release()
+            reservation.resize(result.bytes.length)
+            this.offset = offsetAfter(result.bytes)
+            this.credit -= result.bytes.length
+            this.owner.gateway.metrics.recordOut(this.topic, countRecords(result.bytes), result.bytes.length)
+            this.owner.sink.push({ sub: this.sub, records: result.bytes, highWatermark: result.highWatermark }, reservation)
+            this.pump()
+          },
+          (err: unknown) => {
+            this.#reading = false
+            reservation.release()
+            this.#failed(err)
+          },
+        )
       },
-      (err: unknown) => {
-        this.#reading = false
-        this.#failed(err)
-      },
+      // The session closed while the read waited for budget: nothing to do.
+      () => { this.#reading = false },
     )
   }
 
@@ -118,11 +136,16 @@ export class SessionSubscriptions {
   readonly #subs = new Map<number, Subscription>()
   #nextSub = 0
 
+  readonly logger: Logger
+
   constructor(
     readonly gateway: Gateway,
+    /** The session's share of the read budget, and its closing signal. */
+    readonly session: { readonly readBudget: ByteBudget; readonly signal: AbortSignal; readonly logger: Logger },
     readonly sink: PushSink,
-    readonly logger: Logger,
-  ) {}
+  ) {
+    this.logger = session.logger
+  }
 
   get size(): number {
     return this.#subs.size

@@ -11,6 +11,7 @@ import { sendError } from './errors.js'
 import { registerGroupRoutes } from './groups.js'
 import { HttpSessions, type HttpApiContext } from './http-session.js'
 import { defaultHttpLimits, type HttpLimits } from './limits.js'
+import { useDepthCheckedJsonParser } from './json-body.js'
 import { OPENAPI_DOCUMENT } from './openapi.js'
 import { registerProduceRoute } from './produce.js'
 import { registerReadRoute } from './read.js'
@@ -35,6 +36,7 @@ export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, op
   app.get('/openapi.json', async () => OPENAPI_DOCUMENT)
   await app.register(async (api) => {
     api.setErrorHandler(sendError(logger))
+    useDepthCheckedJsonParser(api, limits.jsonDepthMax)
     api.setNotFoundHandler(async (request, reply) => {
       const error = new FaecieError(ErrorCode.INVALID_REQUEST, `No such endpoint: ${request.method} ${request.url.split('?')[0]} (see /openapi.json).`)
       return reply.code(404).send({ error: error.toWire() })

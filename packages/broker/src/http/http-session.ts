@@ -2,7 +2,9 @@
 // (gateway/ops) as the WebSocket API, so the two cannot drift. Each HTTP request is a short-lived
 // session: its signal aborts when the client goes (a long poll stops waiting), and its subscriptions
 // (a live tail) push to the sink the caller gives. Requests are refused with SHUTTING_DOWN while the
-// broker drains and with TOO_MANY_IN_FLIGHT past requestsInFlightMax.
+// broker drains and with TOO_MANY_IN_FLIGHT past requestsInFlightMax. Reads from disk draw on the
+// broker's read budget directly; what a request holds of it (a fetch's answer, being turned into
+// JSON) is released when its response ends, however it ends.
 import {
   ErrorCode,
   FaecieError,
@@ -13,7 +15,8 @@ import {
   type RequestFrame,
 } from '@faecie/protocol'
 import type { FastifyReply } from 'fastify'
-import { NO_RESPONSE, type Gateway, type OpContext, type SessionHandle } from '../gateway/context.js'
+import type { ByteBudget, Reservation } from '../gateway/byte-budget.js'
+import { NO_RESPONSE, sessionClosedError, type Gateway, type OpContext, type SessionHandle } from '../gateway/context.js'
 import { OP_HANDLERS } from '../gateway/ops/index.js'
 import { SessionSubscriptions, type PushSink } from '../gateway/subscriptions.js'
 import type { Logger } from '../log.js'
@@ -22,7 +25,7 @@ import type { HttpLimits } from './limits.js'
 /** HTTP sessions are numbered from here, apart from WebSocket sessions. */
 const HTTP_SESSION_ID_BASE = 1_000_000_000
 
-const NO_PUSHES: PushSink = { push: () => undefined, congested: () => false }
+const NO_PUSHES: PushSink = { push: (_frame, held) => held?.release(), congested: () => false }
 
 /** What every route of the API gets. */
 export interface HttpApiContext {
@@ -36,9 +39,21 @@ export interface HttpApiContext {
 export class HttpSession implements SessionHandle {
   readonly subscriptions: SessionSubscriptions
   readonly #controller = new AbortController()
+  readonly #held: Reservation[] = []
 
-  constructor(readonly id: number, readonly logger: Logger, gateway: Gateway, sink: PushSink) {
-    this.subscriptions = new SessionSubscriptions(gateway, sink, logger)
+  constructor(readonly id: number, readonly logger: Logger, private readonly gateway: Gateway, sink: PushSink) {
+    this.subscriptions = new SessionSubscriptions(gateway, this, sink)
+  }
+
+  /** HTTP requests draw on the broker's read budget directly (requestsInFlightMax bounds how many). */
+  get readBudget(): ByteBudget {
+    return this.gateway.outbound.readBudget
+  }
+
+  /** Keeps a reservation until the response ends. */
+  hold(reservation: Reservation): void {
+    if (this.#controller.signal.aborted) reservation.release()
+    else this.#held.push(reservation)
   }
 
   get signal(): AbortSignal {
@@ -55,7 +70,8 @@ export class HttpSession implements SessionHandle {
   /** The client went or the answer is done: long polls stop waiting, subscriptions end. */
   end(): void {
     this.subscriptions.closeAll()
-    this.#controller.abort()
+    this.#controller.abort(sessionClosedError())
+    for (const reservation of this.#held.splice(0)) reservation.release()
   }
 }
 
@@ -98,7 +114,7 @@ export class HttpSessions {
     const startedMs = performance.now()
     try {
       const handler = OP_HANDLERS[op] as (request: OpRequest<Op>, ctx: OpContext) => Promise<OpResponse<Op> | typeof NO_RESPONSE>
-      const answer = await handler(parsed.value, { gateway: this.gateway, session })
+      const answer = await handler(parsed.value, { gateway: this.gateway, session, hold: (r) => session.hold(r) })
       return answer === NO_RESPONSE ? undefined : answer
     } finally {
       this.#inFlight--

@@ -28,6 +28,8 @@ export interface HttpLimits {
   tailHeartbeatMsDefault: number
   /** Bodies of the small endpoints (create topic). */
   smallBodyBytesMax: number
+  /** Arrays and objects nested in a JSON body at most; deeper: 400 INVALID_REQUEST. */
+  jsonDepthMax: number
 }
 
 const KiB = 1024
@@ -48,7 +50,28 @@ export function defaultHttpLimits(limits: Limits): HttpLimits {
     tailCreditBytes: Math.min(1024 * KiB, limits.pushBufferedBytesMax),
     tailHeartbeatMsDefault: 15_000,
     smallBodyBytesMax: 64 * KiB,
+    jsonDepthMax: 64,
   }
+}
+
+/** What is wrong with the HTTP limits next to the broker's; empty when they fit. */
+export function httpLimitProblems(http: HttpLimits, limits: Limits): string[] {
+  const problems: string[] = []
+  const need = (ok: boolean, what: string): void => { if (!ok) problems.push(what) }
+  need(http.readBytesDefault <= limits.fetchBytesMax,
+    `http.readBytesDefault (${http.readBytesDefault}) must not exceed fetchBytesMax (${limits.fetchBytesMax})`)
+  need(http.readRecordsDefault <= http.readRecordsMax,
+    `http.readRecordsDefault (${http.readRecordsDefault}) must not exceed http.readRecordsMax (${http.readRecordsMax})`)
+  need(http.maxWaitMsMax <= limits.maxWaitMsMax,
+    `http.maxWaitMsMax (${http.maxWaitMsMax}) must not exceed maxWaitMsMax (${limits.maxWaitMsMax})`)
+  need(http.produceBodyBytesMax <= 2 * limits.frameBytesMax,
+    `http.produceBodyBytesMax (${http.produceBodyBytesMax}) must not exceed twice frameBytesMax (${2 * limits.frameBytesMax})`)
+  need(http.tailCreditBytes <= limits.sessionQueuedBytesMax,
+    `http.tailCreditBytes (${http.tailCreditBytes}) must not exceed sessionQueuedBytesMax (${limits.sessionQueuedBytesMax})`)
+  need(http.tailPartitionsMax <= limits.subscriptionsMax,
+    `http.tailPartitionsMax (${http.tailPartitionsMax}) must not exceed subscriptionsMax (${limits.subscriptionsMax})`)
+  need(http.jsonDepthMax <= 1000, `http.jsonDepthMax (${http.jsonDepthMax}) is over 1000: deeper values overflow the stack`)
+  return problems
 }
 
 /** Heartbeats may be asked for between these (query `heartbeatMs`). */

@@ -322,7 +322,7 @@ export const OPENAPI_DOCUMENT = {
           offsetQuery('earliest'),
           query('maxRecords', { type: 'integer', minimum: 1, maximum: 10_000, default: 500 }, 'Records at most.'),
           query('maxWaitMs', { type: 'integer', minimum: 0, default: 0 }, "Wait this long for a first record (up to the broker's maxWaitMsMax)."),
-          query('maxBytes', { type: 'integer', minimum: 1, default: 1_048_576 }, 'Record bytes to read (at least one whole batch comes).'),
+          query('maxBytes', { type: 'integer', minimum: 1, default: 1_048_576 }, 'Bytes of JSON the records may take at most (the first record always comes).'),
           ...encodingQueries,
         ],
         responses: {

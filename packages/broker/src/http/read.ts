@@ -1,12 +1,18 @@
 // GET /v1/topics/{topic}/partitions/{partition}/records: reads records from an offset with the
 // `fetch` op, as a long poll when `maxWaitMs` > 0 (it answers as soon as one record is there), and
-// answers them decoded (record-codec.ts) with `nextOffset`, the offset to ask for next.
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, decodeBatches } from '@faecie/protocol'
+// answers them decoded (record-codec.ts) with `nextOffset`, the offset to ask for next. `maxBytes`
+// caps the answer's JSON (read-stream.ts), which is streamed with back-pressure: the fetch reads at
+// most that many record bytes (JSON is never smaller than the bytes it carries, but for the first
+// record, which always comes); those bytes are held in the broker's read budget until the answer
+// ends; and a client that stops reading for sessionQueuedMsMax is cut off (the socket times out),
+// so it cannot hold them longer.
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '@faecie/protocol'
 import type { FastifyInstance } from 'fastify'
 import { throwIfError } from './errors.js'
 import type { HttpApiContext, HttpSession, HttpSessions } from './http-session.js'
 import { intParam, startOffsetParam, stringParam, type Query, type StartOffset } from './params.js'
-import { ENCODINGS, HEADER_ENCODINGS, parseEncoding, recordToJson, type JsonRecord, type RecordEncodings } from './record-codec.js'
+import { readAnswerStream } from './read-stream.js'
+import { ENCODINGS, HEADER_ENCODINGS, parseEncoding, type RecordEncodings } from './record-codec.js'
 
 export interface PartitionParams {
   topic: string
@@ -35,20 +41,6 @@ export async function resolveOffset(sessions: HttpSessions, session: HttpSession
   return result.offset
 }
 
-/** The data records at or after `from` in whole batches (a batch may start below it; control batches skipped). */
-export function recordsFrom(bytes: Uint8Array, partition: number, from: number, max: number, encodings: RecordEncodings): JsonRecord[] {
-  const out: JsonRecord[] = []
-  for (const batch of decodeBatches(bytes)) {
-    if (batch.control) continue
-    for (const record of batch.records) {
-      if (record.offset < from) continue
-      if (out.length >= max) return out
-      out.push(recordToJson(partition, record, encodings))
-    }
-  }
-  return out
-}
-
 export async function registerReadRoute(app: FastifyInstance, ctx: HttpApiContext): Promise<void> {
   const { sessions, limits, gateway } = ctx
   app.get<{ Params: PartitionParams; Querystring: Query }>('/topics/:topic/partitions/:partition/records', async (request, reply) => {
@@ -67,22 +59,16 @@ export async function registerReadRoute(app: FastifyInstance, ctx: HttpApiContex
     }))!
     const result = answer.topics[0]!.partitions[0]!
     throwIfError(result)
-    const records = recordsFrom(result.records, partition, offset, maxRecords, encodings)
-    const last = records[records.length - 1]
-    // Past the last record returned; a batch of only older or control records still moves it on.
-    const nextOffset = last !== undefined ? last.offset + 1 : result.records.length > 0 ? endOfBatches(result.records, offset) : offset
-    return {
-      topic, partition, records, nextOffset,
-      highWatermark: result.highWatermark, logStartOffset: result.logStartOffset,
-      keyEncoding: encodings.key, valueEncoding: encodings.value,
-    }
+    // A client that stops reading its answer is cut off (the socket sees no progress for
+    // sessionQueuedMsMax); once the answer is done, the server's keep-alive timeout takes over.
+    reply.raw.setTimeout(gateway.limits.sessionQueuedMsMax, () => {
+      gateway.outbound.sessionClosed('http_read_stalled')
+      session.logger.info({ sessionQueuedMsMax: gateway.limits.sessionQueuedMsMax }, 'HTTP read cut off: the client does not read its answer')
+      reply.raw.destroy()
+    })
+    return reply.type('application/json; charset=utf-8').send(readAnswerStream({
+      topic, partition, bytes: result.records, from: offset, recordsMax: maxRecords, encodedBytesMax: maxBytes,
+      highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, encodings,
+    }))
   })
-}
-
-function endOfBatches(bytes: Uint8Array, offset: number): number {
-  let end = offset
-  for (const batch of decodeBatches(bytes, 0, bytes.length, { verifyCrc: false })) {
-    end = Math.max(end, batch.header.baseOffset + batch.header.lastOffsetDelta + 1)
-  }
-  return end
 }

@@ -13,12 +13,14 @@
 //
 // A browser's EventSource reconnects with Last-Event-ID; a partition tail resumes after it when the
 // request names no offset. Flow control: a stream's subscriptions read ahead at most tailCreditBytes
-// and wait while the socket holds more than the broker's pushBufferedBytesMax unsent. The stream
-// ends when the client goes, and every stream ends when the broker stops (before the HTTP server
+// and wait while the socket holds more than the broker's pushBufferedBytesMax unsent; a stream whose
+// socket has bytes waiting and takes none for sessionQueuedMsMax (a client that stopped reading) is
+// cut off, so it cannot hold its place among tailStreamsMax. The stream ends when the client goes, and every stream ends when the broker stops (before the HTTP server
 // closes, so an open stream never holds up the broker's shutdown).
 import { ErrorCode, FaecieError, decodeBatches, type WireError } from '@faecie/protocol'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ServerResponse } from 'node:http'
+import type { Reservation } from '../gateway/byte-budget.js'
 import { throwIfError } from './errors.js'
 import type { HttpApiContext, HttpSession } from './http-session.js'
 import { HEARTBEAT_MS_RANGE } from './limits.js'
@@ -39,7 +41,8 @@ class TailStream {
   #ended = false
   session: HttpSession | undefined
 
-  constructor(reply: FastifyReply, readonly encodings: RecordEncodings, private readonly bufferedBytesMax: number) {
+  constructor(reply: FastifyReply, readonly encodings: RecordEncodings, private readonly bufferedBytesMax: number,
+    private readonly stall: { ms: number; cut(): void }) {
     this.#raw = reply.raw
   }
 
@@ -55,7 +58,9 @@ class TailStream {
     return this.#raw.writableLength > this.bufferedBytesMax
   }
 
-  push(frame: Record<string, unknown>): void {
+  push(frame: Record<string, unknown>, held?: Reservation): void {
+    // The records are turned into text and written out here and now: the read's budget comes back.
+    held?.release()
     if (this.#pending !== undefined) {
       this.#pending.push(frame)
       return
@@ -105,7 +110,13 @@ class TailStream {
     const pending = this.#pending ?? []
     this.#pending = undefined
     for (const frame of pending) this.push(frame)
-    this.#heartbeat = setInterval(() => { if (!this.ended) this.#raw.write(`: heartbeat ${Date.now()}\n\n`) }, heartbeatMs)
+    this.#heartbeat = setInterval(() => { if (!this.ended && !this.congested()) this.#raw.write(`: heartbeat ${Date.now()}\n\n`) }, heartbeatMs)
+    // The socket saw no progress for stall.ms: cut it only if bytes wait (an idle stream is fine).
+    this.#raw.setTimeout(this.stall.ms, () => {
+      if (this.#raw.writableLength === 0) return
+      this.stall.cut()
+      this.#raw.destroy()
+    })
     this.#raw.on('drain', () => this.session?.subscriptions.pumpAll())
   }
 
@@ -164,7 +175,10 @@ export class TailStreams {
     }
     const start: StartOffset = startOffsetParam('offset', query.offset, 'latest')
     const heartbeatMs = intParam('heartbeatMs', query.heartbeatMs, HEARTBEAT_MS_RANGE, limits.tailHeartbeatMsDefault)
-    const stream = new TailStream(reply, readEncodings(query), gateway.limits.pushBufferedBytesMax)
+    const stream = new TailStream(reply, readEncodings(query), gateway.limits.pushBufferedBytesMax, {
+      ms: gateway.limits.sessionQueuedMsMax,
+      cut: () => gateway.outbound.sessionClosed('http_tail_stalled'),
+    })
     const session = sessions.open(reply, stream)
     stream.session = session
     this.#open.add(stream)

@@ -16,6 +16,7 @@ import { OPS } from '@faecie/protocol'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Logger } from '../log.js'
 import type { OffsetWatch } from '../gateway/offset-watch.js'
+import { SESSION_CLOSE_REASONS, type OutboundBytes } from '../gateway/outbound.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
 import { RateSeries } from './rate-series.js'
@@ -67,6 +68,8 @@ export interface BrokerMetricsParts {
   topics: TopicService
   watch: OffsetWatch
   logger: Logger
+  /** Bytes queued for sending, the read budget, sessions closed by reason (absent in some unit tests). */
+  outbound?: OutboundBytes
   options?: Partial<MetricsOptions>
 }
 
@@ -129,6 +132,7 @@ export class BrokerMetrics {
         parts.partitions.threadMailboxDepths().forEach((depth, thread) => this.labels(String(thread)).set(depth))
       },
     })
+    if (parts.outbound !== undefined) this.#outboundGauges(registers, parts.outbound)
     this.#sizeGauges(registers)
     this.#lagGauges(registers)
   }
@@ -179,6 +183,32 @@ export class BrokerMetrics {
       recordsIn: this.#recordsIn.labels(label), bytesIn: this.#bytesIn.labels(label),
       recordsOut: this.#recordsOut.labels(label), bytesOut: this.#bytesOut.labels(label),
     }
+  }
+
+  #outboundGauges(registers: Registry[], outbound: OutboundBytes): void {
+    new Gauge({
+      name: 'faecie_session_queued_bytes', help: 'Bytes queued for sending on all WebSocket sessions (answers and pushes), not yet handed to the kernel.',
+      registers, collect() { this.set(outbound.queuedBytes) },
+    })
+    new Gauge({
+      name: 'faecie_request_bytes_in_flight', help: 'Bytes of WebSocket request frames whose requests are in flight.',
+      registers, collect() { this.set(outbound.requestBytes) },
+    })
+    new Gauge({
+      name: 'faecie_read_budget_bytes_in_use', help: 'Bytes of the read budget (readBytesInFlightMax) held by reads and by answers not yet sent.',
+      registers, collect() { this.set(outbound.readBudget.used) },
+    })
+    new Gauge({
+      name: 'faecie_read_budget_waiting', help: 'Reads waiting for room in the read budget.',
+      registers, collect() { this.set(outbound.readBudget.waiting) },
+    })
+    new Counter({
+      name: 'faecie_sessions_closed_total', help: 'Sessions the broker closed (or refused), by reason.', labelNames: ['reason'], registers,
+      collect() {
+        this.reset()
+        for (const reason of SESSION_CLOSE_REASONS) this.labels(reason).inc(outbound.closedByReason().get(reason) ?? 0)
+      },
+    })
   }
 
   #sizeGauges(registers: Registry[]): void {

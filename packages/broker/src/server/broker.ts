@@ -13,6 +13,7 @@ import { GatewayServer } from '../gateway/gateway-server.js'
 import { announcedLimits } from '../gateway/limits.js'
 import { OffsetWatch } from '../gateway/offset-watch.js'
 import { OriginPolicy } from '../gateway/origin.js'
+import { OutboundBytes } from '../gateway/outbound.js'
 import { PartitionReads } from '../gateway/reads.js'
 import type { Logger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
@@ -91,8 +92,9 @@ export class Broker {
     const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions })
     const broker: BrokerInfo = { brokerId: meta.brokerId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
     const reads = new PartitionReads(partitions)
-    const metrics = new BrokerMetrics({ partitions, topics, watch, options: config.metrics, logger: root.child({ module: 'metrics' }) })
-    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, logger: root.child({ module: 'session' }) })
+    const outbound = new OutboundBytes(limits)
+    const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, options: config.metrics, logger: root.child({ module: 'metrics' }) })
+    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }) })
     let server: GatewayServer
     try {
       const opened = await topics.openAll()
@@ -101,7 +103,8 @@ export class Broker {
         host: config.host, port: config.port, gateway, logger: root,
         origins: new OriginPolicy(config.allowedOrigins, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
-          uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
+          uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,
+          readBudgetBytesInUse: outbound.readBudget.used }),
         routes: [
           (app) => registerHttpApi(app, gateway, { limits: config.http }),
           (app) => registerMetrics(app, gateway),
@@ -157,6 +160,7 @@ class GatewayState implements Gateway {
   readonly broker: BrokerInfo
   readonly logger: Logger
   readonly metrics: Gateway['metrics']
+  readonly outbound: Gateway['outbound']
   draining = false
 
   constructor(parts: Omit<Gateway, 'draining'>) {
@@ -168,6 +172,7 @@ class GatewayState implements Gateway {
     this.broker = parts.broker
     this.logger = parts.logger
     this.metrics = parts.metrics
+    this.outbound = parts.outbound
   }
 }
 

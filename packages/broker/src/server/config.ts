@@ -6,13 +6,16 @@
 //   --config FILE (JSON, every key optional):
 //   { "port": 8092, "host": "127.0.0.1", "dataDir": "./faecie-data", "partitionThreads": 2,
 //     "allowedOrigins": ["http://localhost:5173"], "autoCreateTopics": false, "autoCreatePartitions": 1,
-//     "brokerId": 0, "drainTimeoutMs": 10000, "limits": { "sessionsMax": 1024, ... },
+//     "brokerId": 0, "drainTimeoutMs": 10000,
+//     "limits": { "sessionsMax": 1024, "sessionsPerAddressMax": 256, "helloTimeoutMs": 10000,
+//                 "sessionIdleMsMax": 600000, "sessionQueuedBytesMax": 33554432, ... },  (gateway/limits.ts)
 //     "groups": { "sessionTimeoutMsDefault": 45000, "sessionTimeoutMsMin": 100, "sessionTimeoutMsMax": 1800000,
 //                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000,
 //                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000 },
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
-//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, ... } }   (http/limits.ts; defaults follow "limits")
+//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, ... } }
+//                                       (http/limits.ts; defaults follow "limits"; checked against them)
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
@@ -20,7 +23,7 @@ import { parseArgs } from 'node:util'
 import { resolveLimits, type Limits } from '../gateway/limits.js'
 import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from '../groups/consumer-group.js'
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/broker-metrics.js'
-import { defaultHttpLimits, type HttpLimits } from '../http/limits.js'
+import { defaultHttpLimits, httpLimitProblems, type HttpLimits } from '../http/limits.js'
 
 export interface BrokerConfig {
   port: number
@@ -93,6 +96,9 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
       throw new UsageError((err as Error).message)
     }
   })()
+  const http = integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1)
+  const httpProblems = httpLimitProblems(http, limits)
+  if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
   return {
     port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
     host: text(pick(flags.host, 'host') ?? '127.0.0.1', named(flags.host, '--host', 'host')),
@@ -106,7 +112,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     limits,
     groups: groupSettings(objectOrEmpty(file.groups, 'groups')),
     metrics: integers(objectOrEmpty(file.metrics, 'metrics'), 'metrics', DEFAULT_METRICS_OPTIONS, 1, 1_000_000),
-    http: integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1),
+    http,
   }
 }
 

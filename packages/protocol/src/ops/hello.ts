@@ -22,6 +22,16 @@ export interface BrokerLimits {
   subscriptionsMax: number
   /** The longest a fetch may wait. */
   maxWaitMsMax: number
+  /** Record bytes in one fetch answer or push at most (beyond the first whole batch). */
+  fetchBytesMax?: number
+  /** Largest size a frame's array or map may declare; a larger one closes the session with 4000. */
+  frameItemsMax?: number
+  /** Bytes queued for the client past which the broker stops reading its requests until it reads. */
+  sessionQueuedBytesMax?: number
+  /** Time from connecting to hello; a silent session is closed with 4006. */
+  helloTimeoutMs?: number
+  /** A session with nothing in flight and no subscription for this long is closed with 4007. */
+  sessionIdleMsMax?: number
 }
 
 export interface HelloResponse {

@@ -7,9 +7,19 @@
 // budget comes back empty (its consumer asks again). Errors are per partition: a topic or partition
 // that does not exist (UNKNOWN_TOPIC_OR_PARTITION), an offset outside [logStartOffset, highWatermark]
 // (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable).
+//
+// Memory: each round takes the answer's budget (at most what its partitions may return) out of the
+// session's share of the read budget *before* reading (waiting for room: a session whose answers are
+// not leaving has its reads stop), and reads within it in waves: each wave shares what is left of
+// the budget among the next partitions in order, reads them at once, and counts what they really
+// returned, so partitions with little data leave room for the next wave. Partitions the budget has
+// run out for answer empty this time, as when they would pass the budget. The reservation is trimmed
+// to the bytes the answer carries and held until the answer has been handed to the socket
+// (ctx.hold); a round that waits for data gives it back first, so a long poll holds no budget.
 import type { FetchPartitionResult, FetchTopicResult, WireError } from '@faecie/protocol'
 import { partitionKey, type PartitionKey } from '../../partition/messages.js'
 import { countRecords } from '../../metrics/batch-records.js'
+import type { Reservation } from '../byte-budget.js'
 import { checkItemCount, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 interface Read {
@@ -43,26 +53,56 @@ function plan(gateway: Gateway, request: Parameters<OpHandler<'fetch'>>[0], budg
 }
 
 /**
- * Reads one partition. `trustWatch`: answer "nothing new" from the offset watch without asking the
- * partition. The partition thread answers a produce a moment before it reports the offsets that
+ * Whether a read must ask the partition. `trustWatch`: answer "nothing new" from the offset watch
+ * without asking. The partition thread answers a produce a moment before it reports the offsets that
  * moved, so the watch may lag behind an acknowledged produce: a fetch that will wait is fine (the
  * report is on its way and wakes it), but a fetch that answers at once must ask the partition, or
  * a client could miss its own acknowledged write.
  */
-async function readOne(gateway: Gateway, read: Read, logger: Parameters<typeof wireError>[1], trustWatch: boolean): Promise<FetchPartitionResult> {
+function mustRead(gateway: Gateway, read: Read, trustWatch: boolean): boolean {
+  if (read.missing !== undefined) return false
+  const known = read.key === undefined ? undefined : gateway.watch.latest(read.key)
+  return !(trustWatch && known !== undefined && read.offset === known.highWatermark && read.offset >= known.logStartOffset)
+}
+
+/** What the watch knows of a read's partition, as an answer with no records. */
+function fromWatch(gateway: Gateway, read: Read): FetchPartitionResult {
   const known = read.key === undefined ? undefined : gateway.watch.latest(read.key)
   const base = { partition: read.partition, highWatermark: known?.highWatermark ?? -1, logStartOffset: known?.logStartOffset ?? -1 }
-  if (read.missing !== undefined) return { ...base, records: EMPTY, error: read.missing }
-  // Nothing new: answer from what the watch knows, without a round trip to the partition's thread.
-  if (trustWatch && known !== undefined && read.offset === known.highWatermark && read.offset >= known.logStartOffset) {
-    return { ...base, records: EMPTY }
-  }
+  return read.missing !== undefined ? { ...base, records: EMPTY, error: read.missing } : { ...base, records: EMPTY }
+}
+
+/** Reads one partition, at most `maxBytes` (but at least one whole batch). */
+async function readOne(gateway: Gateway, read: Read, maxBytes: number, logger: Parameters<typeof wireError>[1]): Promise<FetchPartitionResult> {
   try {
-    const r = await gateway.reads.fetch(read.topic, read.partition, read.offset, read.maxBytes)
+    const r = await gateway.reads.fetch(read.topic, read.partition, read.offset, maxBytes)
     return { partition: read.partition, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, records: r.bytes }
   } catch (err) {
-    return { ...base, records: EMPTY, error: wireError(err, logger) }
+    return { ...fromWatch(gateway, read), error: wireError(err, logger) }
   }
+}
+
+/** Reads the partitions at `indexes` in waves within `budget` (see the top of the file); fills `results`. */
+async function readInWaves(gateway: Gateway, reads: Read[], indexes: number[], budget: number,
+  results: FetchPartitionResult[], logger: Parameters<typeof wireError>[1]): Promise<void> {
+  let left = budget
+  let next = 0
+  while (next < indexes.length && left > 0) {
+    const wave: Array<{ i: number; maxBytes: number }> = []
+    let share = left
+    while (next < indexes.length && share > 0) {
+      const i = indexes[next++]!
+      const maxBytes = Math.min(reads[i]!.maxBytes, share)
+      share -= maxBytes
+      wave.push({ i, maxBytes })
+    }
+    const answers = await Promise.all(wave.map(({ i, maxBytes }) => readOne(gateway, reads[i]!, maxBytes, logger)))
+    answers.forEach((answer, k) => {
+      results[wave[k]!.i] = answer
+      left -= answer.records.length
+    })
+  }
+  for (const i of indexes.slice(next)) results[i] = fromWatch(gateway, reads[i]!)
 }
 
 /** Drops records past the budget (the first partition with data always stays). Returns the bytes kept. */
@@ -96,7 +136,7 @@ function recordOut(gateway: Gateway, reads: Read[], results: FetchPartitionResul
   })
 }
 
-export const fetch: OpHandler<'fetch'> = async (request, { gateway, session }) => {
+export const fetch: OpHandler<'fetch'> = async (request, { gateway, session, hold }) => {
   const { limits, watch } = gateway
   checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), limits)
   const deadline = Date.now() + Math.min(request.maxWaitMs, limits.maxWaitMsMax)
@@ -107,17 +147,31 @@ export const fetch: OpHandler<'fetch'> = async (request, { gateway, session }) =
   for (let round = 0; ; round++) {
     // Armed before reading: an append landing between the read and the wait still wakes us.
     const waiter = watch.arm(keys)
+    let reservation: Reservation | undefined
     try {
-      const results = await Promise.all(reads.map((read) => readOne(gateway, read, session.logger, willWait || round > 0)))
+      const trustWatch = willWait || round > 0
+      const results = reads.map((read) => fromWatch(gateway, read))
+      const toRead = reads.flatMap((read, i) => (mustRead(gateway, read, trustWatch) ? [i] : []))
+      if (toRead.length > 0) {
+        const most = Math.min(budget, toRead.reduce((n, i) => n + reads[i]!.maxBytes, 0))
+        reservation = await session.readBudget.reserve(most, session.signal)
+        await readInWaves(gateway, reads, toRead, budget, results, session.logger)
+      }
       const { bytes, errors } = fitBudget(results, budget)
+      reservation?.resize(bytes)
       const remainingMs = deadline - Date.now()
       const over = remainingMs <= 0 || gateway.draining || session.signal.aborted
       if (bytes >= request.minBytes || errors || over) {
         if (bytes > 0) recordOut(gateway, reads, results)
+        if (reservation !== undefined) hold(reservation)
+        reservation = undefined
         return { topics: group(reads, results) }
       }
+      reservation?.release()
+      reservation = undefined
       await waiter.wait(remainingMs, session.signal)
     } finally {
+      reservation?.release()
       waiter.disarm()
     }
   }
