@@ -13,6 +13,7 @@
 //     .clean-shutdown                  "1\n<log end>\n": present only between close and open
 //     producer-state                   the actor's idempotence snapshot (partition/)
 //     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
+//     damage                           offsets lost to damaged or missing files (damage.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 //
@@ -21,7 +22,11 @@
 // that has not changed meanwhile (compaction-swap.ts). Offsets and segment base offsets never change.
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
-// - logStartOffset is the first segment's base offset; retention moves it a whole segment at a time.
+// - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
+//   lies before it); retention moves it a whole segment at a time.
+// - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
+//   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
+//   the damaged bytes and start after them. Retention and truncation drop the ranges they pass.
 // - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
 //   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
 //   and `never` it moves on append (the documented risk).
@@ -58,6 +63,8 @@ import {
 } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
+import { BatchCursor } from './batch-cursor.js'
+import { damageAt, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
@@ -136,6 +143,8 @@ export class PartitionLog {
   #closed = false
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
+  /** Offsets lost, in order (damage.ts); mirrored in the damage file. */
+  #damage: DamageRange[]
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -147,6 +156,7 @@ export class PartitionLog {
     mkdirDurably(this.#disk, this.dir)
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
+    this.#damage = opened.damage
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -170,7 +180,35 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
-    return this.#segments.first.baseOffset
+    const first = this.#segments.first.baseOffset
+    const front = this.#damage[0]
+    return front !== undefined && front.firstOffset < first ? front.firstOffset : first
+  }
+
+  /** The offsets this log lost (damage.ts), in order; empty for a healthy log. */
+  get damage(): readonly DamageRange[] {
+    return this.#damage
+  }
+
+  /**
+   * Records offsets found lost after open (the background CRC check, an index rebuilt on first
+   * read): merged into the damage file and logged at error level.
+   */
+  markDamaged(found: readonly DamageRange[]): void {
+    this.#checkOpen()
+    if (found.length === 0) return
+    this.#setDamage(mergeDamage(this.#damage, found))
+    for (const range of found) {
+      this.#logger.error({ ...range, offsetsLost: range.resumeOffset - range.firstOffset },
+        'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
+    }
+  }
+
+  #setDamage(ranges: DamageRange[]): void {
+    if (JSON.stringify(ranges) === JSON.stringify(this.#damage)) return
+    writeDamage(this.#disk, this.dir, ranges)
+    this.#damage = ranges
+    this.recoveryReport.damagedOffsets = offsetsLost(ranges)
   }
 
   get highWatermark(): number {
@@ -383,13 +421,15 @@ export class PartitionLog {
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
     const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
+    const damaged = offset < end ? damageAt(this.#damage, offset) : undefined
+    if (damaged !== undefined) throw logDamaged(damaged, this.dir)
     for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
       const segment = this.#prepare(i)
-      const found = segment.findBatch(this.#disk, offset)
+      const found = this.#findBatch(segment, offset)
       if (found === null) continue
       if (found.baseOffset >= end) break
       const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
-      const length = Math.min(segment.sizeBytes - found.position, wantedBytes)
+      const length = Math.min(found.intactEnd - found.position, wantedBytes)
       const bytes = segment.read(this.#disk, found.position, length)
       result.bytes = bytes.subarray(0, wholeBatchesBefore(bytes, end, segment.logPath))
       break
@@ -408,8 +448,7 @@ export class PartitionLog {
       if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
       const segment = this.#prepare(i)
       const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      const cursor = segment.cursorFrom(this.#disk, segment.baseOffset + (olderUpTo ?? 0))
-      while (cursor.next()) {
+      for (const cursor of this.#batches(segment, segment.baseOffset + (olderUpTo ?? 0))) {
         if (cursor.baseOffset >= this.#highWatermark) return null
         if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
       }
@@ -433,8 +472,11 @@ export class PartitionLog {
 
   #truncateTo(offset: number): void {
     const disk = this.#disk
-    // The recovery point goes down first: a crash half way then rescans, never trusts, the cut segment.
-    if (this.#recoveryPointOnDisk > offset) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, offset))
+    // The recovery point goes down first, to where the cut will be (a batch is never split): a crash
+    // half way then rescans, never trusts, the cut segment, and finds no promised offset missing.
+    const found = this.#prepare(this.#segments.floorIndex(offset)).findBatch(disk, offset)
+    const cut = found === null ? offset : Math.min(offset, found.baseOffset)
+    if (this.#recoveryPointOnDisk > cut) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, cut))
     // What is appended after the cut has not been cleaned, whatever the checkpoint said.
     if (this.#cleanedUpTo > offset) this.#persistCleanerCheckpoint(offset)
     const keep = this.#segments.floorIndex(offset)
@@ -449,6 +491,7 @@ export class PartitionLog {
     const logEndOffset = this.logEndOffset
     this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
     this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
+    this.#setDamage(this.#damage.filter((r) => r.resumeOffset <= offset))
     this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
     this.#checkOffsets()
   }
@@ -467,6 +510,9 @@ export class PartitionLog {
         this.#forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
+      // Damage below what retention deleted is gone with it.
+      const first = this.#segments.first.baseOffset
+      this.#setDamage(this.#damage.filter((r) => r.resumeOffset > first))
       this.#checkOffsets()
     })
     const deleted = victims.map((v) => v.deleted)
@@ -483,6 +529,8 @@ export class PartitionLog {
   compactionPlan(force = false): CompactionPlan | null {
     this.#checkWritable()
     if (!isCompacted(this.#config)) return null
+    // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
+    if (this.#damage.length > 0) return null
     const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
     if (range === null) return null
     const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
@@ -614,11 +662,49 @@ export class PartitionLog {
       const problem = segment.loadIndexes(disk, endOffset)
       if (problem !== null) {
         this.#logger.warn({ segment: segment.logPath, problem }, 'index of a closed segment failed its checks')
-        rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)
+        this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport))
       }
     }
     this.#segments.touch(disk, segment)
     return segment
+  }
+
+  /** The batch holding `offset` or the first after it, and where the intact bytes around it end. */
+  #findBatch(segment: Segment, offset: number): { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
+    if (this.#damage.length === 0) {
+      const found = segment.findBatch(this.#disk, offset)
+      return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
+    }
+    for (const cursor of this.#batches(segment, offset)) {
+      if (cursor.lastOffset >= offset) {
+        return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
+      }
+    }
+    return null
+  }
+
+  /**
+   * The batches of `segment` from the indexed one at or before `offset` on, skipping damaged bytes:
+   * one cursor per intact region of the file, each bounded by the damage after it.
+   */
+  *#batches(segment: Segment, offset: number): Generator<BatchCursor & { regionEnd: number }> {
+    let from: number = segment.offsetIndex.floorPosition(Math.max(0, offset - segment.baseOffset))
+    const regions: [number, number][] = []
+    let start = 0
+    for (const r of this.#damage) {
+      if (r.segmentBaseOffset !== segment.baseOffset || r.position < 0) continue
+      regions.push([start, r.position])
+      start = r.endPosition
+      // An index entry inside damaged bytes, or before damage the offset lies after, is no start.
+      if (offset >= r.resumeOffset) from = Math.max(from, r.endPosition)
+    }
+    regions.push([start, segment.sizeBytes])
+    for (const [regionStart, regionEnd] of regions) {
+      if (regionEnd <= from) continue
+      const cursor = Object.assign(new BatchCursor(this.#disk, segment.fd(this.#disk), Math.max(from, regionStart), regionEnd, segment.logPath),
+        { regionEnd })
+      while (cursor.next()) yield cursor
+    }
   }
 
   /** Drops deleted segments from the lists of work the next flush has to do. */
