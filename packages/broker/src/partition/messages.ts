@@ -2,6 +2,7 @@
 // Every buffer that crosses is an ArrayBuffer its sender owns whole and transfers (DESIGN.md section
 // 2): views into memory shared with later frames never cross.
 import type { CleanerResult } from '../storage/cleaner.js'
+import type { DamageRange } from '../storage/damage.js'
 import type { LogConfig, TimestampType } from '../storage/log-api.js'
 import type { CompactionOutcome, CompactionPlan } from '../storage/log.js'
 
@@ -47,6 +48,8 @@ export interface PartitionOffsets {
   logEndOffset: number
   sizeBytes: number
   segmentCount: number
+  /** Offsets the log lost (storage/damage.ts); absent when it lost none. */
+  damage?: DamageRange[]
 }
 
 export interface ProduceResult {

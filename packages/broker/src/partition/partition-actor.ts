@@ -141,6 +141,7 @@ export class PartitionActor {
       logEndOffset: log.logEndOffset,
       sizeBytes: log.sizeBytes,
       segmentCount: log.segmentCount,
+      ...(log.damage.length > 0 ? { damage: [...log.damage] } : {}),
     }
   }
 
@@ -431,6 +432,12 @@ export class PartitionActor {
     let offset = Math.max(parsed?.offset ?? 0, log.logStartOffset)
     let replayed = 0
     while (offset < log.logEndOffset) {
+      // Offsets the log lost (damage.ts) hold no producer's batches: the replay steps over them.
+      const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
+      if (lost !== undefined) {
+        offset = lost.resumeOffset
+        continue
+      }
       const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
       if (bytes.length === 0) break
       for (let pos = 0; pos < bytes.length;) {

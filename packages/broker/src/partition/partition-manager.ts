@@ -18,6 +18,7 @@ import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
 import { isCompacted } from '../storage/log-api.js'
+import type { DamageRange } from '../storage/damage.js'
 import type { CompactionOutcome } from '../storage/log.js'
 import { SegmentCleaner } from '../tasks/segment-cleaner.js'
 import { SegmentVerifier } from '../tasks/segment-verifier.js'
@@ -97,6 +98,8 @@ export class PartitionManager {
   /** The pool for background work on closed segments, started on first use. */
   #tasks: TaskPool | undefined
   #verifier: SegmentVerifier | undefined
+  /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
+  readonly #damaged = new Map<PartitionKey, DamageRange[]>()
   /** Partitions with a compaction under way: one at a time each. */
   readonly #compacting = new Set<PartitionKey>()
   readonly #compactionTimer: NodeJS.Timeout
@@ -196,9 +199,14 @@ export class PartitionManager {
     }
     this.#depth.set(key, depth + 1)
     const requestId = this.#nextRequestId++
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<PartitionResultByOp[R['op']]>((resolve, reject) => {
       slot.inFlight.set(requestId, { key, resolve: resolve as (v: unknown) => void, reject })
       this.#post(slot, { type: 'request', key, requestId, request }, transfer === undefined ? [] : [transfer])
+    })
+    if (!REPORTS_OFFSETS.has(request.op)) return reply
+    return reply.then((offsets) => {
+      this.noteDamage(key, offsets as PartitionOffsets)
+      return offsets
     })
   }
 
@@ -354,6 +362,7 @@ export class PartitionManager {
     slot.partitions.delete(key)
     this.#placement.delete(key)
     this.#depth.delete(key)
+    this.#damaged.delete(key)
   }
 
   #receive(slot: Slot, message: FromWorker): void {
@@ -373,6 +382,7 @@ export class PartitionManager {
           else w.reject(new FaecieError(message.error.code, message.error.message))
         }
         if (message.type === 'opened') {
+          this.noteDamage(message.key, message.offsets)
           this.#emit(message.key, message.offsets)
           const dir = slot.partitions.get(message.key)?.dir
           if (!message.cleanStart && dir !== undefined) this.#verify(dir)
@@ -390,6 +400,22 @@ export class PartitionManager {
         }
         return
     }
+  }
+
+  /**
+   * The damaged partitions of this broker's log directory, with the offsets each lost (/health and
+   * /metrics). Learnt when a partition opens and from every status it reports.
+   */
+  damagedPartitions(): { key: PartitionKey; damage: DamageRange[] }[] {
+    return [...this.#damaged].map(([key, damage]) => ({ key, damage }))
+  }
+
+  /** Records what a partition's offsets say about damage. */
+  noteDamage(key: PartitionKey, offsets: Pick<PartitionOffsets, 'damage'>): void {
+    if (offsets.damage !== undefined && offsets.damage.length > 0) {
+      if (!this.#damaged.has(key)) this.#logger.error({ partition: key, damage: offsets.damage }, 'partition is damaged')
+      this.#damaged.set(key, offsets.damage)
+    } else this.#damaged.delete(key)
   }
 
   #settle(slot: Slot, item: ReplyItem): void {
@@ -433,6 +459,9 @@ export class PartitionManager {
     if (this.#shutDown) throw shuttingDown()
   }
 }
+
+/** The ops whose answer is the partition's offsets, damage included. */
+const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')
