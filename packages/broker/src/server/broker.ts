@@ -23,6 +23,7 @@ import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
 import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
+import { logDirHealth } from './log-dir-health.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
 
 /** Producer ids reserved per metadata record: a restart skips at most this many. */
@@ -101,7 +102,8 @@ export class Broker {
         host: config.host, port: config.port, gateway, logger: root,
         origins: new OriginPolicy(config.allowedOrigins, logger),
         health: () => ({ brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
-          uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss() }),
+          uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(),
+          ...logDirHealth(config.dataDir, partitions, gateway.draining) }),
         routes: [
           (app) => registerHttpApi(app, gateway, { limits: config.http }),
           (app) => registerMetrics(app, gateway),
