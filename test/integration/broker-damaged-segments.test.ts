@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 import { batchOf, fetchFrame, firstPartition, offsetsOf, produceFrame, RawClient } from '../support/broker-raw-client.js'
 
 let broker: BrokerProcess
@@ -114,6 +115,36 @@ describe('damaged segments after a stop', () => {
     } finally {
       await client.close()
     }
+  })
+})
+
+describe('the background check of closed segments', () => {
+  it('finds a flipped byte in a closed segment after a clean restart, and then answers LOG_DAMAGED for its batch', async () => {
+    const end = await fill('rotten', 40, { 'segment.bytes': '1000' })
+    await broker.stop()
+    const files = segmentFiles('rotten')
+    const file = join(broker.dataDir, 'rotten-0', files[1]!)
+    const bytes = readFileSync(file)
+    const size = bytes.readInt32BE(8) + 12
+    const badBase = Number(bytes.readBigInt64BE(size))
+    bytes[size + 70]! ^= 0xff // the second batch's records
+    writeFileSync(file, bytes)
+    await broker.restart()
+    expect(broker.logs().some((l) => l.includes('partition log recovered'))).toBe(false)
+    const client = await RawClient.connect(broker.url)
+    try {
+      const lost = await waitFor('the background check to find the flipped byte', async () => {
+        const p = await fetchAt(client, 'rotten', badBase)
+        return p.error?.code === ErrorCode.LOG_DAMAGED ? p.error : undefined
+      })
+      expect(lost.message).toContain(files[1]!)
+      const after = await fetchAt(client, 'rotten', badBase + RECORDS_PER_BATCH)
+      expect(after.error).toBeUndefined()
+      expect(after.highWatermark).toBe(end)
+    } finally {
+      await client.close()
+    }
+    expect(broker.logs().some((l) => l.includes('closed segment failed verification'))).toBe(true)
   })
 })
 

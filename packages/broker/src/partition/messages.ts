@@ -41,6 +41,8 @@ export type PartitionRequest =
   | { op: 'compactPlan'; force: boolean }
   /** Compaction, step 2: the cleaner's output, swapped in by the actor. */
   | { op: 'compactSwap'; result: CleanerResult }
+  /** The background check found closed segment `baseOffset` bad: scan it, record what it lost. */
+  | { op: 'checkSegment'; baseOffset: number }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -85,6 +87,7 @@ export interface PartitionResultByOp {
   updateConfig: PartitionOffsets
   compactPlan: CompactionPlan | null
   compactSwap: PartitionOffsets & CompactionOutcome
+  checkSegment: PartitionOffsets
 }
 
 export interface WireError {

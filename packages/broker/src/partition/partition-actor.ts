@@ -293,6 +293,9 @@ export class PartitionActor {
         const outcome = log.swapCleaned(request.result)
         return { ...this.offsets, ...outcome }
       }
+      case 'checkSegment':
+        log.checkClosedSegment(request.baseOffset)
+        return this.offsets
     }
   }
 

@@ -5,8 +5,9 @@
 // request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
 // its partitions are reopened through recovery. The broker process lives on.
 //
-// It also owns the piscina task pool (tasks/task-pool.ts) where closed segments of partitions that
-// reopened through crash recovery are verified, and where compaction cleans: every `compactionCheckMs` it
+// It also owns the piscina task pool (tasks/task-pool.ts) where the closed segments of every partition
+// it opens are verified in the background at a capped rate (closed-segment-checks.ts; a segment that
+// fails is scanned by its actor and recorded as damage), and where compaction cleans: every `compactionCheckMs` it
 // asks each compacted partition's actor for a plan (given only when min.cleanable.dirty.ratio is
 // reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
 // only one that renames the partition's files, to swap in. One compaction per partition at a time.
@@ -24,6 +25,7 @@ import { SegmentCleaner } from '../tasks/segment-cleaner.js'
 import { SegmentVerifier } from '../tasks/segment-verifier.js'
 import { TaskPool } from '../tasks/task-pool.js'
 import { BufferPool } from './buffer-pool.js'
+import { ClosedSegmentChecks, DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX } from './closed-segment-checks.js'
 import {
   partitionKey,
   type Acks,
@@ -45,10 +47,12 @@ export interface PartitionManagerOptions {
   /** Requests in flight to one partition before new ones are refused (retriably). */
   mailboxDepthMax?: number
   /**
-   * Checks the closed segments of partitions that opened through crash recovery, off-thread. By
-   * default one on the manager's task pool; `false` turns verification off.
+   * Checks the closed segments of every partition opened, off-thread, in the background. By default
+   * one on the manager's task pool; `false` turns verification off.
    */
   verifier?: SegmentVerifier | false
+  /** The background check's pace: closed-segment bytes verified per second at most. */
+  segmentVerifyBytesPerSecondMax?: number
   /** Runs compaction's cleaner; by default one on the manager's task pool. */
   cleaner?: SegmentCleaner
   /** Threads of the manager's piscina pool for background work (verification, compaction). */
@@ -97,7 +101,7 @@ export class PartitionManager {
   #cleaner: SegmentCleaner | undefined
   /** The pool for background work on closed segments, started on first use. */
   #tasks: TaskPool | undefined
-  #verifier: SegmentVerifier | undefined
+  #checks: ClosedSegmentChecks | undefined
   /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
   readonly #damaged = new Map<PartitionKey, DamageRange[]>()
   /** Partitions with a compaction under way: one at a time each. */
@@ -109,6 +113,7 @@ export class PartitionManager {
       partitionThreadsMax: availableParallelism(),
       mailboxDepthMax: 1024,
       compactionCheckMs: Number(process.env.FAECIE_COMPACTION_CHECK_MS) || 15_000,
+      segmentVerifyBytesPerSecondMax: DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX,
       ...options,
     }
     assert(this.#options.partitionThreadsMax >= 1, 'partitionThreadsMax must be at least 1')
@@ -186,7 +191,10 @@ export class PartitionManager {
     request: R,
     transfer?: ArrayBuffer,
   ): Promise<PartitionResultByOp[R['op']]> {
-    const key = partitionKey(topic, partition)
+    return this.#requestByKey(partitionKey(topic, partition), request, transfer)
+  }
+
+  #requestByKey<R extends PartitionRequest>(key: PartitionKey, request: R, transfer?: ArrayBuffer): Promise<PartitionResultByOp[R['op']]> {
     if (this.#shutDown) return Promise.reject(shuttingDown())
     const slot = this.#placement.get(key)
     if (slot === undefined) {
@@ -271,6 +279,7 @@ export class PartitionManager {
     if (this.#shutDown) return
     this.#shutDown = true
     clearInterval(this.#compactionTimer)
+    this.#checks?.close()
     await this.#tasks?.close()
     await Promise.all(this.#slots.map(async (slot) => {
       slot.stopping = true
@@ -385,7 +394,7 @@ export class PartitionManager {
           this.noteDamage(message.key, message.offsets)
           this.#emit(message.key, message.offsets)
           const dir = slot.partitions.get(message.key)?.dir
-          if (!message.cleanStart && dir !== undefined) this.#verify(dir)
+          if (dir !== undefined) this.#verify(message.key, dir)
         }
         return
       }
@@ -434,11 +443,22 @@ export class PartitionManager {
     return this.#tasks
   }
 
-  #verify(dir: string): void {
-    if (this.#options.verifier === false) return
-    this.#verifier ??= this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
-    this.#verifier.verify(dir).catch((err: unknown) =>
-      this.#logger.warn({ err, dir }, 'closed-segment verification did not run'))
+  #verify(key: PartitionKey, dir: string): void {
+    if (this.#options.verifier === false || this.#shutDown) return
+    if (this.#checks === undefined) {
+      const verifier = this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
+      this.#checks = new ClosedSegmentChecks({
+        verify: (segment) => verifier.verifySegment(segment),
+        bytesPerSecondMax: this.#options.segmentVerifyBytesPerSecondMax,
+        logger: this.#logger,
+        onDamaged: (damagedKey, baseOffset) => {
+          // The actor scans the segment and records what it lost (it may have gone meanwhile).
+          const placed = this.#placement.has(damagedKey) ? this.#requestByKey(damagedKey, { op: 'checkSegment', baseOffset }) : undefined
+          placed?.catch((err: unknown) => this.#logger.warn({ err, partition: damagedKey, baseOffset }, 'damaged segment not checked'))
+        },
+      })
+    }
+    this.#checks.enqueue(key, dir)
   }
 
   #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
@@ -461,7 +481,7 @@ export class PartitionManager {
 }
 
 /** The ops whose answer is the partition's offsets, damage included. */
-const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap'])
+const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')

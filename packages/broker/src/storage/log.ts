@@ -204,6 +204,19 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * The background check found closed segment `baseOffset` bad: it is scanned whole, its indexes
+   * rebuilt, and what it lost recorded as damage. A segment no longer here (or now active) is skipped.
+   */
+  checkClosedSegment(baseOffset: number): void {
+    this.#checkOpen()
+    const i = this.#segments.floorIndex(baseOffset)
+    if (i < 0 || i >= this.#segments.count - 1 || this.#segments.at(i).baseOffset !== baseOffset) return
+    const segment = this.#prepare(i)
+    const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
+    this.markDamaged(found)
+  }
+
   #setDamage(ranges: DamageRange[]): void {
     if (JSON.stringify(ranges) === JSON.stringify(this.#damage)) return
     writeDamage(this.#disk, this.dir, ranges)
