@@ -35,6 +35,8 @@ export interface ActorHostOptions {
 
 interface Hosted {
   actor: PartitionActor
+  /** The storage error and refusal count last reported to the manager. */
+  lastStorage: [string | undefined, number]
   mailbox: Envelope[]
   lastReported: [number, number, number]
   lastActiveMs: number
@@ -125,10 +127,11 @@ export class ActorHost {
       const actor = new PartitionActor({
         ...storage, config, clock: this.#options.clock, logger, onSettled: () => this.#afterSync(key),
         producerIdExpirationCheckMs: this.#options.producerIdExpirationCheckMs,
+        reopenLog: (current) => this.#options.openStorage(dir, current, logger).log,
       })
       const o = actor.offsets
       this.#hosted.set(key, {
-        actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
+        actor, mailbox: [], lastStorage: [undefined, 0], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
         lastActiveMs: this.#options.clock(), released: false,
       })
       this.#options.post({ type: 'opened', key, offsets: o, cleanStart: storage.log.recoveryReport.clean })
@@ -196,6 +199,17 @@ export class ActorHost {
     hosted.released = false
     hosted.actor.tick(envelopes)
     assert(this.#hosted.get(key) === hosted, `partition ${key} changed during its tick`)
+    this.#reportStorage(key, hosted)
+  }
+
+  /** Tells the manager when a partition's disk starts or stops refusing writes. */
+  #reportStorage(key: PartitionKey, hosted: Hosted): void {
+    const error = hosted.actor.storageError
+    const count = hosted.actor.storageErrorCount
+    const [lastCause, lastCount] = hosted.lastStorage
+    if (error?.cause === lastCause && count === lastCount) return
+    hosted.lastStorage = [error?.cause, count]
+    this.#options.post({ type: 'storage', key, error: error ?? null, errors: count - lastCount })
   }
 
   #housekeeping(): void {
@@ -203,6 +217,7 @@ export class ActorHost {
     const updates: [PartitionKey, number, number, number][] = []
     for (const [key, hosted] of this.#hosted) {
       hosted.actor.onTimer(now)
+      this.#reportStorage(key, hosted)
       collectMoved(key, hosted, updates)
       if (!hosted.released && now - hosted.lastActiveMs > this.#idleReleaseMs) {
         hosted.actor.releaseMemory()

@@ -125,5 +125,10 @@ export type FromWorker =
   /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
   | { type: 'shutdownDone' }
   | { type: 'advanced'; updates: [PartitionKey, number, number, number][] }
+  /**
+   * A partition's disk started or stopped refusing writes (partition/storage-fault.ts): `error` is
+   * null once it writes again; `errors` counts the refusals since the last report.
+   */
+  | { type: 'storage'; key: PartitionKey; error: { cause: string; sinceMs: number } | null; errors: number }
   /** fdatasync durations (seconds) since the last report, about once a second (metrics/fsync-timing.ts). */
   | { type: 'fsyncs'; seconds: number[]; dropped: number }

@@ -102,6 +102,9 @@ export class PartitionManager {
   /** The pool for background work on closed segments, started on first use. */
   #tasks: TaskPool | undefined
   #checks: ClosedSegmentChecks | undefined
+  /** Partitions whose disk refuses writes (storage-fault.ts), as they last reported. */
+  readonly #storageFaults = new Map<PartitionKey, { cause: string; sinceMs: number }>()
+  #storageErrorsTotal = 0
   /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
   readonly #damaged = new Map<PartitionKey, DamageRange[]>()
   /** Partitions with a compaction under way: one at a time each. */
@@ -372,6 +375,7 @@ export class PartitionManager {
     this.#placement.delete(key)
     this.#depth.delete(key)
     this.#damaged.delete(key)
+    this.#storageFaults.delete(key)
   }
 
   #receive(slot: Slot, message: FromWorker): void {
@@ -400,6 +404,12 @@ export class PartitionManager {
       }
       case 'shutdownDone':
         return
+      case 'storage':
+        this.#storageErrorsTotal += message.errors
+        if (message.error === null) {
+          if (this.#storageFaults.delete(message.key)) this.#logger.info({ partition: message.key }, 'partition writable again')
+        } else this.#storageFaults.set(message.key, message.error)
+        return
       case 'fsyncs':
         for (const listener of this.#fsyncListeners) listener(message)
         return
@@ -417,6 +427,16 @@ export class PartitionManager {
    */
   damagedPartitions(): { key: PartitionKey; damage: DamageRange[] }[] {
     return [...this.#damaged].map(([key, damage]) => ({ key, damage }))
+  }
+
+  /** Partitions whose disk refuses writes, with the cause: they serve reads and refuse writes. */
+  storageFaults(): { key: PartitionKey; cause: string; sinceMs: number }[] {
+    return [...this.#storageFaults].map(([key, fault]) => ({ key, ...fault }))
+  }
+
+  /** Writes the disk refused, over every partition, since the manager started (metrics). */
+  get storageErrorsTotal(): number {
+    return this.#storageErrorsTotal
   }
 
   /** Records what a partition's offsets say about damage. */

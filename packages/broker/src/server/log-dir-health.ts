@@ -1,17 +1,21 @@
-// What GET /health says about the broker's log directory (its data dir): `ok`, or `damaged` with the
-// partitions whose logs lost offsets (storage/damage.ts) and the ranges each lost. A damaged log dir
-// turns the broker's `status` to `degraded` (unless it is draining, which says more): the broker
-// serves, but some reads get LOG_DAMAGED until an operator repairs the partitions.
+// What GET /health says about the broker's log directory (its data dir): `ok`; `degraded` while its
+// disk refuses writes (full, I/O errors, read-only: partition/storage-fault.ts), with the partitions
+// refusing produces and the cause; `damaged` with the partitions whose logs lost offsets
+// (storage/damage.ts) and the ranges each lost. Either turns the broker's `status` to `degraded`
+// (unless it is draining, which says more): the broker serves, but some requests fail until the disk
+// heals (by itself) or an operator repairs the partitions.
 import type { DamageRange } from '../storage/damage.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 
 export interface LogDirHealth {
   dir: string
-  status: 'ok' | 'damaged'
+  status: 'ok' | 'degraded' | 'damaged'
+  /** Partitions whose disk refuses writes now, and why. */
+  storageErrors: { partition: string; cause: string; sinceMs: number }[]
   damagedPartitions: { partition: string; offsetsLost: number; damage: DamageRange[] }[]
 }
 
-/** Damaged partitions listed in /health at most; the count is always whole. */
+/** Partitions listed in /health at most, of each kind; the damaged count is always whole. */
 const DAMAGED_PARTITIONS_LISTED_MAX = 100
 
 export function logDirHealth(dataDir: string, partitions: PartitionManager, draining: boolean):
@@ -20,6 +24,9 @@ export function logDirHealth(dataDir: string, partitions: PartitionManager, drai
   const listed = damaged.slice(0, DAMAGED_PARTITIONS_LISTED_MAX).map(({ key, damage }) => ({
     partition: key, offsetsLost: damage.reduce((n, r) => n + r.resumeOffset - r.firstOffset, 0), damage,
   }))
-  const dir: LogDirHealth = { dir: dataDir, status: damaged.length > 0 ? 'damaged' : 'ok', damagedPartitions: listed }
-  return { ...(damaged.length > 0 && !draining ? { status: 'degraded' as const } : {}), logDirs: [dir], damagedPartitionCount: damaged.length }
+  const faults = partitions.storageFaults()
+  const storageErrors = faults.slice(0, DAMAGED_PARTITIONS_LISTED_MAX).map(({ key, cause, sinceMs }) => ({ partition: key, cause, sinceMs }))
+  const status = faults.length > 0 ? 'degraded' : damaged.length > 0 ? 'damaged' : 'ok'
+  const dir: LogDirHealth = { dir: dataDir, status, storageErrors, damagedPartitions: listed }
+  return { ...(status !== 'ok' && !draining ? { status: 'degraded' as const } : {}), logDirs: [dir], damagedPartitionCount: damaged.length }
 }

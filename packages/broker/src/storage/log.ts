@@ -653,6 +653,22 @@ export class PartitionLog {
     this.#closed = true
   }
 
+  /**
+   * Closes the files as they are, without flushing or a clean-shutdown marker: a log the disk failed
+   * under, given up for a fresh open (which recovers what it left half done).
+   */
+  abandon(): void {
+    if (this.#closed) return
+    for (const segment of this.#segments.all()) {
+      try {
+        segment.closeFd(this.#disk)
+      } catch (err) {
+        this.#logger.warn({ err, segment: segment.logPath }, 'closing a segment of an abandoned log failed')
+      }
+    }
+    this.#closed = true
+  }
+
   /** Closes the files without flushing and removes the partition's directory. */
   delete(): void {
     for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
