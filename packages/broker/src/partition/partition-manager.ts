@@ -12,6 +12,7 @@
 // reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
 // only one that renames the partition's files, to swap in. One compaction per partition at a time.
 import { strict as assert } from 'node:assert'
+import { rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -173,6 +174,17 @@ export class PartitionManager {
   /** Closes a partition and removes its directory. */
   async delete(topic: string, partition: number): Promise<void> {
     await this.#closeOrDelete('delete', partitionKey(topic, partition))
+  }
+
+  /**
+   * Removes a partition that failed to come into being (a topic create the disk refused): closed and
+   * deleted if it opened, and its directory removed if it was left behind by a failed open.
+   */
+  async discard(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition)
+    const slot = this.#placement.get(key)
+    if (slot !== undefined) await this.#closeOrDelete('delete', key)
+    rmSync(join(this.#options.dataDir, key), { recursive: true, force: true })
   }
 
   /**
