@@ -1,6 +1,6 @@
 // The storage health series of /metrics: writes the disk refused (full, I/O errors, read-only:
 // partition/storage-fault.ts) and the partitions degraded by them now; partitions whose logs lost
-// offsets (storage/damage.ts), and how many offsets they lost. Read from what the partition manager
+// offsets (storage/damage.ts), how many offsets they lost, and the repairs that moved past them. Read from what the partition manager
 // last heard from each partition at scrape time; one series per broker (its one log directory), so
 // cardinality stays fixed.
 import { Counter, Gauge, type Registry } from 'prom-client'
@@ -21,6 +21,24 @@ export function registerStorageGauges(registers: Registry[], partitions: Partiti
   new Gauge({
     name: 'faecie_partitions_storage_degraded', help: 'Partitions whose disk refuses writes now: they serve reads, refuse produces with KAFKA_STORAGE_ERROR and retry.',
     registers, collect() { this.set(partitions.storageFaults().length) },
+  })
+  let repairsReported = 0
+  let skippedReported = 0
+  new Counter({
+    name: 'faecie_partition_repairs_total', help: 'Repairs that moved a damaged partition past its damage (faecie partitions repair).',
+    registers,
+    collect() {
+      this.inc(partitions.repairs.total - repairsReported)
+      repairsReported = partitions.repairs.total
+    },
+  })
+  new Counter({
+    name: 'faecie_partition_repair_offsets_skipped_total', help: 'Offsets the repairs moved log starts past, all partitions together.',
+    registers,
+    collect() {
+      this.inc(partitions.repairs.offsetsSkipped - skippedReported)
+      skippedReported = partitions.repairs.offsetsSkipped
+    },
   })
   new Gauge({
     name: 'faecie_partitions_damaged', help: 'Partitions whose log lost offsets to damaged or missing files (reads crossing them get LOG_DAMAGED).',

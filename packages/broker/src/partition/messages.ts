@@ -43,6 +43,8 @@ export type PartitionRequest =
   | { op: 'compactSwap'; result: CleanerResult }
   /** The background check found closed segment `baseOffset` bad: scan it, record what it lost. */
   | { op: 'checkSegment'; baseOffset: number }
+  /** An operator's repair: the log start moves past the damage (storage/log.ts repairDamage). */
+  | { op: 'repair' }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -88,6 +90,7 @@ export interface PartitionResultByOp {
   compactPlan: CompactionPlan | null
   compactSwap: PartitionOffsets & CompactionOutcome
   checkSegment: PartitionOffsets
+  repair: PartitionOffsets & { offsetsSkipped: number; segmentsDeleted: number }
 }
 
 export interface WireError {

@@ -103,7 +103,7 @@ interface StagedProduce {
 }
 
 /** Ops that write to the log: refused while the disk is at fault. */
-const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment'])
+const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair'])
 
 export class PartitionActor {
   #log: PartitionLog
@@ -255,7 +255,7 @@ export class PartitionActor {
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
-      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap') {
+      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap' || request.op === 'repair') {
         this.#commit(staged, nowMs)
         staged = []
         if (this.#pipeline?.running === true) {
@@ -405,6 +405,10 @@ export class PartitionActor {
       case 'checkSegment':
         log.checkClosedSegment(request.baseOffset)
         return this.offsets
+      case 'repair': {
+        const outcome = log.repairDamage()
+        return { ...this.offsets, offsetsSkipped: outcome.offsetsSkipped, segmentsDeleted: outcome.segmentsDeleted }
+      }
     }
   }
 

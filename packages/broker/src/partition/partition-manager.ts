@@ -106,6 +106,8 @@ export class PartitionManager {
   /** Partitions whose disk refuses writes (storage-fault.ts), as they last reported. */
   readonly #storageFaults = new Map<PartitionKey, { cause: string; sinceMs: number }>()
   #storageErrorsTotal = 0
+  /** Repairs that skipped offsets, and how many they skipped (metrics). */
+  readonly repairs = { total: 0, offsetsSkipped: 0 }
   /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
   readonly #damaged = new Map<PartitionKey, DamageRange[]>()
   /** Partitions with a compaction under way: one at a time each. */
@@ -441,6 +443,21 @@ export class PartitionManager {
     return [...this.#damaged].map(([key, damage]) => ({ key, damage }))
   }
 
+  /**
+   * An operator's repair of a damaged partition (`faecie partitions repair --accept-data-loss`): its
+   * log start moves past the damage. Counted in `repairs` when it skipped anything.
+   */
+  async repair(topic: string, partition: number): Promise<PartitionResultByOp['repair']> {
+    const result = await this.request(topic, partition, { op: 'repair' })
+    if (result.offsetsSkipped > 0) {
+      this.repairs.total++
+      this.repairs.offsetsSkipped += result.offsetsSkipped
+      this.#logger.warn({ partition: partitionKey(topic, partition), logStartOffset: result.logStartOffset,
+        offsetsSkipped: result.offsetsSkipped }, 'partition repaired with data loss accepted')
+    }
+    return result
+  }
+
   /** Partitions whose disk refuses writes, with the cause: they serve reads and refuse writes. */
   storageFaults(): { key: PartitionKey; cause: string; sinceMs: number }[] {
     return [...this.#storageFaults].map(([key, fault]) => ({ key, ...fault }))
@@ -513,7 +530,7 @@ export class PartitionManager {
 }
 
 /** The ops whose answer is the partition's offsets, damage included. */
-const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment'])
+const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment', 'repair'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')

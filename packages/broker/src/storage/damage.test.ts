@@ -220,3 +220,33 @@ describe('power cuts stay torn tails (simulated disk)', () => {
     expect(again.damage).toEqual([])
   })
 })
+
+describe('repair', () => {
+  it('moves the log start past the damage, inside a segment, and serves from there across a restart', () => {
+    const end = writeLog(true, ONE_SEGMENT)
+    const batches = flipByte(logFiles().at(-1)!, (b) => b[3]!.position + 70)
+    const { log } = open(ONE_SEGMENT)
+    const resume = batches[4]!.baseOffset
+    expect(readError(log, batches[3]!.baseOffset)?.code).toBe(ErrorCode.LOG_DAMAGED)
+    expect(log.repairDamage()).toEqual({ logStartOffset: resume, offsetsSkipped: resume, segmentsDeleted: 0 })
+    expect(log.damage).toEqual([])
+    expect(log.logStartOffset).toBe(resume)
+    expect(readError(log, batches[3]!.baseOffset)?.code).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    expect(readableBases(log)).toEqual(allBases(end).filter((o) => o >= resume))
+    log.close()
+    const { log: again } = open(ONE_SEGMENT)
+    expect([again.logStartOffset, again.damage.length]).toEqual([resume, 0])
+    expect(readableBases(again)).toEqual(allBases(end).filter((o) => o >= resume))
+  })
+
+  it('deletes the segments wholly below the new start', () => {
+    writeLog()
+    const files = logFiles()
+    rmSync(join(dir, files[2]!))
+    const { log } = open()
+    const resume = Number(files[3]!.slice(0, 20))
+    expect(log.repairDamage()).toMatchObject({ logStartOffset: resume, segmentsDeleted: 2 })
+    expect(logFiles()).toEqual(files.slice(3))
+    expect(readError(log, resume)).toBeUndefined()
+  })
+})

@@ -14,6 +14,7 @@
 //     producer-state                   the actor's idempotence snapshot (partition/)
 //     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
 //     damage                           offsets lost to damaged or missing files (damage.ts)
+//     log-start-offset                 "1\n<offset>\n": the log start a repair set (checkpoint.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 //
@@ -23,10 +24,13 @@
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
-//   lies before it); retention moves it a whole segment at a time.
+//   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
+//   past the last damage, inside a segment if need be, and keeps it in log-start-offset.
 // - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
 //   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
-//   the damaged bytes and start after them. Retention and truncation drop the ranges they pass.
+//   the damaged bytes and start after them. Retention and truncation drop the ranges they pass; a
+//   repair leaves them below the new log start (reads still step over their bytes), where they no
+//   longer count as damage.
 // - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
 //   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
 //   and `never` it moves on append (the documented risk).
@@ -45,7 +49,9 @@ import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import {
+  readCleanerCheckpoint, readLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
+} from './checkpoint.js'
 import type { CleanerInput, CleanerResult } from './cleaner.js'
 import { cleanableRange } from './compaction-plan.js'
 import { cleanedFilesPresent, discardCleaned, swapCleanedSegment } from './compaction-swap.js'
@@ -143,8 +149,10 @@ export class PartitionLog {
   #closed = false
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
-  /** Offsets lost, in order (damage.ts); mirrored in the damage file. */
+  /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
   #damage: DamageRange[]
+  /** The log start a repair set (log-start-offset), 0 when none. */
+  #startFloor: number
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -157,6 +165,7 @@ export class PartitionLog {
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
     this.#damage = opened.damage
+    this.#startFloor = readLogStartOffset(this.#disk, this.dir, this.#logger) ?? 0
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -182,12 +191,50 @@ export class PartitionLog {
   get logStartOffset(): number {
     const first = this.#segments.first.baseOffset
     const front = this.#damage[0]
-    return front !== undefined && front.firstOffset < first ? front.firstOffset : first
+    const start = front !== undefined && front.firstOffset < first ? front.firstOffset : first
+    return Math.min(Math.max(start, this.#startFloor), this.logEndOffset)
   }
 
-  /** The offsets this log lost (damage.ts), in order; empty for a healthy log. */
+  /** The offsets this log lost (damage.ts) and not yet repaired, in order; empty for a healthy log. */
   get damage(): readonly DamageRange[] {
-    return this.#damage
+    const start = this.logStartOffset
+    return this.#damage.some((r) => r.resumeOffset <= start) ? this.#damage.filter((r) => r.resumeOffset > start) : this.#damage
+  }
+
+  /**
+   * `faecie partitions repair --accept-data-loss`: moves the log start past the last damage, so that
+   * the partition serves from there without LOG_DAMAGED; segments wholly below it are deleted. The
+   * only operation that skips offsets, and only when an operator asks. Durable when it returns.
+   */
+  repairDamage(): { logStartOffset: number; offsetsSkipped: number; segmentsDeleted: number } {
+    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#checkWritable()
+    const damage = this.damage
+    const before = this.logStartOffset
+    if (damage.length === 0) return { logStartOffset: before, offsetsSkipped: 0, segmentsDeleted: 0 }
+    const newStart = damage[damage.length - 1]!.resumeOffset
+    assert(newStart <= this.logEndOffset, `repair to ${newStart} past the log end ${this.logEndOffset}`)
+    let segmentsDeleted = 0
+    this.#guard(() => {
+      // The new start is made durable first: a crash after it leaves only unreachable segments.
+      writeLogStartOffset(this.#disk, this.dir, newStart)
+      this.#startFloor = newStart
+      while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
+        const segment = this.#segments.shift()
+        segment.delete(this.#disk)
+        this.#forget([segment])
+        segmentsDeleted++
+      }
+      this.#disk.fsyncDir(this.dir)
+      if (this.#highWatermark < newStart) this.#highWatermark = newStart
+      if (this.#recoveryPoint < newStart) this.#recoveryPoint = newStart
+      this.#checkOffsets()
+    })
+    const offsetsSkipped = newStart - before
+    this.recoveryReport.damagedOffsets = 0
+    this.#logger.warn({ before, logStartOffset: newStart, offsetsSkipped, repaired: damage, segmentsDeleted },
+      'partition repaired: log start moved past the damage, offsets below it are gone')
+    return { logStartOffset: newStart, offsetsSkipped, segmentsDeleted }
   }
 
   /**

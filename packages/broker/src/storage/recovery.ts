@@ -37,7 +37,9 @@ import { checkBatch } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { BatchCursor } from './batch-cursor.js'
 import { CLEANED_SUFFIX, settleInterruptedSwaps } from './compaction-swap.js'
-import { CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown } from './checkpoint.js'
+import {
+  CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, LOG_START_OFFSET_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown,
+} from './checkpoint.js'
 import { closedSegmentProblem } from './continuity.js'
 import { DAMAGE_FILE, mergeDamage, offsetsLost, readDamage, writeDamage, type DamageRange } from './damage.js'
 import { TMP_SUFFIX, type Disk } from './disk.js'
@@ -48,7 +50,7 @@ import { ChunkReader, damagedBatchAt, findValidBatch, scanSegment } from './segm
 
 export const DELETED_SUFFIX = '.deleted'
 export { CLEANED_SUFFIX }
-const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, DAMAGE_FILE, 'producer-state'])
+const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, DAMAGE_FILE, LOG_START_OFFSET_FILE, 'producer-state'])
 
 export interface RecoveryContext {
   disk: Disk
