@@ -17,13 +17,17 @@
 //            endPosition   are gone (a missing file), where the next intact batch starts
 //            problem       what was wrong, free text to the end of the line
 //
+// Reads step over damaged bytes (intactBatches): a segment's .log is walked one intact region at a
+// time, each bounded by the damage after it.
+//
 // Written atomically (disk.ts); read as untrusted input: a file not in this format is logged and
 // ignored (the next unclean start finds the damage again by scanning).
 import { join } from 'node:path'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import { BatchCursor } from './batch-cursor.js'
 import { isNotFound, type Disk } from './disk.js'
-import { segmentStem } from './segment.js'
+import { segmentStem, type Segment } from './segment.js'
 
 export const DAMAGE_FILE = 'damage'
 const LINE = /^(\d{1,16}) (\d{1,16}) (\d{1,16}) (-1|\d{1,10}) (-1|\d{1,10}) (.*)$/
@@ -119,4 +123,29 @@ export function mergeDamage(known: readonly DamageRange[], found: readonly Damag
 /** Offsets lost in all `ranges`. */
 export function offsetsLost(ranges: readonly DamageRange[]): number {
   return ranges.reduce((n, r) => n + r.resumeOffset - r.firstOffset, 0)
+}
+
+/**
+ * The batches of `segment` from the indexed one at or before `offset` on, skipping the damaged bytes
+ * `damage` records in it: one cursor per intact region of the file, each bounded by the damage after
+ * it. Each cursor carries `regionEnd`, where its intact bytes end (a read stops there).
+ */
+export function* intactBatches(disk: Disk, segment: Segment, damage: readonly DamageRange[], offset: number):
+  Generator<BatchCursor & { regionEnd: number }> {
+  let from: number = segment.offsetIndex.floorPosition(Math.max(0, offset - segment.baseOffset))
+  const regions: [number, number][] = []
+  let start = 0
+  for (const r of damage) {
+    if (r.segmentBaseOffset !== segment.baseOffset || r.position < 0) continue
+    regions.push([start, r.position])
+    start = r.endPosition
+    // An index entry before damage the offset lies after is no place to start.
+    if (offset >= r.resumeOffset) from = Math.max(from, r.endPosition)
+  }
+  regions.push([start, segment.sizeBytes])
+  for (const [regionStart, regionEnd] of regions) {
+    if (regionEnd <= from) continue
+    const cursor = Object.assign(new BatchCursor(disk, segment.fd(disk), Math.max(from, regionStart), regionEnd, segment.logPath), { regionEnd })
+    while (cursor.next()) yield cursor
+  }
 }

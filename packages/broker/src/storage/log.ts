@@ -69,8 +69,7 @@ import {
 } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
-import { BatchCursor } from './batch-cursor.js'
-import { damageAt, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
+import { damageAt, intactBatches, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
@@ -508,7 +507,7 @@ export class PartitionLog {
       if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
       const segment = this.#prepare(i)
       const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      for (const cursor of this.#batches(segment, segment.baseOffset + (olderUpTo ?? 0))) {
+      for (const cursor of intactBatches(this.#disk, segment, this.#damage, segment.baseOffset + (olderUpTo ?? 0))) {
         if (cursor.baseOffset >= this.#highWatermark) return null
         if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
       }
@@ -751,36 +750,12 @@ export class PartitionLog {
       const found = segment.findBatch(this.#disk, offset)
       return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
     }
-    for (const cursor of this.#batches(segment, offset)) {
+    for (const cursor of intactBatches(this.#disk, segment, this.#damage, offset)) {
       if (cursor.lastOffset >= offset) {
         return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
       }
     }
     return null
-  }
-
-  /**
-   * The batches of `segment` from the indexed one at or before `offset` on, skipping damaged bytes:
-   * one cursor per intact region of the file, each bounded by the damage after it.
-   */
-  *#batches(segment: Segment, offset: number): Generator<BatchCursor & { regionEnd: number }> {
-    let from: number = segment.offsetIndex.floorPosition(Math.max(0, offset - segment.baseOffset))
-    const regions: [number, number][] = []
-    let start = 0
-    for (const r of this.#damage) {
-      if (r.segmentBaseOffset !== segment.baseOffset || r.position < 0) continue
-      regions.push([start, r.position])
-      start = r.endPosition
-      // An index entry inside damaged bytes, or before damage the offset lies after, is no start.
-      if (offset >= r.resumeOffset) from = Math.max(from, r.endPosition)
-    }
-    regions.push([start, segment.sizeBytes])
-    for (const [regionStart, regionEnd] of regions) {
-      if (regionEnd <= from) continue
-      const cursor = Object.assign(new BatchCursor(this.#disk, segment.fd(this.#disk), Math.max(from, regionStart), regionEnd, segment.logPath),
-        { regionEnd })
-      while (cursor.next()) yield cursor
-    }
   }
 
   /** Drops deleted segments from the lists of work the next flush has to do. */
