@@ -53,14 +53,19 @@ export class TopicService {
     return [...this.#coordinator.topics]
   }
 
-  /** Opens every partition of every topic the metadata log lists (making missing directories). */
+  /**
+   * Opens every partition of every topic the metadata log lists (making missing directories). A
+   * partition that fails to open does not stop the broker: it is logged, its requests get
+   * KAFKA_STORAGE_ERROR, and one the disk refused is retried by its thread until it opens.
+   */
   async openAll(): Promise<number> {
     const opening: Promise<unknown>[] = []
     for (const meta of this.#coordinator.topics) {
       if (meta.internal) continue
       opening.push(this.#openPartitions(meta, 0))
     }
-    await Promise.all(opening)
+    const failed = (await Promise.allSettled(opening)).filter((r) => r.status === 'rejected')
+    for (const f of failed) this.#logger.error({ err: (f as PromiseRejectedResult).reason }, 'partitions of a topic failed to open at start')
     return this.#partitions.partitionCount
   }
 
