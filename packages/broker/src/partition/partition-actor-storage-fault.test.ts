@@ -103,3 +103,18 @@ describe('an idempotent producer across a disk fault', () => {
     expect(values(actor)).toEqual(['p0-0', 'p0-1', 'p2-0', 'p2-1'])
   })
 })
+
+describe('housekeeping on a failing disk', () => {
+  it('degrades the partition instead of ending its thread when releasing memory writes index entries', () => {
+    const disk = new SimulatedDisk()
+    const now = 1_700_000_000_000
+    const small: PartitionConfig = { ...config, indexIntervalBytes: 1 }
+    const log = PartitionLog.open({ dir: DIR, config: small, disk, clock: () => now, logger: silentLogger() })
+    const actor = new PartitionActor({ log, snapshots: diskSnapshotStore(disk, DIR), config: small, clock: () => now, logger: silentLogger() })
+    for (let i = 0; i < 5; i++) expect(tick(actor, [produce(testBatch(`a${i}`, 2))])[0]!.ok).toBe(true)
+    disk.fault = 'EIO'
+    expect(() => actor.releaseMemory()).not.toThrow()
+    expect(actor.storageError?.cause).toMatch(/EIO/)
+    expect(values(actor)).toHaveLength(10)
+  })
+})

@@ -285,7 +285,7 @@ export class PartitionActor {
     if (this.#config.flush === 'interval') this.#guardWrite(() => this.#log.maybeFlush(nowMs))
     if (nowMs >= this.#nextProducerExpirationCheckMs) {
       this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
-      this.#expireProducers(nowMs)
+      this.#guardWrite(() => this.#expireProducers(nowMs))
     }
   }
 
@@ -303,7 +303,8 @@ export class PartitionActor {
 
   /** Drops what the log can reload (indexes of the active segment), for a partition gone idle. */
   releaseMemory(): void {
-    this.#log.releaseMemory()
+    // Index entries are written out first: a disk that refuses them degrades the partition.
+    if (this.#fault === undefined) this.#guardWrite(() => this.#log.releaseMemory())
     this.#staging = new Uint8Array(0)
   }
 
