@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `faecie` command: `faecie broker | topics | groups | produce | consume | perf`, each with --help. Standard
+// The `faecie` command: `faecie broker | topics | groups | partitions | produce | consume | perf`, each with --help. Standard
 // output carries nothing but what was asked for (records, topic names, descriptions, help);
 // confirmations, progress and errors go to stderr. Exit codes: 0 done, 1 an error (unknown topic,
 // broker unreachable within --connect-timeout-ms, a record not delivered), 2 a bad command line,
@@ -9,6 +9,7 @@ import { UsageError } from './args.js'
 import { brokerCommand } from './commands/broker.js'
 import { consumeCommand } from './commands/consume.js'
 import { GROUP_ACTIONS, groupsCommand } from './commands/groups.js'
+import { PARTITION_ACTIONS, partitionsCommand } from './commands/partitions.js'
 import { perfCommand } from './commands/perf.js'
 import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
@@ -23,6 +24,7 @@ Commands:
   broker     run a broker in this process (faecie broker --help)
   topics     create, list, describe, alter and delete topics (faecie topics --help)
   groups     list, describe, reset the offsets of and delete consumer groups (faecie groups --help)
+  partitions repair a damaged partition (faecie partitions --help)
   produce    send standard input to a topic, one record per line (faecie produce --help)
   consume    print a topic's records, one per line (faecie consume --help)
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
@@ -38,6 +40,7 @@ type Command = (argv: string[], out: LineWriter) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   topics: topicsCommand,
   groups: groupsCommand,
+  partitions: partitionsCommand,
   produce: produceCommand,
   consume: consumeCommand,
   perf: perfCommand,
@@ -76,7 +79,7 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
     return 2
   }
   // `faecie topics create: ...`: errors name the action too.
-  const actions = name === 'topics' ? TOPIC_ACTIONS : name === 'groups' ? GROUP_ACTIONS : []
+  const actions = name === 'topics' ? TOPIC_ACTIONS : name === 'groups' ? GROUP_ACTIONS : name === 'partitions' ? PARTITION_ACTIONS : []
   const label = actions.includes(rest[0] ?? '') ? `${name} ${rest[0]}` : name
   try {
     return await command(rest, out)

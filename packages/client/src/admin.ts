@@ -179,6 +179,15 @@ export class Admin {
     }
   }
 
+  /**
+   * Moves a damaged partition (its reads answer LOG_DAMAGED) past the offsets it lost: its log start
+   * becomes the first offset after the damage, and the offsets below it are dropped for good.
+   */
+  async repairPartition(options: { topic: string; partition: number; acceptDataLoss: true }): Promise<{ logStartOffset: number; offsetsSkipped: number }> {
+    const response = await this.cluster.request('repairPartition', { topic: options.topic, partition: options.partition, acceptDataLoss: options.acceptDataLoss })
+    return { logStartOffset: response.logStartOffset, offsetsSkipped: response.offsetsSkipped }
+  }
+
   /** Per partition: the earliest offset (low), the high watermark (high, also `offset`). */
   async fetchTopicOffsets(topic: string): Promise<TopicOffsets[]> {
     const partitions = (await this.readRetrying(() => this.cluster.topic(topic, { refresh: true }))).partitions.map((p) => p.partition)

@@ -75,6 +75,7 @@ export const ErrorCode = {
   ORIGIN_NOT_ALLOWED: 1007,
   MAILBOX_FULL: 1008,
   SHUTTING_DOWN: 1009,
+  LOG_DAMAGED: 1010,
 } as const
 
 export type ErrorName = keyof typeof ErrorCode
@@ -156,6 +157,7 @@ const ROWS: ReadonlyArray<readonly [ErrorName, boolean, string]> = [
   ['ORIGIN_NOT_ALLOWED', false, 'The Origin of the request is not in the allow-list.'],
   ['MAILBOX_FULL', true, 'The partition is busy and its mailbox is full; try again shortly.'],
   ['SHUTTING_DOWN', true, 'The broker is shutting down.'],
+  ['LOG_DAMAGED', false, 'The partition lost offsets to a damaged or missing segment; a read crossing them cannot succeed until an operator repairs it.'],
 ]
 
 /** Every known error, in code order within each range (Kafka's, then faecie's). */

@@ -43,6 +43,7 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   deleteGroup: { groupId: 'billing' },
   alterGroupOffsets: { groupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 0 }] }] },
   stats: {},
+  repairPartition: { topic: 'orders', partition: 2, acceptDataLoss: true },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -65,7 +66,7 @@ describe('ops', () => {
     expect([...OPS].sort()).toEqual(
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
-        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats'].sort(),
+        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('statistics')).toBe(false)

@@ -11,7 +11,7 @@
 //   415  a body that is not application/json (INVALID_REQUEST)
 //   416  OFFSET_OUT_OF_RANGE (the offset is outside [logStartOffset, highWatermark])
 //   429  TOO_MANY_IN_FLIGHT, TOO_MANY_SUBSCRIPTIONS, TOO_MANY_SESSIONS, THROTTLING_QUOTA_EXCEEDED
-//   500  UNKNOWN_SERVER_ERROR
+//   500  UNKNOWN_SERVER_ERROR, LOG_DAMAGED (the broker lost the records asked for)
 //   503  SHUTTING_DOWN and every other retriable error (try again later)
 //   400  every other non-retriable error
 import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
@@ -36,6 +36,7 @@ export const HTTP_STATUS_BY_CODE: ReadonlyMap<number, number> = new Map<number, 
   [ErrorCode.TOO_MANY_SESSIONS, 429],
   [ErrorCode.THROTTLING_QUOTA_EXCEEDED, 429],
   [ErrorCode.UNKNOWN_SERVER_ERROR, 500],
+  [ErrorCode.LOG_DAMAGED, 500],
   [ErrorCode.SHUTTING_DOWN, 503],
 ])
 

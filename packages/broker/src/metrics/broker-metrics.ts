@@ -14,6 +14,7 @@
 //   op, thread      bounded by the protocol's ops and partitionThreads
 import { OPS } from '@faecie/protocol'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { registerStorageGauges } from './storage-gauges.js'
 import type { Logger } from '../log.js'
 import type { OffsetWatch } from '../gateway/offset-watch.js'
 import { SESSION_CLOSE_REASONS, type OutboundBytes } from '../gateway/outbound.js'
@@ -135,6 +136,7 @@ export class BrokerMetrics {
     if (parts.outbound !== undefined) this.#outboundGauges(registers, parts.outbound)
     this.#sizeGauges(registers)
     this.#lagGauges(registers)
+    registerStorageGauges(registers, parts.partitions)
   }
 
   /** A produce appended `records` records in `bytes` bytes to `topic`. */

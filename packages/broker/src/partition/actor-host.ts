@@ -3,12 +3,15 @@
 // the appends of many requests become one write and one fsync. After the tick the host reports the
 // offsets that moved, once per partition, which feeds long polls and live pushes on the main thread.
 // The host is thread-agnostic: the worker entry gives it the real disk and the MessagePort; tests give
-// it a simulated disk and a plain function.
+// it a simulated disk and a plain function. A partition whose open the disk refuses (full, read-only,
+// I/O errors) is retried with backoff at each housekeeping until it opens; meanwhile its requests get
+// KAFKA_STORAGE_ERROR naming the cause (storage-fault.ts).
 import { strict as assert } from 'node:assert'
 import type { Logger } from '../log.js'
 import type { PartitionLog } from '../storage/log.js'
 import type { FromWorker, PartitionConfig, PartitionKey, PartitionReply, ReplyItem, ToWorker, WireError } from './messages.js'
 import { PartitionActor, type Envelope, type SnapshotStore } from './partition-actor.js'
+import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
 
 export interface OpenedStorage {
   log: PartitionLog
@@ -33,8 +36,17 @@ export interface ActorHostOptions {
   producerIdExpirationCheckMs?: number
 }
 
+/** A partition whose open the disk refused, waiting for its next attempt. */
+interface PendingOpen {
+  dir: string
+  config: PartitionConfig
+  fault: StorageFault
+}
+
 interface Hosted {
   actor: PartitionActor
+  /** The storage error and refusal count last reported to the manager. */
+  lastStorage: [string | undefined, number]
   mailbox: Envelope[]
   lastReported: [number, number, number]
   lastActiveMs: number
@@ -44,6 +56,7 @@ interface Hosted {
 export class ActorHost {
   readonly #options: ActorHostOptions
   readonly #hosted = new Map<PartitionKey, Hosted>()
+  readonly #pendingOpens = new Map<PartitionKey, PendingOpen>()
   readonly #timers: NodeJS.Timeout[] = []
   readonly #idleReleaseMs: number
   #tickScheduled = false
@@ -73,7 +86,9 @@ export class ActorHost {
         const hosted = this.#hosted.get(message.key)
         const requestId = message.requestId
         if (hosted === undefined) {
-          this.#options.post({ type: 'reply', requestId, reply: { ok: false, error: notHosted(message.key) } })
+          const pending = this.#pendingOpens.get(message.key)
+          const error = pending === undefined ? notHosted(message.key) : { code: 56, message: pending.fault.error().message }
+          this.#options.post({ type: 'reply', requestId, reply: { ok: false, error } })
           return
         }
         const reply = (r: PartitionReply, returned?: ArrayBuffer): void => {
@@ -109,12 +124,13 @@ export class ActorHost {
       hosted.actor.close()
       this.#hosted.delete(key)
     }
+    this.#pendingOpens.clear()
     // Closing flushed synchronously: acknowledgements a pipelined sync still held go out now.
     this.#postOutbox()
     for (const t of this.#timers) clearInterval(t)
   }
 
-  #open(key: PartitionKey, dir: string, config: PartitionConfig): void {
+  #open(key: PartitionKey, dir: string, config: PartitionConfig, retrying?: PendingOpen): void {
     if (this.#hosted.has(key)) {
       this.#options.post({ type: 'opened', key, offsets: this.#hosted.get(key)!.actor.offsets, cleanStart: true })
       return
@@ -125,20 +141,39 @@ export class ActorHost {
       const actor = new PartitionActor({
         ...storage, config, clock: this.#options.clock, logger, onSettled: () => this.#afterSync(key),
         producerIdExpirationCheckMs: this.#options.producerIdExpirationCheckMs,
+        reopenLog: (current) => this.#options.openStorage(dir, current, logger).log,
       })
       const o = actor.offsets
       this.#hosted.set(key, {
-        actor, mailbox: [], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
+        actor, mailbox: [], lastStorage: [undefined, 0], lastReported: [o.logStartOffset, o.highWatermark, o.logEndOffset],
         lastActiveMs: this.#options.clock(), released: false,
       })
       this.#options.post({ type: 'opened', key, offsets: o, cleanStart: storage.log.recoveryReport.clean })
+      if (this.#pendingOpens.delete(key)) {
+        this.#options.logger.info({ partition: key, cause: retrying?.fault.cause }, 'partition opened once the disk accepted writes')
+        this.#options.post({ type: 'storage', key, error: null, errors: 0 })
+      }
     } catch (err) {
+      const cause = storageFaultCause(err)
+      const now = this.#options.clock()
+      if (retrying !== undefined) {
+        retrying.fault.retryFailed(now)
+        this.#options.logger.warn({ err, partition: key, retryInMs: retrying.fault.backoffMs }, 'partition still fails to open')
+        return
+      }
       this.#options.logger.error({ err, partition: key }, 'partition failed to open')
-      this.#options.post({ type: 'openFailed', key, error: { code: 56, message: `cannot open ${key}: ${String(err)}` } })
+      if (cause !== undefined) {
+        // The disk, not the files, refused: try again by itself, and say why meanwhile.
+        const fault = new StorageFault(cause, now, { retryMinMs: DEFAULT_STORAGE_RETRY_MIN_MS, retryMaxMs: DEFAULT_STORAGE_RETRY_MAX_MS })
+        this.#pendingOpens.set(key, { dir, config, fault })
+        this.#options.post({ type: 'storage', key, error: { cause, sinceMs: fault.sinceMs }, errors: 1 })
+      }
+      this.#options.post({ type: 'openFailed', key, error: { code: 56, message: `cannot open ${key}: ${cause ?? String(err)}` } })
     }
   }
 
   #closeOrDelete(kind: 'close' | 'delete', key: PartitionKey, requestId: number): void {
+    this.#pendingOpens.delete(key)
     const hosted = this.#hosted.get(key)
     if (hosted === undefined) {
       this.#options.post({ type: 'reply', requestId, reply: { ok: true, value: null } })
@@ -196,13 +231,28 @@ export class ActorHost {
     hosted.released = false
     hosted.actor.tick(envelopes)
     assert(this.#hosted.get(key) === hosted, `partition ${key} changed during its tick`)
+    this.#reportStorage(key, hosted)
+  }
+
+  /** Tells the manager when a partition's disk starts or stops refusing writes. */
+  #reportStorage(key: PartitionKey, hosted: Hosted): void {
+    const error = hosted.actor.storageError
+    const count = hosted.actor.storageErrorCount
+    const [lastCause, lastCount] = hosted.lastStorage
+    if (error?.cause === lastCause && count === lastCount) return
+    hosted.lastStorage = [error?.cause, count]
+    this.#options.post({ type: 'storage', key, error: error ?? null, errors: count - lastCount })
   }
 
   #housekeeping(): void {
     const now = this.#options.clock()
+    for (const [key, pending] of this.#pendingOpens) {
+      if (now >= pending.fault.retryAtMs) this.#open(key, pending.dir, pending.config, pending)
+    }
     const updates: [PartitionKey, number, number, number][] = []
     for (const [key, hosted] of this.#hosted) {
       hosted.actor.onTimer(now)
+      this.#reportStorage(key, hosted)
       collectMoved(key, hosted, updates)
       if (!hosted.released && now - hosted.lastActiveMs > this.#idleReleaseMs) {
         hosted.actor.releaseMemory()

@@ -2,6 +2,7 @@
 // Every buffer that crosses is an ArrayBuffer its sender owns whole and transfers (DESIGN.md section
 // 2): views into memory shared with later frames never cross.
 import type { CleanerResult } from '../storage/cleaner.js'
+import type { DamageRange } from '../storage/damage.js'
 import type { LogConfig, TimestampType } from '../storage/log-api.js'
 import type { CompactionOutcome, CompactionPlan } from '../storage/log.js'
 
@@ -40,6 +41,10 @@ export type PartitionRequest =
   | { op: 'compactPlan'; force: boolean }
   /** Compaction, step 2: the cleaner's output, swapped in by the actor. */
   | { op: 'compactSwap'; result: CleanerResult }
+  /** The background check found closed segment `baseOffset` bad: scan it, record what it lost. */
+  | { op: 'checkSegment'; baseOffset: number }
+  /** An operator's repair: the log start moves past the damage (storage/log.ts repairDamage). */
+  | { op: 'repair' }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -47,6 +52,8 @@ export interface PartitionOffsets {
   logEndOffset: number
   sizeBytes: number
   segmentCount: number
+  /** Offsets the log lost (storage/damage.ts); absent when it lost none. */
+  damage?: DamageRange[]
 }
 
 export interface ProduceResult {
@@ -82,6 +89,8 @@ export interface PartitionResultByOp {
   updateConfig: PartitionOffsets
   compactPlan: CompactionPlan | null
   compactSwap: PartitionOffsets & CompactionOutcome
+  checkSegment: PartitionOffsets
+  repair: PartitionOffsets & { offsetsSkipped: number; segmentsDeleted: number }
 }
 
 export interface WireError {
@@ -119,5 +128,10 @@ export type FromWorker =
   /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
   | { type: 'shutdownDone' }
   | { type: 'advanced'; updates: [PartitionKey, number, number, number][] }
+  /**
+   * A partition's disk started or stopped refusing writes (partition/storage-fault.ts): `error` is
+   * null once it writes again; `errors` counts the refusals since the last report.
+   */
+  | { type: 'storage'; key: PartitionKey; error: { cause: string; sinceMs: number } | null; errors: number }
   /** fdatasync durations (seconds) since the last report, about once a second (metrics/fsync-timing.ts). */
   | { type: 'fsyncs'; seconds: number[]; dropped: number }

@@ -5,6 +5,8 @@
 // one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
 // In a compacted topic it refuses records without a key, and it swaps in the segments compaction's
 // cleaner rewrote (the plan and the swap are two ops; the cleaning runs on the manager's pool).
+// When the disk refuses a write it degrades (storage-fault.ts): reads go on, writes are refused with
+// KAFKA_STORAGE_ERROR naming the cause, and it reopens its log by itself once the disk heals.
 import { strict as assert } from 'node:assert'
 import {
   Attribute,
@@ -28,6 +30,7 @@ import type {
   WireError,
 } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
+import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
 import {
   DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS,
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
@@ -70,6 +73,14 @@ export interface ActorOptions {
   syncFiles?: (paths: readonly string[]) => Promise<void>
   /** Called after a pipelined sync completed and its acknowledgements went out. */
   onSettled?: () => void
+  /**
+   * Opens the partition's log again, through recovery: how a partition whose disk refused a write
+   * resumes writing once it heals. Without it, a degraded partition stays read-only until restarted.
+   */
+  reopenLog?: (config: PartitionConfig) => PartitionLog
+  /** Backoff between attempts to resume writing after a disk fault (storage-fault.ts). */
+  storageRetryMinMs?: number
+  storageRetryMaxMs?: number
 }
 
 class RequestError extends Error {
@@ -87,10 +98,15 @@ interface StagedProduce {
   bytes: Uint8Array
   /** The time stamped into the batch under LogAppendTime (the answer tells the same one), else -1. */
   logAppendTime: number
+  /** Set once the producer got its answer (a failed commit answers only the others). */
+  answered?: boolean
 }
 
+/** Ops that write to the log: refused while the disk is at fault. */
+const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair'])
+
 export class PartitionActor {
-  readonly #log: PartitionLog
+  #log: PartitionLog
   readonly #snapshots: SnapshotStore
   readonly #clock: () => number
   readonly #logger: Logger
@@ -103,8 +119,16 @@ export class PartitionActor {
   #bytesSinceSnapshot = 0
   #staging = new Uint8Array(0)
   #closed = false
-  readonly #pipeline: PipelinedCommit | undefined
+  #pipeline: PipelinedCommit | undefined
+  readonly #syncFiles: ((paths: readonly string[]) => Promise<void>) | undefined
   readonly #onSettled: (() => void) | undefined
+  readonly #reopenLog: ((config: PartitionConfig) => PartitionLog) | undefined
+  readonly #producerBatchesRemembered: number
+  readonly #storageRetry: { retryMinMs: number; retryMaxMs: number }
+  /** Set while the disk refuses writes: reads go on, writes get its error. */
+  #fault: StorageFault | undefined
+  /** Times the disk refused a write since the actor started (metrics). */
+  storageErrorCount = 0
   /** Requests waiting, in order, for a pipelined sync to end before an op that changes segments. */
   #deferred: Envelope[] = []
 
@@ -118,19 +142,76 @@ export class PartitionActor {
     this.#stagingBytesKept = options.stagingBytesKept ?? 8 * 1024 * 1024
     this.#producerIdExpirationCheckMs = options.producerIdExpirationCheckMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS
     assert(this.#producerIdExpirationCheckMs >= 1, `producerIdExpirationCheckMs of ${this.#producerIdExpirationCheckMs}`)
-    this.#producers = this.#loadProducerState(options.producerBatchesRemembered ?? 16)
+    this.#producerBatchesRemembered = options.producerBatchesRemembered ?? 16
+    this.#reopenLog = options.reopenLog
+    this.#storageRetry = {
+      retryMinMs: options.storageRetryMinMs ?? DEFAULT_STORAGE_RETRY_MIN_MS,
+      retryMaxMs: options.storageRetryMaxMs ?? DEFAULT_STORAGE_RETRY_MAX_MS,
+    }
+    assert(this.#storageRetry.retryMinMs >= 1 && this.#storageRetry.retryMaxMs >= this.#storageRetry.retryMinMs,
+      `storage retry backoff ${this.#storageRetry.retryMinMs}..${this.#storageRetry.retryMaxMs} ms`)
+    this.#producers = this.#loadProducerState(this.#producerBatchesRemembered)
     // Producers that expired while the partition was closed are not brought back by the snapshot.
     const nowMs = this.#clock()
     this.#producers.expire(nowMs, this.#producerIdExpirationMs)
     this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
     this.#onSettled = options.onSettled
-    const syncFiles = options.syncFiles
-    this.#pipeline = syncFiles === undefined ? undefined : new PipelinedCommit({
+    this.#syncFiles = options.syncFiles
+    this.#pipeline = this.#newPipeline()
+  }
+
+  #newPipeline(): PipelinedCommit | undefined {
+    const syncFiles = this.#syncFiles
+    return syncFiles === undefined ? undefined : new PipelinedCommit({
       log: this.#log,
       syncFiles,
       onSettled: () => this.#afterSync(),
-      onFailure: (err) => setImmediate(() => { throw err }),
+      onFailure: (err) => {
+        const cause = storageFaultCause(err)
+        if (cause === undefined) setImmediate(() => { throw err })
+        else this.#degrade(err, cause)
+      },
     })
+  }
+
+  /** What the disk refused, while writes are refused; undefined when the partition writes. */
+  get storageError(): { cause: string; sinceMs: number } | undefined {
+    return this.#fault === undefined ? undefined : { cause: this.#fault.cause, sinceMs: this.#fault.sinceMs }
+  }
+
+  /**
+   * The disk refused a write: refuse writes from now on (held acknowledgements fail), keep reading,
+   * and try to reopen the log after a backoff.
+   */
+  #degrade(err: unknown, cause: string): void {
+    this.storageErrorCount++
+    if (this.#fault !== undefined) return
+    this.#fault = new StorageFault(cause, this.#clock(), this.#storageRetry)
+    this.#logger.error({ err, cause, retryInMs: this.#fault.backoffMs }, 'disk refused a write: partition is read-only until it heals')
+    const error = this.#fault.error()
+    this.#pipeline?.abandon(error.code, error.message)
+    this.#failDeferred(error.code, error.message)
+  }
+
+  /** Reopens the log through recovery; on success writes resume, otherwise the backoff grows. */
+  #tryHeal(nowMs: number): void {
+    const fault = this.#fault!
+    let fresh: PartitionLog
+    try {
+      fresh = this.#reopenLog!(this.#config)
+    } catch (err) {
+      fault.retryFailed(nowMs)
+      this.#logger.warn({ err, cause: fault.cause, retryInMs: fault.backoffMs }, 'disk still refuses writes')
+      return
+    }
+    this.#log.abandon()
+    this.#log = fresh
+    this.#pipeline = this.#newPipeline()
+    // Produces staged before the fault may have left producer state the log never got.
+    this.#producers = this.#loadProducerState(this.#producerBatchesRemembered)
+    this.#fault = undefined
+    this.#logger.info({ cause: fault.cause, degradedMs: nowMs - fault.sinceMs, logEndOffset: fresh.logEndOffset },
+      'disk accepts writes again: partition writable')
   }
 
   get offsets(): PartitionOffsets {
@@ -141,6 +222,7 @@ export class PartitionActor {
       logEndOffset: log.logEndOffset,
       sizeBytes: log.sizeBytes,
       segmentCount: log.segmentCount,
+      ...(log.damage.length > 0 ? { damage: [...log.damage] } : {}),
     }
   }
 
@@ -163,13 +245,17 @@ export class PartitionActor {
     for (let i = 0; i < envelopes.length; i++) {
       const envelope = envelopes[i]!
       const request = envelope.request
+      if (this.#fault !== undefined && WRITING_OPS.has(request.op)) {
+        envelope.reply({ ok: false, error: toWireError(this.#fault.error()) })
+        continue
+      }
       if (request.op === 'produce') {
         const accepted = this.#stage(envelope, request.bytes, staged, nowMs)
         if (accepted !== undefined) staged.push(accepted)
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
-      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap') {
+      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap' || request.op === 'repair') {
         this.#commit(staged, nowMs)
         staged = []
         if (this.#pipeline?.running === true) {
@@ -192,10 +278,14 @@ export class PartitionActor {
   /** Time-driven work between ticks: the `interval` flush policy, and forgetting idle producers. */
   onTimer(nowMs: number): void {
     if (this.#closed) return
-    if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
+    if (this.#fault !== undefined) {
+      if (nowMs >= this.#fault.retryAtMs && this.#reopenLog !== undefined && this.#pipeline?.running !== true) this.#tryHeal(nowMs)
+      return
+    }
+    if (this.#config.flush === 'interval') this.#guardWrite(() => this.#log.maybeFlush(nowMs))
     if (nowMs >= this.#nextProducerExpirationCheckMs) {
       this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
-      this.#expireProducers(nowMs)
+      this.#guardWrite(() => this.#expireProducers(nowMs))
     }
   }
 
@@ -213,13 +303,21 @@ export class PartitionActor {
 
   /** Drops what the log can reload (indexes of the active segment), for a partition gone idle. */
   releaseMemory(): void {
-    this.#log.releaseMemory()
+    // Index entries are written out first: a disk that refuses them degrades the partition.
+    if (this.#fault === undefined) this.#guardWrite(() => this.#log.releaseMemory())
     this.#staging = new Uint8Array(0)
   }
 
   /** Flushes, snapshots producer state and closes the log with its clean-shutdown marker. */
   close(): void {
     if (this.#closed) return
+    if (this.#fault !== undefined) {
+      // Nothing more can be made durable: files are closed as they are, and the next open recovers.
+      this.#failDeferred(ErrorCode.KAFKA_STORAGE_ERROR, 'the partition closed before this request ran; retry')
+      this.#log.abandon()
+      this.#closed = true
+      return
+    }
     this.#log.flush()
     this.#pipeline?.settledSynchronously()
     this.#failDeferred(ErrorCode.KAFKA_STORAGE_ERROR, 'the partition closed before this request ran; retry')
@@ -246,7 +344,20 @@ export class PartitionActor {
         envelope.reply({ ok: true, value })
       }
     } catch (err) {
-      envelope.reply({ ok: false, error: toWireError(err) })
+      const cause = storageFaultCause(err)
+      if (cause !== undefined && WRITING_OPS.has(envelope.request.op)) this.#degrade(err, cause)
+      envelope.reply({ ok: false, error: cause === undefined ? toWireError(err) : { code: ErrorCode.KAFKA_STORAGE_ERROR, message: `Storage error: ${cause}.` } })
+    }
+  }
+
+  /** Runs a housekeeping write; a disk fault degrades the partition rather than ending the thread. */
+  #guardWrite(work: () => unknown): void {
+    try {
+      work()
+    } catch (err) {
+      const cause = storageFaultCause(err)
+      if (cause === undefined) throw err
+      this.#degrade(err, cause)
     }
   }
 
@@ -291,6 +402,13 @@ export class PartitionActor {
       case 'compactSwap': {
         const outcome = log.swapCleaned(request.result)
         return { ...this.offsets, ...outcome }
+      }
+      case 'checkSegment':
+        log.checkClosedSegment(request.baseOffset)
+        return this.offsets
+      case 'repair': {
+        const outcome = log.repairDamage()
+        return { ...this.offsets, offsetsSkipped: outcome.offsetsSkipped, segmentsDeleted: outcome.segmentsDeleted }
       }
     }
   }
@@ -367,6 +485,21 @@ export class PartitionActor {
   /** Appends every staged batch with one write, syncs once under flush `always`, then answers. */
   #commit(staged: StagedProduce[], nowMs: number): void {
     if (staged.length === 0) return
+    try {
+      this.#append(staged, nowMs)
+    } catch (err) {
+      const cause = storageFaultCause(err)
+      if (cause === undefined) throw err
+      // Nothing of this tick is acknowledged: the producers retry, and an idempotent one is told a
+      // duplicate if recovery kept what the failed write got onto the disk.
+      this.#degrade(err, cause)
+      const error = this.#fault!.error()
+      for (const s of staged) if (s.answered !== true) s.envelope.reply({ ok: false, error: toWireError(error) })
+    }
+  }
+
+  /** #commit's work: one write, one sync under `always` (or held for the pipelined one), answers. */
+  #append(staged: StagedProduce[], nowMs: number): void {
     const fresh = staged.filter((s) => !s.duplicate)
     if (fresh.length > 0) {
       const expectedBase = fresh[0]!.baseOffset
@@ -390,8 +523,14 @@ export class PartitionActor {
       const returned = s.bytes.byteOffset === 0 ? (s.bytes.buffer as ArrayBuffer) : undefined
       return {
         lastOffset: s.lastOffset,
-        send: () => s.envelope.reply({ ok: true, value: result }, returned),
-        fail: (code, message) => s.envelope.reply({ ok: false, error: { code, message } }),
+        send: () => {
+          s.answered = true
+          s.envelope.reply({ ok: true, value: result }, returned)
+        },
+        fail: (code, message) => {
+          s.answered = true
+          s.envelope.reply({ ok: false, error: { code, message } })
+        },
       }
     })
     if (pipelined) this.#pipeline!.hold(acks)
@@ -431,6 +570,12 @@ export class PartitionActor {
     let offset = Math.max(parsed?.offset ?? 0, log.logStartOffset)
     let replayed = 0
     while (offset < log.logEndOffset) {
+      // Offsets the log lost (damage.ts) hold no producer's batches: the replay steps over them.
+      const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
+      if (lost !== undefined) {
+        offset = lost.resumeOffset
+        continue
+      }
       const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
       if (bytes.length === 0) break
       for (let pos = 0; pos < bytes.length;) {

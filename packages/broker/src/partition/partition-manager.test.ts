@@ -1,5 +1,5 @@
 // The partition manager with real worker threads running the built actors (`pnpm test` builds first).
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -165,11 +165,11 @@ describe('PartitionManager', () => {
     }
   })
 
-  it('verifies the closed segments of a partition reopened through crash recovery, on the task pool', async () => {
+  it('verifies the closed segments of every partition it opens in the background, on the task pool', async () => {
     class RecordingVerifier extends SegmentVerifier {
-      readonly runs: Promise<SegmentVerification[]>[] = []
-      override verify(dir: string): Promise<SegmentVerification[]> {
-        const run = super.verify(dir)
+      readonly runs: Promise<SegmentVerification>[] = []
+      override verifySegment(segment: Parameters<SegmentVerifier['verifySegment']>[0]): Promise<SegmentVerification> {
+        const run = super.verifySegment(segment)
         this.runs.push(run)
         return run
       }
@@ -179,11 +179,12 @@ describe('PartitionManager', () => {
     manager = new PartitionManager({ dataDir, logger: silentLogger(), partitionThreadsMax: 1, verifier })
     await manager.open('t', 0, { ...config, segmentBytes: 2048 })
     for (let i = 0; i < 100; i++) await manager.produce('t', 0, testBatch(`v${i}`, 5))
-    expect(verifier.runs.length).toBe(0) // a fresh partition opened cleanly: nothing to verify
+    expect(verifier.runs.length).toBe(0) // a fresh partition has no closed segment to verify
     await manager.terminateThreadOf('t', 0)
-    await expect.poll(() => verifier.runs.length, { timeout: 20_000 }).toBe(1)
-    const results = await verifier.runs[0]!
-    expect(results.length).toBeGreaterThan(2)
+    const closed = readdirSync(join(dataDir, 't-0')).filter((n) => n.endsWith('.log')).length - 1
+    expect(closed).toBeGreaterThan(2)
+    await expect.poll(() => verifier.runs.length, { timeout: 20_000 }).toBe(closed)
+    const results = await Promise.all(verifier.runs)
     expect(results.every((r) => r.problem === undefined && r.batches > 0)).toBe(true)
     await pool.close()
   })

@@ -5,12 +5,14 @@
 // request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
 // its partitions are reopened through recovery. The broker process lives on.
 //
-// It also owns the piscina task pool (tasks/task-pool.ts) where closed segments of partitions that
-// reopened through crash recovery are verified, and where compaction cleans: every `compactionCheckMs` it
+// It also owns the piscina task pool (tasks/task-pool.ts) where the closed segments of every partition
+// it opens are verified in the background at a capped rate (closed-segment-checks.ts; a segment that
+// fails is scanned by its actor and recorded as damage), and where compaction cleans: every `compactionCheckMs` it
 // asks each compacted partition's actor for a plan (given only when min.cleanable.dirty.ratio is
 // reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
 // only one that renames the partition's files, to swap in. One compaction per partition at a time.
 import { strict as assert } from 'node:assert'
+import { rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -18,11 +20,13 @@ import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
 import { isCompacted } from '../storage/log-api.js'
+import type { DamageRange } from '../storage/damage.js'
 import type { CompactionOutcome } from '../storage/log.js'
 import { SegmentCleaner } from '../tasks/segment-cleaner.js'
 import { SegmentVerifier } from '../tasks/segment-verifier.js'
 import { TaskPool } from '../tasks/task-pool.js'
 import { BufferPool } from './buffer-pool.js'
+import { ClosedSegmentChecks, DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX } from './closed-segment-checks.js'
 import {
   partitionKey,
   type Acks,
@@ -44,10 +48,12 @@ export interface PartitionManagerOptions {
   /** Requests in flight to one partition before new ones are refused (retriably). */
   mailboxDepthMax?: number
   /**
-   * Checks the closed segments of partitions that opened through crash recovery, off-thread. By
-   * default one on the manager's task pool; `false` turns verification off.
+   * Checks the closed segments of every partition opened, off-thread, in the background. By default
+   * one on the manager's task pool; `false` turns verification off.
    */
   verifier?: SegmentVerifier | false
+  /** The background check's pace: closed-segment bytes verified per second at most. */
+  segmentVerifyBytesPerSecondMax?: number
   /** Runs compaction's cleaner; by default one on the manager's task pool. */
   cleaner?: SegmentCleaner
   /** Threads of the manager's piscina pool for background work (verification, compaction). */
@@ -96,7 +102,14 @@ export class PartitionManager {
   #cleaner: SegmentCleaner | undefined
   /** The pool for background work on closed segments, started on first use. */
   #tasks: TaskPool | undefined
-  #verifier: SegmentVerifier | undefined
+  #checks: ClosedSegmentChecks | undefined
+  /** Partitions whose disk refuses writes (storage-fault.ts), as they last reported. */
+  readonly #storageFaults = new Map<PartitionKey, { cause: string; sinceMs: number }>()
+  #storageErrorsTotal = 0
+  /** Repairs that skipped offsets, and how many they skipped (metrics). */
+  readonly repairs = { total: 0, offsetsSkipped: 0 }
+  /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
+  readonly #damaged = new Map<PartitionKey, DamageRange[]>()
   /** Partitions with a compaction under way: one at a time each. */
   readonly #compacting = new Set<PartitionKey>()
   readonly #compactionTimer: NodeJS.Timeout
@@ -106,6 +119,7 @@ export class PartitionManager {
       partitionThreadsMax: availableParallelism(),
       mailboxDepthMax: 1024,
       compactionCheckMs: Number(process.env.FAECIE_COMPACTION_CHECK_MS) || 15_000,
+      segmentVerifyBytesPerSecondMax: DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX,
       ...options,
     }
     assert(this.#options.partitionThreadsMax >= 1, 'partitionThreadsMax must be at least 1')
@@ -165,6 +179,17 @@ export class PartitionManager {
   }
 
   /**
+   * Removes a partition that failed to come into being (a topic create the disk refused): closed and
+   * deleted if it opened, and its directory removed if it was left behind by a failed open.
+   */
+  async discard(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition)
+    const slot = this.#placement.get(key)
+    if (slot !== undefined) await this.#closeOrDelete('delete', key)
+    rmSync(join(this.#options.dataDir, key), { recursive: true, force: true })
+  }
+
+  /**
    * Appends one or more whole batches. `bytes` may be a view into memory someone else reuses: it is
    * copied into a buffer we own, which travels to the partition's thread and back.
    */
@@ -183,7 +208,10 @@ export class PartitionManager {
     request: R,
     transfer?: ArrayBuffer,
   ): Promise<PartitionResultByOp[R['op']]> {
-    const key = partitionKey(topic, partition)
+    return this.#requestByKey(partitionKey(topic, partition), request, transfer)
+  }
+
+  #requestByKey<R extends PartitionRequest>(key: PartitionKey, request: R, transfer?: ArrayBuffer): Promise<PartitionResultByOp[R['op']]> {
     if (this.#shutDown) return Promise.reject(shuttingDown())
     const slot = this.#placement.get(key)
     if (slot === undefined) {
@@ -196,9 +224,14 @@ export class PartitionManager {
     }
     this.#depth.set(key, depth + 1)
     const requestId = this.#nextRequestId++
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<PartitionResultByOp[R['op']]>((resolve, reject) => {
       slot.inFlight.set(requestId, { key, resolve: resolve as (v: unknown) => void, reject })
       this.#post(slot, { type: 'request', key, requestId, request }, transfer === undefined ? [] : [transfer])
+    })
+    if (!REPORTS_OFFSETS.has(request.op)) return reply
+    return reply.then((offsets) => {
+      this.noteDamage(key, offsets as PartitionOffsets)
+      return offsets
     })
   }
 
@@ -263,6 +296,7 @@ export class PartitionManager {
     if (this.#shutDown) return
     this.#shutDown = true
     clearInterval(this.#compactionTimer)
+    this.#checks?.close()
     await this.#tasks?.close()
     await Promise.all(this.#slots.map(async (slot) => {
       slot.stopping = true
@@ -354,6 +388,8 @@ export class PartitionManager {
     slot.partitions.delete(key)
     this.#placement.delete(key)
     this.#depth.delete(key)
+    this.#damaged.delete(key)
+    this.#storageFaults.delete(key)
   }
 
   #receive(slot: Slot, message: FromWorker): void {
@@ -373,13 +409,20 @@ export class PartitionManager {
           else w.reject(new FaecieError(message.error.code, message.error.message))
         }
         if (message.type === 'opened') {
+          this.noteDamage(message.key, message.offsets)
           this.#emit(message.key, message.offsets)
           const dir = slot.partitions.get(message.key)?.dir
-          if (!message.cleanStart && dir !== undefined) this.#verify(dir)
+          if (dir !== undefined) this.#verify(message.key, dir)
         }
         return
       }
       case 'shutdownDone':
+        return
+      case 'storage':
+        this.#storageErrorsTotal += message.errors
+        if (message.error === null) {
+          if (this.#storageFaults.delete(message.key)) this.#logger.info({ partition: message.key }, 'partition writable again')
+        } else this.#storageFaults.set(message.key, message.error)
         return
       case 'fsyncs':
         for (const listener of this.#fsyncListeners) listener(message)
@@ -390,6 +433,47 @@ export class PartitionManager {
         }
         return
     }
+  }
+
+  /**
+   * The damaged partitions of this broker's log directory, with the offsets each lost (/health and
+   * /metrics). Learnt when a partition opens and from every status it reports.
+   */
+  damagedPartitions(): { key: PartitionKey; damage: DamageRange[] }[] {
+    return [...this.#damaged].map(([key, damage]) => ({ key, damage }))
+  }
+
+  /**
+   * An operator's repair of a damaged partition (`faecie partitions repair --accept-data-loss`): its
+   * log start moves past the damage. Counted in `repairs` when it skipped anything.
+   */
+  async repair(topic: string, partition: number): Promise<PartitionResultByOp['repair']> {
+    const result = await this.request(topic, partition, { op: 'repair' })
+    if (result.offsetsSkipped > 0) {
+      this.repairs.total++
+      this.repairs.offsetsSkipped += result.offsetsSkipped
+      this.#logger.warn({ partition: partitionKey(topic, partition), logStartOffset: result.logStartOffset,
+        offsetsSkipped: result.offsetsSkipped }, 'partition repaired with data loss accepted')
+    }
+    return result
+  }
+
+  /** Partitions whose disk refuses writes, with the cause: they serve reads and refuse writes. */
+  storageFaults(): { key: PartitionKey; cause: string; sinceMs: number }[] {
+    return [...this.#storageFaults].map(([key, fault]) => ({ key, ...fault }))
+  }
+
+  /** Writes the disk refused, over every partition, since the manager started (metrics). */
+  get storageErrorsTotal(): number {
+    return this.#storageErrorsTotal
+  }
+
+  /** Records what a partition's offsets say about damage. */
+  noteDamage(key: PartitionKey, offsets: Pick<PartitionOffsets, 'damage'>): void {
+    if (offsets.damage !== undefined && offsets.damage.length > 0) {
+      if (!this.#damaged.has(key)) this.#logger.error({ partition: key, damage: offsets.damage }, 'partition is damaged')
+      this.#damaged.set(key, offsets.damage)
+    } else this.#damaged.delete(key)
   }
 
   #settle(slot: Slot, item: ReplyItem): void {
@@ -408,11 +492,22 @@ export class PartitionManager {
     return this.#tasks
   }
 
-  #verify(dir: string): void {
-    if (this.#options.verifier === false) return
-    this.#verifier ??= this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
-    this.#verifier.verify(dir).catch((err: unknown) =>
-      this.#logger.warn({ err, dir }, 'closed-segment verification did not run'))
+  #verify(key: PartitionKey, dir: string): void {
+    if (this.#options.verifier === false || this.#shutDown) return
+    if (this.#checks === undefined) {
+      const verifier = this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
+      this.#checks = new ClosedSegmentChecks({
+        verify: (segment) => verifier.verifySegment(segment),
+        bytesPerSecondMax: this.#options.segmentVerifyBytesPerSecondMax,
+        logger: this.#logger,
+        onDamaged: (damagedKey, baseOffset) => {
+          // The actor scans the segment and records what it lost (it may have gone meanwhile).
+          const placed = this.#placement.has(damagedKey) ? this.#requestByKey(damagedKey, { op: 'checkSegment', baseOffset }) : undefined
+          placed?.catch((err: unknown) => this.#logger.warn({ err, partition: damagedKey, baseOffset }, 'damaged segment not checked'))
+        },
+      })
+    }
+    this.#checks.enqueue(key, dir)
   }
 
   #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
@@ -433,6 +528,9 @@ export class PartitionManager {
     if (this.#shutDown) throw shuttingDown()
   }
 }
+
+/** The ops whose answer is the partition's offsets, damage included. */
+const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment', 'repair'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')

@@ -24,6 +24,7 @@ import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
 import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
+import { logDirHealth } from './log-dir-health.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
 
 /** Producer ids reserved per metadata record: a restart skips at most this many. */
@@ -104,7 +105,7 @@ export class Broker {
         origins: new OriginPolicy(config.allowedOrigins, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,
-          readBudgetBytesInUse: outbound.readBudget.used }),
+          readBudgetBytesInUse: outbound.readBudget.used, ...logDirHealth(config.dataDir, partitions, gateway.draining) }),
         routes: [
           (app) => registerHttpApi(app, gateway, { limits: config.http }),
           (app) => registerMetrics(app, gateway),

@@ -9,6 +9,8 @@
 //                                        open skips recovery; open removes it before any write
 //   cleaner-checkpoint "1\n<offset>\n"   compaction has cleaned the log below this offset: what is
 //                                        above is dirty (min.cleanable.dirty.ratio); a hint only
+//   log-start-offset   "1\n<offset>\n"   the log starts at least here, even inside a segment: set by
+//                                        a repair that moved the log past damage (damage.ts)
 //
 // Both are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
 // the old content or the new, never a mix. Their content is still read as untrusted input: anything
@@ -72,6 +74,17 @@ export function removeCleanShutdown(disk: Disk, dir: string): void {
     throw err
   }
   disk.fsyncDir(dir)
+}
+
+/** "1\n<offset>\n": the log start a repair set (it may fall inside a segment). */
+export const LOG_START_OFFSET_FILE = 'log-start-offset'
+
+export function readLogStartOffset(disk: Disk, dir: string, logger: Logger): number | null {
+  return readOffsetFile(disk, dir, LOG_START_OFFSET_FILE, logger)
+}
+
+export function writeLogStartOffset(disk: Disk, dir: string, offset: number): void {
+  disk.writeFileAtomic(join(dir, LOG_START_OFFSET_FILE), encode(offset))
 }
 
 /** Where the last compaction ended, or null when the partition was never compacted. */

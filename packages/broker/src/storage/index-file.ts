@@ -164,8 +164,9 @@ export abstract class IndexFile {
       const prefixMatches = equalBytes(existing, this.buf.subarray(0, existing.length))
       let outcome: IndexWriteOutcome = 'unchanged'
       if (!prefixMatches || size > length) {
-        disk.pwrite(fd, this.buf, 0, length, 0)
-        disk.ftruncate(fd, length)
+        // Replaced whole (tmp, fsync, rename), never rewritten in place: a write the disk refuses half
+        // way (full, EIO) leaves the old file, not a mix of two indexes.
+        disk.writeFileAtomic(this.path, this.buf.subarray(0, length))
         outcome = 'rewritten'
       } else if (size < length) {
         disk.pwrite(fd, this.buf, size, length - size, size)

@@ -13,6 +13,8 @@
 //     .clean-shutdown                  "1\n<log end>\n": present only between close and open
 //     producer-state                   the actor's idempotence snapshot (partition/)
 //     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
+//     damage                           offsets lost to damaged or missing files (damage.ts)
+//     log-start-offset                 "1\n<offset>\n": the log start a repair set (checkpoint.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 //
@@ -21,7 +23,14 @@
 // that has not changed meanwhile (compaction-swap.ts). Offsets and segment base offsets never change.
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
-// - logStartOffset is the first segment's base offset; retention moves it a whole segment at a time.
+// - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
+//   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
+//   past the last damage, inside a segment if need be, and keeps it in log-start-offset.
+// - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
+//   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
+//   the damaged bytes and start after them. Retention and truncation drop the ranges they pass; a
+//   repair leaves them below the new log start (reads still step over their bytes), where they no
+//   longer count as damage.
 // - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
 //   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
 //   and `never` it moves on append (the documented risk).
@@ -40,7 +49,9 @@ import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import {
+  readCleanerCheckpoint, readLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
+} from './checkpoint.js'
 import type { CleanerInput, CleanerResult } from './cleaner.js'
 import { cleanableRange } from './compaction-plan.js'
 import { cleanedFilesPresent, discardCleaned, swapCleanedSegment } from './compaction-swap.js'
@@ -58,6 +69,7 @@ import {
 } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
+import { damageAt, intactBatches, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
@@ -135,6 +147,10 @@ export class PartitionLog {
   #closed = false
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
+  /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
+  #damage: DamageRange[]
+  /** The log start a repair set (log-start-offset), 0 when none. */
+  #startFloor: number
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -146,6 +162,8 @@ export class PartitionLog {
     mkdirDurably(this.#disk, this.dir)
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
+    this.#damage = opened.damage
+    this.#startFloor = readLogStartOffset(this.#disk, this.dir, this.#logger) ?? 0
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -169,7 +187,86 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
-    return this.#segments.first.baseOffset
+    const first = this.#segments.first.baseOffset
+    const front = this.#damage[0]
+    const start = front !== undefined && front.firstOffset < first ? front.firstOffset : first
+    return Math.min(Math.max(start, this.#startFloor), this.logEndOffset)
+  }
+
+  /** The offsets this log lost (damage.ts) and not yet repaired, in order; empty for a healthy log. */
+  get damage(): readonly DamageRange[] {
+    const start = this.logStartOffset
+    return this.#damage.some((r) => r.resumeOffset <= start) ? this.#damage.filter((r) => r.resumeOffset > start) : this.#damage
+  }
+
+  /**
+   * `faecie partitions repair --accept-data-loss`: moves the log start past the last damage, so that
+   * the partition serves from there without LOG_DAMAGED; segments wholly below it are deleted. The
+   * only operation that skips offsets, and only when an operator asks. Durable when it returns.
+   */
+  repairDamage(): { logStartOffset: number; offsetsSkipped: number; segmentsDeleted: number } {
+    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#checkWritable()
+    const damage = this.damage
+    const before = this.logStartOffset
+    if (damage.length === 0) return { logStartOffset: before, offsetsSkipped: 0, segmentsDeleted: 0 }
+    const newStart = damage[damage.length - 1]!.resumeOffset
+    assert(newStart <= this.logEndOffset, `repair to ${newStart} past the log end ${this.logEndOffset}`)
+    let segmentsDeleted = 0
+    this.#guard(() => {
+      // The new start is made durable first: a crash after it leaves only unreachable segments.
+      writeLogStartOffset(this.#disk, this.dir, newStart)
+      this.#startFloor = newStart
+      while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
+        const segment = this.#segments.shift()
+        segment.delete(this.#disk)
+        this.#forget([segment])
+        segmentsDeleted++
+      }
+      this.#disk.fsyncDir(this.dir)
+      if (this.#highWatermark < newStart) this.#highWatermark = newStart
+      if (this.#recoveryPoint < newStart) this.#recoveryPoint = newStart
+      this.#checkOffsets()
+    })
+    const offsetsSkipped = newStart - before
+    this.recoveryReport.damagedOffsets = 0
+    this.#logger.warn({ before, logStartOffset: newStart, offsetsSkipped, repaired: damage, segmentsDeleted },
+      'partition repaired: log start moved past the damage, offsets below it are gone')
+    return { logStartOffset: newStart, offsetsSkipped, segmentsDeleted }
+  }
+
+  /**
+   * Records offsets found lost after open (the background CRC check, an index rebuilt on first
+   * read): merged into the damage file and logged at error level.
+   */
+  markDamaged(found: readonly DamageRange[]): void {
+    this.#checkOpen()
+    if (found.length === 0) return
+    this.#setDamage(mergeDamage(this.#damage, found))
+    for (const range of found) {
+      this.#logger.error({ ...range, offsetsLost: range.resumeOffset - range.firstOffset },
+        'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
+    }
+  }
+
+  /**
+   * The background check found closed segment `baseOffset` bad: it is scanned whole, its indexes
+   * rebuilt, and what it lost recorded as damage. A segment no longer here (or now active) is skipped.
+   */
+  checkClosedSegment(baseOffset: number): void {
+    this.#checkOpen()
+    const i = this.#segments.floorIndex(baseOffset)
+    if (i < 0 || i >= this.#segments.count - 1 || this.#segments.at(i).baseOffset !== baseOffset) return
+    const segment = this.#prepare(i)
+    const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
+    this.markDamaged(found)
+  }
+
+  #setDamage(ranges: DamageRange[]): void {
+    if (JSON.stringify(ranges) === JSON.stringify(this.#damage)) return
+    writeDamage(this.#disk, this.dir, ranges)
+    this.#damage = ranges
+    this.recoveryReport.damagedOffsets = offsetsLost(ranges)
   }
 
   get highWatermark(): number {
@@ -382,13 +479,15 @@ export class PartitionLog {
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
     const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
+    const damaged = offset < end ? damageAt(this.#damage, offset) : undefined
+    if (damaged !== undefined) throw logDamaged(damaged, this.dir)
     for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
       const segment = this.#prepare(i)
-      const found = segment.findBatch(this.#disk, offset)
+      const found = this.#findBatch(segment, offset)
       if (found === null) continue
       if (found.baseOffset >= end) break
       const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
-      const length = Math.min(segment.sizeBytes - found.position, wantedBytes)
+      const length = Math.min(found.intactEnd - found.position, wantedBytes)
       const bytes = segment.read(this.#disk, found.position, length)
       result.bytes = bytes.subarray(0, wholeBatchesBefore(bytes, end, segment.logPath))
       break
@@ -407,8 +506,7 @@ export class PartitionLog {
       if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
       const segment = this.#prepare(i)
       const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      const cursor = segment.cursorFrom(this.#disk, segment.baseOffset + (olderUpTo ?? 0))
-      while (cursor.next()) {
+      for (const cursor of intactBatches(this.#disk, segment, this.#damage, segment.baseOffset + (olderUpTo ?? 0))) {
         if (cursor.baseOffset >= this.#highWatermark) return null
         if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
       }
@@ -432,8 +530,11 @@ export class PartitionLog {
 
   #truncateTo(offset: number): void {
     const disk = this.#disk
-    // The recovery point goes down first: a crash half way then rescans, never trusts, the cut segment.
-    if (this.#recoveryPointOnDisk > offset) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, offset))
+    // The recovery point goes down first, to where the cut will be (a batch is never split): a crash
+    // half way then rescans, never trusts, the cut segment, and finds no promised offset missing.
+    const found = this.#prepare(this.#segments.floorIndex(offset)).findBatch(disk, offset)
+    const cut = found === null ? offset : Math.min(offset, found.baseOffset)
+    if (this.#recoveryPointOnDisk > cut) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, cut))
     // What is appended after the cut has not been cleaned, whatever the checkpoint said.
     if (this.#cleanedUpTo > offset) this.#persistCleanerCheckpoint(offset)
     const keep = this.#segments.floorIndex(offset)
@@ -448,6 +549,7 @@ export class PartitionLog {
     const logEndOffset = this.logEndOffset
     this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
     this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
+    this.#setDamage(this.#damage.filter((r) => r.resumeOffset <= offset))
     this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
     this.#checkOffsets()
   }
@@ -466,6 +568,9 @@ export class PartitionLog {
         this.#forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
+      // Damage below what retention deleted is gone with it.
+      const first = this.#segments.first.baseOffset
+      this.#setDamage(this.#damage.filter((r) => r.resumeOffset > first))
       this.#checkOffsets()
     })
     const deleted = victims.map((v) => v.deleted)
@@ -482,6 +587,8 @@ export class PartitionLog {
   compactionPlan(force = false): CompactionPlan | null {
     this.#checkWritable()
     if (!isCompacted(this.#config)) return null
+    // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
+    if (this.#damage.length > 0) return null
     const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
     if (range === null) return null
     const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
@@ -591,6 +698,22 @@ export class PartitionLog {
     this.#closed = true
   }
 
+  /**
+   * Closes the files as they are, without flushing or a clean-shutdown marker: a log the disk failed
+   * under, given up for a fresh open (which recovers what it left half done).
+   */
+  abandon(): void {
+    if (this.#closed) return
+    for (const segment of this.#segments.all()) {
+      try {
+        segment.closeFd(this.#disk)
+      } catch (err) {
+        this.#logger.warn({ err, segment: segment.logPath }, 'closing a segment of an abandoned log failed')
+      }
+    }
+    this.#closed = true
+  }
+
   /** Closes the files without flushing and removes the partition's directory. */
   delete(): void {
     for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
@@ -613,11 +736,25 @@ export class PartitionLog {
       const problem = segment.loadIndexes(disk, endOffset)
       if (problem !== null) {
         this.#logger.warn({ segment: segment.logPath, problem }, 'index of a closed segment failed its checks')
-        rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)
+        this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport))
       }
     }
     this.#segments.touch(disk, segment)
     return segment
+  }
+
+  /** The batch holding `offset` or the first after it, and where the intact bytes around it end. */
+  #findBatch(segment: Segment, offset: number): { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
+    if (this.#damage.length === 0) {
+      const found = segment.findBatch(this.#disk, offset)
+      return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
+    }
+    for (const cursor of intactBatches(this.#disk, segment, this.#damage, offset)) {
+      if (cursor.lastOffset >= offset) {
+        return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
+      }
+    }
+    return null
   }
 
   /** Drops deleted segments from the lists of work the next flush has to do. */

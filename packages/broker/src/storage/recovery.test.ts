@@ -88,8 +88,8 @@ describe('unclean start', () => {
     expect(log.recoveryReport.bytesTruncated).toBe(100)
   })
 
-  it('cuts at a bad CRC in an earlier segment and removes the segments after it', () => {
-    const { files } = crashedLog(30)
+  it('keeps a bad CRC in an earlier segment as damage, and the segments after it', () => {
+    const { files, logEndOffset } = crashedLog(30)
     expect(files.length).toBeGreaterThan(3)
     const victim = join(dir, files[1]!)
     const bytes = readFileSync(victim)
@@ -97,11 +97,11 @@ describe('unclean start', () => {
     bytes[batches[2]!.position + 70]! ^= 0xff
     writeFileSync(victim, bytes)
     const { log, lines } = open()
-    expect(log.segmentCount).toBe(2)
-    expect(logFiles()).toEqual(files.slice(0, 2))
-    expect(log.logEndOffset).toBe(batches[2]!.baseOffset)
-    expect(lines.find((l) => l.msg === 'torn or corrupt tail truncated')).toMatchObject({ problem: 'bad-crc' })
-    expect(messages(lines)).toContain('segments after a torn one removed')
+    expect(log.segmentCount).toBe(files.length)
+    expect(logFiles()).toEqual(files)
+    expect(log.logEndOffset).toBe(logEndOffset)
+    expect(log.damage).toMatchObject([{ firstOffset: batches[2]!.baseOffset, resumeOffset: batches[3]!.baseOffset, problem: 'bad-crc' }])
+    expect(lines.find((l) => l.msg === 'torn or corrupt tail truncated')).toBeUndefined()
     expect(logFiles('.index').every((n) => logFiles().includes(n.replace('.index', '.log')))).toBe(true)
   })
 
@@ -155,7 +155,7 @@ describe('unclean start', () => {
     expect(readFileSync(index).readUInt32BE(8)).not.toBe(0xffff)
   })
 
-  it('refuses to open when a trusted segment below the recovery point is damaged', () => {
+  it('opens damaged when a trusted segment below the recovery point is damaged', () => {
     const { log } = open()
     for (let i = 0; i < 30; i++) log.append(makeBatch(3, { valueBytes: 25, tag: i }))
     log.close()
@@ -164,7 +164,9 @@ describe('unclean start', () => {
     bytes[100]! ^= 0xff
     writeFileSync(first, bytes)
     rmSync(join(dir, logFiles('.index')[0]!))
-    expect(() => open()).toThrow(/below the recovery point/)
+    const { log: again } = open()
+    expect(again.damage).toHaveLength(1)
+    expect(again.damage[0]).toMatchObject({ segmentBaseOffset: 0, firstOffset: 0, problem: 'bad-crc' })
   })
 
   it('scans everything when the recovery point file is not valid', () => {

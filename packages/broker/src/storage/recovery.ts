@@ -17,30 +17,40 @@
 //    last index entry to the end of the file, the last batch's CRC, and the log end offset the marker
 //    recorded. If any of that fails, the start is treated as unclean.
 // 3. Unclean start: every segment from the one holding the last record below the recovery point
-//    on is scanned batch by batch (length, structure, CRC, offsets increasing, each segment starting where the previous one
-//    ended). Offsets may skip inside a segment and between batches: compaction removes records but
-//    keeps each batch's offsets and each segment's base and last offset (cleaner.ts), so only the
-//    increase is checked within a segment, and the boundaries between segments still meet exactly. The first bad batch and everything after it are cut, later segments are deleted, and
-//    the indexes are rebuilt from the scan and rewritten where they disagree with the files. The
-//    scanned logs are fdatasynced, so the recovery point can move to the new log end.
-// Segments below the recovery point are trusted; if one's index file is missing it is rebuilt, and
-// if that finds a bad batch, the partition does not open (KAFKA_STORAGE_ERROR): data once made
-// durable is never cut silently.
+//    on is scanned batch by batch (length, structure, CRC, offsets increasing, each segment starting
+//    where the previous one ended: segment-scan.ts). Offsets may skip inside a segment and between
+//    batches: compaction removes records but keeps each batch's offsets and each segment's base and
+//    last offset (cleaner.ts), so only the increase is checked within a segment. Only a bad *tail*
+//    is cut (a torn write: a bad batch with nothing valid after it, in its segment or a later one),
+//    with the segments after it; a bad batch with valid batches after it is damage (damage.ts):
+//    its bytes are kept, the offsets it held are answered LOG_DAMAGED, the rest stays readable.
+//    Indexes are rebuilt from the scan and rewritten where they disagree with the files. The scanned
+//    logs are fdatasynced, so the recovery point can move to the new log end.
+// 4. Continuity (continuity.ts): segments below the recovery point are trusted, but each closed one
+//    must end where the next begins (a cheap walk of its last few headers) and the log must reach
+//    the end a checkpoint promised. A segment that fails, or whose index file is missing, is scanned
+//    whole and its indexes rebuilt; what it lost is damage, never cut: data once made durable is
+//    never dropped silently. A partition whose segments are all gone while a checkpoint says it held
+//    data opens damaged, not empty at 0.
 import { join } from 'node:path'
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, checkBatch, readInt64 } from '@faecie/protocol'
+import { checkBatch } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { BatchCursor } from './batch-cursor.js'
 import { CLEANED_SUFFIX, settleInterruptedSwaps } from './compaction-swap.js'
-import { CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown } from './checkpoint.js'
+import {
+  CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, LOG_START_OFFSET_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown,
+} from './checkpoint.js'
+import { closedSegmentProblem } from './continuity.js'
+import { DAMAGE_FILE, mergeDamage, offsetsLost, readDamage, writeDamage, type DamageRange } from './damage.js'
 import { TMP_SUFFIX, type Disk } from './disk.js'
 import { storageCorrupt } from './errors.js'
 import type { Offset } from './log-api.js'
 import { LOG_SUFFIX, parseSegmentFileName, RELATIVE_OFFSET_MAX, Segment, segmentStem } from './segment.js'
+import { ChunkReader, damagedBatchAt, findValidBatch, scanSegment } from './segment-scan.js'
 
 export const DELETED_SUFFIX = '.deleted'
 export { CLEANED_SUFFIX }
-const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, 'producer-state'])
-const SCAN_CHUNK_BYTES = 1024 * 1024
+const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, DAMAGE_FILE, LOG_START_OFFSET_FILE, 'producer-state'])
 
 export interface RecoveryContext {
   disk: Disk
@@ -58,10 +68,12 @@ export interface RecoveryReport {
   segmentsRemoved: number
   indexesRebuilt: number
   leftoversRemoved: string[]
+  /** Offsets the partition lost (damage.ts): reads crossing them get LOG_DAMAGED. */
+  damagedOffsets: number
 }
 
 export function emptyReport(clean: boolean): RecoveryReport {
-  return { clean, segmentsScanned: 0, bytesTruncated: 0, segmentsRemoved: 0, indexesRebuilt: 0, leftoversRemoved: [] }
+  return { clean, segmentsScanned: 0, bytesTruncated: 0, segmentsRemoved: 0, indexesRebuilt: 0, leftoversRemoved: [], damagedOffsets: 0 }
 }
 
 /** Step 1: the base offsets of the segments that have a .log, in order, after removing leftovers. */
@@ -94,69 +106,6 @@ export function inventory(ctx: RecoveryContext, report: RecoveryReport): Offset[
   return [...logs].sort((a, b) => a - b)
 }
 
-/** Reads a segment's .log in large chunks, so that each batch can be checked whole (CRC). */
-class ChunkReader {
-  buf = new Uint8Array(SCAN_CHUNK_BYTES)
-  dv = new DataView(this.buf.buffer)
-  #start = 0
-  #end = 0
-  #segment: Segment | null = null
-
-  /** Makes [position, position + length) of the file readable; returns where it starts in buf. */
-  window(disk: Disk, segment: Segment, position: number, length: number, fileSizeBytes: number): number {
-    if (segment === this.#segment && position >= this.#start && position + length <= this.#end) return position - this.#start
-    if (length > this.buf.length) {
-      this.buf = new Uint8Array(length)
-      this.dv = new DataView(this.buf.buffer)
-    }
-    const read = disk.pread(segment.fd(disk), this.buf, 0, Math.min(this.buf.length, fileSizeBytes - position), position)
-    this.#segment = segment
-    this.#start = position
-    this.#end = position + read
-    return read >= length ? 0 : -1
-  }
-}
-
-interface ScanOutcome {
-  problem: string | null
-  fileSizeBytes: number
-}
-
-/**
- * Checks every batch of `segment` and notes it again (offsets, indexes, timestamps) until the end of
- * the file or the first bad batch; the segment's sizeBytes is then where the valid batches end.
- */
-function scanSegment(ctx: RecoveryContext, segment: Segment, offsetLimit: number, reader: ChunkReader): ScanOutcome {
-  const { disk } = ctx
-  const fileSizeBytes = disk.fileSize(segment.fd(disk))
-  segment.resetForRebuild()
-  let expected: number = segment.baseOffset
-  let pos = 0
-  while (pos < fileSizeBytes) {
-    if (pos > RELATIVE_OFFSET_MAX) return { problem: 'position past u32', fileSizeBytes }
-    if (fileSizeBytes - pos < BATCH_HEADER_BYTES) return { problem: 'truncated header', fileSizeBytes }
-    let at = reader.window(disk, segment, pos, BATCH_HEADER_BYTES, fileSizeBytes)
-    if (at < 0) return { problem: 'file shorter than its size', fileSizeBytes }
-    const size = reader.dv.getInt32(at + BatchField.batchLength) + BATCH_LENGTH_OVERHEAD
-    if (size < BATCH_HEADER_BYTES) return { problem: 'bad-length', fileSizeBytes }
-    if (size > fileSizeBytes - pos) return { problem: 'truncated', fileSizeBytes }
-    at = reader.window(disk, segment, pos, size, fileSizeBytes)
-    if (at < 0) return { problem: 'file shorter than its size', fileSizeBytes }
-    const check = checkBatch(reader.buf, at, at + size, true)
-    if (!check.ok) return { problem: check.problem, fileSizeBytes }
-    const baseOffset = readInt64(reader.dv, at + BatchField.baseOffset)
-    const lastOffset = baseOffset + reader.dv.getInt32(at + BatchField.lastOffsetDelta)
-    if (baseOffset < expected) return { problem: `offset ${baseOffset} does not follow ${expected - 1}`, fileSizeBytes }
-    if (lastOffset >= offsetLimit) return { problem: `offset ${lastOffset} reaches the next segment`, fileSizeBytes }
-    if (lastOffset - segment.baseOffset > RELATIVE_OFFSET_MAX) return { problem: 'relative offset past u32', fileSizeBytes }
-    const maxTimestampMs = readInt64(reader.dv, at + BatchField.maxTimestamp)
-    segment.noteBatch(disk, baseOffset, lastOffset, size, maxTimestampMs, ctx.indexIntervalBytes, ctx.nowMs)
-    expected = lastOffset + 1
-    pos += size
-  }
-  return { problem: null, fileSizeBytes }
-}
-
 /** Writes a rebuilt segment's indexes where they differ from the files; counts rewrites in the report. */
 function persistIndexes(ctx: RecoveryContext, segment: Segment, sealed: boolean, report: RecoveryReport): void {
   if (sealed) segment.appendFinalTimeEntry(ctx.disk)
@@ -170,10 +119,12 @@ function persistIndexes(ctx: RecoveryContext, segment: Segment, sealed: boolean,
 }
 
 /**
- * Step 3: scans `segments[start...]`, cuts the first bad batch and what follows, deletes the segments
- * after it, rebuilds indexes, fdatasyncs. Returns the segments that remain.
+ * Step 3: scans `segments[start...]`. A bad batch with valid batches after it (in its segment or a
+ * later one) is damage: kept, skipped and returned, never cut. A bad tail (nothing valid after it) is
+ * cut with the segments after it; indexes are rebuilt, logs fdatasynced. Returns what remains.
  */
-export function recoverFrom(ctx: RecoveryContext, segments: Segment[], start: number, report: RecoveryReport): Segment[] {
+export function recoverFrom(ctx: RecoveryContext, segments: Segment[], start: number, report: RecoveryReport,
+  damage: DamageRange[], durableOffset: number): Segment[] {
   const { disk, logger } = ctx
   const reader = new ChunkReader()
   let kept = segments.length
@@ -181,23 +132,41 @@ export function recoverFrom(ctx: RecoveryContext, segments: Segment[], start: nu
     const segment = segments[i]!
     const previous = segments[i - 1]
     if (i > start && previous !== undefined && segment.baseOffset !== previous.nextOffset) {
-      logger.warn({ segment: segmentStem(segment.baseOffset), previousEnd: previous.nextOffset },
-        'segment does not start where the previous one ends; it and later segments are removed')
-      kept = i
-      break
+      if (segment.baseOffset > previous.nextOffset && previous.nextOffset < durableOffset && laterDataExists(ctx, segments, i, reader)) {
+        // Durable offsets between two segments are missing (a segment file deleted): the later ones are
+        // kept. (Above the durable point, write-back without order explains it: a torn tail.)
+        damage.push({ segmentBaseOffset: previous.baseOffset, firstOffset: previous.nextOffset, resumeOffset: segment.baseOffset,
+          position: -1, endPosition: -1, problem: 'offsets missing between two segments (a segment file is gone)' })
+        previous.nextOffset = segment.baseOffset
+      } else {
+        // A segment emptied by a power cut after a torn one, or one overlapping it: a torn tail.
+        logger.warn({ segment: segmentStem(segment.baseOffset), previousEnd: previous.nextOffset },
+          'segment does not start where the previous one ends; it and later segments are removed')
+        kept = i
+        break
+      }
     }
     const isLast = i === segments.length - 1
-    const outcome = scanSegment(ctx, segment, isLast ? Infinity : segments[i + 1]!.baseOffset, reader)
+    const offsetLimit = isLast ? Infinity : segments[i + 1]!.baseOffset
+    const outcome = scanSegment(ctx, segment, offsetLimit, reader, durableOffset)
     report.segmentsScanned++
+    damage.push(...outcome.damage)
+    if (outcome.problem !== null && !isLast && laterDataExists(ctx, segments, i + 1, reader) &&
+      (segment.nextOffset < durableOffset || damagedBatchAt(ctx, segment, segment.sizeBytes, segment.nextOffset, reader))) {
+      // A bad tail with valid segments after it: damage up to the next segment, its bytes kept.
+      damage.push({ segmentBaseOffset: segment.baseOffset, firstOffset: segment.nextOffset, resumeOffset: offsetLimit,
+        position: segment.sizeBytes, endPosition: outcome.fileSizeBytes, problem: outcome.problem })
+      segment.sizeBytes = outcome.fileSizeBytes
+      segment.nextOffset = offsetLimit as Offset
+      segment.finishRebuild(disk, outcome.fileSizeBytes)
+      continue
+    }
     segment.finishRebuild(disk, outcome.fileSizeBytes)
     const droppedBytes = outcome.fileSizeBytes - segment.sizeBytes
     if (droppedBytes > 0) {
       report.bytesTruncated += droppedBytes
       logger.warn({ segment: segmentStem(segment.baseOffset), position: segment.sizeBytes, problem: outcome.problem,
         droppedBytes, logEndOffset: segment.nextOffset }, 'torn or corrupt tail truncated')
-    }
-    // (A segment emptied by a power cut, with later ones kept, fails the boundary check that follows.)
-    if (droppedBytes > 0) {
       kept = i + 1
       break
     }
@@ -220,20 +189,38 @@ export function recoverFrom(ctx: RecoveryContext, segments: Segment[], start: nu
   return remaining
 }
 
-/**
- * A trusted segment (below the recovery point) whose index file is missing: rebuilt from its log.
- * A bad batch here is not a torn write but damage to durable data, so the open fails.
- */
-export function rebuildTrustedIndexes(ctx: RecoveryContext, segment: Segment, endOffset: number, report: RecoveryReport): void {
-  const outcome = scanSegment(ctx, segment, endOffset, new ChunkReader())
-  if (outcome.problem !== null || segment.sizeBytes !== outcome.fileSizeBytes) {
-    throw storageCorrupt(`${segment.logPath} is below the recovery point but has a bad batch at position ` +
-      `${segment.sizeBytes} (${outcome.problem ?? 'unknown'})`)
+/** Whether any of `segments[from...]` holds a valid batch: then a bad tail before them is damage. */
+function laterDataExists(ctx: RecoveryContext, segments: Segment[], from: number, reader: ChunkReader): boolean {
+  for (let j = from; j < segments.length; j++) {
+    const limit = j === segments.length - 1 ? Infinity : segments[j + 1]!.baseOffset
+    if (findValidBatch(ctx, segments[j]!, 0, segments[j]!.baseOffset, limit, reader) >= 0) return true
   }
+  return false
+}
+
+/**
+ * A trusted closed segment (below the recovery point) whose index file is missing, or that failed
+ * the continuity checks: scanned whole, its indexes rebuilt. What it lost is returned as damage,
+ * never cut: data once made durable is not silently dropped.
+ */
+export function rebuildTrustedIndexes(ctx: RecoveryContext, segment: Segment, endOffset: number, report: RecoveryReport): DamageRange[] {
+  const outcome = scanSegment(ctx, segment, endOffset, new ChunkReader())
+  const damage = [...outcome.damage]
+  const validEnd: number = segment.nextOffset
+  if (validEnd < endOffset) {
+    const bytesKept = outcome.problem !== null
+    damage.push({ segmentBaseOffset: segment.baseOffset, firstOffset: validEnd, resumeOffset: endOffset,
+      position: bytesKept ? segment.sizeBytes : -1, endPosition: bytesKept ? outcome.fileSizeBytes : -1,
+      problem: outcome.problem ?? `the segment ends at offset ${validEnd}, the next one starts at ${endOffset}` })
+  }
+  // Bad bytes stay where they are: reads stop before them (damage.ts).
+  segment.sizeBytes = outcome.fileSizeBytes
+  segment.nextOffset = endOffset as Offset
   segment.finishRebuild(ctx.disk, outcome.fileSizeBytes)
   persistIndexes(ctx, segment, true, report)
   ctx.disk.fsyncDir(ctx.dir)
   ctx.logger.warn({ segment: segmentStem(segment.baseOffset) }, 'missing or damaged index rebuilt from its log')
+  return damage
 }
 
 /** Step 2: true when the active segment's tail holds together and matches the marker's log end. */
@@ -277,6 +264,8 @@ export interface OpenedDir {
   report: RecoveryReport
   /** The recovery point the file held, or null when there was no valid file. */
   recoveryPointOnDisk: number | null
+  /** Offsets lost, in order (the damage file, with what this open found merged in). */
+  damage: DamageRange[]
 }
 
 /** Steps 1 to 3 for the directory `ctx.dir`, which exists. The clean-shutdown marker is gone after. */
@@ -286,12 +275,19 @@ export function openPartitionDir(ctx: RecoveryContext): OpenedDir {
   const bases = inventory(ctx, report)
   const markedEnd = readCleanShutdown(disk, dir, logger)
   const recoveryPointOnDisk = readRecoveryPoint(disk, dir, logger)
+  const knownDamage = readDamage(disk, dir, logger)
+  // The last log end a checkpoint promised: what is below it was durable and must still be here.
+  const knownEnd = Math.max(markedEnd ?? 0, recoveryPointOnDisk ?? 0)
+  const found: DamageRange[] = []
   let segments = bases.map((base) => Segment.open(disk, dir, base))
   if (segments.length === 0) {
-    if ((recoveryPointOnDisk ?? 0) > 0) logger.warn({ recoveryPointOnDisk }, 'no segments but a recovery point: starting empty at 0')
-    segments = [Segment.create(disk, dir, 0 as Offset)]
+    segments = [Segment.create(disk, dir, knownEnd as Offset)]
     disk.fsyncDir(dir)
     report.clean = true
+    if (knownEnd > 0) {
+      found.push({ segmentBaseOffset: knownEnd, firstOffset: 0, resumeOffset: knownEnd, position: -1, endPosition: -1,
+        problem: 'every segment file is missing' })
+    }
   } else {
     report.clean = markedEnd !== null && checkCleanTail(ctx, segments[segments.length - 1]!, markedEnd)
     let trustedCount = segments.length - 1
@@ -301,15 +297,42 @@ export function openPartitionDir(ctx: RecoveryContext): OpenedDir {
       const lastDurable = (recoveryPointOnDisk ?? 0) - 1
       let start = 0
       for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= lastDurable) start = i
-      segments = recoverFrom(ctx, segments, start, report)
-      trustedCount = start
+      segments = recoverFrom(ctx, segments, start, report, found, recoveryPointOnDisk ?? 0)
+      trustedCount = Math.min(start, segments.length - 1)
     }
     for (let i = 0; i < trustedCount; i++) {
       const segment = segments[i]!
-      segment.nextOffset = segments[i + 1]!.baseOffset
-      if (segment.indexesMissing) rebuildTrustedIndexes(ctx, segment, segment.nextOffset, report)
+      const endOffset = segments[i + 1]!.baseOffset
+      segment.nextOffset = endOffset as Offset
+      if (segment.indexesMissing) found.push(...rebuildTrustedIndexes(ctx, segment, endOffset, report))
+      else {
+        const problem = closedSegmentProblem(disk, segment, endOffset)
+        if (problem !== null) {
+          logger.error({ segment: segmentStem(segment.baseOffset), problem }, 'closed segment does not hold together; scanning it')
+          found.push(...rebuildTrustedIndexes(ctx, segment, endOffset, report))
+        }
+      }
+    }
+    const active = segments[segments.length - 1]!
+    if (active.nextOffset < knownEnd) {
+      // Offsets a checkpoint promised are gone from the end: appends go on after them, never renumber them.
+      found.push({ segmentBaseOffset: active.baseOffset, firstOffset: active.nextOffset, resumeOffset: knownEnd, position: -1,
+        endPosition: -1, problem: `the log ends at ${active.nextOffset}, but a checkpoint says offsets below ${knownEnd} were durable` })
+      active.seal(disk)
+      active.syncIndexes(disk)
+      active.nextOffset = knownEnd as Offset
+      segments.push(Segment.create(disk, dir, knownEnd as Offset))
+      disk.fsyncDir(dir)
     }
   }
+  const logEndOffset = segments[segments.length - 1]!.nextOffset
+  const damage = mergeDamage(knownDamage.filter((r) => r.firstOffset < logEndOffset), found)
+  if (JSON.stringify(damage) !== JSON.stringify(knownDamage)) writeDamage(disk, dir, damage)
+  for (const range of damage) {
+    logger.error({ ...range, segment: segmentStem(range.segmentBaseOffset), offsetsLost: range.resumeOffset - range.firstOffset },
+      'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
+  }
+  report.damagedOffsets = offsetsLost(damage)
   removeCleanShutdown(disk, dir)
-  return { segments, report, recoveryPointOnDisk }
+  return { segments, report, recoveryPointOnDisk, damage }
 }

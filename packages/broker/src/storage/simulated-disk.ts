@@ -15,6 +15,10 @@
 //   independently does or does not (page write-back has no order), and each directory keeps a random
 //   prefix of its journal (a journaling file system commits metadata in order).
 // All randomness comes from the caller's seeded `rng`, so a failing run replays.
+// - `fault`, while set, makes the disk fail as a real one does: `ENOSPC` (full: writes, new files
+//   and new directories fail; syncs, truncations and unlinks, which free space, work), `EIO` (every
+//   write, truncation, sync and directory change fails) or `EROFS` (remounted read-only: everything
+//   but reading fails, opening for writing too). Reads always work. Clearing it heals the disk.
 import { posix } from 'node:path'
 import { diskError, readWholeFile, writeFileAtomically, type Disk, type Fd, type OpenMode } from './disk.js'
 
@@ -106,7 +110,19 @@ interface OpenFile {
   writable: boolean
 }
 
+/** The faults a SimulatedDisk can be told to return (see the top of the file). */
+export type DiskFault = 'ENOSPC' | 'EIO' | 'EROFS'
+
+/** Which calls fail under each fault: a call adds data, syncs, or frees space. */
+const FAILS: Record<DiskFault, ReadonlySet<string>> = {
+  ENOSPC: new Set(['grow']),
+  EIO: new Set(['grow', 'sync', 'free']),
+  EROFS: new Set(['grow', 'sync', 'free', 'openWrite']),
+}
+
 export class SimulatedDisk implements Disk {
+  /** The fault every matching call returns while set; null for a healthy disk. */
+  fault: DiskFault | null = null
   readonly #root = newDir()
   readonly #fds = new Map<number, OpenFile>()
   #nextFd = 3
@@ -179,8 +195,10 @@ export class SimulatedDisk implements Disk {
 
   open(path: string, mode: OpenMode): Fd {
     let node = this.#lookup(path)
+    if (mode !== 'read') this.#failing('openWrite', 'open', path)
     if (node === undefined) {
       if (mode !== 'create') throw diskError('ENOENT', 'open', path)
+      this.#failing('grow', 'open', path)
       const { dir, name } = this.#parent(path, 'open')
       node = { kind: 'file', cache: new Image(), platter: new Image(), unsynced: [] }
       this.#link(dir, name, node)
@@ -198,6 +216,7 @@ export class SimulatedDisk implements Disk {
 
   pwrite(fd: Fd, bytes: Uint8Array, start: number, length: number, position: number): void {
     const file = this.#writable(fd, 'write')
+    this.#failing('grow', 'write')
     const copy = bytes.slice(start, start + length)
     file.cache.write(position, copy)
     file.unsynced.push({ kind: 'write', position, bytes: copy, seq: this.#seq++ })
@@ -218,6 +237,7 @@ export class SimulatedDisk implements Disk {
 
   fdatasync(fd: Fd): void {
     const file = this.#file(fd, 'fdatasync').node
+    this.#failing('sync', 'fdatasync')
     for (const op of file.unsynced) applyFileOp(file.platter, op)
     file.unsynced = []
   }
@@ -235,6 +255,7 @@ export class SimulatedDisk implements Disk {
 
   ftruncate(fd: Fd, sizeBytes: number): void {
     const file = this.#writable(fd, 'ftruncate')
+    this.#failing('free', 'ftruncate')
     file.cache.truncate(sizeBytes)
     file.unsynced.push({ kind: 'truncate', sizeBytes, seq: this.#seq++ })
   }
@@ -252,6 +273,7 @@ export class SimulatedDisk implements Disk {
     for (const name of split(dir)) {
       let next = at.entries.get(name)
       if (next === undefined) {
+        this.#failing('grow', 'mkdir', dir)
         next = newDir()
         this.#link(at, name, next)
       }
@@ -261,6 +283,7 @@ export class SimulatedDisk implements Disk {
   }
 
   rename(from: string, to: string): void {
+    this.#failing('free', 'rename', from)
     const source = this.#parent(from, 'rename')
     const target = this.#parent(to, 'rename')
     const node = source.dir.entries.get(source.name)
@@ -277,6 +300,7 @@ export class SimulatedDisk implements Disk {
   }
 
   unlink(path: string): void {
+    this.#failing('free', 'unlink', path)
     const { dir, name } = this.#parent(path, 'unlink')
     const node = dir.entries.get(name)
     if (node === undefined) throw diskError('ENOENT', 'unlink', path)
@@ -286,6 +310,7 @@ export class SimulatedDisk implements Disk {
 
   rmTree(dir: string): void {
     if (this.#lookup(dir) === undefined) return
+    this.#failing('free', 'rm', dir)
     const parent = this.#parent(dir, 'rm')
     this.#unlinkEntry(parent.dir, parent.name)
   }
@@ -296,6 +321,7 @@ export class SimulatedDisk implements Disk {
 
   fsyncDir(dir: string): void {
     const node = this.#dir(dir, 'fsync')
+    this.#failing('sync', 'fsync', dir)
     node.durable = new Map(node.entries)
     node.journal = []
   }
@@ -320,6 +346,11 @@ export class SimulatedDisk implements Disk {
     }
     visit(this.#root)
     return count
+  }
+
+  /** Throws the current fault if it fails calls of this kind. */
+  #failing(kind: 'grow' | 'sync' | 'free' | 'openWrite', syscall: string, path?: string): void {
+    if (this.fault !== null && FAILS[this.fault].has(kind)) throw diskError(this.fault, syscall, path)
   }
 
   #link(dir: DirNode, name: string, node: Node): void {

@@ -1,9 +1,11 @@
-// Verifying closed segments after an unclean start (verify-segments-task.ts) on the broker's task
-// pool (task-pool.ts), which the partition manager owns and shares with compaction's cleaner.
+// Verifying closed segments (verify-segments-task.ts) on the broker's task pool (task-pool.ts), which
+// the partition manager owns and shares with compaction's cleaner: a whole directory at once, or one
+// segment at a time (the paced background checks: partition/closed-segment-checks.ts).
 import type { Logger } from '../log.js'
 import { builtModulePath } from '../util/built-module.js'
 import type { TaskPool } from './task-pool.js'
 import type { SegmentVerification } from './verify-segments.js'
+import type { SegmentToVerify } from './verify-segments-task.js'
 
 export interface SegmentVerifierOptions {
   logger: Logger
@@ -31,4 +33,10 @@ export class SegmentVerifier {
     return results
   }
 
+  /** Verifies one closed segment; a problem is logged at error level. */
+  async verifySegment(segment: SegmentToVerify): Promise<SegmentVerification> {
+    const [result] = (await this.#pool.run(TASK_FILE, { segment })) as SegmentVerification[]
+    if (result!.problem !== undefined) this.#logger.error({ file: result!.file, problem: result!.problem }, 'closed segment failed verification')
+    return result!
+  }
 }

@@ -1,6 +1,9 @@
 // Topics as the gateway sees them: the coordinator decides and records every change (metadata log
 // first), then this service acts on the partitions through the partition manager (open the new ones,
-// push a new config, close and delete a deleted topic's). Changes to one topic run one after another
+// push a new config, close and delete a deleted topic's). A new topic is the exception: checked by
+// the coordinator, its partitions made, and only then recorded, so that a create the disk refuses
+// (full, read-only) leaves nothing behind: no record, no directories (a crash between the two leaves
+// directories the metadata log does not know, which the next start moves aside). Changes to one topic run one after another
 // (a per-topic queue), so a create and a delete of the same name reach the partition threads in the
 // order they were recorded. Lookups read the coordinator client's cache: no round trip. Consumer-group
 // ops pass through here to the coordinator too (`group`).
@@ -50,22 +53,36 @@ export class TopicService {
     return [...this.#coordinator.topics]
   }
 
-  /** Opens every partition of every topic the metadata log lists (making missing directories). */
+  /**
+   * Opens every partition of every topic the metadata log lists (making missing directories). A
+   * partition that fails to open does not stop the broker: it is logged, its requests get
+   * KAFKA_STORAGE_ERROR, and one the disk refused is retried by its thread until it opens.
+   */
   async openAll(): Promise<number> {
     const opening: Promise<unknown>[] = []
     for (const meta of this.#coordinator.topics) {
       if (meta.internal) continue
       opening.push(this.#openPartitions(meta, 0))
     }
-    await Promise.all(opening)
+    const failed = (await Promise.allSettled(opening)).filter((r) => r.status === 'rejected')
+    for (const f of failed) this.#logger.error({ err: (f as PromiseRejectedResult).reason }, 'partitions of a topic failed to open at start')
     return this.#partitions.partitionCount
   }
 
   create(topic: string, numPartitions: number, config: TopicConfig, validateOnly = false): Promise<TopicMeta> {
     return this.#serial(topic, async () => {
-      const meta = await this.#coordinator.call({ method: 'createTopic', topic, numPartitions, config, validateOnly })
-      if (!validateOnly) await this.#openPartitions(meta, 0)
-      return meta
+      const planned = await this.#coordinator.call({ method: 'createTopic', topic, numPartitions, config, validateOnly: true })
+      if (validateOnly) return planned
+      try {
+        await this.#openPartitions(planned, 0)
+        return await this.#coordinator.call({ method: 'createTopic', topic, numPartitions, config, validateOnly: false })
+      } catch (err) {
+        const discarding: Promise<void>[] = []
+        for (let p = 0; p < planned.partitions; p++) discarding.push(this.#partitions.discard(topic, p))
+        await Promise.allSettled(discarding)
+        this.#logger.warn({ err, topic }, 'topic not created: its partitions were removed')
+        throw err
+      }
     })
   }
 

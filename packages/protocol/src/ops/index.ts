@@ -24,6 +24,7 @@ import { type ListOffsetsRequest, type ListOffsetsResponse, parseListOffsetsRequ
 import { type MetadataRequest, type MetadataResponse, parseMetadataRequest } from './metadata.js'
 import { type ProduceRequest, type ProduceResponse, parseProduceRequest } from './produce.js'
 import { type StatsRequest, type StatsResponse, parseStatsRequest } from './stats.js'
+import { type RepairPartitionRequest, type RepairPartitionResponse, parseRepairPartitionRequest } from './repair-partition.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
 
@@ -51,6 +52,7 @@ export * from './list-groups.js'
 export * from './delete-group.js'
 export * from './alter-group-offsets.js'
 export * from './stats.js'
+export * from './repair-partition.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -77,6 +79,7 @@ export interface OpTypes {
   deleteGroup: { request: DeleteGroupRequest; response: DeleteGroupResponse }
   alterGroupOffsets: { request: AlterGroupOffsetsRequest; response: AlterGroupOffsetsResponse }
   stats: { request: StatsRequest; response: StatsResponse }
+  repairPartition: { request: RepairPartitionRequest; response: RepairPartitionResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -108,6 +111,7 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   deleteGroup: parseDeleteGroupRequest,
   alterGroupOffsets: parseAlterGroupOffsetsRequest,
   stats: parseStatsRequest,
+  repairPartition: parseRepairPartitionRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

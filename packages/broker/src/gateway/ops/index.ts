@@ -25,6 +25,7 @@ import { listGroups } from './list-groups.js'
 import { deleteGroup } from './delete-group.js'
 import { alterGroupOffsets } from './alter-group-offsets.js'
 import { stats } from './stats.js'
+import { repairPartition } from './repair-partition.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -50,4 +51,5 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   deleteGroup,
   alterGroupOffsets,
   stats,
+  repairPartition,
 }

@@ -1,0 +1,14 @@
+// Op `repairPartition`: an operator's repair of a damaged partition (one answering LOG_DAMAGED): its
+// log start moves past the offsets it lost. The request must carry `acceptDataLoss: true` (checked
+// by the protocol's parser).
+import { ErrorCode, FaecieError } from '@faecie/protocol'
+import type { OpHandler } from '../context.js'
+
+export const repairPartition: OpHandler<'repairPartition'> = async (request, { gateway }) => {
+  const meta = gateway.topics.lookup(request.topic)
+  if (meta === undefined || meta.internal || request.partition >= meta.partitions) {
+    throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No partition ${request.partition} of topic ${request.topic}.`)
+  }
+  const result = await gateway.partitions.repair(request.topic, request.partition)
+  return { topic: request.topic, partition: request.partition, logStartOffset: result.logStartOffset, offsetsSkipped: result.offsetsSkipped }
+}
