@@ -61,11 +61,20 @@ describe('cluster coordination through etcd', () => {
     await one.start()
     await two.start()
     expect((await s.listBrokers()).map((b) => [b.brokerId, b.advertisedUrl])).toEqual([[1, 'ws://127.0.0.1:9001'], [2, 'ws://127.0.0.1:9002']])
-    const lease = await s.client.lease(10).grant()
+    const lease = await s.client.lease(10, { autoKeepAlive: false }).grant()
     await expect(s.registerBroker({ brokerId: 2, advertisedUrl: 'ws://elsewhere:1', rack: null, registeredAt: '' }, lease))
       .rejects.toThrow(BrokerIdTakenError)
     await two.close()
     expect((await s.listBrokers()).map((b) => b.brokerId)).toEqual([1])
+  })
+
+  it('a broker restarted while its old registration lives waits for it to expire, then registers', async () => {
+    const s = store()
+    const stale = await s.client.lease(2, { autoKeepAlive: false }).grant() // a killed process's lease: nobody renews it
+    await s.registerBroker({ brokerId: 1, advertisedUrl: 'ws://old:1', rack: null, registeredAt: '' }, stale)
+    const restarted = member(sameCluster(s), 1)
+    await restarted.start()
+    expect((await s.listBrokers()).map((b) => b.advertisedUrl)).toEqual(['ws://127.0.0.1:9001'])
   })
 
   it('elects exactly one controller, which every broker sees', async () => {

@@ -9,8 +9,10 @@
 // When etcd drops the session (its lease expired: the broker was paused or cut off for longer than
 // the session timeout), the registration and any election key went with it. The member then makes a
 // new session, registers again and rejoins the election, retrying after a backoff until it
-// succeeds or is closed; a registration refused because the old one is still there is retried
-// the same way, for one session timeout at most, since that is when the old lease expires.
+// succeeds or is closed. A registration refused because an old one of the same broker id is still
+// there (a broker restarted right after kill -9) is retried the same way for two session timeouts
+// (the old lease expires one timeout after its last renewal; etcd may take a little longer to
+// notice), after which the id is taken by another live broker, and the start fails, naming it.
 //
 // Events: 'fenced' / 'unfenced' (the session's: stop / resume leading), 'elected' / 'deposed' (the
 // controller role), 'controller' (the controller this broker knows of), 'rejoined' (a new session).
@@ -20,8 +22,10 @@ import { BrokerSession, type LeaseGranter, type MonotonicClock } from './broker-
 import { ControllerElection } from './controller-election.js'
 import { BrokerIdTakenError, type BrokerRegistration, type ControllerFence, type EtcdMetadataStore } from './metadata-store.js'
 
-/** Pause before a failed rejoin is tried again. */
+/** Pause before a failed rejoin, or a registration refused, is tried again. */
 export const REJOIN_BACKOFF_MS = 1000
+/** A registration waits this many session timeouts for an old one of the same broker id to expire. */
+export const REGISTRATION_WAIT_TIMEOUTS = 2
 
 export interface ClusterMemberOptions {
   store: EtcdMetadataStore
@@ -55,7 +59,12 @@ export class ClusterMember extends EventEmitter {
 
   /** Joins: a session, the registration, the election. Throws if the first join fails (etcd down, broker id taken). */
   async start(): Promise<void> {
-    await this.#join(this.#options.clock.now() + this.#options.sessionTimeoutMs)
+    await this.#join(this.#registerByMs())
+  }
+
+  /** How long a registration waits for an old one of the same broker id to expire. */
+  #registerByMs(): number {
+    return this.#options.clock.now() + REGISTRATION_WAIT_TIMEOUTS * this.#options.sessionTimeoutMs
   }
 
   async close(): Promise<void> {
@@ -106,11 +115,11 @@ export class ClusterMember extends EventEmitter {
   /** After the session was lost: leave the old election, and join again until it works. */
   async #rejoin(): Promise<void> {
     if (this.#closed) return
-    const { clock, logger, sessionTimeoutMs } = this.#options
+    const { clock, logger } = this.#options
     await this.#election?.close()
     this.#election = undefined
     try {
-      await this.#join(clock.now() + sessionTimeoutMs)
+      await this.#join(this.#registerByMs())
       logger.info('joined the cluster again with a new session')
       this.emit('rejoined')
     } catch (err) {
