@@ -88,6 +88,12 @@ async function startOnce(binary: string): Promise<EtcdProcess> {
     '--log-level', 'warn',
     '--logger', 'zap',
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } })
+  // A test process that dies without stopping its etcd takes it along, and its directory.
+  const onExit = (): void => {
+    child.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  process.once('exit', onExit)
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { log += chunk })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -100,6 +106,7 @@ async function startOnce(binary: string): Promise<EtcdProcess> {
     child,
     output: () => log,
     stop: async () => {
+      process.off('exit', onExit)
       if (exitCode === undefined) {
         child.kill('SIGTERM')
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
