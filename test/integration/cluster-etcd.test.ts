@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { etcdLeaseGranter, systemMonotonicClock } from '../../packages/broker/src/cluster/broker-session.js'
+import { etcdLeaseGranter, systemMonotonicClock, type LeaseGranter } from '../../packages/broker/src/cluster/broker-session.js'
 import { ClusterMember } from '../../packages/broker/src/cluster/cluster-member.js'
 import { ClusterKeys, PRODUCER_ID_BLOCK_SIZE } from '../../packages/broker/src/cluster/keys.js'
 import { BrokerIdTakenError, CasConflictError, connectEtcd, ControllerFencedError, EtcdMetadataStore, TopicExistsError } from '../../packages/broker/src/cluster/metadata-store.js'
@@ -118,6 +118,36 @@ describe('cluster coordination through etcd', () => {
     expect((await s.listBrokers()).map((b) => b.brokerId)).toEqual([1, 2])
     expect(first.isController).toBe(false)
     expect(first.fenced).toBe(false)
+  })
+
+  it('a controller cut off from etcd fences itself before its lease expires and another broker is elected', async () => {
+    const s = store()
+    let cutOff = false
+    const real = etcdLeaseGranter(s.client)
+    // Broker 1's keep-alives stop getting through once it is cut off, as if partitioned away.
+    const cuttable: LeaseGranter = async (ttlSeconds) => {
+      const lease = await real(ttlSeconds)
+      return { id: lease.id, revoke: () => lease.revoke(),
+        keepAliveOnce: (timeoutMs) => (cutOff ? Promise.reject(new Error('cut off')) : lease.keepAliveOnce(timeoutMs)) }
+    }
+    const first = new ClusterMember({ store: s, brokerId: 1, advertisedUrl: 'ws://127.0.0.1:9001', rack: null, sessionTimeoutMs: 2000,
+      granter: cuttable, clock: systemMonotonicClock, logger: silentLogger() })
+    members.push(first)
+    await first.start()
+    const second = member(sameCluster(s), 2)
+    await second.start()
+    const oldFence = first.controllerFence!
+    expect(oldFence.brokerId).toBe(1)
+    const order: string[] = []
+    first.once('fenced', () => order.push('1 fenced'))
+    second.once('elected', () => order.push('2 elected'))
+
+    cutOff = true
+    await waitFor('broker 2 to be elected', () => second.isController)
+    expect(order).toEqual(['1 fenced', '2 elected'])
+    expect(await s.listBrokers()).toMatchObject([{ brokerId: 2 }])
+    await expect(s.createTopic(oldFence, { topic: 't', config: {}, replicas: [[1]] }))
+      .rejects.toThrow(ControllerFencedError)
   })
 
   it('compare-and-swap: a write from a stale read fails, a topic is created once', async () => {
