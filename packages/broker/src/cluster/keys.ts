@@ -65,3 +65,30 @@ export function leaseTtlSeconds(sessionTimeoutMs: number): number {
   }
   return sessionTimeoutMs / 1000
 }
+
+/** What a key under the cluster's prefix is; parseClusterKey's answer. */
+export type ClusterKey =
+  | { kind: 'cluster-id' }
+  | { kind: 'broker'; brokerId: number }
+  | { kind: 'controller' }
+  | { kind: 'topic'; topic: string }
+  | { kind: 'assignment'; topic: string }
+  | { kind: 'partition'; topic: string; partition: number }
+  | { kind: 'producer-id-block' }
+
+const ID = /^(0|[1-9]\d{0,9})$/
+
+/** The meaning of `key` in `keys`' layout, or undefined for a key faecie does not write there. */
+export function parseClusterKey(keys: ClusterKeys, key: string): ClusterKey | undefined {
+  if (!key.startsWith(keys.prefix)) return undefined
+  const parts = key.slice(keys.prefix.length).split('/')
+  const [head, a, b] = parts
+  if (parts.length === 1 && head === 'cluster-id') return { kind: 'cluster-id' }
+  if (parts.length === 1 && head === 'controller') return { kind: 'controller' }
+  if (parts.length === 2 && head === 'producer-ids' && a === 'next-block') return { kind: 'producer-id-block' }
+  if (parts.length === 2 && head === 'brokers' && ID.test(a!)) return { kind: 'broker', brokerId: Number(a) }
+  if (parts.length === 2 && head === 'topics' && a !== '') return { kind: 'topic', topic: a! }
+  if (parts.length === 2 && head === 'assignments' && a !== '') return { kind: 'assignment', topic: a! }
+  if (parts.length === 3 && head === 'partitions' && a !== '' && ID.test(b!)) return { kind: 'partition', topic: a!, partition: Number(b) }
+  return undefined
+}

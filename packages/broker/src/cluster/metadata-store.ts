@@ -75,9 +75,16 @@ export class EtcdMetadataStore {
   /** The cluster id, created with `proposed` if this is the cluster's first start. */
   async getOrCreateClusterId(proposed: string = randomUUID()): Promise<string> {
     const key = this.keys.clusterId()
-    await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(proposed)).commit()
-    const id = await this.client.get(key).string()
-    assert(id !== null && id !== '', `${key} missing after it was created`)
+    await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(proposed))).commit()
+    const text = await this.client.get(key).string()
+    assert(text !== null, `${key} missing after it was created`)
+    let id: unknown
+    try {
+      id = JSON.parse(text)
+    } catch {
+      id = undefined
+    }
+    if (typeof id !== 'string' || id === '') throw new Error(`${key} holds no cluster id, but ${JSON.stringify(text)}: faecie did not write it`)
     return id
   }
 
