@@ -10,7 +10,7 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { makeBatch, tempDir } from '../storage/test-support.js'
-import { DATA_FORMAT_VERSION, loadOrCreateMeta, META_FILE } from './meta-file.js'
+import { ClusterIdMismatchError, DATA_FORMAT_VERSION, loadOrCreateMeta, META_FILE } from './meta-file.js'
 
 const disk = new RealDisk()
 const NOW_MS = 1_700_000_000_000
@@ -87,5 +87,20 @@ describe('meta.json', () => {
     expect(() => loadOrCreateMeta(disk, dataDir, 0, NOW_MS))
       .toThrow(`has data format version ${DATA_FORMAT_VERSION + 1}, newer than version ${DATA_FORMAT_VERSION} that this broker reads`)
     expect(metaOnDisk()).toEqual(newer)
+  })
+
+  it('creates a new data dir of a cluster\'s broker with the cluster\'s id, and opens it again with that id', () => {
+    expect(loadOrCreateMeta(disk, dataDir, 2, NOW_MS, 'cluster-a')).toMatchObject({ brokerId: 2, clusterId: 'cluster-a' })
+    expect(metaOnDisk()).toMatchObject({ brokerId: 2, clusterId: 'cluster-a' })
+    expect(loadOrCreateMeta(disk, dataDir, 2, NOW_MS, 'cluster-a')).toMatchObject({ clusterId: 'cluster-a' })
+  })
+
+  it('refuses a data dir of another cluster, or of a single broker, naming both ids, and leaves it as it was', () => {
+    const single = loadOrCreateMeta(disk, dataDir, 0, NOW_MS)
+    const before = metaOnDisk()
+    expect(() => loadOrCreateMeta(disk, dataDir, 0, NOW_MS, 'cluster-b')).toThrow(ClusterIdMismatchError)
+    expect(() => loadOrCreateMeta(disk, dataDir, 0, NOW_MS, 'cluster-b'))
+      .toThrow(`belongs to cluster ${single.clusterId}, but the cluster this broker joins has id cluster-b`)
+    expect(metaOnDisk()).toEqual(before)
   })
 })

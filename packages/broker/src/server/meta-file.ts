@@ -4,6 +4,12 @@
 // than the one configured stops the start: the directory is someone else's. Reading it first takes
 // the data directory's lock (data-dir-lock.ts): one broker process per directory.
 //
+// The cluster id: a single broker makes one up when it creates the directory. A broker of a cluster
+// (--cluster) passes the id etcd holds (cluster/metadata-store.ts creates it once): a new directory
+// is created with it, and a directory that holds another id, a single broker's or another cluster's,
+// is refused (ClusterIdMismatchError), as Kafka refuses a meta.properties of another cluster.id:
+// its logs are not this cluster's.
+//
 //   {"formatVersion": 2, "brokerId": 0, "clusterId": "<uuid>", "createdAt": "<ISO 8601>"}
 //
 // Format versions (what a data directory of each version holds; layouts are drawn in the files named):
@@ -40,8 +46,10 @@ export interface BrokerMeta {
 }
 
 export class DataFormatError extends Error {}
+export class ClusterIdMismatchError extends Error {}
 
-export function loadOrCreateMeta(disk: Disk, dataDir: string, brokerId: number | undefined, nowMs: number): BrokerMeta {
+/** `clusterId`: the cluster's id in etcd, for a broker of a cluster; undefined for a single broker. */
+export function loadOrCreateMeta(disk: Disk, dataDir: string, brokerId: number | undefined, nowMs: number, clusterId?: string): BrokerMeta {
   disk.mkdir(dataDir)
   lockDataDir(dataDir)
   const path = join(dataDir, META_FILE)
@@ -52,7 +60,7 @@ export function loadOrCreateMeta(disk: Disk, dataDir: string, brokerId: number |
     if (!isNotFound(err)) throw err
   }
   if (bytes === undefined) {
-    const meta: BrokerMeta = { formatVersion: DATA_FORMAT_VERSION, brokerId: brokerId ?? 0, clusterId: randomUUID(), createdAt: new Date(nowMs).toISOString() }
+    const meta: BrokerMeta = { formatVersion: DATA_FORMAT_VERSION, brokerId: brokerId ?? 0, clusterId: clusterId ?? randomUUID(), createdAt: new Date(nowMs).toISOString() }
     writeMeta(disk, path, meta)
     return meta
   }
@@ -63,6 +71,10 @@ export function loadOrCreateMeta(disk: Disk, dataDir: string, brokerId: number |
   }
   if (brokerId !== undefined && brokerId !== meta.brokerId) {
     throw new Error(`${path} belongs to broker ${meta.brokerId}, not the configured broker ${brokerId}`)
+  }
+  if (clusterId !== undefined && clusterId !== meta.clusterId) {
+    throw new ClusterIdMismatchError(`${path} belongs to cluster ${meta.clusterId}, but the cluster this broker joins ` +
+      `has id ${clusterId}: its data is another cluster's (or a single broker's); give this broker an empty data directory`)
   }
   if (meta.formatVersion < DATA_FORMAT_VERSION) meta = upgrade(disk, dataDir, path, meta)
   return meta
