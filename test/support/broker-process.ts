@@ -7,11 +7,11 @@
 //
 // The broker runs the built JavaScript: `pnpm test` builds first (`pnpm run build` by hand).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { makeTempDir, onTestProcessExit } from './temp-dir.js'
 
 export interface BrokerProcessOptions {
   /** Extra flags, after the defaults (a later flag wins: `--partition-threads 2` overrides). */
@@ -48,24 +48,24 @@ const MAIN = join(REPO, 'packages/broker/dist/main.js')
 const LOG_LINES_KEPT = 200
 
 const running = new Set<ChildProcess>()
-const tempDirs = new Set<string>()
 let exitHookInstalled = false
 
 function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
-  const cleanUp = (): void => {
+  // Killed before the temp dirs (their data dirs) are removed: see temp-dir.ts.
+  onTestProcessExit(() => {
     for (const child of running) child.kill('SIGKILL')
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-  }
-  process.on('exit', cleanUp)
-  // A test process ended by a signal runs no 'exit' handlers: clean up, then die of the same signal.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      cleanUp()
-      process.kill(process.pid, signal)
-    })
-  }
+  })
+}
+
+/** SIGKILLs every broker process started here that still runs, and waits until they are gone. */
+export async function killBrokerProcesses(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })))
 }
 
 interface Started {
@@ -78,11 +78,7 @@ interface Started {
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   installExitHook()
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` first`)
-  let dataDir = options.dataDir
-  if (dataDir === undefined) {
-    dataDir = mkdtempSync(join(tmpdir(), 'faecie-broker-'))
-    tempDirs.add(dataDir)
-  }
+  const dataDir = options.dataDir ?? makeTempDir('broker')
   const lines: string[] = []
   // FAECIE_TEST_BROKER_LOGS=1 echoes every broker line to the test's stderr (for debugging a test).
   const echo = process.env.FAECIE_TEST_BROKER_LOGS === '1'
