@@ -1,16 +1,13 @@
 // The broker process itself: its flags (bad ones exit 2 with a message), --auto-create-topics, and a
 // SIGTERM while requests are in flight: long polls are answered, produces in flight are answered and
 // kept, sessions close with 4004, the process exits 0 and the next start needs no recovery.
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
-import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { runBrokerToExit, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { waitFor } from '../support/wait-for.js'
 import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient, readAll } from '../support/broker-raw-client.js'
 import { writeTempFile } from '../support/temp-dir.js'
 
-const MAIN = fileURLToPath(new URL('../../packages/broker/dist/main.js', import.meta.url))
 let broker: BrokerProcess | undefined
 
 afterEach(async () => {
@@ -21,12 +18,12 @@ afterEach(async () => {
 describe('the command line', () => {
   it('exits 2 with a message on an unknown flag or a bad value, 0 on --help', () => {
     for (const args of [['--no-such-flag'], ['--port', 'eighty'], ['--config', '/nonexistent/faecie.json']]) {
-      const run = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 })
+      const run = runBrokerToExit(args)
       expect(run.status, args.join(' ')).toBe(2)
       expect(run.stderr).toContain('faecie broker:')
       expect(run.stderr).toContain('Usage:')
     }
-    const help = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8', timeout: 20_000 })
+    const help = runBrokerToExit(['--help'])
     expect(help.status).toBe(0)
     expect(help.stdout).toContain('--auto-create-topics')
   })

@@ -2,11 +2,13 @@
 // `node packages/broker/dist/main.js --port 0 --data-dir <tmp> --partition-threads 1` (tests share two
 // cores), reads the bound port from the broker's structured log line `broker listening` on stdout,
 // and hands back its URL and handles to stop (SIGTERM), kill (SIGKILL) and restart it on the same data
-// dir (and the same port when it is still free). Every process started here is killed when the test
+// dir (and the same port when it is still free). `runBrokerToExit(args)` runs one that is meant to
+// end at once (a bad flag, --help, a data dir in use) and hands back its exit status and output.
+// Every process started here is killed when the test
 // process exits, and every temp dir made here is removed then.
 //
 // The broker runs the built JavaScript: `pnpm test` builds first (`pnpm run build` by hand).
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -45,6 +47,8 @@ export interface BrokerProcess {
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = join(REPO, 'packages/broker/dist/main.js')
+/** The built broker's entry point (what `startBrokerProcess` runs). */
+export const BROKER_MAIN = MAIN
 const LOG_LINES_KEPT = 200
 
 const running = new Set<ChildProcess>()
@@ -57,6 +61,24 @@ function installExitHook(): void {
   onTestProcessExit(() => {
     for (const child of running) child.kill('SIGKILL')
   })
+}
+
+export interface BrokerExit {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs `node packages/broker/dist/main.js ...args` to its end (killed past `timeoutMs`, default 20 s)
+ * and returns how it ended: for command lines the broker must refuse. No flag is added.
+ */
+export function runBrokerToExit(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): BrokerExit {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` first`)
+  const run = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: REPO, encoding: 'utf8', timeout: options.timeoutMs ?? 20_000, env: { ...process.env, ...options.env },
+  })
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
 /** SIGKILLs every broker process started here that still runs, and waits until they are gone. */
