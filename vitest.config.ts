@@ -22,6 +22,10 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
+    // Names this run's temp dirs and fails the run if any is left behind.
+    globalSetup: ['./test/support/temp-dir-leaks.ts'],
+    // After each test file: kill the broker processes it left running and remove its temp dirs.
+    setupFiles: ['./test/support/vitest-setup.ts'],
     pool: 'forks',
     maxWorkers,
     testTimeout: 60_000,

@@ -1,13 +1,11 @@
 // Bad input, one kind at a time, against one broker with small limits: each gets a clear answer (an
 // error frame with a code, a close with a 4xxx code and a reason, or HTTP 403), and after each the
 // broker still serves a fresh client and every acknowledged record is still there.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BatchField, ErrorCode, encodeFrame } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient, readAll } from '../support/broker-raw-client.js'
+import { writeTempFile } from '../support/temp-dir.js'
 
 const LIMITS = { frameBytesMax: 64 * 1024, batchBytesMax: 32 * 1024, inFlightMax: 4, sessionsMax: 40, maxWaitMsMax: 1500 }
 const ALLOWED = 'http://allowed.example:3000'
@@ -17,9 +15,7 @@ const acked: string[] = []
 let round = 0
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'faecie-config-'))
-  const config = join(dir, 'broker.json')
-  writeFileSync(config, JSON.stringify({ limits: LIMITS }))
+  const config = writeTempFile('config', 'broker.json', { limits: LIMITS })
   broker = await startBrokerProcess({ args: ['--config', config, '--allowed-origins', ALLOWED] })
   const client = await RawClient.connect(broker.url)
   await client.request('createTopics', { topics: [{ topic: 'safe' }, { topic: 'target' }] })
@@ -170,15 +166,17 @@ describe('sessions and origins', () => {
   it('answers past inFlightMax with TOO_MANY_IN_FLIGHT and caps maxWaitMs at maxWaitMsMax', async () => {
     const client = await RawClient.connect(broker.url)
     // Long polls on an empty topic stay in flight until maxWaitMsMax: nothing can answer them early.
+    // They ask for ten minutes, past the test's own timeout: answered at all, they were capped.
     await client.request('createTopics', { topics: [{ topic: 'idle-polls' }] })
-    const started = Date.now()
     const polls = Array.from({ length: LIMITS.inFlightMax }, () =>
-      client.request('fetch', fetchFrame('idle-polls', 0, 0, { maxWaitMs: 60_000, minBytes: 1 })))
+      client.request('fetch', fetchFrame('idle-polls', 0, 0, { maxWaitMs: 600_000, minBytes: 1 })))
     const over = await client.request('metadata', {})
     expect(over.error.code).toBe(ErrorCode.TOO_MANY_IN_FLIGHT)
     expect(over.error.retriable).toBe(true)
-    await Promise.all(polls)
-    expect(Date.now() - started).toBeLessThan(LIMITS.maxWaitMsMax + 5_000)
+    for (const answer of await Promise.all(polls)) {
+      expect(firstPartition(answer).error).toBeUndefined()
+      expect(firstPartition(answer).records.length).toBe(0)
+    }
     expect((await client.request('metadata', {})).error).toBeUndefined()
     await client.close()
     await stillServes()

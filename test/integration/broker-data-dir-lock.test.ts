@@ -1,13 +1,10 @@
 // One broker process per data directory: a second broker on a directory in use refuses to start, and
 // a lock left by a killed broker does not stand in the way of the next one.
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { runBrokerToExit, startBrokerProcess, type BrokerExit, type BrokerProcess } from '../support/broker-process.js'
 
-const MAIN = fileURLToPath(new URL('../../packages/broker/dist/main.js', import.meta.url))
 let brokers: BrokerProcess[] = []
 
 afterEach(async () => {
@@ -15,10 +12,8 @@ afterEach(async () => {
   brokers = []
 })
 
-function secondBroker(dataDir: string) {
-  return spawnSync(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
-    encoding: 'utf8', timeout: 20_000, env: { ...process.env, FAECIE_LOG_LEVEL: 'error' },
-  })
+function secondBroker(dataDir: string): BrokerExit {
+  return runBrokerToExit(['--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], { env: { FAECIE_LOG_LEVEL: 'error' } })
 }
 
 describe('data directory lock', () => {

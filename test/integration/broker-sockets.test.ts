@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { encodeFrame, PROTOCOL_VERSION } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 import { batchOf, firstPartition, produceFrame, RawClient, readAll, WebSocketClass } from '../support/broker-raw-client.js'
 
 const SOCKETS = 10_000
@@ -46,7 +47,6 @@ it(`survives ${SOCKETS} sockets opened and dropped`, { timeout: 240_000 }, async
   await steady.request('createTopics', { topics: [{ topic: 'steady' }] })
   const acked: string[] = []
   const rssBefore = (await health()).rssBytes
-  const started = Date.now()
   for (let wave = 0; wave * WAVE < SOCKETS; wave++) {
     await Promise.all(Array.from({ length: WAVE }, (_, i) => openAndDrop(broker.url, wave * WAVE + i)))
     if (wave % 10 === 0) {
@@ -55,15 +55,11 @@ it(`survives ${SOCKETS} sockets opened and dropped`, { timeout: 240_000 }, async
       acked.push(`w${wave}-0`)
     }
   }
-  const elapsedMs = Date.now() - started
-  expect(elapsedMs).toBeLessThan(200_000)
   // Cut sockets may take a moment to be noticed; then only the steady client is left.
-  const deadline = Date.now() + 20_000
-  let h = await health()
-  while (h.sessions > 1 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    h = await health()
-  }
+  const h = await waitFor('only the steady session left', async () => {
+    const now = await health()
+    return now.sessions <= 1 ? now : undefined
+  }, { timeoutMs: 30_000, intervalMs: 200 })
   expect(h.sessions).toBe(1)
   expect(h.rssBytes).toBeLessThan(rssBefore + 512 * 1024 * 1024)
   expect((await readAll(steady, 'steady', 0)).values).toEqual(acked)

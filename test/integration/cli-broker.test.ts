@@ -1,18 +1,17 @@
 // `faecie broker` as a child process: it runs the broker (its flags passed through), serves the
 // other commands, keeps topics and records across a restart on the same data dir, stops cleanly on
 // SIGTERM with exit 0, and refuses a bad flag with exit 2.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, spawnCli, type RunningCli } from '../support/cli-process.js'
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js'
 
-const dataDir = mkdtempSync(join(tmpdir(), 'faecie-cli-broker-'))
+const dataDir = makeTempDir('cli-broker')
 const started: RunningCli[] = []
 
-afterAll(() => {
+afterAll(async () => {
   for (const broker of started) broker.child.kill('SIGKILL')
-  rmSync(dataDir, { recursive: true, force: true })
+  await Promise.all(started.map((broker) => broker.exited))
+  removeTempDir(dataDir)
 })
 
 /** Starts `faecie broker` on a free port; resolves with it and its URL from the `broker listening` log line. */

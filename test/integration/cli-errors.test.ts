@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli, type CliResult } from '../support/cli-process.js'
+import { closedPort } from '../support/ports.js'
 
 let broker: BrokerProcess
 
@@ -23,15 +24,6 @@ function expectFailure(result: CliResult, code: number, message: RegExp): void {
   expect(result.code, result.stderr).toBe(code)
   expect(result.stdout).toBe('')
   expect(result.stderr).toMatch(message)
-}
-
-/** A port on 127.0.0.1 with nothing listening on it (bound once, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 describe('unknown topics', () => {
@@ -61,9 +53,9 @@ describe('an unreachable broker', () => {
   it('fails fast when nothing listens on the port', async () => {
     const port = await closedPort()
     for (const args of [['topics', 'list'], ['consume', '--topic', 'present'], ['produce', '--topic', 'present']]) {
-      const result = await runCli([...args, '--broker', `ws://127.0.0.1:${port}`], { stdin: 'x\n', timeoutMs: 20_000 })
+      // A connect timeout far beyond runCli's own limit: a failure at all is the refusal, not the timeout.
+      const result = await runCli([...args, '--broker', `ws://127.0.0.1:${port}`, '--connect-timeout-ms', '600000'], { stdin: 'x\n', timeoutMs: 30_000 })
       expectFailure(result, 1, new RegExp(`cannot reach the broker at ws://127\\.0\\.0\\.1:${port}/v1/ws`))
-      expect(result.ms).toBeLessThan(10_000)
     }
   })
 
@@ -77,14 +69,14 @@ describe('an unreachable broker', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const { port } = silent.address() as { port: number }
     try {
-      const topics = await runCli(['topics', 'list', '--broker', `127.0.0.1:${port}`, '--connect-timeout-ms', '1500'], { timeoutMs: 20_000 })
+      const topics = await runCli(['topics', 'list', '--broker', `127.0.0.1:${port}`, '--connect-timeout-ms', '1500'], { timeoutMs: 30_000 })
       expectFailure(topics, 1, /cannot reach the broker.*1500 ms/)
+      // A lower bound the CLI guarantees (it gives up only when its 1500 ms have run out): load only
+      // lengthens it. No upper bound: runCli's limit is the guard against a hang.
       expect(topics.ms).toBeGreaterThanOrEqual(1_400)
-      expect(topics.ms).toBeLessThan(10_000)
       // The default timeout (5 s) bounds a consumer too, with the address from the environment.
-      const consume = await runCli(['consume', '--topic', 'x'], { env: { FAECIE_BROKER: `ws://127.0.0.1:${port}` }, timeoutMs: 25_000 })
-      expectFailure(consume, 1, /cannot reach the broker/)
-      expect(consume.ms).toBeLessThan(15_000)
+      const consume = await runCli(['consume', '--topic', 'x'], { env: { FAECIE_BROKER: `ws://127.0.0.1:${port}` }, timeoutMs: 30_000 })
+      expectFailure(consume, 1, /cannot reach the broker.*5000 ms/)
     } finally {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => silent.close(resolve))

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type GroupConsumer, type Producer } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli, type CliOptions } from '../support/cli-process.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 let client: Faecie
@@ -24,7 +25,6 @@ afterAll(async () => {
 })
 
 const faecie = (args: string[], options: CliOptions = {}) => runCli([...args, '--broker', broker.url], options)
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function ok(args: string[], options: CliOptions = {}): Promise<{ lines: string[]; stderr: string }> {
   const result = await faecie(args, options)
@@ -86,7 +86,7 @@ describe('faecie consume --group and faecie groups', () => {
     await member.subscribe({ topics: ['cg-lag'] })
     let handled = 0
     await member.run({ eachMessage: async () => void handled++ })
-    while (handled < 10) await sleep(20)
+    await waitFor('all ten records handled', () => handled === 10)
     await member.commitOffsets([{ topic: 'cg-lag', partition: 0, offset: 2 }, { topic: 'cg-lag', partition: 1, offset: 5 }])
     const json = await describeJson('cg-lagging')
     expect(json.state).toBe('Stable')

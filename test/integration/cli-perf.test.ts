@@ -82,10 +82,10 @@ describe('faecie perf', () => {
       expect(result.stdout).toBe('')
       expect(result.stderr).toMatch(/faecie perf: /)
     }
-    const gone = await runCli(['perf', 'produce', '--topic', 't', '--records', '10', '--broker', 'ws://127.0.0.1:1', '--connect-timeout-ms', '2000'])
+    // Nothing listens on port 1: refused at once (a connect timeout past runCli's limit shows it is not the timeout).
+    const gone = await runCli(['perf', 'produce', '--topic', 't', '--records', '10', '--broker', 'ws://127.0.0.1:1', '--connect-timeout-ms', '600000'])
     expect(gone.code).toBe(1)
     expect(gone.stderr).toMatch(/cannot reach the broker/)
-    expect(gone.ms).toBeLessThan(10_000)
     const unknown = await runCli(['perf', 'consume', '--topic', 'perf-none', '--records', '10', '--broker', broker.url])
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/unknown topic perf-none/)

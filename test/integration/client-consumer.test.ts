@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { Faecie, type Consumer, type ConsumedMessage, type ConsumerMode, type Producer } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 let faecie: Faecie
@@ -47,19 +48,13 @@ async function take(iterator: AsyncIterator<ConsumedMessage>, count: number, tim
   return out
 }
 
-/** True when nothing arrives within `ms`. */
-async function quiet(iterator: AsyncIterator<ConsumedMessage>, ms: number): Promise<boolean> {
-  const next = iterator.next()
-  const result = await Promise.race([next, sleep(ms).then(() => 'quiet' as const)])
-  if (result === 'quiet') {
-    pending.set(iterator, next)
-    return true
-  }
-  return false
+/** Starts the iterator reading: its first next() is kept waiting for the next take(). */
+function begin(iterator: AsyncIterator<ConsumedMessage>): void {
+  pending.set(iterator, iterator.next())
 }
 const pending = new Map<AsyncIterator<ConsumedMessage>, Promise<IteratorResult<ConsumedMessage>>>()
 
-/** An iterator over consumer.stream() that keeps a next() left waiting by quiet(). */
+/** An iterator over consumer.stream() that keeps a next() left waiting by begin(). */
 function reader(consumer: Consumer): AsyncIterator<ConsumedMessage> {
   const stream = consumer.stream()
   const iterator: AsyncIterator<ConsumedMessage> = {
@@ -92,7 +87,11 @@ describe.each(['fetch', 'push'] as ConsumerMode[])('consumer in %s mode', (mode)
     late.assign([{ topic, partition: 0 }])
     const lateReader = reader(late)
     expect((await take(early, 3)).map((m) => text(m.value))).toEqual(['a', 'b', 'c'])
-    expect(await quiet(lateReader, 600)).toBe(true)
+    // 'latest' is where the log ends once looked up: produce only after that. The first record the
+    // late reader gets is then the new one, not a, b or c.
+    begin(lateReader)
+    await waitFor('the late consumer to look up the end of the log', () => late.position({ topic, partition: 0 }) !== undefined)
+    expect(late.position({ topic, partition: 0 })).toBe(3)
     await producer.send({ topic, messages: [{ value: 'd' }] })
     expect((await take(lateReader, 1)).map((m) => [m.offset, text(m.value)])).toEqual([[3, 'd']])
     expect((await take(early, 1)).map((m) => m.offset)).toEqual([3])
@@ -133,7 +132,9 @@ describe.each(['fetch', 'push'] as ConsumerMode[])('consumer in %s mode', (mode)
     expect(c.paused()).toEqual([{ topic, partition: 0 }])
     const it = reader(c)
     expect((await take(it, 2)).map((m) => text(m.value))).toEqual(['b0', 'b1'])
-    expect(await quiet(it, 500)).toBe(true)
+    // a0 and a1 were written before b0: a record written on partition 1 after them comes first.
+    await producer.send({ topic, messages: [{ value: 'b2', partition: 1 }] })
+    expect((await take(it, 1)).map((m) => text(m.value))).toEqual(['b2'])
     c.resume([{ topic, partitions: [0] }])
     expect((await take(it, 2)).map((m) => text(m.value))).toEqual(['a0', 'a1'])
   })
@@ -209,9 +210,9 @@ describe.each(['fetch', 'push'] as ConsumerMode[])('consumer in %s mode', (mode)
     const c = consumer({ autoOffsetReset: 'latest' })
     c.assign([{ topic, partition: 0 }])
     const it = reader(c)
-    await quiet(it, 100)
+    begin(it)
     // 'latest' is where the log ends once looked up: produce only after that.
-    while (c.position({ topic, partition: 0 }) === undefined) await sleep(20)
+    await waitFor('the consumer to look up the end of the log', () => c.position({ topic, partition: 0 }) !== undefined)
     for (let i = 0; i < 5; i++) {
       await producer.send({ topic, messages: [{ value: `live ${i}` }] })
       const got = await take(it, 1)

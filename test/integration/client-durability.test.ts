@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type ConsumedMessage, type RecordMetadata } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 
@@ -18,7 +19,6 @@ afterAll(async () => {
 })
 
 const text = (bytes: Uint8Array | null): string => new TextDecoder().decode(bytes ?? new Uint8Array())
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 const RECORDS = 3_000
 const PER_SEND = 10
@@ -58,6 +58,7 @@ describe('across kill -9 and restart', () => {
     const failures: unknown[] = []
     let killed = false
     let outstandingAtKill = 0
+    let restarted: Promise<void> | undefined
     for (let start = 0; start < RECORDS; start += PER_SEND) {
       const messages = Array.from({ length: PER_SEND }, (_, j) => ({ key: `k${(start + j) % KEYS}`, value: String(start + j) }))
       const send = producer.send({ topic: 'durable', messages })
@@ -68,11 +69,13 @@ describe('across kill -9 and restart', () => {
         killed = true
         outstandingAtKill = outstanding.size
         await broker.kill()
-        // Sends keep coming while it is down; they queue and wait.
-        setTimeout(() => void broker.restart(), 300)
       }
+      // Sends keep coming while it is down; they queue and wait. Once as many are waiting as the
+      // test keeps outstanding, the broker comes back (none of them can be answered before).
+      if (killed && restarted === undefined && outstanding.size >= SENDS_OUTSTANDING) restarted = broker.restart()
       if (outstanding.size >= SENDS_OUTSTANDING) await Promise.race(outstanding).catch(() => undefined)
     }
+    await restarted
     await producer.flush()
     await Promise.allSettled([...outstanding])
     expect(failures).toEqual([])
@@ -87,13 +90,14 @@ describe('across kill -9 and restart', () => {
       all.push(message)
       if (all.length >= RECORDS) break
     }
-    await sleep(500)
     checkExactlyOnceInOrder(all)
     const offsets = await admin.fetchTopicOffsets('durable')
     expect(offsets.reduce((sum, p) => sum + p.high, 0)).toBe(RECORDS)
     await reader.disconnect()
 
-    await Promise.race([tailing, sleep(30_000)])
+    // A tail that never gets everything is reported by the check, naming what it missed.
+    await waitFor('the tail to read every record', () => tailed.length >= RECORDS, { timeoutMs: 30_000 }).catch(() => undefined)
+    if (tailed.length >= RECORDS) await tailing
     checkExactlyOnceInOrder(tailed)
     await tail.disconnect()
     await admin.disconnect()

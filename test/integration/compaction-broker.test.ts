@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeBatches, decodeText, ErrorCode, RecordBatchEncoder } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 import { fetchFrame, firstPartition, produceFrame, RawClient } from '../support/broker-raw-client.js'
 
 const TOPIC = 'profiles'
@@ -77,12 +78,10 @@ describe('log compaction in a broker process', () => {
     const compacted = (records: Seen[]): boolean => [...latest.keys()].every((key) =>
       records.filter((r) => r.key === key && r.offset < closedBelow).length <= 1)
     // The periodic check compacts the closed segments: wait until it has caught up.
-    let seen = await readAll(client)
-    const deadline = Date.now() + 20_000
-    while (!compacted(seen) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200))
-      seen = await readAll(client)
-    }
+    const seen = await waitFor('the closed segments compacted', async () => {
+      const records = await readAll(client)
+      return compacted(records) ? records : undefined
+    }, { timeoutMs: 30_000, intervalMs: 200 })
     expect(seen.length).toBeLessThan(produced / 2)
 
     const check = (records: Seen[]): void => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { RawClient, type Frame } from '../support/broker-raw-client.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 let admin: RawClient
@@ -20,8 +21,6 @@ afterAll(async () => {
   await admin?.close()
   await broker?.stop()
 })
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function createTopic(topic: string, numPartitions: number): Promise<void> {
   const answer = await admin.request('createTopics', { topics: [{ topic, numPartitions }] })
@@ -63,20 +62,23 @@ class Member {
   }
 }
 
-/** Heartbeats the members every 50 ms until `done` holds (checking that no partition has two owners). */
-async function until(members: Member[], done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+/**
+ * Heartbeats the members every 50 ms (their heartbeat cadence) until `done` holds, failing at once if
+ * a partition has two owners or a heartbeat fails.
+ */
+async function until(members: Member[], done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const owners = (): string => members.map((m) => [...m.owned].join(',')).join(' | ')
+  await waitFor('the group to converge', async () => {
     for (const m of members) await m.beat()
     const seen = new Set<string>()
     for (const m of members) for (const p of m.owned) {
-      expect(seen.has(p), `${p} owned twice`).toBe(false)
+      expect(seen.has(p), `${p} owned twice: ${owners()}`).toBe(false)
       seen.add(p)
     }
-    if (done()) return
-    if (Date.now() > deadline) throw new Error(`not converged: ${members.map((m) => [...m.owned].join(',')).join(' | ')}`)
-    await sleep(50)
-  }
+    return done()
+  }, { timeoutMs, intervalMs: 50, retryErrors: false }).catch((err: Error) => {
+    throw new Error(`${err.message}; owned: ${owners()}`)
+  })
 }
 
 const sizes = (members: Member[]): number[] => members.map((m) => m.owned.size)
@@ -112,7 +114,7 @@ describe('consumer groups on a broker', () => {
     const [a, b] = members as [Member, Member, Member]
     const keptA = new Set(a.owned)
     const keptB = new Set(b.owned)
-    await until([a, b], () => a.owned.size === 3 && b.owned.size === 3, 10_000)
+    await until([a, b], () => a.owned.size === 3 && b.owned.size === 3)
     for (const p of keptA) expect(a.owned.has(p)).toBe(true)
     for (const p of keptB) expect(b.owned.has(p)).toBe(true)
     const silent = members[2]!
@@ -128,7 +130,8 @@ describe('consumer groups on a broker', () => {
     await until([a, b], () => a.owned.size === 2 && b.owned.size === 2)
     const left = await client.request('leaveGroup', { groupId: 'g-leave', memberId: b.memberId })
     expect(left).toMatchObject({ memberId: b.memberId, memberEpoch: -1 })
-    await until([a], () => a.owned.size === 4, 5_000)
+    // The sessions last a minute, longer than `until` waits: the move can only be the leave's doing.
+    await until([a], () => a.owned.size === 4, 20_000)
     expect((await describeGroup('g-leave')).members).toHaveLength(1)
     await client.close()
   })

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 import { RawClient, type Frame } from '../support/broker-raw-client.js'
 
 let broker: BrokerProcess
@@ -109,15 +110,14 @@ describe('committed offsets', () => {
     expect(fresh.heartbeatIntervalMs).toBeLessThanOrEqual(500)
     let old = back
     let oldOwned = [0, 1]
-    const deadline = Date.now() + 20_000
-    while (fresh.assignment === undefined || fresh.assignment.length === 0) {
-      expect(Date.now()).toBeLessThan(deadline)
-      await new Promise((resolve) => setTimeout(resolve, fresh.heartbeatIntervalMs))
+    // Both members heartbeat at the interval the broker asks for, until the fresh one gets partitions.
+    await waitFor('partitions for the new member after the hold', async () => {
       old = await client.request('heartbeat', { groupId: 'g-rejoin', memberId: joined.memberId, memberEpoch: old.memberEpoch,
         ownedPartitions: [{ topic: 'rejoin', partitions: oldOwned }] })
       if (old.assignment !== undefined) oldOwned = old.assignment[0]?.partitions ?? []
       fresh = await client.request('heartbeat', { groupId: 'g-rejoin', memberId: fresh.memberId, memberEpoch: fresh.memberEpoch, ownedPartitions: [] })
-    }
+      return fresh.assignment !== undefined && fresh.assignment.length > 0
+    }, { timeoutMs: 30_000, intervalMs: fresh.heartbeatIntervalMs, retryErrors: false })
     expect(oldOwned).toHaveLength(1)
     expect(fresh.assignment).toEqual([{ topic: 'rejoin', partitions: [0, 1].filter((p) => p !== oldOwned[0]) }])
     await client.close()

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, Faecie, FaecieError, type GroupConsumer, type TopicPartition } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 let faecie: Faecie
@@ -17,16 +18,7 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 const names = (tps: TopicPartition[]): string[] => tps.map((tp) => `${tp.topic}-${tp.partition}`).sort()
-
-async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now()
-  while (!done()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await sleep(20)
-  }
-}
 
 async function codeOf(work: Promise<unknown>): Promise<number | undefined> {
   try {
@@ -46,15 +38,18 @@ describe('group membership', () => {
     const b: GroupConsumer = faecie.consumer(config)
     await a.subscribe({ topics: ['static'] })
     await b.subscribe({ topics: ['static'] })
-    await until('two each', () => a.assignment().length === 2 && b.assignment().length === 2)
+    await waitFor('two each', () => a.assignment().length === 2 && b.assignment().length === 2)
     const held = names(a.assignment())
     const kept = names(b.assignment())
     await a.disconnect() // leaves with epoch -2: its partitions wait for it
-    await sleep(1_500) // past b's heartbeats (every second)
+    // The coordinator decided on the leave, before answering it: b's target is still what it had.
+    const { groups } = await admin.describeGroups(['g-static'])
+    const targetOfB = groups[0]!.members.find((m) => m.memberId === b.memberId)?.assignment
+    expect(targetOfB?.flatMap((t) => t.partitions.map((p) => `${t.topic}-${p}`)).sort()).toEqual(kept)
     expect(names(b.assignment())).toEqual(kept)
     const again: GroupConsumer = faecie.consumer({ ...config, groupInstanceId: 'worker-a' })
     await again.subscribe({ topics: ['static'] })
-    await until('a back with its partitions', () => again.assignment().length === 2)
+    await waitFor('a back with its partitions', () => again.assignment().length === 2)
     expect(names(again.assignment())).toEqual(held)
     expect(names(b.assignment())).toEqual(kept)
     await again.disconnect()
@@ -67,7 +62,7 @@ describe('group membership', () => {
     await admin.createTopics({ topics: [{ topic: 'errs', numPartitions: 1 }] })
     const m: GroupConsumer = faecie.consumer({ groupId: 'g-errs', sessionTimeoutMs: 3_000, maxWaitMs: 100 })
     await m.subscribe({ topics: ['errs'] })
-    await until('assigned', () => m.assignment().length === 1)
+    await waitFor('assigned', () => m.assignment().length === 1)
     // A group with a member can be neither deleted nor have its offsets set by hand.
     expect(await codeOf(admin.deleteGroup('g-errs'))).toBe(ErrorCode.NON_EMPTY_GROUP)
     expect(await codeOf(admin.setOffsets({ groupId: 'g-errs', topic: 'errs', partitions: [{ partition: 0, offset: 0 }] }))).toBe(ErrorCode.NON_EMPTY_GROUP)
@@ -83,7 +78,7 @@ describe('group membership', () => {
     const bad: GroupConsumer = faecie.consumer({ groupId: 'g-errs2', assignor: 'roundrobin' })
     bad.on('crash', (err) => void crashed.push(err))
     await bad.subscribe({ topics: ['errs'] })
-    await until('crashed', () => crashed.length > 0)
+    await waitFor('crashed', () => crashed.length > 0)
     expect((crashed[0] as FaecieError).code).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR)
     await bad.disconnect()
     await admin.disconnect()

@@ -1,10 +1,13 @@
 // Committed offsets from the client's side against a real broker process: a member commits what it
 // consumed (auto-commit, and on disconnect), the next member of the group starts there, explicit
 // commitOffsets and seek, pause and resume, stream() in a group, the lag helper, a member reading on
-// through a broker restart, and committed offsets surviving one.
+// through a broker restart, and committed offsets surviving one. "Nothing else was read" is shown by
+// end markers produced last on every partition: once a member has read them, it has read whatever
+// came before them in each partition (no sleep stands in for that).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type ConsumedMessage, type GroupConsumer, type GroupConsumerConfig, type Producer } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 
 let broker: BrokerProcess
 let faecie: Faecie
@@ -21,7 +24,6 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 const text = (m: ConsumedMessage): string => new TextDecoder().decode(m.value!)
 
 async function createTopic(topic: string, numPartitions: number): Promise<void> {
@@ -43,12 +45,19 @@ async function consume(m: GroupConsumer, topic: string, count: number, timeoutMs
   const values: string[] = []
   await m.subscribe({ topics: [topic] })
   await m.run({ eachMessage: async ({ message }) => void values.push(text(message)) })
-  const deadline = Date.now() + timeoutMs
-  while (values.length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${values.length} of ${count} messages`)
-    await sleep(20)
-  }
+  await waitFor(`${count} messages of ${topic}`, () => values.length >= count, { timeoutMs: Math.max(timeoutMs, 30_000) })
   return values
+}
+
+/**
+ * Produces an end marker on each of the topic's partitions and waits until `values` (still being
+ * filled by a running member) holds them all; returns what it holds besides the markers.
+ */
+async function readToEnd(values: string[], topic: string, partitions: number): Promise<string[]> {
+  const markers = Array.from({ length: partitions }, (_, p) => `end-marker-${p}`)
+  await produce(topic, partitions, markers)
+  await waitFor(`the end markers of ${topic}`, () => markers.every((marker) => values.includes(marker)), { timeoutMs: 30_000 })
+  return values.filter((v) => !markers.includes(v))
 }
 
 async function committed(groupId: string, topic: string): Promise<number[]> {
@@ -66,17 +75,12 @@ describe('committed offsets', () => {
     await first.subscribe({ topics: ['off-latest'] })
     await first.run({ eachMessage: async () => undefined })
     // Nothing consumed: the auto-commit still commits the positions autoOffsetReset gave.
-    const deadline = Date.now() + 15_000
-    while ((await committed('g-latest', 'off-latest')).join() !== '1,1') {
-      expect(Date.now(), 'the starting positions were never committed').toBeLessThan(deadline)
-      await sleep(100)
-    }
+    await waitFor('the starting positions committed', async () => (await committed('g-latest', 'off-latest')).join() === '1,1', { intervalMs: 100 })
     await first.disconnect()
     await produce('off-latest', 2, ['while-down-0', 'while-down-1'])
     const second = member('g-latest', { autoOffsetReset: 'latest' })
     const values = await consume(second, 'off-latest', 2)
-    await sleep(300)
-    expect(values.sort()).toEqual(['while-down-0', 'while-down-1'])
+    expect((await readToEnd(values, 'off-latest', 2)).sort()).toEqual(['while-down-0', 'while-down-1'])
     await second.disconnect()
   })
 
@@ -90,10 +94,9 @@ describe('committed offsets', () => {
     await produce('off-resume', 2, ['g', 'h'])
     const second = member('g-resume')
     const values = await consume(second, 'off-resume', 2)
-    await sleep(300)
-    expect(values.sort()).toEqual(['g', 'h'])
+    expect((await readToEnd(values, 'off-resume', 2)).sort()).toEqual(['g', 'h'])
     await second.disconnect()
-    expect(await committed('g-resume', 'off-resume')).toEqual([4, 4])
+    expect(await committed('g-resume', 'off-resume')).toEqual([5, 5]) // past g, h and the end markers
   })
 
   it('auto-commits as it goes', async () => {
@@ -101,8 +104,7 @@ describe('committed offsets', () => {
     await produce('off-auto', 1, ['1', '2', '3'])
     const m = member('g-auto')
     await consume(m, 'off-auto', 3)
-    const deadline = Date.now() + 5_000
-    while ((await committed('g-auto', 'off-auto'))[0] !== 3 && Date.now() < deadline) await sleep(100)
+    await waitFor('the auto-commit of all three', async () => (await committed('g-auto', 'off-auto'))[0] === 3, { intervalMs: 100 })
     expect(await committed('g-auto', 'off-auto')).toEqual([3])
     await m.disconnect()
   })
@@ -129,17 +131,19 @@ describe('committed offsets', () => {
     const values: string[] = []
     await m.subscribe({ topics: ['off-pause'] })
     await m.run({ eachMessage: async ({ message }) => void values.push(text(message)) })
-    const deadline = Date.now() + 15_000
-    while (m.assignment().length < 2 && Date.now() < deadline) await sleep(20)
+    await waitFor('both partitions assigned', () => m.assignment().length === 2)
     m.pause([{ topic: 'off-pause', partitions: [0] }])
     expect(m.paused()).toEqual([{ topic: 'off-pause', partition: 0 }])
     await produce('off-pause', 2, ['p0-a', 'p1-a'])
-    while (values.length < 1 && Date.now() < deadline) await sleep(20)
-    await sleep(400)
-    expect(values).toEqual(['p1-a'])
+    await waitFor('p1-a', () => values.includes('p1-a'))
+    // A record produced on partition 1 after p0-a was written: once it is read, a fetch that would
+    // have carried p0-a (were partition 0 not paused) has been answered.
+    await producer.send({ topic: 'off-pause', messages: [{ value: 'p1-b', partition: 1 }] })
+    await waitFor('p1-b', () => values.includes('p1-b'))
+    expect(values).toEqual(['p1-a', 'p1-b'])
     m.resume([{ topic: 'off-pause', partition: 0 }])
-    while (values.length < 2 && Date.now() < deadline) await sleep(20)
-    expect(values).toEqual(['p1-a', 'p0-a'])
+    await waitFor('p0-a after the resume', () => values.length >= 3)
+    expect(values).toEqual(['p1-a', 'p1-b', 'p0-a'])
     await m.disconnect()
   })
 
@@ -174,12 +178,10 @@ describe('committed offsets', () => {
     // knows it, joins again and starts from the committed offsets).
     await broker.restart()
     await produce('off-through', 2, ['c', 'd'])
-    const deadline = Date.now() + 30_000
-    while (values.length < 4 && Date.now() < deadline) await sleep(20)
-    await sleep(300)
-    expect(values.sort()).toEqual(['a', 'b', 'c', 'd'])
+    await waitFor('c and d after the restart', () => values.length >= 4, { timeoutMs: 30_000 })
+    expect((await readToEnd(values, 'off-through', 2)).sort()).toEqual(['a', 'b', 'c', 'd'])
     await m.disconnect()
-    expect(await committed('g-through', 'off-through')).toEqual([2, 2])
+    expect(await committed('g-through', 'off-through')).toEqual([3, 3]) // past the end markers
   })
 
   it('keeps committed offsets through a broker restart', async () => {
@@ -199,8 +201,7 @@ describe('committed offsets', () => {
     // A broker that replayed a group holds its partitions back for a while after it starts (members
     // from before the restart may still be reading): hence the longer wait.
     const values = await consume(next, 'off-restart', 2, 30_000)
-    await sleep(300)
-    expect(values.sort()).toEqual(['e', 'f'])
+    expect((await readToEnd(values, 'off-restart', 2)).sort()).toEqual(['e', 'f'])
     await next.disconnect()
   })
 })

@@ -4,6 +4,7 @@
 // admin client computes it), errors as 4xx with the protocol code (bad topic name, unknown topic,
 // bad JSON, too many records, a body over the limit, an offset out of range), 403 for POST and
 // DELETE from a disallowed Origin, and the OpenAPI document served by the broker.
+import { get } from 'node:http'
 import { connect } from 'node:net'
 import { ErrorCode, partitionForKey } from '@faecie/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -202,10 +203,21 @@ describe('records', () => {
     await call('POST', '/v1/topics', { name: 'h-poll', partitions: 1 })
     // maxWaitMs far above the test's own wait for the produce: an answer with the record means the
     // produce woke the poll (a timed-out poll would answer with no records).
-    const poll = call('GET', '/v1/topics/h-poll/partitions/0/records?offset=0&maxWaitMs=30000')
+    let flushed!: () => void
+    const requestSent = new Promise<void>((resolve) => (flushed = resolve))
     let answered = false
+    const poll = new Promise<{ json: any }>((resolve, reject) => {
+      const request = get(`${base}/v1/topics/h-poll/partitions/0/records?offset=0&maxWaitMs=30000`, (response) => {
+        let text = ''
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ json: JSON.parse(text) }))
+      })
+      request.on('error', reject).on('finish', flushed)
+    })
     void poll.then(() => { answered = true })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // No sleep: the request is in the broker's socket, and a request the broker answers after that
+    // (a round trip through the partition's thread) has let it be read and start waiting.
+    await requestSent
+    expect((await admin.fetchTopicOffsets('h-poll')).map((p) => p.high)).toEqual([0])
     expect(answered).toBe(false)
     await call('POST', '/v1/topics/h-poll/records', { records: [{ value: 'wake up' }] })
     const r = await poll

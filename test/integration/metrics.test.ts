@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type Admin } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { waitFor } from '../support/wait-for.js'
 import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient } from '../support/broker-raw-client.js'
 
 let broker: BrokerProcess
@@ -23,7 +24,6 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function scrape(): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${broker.port}/metrics`)
@@ -46,14 +46,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 /** Scrapes until `check` holds (values computed at scrape time are cached for 5 s; fsyncs come each second). */
-async function scrapeUntil(check: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+async function scrapeUntil(check: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  return waitFor(what, async () => {
     const text = await scrape()
-    if (check(text)) return text
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`)
-    await sleep(250)
-  }
+    return check(text) ? text : undefined
+  }, { timeoutMs, intervalMs: 250 })
 }
 
 async function createTopic(topic: string, config: Record<string, string> = {}): Promise<void> {

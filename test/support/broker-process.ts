@@ -2,16 +2,18 @@
 // `node packages/broker/dist/main.js --port 0 --data-dir <tmp> --partition-threads 1` (tests share two
 // cores), reads the bound port from the broker's structured log line `broker listening` on stdout,
 // and hands back its URL and handles to stop (SIGTERM), kill (SIGKILL) and restart it on the same data
-// dir (and the same port when it is still free). Every process started here is killed when the test
+// dir (and the same port when it is still free). `runBrokerToExit(args)` runs one that is meant to
+// end at once (a bad flag, --help, a data dir in use) and hands back its exit status and output.
+// Every process started here is killed when the test
 // process exits, and every temp dir made here is removed then.
 //
 // The broker runs the built JavaScript: `pnpm test` builds first (`pnpm run build` by hand).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { makeTempDir, onTestProcessExit } from './temp-dir.js'
 
 export interface BrokerProcessOptions {
   /** Extra flags, after the defaults (a later flag wins: `--partition-threads 2` overrides). */
@@ -45,27 +47,47 @@ export interface BrokerProcess {
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = join(REPO, 'packages/broker/dist/main.js')
+/** The built broker's entry point (what `startBrokerProcess` runs). */
+export const BROKER_MAIN = MAIN
 const LOG_LINES_KEPT = 200
 
 const running = new Set<ChildProcess>()
-const tempDirs = new Set<string>()
 let exitHookInstalled = false
 
 function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
-  const cleanUp = (): void => {
+  // Killed before the temp dirs (their data dirs) are removed: see temp-dir.ts.
+  onTestProcessExit(() => {
     for (const child of running) child.kill('SIGKILL')
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-  }
-  process.on('exit', cleanUp)
-  // A test process ended by a signal runs no 'exit' handlers: clean up, then die of the same signal.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      cleanUp()
-      process.kill(process.pid, signal)
-    })
-  }
+  })
+}
+
+export interface BrokerExit {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs `node packages/broker/dist/main.js ...args` to its end (killed past `timeoutMs`, default 20 s)
+ * and returns how it ended: for command lines the broker must refuse. No flag is added.
+ */
+export function runBrokerToExit(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): BrokerExit {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` first`)
+  const run = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: REPO, encoding: 'utf8', timeout: options.timeoutMs ?? 20_000, env: { ...process.env, ...options.env },
+  })
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+}
+
+/** SIGKILLs every broker process started here that still runs, and waits until they are gone. */
+export async function killBrokerProcesses(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })))
 }
 
 interface Started {
@@ -78,11 +100,7 @@ interface Started {
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   installExitHook()
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` first`)
-  let dataDir = options.dataDir
-  if (dataDir === undefined) {
-    dataDir = mkdtempSync(join(tmpdir(), 'faecie-broker-'))
-    tempDirs.add(dataDir)
-  }
+  const dataDir = options.dataDir ?? makeTempDir('broker')
   const lines: string[] = []
   // FAECIE_TEST_BROKER_LOGS=1 echoes every broker line to the test's stderr (for debugging a test).
   const echo = process.env.FAECIE_TEST_BROKER_LOGS === '1'

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { onTestProcessExit } from './temp-dir.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI_MAIN = join(REPO, 'packages/cli/dist/main.js')
@@ -34,9 +35,19 @@ export interface CliOptions {
 }
 
 const running = new Set<ChildProcess>()
-process.on('exit', () => {
+// Killed however the test process ends, before its temp dirs are removed (temp-dir.ts).
+onTestProcessExit(() => {
   for (const child of running) child.kill('SIGKILL')
 })
+
+/** SIGKILLs every CLI process started here that still runs, and waits until they are gone. */
+export async function killCliProcesses(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })))
+}
 
 function start(args: string[], options: CliOptions): ChildProcess {
   if (options.command === undefined && !existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`pnpm run build\` first`)

@@ -11,6 +11,11 @@ export interface WaitForOptions {
   timeoutMs?: number
   /** Pause between checks; default 20 ms. */
   intervalMs?: number
+  /**
+   * Whether a check that throws is tried again (default true: the error is kept as the last value
+   * seen). False: the first error is thrown at once, for checks that assert an invariant as they go.
+   */
+  retryErrors?: boolean
 }
 
 export type Checked<T> = Exclude<T, undefined | null | false>
@@ -30,6 +35,7 @@ export async function waitFor<T>(
       if (value !== undefined && value !== null && value !== false) return value as Checked<T>
       last = value
     } catch (error) {
+      if (options.retryErrors === false) throw error
       last = error
     }
     if (Date.now() >= deadline) {

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { summarize, writeBenchmarkSection } from './benchmarks-md.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'faecie-benchmd-'))
 afterEach(() => rmSync(join(dir, 'B.md'), { force: true }))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('writeBenchmarkSection', () => {
   it('rewrites only its own section', () => {

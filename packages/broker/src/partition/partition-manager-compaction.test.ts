@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { decodeBatches, decodeText } from '@faecie/protocol'
+import { waitFor } from '../../../../test/support/wait-for.js'
 import { silentLogger } from '../log.js'
 import { keyedBatch } from '../storage/compaction-test-support.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
@@ -67,12 +68,10 @@ describe('PartitionManager compaction', () => {
     await m.open('c', 0, config)
     await overwrite(m, 30)
     const before = await m.request('c', 0, { op: 'status' })
-    const deadline = Date.now() + 10_000
-    let sizeBytes = before.sizeBytes
-    while (sizeBytes >= before.sizeBytes && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100))
-      sizeBytes = (await m.request('c', 0, { op: 'status' })).sizeBytes
-    }
+    const sizeBytes = await waitFor('the periodic check to compact', async () => {
+      const now = (await m.request('c', 0, { op: 'status' })).sizeBytes
+      return now < before.sizeBytes ? now : undefined
+    }, { intervalMs: 100 })
     expect(sizeBytes).toBeLessThan(before.sizeBytes)
   })
 })

@@ -1,12 +1,17 @@
 // The broker's command line and config file: defaults, flags over the file, and usage errors.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../storage/test-support.js'
 import { parseBrokerArgs, UsageError } from './config.js'
 
+// Every config file of this file lives in one temp dir, removed when the file's tests end.
+const configDir = tempDir('faecie-cfg-')
+afterAll(configDir.cleanup)
+let configFiles = 0
+
 function configFile(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'faecie-cfg-')), 'broker.json')
+  const path = join(configDir.dir, `broker-${++configFiles}.json`)
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
   return path
 }

@@ -1,12 +1,13 @@
 // The data directory check: a directory, or a path that can be made under a writable directory.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../storage/test-support.js'
 import { checkDataDir, DataDirError } from './data-dir-check.js'
 
 describe('checkDataDir', () => {
-  const base = mkdtempSync(join(tmpdir(), 'faecie-dircheck-'))
+  const { dir: base, cleanup } = tempDir('faecie-dircheck-')
+  afterAll(cleanup)
   const file = join(base, 'a-file')
   writeFileSync(file, 'x')
 

@@ -114,9 +114,14 @@ export function parseBatches(bytes: Uint8Array): ParsedBatch[] {
   return out
 }
 
-/** A fresh temporary directory and a function that removes it. */
+/**
+ * A fresh temporary directory and a function that removes it. Under vitest it is named
+ * `faecie-test-<run>-…` like test/support/temp-dir.ts's, so the run's leak check sees it if left.
+ */
 export function tempDir(prefix = 'faecie-storage-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const runId = process.env.FAECIE_TEST_RUN_ID
+  const name = runId === undefined ? prefix : `faecie-test-${runId}-${prefix.replace(/^faecie-/, '')}`
+  const dir = mkdtempSync(join(tmpdir(), name))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
