@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { DEFAULT_GROUP_SETTINGS } from './consumer-group.js'
+import { RE2JS } from 're2js'
+import { regexSizeEstimate } from './regex-size-estimate.js'
 import { compileTopicRegex } from './topic-regex.js'
 
 function codeOf(source: string, limits = DEFAULT_GROUP_SETTINGS): number | undefined {
@@ -35,5 +37,24 @@ describe('compileTopicRegex', () => {
     expect(codeOf('a'.repeat(DEFAULT_GROUP_SETTINGS.subscribedTopicRegexCharsMax + 1))).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
     expect(codeOf('(?=x)y')).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
     expect(codeOf('((a{100}){100}){100}')).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
+  })
+})
+
+describe('regexSizeEstimate', () => {
+  it('grows with what RE2 unrolls, so an expensive pattern is refused before it is compiled', () => {
+    expect(regexSizeEstimate('orders')).toBe(6)
+    expect(regexSizeEstimate('payments\\.(eu|us)-[a-z0-9_-]{1,64}')).toBe(9 + 4 + 1 + 64)
+    expect(regexSizeEstimate('\\pL{1000}')).toBe(1000)
+    expect(regexSizeEstimate('((a{100}){100}){100}')).toBe(1_000_000)
+    expect(regexSizeEstimate('(?:\\p{Greek}[^]a-z]{2,}){3}')).toBe((1 + 3) * 3)
+    // The estimate is never far below the exact size, for patterns the limits are about.
+    for (const source of ['\\pL{1000}'.repeat(3), '(ab|cd){50}', '[a-z]{10,40}x*y+', '(?:a{2}){3}']) {
+      expect(regexSizeEstimate(source) * 2 + 8).toBeGreaterThanOrEqual(RE2JS.compile(source).programSize())
+    }
+  })
+
+  it('refuses an expensive pattern by its estimate, before compiling it', () => {
+    const source = '\\pL{1000}'.repeat(100).slice(0, DEFAULT_GROUP_SETTINGS.subscribedTopicRegexCharsMax)
+    expect(() => compileTopicRegex(source, DEFAULT_GROUP_SETTINGS)).toThrow(/would compile to about \d+ RE2 instructions/)
   })
 })

@@ -6,11 +6,13 @@
 //
 // Linear time is linear in the program's size too: a short pattern such as `\pL{1000}` repeated
 // compiles to tens of thousands of instructions, and every match of every topic name then walks
-// them. A compiled program larger than `subscribedTopicRegexInstructionsMax` is refused as well
-// (RE2 itself bounds programs by memory). What is left is one compile of a pattern within the
-// character limit, at most some hundred milliseconds for the worst 1 024 characters.
+// them. A program larger than `subscribedTopicRegexInstructionsMax` is refused as well: first by an
+// estimate read from the pattern's text (regex-size-estimate.ts), so that an expensive pattern is
+// never compiled at all (compiling the worst 1 024 characters takes some hundred milliseconds), then
+// by the compiled program's exact size.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { RE2JS } from 're2js'
+import { regexSizeEstimate } from './regex-size-estimate.js'
 
 export interface TopicRegexLimits {
   /** The longest pattern taken, in UTF-16 code units. */
@@ -29,6 +31,12 @@ export function compileTopicRegex(source: string, limits: TopicRegexLimits): Top
   if (source.length > charsMax) {
     throw new FaecieError(ErrorCode.INVALID_REGULAR_EXPRESSION,
       `subscribedTopicRegex has ${source.length} characters; the broker takes at most ${charsMax}.`)
+  }
+  const estimate = regexSizeEstimate(source)
+  if (estimate > limits.subscribedTopicRegexInstructionsMax) {
+    throw new FaecieError(ErrorCode.INVALID_REGULAR_EXPRESSION,
+      `subscribedTopicRegex would compile to about ${estimate} RE2 instructions; the broker takes at most ` +
+      `${limits.subscribedTopicRegexInstructionsMax} (large counted repetitions such as {1000} cost one each).`)
   }
   let compiled: ReturnType<typeof RE2JS.compile>
   try {
