@@ -187,12 +187,22 @@ export class Producer {
     return results.flat()
   }
 
-  /** Closes every open batch now and waits until everything sent so far is acknowledged or failed. */
-  flush(): Promise<void> {
+  /**
+   * Closes every open batch now and waits until everything sent so far is acknowledged or failed,
+   * including sends still connecting, learning their topic's partitions or waiting for room: once
+   * those have appended, their batches are closed at once too (never left to linger).
+   */
+  async flush(): Promise<void> {
+    const appended = this.appendQueue
     this.accumulator.closeAll()
     this.drainSoon()
-    if (this.unsettled.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.flushWaiters.push(resolve))
+    if (this.appendsWaiting > 0) {
+      await appended
+      this.accumulator.closeAll()
+      this.drainSoon()
+    }
+    if (this.unsettled.size === 0) return
+    await new Promise<void>((resolve) => this.flushWaiters.push(resolve))
   }
 
   /** Flushes, then closes the connection. Sends after this are refused. */
