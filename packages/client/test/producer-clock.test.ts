@@ -123,9 +123,23 @@ describe('Producer on an injected clock', () => {
     const second = watch(producer.send({ topic: TOPIC, messages: [{ value: 'b' }] }))
     const flushed = watch(producer.flush())
     await clock.advance(0)
-    expect(broker.produced).toEqual([{ atMs: startMs, baseSequence: 0, values: ['a', 'b'] }])
+    // While the flush is in progress no batch lingers: each closes once its send has appended.
+    expect(broker.produced.map((b) => [b.atMs - startMs, b.values])).toEqual([[0, ['a']], [0, ['b']]])
     expect(flushed.settled()).toBe(true)
     expect(first.settled() && second.settled()).toBe(true)
+    expect(await second.result).toMatchObject([{ baseOffset: 1 }])
+    await producer.disconnect()
+  })
+
+  it('flush() covers a send still waiting for room in the buffer: it goes as soon as there is room, not after lingerMs', async () => {
+    // Room for one 1,000-byte value at a time: the second send waits until the first is acknowledged.
+    const { clock, broker, producer, startMs } = await setUp({ lingerMs: 10_000, bufferBytesMax: 1_500 })
+    const first = watch(producer.send({ topic: TOPIC, messages: [{ value: 'a'.repeat(1_000) }] }))
+    const second = watch(producer.send({ topic: TOPIC, messages: [{ value: 'b'.repeat(1_000) }] }))
+    const flushed = watch(producer.flush())
+    await clock.advance(0)
+    expect(broker.produced.map((b) => [b.atMs - startMs, b.values.map((v) => v[0])])).toEqual([[0, ['a']], [0, ['b']]])
+    expect(flushed.settled() && first.settled() && second.settled()).toBe(true)
     expect(await second.result).toMatchObject([{ baseOffset: 1 }])
     await producer.disconnect()
   })
