@@ -10,9 +10,9 @@
 // free ports, hands them to etcd, and starts again with new ones if etcd could not bind them
 // (another process took one in between). Ready means etcd answers its /health endpoint.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ensureInstalled, executable } from './debian-install.js'
+import { closedPort } from './ports.js'
 import { makeTempDir, onTestProcessExit, removeTempDir } from './temp-dir.js'
 import { waitFor } from './wait-for.js'
 
@@ -41,19 +41,6 @@ export function etcdBinary(): string {
   })
 }
 
-/** A port nobody listens on at this moment (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 export async function startEtcdProcess(): Promise<EtcdProcess> {
   const binary = etcdBinary()
   let lastError: unknown
@@ -71,7 +58,7 @@ export async function startEtcdProcess(): Promise<EtcdProcess> {
 class PortTakenError extends Error {}
 
 async function startOnce(binary: string): Promise<EtcdProcess> {
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
+  const [clientPort, peerPort] = [await closedPort(), await closedPort()]
   const dataDir = makeTempDir('etcd')
   const clientUrl = `http://127.0.0.1:${clientPort}`
   const peerUrl = `http://127.0.0.1:${peerPort}`
