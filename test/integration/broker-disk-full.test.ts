@@ -4,13 +4,13 @@
 // leaves nothing behind (not even after a restart), and once space returns writes resume by
 // themselves, without a restart. Needs root (mount); skipped without it.
 import { execFileSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { batchOf, fetchFrame, firstPartition, produceFrame, RawClient, readAll } from '../support/broker-raw-client.js'
+import { makeTempDir, onTestProcessExit, removeTempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 
 const TMPFS_BYTES = 24 * 1024 * 1024
@@ -21,9 +21,23 @@ let mounted = false
 let broker: BrokerProcess | undefined
 let ballast = ''
 
+/** Unmounts the tmpfs (lazily if something still holds it), once. */
+function unmount(): void {
+  if (!mounted) return
+  mounted = false
+  try {
+    execFileSync('umount', [mountPoint])
+  } catch {
+    execFileSync('umount', ['-l', mountPoint])
+  }
+}
+
 beforeAll(async () => {
   if (!canMount) return
-  mountPoint = mkdtempSync(join(tmpdir(), 'faecie-tmpfs-'))
+  // A temp dir of the run's own (the leak check covers it); unmounted before the temp dirs are
+  // removed, even when the test process dies (onTestProcessExit hooks run first).
+  mountPoint = makeTempDir('tmpfs')
+  onTestProcessExit(unmount)
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', mountPoint])
   mounted = true
   const dataDir = join(mountPoint, 'data')
@@ -33,9 +47,12 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await broker?.stop()
-  if (mounted) execFileSync('umount', [mountPoint])
-  if (mountPoint !== '') rmdirSync(mountPoint)
+  try {
+    await broker?.stop()
+  } finally {
+    unmount()
+    if (mountPoint !== '') removeTempDir(mountPoint)
+  }
 })
 
 /** Fills the file system with a ballast file until it is full. */
@@ -83,7 +100,11 @@ describe.skipIf(!canMount)('a full disk', () => {
       expect(refused.message).toContain('ENOSPC')
       const read = await readAll(client, 'orders', 0)
       expect(read.values.slice(0, acked.length)).toEqual(acked)
-      const h = await health()
+      // The log dir's state may reach /health after the produce's answer: wait for it, then look.
+      const h = await waitFor('/health to report the log dir degraded', async () => {
+        const seen = await health()
+        return seen.logDirs[0].status === 'degraded' ? seen : undefined
+      })
       expect(h.status).toBe('degraded')
       expect(h.logDirs[0].status).toBe('degraded')
       expect(h.logDirs[0].storageErrors).toMatchObject([{ partition: 'orders-0' }])
@@ -104,7 +125,7 @@ describe.skipIf(!canMount)('a full disk', () => {
         return p.error === undefined ? p : undefined
       })
       expect(resumed.baseOffset).toBeGreaterThanOrEqual(acked.length)
-      expect((await health()).logDirs[0].status).toBe('ok')
+      await waitFor('/health to report the log dir ok again', async () => (await health()).logDirs[0].status === 'ok')
       const fetched = firstPartition(await client.request('fetch', fetchFrame('orders', 0, resumed.baseOffset)))
       expect(fetched.error).toBeUndefined()
     } finally {

@@ -8,11 +8,10 @@
 // - produce --header k=v and kafka-console-producer's --property parse.key / parse.headers;
 // - consume --property print.key / print.headers / print.partition / print.offset;
 // - "Created topic X." on stdout; perf produce --throughput -1; "did you mean" for a mistyped command.
-import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
-import { CLI_MAIN, REPO, runCli, type CliOptions } from '../support/cli-process.js'
+import { runCli, type CliOptions } from '../support/cli-process.js'
 
 let broker: BrokerProcess
 let env: Record<string, string>
@@ -37,21 +36,11 @@ async function ok(args: string[], options: CliOptions = {}): Promise<string[]> {
   return result.lines
 }
 
-/** A command's stdout as bytes (runCli decodes it as UTF-8, which would hide what this checks). */
-function stdoutBytes(args: string[]): Promise<Buffer> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const out: Buffer[] = []
-  let err = ''
-  child.stdout.on('data', (b: Buffer) => out.push(b))
-  child.stderr.on('data', (b: Buffer) => (err += b.toString()))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      if (code === 0) resolve(Buffer.concat(out))
-      else reject(new Error(`faecie ${args.join(' ')} exited ${code}: ${err}`))
-    })
-  })
+/** A command's stdout as bytes (its text would hide what this checks); the command must succeed. */
+async function stdoutBytes(args: string[]): Promise<Buffer> {
+  const result = await faecie(args)
+  if (result.code !== 0) throw new Error(`faecie ${args.join(' ')} exited ${String(result.code)}: ${result.stderr}`)
+  return result.stdoutBytes
 }
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values)

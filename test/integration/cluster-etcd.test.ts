@@ -4,9 +4,6 @@
 // (created once; a data dir of another cluster refused), and producer-id blocks unique across
 // brokers racing for them. Each test has its own cluster name, so its keys never meet another's.
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { etcdLeaseGranter, systemMonotonicClock, type LeaseGranter } from '../../packages/broker/src/cluster/broker-session.js'
 import { ClusterMember } from '../../packages/broker/src/cluster/cluster-member.js'
@@ -16,6 +13,7 @@ import { silentLogger } from '../../packages/broker/src/log.js'
 import { ClusterIdMismatchError, loadOrCreateMeta } from '../../packages/broker/src/server/meta-file.js'
 import { RealDisk } from '../../packages/broker/src/storage/real-disk.js'
 import { startEtcdProcess, type EtcdProcess } from '../support/etcd-process.js'
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 
 let etcd: EtcdProcess
@@ -28,7 +26,7 @@ afterAll(async () => { await etcd?.stop() })
 afterEach(async () => {
   for (const member of members.splice(0)) await member.close()
   for (const client of clients.splice(0)) client.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const dir of dirs.splice(0)) removeTempDir(dir)
 })
 
 function client(): EtcdMetadataStore['client'] {
@@ -187,7 +185,7 @@ describe('cluster coordination through etcd', () => {
     const s = store()
     const ids = await Promise.all([s.getOrCreateClusterId(), sameCluster(s).getOrCreateClusterId(), sameCluster(s).getOrCreateClusterId()])
     expect(new Set(ids).size).toBe(1)
-    const [ours, single] = [mkdtempSync(join(tmpdir(), 'faecie-cluster-')), mkdtempSync(join(tmpdir(), 'faecie-single-'))]
+    const [ours, single] = [makeTempDir('cluster'), makeTempDir('single')]
     dirs.push(ours, single)
     expect(loadOrCreateMeta(new RealDisk(), ours, 1, Date.now(), ids[0]).clusterId).toBe(ids[0])
     loadOrCreateMeta(new RealDisk(), single, 1, Date.now()) // a single broker's

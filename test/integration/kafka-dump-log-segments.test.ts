@@ -6,8 +6,7 @@
 // (`--verify-index-only`), and every batch valid with its records readable (`--deep-iteration`).
 import '@faecie/protocol/node'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../packages/broker/src/log.js'
@@ -17,6 +16,7 @@ import { DEFAULT_LOG_CONFIG } from '../../packages/broker/src/storage/log-api.js
 import { PartitionLog } from '../../packages/broker/src/storage/log.js'
 import { RealDisk } from '../../packages/broker/src/storage/real-disk.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js'
 import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS, KAFKA_VERSION } from '../support/kafka-jars.js'
 
 /** Hang guards only: one run of the tool, a test's runs, and installing Java and Maven and fetching the jars. */
@@ -100,13 +100,13 @@ function writeLog(): void {
 beforeAll(() => {
   java = ensureJava()
   classpath = ensureKafkaClasspath()
-  root = mkdtempSync(join(tmpdir(), 'faecie-kafka-dump-'))
+  root = makeTempDir('kafka-dump')
   dir = join(root, 'compacted-0')
   writeLog()
 }, SETUP_TIMEOUT_MS)
 
 afterAll(() => {
-  if (root !== undefined) rmSync(root, { recursive: true, force: true })
+  if (root !== undefined) removeTempDir(root)
 })
 
 describe(`Kafka ${KAFKA_VERSION} DumpLogSegments on faecie's files`, () => {

@@ -11,19 +11,18 @@
 // - Vite bundles a page (pack-install/web/) that runs in headless Chromium against the broker;
 // - `faecie --version`, `faecie broker`, `faecie topics create|list` and `faecie perf` run from PATH,
 //   and the broker they started says its version in /health and serves the console at /ui.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
 import { dirname, extname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { ensureChromium } from '../support/chromium.js'
-import { waitFor } from '../support/wait-for.js'
+import { spawnCli } from '../support/cli-process.js'
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js'
 
 const run = promisify(execFile)
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -71,7 +70,7 @@ async function installCommand(): Promise<void> {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'faecie-pack-'))
+  root = makeTempDir('pack')
   const packed = join(root, 'tarballs')
   mkdirSync(packed)
   tarballs = { protocol: '', client: '', cli: '' }
@@ -85,7 +84,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
-  if (root !== undefined) rmSync(root, { recursive: true, force: true })
+  if (root !== undefined) removeTempDir(root)
 })
 
 describe('the tarballs', () => {
@@ -210,29 +209,26 @@ function failWithOutput(what: string): (err: Error & { stdout?: string; stderr?:
   }
 }
 
-/** `faecie broker` from PATH on a free port; its port comes from the `broker listening` log line. */
+/**
+ * `faecie broker` from PATH on a free port; its port comes from the `broker listening` log line. It
+ * runs as a CLI process of test/support/cli-process.ts: killed however the test process ends.
+ */
 async function spawnInstalledBroker(dataDir: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn('faecie', ['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
-    env: commandEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+  const started = spawnCli(['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
+    command: { file: 'faecie', args: [] }, env: commandEnv() as Record<string, string>,
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const lines: string[] = []
-  child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()))
-  let port: number | undefined
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line)
-    if (line.includes('"broker listening"')) port = (JSON.parse(line) as { port: number }).port
-  })
+  const listening = (line: string): boolean => line.includes('"broker listening"')
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
+    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGTERM')
+    await started.exited
   }
   try {
-    return { port: await waitFor(`\`faecie broker\` to listen (${lines.slice(-5).join(' | ')})`, () => port, { timeoutMs: 60_000 }), stop }
+    const lines = await started.waitFor((seen) => seen.some(listening), 60_000)
+    return { port: (JSON.parse(lines.find(listening)!) as { port: number }).port, stop }
   } catch (err) {
-    child.kill('SIGKILL')
-    await exited
-    throw new Error(`${(err as Error).message}\n${lines.join('\n')}`)
+    started.child.kill('SIGKILL')
+    await started.exited
+    throw new Error(`\`faecie broker\` did not listen: ${(err as Error).message}\n${started.output().join('\n')}`)
   }
 }
 

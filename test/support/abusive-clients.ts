@@ -11,12 +11,12 @@
 //   watchBroker              RSS and /health sampled while the abuse runs
 //   roundTrip, ordinaryTraffic  what an ordinary client keeps doing meanwhile
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname } from 'node:path'
 import { expect } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js'
+import { removeTempDir, writeTempFile } from './temp-dir.js'
 import { batchOf, fetchFrame, firstPartition, produceFrame, valuesOf, type RawClient } from './broker-raw-client.js'
 
 const MiB = 1024 * 1024
@@ -114,15 +114,14 @@ const brokers: BrokerProcess[] = []
 /** Kills every broker startWithLimits started (call it in afterEach). */
 export async function stopStartedBrokers(): Promise<void> {
   for (const broker of brokers.splice(0)) await broker.kill()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const dir of dirs.splice(0)) removeTempDir(dir)
 }
 
 /** Starts a broker with these `limits` (and `http` limits) in its config file; stopStartedBrokers() kills it and removes the file. */
 export async function startWithLimits(limits: Record<string, number>, http: Record<string, number> = {}): Promise<BrokerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'faecie-bounded-'))
-  dirs.push(dir)
-  writeFileSync(join(dir, 'broker.json'), JSON.stringify({ limits, http }))
-  const broker = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
+  const config = writeTempFile('bounded', 'broker.json', { limits, http })
+  dirs.push(dirname(config))
+  const broker = await startBrokerProcess({ args: ['--config', config] })
   brokers.push(broker)
   return broker
 }

@@ -16,6 +16,8 @@ export interface CliResult {
   code: number | null
   signal: NodeJS.Signals | null
   stdout: string
+  /** stdout as the bytes written (stdout decodes them as UTF-8, which would hide bytes that are not text). */
+  stdoutBytes: Buffer
   stderr: string
   /** How long the process ran. */
   ms: number
@@ -79,11 +81,13 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     }, timeoutMs)
     child.once('close', (code, signal) => {
       clearTimeout(timer)
-      const out = Buffer.concat(stdout).toString('utf8')
+      const outBytes = Buffer.concat(stdout)
+      const out = outBytes.toString('utf8')
       resolve({
         code,
         signal,
         stdout: out,
+        stdoutBytes: outBytes,
         stderr: Buffer.concat(stderr).toString('utf8'),
         ms: Date.now() - startedMs,
         lines: out === '' ? [] : out.replace(/\n$/, '').split('\n'),

@@ -10,11 +10,10 @@
 // free ports, hands them to etcd, and starts again with new ones if etcd could not bind them
 // (another process took one in between). Ready means etcd answers its /health endpoint.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureInstalled, executable } from './debian-install.js'
+import { closedPort } from './ports.js'
+import { makeTempDir, onTestProcessExit, removeTempDir } from './temp-dir.js'
 import { waitFor } from './wait-for.js'
 
 /** Where Debian's etcd-server puts the binary; FAECIE_ETCD overrides it. */
@@ -42,19 +41,6 @@ export function etcdBinary(): string {
   })
 }
 
-/** A port nobody listens on at this moment (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 export async function startEtcdProcess(): Promise<EtcdProcess> {
   const binary = etcdBinary()
   let lastError: unknown
@@ -72,8 +58,8 @@ export async function startEtcdProcess(): Promise<EtcdProcess> {
 class PortTakenError extends Error {}
 
 async function startOnce(binary: string): Promise<EtcdProcess> {
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
-  const dataDir = mkdtempSync(join(tmpdir(), 'faecie-etcd-'))
+  const [clientPort, peerPort] = [await closedPort(), await closedPort()]
+  const dataDir = makeTempDir('etcd')
   const clientUrl = `http://127.0.0.1:${clientPort}`
   const peerUrl = `http://127.0.0.1:${peerPort}`
   const child = spawn(binary, [
@@ -88,12 +74,11 @@ async function startOnce(binary: string): Promise<EtcdProcess> {
     '--log-level', 'warn',
     '--logger', 'zap',
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } })
-  // A test process that dies without stopping its etcd takes it along, and its directory.
-  const onExit = (): void => {
-    child.kill('SIGKILL')
-    rmSync(dataDir, { recursive: true, force: true })
-  }
-  process.once('exit', onExit)
+  // A test process that ends without stopping its etcd (however it ends) takes it along; its
+  // directory goes with the other temp dirs (temp-dir.ts), after it.
+  onTestProcessExit(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   let log = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { log += chunk })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -106,14 +91,13 @@ async function startOnce(binary: string): Promise<EtcdProcess> {
     child,
     output: () => log,
     stop: async () => {
-      process.off('exit', onExit)
       if (exitCode === undefined) {
         child.kill('SIGTERM')
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
         await exited
         clearTimeout(timer)
       }
-      rmSync(dataDir, { recursive: true, force: true })
+      removeTempDir(dataDir)
     },
   }
   try {

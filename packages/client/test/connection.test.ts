@@ -3,6 +3,7 @@
 // inFlightMax outstanding, pushes routed by sub (the first one right behind the subscribe answer),
 // typed errors, a closed socket failing what was in flight retriably, a request timeout, and the
 // cluster reconnecting after the server comes back.
+import { createServer } from 'node:net'
 import { ErrorCode, FaecieError, PROTOCOL_VERSION, decodeFrame, encodeFrame } from '@faecie/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -10,6 +11,8 @@ import { Cluster } from '../src/cluster.js'
 import { resolveConfig } from '../src/config.js'
 import { Connection } from '../src/connection.js'
 import { nodeTransport } from '../src/transport-node.js'
+import { closedPort } from '../../../test/support/ports.js'
+import { waitFor } from '../../../test/support/wait-for.js'
 
 type Frame = Record<string, unknown> & { id: number; op: string }
 type Handler = (frame: Frame, socket: WebSocket, server: Server) => void
@@ -117,6 +120,8 @@ describe('Connection', () => {
       s.send(socket, { id: frame.id, sub: 5 })
       s.send(socket, { sub: 5, records: new Uint8Array([1, 2]), highWatermark: 2 })
       s.send(socket, { sub: 6, records: new Uint8Array([9]), highWatermark: 1 })
+      // Behind the push for sub 6 on the same socket: once it is here, the push for sub 6 was read.
+      s.send(socket, { sub: 5, records: new Uint8Array([3]), highWatermark: 3 })
     })
     const connection = await open(server.url)
     const pushes: unknown[] = []
@@ -124,14 +129,19 @@ describe('Connection', () => {
       onResponse: (frame) => connection.setPushHandler(frame.sub as number, (push) => pushes.push(push)),
     })
     expect(answer.sub).toBe(5)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(pushes).toEqual([{ sub: 5, records: new Uint8Array([1, 2]), highWatermark: 2 }])
+    await waitFor('the second push for sub 5', () => pushes.length >= 2)
+    expect(pushes).toEqual([
+      { sub: 5, records: new Uint8Array([1, 2]), highWatermark: 2 },
+      { sub: 5, records: new Uint8Array([3]), highWatermark: 3 },
+    ])
     connection.close()
   })
 
   it('fails every request in flight, and every waiting one, retriably when the socket closes', async () => {
+    // The socket goes once inFlightMax requests are in flight (the others wait behind them).
+    let received = 0
     const server = await serve((_frame, socket) => {
-      setTimeout(() => socket.terminate(), 50)
+      if (++received === LIMITS.inFlightMax) socket.terminate()
     })
     const connection = await open(server.url)
     let closedWith: FaecieError | undefined
@@ -173,13 +183,23 @@ describe('Cluster', () => {
     const cluster = new Cluster(resolveConfig({
       brokers: [`ws://127.0.0.1:${port}`],
       transport: nodeTransport,
-      retry: { retries: 20, initialRetryTimeMs: 20, maxRetryTimeMs: 100 },
+      // Retries enough to outlast a loaded machine: the test waits for attempts, not for time.
+      retry: { retries: 200, initialRetryTimeMs: 20, maxRetryTimeMs: 100 },
     }))
     expect(await cluster.request('metadata', {})).toMatchObject({ echo: 'metadata' })
     await first.close()
     servers.splice(servers.indexOf(first), 1)
+    // While the broker is away, its port refuses every WebSocket upgrade: a listener that drops each
+    // connection at once, so the test sees the cluster try and back off before the broker comes back.
+    let attempts = 0
+    const refusing = createServer((socket) => {
+      attempts++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => refusing.listen(port, '127.0.0.1', resolve))
     const answer = cluster.request('metadata', {})
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await waitFor('the cluster to try to reconnect twice', () => attempts >= 2)
+    await new Promise((resolve) => refusing.close(resolve))
     await serve(echo, port)
     expect(await answer).toMatchObject({ echo: 'metadata' })
     await cluster.disconnect()
@@ -188,7 +208,7 @@ describe('Cluster', () => {
 
   it('gives up once the retries are spent', async () => {
     const cluster = new Cluster(resolveConfig({
-      brokers: ['ws://127.0.0.1:1'],
+      brokers: [`ws://127.0.0.1:${await closedPort()}`],
       transport: nodeTransport,
       retry: { retries: 2, initialRetryTimeMs: 5, maxRetryTimeMs: 10 },
     }))

@@ -113,6 +113,37 @@ describe('Producer on an injected clock', () => {
     await producer.disconnect()
   })
 
+  it('flush() covers sends still connecting and looking up their topic: their batch goes at once, not after lingerMs', async () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    const broker = new ScriptedBroker(clock)
+    const producer = new Producer(resolveConfig({ brokers: ['ws://scripted:1'], transport: broker.transport }), { lingerMs: 10_000 }, clock)
+    const startMs = clock.now()
+    // A cold producer: neither send can append before it has connected and learnt the partition count.
+    const first = watch(producer.send({ topic: TOPIC, messages: [{ value: 'a' }] }))
+    const second = watch(producer.send({ topic: TOPIC, messages: [{ value: 'b' }] }))
+    const flushed = watch(producer.flush())
+    await clock.advance(0)
+    // While the flush is in progress no batch lingers: each closes once its send has appended.
+    expect(broker.produced.map((b) => [b.atMs - startMs, b.values])).toEqual([[0, ['a']], [0, ['b']]])
+    expect(flushed.settled()).toBe(true)
+    expect(first.settled() && second.settled()).toBe(true)
+    expect(await second.result).toMatchObject([{ baseOffset: 1 }])
+    await producer.disconnect()
+  })
+
+  it('flush() covers a send still waiting for room in the buffer: it goes as soon as there is room, not after lingerMs', async () => {
+    // Room for one 1,000-byte value at a time: the second send waits until the first is acknowledged.
+    const { clock, broker, producer, startMs } = await setUp({ lingerMs: 10_000, bufferBytesMax: 1_500 })
+    const first = watch(producer.send({ topic: TOPIC, messages: [{ value: 'a'.repeat(1_000) }] }))
+    const second = watch(producer.send({ topic: TOPIC, messages: [{ value: 'b'.repeat(1_000) }] }))
+    const flushed = watch(producer.flush())
+    await clock.advance(0)
+    expect(broker.produced.map((b) => [b.atMs - startMs, b.values.map((v) => v[0])])).toEqual([[0, ['a']], [0, ['b']]])
+    expect(flushed.settled() && first.settled() && second.settled()).toBe(true)
+    expect(await second.result).toMatchObject([{ baseOffset: 1 }])
+    await producer.disconnect()
+  })
+
   it('resends a batch refused with a retriable error after each backoff, growing, with its sequence kept', async () => {
     const { clock, broker, producer, startMs } = await setUp({
       lingerMs: 0, retry: { retries: 5, initialRetryTimeMs: 1_000, multiplier: 2, maxRetryTimeMs: 10_000, jitter: 0 },

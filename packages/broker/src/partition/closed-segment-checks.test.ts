@@ -1,10 +1,10 @@
 // The background check of closed segments: one segment at a time, paced by the bytes it verified
 // (driven here by a manual timer, never by waiting), the active segment left alone, failures handed
 // on with the partition and the segment.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeTempDir, removeTempDir } from '../../../../test/support/temp-dir.js'
 import { silentLogger } from '../log.js'
 import type { SegmentToVerify } from '../tasks/verify-segments-task.js'
 import type { SegmentVerification } from '../tasks/verify-segments.js'
@@ -13,12 +13,12 @@ import { ClosedSegmentChecks } from './closed-segment-checks.js'
 let dir: string
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'faecie-checks-'))
+  dir = makeTempDir('checks')
   for (const base of [0, 100, 250, 400]) writeFileSync(join(dir, `${String(base).padStart(20, '0')}.log`), '')
   writeFileSync(join(dir, 'recovery-point'), '1\n400\n')
 })
 
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
+afterEach(() => removeTempDir(dir))
 
 function harness(bad: Set<number> = new Set()) {
   const verified: SegmentToVerify[] = []

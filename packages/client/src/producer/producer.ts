@@ -53,6 +53,8 @@ export class Producer {
   private readonly roomWaiters: Array<() => void> = []
   private readonly unsettled = new Set<ProducerBatch>()
   private readonly flushWaiters: Array<() => void> = []
+  /** Flushes not yet done: while there are any, batches close as soon as their send has appended. */
+  private flushesInProgress = 0
   private closed = false
   /** The previous send's append: each send appends after it, so call order is record order. */
   private appendQueue: Promise<void> = Promise.resolve()
@@ -168,6 +170,7 @@ export class Producer {
       tracker.add(batch, batch.recordCount - 1)
     }
     tracker.seal()
+    if (this.flushesInProgress > 0) this.accumulator.closeAll()
     this.scheduleLinger()
     this.drainSoon()
     return tracker
@@ -187,12 +190,23 @@ export class Producer {
     return results.flat()
   }
 
-  /** Closes every open batch now and waits until everything sent so far is acknowledged or failed. */
-  flush(): Promise<void> {
-    this.accumulator.closeAll()
-    this.drainSoon()
-    if (this.unsettled.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.flushWaiters.push(resolve))
+  /**
+   * Closes every open batch now and waits until everything sent so far is acknowledged or failed,
+   * including sends still connecting, learning their topic's partitions or waiting for room. As in
+   * Kafka, while a flush is in progress no batch lingers: each closes once its send has appended.
+   */
+  async flush(): Promise<void> {
+    const appended = this.appendQueue
+    this.flushesInProgress++
+    try {
+      this.accumulator.closeAll()
+      this.drainSoon()
+      if (this.appendsWaiting > 0) await appended
+      if (this.unsettled.size === 0) return
+      await new Promise<void>((resolve) => this.flushWaiters.push(resolve))
+    } finally {
+      this.flushesInProgress--
+    }
   }
 
   /** Flushes, then closes the connection. Sends after this are refused. */
