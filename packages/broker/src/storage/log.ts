@@ -14,7 +14,9 @@
 //     producer-state                   the actor's idempotence snapshot (partition/)
 //     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
 //     damage                           offsets lost to damaged or missing files (damage.ts)
-//     log-start-offset                 "1\n<offset>\n": the log start a repair set (checkpoint.ts)
+//     log-start-offset                 "1\n<offset>\n": the log start offset, written whenever it moves
+//                                      (checkpoint.ts); checked against the first segment at open
+//                                      (log-start.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 //
@@ -25,7 +27,9 @@
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
 //   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
-//   past the last damage, inside a segment if need be, and keeps it in log-start-offset.
+//   past the last damage, inside a segment if need be. Whenever it moves it is written to
+//   log-start-offset first, then the segments below it are deleted; so at open a first segment that
+//   starts past the file's offset is a lost file (damage), not retention (log-start.ts).
 // - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
 //   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
 //   the damaged bytes and start after them. Retention and truncation drop the ranges they pass; a
@@ -50,7 +54,7 @@ import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
 import {
-  readCleanerCheckpoint, readLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
+  readCleanerCheckpoint, removeLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
 } from './checkpoint.js'
 import type { CleanerInput, CleanerResult } from './cleaner.js'
 import { cleanableRange } from './compaction-plan.js'
@@ -149,8 +153,10 @@ export class PartitionLog {
   #failure: unknown = undefined
   /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
   #damage: DamageRange[]
-  /** The log start a repair set (log-start-offset), 0 when none. */
+  /** The log start retention or a repair set: the log starts at least here (even inside a segment). */
   #startFloor: number
+  /** What the log-start-offset file holds; null when there is none. */
+  #logStartOnDisk: number | null
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -163,7 +169,8 @@ export class PartitionLog {
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
     this.#damage = opened.damage
-    this.#startFloor = readLogStartOffset(this.#disk, this.dir, this.#logger) ?? 0
+    this.#logStartOnDisk = opened.logStartOffsetOnDisk
+    this.#startFloor = opened.logStartOffsetOnDisk ?? 0
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -173,6 +180,8 @@ export class PartitionLog {
     if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
     this.#lastFlushMs = nowMs
     this.#cleanedUpTo = Math.min(readCleanerCheckpoint(this.#disk, this.dir, this.#logger) ?? 0, logEndOffset)
+    // A new directory, or one from before the file existed: its start is checked from now on.
+    if (this.#logStartOnDisk === null) this.#persistLogStart(this.logStartOffset, false)
     const report = opened.report
     const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
     this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
@@ -215,8 +224,7 @@ export class PartitionLog {
     let segmentsDeleted = 0
     this.#guard(() => {
       // The new start is made durable first: a crash after it leaves only unreachable segments.
-      writeLogStartOffset(this.#disk, this.dir, newStart)
-      this.#startFloor = newStart
+      this.#persistLogStart(newStart, false)
       while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
         const segment = this.#segments.shift()
         segment.delete(this.#disk)
@@ -562,12 +570,16 @@ export class PartitionLog {
     const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
     if (victims.length === 0) return { deleted: [], logStartOffset: this.logStartOffset }
     this.#guard(() => {
+      // The new start is made durable first: a crash after it leaves segments wholly below it, which
+      // open deletes, never a first segment past the checkpoint (which open takes for a lost file).
+      this.#persistLogStart(Math.max(this.#segments.at(victims.length).baseOffset, this.#startFloor), true)
       for (const { segment } of victims) {
         assert(this.#segments.shift() === segment, 'retention deletes from the front')
         segment.delete(this.#disk)
         this.#forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
+      if (this.#logStartOnDisk === null) this.#persistLogStart(this.#startFloor, true)
       // Damage below what retention deleted is gone with it.
       const first = this.#segments.first.baseOffset
       this.#setDamage(this.#damage.filter((r) => r.resumeOffset > first))
@@ -770,6 +782,26 @@ export class PartitionLog {
   #persistRecoveryPoint(offset: number): void {
     writeRecoveryPoint(this.#disk, this.dir, offset)
     this.#recoveryPointOnDisk = offset
+  }
+
+  /**
+   * Makes `offset` the log start, and durable in log-start-offset (only when it moved). Retention
+   * (`spaceMayBeShort`) must free space on a full disk: when the new file cannot be written the old
+   * one is removed instead, so a crash cannot make the deleted segments look lost (the next open
+   * then adopts the first segment, as before the file existed); the deletion then makes room for it.
+   */
+  #persistLogStart(offset: number, spaceMayBeShort: boolean): void {
+    this.#startFloor = offset
+    if (offset === this.#logStartOnDisk) return
+    try {
+      writeLogStartOffset(this.#disk, this.dir, offset)
+      this.#logStartOnDisk = offset
+    } catch (err) {
+      if (!spaceMayBeShort || (err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
+      if (this.#logStartOnDisk !== null) removeLogStartOffset(this.#disk, this.dir)
+      this.#logStartOnDisk = null
+      this.#logger.warn({ err, logStartOffset: offset }, 'the disk is full: log-start-offset removed until retention makes room for it')
+    }
   }
 
   #persistCleanerCheckpoint(offset: number): void {
