@@ -79,6 +79,7 @@ import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
 import { SegmentSet } from './segment-set.js'
 import { TIME_INDEX_ENTRY_BYTES } from './time-index.js'
+import { UnflushedSegments } from './unflushed-segments.js'
 
 export interface PartitionLogOptions {
   /** The partition's directory; created when missing. */
@@ -138,13 +139,8 @@ export class PartitionLog {
   #highWatermark: number
   #recoveryPoint: number
   #recoveryPointOnDisk: number
-  /** Segments written since the last flush, in order (the active one last). */
-  readonly #unflushed: Segment[] = []
-  /** Segments sealed since the last flush, whose index files are not fsynced yet. */
-  readonly #unsyncedIndexes: Segment[] = []
-  /** Segments whose fdatasync is running off-thread (beginFlush .. completeFlush). */
-  #syncing: Segment[] = []
-  #pendingFlushes = 0
+  /** What the next flush has to make durable (unflushed-segments.ts). */
+  readonly #unflushed = new UnflushedSegments()
   #lastFlushMs: number
   /** Compaction has cleaned every closed segment below this offset (the cleaner checkpoint). */
   #cleanedUpTo: number
@@ -214,7 +210,7 @@ export class PartitionLog {
    * only operation that skips offsets, and only when an operator asks. Durable when it returns.
    */
   repairDamage(): { logStartOffset: number; offsetsSkipped: number; segmentsDeleted: number } {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     const damage = this.damage
     const before = this.logStartOffset
@@ -228,7 +224,7 @@ export class PartitionLog {
       while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
         const segment = this.#segments.shift()
         segment.delete(this.#disk)
-        this.#forget([segment])
+        this.#unflushed.forget([segment])
         segmentsDeleted++
       }
       this.#disk.fsyncDir(this.dir)
@@ -352,7 +348,7 @@ export class PartitionLog {
   #write(segment: Segment, bytes: Uint8Array, start: number, end: number): void {
     if (end === start) return
     segment.write(this.#disk, bytes, start, end)
-    if (this.#unflushed[this.#unflushed.length - 1] !== segment) this.#unflushed.push(segment)
+    this.#unflushed.wrote(segment)
   }
 
   /** Whether the batch about to go in (`sizeBytes` long, ending at `lastOffset`) needs a new segment. */
@@ -370,7 +366,7 @@ export class PartitionLog {
     const disk = this.#disk
     const previous = this.#segments.active
     previous.seal(disk)
-    this.#unsyncedIndexes.push(previous)
+    this.#unflushed.sealed(previous)
     const segment = Segment.create(disk, this.dir, previous.nextOffset)
     disk.fsyncDir(this.dir)
     this.#segments.push(disk, segment)
@@ -392,15 +388,9 @@ export class PartitionLog {
   flush(): void {
     this.#checkWritable()
     this.#guard(() => {
-      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-      this.#unsyncedIndexes.length = 0
-      for (const segment of this.#unflushed) segment.flush(this.#disk)
-      this.#unflushed.length = 0
       // A sync still running off-thread may not have finished: this flush promises all of it, and
       // supersedes it (its completeFlush must not come: the caller abandons it).
-      for (const segment of this.#syncing) segment.flush(this.#disk)
-      this.#syncing = []
-      this.#pendingFlushes = 0
+      this.#unflushed.syncAll(this.#disk)
       const logEndOffset = this.logEndOffset
       this.#recoveryPoint = logEndOffset
       this.#highWatermark = logEndOffset
@@ -415,12 +405,12 @@ export class PartitionLog {
 
   /** True while a pipelined flush is between beginFlush and completeFlush. */
   get flushing(): boolean {
-    return this.#pendingFlushes > 0
+    return this.#unflushed.flushing
   }
 
   /** True when something appended is not yet durable (nor being made durable). */
   get dirty(): boolean {
-    return this.#unflushed.length > 0 || this.#unsyncedIndexes.length > 0
+    return this.#unflushed.dirty
   }
 
   /**
@@ -431,15 +421,11 @@ export class PartitionLog {
    */
   beginFlush(): PendingFlush | null {
     this.#checkWritable()
-    assert(this.#pendingFlushes === 0, 'a pipelined flush is already running')
+    assert(!this.#unflushed.flushing, 'a pipelined flush is already running')
     if (!this.dirty) return null
     let pending: PendingFlush | null = null
     this.#guard(() => {
-      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-      this.#unsyncedIndexes.length = 0
-      const segments = this.#unflushed.splice(0)
-      this.#syncing = segments
-      this.#pendingFlushes++
+      const segments = this.#unflushed.begin(this.#disk)
       pending = { paths: segments.map((s) => s.logPath), endOffset: this.logEndOffset, segments }
     })
     return pending
@@ -448,9 +434,7 @@ export class PartitionLog {
   /** The pipelined group commit, step two: the syncs of `pending` are done; offsets move to its end. */
   completeFlush(pending: PendingFlush): void {
     this.#checkWritable()
-    assert(this.#pendingFlushes === 1, 'completeFlush without a pending flush')
-    this.#pendingFlushes--
-    this.#syncing = []
+    this.#unflushed.complete()
     this.#guard(() => {
       const end = pending.endOffset
       if (end > this.#recoveryPoint) this.#recoveryPoint = end
@@ -467,7 +451,7 @@ export class PartitionLog {
    * since the last flush, `always` whenever something is unflushed, `never` never. True if it did.
    */
   maybeFlush(nowMs: number): boolean {
-    const dirty = this.#unflushed.length > 0 || this.#highWatermark < this.logEndOffset
+    const dirty = this.#unflushed.anyWritten || this.#highWatermark < this.logEndOffset
     const due = this.#config.flush === 'always' || (this.#config.flush === 'interval' && nowMs - this.#lastFlushMs >= this.#config.flushMs)
     if (!dirty || !due) return false
     this.flush()
@@ -528,7 +512,7 @@ export class PartitionLog {
    * Segments wholly past it are deleted. Durable when it returns.
    */
   truncateTo(offset: number): void {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.logEndOffset,
       `truncation to ${offset} outside [${this.logStartOffset}, ${this.logEndOffset}]`)
@@ -553,7 +537,7 @@ export class PartitionLog {
     if (segment.sealed) segment.activate(disk, this.#clock())
     disk.fdatasync(segment.fd(disk))
     if (removed.length > 0) disk.fsyncDir(this.dir)
-    this.#forget(removed)
+    this.#unflushed.forget(removed)
     const logEndOffset = this.logEndOffset
     this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
     this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
@@ -564,7 +548,7 @@ export class PartitionLog {
 
   /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
   applyRetention(nowMs: number): RetentionResult {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     if (!deletesByRetention(this.#config)) return { deleted: [], logStartOffset: this.logStartOffset }
     const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
@@ -576,7 +560,7 @@ export class PartitionLog {
       for (const { segment } of victims) {
         assert(this.#segments.shift() === segment, 'retention deletes from the front')
         segment.delete(this.#disk)
-        this.#forget([segment])
+        this.#unflushed.forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
       if (this.#logStartOnDisk === null) this.#persistLogStart(this.#startFloor, true)
@@ -605,7 +589,7 @@ export class PartitionLog {
     if (range === null) return null
     const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
     if (!force && (range.dirtyBytes === 0 || range.dirtyRatio < minRatio)) return null
-    this.#guard(() => this.#syncClosed())
+    this.#guard(() => this.#unflushed.syncClosed(this.#disk, this.#segments.active))
     return {
       dir: this.dir,
       segments: range.segments,
@@ -623,7 +607,7 @@ export class PartitionLog {
    * discarded (retention or a truncation got there first). Offsets do not move.
    */
   swapCleaned(result: CleanerResult): CompactionOutcome {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
     const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
@@ -639,7 +623,7 @@ export class PartitionLog {
           continue
         }
         segment.closeFd(this.#disk)
-        this.#forget([segment])
+        this.#unflushed.forget([segment])
         swapCleanedSegment(this.#disk, this.dir, cleaned.baseOffset)
         this.#segments.replace(i, Segment.open(this.#disk, this.dir, segment.baseOffset))
         outcome.segmentsSwapped++
@@ -655,19 +639,6 @@ export class PartitionLog {
     })
     this.#logger.info({ ...outcome, cleanedUpTo: this.#cleanedUpTo }, 'compacted segments swapped in')
     return outcome
-  }
-
-  /** The closed segments' pending data and index files made durable (what the next flush would do for them). */
-  #syncClosed(): void {
-    for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-    this.#unsyncedIndexes.length = 0
-    const active = this.#segments.active
-    for (let k = this.#unflushed.length - 1; k >= 0; k--) {
-      const segment = this.#unflushed[k]!
-      if (segment === active) continue
-      segment.flush(this.#disk)
-      this.#unflushed.splice(k, 1)
-    }
   }
 
   /** Changes settings at run time; they apply from the next append, roll or retention check. */
@@ -767,16 +738,6 @@ export class PartitionLog {
       }
     }
     return null
-  }
-
-  /** Drops deleted segments from the lists of work the next flush has to do. */
-  #forget(deleted: Segment[]): void {
-    for (const list of [this.#unflushed, this.#unsyncedIndexes]) {
-      for (const segment of deleted) {
-        const at = list.indexOf(segment)
-        if (at >= 0) list.splice(at, 1)
-      }
-    }
   }
 
   #persistRecoveryPoint(offset: number): void {
