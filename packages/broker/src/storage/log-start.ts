@@ -9,9 +9,13 @@
 //                (LOG_DAMAGED), not retention, which would have written S = 100 first
 //
 // A directory without the file (from before it existed) keeps its first segment's base as the start;
-// the log writes the file at that open, and from then on the start is checked.
+// the log writes the file at that open, and from then on the start is checked. A running log keeps
+// the file with LogStartCheckpoint (below).
 import { join } from 'node:path'
+import type { Logger } from '../log.js'
+import { removeLogStartOffset, writeLogStartOffset } from './checkpoint.js'
 import type { DamageRange } from './damage.js'
+import type { Disk } from './disk.js'
 import type { Offset } from './log-api.js'
 import type { RecoveryContext, RecoveryReport } from './recovery.js'
 import { OFFSET_INDEX_SUFFIX } from './offset-index.js'
@@ -51,4 +55,51 @@ export function damageBeforeFirstSegment(firstBaseOffset: number, logStartOffset
   if (logStartOffset === null || firstBaseOffset <= logStartOffset) return null
   return { segmentBaseOffset: firstBaseOffset, firstOffset: logStartOffset, resumeOffset: firstBaseOffset, position: -1, endPosition: -1,
     problem: `offsets missing before the first segment (a segment file is gone; the log starts at ${logStartOffset})` }
+}
+
+/**
+ * A running log's start offset as retention and repairs move it, kept in log-start-offset. `floor`:
+ * the log starts at least here (even inside a segment). `move` writes the file only when the offset
+ * changed, before the caller deletes anything below it. Retention (`spaceMayBeShort`) must free space
+ * on a full disk: when the new file cannot be written the old one is removed instead, so a crash
+ * cannot make the deleted segments look lost (the next open then adopts the first segment, as before
+ * the file existed), and the deletion makes room for it.
+ */
+export class LogStartCheckpoint {
+  readonly #disk: Disk
+  readonly #dir: string
+  readonly #logger: Logger
+  #floor: number
+  #onDisk: number | null
+
+  constructor(disk: Disk, dir: string, logger: Logger, onDisk: number | null) {
+    this.#disk = disk
+    this.#dir = dir
+    this.#logger = logger
+    this.#onDisk = onDisk
+    this.#floor = onDisk ?? 0
+  }
+
+  get floor(): number {
+    return this.#floor
+  }
+
+  /** Whether the file holds the floor. */
+  get persisted(): boolean {
+    return this.#onDisk !== null
+  }
+
+  move(offset: number, spaceMayBeShort: boolean): void {
+    this.#floor = offset
+    if (offset === this.#onDisk) return
+    try {
+      writeLogStartOffset(this.#disk, this.#dir, offset)
+      this.#onDisk = offset
+    } catch (err) {
+      if (!spaceMayBeShort || (err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
+      if (this.#onDisk !== null) removeLogStartOffset(this.#disk, this.#dir)
+      this.#onDisk = null
+      this.#logger.warn({ err, logStartOffset: offset }, 'the disk is full: log-start-offset removed until retention makes room for it')
+    }
+  }
 }

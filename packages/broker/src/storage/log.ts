@@ -54,7 +54,7 @@ import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
 import {
-  readCleanerCheckpoint, removeLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
+  readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint,
 } from './checkpoint.js'
 import type { CleanerInput, CleanerResult } from './cleaner.js'
 import { cleanableRange } from './compaction-plan.js'
@@ -73,7 +73,8 @@ import {
 } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
-import { damageAt, intactBatches, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
+import { damageAt, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
+import { LogStartCheckpoint } from './log-start.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
@@ -148,11 +149,9 @@ export class PartitionLog {
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
   /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
-  #damage: DamageRange[]
-  /** The log start retention or a repair set: the log starts at least here (even inside a segment). */
-  #startFloor: number
-  /** What the log-start-offset file holds; null when there is none. */
-  #logStartOnDisk: number | null
+  readonly #damage: LogDamage
+  /** The log start retention or a repair set, kept in log-start-offset (log-start.ts). */
+  readonly #start: LogStartCheckpoint
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -164,9 +163,8 @@ export class PartitionLog {
     mkdirDurably(this.#disk, this.dir)
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
-    this.#damage = opened.damage
-    this.#logStartOnDisk = opened.logStartOffsetOnDisk
-    this.#startFloor = opened.logStartOffsetOnDisk ?? 0
+    this.#damage = new LogDamage(this.#disk, this.dir, this.#logger, opened.report, opened.damage)
+    this.#start = new LogStartCheckpoint(this.#disk, this.dir, this.#logger, opened.logStartOffsetOnDisk)
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -177,7 +175,7 @@ export class PartitionLog {
     this.#lastFlushMs = nowMs
     this.#cleanedUpTo = Math.min(readCleanerCheckpoint(this.#disk, this.dir, this.#logger) ?? 0, logEndOffset)
     // A new directory, or one from before the file existed: its start is checked from now on.
-    if (this.#logStartOnDisk === null) this.#persistLogStart(this.logStartOffset, false)
+    if (!this.#start.persisted) this.#start.move(this.logStartOffset, false)
     const report = opened.report
     const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
     this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
@@ -193,15 +191,14 @@ export class PartitionLog {
 
   get logStartOffset(): number {
     const first = this.#segments.first.baseOffset
-    const front = this.#damage[0]
+    const front = this.#damage.ranges[0]
     const start = front !== undefined && front.firstOffset < first ? front.firstOffset : first
-    return Math.min(Math.max(start, this.#startFloor), this.logEndOffset)
+    return Math.min(Math.max(start, this.#start.floor), this.logEndOffset)
   }
 
   /** The offsets this log lost (damage.ts) and not yet repaired, in order; empty for a healthy log. */
   get damage(): readonly DamageRange[] {
-    const start = this.logStartOffset
-    return this.#damage.some((r) => r.resumeOffset <= start) ? this.#damage.filter((r) => r.resumeOffset > start) : this.#damage
+    return this.#damage.above(this.logStartOffset)
   }
 
   /**
@@ -220,7 +217,7 @@ export class PartitionLog {
     let segmentsDeleted = 0
     this.#guard(() => {
       // The new start is made durable first: a crash after it leaves only unreachable segments.
-      this.#persistLogStart(newStart, false)
+      this.#start.move(newStart, false)
       while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
         const segment = this.#segments.shift()
         segment.delete(this.#disk)
@@ -245,12 +242,7 @@ export class PartitionLog {
    */
   markDamaged(found: readonly DamageRange[]): void {
     this.#checkOpen()
-    if (found.length === 0) return
-    this.#setDamage(mergeDamage(this.#damage, found))
-    for (const range of found) {
-      this.#logger.error({ ...range, offsetsLost: range.resumeOffset - range.firstOffset },
-        'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
-    }
+    this.#damage.record(found)
   }
 
   /**
@@ -264,13 +256,6 @@ export class PartitionLog {
     const segment = this.#prepare(i)
     const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
     this.markDamaged(found)
-  }
-
-  #setDamage(ranges: DamageRange[]): void {
-    if (JSON.stringify(ranges) === JSON.stringify(this.#damage)) return
-    writeDamage(this.#disk, this.dir, ranges)
-    this.#damage = ranges
-    this.recoveryReport.damagedOffsets = offsetsLost(ranges)
   }
 
   get highWatermark(): number {
@@ -471,7 +456,7 @@ export class PartitionLog {
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
     const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
-    const damaged = offset < end ? damageAt(this.#damage, offset) : undefined
+    const damaged = offset < end ? damageAt(this.#damage.ranges, offset) : undefined
     if (damaged !== undefined) throw logDamaged(damaged, this.dir)
     for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
       const segment = this.#prepare(i)
@@ -498,7 +483,7 @@ export class PartitionLog {
       if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
       const segment = this.#prepare(i)
       const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      for (const cursor of intactBatches(this.#disk, segment, this.#damage, segment.baseOffset + (olderUpTo ?? 0))) {
+      for (const cursor of intactBatches(this.#disk, segment, this.#damage.ranges, segment.baseOffset + (olderUpTo ?? 0))) {
         if (cursor.baseOffset >= this.#highWatermark) return null
         if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
       }
@@ -541,7 +526,7 @@ export class PartitionLog {
     const logEndOffset = this.logEndOffset
     this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
     this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
-    this.#setDamage(this.#damage.filter((r) => r.resumeOffset <= offset))
+    this.#damage.retain((r) => r.resumeOffset <= offset)
     this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
     this.#checkOffsets()
   }
@@ -556,17 +541,17 @@ export class PartitionLog {
     this.#guard(() => {
       // The new start is made durable first: a crash after it leaves segments wholly below it, which
       // open deletes, never a first segment past the checkpoint (which open takes for a lost file).
-      this.#persistLogStart(Math.max(this.#segments.at(victims.length).baseOffset, this.#startFloor), true)
+      this.#start.move(Math.max(this.#segments.at(victims.length).baseOffset, this.#start.floor), true)
       for (const { segment } of victims) {
         assert(this.#segments.shift() === segment, 'retention deletes from the front')
         segment.delete(this.#disk)
         this.#unflushed.forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
-      if (this.#logStartOnDisk === null) this.#persistLogStart(this.#startFloor, true)
+      if (!this.#start.persisted) this.#start.move(this.#start.floor, true)
       // Damage below what retention deleted is gone with it.
       const first = this.#segments.first.baseOffset
-      this.#setDamage(this.#damage.filter((r) => r.resumeOffset > first))
+      this.#damage.retain((r) => r.resumeOffset > first)
       this.#checkOffsets()
     })
     const deleted = victims.map((v) => v.deleted)
@@ -584,7 +569,7 @@ export class PartitionLog {
     this.#checkWritable()
     if (!isCompacted(this.#config)) return null
     // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
-    if (this.#damage.length > 0) return null
+    if (this.#damage.ranges.length > 0) return null
     const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
     if (range === null) return null
     const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
@@ -728,11 +713,11 @@ export class PartitionLog {
 
   /** The batch holding `offset` or the first after it, and where the intact bytes around it end. */
   #findBatch(segment: Segment, offset: number): { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
-    if (this.#damage.length === 0) {
+    if (this.#damage.ranges.length === 0) {
       const found = segment.findBatch(this.#disk, offset)
       return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
     }
-    for (const cursor of intactBatches(this.#disk, segment, this.#damage, offset)) {
+    for (const cursor of intactBatches(this.#disk, segment, this.#damage.ranges, offset)) {
       if (cursor.lastOffset >= offset) {
         return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
       }
@@ -743,26 +728,6 @@ export class PartitionLog {
   #persistRecoveryPoint(offset: number): void {
     writeRecoveryPoint(this.#disk, this.dir, offset)
     this.#recoveryPointOnDisk = offset
-  }
-
-  /**
-   * Makes `offset` the log start, and durable in log-start-offset (only when it moved). Retention
-   * (`spaceMayBeShort`) must free space on a full disk: when the new file cannot be written the old
-   * one is removed instead, so a crash cannot make the deleted segments look lost (the next open
-   * then adopts the first segment, as before the file existed); the deletion then makes room for it.
-   */
-  #persistLogStart(offset: number, spaceMayBeShort: boolean): void {
-    this.#startFloor = offset
-    if (offset === this.#logStartOnDisk) return
-    try {
-      writeLogStartOffset(this.#disk, this.dir, offset)
-      this.#logStartOnDisk = offset
-    } catch (err) {
-      if (!spaceMayBeShort || (err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
-      if (this.#logStartOnDisk !== null) removeLogStartOffset(this.#disk, this.dir)
-      this.#logStartOnDisk = null
-      this.#logger.warn({ err, logStartOffset: offset }, 'the disk is full: log-start-offset removed until retention makes room for it')
-    }
   }
 
   #persistCleanerCheckpoint(offset: number): void {
