@@ -21,8 +21,9 @@
 //                                      compaction-swap.ts)
 //
 // Compaction (cleanup.policy=compact): compactionPlan() names the closed segments a cleaner may
-// rewrite (cleaner.ts, on a piscina thread); swapCleaned() puts its output in place of each segment
-// that has not changed meanwhile (compaction-swap.ts). Offsets and segment base offsets never change.
+// rewrite (compaction-plan.ts; cleaner.ts, on a piscina thread); swapCleaned() puts its output in
+// place of each segment that has not changed meanwhile (compaction-swap.ts). Offsets and segment
+// base offsets never change.
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
@@ -53,24 +54,14 @@ import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import {
-  readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint,
-} from './checkpoint.js'
-import type { CleanerInput, CleanerResult } from './cleaner.js'
-import { cleanableRange } from './compaction-plan.js'
-import { cleanedFilesPresent, discardCleaned, swapCleanedSegment } from './compaction-swap.js'
+import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import type { CleanerResult } from './cleaner.js'
+import { planCompaction, type CompactionPlan } from './compaction-plan.js'
+import { swapCleanedSegments, type CompactionOutcome } from './compaction-swap.js'
 import { mkdirDurably, type Disk } from './disk.js'
 import { wholeBatchesBefore } from './batch-cursor.js'
 import { offsetOutOfRange, storageCorrupt } from './errors.js'
-import {
-  DEFAULT_DELETE_RETENTION_MS,
-  DEFAULT_MIN_CLEANABLE_DIRTY_RATIO,
-  deletesByRetention,
-  isCompacted,
-  type AppendResult,
-  type LogConfig,
-  type ReadResult,
-} from './log-api.js'
+import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
 import { damageAt, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
@@ -99,18 +90,7 @@ export interface ReadOptions {
 
 export type { DeletedSegment }
 
-/** What a cleaner gets (cleaner.ts), but the clock, which the cleaner's caller supplies. */
-export interface CompactionPlan extends Omit<CleanerInput, 'nowMs'> {
-  /** Not-yet-cleaned bytes / bytes of the segments in the plan, when it was made. */
-  dirtyRatio: number
-}
-
-export interface CompactionOutcome {
-  segmentsSwapped: number
-  segmentsSkipped: number
-  bytesBefore: number
-  bytesAfter: number
-}
+export type { CompactionOutcome, CompactionPlan }
 
 /** A flush whose fdatasyncs run off-thread (beginFlush); completeFlush moves the offsets after them. */
 export interface PendingFlush {
@@ -570,20 +550,10 @@ export class PartitionLog {
     if (!isCompacted(this.#config)) return null
     // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
     if (this.#damage.ranges.length > 0) return null
-    const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
-    if (range === null) return null
-    const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
-    if (!force && (range.dirtyBytes === 0 || range.dirtyRatio < minRatio)) return null
+    const plan = planCompaction(this.dir, this.#segments, this.#highWatermark, this.#cleanedUpTo, this.#config, force)
+    if (plan === null) return null
     this.#guard(() => this.#unflushed.syncClosed(this.#disk, this.#segments.active))
-    return {
-      dir: this.dir,
-      segments: range.segments,
-      endOffset: range.endOffset,
-      firstDirtyOffset: this.#cleanedUpTo,
-      deleteRetentionMs: this.#config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS,
-      indexIntervalBytes: this.#config.indexIntervalBytes,
-      dirtyRatio: range.dirtyRatio,
-    }
+    return plan
   }
 
   /**
@@ -595,26 +565,10 @@ export class PartitionLog {
     this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
-    const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
+    let outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
     const before = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
     this.#guard(() => {
-      for (const cleaned of result.segments) {
-        const i = this.#segments.floorIndex(cleaned.baseOffset)
-        const segment = i >= 0 ? this.#segments.at(i) : undefined
-        if (segment === undefined || segment.baseOffset !== cleaned.baseOffset || i >= this.#segments.count - 1 ||
-          segment.sizeBytes !== cleaned.originalSizeBytes || !cleanedFilesPresent(this.#disk, this.dir, cleaned.baseOffset)) {
-          discardCleaned(this.#disk, this.dir, cleaned.baseOffset)
-          outcome.segmentsSkipped++
-          continue
-        }
-        segment.closeFd(this.#disk)
-        this.#unflushed.forget([segment])
-        swapCleanedSegment(this.#disk, this.dir, cleaned.baseOffset)
-        this.#segments.replace(i, Segment.open(this.#disk, this.dir, segment.baseOffset))
-        outcome.segmentsSwapped++
-        outcome.bytesBefore += cleaned.originalSizeBytes
-        outcome.bytesAfter += cleaned.sizeBytes
-      }
+      outcome = swapCleanedSegments(this.#disk, this.dir, this.#segments, result, (segment) => this.#unflushed.forget([segment]))
       if (outcome.segmentsSkipped === 0 && result.endOffset > this.#cleanedUpTo) {
         this.#persistCleanerCheckpoint(result.endOffset)
       }
