@@ -150,6 +150,21 @@ export function* intactBatches(disk: Disk, segment: Segment, damage: readonly Da
   }
 }
 
+/** The batch of `segment` holding `offset` or the first after it, and where the intact bytes around it end. */
+export function findIntactBatch(disk: Disk, segment: Segment, damage: readonly DamageRange[], offset: number):
+  { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
+  if (damage.length === 0) {
+    const found = segment.findBatch(disk, offset)
+    return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
+  }
+  for (const cursor of intactBatches(disk, segment, damage, offset)) {
+    if (cursor.lastOffset >= offset) {
+      return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
+    }
+  }
+  return null
+}
+
 /**
  * The damage one log knows, in offset order, mirrored in its damage file (written only when the
  * ranges change) and in its open report's count of offsets lost. Ranges below the log start (a

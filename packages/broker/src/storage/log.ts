@@ -64,7 +64,7 @@ import { offsetOutOfRange, storageCorrupt } from './errors.js'
 import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
-import { damageAt, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
+import { damageAt, findIntactBatch, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
 import { LogStartCheckpoint } from './log-start.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
@@ -440,7 +440,7 @@ export class PartitionLog {
     if (damaged !== undefined) throw logDamaged(damaged, this.dir)
     for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
       const segment = this.#prepare(i)
-      const found = this.#findBatch(segment, offset)
+      const found = findIntactBatch(this.#disk, segment, this.#damage.ranges, offset)
       if (found === null) continue
       if (found.baseOffset >= end) break
       const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
@@ -663,20 +663,6 @@ export class PartitionLog {
     }
     this.#segments.touch(disk, segment)
     return segment
-  }
-
-  /** The batch holding `offset` or the first after it, and where the intact bytes around it end. */
-  #findBatch(segment: Segment, offset: number): { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
-    if (this.#damage.ranges.length === 0) {
-      const found = segment.findBatch(this.#disk, offset)
-      return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
-    }
-    for (const cursor of intactBatches(this.#disk, segment, this.#damage.ranges, offset)) {
-      if (cursor.lastOffset >= offset) {
-        return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
-      }
-    }
-    return null
   }
 
   #persistRecoveryPoint(offset: number): void {
