@@ -293,6 +293,19 @@ describe('the log start offset checkpoint', () => {
     expect(holed.logEndOffset).toBe(end)
   })
 
+  it('takes a partition whose segments are all gone after retention as damaged from its log start, not from 0', () => {
+    const end = writeLog()
+    const { log } = open()
+    log.updateConfig({ retentionMs: -1, retentionBytes: Math.floor(log.sizeBytes / 2) })
+    const { logStartOffset } = log.applyRetention(clock.now())
+    expect(logStartOffset).toBeGreaterThan(0)
+    log.close()
+    for (const name of readdirSync(dir)) if (/\.(log|index|timeindex)$/.test(name)) rmSync(join(dir, name))
+    const { log: emptied } = open()
+    expect([emptied.logStartOffset, emptied.logEndOffset]).toEqual([logStartOffset, end])
+    expect(emptied.damage).toMatchObject([{ firstOffset: logStartOffset, resumeOffset: end, problem: 'every segment file is missing' }])
+  })
+
   it('keeps the old behaviour for a directory from before the file, and checks the start from then on', () => {
     writeLog()
     const files = logFiles()
