@@ -2,19 +2,24 @@
 // the broker was down are never served as a gap. The partition opens, serves what is intact, answers
 // a fetch that would cross the damage with the non-retriable LOG_DAMAGED naming the segment and the
 // offsets lost, and /health and /metrics show it; a bad batch followed by synced batches is not taken
-// for a torn tail after kill -9.
+// for a torn tail after kill -9. A deleted first segment is damage too (the log start offset is
+// checkpointed), and the client's consumers, reading into damage, get every record before it and then
+// LOG_DAMAGED, in both reading modes, without retrying or stepping over it.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
+import { Faecie, type Consumer, type ConsumerMode } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { waitFor } from '../support/wait-for.js'
 import { batchOf, fetchFrame, firstPartition, offsetsOf, produceFrame, RawClient } from '../support/broker-raw-client.js'
 
 let broker: BrokerProcess
+let faecie: Faecie
 
 beforeAll(async () => {
   broker = await startBrokerProcess()
+  faecie = new Faecie({ brokers: [broker.url], clientId: 'damaged-segments' })
 })
 
 afterAll(async () => {
@@ -175,6 +180,117 @@ describe('recovery after kill -9', () => {
       expect(offsetsOf(after.records).at(-1)).toBe(end - 1)
     } finally {
       await client.close()
+    }
+  })
+})
+
+/** The offsets a stream() gives until it throws, and what it threw. */
+async function readUntilError(consumer: Consumer): Promise<{ offsets: number[]; error: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const offsets: number[] = []
+  try {
+    for await (const message of consumer.stream()) offsets.push(message.offset)
+  } catch (error) {
+    return { offsets, error }
+  }
+  return { offsets, error: undefined }
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
+
+/** Fills `topic` over several segments, stops the broker, deletes the `index`th segment and restarts. */
+async function holedTopic(topic: string, index: number): Promise<{ end: number; firstLost: number; resume: number }> {
+  const end = await fill(topic, 40, { 'segment.bytes': '1000' })
+  await broker.stop()
+  const files = segmentFiles(topic)
+  expect(files.length).toBeGreaterThan(index + 1)
+  rmSync(join(broker.dataDir, `${topic}-0`, files[index]!))
+  await broker.restart()
+  return { end, firstLost: index === 0 ? 0 : Number(files[index]!.slice(0, 20)), resume: Number(files[index + 1]!.slice(0, 20)) }
+}
+
+describe('a deleted first segment', () => {
+  it('is LOG_DAMAGED from the old log start, so a consumer there is not reset past the lost records', async () => {
+    const { resume } = await holedTopic('beheaded', 0)
+    const client = await RawClient.connect(broker.url)
+    try {
+      const lost = await fetchAt(client, 'beheaded', 0)
+      expect(lost.error).toMatchObject({ code: ErrorCode.LOG_DAMAGED, retriable: false })
+      expect(lost.error.message).toContain(`offsets 0..${resume - 1}`)
+      expect(lost.logStartOffset ?? 0).toBe(0)
+    } finally {
+      await client.close()
+    }
+    const consumer = faecie.consumer({ mode: 'fetch', maxWaitMs: 100, autoOffsetReset: 'earliest' })
+    try {
+      consumer.assign([{ topic: 'beheaded', partition: 0 }])
+      const { offsets, error } = await readUntilError(consumer)
+      expect(offsets).toEqual([])
+      expect(error).toMatchObject({ code: ErrorCode.LOG_DAMAGED })
+    } finally {
+      await consumer.disconnect()
+    }
+  })
+})
+
+describe.each(['fetch', 'push'] as ConsumerMode[])('a consumer in %s mode reading into damage', (mode) => {
+  it('stream() gives every record before it, then throws LOG_DAMAGED, and stays at the damage', async () => {
+    const topic = `damaged-stream-${mode}`
+    const { firstLost, resume } = await holedTopic(topic, 2)
+    const consumer = faecie.consumer({ mode, maxWaitMs: 100 })
+    try {
+      consumer.assign([{ topic, partition: 0, offset: 0 }])
+      const { offsets, error } = await readUntilError(consumer)
+      expect(offsets).toEqual(range(0, firstLost))
+      expect(error).toMatchObject({ code: ErrorCode.LOG_DAMAGED, retriable: false })
+      expect(error.message).toContain(`offsets ${firstLost}..${resume - 1}`)
+      expect(consumer.position({ topic, partition: 0 })).toBe(firstLost)
+    } finally {
+      await consumer.disconnect()
+    }
+  })
+
+  it('run() handles every record before it, then stops and reports LOG_DAMAGED to crash listeners', async () => {
+    const topic = `damaged-run-${mode}`
+    const { firstLost } = await holedTopic(topic, 2)
+    const consumer = faecie.consumer({ mode, maxWaitMs: 100 })
+    const handled: number[] = []
+    const crashes: any[] = [] // eslint-disable-line @typescript-eslint/no-explicit-any
+    consumer.on('crash', (err) => crashes.push(err))
+    try {
+      consumer.assign([{ topic, partition: 0, offset: 0 }])
+      await consumer.run({ eachMessage: async ({ message }) => { handled.push(message.offset) } })
+      await waitFor('run() to crash on the damage', () => crashes.length > 0)
+      expect(crashes).toMatchObject([{ code: ErrorCode.LOG_DAMAGED }])
+      expect(handled).toEqual(range(0, firstLost))
+    } finally {
+      await consumer.disconnect()
+    }
+  })
+})
+
+describe('a group member reading into damage', () => {
+  it('handles every record before it, reports LOG_DAMAGED to crash listeners, and commits no further than the damage', async () => {
+    const topic = 'damaged-group'
+    const groupId = `${topic}-group`
+    const { firstLost } = await holedTopic(topic, 2)
+    const member = faecie.consumer({ groupId, sessionTimeoutMs: 10_000, maxWaitMs: 100, autoOffsetReset: 'earliest' })
+    const handled: number[] = []
+    const crashes: any[] = [] // eslint-disable-line @typescript-eslint/no-explicit-any
+    member.on('crash', (err) => crashes.push(err))
+    const admin = faecie.admin()
+    try {
+      await member.subscribe({ topics: [topic] })
+      await member.run({ eachMessage: async ({ message }) => { handled.push(message.offset) } })
+      await waitFor('the member to crash on the damage', () => crashes.length > 0)
+      expect(crashes).toMatchObject([{ code: ErrorCode.LOG_DAMAGED }])
+      expect(handled).toEqual(range(0, firstLost))
+      // A crashed member commits what it handled and leaves (group-consumer.ts).
+      await waitFor('the crashed member to leave', async () => (await admin.describeGroups([groupId])).groups[0]?.members.length === 0)
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
+      expect(offsets?.partitions[0]?.offset).toBe(firstLost)
+    } finally {
+      await member.disconnect()
+      await admin.disconnect()
     }
   })
 })

@@ -1,7 +1,8 @@
 // The consumer's decoding and read-ahead (src/consumer/message.ts, message-buffer.ts): records below
 // the offset asked for are skipped, headers come out in kafkajs's shape, paused partitions are passed
-// over, stale chunks (read before a seek) dropped, and every byte taken in is released once.
-import { Attribute, BatchField, RecordBatchEncoder, crc32c } from '@faecie/protocol'
+// over, stale chunks (read before a seek) dropped, every byte taken in is released once, and a
+// partition's error comes after the messages of that partition read before it.
+import { Attribute, BatchField, ErrorCode, FaecieError, RecordBatchEncoder, crc32c } from '@faecie/protocol'
 import { describe, expect, it } from 'vitest'
 import { type Chunk, MessageBuffer } from '../src/consumer/message-buffer.js'
 import { decodeMessages } from '../src/consumer/message.js'
@@ -112,6 +113,34 @@ describe('MessageBuffer', () => {
     buffer.nextMessage()
     expect(buffer.takeChunk()?.messages.map((m) => m.offset)).toEqual([1, 2])
     expect(buffer.takeChunk()).toBe(undefined)
+  })
+
+  it("holds a partition's error behind that partition's messages already read, not other partitions'", () => {
+    const buffer = new MessageBuffer(() => undefined)
+    const a = new PartitionState('t', 0, 0)
+    const b = new PartitionState('t', 1, 0)
+    buffer.push(chunk(a, [0, 1]))
+    buffer.push(chunk(b, [7]))
+    buffer.pushError(new FaecieError(ErrorCode.LOG_DAMAGED, 'lost 2..5'), a)
+    buffer.pushError(new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'of no partition'))
+    // The error of no partition comes at once; a's only after 0 and 1, whatever else is buffered.
+    expect(buffer.takeError()?.code).toBe(ErrorCode.NETWORK_EXCEPTION)
+    expect(buffer.takeError()).toBe(undefined)
+    expect(buffer.nextMessage()?.offset).toBe(0)
+    expect(buffer.takeError()).toBe(undefined)
+    expect(buffer.nextMessage()?.offset).toBe(1)
+    expect(buffer.takeError()?.code).toBe(ErrorCode.LOG_DAMAGED)
+    expect(buffer.nextMessage()?.offset).toBe(7)
+  })
+
+  it("drops a partition's error held behind its messages when it is seeked", () => {
+    const buffer = new MessageBuffer(() => undefined)
+    const a = new PartitionState('t', 0, 0)
+    buffer.push(chunk(a, [0, 1]))
+    buffer.pushError(new FaecieError(ErrorCode.LOG_DAMAGED, 'lost 2..5'), a)
+    a.seek(6)
+    expect(buffer.takeError()).toBe(undefined)
+    expect(buffer.nextMessage()).toBe(undefined)
   })
 
   it('wakes a waiting reader when data or an error comes', async () => {

@@ -1,23 +1,15 @@
 // One partition's actor: the only code that appends to, truncates or deletes its log. It is handed
 // its storage, clock and snapshot store (so tests run it on a simulated disk without threads), and
 // its host hands it everything that arrived since the last tick at once: it validates every produced
-// batch, appends all accepted batches with one write, under flush `always` makes them durable with
+// batch (produce-validation.ts), appends all accepted batches with one write, under flush `always` makes them durable with
 // one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
 // In a compacted topic it refuses records without a key, and it swaps in the segments compaction's
 // cleaner rewrote (the plan and the swap are two ops; the cleaning runs on the manager's pool).
 // When the disk refuses a write it degrades (storage-fault.ts): reads go on, writes are refused with
 // KAFKA_STORAGE_ERROR naming the cause, and it reopens its log by itself once the disk heals.
+// Its producer state (idempotence) comes from a snapshot and the log at open (producer-state-replay.ts).
 import { strict as assert } from 'node:assert'
-import {
-  Attribute,
-  BATCH_HEADER_BYTES,
-  checkBatch,
-  decodeBatch,
-  ErrorCode,
-  readBatchHeader,
-  stampLogAppendTime,
-} from '@faecie/protocol'
-import { isCompacted } from '../storage/log-api.js'
+import { ErrorCode, readBatchHeader, stampLogAppendTime } from '@faecie/protocol'
 import type { PartitionLog } from '../storage/log.js'
 import type { Logger } from '../log.js'
 import type {
@@ -27,9 +19,10 @@ import type {
   PartitionReply,
   PartitionRequest,
   ProduceResult,
-  WireError,
 } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
+import { RequestError, toWireError, validateProduced } from './produce-validation.js'
+import { loadProducerState } from './producer-state-replay.js'
 import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
 import {
   DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS,
@@ -81,12 +74,6 @@ export interface ActorOptions {
   /** Backoff between attempts to resume writing after a disk fault (storage-fault.ts). */
   storageRetryMinMs?: number
   storageRetryMaxMs?: number
-}
-
-class RequestError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message)
-  }
 }
 
 interface StagedProduce {
@@ -150,7 +137,7 @@ export class PartitionActor {
     }
     assert(this.#storageRetry.retryMinMs >= 1 && this.#storageRetry.retryMaxMs >= this.#storageRetry.retryMinMs,
       `storage retry backoff ${this.#storageRetry.retryMinMs}..${this.#storageRetry.retryMaxMs} ms`)
-    this.#producers = this.#loadProducerState(this.#producerBatchesRemembered)
+    this.#producers = loadProducerState(this.#log, this.#snapshots, this.#producerBatchesRemembered, this.#logger)
     // Producers that expired while the partition was closed are not brought back by the snapshot.
     const nowMs = this.#clock()
     this.#producers.expire(nowMs, this.#producerIdExpirationMs)
@@ -208,7 +195,7 @@ export class PartitionActor {
     this.#log = fresh
     this.#pipeline = this.#newPipeline()
     // Produces staged before the fault may have left producer state the log never got.
-    this.#producers = this.#loadProducerState(this.#producerBatchesRemembered)
+    this.#producers = loadProducerState(this.#log, this.#snapshots, this.#producerBatchesRemembered, this.#logger)
     this.#fault = undefined
     this.#logger.info({ cause: fault.cause, degradedMs: nowMs - fault.sinceMs, logEndOffset: fresh.logEndOffset },
       'disk accepts writes again: partition writable')
@@ -416,7 +403,7 @@ export class PartitionActor {
   /** Validates one produce request; answers it at once if refused, else returns it staged. */
   #stage(envelope: Envelope, bytes: Uint8Array, staged: StagedProduce[], nowMs: number): StagedProduce | undefined {
     try {
-      const batches = this.#validate(bytes)
+      const batches = validateProduced(bytes, this.#config)
       const next = nextOffset(staged, this.#log.logEndOffset)
       const first = readBatchHeader(bytes, 0)
       const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? nowMs : -1
@@ -448,34 +435,6 @@ export class PartitionActor {
       envelope.reply({ ok: false, error: toWireError(err) })
       return undefined
     }
-  }
-
-  /** Returns the start of every batch in `bytes`, or throws the error the producer gets. */
-  #validate(bytes: Uint8Array): number[] {
-    if (bytes.length < BATCH_HEADER_BYTES) {
-      throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `a produce holds ${bytes.length} bytes: no whole batch`)
-    }
-    const starts: number[] = []
-    for (let pos = 0; pos < bytes.length;) {
-      const check = checkBatch(bytes, pos, bytes.length)
-      if (!check.ok) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: ${check.problem}`)
-      if (check.size > this.#config.maxMessageBytes) {
-        throw new RequestError(ErrorCode.MESSAGE_TOO_LARGE,
-          `batch of ${check.size} bytes is over max.message.bytes ${this.#config.maxMessageBytes}`)
-      }
-      const header = readBatchHeader(bytes, pos)
-      if (header.recordsCount === 0) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, 'a batch has no records')
-      if (header.attributes & (Attribute.transactional | Attribute.control)) {
-        throw new RequestError(ErrorCode.INVALID_REQUEST, 'transactional and control batches are not supported')
-      }
-      if (isCompacted(this.#config)) refuseKeylessRecords(bytes, pos, check.size)
-      starts.push(pos)
-      pos += check.size
-    }
-    if (starts.length > 1 && readBatchHeader(bytes, 0).producerId >= 0) {
-      throw new RequestError(ErrorCode.INVALID_REQUEST, 'an idempotent produce carries exactly one batch per partition')
-    }
-    return starts
   }
 
   #failDeferred(code: number, message: string): void {
@@ -556,61 +515,6 @@ export class PartitionActor {
     this.#bytesSinceSnapshot = 0
   }
 
-  /** Loads the snapshot and replays batch headers after it; rebuilds from the log start without one. */
-  #loadProducerState(batchesRemembered: number): ProducerState {
-    const log = this.#log
-    const text = this.#snapshots.read()
-    let parsed = text === undefined ? undefined : ProducerState.parse(text, batchesRemembered)
-    if (parsed !== undefined && parsed.offset > log.logEndOffset) {
-      this.#logger.warn({ snapshotOffset: parsed.offset, logEndOffset: log.logEndOffset },
-        'producer-state snapshot is ahead of the recovered log: rebuilding it from the log')
-      parsed = undefined
-    }
-    const state = parsed?.state ?? new ProducerState(batchesRemembered)
-    let offset = Math.max(parsed?.offset ?? 0, log.logStartOffset)
-    let replayed = 0
-    while (offset < log.logEndOffset) {
-      // Offsets the log lost (damage.ts) hold no producer's batches: the replay steps over them.
-      const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
-      if (lost !== undefined) {
-        offset = lost.resumeOffset
-        continue
-      }
-      const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
-      if (bytes.length === 0) break
-      for (let pos = 0; pos < bytes.length;) {
-        const h = readBatchHeader(bytes, pos)
-        const size = h.batchLength + 12
-        const last = h.baseOffset + h.lastOffsetDelta
-        if (h.producerId >= 0 && last >= offset) {
-          state.record(h.producerId, h.producerEpoch, {
-            firstSequence: h.baseSequence,
-            lastSequence: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
-            baseOffset: h.baseOffset,
-            lastOffset: last,
-          }, h.maxTimestamp)
-          replayed++
-        }
-        offset = Math.max(offset, last + 1)
-        pos += size
-      }
-    }
-    if (replayed > 0) this.#logger.info({ replayed }, 'producer state replayed from the log')
-    return state
-  }
-}
-
-/**
- * Compacted topics keep the latest record per key, so a record without a key has no place in them:
- * refused with INVALID_RECORD, as Kafka refuses it. Only compacted topics pay for decoding records.
- */
-function refuseKeylessRecords(bytes: Uint8Array, pos: number, size: number): void {
-  const batch = decodeBatch(bytes.subarray(pos, pos + size), 0, { verifyCrc: false })
-  for (const record of batch.records) {
-    if (record.key === null) {
-      throw new RequestError(ErrorCode.INVALID_RECORD, `record at offset delta ${record.offset - batch.header.baseOffset} has no key; compacted topics require one`)
-    }
-  }
 }
 
 /** The offset the next fresh batch gets: after the last staged batch that will be written. */
@@ -632,12 +536,4 @@ function ownedCopy(bytes: Uint8Array): Uint8Array {
     return bytes
   }
   return bytes.slice()
-}
-
-function toWireError(err: unknown): WireError {
-  if (err instanceof RequestError) return { code: err.code, message: err.message }
-  const coded = err as { code?: unknown; message?: unknown }
-  if (typeof coded.code === 'number') return { code: coded.code, message: String(coded.message) }
-  // Anything else is not a refusal of bad input but a failure of ours: let it kill the actor.
-  throw err
 }

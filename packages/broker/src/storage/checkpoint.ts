@@ -9,10 +9,18 @@
 //                                        open skips recovery; open removes it before any write
 //   cleaner-checkpoint "1\n<offset>\n"   compaction has cleaned the log below this offset: what is
 //                                        above is dirty (min.cleanable.dirty.ratio); a hint only
-//   log-start-offset   "1\n<offset>\n"   the log starts at least here, even inside a segment: set by
-//                                        a repair that moved the log past damage (damage.ts)
+//   log-start-offset   "1\n<offset>\n"   format version 1, then the log start offset in decimal (Kafka's
+//                                        log-start-offset checkpoint): the log starts here, even
+//                                        inside a segment. Written whenever the start moves
+//                                        (retention, a repair), before the segments below it are
+//                                        deleted, and at the first open of a directory without it.
+//                                        At open, segments wholly below it are deleted (a deletion a
+//                                        crash interrupted) and offsets missing between it and the
+//                                        first segment are damage, not retention (log-start.ts). A
+//                                        directory without the file (from before it existed) takes
+//                                        its first segment's base as the start, as it always did.
 //
-// Both are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
+// All are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
 // the old content or the new, never a mix. Their content is still read as untrusted input: anything
 // but the exact format counts as missing, and is logged.
 import { join } from 'node:path'
@@ -76,7 +84,7 @@ export function removeCleanShutdown(disk: Disk, dir: string): void {
   disk.fsyncDir(dir)
 }
 
-/** "1\n<offset>\n": the log start a repair set (it may fall inside a segment). */
+/** "1\n<offset>\n": the log start offset, kept whenever it moves (it may fall inside a segment). */
 export const LOG_START_OFFSET_FILE = 'log-start-offset'
 
 export function readLogStartOffset(disk: Disk, dir: string, logger: Logger): number | null {
@@ -85,6 +93,17 @@ export function readLogStartOffset(disk: Disk, dir: string, logger: Logger): num
 
 export function writeLogStartOffset(disk: Disk, dir: string, offset: number): void {
   disk.writeFileAtomic(join(dir, LOG_START_OFFSET_FILE), encode(offset))
+}
+
+/** Removes the file durably (a full disk could not take its new content): the next open adopts the first segment. */
+export function removeLogStartOffset(disk: Disk, dir: string): void {
+  try {
+    disk.unlink(join(dir, LOG_START_OFFSET_FILE))
+  } catch (err) {
+    if (isNotFound(err)) return
+    throw err
+  }
+  disk.fsyncDir(dir)
 }
 
 /** Where the last compaction ended, or null when the partition was never compacted. */

@@ -10,8 +10,15 @@
 // final). The active segment never is. The dirty ratio is the bytes of the segments ending past the
 // checkpoint over the bytes of all the cleanable ones; compaction runs when it reaches
 // min.cleanable.dirty.ratio (or when asked to, whatever the ratio).
-import type { CompactionPlan } from './log.js'
+import type { CleanerInput } from './cleaner.js'
+import { DEFAULT_DELETE_RETENTION_MS, DEFAULT_MIN_CLEANABLE_DIRTY_RATIO, type LogConfig } from './log-api.js'
 import type { SegmentSet } from './segment-set.js'
+
+/** What a cleaner gets (cleaner.ts), but the clock, which the cleaner's caller supplies. */
+export interface CompactionPlan extends Omit<CleanerInput, 'nowMs'> {
+  /** Not-yet-cleaned bytes / bytes of the segments in the plan, when it was made. */
+  dirtyRatio: number
+}
 
 export interface CleanableRange {
   segments: CompactionPlan['segments']
@@ -36,4 +43,25 @@ export function cleanableRange(segments: SegmentSet, highWatermark: number, firs
     planned.push({ baseOffset: segment.baseOffset, sizeBytes: segment.sizeBytes })
   }
   return { segments: planned, endOffset: segments.endOffsetOf(count - 1), dirtyBytes, dirtyRatio: totalBytes === 0 ? 0 : dirtyBytes / totalBytes }
+}
+
+/**
+ * The plan for the cleanable segments of the log in `dir`, or null when there are none or, unless
+ * `force`, when the dirty ratio is below min.cleanable.dirty.ratio.
+ */
+export function planCompaction(dir: string, segments: SegmentSet, highWatermark: number, firstDirtyOffset: number,
+  config: LogConfig, force: boolean): CompactionPlan | null {
+  const range = cleanableRange(segments, highWatermark, firstDirtyOffset)
+  if (range === null) return null
+  const minRatio = config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
+  if (!force && (range.dirtyBytes === 0 || range.dirtyRatio < minRatio)) return null
+  return {
+    dir,
+    segments: range.segments,
+    endOffset: range.endOffset,
+    firstDirtyOffset,
+    deleteRetentionMs: config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS,
+    indexIntervalBytes: config.indexIntervalBytes,
+    dirtyRatio: range.dirtyRatio,
+  }
 }

@@ -21,9 +21,11 @@
 // segment; offsets are the same before and after, since compaction keeps every segment's base offset
 // and last offset (cleaner.ts).
 import { join } from 'node:path'
+import type { CleanerResult } from './cleaner.js'
 import type { Disk } from './disk.js'
 import { OFFSET_INDEX_SUFFIX } from './offset-index.js'
-import { LOG_SUFFIX, segmentStem } from './segment.js'
+import { LOG_SUFFIX, Segment, segmentStem } from './segment.js'
+import type { SegmentSet } from './segment-set.js'
 import { TIME_INDEX_SUFFIX } from './time-index.js'
 
 export const CLEANED_SUFFIX = '.cleaned'
@@ -107,4 +109,39 @@ export function settleInterruptedSwaps(disk: Disk, dir: string, names: string[])
   }
   if (completed.length > 0 || removed.length > 0) disk.fsyncDir(dir)
   return { completed, removed }
+}
+
+export interface CompactionOutcome {
+  segmentsSwapped: number
+  segmentsSkipped: number
+  bytesBefore: number
+  bytesAfter: number
+}
+
+/**
+ * Puts a cleaner's output in place in `segments`: each cleaned segment that is still here, closed
+ * and of the size the cleaner read replaces the original (`replaced` is told of each original,
+ * closed); the output of any other is discarded (retention or a truncation got there first).
+ */
+export function swapCleanedSegments(disk: Disk, dir: string, segments: SegmentSet, result: CleanerResult,
+  replaced: (original: Segment) => void): CompactionOutcome {
+  const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
+  for (const cleaned of result.segments) {
+    const i = segments.floorIndex(cleaned.baseOffset)
+    const segment = i >= 0 ? segments.at(i) : undefined
+    if (segment === undefined || segment.baseOffset !== cleaned.baseOffset || i >= segments.count - 1 ||
+      segment.sizeBytes !== cleaned.originalSizeBytes || !cleanedFilesPresent(disk, dir, cleaned.baseOffset)) {
+      discardCleaned(disk, dir, cleaned.baseOffset)
+      outcome.segmentsSkipped++
+      continue
+    }
+    segment.closeFd(disk)
+    replaced(segment)
+    swapCleanedSegment(disk, dir, cleaned.baseOffset)
+    segments.replace(i, Segment.open(disk, dir, segment.baseOffset))
+    outcome.segmentsSwapped++
+    outcome.bytesBefore += cleaned.originalSizeBytes
+    outcome.bytesAfter += cleaned.sizeBytes
+  }
+  return outcome
 }

@@ -250,3 +250,132 @@ describe('repair', () => {
     expect(readError(log, resume)).toBeUndefined()
   })
 })
+
+describe('the log start offset checkpoint', () => {
+  const RETENTION: Partial<LogConfig> = { retentionBytes: 0 }
+  const logStartFile = () => readFileSync(join(dir, 'log-start-offset'), 'utf8')
+
+  it('answers LOG_DAMAGED for a deleted first segment, not OFFSET_OUT_OF_RANGE past the lost records', () => {
+    const end = writeLog()
+    const files = logFiles()
+    const resume = Number(files[1]!.slice(0, 20))
+    rmSync(join(dir, files[0]!))
+    const { log } = open()
+    expect(log.logStartOffset).toBe(0)
+    expect(log.damage).toMatchObject([{ firstOffset: 0, resumeOffset: resume, position: -1 }])
+    const err = readError(log, 0)
+    expect(err?.code).toBe(ErrorCode.LOG_DAMAGED)
+    expect(err?.message).toContain(`offsets 0..${resume - 1}`)
+    expect(readableBases(log)).toEqual(allBases(end).filter((o) => o >= resume))
+    // A repair moves the start past it, as for any other damage.
+    expect(log.repairDamage()).toMatchObject({ logStartOffset: resume, offsetsSkipped: resume })
+    expect(logStartFile()).toBe(`1\n${resume}\n`)
+  })
+
+  it('keeps the start retention moved across a restart, and a first segment lost after it is damage', () => {
+    const end = writeLog()
+    const { log } = open()
+    log.updateConfig({ retentionMs: -1, retentionBytes: Math.floor(log.sizeBytes / 2) })
+    const { logStartOffset, deleted } = log.applyRetention(clock.now())
+    expect(deleted.length).toBeGreaterThan(1)
+    expect(log.segmentCount).toBeGreaterThan(2)
+    expect(logStartFile()).toBe(`1\n${logStartOffset}\n`)
+    log.close()
+    const { log: again } = open()
+    expect([again.logStartOffset, again.damage.length]).toEqual([logStartOffset, 0])
+    again.close()
+    const files = logFiles()
+    rmSync(join(dir, files[0]!))
+    const { log: holed } = open()
+    expect(holed.logStartOffset).toBe(logStartOffset)
+    expect(holed.damage).toMatchObject([{ firstOffset: logStartOffset, resumeOffset: Number(files[1]!.slice(0, 20)) }])
+    expect(readError(holed, logStartOffset)?.code).toBe(ErrorCode.LOG_DAMAGED)
+    expect(holed.logEndOffset).toBe(end)
+  })
+
+  it('takes a partition whose segments are all gone after retention as damaged from its log start, not from 0', () => {
+    const end = writeLog()
+    const { log } = open()
+    log.updateConfig({ retentionMs: -1, retentionBytes: Math.floor(log.sizeBytes / 2) })
+    const { logStartOffset } = log.applyRetention(clock.now())
+    expect(logStartOffset).toBeGreaterThan(0)
+    log.close()
+    for (const name of readdirSync(dir)) if (/\.(log|index|timeindex)$/.test(name)) rmSync(join(dir, name))
+    const { log: emptied } = open()
+    expect([emptied.logStartOffset, emptied.logEndOffset]).toEqual([logStartOffset, end])
+    expect(emptied.damage).toMatchObject([{ firstOffset: logStartOffset, resumeOffset: end, problem: 'every segment file is missing' }])
+  })
+
+  it('keeps the old behaviour for a directory from before the file, and checks the start from then on', () => {
+    writeLog()
+    const files = logFiles()
+    rmSync(join(dir, 'log-start-offset'))
+    rmSync(join(dir, files[0]!))
+    const { log } = open()
+    const first = Number(files[1]!.slice(0, 20))
+    expect([log.logStartOffset, log.damage.length]).toEqual([first, 0])
+    expect(logStartFile()).toBe(`1\n${first}\n`)
+  })
+
+  it('writes the file only when the start moves', () => {
+    writeLog()
+    const disk = new RealDisk()
+    let writes = 0
+    const write = disk.writeFileAtomic.bind(disk)
+    disk.writeFileAtomic = (path, bytes) => {
+      if (path.endsWith('log-start-offset')) writes++
+      write(path, bytes)
+    }
+    const log = PartitionLog.open({ dir, disk, clock: clock.now, config: { ...CONFIG, retentionMs: -1, retentionBytes: -1 }, logger: capturingLogger().logger })
+    for (let i = 0; i < 20; i++) log.append(makeBatch(RECORDS, { valueBytes: 25 }))
+    log.flush()
+    expect(log.applyRetention(clock.now()).deleted).toEqual([])
+    expect(writes).toBe(0)
+    log.updateConfig({ retentionBytes: 0 })
+    log.applyRetention(clock.now())
+    log.applyRetention(clock.now())
+    expect(writes).toBe(1)
+  })
+
+  it('lets retention free a full disk, removing the file it cannot rewrite, and adopts the start at the next open', () => {
+    const disk = new SimulatedDisk()
+    const D = '/data/t-0'
+    const openOn = (config: Partial<LogConfig> = {}) =>
+      PartitionLog.open({ dir: D, disk, clock: clock.now, config: { ...CONFIG, ...config }, logger: capturingLogger().logger })
+    const log = openOn(RETENTION)
+    for (let i = 0; i < BATCHES; i++) log.append(makeBatch(RECORDS, { valueBytes: 25 }))
+    log.flush()
+    disk.fault = 'ENOSPC'
+    const { logStartOffset, deleted } = log.applyRetention(clock.now())
+    expect(deleted.length).toBeGreaterThan(1)
+    expect(disk.exists(`${D}/log-start-offset`)).toBe(false)
+    disk.fault = null
+    log.close()
+    const again = openOn()
+    expect([again.logStartOffset, again.damage.length]).toEqual([logStartOffset, 0])
+    expect(new TextDecoder().decode(disk.readFile(`${D}/log-start-offset`))).toBe(`1\n${logStartOffset}\n`)
+  })
+})
+
+describe('segments wholly below the log start (a retention or repair a crash interrupted)', () => {
+  it('are deleted at open, as retention would, and the segment holding the start stays', () => {
+    const end = writeLog()
+    const files = logFiles()
+    const start = Number(files[2]!.slice(0, 20)) + RECORDS
+    // What a repair to `start` leaves when it crashes after writing the file, before deleting.
+    writeFileSync(join(dir, 'log-start-offset'), `1\n${start}\n`)
+    const { log } = open()
+    expect(logFiles()).toEqual(files.slice(2))
+    expect(readdirSync(dir).filter((n) => n.startsWith(files[0]!.slice(0, 20)) || n.startsWith(files[1]!.slice(0, 20)))).toEqual([])
+    expect([log.logStartOffset, log.damage.length]).toEqual([start, 0])
+    expect(readableBases(log)).toEqual(allBases(end).filter((o) => o >= start))
+  })
+
+  it('leaves the active segment even when the start is at the log end', () => {
+    const end = writeLog()
+    writeFileSync(join(dir, 'log-start-offset'), `1\n${end}\n`)
+    const { log } = open()
+    expect(log.segmentCount).toBe(1)
+    expect([log.logStartOffset, log.logEndOffset, log.damage.length]).toEqual([end, end, 0])
+  })
+})

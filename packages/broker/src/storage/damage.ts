@@ -149,3 +149,72 @@ export function* intactBatches(disk: Disk, segment: Segment, damage: readonly Da
     while (cursor.next()) yield cursor
   }
 }
+
+/** The batch of `segment` holding `offset` or the first after it, and where the intact bytes around it end. */
+export function findIntactBatch(disk: Disk, segment: Segment, damage: readonly DamageRange[], offset: number):
+  { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
+  if (damage.length === 0) {
+    const found = segment.findBatch(disk, offset)
+    return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
+  }
+  for (const cursor of intactBatches(disk, segment, damage, offset)) {
+    if (cursor.lastOffset >= offset) {
+      return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
+    }
+  }
+  return null
+}
+
+/**
+ * The damage one log knows, in offset order, mirrored in its damage file (written only when the
+ * ranges change) and in its open report's count of offsets lost. Ranges below the log start (a
+ * repair moved it past them) stay, since reads still step over their bytes, but no longer count.
+ */
+export class LogDamage {
+  readonly #disk: Disk
+  readonly #dir: string
+  readonly #logger: Logger
+  readonly #report: { damagedOffsets: number }
+  #ranges: DamageRange[]
+
+  constructor(disk: Disk, dir: string, logger: Logger, report: { damagedOffsets: number }, ranges: DamageRange[]) {
+    this.#disk = disk
+    this.#dir = dir
+    this.#logger = logger
+    this.#report = report
+    this.#ranges = ranges
+  }
+
+  /** Every range, repaired ones included. */
+  get ranges(): readonly DamageRange[] {
+    return this.#ranges
+  }
+
+  /** The ranges not yet repaired: those reaching past `logStartOffset`. */
+  above(logStartOffset: number): readonly DamageRange[] {
+    const ranges = this.#ranges
+    return ranges.some((r) => r.resumeOffset <= logStartOffset) ? ranges.filter((r) => r.resumeOffset > logStartOffset) : ranges
+  }
+
+  /** Ranges found after open: merged in, and each logged at error level. */
+  record(found: readonly DamageRange[]): void {
+    if (found.length === 0) return
+    this.#set(mergeDamage(this.#ranges, found))
+    for (const range of found) {
+      this.#logger.error({ ...range, offsetsLost: range.resumeOffset - range.firstOffset },
+        'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
+    }
+  }
+
+  /** Keeps only the ranges `keep` passes (retention and truncation drop the ranges they pass). */
+  retain(keep: (range: DamageRange) => boolean): void {
+    this.#set(this.#ranges.filter(keep))
+  }
+
+  #set(ranges: DamageRange[]): void {
+    if (JSON.stringify(ranges) === JSON.stringify(this.#ranges)) return
+    writeDamage(this.#disk, this.#dir, ranges)
+    this.#ranges = ranges
+    this.#report.damagedOffsets = offsetsLost(ranges)
+  }
+}

@@ -14,18 +14,23 @@
 //     producer-state                   the actor's idempotence snapshot (partition/)
 //     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
 //     damage                           offsets lost to damaged or missing files (damage.ts)
-//     log-start-offset                 "1\n<offset>\n": the log start a repair set (checkpoint.ts)
+//     log-start-offset                 "1\n<offset>\n": the log start offset, written whenever it moves
+//                                      (checkpoint.ts); checked against the first segment at open
+//                                      (log-start.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 //
 // Compaction (cleanup.policy=compact): compactionPlan() names the closed segments a cleaner may
-// rewrite (cleaner.ts, on a piscina thread); swapCleaned() puts its output in place of each segment
-// that has not changed meanwhile (compaction-swap.ts). Offsets and segment base offsets never change.
+// rewrite (compaction-plan.ts; cleaner.ts, on a piscina thread); swapCleaned() puts its output in
+// place of each segment that has not changed meanwhile (compaction-swap.ts). Offsets and segment
+// base offsets never change.
 //
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
 //   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
-//   past the last damage, inside a segment if need be, and keeps it in log-start-offset.
+//   past the last damage, inside a segment if need be. Whenever it moves it is written to
+//   log-start-offset first, then the segments below it are deleted; so at open a first segment that
+//   starts past the file's offset is a lost file (damage), not retention (log-start.ts).
 // - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
 //   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
 //   the damaged bytes and start after them. Retention and truncation drop the ranges they pass; a
@@ -49,32 +54,24 @@ import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import {
-  readCleanerCheckpoint, readLogStartOffset, writeCleanShutdown, writeCleanerCheckpoint, writeLogStartOffset, writeRecoveryPoint,
-} from './checkpoint.js'
-import type { CleanerInput, CleanerResult } from './cleaner.js'
-import { cleanableRange } from './compaction-plan.js'
-import { cleanedFilesPresent, discardCleaned, swapCleanedSegment } from './compaction-swap.js'
+import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import type { CleanerResult } from './cleaner.js'
+import { planCompaction, type CompactionPlan } from './compaction-plan.js'
+import { swapCleanedSegments, type CompactionOutcome } from './compaction-swap.js'
 import { mkdirDurably, type Disk } from './disk.js'
 import { wholeBatchesBefore } from './batch-cursor.js'
 import { offsetOutOfRange, storageCorrupt } from './errors.js'
-import {
-  DEFAULT_DELETE_RETENTION_MS,
-  DEFAULT_MIN_CLEANABLE_DIRTY_RATIO,
-  deletesByRetention,
-  isCompacted,
-  type AppendResult,
-  type LogConfig,
-  type ReadResult,
-} from './log-api.js'
+import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
 import { validateLogConfig } from './log-config.js'
 import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
-import { damageAt, intactBatches, logDamaged, mergeDamage, offsetsLost, writeDamage, type DamageRange } from './damage.js'
+import { damageAt, findIntactBatch, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
+import { LogStartCheckpoint } from './log-start.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
 import { SegmentSet } from './segment-set.js'
 import { TIME_INDEX_ENTRY_BYTES } from './time-index.js'
+import { UnflushedSegments } from './unflushed-segments.js'
 
 export interface PartitionLogOptions {
   /** The partition's directory; created when missing. */
@@ -93,18 +90,7 @@ export interface ReadOptions {
 
 export type { DeletedSegment }
 
-/** What a cleaner gets (cleaner.ts), but the clock, which the cleaner's caller supplies. */
-export interface CompactionPlan extends Omit<CleanerInput, 'nowMs'> {
-  /** Not-yet-cleaned bytes / bytes of the segments in the plan, when it was made. */
-  dirtyRatio: number
-}
-
-export interface CompactionOutcome {
-  segmentsSwapped: number
-  segmentsSkipped: number
-  bytesBefore: number
-  bytesAfter: number
-}
+export type { CompactionOutcome, CompactionPlan }
 
 /** A flush whose fdatasyncs run off-thread (beginFlush); completeFlush moves the offsets after them. */
 export interface PendingFlush {
@@ -134,13 +120,8 @@ export class PartitionLog {
   #highWatermark: number
   #recoveryPoint: number
   #recoveryPointOnDisk: number
-  /** Segments written since the last flush, in order (the active one last). */
-  readonly #unflushed: Segment[] = []
-  /** Segments sealed since the last flush, whose index files are not fsynced yet. */
-  readonly #unsyncedIndexes: Segment[] = []
-  /** Segments whose fdatasync is running off-thread (beginFlush .. completeFlush). */
-  #syncing: Segment[] = []
-  #pendingFlushes = 0
+  /** What the next flush has to make durable (unflushed-segments.ts). */
+  readonly #unflushed = new UnflushedSegments()
   #lastFlushMs: number
   /** Compaction has cleaned every closed segment below this offset (the cleaner checkpoint). */
   #cleanedUpTo: number
@@ -148,9 +129,9 @@ export class PartitionLog {
   /** The error that left the in-memory state unsure; the actor must reopen through recovery. */
   #failure: unknown = undefined
   /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
-  #damage: DamageRange[]
-  /** The log start a repair set (log-start-offset), 0 when none. */
-  #startFloor: number
+  readonly #damage: LogDamage
+  /** The log start retention or a repair set, kept in log-start-offset (log-start.ts). */
+  readonly #start: LogStartCheckpoint
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -162,8 +143,8 @@ export class PartitionLog {
     mkdirDurably(this.#disk, this.dir)
     const opened = openPartitionDir(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
-    this.#damage = opened.damage
-    this.#startFloor = readLogStartOffset(this.#disk, this.dir, this.#logger) ?? 0
+    this.#damage = new LogDamage(this.#disk, this.dir, this.#logger, opened.report, opened.damage)
+    this.#start = new LogStartCheckpoint(this.#disk, this.dir, this.#logger, opened.logStartOffsetOnDisk)
     this.#segments = new SegmentSet(opened.segments)
     this.#segments.releaseClosed(this.#disk)
     const logEndOffset = this.logEndOffset
@@ -173,6 +154,8 @@ export class PartitionLog {
     if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
     this.#lastFlushMs = nowMs
     this.#cleanedUpTo = Math.min(readCleanerCheckpoint(this.#disk, this.dir, this.#logger) ?? 0, logEndOffset)
+    // A new directory, or one from before the file existed: its start is checked from now on.
+    if (!this.#start.persisted) this.#start.move(this.logStartOffset, false)
     const report = opened.report
     const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
     this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
@@ -188,15 +171,14 @@ export class PartitionLog {
 
   get logStartOffset(): number {
     const first = this.#segments.first.baseOffset
-    const front = this.#damage[0]
+    const front = this.#damage.ranges[0]
     const start = front !== undefined && front.firstOffset < first ? front.firstOffset : first
-    return Math.min(Math.max(start, this.#startFloor), this.logEndOffset)
+    return Math.min(Math.max(start, this.#start.floor), this.logEndOffset)
   }
 
   /** The offsets this log lost (damage.ts) and not yet repaired, in order; empty for a healthy log. */
   get damage(): readonly DamageRange[] {
-    const start = this.logStartOffset
-    return this.#damage.some((r) => r.resumeOffset <= start) ? this.#damage.filter((r) => r.resumeOffset > start) : this.#damage
+    return this.#damage.above(this.logStartOffset)
   }
 
   /**
@@ -205,7 +187,7 @@ export class PartitionLog {
    * only operation that skips offsets, and only when an operator asks. Durable when it returns.
    */
   repairDamage(): { logStartOffset: number; offsetsSkipped: number; segmentsDeleted: number } {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     const damage = this.damage
     const before = this.logStartOffset
@@ -215,12 +197,11 @@ export class PartitionLog {
     let segmentsDeleted = 0
     this.#guard(() => {
       // The new start is made durable first: a crash after it leaves only unreachable segments.
-      writeLogStartOffset(this.#disk, this.dir, newStart)
-      this.#startFloor = newStart
+      this.#start.move(newStart, false)
       while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
         const segment = this.#segments.shift()
         segment.delete(this.#disk)
-        this.#forget([segment])
+        this.#unflushed.forget([segment])
         segmentsDeleted++
       }
       this.#disk.fsyncDir(this.dir)
@@ -241,12 +222,7 @@ export class PartitionLog {
    */
   markDamaged(found: readonly DamageRange[]): void {
     this.#checkOpen()
-    if (found.length === 0) return
-    this.#setDamage(mergeDamage(this.#damage, found))
-    for (const range of found) {
-      this.#logger.error({ ...range, offsetsLost: range.resumeOffset - range.firstOffset },
-        'partition log is damaged: reads crossing these offsets get LOG_DAMAGED until it is repaired')
-    }
+    this.#damage.record(found)
   }
 
   /**
@@ -260,13 +236,6 @@ export class PartitionLog {
     const segment = this.#prepare(i)
     const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
     this.markDamaged(found)
-  }
-
-  #setDamage(ranges: DamageRange[]): void {
-    if (JSON.stringify(ranges) === JSON.stringify(this.#damage)) return
-    writeDamage(this.#disk, this.dir, ranges)
-    this.#damage = ranges
-    this.recoveryReport.damagedOffsets = offsetsLost(ranges)
   }
 
   get highWatermark(): number {
@@ -344,7 +313,7 @@ export class PartitionLog {
   #write(segment: Segment, bytes: Uint8Array, start: number, end: number): void {
     if (end === start) return
     segment.write(this.#disk, bytes, start, end)
-    if (this.#unflushed[this.#unflushed.length - 1] !== segment) this.#unflushed.push(segment)
+    this.#unflushed.wrote(segment)
   }
 
   /** Whether the batch about to go in (`sizeBytes` long, ending at `lastOffset`) needs a new segment. */
@@ -362,7 +331,7 @@ export class PartitionLog {
     const disk = this.#disk
     const previous = this.#segments.active
     previous.seal(disk)
-    this.#unsyncedIndexes.push(previous)
+    this.#unflushed.sealed(previous)
     const segment = Segment.create(disk, this.dir, previous.nextOffset)
     disk.fsyncDir(this.dir)
     this.#segments.push(disk, segment)
@@ -384,15 +353,9 @@ export class PartitionLog {
   flush(): void {
     this.#checkWritable()
     this.#guard(() => {
-      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-      this.#unsyncedIndexes.length = 0
-      for (const segment of this.#unflushed) segment.flush(this.#disk)
-      this.#unflushed.length = 0
       // A sync still running off-thread may not have finished: this flush promises all of it, and
       // supersedes it (its completeFlush must not come: the caller abandons it).
-      for (const segment of this.#syncing) segment.flush(this.#disk)
-      this.#syncing = []
-      this.#pendingFlushes = 0
+      this.#unflushed.syncAll(this.#disk)
       const logEndOffset = this.logEndOffset
       this.#recoveryPoint = logEndOffset
       this.#highWatermark = logEndOffset
@@ -407,12 +370,12 @@ export class PartitionLog {
 
   /** True while a pipelined flush is between beginFlush and completeFlush. */
   get flushing(): boolean {
-    return this.#pendingFlushes > 0
+    return this.#unflushed.flushing
   }
 
   /** True when something appended is not yet durable (nor being made durable). */
   get dirty(): boolean {
-    return this.#unflushed.length > 0 || this.#unsyncedIndexes.length > 0
+    return this.#unflushed.dirty
   }
 
   /**
@@ -423,15 +386,11 @@ export class PartitionLog {
    */
   beginFlush(): PendingFlush | null {
     this.#checkWritable()
-    assert(this.#pendingFlushes === 0, 'a pipelined flush is already running')
+    assert(!this.#unflushed.flushing, 'a pipelined flush is already running')
     if (!this.dirty) return null
     let pending: PendingFlush | null = null
     this.#guard(() => {
-      for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-      this.#unsyncedIndexes.length = 0
-      const segments = this.#unflushed.splice(0)
-      this.#syncing = segments
-      this.#pendingFlushes++
+      const segments = this.#unflushed.begin(this.#disk)
       pending = { paths: segments.map((s) => s.logPath), endOffset: this.logEndOffset, segments }
     })
     return pending
@@ -440,9 +399,7 @@ export class PartitionLog {
   /** The pipelined group commit, step two: the syncs of `pending` are done; offsets move to its end. */
   completeFlush(pending: PendingFlush): void {
     this.#checkWritable()
-    assert(this.#pendingFlushes === 1, 'completeFlush without a pending flush')
-    this.#pendingFlushes--
-    this.#syncing = []
+    this.#unflushed.complete()
     this.#guard(() => {
       const end = pending.endOffset
       if (end > this.#recoveryPoint) this.#recoveryPoint = end
@@ -459,7 +416,7 @@ export class PartitionLog {
    * since the last flush, `always` whenever something is unflushed, `never` never. True if it did.
    */
   maybeFlush(nowMs: number): boolean {
-    const dirty = this.#unflushed.length > 0 || this.#highWatermark < this.logEndOffset
+    const dirty = this.#unflushed.anyWritten || this.#highWatermark < this.logEndOffset
     const due = this.#config.flush === 'always' || (this.#config.flush === 'interval' && nowMs - this.#lastFlushMs >= this.#config.flushMs)
     if (!dirty || !due) return false
     this.flush()
@@ -479,11 +436,11 @@ export class PartitionLog {
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
     const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
-    const damaged = offset < end ? damageAt(this.#damage, offset) : undefined
+    const damaged = offset < end ? damageAt(this.#damage.ranges, offset) : undefined
     if (damaged !== undefined) throw logDamaged(damaged, this.dir)
     for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
       const segment = this.#prepare(i)
-      const found = this.#findBatch(segment, offset)
+      const found = findIntactBatch(this.#disk, segment, this.#damage.ranges, offset)
       if (found === null) continue
       if (found.baseOffset >= end) break
       const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
@@ -506,7 +463,7 @@ export class PartitionLog {
       if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
       const segment = this.#prepare(i)
       const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      for (const cursor of intactBatches(this.#disk, segment, this.#damage, segment.baseOffset + (olderUpTo ?? 0))) {
+      for (const cursor of intactBatches(this.#disk, segment, this.#damage.ranges, segment.baseOffset + (olderUpTo ?? 0))) {
         if (cursor.baseOffset >= this.#highWatermark) return null
         if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
       }
@@ -520,7 +477,7 @@ export class PartitionLog {
    * Segments wholly past it are deleted. Durable when it returns.
    */
   truncateTo(offset: number): void {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.logEndOffset,
       `truncation to ${offset} outside [${this.logStartOffset}, ${this.logEndOffset}]`)
@@ -545,32 +502,36 @@ export class PartitionLog {
     if (segment.sealed) segment.activate(disk, this.#clock())
     disk.fdatasync(segment.fd(disk))
     if (removed.length > 0) disk.fsyncDir(this.dir)
-    this.#forget(removed)
+    this.#unflushed.forget(removed)
     const logEndOffset = this.logEndOffset
     this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
     this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
-    this.#setDamage(this.#damage.filter((r) => r.resumeOffset <= offset))
+    this.#damage.retain((r) => r.resumeOffset <= offset)
     this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
     this.#checkOffsets()
   }
 
   /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
   applyRetention(nowMs: number): RetentionResult {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     if (!deletesByRetention(this.#config)) return { deleted: [], logStartOffset: this.logStartOffset }
     const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
     if (victims.length === 0) return { deleted: [], logStartOffset: this.logStartOffset }
     this.#guard(() => {
+      // The new start is made durable first: a crash after it leaves segments wholly below it, which
+      // open deletes, never a first segment past the checkpoint (which open takes for a lost file).
+      this.#start.move(Math.max(this.#segments.at(victims.length).baseOffset, this.#start.floor), true)
       for (const { segment } of victims) {
         assert(this.#segments.shift() === segment, 'retention deletes from the front')
         segment.delete(this.#disk)
-        this.#forget([segment])
+        this.#unflushed.forget([segment])
       }
       this.#disk.fsyncDir(this.dir)
+      if (!this.#start.persisted) this.#start.move(this.#start.floor, true)
       // Damage below what retention deleted is gone with it.
       const first = this.#segments.first.baseOffset
-      this.#setDamage(this.#damage.filter((r) => r.resumeOffset > first))
+      this.#damage.retain((r) => r.resumeOffset > first)
       this.#checkOffsets()
     })
     const deleted = victims.map((v) => v.deleted)
@@ -588,21 +549,11 @@ export class PartitionLog {
     this.#checkWritable()
     if (!isCompacted(this.#config)) return null
     // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
-    if (this.#damage.length > 0) return null
-    const range = cleanableRange(this.#segments, this.#highWatermark, this.#cleanedUpTo)
-    if (range === null) return null
-    const minRatio = this.#config.minCleanableDirtyRatio ?? DEFAULT_MIN_CLEANABLE_DIRTY_RATIO
-    if (!force && (range.dirtyBytes === 0 || range.dirtyRatio < minRatio)) return null
-    this.#guard(() => this.#syncClosed())
-    return {
-      dir: this.dir,
-      segments: range.segments,
-      endOffset: range.endOffset,
-      firstDirtyOffset: this.#cleanedUpTo,
-      deleteRetentionMs: this.#config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS,
-      indexIntervalBytes: this.#config.indexIntervalBytes,
-      dirtyRatio: range.dirtyRatio,
-    }
+    if (this.#damage.ranges.length > 0) return null
+    const plan = planCompaction(this.dir, this.#segments, this.#highWatermark, this.#cleanedUpTo, this.#config, force)
+    if (plan === null) return null
+    this.#guard(() => this.#unflushed.syncClosed(this.#disk, this.#segments.active))
+    return plan
   }
 
   /**
@@ -611,29 +562,13 @@ export class PartitionLog {
    * discarded (retention or a truncation got there first). Offsets do not move.
    */
   swapCleaned(result: CleanerResult): CompactionOutcome {
-    assert(this.#pendingFlushes === 0, 'segments may not change while a pipelined flush runs')
+    this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
-    const outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
+    let outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
     const before = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
     this.#guard(() => {
-      for (const cleaned of result.segments) {
-        const i = this.#segments.floorIndex(cleaned.baseOffset)
-        const segment = i >= 0 ? this.#segments.at(i) : undefined
-        if (segment === undefined || segment.baseOffset !== cleaned.baseOffset || i >= this.#segments.count - 1 ||
-          segment.sizeBytes !== cleaned.originalSizeBytes || !cleanedFilesPresent(this.#disk, this.dir, cleaned.baseOffset)) {
-          discardCleaned(this.#disk, this.dir, cleaned.baseOffset)
-          outcome.segmentsSkipped++
-          continue
-        }
-        segment.closeFd(this.#disk)
-        this.#forget([segment])
-        swapCleanedSegment(this.#disk, this.dir, cleaned.baseOffset)
-        this.#segments.replace(i, Segment.open(this.#disk, this.dir, segment.baseOffset))
-        outcome.segmentsSwapped++
-        outcome.bytesBefore += cleaned.originalSizeBytes
-        outcome.bytesAfter += cleaned.sizeBytes
-      }
+      outcome = swapCleanedSegments(this.#disk, this.dir, this.#segments, result, (segment) => this.#unflushed.forget([segment]))
       if (outcome.segmentsSkipped === 0 && result.endOffset > this.#cleanedUpTo) {
         this.#persistCleanerCheckpoint(result.endOffset)
       }
@@ -643,19 +578,6 @@ export class PartitionLog {
     })
     this.#logger.info({ ...outcome, cleanedUpTo: this.#cleanedUpTo }, 'compacted segments swapped in')
     return outcome
-  }
-
-  /** The closed segments' pending data and index files made durable (what the next flush would do for them). */
-  #syncClosed(): void {
-    for (const segment of this.#unsyncedIndexes) segment.syncIndexes(this.#disk)
-    this.#unsyncedIndexes.length = 0
-    const active = this.#segments.active
-    for (let k = this.#unflushed.length - 1; k >= 0; k--) {
-      const segment = this.#unflushed[k]!
-      if (segment === active) continue
-      segment.flush(this.#disk)
-      this.#unflushed.splice(k, 1)
-    }
   }
 
   /** Changes settings at run time; they apply from the next append, roll or retention check. */
@@ -741,30 +663,6 @@ export class PartitionLog {
     }
     this.#segments.touch(disk, segment)
     return segment
-  }
-
-  /** The batch holding `offset` or the first after it, and where the intact bytes around it end. */
-  #findBatch(segment: Segment, offset: number): { position: number; sizeBytes: number; baseOffset: number; intactEnd: number } | null {
-    if (this.#damage.length === 0) {
-      const found = segment.findBatch(this.#disk, offset)
-      return found === null ? null : { position: found.position, sizeBytes: found.sizeBytes, baseOffset: found.baseOffset, intactEnd: segment.sizeBytes }
-    }
-    for (const cursor of intactBatches(this.#disk, segment, this.#damage, offset)) {
-      if (cursor.lastOffset >= offset) {
-        return { position: cursor.position, sizeBytes: cursor.sizeBytes, baseOffset: cursor.baseOffset, intactEnd: cursor.regionEnd }
-      }
-    }
-    return null
-  }
-
-  /** Drops deleted segments from the lists of work the next flush has to do. */
-  #forget(deleted: Segment[]): void {
-    for (const list of [this.#unflushed, this.#unsyncedIndexes]) {
-      for (const segment of deleted) {
-        const at = list.indexOf(segment)
-        if (at >= 0) list.splice(at, 1)
-      }
-    }
   }
 
   #persistRecoveryPoint(offset: number): void {

@@ -32,19 +32,23 @@
 //    whole and its indexes rebuilt; what it lost is damage, never cut: data once made durable is
 //    never dropped silently. A partition whose segments are all gone while a checkpoint says it held
 //    data opens damaged, not empty at 0.
+// 5. Log start (log-start.ts): segments wholly below the checkpointed log start are deleted (before
+//    anything else reads them), and offsets missing between it and the first segment are damage.
 import { join } from 'node:path'
 import { checkBatch } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { BatchCursor } from './batch-cursor.js'
 import { CLEANED_SUFFIX, settleInterruptedSwaps } from './compaction-swap.js'
 import {
-  CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, LOG_START_OFFSET_FILE, readCleanShutdown, readRecoveryPoint, RECOVERY_POINT_FILE, removeCleanShutdown,
+  CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, LOG_START_OFFSET_FILE, readCleanShutdown, readLogStartOffset, readRecoveryPoint, RECOVERY_POINT_FILE,
+  removeCleanShutdown,
 } from './checkpoint.js'
 import { closedSegmentProblem } from './continuity.js'
 import { DAMAGE_FILE, mergeDamage, offsetsLost, readDamage, writeDamage, type DamageRange } from './damage.js'
 import { TMP_SUFFIX, type Disk } from './disk.js'
 import { storageCorrupt } from './errors.js'
 import type { Offset } from './log-api.js'
+import { damageBeforeFirstSegment, removeSegmentsBelowLogStart } from './log-start.js'
 import { LOG_SUFFIX, parseSegmentFileName, RELATIVE_OFFSET_MAX, Segment, segmentStem } from './segment.js'
 import { ChunkReader, damagedBatchAt, findValidBatch, scanSegment } from './segment-scan.js'
 
@@ -264,6 +268,8 @@ export interface OpenedDir {
   report: RecoveryReport
   /** The recovery point the file held, or null when there was no valid file. */
   recoveryPointOnDisk: number | null
+  /** The log start offset the file held (checkpoint.ts), or null when there was no valid file. */
+  logStartOffsetOnDisk: number | null
   /** Offsets lost, in order (the damage file, with what this open found merged in). */
   damage: DamageRange[]
 }
@@ -272,20 +278,24 @@ export interface OpenedDir {
 export function openPartitionDir(ctx: RecoveryContext): OpenedDir {
   const { disk, dir, logger } = ctx
   const report = emptyReport(false)
-  const bases = inventory(ctx, report)
+  const logStartOffsetOnDisk = readLogStartOffset(disk, dir, logger)
+  const bases = removeSegmentsBelowLogStart(ctx, inventory(ctx, report), logStartOffsetOnDisk, report)
   const markedEnd = readCleanShutdown(disk, dir, logger)
   const recoveryPointOnDisk = readRecoveryPoint(disk, dir, logger)
-  const knownDamage = readDamage(disk, dir, logger)
-  // The last log end a checkpoint promised: what is below it was durable and must still be here.
-  const knownEnd = Math.max(markedEnd ?? 0, recoveryPointOnDisk ?? 0)
+  // Damage in segments deleted above is gone with them, as retention drops it.
+  const knownDamage = readDamage(disk, dir, logger).filter((r) => bases.length === 0 || r.resumeOffset > bases[0]!)
+  // The last log end a checkpoint promised: what is below it was durable and must still be here (and
+  // the log never ends before it starts).
+  const knownEnd = Math.max(markedEnd ?? 0, recoveryPointOnDisk ?? 0, logStartOffsetOnDisk ?? 0)
   const found: DamageRange[] = []
   let segments = bases.map((base) => Segment.open(disk, dir, base))
   if (segments.length === 0) {
     segments = [Segment.create(disk, dir, knownEnd as Offset)]
     disk.fsyncDir(dir)
     report.clean = true
-    if (knownEnd > 0) {
-      found.push({ segmentBaseOffset: knownEnd, firstOffset: 0, resumeOffset: knownEnd, position: -1, endPosition: -1,
+    const start = logStartOffsetOnDisk ?? 0
+    if (knownEnd > start) {
+      found.push({ segmentBaseOffset: knownEnd, firstOffset: start, resumeOffset: knownEnd, position: -1, endPosition: -1,
         problem: 'every segment file is missing' })
     }
   } else {
@@ -324,6 +334,8 @@ export function openPartitionDir(ctx: RecoveryContext): OpenedDir {
       segments.push(Segment.create(disk, dir, knownEnd as Offset))
       disk.fsyncDir(dir)
     }
+    const missingFront = damageBeforeFirstSegment(segments[0]!.baseOffset, logStartOffsetOnDisk)
+    if (missingFront !== null) found.unshift(missingFront)
   }
   const logEndOffset = segments[segments.length - 1]!.nextOffset
   const damage = mergeDamage(knownDamage.filter((r) => r.firstOffset < logEndOffset), found)
@@ -334,5 +346,5 @@ export function openPartitionDir(ctx: RecoveryContext): OpenedDir {
   }
   report.damagedOffsets = offsetsLost(damage)
   removeCleanShutdown(disk, dir)
-  return { segments, report, recoveryPointOnDisk, damage }
+  return { segments, report, recoveryPointOnDisk, logStartOffsetOnDisk, damage }
 }

@@ -6,8 +6,10 @@
 // Error policy per partition: OFFSET_OUT_OF_RANGE applies autoOffsetReset (earliest / latest; with
 // 'none' the error surfaces); a lost connection is retried for as long as it takes (the cluster
 // backs off); other retriable errors are retried within the retry budget; anything else, or a
-// spent budget, surfaces: stream() throws it, run() stops and reports it to 'crash' listeners.
-// A surfaced partition stops until it is seeked.
+// spent budget, surfaces: stream() throws it, run() stops and reports it to 'crash' listeners,
+// once the partition's messages read before it are delivered (message-buffer.ts). A surfaced
+// partition stops until it is seeked: an error that cannot succeed (LOG_DAMAGED: offsets the broker
+// lost) is neither retried nor stepped over.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
@@ -220,7 +222,7 @@ export class Consumer implements ReadContext {
         retriable: state.failed.retriable,
         cause: err,
       })
-      this.buffer.pushError(surfaced)
+      this.buffer.pushError(surfaced, state)
     }
     this.wake()
   }

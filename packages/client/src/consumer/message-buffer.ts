@@ -3,8 +3,11 @@
 // maxBytesPerPartition (or, reading ahead, fetch.ts, while it has none: two chunks at most) and the
 // whole buffer's under bufferBytesMax (subscriptions: only within credit, given back as chunks are
 // released here). Messages of a paused partition stay and are passed over; chunks read before a
-// seek are stale and dropped when met. Errors surfaced to the application queue here too, ahead
-// of data.
+// seek are stale and dropped when met. Errors surfaced to the application queue here too: one of a
+// partition waits behind the messages of that partition already here (it is met at its position,
+// as Kafka's consumer throws at the record it cannot read, so the records before a damaged or
+// corrupt one are all delivered first) and is dropped by a seek; one of no partition goes ahead of
+// data.
 import type { FaecieError } from '@faecie/protocol'
 import type { ConsumedMessage } from './message.js'
 import type { PartitionState } from './state.js'
@@ -25,9 +28,16 @@ export interface Chunk {
   sub: number | undefined
 }
 
+/** An error for the application, of one partition (at the generation it was read under) or of none. */
+interface HeldError {
+  err: FaecieError
+  state: PartitionState | undefined
+  generation: number
+}
+
 export class MessageBuffer {
   private chunks: Chunk[] = []
-  private readonly errors: FaecieError[] = []
+  private errors: HeldError[] = []
   private waiters: Array<() => void> = []
   private readonly onRelease: (chunk: Chunk) => void
   /** Record bytes held. */
@@ -48,13 +58,21 @@ export class MessageBuffer {
     this.wake()
   }
 
-  pushError(err: FaecieError): void {
-    if (this.errors.length < ERRORS_HELD_MAX) this.errors.push(err)
+  /** Holds `err` for the application; of `state`, it comes after that partition's buffered messages. */
+  pushError(err: FaecieError, state?: PartitionState): void {
+    if (this.errors.length < ERRORS_HELD_MAX) this.errors.push({ err, state, generation: state?.generation ?? 0 })
     this.wake()
   }
 
+  /** The first error due now: of no partition, or of one with no message left before it. */
   takeError(): FaecieError | undefined {
-    return this.errors.shift()
+    this.errors = this.errors.filter((e) => e.state === undefined || e.generation === e.state.generation)
+    const at = this.errors.findIndex((e) => e.state === undefined || !this.holdsMessagesOf(e.state))
+    return at < 0 ? undefined : this.errors.splice(at, 1)[0]!.err
+  }
+
+  private holdsMessagesOf(state: PartitionState): boolean {
+    return this.chunks.some((c) => c.state === state && c.generation === state.generation && c.index < c.messages.length)
   }
 
   /** The first chunk that may be delivered now (partition not paused, not stale), without taking it. */
