@@ -17,6 +17,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Logger } from '../log.js'
 import type { OffsetWatch } from '../gateway/offset-watch.js'
 import { SESSION_CLOSE_REASONS, type OutboundBytes } from '../gateway/outbound.js'
+import type { HttpConnections } from '../http/connections.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
 import { RateSeries } from './rate-series.js'
@@ -70,6 +71,8 @@ export interface BrokerMetricsParts {
   logger: Logger
   /** Bytes queued for sending, the read budget, sessions closed by reason (absent in some unit tests). */
   outbound?: OutboundBytes
+  /** Open HTTP connections and request bodies in flight (absent in some unit tests). */
+  connections?: HttpConnections
   options?: Partial<MetricsOptions>
 }
 
@@ -133,6 +136,7 @@ export class BrokerMetrics {
       },
     })
     if (parts.outbound !== undefined) this.#outboundGauges(registers, parts.outbound)
+    if (parts.connections !== undefined) this.#connectionGauges(registers, parts.connections)
     this.#sizeGauges(registers)
     this.#lagGauges(registers)
   }
@@ -208,6 +212,17 @@ export class BrokerMetrics {
         this.reset()
         for (const reason of SESSION_CLOSE_REASONS) this.labels(reason).inc(outbound.closedByReason().get(reason) ?? 0)
       },
+    })
+  }
+
+  #connectionGauges(registers: Registry[], connections: HttpConnections): void {
+    new Gauge({
+      name: 'faecie_http_connections', help: 'Open HTTP connections, WebSocket sessions included (http.connectionsMax).',
+      registers, collect() { this.set(connections.open) },
+    })
+    new Gauge({
+      name: 'faecie_http_request_body_bytes_in_flight', help: 'Bytes of request bodies being received or handled (http.requestBodyBytesInFlightMax).',
+      registers, collect() { this.set(connections.bodyBudget.used) },
     })
   }
 

@@ -14,7 +14,8 @@
 //                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000 },
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
-//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, ... } }
+//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, "connectionsMax": 2304,
+//               "headersTimeoutMs": 30000, ... } }
 //                                       (http/limits.ts; defaults follow "limits"; checked against them)
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
