@@ -52,6 +52,10 @@ export interface GroupSettings {
   subscribedTopicRegexCharsMax: number
   /** The largest compiled subscribedTopicRegex taken, in RE2 instructions (topic-regex.ts). */
   subscribedTopicRegexInstructionsMax: number
+  /** Topic names one member may subscribe to (each at most a topic name's 249 characters); more: INVALID_REQUEST. */
+  subscribedTopicNamesMax: number
+  /** The longest memberId, groupInstanceId and clientId a member may give (the coordinator holds them); longer: INVALID_REQUEST. */
+  memberFieldCharsMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -63,6 +67,8 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   startupAssignmentDelayMs: 10_000,
   subscribedTopicRegexCharsMax: 1_024,
   subscribedTopicRegexInstructionsMax: 5_000,
+  subscribedTopicNamesMax: 1_000,
+  memberFieldCharsMax: 255,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
