@@ -56,6 +56,8 @@ export interface GroupSettings {
   subscribedTopicNamesMax: number
   /** The longest memberId, groupInstanceId and clientId a member may give (the coordinator holds them); longer: INVALID_REQUEST. */
   memberFieldCharsMax: number
+  /** Members of one group; a join past it: GROUP_MAX_SIZE_REACHED (each join and rebalance walks every member). */
+  membersPerGroupMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -69,6 +71,7 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   subscribedTopicRegexInstructionsMax: 5_000,
   subscribedTopicNamesMax: 1_000,
   memberFieldCharsMax: 255,
+  membersPerGroupMax: 1_000,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
@@ -219,6 +222,10 @@ export class ConsumerGroup {
     }
     const memberId = request.memberId === '' ? newMemberId() : request.memberId
     const previous = this.members.get(memberId)
+    if (previous === undefined && sameInstance === undefined && this.members.size >= settings.membersPerGroupMax) {
+      throw new FaecieError(ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `Group ${this.groupId} has ${this.members.size} members; at most ${settings.membersPerGroupMax} (groups.membersPerGroupMax).`)
+    }
     const member: Member = {
       memberId,
       instanceId: request.groupInstanceId,
