@@ -26,6 +26,7 @@ import { TopicService } from '../topics/topic-service.js'
 import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
+import { openFilesLimit, openFilesProblem } from './open-files.js'
 
 /** Producer ids reserved per metadata record: a restart skips at most this many. */
 const PRODUCER_ID_BLOCK_SIZE = 1000
@@ -70,6 +71,8 @@ export class Broker {
     const limits = config.limits
     logger.info({ brokerId: meta.brokerId, clusterId: meta.clusterId, dataDir: config.dataDir, limits: announcedLimits(limits),
       partitionThreads: config.partitionThreads }, 'broker starting')
+    const openFiles = openFilesProblem(openFilesLimit(), limits.partitionsMax, config.http.connectionsMax)
+    if (openFiles !== undefined) logger.warn({ partitionsMax: limits.partitionsMax, connectionsMax: config.http.connectionsMax }, openFiles)
     const partitions = new PartitionManager({
       dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
     })
