@@ -87,11 +87,12 @@ function expectRefused(response: RawResponse, name: string, limit: string): void
 }
 
 it('refuses HTTP connections past the per-address and total caps with 429 and Retry-After; WebSocket sessions count', { timeout: 60_000 }, async () => {
-  const broker = await startWithLimits({ sessionsMax: 4, sessionsPerAddressMax: 2 }, { connectionsMax: 8, connectionsPerAddressMax: 3 })
+  const broker = await startWithLimits({ sessionsMax: 4, sessionsPerAddressMax: 2, helloTimeoutMs: 600_000 }, { connectionsMax: 8, connectionsPerAddressMax: 3 })
   // Three connections from 127.0.0.2 are served (kept alive); the fourth is refused.
   for (let i = 0; i < 3; i++) expect((await healthFrom(broker.port, '127.0.0.2')).status).toBe(200)
   expectRefused(await healthFrom(broker.port, '127.0.0.2'), 'TOO_MANY_SESSIONS', 'connectionsPerAddressMax')
-  // Another address is not locked out: two WebSocket sessions and one plain request from 127.0.0.3.
+  // Another address is not locked out: two WebSocket sessions (silent, but the hello timeout is long)
+  // and one plain request from 127.0.0.3.
   const sessions = [await webSocketFrom(broker.url, '127.0.0.3'), await webSocketFrom(broker.url, '127.0.0.3')]
   expect((await healthFrom(broker.port, '127.0.0.3')).status).toBe(200)
   // 3 + 3 open; two more from 127.0.0.4 make 8, the cap: the next, from any address, is refused.
