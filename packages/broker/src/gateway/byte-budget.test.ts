@@ -47,4 +47,22 @@ describe('ByteBudget', () => {
     expect(broker.used).toBe(50)
     again.release()
   })
+
+  it('tryReserve takes what fits at once and refuses the rest, never jumping the queue', async () => {
+    const parent = new ByteBudget(100)
+    const budget = new ByteBudget(80, parent)
+    const a = budget.tryReserve(70)!
+    expect([budget.used, parent.used]).toEqual([70, 70])
+    expect(budget.tryReserve(20)).toBeUndefined() // over the child's 80
+    const c = parent.tryReserve(30)! // 70 + 30 fits the parent
+    expect(parent.tryReserve(1)).toBeUndefined()
+    a.release()
+    expect([budget.used, parent.used]).toEqual([0, 30])
+    expect(budget.tryReserve(500)).toBeUndefined() // the parent holds 30: an oversized one needs both empty
+    const waiting = parent.reserve(90)
+    expect(parent.tryReserve(1)).toBeUndefined() // someone waits: no jumping ahead
+    c.release()
+    ;(await waiting).release()
+    expect(parent.tryReserve(500)!.bytes).toBe(500)
+  })
 })

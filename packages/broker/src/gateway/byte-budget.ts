@@ -57,6 +57,19 @@ export class ByteBudget {
     return this.#reservation(bytes)
   }
 
+  /** Takes `bytes` at once when they fit here and above with nobody waiting, else undefined (for callers that refuse rather than wait). */
+  tryReserve(bytes: number): Reservation | undefined {
+    assert(Number.isSafeInteger(bytes) && bytes >= 0, `bad reservation ${bytes}`)
+    if (!this.#fitsNow(bytes) || (this.parent !== undefined && !this.parent.#fitsNow(bytes))) return undefined
+    this.#used += bytes
+    if (this.parent !== undefined) this.parent.#used += bytes
+    return this.#reservation(bytes)
+  }
+
+  #fitsNow(bytes: number): boolean {
+    return this.#waiters.length === 0 && this.#fits(bytes)
+  }
+
   #fits(bytes: number): boolean {
     return this.#used === 0 || this.#used + bytes <= this.bytesMax
   }

@@ -6,11 +6,14 @@
 // frameBytesMax at its header (maxPayload); ws would close with 1009 there, which this maps to the
 // protocol's 4001 with a reason. Any other request that changes state must come from an allowed
 // origin too (the HTTP API's POST and DELETE, ../http/): 403 with the protocol error ORIGIN_NOT_ALLOWED.
+// Every connection of the port, WebSocket or not, passes the HTTP connection caps first, and every
+// request body the body budget (../http/connections.ts).
 import type { AddressInfo } from 'node:net'
 import websocket from '@fastify/websocket'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
+import type { HttpConnections } from '../http/connections.js'
 import type { Logger } from '../log.js'
 import { CloseCode, type Gateway } from './context.js'
 import { applyCors } from './cors.js'
@@ -23,6 +26,8 @@ export interface GatewayServerOptions {
   gateway: Gateway
   origins: OriginPolicy
   logger: Logger
+  /** The HTTP connection caps, timeouts and request-body budget. */
+  connections: HttpConnections
   /** Extra fields for GET /health. */
   health(): Record<string, unknown>
   /** More HTTP routes on the same port (the JSON API, /metrics, the console at /ui). */
@@ -55,6 +60,7 @@ export class GatewayServer {
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: 1024 * 1024,
     })
+    options.connections.attach(this.#app.server)
   }
 
   static async listen(options: GatewayServerOptions): Promise<GatewayServer> {
@@ -120,6 +126,7 @@ export class GatewayServer {
         const error = new FaecieError(ErrorCode.ORIGIN_NOT_ALLOWED, `Origin ${request.headers.origin ?? ''} is not allowed to change state here (--allowed-origins).`)
         return reply.code(403).send({ error: error.toWire() })
       }
+      if (!this.#options.connections.admitBody(request, reply)) return reply
     })
     app.get('/health', async () => ({
       status: gateway.draining ? 'draining' : 'ok',

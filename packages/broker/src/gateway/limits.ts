@@ -92,6 +92,26 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
 /** Room in a frame for the envelope and the fields around one partition's records. */
 export const FRAME_OVERHEAD_BYTES = 4096
 
+/**
+ * What the broker holds for each topic and partition a request names while it is in flight (a
+ * message to a partition thread and its copy of the records, promises, the answer's entry), counted
+ * with the frame's bytes against sessionRequestBytesMax and requestBytesInFlightMax. Measured: 20
+ * pipelined produces of 9,999 one-record partitions each grew the broker by 1.2 GB, ~6 KB an item.
+ */
+export const REQUEST_ITEM_BYTES = 6 * 1024
+
+/** The topics and partitions a parsed request names (its `topics`, and each one's `partitions`). */
+export function requestItems(request: unknown): number {
+  const topics = (request as { topics?: unknown }).topics
+  if (!Array.isArray(topics)) return 0
+  let items = topics.length
+  for (const topic of topics) {
+    const partitions = (topic as { partitions?: unknown } | null)?.partitions
+    if (Array.isArray(partitions)) items += partitions.length
+  }
+  return items
+}
+
 /** The limits with `overrides` on top; throws an Error naming every problem. */
 export function resolveLimits(overrides: Record<string, unknown> = {}): Limits {
   const problems: string[] = []

@@ -13,6 +13,8 @@ export const SESSION_CLOSE_REASONS = [
   'too_many_sessions_from_address', 'protocol_error', 'frame_too_large', 'no_pong', 'shutting_down',
   // Not WebSocket sessions: an HTTP read, or a live tail, whose client stopped reading.
   'http_read_stalled', 'http_tail_stalled',
+  // HTTP connections refused (http/connections.ts), and requests whose body did not fit.
+  'too_many_http_connections', 'too_many_http_connections_from_address', 'http_request_bodies_full',
 ] as const
 export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number]
 

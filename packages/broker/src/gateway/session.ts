@@ -23,6 +23,7 @@ import { encodeFrame, decodeFrame, ErrorCode, errorResponse, FaecieError, OPS, p
 import type { WebSocket, RawData } from 'ws'
 import type { Logger } from '../log.js'
 import { ByteBudget, type Reservation } from './byte-budget.js'
+import { REQUEST_ITEM_BYTES, requestItems } from './limits.js'
 import { CloseCode, NO_RESPONSE, sessionClosedError, wireError, type Gateway, type OpContext, type SessionHandle } from './context.js'
 import { OP_HANDLERS } from './ops/index.js'
 import type { SessionCloseReason } from './outbound.js'
@@ -181,7 +182,9 @@ export class Session implements SessionHandle {
         `The session has ${this.#inFlight} requests in flight; at most ${limit} (inFlightMax).`)))
       return
     }
-    this.#run(frame.id, op, parsed.value, acks0, (data as Buffer).length)
+    // A request holds its frame and, for each topic and partition it names, the work in flight for
+    // it (messages to partition threads, promises, answers), far more than its bytes in the frame.
+    this.#run(frame.id, op, parsed.value, acks0, (data as Buffer).length + requestItems(parsed.value) * REQUEST_ITEM_BYTES)
   }
 
   #refusal(op: OpName): FaecieError | undefined {
@@ -192,9 +195,9 @@ export class Session implements SessionHandle {
     return undefined
   }
 
-  #run(id: number, op: OpName, request: unknown, acks0: boolean, frameBytes: number): void {
-    this.#requestBytes += frameBytes
-    this.#gateway.outbound.requestBytesChanged(frameBytes)
+  #run(id: number, op: OpName, request: unknown, acks0: boolean, heldBytes: number): void {
+    this.#requestBytes += heldBytes
+    this.#gateway.outbound.requestBytesChanged(heldBytes)
     if (acks0) this.#acks0InFlight++
     else this.#inFlight++
     this.#applyBackPressure()
@@ -219,8 +222,8 @@ export class Session implements SessionHandle {
       this.#gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
       if (acks0) this.#acks0InFlight--
       else this.#inFlight--
-      this.#requestBytes -= frameBytes
-      this.#gateway.outbound.requestBytesChanged(-frameBytes)
+      this.#requestBytes -= heldBytes
+      this.#gateway.outbound.requestBytesChanged(-heldBytes)
       this.#applyBackPressure()
       if (this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     })

@@ -52,6 +52,12 @@ export interface GroupSettings {
   subscribedTopicRegexCharsMax: number
   /** The largest compiled subscribedTopicRegex taken, in RE2 instructions (topic-regex.ts). */
   subscribedTopicRegexInstructionsMax: number
+  /** Topic names one member may subscribe to (each at most a topic name's 249 characters); more: INVALID_REQUEST. */
+  subscribedTopicNamesMax: number
+  /** The longest memberId, groupInstanceId and clientId a member may give (the coordinator holds them); longer: INVALID_REQUEST. */
+  memberFieldCharsMax: number
+  /** Members of one group; a join past it: GROUP_MAX_SIZE_REACHED (each join and rebalance walks every member). */
+  membersPerGroupMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -63,6 +69,9 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   startupAssignmentDelayMs: 10_000,
   subscribedTopicRegexCharsMax: 1_024,
   subscribedTopicRegexInstructionsMax: 5_000,
+  subscribedTopicNamesMax: 1_000,
+  memberFieldCharsMax: 255,
+  membersPerGroupMax: 1_000,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
@@ -213,6 +222,10 @@ export class ConsumerGroup {
     }
     const memberId = request.memberId === '' ? newMemberId() : request.memberId
     const previous = this.members.get(memberId)
+    if (previous === undefined && sameInstance === undefined && this.members.size >= settings.membersPerGroupMax) {
+      throw new FaecieError(ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `Group ${this.groupId} has ${this.members.size} members; at most ${settings.membersPerGroupMax} (groups.membersPerGroupMax).`)
+    }
     const member: Member = {
       memberId,
       instanceId: request.groupInstanceId,

@@ -12,6 +12,7 @@ import {
   type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsRequest, type ListGroupsResponse, type ServerAssignor,
 } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { has, toWire } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
 import type { CommittedOffset, OffsetRecord } from './offset-records.js'
@@ -92,6 +93,7 @@ export class GroupCoordinator {
 
   heartbeat(request: HeartbeatRequest): HeartbeatResponse {
     checkGroupId(request.groupId)
+    checkMemberFields(request, this.#settings)
     let group = this.#groups.get(request.groupId)
     if (group === undefined) {
       if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
@@ -302,6 +304,32 @@ function splitKey(key: string): [string, number] {
 
 function checkGroupId(groupId: string): void {
   if (groupId.length > GROUP_ID_CHARS_MAX) throw new FaecieError(ErrorCode.INVALID_GROUP_ID, `A group id has at most ${GROUP_ID_CHARS_MAX} characters.`)
+}
+
+/**
+ * What a member gives that the coordinator keeps while it lives (up to sessionTimeoutMsMax): each
+ * bounded, so a frame-sized string or list per join cannot pile up. A subscribed name longer than
+ * any topic's can never match one.
+ */
+function checkMemberFields(request: HeartbeatRequest, settings: GroupSettings): void {
+  const charsMax = settings.memberFieldCharsMax
+  for (const field of ['memberId', 'groupInstanceId', 'clientId'] as const) {
+    const value = request[field]
+    if (value !== undefined && value.length > charsMax) {
+      throw new FaecieError(ErrorCode.INVALID_REQUEST, `${field} has ${value.length} characters; at most ${charsMax} (groups.memberFieldCharsMax).`)
+    }
+  }
+  const names = request.subscribedTopicNames
+  if (names === undefined) return
+  if (names.length > settings.subscribedTopicNamesMax) {
+    throw new FaecieError(ErrorCode.INVALID_REQUEST,
+      `subscribedTopicNames has ${names.length} names; at most ${settings.subscribedTopicNamesMax} (groups.subscribedTopicNamesMax).`)
+  }
+  const tooLong = names.find((name) => name.length > TOPIC_NAME_LENGTH_MAX)
+  if (tooLong !== undefined) {
+    throw new FaecieError(ErrorCode.INVALID_REQUEST,
+      `subscribedTopicNames has a name of ${tooLong.length} characters; a topic name has at most ${TOPIC_NAME_LENGTH_MAX}.`)
+  }
 }
 
 function unknownMember(groupId: string, memberId: string): FaecieError {

@@ -30,12 +30,26 @@ export interface HttpLimits {
   smallBodyBytesMax: number
   /** Arrays and objects nested in a JSON body at most; deeper: 400 INVALID_REQUEST. */
   jsonDepthMax: number
+  /** Open HTTP connections, WebSocket sessions included (more than sessionsMax); one more: 429 and closed (connections.ts). */
+  connectionsMax: number
+  /** Open HTTP connections from one remote address (more than sessionsPerAddressMax); one more: 429 and closed. */
+  connectionsPerAddressMax: number
+  /** Bytes of request bodies being received or handled at once, all requests together; past it: 429 TOO_MANY_IN_FLIGHT. */
+  requestBodyBytesInFlightMax: number
+  /** Time for a request's headers to arrive; a connection still sending them is answered 408 and closed (slowloris). */
+  headersTimeoutMs: number
+  /** Time for a whole request (headers and body) to arrive; past it: 408 and closed. */
+  requestTimeoutMs: number
 }
 
 const KiB = 1024
 
 /** The defaults for a broker with these limits. */
 export function defaultHttpLimits(limits: Limits): HttpLimits {
+  const requestsInFlightMax = limits.inFlightMax * 4
+  const tailStreamsMax = 256
+  // A WebSocket session is an HTTP connection too: room for every request and tail besides them.
+  const connectionsMax = limits.sessionsMax + requestsInFlightMax + tailStreamsMax
   return {
     // A JSON body carries its records as text or base64 (4/3 of the bytes): the frame limit covers it.
     produceBodyBytesMax: limits.frameBytesMax,
@@ -44,13 +58,18 @@ export function defaultHttpLimits(limits: Limits): HttpLimits {
     readRecordsDefault: 500,
     readBytesDefault: Math.min(1024 * KiB, limits.fetchBytesMax),
     maxWaitMsMax: limits.maxWaitMsMax,
-    requestsInFlightMax: limits.inFlightMax * 4,
-    tailStreamsMax: 256,
+    requestsInFlightMax,
+    tailStreamsMax,
     tailPartitionsMax: limits.subscriptionsMax,
     tailCreditBytes: Math.min(1024 * KiB, limits.pushBufferedBytesMax),
     tailHeartbeatMsDefault: 15_000,
     smallBodyBytesMax: 64 * KiB,
     jsonDepthMax: 64,
+    connectionsMax,
+    connectionsPerAddressMax: Math.min(connectionsMax, limits.sessionsPerAddressMax + tailStreamsMax),
+    requestBodyBytesInFlightMax: Math.min(16 * limits.frameBytesMax, limits.requestBytesInFlightMax),
+    headersTimeoutMs: 30_000,
+    requestTimeoutMs: 120_000,
   }
 }
 
@@ -70,6 +89,17 @@ export function httpLimitProblems(http: HttpLimits, limits: Limits): string[] {
     `http.tailCreditBytes (${http.tailCreditBytes}) must not exceed sessionQueuedBytesMax (${limits.sessionQueuedBytesMax})`)
   need(http.tailPartitionsMax <= limits.subscriptionsMax,
     `http.tailPartitionsMax (${http.tailPartitionsMax}) must not exceed subscriptionsMax (${limits.subscriptionsMax})`)
+  need(http.connectionsMax > limits.sessionsMax,
+    `http.connectionsMax (${http.connectionsMax}) must exceed sessionsMax (${limits.sessionsMax}): WebSocket sessions are HTTP connections too`)
+  need(http.connectionsPerAddressMax > limits.sessionsPerAddressMax,
+    `http.connectionsPerAddressMax (${http.connectionsPerAddressMax}) must exceed sessionsPerAddressMax (${limits.sessionsPerAddressMax})`)
+  need(http.connectionsPerAddressMax <= http.connectionsMax,
+    `http.connectionsPerAddressMax (${http.connectionsPerAddressMax}) must not exceed http.connectionsMax (${http.connectionsMax})`)
+  need(http.requestBodyBytesInFlightMax >= http.produceBodyBytesMax,
+    `http.requestBodyBytesInFlightMax (${http.requestBodyBytesInFlightMax}) must hold one produce body, http.produceBodyBytesMax (${http.produceBodyBytesMax})`)
+  need(http.headersTimeoutMs <= http.requestTimeoutMs,
+    `http.headersTimeoutMs (${http.headersTimeoutMs}) must not exceed http.requestTimeoutMs (${http.requestTimeoutMs})`)
+  need(http.requestTimeoutMs <= 3_600_000, `http.requestTimeoutMs (${http.requestTimeoutMs}) is over an hour`)
   need(http.jsonDepthMax <= 1000, `http.jsonDepthMax (${http.jsonDepthMax}) is over 1000: deeper values overflow the stack`)
   return problems
 }

@@ -18,6 +18,7 @@ import { registerStorageGauges } from './storage-gauges.js'
 import type { Logger } from '../log.js'
 import type { OffsetWatch } from '../gateway/offset-watch.js'
 import { SESSION_CLOSE_REASONS, type OutboundBytes } from '../gateway/outbound.js'
+import type { HttpConnections } from '../http/connections.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
 import { RateSeries } from './rate-series.js'
@@ -71,6 +72,8 @@ export interface BrokerMetricsParts {
   logger: Logger
   /** Bytes queued for sending, the read budget, sessions closed by reason (absent in some unit tests). */
   outbound?: OutboundBytes
+  /** Open HTTP connections and request bodies in flight (absent in some unit tests). */
+  connections?: HttpConnections
   options?: Partial<MetricsOptions>
 }
 
@@ -134,6 +137,7 @@ export class BrokerMetrics {
       },
     })
     if (parts.outbound !== undefined) this.#outboundGauges(registers, parts.outbound)
+    if (parts.connections !== undefined) this.#connectionGauges(registers, parts.connections)
     this.#sizeGauges(registers)
     this.#lagGauges(registers)
     registerStorageGauges(registers, parts.partitions)
@@ -210,6 +214,17 @@ export class BrokerMetrics {
         this.reset()
         for (const reason of SESSION_CLOSE_REASONS) this.labels(reason).inc(outbound.closedByReason().get(reason) ?? 0)
       },
+    })
+  }
+
+  #connectionGauges(registers: Registry[], connections: HttpConnections): void {
+    new Gauge({
+      name: 'faecie_http_connections', help: 'Open HTTP connections, WebSocket sessions included (http.connectionsMax).',
+      registers, collect() { this.set(connections.open) },
+    })
+    new Gauge({
+      name: 'faecie_http_request_body_bytes_in_flight', help: 'Bytes of request bodies being received or handled (http.requestBodyBytesInFlightMax).',
+      registers, collect() { this.set(connections.bodyBudget.used) },
     })
   }
 

@@ -18,6 +18,7 @@ import { PartitionReads } from '../gateway/reads.js'
 import type { Logger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
 import { RealDisk } from '../storage/real-disk.js'
+import { HttpConnections } from '../http/connections.js'
 import { registerHttpApi } from '../http/http-api.js'
 import { BrokerMetrics } from '../metrics/broker-metrics.js'
 import { registerMetrics } from '../metrics/metrics-routes.js'
@@ -26,6 +27,7 @@ import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
 import { logDirHealth } from './log-dir-health.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
+import { openFilesLimit, openFilesProblem } from './open-files.js'
 
 /** Producer ids reserved per metadata record: a restart skips at most this many. */
 const PRODUCER_ID_BLOCK_SIZE = 1000
@@ -70,6 +72,8 @@ export class Broker {
     const limits = config.limits
     logger.info({ brokerId: meta.brokerId, clusterId: meta.clusterId, dataDir: config.dataDir, limits: announcedLimits(limits),
       partitionThreads: config.partitionThreads }, 'broker starting')
+    const openFiles = openFilesProblem(openFilesLimit(), limits.partitionsMax, config.http.connectionsMax)
+    if (openFiles !== undefined) logger.warn({ partitionsMax: limits.partitionsMax, connectionsMax: config.http.connectionsMax }, openFiles)
     const partitions = new PartitionManager({
       dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
     })
@@ -94,14 +98,15 @@ export class Broker {
     const broker: BrokerInfo = { brokerId: meta.brokerId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
     const reads = new PartitionReads(partitions)
     const outbound = new OutboundBytes(limits)
-    const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, options: config.metrics, logger: root.child({ module: 'metrics' }) })
+    const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
+    const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
     const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }) })
     let server: GatewayServer
     try {
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
-        host: config.host, port: config.port, gateway, logger: root,
+        host: config.host, port: config.port, gateway, logger: root, connections,
         origins: new OriginPolicy(config.allowedOrigins, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,

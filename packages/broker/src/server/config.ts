@@ -11,10 +11,12 @@
 //                 "sessionIdleMsMax": 600000, "sessionQueuedBytesMax": 33554432, ... },  (gateway/limits.ts)
 //     "groups": { "sessionTimeoutMsDefault": 45000, "sessionTimeoutMsMin": 100, "sessionTimeoutMsMax": 1800000,
 //                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000,
-//                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000 },
+//                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000,
+//                 "subscribedTopicNamesMax": 1000, "memberFieldCharsMax": 255, "membersPerGroupMax": 1000 },
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
-//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, ... } }
+//     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, "connectionsMax": 2304,
+//               "headersTimeoutMs": 30000, ... } }
 //                                       (http/limits.ts; defaults follow "limits"; checked against them)
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -132,7 +134,9 @@ function groupSettings(given: Record<string, unknown>): GroupSettings {
   if (min < 1 || min > def || def > max) {
     throw new UsageError(`groups: need 1 <= sessionTimeoutMsMin (${min}) <= sessionTimeoutMsDefault (${def}) <= sessionTimeoutMsMax (${max})`)
   }
-  if (settings.heartbeatIntervalMsMax < 1) throw new UsageError('groups.heartbeatIntervalMsMax must be at least 1')
+  for (const key of ['heartbeatIntervalMsMax', 'subscribedTopicNamesMax', 'memberFieldCharsMax', 'membersPerGroupMax'] as const) {
+    if (settings[key] < 1) throw new UsageError(`groups.${key} must be at least 1`)
+  }
   return settings
 }
 
