@@ -39,7 +39,7 @@ export class MessageEmitter {
     if (PRIMITIVES.has(typeName)) return undefined
     const fields = field.fields ?? this.#common.get(typeName)
     if (fields === undefined) throw new Error(`${this.#spec.name}: no struct ${typeName}`)
-    const tsName = `${this.#spec.name}${typeName}`
+    const tsName = typeName.startsWith(this.#spec.name) ? typeName : `${this.#spec.name}${typeName}`
     let struct = this.#structs.get(tsName)
     if (struct === undefined) {
       struct = { tsName, fields }

@@ -4,7 +4,7 @@
 import { type KafkaReader, type KafkaWriter, readArray, readString, writeArray, writeString } from '../wire.js'
 
 export interface MetadataRequest {
-  topics: MetadataRequestMetadataRequestTopic[] | null
+  topics: MetadataRequestTopic[] | null
   allowAutoTopicCreation: boolean
   includeClusterAuthorizedOperations: boolean
   includeTopicAuthorizedOperations: boolean
@@ -17,7 +17,7 @@ export function defaultMetadataRequest(): MetadataRequest {
 export function readMetadataRequest(r: KafkaReader, version: number): MetadataRequest {
   const flexible = version >= 9
   const value = defaultMetadataRequest()
-  value.topics = readArray(r, flexible, version >= 1, "MetadataRequest.Topics", (r) => readMetadataRequestMetadataRequestTopic(r, version))
+  value.topics = readArray(r, flexible, version >= 1, "MetadataRequest.Topics", (r) => readMetadataRequestTopic(r, version))
   if (version >= 4) value.allowAutoTopicCreation = r.bool()
   if (version >= 8 && version <= 10) value.includeClusterAuthorizedOperations = r.bool()
   if (version >= 8) value.includeTopicAuthorizedOperations = r.bool()
@@ -31,7 +31,7 @@ export function readMetadataRequest(r: KafkaReader, version: number): MetadataRe
 
 export function writeMetadataRequest(w: KafkaWriter, version: number, value: MetadataRequest): void {
   const flexible = version >= 9
-  { writeArray(w, value.topics, flexible, version >= 1, "MetadataRequest.Topics", (w, item) => { writeMetadataRequestMetadataRequestTopic(w, version, item!) }) }
+  { writeArray(w, value.topics, flexible, version >= 1, "MetadataRequest.Topics", (w, item) => { writeMetadataRequestTopic(w, version, item!) }) }
   if (version >= 4) { w.bool(value.allowAutoTopicCreation) }
   if (version >= 8 && version <= 10) { w.bool(value.includeClusterAuthorizedOperations) }
   if (version >= 8) { w.bool(value.includeTopicAuthorizedOperations) }
@@ -41,18 +41,18 @@ export function writeMetadataRequest(w: KafkaWriter, version: number, value: Met
   }
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   topicId: Uint8Array
   name: string | null
 }
 
-export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+export function defaultMetadataRequestTopic(): MetadataRequestTopic {
   return { topicId: new Uint8Array(16), name: "" }
 }
 
-export function readMetadataRequestMetadataRequestTopic(r: KafkaReader, version: number): MetadataRequestMetadataRequestTopic {
+export function readMetadataRequestTopic(r: KafkaReader, version: number): MetadataRequestTopic {
   const flexible = version >= 9
-  const value = defaultMetadataRequestMetadataRequestTopic()
+  const value = defaultMetadataRequestTopic()
   if (version >= 10) value.topicId = r.uuid()
   value.name = readString(r, flexible, version >= 10, "MetadataRequest.Name")
   if (flexible) r.taggedFields((tag, r) => {
@@ -63,7 +63,7 @@ export function readMetadataRequestMetadataRequestTopic(r: KafkaReader, version:
   return value
 }
 
-export function writeMetadataRequestMetadataRequestTopic(w: KafkaWriter, version: number, value: MetadataRequestMetadataRequestTopic): void {
+export function writeMetadataRequestTopic(w: KafkaWriter, version: number, value: MetadataRequestTopic): void {
   const flexible = version >= 9
   if (version >= 10) { w.uuid(value.topicId) }
   { writeString(w, value.name, flexible, version >= 10, "MetadataRequest.Name") }
@@ -75,10 +75,10 @@ export function writeMetadataRequestMetadataRequestTopic(w: KafkaWriter, version
 
 export interface MetadataResponse {
   throttleTimeMs: number
-  brokers: MetadataResponseMetadataResponseBroker[]
+  brokers: MetadataResponseBroker[]
   clusterId: string | null
   controllerId: number
-  topics: MetadataResponseMetadataResponseTopic[]
+  topics: MetadataResponseTopic[]
   clusterAuthorizedOperations: number
   errorCode: number
 }
@@ -91,10 +91,10 @@ export function readMetadataResponse(r: KafkaReader, version: number): MetadataR
   const flexible = version >= 9
   const value = defaultMetadataResponse()
   if (version >= 3) value.throttleTimeMs = r.int32()
-  value.brokers = readArray(r, flexible, false, "MetadataResponse.Brokers", (r) => readMetadataResponseMetadataResponseBroker(r, version))!
+  value.brokers = readArray(r, flexible, false, "MetadataResponse.Brokers", (r) => readMetadataResponseBroker(r, version))!
   if (version >= 2) value.clusterId = readString(r, flexible, version >= 2, "MetadataResponse.ClusterId")
   if (version >= 1) value.controllerId = r.int32()
-  value.topics = readArray(r, flexible, false, "MetadataResponse.Topics", (r) => readMetadataResponseMetadataResponseTopic(r, version))!
+  value.topics = readArray(r, flexible, false, "MetadataResponse.Topics", (r) => readMetadataResponseTopic(r, version))!
   if (version >= 8 && version <= 10) value.clusterAuthorizedOperations = r.int32()
   if (version >= 13) value.errorCode = r.int16()
   if (flexible) r.taggedFields((tag, r) => {
@@ -108,10 +108,10 @@ export function readMetadataResponse(r: KafkaReader, version: number): MetadataR
 export function writeMetadataResponse(w: KafkaWriter, version: number, value: MetadataResponse): void {
   const flexible = version >= 9
   if (version >= 3) { w.int32(value.throttleTimeMs) }
-  { writeArray(w, value.brokers, flexible, false, "MetadataResponse.Brokers", (w, item) => { writeMetadataResponseMetadataResponseBroker(w, version, item!) }) }
+  { writeArray(w, value.brokers, flexible, false, "MetadataResponse.Brokers", (w, item) => { writeMetadataResponseBroker(w, version, item!) }) }
   if (version >= 2) { writeString(w, value.clusterId, flexible, version >= 2, "MetadataResponse.ClusterId") }
   if (version >= 1) { w.int32(value.controllerId) }
-  { writeArray(w, value.topics, flexible, false, "MetadataResponse.Topics", (w, item) => { writeMetadataResponseMetadataResponseTopic(w, version, item!) }) }
+  { writeArray(w, value.topics, flexible, false, "MetadataResponse.Topics", (w, item) => { writeMetadataResponseTopic(w, version, item!) }) }
   if (version >= 8 && version <= 10) { w.int32(value.clusterAuthorizedOperations) }
   if (version >= 13) { w.int16(value.errorCode) }
   if (flexible) {
@@ -120,20 +120,20 @@ export function writeMetadataResponse(w: KafkaWriter, version: number, value: Me
   }
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   nodeId: number
   host: string
   port: number
   rack: string | null
 }
 
-export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   return { nodeId: 0, host: "", port: 0, rack: null }
 }
 
-export function readMetadataResponseMetadataResponseBroker(r: KafkaReader, version: number): MetadataResponseMetadataResponseBroker {
+export function readMetadataResponseBroker(r: KafkaReader, version: number): MetadataResponseBroker {
   const flexible = version >= 9
-  const value = defaultMetadataResponseMetadataResponseBroker()
+  const value = defaultMetadataResponseBroker()
   value.nodeId = r.int32()
   value.host = readString(r, flexible, false, "MetadataResponse.Host")!
   value.port = r.int32()
@@ -146,7 +146,7 @@ export function readMetadataResponseMetadataResponseBroker(r: KafkaReader, versi
   return value
 }
 
-export function writeMetadataResponseMetadataResponseBroker(w: KafkaWriter, version: number, value: MetadataResponseMetadataResponseBroker): void {
+export function writeMetadataResponseBroker(w: KafkaWriter, version: number, value: MetadataResponseBroker): void {
   const flexible = version >= 9
   { w.int32(value.nodeId) }
   { writeString(w, value.host, flexible, false, "MetadataResponse.Host") }
@@ -158,27 +158,27 @@ export function writeMetadataResponseMetadataResponseBroker(w: KafkaWriter, vers
   }
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   errorCode: number
   name: string | null
   topicId: Uint8Array
   isInternal: boolean
-  partitions: MetadataResponseMetadataResponsePartition[]
+  partitions: MetadataResponsePartition[]
   topicAuthorizedOperations: number
 }
 
-export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+export function defaultMetadataResponseTopic(): MetadataResponseTopic {
   return { errorCode: 0, name: "", topicId: new Uint8Array(16), isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 }
 }
 
-export function readMetadataResponseMetadataResponseTopic(r: KafkaReader, version: number): MetadataResponseMetadataResponseTopic {
+export function readMetadataResponseTopic(r: KafkaReader, version: number): MetadataResponseTopic {
   const flexible = version >= 9
-  const value = defaultMetadataResponseMetadataResponseTopic()
+  const value = defaultMetadataResponseTopic()
   value.errorCode = r.int16()
   value.name = readString(r, flexible, version >= 12, "MetadataResponse.Name")
   if (version >= 10) value.topicId = r.uuid()
   if (version >= 1) value.isInternal = r.bool()
-  value.partitions = readArray(r, flexible, false, "MetadataResponse.Partitions", (r) => readMetadataResponseMetadataResponsePartition(r, version))!
+  value.partitions = readArray(r, flexible, false, "MetadataResponse.Partitions", (r) => readMetadataResponsePartition(r, version))!
   if (version >= 8) value.topicAuthorizedOperations = r.int32()
   if (flexible) r.taggedFields((tag, r) => {
     switch (tag) {
@@ -188,13 +188,13 @@ export function readMetadataResponseMetadataResponseTopic(r: KafkaReader, versio
   return value
 }
 
-export function writeMetadataResponseMetadataResponseTopic(w: KafkaWriter, version: number, value: MetadataResponseMetadataResponseTopic): void {
+export function writeMetadataResponseTopic(w: KafkaWriter, version: number, value: MetadataResponseTopic): void {
   const flexible = version >= 9
   { w.int16(value.errorCode) }
   { writeString(w, value.name, flexible, version >= 12, "MetadataResponse.Name") }
   if (version >= 10) { w.uuid(value.topicId) }
   if (version >= 1) { w.bool(value.isInternal) }
-  { writeArray(w, value.partitions, flexible, false, "MetadataResponse.Partitions", (w, item) => { writeMetadataResponseMetadataResponsePartition(w, version, item!) }) }
+  { writeArray(w, value.partitions, flexible, false, "MetadataResponse.Partitions", (w, item) => { writeMetadataResponsePartition(w, version, item!) }) }
   if (version >= 8) { w.int32(value.topicAuthorizedOperations) }
   if (flexible) {
     const tagged: Array<readonly [number, (w: KafkaWriter) => void]> = []
@@ -202,7 +202,7 @@ export function writeMetadataResponseMetadataResponseTopic(w: KafkaWriter, versi
   }
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   errorCode: number
   partitionIndex: number
   leaderId: number
@@ -212,13 +212,13 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas: number[]
 }
 
-export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+export function defaultMetadataResponsePartition(): MetadataResponsePartition {
   return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] }
 }
 
-export function readMetadataResponseMetadataResponsePartition(r: KafkaReader, version: number): MetadataResponseMetadataResponsePartition {
+export function readMetadataResponsePartition(r: KafkaReader, version: number): MetadataResponsePartition {
   const flexible = version >= 9
-  const value = defaultMetadataResponseMetadataResponsePartition()
+  const value = defaultMetadataResponsePartition()
   value.errorCode = r.int16()
   value.partitionIndex = r.int32()
   value.leaderId = r.int32()
@@ -234,7 +234,7 @@ export function readMetadataResponseMetadataResponsePartition(r: KafkaReader, ve
   return value
 }
 
-export function writeMetadataResponseMetadataResponsePartition(w: KafkaWriter, version: number, value: MetadataResponseMetadataResponsePartition): void {
+export function writeMetadataResponsePartition(w: KafkaWriter, version: number, value: MetadataResponsePartition): void {
   const flexible = version >= 9
   { w.int16(value.errorCode) }
   { w.int32(value.partitionIndex) }
