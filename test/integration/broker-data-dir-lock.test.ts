@@ -16,7 +16,7 @@ afterEach(async () => {
 })
 
 function secondBroker(dataDir: string) {
-  return spawnSync(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
+  return spawnSync(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0'], {
     encoding: 'utf8', timeout: 20_000, env: { ...process.env, FAECIE_LOG_LEVEL: 'error' },
   })
 }

@@ -212,7 +212,7 @@ function failWithOutput(what: string): (err: Error & { stdout?: string; stderr?:
 
 /** `faecie broker` from PATH on a free port; its port comes from the `broker listening` log line. */
 async function spawnInstalledBroker(dataDir: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn('faecie', ['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
+  const child: ChildProcess = spawn('faecie', ['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0'], {
     env: commandEnv(), stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
