@@ -107,6 +107,16 @@ const SAMPLES: Record<KafkaApiName, { request: Sample; response: Sample }> = {
       check: (d) => expect(d.resources[0].configs[0].configOperation).toBe(1) },
     response: { json: { throttleTimeMs: 0, responses: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 'orders' }] }, check: (d) => expect(d.responses[0].resourceType).toBe(2) },
   },
+  FindCoordinator: {
+    request: { json: (v: number) => (v >= 4 ? { keyType: 0, coordinatorKeys: ['g1', 'g2'] } : { key: 'g1', keyType: 0 }),
+      check: (d, v) => expect(v >= 4 ? d.coordinatorKeys : [d.key]).toEqual(v >= 4 ? ['g1', 'g2'] : ['g1']) },
+    response: {
+      json: (v: number) => (v >= 4
+        ? { throttleTimeMs: 0, coordinators: [{ key: 'g1', nodeId: 0, host: 'localhost', port: 9092, errorCode: 0, errorMessage: null }] }
+        : { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: 'localhost', port: 9092 }),
+      check: (d, v) => expect(v >= 4 ? d.coordinators[0].port : d.port).toBe(9092),
+    },
+  },
   DescribeCluster: {
     request: { json: { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }, check: (d) => expect(d.endpointType).toBe(1) },
     response: { json: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: 'faecie', controllerId: 1,

@@ -141,7 +141,7 @@ export class KafkaConnection implements SessionHandle {
         slot.frame = this.#frame(correlationId, responseHeaderVersion(api, version), w.finish())
       }
       this.#flush()
-    }, (err: unknown) => {
+    }).catch((err: unknown) => {
       this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
       this.close(0, `${api.name} v${version} failed: ${(err as Error).message}`)
     })

@@ -155,29 +155,32 @@ export class KafkaWriter {
     return at
   }
 
-  int8(value: number): void { this.#view.setInt8(this.#room(1), value) }
+  // Each writer takes its position first: #room may replace #bytes and #view.
+  int8(value: number): void { const at = this.#room(1); this.#view.setInt8(at, value) }
   bool(value: boolean): void { this.int8(value ? 1 : 0) }
-  int16(value: number): void { this.#view.setInt16(this.#room(2), value) }
-  uint16(value: number): void { this.#view.setUint16(this.#room(2), value) }
-  int32(value: number): void { this.#view.setInt32(this.#room(4), value) }
-  uint32(value: number): void { this.#view.setUint32(this.#room(4), value) }
-  int64(value: bigint): void { this.#view.setBigInt64(this.#room(8), value) }
-  float64(value: number): void { this.#view.setFloat64(this.#room(8), value) }
+  int16(value: number): void { const at = this.#room(2); this.#view.setInt16(at, value) }
+  uint16(value: number): void { const at = this.#room(2); this.#view.setUint16(at, value) }
+  int32(value: number): void { const at = this.#room(4); this.#view.setInt32(at, value) }
+  uint32(value: number): void { const at = this.#room(4); this.#view.setUint32(at, value) }
+  int64(value: bigint): void { const at = this.#room(8); this.#view.setBigInt64(at, value) }
+  float64(value: number): void { const at = this.#room(8); this.#view.setFloat64(at, value) }
   uuid(value: Uint8Array): void { if (value.length !== 16) throw new Error('a uuid is 16 bytes'); this.raw(value) }
 
   uvarint(value: number): void {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`uvarint out of range: ${value}`)
     let rest = value
     while (rest >= 0x80) {
-      this.#bytes[this.#room(1)] = (rest % 0x80) | 0x80
+      const at = this.#room(1)
+      this.#bytes[at] = (rest % 0x80) | 0x80
       rest = Math.floor(rest / 0x80)
     }
-    this.#bytes[this.#room(1)] = rest
+    const at = this.#room(1)
+    this.#bytes[at] = rest
   }
 
   varint(value: number): void { this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1) }
 
-  raw(bytes: Uint8Array): void { this.#bytes.set(bytes, this.#room(bytes.length)) }
+  raw(bytes: Uint8Array): void { const at = this.#room(bytes.length); this.#bytes.set(bytes, at) }
 
   string(value: string | null, compact: boolean): void {
     if (value === null) { if (compact) this.uvarint(0); else this.int16(-1); return }

@@ -4,6 +4,7 @@ import type { ServedApi } from '../versions.js'
 import { apiVersions } from './api-versions.js'
 import type { KafkaApiHandler } from './context.js'
 import { fetch } from './fetch.js'
+import { findCoordinator } from './find-coordinator.js'
 import { initProducerId } from './init-producer-id.js'
 import { listOffsets } from './list-offsets.js'
 import { metadata } from './metadata.js'
@@ -11,7 +12,7 @@ import { produce } from './produce.js'
 import { createTopics, deleteTopics } from './topics.js'
 
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
-  [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics].map((h) => [h.api.apiKey, h]),
+  [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator].map((h) => [h.api.apiKey, h]),
 )
 
 export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)

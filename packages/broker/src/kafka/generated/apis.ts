@@ -18,6 +18,7 @@ export const KAFKA_APIS = {
   CreatePartitions: { apiKey: 37, name: 'CreatePartitions', minVersion: 0, maxVersion: 3, flexibleMin: 2 },
   IncrementalAlterConfigs: { apiKey: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleMin: 1 },
   DescribeCluster: { apiKey: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleMin: 0 },
+  FindCoordinator: { apiKey: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleMin: 3 },
 } as const
 
 export type KafkaApiName = keyof typeof KAFKA_APIS
