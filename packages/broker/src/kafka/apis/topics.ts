@@ -51,7 +51,7 @@ export const createTopics = kafkaApi<CreateTopicsRequest, CreateTopicsResponse>(
           errorMessage: error?.message ?? null,
           numPartitions: meta?.partitions ?? -1,
           replicationFactor: meta === undefined ? -1 : 1,
-          configs: null,
+          configs: [],
         }
       }),
     }

@@ -1,0 +1,59 @@
+// Kafka's own command line tools (the Java classes behind kafka-topics.sh, kafka-console-producer.sh
+// and kafka-console-consumer.sh, from the cached Kafka 4.4 jars) against the broker's Kafka
+// listener: the quick start (create a topic, produce, consume partition 0 from the earliest
+// offset), and records crossing protocols (the faecie CLI produces, Kafka's console consumer reads).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { runCli } from '../support/cli-process.js'
+import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
+import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
+import { kafkaPortOf, runKafkaTool, type ToolRun } from '../support/kafka-protocol.js'
+
+const TOOL_TIMEOUT_MS = 120_000
+
+let broker: BrokerProcess
+let bootstrap: string
+
+beforeAll(async () => {
+  ensureJava()
+  ensureKafkaClasspath()
+  broker = await startBrokerProcess()
+  bootstrap = `127.0.0.1:${await kafkaPortOf(broker)}`
+}, KAFKA_FETCH_TIMEOUT_MS + INSTALL_TIMEOUT_MS)
+
+afterAll(async () => {
+  await broker?.stop()
+})
+
+/** stdout without the SLF4J notices the tools print when no logger is bound. */
+function output(run: ToolRun): string[] {
+  return run.stdout.split('\n').filter((line) => line !== '' && !line.startsWith('SLF4J'))
+}
+
+async function tool(mainClass: string, args: string[], input = ''): Promise<string[]> {
+  const run = await runKafkaTool(mainClass, ['--bootstrap-server', bootstrap, ...args], input, TOOL_TIMEOUT_MS)
+  expect(run.status, `${mainClass} ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0)
+  return output(run)
+}
+
+const consume = (topic: string, count: number): Promise<string[]> => tool('org.apache.kafka.tools.consumer.ConsoleConsumer',
+  ['--topic', topic, '--partition', '0', '--offset', 'earliest', '--max-messages', String(count)])
+
+describe("Kafka's own tools against the Kafka listener", () => {
+  it('runs the quick start: kafka-topics --create, the console producer, the console consumer by partition and offset', async () => {
+    expect(await tool('org.apache.kafka.tools.TopicCommand', ['--create', '--topic', 'quickstart-events'])).toContain('Created topic quickstart-events.')
+    const again = await runKafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', 'quickstart-events'], '', TOOL_TIMEOUT_MS)
+    expect(again.status).not.toBe(0)
+    expect(`${again.stdout}${again.stderr}`).toContain('already exists')
+
+    await tool('org.apache.kafka.tools.ConsoleProducer', ['--topic', 'quickstart-events'], 'This is my first event\nThis is my second event\n')
+    expect(await consume('quickstart-events', 2)).toEqual(['This is my first event', 'This is my second event'])
+  }, 4 * TOOL_TIMEOUT_MS)
+
+  it("reads with Kafka's console consumer what the faecie CLI produced", async () => {
+    const env = { FAECIE_BROKER: broker.url }
+    expect((await runCli(['topics', 'create', '--topic', 'from-faecie'], { env })).code).toBe(0)
+    expect((await runCli(['produce', '--topic', 'from-faecie'], { env, stdin: 'one\ntwo\nthree\n' })).code).toBe(0)
+    expect(await consume('from-faecie', 3)).toEqual(['one', 'two', 'three'])
+  }, 2 * TOOL_TIMEOUT_MS)
+})
