@@ -31,7 +31,10 @@ function output(run: ToolRun): string[] {
 }
 
 async function tool(mainClass: string, args: string[], input = ''): Promise<string[]> {
-  const run = await runKafkaTool(mainClass, ['--bootstrap-server', bootstrap, ...args], input, TOOL_TIMEOUT_MS)
+  // kafka-cluster takes its subcommand before the options.
+  const [first, ...rest] = args
+  const argv = mainClass.endsWith('.ClusterTool') ? [first!, '--bootstrap-server', bootstrap, ...rest] : ['--bootstrap-server', bootstrap, ...args]
+  const run = await runKafkaTool(mainClass, argv, input, TOOL_TIMEOUT_MS)
   expect(run.status, `${mainClass} ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0)
   return output(run)
 }
@@ -49,6 +52,25 @@ describe("Kafka's own tools against the Kafka listener", () => {
     await tool('org.apache.kafka.tools.ConsoleProducer', ['--topic', 'quickstart-events'], 'This is my first event\nThis is my second event\n')
     expect(await consume('quickstart-events', 2)).toEqual(['This is my first event', 'This is my second event'])
   }, 4 * TOOL_TIMEOUT_MS)
+
+  it('grows a topic, describes it, and alters and describes its config with kafka-topics, kafka-configs and kafka-cluster', async () => {
+    const topics = 'org.apache.kafka.tools.TopicCommand'
+    const configs = 'org.apache.kafka.tools.ConfigCommand'
+    await tool(topics, ['--create', '--topic', 'admin-events', '--config', 'retention.ms=1000'])
+    await tool(topics, ['--alter', '--topic', 'admin-events', '--partitions', '3'])
+    const described = await tool(topics, ['--describe', '--topic', 'admin-events'])
+    expect(described[0]).toMatch(/^Topic: admin-events\tTopicId: \S+\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=1000$/)
+    expect(described.slice(1).map((line) => line.trim().split('\t').slice(1, 5))).toEqual([0, 1, 2].map((p) => [`Partition: ${p}`, 'Leader: 0', 'Replicas: 0', 'Isr: 0']))
+
+    await tool(configs, ['--alter', '--entity-type', 'topics', '--entity-name', 'admin-events', '--add-config', 'retention.ms=5000,cleanup.policy=compact'])
+    await tool(configs, ['--alter', '--entity-type', 'topics', '--entity-name', 'admin-events', '--delete-config', 'cleanup.policy'])
+    const config = await tool(configs, ['--describe', '--entity-type', 'topics', '--entity-name', 'admin-events'])
+    expect(config.join('\n')).toContain('retention.ms=5000')
+    expect(config.join('\n')).not.toContain('cleanup.policy=compact')
+
+    const clusterId = await tool('org.apache.kafka.tools.ClusterTool', ['cluster-id'])
+    expect(clusterId).toEqual([expect.stringMatching(/^Cluster ID: [0-9a-f-]{36}$/)])
+  }, 8 * TOOL_TIMEOUT_MS)
 
   it("reads with Kafka's console consumer what the faecie CLI produced", async () => {
     const env = { FAECIE_BROKER: broker.url }

@@ -2,6 +2,8 @@
 // request for it closes the connection (connection.ts).
 import type { ServedApi } from '../versions.js'
 import { apiVersions } from './api-versions.js'
+import { createPartitions, describeCluster } from './cluster.js'
+import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiHandler } from './context.js'
 import { fetch } from './fetch.js'
 import { findCoordinator } from './find-coordinator.js'
@@ -12,7 +14,8 @@ import { produce } from './produce.js'
 import { createTopics, deleteTopics } from './topics.js'
 
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
-  [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator].map((h) => [h.api.apiKey, h]),
+  [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
+    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster].map((h) => [h.api.apiKey, h]),
 )
 
 export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)
