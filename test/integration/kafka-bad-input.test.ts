@@ -3,7 +3,10 @@
 // included: advertised, refused, as Kafka 4). Each gets Kafka's answer (ApiVersions at a newer
 // version: UNSUPPORTED_VERSION in the v0 format) or a closed connection with the reason logged, and
 // the broker goes on serving everyone else.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KAFKA_APIS } from '../../packages/broker/src/kafka/generated/apis.js'
 import { readApiVersionsResponse } from '../../packages/broker/src/kafka/generated/api-versions.js'
@@ -27,8 +30,8 @@ afterAll(async () => {
 
 interface Peer { socket: Socket; received: () => Buffer; closed: () => boolean }
 
-async function open(): Promise<Peer> {
-  const socket = connect(port, '127.0.0.1')
+async function open(to = port): Promise<Peer> {
+  const socket = connect(to, '127.0.0.1')
   const chunks: Buffer[] = []
   let closed = false
   socket.on('data', (chunk) => chunks.push(chunk))
@@ -121,5 +124,35 @@ describe('the Kafka listener on bad input', () => {
     expect(decoded.apiKeys.find((k) => k.apiKey === KAFKA_APIS.Produce.apiKey)?.minVersion).toBe(0)
     expect(peer.closed()).toBe(false)
     peer.socket.destroy()
+  })
+})
+
+describe('the Kafka listener within its limits', () => {
+  let small: BrokerProcess
+  let smallPort: number
+  let configDir: string
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'faecie-kafka-limits-'))
+    const config = join(configDir, 'broker.json')
+    writeFileSync(config, JSON.stringify({ limits: { sessionsMax: 2, helloTimeoutMs: 100, sessionIdleMsMax: 1000 } }))
+    small = await startBrokerProcess({ args: ['--config', config] })
+    smallPort = await kafkaPortOf(small)
+  })
+
+  afterAll(async () => {
+    await small?.stop()
+    rmSync(configDir, { recursive: true, force: true })
+  })
+
+  it('closes a connection past sessionsMax at once, and one idle for sessionIdleMsMax', async () => {
+    const first = await open(smallPort)
+    const second = await open(smallPort)
+    const third = await open(smallPort)
+    await waitFor('the third connection to be closed', () => third.closed())
+    await waitFor('the refusal logged', () => small.logs().some((line) => line.includes('Kafka connection refused') && line.includes('sessionsMax 2')))
+    // Neither sends anything: both are closed as idle.
+    await waitFor('the idle connections to be closed', () => first.closed() && second.closed())
+    expect(small.logs().some((line) => line.includes('closing the Kafka connection') && line.includes('idle for sessionIdleMsMax'))).toBe(true)
   })
 })

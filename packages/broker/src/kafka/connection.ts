@@ -8,7 +8,10 @@
 //   any other version out of range (Produce v0-2 included)              close, reason logged
 //   a request that does not decode (truncated, bad lengths)             close, reason logged
 //   requests in flight: inFlightMax (gateway/limits.ts)                 the socket stops being read
+//   bytes of requests in flight over sessionRequestBytesMax, or all
+//   connections' and sessions' over requestBytesInFlightMax            the socket stops being read
 //   bytes written and not yet sent over sessionQueuedBytesMax          the socket stops being read
+//   no byte in either direction for sessionIdleMsMax, nothing in flight close, reason logged
 // Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
 import type { Socket } from 'node:net'
 import { ByteBudget, type Reservation } from '../gateway/byte-budget.js'
@@ -44,6 +47,8 @@ export class KafkaConnection implements SessionHandle {
   readonly #closedController = new AbortController()
   #paused = false
   #closed = false
+  /** Bytes of the frames of requests in flight (their decoded copies live until answered). */
+  #requestBytes = 0
 
   constructor(id: number, socket: Socket, gateway: Gateway, listener: KafkaListenerInfo, logger: Logger) {
     this.id = id
@@ -59,6 +64,10 @@ export class KafkaConnection implements SessionHandle {
     socket.on('drain', () => this.#applyBackPressure())
     socket.on('error', (err) => this.logger.debug({ err }, 'Kafka connection error'))
     socket.on('close', () => this.#release())
+    socket.setTimeout(gateway.limits.sessionIdleMsMax)
+    socket.on('timeout', () => {
+      if (this.#slots.length === 0) this.close(0, `idle for sessionIdleMsMax (${gateway.limits.sessionIdleMsMax} ms)`)
+    })
   }
 
   get signal(): AbortSignal {
@@ -125,7 +134,7 @@ export class KafkaConnection implements SessionHandle {
     }
     const slot: Slot = { frame: undefined, held: [] }
     this.#slots.push(slot)
-    this.#applyBackPressure()
+    this.#requestBytesChanged(frame.length)
     const op: OpContext = {
       gateway: this.#gateway,
       session: this,
@@ -144,7 +153,7 @@ export class KafkaConnection implements SessionHandle {
     }).catch((err: unknown) => {
       this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
       this.close(0, `${api.name} v${version} failed: ${(err as Error).message}`)
-    })
+    }).finally(() => this.#requestBytesChanged(-frame.length))
   }
 
   /** The response frame: size, header (correlation id; tagged fields in v1), body. */
@@ -172,10 +181,17 @@ export class KafkaConnection implements SessionHandle {
     this.#applyBackPressure()
   }
 
+  #requestBytesChanged(delta: number): void {
+    this.#requestBytes += delta
+    this.#gateway.outbound.requestBytesChanged(delta)
+    this.#applyBackPressure()
+  }
+
   #applyBackPressure(): void {
     if (this.#closed) return
-    const { limits } = this.#gateway
-    const over = this.#slots.length >= limits.inFlightMax || this.#socket.writableLength > limits.sessionQueuedBytesMax
+    const { limits, outbound } = this.#gateway
+    const over = this.#slots.length >= limits.inFlightMax || this.#socket.writableLength > limits.sessionQueuedBytesMax ||
+      this.#requestBytes > limits.sessionRequestBytesMax || (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
     if (over && !this.#paused) this.#socket.pause()
     else if (!over && this.#paused) this.#socket.resume()
     this.#paused = over
