@@ -1,10 +1,11 @@
 // kcat (librdkafka, Debian's package) against the broker's Kafka listener: metadata (-L), produce
 // with keys and headers, consume from the beginning, every compression codec (the stored batches
 // keep the codec kcat chose: read from the segment files), and records crossing protocols (kcat
-// produces, @faecie/client reads).
+// produces, @faecie/client and the faecie CLI read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type Admin, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { runCli } from '../support/cli-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureKcat, kafkaPortOf, runTool, storedCompressionCodes } from '../support/kafka-protocol.js'
 
@@ -58,7 +59,7 @@ describe('kcat against the Kafka listener', () => {
     expect(topic?.partitions.map((p) => [p.partition, p.leader])).toEqual([[0, 0], [1, 0], [2, 0]])
   })
 
-  it('produces records with keys and headers that kcat and @faecie/client read back from the beginning', async () => {
+  it('produces records with keys and headers that kcat, @faecie/client and the faecie CLI read back from the beginning', async () => {
     await admin.createTopics({ topics: [{ topic: 'kcat-rt' }] })
     await kcatRun(['-P', '-t', 'kcat-rt', '-p', '0', '-K', ':', '-H', 'trace=abc', '-H', 'n=1'], 'k1:hello\nk2:world\nk3:again\n')
     const consumed = await kcatRun(['-C', '-t', 'kcat-rt', '-p', '0', '-o', 'beginning', '-e', '-f', '%o %k=%s [%h]\n'])
@@ -66,6 +67,9 @@ describe('kcat against the Kafka listener', () => {
     const read = await readWithClient('kcat-rt', 3)
     const text = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString())
     expect(read.map((m) => [m.offset, text(m.key), text(m.value)])).toEqual([[0, 'k1', 'hello'], [1, 'k2', 'world'], [2, 'k3', 'again']])
+    const cli = await runCli(['consume', '--topic', 'kcat-rt', '--from-beginning', '--max-messages', '3', '--print-key', '--key-separator', ':'],
+      { env: { FAECIE_BROKER: broker.url } })
+    expect(cli.lines).toEqual(['k1:hello', 'k2:world', 'k3:again'])
     expect(Object.entries(read[0]!.headers).map(([key, value]) => [key, text(value as Uint8Array)])).toEqual([['trace', 'abc'], ['n', '1']])
   })
 
