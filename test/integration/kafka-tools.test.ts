@@ -1,7 +1,7 @@
 // Kafka's own command line tools (the Java classes behind kafka-topics.sh, kafka-console-producer.sh
 // and kafka-console-consumer.sh, from the cached Kafka 4.4 jars) against the broker's Kafka
 // listener: the quick start (create a topic, produce, consume partition 0 from the earliest
-// offset), and records crossing protocols (the faecie CLI produces, Kafka's console consumer reads).
+// offset, the offsets by kafka-get-offsets), topic and config administration, and records crossing protocols (the faecie CLI produces, Kafka's console consumer reads).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli } from '../support/cli-process.js'
@@ -51,7 +51,12 @@ describe("Kafka's own tools against the Kafka listener", () => {
 
     await tool('org.apache.kafka.tools.ConsoleProducer', ['--topic', 'quickstart-events'], 'This is my first event\nThis is my second event\n')
     expect(await consume('quickstart-events', 2)).toEqual(['This is my first event', 'This is my second event'])
-  }, 4 * TOOL_TIMEOUT_MS)
+
+    const offsets = 'org.apache.kafka.tools.GetOffsetShell'
+    expect(await tool(offsets, ['--topic', 'quickstart-events', '--time', '-1'])).toEqual(['quickstart-events:0:2'])
+    expect(await tool(offsets, ['--topic', 'quickstart-events', '--time', '-2'])).toEqual(['quickstart-events:0:0'])
+    expect(await tool(offsets, ['--topic', 'quickstart-events', '--time', '1000'])).toEqual(['quickstart-events:0:0'])
+  }, 8 * TOOL_TIMEOUT_MS)
 
   it('grows a topic, describes it, and alters and describes its config with kafka-topics, kafka-configs and kafka-cluster', async () => {
     const topics = 'org.apache.kafka.tools.TopicCommand'

@@ -2,6 +2,7 @@
 // here: faecie has no tiered storage), the latest (-1: the high watermark), or the first offset at or
 // after a timestamp, through the gateway's listOffsets op. Timestamps the op does not know (-3, the
 // offset of the largest timestamp; -5, the earliest remote) get UNSUPPORTED_VERSION per partition.
+// A lookup by time that finds an offset answers with the time asked for, not the record's own.
 import { ErrorCode } from '@faecie/protocol'
 import { NO_RESPONSE } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
@@ -41,7 +42,9 @@ export const listOffsets = kafkaApi<ListOffsetsRequest, ListOffsetsResponse>({
             return {
               partitionIndex: p.partitionIndex,
               errorCode: found === undefined ? ErrorCode.UNSUPPORTED_VERSION : found.error?.code ?? 0,
-              timestamp: -1n,
+              // Kafka answers the found record's timestamp; the op gives only the offset, so a
+              // lookup by time answers the time asked for (Java's OffsetAndTimestamp refuses -1).
+              timestamp: p.timestamp >= 0n && found !== undefined && found.error === undefined && found.offset >= 0 ? p.timestamp : -1n,
               offset: BigInt(found?.offset ?? -1),
               leaderEpoch: found === undefined || found.error !== undefined ? -1 : 0,
             }
