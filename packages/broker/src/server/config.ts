@@ -109,6 +109,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
       throw new UsageError((err as Error).message)
     }
   })()
+  if (file.kafka !== undefined && typeof file.kafka !== 'boolean') throw new UsageError(`kafka in --config ${flags.config} must be true or false`)
   const http = integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1)
   const httpProblems = httpLimitProblems(http, limits)
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
