@@ -7,7 +7,7 @@ import { startBrokerProcess, type BrokerProcess } from '../support/broker-proces
 import { runCli } from '../support/cli-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
-import { kafkaPortOf, runKafkaTool, type ToolRun } from '../support/kafka-protocol.js'
+import { kafkaPortOf, runKafkaTool, storedCompressionCodes, type ToolRun } from '../support/kafka-protocol.js'
 
 const TOOL_TIMEOUT_MS = 120_000
 
@@ -76,6 +76,20 @@ describe("Kafka's own tools against the Kafka listener", () => {
     const clusterId = await tool('org.apache.kafka.tools.ClusterTool', ['cluster-id'])
     expect(clusterId).toEqual([expect.stringMatching(/^Cluster ID: [0-9a-f-]{36}$/)])
   }, 8 * TOOL_TIMEOUT_MS)
+
+  it("keeps the Java producer's compressed batches as they are and serves them back", async () => {
+    for (const [codec, code] of [['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]] as const) {
+      const topic = `java-${codec}`
+      expect((await runCli(['topics', 'create', '--topic', topic], { env: { FAECIE_BROKER: broker.url } })).code).toBe(0)
+      const lines = Array.from({ length: 20 }, (_, i) => `${codec}-${i}-${'y'.repeat(500)}`)
+      await tool('org.apache.kafka.tools.ConsoleProducer', ['--topic', topic, '--compression-codec', codec, '--command-property', 'linger.ms=1000'],
+        `${lines.join('\n')}\n`)
+      const codes = storedCompressionCodes(broker.dataDir, topic, 0)
+      expect(codes.length, codec).toBeGreaterThan(0)
+      expect(new Set(codes), codec).toEqual(new Set([code]))
+      expect(await consume(topic, lines.length)).toEqual(lines)
+    }
+  }, 10 * TOOL_TIMEOUT_MS)
 
   it("reads with Kafka's console consumer what the faecie CLI produced", async () => {
     const env = { FAECIE_BROKER: broker.url }
