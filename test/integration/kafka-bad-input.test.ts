@@ -135,7 +135,7 @@ describe('the Kafka listener within its limits', () => {
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'faecie-kafka-limits-'))
     const config = join(configDir, 'broker.json')
-    writeFileSync(config, JSON.stringify({ limits: { sessionsMax: 2, helloTimeoutMs: 100, sessionIdleMsMax: 1000 } }))
+    writeFileSync(config, JSON.stringify({ limits: { sessionsMax: 2, helloTimeoutMs: 100, sessionIdleMsMax: 1000, requestItemsMax: 2 } }))
     small = await startBrokerProcess({ args: ['--config', config] })
     smallPort = await kafkaPortOf(small)
   })
@@ -143,6 +143,15 @@ describe('the Kafka listener within its limits', () => {
   afterAll(async () => {
     await small?.stop()
     rmSync(configDir, { recursive: true, force: true })
+  })
+
+  it('closes a connection whose request names more than requestItemsMax topics', async () => {
+    const w = new KafkaWriter()
+    writeMetadataRequest(w, 8, { ...defaultMetadataRequest(), topics: ['a', 'b', 'c'].map((name) => ({ name, topicId: new Uint8Array(16) })) })
+    const peer = await open(smallPort)
+    peer.socket.write(request(KAFKA_APIS.Metadata.apiKey, 8, 1, w.finish()))
+    await waitFor('the broker to close the connection', () => peer.closed())
+    await waitFor('the reason logged', () => small.logs().some((line) => line.includes('closing the Kafka connection') && line.includes('requestItemsMax')))
   })
 
   it('closes a connection past sessionsMax at once, and one idle for sessionIdleMsMax', async () => {
@@ -153,6 +162,6 @@ describe('the Kafka listener within its limits', () => {
     await waitFor('the refusal logged', () => small.logs().some((line) => line.includes('Kafka connection refused') && line.includes('sessionsMax 2')))
     // Neither sends anything: both are closed as idle.
     await waitFor('the idle connections to be closed', () => first.closed() && second.closed())
-    expect(small.logs().some((line) => line.includes('closing the Kafka connection') && line.includes('idle for sessionIdleMsMax'))).toBe(true)
+    await waitFor('the reason logged', () => small.logs().some((line) => line.includes('closing the Kafka connection') && line.includes('idle for sessionIdleMsMax')))
   })
 })

@@ -14,6 +14,7 @@
 //   no byte in either direction for sessionIdleMsMax, nothing in flight close, reason logged
 // Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
 import type { Socket } from 'node:net'
+import { FaecieError } from '@faecie/protocol'
 import { ByteBudget, type Reservation } from '../gateway/byte-budget.js'
 import { NO_RESPONSE, sessionClosedError, type Gateway, type OpContext, type SessionHandle } from '../gateway/context.js'
 import { SessionSubscriptions } from '../gateway/subscriptions.js'
@@ -132,9 +133,11 @@ export class KafkaConnection implements SessionHandle {
     } catch (err) {
       return this.close(0, `${api.name} v${version} request does not decode: ${(err as Error).message}`)
     }
+    // The decoded request holds copies of what it needs: the frame's bytes can go.
+    const frameBytes = frame.length
     const slot: Slot = { frame: undefined, held: [] }
     this.#slots.push(slot)
-    this.#requestBytesChanged(frame.length)
+    this.#requestBytesChanged(frameBytes)
     const op: OpContext = {
       gateway: this.#gateway,
       session: this,
@@ -151,9 +154,10 @@ export class KafkaConnection implements SessionHandle {
       }
       this.#flush()
     }).catch((err: unknown) => {
-      this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
+      // A FaecieError refuses the request as a whole (requestItemsMax, say); anything else is a bug.
+      if (!(err instanceof FaecieError)) this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
       this.close(0, `${api.name} v${version} failed: ${(err as Error).message}`)
-    }).finally(() => this.#requestBytesChanged(-frame.length))
+    }).finally(() => this.#requestBytesChanged(-frameBytes))
   }
 
   /** The response frame: size, header (correlation id; tagged fields in v1), body. */
