@@ -2,7 +2,7 @@
 // every version; a version reads and writes only its own), a default constructor per struct, and
 // read/write functions taking the version. The code it writes calls the primitives of
 // packages/broker/src/kafka/wire.ts.
-import { camel, elementType, inRange, NO_VERSIONS, parseVersions, PRIMITIVES, type FieldSpec, type MessageSpec, type VersionRange } from './schema.js'
+import { camel, elementType, NO_VERSIONS, parseVersions, PRIMITIVES, type FieldSpec, type MessageSpec, type VersionRange } from './schema.js'
 
 interface Struct { tsName: string; fields: FieldSpec[] }
 
@@ -202,5 +202,3 @@ export class MessageEmitter {
     return this.#out.join('\n')
   }
 }
-
-export { inRange }
