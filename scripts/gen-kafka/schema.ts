@@ -40,10 +40,6 @@ export function parseVersions(text: string): VersionRange {
   return { min, max }
 }
 
-export function inRange(version: number, range: VersionRange): boolean {
-  return version >= range.min && version <= range.max
-}
-
 /** The JSON text of a definition with Kafka's `//` comment lines removed, parsed. */
 export function parseMessage(text: string): MessageSpec {
   const json = text.split('\n').filter((line) => !line.trim().startsWith('//')).join('\n')
