@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 function secondBroker(dataDir: string): BrokerExit {
-  return runBrokerToExit(['--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], { env: { FAECIE_LOG_LEVEL: 'error' } })
+  return runBrokerToExit(['--port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0'], { env: { FAECIE_LOG_LEVEL: 'error' } })
 }
 
 describe('data directory lock', () => {

@@ -16,7 +16,7 @@ afterAll(async () => {
 
 /** Starts `faecie broker` on a free port; resolves with it and its URL from the `broker listening` log line. */
 async function startBroker(): Promise<{ broker: RunningCli; url: string }> {
-  const broker = spawnCli(['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], { env: { FAECIE_LOG_LEVEL: 'info' } })
+  const broker = spawnCli(['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0'], { env: { FAECIE_LOG_LEVEL: 'info' } })
   started.push(broker)
   const lines = await broker.waitFor((seen) => seen.some((line) => line.includes('"broker listening"')), 30_000)
   const listening = JSON.parse(lines.find((line) => line.includes('"broker listening"'))!) as { url: string }

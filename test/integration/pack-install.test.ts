@@ -214,7 +214,7 @@ function failWithOutput(what: string): (err: Error & { stdout?: string; stderr?:
  * runs as a CLI process of test/support/cli-process.ts: killed however the test process ends.
  */
 async function spawnInstalledBroker(dataDir: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const started = spawnCli(['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1'], {
+  const started = spawnCli(['broker', '--port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0'], {
     command: { file: 'faecie', args: [] }, env: commandEnv() as Record<string, string>,
   })
   const listening = (line: string): boolean => line.includes('"broker listening"')

@@ -160,7 +160,7 @@ function spawnBroker(
   options: BrokerProcessOptions,
   remember: (line: string) => void,
 ): Promise<Started> {
-  const args = [MAIN, '--port', String(port), '--data-dir', dataDir, '--partition-threads', '1', ...(options.args ?? [])]
+  const args = [MAIN, '--port', String(port), '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0', ...(options.args ?? [])]
   const child = spawn(process.execPath, args, {
     cwd: REPO,
     // The port line is logged at info: a quieter level set for the tests themselves must not hide it.

@@ -24,7 +24,7 @@ export interface FaecieBroker {
 export async function startFaecieBroker(repoRoot: string): Promise<FaecieBroker> {
   const dataDir = tempDir('faecie')
   const main = join(repoRoot, 'packages/broker/dist/main.js')
-  const started = startProcess(process.execPath, [main, '--port', '0', '--data-dir', dataDir], {
+  const started = startProcess(process.execPath, [main, '--port', '0', '--kafka-port', '0', '--data-dir', dataDir], {
     cwd: repoRoot,
     env: { ...process.env, FAECIE_LOG_LEVEL: 'info' },
   })

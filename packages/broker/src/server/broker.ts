@@ -2,9 +2,11 @@
 //
 //   start: meta.json -> partition manager (threads) -> offset watch -> coordinator (own thread:
 //          replays __cluster_metadata, moves unknown partition directories aside) -> every partition
-//          of every topic opened (missing directories made) -> HTTP/WebSocket gateway listening
+//          of every topic opened (missing directories made) -> HTTP/WebSocket gateway listening ->
+//          Kafka-protocol listener (unless --no-kafka)
 //   stop:  refuse new sessions and requests (SHUTTING_DOWN), wake long polls, wait for requests in
-//          flight (drainTimeoutMs), close sessions with 4004, close the HTTP server, close every
+//          flight (drainTimeoutMs), close sessions with 4004, close the Kafka listener and its
+//          connections, close the HTTP server, close every
 //          partition (flush, producer-state snapshot, clean-shutdown marker), close the coordinator
 import { readFileSync } from 'node:fs'
 import { CoordinatorClient } from '../coordinator/coordinator-client.js'
@@ -20,6 +22,7 @@ import { PartitionManager } from '../partition/partition-manager.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { HttpConnections } from '../http/connections.js'
 import { registerHttpApi } from '../http/http-api.js'
+import { KafkaListener } from '../kafka/listener.js'
 import { BrokerMetrics } from '../metrics/broker-metrics.js'
 import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
@@ -49,11 +52,12 @@ export class Broker {
   readonly #coordinator: CoordinatorClient
   readonly #server: GatewayServer
   readonly #gateway: GatewayState
+  readonly #kafka: KafkaListener | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
-    coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState
+    coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
   }) {
     this.#config = parts.config
     this.#logger = parts.logger
@@ -62,6 +66,7 @@ export class Broker {
     this.#coordinator = parts.coordinator
     this.#server = parts.server
     this.#gateway = parts.gateway
+    this.#kafka = parts.kafka
   }
 
   /** Starts a broker; `onFatal` hears of a failure it cannot survive (the coordinator lost for good). */
@@ -101,7 +106,8 @@ export class Broker {
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
     const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }) })
-    let server: GatewayServer
+    let server: GatewayServer | undefined
+    let kafka: KafkaListener | undefined
     try {
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
@@ -117,7 +123,12 @@ export class Broker {
           (app) => registerConsole(app),
         ],
       })
+      if (config.kafkaPort !== undefined) {
+        kafka = await KafkaListener.listen({ host: config.host, port: config.kafkaPort, advertisedHost: config.kafkaAdvertisedHost,
+          brokerId: meta.brokerId, clusterId: meta.clusterId, gateway, logger: root })
+      }
     } catch (err) {
+      await server?.close()
       await partitions.shutdown()
       await coordinator.close()
       throw err
@@ -125,11 +136,16 @@ export class Broker {
     broker.url = `ws://${urlHost(config.host)}:${server.port}`
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka })
   }
 
   get port(): number {
     return this.#server.port
+  }
+
+  /** The Kafka listener's port, undefined with --no-kafka. */
+  get kafkaPort(): number | undefined {
+    return this.#kafka?.port
   }
 
   get url(): string {
@@ -150,6 +166,7 @@ export class Broker {
     const busy = await this.#server.drain(this.#config.drainTimeoutMs)
     if (busy > 0) logger.warn({ sessions: busy, drainTimeoutMs: this.#config.drainTimeoutMs }, 'sessions still busy at the drain timeout')
     this.#server.closeSessions(CloseCode.shuttingDown, 'broker shutting down')
+    await this.#kafka?.close()
     await this.#server.close()
     await this.#partitions.shutdown()
     await this.#coordinator.close()

@@ -29,6 +29,17 @@ describe('parseBrokerArgs', () => {
     expect(config !== 'help' && config.limits.sessionsMax).toBe(10)
   })
 
+  it('has a Kafka listener on 9092 unless told another port or none', () => {
+    expect(parseBrokerArgs([])).toMatchObject({ kafkaPort: 9092, kafkaAdvertisedHost: undefined })
+    expect(parseBrokerArgs(['--kafka-port', '0', '--kafka-advertised-host', 'kafka.example'])).toMatchObject({ kafkaPort: 0, kafkaAdvertisedHost: 'kafka.example' })
+    expect(parseBrokerArgs(['--no-kafka'])).toMatchObject({ kafkaPort: undefined })
+    expect(parseBrokerArgs(['--config', configFile({ kafkaPort: 19092 })])).toMatchObject({ kafkaPort: 19092 })
+    expect(parseBrokerArgs(['--config', configFile({ kafka: false })])).toMatchObject({ kafkaPort: undefined })
+    for (const argv of [['--kafka-port', '70000'], ['--kafka-port', 'x'], ['--kafka-advertised-host', ''], ['--config', configFile({ kafka: 'no' })]]) {
+      expect(() => parseBrokerArgs(argv), argv.join(' ')).toThrow(UsageError)
+    }
+  })
+
   it('reads group and metrics settings from the config file, defaults for the rest', () => {
     const config = parseBrokerArgs(['--config', configFile({ groups: { sessionTimeoutMsDefault: 10_000, startupAssignmentDelayMs: 0 },
       metrics: { topicLabelsMax: 5 }, http: { tailStreamsMax: 3 } })])

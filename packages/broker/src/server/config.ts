@@ -4,7 +4,7 @@
 // exits with code 2.
 //
 //   --config FILE (JSON, every key optional):
-//   { "port": 8092, "host": "127.0.0.1", "dataDir": "./faecie-data", "partitionThreads": 2,
+//   { "port": 8092, "host": "127.0.0.1", "kafkaPort": 9092, "kafka": true, "kafkaAdvertisedHost": "localhost", "dataDir": "./faecie-data", "partitionThreads": 2,
 //     "allowedOrigins": ["http://localhost:5173"], "autoCreateTopics": false, "autoCreatePartitions": 1,
 //     "brokerId": 0, "drainTimeoutMs": 10000,
 //     "limits": { "sessionsMax": 1024, "sessionsPerAddressMax": 256, "helloTimeoutMs": 10000,
@@ -30,6 +30,10 @@ import { defaultHttpLimits, httpLimitProblems, type HttpLimits } from '../http/l
 export interface BrokerConfig {
   port: number
   host: string
+  /** The Kafka-protocol listener's port (0: any free port), or undefined with --no-kafka. */
+  kafkaPort: number | undefined
+  /** The host the Kafka listener gives clients in Metadata; default: the bind host. */
+  kafkaAdvertisedHost: string | undefined
   dataDir: string
   partitionThreads: number
   allowedOrigins: string[]
@@ -48,11 +52,17 @@ export interface BrokerConfig {
   http: HttpLimits
 }
 
+/** Kafka's own default port. */
+export const DEFAULT_KAFKA_PORT = 9092
+
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: faecie broker [options]
   --port N                  port to listen on (default 8092; 0: any free port)
   --host HOST               address to bind (default 127.0.0.1)
+  --kafka-port N            port of the Kafka-protocol listener (default 9092; 0: any free port)
+  --no-kafka                no Kafka-protocol listener
+  --kafka-advertised-host H the host Kafka clients are told to connect to (default: --host)
   --data-dir DIR            where topics are stored (default ./faecie-data)
   --partition-threads N     worker threads hosting partitions (default: the number of CPUs)
   --allowed-origins LIST    comma-separated web origins allowed besides the broker's own
@@ -60,7 +70,7 @@ export const USAGE = `Usage: faecie broker [options]
   --config FILE             JSON settings (flags win over it), including "limits"
   --help                    this text`
 
-const FILE_KEYS = new Set(['port', 'host', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
+const FILE_KEYS = new Set(['port', 'host', 'kafkaPort', 'kafka', 'kafkaAdvertisedHost', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
   'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http'])
 
 /** Parses argv (without node and the script); returns 'help' for --help. */
@@ -74,6 +84,9 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'kafka-port': { type: 'string' },
+        'no-kafka': { type: 'boolean' },
+        'kafka-advertised-host': { type: 'string' },
         'data-dir': { type: 'string' },
         'partition-threads': { type: 'string' },
         'allowed-origins': { type: 'string' },
@@ -98,12 +111,17 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
       throw new UsageError((err as Error).message)
     }
   })()
+  if (file.kafka !== undefined && typeof file.kafka !== 'boolean') throw new UsageError(`kafka in --config ${flags.config} must be true or false`)
   const http = integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1)
   const httpProblems = httpLimitProblems(http, limits)
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
   return {
     port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
     host: text(pick(flags.host, 'host') ?? '127.0.0.1', named(flags.host, '--host', 'host')),
+    kafkaPort: flags['no-kafka'] === true || file.kafka === false ? undefined
+      : integer(pick(flags['kafka-port'], 'kafkaPort') ?? DEFAULT_KAFKA_PORT, named(flags['kafka-port'], '--kafka-port', 'kafkaPort'), 0, 65535),
+    kafkaAdvertisedHost: pick(flags['kafka-advertised-host'], 'kafkaAdvertisedHost') === undefined ? undefined
+      : text(pick(flags['kafka-advertised-host'], 'kafkaAdvertisedHost'), named(flags['kafka-advertised-host'], '--kafka-advertised-host', 'kafkaAdvertisedHost')),
     dataDir: resolve(text(pick(flags['data-dir'], 'dataDir') ?? './faecie-data', named(flags['data-dir'], '--data-dir', 'dataDir'))),
     partitionThreads: integer(pick(flags['partition-threads'], 'partitionThreads') ?? availableParallelism(), named(flags['partition-threads'], '--partition-threads', 'partitionThreads'), 1, 1024),
     allowedOrigins: origins(pick(flags['allowed-origins'], 'allowedOrigins') ?? []),

@@ -1,0 +1,62 @@
+// What a Kafka API handler is and what it may use. A handler maps a decoded Kafka request onto the
+// same op handlers the WebSocket gateway runs (gateway/ops/*.ts: topic service, partition actors,
+// coordinator) and their answer back onto Kafka's response; it adds no logic of its own beyond the
+// mapping. Per-partition errors travel as Kafka error codes (faecie's table uses Kafka's numbers).
+import type { WireError } from '@faecie/protocol'
+import type { TopicMeta } from '../../coordinator/metadata-state.js'
+import type { Gateway, NO_RESPONSE, OpContext } from '../../gateway/context.js'
+import type { Logger } from '../../log.js'
+import type { ServedApi } from '../versions.js'
+import type { KafkaReader, KafkaWriter } from '../wire.js'
+
+export interface KafkaListenerInfo {
+  brokerId: number
+  clusterId: string
+  /** Host and port clients are told to connect to (Metadata, DescribeCluster). */
+  advertisedHost: string
+  advertisedPort: number
+}
+
+export interface KafkaApiContext {
+  gateway: Gateway
+  /** The context the gateway's op handlers take (this connection as their session). */
+  op: OpContext
+  listener: KafkaListenerInfo
+  served: readonly ServedApi[]
+  logger: Logger
+}
+
+export interface KafkaApiHandler<Request, Response> {
+  api: ServedApi
+  read(r: KafkaReader, version: number): Request
+  write(w: KafkaWriter, version: number, response: Response): void
+  /** The response, or NO_RESPONSE (Produce with acks 0). */
+  handle(request: Request, version: number, ctx: KafkaApiContext): Promise<Response | typeof NO_RESPONSE>
+}
+
+/** Erases a handler's types for the table of handlers by API key. */
+export function kafkaApi<Request, Response>(handler: KafkaApiHandler<Request, Response>): KafkaApiHandler<unknown, unknown> {
+  return handler as unknown as KafkaApiHandler<unknown, unknown>
+}
+
+export function errorCodeOf(error: WireError | undefined): number {
+  return error?.code ?? 0
+}
+
+/** A topic id as Kafka's 16 bytes (faecie keeps it as a UUID string). */
+export function uuidBytes(id: string): Uint8Array {
+  const hex = id.replace(/-/g, '')
+  if (!/^[0-9a-f]{32}$/i.test(hex)) return new Uint8Array(16)
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+export function uuidString(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes).toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** The name of the topic with this id (requests from v13 of Produce and Fetch name topics by id). */
+export function topicNameById(gateway: Gateway, id: Uint8Array): string | undefined {
+  const wanted = uuidString(id)
+  return gateway.topics.all().find((meta: TopicMeta) => meta.topicId === wanted)?.topic
+}

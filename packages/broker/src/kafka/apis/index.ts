@@ -1,0 +1,21 @@
+// The Kafka APIs the listener serves, by API key. An API not in this table is not advertised, and a
+// request for it closes the connection (connection.ts).
+import type { ServedApi } from '../versions.js'
+import { apiVersions } from './api-versions.js'
+import { createPartitions, describeCluster } from './cluster.js'
+import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
+import type { KafkaApiHandler } from './context.js'
+import { fetch } from './fetch.js'
+import { findCoordinator } from './find-coordinator.js'
+import { initProducerId } from './init-producer-id.js'
+import { listOffsets } from './list-offsets.js'
+import { metadata } from './metadata.js'
+import { produce } from './produce.js'
+import { createTopics, deleteTopics } from './topics.js'
+
+export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
+  [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
+    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster].map((h) => [h.api.apiKey, h]),
+)
+
+export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)

@@ -1,0 +1,211 @@
+// One Kafka client connection: frames in (frames.ts), each request decoded by its generated codec
+// and run by its handler (apis/), responses written in request order (Kafka's clients match them by
+// correlation id but expect them in order). What it enforces, and the answer:
+//   a bad size prefix (negative, over frameBytesMax, under a header)   close, reason logged
+//   an unknown API key                                                  close, reason logged
+//   ApiVersions at a version newer than served                         UNSUPPORTED_VERSION in the v0
+//                                                                      format, with the served ranges
+//   any other version out of range (Produce v0-2 included)              close, reason logged
+//   a request that does not decode (truncated, bad lengths)             close, reason logged
+//   requests in flight: inFlightMax (gateway/limits.ts)                 the socket stops being read
+//   bytes of requests in flight over sessionRequestBytesMax, or all
+//   connections' and sessions' over requestBytesInFlightMax            the socket stops being read
+//   bytes written and not yet sent over sessionQueuedBytesMax          the socket stops being read
+//   no byte in either direction for sessionIdleMsMax, nothing in flight close, reason logged
+// Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
+import type { Socket } from 'node:net'
+import { FaecieError } from '@faecie/protocol'
+import { ByteBudget, type Reservation } from '../gateway/byte-budget.js'
+import { NO_RESPONSE, sessionClosedError, type Gateway, type OpContext, type SessionHandle } from '../gateway/context.js'
+import { SessionSubscriptions } from '../gateway/subscriptions.js'
+import type { Logger } from '../log.js'
+import { KAFKA_HANDLERS, SERVED_APIS } from './apis/index.js'
+import type { KafkaApiContext, KafkaListenerInfo } from './apis/context.js'
+import { defaultApiVersionsResponse, writeApiVersionsResponse } from './generated/api-versions.js'
+import { readRequestHeader, writeResponseHeader } from './generated/headers.js'
+import { KafkaFrameReader } from './frames.js'
+import { advertisedVersions, API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from './versions.js'
+import { KafkaReader, KafkaWriter } from './wire.js'
+
+const UNSUPPORTED_VERSION = 35
+
+interface Slot {
+  /** The response frame, null for none (acks 0), undefined while the handler runs. */
+  frame: Uint8Array | null | undefined
+  held: Reservation[]
+}
+
+export class KafkaConnection implements SessionHandle {
+  readonly id: number
+  readonly logger: Logger
+  readonly subscriptions: SessionSubscriptions
+  readonly readBudget: ByteBudget
+  readonly #socket: Socket
+  readonly #gateway: Gateway
+  readonly #listener: KafkaListenerInfo
+  readonly #frames: KafkaFrameReader
+  readonly #slots: Slot[] = []
+  readonly #closedController = new AbortController()
+  #paused = false
+  #closed = false
+  /** Bytes of the frames of requests in flight (their decoded copies live until answered). */
+  #requestBytes = 0
+
+  constructor(id: number, socket: Socket, gateway: Gateway, listener: KafkaListenerInfo, logger: Logger) {
+    this.id = id
+    this.#socket = socket
+    this.#gateway = gateway
+    this.#listener = listener
+    this.logger = logger.child({ kafkaConnection: id, remote: socket.remoteAddress })
+    this.#frames = new KafkaFrameReader(gateway.limits.frameBytesMax)
+    this.readBudget = new ByteBudget(gateway.limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
+    this.subscriptions = new SessionSubscriptions(gateway, this, { push: () => undefined, congested: () => true })
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('drain', () => this.#applyBackPressure())
+    socket.on('error', (err) => this.logger.debug({ err }, 'Kafka connection error'))
+    socket.on('close', () => this.#release())
+    socket.setTimeout(gateway.limits.sessionIdleMsMax)
+    socket.on('timeout', () => {
+      if (this.#slots.length === 0) this.close(0, `idle for sessionIdleMsMax (${gateway.limits.sessionIdleMsMax} ms)`)
+    })
+  }
+
+  get signal(): AbortSignal {
+    return this.#closedController.signal
+  }
+
+  get inFlight(): number {
+    return this.#slots.length
+  }
+
+  helloDone(): void {}
+
+  /** Ends the connection, logging why (the close code of the WebSocket protocol is not sent: TCP has none). */
+  close(_code: number, reason: string): void {
+    if (this.#closed) return
+    this.logger.warn({ reason }, 'closing the Kafka connection')
+    this.#release()
+    this.#socket.destroy()
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return
+    let frames: Buffer[]
+    try {
+      frames = this.#frames.push(chunk)
+    } catch (err) {
+      this.close(0, (err as Error).message)
+      return
+    }
+    for (const frame of frames) {
+      if (this.#closed) return
+      this.#onRequest(frame)
+    }
+  }
+
+  #onRequest(frame: Buffer): void {
+    const apiKey = frame.readInt16BE(0)
+    const version = frame.readInt16BE(2)
+    const correlationId = frame.readInt32BE(4)
+    if (this.#gateway.draining) return this.close(0, 'broker shutting down')
+    const handler = KAFKA_HANDLERS.get(apiKey)
+    if (handler === undefined) return this.close(0, `unknown or unsupported API key ${apiKey} (version ${version})`)
+    const { api } = handler
+    if (apiKey === API_VERSIONS_KEY && version > api.maxVersion) {
+      // Kafka's answer (KIP-511): UNSUPPORTED_VERSION in the v0 format, so the client can retry lower.
+      const w = new KafkaWriter()
+      writeApiVersionsResponse(w, 0, { ...defaultApiVersionsResponse(), errorCode: UNSUPPORTED_VERSION, apiKeys: advertisedVersions(SERVED_APIS) })
+      this.#slots.push({ frame: this.#frame(correlationId, 0, w.finish()), held: [] })
+      this.#flush()
+      return
+    }
+    if (version < api.minVersion || version > api.maxVersion) {
+      return this.close(0, `${api.name} version ${version} is not served (${api.minVersion}-${api.maxVersion})`)
+    }
+    let request: unknown
+    try {
+      const r = new KafkaReader(frame)
+      const header = readRequestHeader(r, requestHeaderVersion(api, version))
+      request = handler.read(r, version)
+      if (r.remaining !== 0) throw new Error(`${r.remaining} bytes after the request`)
+      this.logger.trace({ api: api.name, version, correlationId, clientId: header.clientId }, 'Kafka request')
+    } catch (err) {
+      return this.close(0, `${api.name} v${version} request does not decode: ${(err as Error).message}`)
+    }
+    // The decoded request holds copies of what it needs: the frame's bytes can go.
+    const frameBytes = frame.length
+    const slot: Slot = { frame: undefined, held: [] }
+    this.#slots.push(slot)
+    this.#requestBytesChanged(frameBytes)
+    const op: OpContext = {
+      gateway: this.#gateway,
+      session: this,
+      hold: (reservation) => { if (this.#closed) reservation.release(); else slot.held.push(reservation) },
+    }
+    const ctx: KafkaApiContext = { gateway: this.#gateway, op, listener: this.#listener, served: SERVED_APIS, logger: this.logger }
+    handler.handle(request, version, ctx).then((response) => {
+      if (response === NO_RESPONSE) {
+        slot.frame = null
+      } else {
+        const w = new KafkaWriter(1024)
+        handler.write(w, version, response)
+        slot.frame = this.#frame(correlationId, responseHeaderVersion(api, version), w.finish())
+      }
+      this.#flush()
+    }).catch((err: unknown) => {
+      // A FaecieError refuses the request as a whole (requestItemsMax, say); anything else is a bug.
+      if (!(err instanceof FaecieError)) this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
+      this.close(0, `${api.name} v${version} failed: ${(err as Error).message}`)
+    }).finally(() => this.#requestBytesChanged(-frameBytes))
+  }
+
+  /** The response frame: size, header (correlation id; tagged fields in v1), body. */
+  #frame(correlationId: number, headerVersion: number, body: Uint8Array): Uint8Array {
+    const w = new KafkaWriter(16 + body.length)
+    w.int32(0)
+    writeResponseHeader(w, headerVersion, { correlationId })
+    w.raw(body)
+    const bytes = w.finish()
+    new DataView(bytes.buffer, bytes.byteOffset).setInt32(0, bytes.length - 4)
+    return bytes
+  }
+
+  /** Writes the responses that are ready, in request order. */
+  #flush(): void {
+    while (this.#slots.length > 0 && this.#slots[0]!.frame !== undefined) {
+      const slot = this.#slots.shift()!
+      const frame = slot.frame
+      if (this.#closed || frame == null) {
+        for (const r of slot.held) r.release()
+        continue
+      }
+      this.#socket.write(frame, () => { for (const r of slot.held) r.release() })
+    }
+    this.#applyBackPressure()
+  }
+
+  #requestBytesChanged(delta: number): void {
+    this.#requestBytes += delta
+    this.#gateway.outbound.requestBytesChanged(delta)
+    this.#applyBackPressure()
+  }
+
+  #applyBackPressure(): void {
+    if (this.#closed) return
+    const { limits, outbound } = this.#gateway
+    const over = this.#slots.length >= limits.inFlightMax || this.#socket.writableLength > limits.sessionQueuedBytesMax ||
+      this.#requestBytes > limits.sessionRequestBytesMax || (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
+    if (over && !this.#paused) this.#socket.pause()
+    else if (!over && this.#paused) this.#socket.resume()
+    this.#paused = over
+  }
+
+  #release(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const slot of this.#slots) for (const r of slot.held) r.release()
+    this.subscriptions.closeAll()
+    this.#closedController.abort(sessionClosedError())
+  }
+}

@@ -1,0 +1,93 @@
+// The Kafka-protocol TCP listener: a second gateway onto the same topic service, partition actors
+// and coordinator as the WebSocket one. Bound to the broker's --host on --kafka-port (0: any free
+// port; the port chosen is logged as `kafka listening`). Connections are capped by the gateway's
+// sessionsMax and sessionsPerAddressMax (gateway/limits.ts), counted apart from WebSocket sessions;
+// one more is closed at once with the reason logged.
+import { createServer, type Server, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import type { Gateway } from '../gateway/context.js'
+import type { Logger } from '../log.js'
+import type { KafkaListenerInfo } from './apis/context.js'
+import { KafkaConnection } from './connection.js'
+
+export interface KafkaListenerOptions {
+  host: string
+  port: number
+  /** The host Metadata gives clients; default: the bind host (a wildcard bind: 127.0.0.1). */
+  advertisedHost: string | undefined
+  brokerId: number
+  clusterId: string
+  gateway: Gateway
+  logger: Logger
+}
+
+export class KafkaListener {
+  readonly connections = new Set<KafkaConnection>()
+  readonly #byAddress = new Map<string, number>()
+  readonly #server: Server
+  readonly #logger: Logger
+  readonly #gateway: Gateway
+  readonly #info: KafkaListenerInfo
+  #nextId = 1
+
+  private constructor(server: Server, options: KafkaListenerOptions, info: KafkaListenerInfo) {
+    this.#server = server
+    this.#logger = options.logger.child({ module: 'kafka' })
+    this.#gateway = options.gateway
+    this.#info = info
+  }
+
+  static async listen(options: KafkaListenerOptions): Promise<KafkaListener> {
+    const server = createServer({ noDelay: true })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => { server.off('error', reject); resolve() })
+    })
+    const port = (server.address() as AddressInfo).port
+    const info: KafkaListenerInfo = { brokerId: options.brokerId, clusterId: options.clusterId, advertisedPort: port,
+      advertisedHost: options.advertisedHost ?? advertisable(options.host) }
+    const listener = new KafkaListener(server, options, info)
+    server.on('connection', (socket) => listener.#accept(socket))
+    listener.#logger.info({ host: options.host, port, advertisedHost: info.advertisedHost }, 'kafka listening')
+    return listener
+  }
+
+  get port(): number {
+    return this.#info.advertisedPort
+  }
+
+  #accept(socket: Socket): void {
+    const { sessionsMax, sessionsPerAddressMax } = this.#gateway.limits
+    const address = socket.remoteAddress ?? 'unknown'
+    const fromAddress = this.#byAddress.get(address) ?? 0
+    const refusal = this.#gateway.draining ? 'broker shutting down'
+      : this.connections.size >= sessionsMax ? `too many Kafka connections (sessionsMax ${sessionsMax})`
+        : fromAddress >= sessionsPerAddressMax ? `too many Kafka connections from ${address} (sessionsPerAddressMax ${sessionsPerAddressMax})`
+          : undefined
+    if (refusal !== undefined) {
+      this.#logger.warn({ remote: address, reason: refusal }, 'Kafka connection refused')
+      socket.destroy()
+      return
+    }
+    const connection = new KafkaConnection(this.#nextId++, socket, this.#gateway, this.#info, this.#logger)
+    this.connections.add(connection)
+    this.#byAddress.set(address, fromAddress + 1)
+    socket.on('close', () => {
+      this.connections.delete(connection)
+      const left = (this.#byAddress.get(address) ?? 1) - 1
+      if (left > 0) this.#byAddress.set(address, left)
+      else this.#byAddress.delete(address)
+    })
+  }
+
+  /** Stops accepting and ends every connection. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.close(0, 'broker shutting down')
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+}
+
+function advertisable(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host
+}
