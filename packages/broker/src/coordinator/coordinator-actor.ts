@@ -10,7 +10,8 @@
 // Consumer groups live here too (GroupCoordinator): group records go in the metadata log, committed
 // offsets in `__consumer_offsets-0`, a second log this thread owns and replays after the metadata
 // log. Topic changes reach the groups after they are recorded (rebalance; offsets of a deleted
-// topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out.
+// topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out
+// and, every offsetsRetentionCheckIntervalMs, expired offsets and dead groups (offset retention).
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
@@ -78,7 +79,7 @@ export class CoordinatorActor {
       topics,
       appendOffsets: (records) => this.#appendOffsets(records),
       // Offsets first: a group's deletion must not be durable before its tombstones are.
-      recordGroup: (record) => { this.flushOffsets(); this.#commit(groupRecord(record)) },
+      recordGroups: (records) => { this.flushOffsets(); this.#commitGroups(records) },
       logger: options.logger.child({ module: 'groups' }),
     }, options.groupSettings)
     this.#replay()
@@ -150,9 +151,10 @@ export class CoordinatorActor {
     throw new Error(`not a group op: ${String(op)}`)
   }
 
-  /** Expires group members whose time ran out (called by the thread's timer). */
+  /** Expires group members, offsets and groups whose time ran out (called by the thread's timer). */
   tick(): void {
     this.groups.tick()
+    this.flushOffsets()
   }
 
   /** Moves aside every partition directory the log does not know; returns the new names. */
@@ -192,6 +194,15 @@ export class CoordinatorActor {
     }
     this.#options.logger.info({ record }, 'metadata change recorded')
     return result
+  }
+
+  /** Group records (no topic changes): appended together, made durable by one fsync, then applied. */
+  #commitGroups(records: readonly GroupRecord[]): void {
+    const log = this.#options.log
+    for (const record of records) log.append(encodeMetadataRecord(groupRecord(record), this.#options.clock()))
+    log.flush()
+    for (const record of records) this.#state.apply(groupRecord(record))
+    this.#options.logger.info({ records: records.length, first: records[0] }, 'group changes recorded')
   }
 
   #replay(): void {

@@ -83,3 +83,13 @@ function parse(bytes: Uint8Array, offset: number): unknown {
 function bad(offset: number, what: string): Error {
   return new Error(`__consumer_offsets-0 holds ${what} at offset ${offset}: refusing to guess committed offsets`)
 }
+
+/** The coordinator's in-memory key of one group's committed offset: "topic\0partition". */
+export function offsetKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+export function splitOffsetKey(key: string): [string, number] {
+  const at = key.lastIndexOf('\u0000')
+  return [key.slice(0, at), Number(key.slice(at + 1))]
+}
