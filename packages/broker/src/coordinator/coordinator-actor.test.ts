@@ -155,6 +155,37 @@ describe('CoordinatorActor consumer groups', () => {
     expect(again.group('fetchOffsets', { groupId: 'gone-7' }).topics).toEqual([])
     expect(again.groups.groupCount).toBe(1)
     again.close()
+    // Groups are recorded in the compacted offsets log: the metadata log holds the topic only.
+    const metadata = openLog()
+    expect(metadata.logEndOffset).toBe(1)
+    metadata.close()
+  })
+
+  it('reads groups that earlier brokers recorded in the metadata log, and records their expiry there', () => {
+    let now = 1_000
+    const retention = { offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 1_000, startupAssignmentDelayMs: 0 }
+    const actor = openWithOffsets(() => now, retention)
+    actor.createTopic('t', 1, {}, false)
+    actor.close()
+    const log = openLog()
+    for (const groupId of ['legacy', 'legacy-kept']) log.append(encodeMetadataRecord({ v: 1, type: 'group', groupId }, now))
+    log.flush()
+    log.close()
+    const legacy = openWithOffsets(() => now, retention)
+    legacy.group('commitOffsets', { groupId: 'legacy', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 4 }] }] })
+    now += 30_000
+    legacy.group('commitOffsets', { groupId: 'legacy-kept', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 5 }] }] })
+    now += 30_000
+    legacy.tick()
+    expect(legacy.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['legacy-kept'])
+    legacy.close()
+    const metadata = openLog()
+    expect(metadata.logEndOffset).toBe(4) // topic, two groups, one groupDeleted
+    metadata.close()
+    const again = openWithOffsets(() => now, retention)
+    expect(again.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['legacy-kept'])
+    expect(again.group('fetchOffsets', { groupId: 'legacy-kept' }).topics[0]!.partitions[0]!.offset).toBe(5)
+    again.close()
   })
 
   it('keeps groups and committed offsets across a reopen, and drops a deleted topic\'s', () => {

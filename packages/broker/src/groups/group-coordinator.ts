@@ -17,21 +17,17 @@ import type { Logger } from '../log.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { has, toWire } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
-import { offsetKey, splitOffsetKey, type CommittedOffset, type OffsetRecord } from './offset-records.js'
+import { offsetKey, splitOffsetKey, type CommittedOffset, type GroupRecord, type OffsetRecord } from './offset-records.js'
 import { expiredOffsets } from './offset-retention.js'
 
-export interface GroupRecord {
-  type: 'group' | 'groupDeleted'
-  groupId: string
-  assignor?: ServerAssignor
-}
+export type { GroupRecord } from './offset-records.js'
 
 export interface GroupHost {
   clock(): number
   topics: GroupTopics
   /** Makes the offset records durable (one write, one fsync) before returning. */
   appendOffsets(records: OffsetRecord[]): void
-  /** Makes group records durable in the metadata log (one fsync) before returning. */
+  /** Makes group records durable (in `__consumer_offsets`, after the offset records before them; one fsync) before returning. */
   recordGroups(records: readonly GroupRecord[]): void
   logger: Logger
   newMemberId?(): string
