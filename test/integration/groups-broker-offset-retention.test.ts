@@ -33,8 +33,9 @@ it('deletes empty groups once their offsets expire, and a restart does not bring
   writeFileSync(join(dir, 'broker.json'), JSON.stringify({
     groups: { offsetsRetentionMs: 1_000, offsetsRetentionCheckIntervalMs: 100, startupAssignmentDelayMs: 60_000 },
   }))
-  const broker = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
+  let started: BrokerProcess | undefined
   try {
+    const broker = started = await startBrokerProcess({ args: ['--config', join(dir, 'broker.json')] })
     let client = await RawClient.connect(broker.url)
     expect((await client.request('createTopics', { topics: [{ topic: 't' }] })).error).toBeUndefined()
     const member = await client.request('heartbeat', { groupId: 'live', memberId: '', memberEpoch: 0, subscribedTopicNames: ['t'],
@@ -66,7 +67,7 @@ it('deletes empty groups once their offsets expire, and a restart does not bring
     expect((await client.request('fetchOffsets', { groupId: 'once-3' })).topics).toEqual([])
     await client.close()
   } finally {
-    await broker.kill()
+    await started?.kill()
     rmSync(dir, { recursive: true, force: true })
   }
 })
