@@ -118,7 +118,7 @@ class Simulation {
       clock: () => this.clock.now(),
       topics: { topic: (t) => (t === 't' ? { partitions: PARTITIONS, topicId: 'id-t' } : undefined), names: () => ['t'] },
       appendOffsets: (records) => this.offsetLog.push(...records),
-      recordGroup: (record) => this.groupLog.push(record),
+      recordGroups: (records) => this.groupLog.push(...records),
       logger: silentLogger(),
       newMemberId: () => `m${++this.#ids}`,
     }, SETTINGS)

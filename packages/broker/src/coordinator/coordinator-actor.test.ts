@@ -1,7 +1,7 @@
 // The coordinator actor on a real metadata log in a temp dir: changes are recorded and survive a
 // reopen (replay gives the same topics, ids and configs), producer ids never repeat across reopens,
 // refusals carry their codes, the data dir is reconciled with the log, and a damaged record stops
-// the start rather than being guessed at.
+// the start rather than being guessed at; expired groups stay gone after a reopen.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import { silentLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
+import type { GroupSettings } from '../groups/consumer-group.js'
 import type { TopicMeta } from './metadata-state.js'
 import { encodeMetadataRecord } from './records.js'
 import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
@@ -128,10 +129,64 @@ describe('CoordinatorActor consumer groups', () => {
       config: { ...DEFAULT_LOG_CONFIG, retentionMs: -1, segmentBytes: 4096, cleanupPolicy: 'compact' }, disk, clock: Date.now, logger: silentLogger() })
   }
 
-  function openWithOffsets(): CoordinatorActor {
-    return new CoordinatorActor({ log: openLog(), offsetsLog: openOffsets(), disk, dataDir, settings, clock: Date.now, logger: silentLogger(),
-      onTopicChanged: () => undefined })
+  function openWithOffsets(clock: () => number = Date.now, groupSettings: Partial<GroupSettings> = {}): CoordinatorActor {
+    return new CoordinatorActor({ log: openLog(), offsetsLog: openOffsets(), disk, dataDir, settings, clock, logger: silentLogger(),
+      onTopicChanged: () => undefined, groupSettings })
   }
+
+  it('expires the offsets of empty groups and deletes the groups on disk too: a reopen does not bring them back', () => {
+    let now = 1_000
+    const retention = { offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 1_000, startupAssignmentDelayMs: 0 }
+    const actor = openWithOffsets(() => now, retention)
+    actor.createTopic('t', 2, {}, false)
+    for (let i = 0; i < 50; i++) {
+      actor.group('commitOffsets', { groupId: `gone-${i}`, topics: [{ topic: 't', partitions: [{ partition: 0, offset: i }, { partition: 1, offset: i }] }] })
+    }
+    now += 30_000
+    actor.group('commitOffsets', { groupId: 'kept', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] })
+    now += 30_000
+    actor.tick()
+    expect(actor.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['kept'])
+    expect(actor.compactOffsets(true)).not.toBeNull()
+    actor.close()
+
+    const again = openWithOffsets(() => now, retention)
+    expect(again.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['kept'])
+    expect(again.group('fetchOffsets', { groupId: 'gone-7' }).topics).toEqual([])
+    expect(again.groups.groupCount).toBe(1)
+    again.close()
+    // Groups are recorded in the compacted offsets log: the metadata log holds the topic only.
+    const metadata = openLog()
+    expect(metadata.logEndOffset).toBe(1)
+    metadata.close()
+  })
+
+  it('reads groups that earlier brokers recorded in the metadata log, and records their expiry there', () => {
+    let now = 1_000
+    const retention = { offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 1_000, startupAssignmentDelayMs: 0 }
+    const actor = openWithOffsets(() => now, retention)
+    actor.createTopic('t', 1, {}, false)
+    actor.close()
+    const log = openLog()
+    for (const groupId of ['legacy', 'legacy-kept']) log.append(encodeMetadataRecord({ v: 1, type: 'group', groupId }, now))
+    log.flush()
+    log.close()
+    const legacy = openWithOffsets(() => now, retention)
+    legacy.group('commitOffsets', { groupId: 'legacy', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 4 }] }] })
+    now += 30_000
+    legacy.group('commitOffsets', { groupId: 'legacy-kept', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 5 }] }] })
+    now += 30_000
+    legacy.tick()
+    expect(legacy.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['legacy-kept'])
+    legacy.close()
+    const metadata = openLog()
+    expect(metadata.logEndOffset).toBe(4) // topic, two groups, one groupDeleted
+    metadata.close()
+    const again = openWithOffsets(() => now, retention)
+    expect(again.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['legacy-kept'])
+    expect(again.group('fetchOffsets', { groupId: 'legacy-kept' }).topics[0]!.partitions[0]!.offset).toBe(5)
+    again.close()
+  })
 
   it('keeps groups and committed offsets across a reopen, and drops a deleted topic\'s', () => {
     const actor = openWithOffsets()

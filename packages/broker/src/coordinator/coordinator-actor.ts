@@ -7,10 +7,11 @@
 // directories the log does not know are moved aside as `NAME.orphaned-<ms>`; missing ones are made
 // by the partition manager when the main thread opens every partition the log lists.
 //
-// Consumer groups live here too (GroupCoordinator): group records go in the metadata log, committed
-// offsets in `__consumer_offsets-0`, a second log this thread owns and replays after the metadata
-// log. Topic changes reach the groups after they are recorded (rebalance; offsets of a deleted
-// topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out.
+// Consumer groups live here too (GroupCoordinator): group records and committed offsets go in
+// `__consumer_offsets-0`, a second, compacted log this thread owns and replays after the metadata
+// log (groups that earlier brokers recorded in the metadata log are read from it, and deleted there). Topic changes reach the groups after they are recorded (rebalance; offsets of a deleted
+// topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out
+// and, every offsetsRetentionCheckIntervalMs, expired offsets and dead groups (offset retention).
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
@@ -23,7 +24,7 @@ import { checkCreatableTopicName, CLUSTER_METADATA_TOPIC } from '../topics/names
 import { GroupCoordinator, type GroupRecord } from '../groups/group-coordinator.js'
 import type { GroupSettings, GroupTopics } from '../groups/consumer-group.js'
 import type { GroupOp } from './messages.js'
-import { decodeOffsetBatches, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
+import { decodeOffsetBatches, encodeGroupRecords, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
 import { MetadataState, type TopicMeta } from './metadata-state.js'
 import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord } from './records.js'
 
@@ -65,6 +66,8 @@ export class CoordinatorActor {
   readonly groups: GroupCoordinator
   #nextProducerId = 0
   #offsetsDirty = false
+  /** Groups whose creation is in the metadata log (recorded by earlier brokers): deleted there too. */
+  readonly #groupsInMetadataLog = new Set<string>()
 
   constructor(options: CoordinatorActorOptions) {
     this.#options = options
@@ -77,8 +80,7 @@ export class CoordinatorActor {
       clock: options.clock,
       topics,
       appendOffsets: (records) => this.#appendOffsets(records),
-      // Offsets first: a group's deletion must not be durable before its tombstones are.
-      recordGroup: (record) => { this.flushOffsets(); this.#commit(groupRecord(record)) },
+      recordGroups: (records) => this.#recordGroups(records),
       logger: options.logger.child({ module: 'groups' }),
     }, options.groupSettings)
     this.#replay()
@@ -150,9 +152,10 @@ export class CoordinatorActor {
     throw new Error(`not a group op: ${String(op)}`)
   }
 
-  /** Expires group members whose time ran out (called by the thread's timer). */
+  /** Expires group members, offsets and groups whose time ran out (called by the thread's timer). */
   tick(): void {
     this.groups.tick()
+    this.flushOffsets()
   }
 
   /** Moves aside every partition directory the log does not know; returns the new names. */
@@ -194,6 +197,38 @@ export class CoordinatorActor {
     return result
   }
 
+  /**
+   * Group records go in `__consumer_offsets` after the offset records before them (one log: their
+   * order is kept); the deletion of a group created in the metadata log goes there, once the
+   * group's tombstones are durable. Without an offsets log (unit tests), all go in the metadata log.
+   */
+  #recordGroups(records: readonly GroupRecord[]): void {
+    const offsetsLog = this.#options.offsetsLog
+    const inMetadataLog = offsetsLog === undefined ? records : records.filter((r) => this.#groupsInMetadataLog.has(r.groupId))
+    const inOffsetsLog = offsetsLog === undefined ? [] : records.filter((r) => !this.#groupsInMetadataLog.has(r.groupId))
+    if (inOffsetsLog.length > 0) {
+      offsetsLog!.append(encodeGroupRecords(inOffsetsLog, this.#options.clock()))
+      this.#offsetsDirty = true
+      if (this.#options.batchOffsetFlush !== true) this.flushOffsets()
+    }
+    if (inMetadataLog.length > 0) {
+      this.flushOffsets()
+      this.#commitGroups(inMetadataLog)
+    }
+  }
+
+  /** Group records (no topic changes) in the metadata log: appended together, made durable by one fsync, then applied. */
+  #commitGroups(records: readonly GroupRecord[]): void {
+    const log = this.#options.log
+    for (const record of records) log.append(encodeMetadataRecord(groupRecord(record), this.#options.clock()))
+    log.flush()
+    for (const record of records) {
+      this.#state.apply(groupRecord(record))
+      this.#noteMetadataLogGroup(record)
+    }
+    this.#options.logger.info({ records: records.length, first: records[0] }, 'group changes recorded')
+  }
+
   #replay(): void {
     const log = this.#options.log
     let offset = log.logStartOffset
@@ -204,13 +239,21 @@ export class CoordinatorActor {
       for (const { offset: at, record } of decodeMetadataRecords(bytes)) {
         if (at < offset) continue
         this.#state.apply(record)
-        if (record.type === 'group' || record.type === 'groupDeleted') this.groups.applyGroupRecord(record)
+        if (record.type === 'group' || record.type === 'groupDeleted') {
+          this.groups.applyGroupRecord(record)
+          this.#noteMetadataLogGroup(record)
+        }
         offset = at + 1
       }
       if (offset === before) throw new Error(`__cluster_metadata-0: no record at or after offset ${offset} in a batch read there`)
     }
     this.#options.logger.info({ records: this.#state.recordsApplied, topics: this.#state.topics.size,
       producerIdBlockEnd: this.#state.producerIdBlockEnd }, 'metadata log replayed')
+  }
+
+  #noteMetadataLogGroup(record: GroupRecord): void {
+    if (record.type === 'group') this.#groupsInMetadataLog.add(record.groupId)
+    else this.#groupsInMetadataLog.delete(record.groupId)
   }
 
   #appendOffsets(records: OffsetRecord[]): void {
@@ -254,11 +297,16 @@ export class CoordinatorActor {
       if (bytes.length === 0) break
       const before = offset
       for (const batch of decodeOffsetBatches(bytes)) {
-        for (const { offset: at, record } of batch.records) {
+        for (const { offset: at, entry } of batch.records) {
           if (at < offset) continue
           records++
-          // Offsets of a group or topic the metadata log does not have (deleted; their tombstones
-          // may not have been written) are stale.
+          if (entry.kind === 'group') {
+            this.groups.applyGroupRecord(entry.record)
+            continue
+          }
+          // Offsets of a group or topic that does not exist (deleted; their tombstones may not have
+          // been written) are stale.
+          const record = entry.record
           const topicId = this.#state.topics.get(record.topic)?.topicId
           const stale = !this.groups.has(record.groupId) || (record.value !== null && record.value.topicId !== topicId)
           if (!stale) this.groups.applyOffsetRecord(record)

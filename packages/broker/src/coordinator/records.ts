@@ -14,6 +14,8 @@
 //       {v:1, type:"group",        groupId, assignor?}                  a consumer group is created
 //       {v:1, type:"groupDeleted", groupId}                             ... deleted (its offsets are
 //                                             tombstoned in __consumer_offsets first)
+//     (group records are written in __consumer_offsets now, where they are compacted away once
+//     deleted: groups/offset-records.ts; these are read, and a group created here is deleted here)
 //   topicId: a UUID, so that a deleted and recreated topic is a new topic; config: {key: string}.
 //
 // A record read back is untrusted input: anything but this shape stops the broker's start with a

@@ -35,7 +35,7 @@ function run(steps: Step[]): void {
     clock: () => now,
     topics: { topic: (t) => topics.get(t), names: () => [...topics.keys()] },
     appendOffsets: () => undefined,
-    recordGroup: () => undefined,
+    recordGroups: () => undefined,
     logger: silentLogger(),
     newMemberId: () => `m${++ids}`,
   }, { sessionTimeoutMsDefault: 1_000, rebalanceTimeoutMsDefault: 800 })

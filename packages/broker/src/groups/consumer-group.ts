@@ -58,6 +58,15 @@ export interface GroupSettings {
   memberFieldCharsMax: number
   /** Members of one group; a join past it: GROUP_MAX_SIZE_REACHED (each join and rebalance walks every member). */
   membersPerGroupMax: number
+  /**
+   * Kafka's `offsets.retention.minutes` (KIP-211), in ms: an empty group's committed offsets expire
+   * this long after it became empty (or after their commit, if later); in a group with members, the
+   * offsets of topics no member subscribes to expire this long after their commit. An empty group
+   * with no offsets left is deleted (offset-retention.ts).
+   */
+  offsetsRetentionMs: number
+  /** Kafka's `offsets.retention.check.interval.ms`: how often expired offsets and groups are looked for. */
+  offsetsRetentionCheckIntervalMs: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -72,6 +81,8 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   subscribedTopicNamesMax: 1_000,
   memberFieldCharsMax: 255,
   membersPerGroupMax: 1_000,
+  offsetsRetentionMs: 7 * 24 * 3_600_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */
@@ -108,6 +119,12 @@ export class ConsumerGroup {
   dead = false
   /** No partition is handed out before this time (a group replayed at the coordinator's start). */
   holdAssignmentsUntilMs = 0
+  /**
+   * When the group last became empty, as far as this run knows: undefined while it has members, and
+   * for a group replayed empty (membership is not durable; its offsets' commit times stand in, as in
+   * Kafka for a group loaded empty).
+   */
+  emptySinceMs: number | undefined = undefined
 
   constructor(readonly groupId: string, assignor: ServerAssignor = 'uniform') {
     this.assignor = assignor
@@ -121,6 +138,15 @@ export class ConsumerGroup {
       if (m.memberEpoch !== this.assignmentEpoch || !sameAssignment(m.owned, this.targetOf(m.memberId))) return 'Reconciling'
     }
     return 'Stable'
+  }
+
+  /** Whether a member subscribes to the topic: by name (existing or not) or by regex. */
+  subscribes(topic: string): boolean {
+    for (const m of this.members.values()) {
+      const regex = m.subscribedTopicRegex
+      if (regex === undefined ? m.subscribedTopicNames.includes(topic) : regex.matches(topic)) return true
+    }
+    return false
   }
 
   targetOf(memberId: string): Assignment {

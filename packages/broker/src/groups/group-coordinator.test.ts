@@ -26,7 +26,7 @@ class World {
       clock: () => this.now,
       topics: { topic: (t) => this.topics.get(t), names: () => [...this.topics.keys()] },
       appendOffsets: (records) => this.offsetLog.push(...records),
-      recordGroup: (record) => this.groupLog.push(record),
+      recordGroups: (records) => this.groupLog.push(...records),
       logger: silentLogger(),
       newMemberId: () => `m${++this.#ids}`,
     })

@@ -1,9 +1,11 @@
 // The consumer groups of one broker: their membership (ConsumerGroup), their committed offsets, and
 // the op logic of heartbeat, leaveGroup, commitOffsets, fetchOffsets, describeGroups, listGroups,
-// deleteGroup and alterGroupOffsets. It runs inside the coordinator actor (one call at a time) and
+// deleteGroup and alterGroupOffsets, and offset retention (offset-retention.ts: expired offsets
+// tombstoned, dead groups deleted). It runs inside the coordinator actor (one call at a time) and
 // does no I/O of its own: the host makes records durable (group records in the metadata log,
 // offsets in `__consumer_offsets`) before the change is applied here, and gives the time, so tests
 // drive it with a fake clock and no threads.
+import { strict as assert } from 'node:assert'
 import { randomUUID } from 'node:crypto'
 import {
   ErrorCode, FaecieError, type AlterGroupOffsetsRequest, type CommitOffsetsRequest, type CommitOffsetsResponse, type CommitOffsetsTopicSpec,
@@ -15,26 +17,25 @@ import type { Logger } from '../log.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { has, toWire } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
-import type { CommittedOffset, OffsetRecord } from './offset-records.js'
+import { offsetKey, splitOffsetKey, type CommittedOffset, type GroupRecord, type OffsetRecord } from './offset-records.js'
+import { expiredOffsets } from './offset-retention.js'
 
-export interface GroupRecord {
-  type: 'group' | 'groupDeleted'
-  groupId: string
-  assignor?: ServerAssignor
-}
+export type { GroupRecord } from './offset-records.js'
 
 export interface GroupHost {
   clock(): number
   topics: GroupTopics
   /** Makes the offset records durable (one write, one fsync) before returning. */
   appendOffsets(records: OffsetRecord[]): void
-  /** Makes a group record durable in the metadata log before returning. */
-  recordGroup(record: GroupRecord): void
+  /** Makes group records durable (in `__consumer_offsets`, after the offset records before them; one fsync) before returning. */
+  recordGroups(records: readonly GroupRecord[]): void
   logger: Logger
   newMemberId?(): string
 }
 
 const GROUP_ID_CHARS_MAX = 255
+/** Tombstones per batch of `__consumer_offsets` written by one retention check. */
+const EXPIRED_OFFSETS_PER_BATCH = 1_000
 
 export class GroupCoordinator {
   readonly #host: GroupHost
@@ -44,11 +45,15 @@ export class GroupCoordinator {
   readonly #offsets = new Map<string, Map<string, CommittedOffset>>()
 
   readonly #startedMs: number
+  #nextRetentionCheckMs: number
 
   constructor(host: GroupHost, settings: Partial<GroupSettings> = {}) {
     this.#host = host
     this.#settings = { ...DEFAULT_GROUP_SETTINGS, ...settings }
+    assert(this.#settings.offsetsRetentionMs > 0 && this.#settings.offsetsRetentionCheckIntervalMs > 0,
+      `offset retention ${this.#settings.offsetsRetentionMs} ms, checked every ${this.#settings.offsetsRetentionCheckIntervalMs} ms: both must be positive`)
     this.#startedMs = host.clock()
+    this.#nextRetentionCheckMs = this.#startedMs + this.#settings.offsetsRetentionCheckIntervalMs
   }
 
   // ---- replay -------------------------------------------------------------------------------
@@ -61,6 +66,7 @@ export class GroupCoordinator {
     if (record.type === 'group') {
       const group = new ConsumerGroup(record.groupId, record.assignor)
       if (replayed) group.holdAssignmentsUntilMs = this.#startedMs + this.#settings.startupAssignmentDelayMs
+      else group.emptySinceMs = this.#host.clock()
       this.#groups.set(record.groupId, group)
     } else {
       this.#groups.delete(record.groupId)
@@ -99,8 +105,14 @@ export class GroupCoordinator {
       if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
       group = this.#create(request.groupId, request.serverAssignor)
     }
-    const response = group.heartbeat(request, this.#host.clock(), this.#settings, this.#host.topics,
-      () => this.#host.newMemberId?.() ?? randomUUID())
+    const now = this.#host.clock()
+    const membersBefore = group.members.size
+    let response: HeartbeatResponse
+    try {
+      response = group.heartbeat(request, now, this.#settings, this.#host.topics, () => this.#host.newMemberId?.() ?? randomUUID())
+    } finally {
+      noteMembership(group, membersBefore, now)
+    }
     this.#host.logger.debug({ groupId: group.groupId, memberId: response.memberId, memberEpoch: response.memberEpoch,
       assignment: response.assignment }, 'heartbeat')
     return response
@@ -109,7 +121,9 @@ export class GroupCoordinator {
   leaveGroup(request: LeaveGroupRequest): LeaveGroupResponse {
     const group = this.#groups.get(request.groupId)
     if (group === undefined) throw unknownMember(request.groupId, request.memberId)
+    const membersBefore = group.members.size
     const { memberId, memberEpoch } = group.leave(request.memberId, request.memberEpoch ?? -1, this.#host.topics)
+    noteMembership(group, membersBefore, this.#host.clock())
     this.#host.logger.info({ groupId: group.groupId, memberId, memberEpoch }, 'member left')
     return { memberId, memberEpoch }
   }
@@ -162,7 +176,7 @@ export class GroupCoordinator {
     if (request.topics === undefined) {
       const byTopic = new Map<string, number[]>()
       for (const key of offsets.keys()) {
-        const [topic, partition] = splitKey(key)
+        const [topic, partition] = splitOffsetKey(key)
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition])
       }
       const topics = [...byTopic.keys()].sort().map((topic) => ({
@@ -196,11 +210,11 @@ export class GroupCoordinator {
     if (group === undefined) throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`)
     if (group.members.size > 0) throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${groupId} has ${group.members.size} members.`)
     const tombstones = [...(this.#offsets.get(groupId)?.keys() ?? [])].map((key): OffsetRecord => {
-      const [topic, partition] = splitKey(key)
+      const [topic, partition] = splitOffsetKey(key)
       return { groupId, topic, partition, value: null }
     })
     if (tombstones.length > 0) this.#host.appendOffsets(tombstones)
-    this.#host.recordGroup({ type: 'groupDeleted', groupId })
+    this.#host.recordGroups([{ type: 'groupDeleted', groupId }])
     group.dead = true
     this.applyGroupRecord({ type: 'groupDeleted', groupId }, false)
     this.#host.logger.info({ groupId, offsets: tombstones.length }, 'group deleted')
@@ -215,7 +229,7 @@ export class GroupCoordinator {
       const tombstones: OffsetRecord[] = []
       for (const [groupId, offsets] of this.#offsets) {
         for (const key of offsets.keys()) {
-          const [t, partition] = splitKey(key)
+          const [t, partition] = splitOffsetKey(key)
           if (t === topic) tombstones.push({ groupId, topic, partition, value: null })
         }
       }
@@ -227,20 +241,60 @@ export class GroupCoordinator {
     for (const group of this.#groups.values()) group.refreshMetadata(this.#host.topics)
   }
 
-  /** Expires members whose session or rebalance timeout ran out. */
+  /**
+   * Expires members whose session or rebalance timeout ran out; every offsetsRetentionCheckIntervalMs,
+   * expired offsets and dead groups too (expireOffsets).
+   */
   tick(): void {
     const now = this.#host.clock()
     for (const group of this.#groups.values()) {
+      const membersBefore = group.members.size
       const gone = group.expire(now, this.#host.topics)
+      noteMembership(group, membersBefore, now)
       if (gone.length > 0) this.#host.logger.info({ groupId: group.groupId, members: gone, groupEpoch: group.groupEpoch }, 'members expired')
     }
+    if (now >= this.#nextRetentionCheckMs) this.expireOffsets()
+  }
+
+  /**
+   * Offset retention (offset-retention.ts): tombstones every expired offset, then deletes every
+   * empty group with no offset left (its deletion recorded after its tombstones are durable, as
+   * deleteGroup does), so a replay brings neither back.
+   */
+  expireOffsets(): { offsets: number; groups: number } {
+    const now = this.#host.clock()
+    this.#nextRetentionCheckMs = now + this.#settings.offsetsRetentionCheckIntervalMs
+    const tombstones: OffsetRecord[] = []
+    const dead: GroupRecord[] = []
+    for (const group of this.#groups.values()) {
+      const verdict = expiredOffsets(group, this.#offsets.get(group.groupId), now, this.#settings.offsetsRetentionMs)
+      for (const key of verdict.expiredKeys) {
+        const [topic, partition] = splitOffsetKey(key)
+        tombstones.push({ groupId: group.groupId, topic, partition, value: null })
+      }
+      if (verdict.dead) dead.push({ type: 'groupDeleted', groupId: group.groupId })
+    }
+    for (let i = 0; i < tombstones.length; i += EXPIRED_OFFSETS_PER_BATCH) {
+      this.#host.appendOffsets(tombstones.slice(i, i + EXPIRED_OFFSETS_PER_BATCH))
+    }
+    for (const r of tombstones) this.applyOffsetRecord(r)
+    if (dead.length > 0) this.#host.recordGroups(dead)
+    for (const record of dead) {
+      this.#groups.get(record.groupId)!.dead = true
+      this.applyGroupRecord(record, false)
+    }
+    if (tombstones.length > 0 || dead.length > 0) {
+      this.#host.logger.info({ offsets: tombstones.length, groups: dead.length, deletedGroups: dead.slice(0, 20).map((r) => r.groupId),
+        retentionMs: this.#settings.offsetsRetentionMs }, 'expired offsets and groups removed')
+    }
+    return { offsets: tombstones.length, groups: dead.length }
   }
 
   // ---- internals ----------------------------------------------------------------------------
 
   #create(groupId: string, assignor: ServerAssignor | undefined): ConsumerGroup {
     const record: GroupRecord = { type: 'group', groupId, ...(assignor === undefined ? {} : { assignor }) }
-    this.#host.recordGroup(record)
+    this.#host.recordGroups([record])
     this.applyGroupRecord(record, false)
     this.#host.logger.info({ groupId }, 'group created')
     return this.#groups.get(groupId)!
@@ -293,13 +347,10 @@ export class GroupCoordinator {
   }
 }
 
-function offsetKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
-
-function splitKey(key: string): [string, number] {
-  const at = key.lastIndexOf('\u0000')
-  return [key.slice(0, at), Number(key.slice(at + 1))]
+/** Keeps the group's emptiness time (offset retention counts from it) as members come and go. */
+function noteMembership(group: ConsumerGroup, membersBefore: number, nowMs: number): void {
+  if (group.members.size > 0) group.emptySinceMs = undefined
+  else if (membersBefore > 0) group.emptySinceMs = nowMs
 }
 
 function checkGroupId(groupId: string): void {

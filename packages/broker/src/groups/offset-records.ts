@@ -1,18 +1,28 @@
 // The records of `__consumer_offsets` partition 0 (DATA_DIR/__consumer_offsets-0/, a partition
 // directory written by the storage engine through the coordinator's thread, flush `always`): one
-// record per committed offset, the latest per key wins (the topic is meant to be compacted).
+// record per committed offset and one per consumer group, the latest per key wins (the topic is
+// meant to be compacted).
 //
 //   one RecordBatch v2 per commit call (uncompressed, producerId -1), one record per partition:
 //     key    UTF-8 JSON array ["offset", groupId, topic, partition]
 //     value  UTF-8 JSON {v:1, offset, metadata, commitTimestamp, topicId}
-//            or nil: a tombstone (the group or the topic was deleted)
+//            or nil: a tombstone (the group or the topic was deleted, or the offset expired)
+//   one RecordBatch v2 per group change, one record per group:
+//     key    UTF-8 JSON array ["group", groupId]
+//     value  UTF-8 JSON {v:1, assignor?}: the group exists
+//            or nil: a tombstone (the group was deleted, or expired: offset-retention.ts)
+//
+// Group records came with offset retention: groups are made and expired by clients' commits, so
+// they belong in this compacted log, where a deleted group's records go away (before, every group
+// ever made stayed in `__cluster_metadata`, which is never compacted). Groups recorded there by
+// earlier brokers are still read from it, and deleted there. A group record precedes its offsets.
 //
 // The log is compacted (cleanup.policy=compact, by the coordinator's thread): a batch may then hold
 // fewer records than offsets, or none.
 //
 // A record read back is untrusted input: a record of another shape stops the coordinator's start
 // with a message naming the offset, as for the metadata log.
-import { decodeBatches, decodeUtf8, RecordBatchEncoder } from '@faecie/protocol'
+import { decodeBatches, decodeUtf8, RecordBatchEncoder, SERVER_ASSIGNORS, type ServerAssignor } from '@faecie/protocol'
 
 export const OFFSET_RECORD_VERSION = 1
 
@@ -32,6 +42,16 @@ export interface OffsetRecord {
   value: CommittedOffset | null
 }
 
+/** A consumer group made or deleted (in this log, or in the metadata log of earlier brokers). */
+export interface GroupRecord {
+  type: 'group' | 'groupDeleted'
+  groupId: string
+  assignor?: ServerAssignor
+}
+
+/** A record of this log: a committed offset or a group. */
+export type OffsetsLogRecord = { kind: 'offset'; record: OffsetRecord } | { kind: 'group'; record: GroupRecord }
+
 const encoder = new RecordBatchEncoder(64 * 1024)
 
 /** One batch holding the records; a buffer of its own. */
@@ -43,33 +63,56 @@ export function encodeOffsetRecords(records: readonly OffsetRecord[], nowMs: num
   return encoder.copy()
 }
 
+/** One batch holding the group records; a buffer of its own. */
+export function encodeGroupRecords(records: readonly GroupRecord[], nowMs: number): Uint8Array {
+  encoder.encode(records.map((r) => ({
+    key: JSON.stringify(['group', r.groupId]),
+    value: r.type === 'groupDeleted' ? null : JSON.stringify({ v: OFFSET_RECORD_VERSION, ...(r.assignor === undefined ? {} : { assignor: r.assignor }) }),
+  })), { timestamp: nowMs })
+  return encoder.copy()
+}
+
 /**
  * The batches in bytes read from the log: each with the offset after it (compaction may leave a
  * batch with fewer records than offsets, even none) and its records.
  */
-export function* decodeOffsetBatches(bytes: Uint8Array): Generator<{ nextOffset: number; records: { offset: number; record: OffsetRecord }[] }> {
+export function* decodeOffsetBatches(bytes: Uint8Array): Generator<{ nextOffset: number; records: { offset: number; entry: OffsetsLogRecord }[] }> {
   for (const batch of decodeBatches(bytes)) {
     yield { nextOffset: batch.header.baseOffset + batch.header.lastOffsetDelta + 1, records: [...decodeRecords(batch.records)] }
   }
 }
 
-function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | null; value: Uint8Array | null }>): Generator<{ offset: number; record: OffsetRecord }> {
+function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | null; value: Uint8Array | null }>): Generator<{ offset: number; entry: OffsetsLogRecord }> {
   for (const r of records) {
     if (r.key === null) throw bad(r.offset, 'a record without a key')
     const key = parse(r.key, r.offset)
+    if (Array.isArray(key) && key[0] === 'group') {
+      yield { offset: r.offset, entry: { kind: 'group', record: decodeGroupRecord(key, r.value, r.offset) } }
+      continue
+    }
     if (!Array.isArray(key) || key.length !== 4 || key[0] !== 'offset' || typeof key[1] !== 'string' || typeof key[2] !== 'string'
       || !Number.isSafeInteger(key[3])) throw bad(r.offset, 'a malformed key')
     const base = { groupId: key[1] as string, topic: key[2] as string, partition: key[3] as number }
     if (r.value === null) {
-      yield { offset: r.offset, record: { ...base, value: null } }
+      yield { offset: r.offset, entry: { kind: 'offset', record: { ...base, value: null } } }
       continue
     }
     const v = parse(r.value, r.offset) as Record<string, unknown> | null
     if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION || !Number.isSafeInteger(v.offset)
       || typeof v.metadata !== 'string' || !Number.isSafeInteger(v.commitTimestamp) || typeof v.topicId !== 'string') throw bad(r.offset, 'a malformed value')
     const value = { offset: v.offset as number, metadata: v.metadata as string, commitTimestamp: v.commitTimestamp as number, topicId: v.topicId as string }
-    yield { offset: r.offset, record: { ...base, value } }
+    yield { offset: r.offset, entry: { kind: 'offset', record: { ...base, value } } }
   }
+}
+
+function decodeGroupRecord(key: unknown[], value: Uint8Array | null, offset: number): GroupRecord {
+  if (key.length !== 2 || typeof key[1] !== 'string' || key[1].length === 0) throw bad(offset, 'a malformed group key')
+  const groupId = key[1]
+  if (value === null) return { type: 'groupDeleted', groupId }
+  const v = parse(value, offset) as Record<string, unknown> | null
+  if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION
+    || (v.assignor !== undefined && !(SERVER_ASSIGNORS as readonly unknown[]).includes(v.assignor))) throw bad(offset, 'a malformed group value')
+  return { type: 'group', groupId, ...(v.assignor === undefined ? {} : { assignor: v.assignor as ServerAssignor }) }
 }
 
 function parse(bytes: Uint8Array, offset: number): unknown {
@@ -82,4 +125,14 @@ function parse(bytes: Uint8Array, offset: number): unknown {
 
 function bad(offset: number, what: string): Error {
   return new Error(`__consumer_offsets-0 holds ${what} at offset ${offset}: refusing to guess committed offsets`)
+}
+
+/** The coordinator's in-memory key of one group's committed offset: "topic\0partition". */
+export function offsetKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+export function splitOffsetKey(key: string): [string, number] {
+  const at = key.lastIndexOf('\u0000')
+  return [key.slice(0, at), Number(key.slice(at + 1))]
 }

@@ -48,6 +48,16 @@ describe('parseBrokerArgs', () => {
       .toEqual([10_000, 0, 1_800_000, 5, 30, 3, 10_000])
   })
 
+  it("reads the offset retention (Kafka's offsets.retention.minutes, 7 days by default), which may pass a day", () => {
+    const defaults = parseBrokerArgs([])
+    expect(defaults !== 'help' && [defaults.groups.offsetsRetentionMs, defaults.groups.offsetsRetentionCheckIntervalMs]).toEqual([604_800_000, 600_000])
+    const config = parseBrokerArgs(['--config', configFile({ groups: { offsetsRetentionMs: 30 * 86_400_000, offsetsRetentionCheckIntervalMs: 50 } })])
+    expect(config !== 'help' && [config.groups.offsetsRetentionMs, config.groups.offsetsRetentionCheckIntervalMs]).toEqual([30 * 86_400_000, 50])
+    for (const groups of [{ offsetsRetentionMs: 0 }, { offsetsRetentionMs: 366 * 86_400_000 }, { offsetsRetentionCheckIntervalMs: 0 }]) {
+      expect(() => parseBrokerArgs(['--config', configFile({ groups })]), JSON.stringify(groups)).toThrow(UsageError)
+    }
+  })
+
   it('throws UsageError for unknown flags, bad values and bad files', () => {
     for (const argv of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--partition-threads', '0'], ['--allowed-origins', 'not an origin'],
       ['--config', configFile('{')], ['--config', configFile({ nope: 1 })], ['--config', configFile({ limits: { inFlightMax: 0 } })], ['stray'],

@@ -12,7 +12,8 @@
 //     "groups": { "sessionTimeoutMsDefault": 45000, "sessionTimeoutMsMin": 100, "sessionTimeoutMsMax": 1800000,
 //                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000,
 //                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000,
-//                 "subscribedTopicNamesMax": 1000, "memberFieldCharsMax": 255, "membersPerGroupMax": 1000 },
+//                 "subscribedTopicNamesMax": 1000, "memberFieldCharsMax": 255, "membersPerGroupMax": 1000,
+//                 "offsetsRetentionMs": 604800000, "offsetsRetentionCheckIntervalMs": 600000 },
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
 //     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, "connectionsMax": 2304,
@@ -146,13 +147,18 @@ function integers<T extends object>(given: Record<string, unknown>, what: string
   return out as T
 }
 
+/** The longest offset retention taken (Kafka's offsets.retention.minutes has no bound; a year is plenty). */
+const OFFSETS_RETENTION_MS_MAX = 365 * 24 * 3_600_000
+
 function groupSettings(given: Record<string, unknown>): GroupSettings {
-  const settings = integers(given, 'groups', DEFAULT_GROUP_SETTINGS, 0, 24 * 3_600_000)
+  const { offsetsRetentionMs, ...timeouts } = given
+  const settings = integers(timeouts, 'groups', DEFAULT_GROUP_SETTINGS, 0, 24 * 3_600_000)
+  if (offsetsRetentionMs !== undefined) settings.offsetsRetentionMs = integer(offsetsRetentionMs, 'groups.offsetsRetentionMs', 1, OFFSETS_RETENTION_MS_MAX)
   const { sessionTimeoutMsMin: min, sessionTimeoutMsMax: max, sessionTimeoutMsDefault: def } = settings
   if (min < 1 || min > def || def > max) {
     throw new UsageError(`groups: need 1 <= sessionTimeoutMsMin (${min}) <= sessionTimeoutMsDefault (${def}) <= sessionTimeoutMsMax (${max})`)
   }
-  for (const key of ['heartbeatIntervalMsMax', 'subscribedTopicNamesMax', 'memberFieldCharsMax', 'membersPerGroupMax'] as const) {
+  for (const key of ['heartbeatIntervalMsMax', 'subscribedTopicNamesMax', 'memberFieldCharsMax', 'membersPerGroupMax', 'offsetsRetentionCheckIntervalMs'] as const) {
     if (settings[key] < 1) throw new UsageError(`groups.${key} must be at least 1`)
   }
   return settings
