@@ -134,6 +134,25 @@ describe('faecie produce with keys and values of any bytes', () => {
     expect(copied.map((m) => [Buffer.from(m.key!).toString('hex'), Buffer.from(m.value!)])).toEqual(values.map((v, i) => [`fe0${i}`, Buffer.from(v)]))
   })
 
+  it('sends the bytes of each stdin line as they are, UTF-8 or not, split on a separator given as text', async () => {
+    const topic = 'bytes-raw-lines'
+    await ok(['topics', 'create', '--topic', topic])
+    // Lines of non-UTF-8 bytes (0xff 0xfe 0x80, a lone 0xc3), a key separator outside ASCII (é, two
+    // bytes in UTF-8), and a UTF-8 value, as `faecie produce < file` would read them.
+    const stdin = Buffer.concat([
+      bytes(0xff, 0xfe, 0x00, 0x01), Buffer.from('é'), bytes(0x80, 0x61), Buffer.from('\n'),
+      Buffer.from('k2é'), bytes(0xc3), Buffer.from('\r\n'),
+      Buffer.from('no separator: 日本'), Buffer.from('\n'),
+    ])
+    await ok(['produce', '--topic', topic, '--key-separator', 'é'], { stdin })
+    const read = await readAll(topic, 3)
+    expect(read.map((m) => [m.key === null ? null : Buffer.from(m.key).toString('hex'), Buffer.from(m.value!).toString('hex')])).toEqual([
+      ['fffe0001', '8061'],
+      [Buffer.from('k2').toString('hex'), 'c3'],
+      [null, Buffer.from('no separator: 日本').toString('hex')],
+    ])
+  })
+
   it('stops at a line that is not in its encoding, naming it, after delivering the lines before it', async () => {
     const topic = 'bytes-bad-line'
     await ok(['topics', 'create', '--topic', topic])

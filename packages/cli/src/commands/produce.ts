@@ -49,13 +49,29 @@ const OPTIONS = {
   'value-encoding': { type: 'string' },
 } as const
 
-/** How key and value text from stdin becomes bytes: UTF-8 as typed, or base64 / hex for any bytes. */
+// Stdin is read as bytes: each byte becomes one character of a "byte string" (latin1), so lines
+// split, keys separate and headers parse on bytes, and a value comes back out as exactly the bytes
+// that were read, whether or not they are UTF-8 (kafka-console-producer, too, sends the bytes it
+// reads). Separators given on the command line are turned into the same form.
+
+/** `text` as the byte string of its UTF-8 bytes. */
+function asByteString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1')
+}
+
+/** The bytes a byte string stands for. */
+function bytesOf(byteString: string): Uint8Array {
+  return Buffer.from(byteString, 'latin1')
+}
+
+/** How key and value text from stdin becomes bytes: as read, or base64 / hex decoded. */
 const INPUT_ENCODINGS = ['string', 'base64', 'hex'] as const
 type InputEncoding = (typeof INPUT_ENCODINGS)[number]
 
 /** A key or value of line `lineNumber` as the bytes its encoding stands for; bad text fails the command. */
 function inputField(text: string | null, encoding: InputEncoding, what: string, lineNumber: number): string | Uint8Array | null {
-  if (text === null || encoding === 'string') return text
+  if (text === null) return null
+  if (encoding === 'string') return bytesOf(text)
   try {
     return fieldFromText(text, encoding)
   } catch (err) {
@@ -73,7 +89,7 @@ function lineFormat(flags: Flags): LineFormat {
     if (text === undefined) return undefined
     const value = unescapeSeparator(text)
     if (value === '') throw new UsageError(`${name} must not be empty`)
-    return value
+    return asByteString(value)
   }
   const keySeparatorFlag = separator('--key-separator', flags.string('key-separator'))
   const keySeparatorProperty = separator('--property key.separator', properties['key.separator'])
@@ -179,7 +195,12 @@ async function sendLines(input: NodeJS.ReadStream, to: LineTarget): Promise<numb
     const messages: Message[] = []
     for (const [i, line] of batch.entries()) {
       const record = parseLine(line, to.format)
-      const headers = to.headers.length === 0 ? record.headers : [...to.headers, ...record.headers]
+      // A line's own headers: keys are text (UTF-8), values the bytes as read.
+      const lineHeaders = record.headers.map((h) => ({
+        key: Buffer.from(h.key, 'latin1').toString('utf8'),
+        value: h.value === null ? null : bytesOf(h.value),
+      }))
+      const headers = to.headers.length === 0 ? lineHeaders : [...to.headers, ...lineHeaders]
       let key: Message['key']
       let value: Message['value']
       try {
@@ -226,7 +247,7 @@ async function sendLines(input: NodeJS.ReadStream, to: LineTarget): Promise<numb
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    input.setEncoding('utf8')
+    input.setEncoding('latin1')
     for await (const chunk of input as AsyncIterable<string>) {
       submit(splitter.push(chunk))
       while (inFlightBytes > IN_FLIGHT_BYTES_MAX && failure === undefined) {
