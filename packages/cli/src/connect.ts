@@ -77,7 +77,7 @@ function isConnectionError(err: FaecieError): boolean {
 }
 
 function unreachable(target: Target, detail: string): CommandError {
-  return new CommandError(`cannot reach the broker at ${target.url}: ${detail} (is it running? start one with \`faecie broker\`, or point --broker or FAECIE_BROKER at it)`)
+  return new CommandError(`cannot reach the broker at ${target.url}: ${detail} (is it running? start one with \`faecie broker\`, or point --broker or FAECIE_BROKER at it; the CLI speaks faecie's WebSocket protocol, on the broker's --port, default 8092, not Kafka's on --kafka-port, default 9092)`)
 }
 
 /** The one line an error is reported with, after the command's name. */
