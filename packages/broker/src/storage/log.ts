@@ -131,7 +131,7 @@ export class PartitionLog {
   #failure: unknown = undefined
   /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
   readonly #damage: LogDamage
-  /** The log start retention or a repair set, kept in log-start-offset (log-start.ts). */
+  /** The log start retention, a repair or DeleteRecords set, kept in log-start-offset (log-start.ts). */
   readonly #start: LogStartCheckpoint
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
