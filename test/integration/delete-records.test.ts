@@ -98,10 +98,12 @@ describe('deleteRecords', () => {
     expect(await fetchError(topic, target)).toBeUndefined()
   })
 
-  it('is refused on a compacted topic with POLICY_VIOLATION', async () => {
+  it('is refused on a compacted topic with POLICY_VIOLATION, and on internal topics with INVALID_TOPIC_EXCEPTION', async () => {
     await admin.createTopics({ topics: [{ topic: 'compacted', numPartitions: 1, config: { 'cleanup.policy': 'compact' } }] })
     await expect(admin.deleteRecords({ topic: 'compacted', partitions: [{ partition: 0, offset: -1 }] }))
       .rejects.toMatchObject({ code: ErrorCode.POLICY_VIOLATION })
+    await expect(admin.deleteRecords({ topic: '__consumer_offsets', partitions: [{ partition: 0, offset: -1 }] }))
+      .rejects.toMatchObject({ code: ErrorCode.INVALID_TOPIC_EXCEPTION })
   })
 
   it('faecie topics delete-records takes flags (-1: the high watermark) or a kafka-delete-records JSON file', async () => {
