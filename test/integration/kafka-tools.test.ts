@@ -1,13 +1,16 @@
 // Kafka's own command line tools (the Java classes behind kafka-topics.sh, kafka-console-producer.sh
 // and kafka-console-consumer.sh, from the cached Kafka 4.4 jars) against the broker's Kafka
 // listener: the quick start (create a topic, produce, consume partition 0 from the earliest
-// offset, the offsets by kafka-get-offsets), topic and config administration, and records crossing protocols (the faecie CLI produces, Kafka's console consumer reads).
+// offset, the offsets by kafka-get-offsets), topic and config administration, kafka-delete-records, and records crossing protocols (the faecie CLI produces, Kafka's console consumer reads).
+import { writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli } from '../support/cli-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
 import { kafkaPortOf, runKafkaTool, storedCompressionCodes, type ToolRun } from '../support/kafka-protocol.js'
+import { removeTempDir, writeTempFile } from '../support/temp-dir.js'
 
 const TOOL_TIMEOUT_MS = 120_000
 
@@ -90,6 +93,26 @@ describe("Kafka's own tools against the Kafka listener", () => {
       expect(await consume(topic, lines.length)).toEqual(lines)
     }
   }, 10 * TOOL_TIMEOUT_MS)
+
+  it('deletes records with kafka-delete-records: the low watermark moves, the console consumer starts there', async () => {
+    const topic = 'trimmed-events'
+    await tool('org.apache.kafka.tools.TopicCommand', ['--create', '--topic', topic])
+    const lines = Array.from({ length: 6 }, (_, i) => `event-${i}`)
+    await tool('org.apache.kafka.tools.ConsoleProducer', ['--topic', topic], `${lines.join('\n')}\n`)
+    const file = writeTempFile('kafka-delete-records', 'offsets.json', { partitions: [{ topic, partition: 0, offset: 4 }], version: 1 })
+    try {
+      const deleted = await tool('org.apache.kafka.tools.DeleteRecordsCommand', ['--offset-json-file', file])
+      expect(deleted).toContain(`partition: ${topic}-0\tlow_watermark: 4`)
+      // Past the high watermark: Kafka's tool reports the partition's error and the start stays.
+      writeFileSync(file, JSON.stringify({ partitions: [{ topic, partition: 0, offset: 7 }], version: 1 }))
+      const past = await runKafkaTool('org.apache.kafka.tools.DeleteRecordsCommand', ['--bootstrap-server', bootstrap, '--offset-json-file', file], '', TOOL_TIMEOUT_MS)
+      expect(`${past.stdout}${past.stderr}`).toMatch(/OffsetOutOfRange/)
+    } finally {
+      removeTempDir(dirname(file))
+    }
+    expect(await tool('org.apache.kafka.tools.GetOffsetShell', ['--topic', topic, '--time', '-2'])).toEqual([`${topic}:0:4`])
+    expect(await consume(topic, 2)).toEqual(lines.slice(4))
+  }, 8 * TOOL_TIMEOUT_MS)
 
   it("reads with Kafka's console consumer what the faecie CLI produced", async () => {
     const env = { FAECIE_BROKER: broker.url }

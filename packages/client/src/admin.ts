@@ -188,6 +188,20 @@ export class Admin {
     return { logStartOffset: response.logStartOffset, offsetsSkipped: response.offsetsSkipped }
   }
 
+  /**
+   * Kafka's deleteRecords: per partition, the records below `offset` (-1: below the high watermark,
+   * every record) are deleted for good and the log start moves there; resolves with each partition's
+   * new low watermark. An offset past the high watermark is OFFSET_OUT_OF_RANGE, thrown as the
+   * first partition error (the other partitions' deletions stand).
+   */
+  async deleteRecords(options: { topic: string; partitions: Array<{ partition: number; offset: number }> }): Promise<Array<{ partition: number; lowWatermark: number }>> {
+    const response = await this.cluster.request('deleteRecords', { topics: [{ topic: options.topic, partitions: options.partitions }] })
+    const partitions = response.topics[0]?.partitions ?? []
+    const failed = partitions.find((p) => p.error !== undefined)
+    if (failed?.error !== undefined) throw topicError(`${options.topic}-${failed.partition}`, failed.error)
+    return partitions.map((p) => ({ partition: p.partition, lowWatermark: p.lowWatermark }))
+  }
+
   /** Per partition: the earliest offset (low), the high watermark (high, also `offset`). */
   async fetchTopicOffsets(topic: string): Promise<TopicOffsets[]> {
     const partitions = (await this.readRetrying(() => this.cluster.topic(topic, { refresh: true }))).partitions.map((p) => p.partition)

@@ -44,6 +44,7 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   alterGroupOffsets: { groupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 0 }] }] },
   stats: {},
   repairPartition: { topic: 'orders', partition: 2, acceptDataLoss: true },
+  deleteRecords: { topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 42 }, { partition: 2, offset: -1 }] }] },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -66,7 +67,7 @@ describe('ops', () => {
     expect([...OPS].sort()).toEqual(
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
-        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition'].sort(),
+        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition', 'deleteRecords'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('statistics')).toBe(false)

@@ -45,6 +45,8 @@ export type PartitionRequest =
   | { op: 'checkSegment'; baseOffset: number }
   /** An operator's repair: the log start moves past the damage (storage/log.ts repairDamage). */
   | { op: 'repair' }
+  /** Kafka's DeleteRecords: the log start moves to `offset` (-1: the high watermark) (storage/log.ts deleteRecordsBefore). */
+  | { op: 'deleteRecords'; offset: number }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -91,6 +93,7 @@ export interface PartitionResultByOp {
   compactSwap: PartitionOffsets & CompactionOutcome
   checkSegment: PartitionOffsets
   repair: PartitionOffsets & { offsetsSkipped: number; segmentsDeleted: number }
+  deleteRecords: PartitionOffsets & { segmentsDeleted: number }
 }
 
 export interface WireError {

@@ -250,3 +250,23 @@ describe('PartitionActor', () => {
   })
 })
 
+
+describe('PartitionActor deleteRecords', () => {
+  const error = (reply: PartitionReply | undefined): number | undefined => (reply?.ok === false ? reply.error.code : undefined)
+
+  it('moves the log start after the produces before it commit (-1: the high watermark), persisted across a restart', () => {
+    const actor = openActor()
+    const replies = tick(actor, [produce(testBatch('a', 3)), produce(testBatch('b', 3)), { op: 'deleteRecords', offset: 4 }])
+    expect(replies[2]).toMatchObject({ ok: true, value: { logStartOffset: 4, highWatermark: 6 } })
+    expect(error(tick(actor, [{ op: 'fetch', offset: 3, maxBytes: 1 << 20 }])[0])).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    expect(error(tick(actor, [{ op: 'deleteRecords', offset: 7 }])[0])).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    tick(actor, [produce(testBatch('c', 2))])
+    expect(tick(actor, [{ op: 'deleteRecords', offset: -1 }])[0]).toMatchObject({ ok: true, value: { logStartOffset: 8, highWatermark: 8 } })
+    actor.close()
+    const again = openActor()
+    expect(again.offsets).toMatchObject({ logStartOffset: 8, highWatermark: 8, logEndOffset: 8 })
+    expect(error(tick(again, [{ op: 'fetch', offset: 7, maxBytes: 1 << 20 }])[0])).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    expect(tick(again, [{ op: 'listOffsets', spec: 'earliest' }])[0]).toMatchObject({ ok: true, value: { offset: 8 } })
+    again.close()
+  })
+})

@@ -90,7 +90,7 @@ interface StagedProduce {
 }
 
 /** Ops that write to the log: refused while the disk is at fault. */
-const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair'])
+const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords'])
 
 export class PartitionActor {
   #log: PartitionLog
@@ -242,7 +242,8 @@ export class PartitionActor {
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
-      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap' || request.op === 'repair') {
+      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap' || request.op === 'repair' ||
+        request.op === 'deleteRecords') {
         this.#commit(staged, nowMs)
         staged = []
         if (this.#pipeline?.running === true) {
@@ -396,6 +397,10 @@ export class PartitionActor {
       case 'repair': {
         const outcome = log.repairDamage()
         return { ...this.offsets, offsetsSkipped: outcome.offsetsSkipped, segmentsDeleted: outcome.segmentsDeleted }
+      }
+      case 'deleteRecords': {
+        const outcome = log.deleteRecordsBefore(request.offset === -1 ? log.highWatermark : request.offset)
+        return { ...this.offsets, segmentsDeleted: outcome.segmentsDeleted }
       }
     }
   }

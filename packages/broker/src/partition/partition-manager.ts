@@ -530,7 +530,7 @@ export class PartitionManager {
 }
 
 /** The ops whose answer is the partition's offsets, damage included. */
-const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment', 'repair'])
+const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')

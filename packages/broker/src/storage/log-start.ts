@@ -1,5 +1,5 @@
 // The log start offset at open, against its checkpoint (the log-start-offset file: format in
-// checkpoint.ts). Retention and repair write the new start before they delete the segments below it,
+// checkpoint.ts). Retention, repair and DeleteRecords write the new start before they delete the segments below it,
 // so after any crash the file is at or past the first segment's start:
 //
 //   segments:    [ 0 .. 100 ) [ 100 .. 200 ) [ 200 .. 300 ) ...      checkpointed start S
@@ -46,7 +46,7 @@ export function removeSegmentsBelowLogStart(ctx: RecoveryContext, bases: Offset[
   ctx.disk.fsyncDir(ctx.dir)
   report.leftoversRemoved.push(...removed)
   ctx.logger.info({ logStartOffset, segments: bases.slice(0, first).map(segmentStem) },
-    'removed segments wholly below the log start (a retention or repair a crash interrupted)')
+    'removed segments wholly below the log start (a retention, repair or DeleteRecords a crash interrupted)')
   return bases.slice(first)
 }
 
@@ -58,7 +58,7 @@ export function damageBeforeFirstSegment(firstBaseOffset: number, logStartOffset
 }
 
 /**
- * A running log's start offset as retention and repairs move it, kept in log-start-offset. `floor`:
+ * A running log's start offset as retention, repairs and DeleteRecords move it, kept in log-start-offset. `floor`:
  * the log starts at least here (even inside a segment). `move` writes the file only when the offset
  * changed, before the caller deletes anything below it. Retention (`spaceMayBeShort`) must free space
  * on a full disk: when the new file cannot be written the old one is removed instead, so a crash

@@ -28,7 +28,8 @@
 // Offsets: logStartOffset <= highWatermark <= logEndOffset, and recoveryPoint <= logEndOffset.
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
 //   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
-//   past the last damage, inside a segment if need be. Whenever it moves it is written to
+//   past the last damage, and DeleteRecords (deleteRecordsBefore) to the offset asked for, inside a
+//   segment if need be. Whenever it moves it is written to
 //   log-start-offset first, then the segments below it are deleted; so at open a first segment that
 //   starts past the file's offset is a lost file (damage), not retention (log-start.ts).
 // - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
@@ -52,7 +53,7 @@
 // directory. So after any power cut, recovery sees a prefix of what was written, and all it flushed.
 import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, ErrorCode, FaecieError, readInt64, stampBatch } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
 import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
 import type { CleanerResult } from './cleaner.js'
@@ -130,7 +131,7 @@ export class PartitionLog {
   #failure: unknown = undefined
   /** Offsets lost, in order (damage.ts); mirrored in the damage file. Ranges below the log start were repaired. */
   readonly #damage: LogDamage
-  /** The log start retention or a repair set, kept in log-start-offset (log-start.ts). */
+  /** The log start retention, a repair or DeleteRecords set, kept in log-start-offset (log-start.ts). */
   readonly #start: LogStartCheckpoint
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
@@ -194,9 +195,45 @@ export class PartitionLog {
     if (damage.length === 0) return { logStartOffset: before, offsetsSkipped: 0, segmentsDeleted: 0 }
     const newStart = damage[damage.length - 1]!.resumeOffset
     assert(newStart <= this.logEndOffset, `repair to ${newStart} past the log end ${this.logEndOffset}`)
+    const segmentsDeleted = this.#moveLogStart(newStart)
+    const offsetsSkipped = newStart - before
+    this.recoveryReport.damagedOffsets = 0
+    this.#logger.warn({ before, logStartOffset: newStart, offsetsSkipped, repaired: damage, segmentsDeleted },
+      'partition repaired: log start moved past the damage, offsets below it are gone')
+    return { logStartOffset: newStart, offsetsSkipped, segmentsDeleted }
+  }
+
+  /**
+   * Kafka's DeleteRecords: the log start moves up to `offset` (never down; at most the high
+   * watermark, else OFFSET_OUT_OF_RANGE), even inside a segment, and the segments wholly below it are
+   * deleted. Reads below it answer OFFSET_OUT_OF_RANGE from then on. Refused with POLICY_VIOLATION
+   * under `cleanup.policy=compact` (Kafka's rule: only a log that deletes may lose its head). Durable
+   * when it returns.
+   */
+  deleteRecordsBefore(offset: number): { logStartOffset: number; segmentsDeleted: number } {
+    this.#unflushed.assertNoPipelinedFlush()
+    this.#checkWritable()
+    if (!deletesByRetention(this.#config)) {
+      throw new FaecieError(ErrorCode.POLICY_VIOLATION, `Records of ${this.dir} cannot be deleted: its cleanup.policy is ${this.#config.cleanupPolicy}.`)
+    }
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.#highWatermark) {
+      throw offsetOutOfRange(offset, this.logStartOffset, this.#highWatermark)
+    }
+    const before = this.logStartOffset
+    if (offset <= before) return { logStartOffset: before, segmentsDeleted: 0 }
+    const segmentsDeleted = this.#moveLogStart(offset)
+    this.#logger.info({ before, logStartOffset: offset, segmentsDeleted }, 'records deleted: log start moved')
+    return { logStartOffset: this.logStartOffset, segmentsDeleted }
+  }
+
+  /**
+   * Moves the log start up to `newStart` (a repair, or DeleteRecords): the new start is made durable
+   * first, so a crash after it leaves only segments wholly below it, which open deletes; then those
+   * segments go. Returns how many went.
+   */
+  #moveLogStart(newStart: number): number {
     let segmentsDeleted = 0
     this.#guard(() => {
-      // The new start is made durable first: a crash after it leaves only unreachable segments.
       this.#start.move(newStart, false)
       while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
         const segment = this.#segments.shift()
@@ -204,16 +241,12 @@ export class PartitionLog {
         this.#unflushed.forget([segment])
         segmentsDeleted++
       }
-      this.#disk.fsyncDir(this.dir)
+      if (segmentsDeleted > 0) this.#disk.fsyncDir(this.dir)
       if (this.#highWatermark < newStart) this.#highWatermark = newStart
       if (this.#recoveryPoint < newStart) this.#recoveryPoint = newStart
       this.#checkOffsets()
     })
-    const offsetsSkipped = newStart - before
-    this.recoveryReport.damagedOffsets = 0
-    this.#logger.warn({ before, logStartOffset: newStart, offsetsSkipped, repaired: damage, segmentsDeleted },
-      'partition repaired: log start moved past the damage, offsets below it are gone')
-    return { logStartOffset: newStart, offsetsSkipped, segmentsDeleted }
+    return segmentsDeleted
   }
 
   /**

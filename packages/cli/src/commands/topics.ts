@@ -1,4 +1,4 @@
-// `faecie topics create|list|describe|alter|delete`: the admin client on the command line, in the
+// `faecie topics create|list|describe|alter|delete|delete-records`: the admin client on the command line, in the
 // shape of kafka-topics.sh. What a user asked to see (the list, a description) goes to stdout, and
 // so does "Created topic orders.", as kafka-topics.sh prints it; other confirmations go to stderr.
 import type { Admin } from '@faecie/client'
@@ -6,6 +6,7 @@ import { COMMON_USAGE, UsageError } from '../args.js'
 import { CommandError } from '../connect.js'
 import type { LineWriter } from '../output.js'
 import { runAdminCommand, type Action } from './admin-command.js'
+import { deleteRecords } from './delete-records.js'
 
 type DescribedTopic = Awaited<ReturnType<Admin['describeTopics']>>[number]
 
@@ -17,6 +18,9 @@ Actions:
   describe [--topic T] [--format text|json]   (every topic when --topic is absent)
   alter --topic T [--config k=v]... [--delete-config k]... [--partitions N]
   delete --topic T [--if-exists]
+  delete-records --topic T --partition P --offset N | --offset-json-file F
+                          delete the records below offset N (-1: all of them, up to the high
+                          watermark) for good: the partition's log start moves there
 
   --topic T               the topic's name
   --partitions N          create: how many partitions (default 1); alter: the new, larger count
@@ -27,6 +31,10 @@ Actions:
   --if-not-exists         create: an existing topic is not an error
   --if-exists             delete: a missing topic is not an error
   --format text|json      list and describe: text (default) or one JSON object per line
+  --partition P           delete-records: the partition's number
+  --offset N              delete-records: records below N go; -1 means the high watermark
+  --offset-json-file F    delete-records: kafka-delete-records's file instead, many partitions:
+                          {"partitions": [{"topic": T, "partition": P, "offset": N}], "version": 1}
 
 ${COMMON_USAGE}`
 
@@ -38,6 +46,9 @@ const OPTIONS = {
   'if-not-exists': { type: 'boolean' },
   'if-exists': { type: 'boolean' },
   format: { type: 'string' },
+  partition: { type: 'string' },
+  offset: { type: 'string' },
+  'offset-json-file': { type: 'string' },
 } as const
 
 /** Which flags each action takes, besides the common ones. */
@@ -47,6 +58,7 @@ const ACTION_FLAGS: Record<string, string[]> = {
   describe: ['topic', 'format'],
   alter: ['topic', 'config', 'delete-config', 'partitions'],
   delete: ['topic', 'if-exists'],
+  'delete-records': ['topic', 'partition', 'offset', 'offset-json-file'],
 }
 
 export const TOPIC_ACTIONS = Object.keys(ACTION_FLAGS)
@@ -140,4 +152,4 @@ const remove: Action = (flags) => {
   }
 }
 
-const ACTIONS: Record<string, Action> = { create, list, describe, alter, delete: remove }
+const ACTIONS: Record<string, Action> = { create, list, describe, alter, delete: remove, 'delete-records': deleteRecords }

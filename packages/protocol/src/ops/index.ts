@@ -25,6 +25,7 @@ import { type MetadataRequest, type MetadataResponse, parseMetadataRequest } fro
 import { type ProduceRequest, type ProduceResponse, parseProduceRequest } from './produce.js'
 import { type StatsRequest, type StatsResponse, parseStatsRequest } from './stats.js'
 import { type RepairPartitionRequest, type RepairPartitionResponse, parseRepairPartitionRequest } from './repair-partition.js'
+import { type DeleteRecordsRequest, type DeleteRecordsResponse, parseDeleteRecordsRequest } from './delete-records.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
 
@@ -53,6 +54,7 @@ export * from './delete-group.js'
 export * from './alter-group-offsets.js'
 export * from './stats.js'
 export * from './repair-partition.js'
+export * from './delete-records.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -80,6 +82,7 @@ export interface OpTypes {
   alterGroupOffsets: { request: AlterGroupOffsetsRequest; response: AlterGroupOffsetsResponse }
   stats: { request: StatsRequest; response: StatsResponse }
   repairPartition: { request: RepairPartitionRequest; response: RepairPartitionResponse }
+  deleteRecords: { request: DeleteRecordsRequest; response: DeleteRecordsResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -112,6 +115,7 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   alterGroupOffsets: parseAlterGroupOffsetsRequest,
   stats: parseStatsRequest,
   repairPartition: parseRepairPartitionRequest,
+  deleteRecords: parseDeleteRecordsRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

@@ -26,6 +26,7 @@ import { deleteGroup } from './delete-group.js'
 import { alterGroupOffsets } from './alter-group-offsets.js'
 import { stats } from './stats.js'
 import { repairPartition } from './repair-partition.js'
+import { deleteRecords } from './delete-records.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -52,4 +53,5 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   alterGroupOffsets,
   stats,
   repairPartition,
+  deleteRecords,
 }
