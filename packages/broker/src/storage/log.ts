@@ -53,25 +53,25 @@
 // directory. So after any power cut, recovery sees a prefix of what was written, and all it flushed.
 import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, ErrorCode, FaecieError, readInt64, stampBatch } from '@faecie/protocol'
+import { BATCH_HEADER_BYTES, ErrorCode, FaecieError } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import { readCleanerCheckpoint, writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import { writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
 import type { CleanerResult } from './cleaner.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { swapCleanedSegments, type CompactionOutcome } from './compaction-swap.js'
-import { mkdirDurably, type Disk } from './disk.js'
-import { wholeBatchesBefore } from './batch-cursor.js'
+import type { Disk } from './disk.js'
 import { offsetOutOfRange, storageCorrupt } from './errors.js'
 import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
+import { appendBatches, rollSegment, type LogAppendState } from './log-append.js'
 import { validateLogConfig } from './log-config.js'
-import { openPartitionDir, rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
-import { damageAt, findIntactBatch, intactBatches, logDamaged, LogDamage, type DamageRange } from './damage.js'
-import { LogStartCheckpoint } from './log-start.js'
-import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
-import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
+import { logStartOffsetOf, openLog } from './log-open.js'
+import { findOffsetForTimestamp, prepareSegment, readBatches, type LogReadState } from './log-read.js'
+import { rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
+import type { DamageRange, LogDamage } from './damage.js'
+import type { LogStartCheckpoint } from './log-start.js'
+import type { Segment } from './segment.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
-import { SegmentSet } from './segment-set.js'
-import { TIME_INDEX_ENTRY_BYTES } from './time-index.js'
+import type { SegmentSet } from './segment-set.js'
 import { UnflushedSegments } from './unflushed-segments.js'
 
 export interface PartitionLogOptions {
@@ -107,8 +107,6 @@ export interface RetentionResult {
   logStartOffset: number
 }
 
-const EMPTY = new Uint8Array(0)
-
 export class PartitionLog {
   readonly dir: string
   /** What the last open found and repaired. */
@@ -133,6 +131,9 @@ export class PartitionLog {
   readonly #damage: LogDamage
   /** The log start retention, a repair or DeleteRecords set, kept in log-start-offset (log-start.ts). */
   readonly #start: LogStartCheckpoint
+  /** What the read path (log-read.ts) and the append path (log-append.ts) are lent. */
+  readonly #reads: LogReadState
+  readonly #writes: LogAppendState
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -141,26 +142,19 @@ export class PartitionLog {
     this.#logger = logger
     this.#config = config
     const nowMs = this.#clock()
-    mkdirDurably(this.#disk, this.dir)
-    const opened = openPartitionDir(this.#recoveryContext(nowMs))
+    const opened = openLog(this.#recoveryContext(nowMs))
     this.recoveryReport = opened.report
-    this.#damage = new LogDamage(this.#disk, this.dir, this.#logger, opened.report, opened.damage)
-    this.#start = new LogStartCheckpoint(this.#disk, this.dir, this.#logger, opened.logStartOffsetOnDisk)
-    this.#segments = new SegmentSet(opened.segments)
-    this.#segments.releaseClosed(this.#disk)
-    const logEndOffset = this.logEndOffset
-    this.#highWatermark = logEndOffset
-    this.#recoveryPoint = logEndOffset
-    this.#recoveryPointOnDisk = opened.recoveryPointOnDisk ?? -1
-    if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
+    this.#damage = opened.damage
+    this.#start = opened.start
+    this.#segments = opened.segments
+    this.#highWatermark = this.logEndOffset
+    this.#recoveryPoint = this.logEndOffset
+    this.#recoveryPointOnDisk = opened.recoveryPointOnDisk
     this.#lastFlushMs = nowMs
-    this.#cleanedUpTo = Math.min(readCleanerCheckpoint(this.#disk, this.dir, this.#logger) ?? 0, logEndOffset)
-    // A new directory, or one from before the file existed: its start is checked from now on.
-    if (!this.#start.persisted) this.#start.move(this.logStartOffset, false)
-    const report = opened.report
-    const level = report.clean && report.leftoversRemoved.length === 0 ? 'debug' : 'info'
-    this.#logger[level]({ ...report, logStartOffset: this.logStartOffset, logEndOffset, segments: this.segmentCount },
-      report.clean ? 'partition log opened' : 'partition log recovered')
+    this.#cleanedUpTo = opened.cleanedUpTo
+    this.#reads = { disk: this.#disk, dir: this.dir, segments: this.#segments, damage: this.#damage, logger: this.#logger,
+      indexesFailed: (segment, endOffset) => this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)) }
+    this.#writes = { disk: this.#disk, dir: this.dir, segments: this.#segments, unflushed: this.#unflushed, logger: this.#logger }
   }
 
   /** Creates the partition directory or recovers it; the log accepts writes when this returns. */
@@ -171,10 +165,7 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
-    const first = this.#segments.first.baseOffset
-    const front = this.#damage.ranges[0]
-    const start = front !== undefined && front.firstOffset < first ? front.firstOffset : first
-    return Math.min(Math.max(start, this.#start.floor), this.logEndOffset)
+    return logStartOffsetOf(this.#segments, this.#damage, this.#start)
   }
 
   /** The offsets this log lost (damage.ts) and not yet repaired, in order; empty for a healthy log. */
@@ -266,7 +257,7 @@ export class PartitionLog {
     this.#checkOpen()
     const i = this.#segments.floorIndex(baseOffset)
     if (i < 0 || i >= this.#segments.count - 1 || this.#segments.at(i).baseOffset !== baseOffset) return
-    const segment = this.#prepare(i)
+    const segment = prepareSegment(this.#reads, i)
     const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
     this.markDamaged(found)
   }
@@ -312,71 +303,17 @@ export class PartitionLog {
   }
 
   #append(bytes: Uint8Array, leaderEpoch: number): AppendResult {
-    const disk = this.#disk
-    const config = this.#config
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const nowMs = this.#clock()
     const baseOffset = this.logEndOffset
-    let next: number = baseOffset
-    let active = this.#segments.active
-    let runStart = 0
-    let pos = 0
-    while (pos < bytes.length) {
-      assert(bytes.length - pos >= BATCH_HEADER_BYTES, `a partial batch header at ${pos} of ${bytes.length} bytes`)
-      const size = dv.getInt32(pos + BatchField.batchLength) + BATCH_LENGTH_OVERHEAD
-      assert(size >= BATCH_HEADER_BYTES && size <= bytes.length - pos, `a batch of ${size} bytes at ${pos} of ${bytes.length}`)
-      const lastOffsetDelta = dv.getInt32(pos + BatchField.lastOffsetDelta)
-      assert(lastOffsetDelta >= 0, `lastOffsetDelta ${lastOffsetDelta} at ${pos}`)
-      if (active.sizeBytes > 0 && this.#mustRoll(active, size, next + lastOffsetDelta, nowMs)) {
-        this.#write(active, bytes, runStart, pos)
-        runStart = pos
-        active = this.#roll(nowMs)
-      }
-      stampBatch(bytes, pos, next, leaderEpoch)
-      const maxTimestampMs = readInt64(dv, pos + BatchField.maxTimestamp)
-      active.noteBatch(disk, next, next + lastOffsetDelta, size, maxTimestampMs, config.indexIntervalBytes, nowMs)
-      next += lastOffsetDelta + 1
-      pos += size
-    }
-    this.#write(active, bytes, runStart, pos)
-    if (config.flush !== 'always') this.#highWatermark = next
+    const next = appendBatches(this.#writes, this.#config, bytes, leaderEpoch, this.#clock())
+    if (this.#config.flush !== 'always') this.#highWatermark = next
     return { baseOffset, lastOffset: next - 1 }
-  }
-
-  #write(segment: Segment, bytes: Uint8Array, start: number, end: number): void {
-    if (end === start) return
-    segment.write(this.#disk, bytes, start, end)
-    this.#unflushed.wrote(segment)
-  }
-
-  /** Whether the batch about to go in (`sizeBytes` long, ending at `lastOffset`) needs a new segment. */
-  #mustRoll(active: Segment, sizeBytes: number, lastOffset: number, nowMs: number): boolean {
-    const config = this.#config
-    return active.sizeBytes + sizeBytes > config.segmentBytes ||
-      nowMs - active.rollBaseMs > config.segmentMs ||
-      active.offsetIndex.entryCount >= Math.floor(config.indexBytesMax / OFFSET_INDEX_ENTRY_BYTES) ||
-      // One time-index entry stays free for the one sealing writes.
-      active.timeIndex.entryCount >= Math.floor(config.indexBytesMax / TIME_INDEX_ENTRY_BYTES) - 1 ||
-      lastOffset - active.baseOffset > RELATIVE_OFFSET_MAX
-  }
-
-  #roll(nowMs: number): Segment {
-    const disk = this.#disk
-    const previous = this.#segments.active
-    previous.seal(disk)
-    this.#unflushed.sealed(previous)
-    const segment = Segment.create(disk, this.dir, previous.nextOffset)
-    disk.fsyncDir(this.dir)
-    this.#segments.push(disk, segment)
-    this.#logger.debug({ baseOffset: segment.baseOffset, previousSizeBytes: previous.sizeBytes, nowMs }, 'segment rolled')
-    return segment
   }
 
   /** Starts a new segment now, unless the active one is empty. */
   roll(): void {
     this.#checkWritable()
     if (this.#segments.active.sizeBytes === 0) return
-    this.#guard(() => this.#roll(this.#clock()))
+    this.#guard(() => rollSegment(this.#writes, this.#clock()))
   }
 
   /**
@@ -468,21 +405,7 @@ export class PartitionLog {
     const end = options.isolation === 'logEnd' ? this.logEndOffset : this.#highWatermark
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
-    const result: ReadResult = { bytes: EMPTY, logStartOffset: start, highWatermark: this.#highWatermark }
-    const damaged = offset < end ? damageAt(this.#damage.ranges, offset) : undefined
-    if (damaged !== undefined) throw logDamaged(damaged, this.dir)
-    for (let i = this.#segments.floorIndex(offset); i < this.#segments.count && offset < end; i++) {
-      const segment = this.#prepare(i)
-      const found = findIntactBatch(this.#disk, segment, this.#damage.ranges, offset)
-      if (found === null) continue
-      if (found.baseOffset >= end) break
-      const wantedBytes = Math.max(found.sizeBytes, Number.isFinite(maxBytes) ? Math.floor(maxBytes) : 0)
-      const length = Math.min(found.intactEnd - found.position, wantedBytes)
-      const bytes = segment.read(this.#disk, found.position, length)
-      result.bytes = bytes.subarray(0, wholeBatchesBefore(bytes, end, segment.logPath))
-      break
-    }
-    return result
+    return { bytes: readBatches(this.#reads, offset, end, maxBytes), logStartOffset: start, highWatermark: this.#highWatermark }
   }
 
   /**
@@ -492,16 +415,7 @@ export class PartitionLog {
    */
   offsetForTimestamp(timestampMs: number): number | null {
     this.#checkOpen()
-    for (let i = 0; i < this.#segments.count; i++) {
-      if (this.#segments.at(i).maxTimestampMs < timestampMs) continue
-      const segment = this.#prepare(i)
-      const olderUpTo = segment.timeIndex.lastOlderThan(timestampMs)
-      for (const cursor of intactBatches(this.#disk, segment, this.#damage.ranges, segment.baseOffset + (olderUpTo ?? 0))) {
-        if (cursor.baseOffset >= this.#highWatermark) return null
-        if (cursor.maxTimestampMs >= timestampMs) return cursor.baseOffset
-      }
-    }
-    return null
+    return findOffsetForTimestamp(this.#reads, timestampMs, this.#highWatermark)
   }
 
   /**
@@ -522,13 +436,13 @@ export class PartitionLog {
     const disk = this.#disk
     // The recovery point goes down first, to where the cut will be (a batch is never split): a crash
     // half way then rescans, never trusts, the cut segment, and finds no promised offset missing.
-    const found = this.#prepare(this.#segments.floorIndex(offset)).findBatch(disk, offset)
+    const found = prepareSegment(this.#reads, this.#segments.floorIndex(offset)).findBatch(disk, offset)
     const cut = found === null ? offset : Math.min(offset, found.baseOffset)
     if (this.#recoveryPointOnDisk > cut) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, cut))
     // What is appended after the cut has not been cleaned, whatever the checkpoint said.
     if (this.#cleanedUpTo > offset) this.#persistCleanerCheckpoint(offset)
     const keep = this.#segments.floorIndex(offset)
-    const segment = this.#prepare(keep)
+    const segment = prepareSegment(this.#reads, keep)
     const removed = this.#segments.truncateAfter(keep)
     for (let i = removed.length - 1; i >= 0; i--) removed[i]!.delete(disk)
     segment.truncateTo(disk, offset)
@@ -675,27 +589,6 @@ export class PartitionLog {
     this.#closed = true
     this.#disk.rmTree(this.dir)
     this.#disk.fsyncDir(dirname(this.dir))
-  }
-
-  /** A segment ready to read: its fd open and its indexes loaded (and checked, for a closed one). */
-  #prepare(i: number): Segment {
-    const disk = this.#disk
-    const segment = this.#segments.at(i)
-    if (i === this.#segments.count - 1) {
-      segment.offsetIndex.load(disk)
-      segment.timeIndex.load(disk)
-      return segment
-    }
-    if (!segment.offsetIndex.loaded || !segment.timeIndex.loaded) {
-      const endOffset = this.#segments.endOffsetOf(i)
-      const problem = segment.loadIndexes(disk, endOffset)
-      if (problem !== null) {
-        this.#logger.warn({ segment: segment.logPath, problem }, 'index of a closed segment failed its checks')
-        this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport))
-      }
-    }
-    this.#segments.touch(disk, segment)
-    return segment
   }
 
   #persistRecoveryPoint(offset: number): void {
