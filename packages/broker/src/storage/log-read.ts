@@ -3,7 +3,8 @@
 // fails its checks is rebuilt from the segment and what it lost recorded as damage). Reads step over
 // damaged bytes (damage.ts): a read of a damaged offset is LOG_DAMAGED, reads on either side stop
 // before the damaged bytes and start after them. It owns no state: the log's segments and damage are
-// lent to it, and it changes neither except through `indexesFailed`.
+// lent to it; a read only opens files and loads indexes (the segment set bounds how many), and the
+// damage changes only through `indexesFailed`.
 import type { Logger } from '../log.js'
 import { wholeBatchesBefore } from './batch-cursor.js'
 import { damageAt, findIntactBatch, intactBatches, logDamaged, type LogDamage } from './damage.js'

@@ -2,23 +2,9 @@
 // performs on them (append, flush, read, truncate, retention, close). It owns the partition's
 // directory; nothing else writes there except the actor's producer-state snapshot.
 //
-//   DATA_DIR/TOPIC-PARTITION/
-//     00000000000000000000.log         batches back to back (segment.ts)
-//     00000000000000000000.index       sparse offset -> position, 8-byte entries (offset-index.ts)
-//     00000000000000000000.timeindex   sparse timestamp -> offset, 12-byte entries (time-index.ts)
-//     00000000000000004711.log         the next segment, named by its base offset, 20 digits
-//     00000000000000004711.index       (index files appear when a segment gets entries or rolls)
-//     00000000000000004711.timeindex
-//     recovery-point                   "1\n<offset>\n": fdatasynced below it (checkpoint.ts)
-//     .clean-shutdown                  "1\n<log end>\n": present only between close and open
-//     producer-state                   the actor's idempotence snapshot (partition/)
-//     cleaner-checkpoint               "1\n<offset>\n": compaction cleaned below it (checkpoint.ts)
-//     damage                           offsets lost to damaged or missing files (damage.ts)
-//     log-start-offset                 "1\n<offset>\n": the log start offset, written whenever it moves
-//                                      (checkpoint.ts); checked against the first segment at open
-//                                      (log-start.ts)
-//     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
-//                                      compaction-swap.ts)
+// Its pieces: the open path and close (log-open.ts, which draws the directory's files), the read
+// path (log-read.ts), the append path (log-append.ts), the flush path (log-flush.ts), and the log
+// start moving up or the tail cut off (log-trim.ts). This class checks, guards and asserts; they act.
 //
 // Compaction (cleanup.policy=compact): compactionPlan() names the closed segments a cleaner may
 // rewrite (compaction-plan.ts; cleaner.ts, on a piscina thread); swapCleaned() puts its output in
@@ -29,33 +15,27 @@
 // - logStartOffset is the first segment's base offset (or the first damaged offset, when the damage
 //   lies before it); retention moves it a whole segment at a time. A repair (repairDamage) moves it
 //   past the last damage, and DeleteRecords (deleteRecordsBefore) to the offset asked for, inside a
-//   segment if need be. Whenever it moves it is written to
-//   log-start-offset first, then the segments below it are deleted; so at open a first segment that
-//   starts past the file's offset is a lost file (damage), not retention (log-start.ts).
+//   segment if need be; always written to log-start-offset before anything is deleted (log-trim.ts).
 // - Damage (damage.ts): offsets the log lost, found by recovery, by the continuity checks at open or
-//   by the background CRC check. A read of them is LOG_DAMAGED; reads on either side stop before
-//   the damaged bytes and start after them. Retention and truncation drop the ranges they pass; a
+//   by the background CRC check. A read of them is LOG_DAMAGED, reads around them step over their
+//   bytes (log-read.ts). Retention and truncation drop the ranges they pass; a
 //   repair leaves them below the new log start (reads still step over their bytes), where they no
 //   longer count as damage.
 // - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
 //   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
 //   and `never` it moves on append (the documented risk).
 // - recoveryPoint: every batch below it is durable, and so are the indexes of every segment before
-//   the one holding its last record. flush() moves it; the file follows lazily, when the recovery
-//   point enters a new segment (recovery rescans whole segments, so a finer file would save nothing)
-//   and whenever it must go down (truncation). Under `never` it moves only at close, so recovery
-//   after a crash rescans every segment written since the last clean open.
+//   the one holding its last record. flush() moves it; the file follows lazily (log-flush.ts). Under
+//   `never` it moves only at close, so recovery after a crash rescans every segment written since
+//   the last clean open.
 //
-// Durability order: a roll seals the old segment (its indexes written out, fsynced by the next flush,
-// before the recovery point passes them), creates the new .log and fsyncs the directory before any
-// batch goes there; a flush fsyncs indexes, then logs, then moves the recovery point; a truncation
-// lowers the recovery-point file before it cuts, and fdatasyncs the cut; deletions fsync the
-// directory. So after any power cut, recovery sees a prefix of what was written, and all it flushed.
+// Durability order (a roll: log-append.ts; a flush: log-flush.ts; a truncation and deletions:
+// log-trim.ts): after any power cut, recovery sees a prefix of what was written, and all it flushed.
 import { strict as assert } from 'node:assert'
 import { dirname } from 'node:path'
-import { BATCH_HEADER_BYTES, ErrorCode, FaecieError } from '@faecie/protocol'
+import { BATCH_HEADER_BYTES } from '@faecie/protocol'
 import { createLogger, type Logger } from '../log.js'
-import { writeCleanShutdown, writeCleanerCheckpoint, writeRecoveryPoint } from './checkpoint.js'
+import { writeCleanerCheckpoint } from './checkpoint.js'
 import type { CleanerResult } from './cleaner.js'
 import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { swapCleanedSegments, type CompactionOutcome } from './compaction-swap.js'
@@ -64,12 +44,14 @@ import { offsetOutOfRange, storageCorrupt } from './errors.js'
 import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
 import { appendBatches, rollSegment, type LogAppendState } from './log-append.js'
 import { validateLogConfig } from './log-config.js'
-import { logStartOffsetOf, openLog } from './log-open.js'
+import { beginPipelinedFlush, completePipelinedFlush, flushAll, flushDue, persistRecoveryPoint, type LogFlushState, type LogOffsets,
+  type PendingFlush } from './log-flush.js'
+import { closeCleanly, closeFiles, logStartOffsetOf, openLog } from './log-open.js'
+import { deleteRecordsTo, deleteRetainedSegments, moveLogStartTo, repairPastDamage, truncateLogTo, type LogTrimState } from './log-trim.js'
 import { findOffsetForTimestamp, prepareSegment, readBatches, type LogReadState } from './log-read.js'
 import { rebuildTrustedIndexes, type RecoveryContext, type RecoveryReport } from './recovery.js'
 import type { DamageRange, LogDamage } from './damage.js'
 import type { LogStartCheckpoint } from './log-start.js'
-import type { Segment } from './segment.js'
 import { segmentsPastRetention, type DeletedSegment } from './retention.js'
 import type { SegmentSet } from './segment-set.js'
 import { UnflushedSegments } from './unflushed-segments.js'
@@ -93,14 +75,7 @@ export type { DeletedSegment }
 
 export type { CompactionOutcome, CompactionPlan }
 
-/** A flush whose fdatasyncs run off-thread (beginFlush); completeFlush moves the offsets after them. */
-export interface PendingFlush {
-  /** The .log files to fdatasync. */
-  readonly paths: readonly string[]
-  /** Everything below this offset is durable once those syncs are done. */
-  readonly endOffset: number
-  readonly segments: readonly Segment[]
-}
+export type { PendingFlush }
 
 export interface RetentionResult {
   deleted: DeletedSegment[]
@@ -116,12 +91,10 @@ export class PartitionLog {
   readonly #logger: Logger
   #config: LogConfig
   readonly #segments: SegmentSet
-  #highWatermark: number
-  #recoveryPoint: number
-  #recoveryPointOnDisk: number
+  /** highWatermark, recoveryPoint and when they last moved (log-flush.ts). */
+  readonly #offsets: LogOffsets
   /** What the next flush has to make durable (unflushed-segments.ts). */
   readonly #unflushed = new UnflushedSegments()
-  #lastFlushMs: number
   /** Compaction has cleaned every closed segment below this offset (the cleaner checkpoint). */
   #cleanedUpTo: number
   #closed = false
@@ -131,9 +104,8 @@ export class PartitionLog {
   readonly #damage: LogDamage
   /** The log start retention, a repair or DeleteRecords set, kept in log-start-offset (log-start.ts). */
   readonly #start: LogStartCheckpoint
-  /** What the read path (log-read.ts) and the append path (log-append.ts) are lent. */
-  readonly #reads: LogReadState
-  readonly #writes: LogAppendState
+  /** What the open, read, append, flush and trim paths (log-*.ts) are lent. */
+  readonly #state: LogReadState & LogAppendState & LogFlushState & LogTrimState
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -147,14 +119,13 @@ export class PartitionLog {
     this.#damage = opened.damage
     this.#start = opened.start
     this.#segments = opened.segments
-    this.#highWatermark = this.logEndOffset
-    this.#recoveryPoint = this.logEndOffset
-    this.#recoveryPointOnDisk = opened.recoveryPointOnDisk
-    this.#lastFlushMs = nowMs
+    const logEndOffset = this.logEndOffset
+    this.#offsets = { highWatermark: logEndOffset, recoveryPoint: logEndOffset, recoveryPointOnDisk: opened.recoveryPointOnDisk, lastFlushMs: nowMs }
     this.#cleanedUpTo = opened.cleanedUpTo
-    this.#reads = { disk: this.#disk, dir: this.dir, segments: this.#segments, damage: this.#damage, logger: this.#logger,
-      indexesFailed: (segment, endOffset) => this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)) }
-    this.#writes = { disk: this.#disk, dir: this.dir, segments: this.#segments, unflushed: this.#unflushed, logger: this.#logger }
+    this.#state = { disk: this.#disk, dir: this.dir, segments: this.#segments, damage: this.#damage, start: this.#start,
+      unflushed: this.#unflushed, offsets: this.#offsets, logger: this.#logger, clock: this.#clock,
+      indexesFailed: (segment, endOffset) =>
+        this.markDamaged(rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, endOffset, this.recoveryReport)) }
   }
 
   /** Creates the partition directory or recovers it; the log accepts writes when this returns. */
@@ -181,17 +152,7 @@ export class PartitionLog {
   repairDamage(): { logStartOffset: number; offsetsSkipped: number; segmentsDeleted: number } {
     this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
-    const damage = this.damage
-    const before = this.logStartOffset
-    if (damage.length === 0) return { logStartOffset: before, offsetsSkipped: 0, segmentsDeleted: 0 }
-    const newStart = damage[damage.length - 1]!.resumeOffset
-    assert(newStart <= this.logEndOffset, `repair to ${newStart} past the log end ${this.logEndOffset}`)
-    const segmentsDeleted = this.#moveLogStart(newStart)
-    const offsetsSkipped = newStart - before
-    this.recoveryReport.damagedOffsets = 0
-    this.#logger.warn({ before, logStartOffset: newStart, offsetsSkipped, repaired: damage, segmentsDeleted },
-      'partition repaired: log start moved past the damage, offsets below it are gone')
-    return { logStartOffset: newStart, offsetsSkipped, segmentsDeleted }
+    return repairPastDamage(this.#state, this.recoveryReport, (newStart) => this.#moveLogStart(newStart))
   }
 
   /**
@@ -204,37 +165,14 @@ export class PartitionLog {
   deleteRecordsBefore(offset: number): { logStartOffset: number; segmentsDeleted: number } {
     this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
-    if (!deletesByRetention(this.#config)) {
-      throw new FaecieError(ErrorCode.POLICY_VIOLATION, `Records of ${this.dir} cannot be deleted: its cleanup.policy is ${this.#config.cleanupPolicy}.`)
-    }
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.#highWatermark) {
-      throw offsetOutOfRange(offset, this.logStartOffset, this.#highWatermark)
-    }
-    const before = this.logStartOffset
-    if (offset <= before) return { logStartOffset: before, segmentsDeleted: 0 }
-    const segmentsDeleted = this.#moveLogStart(offset)
-    this.#logger.info({ before, logStartOffset: offset, segmentsDeleted }, 'records deleted: log start moved')
-    return { logStartOffset: this.logStartOffset, segmentsDeleted }
+    return deleteRecordsTo(this.#state, this.#config, offset, (newStart) => this.#moveLogStart(newStart))
   }
 
-  /**
-   * Moves the log start up to `newStart` (a repair, or DeleteRecords): the new start is made durable
-   * first, so a crash after it leaves only segments wholly below it, which open deletes; then those
-   * segments go. Returns how many went.
-   */
+  /** Moves the log start up to `newStart` (log-trim.ts: durable first); returns how many segments went. */
   #moveLogStart(newStart: number): number {
     let segmentsDeleted = 0
     this.#guard(() => {
-      this.#start.move(newStart, false)
-      while (this.#segments.count > 1 && this.#segments.endOffsetOf(0) <= newStart) {
-        const segment = this.#segments.shift()
-        segment.delete(this.#disk)
-        this.#unflushed.forget([segment])
-        segmentsDeleted++
-      }
-      if (segmentsDeleted > 0) this.#disk.fsyncDir(this.dir)
-      if (this.#highWatermark < newStart) this.#highWatermark = newStart
-      if (this.#recoveryPoint < newStart) this.#recoveryPoint = newStart
+      segmentsDeleted = moveLogStartTo(this.#state, newStart)
       this.#checkOffsets()
     })
     return segmentsDeleted
@@ -257,13 +195,11 @@ export class PartitionLog {
     this.#checkOpen()
     const i = this.#segments.floorIndex(baseOffset)
     if (i < 0 || i >= this.#segments.count - 1 || this.#segments.at(i).baseOffset !== baseOffset) return
-    const segment = prepareSegment(this.#reads, i)
-    const found = rebuildTrustedIndexes(this.#recoveryContext(this.#clock()), segment, this.#segments.endOffsetOf(i), this.recoveryReport)
-    this.markDamaged(found)
+    this.#state.indexesFailed(prepareSegment(this.#state, i), this.#segments.endOffsetOf(i))
   }
 
   get highWatermark(): number {
-    return this.#highWatermark
+    return this.#offsets.highWatermark
   }
 
   get logEndOffset(): number {
@@ -271,7 +207,7 @@ export class PartitionLog {
   }
 
   get recoveryPoint(): number {
-    return this.#recoveryPoint
+    return this.#offsets.recoveryPoint
   }
 
   get sizeBytes(): number {
@@ -294,18 +230,12 @@ export class PartitionLog {
   append(bytes: Uint8Array, leaderEpoch = 0): AppendResult {
     this.#checkWritable()
     assert(bytes.length >= BATCH_HEADER_BYTES, `append of ${bytes.length} bytes: not a batch`)
-    try {
-      return this.#append(bytes, leaderEpoch)
-    } catch (err) {
-      this.#failure = err
-      throw err
-    }
-  }
-
-  #append(bytes: Uint8Array, leaderEpoch: number): AppendResult {
     const baseOffset = this.logEndOffset
-    const next = appendBatches(this.#writes, this.#config, bytes, leaderEpoch, this.#clock())
-    if (this.#config.flush !== 'always') this.#highWatermark = next
+    let next = baseOffset
+    this.#guard(() => {
+      next = appendBatches(this.#state, this.#config, bytes, leaderEpoch, this.#clock())
+    })
+    if (this.#config.flush !== 'always') this.#offsets.highWatermark = next
     return { baseOffset, lastOffset: next - 1 }
   }
 
@@ -313,7 +243,7 @@ export class PartitionLog {
   roll(): void {
     this.#checkWritable()
     if (this.#segments.active.sizeBytes === 0) return
-    this.#guard(() => rollSegment(this.#writes, this.#clock()))
+    this.#guard(() => rollSegment(this.#state, this.#clock()))
   }
 
   /**
@@ -323,17 +253,7 @@ export class PartitionLog {
   flush(): void {
     this.#checkWritable()
     this.#guard(() => {
-      // A sync still running off-thread may not have finished: this flush promises all of it, and
-      // supersedes it (its completeFlush must not come: the caller abandons it).
-      this.#unflushed.syncAll(this.#disk)
-      const logEndOffset = this.logEndOffset
-      this.#recoveryPoint = logEndOffset
-      this.#highWatermark = logEndOffset
-      this.#lastFlushMs = this.#clock()
-      const segments = this.#segments
-      if (segments.floorIndex(this.#recoveryPointOnDisk) !== segments.floorIndex(logEndOffset)) {
-        this.#persistRecoveryPoint(logEndOffset)
-      }
+      flushAll(this.#state)
       this.#checkOffsets()
     })
   }
@@ -360,8 +280,7 @@ export class PartitionLog {
     if (!this.dirty) return null
     let pending: PendingFlush | null = null
     this.#guard(() => {
-      const segments = this.#unflushed.begin(this.#disk)
-      pending = { paths: segments.map((s) => s.logPath), endOffset: this.logEndOffset, segments }
+      pending = beginPipelinedFlush(this.#state)
     })
     return pending
   }
@@ -371,12 +290,7 @@ export class PartitionLog {
     this.#checkWritable()
     this.#unflushed.complete()
     this.#guard(() => {
-      const end = pending.endOffset
-      if (end > this.#recoveryPoint) this.#recoveryPoint = end
-      if (end > this.#highWatermark) this.#highWatermark = end
-      this.#lastFlushMs = this.#clock()
-      const segments = this.#segments
-      if (segments.floorIndex(this.#recoveryPointOnDisk) !== segments.floorIndex(end)) this.#persistRecoveryPoint(end)
+      completePipelinedFlush(this.#state, pending)
       this.#checkOffsets()
     })
   }
@@ -386,9 +300,7 @@ export class PartitionLog {
    * since the last flush, `always` whenever something is unflushed, `never` never. True if it did.
    */
   maybeFlush(nowMs: number): boolean {
-    const dirty = this.#unflushed.anyWritten || this.#highWatermark < this.logEndOffset
-    const due = this.#config.flush === 'always' || (this.#config.flush === 'interval' && nowMs - this.#lastFlushMs >= this.#config.flushMs)
-    if (!dirty || !due) return false
+    if (!flushDue(this.#state, this.#config, nowMs)) return false
     this.flush()
     return true
   }
@@ -402,10 +314,10 @@ export class PartitionLog {
    */
   read(offset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
     this.#checkOpen()
-    const end = options.isolation === 'logEnd' ? this.logEndOffset : this.#highWatermark
+    const end = options.isolation === 'logEnd' ? this.logEndOffset : this.#offsets.highWatermark
     const start = this.logStartOffset
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
-    return { bytes: readBatches(this.#reads, offset, end, maxBytes), logStartOffset: start, highWatermark: this.#highWatermark }
+    return { bytes: readBatches(this.#state, offset, end, maxBytes), logStartOffset: start, highWatermark: this.#offsets.highWatermark }
   }
 
   /**
@@ -415,7 +327,7 @@ export class PartitionLog {
    */
   offsetForTimestamp(timestampMs: number): number | null {
     this.#checkOpen()
-    return findOffsetForTimestamp(this.#reads, timestampMs, this.#highWatermark)
+    return findOffsetForTimestamp(this.#state, timestampMs, this.#offsets.highWatermark)
   }
 
   /**
@@ -429,33 +341,13 @@ export class PartitionLog {
     assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.logEndOffset,
       `truncation to ${offset} outside [${this.logStartOffset}, ${this.logEndOffset}]`)
     if (offset === this.logEndOffset) return
-    this.#guard(() => this.#truncateTo(offset))
-  }
-
-  #truncateTo(offset: number): void {
-    const disk = this.#disk
-    // The recovery point goes down first, to where the cut will be (a batch is never split): a crash
-    // half way then rescans, never trusts, the cut segment, and finds no promised offset missing.
-    const found = prepareSegment(this.#reads, this.#segments.floorIndex(offset)).findBatch(disk, offset)
-    const cut = found === null ? offset : Math.min(offset, found.baseOffset)
-    if (this.#recoveryPointOnDisk > cut) this.#persistRecoveryPoint(Math.min(this.#recoveryPoint, cut))
-    // What is appended after the cut has not been cleaned, whatever the checkpoint said.
-    if (this.#cleanedUpTo > offset) this.#persistCleanerCheckpoint(offset)
-    const keep = this.#segments.floorIndex(offset)
-    const segment = prepareSegment(this.#reads, keep)
-    const removed = this.#segments.truncateAfter(keep)
-    for (let i = removed.length - 1; i >= 0; i--) removed[i]!.delete(disk)
-    segment.truncateTo(disk, offset)
-    if (segment.sealed) segment.activate(disk, this.#clock())
-    disk.fdatasync(segment.fd(disk))
-    if (removed.length > 0) disk.fsyncDir(this.dir)
-    this.#unflushed.forget(removed)
-    const logEndOffset = this.logEndOffset
-    this.#recoveryPoint = Math.min(this.#recoveryPoint, logEndOffset)
-    this.#highWatermark = Math.min(this.#highWatermark, logEndOffset)
-    this.#damage.retain((r) => r.resumeOffset <= offset)
-    this.#logger.info({ offset, logEndOffset, segmentsRemoved: removed.length }, 'log truncated')
-    this.#checkOffsets()
+    this.#guard(() => {
+      truncateLogTo(this.#state, offset, (truncatedTo) => {
+        // What is appended after the cut has not been cleaned, whatever the checkpoint said.
+        if (this.#cleanedUpTo > truncatedTo) this.#persistCleanerCheckpoint(truncatedTo)
+      })
+      this.#checkOffsets()
+    })
   }
 
   /** Deletes the segments past retention (rules in retention.ts); logStartOffset moves to the next base. */
@@ -463,22 +355,10 @@ export class PartitionLog {
     this.#unflushed.assertNoPipelinedFlush()
     this.#checkWritable()
     if (!deletesByRetention(this.#config)) return { deleted: [], logStartOffset: this.logStartOffset }
-    const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#highWatermark)
+    const victims = segmentsPastRetention(this.#segments, this.#config, nowMs, this.#offsets.highWatermark)
     if (victims.length === 0) return { deleted: [], logStartOffset: this.logStartOffset }
     this.#guard(() => {
-      // The new start is made durable first: a crash after it leaves segments wholly below it, which
-      // open deletes, never a first segment past the checkpoint (which open takes for a lost file).
-      this.#start.move(Math.max(this.#segments.at(victims.length).baseOffset, this.#start.floor), true)
-      for (const { segment } of victims) {
-        assert(this.#segments.shift() === segment, 'retention deletes from the front')
-        segment.delete(this.#disk)
-        this.#unflushed.forget([segment])
-      }
-      this.#disk.fsyncDir(this.dir)
-      if (!this.#start.persisted) this.#start.move(this.#start.floor, true)
-      // Damage below what retention deleted is gone with it.
-      const first = this.#segments.first.baseOffset
-      this.#damage.retain((r) => r.resumeOffset > first)
+      deleteRetainedSegments(this.#state, victims)
       this.#checkOffsets()
     })
     const deleted = victims.map((v) => v.deleted)
@@ -497,7 +377,7 @@ export class PartitionLog {
     if (!isCompacted(this.#config)) return null
     // The cleaner reads whole segments: a damaged log is not compacted until it is repaired.
     if (this.#damage.ranges.length > 0) return null
-    const plan = planCompaction(this.dir, this.#segments, this.#highWatermark, this.#cleanedUpTo, this.#config, force)
+    const plan = planCompaction(this.dir, this.#segments, this.#offsets.highWatermark, this.#cleanedUpTo, this.#config, force)
     if (plan === null) return null
     this.#guard(() => this.#unflushed.syncClosed(this.#disk, this.#segments.active))
     return plan
@@ -513,13 +393,13 @@ export class PartitionLog {
     this.#checkWritable()
     assert(result.dir === this.dir, `cleaned segments of ${result.dir} offered to ${this.dir}`)
     let outcome: CompactionOutcome = { segmentsSwapped: 0, segmentsSkipped: 0, bytesBefore: 0, bytesAfter: 0 }
-    const before = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
+    const before = [this.logStartOffset, this.#offsets.highWatermark, this.logEndOffset]
     this.#guard(() => {
       outcome = swapCleanedSegments(this.#disk, this.dir, this.#segments, result, (segment) => this.#unflushed.forget([segment]))
       if (outcome.segmentsSkipped === 0 && result.endOffset > this.#cleanedUpTo) {
         this.#persistCleanerCheckpoint(result.endOffset)
       }
-      const after = [this.logStartOffset, this.#highWatermark, this.logEndOffset]
+      const after = [this.logStartOffset, this.#offsets.highWatermark, this.logEndOffset]
       assert(after.every((v, k) => v === before[k]), `compaction moved offsets: ${before.join(',')} -> ${after.join(',')}`)
       this.#checkOffsets()
     })
@@ -533,7 +413,7 @@ export class PartitionLog {
     const config = validateLogConfig({ ...this.#config, ...partial })
     this.#config = config
     // Records already appended become visible at once when `always` is dropped.
-    if (config.flush !== 'always') this.#highWatermark = this.logEndOffset
+    if (config.flush !== 'always') this.#offsets.highWatermark = this.logEndOffset
   }
 
   /** Drops caches an idle partition does not need (index entries are written out first). */
@@ -553,17 +433,12 @@ export class PartitionLog {
   close(): void {
     if (this.#closed) return
     if (this.#failure !== undefined) {
-      for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
+      closeFiles(this.#state)
       this.#closed = true
       return
     }
     this.flush()
-    this.#guard(() => {
-      for (const segment of this.#segments.all()) segment.close(this.#disk)
-      const logEndOffset = this.logEndOffset
-      if (this.#recoveryPointOnDisk !== logEndOffset) this.#persistRecoveryPoint(logEndOffset)
-      writeCleanShutdown(this.#disk, this.dir, logEndOffset)
-    })
+    this.#guard(() => closeCleanly(this.#state))
     this.#closed = true
   }
 
@@ -573,27 +448,16 @@ export class PartitionLog {
    */
   abandon(): void {
     if (this.#closed) return
-    for (const segment of this.#segments.all()) {
-      try {
-        segment.closeFd(this.#disk)
-      } catch (err) {
-        this.#logger.warn({ err, segment: segment.logPath }, 'closing a segment of an abandoned log failed')
-      }
-    }
+    closeFiles(this.#state, 'closing a segment of an abandoned log failed')
     this.#closed = true
   }
 
   /** Closes the files without flushing and removes the partition's directory. */
   delete(): void {
-    for (const segment of this.#segments.all()) segment.closeFd(this.#disk)
+    closeFiles(this.#state)
     this.#closed = true
     this.#disk.rmTree(this.dir)
     this.#disk.fsyncDir(dirname(this.dir))
-  }
-
-  #persistRecoveryPoint(offset: number): void {
-    writeRecoveryPoint(this.#disk, this.dir, offset)
-    this.#recoveryPointOnDisk = offset
   }
 
   #persistCleanerCheckpoint(offset: number): void {
@@ -627,9 +491,9 @@ export class PartitionLog {
 
   #checkOffsets(): void {
     const start = this.logStartOffset
-    const hw = this.#highWatermark
+    const hw = this.#offsets.highWatermark
     const end = this.logEndOffset
     assert(start <= hw && hw <= end, `offsets out of order: ${start} <= ${hw} <= ${end}`)
-    assert(this.#recoveryPoint <= end, `recovery point ${this.#recoveryPoint} past the log end ${end}`)
+    assert(this.#offsets.recoveryPoint <= end, `recovery point ${this.#offsets.recoveryPoint} past the log end ${end}`)
   }
 }
