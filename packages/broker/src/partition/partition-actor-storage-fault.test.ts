@@ -10,9 +10,9 @@ import { PartitionLog } from '../storage/log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { SimulatedDisk, type DiskFault } from '../storage/simulated-disk.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
-import type { FetchResult, PartitionConfig, PartitionReply, PartitionRequest, ProduceResult } from './messages.js'
-import { PartitionActor, type Envelope } from './partition-actor.js'
-import { testBatch } from './test-batches.js'
+import type { FetchResult, PartitionConfig, ProduceResult } from './messages.js'
+import { PartitionActor } from './partition-actor.js'
+import { produce, testBatch, tick } from './test-batches.js'
 
 const DIR = '/data/t-0'
 const config: PartitionConfig = { ...DEFAULT_LOG_CONFIG, maxMessageBytes: 4096, timestampType: 'CreateTime', segmentBytes: 2048 }
@@ -33,15 +33,6 @@ function setup() {
   return { disk, actor, advance }
 }
 
-function tick(actor: PartitionActor, requests: PartitionRequest[]): PartitionReply[] {
-  const replies: PartitionReply[] = []
-  const envelopes: Envelope[] = requests.map((request, i) => ({ request, reply: (r) => { replies[i] = r } }))
-  actor.tick(envelopes)
-  expect(replies.filter(Boolean).length).toBe(requests.length)
-  return replies
-}
-
-const produce = (bytes: Uint8Array): PartitionRequest => ({ op: 'produce', bytes, acks: -1 })
 
 function values(actor: PartitionActor): string[] {
   const reply = tick(actor, [{ op: 'fetch', offset: 0, maxBytes: 1 << 20 }])[0]!

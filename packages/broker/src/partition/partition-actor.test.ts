@@ -13,9 +13,9 @@ import { PartitionLog } from '../storage/log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { RealDisk } from '../storage/real-disk.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
-import type { PartitionConfig, PartitionReply, PartitionRequest, ProduceResult } from './messages.js'
-import { PartitionActor, type ActorOptions, type Envelope } from './partition-actor.js'
-import { testBatch } from './test-batches.js'
+import type { PartitionConfig, PartitionReply, ProduceResult } from './messages.js'
+import { PartitionActor, type ActorOptions } from './partition-actor.js'
+import { produce, testBatch, tick } from './test-batches.js'
 
 const baseConfig: PartitionConfig = { ...DEFAULT_LOG_CONFIG, maxMessageBytes: 4096, timestampType: 'CreateTime' }
 
@@ -50,16 +50,6 @@ function snapshotProducerIds(): number[] {
   return (JSON.parse(text) as { producers: { id: number }[] }).producers.map((p) => p.id)
 }
 
-/** Runs one tick with these requests and returns their replies in order. */
-function tick(actor: PartitionActor, requests: PartitionRequest[]): PartitionReply[] {
-  const replies: PartitionReply[] = []
-  const envelopes: Envelope[] = requests.map((request, i) => ({ request, reply: (r) => { replies[i] = r } }))
-  actor.tick(envelopes)
-  expect(replies.filter(Boolean).length).toBe(requests.length)
-  return replies
-}
-
-const produce = (bytes: Uint8Array): PartitionRequest => ({ op: 'produce', bytes, acks: -1 })
 const ok = (reply: PartitionReply | undefined): ProduceResult => {
   if (!reply?.ok) throw new Error(`expected success, got ${JSON.stringify(reply)}`)
   return reply.value as ProduceResult
