@@ -6,40 +6,33 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { PartitionManager } from '../partition/partition-manager.js'
 
-export function registerStorageGauges(registers: Registry[], partitions: PartitionManager): void {
+/**
+ * A counter that follows a running total kept elsewhere (the partition manager's): at each scrape it
+ * catches up with the total, so the series only ever rises.
+ */
+function totalCounter(registers: Registry[], name: string, help: string, total: () => number): void {
   let reported = 0
   new Counter({
-    name: 'faecie_storage_errors_total', help: 'Writes the disk refused (ENOSPC, EIO, EROFS, ...), all partitions together.',
-    registers,
+    name, help, registers,
     collect() {
-      // The manager keeps the total; the counter catches up with it at each scrape.
-      const total = partitions.storageErrorsTotal
-      if (total > reported) this.inc(total - reported)
-      reported = total
+      const now = total()
+      if (now > reported) this.inc(now - reported)
+      reported = now
     },
   })
+}
+
+export function registerStorageGauges(registers: Registry[], partitions: PartitionManager): void {
+  totalCounter(registers, 'faecie_storage_errors_total', 'Writes the disk refused (ENOSPC, EIO, EROFS, ...), all partitions together.',
+    () => partitions.storageErrorsTotal)
   new Gauge({
     name: 'faecie_partitions_storage_degraded', help: 'Partitions whose disk refuses writes now: they serve reads, refuse produces with KAFKA_STORAGE_ERROR and retry.',
     registers, collect() { this.set(partitions.storageFaults().length) },
   })
-  let repairsReported = 0
-  let skippedReported = 0
-  new Counter({
-    name: 'faecie_partition_repairs_total', help: 'Repairs that moved a damaged partition past its damage (faecie partitions repair).',
-    registers,
-    collect() {
-      this.inc(partitions.repairs.total - repairsReported)
-      repairsReported = partitions.repairs.total
-    },
-  })
-  new Counter({
-    name: 'faecie_partition_repair_offsets_skipped_total', help: 'Offsets the repairs moved log starts past, all partitions together.',
-    registers,
-    collect() {
-      this.inc(partitions.repairs.offsetsSkipped - skippedReported)
-      skippedReported = partitions.repairs.offsetsSkipped
-    },
-  })
+  totalCounter(registers, 'faecie_partition_repairs_total', 'Repairs that moved a damaged partition past its damage (faecie partitions repair).',
+    () => partitions.repairs.total)
+  totalCounter(registers, 'faecie_partition_repair_offsets_skipped_total', 'Offsets the repairs moved log starts past, all partitions together.',
+    () => partitions.repairs.offsetsSkipped)
   new Gauge({
     name: 'faecie_partitions_damaged', help: 'Partitions whose log lost offsets to damaged or missing files (reads crossing them get LOG_DAMAGED).',
     registers, collect() { this.set(partitions.damagedPartitions().length) },
