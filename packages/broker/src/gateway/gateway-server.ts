@@ -19,6 +19,7 @@ import { CloseCode, type Gateway } from './context.js'
 import { applyCors } from './cors.js'
 import type { OriginPolicy } from './origin.js'
 import { Session, truncateReason } from './session.js'
+import { AddressCounts } from '../util/address-counts.js'
 
 export interface GatewayServerOptions {
   host: string
@@ -42,7 +43,7 @@ const QUEUE_SWEEP_MS_RANGE = { min: 50, max: 1000 } as const
 export class GatewayServer {
   readonly sessions = new Set<Session>()
   /** Open sessions by remote address (sessionsPerAddressMax). */
-  readonly #byAddress = new Map<string, number>()
+  readonly #byAddress = new AddressCounts()
   readonly #app: FastifyInstance
   readonly #options: GatewayServerOptions
   readonly #logger: Logger
@@ -149,7 +150,7 @@ export class GatewayServer {
       return
     }
     const address = remote ?? 'unknown'
-    const fromAddress = this.#byAddress.get(address) ?? 0
+    const fromAddress = this.#byAddress.of(address)
     if (fromAddress >= sessionsPerAddressMax) {
       this.#logger.warn({ remote, sessionsPerAddressMax }, 'session refused: too many sessions from this address')
       gateway.outbound.sessionClosed('too_many_sessions_from_address')
@@ -162,12 +163,10 @@ export class GatewayServer {
     }
     const session = new Session(this.#nextSessionId++, socket, gateway, remote)
     this.sessions.add(session)
-    this.#byAddress.set(address, fromAddress + 1)
+    const closed = this.#byAddress.open(address)
     socket.on('close', () => {
       this.sessions.delete(session)
-      const left = (this.#byAddress.get(address) ?? 1) - 1
-      if (left > 0) this.#byAddress.set(address, left)
-      else this.#byAddress.delete(address)
+      closed()
     })
   }
 }

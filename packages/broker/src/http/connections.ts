@@ -25,6 +25,7 @@ import { ByteBudget } from '../gateway/byte-budget.js'
 import type { OutboundBytes } from '../gateway/outbound.js'
 import type { Logger } from '../log.js'
 import type { HttpLimits } from './limits.js'
+import { AddressCounts } from '../util/address-counts.js'
 
 export type ConnectionLimits = Pick<HttpLimits,
   'connectionsMax' | 'connectionsPerAddressMax' | 'requestBodyBytesInFlightMax' | 'headersTimeoutMs' | 'requestTimeoutMs'>
@@ -42,7 +43,7 @@ export class HttpConnections {
   readonly bodyBudget: ByteBudget
   #open = 0
   #lingering = 0
-  readonly #byAddress = new Map<string, number>()
+  readonly #byAddress = new AddressCounts()
   #refusalsUnlogged = 0
   #lastRefusalLogMs = -Infinity
 
@@ -99,19 +100,17 @@ export class HttpConnections {
       this.#refuse(socket, 'too_many_http_connections', `${this.#open} HTTP connections are open; at most ${connectionsMax} (connectionsMax).`)
       return false
     }
-    const fromAddress = this.#byAddress.get(address) ?? 0
+    const fromAddress = this.#byAddress.of(address)
     if (fromAddress >= connectionsPerAddressMax) {
       this.#refuse(socket, 'too_many_http_connections_from_address',
         `${fromAddress} HTTP connections are open from ${address}; at most ${connectionsPerAddressMax} (connectionsPerAddressMax).`)
       return false
     }
     this.#open++
-    this.#byAddress.set(address, fromAddress + 1)
+    const closed = this.#byAddress.open(address)
     socket.once('close', () => {
       this.#open--
-      const left = (this.#byAddress.get(address) ?? 1) - 1
-      if (left > 0) this.#byAddress.set(address, left)
-      else this.#byAddress.delete(address)
+      closed()
     })
     return true
   }

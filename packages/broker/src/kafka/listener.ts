@@ -9,6 +9,7 @@ import type { Gateway } from '../gateway/context.js'
 import type { Logger } from '../log.js'
 import type { KafkaListenerInfo } from './apis/context.js'
 import { KafkaConnection } from './connection.js'
+import { AddressCounts } from '../util/address-counts.js'
 
 export interface KafkaListenerOptions {
   host: string
@@ -23,7 +24,7 @@ export interface KafkaListenerOptions {
 
 export class KafkaListener {
   readonly connections = new Set<KafkaConnection>()
-  readonly #byAddress = new Map<string, number>()
+  readonly #byAddress = new AddressCounts()
   readonly #server: Server
   readonly #logger: Logger
   readonly #gateway: Gateway
@@ -59,7 +60,7 @@ export class KafkaListener {
   #accept(socket: Socket): void {
     const { sessionsMax, sessionsPerAddressMax } = this.#gateway.limits
     const address = socket.remoteAddress ?? 'unknown'
-    const fromAddress = this.#byAddress.get(address) ?? 0
+    const fromAddress = this.#byAddress.of(address)
     const refusal = this.#gateway.draining ? 'broker shutting down'
       : this.connections.size >= sessionsMax ? `too many Kafka connections (sessionsMax ${sessionsMax})`
         : fromAddress >= sessionsPerAddressMax ? `too many Kafka connections from ${address} (sessionsPerAddressMax ${sessionsPerAddressMax})`
@@ -71,12 +72,10 @@ export class KafkaListener {
     }
     const connection = new KafkaConnection(this.#nextId++, socket, this.#gateway, this.#info, this.#logger)
     this.connections.add(connection)
-    this.#byAddress.set(address, fromAddress + 1)
+    const closed = this.#byAddress.open(address)
     socket.on('close', () => {
       this.connections.delete(connection)
-      const left = (this.#byAddress.get(address) ?? 1) - 1
-      if (left > 0) this.#byAddress.set(address, left)
-      else this.#byAddress.delete(address)
+      closed()
     })
   }
 
