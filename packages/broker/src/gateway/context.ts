@@ -16,6 +16,8 @@ import type { SessionSubscriptions } from './subscriptions.js'
 
 export interface BrokerInfo {
   brokerId: number
+  /** The cluster id (meta.json): a single broker's own, or the cluster's in etcd. */
+  clusterId: string
   serverVersion: string
   /** ws://HOST:PORT, as clients should reach this broker (filled in once listening). */
   url: string

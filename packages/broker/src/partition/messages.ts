@@ -19,6 +19,22 @@ export interface PartitionConfig extends LogConfig {
   producerIdExpirationMs?: number
 }
 
+/** A leader's view of its partition, from etcd's partition state (cluster/metadata-store.ts PartitionState). */
+export interface LeaderRole {
+  /** This broker's id (the leader's own entry in the ISR). */
+  brokerId: number
+  leaderEpoch: number
+  partitionEpoch: number
+  isr: number[]
+  replicas: number[]
+  /** `min.insync.replicas` of the topic: acks=all needs this many in the ISR. */
+  minInsyncReplicas: number
+  /** A follower not caught up for this long leaves the ISR (Kafka's replica.lag.time.max.ms). */
+  replicaLagTimeMaxMs: number
+  /** How long an acks=all answer waits for the high watermark before REQUEST_TIMED_OUT. */
+  ackTimeoutMs: number
+}
+
 /** Identifies a partition everywhere: `${topic}-${partition}`, which is also its directory name. */
 export type PartitionKey = string
 
@@ -47,6 +63,35 @@ export type PartitionRequest =
   | { op: 'repair' }
   /** Kafka's DeleteRecords: the log start moves to `offset` (-1: the high watermark) (storage/log.ts deleteRecordsBefore). */
   | { op: 'deleteRecords'; offset: number }
+  // Replication (cluster mode, docs/cluster.md "Replication"). A partition opened without ever
+  // receiving becomeLeader/becomeFollower is a single broker's: it leads alone, as before.
+  /**
+   * This broker leads the partition at `leaderEpoch` (>= any epoch it had): produced batches are
+   * stamped with it, the leader-epoch checkpoint gains (leaderEpoch, log end offset), followers'
+   * fetches are served, the high watermark becomes the lowest log end offset of the (maximal) ISR,
+   * and acks=all answers wait for it. Sent again with the same epoch when only isr or
+   * partitionEpoch changed.
+   */
+  | { op: 'becomeLeader'; role: LeaderRole }
+  /**
+   * This broker follows `leader` (-1: none yet) at `leaderEpoch`: produce and consumer fetches are
+   * refused with NOT_LEADER_OR_FOLLOWER, acks=all answers held are failed with it, and the log takes
+   * batches only through appendReplica.
+   */
+  | { op: 'becomeFollower'; leader: number; leaderEpoch: number }
+  /** Leader: a follower's fetch at its log end offset `fetchOffset` (see protocol replica-fetch.ts). */
+  | { op: 'replicaFetch'; replicaId: number; fetchOffset: number; leaderEpoch: number; maxBytes: number }
+  /** Leader (or any replica): where `leaderEpoch` ends in this log (protocol offsets-for-leader-epoch.ts). */
+  | { op: 'offsetsForLeaderEpoch'; leaderEpoch: number; currentLeaderEpoch: number | null }
+  /**
+   * Follower: batches fetched from the leader, appended with their offsets and partitionLeaderEpoch
+   * as they are (the first must start at the log end offset); producer state and the leader-epoch
+   * checkpoint follow them; under flush `always` they are fsynced before the answer. The high
+   * watermark becomes min(leaderHighWatermark, log end offset); the log start follows the leader's.
+   */
+  | { op: 'appendReplica'; bytes: Uint8Array; leaderEpoch: number; leaderHighWatermark: number; leaderLogStartOffset: number }
+  /** Follower: cut the log back to `offset` (divergent tail after offsetsForLeaderEpoch); epochs and producer state follow. */
+  | { op: 'truncateReplica'; offset: number }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -76,6 +121,35 @@ export interface FetchResult {
   logEndOffset: number
 }
 
+export interface ReplicaFetchResult {
+  /** Whole batches from fetchOffset up to the log end, as stored. */
+  bytes: Uint8Array
+  highWatermark: number
+  logStartOffset: number
+  logEndOffset: number
+  leaderEpoch: number
+}
+
+export interface OffsetsForLeaderEpochResult {
+  /** The largest epoch <= the one asked for that this log has, or -1. */
+  leaderEpoch: number
+  /** Where it ends (exclusive), or -1. */
+  endOffset: number
+}
+
+export interface ReplicaRoleResult extends PartitionOffsets {
+  /** The latest epoch in this log's leader-epoch checkpoint (-1: none), what a follower asks about. */
+  latestEpoch: number
+}
+
+export interface AppendReplicaResult {
+  logEndOffset: number
+  /** The offset up to which the log is durable under its flush policy (what the follower reports). */
+  stableEndOffset: number
+  highWatermark: number
+  logStartOffset: number
+}
+
 export interface ListOffsetsResult {
   /** -1 when no record has a timestamp at or after the one asked for. */
   offset: number
@@ -94,6 +168,12 @@ export interface PartitionResultByOp {
   checkSegment: PartitionOffsets
   repair: PartitionOffsets & { offsetsSkipped: number; segmentsDeleted: number }
   deleteRecords: PartitionOffsets & { segmentsDeleted: number }
+  becomeLeader: ReplicaRoleResult
+  becomeFollower: ReplicaRoleResult
+  replicaFetch: ReplicaFetchResult
+  offsetsForLeaderEpoch: OffsetsForLeaderEpochResult
+  appendReplica: AppendReplicaResult
+  truncateReplica: ReplicaRoleResult
 }
 
 export interface WireError {
@@ -136,5 +216,12 @@ export type FromWorker =
    * null once it writes again; `errors` counts the refusals since the last report.
    */
   | { type: 'storage'; key: PartitionKey; error: { cause: string; sinceMs: number } | null; errors: number }
+  /**
+   * A leader wants its ISR changed (a follower fell behind for replicaLagTimeMaxMs, or caught up):
+   * the main thread writes `proposedIsr` to etcd by compare-and-swap, and the next becomeLeader
+   * brings the result. Until then the actor counts the larger of the old and the proposed ISR
+   * (KIP-497's maximal ISR). `partitionEpoch` is the one the proposal is based on.
+   */
+  | { type: 'isrChange'; key: PartitionKey; leaderEpoch: number; partitionEpoch: number; proposedIsr: number[]; reason: 'shrink' | 'expand' }
   /** fdatasync durations (seconds) since the last report, about once a second (metrics/fsync-timing.ts). */
   | { type: 'fsyncs'; seconds: number[]; dropped: number }

@@ -70,6 +70,9 @@ export interface PartitionManagerOptions {
 /** Hears each partition thread's periodic report of its fdatasync durations (metrics). */
 export type FsyncListener = (report: { seconds: number[]; dropped: number }) => void
 
+/** Hears a leader's wish to change its ISR (messages.ts `isrChange`). */
+export type IsrChangeListener = (change: Extract<FromWorker, { type: 'isrChange' }>) => void
+
 export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
 
 interface Pending {
@@ -95,6 +98,7 @@ export class PartitionManager {
   readonly #depth = new Map<PartitionKey, number>()
   readonly #listeners = new Set<OffsetsListener>()
   readonly #fsyncListeners = new Set<FsyncListener>()
+  readonly #isrChangeListeners = new Set<IsrChangeListener>()
   readonly #pool = new BufferPool()
   #nextRequestId = 1
   #shutDown = false
@@ -151,6 +155,11 @@ export class PartitionManager {
   onFsyncs(listener: FsyncListener): () => void {
     this.#fsyncListeners.add(listener)
     return () => this.#fsyncListeners.delete(listener)
+  }
+
+  onIsrChange(listener: IsrChangeListener): () => void {
+    this.#isrChangeListeners.add(listener)
+    return () => this.#isrChangeListeners.delete(listener)
   }
 
   onOffsets(listener: OffsetsListener): () => void {
@@ -426,6 +435,9 @@ export class PartitionManager {
         return
       case 'fsyncs':
         for (const listener of this.#fsyncListeners) listener(message)
+        return
+      case 'isrChange':
+        for (const listener of this.#isrChangeListeners) listener(message)
         return
       case 'advanced':
         for (const [key, logStartOffset, highWatermark, logEndOffset] of message.updates) {

@@ -100,7 +100,7 @@ export class Broker {
       throw err
     }
     const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions })
-    const broker: BrokerInfo = { brokerId: meta.brokerId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
+    const broker: BrokerInfo = { brokerId: meta.brokerId, clusterId: meta.clusterId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
     const reads = new PartitionReads(partitions)
     const outbound = new OutboundBytes(limits)
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))

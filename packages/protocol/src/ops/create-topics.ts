@@ -9,6 +9,12 @@ export interface CreateTopicSpec {
   topic: string
   /** Default 1. */
   numPartitions?: number
+  /**
+   * Replicas per partition (cluster mode). Default: the broker's --replication-factor, itself
+   * min(3, live brokers). Above the live brokers: INVALID_REPLICATION_FACTOR. A single broker
+   * accepts 1 only.
+   */
+  replicationFactor?: number
   /** Topic config, Kafka's keys (`retention.ms`, `flush`, ...) with string values. */
   config?: ConfigMap
 }
@@ -37,6 +43,8 @@ export function parseCreateTopicsRequest(frame: RequestFrame): Parsed<CreateTopi
       const spec: CreateTopicSpec = { topic: t.str('topic') }
       const numPartitions = t.optionalInt('numPartitions')
       if (numPartitions !== undefined) spec.numPartitions = numPartitions
+      const replicationFactor = t.optionalInt('replicationFactor', { min: 1, max: 32767 })
+      if (replicationFactor !== undefined) spec.replicationFactor = replicationFactor
       const config = t.optionalConfig('config')
       if (config !== undefined) spec.config = config
       return spec

@@ -113,6 +113,13 @@ export class FieldReader {
     return value
   }
 
+  /** A nested map, read by `read`. */
+  nested<T>(key: string, read: (fields: FieldReader) => T): T {
+    const value = this.map[key]
+    if (!isMap(value)) throw invalidField(this.at(key), 'a map', value)
+    return read(new FieldReader(value, this.at(key)))
+  }
+
   /** A non-empty array whose items are maps, each read by `each`. */
   maps<T>(key: string, each: (item: FieldReader, index: number) => T, options: { allowEmpty?: boolean } = {}): T[] {
     return this.array(key, options, (item, index, path) => {

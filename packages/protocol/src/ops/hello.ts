@@ -8,6 +8,12 @@ export interface HelloRequest {
   protocolVersion: number
   /** A name for logs and metrics, like Kafka's client.id. */
   clientId?: string
+  /**
+   * Set by a broker opening a broker-to-broker session (replication, forwarded admin ops): its id and
+   * the cluster id it belongs to. A broker not in cluster mode, or of another cluster id, answers
+   * INCONSISTENT_CLUSTER_ID. Only such a session may send replicaFetch and offsetsForLeaderEpoch.
+   */
+  broker?: { brokerId: number; clusterId: string }
 }
 
 /** The broker's limits, as announced in `hello`. */
@@ -39,6 +45,8 @@ export interface HelloResponse {
   brokerId: number
   serverVersion: string
   limits: BrokerLimits
+  /** The cluster id (a single broker's own). */
+  clusterId?: string
 }
 
 export function parseHelloRequest(frame: RequestFrame): Parsed<HelloRequest> {
@@ -46,6 +54,9 @@ export function parseHelloRequest(frame: RequestFrame): Parsed<HelloRequest> {
     const request: HelloRequest = { protocolVersion: f.int('protocolVersion', { min: 0 }) }
     const clientId = f.optionalStr('clientId')
     if (clientId !== undefined) request.clientId = clientId
+    if (f.has('broker')) {
+      request.broker = f.nested('broker', (b) => ({ brokerId: b.int('brokerId', { min: 0 }), clusterId: b.str('clusterId') }))
+    }
     return request
   })
 }

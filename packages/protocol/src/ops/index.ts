@@ -26,6 +26,9 @@ import { type ProduceRequest, type ProduceResponse, parseProduceRequest } from '
 import { type StatsRequest, type StatsResponse, parseStatsRequest } from './stats.js'
 import { type RepairPartitionRequest, type RepairPartitionResponse, parseRepairPartitionRequest } from './repair-partition.js'
 import { type DeleteRecordsRequest, type DeleteRecordsResponse, parseDeleteRecordsRequest } from './delete-records.js'
+import { type ReplicaFetchRequest, type ReplicaFetchResponse, parseReplicaFetchRequest } from './replica-fetch.js'
+import { type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse, parseOffsetsForLeaderEpochRequest } from './offsets-for-leader-epoch.js'
+import { type DescribeClusterRequest, type DescribeClusterResponse, parseDescribeClusterRequest } from './describe-cluster.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
 
@@ -55,6 +58,9 @@ export * from './alter-group-offsets.js'
 export * from './stats.js'
 export * from './repair-partition.js'
 export * from './delete-records.js'
+export * from './replica-fetch.js'
+export * from './offsets-for-leader-epoch.js'
+export * from './describe-cluster.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -83,6 +89,9 @@ export interface OpTypes {
   stats: { request: StatsRequest; response: StatsResponse }
   repairPartition: { request: RepairPartitionRequest; response: RepairPartitionResponse }
   deleteRecords: { request: DeleteRecordsRequest; response: DeleteRecordsResponse }
+  replicaFetch: { request: ReplicaFetchRequest; response: ReplicaFetchResponse }
+  offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse }
+  describeCluster: { request: DescribeClusterRequest; response: DescribeClusterResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -116,6 +125,9 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   stats: parseStatsRequest,
   repairPartition: parseRepairPartitionRequest,
   deleteRecords: parseDeleteRecordsRequest,
+  replicaFetch: parseReplicaFetchRequest,
+  offsetsForLeaderEpoch: parseOffsetsForLeaderEpochRequest,
+  describeCluster: parseDescribeClusterRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

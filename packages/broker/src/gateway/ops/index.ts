@@ -27,6 +27,8 @@ import { alterGroupOffsets } from './alter-group-offsets.js'
 import { stats } from './stats.js'
 import { repairPartition } from './repair-partition.js'
 import { deleteRecords } from './delete-records.js'
+import { describeCluster } from './describe-cluster.js'
+import { offsetsForLeaderEpoch, replicaFetch } from './replica-fetch.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -54,4 +56,7 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   stats,
   repairPartition,
   deleteRecords,
+  replicaFetch,
+  offsetsForLeaderEpoch,
+  describeCluster,
 }
