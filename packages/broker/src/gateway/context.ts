@@ -24,6 +24,43 @@ export interface BrokerInfo {
   autoCreateTopics: boolean
 }
 
+/** What this broker runs for a partition in cluster mode (cluster/reconciler.ts applied it to the actor). */
+export interface LocalPartitionRole {
+  role: 'leader' | 'follower'
+  /** The leader's broker id; -1 while the partition has none. */
+  leader: number
+  leaderEpoch: number
+}
+
+/**
+ * The cluster as the gateway's handlers see it (cluster mode only; `Gateway.cluster` is undefined for
+ * a single broker). Implemented by cluster/cluster-runtime.ts over etcd's watched state, the
+ * reconciler and the peer links. Every read is synchronous, from state already in memory.
+ */
+export interface ClusterGateway {
+  readonly clusterId: string
+  readonly brokerId: number
+  /** The etcd endpoints the broker coordinates through. */
+  readonly etcdEndpoints: string[]
+  /** What the reconciler applied to this broker's replica of the partition; undefined: no replica here. */
+  localRole(topic: string, partition: number): LocalPartitionRole | undefined
+  /**
+   * True only when this broker's actor leads the partition at the epoch etcd names AND the broker's
+   * session is live on the monotonic clock at this instant (not a timer's flag: a broker resumed after
+   * SIGSTOP must not acknowledge before its fence timer has run). Produce checks it before the append
+   * and again before answering.
+   */
+  isLeaderNow(topic: string, partition: number): boolean
+  /** The partition's state in etcd as last seen. */
+  partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[] } | undefined
+  /** The registered (live) brokers, by id. */
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[]
+  /** The controller's broker id, -1 while none is elected. */
+  controllerId(): number
+  /** A live broker's advertised URL (ws://HOST:PORT). */
+  brokerUrl(brokerId: number): string | undefined
+}
+
 export interface Gateway {
   readonly limits: Limits
   readonly topics: TopicService
@@ -39,6 +76,8 @@ export interface Gateway {
   readonly outbound: OutboundBytes
   /** True once the broker is shutting down: long polls answer at once, new requests are refused. */
   readonly draining: boolean
+  /** The cluster, in cluster mode (--cluster); undefined for a single broker. */
+  readonly cluster: ClusterGateway | undefined
 }
 
 /** What a handler sees of the session it serves. */

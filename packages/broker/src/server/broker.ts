@@ -184,9 +184,10 @@ class GatewayState implements Gateway {
   readonly logger: Logger
   readonly metrics: Gateway['metrics']
   readonly outbound: Gateway['outbound']
+  readonly cluster: Gateway['cluster']
   draining = false
 
-  constructor(parts: Omit<Gateway, 'draining'>) {
+  constructor(parts: Omit<Gateway, 'draining' | 'cluster'> & { cluster?: Gateway['cluster'] }) {
     this.limits = parts.limits
     this.topics = parts.topics
     this.partitions = parts.partitions
@@ -196,6 +197,7 @@ class GatewayState implements Gateway {
     this.logger = parts.logger
     this.metrics = parts.metrics
     this.outbound = parts.outbound
+    this.cluster = parts.cluster
   }
 }
 
