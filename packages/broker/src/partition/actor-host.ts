@@ -5,7 +5,8 @@
 // The host is thread-agnostic: the worker entry gives it the real disk and the MessagePort; tests give
 // it a simulated disk and a plain function. A partition whose open the disk refuses (full, read-only,
 // I/O errors) is retried with backoff at each housekeeping until it opens; meanwhile its requests get
-// KAFKA_STORAGE_ERROR naming the cause (storage-fault.ts).
+// KAFKA_STORAGE_ERROR naming the cause (storage-fault.ts). A leader's ISR proposals go out as
+// `isrChange` messages (replica-state.ts).
 import { strict as assert } from 'node:assert'
 import type { Logger } from '../log.js'
 import type { PartitionLog } from '../storage/log.js'
@@ -142,6 +143,7 @@ export class ActorHost {
         ...storage, config, clock: this.#options.clock, logger, onSettled: () => this.#afterSync(key),
         producerIdExpirationCheckMs: this.#options.producerIdExpirationCheckMs,
         reopenLog: (current) => this.#options.openStorage(dir, current, logger).log,
+        onIsrChange: (proposal) => this.#options.post({ type: 'isrChange', key, ...proposal }),
       })
       const o = actor.offsets
       this.#hosted.set(key, {
@@ -260,6 +262,8 @@ export class ActorHost {
       }
     }
     if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    // Held acks=all answers the timer timed out.
+    this.#postOutbox()
   }
 
   #retention(): void {

@@ -8,6 +8,8 @@
 // When the disk refuses a write it degrades (storage-fault.ts): reads go on, writes are refused with
 // KAFKA_STORAGE_ERROR naming the cause, and it reopens its log by itself once the disk heals.
 // Its producer state (idempotence) comes from a snapshot and the log at open (producer-state-replay.ts).
+// In a cluster it leads or follows (replica-ops.ts): a follower refuses clients' produce and fetch,
+// a leader holds acks=all answers until its in-sync replicas have the batches (replica-state.ts).
 import { strict as assert } from 'node:assert'
 import { ErrorCode, readBatchHeader, stampLogAppendTime } from '@faecie/protocol'
 import type { PartitionLog } from '../storage/log.js'
@@ -21,6 +23,8 @@ import type {
   ProduceResult,
 } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
+import { REPLICA_OPS, Replication, type ReplicaOp } from './replica-ops.js'
+import type { IsrProposal } from './replica-state.js'
 import { RequestError, toWireError, validateProduced } from './produce-validation.js'
 import { loadProducerState } from './producer-state-replay.js'
 import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
@@ -74,6 +78,8 @@ export interface ActorOptions {
   /** Backoff between attempts to resume writing after a disk fault (storage-fault.ts). */
   storageRetryMinMs?: number
   storageRetryMaxMs?: number
+  /** A leader proposes an ISR change (the host posts it as FromWorker `isrChange`). */
+  onIsrChange?: (proposal: IsrProposal) => void
 }
 
 interface StagedProduce {
@@ -90,7 +96,11 @@ interface StagedProduce {
 }
 
 /** Ops that write to the log: refused while the disk is at fault. */
-const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords'])
+const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords',
+  'becomeLeader', 'appendReplica', 'truncateReplica'])
+/** Ops that see every produce before them committed and wait for a running pipelined sync. */
+const ORDERED_OPS = new Set<PartitionRequest['op']>(['truncate', 'retention', 'updateConfig', 'compactSwap', 'repair', 'deleteRecords',
+  'becomeLeader', 'becomeFollower', 'appendReplica', 'truncateReplica'])
 
 export class PartitionActor {
   #log: PartitionLog
@@ -118,6 +128,8 @@ export class PartitionActor {
   storageErrorCount = 0
   /** Requests waiting, in order, for a pipelined sync to end before an op that changes segments. */
   #deferred: Envelope[] = []
+  /** Leader, follower or a single broker's partition (replica-ops.ts). */
+  readonly #replication: Replication
 
   constructor(options: ActorOptions) {
     this.#log = options.log
@@ -145,6 +157,10 @@ export class PartitionActor {
     this.#onSettled = options.onSettled
     this.#syncFiles = options.syncFiles
     this.#pipeline = this.#newPipeline()
+    this.#replication = new Replication({
+      log: () => this.#log, config: () => this.#config, producers: () => this.#producers, offsets: () => this.offsets,
+      writeSnapshot: () => this.#writeSnapshot(), clock: this.#clock, logger: this.#logger, onIsrChange: options.onIsrChange,
+    })
   }
 
   #newPipeline(): PipelinedCommit | undefined {
@@ -197,6 +213,7 @@ export class PartitionActor {
     // Produces staged before the fault may have left producer state the log never got.
     this.#producers = loadProducerState(this.#log, this.#snapshots, this.#producerBatchesRemembered, this.#logger)
     this.#fault = undefined
+    this.#replication.logReplaced()
     this.#logger.info({ cause: fault.cause, degradedMs: nowMs - fault.sinceMs, logEndOffset: fresh.logEndOffset },
       'disk accepts writes again: partition writable')
   }
@@ -237,13 +254,17 @@ export class PartitionActor {
         continue
       }
       if (request.op === 'produce') {
+        const refusal = this.#replication.clientOpRefusal() ?? (request.acks === -1 ? this.#replication.allAcksRefusal() : undefined)
+        if (refusal !== undefined) {
+          envelope.reply({ ok: false, error: toWireError(refusal) })
+          continue
+        }
         const accepted = this.#stage(envelope, request.bytes, staged, nowMs)
         if (accepted !== undefined) staged.push(accepted)
         continue
       }
       // Ops that change the log see every produce that arrived before them committed first.
-      if (request.op === 'truncate' || request.op === 'retention' || request.op === 'updateConfig' || request.op === 'compactSwap' || request.op === 'repair' ||
-        request.op === 'deleteRecords') {
+      if (ORDERED_OPS.has(request.op)) {
         this.#commit(staged, nowMs)
         staged = []
         if (this.#pipeline?.running === true) {
@@ -254,12 +275,14 @@ export class PartitionActor {
       this.#answer(envelope, () => this.#handle(request))
     }
     this.#commit(staged, nowMs)
+    this.#replication.release()
   }
 
   /** A pipelined sync ended: run what waited for it, then let the host report. */
   #afterSync(): void {
     if (this.#closed) return
     if (this.#deferred.length > 0 && this.#pipeline?.running !== true) this.tick(this.#deferred.splice(0))
+    this.#replication.release()
     this.#onSettled?.()
   }
 
@@ -271,6 +294,7 @@ export class PartitionActor {
       return
     }
     if (this.#config.flush === 'interval') this.#guardWrite(() => this.#log.maybeFlush(nowMs))
+    this.#replication.onTimer(nowMs)
     if (nowMs >= this.#nextProducerExpirationCheckMs) {
       this.#nextProducerExpirationCheckMs = nowMs + this.#producerIdExpirationCheckMs
       this.#guardWrite(() => this.#expireProducers(nowMs))
@@ -299,6 +323,7 @@ export class PartitionActor {
   /** Flushes, snapshots producer state and closes the log with its clean-shutdown marker. */
   close(): void {
     if (this.#closed) return
+    this.#replication.close()
     if (this.#fault !== undefined) {
       // Nothing more can be made durable: files are closed as they are, and the next open recovers.
       this.#failDeferred(ErrorCode.KAFKA_STORAGE_ERROR, 'the partition closed before this request ran; retry')
@@ -315,6 +340,7 @@ export class PartitionActor {
   }
 
   delete(): void {
+    this.#replication.close()
     this.#pipeline?.abandon(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'the partition was deleted')
     this.#failDeferred(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'the partition was deleted')
     if (!this.#closed) this.#log.close()
@@ -351,6 +377,11 @@ export class PartitionActor {
 
   #handle(request: Exclude<PartitionRequest, { op: 'produce' }>): unknown {
     const log = this.#log
+    if (REPLICA_OPS.has(request.op)) return this.#replication.handle(request as ReplicaOp)
+    if (request.op === 'fetch' || request.op === 'listOffsets') {
+      const refusal = this.#replication.clientOpRefusal()
+      if (refusal !== undefined) throw refusal
+    }
     switch (request.op) {
       case 'fetch': {
         const read = log.read(request.offset, request.maxBytes)
@@ -370,7 +401,7 @@ export class PartitionActor {
         return { offset: found === null || found >= log.highWatermark ? -1 : Math.max(found, log.logStartOffset) }
       }
       case 'status':
-        return this.offsets
+        return { ...this.offsets, ...this.#replication.statusExtras() }
       case 'truncate':
         log.truncateTo(request.offset)
         this.#producers.truncateFrom(request.offset)
@@ -469,7 +500,7 @@ export class PartitionActor {
       const expectedBase = fresh[0]!.baseOffset
       const bytes = fresh.length === 1 ? fresh[0]!.bytes : this.#gather(fresh)
       assert(expectedBase === this.#log.logEndOffset, `staged base ${expectedBase} != log end ${this.#log.logEndOffset}`)
-      const appended = this.#log.append(bytes)
+      const appended = this.#log.append(bytes, this.#replication.stampEpoch)
       assert(appended.baseOffset === expectedBase && appended.lastOffset === fresh[fresh.length - 1]!.lastOffset,
         `log gave ${appended.baseOffset}..${appended.lastOffset}, actor expected ${expectedBase}..`)
       this.#bytesSinceSnapshot += bytes.length
@@ -485,7 +516,7 @@ export class PartitionActor {
       }
       // The produced bytes go back to the sender's pool: they were copied into the log.
       const returned = s.bytes.byteOffset === 0 ? (s.bytes.buffer as ArrayBuffer) : undefined
-      return {
+      const ack: HeldAck = {
         lastOffset: s.lastOffset,
         send: () => {
           s.answered = true
@@ -496,6 +527,7 @@ export class PartitionActor {
           s.envelope.reply({ ok: false, error: { code, message } })
         },
       }
+      return s.envelope.request.op === 'produce' && s.envelope.request.acks === -1 ? this.#replication.waitForReplicas(ack, nowMs) : ack
     })
     if (pipelined) this.#pipeline!.hold(acks)
     else for (const ack of acks) ack.send()

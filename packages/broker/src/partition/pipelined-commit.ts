@@ -3,6 +3,8 @@
 // covers its offsets is done, and then the high watermark moves. One sync runs at a time, covering
 // everything appended before it started, so a busy partition syncs back to back and a tick's write
 // overlaps the previous tick's sync instead of waiting for it (the disk, not the thread, sets the pace).
+// An acknowledgement goes out once the log's stable end (its flushed end) passes it; a replicated
+// leader's acks=all answers then wait for the high watermark too (replica-ops.ts).
 //
 // Ops that close or delete segment files (truncation, retention, compaction swaps) must not run
 // while a sync is in flight: the actor defers them until `running` is false.
@@ -65,7 +67,7 @@ export class PipelinedCommit {
     const pending = log.beginFlush()
     if (pending === null) {
       this.#release()
-      assert(this.#held.length === 0, `acknowledgements held past the high watermark ${log.highWatermark} with nothing to sync`)
+      assert(this.#held.length === 0, `acknowledgements held past the stable end ${log.stableEndOffset} with nothing to sync`)
       return
     }
     this.#running = pending
@@ -82,10 +84,10 @@ export class PipelinedCommit {
   }
 
   #release(): void {
-    const highWatermark = this.#options.log.highWatermark
+    const stableEnd = this.#options.log.stableEndOffset
     const waiting: HeldAck[] = []
     for (const ack of this.#held) {
-      if (ack.lastOffset < highWatermark) ack.send()
+      if (ack.lastOffset < stableEnd) ack.send()
       else waiting.push(ack)
     }
     this.#held = waiting

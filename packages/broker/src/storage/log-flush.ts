@@ -2,9 +2,14 @@
 // log's offsets (LogOffsets, which the log lends it) only after the syncs:
 //
 //   flush:            fsync sealed indexes, fdatasync logs (unflushed-segments.ts), then move
-//                     recoveryPoint and highWatermark to the log end
+//                     recoveryPoint to the log end
 //   pipelined flush:  beginFlush (indexes synced, the .log paths handed out) .. the caller's
-//                     off-thread fdatasyncs .. completeFlush (offsets move to the end it promised)
+//                     off-thread fdatasyncs .. completeFlush (the recovery point moves to the end it promised)
+//
+// The high watermark follows in one place, nextHighWatermark: the log's stable end (the recovery
+// point under flush `always`, else the log end), capped by the replication limit when the partition
+// is replicated (the lowest log end offset of the other in-sync replicas, or a follower's leader's
+// high watermark), and never moving back (only a truncation cuts it).
 //
 // The recovery-point file ("1\n<offset>\n", checkpoint.ts) follows lazily: it is rewritten when the
 // recovery point enters a new segment (recovery rescans whole segments, so a finer file would save
@@ -56,7 +61,6 @@ export function flushAll(state: LogFlushState): void {
   state.unflushed.syncAll(state.disk)
   const logEndOffset = segments.active.nextOffset
   offsets.recoveryPoint = logEndOffset
-  offsets.highWatermark = logEndOffset
   offsets.lastFlushMs = state.clock()
   if (segments.floorIndex(offsets.recoveryPointOnDisk) !== segments.floorIndex(logEndOffset)) {
     persistRecoveryPoint(state, logEndOffset)
@@ -74,7 +78,6 @@ export function completePipelinedFlush(state: LogFlushState, pending: PendingFlu
   const { segments, offsets } = state
   const end = pending.endOffset
   if (end > offsets.recoveryPoint) offsets.recoveryPoint = end
-  if (end > offsets.highWatermark) offsets.highWatermark = end
   offsets.lastFlushMs = state.clock()
   if (segments.floorIndex(offsets.recoveryPointOnDisk) !== segments.floorIndex(end)) persistRecoveryPoint(state, end)
 }
@@ -84,7 +87,17 @@ export function completePipelinedFlush(state: LogFlushState, pending: PendingFlu
  * last flush, `always` whenever something is unflushed, `never` never.
  */
 export function flushDue(state: LogFlushState, config: LogConfig, nowMs: number): boolean {
-  const dirty = state.unflushed.anyWritten || state.offsets.highWatermark < state.segments.active.nextOffset
+  const dirty = state.unflushed.anyWritten || state.offsets.recoveryPoint < state.segments.active.nextOffset
   const due = config.flush === 'always' || (config.flush === 'interval' && nowMs - state.offsets.lastFlushMs >= config.flushMs)
   return dirty && due
+}
+
+/**
+ * The high watermark after anything moved: the stable end (what may be acknowledged: durable under
+ * flush `always`, appended otherwise), capped by `limit` (replication: undefined for a partition that
+ * is not replicated), and never below `current`.
+ */
+export function nextHighWatermark(current: number, stableEnd: number, limit: number | undefined): number {
+  const candidate = limit === undefined ? stableEnd : Math.min(stableEnd, limit)
+  return Math.max(current, candidate)
 }

@@ -23,7 +23,10 @@
 //   longer count as damage.
 // - highWatermark bounds what consumers read. Under flush `always` it moves only when flush() has
 //   made the records durable, so nothing a consumer saw can vanish in a power cut; under `interval`
-//   and `never` it moves on append (the documented risk).
+//   and `never` it moves on append (the documented risk). A replicated partition caps it further
+//   (limitHighWatermark): a leader at the lowest log end offset of its other in-sync replicas, a
+//   follower at its leader's. The rule is log-flush.ts nextHighWatermark; it never moves back
+//   except when a truncation cuts the log below it.
 // - recoveryPoint: every batch below it is durable, and so are the indexes of every segment before
 //   the one holding its last record. flush() moves it; the file follows lazily (log-flush.ts). Under
 //   `never` it moves only at close, so recovery after a crash rescans every segment written since
@@ -44,8 +47,8 @@ import { offsetOutOfRange, storageCorrupt } from './errors.js'
 import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
 import { appendBatches, rollSegment, type LogAppendState } from './log-append.js'
 import { validateLogConfig } from './log-config.js'
-import { beginPipelinedFlush, completePipelinedFlush, flushAll, flushDue, persistRecoveryPoint, type LogFlushState, type LogOffsets,
-  type PendingFlush } from './log-flush.js'
+import { beginPipelinedFlush, completePipelinedFlush, flushAll, flushDue, nextHighWatermark, persistRecoveryPoint, type LogFlushState,
+  type LogOffsets, type PendingFlush } from './log-flush.js'
 import { closeCleanly, closeFiles, logStartOffsetOf, openLog } from './log-open.js'
 import { deleteRecordsTo, deleteRetainedSegments, moveLogStartTo, repairPastDamage, truncateLogTo, type LogTrimState } from './log-trim.js'
 import { findOffsetForTimestamp, prepareSegment, readBatches, type LogReadState } from './log-read.js'
@@ -106,6 +109,8 @@ export class PartitionLog {
   readonly #start: LogStartCheckpoint
   /** What the open, read, append, flush and trim paths (log-*.ts) are lent. */
   readonly #state: LogReadState & LogAppendState & LogFlushState & LogTrimState
+  /** Replication's cap on the high watermark (limitHighWatermark); undefined: not replicated. */
+  #highWatermarkLimit: number | undefined = undefined
 
   private constructor(options: PartitionLogOptions, config: LogConfig, logger: Logger) {
     this.dir = options.dir
@@ -206,6 +211,37 @@ export class PartitionLog {
     return this.#segments.active.nextOffset
   }
 
+  /**
+   * What this log may acknowledge: the flushed end (the recovery point) under flush `always`, the
+   * log end otherwise. A replica reports it as its log end to its leader.
+   */
+  get stableEndOffset(): number {
+    return this.#config.flush === 'always' ? this.#offsets.recoveryPoint : this.logEndOffset
+  }
+
+  /** The disk this log lives on (the partition's other files beside it: leader-epoch-cache.ts). */
+  get disk(): Disk {
+    return this.#disk
+  }
+
+  /**
+   * Replication caps the high watermark at `limit` (a leader: the lowest log end offset of its other
+   * in-sync replicas; a follower: its leader's high watermark); undefined lifts the cap (a partition
+   * that is not replicated). It never moves back. Returns the high watermark.
+   */
+  limitHighWatermark(limit: number | undefined): number {
+    this.#checkOpen()
+    assert(limit === undefined || Number.isSafeInteger(limit), `high watermark limit ${limit}`)
+    this.#highWatermarkLimit = limit
+    this.#advanceHighWatermark()
+    return this.#offsets.highWatermark
+  }
+
+  /** The one place the high watermark moves up (log-flush.ts nextHighWatermark). */
+  #advanceHighWatermark(): void {
+    this.#offsets.highWatermark = nextHighWatermark(this.#offsets.highWatermark, this.stableEndOffset, this.#highWatermarkLimit)
+  }
+
   get recoveryPoint(): number {
     return this.#offsets.recoveryPoint
   }
@@ -235,7 +271,7 @@ export class PartitionLog {
     this.#guard(() => {
       next = appendBatches(this.#state, this.#config, bytes, leaderEpoch, this.#clock())
     })
-    if (this.#config.flush !== 'always') this.#offsets.highWatermark = next
+    this.#advanceHighWatermark()
     return { baseOffset, lastOffset: next - 1 }
   }
 
@@ -254,6 +290,7 @@ export class PartitionLog {
     this.#checkWritable()
     this.#guard(() => {
       flushAll(this.#state)
+      this.#advanceHighWatermark()
       this.#checkOffsets()
     })
   }
@@ -291,6 +328,7 @@ export class PartitionLog {
     this.#unflushed.complete()
     this.#guard(() => {
       completePipelinedFlush(this.#state, pending)
+      this.#advanceHighWatermark()
       this.#checkOffsets()
     })
   }
@@ -413,7 +451,7 @@ export class PartitionLog {
     const config = validateLogConfig({ ...this.#config, ...partial })
     this.#config = config
     // Records already appended become visible at once when `always` is dropped.
-    if (config.flush !== 'always') this.#offsets.highWatermark = this.logEndOffset
+    this.#advanceHighWatermark()
   }
 
   /** Drops caches an idle partition does not need (index entries are written out first). */

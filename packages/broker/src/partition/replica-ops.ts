@@ -1,0 +1,345 @@
+// A partition actor's replication (cluster mode, docs/cluster.md "Replication"): its role (a single
+// broker's partition until becomeLeader/becomeFollower, then leader or follower at an epoch), its
+// leader-epoch cache, and the handlers of the ops becomeLeader, becomeFollower, replicaFetch,
+// offsetsForLeaderEpoch, appendReplica and truncateReplica. The actor (partition-actor.ts) asks it
+// which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold. The
+// leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
+import { checkBatch, ErrorCode, readBatchHeader } from '@faecie/protocol'
+import type { Logger } from '../log.js'
+import { LeaderEpochCache, type EpochEntry } from '../storage/leader-epoch-cache.js'
+import type { PartitionLog } from '../storage/log.js'
+import type {
+  AppendReplicaResult, LeaderRole, OffsetsForLeaderEpochResult, PartitionConfig, PartitionOffsets, PartitionRequest,
+  ReplicaFetchResult, ReplicaRoleResult,
+} from './messages.js'
+import type { HeldAck } from './pipelined-commit.js'
+import { RequestError } from './produce-validation.js'
+import { lastSequenceOf, type ProducerState } from './producer-state.js'
+import { ReplicaState, roleProblem, type IsrProposal } from './replica-state.js'
+
+export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' }>
+
+export const REPLICA_OPS = new Set<PartitionRequest['op']>(['becomeLeader', 'becomeFollower', 'replicaFetch', 'offsetsForLeaderEpoch', 'appendReplica', 'truncateReplica'])
+
+/** What replication borrows from its actor. */
+export interface ReplicationHost {
+  log(): PartitionLog
+  config(): PartitionConfig
+  producers(): ProducerState
+  offsets(): PartitionOffsets
+  /** Producer state changed under the log (a truncation): snapshot it. */
+  writeSnapshot(): void
+  clock(): number
+  logger: Logger
+  onIsrChange?: (proposal: IsrProposal) => void
+}
+
+/** The extra fields a leader's `status` answer carries (metrics inputs). */
+export interface LeaderStatus {
+  isr: number[]
+  underReplicated: boolean
+  /** The largest (leader log end - follower log end) over the other replicas (unknown: from the log start). */
+  followerLagOffsets: number
+}
+
+type Role =
+  | { kind: 'single' }
+  | { kind: 'leader'; state: ReplicaState }
+  | { kind: 'follower'; leader: number; leaderEpoch: number }
+
+const notLeader = (what: string): RequestError => new RequestError(ErrorCode.NOT_LEADER_OR_FOLLOWER, what)
+
+export class Replication {
+  readonly #host: ReplicationHost
+  #role: Role = { kind: 'single' }
+  #epochs: LeaderEpochCache | undefined
+
+  constructor(host: ReplicationHost) {
+    this.#host = host
+  }
+
+  /** The epoch stamped into produced batches: the leader's, 0 for a single broker's partition. */
+  get stampEpoch(): number {
+    return this.#role.kind === 'leader' ? this.#role.state.role.leaderEpoch : 0
+  }
+
+  get isFollower(): boolean {
+    return this.#role.kind === 'follower'
+  }
+
+  /** Refusal of a client's produce/fetch/listOffsets on a follower. */
+  clientOpRefusal(): RequestError | undefined {
+    if (this.#role.kind !== 'follower') return undefined
+    return notLeader(`this broker follows ${this.#role.leader} at leader epoch ${this.#role.leaderEpoch}`)
+  }
+
+  /** Refusal of an acks=all produce before its append: NOT_ENOUGH_REPLICAS. */
+  allAcksRefusal(): RequestError | undefined {
+    if (this.#role.kind !== 'leader' || this.#role.state.enoughReplicas()) return undefined
+    const role = this.#role.state.role
+    return new RequestError(ErrorCode.NOT_ENOUGH_REPLICAS,
+      `the ISR ${this.#role.state.maximalIsr().join(',')} is smaller than min.insync.replicas ${role.minInsyncReplicas}`)
+  }
+
+  /** An acks=all answer, once durable locally, waits for the high watermark (leaders only; else as given). */
+  waitForReplicas(ack: HeldAck, nowMs: number): HeldAck {
+    if (this.#role.kind !== 'leader') return ack
+    const deadlineMs = nowMs + this.#role.state.role.ackTimeoutMs
+    return {
+      lastOffset: ack.lastOffset,
+      fail: ack.fail,
+      send: () => {
+        if (this.#role.kind !== 'leader') ack.fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'leadership ended before the replicas had this batch')
+        else this.#role.state.hold({ lastOffset: ack.lastOffset, deadlineMs, send: ack.send, fail: ack.fail }, this.#host.log().highWatermark)
+      },
+    }
+  }
+
+  /** Held acks below the high watermark go out (after anything moved it). */
+  release(): void {
+    if (this.#role.kind === 'leader') this.#role.state.release(this.#host.log().highWatermark)
+  }
+
+  /** The actor's timer: held acks time out, the ISR shrink check. */
+  onTimer(nowMs: number): void {
+    if (this.#role.kind !== 'leader') return
+    const state = this.#role.state
+    state.expire(nowMs)
+    const proposal = state.checkLag(nowMs)
+    if (proposal !== undefined) this.#propose(proposal)
+    this.#applyLimit()
+  }
+
+  /** The partition closes or goes away: held acks fail. */
+  close(): void {
+    if (this.#role.kind === 'leader') this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition closed on this broker')
+  }
+
+  /** The actor reopened its log (a healed disk): the cap goes on the new one. */
+  logReplaced(): void {
+    this.#epochs?.truncateFromEnd(this.#host.log().logEndOffset + 1)
+    if (this.#role.kind === 'leader') this.#applyLimit()
+    else if (this.#role.kind === 'follower') this.#host.log().limitHighWatermark(this.#host.log().highWatermark)
+  }
+
+  statusExtras(): LeaderStatus | undefined {
+    if (this.#role.kind !== 'leader') return undefined
+    const state = this.#role.state
+    const log = this.#host.log()
+    let lag = 0
+    for (const id of state.role.replicas) {
+      if (id === state.role.brokerId) continue
+      const leo = state.followerLogEndOffset(id)
+      lag = Math.max(lag, log.logEndOffset - (leo < 0 ? log.logStartOffset : leo))
+    }
+    return { isr: [...state.role.isr], underReplicated: state.role.isr.length < state.role.replicas.length, followerLagOffsets: lag }
+  }
+
+  handle(request: ReplicaOp): unknown {
+    switch (request.op) {
+      case 'becomeLeader': return this.#becomeLeader(request.role)
+      case 'becomeFollower': return this.#becomeFollower(request.leader, request.leaderEpoch)
+      case 'replicaFetch': return this.#replicaFetch(request)
+      case 'offsetsForLeaderEpoch': return this.#offsetsForLeaderEpoch(request.leaderEpoch, request.currentLeaderEpoch)
+      case 'appendReplica': return this.#appendReplica(request)
+      case 'truncateReplica': return this.#truncateReplica(request.offset)
+    }
+  }
+
+  /** The cache, loaded (or rebuilt from the batch headers) on first use. */
+  get epochs(): LeaderEpochCache {
+    if (this.#epochs === undefined) {
+      const log = this.#host.log()
+      this.#epochs = LeaderEpochCache.load(log.disk, log.dir, this.#host.logger, log.logEndOffset, () => epochsOfLog(log))
+    }
+    return this.#epochs
+  }
+
+  /** The newest epoch this replica knows of: its role's, or its log's. */
+  #knownEpoch(): number {
+    const roleEpoch = this.#role.kind === 'leader' ? this.#role.state.role.leaderEpoch : this.#role.kind === 'follower' ? this.#role.leaderEpoch : -1
+    return Math.max(roleEpoch, this.epochs.latestEpoch)
+  }
+
+  #roleResult(): ReplicaRoleResult {
+    return { ...this.#host.offsets(), latestEpoch: this.epochs.latestEpoch }
+  }
+
+  #becomeLeader(role: LeaderRole): ReplicaRoleResult {
+    const problem = roleProblem(role)
+    if (problem !== undefined) throw new RequestError(ErrorCode.INVALID_REQUEST, problem)
+    const known = this.#knownEpoch()
+    if (role.leaderEpoch < known) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${role.leaderEpoch} is older than ${known}`)
+    const log = this.#host.log()
+    const nowMs = this.#host.clock()
+    if (this.#role.kind === 'leader' && this.#role.state.role.leaderEpoch === role.leaderEpoch) {
+      this.#role.state.updateRole(role, nowMs)
+    } else {
+      this.epochs.assign(role.leaderEpoch, log.logEndOffset)
+      this.#role = { kind: 'leader', state: new ReplicaState(role, log.logEndOffset, nowMs) }
+      this.#host.logger.info({ leaderEpoch: role.leaderEpoch, isr: role.isr, logEndOffset: log.logEndOffset }, 'partition leads')
+    }
+    this.#applyLimit()
+    return this.#roleResult()
+  }
+
+  #becomeFollower(leader: number, leaderEpoch: number): ReplicaRoleResult {
+    if (!Number.isSafeInteger(leader) || !Number.isSafeInteger(leaderEpoch) || leaderEpoch < 0) {
+      throw new RequestError(ErrorCode.INVALID_REQUEST, `becomeFollower(${leader}, ${leaderEpoch})`)
+    }
+    const known = this.#knownEpoch()
+    if (leaderEpoch < known) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} is older than ${known}`)
+    if (this.#role.kind === 'leader') {
+      this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker now follows ${leader} at leader epoch ${leaderEpoch}`)
+      this.#host.logger.info({ leader, leaderEpoch }, 'partition follows')
+    }
+    this.#role = { kind: 'follower', leader, leaderEpoch }
+    // A follower's high watermark moves only with its leader's (appendReplica).
+    const log = this.#host.log()
+    log.limitHighWatermark(log.highWatermark)
+    return this.#roleResult()
+  }
+
+  #leaderAt(leaderEpoch: number): ReplicaState {
+    if (this.#role.kind !== 'leader') throw notLeader('this broker does not lead the partition')
+    const epoch = this.#role.state.role.leaderEpoch
+    if (leaderEpoch < epoch) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} is older than ${epoch}`)
+    if (leaderEpoch > epoch) throw new RequestError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${leaderEpoch} is newer than ${epoch}`)
+    return this.#role.state
+  }
+
+  #replicaFetch(request: Extract<ReplicaOp, { op: 'replicaFetch' }>): ReplicaFetchResult {
+    const state = this.#leaderAt(request.leaderEpoch)
+    const { replicaId, fetchOffset } = request
+    if (replicaId === state.role.brokerId || !state.role.replicas.includes(replicaId)) {
+      throw notLeader(`broker ${replicaId} is not a follower of this partition (replicas ${state.role.replicas.join(',')})`)
+    }
+    const log = this.#host.log()
+    if (!Number.isSafeInteger(fetchOffset) || fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) {
+      throw new RequestError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch offset ${fetchOffset} outside [${log.logStartOffset}, ${log.logEndOffset}]`)
+    }
+    if (!Number.isSafeInteger(request.maxBytes) || request.maxBytes < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `maxBytes ${request.maxBytes}`)
+    const proposal = state.recordFetch(replicaId, fetchOffset, log.logEndOffset, log.highWatermark, this.#host.clock())
+    this.#applyLimit()
+    if (proposal !== undefined) this.#propose(proposal)
+    const read = log.read(fetchOffset, request.maxBytes, { isolation: 'logEnd' })
+    return {
+      bytes: read.bytes, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+      leaderEpoch: state.role.leaderEpoch,
+    }
+  }
+
+  #offsetsForLeaderEpoch(leaderEpoch: number, currentLeaderEpoch: number | null): OffsetsForLeaderEpochResult {
+    if (currentLeaderEpoch !== null) this.#leaderAt(currentLeaderEpoch)
+    if (!Number.isSafeInteger(leaderEpoch)) throw new RequestError(ErrorCode.INVALID_REQUEST, `leader epoch ${leaderEpoch}`)
+    const found = this.epochs.endOffsetFor(leaderEpoch, this.#host.log().logEndOffset)
+    return { leaderEpoch: found.epoch, endOffset: found.endOffset }
+  }
+
+  #follower(leaderEpoch: number): void {
+    if (this.#role.kind !== 'follower') throw notLeader('this broker does not follow the partition')
+    if (leaderEpoch < this.#role.leaderEpoch) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `batches of epoch ${leaderEpoch}, following ${this.#role.leaderEpoch}`)
+    if (leaderEpoch > this.#role.leaderEpoch) throw new RequestError(ErrorCode.UNKNOWN_LEADER_EPOCH, `batches of epoch ${leaderEpoch}, following ${this.#role.leaderEpoch}`)
+  }
+
+  #appendReplica(request: Extract<ReplicaOp, { op: 'appendReplica' }>): AppendReplicaResult {
+    this.#follower(request.leaderEpoch)
+    const log = this.#host.log()
+    const bytes = request.bytes
+    // Everything is checked before anything is written: a refused answer leaves the log as it was.
+    const batches: { pos: number; size: number; header: ReturnType<typeof readBatchHeader> }[] = []
+    let expected = log.logEndOffset
+    for (let pos = 0; pos < bytes.length;) {
+      const check = checkBatch(bytes, pos, bytes.length)
+      if (!check.ok) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `replicated batch at byte ${pos}: ${check.problem}`)
+      const header = readBatchHeader(bytes, pos)
+      const last = header.baseOffset + header.lastOffsetDelta
+      if (!(last < expected && batches.length === 0)) { // a batch wholly below the log end is already here
+        if (header.baseOffset !== expected) {
+          throw new RequestError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch starts at ${header.baseOffset}, the log ends at ${expected}`)
+        }
+        batches.push({ pos, size: check.size, header })
+        expected = last + 1
+      }
+      pos += check.size
+    }
+    // Runs of one epoch each go in with one append (the log stamps the offsets they already carry).
+    for (let i = 0; i < batches.length;) {
+      const epoch = batches[i]!.header.partitionLeaderEpoch
+      let j = i
+      while (j < batches.length && batches[j]!.header.partitionLeaderEpoch === epoch) j++
+      if (epoch >= 0) this.epochs.assign(epoch, batches[i]!.header.baseOffset)
+      const last = batches[j - 1]!
+      log.append(bytes.subarray(batches[i]!.pos, last.pos + last.size), epoch)
+      for (let k = i; k < j; k++) this.#noteProducer(batches[k]!.header)
+      i = j
+    }
+    if (this.#host.config().flush === 'always') log.flush()
+    log.limitHighWatermark(Math.min(request.leaderHighWatermark, log.logEndOffset))
+    const startTarget = Math.min(request.leaderLogStartOffset, log.highWatermark)
+    if (startTarget > log.logStartOffset && this.#host.config().cleanupPolicy !== 'compact') log.deleteRecordsBefore(startTarget)
+    return { logEndOffset: log.logEndOffset, stableEndOffset: log.stableEndOffset, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset }
+  }
+
+  /** A replicated batch's producer: remembered so a leader-to-be dedupes retries (never refused here). */
+  #noteProducer(h: ReturnType<typeof readBatchHeader>): void {
+    if (h.producerId < 0) return
+    const last = h.baseOffset + h.lastOffsetDelta
+    const producers = this.#host.producers()
+    const lastSequence = lastSequenceOf(h.baseSequence, h.lastOffsetDelta)
+    const verdict = producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence)
+    if (verdict.kind === 'duplicate' || verdict.kind === 'fenced-epoch') return
+    producers.record(h.producerId, h.producerEpoch, { firstSequence: h.baseSequence, lastSequence, baseOffset: h.baseOffset, lastOffset: last }, h.maxTimestamp)
+  }
+
+  #truncateReplica(offset: number): ReplicaRoleResult {
+    if (this.#role.kind !== 'follower') throw notLeader('only a follower truncates to its leader')
+    const log = this.#host.log()
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `truncation to ${offset}`)
+    const to = Math.max(offset, log.logStartOffset)
+    if (to < log.logEndOffset) {
+      log.truncateTo(to)
+      this.#host.producers().truncateFrom(log.logEndOffset)
+      this.#host.writeSnapshot()
+      this.#host.logger.info({ offset, logEndOffset: log.logEndOffset }, 'divergent tail truncated')
+    }
+    this.epochs.truncateFromEnd(Math.min(offset, log.logEndOffset))
+    return this.#roleResult()
+  }
+
+  #applyLimit(): void {
+    if (this.#role.kind !== 'leader') return
+    const state = this.#role.state
+    const hw = this.#host.log().limitHighWatermark(state.highWatermarkLimit())
+    state.release(hw)
+  }
+
+  #propose(proposal: IsrProposal): void {
+    this.#host.logger.info({ ...proposal }, 'proposing an ISR change')
+    this.#host.onIsrChange?.(proposal)
+  }
+}
+
+/** (epoch, first offset) of each epoch change in the log's batch headers, from its start. */
+function* epochsOfLog(log: PartitionLog): Generator<EpochEntry> {
+  let offset = log.logStartOffset
+  let epoch = -1
+  while (offset < log.logEndOffset) {
+    const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
+    if (lost !== undefined) {
+      offset = lost.resumeOffset
+      continue
+    }
+    const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
+    if (bytes.length === 0) break
+    for (let pos = 0; pos < bytes.length;) {
+      const h = readBatchHeader(bytes, pos)
+      if (h.partitionLeaderEpoch > epoch) {
+        epoch = h.partitionLeaderEpoch
+        yield { epoch, startOffset: h.baseOffset }
+      }
+      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1)
+      pos += h.batchLength + 12
+    }
+  }
+}
