@@ -4,9 +4,9 @@
 // offsetsForLeaderEpoch, appendReplica and truncateReplica. The actor (partition-actor.ts) asks it
 // which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold. The
 // leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
-import { checkBatch, ErrorCode, readBatchHeader } from '@faecie/protocol'
+import { ErrorCode } from '@faecie/protocol'
 import type { Logger } from '../log.js'
-import { LeaderEpochCache, type EpochEntry } from '../storage/leader-epoch-cache.js'
+import { LeaderEpochCache } from '../storage/leader-epoch-cache.js'
 import type { PartitionLog } from '../storage/log.js'
 import type {
   AppendReplicaResult, LeaderRole, OffsetsForLeaderEpochResult, PartitionConfig, PartitionOffsets, PartitionRequest,
@@ -14,7 +14,8 @@ import type {
 } from './messages.js'
 import type { HeldAck } from './pipelined-commit.js'
 import { RequestError } from './produce-validation.js'
-import { lastSequenceOf, type ProducerState } from './producer-state.js'
+import { appendReplicated, epochsOfLog } from './replica-follower.js'
+import type { ProducerState } from './producer-state.js'
 import { ReplicaState, roleProblem, type IsrProposal } from './replica-state.js'
 
 export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' }>
@@ -244,52 +245,7 @@ export class Replication {
 
   #appendReplica(request: Extract<ReplicaOp, { op: 'appendReplica' }>): AppendReplicaResult {
     this.#follower(request.leaderEpoch)
-    const log = this.#host.log()
-    const bytes = request.bytes
-    // Everything is checked before anything is written: a refused answer leaves the log as it was.
-    const batches: { pos: number; size: number; header: ReturnType<typeof readBatchHeader> }[] = []
-    let expected = log.logEndOffset
-    for (let pos = 0; pos < bytes.length;) {
-      const check = checkBatch(bytes, pos, bytes.length)
-      if (!check.ok) throw new RequestError(ErrorCode.CORRUPT_MESSAGE, `replicated batch at byte ${pos}: ${check.problem}`)
-      const header = readBatchHeader(bytes, pos)
-      const last = header.baseOffset + header.lastOffsetDelta
-      if (!(last < expected && batches.length === 0)) { // a batch wholly below the log end is already here
-        if (header.baseOffset !== expected) {
-          throw new RequestError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch starts at ${header.baseOffset}, the log ends at ${expected}`)
-        }
-        batches.push({ pos, size: check.size, header })
-        expected = last + 1
-      }
-      pos += check.size
-    }
-    // Runs of one epoch each go in with one append (the log stamps the offsets they already carry).
-    for (let i = 0; i < batches.length;) {
-      const epoch = batches[i]!.header.partitionLeaderEpoch
-      let j = i
-      while (j < batches.length && batches[j]!.header.partitionLeaderEpoch === epoch) j++
-      if (epoch >= 0) this.epochs.assign(epoch, batches[i]!.header.baseOffset)
-      const last = batches[j - 1]!
-      log.append(bytes.subarray(batches[i]!.pos, last.pos + last.size), epoch)
-      for (let k = i; k < j; k++) this.#noteProducer(batches[k]!.header)
-      i = j
-    }
-    if (this.#host.config().flush === 'always') log.flush()
-    log.limitHighWatermark(Math.min(request.leaderHighWatermark, log.logEndOffset))
-    const startTarget = Math.min(request.leaderLogStartOffset, log.highWatermark)
-    if (startTarget > log.logStartOffset && this.#host.config().cleanupPolicy !== 'compact') log.deleteRecordsBefore(startTarget)
-    return { logEndOffset: log.logEndOffset, stableEndOffset: log.stableEndOffset, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset }
-  }
-
-  /** A replicated batch's producer: remembered so a leader-to-be dedupes retries (never refused here). */
-  #noteProducer(h: ReturnType<typeof readBatchHeader>): void {
-    if (h.producerId < 0) return
-    const last = h.baseOffset + h.lastOffsetDelta
-    const producers = this.#host.producers()
-    const lastSequence = lastSequenceOf(h.baseSequence, h.lastOffsetDelta)
-    const verdict = producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence)
-    if (verdict.kind === 'duplicate' || verdict.kind === 'fenced-epoch') return
-    producers.record(h.producerId, h.producerEpoch, { firstSequence: h.baseSequence, lastSequence, baseOffset: h.baseOffset, lastOffset: last }, h.maxTimestamp)
+    return appendReplicated(this.#host.log(), this.#host.config(), this.epochs, this.#host.producers(), request)
   }
 
   #truncateReplica(offset: number): ReplicaRoleResult {
@@ -317,29 +273,5 @@ export class Replication {
   #propose(proposal: IsrProposal): void {
     this.#host.logger.info({ ...proposal }, 'proposing an ISR change')
     this.#host.onIsrChange?.(proposal)
-  }
-}
-
-/** (epoch, first offset) of each epoch change in the log's batch headers, from its start. */
-function* epochsOfLog(log: PartitionLog): Generator<EpochEntry> {
-  let offset = log.logStartOffset
-  let epoch = -1
-  while (offset < log.logEndOffset) {
-    const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
-    if (lost !== undefined) {
-      offset = lost.resumeOffset
-      continue
-    }
-    const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
-    if (bytes.length === 0) break
-    for (let pos = 0; pos < bytes.length;) {
-      const h = readBatchHeader(bytes, pos)
-      if (h.partitionLeaderEpoch > epoch) {
-        epoch = h.partitionLeaderEpoch
-        yield { epoch, startOffset: h.baseOffset }
-      }
-      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1)
-      pos += h.batchLength + 12
-    }
   }
 }
