@@ -36,7 +36,8 @@ export class ReplicaSet {
 
   constructor(readonly config: PartitionConfig = replicaConfig) {}
 
-  open(brokerId: number): Replica {
+  /** `pipelined`: flush `always` syncs off the tick (pipelined-commit.ts) through the simulated disk's async fdatasync. */
+  open(brokerId: number, options: { pipelined?: boolean } = {}): Replica {
     const dir = `/data/broker-${brokerId}/t-0`
     const clock = () => this.nowMs
     const log = PartitionLog.open({ dir, config: this.config, disk: this.disk, clock, logger: silentLogger() })
@@ -44,6 +45,9 @@ export class ReplicaSet {
     const actor = new PartitionActor({
       log, snapshots: diskSnapshotStore(this.disk, dir), config: this.config, clock, logger: silentLogger(),
       onIsrChange: (p) => proposals.push(p),
+      ...(options.pipelined === true
+        ? { syncFiles: async (paths: readonly string[]) => { await Promise.all(paths.map((path) => this.disk.fdatasyncFileAsync(path))) } }
+        : {}),
     })
     const replica = { brokerId, dir, actor, log, proposals }
     this.replicas.set(brokerId, replica)

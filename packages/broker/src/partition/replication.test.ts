@@ -6,6 +6,7 @@
 import '@faecie/protocol/node'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
+import { waitFor } from '../../../../test/support/wait-for.js'
 import type { PartitionOffsets, ProduceResult, ReplicaRoleResult } from './messages.js'
 import type { LeaderStatus } from './replica-ops.js'
 import { errorCode, ReplicaSet, role, send, value } from './replica-test-support.js'
@@ -47,6 +48,23 @@ describe('a replicated partition', () => {
     expect(b.log.highWatermark).toBe(0)
     expect(set.replicate(1, 2, 1).appended).toMatchObject({ highWatermark: 6, logEndOffset: 6, stableEndOffset: 6 })
     expect(c.log.logEndOffset).toBe(6)
+  })
+
+  it('counts the leader\'s own flushed end: under a pipelined flush `always` a caught-up follower does not move the high watermark past it', async () => {
+    const set = new ReplicaSet()
+    const [a, b] = [set.open(1, { pipelined: true }), set.open(2)]
+    value(send(a.actor, { op: 'becomeLeader', role: role(1, 1, [1, 2], { replicas: [1, 2] }) }))
+    value(send(b.actor, { op: 'becomeFollower', leader: 1, leaderEpoch: 1 }))
+    const all = send(a.actor, produceAll('x'))
+    // The leader's fdatasync has not completed yet: the follower gets the batch and reports it.
+    set.replicate(1, 2, 1)
+    set.replicate(1, 2, 1)
+    expect(a.log.stableEndOffset).toBe(0)
+    expect(a.log.highWatermark).toBe(0)
+    expect(all.reply).toBeUndefined()
+    await waitFor('the leader\'s sync', () => all.reply)
+    expect(a.log.highWatermark).toBe(3)
+    expect(value<ProduceResult>(all).lastOffset).toBe(2)
   })
 
   it('refuses acks=all with NOT_ENOUGH_REPLICAS before the append when the ISR is below min.insync.replicas', () => {
