@@ -46,6 +46,8 @@ describe('PartitionManager replication', () => {
     const held = leader.produce('t', 0, testBatch('x', 3), -1)
     let answered = false
     void held.then(() => { answered = true }, () => { answered = true })
+    // A fetch in the produce's tick would run before its append: wait for the append.
+    await waitFor('the append', async () => (await leader.request('t', 0, { op: 'status' })).logEndOffset === 3)
     const fetched = await leader.request('t', 0, { op: 'replicaFetch', replicaId: 2, fetchOffset: 0, leaderEpoch: 3, maxBytes: 1 << 20 })
     expect([...decodeBatches(fetched.bytes)].map((b) => b.header.partitionLeaderEpoch)).toEqual([3])
     const appended = await follower.request('t', 0, {
