@@ -79,7 +79,12 @@ export type PartitionRequest =
    * batches only through appendReplica.
    */
   | { op: 'becomeFollower'; leader: number; leaderEpoch: number }
-  /** Leader: a follower's fetch at its log end offset `fetchOffset` (see protocol replica-fetch.ts). */
+  /**
+   * Leader: a follower's fetch at its log end offset `fetchOffset` (see protocol replica-fetch.ts).
+   * A fetchOffset below the leader's log start (retention or DeleteRecords moved it) is answered,
+   * not refused: empty bytes and the leader's logStartOffset (> fetchOffset), which tells the
+   * follower to resetReplica there. Past the leader's log end: OFFSET_OUT_OF_RANGE.
+   */
   | { op: 'replicaFetch'; replicaId: number; fetchOffset: number; leaderEpoch: number; maxBytes: number }
   /** Leader (or any replica): where `leaderEpoch` ends in this log (protocol offsets-for-leader-epoch.ts). */
   | { op: 'offsetsForLeaderEpoch'; leaderEpoch: number; currentLeaderEpoch: number | null }
@@ -92,6 +97,13 @@ export type PartitionRequest =
   | { op: 'appendReplica'; bytes: Uint8Array; leaderEpoch: number; leaderHighWatermark: number; leaderLogStartOffset: number }
   /** Follower: cut the log back to `offset` (divergent tail after offsetsForLeaderEpoch); epochs and producer state follow. */
   | { op: 'truncateReplica'; offset: number }
+  /**
+   * Follower: its leader's log starts at `logStartOffset`, past this log's end (a replicaFetch
+   * answered with empty bytes and logStartOffset > fetchOffset): the log, the leader-epoch cache and
+   * producer state are emptied and the log restarts at that offset (Kafka's truncateFullyAndStartAt).
+   * Nothing happens when `logStartOffset` is at or below the log end (a repeated reset).
+   */
+  | { op: 'resetReplica'; logStartOffset: number }
 
 export interface PartitionOffsets {
   logStartOffset: number
@@ -174,6 +186,7 @@ export interface PartitionResultByOp {
   offsetsForLeaderEpoch: OffsetsForLeaderEpochResult
   appendReplica: AppendReplicaResult
   truncateReplica: ReplicaRoleResult
+  resetReplica: ReplicaRoleResult
 }
 
 export interface WireError {

@@ -97,10 +97,10 @@ interface StagedProduce {
 
 /** Ops that write to the log: refused while the disk is at fault. */
 const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords',
-  'becomeLeader', 'appendReplica', 'truncateReplica'])
+  'becomeLeader', 'appendReplica', 'truncateReplica', 'resetReplica'])
 /** Ops that see every produce before them committed and wait for a running pipelined sync. */
 const ORDERED_OPS = new Set<PartitionRequest['op']>(['truncate', 'retention', 'updateConfig', 'compactSwap', 'repair', 'deleteRecords',
-  'becomeLeader', 'becomeFollower', 'appendReplica', 'truncateReplica'])
+  'becomeLeader', 'becomeFollower', 'appendReplica', 'truncateReplica', 'resetReplica'])
 
 export class PartitionActor {
   #log: PartitionLog
@@ -335,6 +335,7 @@ export class PartitionActor {
     this.#pipeline?.settledSynchronously()
     this.#failDeferred(ErrorCode.KAFKA_STORAGE_ERROR, 'the partition closed before this request ran; retry')
     this.#writeSnapshot()
+    this.#replication.checkpointHighWatermark()
     this.#log.close()
     this.#closed = true
   }

@@ -543,7 +543,7 @@ export class PartitionManager {
 
 /** The ops whose answer is the partition's offsets, damage included. */
 const REPORTS_OFFSETS = new Set<PartitionRequest['op']>(['status', 'truncate', 'retention', 'updateConfig', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords',
-  'becomeLeader', 'becomeFollower', 'truncateReplica'])
+  'becomeLeader', 'becomeFollower', 'truncateReplica', 'resetReplica'])
 
 function shuttingDown(): FaecieError {
   return new FaecieError(ErrorCode.SHUTTING_DOWN, 'the broker is shutting down')

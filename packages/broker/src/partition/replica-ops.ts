@@ -1,11 +1,22 @@
 // A partition actor's replication (cluster mode, docs/cluster.md "Replication"): its role (a single
 // broker's partition until becomeLeader/becomeFollower, then leader or follower at an epoch), its
 // leader-epoch cache, and the handlers of the ops becomeLeader, becomeFollower, replicaFetch,
-// offsetsForLeaderEpoch, appendReplica and truncateReplica. The actor (partition-actor.ts) asks it
-// which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold. The
-// leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
+// offsetsForLeaderEpoch, appendReplica, truncateReplica and resetReplica. The actor (partition-actor.ts)
+// asks it which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold.
+// The leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
+//
+// The high watermark across a restart: a log opens with it at its end, which may hold records no
+// other in-sync replica has. So the first role after an open (or a healed reopen) restarts it at
+// min(replication-offset-checkpoint, log end), the log start when there is no checkpoint
+// (storage/checkpoint.ts), and the leader's rule raises it from there as ISR followers fetch (an ISR
+// of the leader alone raises it at once to its stable end). The checkpoint is written from the
+// actor's timer at most every HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS when it moved, and at close; a
+// stale one is only lower, so safe. A partition never given a role writes none and keeps its log's
+// high watermark as before. (Starting from the log start alone would be as safe, but every consumer
+// positioned above it would get OFFSET_OUT_OF_RANGE until the followers' first fetches.)
 import { ErrorCode } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import { readHighWatermarkCheckpoint, writeHighWatermarkCheckpoint } from '../storage/checkpoint.js'
 import { LeaderEpochCache } from '../storage/leader-epoch-cache.js'
 import type { PartitionLog } from '../storage/log.js'
 import type {
@@ -18,9 +29,12 @@ import { appendReplicated, epochsOfLog } from './replica-follower.js'
 import type { ProducerState } from './producer-state.js'
 import { ReplicaState, roleProblem, type IsrProposal } from './replica-state.js'
 
-export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' }>
+export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' | 'resetReplica' }>
 
-export const REPLICA_OPS = new Set<PartitionRequest['op']>(['becomeLeader', 'becomeFollower', 'replicaFetch', 'offsetsForLeaderEpoch', 'appendReplica', 'truncateReplica'])
+export const REPLICA_OPS = new Set<PartitionRequest['op']>(['becomeLeader', 'becomeFollower', 'replicaFetch', 'offsetsForLeaderEpoch', 'appendReplica', 'truncateReplica', 'resetReplica'])
+
+/** How often at most a replicated partition rewrites its replication-offset-checkpoint (Kafka's 5 s default). */
+export const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5000
 
 /** What replication borrows from its actor. */
 export interface ReplicationHost {
@@ -54,6 +68,9 @@ export class Replication {
   readonly #host: ReplicationHost
   #role: Role = { kind: 'single' }
   #epochs: LeaderEpochCache | undefined
+  /** The high watermark in the replication-offset-checkpoint file as this actor last wrote it. */
+  #checkpointedHighWatermark: number | undefined
+  #nextHighWatermarkCheckpointMs = 0
 
   constructor(host: ReplicationHost) {
     this.#host = host
@@ -103,6 +120,10 @@ export class Replication {
 
   /** The actor's timer: held acks time out, the ISR shrink check. */
   onTimer(nowMs: number): void {
+    if (this.#role.kind !== 'single' && nowMs >= this.#nextHighWatermarkCheckpointMs) {
+      this.#nextHighWatermarkCheckpointMs = nowMs + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS
+      this.checkpointHighWatermark()
+    }
     if (this.#role.kind !== 'leader') return
     const state = this.#role.state
     state.expire(nowMs)
@@ -116,9 +137,28 @@ export class Replication {
     if (this.#role.kind === 'leader') this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition closed on this broker')
   }
 
+  /**
+   * A replicated partition's high watermark into its replication-offset-checkpoint, when it moved
+   * (the actor's timer, and its close while the log is still open). A failed write is logged: the
+   * file then stays lower than the high watermark, which is safe.
+   */
+  checkpointHighWatermark(): void {
+    if (this.#role.kind === 'single') return
+    const log = this.#host.log()
+    const hw = log.highWatermark
+    if (hw === this.#checkpointedHighWatermark) return
+    try {
+      writeHighWatermarkCheckpoint(log.disk, log.dir, hw)
+      this.#checkpointedHighWatermark = hw
+    } catch (err) {
+      this.#host.logger.warn({ err, highWatermark: hw }, 'writing the replication-offset-checkpoint failed')
+    }
+  }
+
   /** The actor reopened its log (a healed disk): the cap goes on the new one. */
   logReplaced(): void {
     this.#epochs?.truncateFromEnd(this.#host.log().logEndOffset + 1)
+    if (this.#role.kind !== 'single') this.#restartHighWatermark()
     if (this.#role.kind === 'leader') this.#applyLimit()
     else if (this.#role.kind === 'follower') this.#host.log().limitHighWatermark(this.#host.log().highWatermark)
   }
@@ -144,6 +184,7 @@ export class Replication {
       case 'offsetsForLeaderEpoch': return this.#offsetsForLeaderEpoch(request.leaderEpoch, request.currentLeaderEpoch)
       case 'appendReplica': return this.#appendReplica(request)
       case 'truncateReplica': return this.#truncateReplica(request.offset)
+      case 'resetReplica': return this.#resetReplica(request.logStartOffset)
     }
   }
 
@@ -171,6 +212,7 @@ export class Replication {
     if (problem !== undefined) throw new RequestError(ErrorCode.INVALID_REQUEST, problem)
     const known = this.#knownEpoch()
     if (role.leaderEpoch < known) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${role.leaderEpoch} is older than ${known}`)
+    if (this.#role.kind === 'single') this.#restartHighWatermark()
     const log = this.#host.log()
     const nowMs = this.#host.clock()
     if (this.#role.kind === 'leader' && this.#role.state.role.leaderEpoch === role.leaderEpoch) {
@@ -190,6 +232,7 @@ export class Replication {
     }
     const known = this.#knownEpoch()
     if (leaderEpoch < known) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} is older than ${known}`)
+    if (this.#role.kind === 'single') this.#restartHighWatermark()
     if (this.#role.kind === 'leader') {
       this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker now follows ${leader} at leader epoch ${leaderEpoch}`)
       this.#host.logger.info({ leader, leaderEpoch }, 'partition follows')
@@ -216,10 +259,18 @@ export class Replication {
       throw notLeader(`broker ${replicaId} is not a follower of this partition (replicas ${state.role.replicas.join(',')})`)
     }
     const log = this.#host.log()
-    if (!Number.isSafeInteger(fetchOffset) || fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) {
+    if (!Number.isSafeInteger(fetchOffset) || fetchOffset < 0 || fetchOffset > log.logEndOffset) {
       throw new RequestError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch offset ${fetchOffset} outside [${log.logStartOffset}, ${log.logEndOffset}]`)
     }
     if (!Number.isSafeInteger(request.maxBytes) || request.maxBytes < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `maxBytes ${request.maxBytes}`)
+    if (fetchOffset < log.logStartOffset) {
+      // The follower is behind the log start (retention, DeleteRecords): it must resetReplica at it.
+      // Its position is not recorded: it is not caught up, and stays out of (or leaves) the ISR.
+      return {
+        bytes: new Uint8Array(0), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+        leaderEpoch: state.role.leaderEpoch,
+      }
+    }
     const proposal = state.recordFetch(replicaId, fetchOffset, log.logEndOffset, log.highWatermark, this.#host.clock())
     this.#applyLimit()
     if (proposal !== undefined) this.#propose(proposal)
@@ -261,6 +312,34 @@ export class Replication {
     }
     this.epochs.truncateFromEnd(Math.min(offset, log.logEndOffset))
     return this.#roleResult()
+  }
+
+  #resetReplica(logStartOffset: number): ReplicaRoleResult {
+    if (this.#role.kind !== 'follower') throw notLeader('only a follower resets to its leader')
+    if (!Number.isSafeInteger(logStartOffset) || logStartOffset < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `reset to ${logStartOffset}`)
+    const log = this.#host.log()
+    if (logStartOffset <= log.logEndOffset) return this.#roleResult()
+    const before = log.logEndOffset
+    log.restartAt(logStartOffset)
+    this.epochs.truncateFromEnd(0)
+    this.#host.producers().truncateFrom(0)
+    this.#host.writeSnapshot()
+    log.limitHighWatermark(log.highWatermark)
+    this.#host.logger.warn({ logEndOffset: before, logStartOffset }, 'behind the leader\'s log start: log emptied, restarted there')
+    return this.#roleResult()
+  }
+
+  /**
+   * The first role after an open: the high watermark restarts at min(checkpoint, log end), at least
+   * the log start (the log start when there is no checkpoint). See the top of this file.
+   */
+  #restartHighWatermark(): void {
+    const log = this.#host.log()
+    const checkpoint = readHighWatermarkCheckpoint(log.disk, log.dir, this.#host.logger)
+    const start = Math.max(log.logStartOffset, Math.min(checkpoint ?? log.logStartOffset, log.highWatermark))
+    log.restartHighWatermark(start)
+    this.#checkpointedHighWatermark = checkpoint ?? undefined
+    this.#host.logger.info({ checkpoint, highWatermark: start, logEndOffset: log.logEndOffset }, 'high watermark restarted from the checkpoint')
   }
 
   #applyLimit(): void {

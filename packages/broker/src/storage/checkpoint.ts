@@ -19,6 +19,15 @@
 //                                        first segment are damage, not retention (log-start.ts). A
 //                                        directory without the file (from before it existed) takes
 //                                        its first segment's base as the start, as it always did.
+//   replication-offset-checkpoint
+//                      "1\n<offset>\n"   format version 1, then the high watermark of a replicated
+//                                        partition (Kafka's replication-offset-checkpoint, one per
+//                                        partition here): written by replication (partition/replica-ops.ts)
+//                                        at most every HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS and at close,
+//                                        never for a single broker's partition. A replica given a role
+//                                        after an open starts its high watermark at min(it, log end)
+//                                        (the log start when missing), not at its log end: records no
+//                                        other in-sync replica may have stay unread until they are.
 //
 // All are written atomically (tmp + fdatasync + rename + fsync dir: disk.ts), so a power cut leaves
 // the old content or the new, never a mix. Their content is still read as untrusted input: anything
@@ -113,4 +122,15 @@ export function readCleanerCheckpoint(disk: Disk, dir: string, logger: Logger): 
 
 export function writeCleanerCheckpoint(disk: Disk, dir: string, offset: number): void {
   disk.writeFileAtomic(join(dir, CLEANER_CHECKPOINT_FILE), encode(offset))
+}
+
+/** "1\n<offset>\n": a replicated partition's high watermark, as last checkpointed. */
+export const HIGH_WATERMARK_CHECKPOINT_FILE = 'replication-offset-checkpoint'
+
+export function readHighWatermarkCheckpoint(disk: Disk, dir: string, logger: Logger): number | null {
+  return readOffsetFile(disk, dir, HIGH_WATERMARK_CHECKPOINT_FILE, logger)
+}
+
+export function writeHighWatermarkCheckpoint(disk: Disk, dir: string, offset: number): void {
+  disk.writeFileAtomic(join(dir, HIGH_WATERMARK_CHECKPOINT_FILE), encode(offset))
 }

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert'
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, readInt64, stampBatch } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import type { Disk } from './disk.js'
-import type { LogConfig } from './log-api.js'
+import type { LogConfig, Offset } from './log-api.js'
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js'
 import { RELATIVE_OFFSET_MAX, Segment } from './segment.js'
 import type { SegmentSet } from './segment-set.js'
@@ -58,12 +58,12 @@ export function appendBatches(state: LogAppendState, config: LogConfig, bytes: U
 }
 
 /** Seals the active segment and starts the next one at its end; returns the new active segment. */
-export function rollSegment(state: LogAppendState, nowMs: number): Segment {
+export function rollSegment(state: LogAppendState, nowMs: number, baseOffset: Offset = state.segments.active.nextOffset): Segment {
   const { disk, dir, segments } = state
   const previous = segments.active
   previous.seal(disk)
   state.unflushed.sealed(previous)
-  const segment = Segment.create(disk, dir, previous.nextOffset)
+  const segment = Segment.create(disk, dir, baseOffset)
   disk.fsyncDir(dir)
   segments.push(disk, segment)
   state.logger.debug({ baseOffset: segment.baseOffset, previousSizeBytes: previous.sizeBytes, nowMs }, 'segment rolled')

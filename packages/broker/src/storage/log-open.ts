@@ -23,6 +23,8 @@
 //     log-start-offset                 "1\n<offset>\n": the log start offset, written whenever it moves
 //                                      (checkpoint.ts); checked against the first segment at open
 //                                      (log-start.ts)
+//     leader-epoch-checkpoint          replicated partitions: epoch start offsets (leader-epoch-cache.ts)
+//     replication-offset-checkpoint    "1\n<offset>\n": replicated partitions: the high watermark (checkpoint.ts)
 //     *.tmp *.deleted *.cleaned *.swap leftovers of an interrupted operation (recovery.ts,
 //                                      compaction-swap.ts)
 import type { Logger } from '../log.js'

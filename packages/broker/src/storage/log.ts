@@ -44,7 +44,7 @@ import { planCompaction, type CompactionPlan } from './compaction-plan.js'
 import { swapCleanedSegments, type CompactionOutcome } from './compaction-swap.js'
 import type { Disk } from './disk.js'
 import { offsetOutOfRange, storageCorrupt } from './errors.js'
-import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type ReadResult } from './log-api.js'
+import { deletesByRetention, isCompacted, type AppendResult, type LogConfig, type Offset, type ReadResult } from './log-api.js'
 import { appendBatches, rollSegment, type LogAppendState } from './log-append.js'
 import { validateLogConfig } from './log-config.js'
 import { beginPipelinedFlush, completePipelinedFlush, flushAll, flushDue, nextHighWatermark, persistRecoveryPoint, type LogFlushState,
@@ -173,6 +173,21 @@ export class PartitionLog {
     return deleteRecordsTo(this.#state, this.#config, offset, (newStart) => this.#moveLogStart(newStart))
   }
 
+  /**
+   * Empties the log and starts it again at `offset`, past its end (Kafka's truncateFullyAndStartAt: a
+   * follower whose leader's log start moved past it). A new empty segment at `offset` goes in first,
+   * then the log start moves there (durable first, log-trim.ts), deleting every older segment; a crash
+   * between leaves the old segments and a gap, which the next open reports as damage.
+   */
+  restartAt(offset: number): void {
+    this.#unflushed.assertNoPipelinedFlush()
+    this.#checkWritable()
+    assert(Number.isSafeInteger(offset) && offset > this.logEndOffset, `restart at ${offset}, not past the log end ${this.logEndOffset}`)
+    this.#guard(() => rollSegment(this.#state, this.#clock(), offset as Offset))
+    this.#moveLogStart(offset)
+    this.#checkOffsets()
+  }
+
   /** Moves the log start up to `newStart` (log-trim.ts: durable first); returns how many segments went. */
   #moveLogStart(newStart: number): number {
     let segmentsDeleted = 0
@@ -235,6 +250,18 @@ export class PartitionLog {
     this.#highWatermarkLimit = limit
     this.#advanceHighWatermark()
     return this.#offsets.highWatermark
+  }
+
+  /**
+   * Replication starts the high watermark of a log just opened (which opens with it at its end) from
+   * a safe value, `offset` (the replication-offset-checkpoint, at most the log end): the only move
+   * down besides truncation. The replication limit then raises it.
+   */
+  restartHighWatermark(offset: number): void {
+    this.#checkOpen()
+    assert(Number.isSafeInteger(offset) && offset >= this.logStartOffset && offset <= this.#offsets.highWatermark,
+      `high watermark restart at ${offset} outside [${this.logStartOffset}, ${this.#offsets.highWatermark}]`)
+    this.#offsets.highWatermark = offset
   }
 
   /** The one place the high watermark moves up (log-flush.ts nextHighWatermark). */
