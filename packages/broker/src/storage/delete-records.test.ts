@@ -1,7 +1,8 @@
 // PartitionLog.deleteRecordsBefore (Kafka's DeleteRecords) on the real disk: the log start moves to
 // the offset asked for, inside a segment if need be, whole segments below it are deleted, the move
 // survives a clean restart and a crash, and reads below it answer OFFSET_OUT_OF_RANGE (not
-// LOG_DAMAGED: the missing segments were deleted on purpose).
+// LOG_DAMAGED: the missing segments were deleted on purpose); and restartAt, which empties the log
+// and starts it past its end.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -126,6 +127,37 @@ describe('deleteRecordsBefore', () => {
     log.append(makeBatch(RECORDS))
     log.flush()
     expect(() => log.deleteRecordsBefore(1)).toThrow(expect.objectContaining({ code: ErrorCode.POLICY_VIOLATION }))
+    expect(log.logStartOffset).toBe(0)
+  })
+})
+
+describe('restartAt (a follower behind its leader\'s log start)', () => {
+  it('empties the log and starts it at an offset past its end, across a clean restart and a crash', () => {
+    const log = filled()
+    const end = log.logEndOffset
+    const restart = end + 50
+    log.restartAt(restart)
+    expect([log.logStartOffset, log.highWatermark, log.logEndOffset, log.recoveryPoint]).toEqual([restart, restart, restart, restart])
+    expect(segmentBases()).toEqual([restart])
+    expect(readError(log, end)?.code).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+    expect(log.append(makeBatch(RECORDS))).toEqual({ baseOffset: restart, lastOffset: restart + RECORDS - 1 })
+    log.flush()
+    log.close()
+    opened.splice(opened.indexOf(log), 1)
+    const again = open()
+    expect([again.logStartOffset, again.logEndOffset, again.damage.length]).toEqual([restart, restart + RECORDS, 0])
+
+    const further = again.logEndOffset + 7
+    again.restartAt(further)
+    again.abandon()
+    const recovered = open()
+    expect(recovered.recoveryReport.clean).toBe(false)
+    expect([recovered.logStartOffset, recovered.logEndOffset, recovered.damage.length]).toEqual([further, further, 0])
+  })
+
+  it('refuses an offset at or below the log end', () => {
+    const log = filled()
+    expect(() => log.restartAt(log.logEndOffset)).toThrow(/not past the log end/)
     expect(log.logStartOffset).toBe(0)
   })
 })
