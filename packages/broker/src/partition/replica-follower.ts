@@ -1,9 +1,11 @@
 // A follower's side of replication (replica-ops.ts): batches fetched from the leader appended as they
 // are (offsets and partitionLeaderEpoch kept; the first must start at the log end, those wholly below
 // it are skipped), the leader-epoch cache and producer state following them, the high watermark and
-// log start following the leader's; and the rebuild of the leader-epoch cache from batch headers.
+// log start following the leader's; a follower restarted at its leader's log start when it fell
+// behind it (resetReplica); and the rebuild of the leader-epoch cache from batch headers.
 import { checkBatch, ErrorCode, readBatchHeader, type BatchHeader } from '@faecie/protocol'
 import type { EpochEntry, LeaderEpochCache } from '../storage/leader-epoch-cache.js'
+import type { Logger } from '../log.js'
 import type { PartitionLog } from '../storage/log.js'
 import type { AppendReplicaResult, PartitionConfig, PartitionRequest } from './messages.js'
 import { RequestError } from './produce-validation.js'
@@ -49,6 +51,23 @@ export function appendReplicated(log: PartitionLog, config: PartitionConfig, epo
   const startTarget = Math.min(request.leaderLogStartOffset, log.highWatermark)
   if (startTarget > log.logStartOffset && config.cleanupPolicy !== 'compact') log.deleteRecordsBefore(startTarget)
   return { logEndOffset: log.logEndOffset, stableEndOffset: log.stableEndOffset, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset }
+}
+
+/**
+ * resetReplica: the leader's log starts at `logStartOffset`, past this log's end: the log is emptied
+ * and restarted there (storage/log.ts restartAt), the epoch cache and producer state emptied with it,
+ * the high watermark capped where it is. False (nothing done) when it is not past the log end.
+ */
+export function restartReplicaAt(log: PartitionLog, epochs: LeaderEpochCache, producers: ProducerState, logStartOffset: number,
+  logger: Logger): boolean {
+  if (logStartOffset <= log.logEndOffset) return false
+  const before = log.logEndOffset
+  log.restartAt(logStartOffset)
+  epochs.truncateFromEnd(0)
+  producers.truncateFrom(0)
+  log.limitHighWatermark(log.highWatermark)
+  logger.warn({ logEndOffset: before, logStartOffset }, 'behind the leader\'s log start: log emptied, restarted there')
+  return true
 }
 
 /** A replicated batch's producer: remembered so a leader-to-be dedupes retries (never refused here). */

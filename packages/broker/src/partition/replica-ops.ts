@@ -4,19 +4,9 @@
 // offsetsForLeaderEpoch, appendReplica, truncateReplica and resetReplica. The actor (partition-actor.ts)
 // asks it which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold.
 // The leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
-//
-// The high watermark across a restart: a log opens with it at its end, which may hold records no
-// other in-sync replica has. So the first role after an open (or a healed reopen) restarts it at
-// min(replication-offset-checkpoint, log end), the log start when there is no checkpoint
-// (storage/checkpoint.ts), and the leader's rule raises it from there as ISR followers fetch (an ISR
-// of the leader alone raises it at once to its stable end). The checkpoint is written from the
-// actor's timer at most every HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS when it moved, and at close; a
-// stale one is only lower, so safe. A partition never given a role writes none and keeps its log's
-// high watermark as before. (Starting from the log start alone would be as safe, but every consumer
-// positioned above it would get OFFSET_OUT_OF_RANGE until the followers' first fetches.)
+// The high watermark across a restart: replica-high-watermark.ts.
 import { ErrorCode } from '@faecie/protocol'
 import type { Logger } from '../log.js'
-import { readHighWatermarkCheckpoint, writeHighWatermarkCheckpoint } from '../storage/checkpoint.js'
 import { LeaderEpochCache } from '../storage/leader-epoch-cache.js'
 import type { PartitionLog } from '../storage/log.js'
 import type {
@@ -25,16 +15,14 @@ import type {
 } from './messages.js'
 import type { HeldAck } from './pipelined-commit.js'
 import { RequestError } from './produce-validation.js'
-import { appendReplicated, epochsOfLog } from './replica-follower.js'
+import { appendReplicated, epochsOfLog, restartReplicaAt } from './replica-follower.js'
+import { HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, restartHighWatermark, writeHighWatermark } from './replica-high-watermark.js'
 import type { ProducerState } from './producer-state.js'
 import { ReplicaState, roleProblem, type IsrProposal } from './replica-state.js'
 
 export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' | 'resetReplica' }>
 
 export const REPLICA_OPS = new Set<PartitionRequest['op']>(['becomeLeader', 'becomeFollower', 'replicaFetch', 'offsetsForLeaderEpoch', 'appendReplica', 'truncateReplica', 'resetReplica'])
-
-/** How often at most a replicated partition rewrites its replication-offset-checkpoint (Kafka's 5 s default). */
-export const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5000
 
 /** What replication borrows from its actor. */
 export interface ReplicationHost {
@@ -137,22 +125,9 @@ export class Replication {
     if (this.#role.kind === 'leader') this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition closed on this broker')
   }
 
-  /**
-   * A replicated partition's high watermark into its replication-offset-checkpoint, when it moved
-   * (the actor's timer, and its close while the log is still open). A failed write is logged: the
-   * file then stays lower than the high watermark, which is safe.
-   */
+  /** A replicated partition's high watermark into its checkpoint when it moved (timer; close, log still open). */
   checkpointHighWatermark(): void {
-    if (this.#role.kind === 'single') return
-    const log = this.#host.log()
-    const hw = log.highWatermark
-    if (hw === this.#checkpointedHighWatermark) return
-    try {
-      writeHighWatermarkCheckpoint(log.disk, log.dir, hw)
-      this.#checkpointedHighWatermark = hw
-    } catch (err) {
-      this.#host.logger.warn({ err, highWatermark: hw }, 'writing the replication-offset-checkpoint failed')
-    }
+    if (this.#role.kind !== 'single') this.#checkpointedHighWatermark = writeHighWatermark(this.#host.log(), this.#checkpointedHighWatermark, this.#host.logger)
   }
 
   /** The actor reopened its log (a healed disk): the cap goes on the new one. */
@@ -317,29 +292,13 @@ export class Replication {
   #resetReplica(logStartOffset: number): ReplicaRoleResult {
     if (this.#role.kind !== 'follower') throw notLeader('only a follower resets to its leader')
     if (!Number.isSafeInteger(logStartOffset) || logStartOffset < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `reset to ${logStartOffset}`)
-    const log = this.#host.log()
-    if (logStartOffset <= log.logEndOffset) return this.#roleResult()
-    const before = log.logEndOffset
-    log.restartAt(logStartOffset)
-    this.epochs.truncateFromEnd(0)
-    this.#host.producers().truncateFrom(0)
-    this.#host.writeSnapshot()
-    log.limitHighWatermark(log.highWatermark)
-    this.#host.logger.warn({ logEndOffset: before, logStartOffset }, 'behind the leader\'s log start: log emptied, restarted there')
+    if (restartReplicaAt(this.#host.log(), this.epochs, this.#host.producers(), logStartOffset, this.#host.logger)) this.#host.writeSnapshot()
     return this.#roleResult()
   }
 
-  /**
-   * The first role after an open: the high watermark restarts at min(checkpoint, log end), at least
-   * the log start (the log start when there is no checkpoint). See the top of this file.
-   */
+  /** The first role after an open (or a healed reopen): replica-high-watermark.ts. */
   #restartHighWatermark(): void {
-    const log = this.#host.log()
-    const checkpoint = readHighWatermarkCheckpoint(log.disk, log.dir, this.#host.logger)
-    const start = Math.max(log.logStartOffset, Math.min(checkpoint ?? log.logStartOffset, log.highWatermark))
-    log.restartHighWatermark(start)
-    this.#checkpointedHighWatermark = checkpoint ?? undefined
-    this.#host.logger.info({ checkpoint, highWatermark: start, logEndOffset: log.logEndOffset }, 'high watermark restarted from the checkpoint')
+    this.#checkpointedHighWatermark = restartHighWatermark(this.#host.log(), this.#host.logger)
   }
 
   #applyLimit(): void {

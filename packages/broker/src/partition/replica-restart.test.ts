@@ -10,7 +10,7 @@ import { ErrorCode } from '@faecie/protocol'
 import { HIGH_WATERMARK_CHECKPOINT_FILE, readHighWatermarkCheckpoint } from '../storage/checkpoint.js'
 import { silentLogger } from '../log.js'
 import type { FetchResult, ReplicaFetchResult, ReplicaRoleResult } from './messages.js'
-import { HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS } from './replica-ops.js'
+import { HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS } from './replica-high-watermark.js'
 import { errorCode, ReplicaSet, role, send, value } from './replica-test-support.js'
 import { testBatch } from './test-batches.js'
 
