@@ -1,0 +1,34 @@
+// What a broker should run for one partition, given etcd's state (the reconciler's target), as a pure
+// function: nothing (not a replica here, or the topic is gone), the leader at etcd's epoch, or a
+// follower of etcd's leader. A fenced broker (its session lapsed: the controller may already have
+// given its leaderships away) leads nothing: where etcd names it leader it is a follower of no one
+// (-1) until it is unfenced, when etcd still naming it makes it leader again.
+import type { TopicConfig } from '../topics/config.js'
+import type { ClusterState } from './cluster-state.js'
+import type { PartitionState } from './partition-state.js'
+
+export type ReplicaTarget =
+  | { kind: 'absent' }
+  | { kind: 'leader'; topicId: string; config: TopicConfig; state: PartitionState }
+  | { kind: 'follower'; topicId: string; config: TopicConfig; leader: number; leaderEpoch: number }
+
+export function replicaTarget(state: ClusterState, brokerId: number, fenced: boolean, topic: string, partition: number): ReplicaTarget {
+  const record = state.topics.get(topic)
+  const partitionState = state.partitions.get(topic)?.get(partition)?.value
+  if (record === undefined || partitionState === undefined || partition >= record.value.partitions || !partitionState.replicas.includes(brokerId)) {
+    return { kind: 'absent' }
+  }
+  const { topicId, config } = record.value
+  if (partitionState.leader === brokerId && !fenced) return { kind: 'leader', topicId, config, state: partitionState }
+  const leader = partitionState.leader === brokerId ? -1 : partitionState.leader
+  return { kind: 'follower', topicId, config, leader, leaderEpoch: partitionState.leaderEpoch }
+}
+
+/** Every partition of `state` with this broker among its replicas, as [topic, partition]. */
+export function partitionsHere(state: ClusterState, brokerId: number): [string, number][] {
+  const out: [string, number][] = []
+  for (const [topic, partitions] of state.partitions) {
+    for (const [partition, versioned] of partitions) if (versioned.value.replicas.includes(brokerId)) out.push([topic, partition])
+  }
+  return out
+}
