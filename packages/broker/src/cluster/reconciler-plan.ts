@@ -32,3 +32,17 @@ export function partitionsHere(state: ClusterState, brokerId: number): [string, 
   }
   return out
 }
+
+const PARTITION_DIR = /^([a-zA-Z0-9._-]+)-(\d+)$/
+
+/**
+ * Partition directories (TOPIC-PARTITION) among `names` that are not replicas here: left alone, and
+ * logged, by the reconciler. The broker's own internal logs (`__...`) are not partitions of etcd's,
+ * nor are directories the single broker moved aside (`NAME.orphaned-<ms>`, coordinator-actor.ts).
+ */
+export function unknownPartitionDirs(names: string[], isHere: (topic: string, partition: number) => boolean): string[] {
+  return names.filter((name) => {
+    const match = PARTITION_DIR.exec(name)
+    return match !== null && !name.startsWith('__') && !name.includes('.orphaned-') && !isHere(match[1]!, Number(match[2]))
+  })
+}

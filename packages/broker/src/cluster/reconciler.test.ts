@@ -11,6 +11,7 @@ import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
 import { emptyClusterState, type ClusterState } from './cluster-state.js'
 import type { PartitionState } from './partition-state.js'
 import { Reconciler, type ReconcilerFetchers, type ReconcilerPartitions } from './reconciler.js'
+import { unknownPartitionDirs } from './reconciler-plan.js'
 
 const SELF = 1
 const limits = { batchBytesMax: 1_000_000 }
@@ -234,5 +235,11 @@ describe('reconciler', () => {
     await reconciler.stop()
     watch.topic('u', { 0: { leader: 1, leaderEpoch: 0, isr: [1], replicas: [1] } })
     expect(await actions()).toEqual([]) // stopped
+  })
+
+  it('tells apart the partition directories etcd does not assign here (left alone, logged), not the internal logs', () => {
+    const here = new Set(['t/0', 'a-b/12'])
+    expect(unknownPartitionDirs(['t-0', 't-1', 'a-b-12', 'a-b-1', '__cluster_metadata-0', '__consumer_offsets-0', 'meta.json', 't-0.orphaned-5', 'x-'],
+      (topic, p) => here.has(`${topic}/${p}`))).toEqual(['t-1', 'a-b-1'])
   })
 })

@@ -16,6 +16,7 @@
 // is read on every pass. Events: 'applied' ({ topic, partition, role }), role undefined once deleted.
 import { strict as assert } from 'node:assert'
 import { EventEmitter } from 'node:events'
+import { readdirSync } from 'node:fs'
 import type { LocalPartitionRole } from '../gateway/context.js'
 import type { Logger } from '../log.js'
 import type { LeaderRole, PartitionConfig, ReplicaRoleResult } from '../partition/messages.js'
@@ -23,7 +24,7 @@ import type { TopicConfig } from '../topics/config.js'
 import type { MonotonicClock } from './broker-session.js'
 import type { WatchedClusterState } from './controller.js'
 import type { PartitionState } from './partition-state.js'
-import { partitionsHere, replicaTarget, type ReplicaTarget } from './reconciler-plan.js'
+import { partitionsHere, replicaTarget, unknownPartitionDirs, type ReplicaTarget } from './reconciler-plan.js'
 
 export const RECONCILE_RETRY_BACKOFF_MS_DEFAULT = 200
 export const RECONCILE_RETRY_BACKOFF_MAX_MS_DEFAULT = 10_000
@@ -57,6 +58,8 @@ export interface ReconcilerOptions {
   retryBackoffMs?: number
   retryBackoffMaxMs?: number
   concurrencyMax?: number
+  /** The broker's data dir: partition directories there that etcd does not assign here are logged at start (and left alone). */
+  dataDir?: string
 }
 
 interface Entry {
@@ -81,7 +84,7 @@ interface Entry {
 }
 
 export class Reconciler extends EventEmitter {
-  readonly #o: Required<ReconcilerOptions>
+  readonly #o: Required<Omit<ReconcilerOptions, 'dataDir'>> & Pick<ReconcilerOptions, 'dataDir'>
   readonly #logger: Logger
   readonly #entries = new Map<string, Entry>()
   readonly #ready = new Set<Entry>()
@@ -105,6 +108,19 @@ export class Reconciler extends EventEmitter {
     this.#o.watch.on('change', this.#onChange)
     this.#pass()
     await this.settled()
+    if (this.#o.dataDir !== undefined) this.#logUnknownDirs(this.#o.dataDir)
+  }
+
+  #logUnknownDirs(dataDir: string): void {
+    let names: string[]
+    try {
+      names = readdirSync(dataDir)
+    } catch (err) {
+      this.#logger.warn({ err, dataDir }, 'could not list the data dir')
+      return
+    }
+    const unknown = unknownPartitionDirs(names, (topic, partition) => this.#entries.get(keyOf(topic, partition))?.topicId !== undefined)
+    if (unknown.length > 0) this.#logger.info({ count: unknown.length, dirs: unknown.slice(0, 20) }, 'partition directories etcd does not assign here: left alone')
   }
 
   /** Stops reacting; resolves when the steps under way have ended. Fetchers are left as they are. */
