@@ -216,4 +216,18 @@ describe('controller: partition leadership', () => {
     await controller.settled()
     expect((await c.store.getPartition('g', 0))!.value).toMatchObject({ leader: 2, isr: [2, 1], partitionEpoch: 0 })
   })
+
+  it('finishes a topic creation its predecessor left half done (partition states missing)', async () => {
+    const c = await cluster([1, 2])
+    const keys = c.store.keys
+    // As a controller that died after the first of several transactions would have left it.
+    await c.store.client.put(keys.topic('half')).value(JSON.stringify({ topicId: 'id-half', partitions: 3, config: {} }))
+    await c.store.client.put(keys.assignment('half')).value(JSON.stringify({ replicas: [[1, 2], [2, 1], [1, 2]] }))
+    await c.store.client.put(keys.partition('half', 0)).value(JSON.stringify({ leader: 1, leaderEpoch: 0, partitionEpoch: 0, isr: [1, 2], replicas: [1, 2] }))
+    await waitFor('the half-made topic in the watch', () => c.watch.state.partitions.get('half')?.size === 1)
+    c.controller().start()
+    await waitFor('every partition state of it', () => c.watch.state.partitions.get('half')?.size === 3)
+    expect((await c.store.getPartition('half', 1))!.value).toEqual({ leader: 2, leaderEpoch: 0, partitionEpoch: 0, isr: [2, 1], replicas: [2, 1] })
+    expect((await c.store.getPartition('half', 0))!.value).toMatchObject({ leader: 1, isr: [1, 2] })
+  })
 })

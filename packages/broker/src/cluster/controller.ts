@@ -169,10 +169,22 @@ export class Controller {
     } while (this.#again && this.#started)
   }
 
+  /** Topics with fewer partition states than partitions: a predecessor died while creating them (over several transactions). */
+  async #completeTopics(state: ClusterState, fence: ControllerFence): Promise<void> {
+    for (const [topic, record] of state.topics) {
+      const assignment = state.assignments.get(topic)
+      const have = state.partitions.get(topic)?.size ?? 0
+      if (have >= record.value.partitions || assignment?.length !== record.value.partitions) continue
+      this.#logger.info({ topic, partitions: record.value.partitions, have }, 'creating the partition states a topic creation left out')
+      await this.#options.store.createMissingPartitions(fence, topic, assignment, 0)
+    }
+  }
+
   async #pass(preferred: boolean): Promise<void> {
     const fence = this.#options.fence()
     if (fence === undefined) return
     const state = this.#options.watch.state
+    await this.#completeTopics(state, fence)
     // Partitions of a topic being created or deleted are left alone until the topic key says which.
     const partitions = new Map([...state.partitions].filter(([topic]) => state.topics.has(topic)))
     const writes = decidePartitionWrites({ live: new Set(state.brokers.keys()), partitions, preferred })

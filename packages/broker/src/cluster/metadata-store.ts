@@ -150,12 +150,15 @@ export class EtcdMetadataStore {
       await this.#throwIfFenced(fence)
       throw new TopicExistsError(`topic ${topic.topic} already exists`)
     }
-    await this.#createMissingPartitions(fence, topic.topic, topic.replicas, firstChunk)
+    await this.createMissingPartitions(fence, topic.topic, topic.replicas, firstChunk)
     return record.topicId
   }
 
-  /** Creates the state of each partition from `from` on that has none, each in a fenced transaction. */
-  async #createMissingPartitions(fence: ControllerFence, topic: string, replicas: number[][], from: number): Promise<void> {
+  /**
+   * Creates the state of each partition from `from` on that has none, each in a fenced transaction
+   * (also how a new controller finishes a topic creation its predecessor began).
+   */
+  async createMissingPartitions(fence: ControllerFence, topic: string, replicas: number[][], from: number): Promise<void> {
     for (let p = from; p < replicas.length; p++) {
       const result = await this.#fenced(fence).and(this.keys.partition(topic, p), 'Create', '==', 0)
         .then(this.#putInitialPartition(topic, p, replicas[p]!)).commit()
@@ -197,10 +200,7 @@ export class EtcdMetadataStore {
     return { value, modRevision: revision(result.header.revision) }
   }
 
-  /**
-   * Deletes a topic still at `expected`'s revision: its record, its assignment and every partition
-   * state, in one fenced transaction (a range delete is one operation).
-   */
+  /** Deletes a topic still at `expected`'s revision: record, assignment, partition states (a range), one fenced transaction. */
   async deleteTopic(fence: ControllerFence, topic: string, expected: Versioned<TopicRecord>): Promise<void> {
     const key = this.keys.topic(topic)
     const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
@@ -224,7 +224,7 @@ export class EtcdMetadataStore {
         this.client.put(this.keys.assignment(topic)).value(JSON.stringify({ replicas })),
         ...replicas.slice(from, chunkEnd).map((r, i) => this.#putInitialPartition(topic, from + i, r))).commit()
     if (!result.succeeded) await this.#throwConflict(fence, `topic ${topic} changed since revision ${expected.modRevision}`)
-    await this.#createMissingPartitions(fence, topic, replicas, chunkEnd)
+    await this.createMissingPartitions(fence, topic, replicas, chunkEnd)
     return { value, modRevision: revision(result.header.revision) }
   }
 
