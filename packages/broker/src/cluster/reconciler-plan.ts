@@ -1,11 +1,27 @@
-// What a broker should run for one partition, given etcd's state (the reconciler's target), as a pure
-// function: nothing (not a replica here, or the topic is gone), the leader at etcd's epoch, or a
+// The reconciler's plan: the parts of the partition manager and the fetchers it drives, and what a
+// broker should run for one partition given etcd's state (its target), as a pure function: nothing (not a replica here, or the topic is gone), the leader at etcd's epoch, or a
 // follower of etcd's leader. A fenced broker (its session lapsed: the controller may already have
 // given its leaderships away) leads nothing: where etcd names it leader it is a follower of no one
 // (-1) until it is unfenced, when etcd still naming it makes it leader again.
+import type { LeaderRole, PartitionConfig, ReplicaRoleResult } from '../partition/messages.js'
 import type { TopicConfig } from '../topics/config.js'
 import type { ClusterState } from './cluster-state.js'
 import type { PartitionState } from './partition-state.js'
+
+/** The partition manager's part the reconciler drives (PartitionManager has it). */
+export interface ReconcilerPartitions {
+  open(topic: string, partition: number, config: PartitionConfig): Promise<unknown>
+  updateConfig(topic: string, partition: number, config: PartitionConfig): Promise<unknown>
+  delete(topic: string, partition: number): Promise<void>
+  request(topic: string, partition: number,
+    request: { op: 'becomeLeader'; role: LeaderRole } | { op: 'becomeFollower'; leader: number; leaderEpoch: number }): Promise<ReplicaRoleResult>
+}
+
+/** The replica fetchers' part the reconciler drives (replication/replica-fetchers.ts). */
+export interface ReconcilerFetchers {
+  follow(topic: string, partition: number, target: { leader: number; leaderEpoch: number; latestEpoch: number; logEndOffset: number }): void
+  unfollow(topic: string, partition: number): void
+}
 
 export type ReplicaTarget =
   | { kind: 'absent' }

@@ -237,6 +237,22 @@ describe('reconciler', () => {
     expect(await actions()).toEqual([]) // stopped
   })
 
+  it('applies the role again to a replica whose actor restarted, with localRole unset meanwhile', async () => {
+    watch.topic('t', { 0: { leader: 1, leaderEpoch: 3, isr: [1], replicas: [1, 2] }, 1: { leader: 2, leaderEpoch: 1, isr: [2, 1], replicas: [2, 1] } })
+    await reconciler.start()
+    partitions.log.splice(0)
+    partitions.holding = 'becomeLeader'
+    reconciler.replicaRestarted('t', 0)
+    expect(reconciler.localRole('t', 0)).toBeUndefined()
+    await new Promise((resolve) => setImmediate(resolve))
+    partitions.holding = undefined
+    partitions.held.get('t-0')!()
+    expect(await actions()).toEqual(['becomeLeader t-0 epoch=3 isr=1 minInsync=1'])
+    expect(reconciler.localRole('t', 0)).toEqual({ role: 'leader', leader: 1, leaderEpoch: 3 })
+    reconciler.replicaRestarted('t', 1)
+    expect(await actions()).toEqual(['unfollow t-1', 'becomeFollower t-1 leader=2 epoch=1', 'follow t-1 from 2@1 latestEpoch=3 leo=41'])
+  })
+
   it('tells apart the partition directories etcd does not assign here (left alone, logged), not the internal logs', () => {
     const here = new Set(['t/0', 'a-b/12'])
     expect(unknownPartitionDirs(['t-0', 't-1', 'a-b-12', 'a-b-1', '__cluster_metadata-0', '__consumer_offsets-0', 'meta.json', 't-0.orphaned-5', 'x-'],

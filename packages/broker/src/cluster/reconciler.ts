@@ -24,26 +24,13 @@ import type { TopicConfig } from '../topics/config.js'
 import type { MonotonicClock } from './broker-session.js'
 import type { WatchedClusterState } from './controller.js'
 import type { PartitionState } from './partition-state.js'
-import { partitionsHere, replicaTarget, unknownPartitionDirs, type ReplicaTarget } from './reconciler-plan.js'
+import { partitionsHere, replicaTarget, unknownPartitionDirs, type ReconcilerFetchers, type ReconcilerPartitions, type ReplicaTarget } from './reconciler-plan.js'
+
+export type { ReconcilerFetchers, ReconcilerPartitions } from './reconciler-plan.js'
 
 export const RECONCILE_RETRY_BACKOFF_MS_DEFAULT = 200
 export const RECONCILE_RETRY_BACKOFF_MAX_MS_DEFAULT = 10_000
 export const RECONCILE_CONCURRENCY_MAX_DEFAULT = 16
-
-/** The partition manager's part the reconciler drives (PartitionManager has it). */
-export interface ReconcilerPartitions {
-  open(topic: string, partition: number, config: PartitionConfig): Promise<unknown>
-  updateConfig(topic: string, partition: number, config: PartitionConfig): Promise<unknown>
-  delete(topic: string, partition: number): Promise<void>
-  request(topic: string, partition: number,
-    request: { op: 'becomeLeader'; role: LeaderRole } | { op: 'becomeFollower'; leader: number; leaderEpoch: number }): Promise<ReplicaRoleResult>
-}
-
-/** The replica fetchers' part the reconciler drives (replication/replica-fetchers.ts). */
-export interface ReconcilerFetchers {
-  follow(topic: string, partition: number, target: { leader: number; leaderEpoch: number; latestEpoch: number; logEndOffset: number }): void
-  unfollow(topic: string, partition: number): void
-}
 
 export interface ReconcilerOptions {
   brokerId: number
@@ -135,6 +122,18 @@ export class Reconciler extends EventEmitter {
   /** What the actor of this partition's replica here was told and answered; undefined: no replica here. */
   localRole(topic: string, partition: number): LocalPartitionRole | undefined {
     return this.#entries.get(keyOf(topic, partition))?.applied
+  }
+
+  /**
+   * The replica's actor lost its role (its thread restarted and reopened it as a single broker's):
+   * localRole is unset at once, and the role applied again.
+   */
+  replicaRestarted(topic: string, partition: number): void {
+    const entry = this.#entries.get(keyOf(topic, partition))
+    if (entry === undefined || this.#stopped) return
+    Object.assign(entry, { applied: undefined, leaderRoleJson: undefined, followerResult: undefined, doneJson: undefined })
+    this.#kick(entry)
+    this.#drain()
   }
 
   /** Compares etcd's state with what runs here again (on every change; the runtime calls it when fencing changes). */
