@@ -230,4 +230,27 @@ describe('controller: partition leadership', () => {
     expect((await c.store.getPartition('half', 1))!.value).toEqual({ leader: 2, leaderEpoch: 0, partitionEpoch: 0, isr: [2, 1], replicas: [2, 1] })
     expect((await c.store.getPartition('half', 0))!.value).toMatchObject({ leader: 1, isr: [1, 2] })
   })
+
+  it('retries a pass whose write failed (etcd unreachable) after its backoff on the clock', async () => {
+    const c = await cluster([1, 2])
+    await c.store.createTopic(c.members.get(1)!.controllerFence!, { topic: 'r', config: {}, replicas: [[2, 1]] })
+    let failures = 1
+    const flaky = new Proxy(c.store, {
+      get: (target, key, receiver) => key === 'updatePartition'
+        ? (...args: Parameters<EtcdMetadataStore['updatePartition']>) => (failures-- > 0 ? Promise.reject(new Error('etcd unreachable (test)')) : target.updatePartition(...args))
+        : Reflect.get(target, key, receiver),
+    })
+    const controller = new Controller({ store: flaky, keys: c.store.keys, watch: c.watch, fence: () => c.members.get(1)?.controllerFence, clock: c.clock,
+      logger, limits, retryBackoffMs: 500 })
+    cleanups.push(() => controller.stop())
+    await waitFor('r in the watch', () => partition(c, 'r', 0))
+    controller.start()
+    await c.leave(2)
+    await controller.settled()
+    expect(failures).toBe(0) // the write was tried, and failed
+    expect(partition(c, 'r', 0)).toMatchObject({ leader: 2, isr: [2, 1] })
+    await c.clock.advance(500)
+    await waitFor('broker 1 leads r-0', () => partition(c, 'r', 0)!.leader === 1)
+    expect(partition(c, 'r', 0)).toEqual({ leader: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1], replicas: [2, 1] })
+  })
 })
