@@ -9,6 +9,9 @@ import { strict as assert } from 'node:assert'
 import { randomUUID } from 'node:crypto'
 import { Etcd3, type IKeyValue } from 'etcd3'
 import { CAS_RETRIES_MAX, ClusterKeys, ETCD_TXN_OPS_MAX, PRODUCER_ID_BLOCK_SIZE } from './keys.js'
+import { assertPartitionTransition, initialPartitionState, type PartitionState } from './partition-state.js'
+
+export type { PartitionState } from './partition-state.js'
 
 export interface BrokerRegistration {
   brokerId: number
@@ -21,15 +24,6 @@ export interface BrokerRegistration {
 export interface ControllerFence {
   brokerId: number
   createRevision: number
-}
-
-export interface PartitionState {
-  /** The leading broker, or -1 when no replica of the ISR is alive. */
-  leader: number
-  leaderEpoch: number
-  partitionEpoch: number
-  isr: number[]
-  replicas: number[]
 }
 
 export interface TopicRecord {
@@ -156,12 +150,15 @@ export class EtcdMetadataStore {
       await this.#throwIfFenced(fence)
       throw new TopicExistsError(`topic ${topic.topic} already exists`)
     }
-    await this.#createMissingPartitions(fence, topic.topic, topic.replicas, firstChunk)
+    await this.createMissingPartitions(fence, topic.topic, topic.replicas, firstChunk)
     return record.topicId
   }
 
-  /** Creates the state of each partition from `from` on that has none, each in a fenced transaction. */
-  async #createMissingPartitions(fence: ControllerFence, topic: string, replicas: number[][], from: number): Promise<void> {
+  /**
+   * Creates the state of each partition from `from` on that has none, each in a fenced transaction
+   * (also how a new controller finishes a topic creation its predecessor began).
+   */
+  async createMissingPartitions(fence: ControllerFence, topic: string, replicas: number[][], from: number): Promise<void> {
     for (let p = from; p < replicas.length; p++) {
       const result = await this.#fenced(fence).and(this.keys.partition(topic, p), 'Create', '==', 0)
         .then(this.#putInitialPartition(topic, p, replicas[p]!)).commit()
@@ -170,7 +167,7 @@ export class EtcdMetadataStore {
   }
 
   #putInitialPartition(topic: string, partition: number, replicas: number[]) {
-    const state: PartitionState = { leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, isr: [...replicas], replicas: [...replicas] }
+    const state: PartitionState = initialPartitionState(replicas)
     return this.client.put(this.keys.partition(topic, partition)).value(JSON.stringify(state))
   }
 
@@ -200,6 +197,34 @@ export class EtcdMetadataStore {
       await this.#throwIfFenced(fence)
       throw new CasConflictError(`topic ${topic} changed since revision ${expected.modRevision}`)
     }
+    return { value, modRevision: revision(result.header.revision) }
+  }
+
+  /** Deletes a topic still at `expected`'s revision: record, assignment, partition states (a range), one fenced transaction. */
+  async deleteTopic(fence: ControllerFence, topic: string, expected: Versioned<TopicRecord>): Promise<void> {
+    const key = this.keys.topic(topic)
+    const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
+      .then(this.client.delete().key(key), this.client.delete().key(this.keys.assignment(topic)),
+        this.client.delete().prefix(this.keys.partitionsPrefix(topic))).commit()
+    if (!result.succeeded) await this.#throwConflict(fence, `topic ${topic} changed since revision ${expected.modRevision}`)
+  }
+
+  /**
+   * Grows a topic still at `expected`'s revision to `replicas.length` partitions: the record, the
+   * whole assignment (the existing partitions' lists unchanged) and the new partitions' first states.
+   */
+  async addPartitions(fence: ControllerFence, topic: string, expected: Versioned<TopicRecord>, replicas: number[][]): Promise<Versioned<TopicRecord>> {
+    const from = expected.value.partitions
+    assert(replicas.length > from, `${topic}: ${replicas.length} partitions is not more than ${from}`)
+    const key = this.keys.topic(topic)
+    const value: TopicRecord = { ...expected.value, partitions: replicas.length }
+    const chunkEnd = from + ETCD_TXN_OPS_MAX - 2
+    const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
+      .then(this.client.put(key).value(JSON.stringify(value)),
+        this.client.put(this.keys.assignment(topic)).value(JSON.stringify({ replicas })),
+        ...replicas.slice(from, chunkEnd).map((r, i) => this.#putInitialPartition(topic, from + i, r))).commit()
+    if (!result.succeeded) await this.#throwConflict(fence, `topic ${topic} changed since revision ${expected.modRevision}`)
+    await this.createMissingPartitions(fence, topic, replicas, chunkEnd)
     return { value, modRevision: revision(result.header.revision) }
   }
 
@@ -254,6 +279,11 @@ export class EtcdMetadataStore {
     }
   }
 
+  async #throwConflict(fence: ControllerFence, message: string): Promise<never> {
+    await this.#throwIfFenced(fence)
+    throw new CasConflictError(message)
+  }
+
   async #getKv(key: string): Promise<IKeyValue | undefined> {
     const response = await this.client.get(key).exec()
     return response.kvs[0]
@@ -265,12 +295,4 @@ export function revision(text: string | number): number {
   const value = Number(text)
   assert(Number.isSafeInteger(value) && value >= 0, `etcd revision out of range: ${text}`)
   return value
-}
-
-function assertPartitionTransition(name: string, from: PartitionState, to: PartitionState): void {
-  assert(to.partitionEpoch === from.partitionEpoch + 1, `${name}: partition epoch ${from.partitionEpoch} -> ${to.partitionEpoch}`)
-  assert(to.leaderEpoch >= from.leaderEpoch, `${name}: leader epoch went back from ${from.leaderEpoch} to ${to.leaderEpoch}`)
-  assert(to.leader !== from.leader ? to.leaderEpoch > from.leaderEpoch : true, `${name}: new leader ${to.leader} without a new leader epoch`)
-  assert(to.leader === -1 || to.isr.includes(to.leader), `${name}: leader ${to.leader} not in the ISR ${JSON.stringify(to.isr)}`)
-  assert(to.isr.every((b) => to.replicas.includes(b)), `${name}: ISR ${JSON.stringify(to.isr)} not within replicas ${JSON.stringify(to.replicas)}`)
 }

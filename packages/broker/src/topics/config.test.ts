@@ -2,7 +2,7 @@
 // becomes.
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
-import { changeTopicConfig, effectiveTopicConfig, partitionConfigOf, TOPIC_CONFIG_KEYS, validateTopicConfig } from './config.js'
+import { changeTopicConfig, checkMinInsyncReplicas, effectiveTopicConfig, minInsyncReplicasOf, partitionConfigOf, TOPIC_CONFIG_KEYS, validateTopicConfig } from './config.js'
 import { checkCreatableTopicName, topicNameProblem } from './names.js'
 
 const limits = { batchBytesMax: 1_000_000 }
@@ -31,6 +31,7 @@ describe('topic config', () => {
       'retention.ms': '-1', 'retention.bytes': '1048576', 'segment.bytes': '1048576', 'segment.ms': '60000', flush: 'interval',
       'flush.ms': '5', 'max.message.bytes': '1000000', 'message.timestamp.type': 'LogAppendTime', 'cleanup.policy': 'delete',
       'delete.retention.ms': '1000', 'min.cleanable.dirty.ratio': '0.25', 'producer.id.expiration.ms': '3600000',
+      'min.insync.replicas': '2',
     }, limits)
     expect(Object.keys(config).sort()).toEqual(Object.keys(TOPIC_CONFIG_KEYS).sort())
     const partition = partitionConfigOf(config, limits)
@@ -61,6 +62,7 @@ describe('topic config', () => {
       { 'retention.ms': ' 1' }, { 'delete.retention.ms': '-1' }, { 'min.cleanable.dirty.ratio': '1.5' },
       { 'min.cleanable.dirty.ratio': '-0.1' }, { 'min.cleanable.dirty.ratio': 'half' },
       { 'producer.id.expiration.ms': '0' }, { 'producer.id.expiration.ms': '1d' },
+      { 'min.insync.replicas': '0' }, { 'min.insync.replicas': '-1' }, { 'min.insync.replicas': '32768' },
     ]
     for (const config of bad) expect(code(() => validateTopicConfig(config, limits)), JSON.stringify(config)).toBe(ErrorCode.INVALID_CONFIG)
   })
@@ -71,5 +73,14 @@ describe('topic config', () => {
     expect(changeTopicConfig({ flush: 'never', 'retention.ms': '5' }, { flush: null, 'segment.ms': '100' }, limits))
       .toEqual({ 'retention.ms': '5', 'segment.ms': '100' })
     expect(code(() => changeTopicConfig({}, { nope: null }, limits))).toBe(ErrorCode.INVALID_CONFIG)
+  })
+
+  it('has min.insync.replicas, default 1, at most the replication factor', () => {
+    expect(effectiveTopicConfig({}, limits)['min.insync.replicas']).toBe('1')
+    expect(minInsyncReplicasOf({})).toBe(1)
+    expect(minInsyncReplicasOf(validateTopicConfig({ 'min.insync.replicas': '2' }, limits))).toBe(2)
+    expect(code(() => checkMinInsyncReplicas({ 'min.insync.replicas': '2' }, 2))).toBeUndefined()
+    expect(code(() => checkMinInsyncReplicas({ 'min.insync.replicas': '3' }, 2))).toBe(ErrorCode.INVALID_CONFIG)
+    expect(code(() => checkMinInsyncReplicas({}, 1))).toBeUndefined()
   })
 })

@@ -58,6 +58,11 @@ function oneOf(...allowed: string[]) {
 
 const fixed = (value: number | string) => (): string => String(value)
 
+/** Kafka's default min.insync.replicas. */
+export const DEFAULT_MIN_INSYNC_REPLICAS = 1
+/** The largest replication factor (Kafka's: an int16), and so the largest min.insync.replicas. */
+export const REPLICATION_FACTOR_MAX = 32767
+
 export const TOPIC_CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   'retention.ms': { defaultValue: fixed(DEFAULT_LOG_CONFIG.retentionMs), parse: integer(0, Number.MAX_SAFE_INTEGER, true) },
   'retention.bytes': { defaultValue: fixed(DEFAULT_LOG_CONFIG.retentionBytes), parse: integer(0, Number.MAX_SAFE_INTEGER, true) },
@@ -86,6 +91,27 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   'min.cleanable.dirty.ratio': { defaultValue: fixed(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO), parse: ratio },
   // A broker setting in Kafka; here per topic, with Kafka's default, as the partition actor keeps the state.
   'producer.id.expiration.ms': { defaultValue: fixed(DEFAULT_PRODUCER_ID_EXPIRATION_MS), parse: integer(1, Number.MAX_SAFE_INTEGER) },
+  // Kafka's: acks=all needs this many replicas in the ISR. At most the replication factor, which a
+  // cluster's controller checks (checkMinInsyncReplicas); a single broker's partitions have one replica.
+  'min.insync.replicas': { defaultValue: fixed(DEFAULT_MIN_INSYNC_REPLICAS), parse: integer(1, REPLICATION_FACTOR_MAX) },
+}
+
+/** A topic's min.insync.replicas (overrides that passed validateTopicConfig). */
+export function minInsyncReplicasOf(overrides: TopicConfig): number {
+  const value = overrides['min.insync.replicas']
+  return value === undefined ? DEFAULT_MIN_INSYNC_REPLICAS : Number(value)
+}
+
+/**
+ * Throws INVALID_CONFIG when min.insync.replicas is above the replication factor: no acks=all
+ * produce could ever succeed. A cluster's controller checks it when it creates or changes a topic.
+ */
+export function checkMinInsyncReplicas(overrides: TopicConfig, replicationFactor: number): void {
+  const minInsync = minInsyncReplicasOf(overrides)
+  if (minInsync > replicationFactor) {
+    throw invalidConfig(`Invalid value ${minInsync} for topic config min.insync.replicas: the topic has ${replicationFactor} ` +
+      `replica${replicationFactor === 1 ? '' : 's'} per partition, and acks=all would always fail.`)
+  }
 }
 
 const RATIO = /^(0|1|0?\.\d{1,9}|1\.0{1,9})$/

@@ -1,0 +1,40 @@
+// A partition's state in etcd (partitions/<topic>/<p>, keys.ts) and the rules every change of it
+// obeys, asserted on every write (metadata-store.ts) and property-tested against the controller's
+// decisions (controller-decisions.test.ts):
+//   - the partition epoch goes up by exactly one per change;
+//   - the leader epoch never goes back, and a new leader (or none: -1) comes with a higher one;
+//   - the leader is in the ISR, or -1;
+//   - the ISR is within the replicas and never empty (a partition with no live ISR member keeps its last ISR).
+
+import { strict as assert } from 'node:assert'
+
+export interface PartitionState {
+  /** The leading broker, or -1 when no replica of the ISR is alive. */
+  leader: number
+  leaderEpoch: number
+  partitionEpoch: number
+  isr: number[]
+  replicas: number[]
+}
+
+/** A new partition: led by its first replica (the preferred leader), every replica in the ISR. */
+export function initialPartitionState(replicas: number[]): PartitionState {
+  assert(replicas.length > 0 && new Set(replicas).size === replicas.length, `bad replica list ${JSON.stringify(replicas)}`)
+  return { leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, isr: [...replicas], replicas: [...replicas] }
+}
+
+/** Asserts the invariants of one state on its own. */
+export function assertPartitionState(name: string, state: PartitionState): void {
+  assert(state.leader === -1 || state.isr.includes(state.leader), `${name}: leader ${state.leader} not in the ISR ${JSON.stringify(state.isr)}`)
+  assert(state.isr.length > 0, `${name}: empty ISR`)
+  assert(new Set(state.isr).size === state.isr.length, `${name}: ISR ${JSON.stringify(state.isr)} names a broker twice`)
+  assert(state.isr.every((b) => state.replicas.includes(b)), `${name}: ISR ${JSON.stringify(state.isr)} not within replicas ${JSON.stringify(state.replicas)}`)
+}
+
+/** Asserts that `to` may follow `from`. */
+export function assertPartitionTransition(name: string, from: PartitionState, to: PartitionState): void {
+  assert(to.partitionEpoch === from.partitionEpoch + 1, `${name}: partition epoch ${from.partitionEpoch} -> ${to.partitionEpoch}`)
+  assert(to.leaderEpoch >= from.leaderEpoch, `${name}: leader epoch went back from ${from.leaderEpoch} to ${to.leaderEpoch}`)
+  assert(to.leader !== from.leader ? to.leaderEpoch > from.leaderEpoch : true, `${name}: new leader ${to.leader} without a new leader epoch`)
+  assertPartitionState(name, to)
+}
