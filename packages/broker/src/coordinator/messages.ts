@@ -12,6 +12,11 @@ export interface CoordinatorWorkerData {
   dataDir: string
   settings: CoordinatorSettings
   groupSettings?: Partial<GroupSettings>
+  /**
+   * Cluster mode: partition directories belong to etcd's topics (the reconciler's), not to this
+   * metadata log, so none is moved aside at start.
+   */
+  keepUnknownPartitionDirs?: boolean
 }
 
 /** The consumer-group ops, served by the coordinator's GroupCoordinator. */
