@@ -17,6 +17,8 @@
 // Until join() has run, this broker leads nothing (isLeaderNow is false): a client's request for a
 // partition answers NOT_LEADER_OR_FOLLOWER and the client retries. Fencing: the member's 'fenced' and
 // 'unfenced' make the watch emit 'change' again, so the reconciler's next pass reads isFenced() anew.
+// A topic's config changed in etcd (alterTopicConfig on the controller) is pushed here to this
+// broker's replicas of it (the reconciler opens a replica with the config of the moment).
 import { strict as assert } from 'node:assert'
 import type { Etcd3 } from 'etcd3'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
@@ -30,6 +32,7 @@ import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './b
 import { ClusterMember } from './cluster-member.js'
 import { mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
+import { isLeaderNow, offlinePartitionCount, TopicConfigPush, underReplicatedLedBy } from './cluster-figures.js'
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
@@ -153,7 +156,11 @@ export class ClusterRuntime implements ClusterGateway {
       links: this.#links, allocateProducerIdBlock: () => connection.store.allocateProducerIdBlock(this.brokerId),
       limits, defaultReplicationFactor: config.defaultReplicationFactor, logger: logger.child({ module: 'cluster-topics' }),
     })
+    const configs = new TopicConfigPush({ partitions, limits, logger, hasReplica: (topic, p) => this.localRole(topic, p) !== undefined })
+    configs.apply(watch.state)
+    watch.on('change', () => configs.apply(watch.state))
   }
+
 
   /** Registers this broker, joins the election and runs the reconciler's first pass. */
   async join(reach: { url: string; kafkaAddress: string | undefined }): Promise<void> {
@@ -272,32 +279,16 @@ export class ClusterRuntime implements ClusterGateway {
 
   /** Partitions this broker leads (in etcd) whose ISR is smaller than their replicas. */
   underReplicatedPartitions(): number {
-    let count = 0
-    for (const partitions of this.#watch.state.partitions.values()) {
-      for (const { value } of partitions.values()) if (value.leader === this.brokerId && value.isr.length < value.replicas.length) count++
-    }
-    return count
+    return underReplicatedLedBy(this.#watch.state, this.brokerId)
   }
 
   /** Partitions without a leader, counted by the controller only (0 elsewhere), as Kafka's OfflinePartitionsCount. */
   offlinePartitions(): number {
-    if (!this.#controllerRunning) return 0
-    let count = 0
-    for (const partitions of this.#watch.state.partitions.values()) for (const { value } of partitions.values()) if (value.leader === -1) count++
-    return count
+    return this.#controllerRunning ? offlinePartitionCount(this.#watch.state) : 0
   }
 
   /** Replica lag of a partition this broker follows (leader LEO - own LEO), from its fetcher. */
   followerLagOf(topic: string, partition: number): number | undefined {
     return this.#fetchers.lagOf(topic, partition)
   }
-}
-
-/**
- * The leadership gate, pure: the reconciler applied leadership at the epoch etcd names now, and the
- * broker's session is live at this instant (BrokerSession.liveNow, read from the monotonic clock).
- */
-export function isLeaderNow(brokerId: number, applied: LocalPartitionRole | undefined, state: PartitionState | undefined, sessionLiveNow: boolean): boolean {
-  return sessionLiveNow && applied !== undefined && applied.role === 'leader' && state !== undefined &&
-    state.leader === brokerId && applied.leader === brokerId && applied.leaderEpoch === state.leaderEpoch
 }
