@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../log.js'
 import type { PartitionConfig } from '../partition/messages.js'
-import { isLeaderNow, offlinePartitionCount, TopicConfigPush, underReplicatedLedBy } from './cluster-figures.js'
+import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
 import { emptyClusterState, type ClusterState } from './cluster-state.js'
 import type { PartitionState } from './metadata-store.js'
 
@@ -57,5 +57,34 @@ describe('TopicConfigPush', () => {
     state.topics.set('t', { value: { topicId: 'id-t', partitions: 3, config: { 'retention.ms': '1234' } }, modRevision: 3 })
     push.apply(state)
     expect(pushed.map(([topic, p, config]) => [topic, p, config.retentionMs])).toEqual([['t', 0, 1234], ['t', 2, 1234]])
+  })
+})
+
+describe('TopicsMirror', () => {
+  it('sends the topics once per change, changes during a send coalescing into one more send of the latest list', async () => {
+    const state = stateWith({ a: [led(1, [1])] })
+    const sent: string[][] = []
+    let release: (() => void) | undefined
+    const mirror = new TopicsMirror({
+      state: () => state, topics: () => [...state.topics.keys()].map((topic) => ({ topic, topicId: '', partitions: 1, config: {}, internal: false })),
+      send: async (topics) => { sent.push(topics.map((t) => t.topic)); await new Promise<void>((resolve) => { release = resolve }) }, logger: silentLogger(),
+    })
+    const first = mirror.changed()
+    await mirror.changed() // nothing changed: no second send
+    state.topics.set('b', { value: { topicId: 'id-b', partitions: 1, config: {} }, modRevision: 2 })
+    await mirror.changed()
+    state.topics.set('c', { value: { topicId: 'id-c', partitions: 1, config: {} }, modRevision: 3 })
+    await mirror.changed()
+    expect(sent).toEqual([['a']])
+    release!()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sent).toEqual([['a'], ['a', 'b', 'c']])
+    release!()
+    await first
+    state.topics.delete('a')
+    const third = mirror.changed()
+    release!()
+    await third
+    expect(sent).toEqual([['a'], ['a', 'b', 'c'], ['b', 'c']])
   })
 })

@@ -1,6 +1,7 @@
 // Small pure pieces of the cluster runtime (cluster-runtime.ts) over etcd's watched state: the
-// leadership gate, the partition counts the metrics report, and the push of a topic's changed
-// config to this broker's replicas.
+// leadership gate, the partition counts the metrics report, the push of a topic's changed config to
+// this broker's replicas, and the mirror of etcd's topics to the coordinator's consumer groups.
+import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -64,5 +65,53 @@ export class TopicConfigPush {
           .catch((err: unknown) => this.o.logger.warn({ err, topic: name, partition: p }, 'a topic config change not applied to a replica'))
       }
     }
+  }
+}
+
+/**
+ * Keeps `send` told of etcd's topics (the coordinator's consumer groups see them): once at start,
+ * then after each change of a topic key, one call at a time; changes while one is on its way make
+ * one more call after it, with the list of that moment. A put raises the largest mod revision and a
+ * delete shrinks the map, so (largest revision, count) changes with every topic change.
+ */
+export class TopicsMirror {
+  #sent = ''
+  #inFlight = false
+  #dirty = false
+
+  constructor(private readonly o: {
+    state: () => ClusterState
+    topics: () => TopicMeta[]
+    send: (topics: TopicMeta[]) => Promise<unknown>
+    logger: Logger
+  }) {}
+
+  /** Call on every state change; resolves once the list of this moment (or a later one) was sent. */
+  async changed(): Promise<void> {
+    if (this.#signature() === this.#sent) return
+    if (this.#inFlight) {
+      this.#dirty = true
+      return
+    }
+    this.#inFlight = true
+    try {
+      do {
+        this.#dirty = false
+        this.#sent = this.#signature()
+        await this.o.send(this.o.topics()).catch((err: unknown) => {
+          this.#sent = ''
+          this.o.logger.warn({ err }, 'the coordinator was not told of the cluster\'s topics')
+        })
+      } while (this.#dirty)
+    } finally {
+      this.#inFlight = false
+    }
+  }
+
+  #signature(): string {
+    const { topics } = this.o.state()
+    let max = 0
+    for (const record of topics.values()) max = Math.max(max, record.modRevision)
+    return `${max}/${topics.size}`
   }
 }

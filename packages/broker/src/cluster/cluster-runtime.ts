@@ -32,7 +32,8 @@ import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './b
 import { ClusterMember } from './cluster-member.js'
 import { mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
-import { isLeaderNow, offlinePartitionCount, TopicConfigPush, underReplicatedLedBy } from './cluster-figures.js'
+import type { TopicMeta } from '../coordinator/metadata-state.js'
+import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
@@ -162,6 +163,13 @@ export class ClusterRuntime implements ClusterGateway {
   }
 
 
+  /** Tells `send` etcd's topics now and after every change (the coordinator's consumer groups see them); resolves after the first. */
+  mirrorTopics(send: (topics: TopicMeta[]) => Promise<unknown>): Promise<void> {
+    const mirror = new TopicsMirror({ state: () => this.#watch.state, topics: () => this.topics.topics(), send, logger: this.#o.logger })
+    this.#watch.on('change', () => void mirror.changed())
+    return mirror.changed()
+  }
+
   /** Registers this broker, joins the election and runs the reconciler's first pass. */
   async join(reach: { url: string; kafkaAddress: string | undefined }): Promise<void> {
     assert(!this.#joined, 'join() twice')
@@ -220,7 +228,6 @@ export class ClusterRuntime implements ClusterGateway {
   }
 
   // ClusterGateway: every read synchronous, from state in memory.
-
   localRole(topic: string, partition: number): LocalPartitionRole | undefined {
     return this.#reconciler.localRole(topic, partition)
   }
@@ -259,15 +266,12 @@ export class ClusterRuntime implements ClusterGateway {
     }
   }
 
-  // Metrics inputs (metrics/ ClusterMetricsSource; see the report of issue 13's wiring).
-
+  // Metrics inputs (metrics/ ClusterMetricsSource).
   get isController(): boolean {
     return this.#controllerRunning
   }
 
-  get controllerChanges(): number {
-    return this.#controllerChanges
-  }
+  get controllerChanges(): number { return this.#controllerChanges }
 
   get isrShrinks(): number {
     return this.#isrWriter.shrinks

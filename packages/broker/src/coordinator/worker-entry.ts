@@ -48,7 +48,8 @@ function start(): CoordinatorActor | undefined {
       logger: logger.child({ partition: OFFSETS_PARTITION_DIR }),
     })
     const actor = new CoordinatorActor({
-      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger, ...(groupSettings === undefined ? {} : { groupSettings }),
+      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger,
+      ...(keepUnknownPartitionDirs === true ? { clusterTopicsMirrored: true } : {}), ...(groupSettings === undefined ? {} : { groupSettings }),
       onTopicChanged: (topic, meta) => post({ type: 'topic', topic, meta }),
     })
     const movedAside = keepUnknownPartitionDirs === true ? [] : actor.reconcileDataDir()
@@ -68,6 +69,7 @@ function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {
     case 'alterTopicConfig': return actor.alterTopicConfig(call.topic, call.changes)
     case 'createPartitions': return actor.createPartitions(call.topic, call.count)
     case 'initProducerId': return actor.initProducerId()
+    case 'mirrorClusterTopics': return actor.mirrorClusterTopics(call.topics)
     case 'group': return actor.group(call.op, call.request)
   }
 }

@@ -136,6 +136,7 @@ export class Broker {
         throw err
       }
     }
+    await cluster?.mirrorTopics((list) => coordinator.call({ method: 'mirrorClusterTopics', topics: list }))
     const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions,
       ...(cluster === undefined ? {} : { cluster: cluster.topics }) })
     const broker: BrokerInfo = { brokerId: meta.brokerId, clusterId: meta.clusterId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
