@@ -16,6 +16,7 @@ import { silentLogger } from '../../packages/broker/src/log.js'
 import type { PartitionManager } from '../../packages/broker/src/partition/partition-manager.js'
 import type { ClusterConfig } from '../../packages/broker/src/server/cluster-config.js'
 import { runBrokerToExit } from '../support/broker-process.js'
+import { closedPort } from '../support/ports.js'
 import { startEtcdProcess, type EtcdProcess } from '../support/etcd-process.js'
 import { ManualClock } from '../support/manual-clock.js'
 import { makeTempDir, removeTempDir } from '../support/temp-dir.js'
@@ -139,6 +140,16 @@ describe('ClusterRuntime', () => {
 })
 
 describe('faecie broker --cluster', () => {
+  it('fails to start, saying so, when etcd cannot be reached', async () => {
+    const dir = makeTempDir('faecie-cluster-no-etcd-')
+    dirs.push(dir)
+    const exit = runBrokerToExit(['--cluster', `http://127.0.0.1:${await closedPort()}`, '--broker-id', '1', '--data-dir', dir, '--port', '0', '--kafka-port', '0'],
+      { timeoutMs: 60_000 })
+    expect(exit.status).toBe(1)
+    expect(exit.stderr).toContain('etcd')
+    expect(exit.stderr).not.toContain('    at ')
+  })
+
   it('refuses a data directory of another cluster, naming both cluster ids', () => {
     const dir = makeTempDir('faecie-cluster-refusal-')
     dirs.push(dir)

@@ -14,6 +14,7 @@ import { checkDataDir, DataDirError } from './server/data-dir-check.js'
 import { DataDirLockedError } from './server/data-dir-lock.js'
 import { ClusterIdMismatchError } from './server/meta-file.js'
 import { BrokerIdTakenError } from './cluster/metadata-store.js'
+import { EtcdUnavailableError } from './cluster/cluster-runtime.js'
 
 /** Runs a broker until a signal stops it; resolves with the process's exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   } catch (err) {
     // The machine's answer (a port in use, a data dir locked or unusable) needs no stack trace.
     const expected = err instanceof DataDirError || err instanceof DataDirLockedError || err instanceof ClusterIdMismatchError ||
-      err instanceof BrokerIdTakenError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
+      err instanceof BrokerIdTakenError || err instanceof EtcdUnavailableError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
     logger.fatal(expected ? { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code } : { err }, 'broker failed to start')
     process.stderr.write(`faecie broker: failed to start: ${(err as Error).message}\n`)
     return 1

@@ -3,14 +3,12 @@
 // broker is elected), the reconciler, and the broker's membership (session, registration, election).
 // It is the gateway's ClusterGateway and TopicService's topic source (cluster-topics.ts).
 //
-//   ClusterRuntime.connect(config)      etcd client; the cluster id (created on the cluster's first start)
+//   ClusterRuntime.connect(config)      etcd client; the cluster id (made on the cluster's first start)
 //   ... the broker loads meta.json with that id (a data dir of another cluster is refused) ...
-//   ClusterRuntime.start(connection)    state watch, links, fetchers, ISR writer, controller and
-//                                       reconciler made (not running yet)
+//   ClusterRuntime.start(connection)    state watch; links, fetchers, ISR writer, controller, reconciler made
 //   ... the broker listens: its URL and Kafka address are known only now (--port 0) ...
-//   runtime.join({url, kafkaAddress})   registers under a session lease, joins the election (the
-//                                       controller starts on 'elected', stops on 'deposed'), and runs
-//                                       the reconciler's first full pass
+//   runtime.join({url, kafkaAddress})   registers under a session lease, joins the election (controller
+//                                       started on 'elected', stopped on 'deposed'), reconciler's first pass
 //   runtime.stop()                      reconciler, fetchers (unfollow all), controller, ISR writer,
 //                                       membership (resign, lease revoked), links, watch, etcd client
 //
@@ -20,7 +18,7 @@
 // A topic's config changed in etcd (alterTopicConfig on the controller) is pushed here to this
 // broker's replicas of it (the reconciler opens a replica with the config of the moment).
 import { strict as assert } from 'node:assert'
-import type { Etcd3 } from 'etcd3'
+import { GRPCGenericError, type Etcd3 } from 'etcd3'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -50,9 +48,11 @@ export const CLUSTER_RUNTIME_LIMITS = {
   replicaFetchBackoffMs: 500,
   reconcileRetryBackoffMs: 500,
   preferredLeaderCheckMs: 10_000,
-  /** How long a leader holds an acks=all answer for the high watermark (LeaderRole.ackTimeoutMs). */
-  ackTimeoutMs: 30_000,
+  ackTimeoutMs: 30_000, // a leader holds an acks=all answer this long for the high watermark (LeaderRole)
 } as const
+
+/** etcd did not answer the broker's first request: the broker cannot join its cluster. */
+export class EtcdUnavailableError extends Error {}
 
 export interface ClusterConnection {
   client: Etcd3
@@ -99,12 +99,16 @@ export class ClusterRuntime implements ClusterGateway {
     try {
       const timeoutMs = CLUSTER_RUNTIME_LIMITS.etcdConnectTimeoutMs
       const timedOut = new Promise<never>((_, reject) => {
-        timer = clock.setTimeout(() => reject(new Error(`etcd at ${config.etcdEndpoints.join(', ')} did not answer within ${timeoutMs} ms`)), timeoutMs)
+        timer = clock.setTimeout(() => reject(new EtcdUnavailableError(`etcd at ${config.etcdEndpoints.join(', ')} did not answer within ${timeoutMs} ms`)), timeoutMs)
       })
       const clusterId = await Promise.race([store.getOrCreateClusterId(), timedOut])
       return { client, store, keys, clusterId }
     } catch (err) {
       client.close()
+      // etcd3's errors, and grpc's own (a status code) when no connection was ever made.
+      if (err instanceof EtcdUnavailableError || err instanceof GRPCGenericError || typeof (err as { code?: unknown }).code === 'number') {
+        throw new EtcdUnavailableError(`cannot reach etcd at ${config.etcdEndpoints.join(', ')}: ${(err as Error).message}`)
+      }
       throw err
     } finally {
       clock.clearTimeout(timer)
