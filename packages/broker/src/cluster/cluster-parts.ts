@@ -16,6 +16,20 @@ import type { ClusterKeys } from './keys.js'
 import type { ClusterStateWatch } from './cluster-state.js'
 import type { ControllerFence, EtcdMetadataStore, PartitionState } from './metadata-store.js'
 
+/** Every timing and size the runtime gives the parts, in one place. */
+export const CLUSTER_RUNTIME_LIMITS = {
+  etcdConnectTimeoutMs: 10_000,
+  peerRequestTimeoutMs: 30_000,
+  peerReconnectBackoffMinMs: 100,
+  peerReconnectBackoffMaxMs: 5_000,
+  replicaFetchPartitionBytesMax: 1024 * 1024,
+  replicaFetchRequestBytesMax: 16 * 1024 * 1024,
+  replicaFetchBackoffMs: 500,
+  reconcileRetryBackoffMs: 500,
+  preferredLeaderCheckMs: 10_000,
+  ackTimeoutMs: 30_000, // a leader holds an acks=all answer this long for the high watermark (LeaderRole)
+} as const
+
 /** replication/peer-links.ts PeerLinks. */
 export interface PeerLinksLike {
   request<Op extends OpName>(brokerId: number, op: Op, fields: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<OpResponse<Op>>

@@ -28,7 +28,7 @@ import type { ClusterConfig } from '../server/cluster-config.js'
 import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
 import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './broker-session.js'
 import { ClusterMember } from './cluster-member.js'
-import { mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
+import { CLUSTER_RUNTIME_LIMITS, mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
@@ -36,20 +36,6 @@ import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
-
-/** Every timing and size the runtime gives the parts, in one place. */
-export const CLUSTER_RUNTIME_LIMITS = {
-  etcdConnectTimeoutMs: 10_000,
-  peerRequestTimeoutMs: 30_000,
-  peerReconnectBackoffMinMs: 100,
-  peerReconnectBackoffMaxMs: 5_000,
-  replicaFetchPartitionBytesMax: 1024 * 1024,
-  replicaFetchRequestBytesMax: 16 * 1024 * 1024,
-  replicaFetchBackoffMs: 500,
-  reconcileRetryBackoffMs: 500,
-  preferredLeaderCheckMs: 10_000,
-  ackTimeoutMs: 30_000, // a leader holds an acks=all answer this long for the high watermark (LeaderRole)
-} as const
 
 /** etcd did not answer the broker's first request: the broker cannot join its cluster. */
 export class EtcdUnavailableError extends Error {}
