@@ -37,6 +37,9 @@ import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
 
+/** Listeners of the state watch's 'change' (Node warns past 10 by default). */
+const WATCH_LISTENERS_MAX = 32
+
 /** etcd did not answer the broker's first request: the broker cannot join its cluster. */
 export class EtcdUnavailableError extends Error {}
 
@@ -104,6 +107,7 @@ export class ClusterRuntime implements ClusterGateway {
   /** Starts watching the cluster's state and makes the parts; nothing leads or fetches until join(). */
   static async start(connection: ClusterConnection, options: ClusterRuntimeOptions): Promise<ClusterRuntime> {
     const watch = await ClusterStateWatch.start(connection.client, connection.keys, options.logger.child({ module: 'cluster-state' }))
+    watch.setMaxListeners(WATCH_LISTENERS_MAX) // the parts, the config push and the topics mirror each listen
     return new ClusterRuntime(connection, watch, options)
   }
 
