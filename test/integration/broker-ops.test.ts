@@ -86,12 +86,33 @@ describe('topic admin', () => {
     expect(after.topics[0].error.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   })
 
-  it('lists topics in metadata with partitions and leaders', async () => {
+  it('refuses a replication factor above 1: a single broker holds one replica', async () => {
+    const answer = await client.request('createTopics', { topics: [
+      { topic: 'replicated', replicationFactor: 3 }, { topic: 'replicated-dry', replicationFactor: 2 }, { topic: 'one-replica', replicationFactor: 1 },
+    ] })
+    expect(answer.topics.map((t: any) => t.error?.code)).toEqual([ErrorCode.INVALID_REPLICATION_FACTOR, ErrorCode.INVALID_REPLICATION_FACTOR, undefined])
+    const meta = await client.request('metadata', { topics: ['replicated', 'one-replica'] })
+    expect(meta.topics.map((t: any) => t.error?.code)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined])
+  })
+
+  it('describes the cluster: a single broker is its only broker and its controller, without etcd', async () => {
+    const answer = await client.request('describeCluster', {})
+    expect(answer).toMatchObject({ mode: 'single', controllerId: 0, brokers: [{ brokerId: 0, url: broker.url, rack: null }], etcd: [] })
+    expect(answer.clusterId).toBe((await client.request('metadata', {})).clusterId)
+  })
+
+  it('lists topics in metadata with partitions, leaders, replicas and ISR: a single broker is all of them, at epoch 0', async () => {
     const all = await client.request('metadata', {})
-    expect(all.brokers).toEqual([{ brokerId: 0, url: broker.url }])
+    expect(all.brokers).toEqual([{ brokerId: 0, url: broker.url, rack: null }])
+    const fresh = await RawClient.connect(broker.url, { hello: false })
+    const hello = await fresh.request('hello', { protocolVersion: PROTOCOL_VERSION })
+    await fresh.close()
+    expect(all.clusterId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(all.clusterId).toBe(hello.clusterId)
+    expect(all.controllerId).toBe(0)
     const orders = all.topics.find((t: any) => t.topic === 'orders')
     expect(orders.internal).toBe(false)
-    expect(orders.partitions).toEqual([0, 1, 2].map((partition) => ({ partition, leader: 0 })))
+    expect(orders.partitions).toEqual([0, 1, 2].map((partition) => ({ partition, leader: 0, leaderEpoch: 0, replicas: [0], isr: [0] })))
     expect(all.topics.some((t: any) => t.topic.startsWith('__'))).toBe(false)
   })
 

@@ -1,7 +1,7 @@
 // The broker process: `node packages/broker/dist/main.js [flags]` (or `faecie broker [flags]`, which
 // loads this module lazily and calls runBroker). Flags and the config file: server/config.ts. It logs
 // JSON lines (pino) on stdout, among them `broker listening` with the port and URL. SIGTERM or SIGINT
-// drains and stops the broker cleanly, exit code 0; a second signal exits at once with code 1. Bad
+// drains and stops the broker cleanly (in a cluster: leaving it first), exit code 0; a second signal exits at once with code 1. Bad
 // flags: a message on stderr, exit code 2. A failure to start, or one the broker cannot survive: 1.
 import './server/threadpool.js'
 import '@faecie/protocol/node'
@@ -12,6 +12,9 @@ import { parseBrokerArgs, USAGE, UsageError } from './server/config.js'
 import { Broker } from './server/broker.js'
 import { checkDataDir, DataDirError } from './server/data-dir-check.js'
 import { DataDirLockedError } from './server/data-dir-lock.js'
+import { ClusterIdMismatchError } from './server/meta-file.js'
+import { BrokerIdTakenError } from './cluster/metadata-store.js'
+import { EtcdUnavailableError } from './cluster/cluster-runtime.js'
 
 /** Runs a broker until a signal stops it; resolves with the process's exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
@@ -36,7 +39,8 @@ export async function runBroker(argv: string[]): Promise<number> {
     broker = await Broker.start(config, root, (err) => fatal?.(err))
   } catch (err) {
     // The machine's answer (a port in use, a data dir locked or unusable) needs no stack trace.
-    const expected = err instanceof DataDirError || err instanceof DataDirLockedError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
+    const expected = err instanceof DataDirError || err instanceof DataDirLockedError || err instanceof ClusterIdMismatchError ||
+      err instanceof BrokerIdTakenError || err instanceof EtcdUnavailableError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
     logger.fatal(expected ? { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code } : { err }, 'broker failed to start')
     process.stderr.write(`faecie broker: failed to start: ${(err as Error).message}\n`)
     return 1

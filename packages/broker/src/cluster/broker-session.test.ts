@@ -68,6 +68,23 @@ describe('BrokerSession', () => {
     expect(session.state).toBe('fenced')
   })
 
+  it('liveNow reads the clock itself: false a timeout after the last renewal sent, before any timer has run', async () => {
+    const { clock, lease, events, session } = await started()
+    await clock.advance(INTERVAL_MS) // keep-alive sent at 3000
+    await lease.answerAll()
+    expect(session.liveNow()).toBe(true)
+    // As after SIGSTOP: time jumps, and code runs before the fence timer does.
+    clock.nowMs = 3_000 + TIMEOUT_MS - 1
+    expect(session.liveNow()).toBe(true)
+    clock.nowMs = 3_000 + TIMEOUT_MS
+    expect(session.state).toBe('live')
+    expect(events).toEqual([])
+    expect(session.liveNow()).toBe(false)
+    clock.nowMs = 3_000 // a closed session is never live
+    await session.close()
+    expect(session.liveNow()).toBe(false)
+  })
+
   it('counts from the grant\'s sending when no keep-alive ever succeeds', async () => {
     const { clock, events } = await started()
     await clock.advance(TIMEOUT_MS - 1)

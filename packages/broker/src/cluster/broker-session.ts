@@ -103,6 +103,16 @@ export class BrokerSession extends EventEmitter {
   get fenced(): boolean { return this.#state !== 'live' }
   get lastRenewalSentMs(): number { return this.#lastRenewalSentMs }
 
+  /**
+   * Whether the session is live at this very instant, read from the monotonic clock rather than the
+   * fence timer's flag: a process resumed after SIGSTOP runs its pending I/O callbacks before its
+   * timers, so `state` may still say 'live' a session timeout after the last renewal sent. A leader
+   * acknowledges only while this is true (ClusterGateway.isLeaderNow).
+   */
+  liveNow(): boolean {
+    return this.#state === 'live' && this.#options.clock.now() - this.#lastRenewalSentMs < this.sessionTimeoutMs
+  }
+
   get leaseId(): string {
     assert(this.#lease !== undefined, 'the session has no lease before start()')
     return this.#lease.id

@@ -32,6 +32,8 @@ export interface ClusterMemberOptions {
   brokerId: number
   advertisedUrl: string
   rack: string | null
+  /** host:port of the broker's Kafka-protocol listener, registered beside its URL; undefined with --no-kafka. */
+  kafkaAddress?: string
   sessionTimeoutMs: number
   granter: LeaseGranter
   clock: MonotonicClock
@@ -99,8 +101,10 @@ export class ClusterMember extends EventEmitter {
   }
 
   async #register(session: BrokerSession, registerByMs: number): Promise<void> {
-    const { store, brokerId, advertisedUrl, rack, clock } = this.#options
-    const registration: BrokerRegistration = { brokerId, advertisedUrl, rack, registeredAt: new Date().toISOString() }
+    const { store, brokerId, advertisedUrl, rack, kafkaAddress, clock } = this.#options
+    const registration: BrokerRegistration & { kafkaAddress?: string } = {
+      brokerId, advertisedUrl, rack, registeredAt: new Date().toISOString(), ...(kafkaAddress === undefined ? {} : { kafkaAddress }),
+    }
     for (;;) {
       try {
         await store.registerBroker(registration, session.leaseId)

@@ -51,6 +51,11 @@ export interface CoordinatorActorOptions {
   /** Leave the fsync of offset commits to flushOffsets(), called once per batch of calls. */
   batchOffsetFlush?: boolean
   groupSettings?: Partial<GroupSettings>
+  /**
+   * Cluster mode: topics are etcd's, mirrored in by mirrorClusterTopics after the start; the replay
+   * of committed offsets cannot check their topic ids against the metadata log's, and keeps them.
+   */
+  clusterTopicsMirrored?: boolean
 }
 
 export const OFFSETS_PARTITION_DIR = '__consumer_offsets-0'
@@ -68,13 +73,15 @@ export class CoordinatorActor {
   #offsetsDirty = false
   /** Groups whose creation is in the metadata log (recorded by earlier brokers): deleted there too. */
   readonly #groupsInMetadataLog = new Set<string>()
+  /** Cluster mode: etcd's topics as last mirrored (consumer groups see these); undefined for a single broker. */
+  #clusterTopics: Map<string, TopicMeta> | undefined
 
   constructor(options: CoordinatorActorOptions) {
     this.#options = options
     const state = this.#state
     const topics: GroupTopics = {
-      topic: (name) => state.topics.get(name),
-      names: () => [...state.topics.values()].filter((t) => !t.internal).map((t) => t.topic),
+      topic: (name) => (this.#clusterTopics ?? state.topics).get(name),
+      names: () => [...(this.#clusterTopics ?? state.topics).values()].filter((t) => !t.internal).map((t) => t.topic),
     }
     this.groups = new GroupCoordinator({
       clock: options.clock,
@@ -308,7 +315,8 @@ export class CoordinatorActor {
           // been written) are stale.
           const record = entry.record
           const topicId = this.#state.topics.get(record.topic)?.topicId
-          const stale = !this.groups.has(record.groupId) || (record.value !== null && record.value.topicId !== topicId)
+          const stale = !this.groups.has(record.groupId) ||
+            (record.value !== null && this.#options.clusterTopicsMirrored !== true && record.value.topicId !== topicId)
           if (!stale) this.groups.applyOffsetRecord(record)
         }
         offset = Math.max(offset, batch.nextOffset)
@@ -316,6 +324,19 @@ export class CoordinatorActor {
       if (offset === before) throw new Error(`${OFFSETS_PARTITION_DIR}: no record at or after offset ${offset} in a batch read there`)
     }
     this.#options.logger.info({ records, groups: this.groups.groupCount }, 'committed offsets replayed')
+  }
+
+  /** Cluster mode: etcd's topics now; groups subscribed to a topic that appeared, grew or went rebalance. */
+  mirrorClusterTopics(topics: TopicMeta[]): null {
+    const before = this.#clusterTopics ?? new Map<string, TopicMeta>()
+    const next = new Map(topics.map((t) => [t.topic, t]))
+    this.#clusterTopics = next
+    for (const [name, meta] of next) {
+      const old = before.get(name)
+      if (old === undefined || old.partitions !== meta.partitions || old.topicId !== meta.topicId) this.groups.onTopicChanged(name, false)
+    }
+    for (const name of before.keys()) if (!next.has(name)) this.groups.onTopicChanged(name, true)
+    return null
   }
 
   #existing(topic: string): TopicMeta {

@@ -24,6 +24,8 @@ export interface CoordinatorClientOptions {
   dataDir: string
   settings: CoordinatorSettings
   groupSettings?: Partial<GroupSettings>
+  /** Cluster mode: leave partition directories the metadata log does not know alone (CoordinatorWorkerData). */
+  keepUnknownPartitionDirs?: boolean
   logger: Logger
   /** Called when the coordinator cannot be kept running; the broker should stop. */
   onFatal(err: Error): void
@@ -100,7 +102,8 @@ export class CoordinatorClient {
 
   #spawn(): Promise<CoordinatorStart> {
     const workerData: CoordinatorWorkerData = { dataDir: this.#options.dataDir, settings: this.#options.settings,
-      ...(this.#options.groupSettings === undefined ? {} : { groupSettings: this.#options.groupSettings }) }
+      ...(this.#options.groupSettings === undefined ? {} : { groupSettings: this.#options.groupSettings }),
+      ...(this.#options.keepUnknownPartitionDirs === true ? { keepUnknownPartitionDirs: true } : {}) }
     const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), { workerData })
     this.#worker = undefined
     return new Promise<CoordinatorStart>((resolve, reject) => {

@@ -12,6 +12,11 @@ export interface CoordinatorWorkerData {
   dataDir: string
   settings: CoordinatorSettings
   groupSettings?: Partial<GroupSettings>
+  /**
+   * Cluster mode: partition directories belong to etcd's topics (the reconciler's), not to this
+   * metadata log, so none is moved aside at start.
+   */
+  keepUnknownPartitionDirs?: boolean
 }
 
 /** The consumer-group ops, served by the coordinator's GroupCoordinator. */
@@ -25,6 +30,8 @@ export type CoordinatorCall =
   | { method: 'alterTopicConfig'; topic: string; changes: TopicConfigChanges }
   | { method: 'createPartitions'; topic: string; count: number }
   | { method: 'initProducerId' }
+  /** Cluster mode: etcd's topics, which consumer groups see instead of the metadata log's (CoordinatorActor.mirrorClusterTopics). */
+  | { method: 'mirrorClusterTopics'; topics: TopicMeta[] }
   | { [Op in GroupOp]: { method: 'group'; op: Op; request: OpRequest<Op> } }[GroupOp]
 
 export interface CoordinatorResultByMethod {
@@ -33,6 +40,7 @@ export interface CoordinatorResultByMethod {
   alterTopicConfig: TopicMeta
   createPartitions: TopicMeta
   initProducerId: number
+  mirrorClusterTopics: null
   /** The op's response (OpResponse<op>); the client side narrows it. */
   group: unknown
 }

@@ -18,7 +18,7 @@ import type { CoordinatorCall, CoordinatorWorkerData, FromCoordinator, ToCoordin
 
 const port = parentPort
 assert(port !== null, 'the coordinator runs as a worker thread')
-const { dataDir, settings, groupSettings } = workerData as CoordinatorWorkerData
+const { dataDir, settings, groupSettings, keepUnknownPartitionDirs } = workerData as CoordinatorWorkerData
 /** How often group members' session and rebalance timeouts are checked. */
 const GROUP_TICK_MS = 100
 /** How often `__consumer_offsets-0` is checked for compaction (its dirty ratio decides). */
@@ -48,10 +48,11 @@ function start(): CoordinatorActor | undefined {
       logger: logger.child({ partition: OFFSETS_PARTITION_DIR }),
     })
     const actor = new CoordinatorActor({
-      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger, ...(groupSettings === undefined ? {} : { groupSettings }),
+      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger,
+      ...(keepUnknownPartitionDirs === true ? { clusterTopicsMirrored: true } : {}), ...(groupSettings === undefined ? {} : { groupSettings }),
       onTopicChanged: (topic, meta) => post({ type: 'topic', topic, meta }),
     })
-    const movedAside = actor.reconcileDataDir()
+    const movedAside = keepUnknownPartitionDirs === true ? [] : actor.reconcileDataDir()
     post({ type: 'ready', topics: actor.topics, movedAside })
     return actor
   } catch (err) {
@@ -68,6 +69,7 @@ function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {
     case 'alterTopicConfig': return actor.alterTopicConfig(call.topic, call.changes)
     case 'createPartitions': return actor.createPartitions(call.topic, call.count)
     case 'initProducerId': return actor.initProducerId()
+    case 'mirrorClusterTopics': return actor.mirrorClusterTopics(call.topics)
     case 'group': return actor.group(call.op, call.request)
   }
 }

@@ -89,6 +89,8 @@ export interface SessionHandle {
   readonly signal: AbortSignal
   /** The session's share of the read budget: reads for its answers and pushes are taken out of it first. */
   readonly readBudget: ByteBudget
+  /** The broker id of a peer broker's session (its hello named a broker of this cluster); undefined for clients. */
+  readonly peerBrokerId?: number | undefined
   /** Marks the session as having said hello with this client id. */
   helloDone(clientId: string | undefined): void
   /** Closes the session with a 4xxx code (acks 0 produce failures surface this way). */
@@ -136,6 +138,23 @@ export function wireError(err: unknown, logger: Logger): WireError {
 export function unknownTopicOrPartition(topic: string, partition?: number): FaecieError {
   const what = partition === undefined ? `Topic ${topic}` : `Partition ${topic}-${partition}`
   return new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${what} does not exist on this broker.`)
+}
+
+/**
+ * Cluster mode: NOT_LEADER_OR_FOLLOWER unless this broker leads the partition at this instant
+ * (ClusterGateway.isLeaderNow); undefined when it does. A single broker leads every partition.
+ */
+export function notLeaderError(gateway: Gateway, topic: string, partition: number): FaecieError | undefined {
+  const { cluster } = gateway
+  if (cluster === undefined || cluster.isLeaderNow(topic, partition)) return undefined
+  const leader = cluster.partitionState(topic, partition)?.leader ?? -1
+  return new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `Broker ${cluster.brokerId} does not lead ${topic}-${partition}` +
+    (leader >= 0 && leader !== cluster.brokerId ? `; broker ${leader} does.` : '; it has no leader here right now.'))
+}
+
+/** Whether a topic change may be forwarded to the controller: not when another broker forwarded it here. */
+export function changeOptions(session: SessionHandle): { mayForward: boolean } {
+  return { mayForward: session.peerBrokerId === undefined }
 }
 
 /** Refuses a request naming more topics and partitions than `requestItemsMax`. */

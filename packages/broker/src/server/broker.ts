@@ -8,6 +8,13 @@
 //          flight (drainTimeoutMs), close sessions with 4004, close the Kafka listener and its
 //          connections, close the HTTP server, close every
 //          partition (flush, producer-state snapshot, clean-shutdown marker), close the coordinator
+//
+// Cluster mode (--cluster, cluster/cluster-runtime.ts): etcd first (the cluster id, which meta.json
+// must hold), then as above but the coordinator keeps partition directories it does not know (they
+// are etcd's topics) and opens none: the cluster runtime (state watch, peer links, fetchers, ISR
+// writer, controller, reconciler) is made before the listeners, and joins the cluster (registration
+// with the URL and Kafka address just bound, election, the reconciler's first pass) after them. Stop
+// leaves the cluster first (ClusterRuntime.stop), then as above.
 import { readFileSync } from 'node:fs'
 import { CoordinatorClient } from '../coordinator/coordinator-client.js'
 import { CloseCode, type BrokerInfo, type Gateway } from '../gateway/context.js'
@@ -26,6 +33,8 @@ import { KafkaListener } from '../kafka/listener.js'
 import { BrokerMetrics } from '../metrics/broker-metrics.js'
 import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
+import type { ClusterPartFactories } from '../cluster/cluster-parts.js'
+import { ClusterRuntime, type ClusterConnection } from '../cluster/cluster-runtime.js'
 import { registerConsole } from '../ui/console-routes.js'
 import type { BrokerConfig } from './config.js'
 import { logDirHealth } from './log-dir-health.js'
@@ -53,11 +62,13 @@ export class Broker {
   readonly #server: GatewayServer
   readonly #gateway: GatewayState
   readonly #kafka: KafkaListener | undefined
+  readonly #cluster: ClusterRuntime | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
     coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
+    cluster: ClusterRuntime | undefined
   }) {
     this.#config = parts.config
     this.#logger = parts.logger
@@ -67,13 +78,25 @@ export class Broker {
     this.#server = parts.server
     this.#gateway = parts.gateway
     this.#kafka = parts.kafka
+    this.#cluster = parts.cluster
   }
 
-  /** Starts a broker; `onFatal` hears of a failure it cannot survive (the coordinator lost for good). */
-  static async start(config: BrokerConfig, root: Logger, onFatal: (err: Error) => void): Promise<Broker> {
+  /**
+   * Starts a broker; `onFatal` hears of a failure it cannot survive (the coordinator lost for good).
+   * `clusterParts`: the cluster's parts (cluster/cluster-parts.ts), fakes in tests; default the real ones.
+   */
+  static async start(config: BrokerConfig, root: Logger, onFatal: (err: Error) => void,
+    options: { clusterParts?: ClusterPartFactories } = {}): Promise<Broker> {
     const startedMs = Date.now()
     const logger = root.child({ module: 'broker' })
-    const meta = loadOrCreateMeta(new RealDisk(), config.dataDir, config.brokerId, startedMs)
+    const connection: ClusterConnection | undefined = config.cluster === undefined ? undefined : await ClusterRuntime.connect(config.cluster)
+    let meta: BrokerMeta
+    try {
+      meta = loadOrCreateMeta(new RealDisk(), config.dataDir, config.brokerId, startedMs, connection?.clusterId)
+    } catch (err) {
+      connection?.client.close()
+      throw err
+    }
     const limits = config.limits
     logger.info({ brokerId: meta.brokerId, clusterId: meta.clusterId, dataDir: config.dataDir, limits: announcedLimits(limits),
       partitionThreads: config.partitionThreads }, 'broker starting')
@@ -92,20 +115,36 @@ export class Broker {
           producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
         },
         groupSettings: config.groups,
+        keepUnknownPartitionDirs: connection !== undefined,
       })
       coordinator = started.client
       if (started.start.movedAside.length > 0) logger.warn({ movedAside: started.start.movedAside }, 'unknown partition directories moved aside')
     } catch (err) {
       await partitions.shutdown()
+      connection?.client.close()
       throw err
     }
-    const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions })
+    let cluster: ClusterRuntime | undefined
+    if (connection !== undefined) {
+      try {
+        cluster = await ClusterRuntime.start(connection, { config: config.cluster!, partitions, limits, logger: root,
+          ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
+      } catch (err) {
+        await partitions.shutdown()
+        await coordinator.close()
+        connection.client.close()
+        throw err
+      }
+    }
+    await cluster?.mirrorTopics((list) => coordinator.call({ method: 'mirrorClusterTopics', topics: list }))
+    const topics = new TopicService({ coordinator, partitions, limits, logger: root, autoCreatePartitions: config.autoCreatePartitions,
+      ...(cluster === undefined ? {} : { cluster: cluster.topics }) })
     const broker: BrokerInfo = { brokerId: meta.brokerId, clusterId: meta.clusterId, serverVersion: SERVER_VERSION, url: '', autoCreateTopics: config.autoCreateTopics }
     const reads = new PartitionReads(partitions)
     const outbound = new OutboundBytes(limits)
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
-    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }) })
+    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster })
     let server: GatewayServer | undefined
     let kafka: KafkaListener | undefined
     try {
@@ -127,16 +166,19 @@ export class Broker {
         kafka = await KafkaListener.listen({ host: config.host, port: config.kafkaPort, advertisedHost: config.kafkaAdvertisedHost,
           brokerId: meta.brokerId, clusterId: meta.clusterId, gateway, logger: root })
       }
+      broker.url = config.cluster?.advertisedUrl ?? `ws://${urlHost(config.host)}:${server.port}`
+      await cluster?.join({ url: broker.url, kafkaAddress: kafka === undefined ? undefined : `${config.kafkaAdvertisedHost ?? urlHost(config.host)}:${kafka.port}` })
     } catch (err) {
+      await cluster?.stop()
+      await kafka?.close()
       await server?.close()
       await partitions.shutdown()
       await coordinator.close()
       throw err
     }
-    broker.url = `ws://${urlHost(config.host)}:${server.port}`
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster })
   }
 
   get port(): number {
@@ -163,6 +205,7 @@ export class Broker {
     logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
     this.#gateway.draining = true
     this.#gateway.watch.releaseAll()
+    await this.#cluster?.stop()
     const busy = await this.#server.drain(this.#config.drainTimeoutMs)
     if (busy > 0) logger.warn({ sessions: busy, drainTimeoutMs: this.#config.drainTimeoutMs }, 'sessions still busy at the drain timeout')
     this.#server.closeSessions(CloseCode.shuttingDown, 'broker shutting down')

@@ -27,6 +27,7 @@ import { resolveLimits, type Limits } from '../gateway/limits.js'
 import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from '../groups/consumer-group.js'
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/broker-metrics.js'
 import { defaultHttpLimits, httpLimitProblems, type HttpLimits } from '../http/limits.js'
+import { CLUSTER_FLAG_OPTIONS, CLUSTER_USAGE, parseClusterFlags, type ClusterConfig } from './cluster-config.js'
 
 export interface BrokerConfig {
   port: number
@@ -51,6 +52,8 @@ export interface BrokerConfig {
   metrics: MetricsOptions
   /** The HTTP API's bounds (http/limits.ts), defaults derived from `limits`. */
   http: HttpLimits
+  /** Cluster mode (--cluster and its flags, cluster-config.ts); undefined: a single broker. */
+  cluster: ClusterConfig | undefined
 }
 
 /** Kafka's own default port. */
@@ -69,7 +72,8 @@ export const USAGE = `Usage: faecie broker [options]
   --allowed-origins LIST    comma-separated web origins allowed besides the broker's own
   --auto-create-topics      create a topic on first produce or metadata request
   --config FILE             JSON settings (flags win over it), including "limits"
-  --help                    this text`
+  --help                    this text
+${CLUSTER_USAGE}`
 
 const FILE_KEYS = new Set(['port', 'host', 'kafkaPort', 'kafka', 'kafkaAdvertisedHost', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
   'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http'])
@@ -94,6 +98,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
         'auto-create-topics': { type: 'boolean' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...CLUSTER_FLAG_OPTIONS,
       },
     })
   } catch (err) {
@@ -116,6 +121,8 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
   const http = integers(objectOrEmpty(file.http, 'http'), 'http', defaultHttpLimits(limits), 1, 2 ** 31 - 1)
   const httpProblems = httpLimitProblems(http, limits)
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
+  const fileBrokerId = file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1)
+  const cluster = parseClusterFlags(flags, fileBrokerId, integer, (message) => new UsageError(message))
   return {
     port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
     host: text(pick(flags.host, 'host') ?? '127.0.0.1', named(flags.host, '--host', 'host')),
@@ -128,12 +135,13 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     allowedOrigins: origins(pick(flags['allowed-origins'], 'allowedOrigins') ?? []),
     autoCreateTopics: Boolean(pick(flags['auto-create-topics'], 'autoCreateTopics') ?? false),
     autoCreatePartitions: integer(file.autoCreatePartitions ?? 1, 'autoCreatePartitions', 1, limits.partitionsPerTopicMax),
-    brokerId: file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1),
+    brokerId: cluster?.brokerId ?? fileBrokerId,
     drainTimeoutMs: integer(file.drainTimeoutMs ?? 10_000, 'drainTimeoutMs', 0, 600_000),
     limits,
     groups: groupSettings(objectOrEmpty(file.groups, 'groups')),
     metrics: integers(objectOrEmpty(file.metrics, 'metrics'), 'metrics', DEFAULT_METRICS_OPTIONS, 1, 1_000_000),
     http,
+    cluster,
   }
 }
 

@@ -7,6 +7,11 @@
 // (a per-topic queue), so a create and a delete of the same name reach the partition threads in the
 // order they were recorded. Lookups read the coordinator client's cache: no round trip. Consumer-group
 // ops pass through here to the coordinator too (`group`).
+//
+// Cluster mode (`cluster`, cluster/cluster-topics.ts): topics are etcd's, as the broker last watched
+// them; every change is the controller's (on this broker, or forwarded to it), and partitions are
+// opened and deleted by the reconciler, not here. The coordinator keeps the broker's internal topics
+// and its consumer groups. Ops call the same methods in both modes.
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { CoordinatorClient } from '../coordinator/coordinator-client.js'
 import type { CoordinatorCall, GroupOp } from '../coordinator/messages.js'
@@ -15,8 +20,27 @@ import type { Logger } from '../log.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
 import { partitionConfigOf, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from './config.js'
 
+/** Topics in cluster mode (cluster/cluster-topics.ts). `mayForward`: false for a request another broker forwarded. */
+export interface ClusterTopicSource {
+  topic(name: string): TopicMeta | undefined
+  topics(): TopicMeta[]
+  createTopic(topic: string, numPartitions: number, replicationFactor: number | undefined, config: TopicConfig,
+    validateOnly: boolean, mayForward: boolean): Promise<TopicMeta>
+  deleteTopic(topic: string, mayForward: boolean): Promise<TopicMeta>
+  alterTopicConfig(topic: string, changes: TopicConfigChanges, mayForward: boolean): Promise<TopicMeta>
+  createPartitions(topic: string, count: number, mayForward: boolean): Promise<TopicMeta>
+  initProducerId(): Promise<number>
+}
+
+/** How a change reached this broker: `mayForward` false when another broker forwarded it (never forwarded again). */
+export interface ChangeOptions {
+  mayForward?: boolean
+}
+
 export interface TopicServiceOptions {
   coordinator: CoordinatorClient
+  /** Cluster mode; undefined for a single broker. */
+  cluster?: ClusterTopicSource
   partitions: PartitionManager
   limits: TopicConfigLimits
   logger: Logger
@@ -26,6 +50,7 @@ export interface TopicServiceOptions {
 
 export class TopicService {
   readonly #coordinator: CoordinatorClient
+  readonly #cluster: ClusterTopicSource | undefined
   readonly #partitions: PartitionManager
   readonly #limits: TopicConfigLimits
   readonly #logger: Logger
@@ -34,6 +59,7 @@ export class TopicService {
 
   constructor(options: TopicServiceOptions) {
     this.#coordinator = options.coordinator
+    this.#cluster = options.cluster
     this.#partitions = options.partitions
     this.#limits = options.limits
     this.#logger = options.logger.child({ module: 'topics' })
@@ -44,13 +70,21 @@ export class TopicService {
     return this.#limits
   }
 
+  /** True in cluster mode. */
+  get clustered(): boolean {
+    return this.#cluster !== undefined
+  }
+
   lookup(topic: string): TopicMeta | undefined {
-    return this.#coordinator.topic(topic)
+    if (this.#cluster === undefined) return this.#coordinator.topic(topic)
+    const internal = this.#coordinator.topic(topic)
+    return internal?.internal === true ? internal : this.#cluster.topic(topic)
   }
 
   /** Every topic, internal ones included. */
   all(): TopicMeta[] {
-    return [...this.#coordinator.topics]
+    if (this.#cluster === undefined) return [...this.#coordinator.topics]
+    return [...[...this.#coordinator.topics].filter((t) => t.internal), ...this.#cluster.topics()]
   }
 
   /**
@@ -59,6 +93,7 @@ export class TopicService {
    * KAFKA_STORAGE_ERROR, and one the disk refused is retried by its thread until it opens.
    */
   async openAll(): Promise<number> {
+    if (this.#cluster !== undefined) return this.#partitions.partitionCount // the reconciler opens them
     const opening: Promise<unknown>[] = []
     for (const meta of this.#coordinator.topics) {
       if (meta.internal) continue
@@ -69,7 +104,16 @@ export class TopicService {
     return this.#partitions.partitionCount
   }
 
-  create(topic: string, numPartitions: number, config: TopicConfig, validateOnly = false): Promise<TopicMeta> {
+  create(topic: string, numPartitions: number, config: TopicConfig, validateOnly = false,
+    options: ChangeOptions & { replicationFactor?: number } = {}): Promise<TopicMeta> {
+    const { replicationFactor } = options
+    if (this.#cluster !== undefined) {
+      return this.#cluster.createTopic(topic, numPartitions, replicationFactor, config, validateOnly, options.mayForward ?? true)
+    }
+    if (replicationFactor !== undefined && replicationFactor !== 1) {
+      return Promise.reject(new FaecieError(ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Replication factor ${replicationFactor} for topic ${topic}: this broker is not part of a cluster; 1 is the only one it has.`))
+    }
     return this.#serial(topic, async () => {
       const planned = await this.#coordinator.call({ method: 'createTopic', topic, numPartitions, config, validateOnly: true })
       if (validateOnly) return planned
@@ -101,7 +145,8 @@ export class TopicService {
     }
   }
 
-  delete(topic: string): Promise<TopicMeta> {
+  delete(topic: string, options: ChangeOptions = {}): Promise<TopicMeta> {
+    if (this.#cluster !== undefined) return this.#cluster.deleteTopic(topic, options.mayForward ?? true)
     return this.#serial(topic, async () => {
       const meta = await this.#coordinator.call({ method: 'deleteTopic', topic })
       const deletions: Promise<void>[] = []
@@ -111,7 +156,8 @@ export class TopicService {
     })
   }
 
-  alterConfig(topic: string, changes: TopicConfigChanges): Promise<TopicMeta> {
+  alterConfig(topic: string, changes: TopicConfigChanges, options: ChangeOptions = {}): Promise<TopicMeta> {
+    if (this.#cluster !== undefined) return this.#cluster.alterTopicConfig(topic, changes, options.mayForward ?? true)
     return this.#serial(topic, async () => {
       const meta = await this.#coordinator.call({ method: 'alterTopicConfig', topic, changes })
       const config = partitionConfigOf(meta.config, this.#limits)
@@ -124,7 +170,8 @@ export class TopicService {
     })
   }
 
-  createPartitions(topic: string, count: number): Promise<TopicMeta> {
+  createPartitions(topic: string, count: number, options: ChangeOptions = {}): Promise<TopicMeta> {
+    if (this.#cluster !== undefined) return this.#cluster.createPartitions(topic, count, options.mayForward ?? true)
     return this.#serial(topic, async () => {
       const before = this.lookup(topic)?.partitions ?? 0
       const meta = await this.#coordinator.call({ method: 'createPartitions', topic, count })
@@ -134,6 +181,7 @@ export class TopicService {
   }
 
   initProducerId(): Promise<number> {
+    if (this.#cluster !== undefined) return this.#cluster.initProducerId()
     return this.#coordinator.call({ method: 'initProducerId' })
   }
 

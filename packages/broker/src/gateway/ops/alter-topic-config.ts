@@ -2,9 +2,9 @@
 // coordinator checks the merged config and records it; then every partition gets the new settings.
 // Answers with the whole effective config. Any refusal fails the request as a whole.
 import { effectiveTopicConfig } from '../../topics/config.js'
-import type { OpHandler } from '../context.js'
+import { changeOptions, type OpHandler } from '../context.js'
 
-export const alterTopicConfig: OpHandler<'alterTopicConfig'> = async (request, { gateway }) => {
-  const meta = await gateway.topics.alterConfig(request.topic, request.config)
+export const alterTopicConfig: OpHandler<'alterTopicConfig'> = async (request, { gateway, session }) => {
+  const meta = await gateway.topics.alterConfig(request.topic, request.config, changeOptions(session))
   return { topic: meta.topic, config: effectiveTopicConfig(meta.config, gateway.topics.limits) }
 }

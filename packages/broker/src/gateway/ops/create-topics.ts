@@ -1,16 +1,19 @@
 // Op `createTopics`: each topic is checked and recorded by the coordinator (name, partition count,
 // config), then its partitions are opened; answered per topic. `ifNotExists` turns
 // TOPIC_ALREADY_EXISTS into success with the existing topic's id; `validateOnly` checks everything
-// and creates nothing.
+// and creates nothing. `replicationFactor`: a cluster's controller places that many replicas per
+// partition; a single broker refuses any other than 1 (INVALID_REPLICATION_FACTOR).
 import { ErrorCode, FaecieError, type CreateTopicResult } from '@faecie/protocol'
-import { checkItemCount, wireError, type OpHandler } from '../context.js'
+import { changeOptions, checkItemCount, wireError, type OpHandler } from '../context.js'
 
 export const createTopics: OpHandler<'createTopics'> = async (request, { gateway, session }) => {
   checkItemCount(request.topics.length, gateway.limits)
   const { topics } = gateway
   const answers = await Promise.all(request.topics.map(async (spec): Promise<CreateTopicResult> => {
     try {
-      const meta = await topics.create(spec.topic, spec.numPartitions ?? 1, spec.config ?? {}, request.validateOnly === true)
+      const meta = await topics.create(spec.topic, spec.numPartitions ?? 1, spec.config ?? {}, request.validateOnly === true, {
+        ...changeOptions(session), ...(spec.replicationFactor === undefined ? {} : { replicationFactor: spec.replicationFactor }),
+      })
       return { topic: spec.topic, topicId: meta.topicId }
     } catch (err) {
       const existing = topics.lookup(spec.topic)

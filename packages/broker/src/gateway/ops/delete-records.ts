@@ -1,10 +1,11 @@
 // Op `deleteRecords` (Kafka's DeleteRecords; the Kafka listener's handler calls this one): each
 // partition's actor moves its log start to the offset asked for (-1: the high watermark) and deletes
 // the segments wholly below it (storage/log.ts deleteRecordsBefore). Answered per partition with the
-// new low watermark, as Kafka does. Internal topics answer INVALID_TOPIC_EXCEPTION, as Kafka's do.
+// new low watermark, as Kafka does. In a cluster only the leader moves it (else NOT_LEADER_OR_FOLLOWER);
+// followers follow the leader's log start as they replicate. Internal topics answer INVALID_TOPIC_EXCEPTION, as Kafka's do.
 import { ErrorCode, FaecieError, type DeleteRecordsPartitionResult, type DeleteRecordsTopicResult } from '@faecie/protocol'
 import { isInternalTopic } from '../../topics/names.js'
-import { checkItemCount, unknownTopicOrPartition, wireError, type OpHandler } from '../context.js'
+import { checkItemCount, notLeaderError, unknownTopicOrPartition, wireError, type OpHandler } from '../context.js'
 
 export const deleteRecords: OpHandler<'deleteRecords'> = async (request, { gateway, session }) => {
   const { topics, partitions } = gateway
@@ -18,6 +19,8 @@ export const deleteRecords: OpHandler<'deleteRecords'> = async (request, { gatew
           throw new FaecieError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete records of internal topic ${t.topic}.`)
         }
         if (meta === undefined || partition >= meta.partitions) throw unknownTopicOrPartition(t.topic, partition)
+        const notLeader = notLeaderError(gateway, t.topic, partition)
+        if (notLeader !== undefined) throw notLeader
         const result = await partitions.request(t.topic, partition, { op: 'deleteRecords', offset })
         return { partition, lowWatermark: result.logStartOffset }
       } catch (err) {

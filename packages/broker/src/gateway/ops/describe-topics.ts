@@ -1,5 +1,6 @@
 // Op `describeTopics`: per topic its id, its effective config (defaults with the overrides on top)
-// and per partition the offsets and size its actor reports right now.
+// and per partition the offsets and size its actor reports right now (in a cluster: this broker's
+// replica's, -1 where it has none; the metadata op names each partition's leader).
 import type { DescribedTopic } from '@faecie/protocol'
 import { effectiveTopicConfig } from '../../topics/config.js'
 import { checkItemCount, unknownTopicOrPartition, wireError, type OpHandler } from '../context.js'
@@ -12,6 +13,10 @@ export const describeTopics: OpHandler<'describeTopics'> = async (request, { gat
       const meta = topics.lookup(topic)
       if (meta === undefined || meta.internal) throw unknownTopicOrPartition(topic)
       const described = await Promise.all(Array.from({ length: meta.partitions }, async (_, partition) => {
+        // In a cluster a partition without a replica here has no offsets to show here (-1).
+        if (gateway.cluster !== undefined && gateway.cluster.localRole(topic, partition) === undefined) {
+          return { partition, logStartOffset: -1, highWatermark: -1, logEndOffset: -1, sizeBytes: 0 }
+        }
         const s = await partitions.request(topic, partition, { op: 'status' })
         return {
           partition,

@@ -6,7 +6,8 @@
 // that the first partition with data always comes whole; a later partition that would pass the
 // budget comes back empty (its consumer asks again). Errors are per partition: a topic or partition
 // that does not exist (UNKNOWN_TOPIC_OR_PARTITION), an offset outside [logStartOffset, highWatermark]
-// (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable).
+// (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable), and in a cluster a partition
+// this broker does not lead (NOT_LEADER_OR_FOLLOWER).
 //
 // Memory: each round takes the answer's budget (at most what its partitions may return) out of the
 // session's share of the read budget *before* reading (waiting for room: a session whose answers are
@@ -20,7 +21,7 @@ import type { FetchPartitionResult, FetchTopicResult, WireError } from '@faecie/
 import { partitionKey, type PartitionKey } from '../../partition/messages.js'
 import { countRecords } from '../../metrics/batch-records.js'
 import type { Reservation } from '../byte-budget.js'
-import { checkItemCount, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
+import { checkItemCount, notLeaderError, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 interface Read {
   topic: string
@@ -41,11 +42,11 @@ function plan(gateway: Gateway, request: Parameters<OpHandler<'fetch'>>[0], budg
     for (const p of t.partitions) {
       const maxBytes = Math.min(p.maxBytes ?? request.maxBytes, budget)
       const read: Read = { topic: t.topic, partition: p.partition, offset: p.offset, maxBytes, key: undefined }
-      if (meta === undefined || meta.internal || p.partition >= meta.partitions) {
-        read.missing = unknownTopicOrPartition(t.topic, p.partition).toWire()
-      } else {
-        read.key = partitionKey(t.topic, p.partition)
-      }
+      const exists = meta !== undefined && !meta.internal && p.partition < meta.partitions
+      const notLeader = exists ? notLeaderError(gateway, t.topic, p.partition) : undefined
+      if (!exists) read.missing = unknownTopicOrPartition(t.topic, p.partition).toWire()
+      else if (notLeader !== undefined) read.missing = notLeader.toWire()
+      else read.key = partitionKey(t.topic, p.partition)
       reads.push(read)
     }
   }

@@ -1,9 +1,10 @@
 // Op `listOffsets`: per partition the earliest offset (timestamp -2), the latest (-1: the high
 // watermark), or the first offset whose batch has a timestamp at or after the one given (-1 when
-// none). Answered per partition, as Kafka does.
+// none). Answered per partition, as Kafka does. In a cluster, the partition's leader answers (else
+// NOT_LEADER_OR_FOLLOWER).
 import type { ListOffsetsPartitionResult, ListOffsetsTopicResult } from '@faecie/protocol'
 import type { PartitionRequest } from '../../partition/messages.js'
-import { checkItemCount, unknownTopicOrPartition, wireError, type OpHandler } from '../context.js'
+import { checkItemCount, notLeaderError, unknownTopicOrPartition, wireError, type OpHandler } from '../context.js'
 
 function specOf(timestamp: number): Extract<PartitionRequest, { op: 'listOffsets' }>['spec'] {
   if (timestamp === -2) return 'earliest'
@@ -19,6 +20,8 @@ export const listOffsets: OpHandler<'listOffsets'> = async (request, { gateway, 
     const results = await Promise.all(t.partitions.map(async ({ partition, timestamp }): Promise<ListOffsetsPartitionResult> => {
       try {
         if (meta === undefined || meta.internal || partition >= meta.partitions) throw unknownTopicOrPartition(t.topic, partition)
+        const notLeader = notLeaderError(gateway, t.topic, partition)
+        if (notLeader !== undefined) throw notLeader
         const { offset } = await partitions.request(t.topic, partition, { op: 'listOffsets', spec: specOf(timestamp) })
         return { partition, offset }
       } catch (err) {

@@ -5,10 +5,13 @@
 // copied. The frame's bytes are a view into memory ws may reuse: PartitionManager.produce copies
 // them before this function first awaits (a topic being auto-created gets its bytes copied first).
 // With acks 0 there is no answer; a failure closes the session, as Kafka closes the connection.
+// In a cluster only the partition's leader appends: leadership is checked (isLeaderNow) before the
+// append and again before the answer; a leader replaced meanwhile answers NOT_LEADER_OR_FOLLOWER
+// (the records may be in its log, but were never acknowledged, and the new leader's log wins).
 import { ErrorCode, FaecieError, type ProducePartitionResult, type ProduceRequest, type WireError } from '@faecie/protocol'
 import type { TopicMeta } from '../../coordinator/metadata-state.js'
 import type { ProduceResult } from '../../partition/messages.js'
-import { checkItemCount, CloseCode, NO_RESPONSE, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
+import { checkItemCount, CloseCode, NO_RESPONSE, notLeaderError, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 type Outcome = Promise<ProduceResult>
 
@@ -22,6 +25,8 @@ function append(gateway: Gateway, meta: TopicMeta | undefined, topic: string, pa
   if (meta === undefined) throw unknownTopicOrPartition(topic, partition)
   if (meta.internal) throw new FaecieError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${topic} is internal to the broker.`)
   if (partition >= meta.partitions) throw unknownTopicOrPartition(topic, partition)
+  const notLeader = notLeaderError(gateway, topic, partition)
+  if (notLeader !== undefined) throw notLeader
   return gateway.partitions.produce(topic, partition, records, acks)
 }
 
@@ -55,6 +60,8 @@ export const produce: OpHandler<'produce'> = async (request, { gateway, session 
     topic: t.topic,
     partitions: await Promise.all(t.partitions.map(({ partition, bytes, outcome }) => outcome.then(
       (r): ProducePartitionResult => {
+        const replaced = notLeaderError(gateway, t.topic, partition)
+        if (replaced !== undefined) return failed(partition, replaced.toWire())
         if (!r.duplicate) gateway.metrics.recordIn(t.topic, r.lastOffset - r.baseOffset + 1, bytes)
         return { partition, baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: r.logStartOffset }
       },

@@ -1,8 +1,14 @@
 // Op `subscribe`: starts a live push of a partition's batches from `offset` on, within the byte
 // credit the client grants (flow control in ../subscriptions.ts). Answers `{sub}`; pushes follow.
-import type { OpHandler } from '../context.js'
+// In a cluster, only the partition's leader serves one (else NOT_LEADER_OR_FOLLOWER).
+import { notLeaderError, type OpHandler } from '../context.js'
 
-export const subscribe: OpHandler<'subscribe'> = async (request, { session }) => {
+export const subscribe: OpHandler<'subscribe'> = async (request, { gateway, session }) => {
+  const meta = gateway.topics.lookup(request.topic)
+  if (meta !== undefined && !meta.internal && request.partition < meta.partitions) {
+    const notLeader = notLeaderError(gateway, request.topic, request.partition)
+    if (notLeader !== undefined) throw notLeader
+  }
   const sub = await session.subscriptions.subscribe(request.topic, request.partition, request.offset, request.creditBytes)
   return { sub }
 }

@@ -1,0 +1,292 @@
+// A broker's part in a cluster (--cluster), wired together: the etcd client and store, the watched
+// cluster state, the peer links and replica fetchers, the ISR writer, the controller (run while this
+// broker is elected), the reconciler, and the broker's membership (session, registration, election).
+// It is the gateway's ClusterGateway and TopicService's topic source (cluster-topics.ts).
+//
+//   ClusterRuntime.connect(config)      etcd client; the cluster id (made on the cluster's first start)
+//   ... the broker loads meta.json with that id (a data dir of another cluster is refused) ...
+//   ClusterRuntime.start(connection)    state watch; links, fetchers, ISR writer, controller, reconciler made
+//   ... the broker listens: its URL and Kafka address are known only now (--port 0) ...
+//   runtime.join({url, kafkaAddress})   registers under a session lease, joins the election (controller
+//                                       started on 'elected', stopped on 'deposed'), reconciler's first pass
+//   runtime.stop()                      reconciler, fetchers (unfollow all), controller, ISR writer,
+//                                       membership (resign, lease revoked), links, watch, etcd client
+//
+// Until join() has run, this broker leads nothing (isLeaderNow is false): a client's request for a
+// partition answers NOT_LEADER_OR_FOLLOWER and the client retries. Fencing: the member's 'fenced' and
+// 'unfenced' make the watch emit 'change' again, so the reconciler's next pass reads isFenced() anew.
+// A topic's config changed in etcd (alterTopicConfig on the controller) is pushed here to this
+// broker's replicas of it (the reconciler opens a replica with the config of the moment).
+import { strict as assert } from 'node:assert'
+import { GRPCGenericError, type Etcd3 } from 'etcd3'
+import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
+import type { Limits } from '../gateway/limits.js'
+import type { Logger } from '../log.js'
+import type { LeaderRole } from '../partition/messages.js'
+import type { PartitionManager } from '../partition/partition-manager.js'
+import type { ClusterConfig } from '../server/cluster-config.js'
+import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
+import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './broker-session.js'
+import { ClusterMember } from './cluster-member.js'
+import { CLUSTER_RUNTIME_LIMITS, mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
+  type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
+import type { TopicMeta } from '../coordinator/metadata-state.js'
+import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
+import { ClusterStateWatch } from './cluster-state.js'
+import { ClusterTopics } from './cluster-topics.js'
+import { ClusterKeys } from './keys.js'
+import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
+
+/** Listeners of the state watch's 'change' (Node warns past 10 by default). */
+const WATCH_LISTENERS_MAX = 32
+
+/** etcd did not answer the broker's first request: the broker cannot join its cluster. */
+export class EtcdUnavailableError extends Error {}
+
+export interface ClusterConnection {
+  client: Etcd3
+  store: EtcdMetadataStore
+  keys: ClusterKeys
+  clusterId: string
+}
+
+export interface ClusterRuntimeOptions {
+  config: ClusterConfig
+  partitions: PartitionManager
+  limits: Pick<Limits, 'batchBytesMax' | 'partitionsPerTopicMax' | 'partitionsMax' | 'frameBytesMax'>
+  logger: Logger
+  clock?: MonotonicClock
+  /** The parts; default the real ones (cluster-parts.ts). */
+  parts?: ClusterPartFactories
+}
+
+export class ClusterRuntime implements ClusterGateway {
+  readonly clusterId: string
+  readonly brokerId: number
+  readonly etcdEndpoints: string[]
+  readonly topics: ClusterTopics
+  readonly #o: ClusterRuntimeOptions & { clock: MonotonicClock }
+  readonly #connection: ClusterConnection
+  readonly #watch: ClusterStateWatch
+  readonly #links: PeerLinksLike
+  readonly #fetchers: ReplicaFetchersLike
+  readonly #isrWriter: IsrWriterLike
+  readonly #controller: ControllerLike
+  readonly #reconciler: ReconcilerLike
+  #member: ClusterMember | undefined
+  #controllerRunning = false
+  #controllerChanges = 0
+  #joined = false
+  #stopping: Promise<void> | undefined
+
+  /** Connects to etcd and reads (or, on the cluster's first start, creates) the cluster id. */
+  static async connect(config: ClusterConfig, clock: MonotonicClock = systemMonotonicClock): Promise<ClusterConnection> {
+    const client = connectEtcd(config.etcdEndpoints)
+    const keys = new ClusterKeys(config.clusterName)
+    const store = new EtcdMetadataStore(client, keys)
+    let timer: unknown
+    try {
+      const timeoutMs = CLUSTER_RUNTIME_LIMITS.etcdConnectTimeoutMs
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = clock.setTimeout(() => reject(new EtcdUnavailableError(`etcd at ${config.etcdEndpoints.join(', ')} did not answer within ${timeoutMs} ms`)), timeoutMs)
+      })
+      const clusterId = await Promise.race([store.getOrCreateClusterId(), timedOut])
+      return { client, store, keys, clusterId }
+    } catch (err) {
+      client.close()
+      // etcd3's errors, and grpc's own (a status code) when no connection was ever made.
+      if (err instanceof EtcdUnavailableError || err instanceof GRPCGenericError || typeof (err as { code?: unknown }).code === 'number') {
+        throw new EtcdUnavailableError(`cannot reach etcd at ${config.etcdEndpoints.join(', ')}: ${(err as Error).message}`)
+      }
+      throw err
+    } finally {
+      clock.clearTimeout(timer)
+    }
+  }
+
+  /** Starts watching the cluster's state and makes the parts; nothing leads or fetches until join(). */
+  static async start(connection: ClusterConnection, options: ClusterRuntimeOptions): Promise<ClusterRuntime> {
+    const watch = await ClusterStateWatch.start(connection.client, connection.keys, options.logger.child({ module: 'cluster-state' }))
+    watch.setMaxListeners(WATCH_LISTENERS_MAX) // the parts, the config push and the topics mirror each listen
+    return new ClusterRuntime(connection, watch, options)
+  }
+
+  private constructor(connection: ClusterConnection, watch: ClusterStateWatch, options: ClusterRuntimeOptions) {
+    const o = { ...options, clock: options.clock ?? systemMonotonicClock }
+    const { config, partitions, limits, logger, clock } = o
+    const parts = options.parts ?? mergedClusterParts
+    const L = CLUSTER_RUNTIME_LIMITS
+    this.#o = o
+    this.#connection = connection
+    this.#watch = watch
+    this.clusterId = connection.clusterId
+    this.brokerId = config.brokerId
+    this.etcdEndpoints = [...config.etcdEndpoints]
+    this.#links = parts.peerLinks({
+      self: { brokerId: this.brokerId, clusterId: this.clusterId }, urlOf: (id) => this.brokerUrl(id), logger: logger.child({ module: 'peer-links' }),
+      clock, requestTimeoutMs: L.peerRequestTimeoutMs, reconnectBackoffMinMs: L.peerReconnectBackoffMinMs,
+      reconnectBackoffMaxMs: L.peerReconnectBackoffMaxMs, frameBytesMax: limits.frameBytesMax,
+    })
+    this.#fetchers = parts.replicaFetchers({
+      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock,
+      fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
+      fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
+    })
+    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, watch, partitions, logger: logger.child({ module: 'isr-writer' }) })
+    this.#controller = parts.controller({
+      store: connection.store, keys: connection.keys, watch, fence: () => this.#member?.controllerFence, clock,
+      logger: logger.child({ module: 'controller' }), preferredLeaderCheckMs: L.preferredLeaderCheckMs,
+      limits: { batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax },
+      defaultReplicationFactor: config.defaultReplicationFactor, defaultMinInsyncReplicas: config.defaultMinInsyncReplicas,
+    })
+    this.#reconciler = parts.reconciler({
+      brokerId: this.brokerId, watch, partitions, fetchers: this.#fetchers,
+      partitionConfigOf: (topicConfig) => partitionConfigOf(topicConfig, limits),
+      leaderRoleOf: (_topic, state, topicConfig) => this.leaderRoleOf(state, topicConfig),
+      isFenced: () => this.#member?.session?.liveNow() !== true, logger: logger.child({ module: 'reconciler' }), clock,
+      retryBackoffMs: L.reconcileRetryBackoffMs,
+    })
+    this.topics = new ClusterTopics({
+      brokerId: this.brokerId, state: () => watch.state, controller: () => (this.#controllerRunning ? this.#controller : undefined),
+      links: this.#links, allocateProducerIdBlock: () => connection.store.allocateProducerIdBlock(this.brokerId),
+      limits, defaultReplicationFactor: config.defaultReplicationFactor, logger: logger.child({ module: 'cluster-topics' }),
+    })
+    const configs = new TopicConfigPush({ partitions, limits, logger, hasReplica: (topic, p) => this.localRole(topic, p) !== undefined })
+    configs.apply(watch.state)
+    watch.on('change', () => configs.apply(watch.state))
+  }
+
+
+  /** Tells `send` etcd's topics now and after every change (the coordinator's consumer groups see them); resolves after the first. */
+  mirrorTopics(send: (topics: TopicMeta[]) => Promise<unknown>): Promise<void> {
+    const mirror = new TopicsMirror({ state: () => this.#watch.state, topics: () => this.topics.topics(), send, logger: this.#o.logger })
+    this.#watch.on('change', () => void mirror.changed())
+    return mirror.changed()
+  }
+
+  /** Registers this broker, joins the election and runs the reconciler's first pass. */
+  async join(reach: { url: string; kafkaAddress: string | undefined }): Promise<void> {
+    assert(!this.#joined, 'join() twice')
+    this.#joined = true
+    const { config, clock, logger } = this.#o
+    const member = new ClusterMember({
+      store: this.#connection.store, brokerId: this.brokerId, advertisedUrl: reach.url, rack: config.rack,
+      ...(reach.kafkaAddress === undefined ? {} : { kafkaAddress: reach.kafkaAddress }),
+      sessionTimeoutMs: config.sessionTimeoutMs, granter: etcdLeaseGranter(this.#connection.client), clock, logger: logger.child({ module: 'cluster-member' }),
+    })
+    member.on('elected', () => {
+      if (this.#stopping !== undefined) return
+      this.#controllerRunning = true
+      this.#controller.start()
+    })
+    member.on('deposed', () => void this.#stopController())
+    member.on('controller', (fence: unknown) => { if (fence !== undefined) this.#controllerChanges++ })
+    const nudge = (): void => { this.#watch.emit('change', this.#watch.state) }
+    member.on('fenced', nudge)
+    member.on('unfenced', nudge)
+    member.on('rejoined', nudge)
+    this.#member = member
+    await member.start()
+    await this.#reconciler.start()
+    logger.info({ brokerId: this.brokerId, clusterId: this.clusterId, url: reach.url, controllerId: this.controllerId() }, 'joined the cluster')
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop()
+    return this.#stopping
+  }
+
+  async #stop(): Promise<void> {
+    const { logger } = this.#o
+    const step = async (what: string, work: () => unknown): Promise<void> => {
+      try {
+        await work()
+      } catch (err) {
+        logger.warn({ err }, `cluster stop: ${what} failed`)
+      }
+    }
+    await step('reconciler stop', () => this.#reconciler.stop())
+    await step('replica fetchers close', () => this.#fetchers.close())
+    await step('controller stop', () => this.#stopController())
+    await step('ISR writer stop', () => this.#isrWriter.stop())
+    await step('membership close', () => this.#member?.close())
+    await step('peer links close', () => this.#links.closeAll())
+    await step('state watch close', () => this.#watch.close())
+    await step('etcd client close', () => this.#connection.client.close())
+  }
+
+  async #stopController(): Promise<void> {
+    if (!this.#controllerRunning) return
+    this.#controllerRunning = false
+    await this.#controller.stop()
+  }
+
+  // ClusterGateway: every read synchronous, from state in memory.
+  localRole(topic: string, partition: number): LocalPartitionRole | undefined {
+    return this.#reconciler.localRole(topic, partition)
+  }
+
+  isLeaderNow(topic: string, partition: number): boolean {
+    return isLeaderNow(this.brokerId, this.localRole(topic, partition), this.partitionState(topic, partition), this.#member?.session?.liveNow() === true)
+  }
+
+  partitionState(topic: string, partition: number): PartitionState | undefined {
+    return this.#watch.state.partitions.get(topic)?.get(partition)?.value
+  }
+
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[] {
+    return [...this.#watch.state.brokers.values()].sort((a, b) => a.brokerId - b.brokerId).map((b) => {
+      const kafkaAddress = (b as { kafkaAddress?: unknown }).kafkaAddress
+      return { brokerId: b.brokerId, advertisedUrl: b.advertisedUrl, rack: b.rack, ...(typeof kafkaAddress === 'string' ? { kafkaAddress } : {}) }
+    })
+  }
+
+  controllerId(): number {
+    return this.#watch.state.controller?.brokerId ?? -1
+  }
+
+  brokerUrl(brokerId: number): string | undefined {
+    return this.#watch.state.brokers.get(brokerId)?.advertisedUrl
+  }
+
+  /** What the reconciler makes a leader's actor run with (LeaderRole) from etcd's state and the topic's config. */
+  leaderRoleOf(state: PartitionState, topicConfig: TopicConfig): LeaderRole {
+    const { config } = this.#o
+    const configured = Number(topicConfig['min.insync.replicas'])
+    return {
+      brokerId: this.brokerId, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch, isr: [...state.isr], replicas: [...state.replicas],
+      minInsyncReplicas: Number.isSafeInteger(configured) && configured >= 1 ? configured : config.defaultMinInsyncReplicas,
+      replicaLagTimeMaxMs: config.replicaLagTimeMaxMs, ackTimeoutMs: CLUSTER_RUNTIME_LIMITS.ackTimeoutMs,
+    }
+  }
+
+  // Metrics inputs (metrics/ ClusterMetricsSource).
+  get isController(): boolean {
+    return this.#controllerRunning
+  }
+
+  get controllerChanges(): number { return this.#controllerChanges }
+
+  get isrShrinks(): number {
+    return this.#isrWriter.shrinks
+  }
+
+  get isrExpands(): number {
+    return this.#isrWriter.expands
+  }
+
+  /** Partitions this broker leads (in etcd) whose ISR is smaller than their replicas. */
+  underReplicatedPartitions(): number {
+    return underReplicatedLedBy(this.#watch.state, this.brokerId)
+  }
+
+  /** Partitions without a leader, counted by the controller only (0 elsewhere), as Kafka's OfflinePartitionsCount. */
+  offlinePartitions(): number {
+    return this.#controllerRunning ? offlinePartitionCount(this.#watch.state) : 0
+  }
+
+  /** Replica lag of a partition this broker follows (leader LEO - own LEO), from its fetcher. */
+  followerLagOf(topic: string, partition: number): number | undefined {
+    return this.#fetchers.lagOf(topic, partition)
+  }
+}
