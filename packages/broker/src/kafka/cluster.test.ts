@@ -156,6 +156,16 @@ describe('the Kafka listener in a cluster', () => {
     expect(produced).toEqual([0])
   })
 
+  it('closes the connection on an acks 0 Produce to a partition led elsewhere (no answer could carry the error)', async () => {
+    const port = await start(fakeCluster())
+    const closed = exchange(port, KAFKA_APIS.Produce, 9, (w) => writeProduceRequest(w, 9, {
+      ...defaultProduceRequest(), acks: 0, timeoutMs: 1000,
+      topicData: [{ name: 'orders', topicId: new Uint8Array(16), partitionData: [0, 1].map((index) => ({ index, records: records() })) }],
+    }), readProduceResponse)
+    await expect(closed).rejects.toThrow(/closed the connection/)
+    expect(produced).toEqual([0])
+  })
+
   it('answers Fetch and ListOffsets of a partition led elsewhere NOT_LEADER_OR_FOLLOWER without reading it', async () => {
     const port = await start(fakeCluster())
     const fetched = await exchange(port, KAFKA_APIS.Fetch, 12, (w) => writeFetchRequest(w, 12, {

@@ -75,11 +75,14 @@ export function kafkaClusterId({ gateway, listener }: KafkaApiContext): string {
   return gateway.cluster?.clusterId ?? listener.clusterId
 }
 
-/** A partition as Metadata describes it. */
-export function kafkaPartition(ctx: KafkaApiContext, topic: string, partition: number, live: ReadonlySet<number>): KafkaPartitionView {
+/**
+ * A partition as Metadata describes it. Internal topics (the coordinator's, kept by each broker for
+ * itself until issue 14) are this broker's own, as on a single broker.
+ */
+export function kafkaPartition(ctx: KafkaApiContext, topic: string, partition: number, live: ReadonlySet<number>, internal = false): KafkaPartitionView {
   const cluster = ctx.gateway.cluster
   const self = ctx.listener.brokerId
-  if (cluster === undefined) return { errorCode: 0, leaderId: self, leaderEpoch: 0, replicaNodes: [self], isrNodes: [self], offlineReplicas: [] }
+  if (cluster === undefined || internal) return { errorCode: 0, leaderId: self, leaderEpoch: 0, replicaNodes: [self], isrNodes: [self], offlineReplicas: [] }
   const state = cluster.partitionState(topic, partition)
   if (state === undefined) {
     // Created but not yet seen in etcd's watched state: no leader to name yet.

@@ -37,7 +37,7 @@ export const metadata = kafkaApi<MetadataRequest, MetadataResponse>({
       }
       return {
         errorCode: errorCodeOf(found.error), name: found.topic, topicId: uuidBytes(found.topicId), isInternal: found.internal,
-        partitions: found.partitions.map((p) => ({ partitionIndex: p.partition, ...kafkaPartition(ctx, found.topic, p.partition, live) })),
+        partitions: found.partitions.map((p) => ({ partitionIndex: p.partition, ...kafkaPartition(ctx, found.topic, p.partition, live, found.internal) })),
         topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
       }
     })
