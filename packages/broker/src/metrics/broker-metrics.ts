@@ -98,14 +98,12 @@ export class BrokerMetrics {
   readonly #opDurations = new Map<string, Histogram.Internal<'op'>>()
   readonly #fsync: Histogram
   readonly #fsyncDropped: Counter
-  readonly #topics: TopicService
   readonly #logger: Logger
   #cluster: ClusterMetricsSource | undefined
 
   constructor(parts: BrokerMetricsParts) {
     const options = this.options = { ...DEFAULT_METRICS_OPTIONS, ...parts.options }
     const registers = [this.registry]
-    this.#topics = parts.topics
     this.#logger = parts.logger
     collectDefaultMetrics({ register: this.registry })
     this.series = new RateSeries({ intervalMs: options.seriesIntervalMs, pointsMax: options.seriesPointsMax })
@@ -160,7 +158,7 @@ export class BrokerMetrics {
     assert.equal(this.#cluster, undefined, 'BrokerMetrics.useCluster called twice')
     this.#cluster = source
     registerClusterMetrics({
-      registers: [this.registry], source, topics: () => this.#topics.all(), partitionLabelsMax: this.options.partitionLabelsMax,
+      registers: [this.registry], source, partitionLabelsMax: this.options.partitionLabelsMax,
       scrapeCacheMs: this.options.scrapeCacheMs, logger: this.#logger,
     })
   }

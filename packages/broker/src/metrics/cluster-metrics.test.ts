@@ -1,7 +1,7 @@
 // The cluster series of /metrics (cluster-metrics.ts) fed by a fake ClusterMetricsSource: absent for
-// a single broker; under-replicated partitions counted for those led here, offline ones on the
-// controller only, the active-controller gauge, counters that follow the source's running totals,
-// and per-partition replica lag capped by partitionLabelsMax.
+// a single broker; the source's under-replicated count, offline partitions on the controller only,
+// the active-controller gauge, counters that follow the source's running totals, and per-partition
+// replica lag capped by partitionLabelsMax; partitionCounts over etcd's states (what /health shows).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,9 +12,10 @@ import { silentLogger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
 import type { TopicService } from '../topics/topic-service.js'
 import { BrokerMetrics, type MetricsOptions } from './broker-metrics.js'
+import type { ClusterGateway } from '../gateway/context.js'
 import { partitionCounts, type ClusterMetricsSource, type ReplicaLag } from './cluster-metrics.js'
 
-type State = NonNullable<ReturnType<ClusterMetricsSource['partitionState']>>
+type State = NonNullable<ReturnType<ClusterGateway['partitionState']>>
 
 const dataDir = mkdtempSync(join(tmpdir(), 'faecie-cluster-metrics-'))
 const partitions = new PartitionManager({ dataDir, logger: silentLogger(), partitionThreadsMax: 1 })
@@ -35,18 +36,16 @@ const STATES = new Map<number, State>([
 ])
 
 class FakeSource implements ClusterMetricsSource {
-  readonly brokerId = 1
-  controller = 1
-  shrinks = 0
-  expands = 0
+  isController = true
+  isrShrinks = 0
+  isrExpands = 0
   controllerChanges = 0
+  underReplicated = 1
+  offline = 1
   lags: ReplicaLag[] = []
   lagReads = 0
-  controllerId(): number { return this.controller }
-  partitionState(topic: string, partition: number): State | undefined { return topic === 'orders' ? STATES.get(partition) : undefined }
-  isrShrinksTotal(): number { return this.shrinks }
-  isrExpandsTotal(): number { return this.expands }
-  controllerChangesTotal(): number { return this.controllerChanges }
+  underReplicatedPartitions(): number { return this.underReplicated }
+  offlinePartitions(): number { return this.offline }
   async replicaLags(): Promise<ReplicaLag[]> {
     this.lagReads++
     return this.lags
@@ -72,7 +71,10 @@ describe('cluster metrics', () => {
   })
 
   it('count partitions from etcd states: all, and those led here', () => {
-    expect(partitionCounts([META], new FakeSource())).toEqual({ partitions: 4, underReplicated: 3, underReplicatedLedHere: 1, offline: 1 })
+    const cluster = { brokerId: 1, partitionState: (topic: string, p: number) => (topic === 'orders' ? STATES.get(p) : undefined) }
+    expect(partitionCounts([META], cluster)).toEqual({ partitions: 4, underReplicated: 3, underReplicatedLedHere: 1, offline: 1 })
+    expect(partitionCounts([META], { ...cluster, brokerId: 2 }).underReplicatedLedHere).toBe(1)
+    expect(partitionCounts([META], { ...cluster, brokerId: 3 }).underReplicatedLedHere).toBe(0)
   })
 
   it('export gauges, counters that follow the running totals, and replica lags', async () => {
@@ -81,8 +83,8 @@ describe('cluster metrics', () => {
     m.useCluster(source)
     expect(m.cluster).toBe(source)
     expect(() => m.useCluster(source)).toThrow(/twice/)
-    source.shrinks = 2
-    source.expands = 1
+    source.isrShrinks = 2
+    source.isrExpands = 1
     source.controllerChanges = 3
     source.lags = [{ topic: 'orders', partition: 0, lagOffsets: 42 }, { topic: 'orders', partition: 3, lagOffsets: 0 }, { topic: 'other', partition: 9, lagOffsets: 5 }]
     let text = await m.scrape()
@@ -98,11 +100,13 @@ describe('cluster metrics', () => {
     expect(text).not.toContain('partition="9"')
 
     // Another broker becomes controller: offline partitions are its to report.
-    source.controller = 2
-    source.shrinks = 5
+    source.isController = false
+    source.underReplicated = 0
+    source.isrShrinks = 5
     source.controllerChanges = 4
     source.lags = [{ topic: 'orders', partition: 0, lagOffsets: 7 }]
     text = await m.scrape()
+    expect(value(text, 'faecie_under_replicated_partitions')).toBe(0)
     expect(value(text, 'faecie_offline_partitions')).toBe(0)
     expect(value(text, 'faecie_active_controller')).toBe(0)
     expect(value(text, 'faecie_isr_shrinks_total')).toBe(5)

@@ -14,9 +14,9 @@
 //                                                  follower (leader log end - follower log end); the
 //                                                  first `partitionLabelsMax` partitions led here
 //
-// Gauges come from etcd's partition states as this broker last saw them (cheap, synchronous); the
-// counters and the lags from the cluster runtime, through ClusterMetricsSource. Lags are computed at
-// most once per `scrapeCacheMs`, concurrent scrapes sharing one computation.
+// Every input comes from the cluster runtime through ClusterMetricsSource. Lags are computed at most
+// once per `scrapeCacheMs`, concurrent scrapes sharing one computation. partitionCounts (etcd's
+// states, cluster-wide) is what /health reports (http/cluster-health.ts).
 import { Gauge, type Registry } from 'prom-client'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { ClusterGateway } from '../gateway/context.js'
@@ -33,21 +33,25 @@ export interface ReplicaLag {
 }
 
 /**
- * What the cluster runtime (cluster/cluster-runtime.ts) gives the metrics: the three reads of
- * ClusterGateway it already has, two counters kept by its IsrWriter, one by its controller election
- * watch, and the replica lags of the partitions it leads. Every count is a running total since the
- * broker started (never decreasing); the metrics turn it into a Prometheus counter.
+ * What the cluster runtime (cluster/cluster-runtime.ts) gives the metrics. The counts are running
+ * totals since the broker started (never decreasing): the metrics turn them into Prometheus counters.
  */
-export interface ClusterMetricsSource extends Pick<ClusterGateway, 'brokerId' | 'controllerId' | 'partitionState'> {
+export interface ClusterMetricsSource {
+  /** True while this broker is the controller. */
+  readonly isController: boolean
+  /** Controller changes this broker counted (elections it saw), since it started. */
+  readonly controllerChanges: number
   /** ISR shrinks this broker (as a partition's leader) wrote to etcd, since it started. */
-  isrShrinksTotal(): number
+  readonly isrShrinks: number
   /** ISR expands this broker (as a partition's leader) wrote to etcd, since it started. */
-  isrExpandsTotal(): number
-  /** Times the controller this broker sees changed (a new one elected, or none), since it started. */
-  controllerChangesTotal(): number
+  readonly isrExpands: number
+  /** Partitions this broker leads (in etcd) whose ISR is smaller than their replicas. */
+  underReplicatedPartitions(): number
+  /** Partitions without a leader when this broker is the controller; 0 on every other broker. */
+  offlinePartitions(): number
   /**
    * For each partition this broker leads: the largest follower lag in offsets (the partition actor's
-   * `status` answers give it as followerLagOffsets). May be asked at most once per scrapeCacheMs.
+   * `status` answer gives it as followerLagOffsets). Asked at most once per scrapeCacheMs.
    */
   replicaLags(): ReplicaLag[] | Promise<ReplicaLag[]>
 }
@@ -84,29 +88,27 @@ export function partitionCounts(topics: Iterable<TopicMeta>, cluster: Pick<Clust
 export interface ClusterMetricsParts {
   registers: Registry[]
   source: ClusterMetricsSource
-  topics: () => Iterable<TopicMeta>
   partitionLabelsMax: number
   scrapeCacheMs: number
   logger: Logger
 }
 
-export function registerClusterMetrics({ registers, source, topics, partitionLabelsMax, scrapeCacheMs, logger }: ClusterMetricsParts): void {
-  const isController = (): boolean => source.controllerId() === source.brokerId
+export function registerClusterMetrics({ registers, source, partitionLabelsMax, scrapeCacheMs, logger }: ClusterMetricsParts): void {
   new Gauge({
     name: 'faecie_under_replicated_partitions', help: 'Partitions this broker leads whose in-sync replicas are fewer than their replicas.',
-    registers, collect() { this.set(partitionCounts(topics(), source).underReplicatedLedHere) },
+    registers, collect() { this.set(source.underReplicatedPartitions()) },
   })
   new Gauge({
     name: 'faecie_offline_partitions', help: 'Partitions without a leader (reported by the controller only; 0 on other brokers).',
-    registers, collect() { this.set(isController() ? partitionCounts(topics(), source).offline : 0) },
+    registers, collect() { this.set(source.isController ? source.offlinePartitions() : 0) },
   })
   new Gauge({
     name: 'faecie_active_controller', help: '1 on the broker that is the controller, else 0.',
-    registers, collect() { this.set(isController() ? 1 : 0) },
+    registers, collect() { this.set(source.isController ? 1 : 0) },
   })
-  totalCounter(registers, 'faecie_controller_changes_total', 'Changes of controller this broker saw.', () => source.controllerChangesTotal())
-  totalCounter(registers, 'faecie_isr_shrinks_total', 'In-sync replica sets this broker, as leader, shrank in etcd.', () => source.isrShrinksTotal())
-  totalCounter(registers, 'faecie_isr_expands_total', 'In-sync replica sets this broker, as leader, expanded in etcd.', () => source.isrExpandsTotal())
+  totalCounter(registers, 'faecie_controller_changes_total', 'Controller changes (elections) this broker counted.', () => source.controllerChanges)
+  totalCounter(registers, 'faecie_isr_shrinks_total', 'In-sync replica sets this broker, as leader, shrank in etcd.', () => source.isrShrinks)
+  totalCounter(registers, 'faecie_isr_expands_total', 'In-sync replica sets this broker, as leader, expanded in etcd.', () => source.isrExpands)
   const lags = new Cached(async (): Promise<ReplicaLag[]> => {
     try {
       return [...await source.replicaLags()]
