@@ -28,7 +28,7 @@ export const fetch = kafkaApi<FetchRequest, FetchResponse>({
     const led = request.topics.map((t, i) => t.partitions.filter((_p, j) => misdirected[i]![j] === undefined))
     const elsewhere = misdirected.flat().filter((m): m is Misdirection => m !== undefined)
     // Nothing led here: answered at once (no long poll on partitions this broker cannot serve).
-    const answer = !led.some((partitions) => partitions.length > 0) ? undefined : await OP_HANDLERS.fetch({
+    const answer = elsewhere.length > 0 && !led.some((partitions) => partitions.length > 0) ? undefined : await OP_HANDLERS.fetch({
       maxWaitMs: Math.max(0, request.maxWaitMs),
       minBytes: Math.max(0, request.minBytes),
       maxBytes: Math.max(1, request.maxBytes),

@@ -41,7 +41,7 @@ export const produce = kafkaApi<ProduceRequest, ProduceResponse>({
     const led = request.topicData.map((t, i) => t.partitionData.filter((_p, j) => misdirected[i]![j] === undefined))
     const elsewhere = misdirected.flat().filter((m): m is Misdirection => m !== undefined)
     const anyLed = led.some((partitions) => partitions.length > 0)
-    const answer = !anyLed ? undefined : await OP_HANDLERS.produce({
+    const answer = elsewhere.length > 0 && !anyLed ? undefined : await OP_HANDLERS.produce({
       acks: request.acks as Acks,
       timeoutMs: request.timeoutMs,
       topics: request.topicData.map((t, i) => ({ topic: names[i]!, partitions: led[i]!.map((p) => ({ partition: p.index, records: p.records ?? EMPTY })) })),
