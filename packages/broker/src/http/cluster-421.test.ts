@@ -3,7 +3,7 @@
 // leader's HTTP URL (null for a partition without a leader) and append nothing; keyless records go to
 // a partition led here; a whole-topic tail led elsewhere names every leader; /health gains
 // `cluster`; the topic description names leaders. The same requests without a cluster never see 421.
-import { ErrorCode } from '@faecie/protocol'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
@@ -45,6 +45,9 @@ interface Produced { partition: number; bytes: number }
 
 let app: FastifyInstance | undefined
 
+/** What the fake partitions do on produce; default: append at offset 10. */
+let onProduce: (partition: number) => void = () => undefined
+
 async function build(cluster: ClusterGateway | undefined): Promise<{ app: FastifyInstance; produced: Produced[] }> {
   const produced: Produced[] = []
   const gateway = {
@@ -53,6 +56,7 @@ async function build(cluster: ClusterGateway | undefined): Promise<{ app: Fastif
     topics: { lookup: (t: string) => (t === META.topic ? META : undefined), all: () => [META] },
     partitions: {
       produce: async (_topic: string, partition: number, records: Uint8Array) => {
+        onProduce(partition)
         produced.push({ partition, bytes: records.length })
         return { baseOffset: 10, lastOffset: 10, logAppendTime: -1, logStartOffset: 0, duplicate: false }
       },
@@ -70,6 +74,7 @@ async function build(cluster: ClusterGateway | undefined): Promise<{ app: Fastif
 afterEach(async () => {
   await app?.close()
   app = undefined
+  onProduce = () => undefined
 })
 
 function produce(a: FastifyInstance, records: unknown[]) {
@@ -123,6 +128,19 @@ describe('HTTP API in a cluster', () => {
       expect(r.json().records).toEqual([{ partition: 0, offset: 10 }])
     }
     expect(produced.map((p) => p.partition)).toEqual([0, 0, 0, 0])
+  })
+
+  it('answers 421 with the new leader when leadership moves between the check and the append', async () => {
+    const moving = states()
+    const { app, produced } = await build(fakeCluster(moving))
+    onProduce = (partition) => {
+      moving.set(partition, { ...moving.get(partition)!, leader: 3, leaderEpoch: 5 })
+      throw new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'This broker is no longer the leader.')
+    }
+    const r = await produce(app, [{ value: 'a', partition: 0 }])
+    expect(r.statusCode).toBe(421)
+    expect(r.json()).toMatchObject({ leaderUrl: 'http://127.0.0.1:9203', partitions: [{ partition: 0, leaderId: 3, leaderUrl: 'http://127.0.0.1:9203' }] })
+    expect(produced).toEqual([])
   })
 
   it('answers a whole-topic tail 421 naming every partition when it leads none', async () => {
