@@ -10,6 +10,8 @@
 //   413  MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, FRAME_TOO_LARGE
 //   415  a body that is not application/json (INVALID_REQUEST)
 //   416  OFFSET_OUT_OF_RANGE (the offset is outside [logStartOffset, highWatermark])
+//   421  NOT_LEADER_OR_FOLLOWER (a cluster's broker that does not lead the partition), with
+//        `leaderUrl` and `partitions` beside `error` (leadership.ts)
 //   429  TOO_MANY_IN_FLIGHT, TOO_MANY_SUBSCRIPTIONS, TOO_MANY_SESSIONS, THROTTLING_QUOTA_EXCEEDED
 //   500  UNKNOWN_SERVER_ERROR, LOG_DAMAGED (the broker lost the records asked for)
 //   503  SHUTTING_DOWN and every other retriable error (try again later)
@@ -17,6 +19,7 @@
 import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '../log.js'
+import { MisdirectedError } from './leadership.js'
 
 /** The HTTP status of each protocol code that does not follow the retriable rule. */
 export const HTTP_STATUS_BY_CODE: ReadonlyMap<number, number> = new Map<number, number>([
@@ -31,6 +34,7 @@ export const HTTP_STATUS_BY_CODE: ReadonlyMap<number, number> = new Map<number, 
   [ErrorCode.RECORD_LIST_TOO_LARGE, 413],
   [ErrorCode.FRAME_TOO_LARGE, 413],
   [ErrorCode.OFFSET_OUT_OF_RANGE, 416],
+  [ErrorCode.NOT_LEADER_OR_FOLLOWER, 421],
   [ErrorCode.TOO_MANY_IN_FLIGHT, 429],
   [ErrorCode.TOO_MANY_SUBSCRIPTIONS, 429],
   [ErrorCode.TOO_MANY_SESSIONS, 429],
@@ -81,7 +85,13 @@ export function sendError(logger: Logger) {
   return (err: unknown, _request: FastifyRequest, reply: FastifyReply): void => {
     const { error, status } = toFaecieError(err, logger)
     if (reply.sent || reply.raw.headersSent) return
-    void reply.code(status).type('application/json').send({ error: error.toWire() } satisfies HttpErrorBody)
+    if (error instanceof MisdirectedError) {
+      void reply.code(status).type('application/json').send(error.body())
+      return
+    }
+    // NOT_LEADER_OR_FOLLOWER that did not say where the leader is: the 421 body's shape all the same.
+    const extra = error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? { leaderUrl: null, partitions: [] } : {}
+    void reply.code(status).type('application/json').send({ error: error.toWire(), ...extra } satisfies HttpErrorBody)
   }
 }
 

@@ -7,6 +7,7 @@ import { ErrorCode, FaecieError, LATEST_TIMESTAMP } from '@faecie/protocol'
 import type { FastifyInstance } from 'fastify'
 import { throwIfError } from './errors.js'
 import type { HttpApiContext, HttpSession, HttpSessions } from './http-session.js'
+import { leaderElsewhere } from './leadership.js'
 import { stringParam, type Query } from './params.js'
 
 export interface PartitionLagJson {
@@ -20,6 +21,8 @@ export interface PartitionLagJson {
   lag: number | null
   memberId?: string
   clientId?: string
+  /** Cluster mode: the leader's HTTP URL of a partition led elsewhere (its end is not known here). */
+  leaderUrl?: string | null
 }
 
 async function partitionsOf(sessions: HttpSessions, session: HttpSession, topics: string[]): Promise<Map<string, number[]>> {
@@ -61,10 +64,23 @@ export async function registerGroupRoutes(app: FastifyInstance, ctx: HttpApiCont
       }
     }
     const partitionsByTopic = await partitionsOf(sessions, session, [...topics].sort())
-    const ends = (await sessions.run(session, 'listOffsets', {
-      topics: [...partitionsByTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.map((partition) => ({ partition, timestamp: LATEST_TIMESTAMP })) })),
-    }))!
     const lags: PartitionLagJson[] = []
+    const committedOf = (topic: string, partition: number): number =>
+      commits.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset ?? -1
+    for (const [topic, partitions] of partitionsByTopic) {
+      const led = partitions.filter((partition) => {
+        const leader = leaderElsewhere(ctx.gateway, topic, partition)
+        if (leader === undefined) return true
+        lags.push({ topic, partition, committed: committedOf(topic, partition), end: -1, lag: null, leaderUrl: leader.leaderUrl,
+          ...owners.get(`${topic}\u0000${partition}`) })
+        return false
+      })
+      partitionsByTopic.set(topic, led)
+    }
+    const ends = (await sessions.run(session, 'listOffsets', {
+      topics: [...partitionsByTopic].filter(([, partitions]) => partitions.length > 0)
+        .map(([topic, partitions]) => ({ topic, partitions: partitions.map((partition) => ({ partition, timestamp: LATEST_TIMESTAMP })) })),
+    }))!
     for (const t of ends.topics) {
       const committedOf = new Map((commits.find((c) => c.topic === t.topic)?.partitions ?? []).map((p) => [p.partition, p.offset]))
       for (const p of t.partitions) {
@@ -74,6 +90,8 @@ export async function registerGroupRoutes(app: FastifyInstance, ctx: HttpApiCont
           ...owners.get(`${t.topic}\u0000${p.partition}`) })
       }
     }
+    // Topics in code-unit order, as partitionsOf asked for them.
+    lags.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
     const { error: _error, ...described_ } = group
     return { ...described_, partitions: lags, totalLag: lags.reduce((sum, p) => sum + (p.lag ?? 0), 0) }
   })

@@ -3,10 +3,13 @@
 // Every route runs protocol ops through the WebSocket API's validators and handlers
 // (http-session.ts); errors are answered as errors.ts says. The routes live in their own fastify
 // context, so their error and not-found handlers touch no other route of the port (/metrics, /ui).
+// In a cluster, partition routes answer 421 on a broker that does not lead the partition
+// (leadership.ts) and /health gains `cluster` (cluster-health.ts).
 // Origin checks for POST and DELETE are the gateway's (gateway-server.ts onRequest: 403).
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
 import { FaecieError, ErrorCode } from '@faecie/protocol'
+import { addClusterHealth } from './cluster-health.js'
 import { sendError } from './errors.js'
 import { registerGroupRoutes } from './groups.js'
 import { HttpSessions, type HttpApiContext } from './http-session.js'
@@ -34,6 +37,7 @@ export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, op
   app.addHook('preClose', async () => streams.endAll('broker shutting down'))
 
   app.get('/openapi.json', async () => OPENAPI_DOCUMENT)
+  addClusterHealth(app, gateway)
   await app.register(async (api) => {
     api.setErrorHandler(sendError(logger))
     useDepthCheckedJsonParser(api, limits.jsonDepthMax)

@@ -79,7 +79,7 @@ export class HttpSessions {
   #nextId = HTTP_SESSION_ID_BASE
   #inFlight = 0
 
-  constructor(private readonly gateway: Gateway, private readonly limits: HttpLimits, private readonly logger: Logger) {}
+  constructor(readonly gateway: Gateway, private readonly limits: HttpLimits, private readonly logger: Logger) {}
 
   get inFlight(): number {
     return this.#inFlight

@@ -32,6 +32,11 @@ const forbidden = errorResponse('A state-changing request from an Origin that is
 const unavailable = errorResponse('Retriable: the broker is shutting down (SHUTTING_DOWN) or busy.')
 const tooMany = errorResponse('Too many requests or streams at once (TOO_MANY_IN_FLIGHT, TOO_MANY_SUBSCRIPTIONS).')
 const common = { 400: badRequest, 429: tooMany, 503: unavailable }
+const misdirected: Json = {
+  description: 'Cluster mode: this broker does not lead the partition (NOT_LEADER_OR_FOLLOWER); send the request to `leaderUrl` ' +
+    '(null: no leader can serve now, retry shortly). Nothing was appended or read.',
+  ...json(ref('Misdirected')),
+}
 
 const schemas: Record<string, Json> = {
   Error: {
@@ -48,6 +53,24 @@ const schemas: Record<string, Json> = {
           retriable: { type: 'boolean', description: 'True when the same request may succeed later.' },
         },
       },
+    },
+  },
+  PartitionLeader: {
+    type: 'object',
+    required: ['partition', 'leaderId', 'leaderUrl'],
+    properties: {
+      partition: { type: 'integer' },
+      leaderId: { type: 'integer', description: 'The leader broker id; -1 when the partition has none.' },
+      leaderUrl: { type: ['string', 'null'], description: "The leader's HTTP API (http://HOST:PORT); null when no leader can serve now." },
+    },
+  },
+  Misdirected: {
+    type: 'object',
+    required: ['error', 'leaderUrl', 'partitions'],
+    properties: {
+      error: { $ref: '#/components/schemas/Error/properties/error' },
+      leaderUrl: { type: ['string', 'null'], description: 'Where to send the request: the (first) partition leader\'s HTTP URL, null when none can serve now.' },
+      partitions: { type: 'array', items: ref('PartitionLeader'), description: 'Every partition of the request led elsewhere.' },
     },
   },
   TopicConfig: {
@@ -83,6 +106,11 @@ const schemas: Record<string, Json> = {
       highWatermark: { type: 'integer', description: 'Where the next record goes; readable up to here.' },
       logEndOffset: { type: 'integer' },
       sizeBytes: { type: 'integer' },
+      leader: { type: 'integer', description: 'Cluster mode: the leader broker id (-1: none).' },
+      leaderEpoch: { type: 'integer', description: 'Cluster mode.' },
+      leaderUrl: { type: ['string', 'null'], description: "Cluster mode: the leader's HTTP URL." },
+      replicas: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: the replicas, preferred leader first.' },
+      isr: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: the in-sync replicas.' },
     },
   },
   TopicDescription: {
@@ -220,10 +248,11 @@ const schemas: Record<string, Json> = {
       topic: { type: 'string' },
       partition: { type: 'integer' },
       committed: { type: 'integer', description: '-1 when nothing is committed.' },
-      end: { type: 'integer', description: 'The high watermark.' },
-      lag: { type: ['integer', 'null'], description: 'end - committed; null when nothing is committed.' },
+      end: { type: 'integer', description: 'The high watermark; -1 for a partition led by another broker (cluster mode).' },
+      lag: { type: ['integer', 'null'], description: 'end - committed; null when nothing is committed or the end is not known here.' },
       memberId: { type: 'string' },
       clientId: { type: 'string' },
+      leaderUrl: { type: ['string', 'null'], description: "Cluster mode, a partition led elsewhere: its leader's HTTP URL." },
     },
   },
   GroupDescription: {
@@ -245,7 +274,7 @@ const schemas: Record<string, Json> = {
 const sse: Json = {
   description: [
     'A Server-Sent Events stream (text/event-stream). Events: `open` (data `{topic, partitions: [{partition, offset}]}`,',
-    'sent once subscribed), `record` (id `PARTITION:OFFSET`, data a Record), `error` (data `{error, partition}`: the',
+    'sent once subscribed; in cluster mode also `elsewhere: [{partition, leaderId, leaderUrl}]`, the partitions led by other brokers), `record` (id `PARTITION:OFFSET`, data a Record), `error` (data `{error, partition}`: the',
     'subscription ended, the stream closes), `shutdown` (the broker is stopping, the stream closes); a `: heartbeat`',
     'comment every heartbeatMs.',
   ].join(' '),
@@ -270,7 +299,8 @@ export const OPENAPI_DOCUMENT = {
       `${errorTable}; other retriable codes 503, other codes 400. Requests that change state (POST, DELETE)`,
       'from a browser page whose Origin is not allowed get 403. Limits (defaults): 10000 records and the',
       "broker's frameBytesMax (8 MiB) of body per produce, 10000 records per read, maxWaitMs up to the",
-      "broker's maxWaitMsMax, 256 live tails.",
+      "broker's maxWaitMsMax, 256 live tails. In a cluster, a broker that does not lead a partition answers its produce,",
+      'read and tail requests 421 with the leader\'s URL (Misdirected).',
     ].join(' '),
   },
   paths: {
@@ -311,6 +341,7 @@ export const OPENAPI_DOCUMENT = {
           200: ok('Appended (a record whose partition failed carries `error`).', ref('ProduceResponse')),
           202: ok('acks 0: accepted, not yet appended (offsets -1).', ref('ProduceResponse')),
           ...common, 403: forbidden, 404: notFound, 413: errorResponse('The body or a partition batch is too large (MESSAGE_TOO_LARGE).'),
+          421: misdirected,
         },
       },
     },
@@ -328,6 +359,7 @@ export const OPENAPI_DOCUMENT = {
         responses: {
           200: ok('Records (maybe none) and where to go on.', ref('ReadResponse')),
           ...common, 404: notFound, 416: errorResponse('The offset is outside [logStartOffset, highWatermark] (OFFSET_OUT_OF_RANGE).'),
+          421: misdirected,
         },
       },
     },
@@ -337,15 +369,16 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'tailPartition', summary: 'Live tail of a partition as Server-Sent Events.',
         parameters: [...tailQueries, { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' },
           description: '`PARTITION:OFFSET` of the last event seen: resume after it (when no offset is given).' }],
-        responses: { 200: sse, ...common, 404: notFound, 416: errorResponse('The offset is out of range.') },
+        responses: { 200: sse, ...common, 404: notFound, 416: errorResponse('The offset is out of range.'), 421: misdirected },
       },
     },
     '/v1/topics/{topic}/tail': {
       parameters: [topicParam],
       get: {
-        operationId: 'tailTopic', summary: 'Live tail of every partition of a topic as Server-Sent Events.',
+        operationId: 'tailTopic',
+        summary: 'Live tail of every partition of a topic as Server-Sent Events (cluster mode: those led here; `open` names the others in `elsewhere`).',
         parameters: tailQueries,
-        responses: { 200: sse, ...common, 404: notFound },
+        responses: { 200: sse, ...common, 404: notFound, 421: { ...misdirected, description: 'Cluster mode: this broker leads none of the partitions.' } },
       },
     },
     '/v1/groups': {

@@ -4,10 +4,14 @@
 // partition @faecie/client and Kafka clients pick), the topic's sticky partition for keyless ones
 // (one partition per request, moving on to another for the next request). A topic that does not
 // exist is made when the broker auto-creates topics (the metadata op does, as for any client).
+// In a cluster (leadership.ts) keyless records go to a partition this broker leads (the sticky one
+// when it does, else one of those it leads), and a request with a record for a partition led by
+// another broker is answered 421 naming the leaders, before anything is appended.
 import { DefaultPartitioner, FaecieError, RecordBatchEncoder, type RecordInput } from '@faecie/protocol'
 import type { FastifyInstance } from 'fastify'
 import { unknownTopicOrPartition } from '../gateway/context.js'
 import { invalidInput, throwIfError } from './errors.js'
+import { requireLedHere, withLeader } from './leadership.js'
 import type { HttpApiContext, HttpSession } from './http-session.js'
 import { bodyObject } from './params.js'
 import { ENCODINGS, HEADER_ENCODINGS, encodeField, encodeHeaders, parseEncoding, type RecordEncodings } from './record-codec.js'
@@ -61,6 +65,15 @@ export async function registerProduceRoute(app: FastifyInstance, ctx: HttpApiCon
   const partitioner = new DefaultPartitioner()
   const encoder = new RecordBatchEncoder()
 
+  /** The sticky partition, or in a cluster one this broker leads when it leads any (the sticky one if it can). */
+  const stickyLedHere = (topic: string, sticky: number, numPartitions: number): number => {
+    const cluster = ctx.gateway.cluster
+    if (cluster === undefined || cluster.isLeaderNow(topic, sticky)) return sticky
+    const led: number[] = []
+    for (let p = 0; p < numPartitions; p++) if (cluster.isLeaderNow(topic, p)) led.push(p)
+    return led.length === 0 ? sticky : led[sticky % led.length]!
+  }
+
   const partitionCount = async (session: HttpSession, topic: string): Promise<number> => {
     const metadata = (await sessions.run(session, 'metadata', { topics: [topic] }))!
     const meta = metadata.topics[0]!
@@ -86,7 +99,7 @@ export async function registerProduceRoute(app: FastifyInstance, ctx: HttpApiCon
     sessions.checkOpen()
     const numPartitions = await partitionCount(session, topic)
 
-    const sticky = partitioner.partition(topic, null, numPartitions)
+    const sticky = stickyLedHere(topic, partitioner.partition(topic, null, numPartitions), numPartitions)
     let usedSticky = false
     const placed: PartitionedRecord[] = records.map((raw: unknown, index) => {
       const { partition, input } = parseRecord(raw, index, encodings, numPartitions, topic)
@@ -105,6 +118,7 @@ export async function registerProduceRoute(app: FastifyInstance, ctx: HttpApiCon
       if (list === undefined) byPartition.set(r.partition, list = [])
       list.push(r)
     }
+    requireLedHere(ctx.gateway, topic, [...byPartition.keys()].sort((a, b) => a - b))
     const partitions = [...byPartition.entries()].map(([partition, list]) => {
       encoder.encode(list.map((r) => r.input))
       return { partition, records: encoder.copy() }
@@ -125,7 +139,7 @@ export async function registerProduceRoute(app: FastifyInstance, ctx: HttpApiCon
     // Every partition failed: the request failed, answered with the first partition's error.
     if (failures.length === partitionResults.length && failures.length > 0) {
       const first = failures[0]!.error!
-      throw new FaecieError(first.code, first.message, { errorName: first.name, retriable: first.retriable })
+      throw withLeader(ctx.gateway, topic, failures[0]!.partition, new FaecieError(first.code, first.message, { errorName: first.name, retriable: first.retriable }))
     }
     return { topic, records: results, partitions: partitionResults }
   })

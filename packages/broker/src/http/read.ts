@@ -5,11 +5,12 @@
 // most that many record bytes (JSON is never smaller than the bytes it carries, but for the first
 // record, which always comes); those bytes are held in the broker's read budget until the answer
 // ends; and a client that stops reading for sessionQueuedMsMax is cut off (the socket times out),
-// so it cannot hold them longer.
+// so it cannot hold them longer. In a cluster, a broker that does not lead the partition answers 421
+// with the leader's URL before reading anything (leadership.ts).
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '@faecie/protocol'
 import type { FastifyInstance } from 'fastify'
-import { throwIfError } from './errors.js'
 import type { HttpApiContext, HttpSession, HttpSessions } from './http-session.js'
+import { requireLedHere, throwIfPartitionError } from './leadership.js'
 import { intParam, startOffsetParam, stringParam, type Query, type StartOffset } from './params.js'
 import { readAnswerStream } from './read-stream.js'
 import { ENCODINGS, HEADER_ENCODINGS, parseEncoding, type RecordEncodings } from './record-codec.js'
@@ -37,7 +38,7 @@ export async function resolveOffset(sessions: HttpSessions, session: HttpSession
   const timestamp = start === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP
   const answer = (await sessions.run(session, 'listOffsets', { topics: [{ topic, partitions: [{ partition, timestamp }] }] }))!
   const result = answer.topics[0]!.partitions[0]!
-  throwIfError(result)
+  throwIfPartitionError(sessions.gateway, topic, result)
   return result.offset
 }
 
@@ -52,13 +53,14 @@ export async function registerReadRoute(app: FastifyInstance, ctx: HttpApiContex
     const maxWaitMs = intParam('maxWaitMs', query.maxWaitMs, { min: 0, max: limits.maxWaitMsMax }, 0)
     const maxBytes = intParam('maxBytes', query.maxBytes, { min: 1, max: gateway.limits.fetchBytesMax }, limits.readBytesDefault)
     const encodings = readEncodings(query)
+    requireLedHere(gateway, topic, [partition])
     const session = sessions.open(reply)
     const offset = await resolveOffset(sessions, session, topic, partition, start)
     const answer = (await sessions.run(session, 'fetch', {
       maxWaitMs, minBytes: 1, maxBytes, topics: [{ topic, partitions: [{ partition, offset }] }],
     }))!
     const result = answer.topics[0]!.partitions[0]!
-    throwIfError(result)
+    throwIfPartitionError(gateway, topic, result)
     // A client that stops reading its answer is cut off (the socket sees no progress for
     // sessionQueuedMsMax); once the answer is done, the server's keep-alive timeout takes over.
     reply.raw.setTimeout(gateway.limits.sessionQueuedMsMax, () => {

@@ -17,11 +17,18 @@
 // socket has bytes waiting and takes none for sessionQueuedMsMax (a client that stopped reading) is
 // cut off, so it cannot hold its place among tailStreamsMax. The stream ends when the client goes, and every stream ends when the broker stops (before the HTTP server
 // closes, so an open stream never holds up the broker's shutdown).
+//
+// In a cluster (leadership.ts): a partition tail on a broker that does not lead the partition is
+// answered 421 with the leader's URL. A whole-topic tail follows the partitions this broker leads and
+// names the others in its `open` event, `elsewhere: [{partition, leaderId, leaderUrl}]`, so the client
+// can tail each at its leader (GET {leaderUrl}/v1/topics/{topic}/partitions/{partition}/tail); when
+// it leads none of them, 421 naming them all.
 import { ErrorCode, FaecieError, decodeBatches, type WireError } from '@faecie/protocol'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { Reservation } from '../gateway/byte-budget.js'
 import { throwIfError } from './errors.js'
+import { MisdirectedError, partitionsLedElsewhere } from './leadership.js'
 import type { HttpApiContext, HttpSession } from './http-session.js'
 import { HEARTBEAT_MS_RANGE } from './limits.js'
 import { intParam, startOffsetParam, type Query, type StartOffset } from './params.js'
@@ -190,7 +197,10 @@ export class TailStreams {
       const metadata = (await sessions.run(session, 'metadata', { topics: [topic] }))!
       const meta = metadata.topics[0]!
       throwIfError(meta)
-      const chosen = partitions === 'all' ? meta.partitions.map((p) => p.partition) : partitions
+      const named = partitions === 'all' ? meta.partitions.map((p) => p.partition) : partitions
+      const elsewhere = partitionsLedElsewhere(gateway, topic, named)
+      const chosen = elsewhere.length === 0 ? named : named.filter((p) => !elsewhere.some((e) => e.partition === p))
+      if (elsewhere.length > 0 && (partitions !== 'all' || chosen.length === 0)) throw new MisdirectedError(topic, elsewhere, gateway.cluster!.brokerId)
       if (chosen.length > limits.tailPartitionsMax) {
         throw new FaecieError(ErrorCode.INVALID_REQUEST,
           `${topic} has ${chosen.length} partitions; a tail follows at most ${limits.tailPartitionsMax} (tailPartitionsMax): tail them one by one.`)
@@ -206,7 +216,7 @@ export class TailStreams {
       sessions.checkOpen()
       reply.hijack()
       if (stream.ended) return
-      stream.start({ topic, partitions: opened }, heartbeatMs)
+      stream.start(gateway.cluster === undefined ? { topic, partitions: opened } : { topic, partitions: opened, elsewhere }, heartbeatMs)
     } catch (err) {
       stream.cleanUp()
       this.#open.delete(stream)

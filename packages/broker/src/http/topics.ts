@@ -1,8 +1,10 @@
 // /v1/topics: list, create, describe and delete topics, through the ops metadata, createTopics,
-// describeTopics and deleteTopics.
+// describeTopics and deleteTopics. In a cluster a described partition also names its leader (and
+// the leader's HTTP URL: its offsets are authoritative, a follower's may trail), replicas and ISR.
 import type { FastifyInstance } from 'fastify'
 import { throwIfError, invalidInput } from './errors.js'
 import type { HttpApiContext } from './http-session.js'
+import { httpUrlOf } from './leadership.js'
 import { bodyObject } from './params.js'
 
 interface TopicParams {
@@ -48,7 +50,16 @@ export async function registerTopicRoutes(app: FastifyInstance, ctx: HttpApiCont
     const answer = (await sessions.run(session, 'describeTopics', { topics: [request.params.topic] }))!
     const topic = answer.topics[0]!
     throwIfError(topic)
-    return { name: topic.topic, topicId: topic.topicId, config: topic.config, partitions: topic.partitions }
+    const cluster = ctx.gateway.cluster
+    if (cluster === undefined) return { name: topic.topic, topicId: topic.topicId, config: topic.config, partitions: topic.partitions }
+    const partitions = (topic.partitions ?? []).map((p) => {
+      const state = cluster.partitionState(topic.topic, p.partition)
+      if (state === undefined) return p
+      const url = state.leader < 0 ? undefined : cluster.brokerUrl(state.leader)
+      return { ...p, leader: state.leader, leaderEpoch: state.leaderEpoch, leaderUrl: url === undefined ? null : httpUrlOf(url) ?? null,
+        replicas: state.replicas, isr: state.isr }
+    })
+    return { name: topic.topic, topicId: topic.topicId, config: topic.config, partitions }
   })
 
   app.delete<{ Params: TopicParams }>('/topics/:topic', async (request, reply) => {

@@ -4,6 +4,8 @@
 // cached, per-op histogram children are made up front, nothing is allocated per record. What is
 // costly to know (log sizes, group lag, mailbox depths) is computed when scraped (scrape-sources.ts).
 //
+// In cluster mode the cluster runtime adds the replication series with useCluster (cluster-metrics.ts).
+//
 // Label cardinality, and how it is capped (MetricsOptions):
 //   topic           the first `topicLabelsMax` topics seen get their own series; later ones are
 //                   summed under topic="_other_" (a deleted topic's series stay until restart)
@@ -12,8 +14,10 @@
 //   group,...       consumer-group lag: at most `groupsMax` groups and `groupLagSeriesMax` series per
 //                   scrape (faecie_consumer_group_lag_omitted counts the rest)
 //   op, thread      bounded by the protocol's ops and partitionThreads
+import { strict as assert } from 'node:assert'
 import { OPS } from '@faecie/protocol'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { registerClusterMetrics, type ClusterMetricsSource } from './cluster-metrics.js'
 import { registerStorageGauges } from './storage-gauges.js'
 import type { Logger } from '../log.js'
 import type { OffsetWatch } from '../gateway/offset-watch.js'
@@ -94,10 +98,13 @@ export class BrokerMetrics {
   readonly #opDurations = new Map<string, Histogram.Internal<'op'>>()
   readonly #fsync: Histogram
   readonly #fsyncDropped: Counter
+  readonly #logger: Logger
+  #cluster: ClusterMetricsSource | undefined
 
   constructor(parts: BrokerMetricsParts) {
     const options = this.options = { ...DEFAULT_METRICS_OPTIONS, ...parts.options }
     const registers = [this.registry]
+    this.#logger = parts.logger
     collectDefaultMetrics({ register: this.registry })
     this.series = new RateSeries({ intervalMs: options.seriesIntervalMs, pointsMax: options.seriesPointsMax })
     const sources = this.sources = new ScrapeSources({
@@ -141,6 +148,24 @@ export class BrokerMetrics {
     this.#sizeGauges(registers)
     this.#lagGauges(registers)
     registerStorageGauges(registers, parts.partitions)
+  }
+
+  /**
+   * Cluster mode: adds the cluster's series (cluster-metrics.ts), fed by `source` (the cluster
+   * runtime). Called once, before the first scrape; a single broker never calls it.
+   */
+  useCluster(source: ClusterMetricsSource): void {
+    assert.equal(this.#cluster, undefined, 'BrokerMetrics.useCluster called twice')
+    this.#cluster = source
+    registerClusterMetrics({
+      registers: [this.registry], source, partitionLabelsMax: this.options.partitionLabelsMax,
+      scrapeCacheMs: this.options.scrapeCacheMs, logger: this.#logger,
+    })
+  }
+
+  /** The cluster's metrics source, in cluster mode. */
+  get cluster(): ClusterMetricsSource | undefined {
+    return this.#cluster
   }
 
   /** A produce appended `records` records in `bytes` bytes to `topic`. */

@@ -47,7 +47,7 @@ export interface ScrapeSourcesOptions {
 }
 
 /** A value computed at most once per `cacheMs`, concurrent askers sharing the computation. */
-class Cached<T> {
+export class Cached<T> {
   #value: T | undefined
   #atMs = -Infinity
   #pending: Promise<T> | undefined

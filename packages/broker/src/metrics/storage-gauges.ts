@@ -10,7 +10,7 @@ import type { PartitionManager } from '../partition/partition-manager.js'
  * A counter that follows a running total kept elsewhere (the partition manager's): at each scrape it
  * catches up with the total, so the series only ever rises.
  */
-function totalCounter(registers: Registry[], name: string, help: string, total: () => number): void {
+export function totalCounter(registers: Registry[], name: string, help: string, total: () => number): void {
   let reported = 0
   new Counter({
     name, help, registers,

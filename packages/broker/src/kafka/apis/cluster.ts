@@ -1,5 +1,5 @@
-// DescribeCluster (v0-2): this broker as the cluster's only broker and its controller; the cluster
-// id is the one in the data dir's meta.json. CreatePartitions (v0-3): grows topics through the
+// DescribeCluster (v0-2): the brokers with a Kafka listener, the controller and the cluster id
+// (cluster-view.ts: a single broker is the only broker and its controller, its meta.json's id). CreatePartitions (v0-3): grows topics through the
 // gateway's createPartitions op; manual assignments are refused (INVALID_REQUEST), and validateOnly
 // checks the count against the topic's current one without changing anything.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
@@ -10,18 +10,19 @@ import { readCreatePartitionsRequest, writeCreatePartitionsResponse, type Create
   type CreatePartitionsResponse } from '../generated/create-partitions.js'
 import { defaultDescribeClusterResponse, readDescribeClusterRequest, writeDescribeClusterResponse, type DescribeClusterRequest,
   type DescribeClusterResponse } from '../generated/describe-cluster.js'
+import { kafkaBrokers, kafkaClusterId, kafkaControllerId } from './cluster-view.js'
 import { kafkaApi } from './context.js'
 
 export const describeCluster = kafkaApi<DescribeClusterRequest, DescribeClusterResponse>({
   api: KAFKA_APIS.DescribeCluster,
   read: readDescribeClusterRequest,
   write: writeDescribeClusterResponse,
-  handle: async (request, _version, { listener }) => ({
+  handle: async (request, _version, ctx) => ({
     ...defaultDescribeClusterResponse(),
     endpointType: request.endpointType,
-    clusterId: listener.clusterId,
-    controllerId: listener.brokerId,
-    brokers: [{ brokerId: listener.brokerId, host: listener.advertisedHost, port: listener.advertisedPort, rack: null, isFenced: false }],
+    clusterId: kafkaClusterId(ctx),
+    controllerId: kafkaControllerId(ctx),
+    brokers: kafkaBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
   }),
 })
 

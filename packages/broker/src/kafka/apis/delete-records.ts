@@ -2,12 +2,14 @@
 // deleteRecords op: per partition the log start moves to the offset asked for (-1: the high
 // watermark), answered with the new low watermark. An offset past the high watermark is
 // OFFSET_OUT_OF_RANGE, as Kafka answers; `timeoutMs` does not apply (one broker: the move is durable
-// when the op answers).
+// when the op answers). In a cluster, a partition this broker does not lead gets
+// NOT_LEADER_OR_FOLLOWER and never reaches the op.
 import { NO_RESPONSE } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultDeleteRecordsResponse, readDeleteRecordsRequest, writeDeleteRecordsResponse, type DeleteRecordsRequest,
   type DeleteRecordsResponse } from '../generated/delete-records.js'
+import { misdirection } from './cluster-view.js'
 import { kafkaApi } from './context.js'
 
 export const deleteRecords = kafkaApi<DeleteRecordsRequest, DeleteRecordsResponse>({
@@ -15,20 +17,30 @@ export const deleteRecords = kafkaApi<DeleteRecordsRequest, DeleteRecordsRespons
   read: readDeleteRecordsRequest,
   write: writeDeleteRecordsResponse,
   handle: async (request, _version, ctx) => {
+    const misdirected = request.topics.map((t) => t.partitions.map((p) => misdirection(ctx, t.name, p.partitionIndex)))
     const answer = await OP_HANDLERS.deleteRecords({
-      topics: request.topics.map((t) => ({
+      topics: request.topics.map((t, i) => ({
         topic: t.name,
         // An offset below -1 or past 2^53 reaches the log, which answers it OFFSET_OUT_OF_RANGE (as Kafka).
-        partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, offset: Number(p.offset) })),
+        partitions: t.partitions.filter((_p, j) => misdirected[i]![j] === undefined).map((p) => ({ partition: p.partitionIndex, offset: Number(p.offset) })),
       })),
     }, ctx.op)
     if (answer === NO_RESPONSE) throw new Error('deleteRecords always answers')
     return {
       ...defaultDeleteRecordsResponse(),
-      topics: answer.topics.map((t) => ({
-        name: t.topic,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, lowWatermark: BigInt(p.lowWatermark), errorCode: p.error?.code ?? 0 })),
-      })),
+      topics: request.topics.map((t, i) => {
+        const results = answer.topics[i]?.partitions ?? []
+        let next = 0
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p, j) => {
+            const m = misdirected[i]![j]
+            if (m !== undefined) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: m.errorCode }
+            const r = results[next++]!
+            return { partitionIndex: r.partition, lowWatermark: BigInt(r.lowWatermark), errorCode: r.error?.code ?? 0 }
+          }),
+        }
+      }),
     }
   },
 })

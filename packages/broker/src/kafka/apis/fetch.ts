@@ -3,13 +3,16 @@
 // with a broker whose session cache is full). A request naming a session (id > 0) gets
 // FETCH_SESSION_ID_NOT_FOUND. The reading itself is the gateway's fetch op (long poll, minBytes,
 // maxBytes, per-partition maxBytes, the read budget); faecie has no transactions, so the last stable
-// offset is the high watermark and no transaction is ever aborted.
+// offset is the high watermark and no transaction is ever aborted. In a cluster, a partition this
+// broker does not lead is answered NOT_LEADER_OR_FOLLOWER with its leader (currentLeader from v12,
+// nodeEndpoints from v16) and never reaches the op.
 import { ErrorCode } from '@faecie/protocol'
 import { NO_RESPONSE } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultFetchResponse, defaultFetchResponsePartitionData, readFetchRequest, writeFetchResponse, type FetchRequest,
   type FetchResponse } from '../generated/fetch.js'
+import { leaderEndpoints, misdirection, type Misdirection } from './cluster-view.js'
 import { kafkaApi, topicNameById } from './context.js'
 
 const FETCH_SESSION_ID_NOT_FOUND = 70
@@ -21,31 +24,48 @@ export const fetch = kafkaApi<FetchRequest, FetchResponse>({
   handle: async (request, version, ctx) => {
     if (request.sessionId !== 0) return { ...defaultFetchResponse(), errorCode: FETCH_SESSION_ID_NOT_FOUND }
     const names = request.topics.map((t) => (version >= 13 ? topicNameById(ctx.gateway, t.topicId) ?? '' : t.topic))
-    const answer = await OP_HANDLERS.fetch({
+    const misdirected = request.topics.map((t, i) => t.partitions.map((p) => (names[i] === '' ? undefined : misdirection(ctx, names[i]!, p.partition))))
+    const led = request.topics.map((t, i) => t.partitions.filter((_p, j) => misdirected[i]![j] === undefined))
+    const elsewhere = misdirected.flat().filter((m): m is Misdirection => m !== undefined)
+    // Nothing led here: answered at once (no long poll on partitions this broker cannot serve).
+    const answer = elsewhere.length > 0 && !led.some((partitions) => partitions.length > 0) ? undefined : await OP_HANDLERS.fetch({
       maxWaitMs: Math.max(0, request.maxWaitMs),
       minBytes: Math.max(0, request.minBytes),
       maxBytes: Math.max(1, request.maxBytes),
-      topics: request.topics.map((t, i) => ({
+      topics: request.topics.map((_t, i) => ({
         topic: names[i]!,
-        partitions: t.partitions.map((p) => ({ partition: p.partition, offset: Number(p.fetchOffset), maxBytes: Math.max(1, p.partitionMaxBytes) })),
+        partitions: led[i]!.map((p) => ({ partition: p.partition, offset: Number(p.fetchOffset), maxBytes: Math.max(1, p.partitionMaxBytes) })),
       })),
     }, ctx.op)
     if (answer === NO_RESPONSE) throw new Error('fetch always answers')
     return {
       ...defaultFetchResponse(),
-      responses: answer.topics.map((t, i) => ({
-        topic: request.topics[i]!.topic,
-        topicId: request.topics[i]!.topicId,
-        partitions: t.partitions.map((p) => ({
-          ...defaultFetchResponsePartitionData(),
-          partitionIndex: p.partition,
-          errorCode: names[i] === '' ? ErrorCode.UNKNOWN_TOPIC_ID : p.error?.code ?? 0,
-          highWatermark: BigInt(p.highWatermark),
-          lastStableOffset: BigInt(p.highWatermark),
-          logStartOffset: BigInt(p.logStartOffset),
-          records: p.records,
-        })),
-      })),
+      responses: request.topics.map((t, i) => {
+        const results = answer?.topics[i]?.partitions ?? []
+        let next = 0
+        return {
+          topic: t.topic,
+          topicId: t.topicId,
+          partitions: t.partitions.map((p, j) => {
+            const m = misdirected[i]![j]
+            if (m !== undefined) {
+              return { ...defaultFetchResponsePartitionData(), partitionIndex: p.partition, errorCode: m.errorCode, highWatermark: -1n,
+                currentLeader: { leaderId: m.leaderId, leaderEpoch: m.leaderEpoch } }
+            }
+            const r = results[next++]!
+            return {
+              ...defaultFetchResponsePartitionData(),
+              partitionIndex: r.partition,
+              errorCode: names[i] === '' ? ErrorCode.UNKNOWN_TOPIC_ID : r.error?.code ?? 0,
+              highWatermark: BigInt(r.highWatermark),
+              lastStableOffset: BigInt(r.highWatermark),
+              logStartOffset: BigInt(r.logStartOffset),
+              records: r.records,
+            }
+          }),
+        }
+      }),
+      nodeEndpoints: leaderEndpoints(ctx, elsewhere),
     }
   },
 })

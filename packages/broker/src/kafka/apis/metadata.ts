@@ -1,5 +1,6 @@
-// Metadata: this broker as the only broker and controller, and each topic's partitions led by it
-// (leader epoch 0, replicas and ISR this broker). No topic list (null; in v0 an empty list): every
+// Metadata: the brokers, the controller, and each topic's partitions with their leader, leader epoch,
+// replicas and ISR (cluster-view.ts: a single broker is the only broker, controller and leader at
+// epoch 0; in a cluster etcd's state, LEADER_NOT_AVAILABLE for a partition without a leader). No topic list (null; in v0 an empty list): every
 // topic but the internal ones. A topic named by id alone (v10+) is looked up by id. Auto-creation
 // follows the broker's --auto-create-topics and the request's AllowAutoTopicCreation.
 import { ErrorCode, type MetadataTopic } from '@faecie/protocol'
@@ -7,6 +8,7 @@ import { OP_HANDLERS } from '../../gateway/ops/index.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultMetadataResponse, readMetadataRequest, writeMetadataResponse, type MetadataRequest, type MetadataResponse,
   type MetadataResponseTopic } from '../generated/metadata.js'
+import { kafkaBrokers, kafkaClusterId, kafkaControllerId, kafkaPartition, liveBrokerIds } from './cluster-view.js'
 import { errorCodeOf, kafkaApi, topicNameById, uuidBytes } from './context.js'
 
 const NO_AUTHORIZED_OPERATIONS = -2147483648
@@ -17,6 +19,7 @@ export const metadata = kafkaApi<MetadataRequest, MetadataResponse>({
   write: writeMetadataResponse,
   handle: async (request, version, ctx) => {
     const { gateway, listener } = ctx
+    const live = liveBrokerIds(gateway.cluster, listener.brokerId)
     const all = request.topics === null || (version === 0 && request.topics.length === 0)
     const names = all ? undefined : request.topics!.map((t) => t.name ?? topicNameById(gateway, t.topicId) ?? '')
     const allowCreate = version < 4 || request.allowAutoTopicCreation
@@ -34,16 +37,15 @@ export const metadata = kafkaApi<MetadataRequest, MetadataResponse>({
       }
       return {
         errorCode: errorCodeOf(found.error), name: found.topic, topicId: uuidBytes(found.topicId), isInternal: found.internal,
-        partitions: found.partitions.map((p) => ({ errorCode: 0, partitionIndex: p.partition, leaderId: p.leader, leaderEpoch: 0,
-          replicaNodes: [p.leader], isrNodes: [p.leader], offlineReplicas: [] })),
+        partitions: found.partitions.map((p) => ({ partitionIndex: p.partition, ...kafkaPartition(ctx, found.topic, p.partition, live, found.internal) })),
         topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
       }
     })
     return {
       ...defaultMetadataResponse(),
-      brokers: [{ nodeId: listener.brokerId, host: listener.advertisedHost, port: listener.advertisedPort, rack: null }],
-      clusterId: listener.clusterId,
-      controllerId: listener.brokerId,
+      brokers: kafkaBrokers(ctx),
+      clusterId: kafkaClusterId(ctx),
+      controllerId: kafkaControllerId(ctx),
       topics,
       clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
     }
