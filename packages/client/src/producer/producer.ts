@@ -11,6 +11,13 @@
 // and send() waits for room. A dropped connection fails what was in flight retriably; the senders put
 // it back in order, and the drain loop reconnects (with the cluster's backoff) and sends it again.
 //
+// In a cluster each partition's batches go to its leader (cluster.route): the drain loop groups the
+// partitions by their leader's connection and sends each connection its own requests. A partition
+// answered NOT_LEADER_OR_FOLLOWER (or another error saying the leader moved) is retried like any
+// retriable error, after the cluster re-asks its topic's leaders; its batches keep their producer id
+// and sequence numbers, so the new leader (which has the producer's state from replication)
+// answers a batch the old one had written as a duplicate, with its offset.
+//
 // Time comes from the injected Clock (clock.ts): lingering, backoffs before resends and delivery
 // timeouts read its `now` and wait on its timers, so tests can drive them with a manual clock.
 import { DefaultPartitioner, ErrorCode, FaecieError } from '@faecie/protocol'
@@ -38,7 +45,10 @@ export class Producer {
   private readonly accumulator: RecordAccumulator
   private readonly partitions = new Map<string, PartitionEntry>()
   private readonly partitionCounts = new Map<string, number>()
+  /** The first connection made (its limits size the batches); partitions go to their leaders' connections. */
   private connection: Connection | undefined
+  private readonly watched = new WeakSet<Connection>()
+  private readonly routeWaits = new Set<Promise<unknown>>()
   private reconnecting = false
   private ready: Promise<void> | undefined
   private producerId = -1
@@ -232,7 +242,7 @@ export class Producer {
   private adopt(connection: Connection): void {
     this.connection = connection
     this.accumulator.batchBytes = Math.min(this.config.batchBytes, connection.limits.batchBytesMax)
-    connection.onClose(() => this.drainSoon())
+    this.watch(connection)
   }
 
   private async partitionCount(topic: string): Promise<number> {
@@ -324,8 +334,7 @@ export class Producer {
   }
 
   private drain(): void {
-    const connection = this.connection
-    if (connection === undefined || !connection.isOpen) {
+    if (this.connection === undefined) {
       if (this.hasWork()) this.reconnect()
       return
     }
@@ -334,15 +343,32 @@ export class Producer {
       this.expire(entry, nowMs)
       if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
     }
-    while (connection.canSendNow && this.sendOne(connection, nowMs)) {
-      // Each round sends one request; the loop ends when no partition can send or the session is full.
+    // Each partition goes to its leader's connection (cluster.ts); one produce request per
+    // connection at a time from the partitions it leads.
+    const byConnection = new Map<Connection, PartitionEntry[]>()
+    for (const entry of this.partitions.values()) {
+      if (!entry.sender.canSend(nowMs)) continue
+      const route = this.cluster.route(entry.topic, entry.partition)
+      if (route.wait !== undefined) {
+        this.waitForRoute(route.wait)
+        continue
+      }
+      let entries = byConnection.get(route.connection)
+      if (entries === undefined) byConnection.set(route.connection, (entries = []))
+      entries.push(entry)
+    }
+    for (const [connection, entries] of byConnection) {
+      this.watch(connection)
+      while (connection.canSendNow && this.sendOne(connection, entries, nowMs)) {
+        // Each round sends one request; the loop ends when no partition can send or the session is full.
+      }
     }
     this.scheduleWake(nowMs)
   }
 
   /** Builds and sends one produce request; false when there was nothing to send. */
-  private sendOne(connection: Connection, nowMs: number): boolean {
-    const built = buildProduceRequest(this.partitions.values(), connection.limits, nowMs, this.config, (tail) => this.unsettled.add(tail))
+  private sendOne(connection: Connection, entries: PartitionEntry[], nowMs: number): boolean {
+    const built = buildProduceRequest(entries, connection.limits, nowMs, this.config, (tail) => this.unsettled.add(tail))
     if (built === undefined) return false
     const { request, sent } = built
     // The frame is encoded (and the encoders' buffers copied) before request() returns.
@@ -351,11 +377,35 @@ export class Producer {
       timeoutMs: this.config.timeoutMs + this.cluster.config.requestTimeoutMs,
     })
     const settled = answer.then(
-      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, this.clock.now(), (topic) => this.forget(topic)),
+      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, this.clock.now(), (topic, err) => this.onPartitionError(topic, err)),
       (err: unknown) => applyProduceFailure(sent, err, this.clock.now()),
     )
     void settled.finally(() => this.drainSoon())
     return true
+  }
+
+  /** A partition's error: an unknown topic is asked again, a moved leader re-routed (cluster.ts). */
+  private onPartitionError(topic: string, err: FaecieError): void {
+    if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.forget(topic)
+    else this.cluster.noteError(topic, err)
+  }
+
+  /** Drains again once a route's connection is open or its metadata refreshed (or that failed). */
+  private waitForRoute(wait: Promise<unknown>): void {
+    if (this.routeWaits.has(wait)) return
+    this.routeWaits.add(wait)
+    // A failure is paced by the cluster (connection backoff, metadata refresh); the drain tries again.
+    void wait.then(() => undefined, () => undefined).finally(() => {
+      this.routeWaits.delete(wait)
+      this.drainSoon()
+    })
+  }
+
+  /** Every connection a request went out on wakes the drain loop when it closes (once per connection). */
+  private watch(connection: Connection): void {
+    if (this.watched.has(connection)) return
+    this.watched.add(connection)
+    connection.onClose(() => this.drainSoon())
   }
 
   private forget(topic: string): void {
