@@ -45,9 +45,11 @@ export class LeaderTable {
     return cached !== undefined && nowMs - cached.fetchedAtMs < maxAgeMs ? cached.topic : undefined
   }
 
-  /** Takes in a metadata answer: every topic in it, and the brokers' URLs. */
+  /** Takes in a metadata answer: every topic in it, and the live brokers' URLs (replacing the last list). */
   learn(response: MetadataResponse, nowMs: number): void {
-    for (const broker of response.brokers ?? []) this.learnBroker(broker)
+    const brokers = response.brokers ?? []
+    if (brokers.length > 0) this.urls.clear()
+    for (const broker of brokers) this.learnBroker(broker)
     for (const topic of response.topics) {
       if (topic.error !== undefined) {
         this.forget(topic.topic)
@@ -55,7 +57,8 @@ export class LeaderTable {
       }
       this.topics.set(topic.topic, { topic, fetchedAtMs: nowMs })
       this.stale.delete(topic.topic)
-      const leaderless = topic.partitions.some((p) => p.leader < 0)
+      // A leader metadata does not list among the live brokers is as good as none (yet).
+      const leaderless = topic.partitions.some((p) => !this.reachable(p.leader))
       if (leaderless) this.leaderlessRefreshes.set(topic.topic, (this.leaderlessRefreshes.get(topic.topic) ?? 0) + 1)
       else this.leaderlessRefreshes.delete(topic.topic)
     }
@@ -76,7 +79,7 @@ export class LeaderTable {
 
   /** The topic's leaders are to be asked again before its partitions are routed. */
   markStale(name: string): void {
-    if (this.topics.has(name)) this.stale.add(name)
+    this.stale.add(name)
   }
 
   /** Marks stale every topic with a partition led by `brokerId` (its connection failed). */
@@ -98,8 +101,13 @@ export class LeaderTable {
     if (this.stale.has(topic)) return STALE
     const meta = this.topics.get(topic)?.topic.partitions.find((p) => p.partition === partition)
     if (meta === undefined) return ANY_BROKER
-    if (meta.leader < 0) return NO_LEADER
+    if (!this.reachable(meta.leader)) return NO_LEADER
     return meta.leader
+  }
+
+  /** A leader, and listed among the brokers (a broker that lists none, as before clusters, names itself). */
+  private reachable(leader: number): boolean {
+    return leader >= 0 && (this.urls.size === 0 || this.urls.has(leader))
   }
 
   urlOf(brokerId: number): string | undefined {
