@@ -1,9 +1,9 @@
 // What a producer, consumer or admin talks through: connections that heal, one per broker.
 //
 // The "any" connection: a session with one of the configured brokers (or, once metadata named them,
-// any broker of the cluster), and when that closes, the next caller opens another (the next broker
-// in turn), waiting a backoff with jitter after each failed attempt (retry.ts) so that a broker that
-// is down is not hammered. Admin ops, group ops and metadata go there; `request` retries retriable
+// any broker of the cluster), and when that closes, the next caller opens another (each broker in
+// turn until one answers), waiting a backoff with jitter after each round that found none
+// (retry.ts) so that brokers that are down are not hammered. Admin ops, group ops and metadata go there; `request` retries retriable
 // errors on it within the configured budget.
 //
 // Partition ops (produce, fetch, listOffsets, subscribe) go to the partition's leader: route() names
@@ -219,30 +219,43 @@ export class Cluster {
     })
   }
 
+  /**
+   * One round: each known broker in turn (from the one after the last that failed) until one
+   * answers hello; a round that finds none fails, and the next waits the backoff. With one broker
+   * configured a round is one attempt, as before clusters.
+   */
   private async attempt(): Promise<Connection> {
     if (this.failures > 0) await sleep(backoffMs(this.failures - 1, this.config.retry), this.abort.signal)
-    if (this.closed) throw this.disconnected()
     const candidates = this.candidates()
-    const url = candidates[this.brokerIndex % candidates.length]!
-    try {
-      const connection = await this.open(url)
-      this.failures = 0
-      this.current = connection
-      this.anyBrokerId = connection.hello.brokerId
-      const pooled = this.byBroker.get(this.anyBrokerId)
-      if (pooled?.isOpen === true) {
-        // Already connected to that broker for its partitions: one session per broker.
-        connection.close('duplicate')
-        this.current = pooled
-        return pooled
+    let lastError: unknown
+    for (let tried = 0; tried < candidates.length; tried++) {
+      if (this.closed) throw this.disconnected()
+      const url = candidates[this.brokerIndex % candidates.length]!
+      try {
+        return this.opened(await this.open(url))
+      } catch (err) {
+        lastError = err
+        this.brokerIndex++
       }
-      this.adopt(connection)
-      return connection
-    } catch (err) {
-      this.failures++
-      this.brokerIndex++
-      throw err
     }
+    this.failures++
+    throw lastError
+  }
+
+  /** The any connection is open: it is also the connection of the broker it reached. */
+  private opened(connection: Connection): Connection {
+    this.failures = 0
+    this.current = connection
+    this.anyBrokerId = connection.hello.brokerId
+    const pooled = this.byBroker.get(this.anyBrokerId)
+    if (pooled?.isOpen === true) {
+      // Already connected to that broker for its partitions: one session per broker.
+      connection.close('duplicate')
+      this.current = pooled
+      return pooled
+    }
+    this.adopt(connection)
+    return connection
   }
 
   /** The configured brokers, then the others metadata named. */

@@ -140,6 +140,15 @@ export class FakeCluster {
       case 'credit':
       case 'unsubscribe':
         return {}
+      case 'createTopics':
+        return { topics: (frame.topics as Array<{ topic: string }>).map((t) => ({ topic: t.topic, topicId: `id-${t.topic}` })) }
+      case 'describeTopics':
+        return { topics: (frame.topics as string[]).map((topic) => ({ topic, topicId: `id-${topic}`, config: {}, partitions: Array.from({ length: this.partitionCounts.get(topic) ?? 0 }, (_, partition) => {
+          const end = this.endOf(`${topic}/${partition}`)
+          return { partition, logStartOffset: 0, highWatermark: end, logEndOffset: end, sizeBytes: 0 }
+        }) })) }
+      case 'describeCluster':
+        return { mode: 'cluster', clusterId: 'fake', controllerId: Math.min(...this.up), brokers: [...this.up].map((id) => ({ brokerId: id, url: `ws://b${id}:1`, rack: `r${id}` })), etcd: ['http://etcd:2379'] }
       default:
         return { error: new FaecieError(ErrorCode.INVALID_REQUEST, `the fake has no ${frame.op}`).toWire() }
     }

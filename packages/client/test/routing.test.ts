@@ -169,6 +169,38 @@ describe('routing to partition leaders', () => {
   })
 })
 
+describe('admin in a cluster', () => {
+  it('bootstraps from the first broker of the list that answers, and sends admin ops there', async () => {
+    const cluster = new FakeCluster([2, 3])
+    const admin = new Admin(clientOf(cluster, [1, 2, 3]))
+    closers.push(() => admin.disconnect())
+    await admin.createTopics({ topics: [{ topic: 'r', numPartitions: 3, replicationFactor: 2 }] })
+    const created = cluster.frames.find((f) => f.op === 'createTopics')!
+    expect(created.brokerId).toBe(2)
+    expect(created.frame.topics).toEqual([{ topic: 'r', numPartitions: 3, replicationFactor: 2 }])
+    expect(await admin.describeCluster()).toEqual({
+      mode: 'cluster', clusterId: 'fake', controllerId: 2, etcd: ['http://etcd:2379'],
+      brokers: [{ brokerId: 2, url: 'ws://b2:1', rack: 'r2' }, { brokerId: 3, url: 'ws://b3:1', rack: 'r3' }],
+    })
+    expect(cluster.ops(2).filter((op) => op === 'hello')).toHaveLength(1)
+  })
+
+  it('describes topics with each partition\'s leader, replicas and ISR', async () => {
+    const cluster = new FakeCluster([1, 2])
+    cluster.createTopic('t', [2, 1])
+    const admin = new Admin(clientOf(cluster, [1]))
+    closers.push(() => admin.disconnect())
+    cluster.moveLeader('t', 1, 2)
+    const [described] = await admin.describeTopics({ topics: ['t'], includeReplicas: true })
+    expect(described!.partitions).toEqual([
+      { partition: 0, leader: 2, leaderEpoch: 0, replicas: [1, 2], isr: [1, 2], logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
+      { partition: 1, leader: 2, leaderEpoch: 1, replicas: [1, 2], isr: [1, 2], logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
+    ])
+    const [plain] = await admin.describeTopics({ topics: ['t'] })
+    expect(plain!.partitions![0]).not.toHaveProperty('leader')
+  })
+})
+
 describe('a single broker', () => {
   it('gets exactly the requests it got before clusters: one session, metadata once', async () => {
     const cluster = new FakeCluster([0])
