@@ -18,6 +18,7 @@ import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
 import { backoffMs, isRetriable } from '../retry.js'
+import { LeaderRoutes } from '../routes.js'
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
 import { FetchReader } from './fetch.js'
 import { MessageBuffer } from './message-buffer.js'
@@ -44,8 +45,7 @@ export class Consumer implements ReadContext {
   private readonly reader: Reader
   /** The first connection made; partitions are read over their leaders' connections. */
   private connection: Connection | undefined
-  private readonly watched = new WeakSet<Connection>()
-  private readonly routeWaits = new Set<Promise<unknown>>()
+  private readonly routes: LeaderRoutes
   private connecting = false
   private pumpScheduled = false
   private wakeTimer: ReturnType<typeof setTimeout> | undefined
@@ -62,6 +62,7 @@ export class Consumer implements ReadContext {
     this.buffer = new MessageBuffer((chunk) => this.reader.released(chunk))
     this.reader = this.config.mode === 'push' ? new PushReader(this) : new FetchReader(this)
     this.runLoop = new RunLoop(this, (err) => this.crashed(err))
+    this.routes = new LeaderRoutes(this.cluster, () => this.wake(), (err) => this.connectFailed(err))
   }
 
   async connect(): Promise<void> {
@@ -249,24 +250,12 @@ export class Consumer implements ReadContext {
       this.reconnect()
       return
     }
-    // Each partition is read from its leader (cluster.route): the states grouped by connection.
-    const byConnection = new Map<Connection, PartitionState[]>()
-    for (const state of this.assigned.values()) {
-      if (state.failed !== undefined) continue
-      const route = this.cluster.route(state.topic, state.partition)
-      if (route.wait !== undefined) {
-        this.waitForRoute(route.wait)
-        continue
-      }
-      let states = byConnection.get(route.connection)
-      if (states === undefined) byConnection.set(route.connection, (states = []))
-      states.push(state)
-    }
+    // Each partition is read from its leader (cluster.ts, routes.ts): the states grouped by connection.
+    const states = [...this.assigned.values()].filter((state) => state.failed === undefined)
     const nowMs = Date.now()
-    for (const [connection, states] of byConnection) {
-      this.watch(connection)
-      resolvePositions(this, connection, states)
-      this.reader.pump(connection, states, nowMs)
+    for (const [connection, routed] of this.routes.group(states)) {
+      resolvePositions(this, connection, routed)
+      this.reader.pump(connection, routed, nowMs)
     }
   }
 
@@ -276,7 +265,7 @@ export class Consumer implements ReadContext {
     this.cluster.connect().then(
       (connection) => {
         this.connection = connection
-        this.watch(connection)
+        this.routes.watch(connection)
       },
       (err: unknown) => this.connectFailed(err),
     ).finally(() => {
@@ -285,27 +274,10 @@ export class Consumer implements ReadContext {
     })
   }
 
-  /** Pumps again once a route's connection is open or its metadata refreshed. */
-  private waitForRoute(wait: Promise<unknown>): void {
-    if (this.routeWaits.has(wait)) return
-    this.routeWaits.add(wait)
-    void wait.then(() => undefined, (err: unknown) => this.connectFailed(err)).finally(() => {
-      this.routeWaits.delete(wait)
-      this.wake()
-    })
-  }
-
   /** Retriable: the cluster backs off before the next attempt. Anything else surfaces. */
   private connectFailed(err: unknown): void {
     if (this.closed || isRetriable(err)) return
     this.buffer.pushError(err instanceof FaecieError ? err : new FaecieError(ErrorCode.NETWORK_EXCEPTION, String(err), { retriable: false }))
-  }
-
-  /** A closed connection wakes the pump, which routes its partitions again (once per connection). */
-  private watch(connection: Connection): void {
-    if (this.watched.has(connection)) return
-    this.watched.add(connection)
-    connection.onClose(() => this.wake())
   }
 
   private moveTo(state: PartitionState, offset: number): void {

@@ -26,6 +26,7 @@ import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
 import { backoffMs, isRetriable, withRetry } from '../retry.js'
+import { LeaderRoutes } from '../routes.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerBatch, type RecordMetadata, SendTracker } from './batch.js'
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.js'
@@ -47,8 +48,7 @@ export class Producer {
   private readonly partitionCounts = new Map<string, number>()
   /** The first connection made (its limits size the batches); partitions go to their leaders' connections. */
   private connection: Connection | undefined
-  private readonly watched = new WeakSet<Connection>()
-  private readonly routeWaits = new Set<Promise<unknown>>()
+  private readonly routes: LeaderRoutes
   private reconnecting = false
   private ready: Promise<void> | undefined
   private producerId = -1
@@ -79,6 +79,7 @@ export class Producer {
     this.config = resolveProducerConfig(config, clientConfig.retry)
     this.clock = clock
     this.cluster = new Cluster({ ...clientConfig, retry: this.config.retry })
+    this.routes = new LeaderRoutes(this.cluster, () => this.drainSoon())
     this.accumulator = new RecordAccumulator(this.config.batchBytes, (batch) => this.onBatchClosed(batch))
   }
 
@@ -242,7 +243,7 @@ export class Producer {
   private adopt(connection: Connection): void {
     this.connection = connection
     this.accumulator.batchBytes = Math.min(this.config.batchBytes, connection.limits.batchBytesMax)
-    this.watch(connection)
+    this.routes.watch(connection)
   }
 
   private async partitionCount(topic: string): Promise<number> {
@@ -343,22 +344,9 @@ export class Producer {
       this.expire(entry, nowMs)
       if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
     }
-    // Each partition goes to its leader's connection (cluster.ts); one produce request per
-    // connection at a time from the partitions it leads.
-    const byConnection = new Map<Connection, PartitionEntry[]>()
-    for (const entry of this.partitions.values()) {
-      if (!entry.sender.canSend(nowMs)) continue
-      const route = this.cluster.route(entry.topic, entry.partition)
-      if (route.wait !== undefined) {
-        this.waitForRoute(route.wait)
-        continue
-      }
-      let entries = byConnection.get(route.connection)
-      if (entries === undefined) byConnection.set(route.connection, (entries = []))
-      entries.push(entry)
-    }
-    for (const [connection, entries] of byConnection) {
-      this.watch(connection)
+    // Each partition goes to its leader's connection (cluster.ts, routes.ts): requests per connection.
+    const ready = [...this.partitions.values()].filter((entry) => entry.sender.canSend(nowMs))
+    for (const [connection, entries] of this.routes.group(ready)) {
       while (connection.canSendNow && this.sendOne(connection, entries, nowMs)) {
         // Each round sends one request; the loop ends when no partition can send or the session is full.
       }
@@ -388,24 +376,6 @@ export class Producer {
   private onPartitionError(topic: string, err: FaecieError): void {
     if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.forget(topic)
     else this.cluster.noteError(topic, err)
-  }
-
-  /** Drains again once a route's connection is open or its metadata refreshed (or that failed). */
-  private waitForRoute(wait: Promise<unknown>): void {
-    if (this.routeWaits.has(wait)) return
-    this.routeWaits.add(wait)
-    // A failure is paced by the cluster (connection backoff, metadata refresh); the drain tries again.
-    void wait.then(() => undefined, () => undefined).finally(() => {
-      this.routeWaits.delete(wait)
-      this.drainSoon()
-    })
-  }
-
-  /** Every connection a request went out on wakes the drain loop when it closes (once per connection). */
-  private watch(connection: Connection): void {
-    if (this.watched.has(connection)) return
-    this.watched.add(connection)
-    connection.onClose(() => this.drainSoon())
   }
 
   private forget(topic: string): void {
