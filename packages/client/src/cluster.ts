@@ -43,6 +43,8 @@ export class Cluster {
   private readonly opening = new Map<number, Promise<Connection>>()
   private readonly brokerFailures = new Map<number, number>()
   private readonly refreshing = new Map<string, Promise<void>>()
+  /** Metadata refreshes of a topic in a row that failed: their backoff. */
+  private readonly refreshFailures = new Map<string, number>()
 
   constructor(config: ClientConfig) {
     this.config = config
@@ -150,15 +152,25 @@ export class Cluster {
     this.byBroker.clear()
   }
 
-  /** Asks the topic's metadata again (once at a time), backing off while a partition has no leader. */
+  /**
+   * Asks the topic's metadata again (once at a time), backing off while a partition has no leader
+   * and after refreshes that failed.
+   */
   private refreshRoutes(topic: string): Promise<void> {
     let refresh = this.refreshing.get(topic)
     if (refresh === undefined) {
-      const leaderless = this.leaders.leaderlessCount(topic)
+      const waits = Math.max(this.leaders.leaderlessCount(topic), this.refreshFailures.get(topic) ?? 0)
       refresh = (async () => {
-        if (leaderless > 0) await sleep(backoffMs(leaderless - 1, this.config.retry), this.abort.signal)
+        if (waits > 0) await sleep(backoffMs(waits - 1, this.config.retry), this.abort.signal)
         if (this.closed) throw this.disconnected()
-        const response = await this.metadata([topic], { retry: false })
+        let response: MetadataResponse
+        try {
+          response = await this.metadata([topic], { retry: false })
+        } catch (err) {
+          this.refreshFailures.set(topic, (this.refreshFailures.get(topic) ?? 0) + 1)
+          throw err
+        }
+        this.refreshFailures.delete(topic)
         // Gone: its partitions route to any broker, which answers UNKNOWN_TOPIC_OR_PARTITION to the caller.
         if (!response.topics.some((t) => t.topic === topic && t.error === undefined)) this.leaders.forget(topic)
       })().finally(() => this.refreshing.delete(topic))
@@ -195,8 +207,12 @@ export class Cluster {
     if (this.closed) throw this.disconnected()
     try {
       const connection = await this.open(brokerUrl(url))
+      if (connection.hello.brokerId !== brokerId) {
+        // Its URL now reaches another broker: not the one metadata meant (backed off like a refusal).
+        connection.close('another broker')
+        throw new FaecieError(ErrorCode.BROKER_NOT_AVAILABLE, `${url} is broker ${connection.hello.brokerId}, not broker ${brokerId}.`)
+      }
       this.brokerFailures.delete(brokerId)
-      if (connection.hello.brokerId !== brokerId) this.leaders.markLedBy(brokerId)
       this.adopt(connection)
       return connection
     } catch (err) {

@@ -130,6 +130,43 @@ describe('routing to partition leaders', () => {
     })
   }
 
+  it('asks metadata once for many partitions that lost their leader together', async () => {
+    const cluster = new FakeCluster([1, 2])
+    const partitions = 8
+    cluster.createTopic('t', Array.from({ length: partitions }, () => 1))
+    const producer = producerOf(cluster, [1])
+    for (let p = 0; p < partitions; p++) await producer.send({ topic: 't', messages: [{ value: `a${p}`, partition: p }] })
+    const consumer = consumerOf(cluster, [1])
+    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 't', partition, offset: 0 })))
+    const stream = consumer.stream()
+    expect(await take(stream, partitions)).toHaveLength(partitions)
+    const before = cluster.ops().filter((op) => op === 'metadata').length
+    for (let p = 0; p < partitions; p++) cluster.moveLeader('t', p, 2)
+    const producing = producer.send({ topic: 't', messages: Array.from({ length: partitions }, (_, p) => ({ value: `b${p}`, partition: p })) })
+    const read = await take(stream, partitions)
+    await producing
+    expect(read.map((m) => [m.partition, m.offset, text(m)]).sort()).toEqual(Array.from({ length: partitions }, (_, p) => [p, 1, `b${p}`]).sort())
+    // The producer's and the consumer's clients each refresh the topic once (not once per partition).
+    expect(cluster.ops().filter((op) => op === 'metadata').length - before).toBeLessThanOrEqual(4)
+  })
+
+  it('does not take a broker whose URL now reaches another broker for the leader', async () => {
+    const cluster = new FakeCluster([1, 2])
+    cluster.createTopic('t', [2])
+    // Broker 2's URL answers as broker 1 (a stale advertised address): the partition cannot be reached.
+    const transport = cluster.transport
+    const config = resolveConfig({
+      brokers: [urlOf(1)], retry: RETRY,
+      transport: (url, handlers, options) => transport(url.replace('b2:', 'b1:'), handlers, options),
+    })
+    const producer = new Producer(config, { lingerMs: 0, deliveryTimeoutMs: 200 })
+    closers.push(() => producer.disconnect())
+    await expect(producer.send({ topic: 't', messages: [{ value: 'a' }] })).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT })
+    expect(cluster.values('t', 0)).toEqual([])
+    // Paced: each refused session is followed by a backoff, not a spin.
+    expect(cluster.ops(1).filter((op) => op === 'hello').length).toBeLessThan(40)
+  })
+
   it('routes around a broker that goes away, and listOffsets asks each leader', async () => {
     const cluster = new FakeCluster([1, 2, 3])
     cluster.createTopic('t', [1, 2])
