@@ -20,6 +20,7 @@ export class LeaderRoutes {
   /** The items whose leader's connection is open now, by connection; the rest wake the loop later. */
   group<T extends { topic: string; partition: number }>(items: Iterable<T>): Map<Connection, T[]> {
     const groups = new Map<Connection, T[]>()
+    if (this.cluster.isClosed) return groups
     for (const item of items) {
       const route = this.cluster.route(item.topic, item.partition)
       if (route.wait !== undefined) {
