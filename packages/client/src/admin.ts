@@ -251,6 +251,10 @@ export class Admin {
   async listOffsets(request: ListOffsetsRequest): Promise<ListOffsetsResponse> {
     const topics = await this.readRetrying(() => askLeaders(this.cluster, request.topics, (connection, asked) =>
       connection.request('listOffsets', { topics: asked }).then((r) => r.topics)))
+    // A partition whose leader moved is routed anew for the caller's next call.
+    for (const { topic, partitions } of topics) {
+      for (const p of partitions) if (p.error !== undefined) this.cluster.noteError(topic, FaecieError.fromWire(p.error))
+    }
     return { topics }
   }
 
