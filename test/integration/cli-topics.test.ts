@@ -28,7 +28,7 @@ interface DescribedJson {
   topic: string
   topicId: string
   config: Record<string, string>
-  partitions: Array<{ partition: number; logStartOffset: number; highWatermark: number; logEndOffset: number; sizeBytes: number }>
+  partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[]; logStartOffset: number; highWatermark: number; logEndOffset: number; sizeBytes: number }>
 }
 
 async function describeJson(topic: string): Promise<DescribedJson> {
@@ -57,9 +57,11 @@ describe('faecie topics', () => {
     await ok(['topics', 'create', '--topic', 'described', '--partitions', '2', '--config', 'retention.ms=120000'])
     const empty = await describeJson('described')
     expect(empty.topicId).toMatch(/^[0-9a-f-]{36}$/)
+    // A single broker leads every partition, its only replica, at leader epoch 0.
+    const led = { leader: 0, leaderEpoch: 0, replicas: [0], isr: [0] }
     expect(empty.partitions).toEqual([
-      { partition: 0, logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
-      { partition: 1, logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
+      { partition: 0, ...led, logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
+      { partition: 1, ...led, logStartOffset: 0, highWatermark: 0, logEndOffset: 0, sizeBytes: 0 },
     ])
     expect(empty.config).toMatchObject({ 'retention.ms': '120000', flush: 'always', 'cleanup.policy': 'delete' })
 
@@ -71,8 +73,8 @@ describe('faecie topics', () => {
 
     const text = (await ok(['topics', 'describe', '--topic', 'described'])).lines
     expect(text).toHaveLength(3)
-    expect(text[0]).toMatch(new RegExp(`^Topic: described\\tTopicId: ${after.topicId}\\tPartitionCount: 2\\tConfigs: .*retention\\.ms=120000`))
-    expect(text[2]).toBe(`\tTopic: described\tPartition: 1\tLogStartOffset: 0\tHighWatermark: 3\tLogEndOffset: 3\tSize: ${after.partitions[1]!.sizeBytes}`)
+    expect(text[0]).toMatch(new RegExp(`^Topic: described\\tTopicId: ${after.topicId}\\tPartitionCount: 2\\tReplicationFactor: 1\\tConfigs: .*retention\\.ms=120000`))
+    expect(text[2]).toBe(`\tTopic: described\tPartition: 1\tLeader: 0\tReplicas: 0\tIsr: 0\tLogStartOffset: 0\tHighWatermark: 3\tLogEndOffset: 3\tSize: ${after.partitions[1]!.sizeBytes}`)
 
     // Without --topic: every topic, one block each.
     const all = (await ok(['topics', 'describe'])).lines.filter((l) => l.startsWith('Topic: '))

@@ -28,8 +28,11 @@ export const COMMON_OPTIONS: OptionSpec = {
 }
 
 export const COMMON_USAGE = `Common options:
-  --broker ws://HOST:PORT   the broker (default: $FAECIE_BROKER, else ${DEFAULT_BROKER});
-                            --bootstrap-server is the same flag
+  --broker ws://HOST:PORT   the broker (default: $FAECIE_BROKER, else ${DEFAULT_BROKER}); a
+                            comma-separated list names several brokers of a cluster
+                            (ws://h1:8092,ws://h2:8092): the client starts from any that
+                            answers and talks to each partition's leader; --bootstrap-server
+                            is the same flag
   --connect-timeout-ms MS   give up when the broker has not answered within MS (default ${DEFAULT_CONNECT_TIMEOUT_MS})
   --help                    this text`
 

@@ -1,5 +1,6 @@
-// How the client commands reach a broker: the address (--broker, else FAECIE_BROKER, else
-// ws://127.0.0.1:8092), a client whose first contact with the broker is bounded by
+// How the client commands reach a broker: the addresses (--broker, else FAECIE_BROKER, else
+// ws://127.0.0.1:8092; a comma-separated list names several brokers of a cluster, the client
+// bootstraps from whichever answers and then talks to each partition's leader), a client whose first contact with the broker is bounded by
 // --connect-timeout-ms (a broker that is down, or a port that accepts and never answers, ends the
 // command with a clear message instead of a hang), and the one-line text of any error the
 // command ends with.
@@ -7,12 +8,15 @@ import { FaecieError, Faecie, RETRY_DEFAULTS, brokerUrl } from '@faecie/client'
 import { DEFAULT_BROKER, DEFAULT_CONNECT_TIMEOUT_MS, type Flags, UsageError, parseInteger } from './args.js'
 
 export interface Target {
-  /** The address as given (without the /v1/ws the client adds). */
-  address: string
-  /** The WebSocket URL the client opens. */
+  /** The addresses as given (without the /v1/ws the client adds), in order. */
+  addresses: string[]
+  /** The WebSocket URLs the client bootstraps from, comma-separated (for messages). */
   url: string
   connectTimeoutMs: number
 }
+
+/** The most addresses one --broker list may name. */
+export const BROKER_ADDRESSES_MAX = 64
 
 /** The command ran into a condition it reports as is (exit code 1). */
 export class CommandError extends Error {
@@ -23,16 +27,21 @@ export class CommandError extends Error {
 export function targetOf(flags: Flags): Target {
   const given = flags.string('broker') ?? flags.string('bootstrap-server')
   const fromEnv = process.env.FAECIE_BROKER
-  const address = given ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_BROKER)
-  let url: string
+  const source = given === undefined ? 'FAECIE_BROKER' : '--broker'
+  const list = given ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_BROKER)
+  const addresses = list.split(',').map((a) => a.trim()).filter((a) => a !== '')
+  if (addresses.length === 0) throw new UsageError(`${source}: no broker address in ${JSON.stringify(list)}`)
+  if (addresses.length > BROKER_ADDRESSES_MAX) throw new UsageError(`${source}: ${addresses.length} addresses, at most ${BROKER_ADDRESSES_MAX}`)
+  let urls: string[]
   try {
-    url = brokerUrl(address)
+    urls = addresses.map((address) => brokerUrl(address))
   } catch (err) {
-    throw new UsageError(`${given === undefined ? 'FAECIE_BROKER' : '--broker'}: ${(err as Error).message}`)
+    throw new UsageError(`${source}: ${(err as Error).message}`)
   }
+  const url = urls.join(',')
   const timeoutText = flags.string('connect-timeout-ms')
   const connectTimeoutMs = timeoutText === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseInteger(timeoutText, '--connect-timeout-ms', 1)
-  return { address, url, connectTimeoutMs }
+  return { addresses, url, connectTimeoutMs }
 }
 
 /**
@@ -42,7 +51,7 @@ export function targetOf(flags: Flags): Target {
  */
 export function clientFor(target: Target, options: { metadataMaxAgeMs?: number } = {}): Faecie {
   return new Faecie({
-    brokers: [target.address],
+    brokers: target.addresses,
     clientId: 'faecie-cli',
     connectTimeoutMs: target.connectTimeoutMs,
     retry: { retries: 3, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 },
@@ -77,7 +86,8 @@ function isConnectionError(err: FaecieError): boolean {
 }
 
 function unreachable(target: Target, detail: string): CommandError {
-  return new CommandError(`cannot reach the broker at ${target.url}: ${detail} (is it running? start one with \`faecie broker\`, or point --broker or FAECIE_BROKER at it; the CLI speaks faecie's WebSocket protocol, on the broker's --port, default 8092, not Kafka's on --kafka-port, default 9092)`)
+  const where = target.addresses.length > 1 ? `any of the brokers at ${target.url}` : `the broker at ${target.url}`
+  return new CommandError(`cannot reach ${where}: ${detail} (is it running? start one with \`faecie broker\`, or point --broker or FAECIE_BROKER at it; the CLI speaks faecie's WebSocket protocol, on the broker's --port, default 8092, not Kafka's on --kafka-port, default 9092)`)
 }
 
 /** The one line an error is reported with, after the command's name. */

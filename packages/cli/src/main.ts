@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `faecie` command: `faecie broker | topics | groups | partitions | produce | consume | perf`, each with --help. Standard
+// The `faecie` command: `faecie broker | topics | groups | partitions | cluster | produce | consume | perf`, each with --help. Standard
 // output carries nothing but what was asked for (records, topic names, descriptions, help);
 // confirmations, progress and errors go to stderr. Exit codes: 0 done, 1 an error (unknown topic,
 // broker unreachable within --connect-timeout-ms, a record not delivered), 2 a bad command line,
@@ -7,6 +7,7 @@
 // broker lazily (commands/broker.ts).
 import { UsageError } from './args.js'
 import { brokerCommand } from './commands/broker.js'
+import { CLUSTER_ACTIONS, clusterCommand } from './commands/cluster.js'
 import { consumeCommand } from './commands/consume.js'
 import { GROUP_ACTIONS, groupsCommand } from './commands/groups.js'
 import { PARTITION_ACTIONS, partitionsCommand } from './commands/partitions.js'
@@ -25,12 +26,14 @@ Commands:
   topics     create, list, describe, alter and delete topics (faecie topics --help)
   groups     list, describe, reset the offsets of and delete consumer groups (faecie groups --help)
   partitions repair a damaged partition (faecie partitions --help)
+  cluster    describe the cluster: its id, controller, brokers and etcd (faecie cluster --help)
   produce    send standard input to a topic, one record per line (faecie produce --help)
   consume    print a topic's records, one per line (faecie consume --help)
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
 
 The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
-ws://127.0.0.1:8092. \`faecie --version\` prints the version.`
+ws://127.0.0.1:8092; a comma-separated list (ws://h1:8092,ws://h2:8092) names several brokers of
+a cluster, any of which will do to start. \`faecie --version\` prints the version.`
 
 /** After the command is done, how long open handles may keep the process before it exits anyway. */
 const EXIT_GRACE_MS = 3_000
@@ -41,6 +44,7 @@ const COMMANDS: Record<string, Command> = {
   topics: topicsCommand,
   groups: groupsCommand,
   partitions: partitionsCommand,
+  cluster: clusterCommand,
   produce: produceCommand,
   consume: consumeCommand,
   perf: perfCommand,
@@ -79,7 +83,8 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
     return 2
   }
   // `faecie topics create: ...`: errors name the action too.
-  const actions = name === 'topics' ? TOPIC_ACTIONS : name === 'groups' ? GROUP_ACTIONS : name === 'partitions' ? PARTITION_ACTIONS : []
+  const actionsOf: Record<string, string[]> = { topics: TOPIC_ACTIONS, groups: GROUP_ACTIONS, partitions: PARTITION_ACTIONS, cluster: CLUSTER_ACTIONS }
+  const actions = actionsOf[name!] ?? []
   const label = actions.includes(rest[0] ?? '') ? `${name} ${rest[0]}` : name
   try {
     return await command(rest, out)

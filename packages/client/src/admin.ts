@@ -7,6 +7,8 @@ import {
   ErrorCode,
   FaecieError,
   LATEST_TIMESTAMP,
+  type DeleteRecordsPartitionResult,
+  type DescribeClusterResponse,
   type DescribedGroup,
   type DescribedTopic,
   type ListedGroup,
@@ -19,6 +21,7 @@ import {
 import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
+import { type TopicDescription, askLeaders, withReplicas } from './admin-partitions.js'
 import { withRetry } from './retry.js'
 
 export type ConfigValue = string | number | boolean
@@ -29,6 +32,8 @@ export type BrokerStats = StatsResponse
 export interface TopicSpec {
   topic: string
   numPartitions?: number
+  /** Replicas per partition (a cluster); default the broker's. A single broker accepts 1 only. */
+  replicationFactor?: number
   config?: Record<string, ConfigValue>
 }
 
@@ -86,6 +91,7 @@ export class Admin {
     const specs = new Map(options.topics.map((spec) => [spec.topic, {
       topic: spec.topic,
       ...(spec.numPartitions === undefined ? {} : { numPartitions: spec.numPartitions }),
+      ...(spec.replicationFactor === undefined ? {} : { replicationFactor: spec.replicationFactor }),
       ...(spec.config === undefined ? {} : { config: configStrings(spec.config) as Record<string, string> }),
     }]))
     const results = new Map<string, { topic: string; topicId?: string }>()
@@ -155,14 +161,25 @@ export class Admin {
     return { topics: response.topics }
   }
 
-  /** Each topic's id, config (defaults filled in) and per-partition offsets and size. */
-  async describeTopics(options: { topics: string[] }): Promise<DescribedTopic[]> {
+  /**
+   * Each topic's id, config (defaults filled in) and per-partition offsets and size; with
+   * includeReplicas, each partition's leader, leader epoch, replicas and ISR too (from metadata).
+   */
+  async describeTopics(options: { topics: string[]; includeReplicas?: boolean }): Promise<TopicDescription[]> {
     return this.readRetrying(async () => {
       const response = await this.cluster.request('describeTopics', { topics: options.topics }, { retry: false })
       const failed = response.topics.find((t) => t.error !== undefined)
       if (failed?.error !== undefined) throw topicError(failed.topic, failed.error)
-      return response.topics
+      if (options.includeReplicas !== true) return response.topics
+      const metadata = await this.cluster.metadata(options.topics, { retry: false })
+      return response.topics.map((topic) => withReplicas(topic, metadata.topics.find((t) => t.topic === topic.topic)))
     })
+  }
+
+  /** The cluster: its id, controller, live brokers (id, URL, rack) and etcd endpoints (op describeCluster). */
+  async describeCluster(): Promise<DescribeClusterResponse> {
+    const { id: _id, ...cluster } = (await this.cluster.request('describeCluster', {})) as DescribeClusterResponse & { id?: number }
+    return cluster
   }
 
   /** Sets config keys (null resets one to its default); resolves with the topic's whole config. */
@@ -195,8 +212,22 @@ export class Admin {
    * first partition error (the other partitions' deletions stand).
    */
   async deleteRecords(options: { topic: string; partitions: Array<{ partition: number; offset: number }> }): Promise<Array<{ partition: number; lowWatermark: number }>> {
-    const response = await this.cluster.request('deleteRecords', { topics: [{ topic: options.topic, partitions: options.partitions }] })
-    const partitions = response.topics[0]?.partitions ?? []
+    // Each partition's deletion goes to its leader; a moved leader is asked again at the new one.
+    const done = new Map<number, DeleteRecordsPartitionResult>()
+    await this.readRetrying(async () => {
+      const pending = options.partitions.filter((p) => !done.has(p.partition))
+      const answered = await askLeaders(this.cluster, [{ topic: options.topic, partitions: pending }], (connection, topics) =>
+        connection.request('deleteRecords', { topics }).then((r) => r.topics))
+      const answers = answered[0]?.partitions ?? []
+      let moved: FaecieError | undefined
+      for (const answer of answers) {
+        const error = answer.error === undefined ? undefined : FaecieError.fromWire(answer.error)
+        if (error !== undefined && this.cluster.noteError(options.topic, error)) moved ??= error
+        else done.set(answer.partition, answer)
+      }
+      if (moved !== undefined) throw moved
+    })
+    const partitions = options.partitions.map((p) => done.get(p.partition)).filter((p) => p !== undefined)
     const failed = partitions.find((p) => p.error !== undefined)
     if (failed?.error !== undefined) throw topicError(`${options.topic}-${failed.partition}`, failed.error)
     return partitions.map((p) => ({ partition: p.partition, lowWatermark: p.lowWatermark }))
@@ -216,9 +247,15 @@ export class Admin {
     return partitions.map((partition, i) => ({ partition, offset: at[i]! < 0 ? high[i]! : at[i]! }))
   }
 
-  /** The listOffsets op as it is, per-partition errors included. */
-  listOffsets(request: ListOffsetsRequest): Promise<ListOffsetsResponse> {
-    return this.cluster.request('listOffsets', request)
+  /** The listOffsets op as it is, per-partition errors included (each partition asked of its leader). */
+  async listOffsets(request: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+    const topics = await this.readRetrying(() => askLeaders(this.cluster, request.topics, (connection, asked) =>
+      connection.request('listOffsets', { topics: asked }).then((r) => r.topics)))
+    // A partition whose leader moved is routed anew for the caller's next call.
+    for (const { topic, partitions } of topics) {
+      for (const p of partitions) if (p.error !== undefined) this.cluster.noteError(topic, FaecieError.fromWire(p.error))
+    }
+    return { topics }
   }
 
   // Consumer groups (admin-groups.ts).
@@ -287,13 +324,16 @@ export class Admin {
   }
 
   private async offsetsAtOnce(topic: string, partitions: number[], timestamp: number): Promise<number[]> {
-    const request = { topics: [{ topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }] }
-    const response = await this.cluster.request('listOffsets', request, { retry: false })
-    const answers = response.topics.find((t) => t.topic === topic)?.partitions ?? []
+    const answered = await askLeaders(this.cluster, [{ topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }], (connection, asked) =>
+      connection.request('listOffsets', { topics: asked }).then((r) => r.topics))
+    const answers = answered[0]?.partitions ?? []
     return partitions.map((partition) => {
       const answer = answers.find((a) => a.partition === partition)
       if (answer === undefined) throw new FaecieError(-1, `listOffsets gave no answer for ${topic}-${partition}.`)
-      if (answer.error !== undefined) throw topicError(`${topic}-${partition}`, answer.error)
+      if (answer.error !== undefined) {
+        this.cluster.noteError(topic, FaecieError.fromWire(answer.error))
+        throw topicError(`${topic}-${partition}`, answer.error)
+      }
       return answer.offset
     })
   }

@@ -9,6 +9,8 @@ if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function') set
 
 export { Faecie } from './faecie.js'
 export { Admin, type BrokerStats, type ConfigValue, type CreateTopicsOptions, type TopicOffsets, type TopicSpec } from './admin.js'
+export type { PartitionDescription, TopicDescription } from './admin-partitions.js'
+export type { DescribeClusterResponse, DescribeClusterBroker, MetadataBroker, MetadataPartition, MetadataTopic } from '@faecie/protocol'
 export type { GroupLag, GroupPartitionOffset, GroupTopicOffsets, PartitionLag, ResetPlanEntry, ResetTarget } from './admin-groups.js'
 export { Producer, type ProducerRecord } from './producer/producer.js'
 export type { AcksOption, ProducerConfig } from './producer/config.js'

@@ -5,6 +5,7 @@
 // is the protocol's table: FaecieError.retriable.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { type Clock, systemClock } from './clock.js'
+import { isRoutingError } from './leaders.js'
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 means one attempt only. */
@@ -48,9 +49,9 @@ export function backoffMs(retry: number, options: RetryOptions, random: () => nu
   return Math.max(0, Math.round(base + spread))
 }
 
-/** True for an error a retry may cure: a retriable FaecieError. */
+/** True for an error a retry may cure: a retriable FaecieError, or one saying a leader moved (leaders.ts). */
 export function isRetriable(err: unknown): boolean {
-  return err instanceof FaecieError && err.retriable
+  return err instanceof FaecieError && (err.retriable || isRoutingError(err))
 }
 
 export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {

@@ -13,9 +13,10 @@ type DescribedTopic = Awaited<ReturnType<Admin['describeTopics']>>[number]
 export const TOPICS_USAGE = `Usage: faecie topics <action> [options]
 
 Actions:
-  create --topic T [--partitions N] [--config k=v]... [--if-not-exists]
+  create --topic T [--partitions N] [--replication-factor N] [--config k=v]... [--if-not-exists]
   list [--format text|json]
-  describe [--topic T] [--format text|json]   (every topic when --topic is absent)
+  describe [--topic T] [--format text|json]   (every topic when --topic is absent): per partition
+                          its leader, replicas and in-sync replicas (Isr), offsets and size
   alter --topic T [--config k=v]... [--delete-config k]... [--partitions N]
   delete --topic T [--if-exists]
   delete-records --topic T --partition P --offset N | --offset-json-file F
@@ -24,6 +25,9 @@ Actions:
 
   --topic T               the topic's name
   --partitions N          create: how many partitions (default 1); alter: the new, larger count
+  --replication-factor N  create: copies of each partition on distinct brokers of a cluster
+                          (default the brokers' --replication-factor, at most the live brokers);
+                          a single broker takes 1 only
   --config k=v            a topic setting, repeatable: retention.ms, retention.bytes, segment.bytes,
                           segment.ms, flush (always|interval|never), flush.ms, max.message.bytes,
                           message.timestamp.type (CreateTime|LogAppendTime), cleanup.policy
@@ -41,6 +45,7 @@ ${COMMON_USAGE}`
 const OPTIONS = {
   topic: { type: 'string' },
   partitions: { type: 'string' },
+  'replication-factor': { type: 'string' },
   config: { type: 'string', multiple: true },
   'delete-config': { type: 'string', multiple: true },
   'if-not-exists': { type: 'boolean' },
@@ -53,7 +58,7 @@ const OPTIONS = {
 
 /** Which flags each action takes, besides the common ones. */
 const ACTION_FLAGS: Record<string, string[]> = {
-  create: ['topic', 'partitions', 'config', 'if-not-exists'],
+  create: ['topic', 'partitions', 'replication-factor', 'config', 'if-not-exists'],
   list: ['format'],
   describe: ['topic', 'format'],
   alter: ['topic', 'config', 'delete-config', 'partitions'],
@@ -71,11 +76,13 @@ export function topicsCommand(argv: string[], out: LineWriter): Promise<number> 
 const create: Action = (flags, out) => {
   const topic = flags.requiredString('topic')
   const numPartitions = flags.integer('partitions', 1) ?? 1
+  const replicationFactor = flags.integer('replication-factor', 1)
   const config = flags.keyValues('config')
   const ifNotExists = flags.bool('if-not-exists')
   return async (admin) => {
     const existed = ifNotExists && (await admin.listTopics()).includes(topic)
-    await admin.createTopics({ topics: [{ topic, numPartitions, config }], ifNotExists })
+    const spec = { topic, numPartitions, config, ...(replicationFactor === undefined ? {} : { replicationFactor }) }
+    await admin.createTopics({ topics: [spec], ifNotExists })
     if (existed) process.stderr.write(`Topic ${topic} already exists.\n`)
     else out.write(`Created topic ${topic}.`)
     return 0
@@ -97,7 +104,7 @@ const describe: Action = (flags, out) => {
   return async (admin) => {
     const topics = named === undefined ? (await admin.listTopics()).sort() : [named]
     if (topics.length === 0) return 0
-    for (const described of await admin.describeTopics({ topics })) {
+    for (const described of await admin.describeTopics({ topics, includeReplicas: true })) {
       if (format === 'json') out.write(JSON.stringify(described))
       else for (const line of describeLines(described)) out.write(line)
     }
@@ -105,13 +112,20 @@ const describe: Action = (flags, out) => {
   }
 }
 
-/** kafka-topics.sh --describe's layout: a topic line, then a tab-indented line per partition. */
+/**
+ * kafka-topics.sh --describe's layout: a topic line (with the replication factor), then a
+ * tab-indented line per partition: its leader (none: -1), replicas and in-sync replicas, then
+ * faecie's offsets and size.
+ */
 export function describeLines(described: DescribedTopic): string[] {
   const partitions = described.partitions ?? []
   const config = Object.entries(described.config ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')
-  const lines = [`Topic: ${described.topic}\tTopicId: ${described.topicId ?? '-'}\tPartitionCount: ${partitions.length}\tConfigs: ${config}`]
+  const replicationFactor = Math.max(0, ...partitions.map((p) => p.replicas?.length ?? 0))
+  const factor = replicationFactor > 0 ? `\tReplicationFactor: ${replicationFactor}` : ''
+  const lines = [`Topic: ${described.topic}\tTopicId: ${described.topicId ?? '-'}\tPartitionCount: ${partitions.length}${factor}\tConfigs: ${config}`]
   for (const p of partitions) {
-    lines.push(`\tTopic: ${described.topic}\tPartition: ${p.partition}\tLogStartOffset: ${p.logStartOffset}\tHighWatermark: ${p.highWatermark}\tLogEndOffset: ${p.logEndOffset}\tSize: ${p.sizeBytes}`)
+    const replicas = p.leader === undefined ? '' : `\tLeader: ${p.leader}\tReplicas: ${(p.replicas ?? []).join(',')}\tIsr: ${(p.isr ?? []).join(',')}`
+    lines.push(`\tTopic: ${described.topic}\tPartition: ${p.partition}${replicas}\tLogStartOffset: ${p.logStartOffset}\tHighWatermark: ${p.highWatermark}\tLogEndOffset: ${p.logEndOffset}\tSize: ${p.sizeBytes}`)
   }
   return lines
 }

@@ -7,14 +7,18 @@
 // 'none' the error surfaces); a lost connection is retried for as long as it takes (the cluster
 // backs off); other retriable errors are retried within the retry budget; anything else, or a
 // spent budget, surfaces: stream() throws it, run() stops and reports it to 'crash' listeners,
-// once the partition's messages read before it are delivered (message-buffer.ts). A surfaced
+// once the partition's messages read before it are delivered (message-buffer.ts). Errors saying the
+// partition's leader moved (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, ...) are retriable: the
+// cluster re-asks the topic's leaders and the next read goes to the new leader from the same
+// position, so nothing is skipped or read twice. A surfaced
 // partition stops until it is seeked: an error that cannot succeed (LOG_DAMAGED: offsets the broker
 // lost) is neither retried nor stepped over.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
-import { backoffMs } from '../retry.js'
+import { backoffMs, isRetriable } from '../retry.js'
+import { LeaderRoutes } from '../routes.js'
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
 import { FetchReader } from './fetch.js'
 import { MessageBuffer } from './message-buffer.js'
@@ -39,7 +43,9 @@ export class Consumer implements ReadContext {
   readonly buffer: MessageBuffer
   private readonly assigned = new Map<string, PartitionState>()
   private readonly reader: Reader
+  /** The first connection made; partitions are read over their leaders' connections. */
   private connection: Connection | undefined
+  private readonly routes: LeaderRoutes
   private connecting = false
   private pumpScheduled = false
   private wakeTimer: ReturnType<typeof setTimeout> | undefined
@@ -56,6 +62,7 @@ export class Consumer implements ReadContext {
     this.buffer = new MessageBuffer((chunk) => this.reader.released(chunk))
     this.reader = this.config.mode === 'push' ? new PushReader(this) : new FetchReader(this)
     this.runLoop = new RunLoop(this, (err) => this.crashed(err))
+    this.routes = new LeaderRoutes(this.cluster, () => this.wake(), (err) => this.connectFailed(err))
   }
 
   async connect(): Promise<void> {
@@ -212,8 +219,9 @@ export class Consumer implements ReadContext {
       this.moveTo(state, this.config.autoOffsetReset === 'earliest' ? EARLIEST : LATEST)
     } else if (code === ErrorCode.NETWORK_EXCEPTION || code === ErrorCode.REQUEST_TIMED_OUT) {
       // The connection went; the next pump reconnects (the cluster paces the attempts).
-    } else if (err instanceof FaecieError && err.retriable && state.errors < this.config.retry.retries) {
-      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.cluster.invalidate(state.topic)
+    } else if (isRetriable(err) && state.errors < this.config.retry.retries) {
+      // A moved leader marks the topic for a metadata refresh; the retry goes to the new leader.
+      this.cluster.noteError(state.topic, err)
       state.retryAtMs = Date.now() + backoffMs(state.errors++, this.config.retry)
     } else {
       state.failed = err instanceof FaecieError ? err : new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR, String(err))
@@ -238,14 +246,17 @@ export class Consumer implements ReadContext {
 
   private pump(): void {
     if (this.closed || this.assigned.size === 0) return
-    const connection = this.connection
-    if (connection === undefined || !connection.isOpen) {
+    if (this.connection === undefined) {
       this.reconnect()
       return
     }
+    // Each partition is read from its leader (cluster.ts, routes.ts): the states grouped by connection.
+    const states = [...this.assigned.values()].filter((state) => state.failed === undefined)
     const nowMs = Date.now()
-    resolvePositions(this, connection)
-    this.reader.pump(connection, nowMs)
+    for (const [connection, routed] of this.routes.group(states)) {
+      resolvePositions(this, connection, routed)
+      this.reader.pump(connection, routed, nowMs)
+    }
   }
 
   private reconnect(): void {
@@ -254,16 +265,19 @@ export class Consumer implements ReadContext {
     this.cluster.connect().then(
       (connection) => {
         this.connection = connection
-        connection.onClose(() => this.wake())
+        this.routes.watch(connection)
       },
-      (err: unknown) => {
-        // Retriable: the cluster backs off before the next attempt. Anything else surfaces.
-        if (!(err instanceof FaecieError) || !err.retriable) this.buffer.pushError(err instanceof FaecieError ? err : new FaecieError(ErrorCode.NETWORK_EXCEPTION, String(err), { retriable: false }))
-      },
+      (err: unknown) => this.connectFailed(err),
     ).finally(() => {
       this.connecting = false
       this.wake()
     })
+  }
+
+  /** Retriable: the cluster backs off before the next attempt. Anything else surfaces. */
+  private connectFailed(err: unknown): void {
+    if (this.closed || isRetriable(err)) return
+    this.buffer.pushError(err instanceof FaecieError ? err : new FaecieError(ErrorCode.NETWORK_EXCEPTION, String(err), { retriable: false }))
   }
 
   private moveTo(state: PartitionState, offset: number): void {

@@ -33,11 +33,11 @@ export class FetchReader implements Reader {
     this.context = context
   }
 
-  pump(connection: Connection, nowMs: number): void {
+  pump(connection: Connection, states: readonly PartitionState[], nowMs: number): void {
     const { config, buffer } = this.context
     if (buffer.bytes >= config.bufferBytesMax || !connection.canSendNow) return
     const asked: Asked[] = []
-    for (const state of this.context.states()) {
+    for (const state of states) {
       if (state.busy || !this.context.readable(state, nowMs)) continue
       asked.push({ state, generation: state.generation, offset: state.offset })
     }

@@ -1,13 +1,13 @@
 // Turning the EARLIEST / LATEST placeholders of partition states into offsets: one listOffsets
 // request for every partition waiting on one (after assign() without an offset, or an
-// autoOffsetReset). An answer for a position that has moved meanwhile (a seek) is dropped.
+// autoOffsetReset), per connection: the partitions the consumer routed to it. An answer for a position that has moved meanwhile (a seek) is dropped.
 import { EARLIEST_TIMESTAMP, FaecieError, LATEST_TIMESTAMP, type ListOffsetsRequest } from '@faecie/protocol'
 import type { Connection } from '../connection.js'
 import type { ReadContext } from './reader.js'
-import { EARLIEST } from './state.js'
+import { EARLIEST, type PartitionState } from './state.js'
 
-export function resolvePositions(context: ReadContext, connection: Connection): void {
-  const asked = [...context.states()].filter((s) => s.offset < 0 && !s.busy && s.failed === undefined)
+export function resolvePositions(context: ReadContext, connection: Connection, states: Iterable<PartitionState>): void {
+  const asked = [...states].filter((s) => s.offset < 0 && !s.busy && s.failed === undefined)
   if (asked.length === 0 || !connection.canSendNow) return
   const topics = new Map<string, ListOffsetsRequest['topics'][number]>()
   const generations = asked.map((state) => {

@@ -3,8 +3,10 @@
 // and the credit is given back (op `credit`) as the application consumes: at least half of it at a
 // time, so a steady tail costs a credit request per half window. A paused partition consumes
 // nothing, gives nothing back, and so gets at most one window ahead. A seek or an unassign ends the
-// subscription; a dropped connection ends them all, and the next pump subscribes again from each
-// partition's position.
+// subscription; a dropped connection ends its subscriptions, and the next pump subscribes again from
+// each partition's position. In a cluster each partition subscribes on its leader's connection; a
+// subscription ended by NOT_LEADER_OR_FOLLOWER (the leader moved) is taken again at the new leader
+// from the partition's position (the offset after the last record delivered).
 import { FaecieError, type PushFrame } from '@faecie/protocol'
 import type { Connection } from '../connection.js'
 import type { Chunk } from './message-buffer.js'
@@ -13,15 +15,17 @@ import type { PartitionState } from './state.js'
 
 export class PushReader implements Reader {
   private readonly context: ReadContext
-  private connection: Connection | undefined
+  /** The connection each live subscription is on (subs are numbered per session). */
+  private readonly subConnections = new Map<PartitionState, Connection>()
+  private readonly adopted = new WeakSet<Connection>()
 
   constructor(context: ReadContext) {
     this.context = context
   }
 
-  pump(connection: Connection, nowMs: number): void {
-    if (connection !== this.connection) this.adopt(connection)
-    for (const state of this.context.states()) {
+  pump(connection: Connection, states: readonly PartitionState[], nowMs: number): void {
+    this.adopt(connection)
+    for (const state of states) {
       if (state.sub !== undefined || state.busy || !this.context.readable(state, nowMs)) continue
       this.subscribe(connection, state)
     }
@@ -34,22 +38,29 @@ export class PushReader implements Reader {
     if (state.creditOwedBytes * 2 < this.context.config.maxBytesPerPartition) return
     const bytes = state.creditOwedBytes
     state.creditOwedBytes = 0
-    this.connection?.request('credit', { sub: chunk.sub, bytes }).catch(() => undefined) // a lost connection resubscribes
+    this.subConnections.get(state)?.request('credit', { sub: chunk.sub, bytes }).catch(() => undefined) // a lost connection resubscribes
   }
 
   reset(state: PartitionState): void {
     const sub = state.sub
     if (sub === undefined) return
     state.sub = undefined
-    this.connection?.setPushHandler(sub, undefined)
-    this.connection?.request('unsubscribe', { sub }).catch(() => undefined)
+    const connection = this.subConnections.get(state)
+    this.subConnections.delete(state)
+    connection?.setPushHandler(sub, undefined)
+    connection?.request('unsubscribe', { sub }).catch(() => undefined)
   }
 
   private adopt(connection: Connection): void {
-    this.connection = connection
+    if (this.adopted.has(connection)) return
+    this.adopted.add(connection)
     connection.onClose(() => {
       // Subscriptions end with their session.
-      for (const state of this.context.states()) state.sub = undefined
+      for (const [state, on] of this.subConnections) {
+        if (on !== connection) continue
+        state.sub = undefined
+        this.subConnections.delete(state)
+      }
       this.context.wake()
     })
   }
@@ -67,6 +78,7 @@ export class PushReader implements Reader {
           return
         }
         state.sub = sub
+        this.subConnections.set(state, connection)
         state.creditOwedBytes = 0
         connection.setPushHandler(sub, (push) => this.onPush(connection, state, generation, sub, push))
       },
@@ -85,6 +97,7 @@ export class PushReader implements Reader {
     if (state.sub !== sub || state.generation !== generation) return
     if (push.error !== undefined) {
       state.sub = undefined
+      this.subConnections.delete(state)
       connection.setPushHandler(sub, undefined)
       this.context.fail(state, generation, FaecieError.fromWire(push.error))
       this.context.wake()

@@ -27,8 +27,8 @@ export interface ReadContext {
 }
 
 export interface Reader {
-  /** Starts every read the states allow now on `connection`. */
-  pump(connection: Connection, nowMs: number): void
+  /** Starts every read the states allow now on `connection` (their leader's). */
+  pump(connection: Connection, states: readonly PartitionState[], nowMs: number): void
   /** The application is done with a chunk (push: its bytes become credit again). */
   released(chunk: Chunk): void
   /** The partition's position moved, or it was unassigned: stop what was under way for it. */

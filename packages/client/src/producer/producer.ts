@@ -11,6 +11,13 @@
 // and send() waits for room. A dropped connection fails what was in flight retriably; the senders put
 // it back in order, and the drain loop reconnects (with the cluster's backoff) and sends it again.
 //
+// In a cluster each partition's batches go to its leader (cluster.route): the drain loop groups the
+// partitions by their leader's connection and sends each connection its own requests. A partition
+// answered NOT_LEADER_OR_FOLLOWER (or another error saying the leader moved) is retried like any
+// retriable error, after the cluster re-asks its topic's leaders; its batches keep their producer id
+// and sequence numbers, so the new leader (which has the producer's state from replication)
+// answers a batch the old one had written as a duplicate, with its offset.
+//
 // Time comes from the injected Clock (clock.ts): lingering, backoffs before resends and delivery
 // timeouts read its `now` and wait on its timers, so tests can drive them with a manual clock.
 import { DefaultPartitioner, ErrorCode, FaecieError } from '@faecie/protocol'
@@ -19,6 +26,7 @@ import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
 import { backoffMs, isRetriable, withRetry } from '../retry.js'
+import { LeaderRoutes } from '../routes.js'
 import { RecordAccumulator } from './accumulator.js'
 import { type ProducerBatch, type RecordMetadata, SendTracker } from './batch.js'
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.js'
@@ -38,7 +46,9 @@ export class Producer {
   private readonly accumulator: RecordAccumulator
   private readonly partitions = new Map<string, PartitionEntry>()
   private readonly partitionCounts = new Map<string, number>()
+  /** The first connection made (its limits size the batches); partitions go to their leaders' connections. */
   private connection: Connection | undefined
+  private readonly routes: LeaderRoutes
   private reconnecting = false
   private ready: Promise<void> | undefined
   private producerId = -1
@@ -69,6 +79,7 @@ export class Producer {
     this.config = resolveProducerConfig(config, clientConfig.retry)
     this.clock = clock
     this.cluster = new Cluster({ ...clientConfig, retry: this.config.retry })
+    this.routes = new LeaderRoutes(this.cluster, () => this.drainSoon())
     this.accumulator = new RecordAccumulator(this.config.batchBytes, (batch) => this.onBatchClosed(batch))
   }
 
@@ -232,7 +243,7 @@ export class Producer {
   private adopt(connection: Connection): void {
     this.connection = connection
     this.accumulator.batchBytes = Math.min(this.config.batchBytes, connection.limits.batchBytesMax)
-    connection.onClose(() => this.drainSoon())
+    this.routes.watch(connection)
   }
 
   private async partitionCount(topic: string): Promise<number> {
@@ -324,8 +335,7 @@ export class Producer {
   }
 
   private drain(): void {
-    const connection = this.connection
-    if (connection === undefined || !connection.isOpen) {
+    if (this.connection === undefined) {
       if (this.hasWork()) this.reconnect()
       return
     }
@@ -334,15 +344,19 @@ export class Producer {
       this.expire(entry, nowMs)
       if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
     }
-    while (connection.canSendNow && this.sendOne(connection, nowMs)) {
-      // Each round sends one request; the loop ends when no partition can send or the session is full.
+    // Each partition goes to its leader's connection (cluster.ts, routes.ts): requests per connection.
+    const ready = [...this.partitions.values()].filter((entry) => entry.sender.canSend(nowMs))
+    for (const [connection, entries] of this.routes.group(ready)) {
+      while (connection.canSendNow && this.sendOne(connection, entries, nowMs)) {
+        // Each round sends one request; the loop ends when no partition can send or the session is full.
+      }
     }
     this.scheduleWake(nowMs)
   }
 
   /** Builds and sends one produce request; false when there was nothing to send. */
-  private sendOne(connection: Connection, nowMs: number): boolean {
-    const built = buildProduceRequest(this.partitions.values(), connection.limits, nowMs, this.config, (tail) => this.unsettled.add(tail))
+  private sendOne(connection: Connection, entries: PartitionEntry[], nowMs: number): boolean {
+    const built = buildProduceRequest(entries, connection.limits, nowMs, this.config, (tail) => this.unsettled.add(tail))
     if (built === undefined) return false
     const { request, sent } = built
     // The frame is encoded (and the encoders' buffers copied) before request() returns.
@@ -351,11 +365,17 @@ export class Producer {
       timeoutMs: this.config.timeoutMs + this.cluster.config.requestTimeoutMs,
     })
     const settled = answer.then(
-      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, this.clock.now(), (topic) => this.forget(topic)),
+      (response) => applyProduceAnswer(sent, this.config.acks === 0 ? undefined : response, this.clock.now(), (topic, err) => this.onPartitionError(topic, err)),
       (err: unknown) => applyProduceFailure(sent, err, this.clock.now()),
     )
     void settled.finally(() => this.drainSoon())
     return true
+  }
+
+  /** A partition's error: an unknown topic is asked again, a moved leader re-routed (cluster.ts). */
+  private onPartitionError(topic: string, err: FaecieError): void {
+    if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.forget(topic)
+    else this.cluster.noteError(topic, err)
   }
 
   private forget(topic: string): void {

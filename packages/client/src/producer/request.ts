@@ -71,7 +71,7 @@ export function buildProduceRequest(
 
 /** Hands each partition its answer, at `nowMs`; `response` undefined: acks 0, done once sent. */
 export function applyProduceAnswer(
-  sent: SentBatches, response: ProduceResponse | undefined, nowMs: number, onUnknownTopic: (topic: string) => void,
+  sent: SentBatches, response: ProduceResponse | undefined, nowMs: number, onError: (topic: string, err: FaecieError) => void,
 ): void {
   for (const [entry, batch] of sent) {
     if (response === undefined) {
@@ -84,7 +84,7 @@ export function applyProduceAnswer(
       : answer.error !== undefined
         ? FaecieError.fromWire(answer.error)
         : { baseOffset: answer.baseOffset, logAppendTime: answer.logAppendTime ?? -1 }
-    if (result instanceof FaecieError && result.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) onUnknownTopic(batch.topic)
+    if (result instanceof FaecieError) onError(batch.topic, result)
     entry.sender.answer(batch, result, nowMs)
   }
 }

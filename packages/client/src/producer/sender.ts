@@ -15,6 +15,7 @@
 // then puts the ones to resend back at the front of the queue in sequence order, so they reach the
 // broker in their original order.
 import { ErrorCode, type FaecieError } from '@faecie/protocol'
+import { isRetriable } from '../retry.js'
 import type { BatchResult, ProducerBatch } from './batch.js'
 
 const SEQUENCE_MAX = 0x7fffffff
@@ -113,7 +114,7 @@ export class PartitionSender {
       if (!this.hasEarlier(batch)) this.needsProducerId = true
       return this.retryLater(batch, nowMs)
     }
-    if (result.retriable && canRetry) return this.retryLater(batch, nowMs)
+    if (isRetriable(result) && canRetry) return this.retryLater(batch, nowMs)
     batch.fail(result)
     if (this.options.idempotent) {
       this.needsProducerId = true
