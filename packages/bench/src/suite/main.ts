@@ -3,7 +3,7 @@
 // chosen workloads against each system in turn, stops everything it started (by PID, also on a
 // failure or Ctrl-C), then rewrites its sections of BENCHMARKS.md and the charts in bench-results/.
 //   node packages/bench/dist/suite/main.js [--quick] [--only faecie,raw,kafka,redis,nats]
-//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling] [--runs N] [--scale F]
+//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication] [--runs N] [--scale F]
 //     [--decay-seconds S] [--from-results bench-results/results.json] [--output BENCHMARKS.md] [--charts-dir bench-results]
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,7 +17,7 @@ import { benchRedis } from '../peers/redis.js'
 import type { SuiteContext } from './context.js'
 import { describeMachine, machineLine } from './machine.js'
 import { installSignalHandlers, killEverything } from './processes.js'
-import { FULL, QUICK, SYSTEMS, type SystemName, WORKLOADS, type Workload, scaled } from './profile.js'
+import { FULL, QUICK, SYSTEMS, type SystemName, WORKLOADS, WORKLOADS_OF, type Workload, scaled } from './profile.js'
 import { writeReport } from './report.js'
 import { loadSavedRun } from './saved.js'
 import { Results } from './results.js'
@@ -116,6 +116,10 @@ async function main(): Promise<number> {
     try { report() } finally { process.exit(1) }
   }, SUITE_LIMIT_MS[profile.name])
   for (const system of systems) {
+    if (!WORKLOADS_OF[system].some((w) => workloads.has(w))) {
+      log(`${system}: none of the chosen workloads (it takes part in ${WORKLOADS_OF[system].join(', ')})`)
+      continue
+    }
     log(`${system}:`)
     try {
       await BENCHES[system](context)
