@@ -5,7 +5,7 @@
 // is passed only when set (the broker's default, 6 s, otherwise). Every process is tracked by PID.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Started, freePort, removeTempDir, startProcess, tempDir, waitForPort } from '../suite/processes.js'
+import { type Started, freePort, headAndTail, removeTempDir, startProcess, tempDir, waitForPort } from '../suite/processes.js'
 import { type Etcd, startEtcd } from './etcd.js'
 
 const START_TIMEOUT_MS = 60_000
@@ -64,7 +64,7 @@ export async function startFaecieCluster(options: FaecieClusterOptions): Promise
       await waitForPort(broker.port, START_TIMEOUT_MS, () => started.child.exitCode !== null)
     } catch (err) {
       await started.stop()
-      throw new Error(`faecie broker ${id}: ${(err as Error).message}: ${started.output().slice(-500)}`)
+      throw new Error(`faecie broker ${id}: ${(err as Error).message}: ${headAndTail(started.output())}`)
     }
   }
   const stop = async (): Promise<void> => {

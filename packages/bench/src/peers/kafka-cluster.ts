@@ -7,7 +7,7 @@
 // (`broker.heartbeat.interval.ms`, default 2 s) can be set: they bound how soon a dead leader is fenced.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Started, freePort, removeTempDir, startProcess, tempDir, waitForPort } from '../suite/processes.js'
+import { type Started, freePort, headAndTail, removeTempDir, startProcess, tempDir, waitForPort } from '../suite/processes.js'
 import { formatStorage, newClusterId, serverArgs } from './kafka-server.js'
 
 const START_TIMEOUT_MS = 120_000
@@ -87,7 +87,7 @@ export async function startKafkaCluster(classpath: string, options: KafkaCluster
       await waitForPort(node.port, START_TIMEOUT_MS, () => started.child.exitCode !== null)
     } catch (err) {
       await started.stop()
-      throw new Error(`${(err as Error).message}: ${started.output().slice(-400)}`)
+      throw new Error(`${(err as Error).message}: ${headAndTail(started.output())}`)
     }
   }
   const stop = async (): Promise<void> => {
