@@ -2,13 +2,20 @@
 // processes (the built packages/broker/dist/main.js) with `--cluster ETCD --broker-id N --port P
 // --kafka-port 0 --data-dir D`, ports chosen free at start and kept across a restart (so a broker
 // comes back at the URL it had), data dirs in one temp dir of the suite. `--broker-session-timeout-ms`
-// is passed only when set (the broker's default, 6 s, otherwise). Every process is tracked by PID.
+// is passed only when set (the broker's default, 6 s, otherwise). Every process is tracked by PID. A
+// broker restarted after a kill -9 is started again when refused at first (its old registration).
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Started, freePort, headAndTail, removeTempDir, startProcess, tempDir, waitForPort } from '../suite/processes.js'
+import { type Started, freePort, headAndTail, removeTempDir, sleep, startProcess, tempDir, waitForPort } from '../suite/processes.js'
 import { type Etcd, startEtcd } from './etcd.js'
 
 const START_TIMEOUT_MS = 60_000
+/**
+ * A restarted broker may be refused while etcd still holds its previous registration (its lease
+ * not yet expired): it is started again, up to this many times, this far apart.
+ */
+const RESTART_ATTEMPTS = 10
+const RESTART_PAUSE_MS = 1_000
 
 export interface FaecieClusterOptions {
   repoRoot: string
@@ -89,7 +96,17 @@ export async function startFaecieCluster(options: FaecieClusterOptions): Promise
       started.child.kill('SIGKILL')
       await started.exited
     },
-    restart: start,
+    async restart(id) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await start(id)
+        } catch (err) {
+          if (attempt >= RESTART_ATTEMPTS) throw err
+          options.log(`    faecie broker ${id} did not restart (attempt ${attempt} of ${RESTART_ATTEMPTS}): ${(err as Error).message.slice(0, 200)}`)
+          await sleep(RESTART_PAUSE_MS)
+        }
+      }
+    },
     stop,
   }
 }
