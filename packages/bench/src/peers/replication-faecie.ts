@@ -5,6 +5,7 @@
 // one record at a time, acks all, with the default session timeout (6 s) and then, on a new
 // cluster, with `--broker-session-timeout-ms 2000`.
 import { Faecie, type Admin, type TopicSpec } from '@faecie/client'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { runProduce, type WorkloadContext } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { failoverOnce } from '../suite/failover.js'
@@ -36,6 +37,15 @@ async function waitInSync(admin: Admin, topic: string, replicas: number): Promis
   await waitUntil(`faecie topic ${topic} in sync`, IN_SYNC_TIMEOUT_MS, async () => inSync(await partitionOf(admin, topic), replicas))
 }
 
+/**
+ * A refusal that waiting does not cure (a bad config, say). While the cluster forms, the controller
+ * is not elected yet (retriable errors) or fewer brokers than the replication factor have joined
+ * (INVALID_REPLICATION_FACTOR): those are waited out, as are lost connections.
+ */
+function refusedForGood(err: unknown): boolean {
+  return err instanceof FaecieError && !err.retriable && err.code !== ErrorCode.INVALID_REPLICATION_FACTOR
+}
+
 /** Creates a topic of one partition (retried while the cluster forms: no controller yet, brokers missing) and waits for its full ISR. */
 async function createTopic(admin: Admin, topic: string, replicationFactor: number): Promise<void> {
   const spec: TopicSpec & { replicationFactor: number } = {
@@ -45,7 +55,7 @@ async function createTopic(admin: Admin, topic: string, replicationFactor: numbe
   await waitUntil(`faecie topic ${topic} created`, IN_SYNC_TIMEOUT_MS, async () => {
     await within(CONNECT_TIMEOUT_MS * 3, 'createTopics', admin.createTopics({ topics: [spec], ifNotExists: true }))
     return true
-  })
+  }, refusedForGood)
   await waitInSync(admin, topic, replicationFactor)
 }
 

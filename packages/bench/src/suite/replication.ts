@@ -63,9 +63,10 @@ export const IN_SYNC_TIMEOUT_MS = 120_000
 const POLL_MS = 200
 
 /**
- * Polls `check` until it returns true; it returns (or throws) why not, which the error repeats.
+ * Polls `check` until it returns true; it returns (or throws) why not, which the error repeats. An
+ * error that `fatal` says no retry can cure ends the wait at once.
  */
-export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<true | string>): Promise<void> {
+export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<true | string>, fatal: (err: unknown) => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = 'not checked'
   while (Date.now() < deadline) {
@@ -74,6 +75,7 @@ export async function waitUntil(what: string, timeoutMs: number, check: () => Pr
       if (answer === true) return
       last = answer
     } catch (err) {
+      if (fatal(err)) throw err
       last = err instanceof Error ? err.message : String(err)
     }
     await sleep(POLL_MS)
