@@ -75,7 +75,7 @@ export function targetsSection(input: ReportInput): string {
       'runs the same workloads against each, stops every process it started by PID (also on a failure or Ctrl-C), rewrites only the `bench:suite*` sections below and writes SVG charts to `bench-results/`. A peer that cannot be installed or started is reported as not measured and the run goes on.',
     '',
     'Systems: **faecie** (the broker as built, default settings, driven by `@faecie/bench`\'s own `perf` workloads and the real client); **raw ws (acks only)**: the same client against a bare `ws` server that decodes and acknowledges each frame and stores nothing (the ceiling of the client and the socket); **raw disk**: `fs` appends and `fdatasync` latency; ' +
-      '**Apache Kafka** (one KRaft broker) driven by its own `ProducerPerformance` / `ConsumerPerformance` / `EndToEndLatency` and by **kafkajs**; **Redis Streams** through **ioredis** (XADD / XREAD pipelined) and **redis-benchmark** XADD `-P 64`; **NATS JetStream** through the **nats** npm client (async publish window, ordered consumer) and **`nats bench js pub async`**.',
+      '**Apache Kafka** (one KRaft broker) driven by its own `ProducerPerformance` / `ConsumerPerformance` / `EndToEndLatency` and by **kafkajs**; **Redis Streams** through **ioredis** (XADD / XREAD pipelined) and **redis-benchmark** XADD `-P 64`; **NATS JetStream** through the **nats** npm client (async publish window, ordered consumer) and **`nats bench js pub async`**. The `replication` workload runs three-broker clusters instead: faecie with its own etcd, Kafka in KRaft mode with one controller and three brokers.',
     '',
     '### Targets (from issues 5 and 13)',
     '',
