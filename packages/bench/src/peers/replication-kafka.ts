@@ -33,6 +33,12 @@ async function partitionOf(admin: Admin, topic: string): Promise<{ leader: numbe
   return p === undefined || p.partitionErrorCode !== 0 ? undefined : { leader: p.leader, isr: p.isr }
 }
 
+async function leaderOf(admin: Admin, topic: string): Promise<number> {
+  const leader = (await partitionOf(admin, topic))?.leader
+  if (leader === undefined || leader < 0) throw new Error(`topic ${topic} has no leader`)
+  return leader
+}
+
 async function waitInSync(admin: Admin, topic: string, replicas: number): Promise<void> {
   await waitUntil(`kafka topic ${topic} in sync`, IN_SYNC_TIMEOUT_MS, async () => inSync(await partitionOf(admin, topic), replicas))
 }
@@ -95,15 +101,15 @@ async function kafkaSession(context: SuiteContext, classpath: string, session: S
 /** One failover timing: full ISR, kill -9 the leader, time to the first ack after it; the broker is restarted after. */
 async function failoverRun(context: SuiteContext, kafka: Kafka, admin: Admin, cluster: KafkaCluster, topic: string): Promise<Figures> {
   await waitInSync(admin, topic, CLUSTER_BROKERS)
-  const leader = (await partitionOf(admin, topic))?.leader
-  if (leader === undefined || leader < 0) throw new Error(`topic ${topic} has no leader`)
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: false })
   const value = Buffer.alloc(RECORD_BYTES, 1)
+  let leader = -1
   let killed = false
   try {
     await within(30_000, 'kafkajs connect', producer.connect())
     const timing = await failoverOnce({
       send: () => within(FAILOVER.timeoutMs, 'kafkajs send', producer.send({ topic, acks: -1, messages: [{ value }] })),
+      beforeKill: async () => { leader = await leaderOf(admin, topic) },
       kill: async () => { killed = true; await cluster.kill9(leader) },
       warmSends: FAILOVER.warmSends, timeoutMs: FAILOVER.timeoutMs, retryPauseMs: FAILOVER.retryPauseMs,
     })

@@ -35,6 +35,14 @@ describe('failoverOnce', () => {
     expect(timing).toEqual({ failoverMs: 3 * 300 + 3 * 50 + 2, failedSends: 3 })
   })
 
+  it('finds the leader before the clock starts: that lookup is not counted', async () => {
+    const system = fakeSystem({ sendMs: 2, failMs: 300, downSends: 1 })
+    const beforeKill = async (): Promise<void> => { system.events.push('leader looked up'); await system.sleep(40) }
+    const timing = await failoverOnce({ ...system, beforeKill, warmSends: 3, timeoutMs: 10_000, retryPauseMs: 10 })
+    expect(system.events).toEqual(['leader looked up', 'kill after 3 sends'])
+    expect(timing.failoverMs).toBe(300 + 10 + 2)
+  })
+
   it('counts a send that never failed: the time is that of one send', async () => {
     const system = fakeSystem({ sendMs: 7, failMs: 300, downSends: 0 })
     expect(await failoverOnce({ ...system, warmSends: 1, timeoutMs: 10_000, retryPauseMs: 50 })).toEqual({ failoverMs: 7, failedSends: 0 })

@@ -9,6 +9,11 @@
 export interface FailoverOptions {
   /** Sends one record; resolves once it is acknowledged. */
   send(): Promise<unknown>
+  /**
+   * Called after the warm sends, before the clock starts: finds the leader to kill then, so that a
+   * leader that moved during the warm sends is not missed (a killed follower would time nothing).
+   */
+  beforeKill?(): Promise<void>
   /** Kills the leader (SIGKILL); called once, between two sends. */
   kill(): void | Promise<void>
   /** Acknowledged sends before the kill (connections open, metadata cached). */
@@ -40,6 +45,7 @@ export async function failoverOnce(options: FailoverOptions): Promise<FailoverTi
     await options.send()
     acked++
   }
+  await options.beforeKill?.()
   const killedAtMs = now()
   await options.kill()
   let failedSends = 0
