@@ -2,14 +2,17 @@
 // temp data dir, 127.0.0.1, any free port) driven by @faecie/bench's own workloads (runProduce,
 // runConsume, runLatency: the real client, as `faecie perf` runs them) and, for the random-key
 // series, by the suite's produce loop through the same client. Each run gets a fresh topic, deleted
-// after it (the broker caps partitions in all). The broker's RSS is sampled throughout.
+// after it (the broker caps partitions in all). The broker's RSS is sampled throughout. The
+// replication workload runs on three-broker clusters of its own (replication-faecie.ts).
 import { join } from 'node:path'
 import { Faecie } from '@faecie/client'
 import { Progress, runConsume, runLatency, runProduce, type WorkloadContext } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { RssSampler, type Started, startProcess, tempDir } from '../suite/processes.js'
+import { SINGLE_BROKER_WORKLOADS } from '../suite/profile.js'
 import { keyedProduce } from './faecie-keyed.js'
+import { benchFaecieReplication } from './replication-faecie.js'
 
 export const FAECIE = 'faecie'
 const START_TIMEOUT_MS = 30_000
@@ -58,7 +61,13 @@ class RateRecorder extends Progress {
   }
 }
 
+/** The single-broker workloads chosen (on one broker), then the replication workload (on clusters of its own). */
 export async function benchFaecie(context: SuiteContext): Promise<void> {
+  if (SINGLE_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchFaecieSingle(context)
+  if (context.workloads.has('replication')) await benchFaecieReplication(context)
+}
+
+async function benchFaecieSingle(context: SuiteContext): Promise<void> {
   const { profile, workloads, results } = context
   const broker = await startFaecieBroker(context.repoRoot)
   const rss = new RssSampler(broker.process.pid)

@@ -45,6 +45,26 @@ export function javaArgs(classpath: string, main: string, args: readonly string[
   return [heap, '-Djava.awt.headless=true', '-cp', classpath, main, ...args]
 }
 
+/** Like Kafka's Uuid.randomUuid(): 16 random bytes, base64url; never starting with '-' (the tool would read it as a flag). */
+export function newClusterId(): string {
+  let clusterId = randomBytes(16).toString('base64url')
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url')
+  return clusterId
+}
+
+/** Formats the log dirs a server's properties name, for cluster `clusterId` (kafka.tools.StorageTool). */
+export async function formatStorage(classpath: string, properties: string, clusterId: string): Promise<void> {
+  await runToolOk('java', javaArgs(classpath, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]), FORMAT_TIMEOUT_MS)
+}
+
+/** A Kafka server's command line (`java ... kafka.Kafka PROPERTIES`) with the GC flags of kafka-server-start.sh. */
+export function serverArgs(classpath: string, properties: string, heapMax: string, heapMin: string): string[] {
+  return [
+    heapMax, heapMin, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent',
+    '-Djava.awt.headless=true', '-cp', classpath, 'kafka.Kafka', properties,
+  ]
+}
+
 export interface KafkaBroker {
   bootstrap: string
   process: Started
@@ -72,14 +92,8 @@ export async function startKafka(classpath: string): Promise<KafkaBroker> {
     'auto.create.topics.enable=false',
     '',
   ].join('\n'))
-  // Like Kafka's Uuid.randomUuid(): 16 random bytes, base64url; never starting with '-' (the tool would read it as a flag).
-  let clusterId = randomBytes(16).toString('base64url')
-  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url')
-  await runToolOk('java', javaArgs(classpath, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]), FORMAT_TIMEOUT_MS)
-  const started = startProcess('java', [
-    BROKER_HEAP, '-Xms1G', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent',
-    '-Djava.awt.headless=true', '-cp', classpath, 'kafka.Kafka', properties,
-  ])
+  await formatStorage(classpath, properties, newClusterId())
+  const started = startProcess('java', serverArgs(classpath, properties, BROKER_HEAP, '-Xms1G'))
   try {
     await waitForPort(port, START_TIMEOUT_MS, () => started.child.exitCode !== null)
   } catch (err) {

@@ -1,14 +1,17 @@
 // Apache Kafka in the bench suite, two ways: at its best, driven by its own tools
 // (ProducerPerformance, ConsumerPerformance, EndToEndLatency, each a JVM of its own, output parsed),
 // and as a Node user sees it, driven by kafkajs through the suite's produce and latency loops.
-// Topics are made (and deleted) with kafkajs's admin. The broker's RSS is sampled throughout.
+// Topics are made (and deleted) with kafkajs's admin. The broker's RSS is sampled throughout. The
+// replication workload runs on three-broker clusters of its own (replication-kafka.ts).
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, latencyLoop, produceLoop, within } from '../suite/harness.js'
 import { parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance } from '../suite/parsers.js'
 import { RssSampler, runTool, tail } from '../suite/processes.js'
 import type { Figures } from '../suite/results.js'
+import { SINGLE_BROKER_WORKLOADS } from '../suite/profile.js'
 import { installKafka, javaArgs, KAFKA_VERSION, startKafka } from './kafka-server.js'
+import { benchKafkaReplication } from './replication-kafka.js'
 
 export const KAFKA_TOOLS = `kafka ${KAFKA_VERSION} (its perf tools)`
 export const KAFKA_JS = `kafka ${KAFKA_VERSION} (kafkajs)`
@@ -16,7 +19,7 @@ const KAFKAJS_BATCH_RECORDS = 1000
 const KAFKAJS_WINDOW = 8
 const TOPIC_READY_MS = 120_000
 /** Kafka at its best: batches as large as faecie's client makes by default (1 MiB, linger 5 ms), not Kafka's 16 KiB. */
-const KAFKA_PRODUCER_PROPS = ['batch.size=1048576', 'linger.ms=5']
+export const KAFKA_PRODUCER_PROPS = ['batch.size=1048576', 'linger.ms=5']
 
 /**
  * Waits until every partition of a new topic has a leader. kafkajs's own waitForLeaders gives up
@@ -40,9 +43,15 @@ async function leadersElected(admin: ReturnType<Kafka['admin']>, topic: string, 
   throw new Error(`topic ${topic} not ready within ${timeoutMs} ms: ${last}`)
 }
 
+/** The single-broker workloads chosen (on one broker), then the replication workload (on clusters of its own). */
 export async function benchKafka(context: SuiteContext): Promise<void> {
-  const { profile, workloads, results } = context
   const classpath = await installKafka(context.cacheDir, context.log)
+  if (SINGLE_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchKafkaSingle(context, classpath)
+  if (context.workloads.has('replication')) await benchKafkaReplication(context, classpath)
+}
+
+async function benchKafkaSingle(context: SuiteContext, classpath: string): Promise<void> {
+  const { profile, workloads, results } = context
   const broker = await startKafka(classpath)
   const rss = new RssSampler(broker.process.pid)
   const kafka = new Kafka({ clientId: 'faecie-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 10_000, requestTimeout: 60_000 })

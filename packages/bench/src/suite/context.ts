@@ -28,7 +28,8 @@ export async function measure(
       const figures = await runOnce(run)
       context.results.add(key.workload, key.system, key.variant, figures)
       const rate = figures.recordsPerSec !== undefined ? `${Math.round(figures.recordsPerSec).toLocaleString('en-US')} records/s`
-        : figures.mbPerSec !== undefined ? `${figures.mbPerSec} MB/s` : 'latency only'
+        : figures.mbPerSec !== undefined ? `${figures.mbPerSec} MB/s`
+          : figures.failoverMs !== undefined ? `failover ${Math.round(figures.failoverMs)} ms` : 'latency only'
       context.log(`    ${rate}` +
         (figures.p99Ms === undefined ? '' : `, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`))
     } catch (err) {

@@ -3,7 +3,8 @@
 // chosen workloads against each system in turn, stops everything it started (by PID, also on a
 // failure or Ctrl-C), then rewrites its sections of BENCHMARKS.md and the charts in bench-results/.
 //   node packages/bench/dist/suite/main.js [--quick] [--only faecie,raw,kafka,redis,nats]
-//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling] [--runs N] [--scale F]
+//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication] [--runs N] [--scale F]
+//     (all workloads but replication when --workloads is absent: it runs three-broker clusters, only when named)
 //     [--decay-seconds S] [--from-results bench-results/results.json] [--output BENCHMARKS.md] [--charts-dir bench-results]
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,7 +18,7 @@ import { benchRedis } from '../peers/redis.js'
 import type { SuiteContext } from './context.js'
 import { describeMachine, machineLine } from './machine.js'
 import { installSignalHandlers, killEverything } from './processes.js'
-import { FULL, QUICK, SYSTEMS, type SystemName, WORKLOADS, type Workload, scaled } from './profile.js'
+import { FULL, QUICK, SINGLE_BROKER_WORKLOADS, SYSTEMS, type SystemName, WORKLOADS, WORKLOADS_OF, type Workload, scaled } from './profile.js'
 import { writeReport } from './report.js'
 import { loadSavedRun } from './saved.js'
 import { Results } from './results.js'
@@ -39,9 +40,9 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
-/** A comma-separated list, every item one of `allowed`; all of them when absent. */
-export function parseList<T extends string>(text: string | undefined, allowed: readonly T[], flag: string): T[] {
-  if (text === undefined || text === '') return [...allowed]
+/** A comma-separated list, every item one of `allowed`; `byDefault` (all of them unless given) when absent. */
+export function parseList<T extends string>(text: string | undefined, allowed: readonly T[], flag: string, byDefault: readonly T[] = allowed): T[] {
+  if (text === undefined || text === '') return [...byDefault]
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '')
   for (const item of items) if (!(allowed as readonly string[]).includes(item)) throw new UsageError(`${flag}: unknown "${item}" (expected some of ${allowed.join(', ')})`)
   return items as T[]
@@ -77,7 +78,8 @@ async function main(): Promise<number> {
     return 0
   }
   const systems = parseList(values.only, SYSTEMS, '--only')
-  const workloads = new Set<Workload>(parseList(values.workloads, WORKLOADS, '--workloads'))
+  // The replication workload (three-broker clusters, some 20 minutes more) runs only when named.
+  const workloads = new Set<Workload>(parseList(values.workloads, WORKLOADS, '--workloads', SINGLE_BROKER_WORKLOADS))
   const scale = values.scale === undefined ? 1 : Number(values.scale)
   if (!(scale > 0)) throw new UsageError('--scale must be a number above 0')
   let profile = scaled(values.quick ? QUICK : FULL, scale)
@@ -116,6 +118,10 @@ async function main(): Promise<number> {
     try { report() } finally { process.exit(1) }
   }, SUITE_LIMIT_MS[profile.name])
   for (const system of systems) {
+    if (!WORKLOADS_OF[system].some((w) => workloads.has(w))) {
+      log(`${system}: none of the chosen workloads (it takes part in ${WORKLOADS_OF[system].join(', ')})`)
+      continue
+    }
     log(`${system}:`)
     try {
       await BENCHES[system](context)

@@ -1,7 +1,7 @@
 // The suite's process handling: a tool past its time bound is killed and reported as timed out;
 // /proc's VmRSS line is read in bytes; output tails are kept short.
 import { describe, expect, it } from 'vitest'
-import { parseVmRss, rssBytes, runTool, tail } from './processes.js'
+import { headAndTail, parseVmRss, rssBytes, runTool, tail } from './processes.js'
 
 describe('runTool', () => {
   it('returns the exit code and the output', async () => {
@@ -34,5 +34,16 @@ describe('rss', () => {
 describe('tail', () => {
   it('keeps the last lines on one line', () => {
     expect(tail('a\nb\nc\nd\ne\n', 2)).toBe('d / e')
+  })
+})
+
+describe('headAndTail', () => {
+  it('keeps short output whole on one line, and the start and end of long output', () => {
+    expect(headAndTail('error: bad flag\n  usage\n')).toBe('error: bad flag usage')
+    const long = headAndTail(`unknown option --cluster\n${'usage line\n'.repeat(100)}last line`, 30)
+    expect(long.startsWith('unknown option --cluster usag')).toBe(true)
+    expect(long.endsWith('line last line')).toBe(true)
+    expect(long).toContain(' ... ')
+    expect(long.length).toBe(30 + 5 + 30)
   })
 })

@@ -144,6 +144,12 @@ export function tail(output: string, lines = 4): string {
   return output.trim().split('\n').slice(-lines).join(' / ').slice(-600)
 }
 
+/** Some output on one line for a message: all of it when short, else its start (where errors usually are) and its end. */
+export function headAndTail(output: string, chars = 300): string {
+  const text = output.trim().replace(/\s+/g, ' ')
+  return text.length <= 2 * chars ? text : `${text.slice(0, chars)} ... ${text.slice(-chars)}`
+}
+
 /** A TCP port free on 127.0.0.1 just now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -36,6 +36,10 @@ export interface Profile {
   fsyncCount: number
   /** Any one external tool run (a perf tool, redis-benchmark, nats bench) is killed past this. */
   toolTimeoutMs: number
+  /** Replication (three-broker clusters): 100-byte records per run of each RF / acks case. */
+  replicationRecords: number
+  /** Failover timings per session timeout (the report shows their median). */
+  failoverRuns: number
 }
 
 export const FULL: Profile = {
@@ -58,6 +62,8 @@ export const FULL: Profile = {
   diskAppendBytes: 512 * 1024 * 1024,
   fsyncCount: 1_000,
   toolTimeoutMs: 180_000,
+  replicationRecords: 1_000_000,
+  failoverRuns: 5,
 }
 
 export const QUICK: Profile = {
@@ -81,6 +87,8 @@ export const QUICK: Profile = {
   diskAppendBytes: 32 * 1024 * 1024,
   fsyncCount: 100,
   toolTimeoutMs: 60_000,
+  replicationRecords: 50_000,
+  failoverRuns: 2,
 }
 
 /** A profile with its record counts multiplied by `scale` (at least 1 record each). */
@@ -98,13 +106,26 @@ export function scaled(profile: Profile, scale: number): Profile {
     durablePerRecordSyncRecords: s(profile.durablePerRecordSyncRecords),
     diskAppendBytes: s(profile.diskAppendBytes),
     fsyncCount: s(profile.fsyncCount),
+    replicationRecords: s(profile.replicationRecords),
   }
 }
 
 /** The workloads, by the names `--workloads` takes. */
-export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling'] as const
+export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication'] as const
 export type Workload = (typeof WORKLOADS)[number]
+
+/** The workloads of one broker (or none); `replication` runs three-broker clusters of its own. */
+export const SINGLE_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication')
 
 /** The systems, by the names `--only` takes. */
 export const SYSTEMS = ['faecie', 'raw', 'kafka', 'redis', 'nats'] as const
 export type SystemName = (typeof SYSTEMS)[number]
+
+/** Which workloads each system takes part in: a system with none of the chosen ones is not started. */
+export const WORKLOADS_OF: Record<SystemName, readonly Workload[]> = {
+  faecie: WORKLOADS,
+  raw: ['throughput', 'kb16', 'durable', 'ceiling'],
+  kafka: ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'replication'],
+  redis: ['throughput', 'kb16', 'latency', 'durable'],
+  nats: ['throughput', 'kb16', 'latency', 'durable'],
+}

@@ -90,3 +90,30 @@ describe('writeReport', () => {
     expect(readFileSync(file, 'utf8').length).toBe(before)
   })
 })
+
+describe('writeReport, replication', () => {
+  it('writes the replication section with both tables and its chart, and the saved run reads back as that workload', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'))
+    dirs.push(dir)
+    const file = join(dir, 'BENCHMARKS.md')
+    const results = new Results()
+    results.add('replication', 'faecie', 'RF 3, acks all', { recordsPerSec: 300_000, p99Ms: 9 })
+    results.add('replication', 'kafka 4.1.1 (its perf tools)', 'RF 3, acks all', { recordsPerSec: 250_000, p99Ms: 30 })
+    results.add('replication', 'faecie', 'failover, 2 s session timeout', { failoverMs: 2_600 })
+    writeReport({
+      results, profile: QUICK, machine, workloads: new Set(['replication'] as const), command: 'pnpm bench --workloads replication',
+      date: '2026-12-02 04:00 UTC', benchmarksFile: file, chartsDir: join(dir, 'bench-results'),
+    })
+    const text = readFileSync(file, 'utf8')
+    const section = text.slice(text.indexOf('<!-- bench:suite-replication:start -->'), text.indexOf('<!-- bench:suite-replication:end -->'))
+    expect(section).toContain('### Replication: three brokers')
+    expect(section).toContain('| RF 3, acks all | 2 | 300,000 | 9 | 250,000 | 30 | 1.20x |')
+    expect(section).toContain('| 2 s | faecie | - | 2,600 | 1 | <= 3,000: yes |')
+    expect(section).toContain('![replication.svg](bench-results/replication.svg)')
+    expect(text).not.toContain('<!-- bench:suite-throughput:start -->')
+    // The targets table (section `suite`) has the issue 13 rows.
+    expect(text).toMatch(/\| three brokers, RF 3, acks all: ahead of Apache Kafka[^\n]*\| 1\.20x Kafka's 250,000 \(300,000 records\/s\) \| yes \|/)
+    expect(existsSync(join(dir, 'bench-results', 'replication.svg'))).toBe(true)
+    expect([...loadSavedRun(join(dir, 'bench-results', 'results.json')).workloads]).toEqual(['replication'])
+  })
+})

@@ -10,6 +10,7 @@ import type { Profile, Workload } from './profile.js'
 import type { Figures, Measurement, Results } from './results.js'
 import { formatFigure, formatRatio, formatSummary, formatCount, summarize } from './stats.js'
 import { savedRunOf } from './saved.js'
+import { replicationBody, replicationIntro } from './replication-report.js'
 import { barChartSvg, lineChartSvg } from './svg.js'
 import { targetsSection } from './targets.js'
 
@@ -115,6 +116,9 @@ export function writeReport(input: ReportInput): void {
       `${formatCount(profile.durableRecords)} records of 100 bytes, 1 partition, an acknowledgement only once the record is on disk: faecie flush \`always\` (fdatasync before the high watermark moves); Redis \`appendonly yes\`, \`appendfsync always\`; NATS JetStream file storage with \`sync_interval: always\` (${formatCount(profile.durablePerRecordSyncRecords)} records only: it fsyncs each one on its own); Kafka acks=all (which on one broker does not fsync: the row with \`flush.messages=1\` does, with a tenth of the records).`) +
       figuresTable(results, 'durable', () => 'flush always, acks all', 'recordsPerSec') + '\n\n' +
       chart('durable.svg', barChart(results, 'durable', 'Durable acks: records/s (median)', 'recordsPerSec', 'records/s')))
+  }
+  if (workloads.has('replication')) {
+    put('suite-replication', header('Replication: three brokers, RF 1 and 3, acks 1 and all; failover', replicationIntro(profile)) + replicationBody(results, profile, chart))
   }
   if (workloads.has('ceiling') || workloads.has('throughput') || workloads.has('durable')) {
     const rows = results.of('ceiling').map((m) => [m.system, m.variant, m.notMeasured ?? '', cell(m, 'mbPerSec'), cell(m, 'p50Ms'), cell(m, 'p99Ms'), cell(m, 'maxMs')])

@@ -9,6 +9,8 @@ export interface Figures {
   p99Ms?: number
   p999Ms?: number
   maxMs?: number
+  /** Failover: kill -9 of a partition's leader to the first acknowledged produce at the new leader. */
+  failoverMs?: number
 }
 
 export interface Measurement {
@@ -45,6 +47,11 @@ export class Results {
     const m = this.find(workload, system, variant)
     m.runs.push(figures)
     if (note !== undefined) m.note = note
+  }
+
+  /** A note on how a measurement was made (a setting), shown beside its figures. */
+  annotate(workload: string, system: string, variant: string, note: string): void {
+    this.find(workload, system, variant).note = note
   }
 
   fail(workload: string, system: string, variant: string, reason: string): void {
