@@ -15,6 +15,9 @@ import type { MonotonicClock } from './broker-session.js'
 import type { ClusterKeys } from './keys.js'
 import type { ClusterStateWatch } from './cluster-state.js'
 import type { ControllerFence, EtcdMetadataStore, PartitionState } from './metadata-store.js'
+import { Controller } from './controller.js'
+import { IsrWriter } from './isr-writer.js'
+import { Reconciler } from './reconciler.js'
 
 /** Every timing and size the runtime gives the parts, in one place. */
 export const CLUSTER_RUNTIME_LIMITS = {
@@ -103,6 +106,7 @@ export interface ReplicaFetchersParams {
 
 export interface IsrWriterParams {
   brokerId: number
+  clock: MonotonicClock
   store: EtcdMetadataStore
   watch: ClusterStateWatch
   partitions: PartitionManager
@@ -150,15 +154,22 @@ function notMerged(part: string): never {
   throw new Error(`cluster mode needs ${part}, which this build does not have yet (cluster/cluster-parts.ts)`)
 }
 
-/**
- * The real parts. MERGE: replace each body with `new PeerLinks(params)`, `new ReplicaFetchers(params)`,
- * `new IsrWriter(params)`, `new Controller(params)`, `new Reconciler(params)` (adapting a parameter
- * name where a part's constructor differs).
- */
+/** The real parts. */
 export const mergedClusterParts: ClusterPartFactories = {
   peerLinks: () => notMerged('PeerLinks (replication/peer-links.ts)'),
   replicaFetchers: () => notMerged('ReplicaFetchers (replication/replica-fetchers.ts)'),
-  isrWriter: () => notMerged('IsrWriter (cluster/isr-writer.ts)'),
-  controller: () => notMerged('Controller (cluster/controller.ts)'),
-  reconciler: () => notMerged('Reconciler (cluster/reconciler.ts)'),
+  isrWriter: (params) => {
+    const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger })
+    writer.start()
+    return {
+      stop: () => writer.stop(),
+      get shrinks() { return writer.isrShrinksTotal },
+      get expands() { return writer.isrExpandsTotal },
+    }
+  },
+  controller: (params) => new Controller({
+    store: params.store, keys: params.keys, watch: params.watch, fence: params.fence, clock: params.clock, logger: params.logger,
+    limits: params.limits, preferredLeaderCheckMs: params.preferredLeaderCheckMs, defaultReplicationFactor: params.defaultReplicationFactor,
+  }),
+  reconciler: (params) => new Reconciler(params),
 }
