@@ -114,6 +114,21 @@ describe('PeerLinks with a broker of the same cluster', () => {
     expect(l.partitions.fetches.map((f) => f[2])).toEqual([2, 2])
   })
 
+  it('answers a waiting long poll at once when the broker starts draining', async () => {
+    const l = await leader()
+    l.partitions.log('t', 0).append(1)
+    const { links: peers } = links({ 1: l.url }, { requestTimeoutMs: 60_000 })
+    const polling = peers.request(1, 'replicaFetch', fetchOf(1, { maxWaitMs: 30_000 }), { timeoutMs: 60_000 })
+    await waitFor('the first read of the long poll', () => l.partitions.fetches.length === 1)
+    l.gateway.draining = true
+    l.gateway.watch.releaseAll()
+    const answer = await polling
+    expect(answer.partitions[0]!.error).toBeUndefined()
+    expect(answer.partitions[0]!.logEndOffset).toBe(1)
+    expect(answer.partitions[0]!.records).toHaveLength(0)
+    expect(l.partitions.fetches).toHaveLength(2)
+  })
+
   it('is refused CLUSTER_AUTHORIZATION_FAILED when fetching for another broker id', async () => {
     const l = await leader()
     l.partitions.log('t', 0)

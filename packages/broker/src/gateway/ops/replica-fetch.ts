@@ -121,7 +121,7 @@ export const replicaFetch: OpHandler<'replicaFetch'> = async (request, { gateway
   const budget = Math.max(1, Math.min(request.maxBytes, gateway.limits.fetchBytesMax))
   const waitMs = Math.min(request.maxWaitMs, gateway.limits.maxWaitMsMax)
   let round = await readRound(gateway, request, budget, session)
-  const enough = round.errors || round.bytes >= Math.max(1, request.minBytes)
+  const enough = round.errors || round.bytes >= Math.max(1, request.minBytes) || request.partitions.length === 0
   if (!enough && waitMs > 0 && !gateway.draining && !session.signal.aborted) {
     round.reservation.release()
     await waitForLogEnd(gateway, round.results, waitMs, session.signal)
