@@ -26,13 +26,14 @@ import { ByteBudget, type Reservation } from './byte-budget.js'
 import { REQUEST_ITEM_BYTES, requestItems } from './limits.js'
 import { CloseCode, NO_RESPONSE, sessionClosedError, wireError, type Gateway, type OpContext, type SessionHandle } from './context.js'
 import { OP_HANDLERS } from './ops/index.js'
+import type { PeerSession } from '../replication/peer-session.js'
 import type { SessionCloseReason } from './outbound.js'
 import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
 
-export class Session implements SessionHandle {
+export class Session implements SessionHandle, PeerSession {
   readonly id: number
   readonly logger: Logger
   readonly subscriptions: SessionSubscriptions
@@ -41,6 +42,8 @@ export class Session implements SessionHandle {
   readonly #socket: WebSocket
   readonly #queue: SendQueue
   #hello = false
+  /** The broker that opened this session (a broker-to-broker hello), else undefined. */
+  #peerBrokerId: number | undefined
   #inFlight = 0
   #acks0InFlight = 0
   /** Bytes of the frames of requests in flight (the memory they hold until answered). */
@@ -113,6 +116,15 @@ export class Session implements SessionHandle {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  get peerBrokerId(): number | undefined {
+    return this.#peerBrokerId
+  }
+
+  brokerHelloDone(brokerId: number, clientId: string | undefined): void {
+    this.#peerBrokerId = brokerId
+    this.helloDone(clientId ?? `broker-${brokerId}`)
   }
 
   helloDone(clientId: string | undefined): void {
