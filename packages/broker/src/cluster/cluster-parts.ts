@@ -1,7 +1,7 @@
 // The cluster's moving parts as the runtime (cluster-runtime.ts) uses them: the Controller, the
 // Reconciler and the IsrWriter (cluster/controller.ts, reconciler.ts, isr-writer.ts), the PeerLinks
 // and the ReplicaFetchers (replication/peer-links.ts, replica-fetchers.ts), each seen through the few
-// methods CONTRACT.md gives it, and made by a factory. `mergedClusterParts` is the one place that
+// methods the runtime needs, and made by a factory. `mergedClusterParts` is the one place that
 // names the real classes: the runtime and its tests never import them, so a test can hand the
 // runtime fakes, and the parts were written at the same time as this file without depending on it.
 import type { OpName, OpResponse } from '@faecie/protocol'
@@ -18,6 +18,8 @@ import type { ControllerFence, EtcdMetadataStore, PartitionState } from './metad
 import { Controller } from './controller.js'
 import { IsrWriter } from './isr-writer.js'
 import { Reconciler } from './reconciler.js'
+import { PeerLinks } from '../replication/peer-links.js'
+import { ReplicaFetchers } from '../replication/replica-fetchers.js'
 
 /** Every timing and size the runtime gives the parts, in one place. */
 export const CLUSTER_RUNTIME_LIMITS = {
@@ -150,14 +152,14 @@ export interface ClusterPartFactories {
   reconciler(params: ReconcilerParams): ReconcilerLike
 }
 
-function notMerged(part: string): never {
-  throw new Error(`cluster mode needs ${part}, which this build does not have yet (cluster/cluster-parts.ts)`)
-}
-
 /** The real parts. */
 export const mergedClusterParts: ClusterPartFactories = {
-  peerLinks: () => notMerged('PeerLinks (replication/peer-links.ts)'),
-  replicaFetchers: () => notMerged('ReplicaFetchers (replication/replica-fetchers.ts)'),
+  peerLinks: (params) => new PeerLinks(params),
+  replicaFetchers: (params) => new ReplicaFetchers({
+    brokerId: params.brokerId, links: params.links, partitions: params.partitions, logger: params.logger, clock: params.clock,
+    fetchMaxWaitMs: params.fetchMaxWaitMs, fetchMaxBytes: params.fetchRequestMaxBytes, fetchPartitionMaxBytes: params.fetchMaxBytes,
+    backoffMs: params.backoffMs,
+  }),
   isrWriter: (params) => {
     const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger })
     writer.start()

@@ -125,7 +125,9 @@ export class ClusterRuntime implements ClusterGateway {
     this.#links = parts.peerLinks({
       self: { brokerId: this.brokerId, clusterId: this.clusterId }, urlOf: (id) => this.brokerUrl(id), logger: logger.child({ module: 'peer-links' }),
       clock, requestTimeoutMs: L.peerRequestTimeoutMs, reconnectBackoffMinMs: L.peerReconnectBackoffMinMs,
-      reconnectBackoffMaxMs: L.peerReconnectBackoffMaxMs, frameBytesMax: limits.frameBytesMax,
+      reconnectBackoffMaxMs: L.peerReconnectBackoffMaxMs,
+      // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
+      frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
     })
     this.#fetchers = parts.replicaFetchers({
       brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock,

@@ -146,6 +146,18 @@ export class LeaderFetchLoop {
       return this.#ctx.held(p, result.error.code, result.error.message)
     }
     p.leaderLogEndOffset = result.logEndOffset
+    if (result.logStartOffset > p.fetchOffset) {
+      // The leader's log starts past everything this replica has (retention, DeleteRecords): Kafka's
+      // truncate-fully-and-start-at. The replica restarts empty at the leader's log start.
+      const reset = await this.#ctx.log.request(p.topic, p.partition, { op: 'resetReplica', logStartOffset: result.logStartOffset })
+      this.#ctx.logger.warn({ partition: p.key, leader: p.leader, fetchOffset: p.fetchOffset, leaderLogStartOffset: result.logStartOffset },
+        'replica below the leader\'s log start: restarted empty at it')
+      p.fetchOffset = reset.logEndOffset
+      p.logEndOffset = reset.logEndOffset
+      p.highWatermark = reset.highWatermark
+      p.logStartOffset = reset.logStartOffset
+      return
+    }
     const records = result.records
     const news = result.highWatermark > p.highWatermark || result.logStartOffset > p.logStartOffset
     if (records.length === 0 && (!news || !this.#ctx.emptyAppends)) return
