@@ -81,6 +81,21 @@ export interface TestCluster {
 }
 
 const POLL_MS = 50
+/** A raw session's connect and each request on it: a check inside waitFor must never hang. */
+const REQUEST_TIMEOUT_MS = 5_000
+
+/** A raw session, or an error after `timeoutMs` (the socket, if it opens later, is closed). */
+function connectWithin(url: string, timeoutMs: number): Promise<RawClient> {
+  const connecting = RawClient.connect(url)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void connecting.then((late) => late.close(), () => undefined)
+      reject(new Error(`no session with ${url} within ${timeoutMs} ms`))
+    }, timeoutMs)
+  })
+  return Promise.race([connecting, timeout]).finally(() => clearTimeout(timer))
+}
 
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const count = options.brokers ?? 3
@@ -102,7 +117,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const sessionOf = (brokerId: number): Promise<RawClient> => {
     let session = sessions.get(brokerId)
     if (session === undefined) {
-      session = RawClient.connect(brokerOf(brokerId).url)
+      session = connectWithin(brokerOf(brokerId).url, REQUEST_TIMEOUT_MS)
       sessions.set(brokerId, session)
       session.then((s) => void s.closed.then(() => { if (sessions.get(brokerId) === session) sessions.delete(brokerId) }), () => sessions.delete(brokerId))
     }
@@ -121,7 +136,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     let lastError: unknown = new Error('no broker is running')
     for (const brokerId of candidates) {
       try {
-        const answer = await (await sessionOf(brokerId)).request('metadata', topics === undefined ? {} : { topics }, 5_000)
+        const answer = await (await sessionOf(brokerId)).request('metadata', topics === undefined ? {} : { topics }, REQUEST_TIMEOUT_MS)
         if (answer.error !== undefined) throw new Error(`metadata from broker ${brokerId}: ${JSON.stringify(answer.error)}`)
         return answer as unknown as MetadataResponse
       } catch (err) {
@@ -195,10 +210,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       const { controllerId } = await metadata([])
       return controllerId !== undefined && controllerId >= 0 && accept(controllerId) ? controllerId : undefined
     }),
-    async readPartition(topic, p) {
+    // Asked again while the leader named by the metadata is not the leader yet (or any more).
+    readPartition: (topic, p) => wait(`the records of ${topic}-${p} from its leader`, async () => {
       const leader = await cluster.waitForLeader(topic, p, (id) => states.get(id) === 'running')
       return readAll(await sessionOf(leader), topic, p)
-    },
+    }),
     client(config = {}) {
       return new Faecie({ clientId: 'cluster-test', ...config, brokers: config.brokers ?? cluster.urls() })
     },
