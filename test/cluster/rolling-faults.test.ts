@@ -1,6 +1,6 @@
 // Issue 13, third test: under a steady acks=all load on three partitions (RF 3, min.insync.replicas
-// 2) with a consumer reading all the while, the controller is killed (SIGKILL) and comes back, etcd
-// is restarted, and every broker is restarted one after the other. Afterwards nothing acknowledged
+// 2), with two consumers (one fetching, one taking pushes) reading all the while, the controller is
+// killed (SIGKILL) and comes back, etcd is restarted, and every broker is restarted in turn. Afterwards nothing acknowledged
 // is lost (every acknowledged record at its offset, in order, once), and no consumer ever read a
 // record that later disappeared (everything it was given is in the final log at the offset it had).
 import { afterEach, expect, it } from 'vitest'
@@ -18,6 +18,32 @@ afterEach(async () => {
   cluster = undefined
 })
 
+interface Reader {
+  mode: 'fetch' | 'push'
+  consumer: Consumer
+  /** Per partition: offset -> value, as given to eachMessage. */
+  consumed: Array<Map<number, string>>
+  changedUnderfoot: string[]
+  crashes: unknown[]
+}
+
+/** A consumer of every partition from offset 0 that remembers what it was given. */
+async function startReader(c: TestCluster, topic: string, mode: 'fetch' | 'push', options: { requestTimeoutMs: number; connectTimeoutMs: number }): Promise<Reader> {
+  const consumer = c.track(c.client(options).consumer({ autoOffsetReset: 'earliest', maxWaitMs: 200, mode }))
+  const reader: Reader = { mode, consumer, consumed: Array.from({ length: PARTITIONS }, () => new Map()), changedUnderfoot: [], crashes: [] }
+  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 })))
+  consumer.on('crash', (err) => reader.crashes.push(err))
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      const value = message.value === null ? '' : new TextDecoder().decode(message.value)
+      const before = reader.consumed[partition]!.get(message.offset)
+      if (before !== undefined && before !== value) reader.changedUnderfoot.push(`${partition}@${message.offset}: ${before}, then ${value}`)
+      reader.consumed[partition]!.set(message.offset, value)
+    },
+  })
+  return reader
+}
+
 async function waitForFullIsr(c: TestCluster, topic: string): Promise<void> {
   for (let p = 0; p < PARTITIONS; p++) await c.waitForIsr(topic, p, 3)
 }
@@ -28,21 +54,9 @@ it('controller kill, etcd restart and a rolling restart under load lose nothing 
   await createReplicatedTopic(cluster, topic, PARTITIONS)
   const options = { requestTimeoutMs: 5_000, connectTimeoutMs: 3_000 }
 
-  // A consumer that remembers what it was given; a record given twice must be the same record.
-  const consumed = Array.from({ length: PARTITIONS }, () => new Map<number, string>())
-  const changedUnderfoot: string[] = []
-  const consumer: Consumer = cluster.track(cluster.client(options).consumer({ autoOffsetReset: 'earliest', maxWaitMs: 200 }))
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 })))
-  const crashes: unknown[] = []
-  consumer.on('crash', (err) => crashes.push(err))
-  await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      const value = message.value === null ? '' : new TextDecoder().decode(message.value)
-      const before = consumed[partition]!.get(message.offset)
-      if (before !== undefined && before !== value) changedUnderfoot.push(`${partition}@${message.offset}: ${before}, then ${value}`)
-      consumed[partition]!.set(message.offset, value)
-    },
-  })
+  // Two consumers, one per way of reading (long-poll fetch, and pushes of what is appended), each
+  // remembering what it was given; a record given twice must be the same record.
+  const readers = await Promise.all((['fetch', 'push'] as const).map((mode) => startReader(cluster!, topic, mode, options)))
 
   const producer = cluster.track(cluster.client(options).producer({ acks: 'all', idempotent: true }))
   const sending = new AckingProducer(producer, topic, { partitions: PARTITIONS, inFlightMax: 24, tag: 'r' }).start()
@@ -73,15 +87,17 @@ it('controller kill, etcd restart and a rolling restart under load lose nothing 
   const logs: PartitionLog[] = []
   for (let p = 0; p < PARTITIONS; p++) logs.push(await cluster.readPartition(topic, p))
   // The consumer reaches the end of every partition.
-  await waitFor('the consumer to read every partition to its end', () => {
-    if (crashes.length > 0) throw new Error(`the consumer stopped: ${String(crashes[0])}`)
-    return logs.every((log, p) => log.offsets.length === 0 || consumed[p]!.has(log.offsets.at(-1)!))
-  }, { timeoutMs: 30_000, retryErrors: false })
-  await consumer.disconnect()
+  for (const reader of readers) {
+    await waitFor(`the ${reader.mode} consumer to read every partition to its end`, () => {
+      if (reader.crashes.length > 0) throw new Error(`the ${reader.mode} consumer stopped: ${String(reader.crashes[0])}`)
+      return logs.every((log, p) => log.offsets.length === 0 || reader.consumed[p]!.has(log.offsets.at(-1)!))
+    }, { timeoutMs: 30_000, retryErrors: false })
+    await reader.consumer.disconnect()
+  }
 
   for (let p = 0; p < PARTITIONS; p++) {
     expect(checkAcknowledged(sending.acks, p, logs[p]!), `partition ${p}`).toEqual([])
-    expect(checkConsumed(consumed[p]!, logs[p]!), `partition ${p}`).toEqual([])
+    for (const reader of readers) expect(checkConsumed(reader.consumed[p]!, logs[p]!), `${reader.mode} consumer, partition ${p}`).toEqual([])
   }
-  expect(changedUnderfoot).toEqual([])
+  for (const reader of readers) expect(reader.changedUnderfoot, `${reader.mode} consumer`).toEqual([])
 }, 115_000)
