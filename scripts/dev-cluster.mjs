@@ -7,7 +7,8 @@
 //     etcd/              etcd's data (a one-member etcd cluster)
 //     broker-1/ ...      each broker's --data-dir
 //     logs/etcd.log      everything etcd logged
-//     logs/broker-1.log  everything broker 1 logged (JSON lines); warnings and errors also go to the terminal
+//     logs/broker-1.log  everything broker 1 logged (JSON lines); its warnings and errors (etcd's
+//                        errors) also go to the terminal
 //
 // Ports: etcd on 2379 (peer 2380), brokers on 8092, 8093, 8094, ... (WebSocket, HTTP API, console and
 // metrics on the same port), their Kafka listeners on free ports (--kafka-port 0). Run it again and
@@ -27,7 +28,8 @@ const REPO = fileURLToPath(new URL('..', import.meta.url))
 const BROKER_MAIN = join(REPO, 'packages/broker/dist/main.js')
 /** Limits of this script, in one place. */
 const LIMITS = { brokersMax: 9, readyTimeoutMs: 60_000, stopGraceMs: 15_000, pollMs: 200 }
-const LEVEL_WARN = 40
+/** pino's numeric levels, and etcd's (zap's) names for them. */
+const LEVELS = { debug: 20, info: 30, warn: 40, error: 50, dpanic: 50, panic: 60, fatal: 60 }
 
 const USAGE = `Usage: pnpm cluster [--brokers N] [--data-dir DIR] [--port P] [--etcd-port P] [-- broker flags...]
   --brokers N      how many brokers (default 3, at most ${LIMITS.brokersMax}); ids 1..N
@@ -104,8 +106,8 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
 
-/** A child process whose output goes to a log file, and (warnings and errors) to the terminal. */
-function launch(name, file, args, logPath, env) {
+/** A child process whose output goes to a log file, and lines from `shownLevel` up (and any that is not JSON) to the terminal. */
+function launch(name, file, args, logPath, env, shownLevel) {
   const log = createWriteStream(logPath, { flags: 'a' })
   // A process group of its own: Ctrl-C reaches this script alone, which stops the brokers first (a
   // second signal would make a broker exit at once) and etcd last (the brokers resign through it).
@@ -113,9 +115,12 @@ function launch(name, file, args, logPath, env) {
   children.add(child)
   const echo = (line) => {
     log.write(`${line}\n`)
-    let level = LEVEL_WARN
-    try { level = JSON.parse(line).level ?? LEVEL_WARN } catch { /* not JSON: show it */ }
-    if (typeof level !== 'number' || level >= LEVEL_WARN) process.stdout.write(`[${name}] ${line}\n`)
+    let level = shownLevel
+    try {
+      const given = JSON.parse(line).level
+      level = typeof given === 'number' ? given : LEVELS[given] ?? shownLevel
+    } catch { /* not JSON: shown */ }
+    if (level >= shownLevel) process.stdout.write(`[${name}] ${line}\n`)
   }
   createInterface({ input: child.stdout }).on('line', echo)
   createInterface({ input: child.stderr }).on('line', echo)
@@ -145,7 +150,7 @@ async function main() {
   const portOf = (id) => opts.port + id - 1
 
   const etcd = launch('etcd', ensureEtcd(), etcdArgs({ name: 'faecie-dev', dataDir: join(opts.dataDir, 'etcd'), clientUrl: etcdUrl,
-    peerUrl: `http://127.0.0.1:${opts.etcdPort + 1}`, logLevel: 'warn' }), join(logsDir, 'etcd.log'), etcdEnv())
+    peerUrl: `http://127.0.0.1:${opts.etcdPort + 1}`, logLevel: 'warn' }), join(logsDir, 'etcd.log'), etcdEnv(), LEVELS.error)
   let stopping = false
   void etcd.exited.then(({ code, signal }) => {
     if (!stopping) fail(`etcd exited (${signal ?? `code ${code}`}); see ${join(logsDir, 'etcd.log')} (is port ${opts.etcdPort} taken?)`)
@@ -158,7 +163,7 @@ async function main() {
   const start = (id) => {
     const args = [BROKER_MAIN, '--cluster', etcdUrl, '--broker-id', String(id), '--port', String(portOf(id)),
       '--advertised-url', `ws://127.0.0.1:${portOf(id)}`, '--kafka-port', '0', '--data-dir', join(opts.dataDir, `broker-${id}`), ...opts.brokerFlags]
-    const child = launch(`broker ${id}`, process.execPath, args, join(logsDir, `broker-${id}.log`), { ...process.env, FAECIE_LOG_LEVEL: process.env.FAECIE_LOG_LEVEL ?? 'info' })
+    const child = launch(`broker ${id}`, process.execPath, args, join(logsDir, `broker-${id}.log`), { ...process.env, FAECIE_LOG_LEVEL: process.env.FAECIE_LOG_LEVEL ?? 'info' }, LEVELS.warn)
     brokers.set(id, child)
     void child.exited.then(({ code, signal }) => {
       if (up && !stopping) console.log(`broker ${id} exited (${signal ?? `code ${code}`}); the others go on. Type \`start ${id}\` to start it again.`)

@@ -56,12 +56,14 @@ export function etcdArgs({ name, dataDir, clientUrl, peerUrl, logLevel = 'warn' 
 }
 
 /**
- * etcd's environment: Debian builds etcd for architectures etcd itself calls unsupported (arm64),
- * which it refuses to run on unless ETCD_UNSUPPORTED_ARCH names them; empty is harmless on amd64.
+ * etcd's environment: Debian builds etcd for arm64, which etcd itself calls unsupported and refuses
+ * to run on unless ETCD_UNSUPPORTED_ARCH names it. Left alone elsewhere (an empty value makes etcd
+ * warn about it).
  * @param {NodeJS.ProcessEnv} [env]
  */
 export function etcdEnv(env = process.env) {
-  return { ...env, ETCD_UNSUPPORTED_ARCH: env['ETCD_UNSUPPORTED_ARCH'] ?? '' }
+  if (env['ETCD_UNSUPPORTED_ARCH'] !== undefined || process.arch !== 'arm64') return { ...env }
+  return { ...env, ETCD_UNSUPPORTED_ARCH: 'arm64' }
 }
 
 /**
