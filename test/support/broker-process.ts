@@ -2,7 +2,8 @@
 // `node packages/broker/dist/main.js --port 0 --data-dir <tmp> --partition-threads 1` (tests share two
 // cores), reads the bound port from the broker's structured log line `broker listening` on stdout,
 // and hands back its URL and handles to stop (SIGTERM), kill (SIGKILL) and restart it on the same data
-// dir (and the same port when it is still free). `runBrokerToExit(args)` runs one that is meant to
+// dir (and the same port when it is still free), or to send it any signal (SIGSTOP, SIGCONT).
+// `runBrokerToExit(args)` runs one that is meant to
 // end at once (a bad flag, --help, a data dir in use) and hands back its exit status and output.
 // Every process started here is killed when the test
 // process exits, and every temp dir made here is removed then.
@@ -37,8 +38,10 @@ export interface BrokerProcess {
   logs(): string[]
   /** SIGTERM, then waits for the exit (SIGKILL after 20 s); `exitCode` tells how it ended. */
   stop(): Promise<void>
-  /** SIGKILL, then waits for the exit. */
+  /** SIGKILL, then waits for the exit (a process held by SIGSTOP dies too). */
   kill(): Promise<void>
+  /** Sends `signal` without waiting for anything (SIGSTOP / SIGCONT to pause and resume it). */
+  signal(signal: NodeJS.Signals): void
   /** Stops (SIGTERM) if running, then starts again on the same data dir and, if free, the same port. */
   restart(): Promise<void>
   /** The exit code of the last exit, or null while running or when ended by a signal. */
@@ -136,6 +139,10 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     logs: () => [...lines],
     stop: () => waitExit('SIGTERM', 20_000),
     kill: () => waitExit('SIGKILL', 5_000),
+    signal(signal) {
+      const child = current.child
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    },
     async restart() {
       await waitExit('SIGTERM', 20_000)
       exitCode = null
