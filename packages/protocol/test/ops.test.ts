@@ -19,9 +19,9 @@ const records = new Uint8Array([1, 2, 3])
 
 /** One well-formed request per op, with everything optional filled in. */
 const VALID: { [Op in OpName]: Record<string, unknown> } = {
-  hello: { protocolVersion: 1, clientId: 'shop' },
+  hello: { protocolVersion: 1, clientId: 'shop', broker: { brokerId: 2, clusterId: 'c-1' } },
   metadata: { topics: ['orders'] },
-  createTopics: { topics: [{ topic: 'orders', numPartitions: 3, config: { 'retention.ms': '1000' } }], ifNotExists: true, validateOnly: false },
+  createTopics: { topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, config: { 'retention.ms': '1000' } }], ifNotExists: true, validateOnly: false },
   deleteTopics: { topics: ['orders'] },
   describeTopics: { topics: ['orders', 'payments'] },
   alterTopicConfig: { topic: 'orders', config: { 'retention.ms': '5', flush: null } },
@@ -45,6 +45,9 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   stats: {},
   repairPartition: { topic: 'orders', partition: 2, acceptDataLoss: true },
   deleteRecords: { topics: [{ topic: 'orders', partitions: [{ partition: 1, offset: 42 }, { partition: 2, offset: -1 }] }] },
+  replicaFetch: { brokerId: 2, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, partitions: [{ topic: 'orders', partition: 0, fetchOffset: 17, leaderEpoch: 3 }] },
+  offsetsForLeaderEpoch: { brokerId: 2, partitions: [{ topic: 'orders', partition: 0, currentLeaderEpoch: 3, leaderEpoch: -1 }] },
+  describeCluster: {},
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -67,7 +70,8 @@ describe('ops', () => {
     expect([...OPS].sort()).toEqual(
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
-        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition', 'deleteRecords'].sort(),
+        'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition', 'deleteRecords',
+        'replicaFetch', 'offsetsForLeaderEpoch', 'describeCluster'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('statistics')).toBe(false)
