@@ -109,8 +109,10 @@ it('controller kill, etcd restart and a rolling restart under load lose nothing 
   for (const reader of readers) {
     await waitFor(`the ${reader.mode} consumer to read every partition to its end`, () => {
       if (reader.crashes.length > 0) throw new Error(`the ${reader.mode} consumer stopped: ${String(reader.crashes[0])}`)
-      return logs.every((log, p) => log.offsets.length === 0 || reader.consumed[p]!.has(log.offsets.at(-1)!))
-    }, { timeoutMs: 30_000, retryErrors: false })
+      if (logs.every((log, p) => log.offsets.length === 0 || reader.consumed[p]!.has(log.offsets.at(-1)!))) return true
+      // Thrown, so that a timeout says how far it got.
+      throw new Error(logs.map((log, p) => `partition ${p}: read up to ${Math.max(-1, ...reader.consumed[p]!.keys())} of ${log.offsets.at(-1) ?? -1}`).join(', '))
+    }, { timeoutMs: 30_000 })
     await reader.consumer.disconnect()
   }
 
