@@ -11,7 +11,9 @@
 // carries the reservation, released once the push has left (the sink's business).
 // A subscription ends with one last push `{sub, error}` when its offset falls below the log start
 // (OFFSET_OUT_OF_RANGE) or its topic is deleted (UNKNOWN_TOPIC_OR_PARTITION; the offset watch wakes
-// it when the partition is forgotten, and a topic made again under the same name has another id).
+// it when the partition is forgotten, and a topic made again under the same name has another id),
+// or, in a cluster, when this broker no longer leads the partition (NOT_LEADER_OR_FOLLOWER: the
+// client resubscribes at the new leader).
 import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { countRecords } from '../metrics/batch-records.js'
@@ -71,6 +73,12 @@ class Subscription {
     if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) {
       return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
     }
+    const cluster = this.owner.gateway.cluster
+    if (cluster !== undefined && !cluster.isLeaderNow(this.topic, this.partition)) {
+      // Leadership moved (or this broker is fenced): the client resubscribes at the new leader.
+      return this.#finish(new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `Broker ${cluster.brokerId} no longer leads ${this.topic}-${this.partition}.`).toWire())
+    }
     if (this.credit <= 0 || this.owner.sink.congested()) return
     const known = this.owner.gateway.watch.latest(this.#key)
     if (known !== undefined && this.offset >= known.highWatermark && this.offset >= known.logStartOffset) return
@@ -114,7 +122,7 @@ class Subscription {
     if (gone) return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
     // Out of range: the client resets its offset. A storage error (the partition's thread died and is
     // reopening it): the client resubscribes from what it has, as docs/protocol.md says.
-    if (err instanceof FaecieError && (err.code === ErrorCode.OFFSET_OUT_OF_RANGE || err.code === ErrorCode.KAFKA_STORAGE_ERROR)) {
+    if (err instanceof FaecieError && ENDS_SUBSCRIPTION.has(err.code)) {
       return this.#finish(err.toWire())
     }
     // A full mailbox passes: try again shortly.
@@ -131,6 +139,14 @@ class Subscription {
     this.owner.remove(this.sub)
   }
 }
+
+/**
+ * Read errors that end a subscription with one last push: out of range (the client resets its offset),
+ * a storage error (the partition's thread died and is reopening it: the client resubscribes from what
+ * it has), and leadership moved (the client resubscribes at the new leader).
+ */
+const ENDS_SUBSCRIPTION = new Set<number>([ErrorCode.OFFSET_OUT_OF_RANGE, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.LEADER_NOT_AVAILABLE])
 
 export class SessionSubscriptions {
   readonly #subs = new Map<number, Subscription>()
