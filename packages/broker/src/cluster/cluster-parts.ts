@@ -72,6 +72,8 @@ export interface ReconcilerLike {
   start(): Promise<void>
   stop(): void | Promise<void>
   localRole(topic: string, partition: number): LocalPartitionRole | undefined
+  /** The replica's actor was reopened without its role (its thread restarted): apply it again. */
+  replicaRestarted(topic: string, partition: number): void
 }
 
 /** cluster/isr-writer.ts IsrWriter (listens to partitions.onIsrChange from construction). */

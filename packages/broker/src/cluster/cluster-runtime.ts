@@ -148,6 +148,12 @@ export class ClusterRuntime implements ClusterGateway {
       isFenced: () => this.#member?.session?.liveNow() !== true, logger: logger.child({ module: 'reconciler' }), clock,
       retryBackoffMs: L.reconcileRetryBackoffMs,
     })
+    partitions.onReopened((keys) => {
+      for (const key of keys) {
+        const cut = key.lastIndexOf('-')
+        this.#reconciler.replicaRestarted(key.slice(0, cut), Number(key.slice(cut + 1)))
+      }
+    })
     this.topics = new ClusterTopics({
       brokerId: this.brokerId, state: () => watch.state, controller: () => (this.#controllerRunning ? this.#controller : undefined),
       links: this.#links, allocateProducerIdBlock: () => connection.store.allocateProducerIdBlock(this.brokerId),

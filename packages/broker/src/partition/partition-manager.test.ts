@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from '../../../../test/support/wait-for.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { decodeBatches, ErrorCode, FaecieError } from '@faecie/protocol'
 import { silentLogger } from '../log.js'
@@ -134,6 +135,21 @@ describe('PartitionManager', () => {
     const stored = await readAll(m, 't', 0)
     for (const value of acknowledged) expect(stored).toContain(value)
     expect(new Set(stored).size).toBe(stored.length)
+  })
+
+  it('tells who listens which partitions a restarted thread reopened without their roles, once the opens are posted', async () => {
+    const m = start({ partitionThreadsMax: 1 })
+    await m.open('t', 0, config)
+    await m.open('u-v', 3, config)
+    await m.request('t', 0, { op: 'becomeFollower', leader: 2, leaderEpoch: 1 })
+    const heard: string[][] = []
+    m.onReopened((keys) => heard.push([...keys].sort()))
+    m.crashThreadOf('t', 0, 'test: a broken invariant')
+    await waitFor('the reopen to be reported', () => heard.length === 1)
+    expect(heard).toEqual([['t-0', 'u-v-3']])
+    // The role went with the thread: the reopened actor is a single broker's partition again until
+    // it is given its role anew (what the reconciler does on hearing this).
+    await expect.poll(async () => (await m.produce('t', 0, testBatch('after', 1)).catch(() => null)) !== null).toBe(true)
   })
 
   it('survives a thread killed mid-append under load with every acknowledged batch intact and in order', async () => {

@@ -99,6 +99,7 @@ export class PartitionManager {
   readonly #listeners = new Set<OffsetsListener>()
   readonly #fsyncListeners = new Set<FsyncListener>()
   readonly #isrChangeListeners = new Set<IsrChangeListener>()
+  readonly #reopenListeners = new Set<(keys: PartitionKey[]) => void>()
   readonly #pool = new BufferPool()
   #nextRequestId = 1
   #shutDown = false
@@ -374,6 +375,16 @@ export class PartitionManager {
       this.#sendOpen(slot, key, dir, config).catch((err: unknown) =>
         this.#logger.error({ err, partition: key }, 'partition failed to reopen after a thread restart'))
     }
+    // The reopened actors have no replication role: told now, so that whoever gave them one (the
+    // cluster's reconciler) stops routing to them at once and gives it again, after the open.
+    const reopened = [...slot.partitions.keys()]
+    for (const listener of this.#reopenListeners) listener(reopened)
+  }
+
+  /** Hears which partitions a restarted thread reopened (without the roles they had). */
+  onReopened(listener: (keys: PartitionKey[]) => void): () => void {
+    this.#reopenListeners.add(listener)
+    return () => this.#reopenListeners.delete(listener)
   }
 
   #sendOpen(slot: Slot, key: PartitionKey, dir: string, config: PartitionConfig): Promise<PartitionOffsets> {
