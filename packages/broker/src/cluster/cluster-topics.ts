@@ -11,7 +11,7 @@
 // Producer ids come from etcd in blocks (store.allocateProducerIdBlock), handed out one by one; one
 // allocation at a time, the callers that ran out waiting for it.
 import { randomUUID } from 'node:crypto'
-import { ErrorCode, FaecieError } from '@faecie/protocol'
+import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import { validateTopicConfig, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from '../topics/config.js'
@@ -125,6 +125,25 @@ export class ClusterTopics implements ClusterTopicSource {
     this.#nextProducerId = block.firstProducerId
     this.#producerIdEnd = block.firstProducerId + BigInt(block.size)
     if (this.#producerIdEnd > BigInt(Number.MAX_SAFE_INTEGER)) throw new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Producer ids exhausted.')
+  }
+
+  /**
+   * Consumer groups live on the controller's coordinator until issue 14 spreads them over the
+   * partitions of a replicated __consumer_offsets: a group op reaching another broker is forwarded
+   * there as the same op. Undefined when this broker serves it (it is the controller, or another
+   * broker forwarded the request here).
+   */
+  forwardGroupOp<Op extends OpName>(op: Op, request: OpRequest<Op>, mayForward: boolean): Promise<OpResponse<Op>> | undefined {
+    if (!mayForward) return undefined
+    const id = this.#o.state().controller?.brokerId ?? -1
+    if (id === this.#o.brokerId) return undefined
+    if (id < 0) return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'No controller is elected right now, and groups live on the controller.'))
+    return this.#o.links.request(id, op, request as Record<string, unknown>).catch((err: unknown) => {
+      if (err instanceof FaecieError && err.code === ErrorCode.BROKER_NOT_AVAILABLE) {
+        throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `The controller, broker ${id}, which holds the groups, is unreachable: ${err.message}`)
+      }
+      throw err
+    })
   }
 
   /** The change on this broker's controller, or forwarded to the controller. */

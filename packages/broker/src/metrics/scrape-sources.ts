@@ -11,6 +11,9 @@ import type { OffsetWatch } from '../gateway/offset-watch.js'
 import type { TopicService } from '../topics/topic-service.js'
 import type { Logger } from '../log.js'
 
+/** Groups of this broker's own coordinator: in a cluster they are read where they live, never forwarded. */
+const LOCAL_GROUPS = { mayForward: false }
+
 export interface PartitionSize {
   topic: string
   partition: number
@@ -117,7 +120,7 @@ export class ScrapeSources {
     const { topics, watch, groupsMax, groupLagSeriesMax } = this.#o
     let groups: { groupId: string }[]
     try {
-      groups = (await topics.group('listGroups', {})).groups
+      groups = (await topics.group('listGroups', {}, LOCAL_GROUPS)).groups
     } catch (err) {
       // The coordinator is restarting or shutting down: no lag this round, rather than a failed scrape.
       this.#o.logger.warn({ err }, 'metrics: consumer groups not listed')
@@ -126,7 +129,7 @@ export class ScrapeSources {
     const lags: GroupLag[] = []
     let omitted = Math.max(0, groups.length - groupsMax)
     const answers = await Promise.all(groups.slice(0, groupsMax).map((g) =>
-      topics.group('fetchOffsets', { groupId: g.groupId }).catch((err: unknown) => {
+      topics.group('fetchOffsets', { groupId: g.groupId }, LOCAL_GROUPS).catch((err: unknown) => {
         this.#o.logger.debug({ err, group: g.groupId }, 'metrics: committed offsets not read')
         return undefined
       })))

@@ -30,6 +30,8 @@ export interface ClusterTopicSource {
   alterTopicConfig(topic: string, changes: TopicConfigChanges, mayForward: boolean): Promise<TopicMeta>
   createPartitions(topic: string, count: number, mayForward: boolean): Promise<TopicMeta>
   initProducerId(): Promise<number>
+  /** A group op forwarded to the broker holding the groups; undefined when this broker holds them. */
+  forwardGroupOp<Op extends GroupOp>(op: Op, request: OpRequest<Op>, mayForward: boolean): Promise<OpResponse<Op>> | undefined
 }
 
 /** How a change reached this broker: `mayForward` false when another broker forwarded it (never forwarded again). */
@@ -189,7 +191,9 @@ export class TopicService {
    * A consumer-group op, decided by the coordinator (groups live beside topic metadata there: a
    * topic change rebalances the groups subscribed to it and tombstones a deleted topic's offsets).
    */
-  async group<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>> {
+  async group<Op extends GroupOp>(op: Op, request: OpRequest<Op>, options: ChangeOptions = {}): Promise<OpResponse<Op>> {
+    const forwarded = this.#cluster?.forwardGroupOp(op, request, options.mayForward ?? true)
+    if (forwarded !== undefined) return forwarded
     const call = { method: 'group', op, request } as Extract<CoordinatorCall, { method: 'group' }>
     return (await this.#coordinator.call(call)) as OpResponse<Op>
   }

@@ -1,7 +1,7 @@
 // Op `commitOffsets`: stores a group's committed offsets durably (`__consumer_offsets`), fenced by member epoch.
-import { checkItemCount, type OpHandler } from '../context.js'
+import { changeOptions, checkItemCount, type OpHandler } from '../context.js'
 
-export const commitOffsets: OpHandler<'commitOffsets'> = async (request, { gateway }) => {
+export const commitOffsets: OpHandler<'commitOffsets'> = async (request, { gateway, session }) => {
   checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), gateway.limits)
-  return gateway.topics.group('commitOffsets', request)
+  return gateway.topics.group('commitOffsets', request, changeOptions(session))
 }

@@ -1,4 +1,4 @@
 // Op `deleteGroup`: forgets an empty group and tombstones its offsets.
-import type { OpHandler } from '../context.js'
+import { changeOptions, type OpHandler } from '../context.js'
 
-export const deleteGroup: OpHandler<'deleteGroup'> = (request, { gateway }) => gateway.topics.group('deleteGroup', request)
+export const deleteGroup: OpHandler<'deleteGroup'> = (request, { gateway, session }) => gateway.topics.group('deleteGroup', request, changeOptions(session))

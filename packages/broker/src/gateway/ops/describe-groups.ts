@@ -1,7 +1,7 @@
 // Op `describeGroups`: groups' state, epochs, assignor and members with their assignments.
-import { checkItemCount, type OpHandler } from '../context.js'
+import { changeOptions, checkItemCount, type OpHandler } from '../context.js'
 
-export const describeGroups: OpHandler<'describeGroups'> = async (request, { gateway }) => {
+export const describeGroups: OpHandler<'describeGroups'> = async (request, { gateway, session }) => {
   checkItemCount(request.groupIds.length, gateway.limits)
-  return gateway.topics.group('describeGroups', request)
+  return gateway.topics.group('describeGroups', request, changeOptions(session))
 }

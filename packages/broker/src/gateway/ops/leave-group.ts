@@ -1,4 +1,4 @@
 // Op `leaveGroup`: a member leaves its group at once (-1), or a static member for now (-2).
-import type { OpHandler } from '../context.js'
+import { changeOptions, type OpHandler } from '../context.js'
 
-export const leaveGroup: OpHandler<'leaveGroup'> = (request, { gateway }) => gateway.topics.group('leaveGroup', request)
+export const leaveGroup: OpHandler<'leaveGroup'> = (request, { gateway, session }) => gateway.topics.group('leaveGroup', request, changeOptions(session))

@@ -1,4 +1,4 @@
 // Op `listGroups`: every group the broker knows, with its state.
-import type { OpHandler } from '../context.js'
+import { changeOptions, type OpHandler } from '../context.js'
 
-export const listGroups: OpHandler<'listGroups'> = (request, { gateway }) => gateway.topics.group('listGroups', request)
+export const listGroups: OpHandler<'listGroups'> = (request, { gateway, session }) => gateway.topics.group('listGroups', request, changeOptions(session))
