@@ -35,6 +35,8 @@ import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, unde
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
+import type { ReplicaLag } from '../metrics/cluster-metrics.js'
+import { partitionsHere } from './reconciler-plan.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
@@ -291,6 +293,20 @@ export class ClusterRuntime implements ClusterGateway {
   /** Partitions without a leader, counted by the controller only (0 elsewhere), as Kafka's OfflinePartitionsCount. */
   offlinePartitions(): number {
     return this.#controllerRunning ? offlinePartitionCount(this.#watch.state) : 0
+  }
+
+  /**
+   * Per partition this broker leads now, how far its slowest follower is behind (the actor's
+   * `followerLagOffsets`): the replica-lag series of /metrics (metrics/cluster-metrics.ts).
+   */
+  async replicaLags(): Promise<ReplicaLag[]> {
+    const led = partitionsHere(this.#watch.state, this.brokerId).filter(([topic, p]) => this.isLeaderNow(topic, p))
+    const lags = await Promise.all(led.map(async ([topic, partition]) => {
+      const status = await this.#o.partitions.request(topic, partition, { op: 'status' }).catch(() => undefined) as
+        { followerLagOffsets?: number } | undefined
+      return status?.followerLagOffsets === undefined ? undefined : { topic, partition, lagOffsets: status.followerLagOffsets }
+    }))
+    return lags.filter((lag): lag is ReplicaLag => lag !== undefined)
   }
 
   /** Replica lag of a partition this broker follows (leader LEO - own LEO), from its fetcher. */

@@ -144,6 +144,7 @@ export class Broker {
     const outbound = new OutboundBytes(limits)
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
+    if (cluster !== undefined) metrics.useCluster(cluster)
     const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster })
     let server: GatewayServer | undefined
     let kafka: KafkaListener | undefined
