@@ -179,8 +179,10 @@ function run(config: LogConfig, commands: Command[]): void {
         break
       }
       case 'readOutOfRange': {
-        const offset = command.below ? model.logStartOffset - 1 : model.highWatermark + 1
+        const offset = command.below ? model.logStartOffset - 1 : log.logEndOffset + 1
         expect(() => log.read(offset, 100), context).toThrow(expect.objectContaining({ code: ErrorCode.OFFSET_OUT_OF_RANGE }))
+        // Between the high watermark and the log end (records not yet durable or replicated): nothing yet, no error.
+        if (!command.below && model.highWatermark < log.logEndOffset) expect(log.read(model.highWatermark + 1, 100).bytes.length, context).toBe(0)
         break
       }
       case 'offsetForTimestamp': {

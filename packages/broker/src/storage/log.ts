@@ -373,15 +373,18 @@ export class PartitionLog {
   /**
    * Whole batches from the one holding `offset`: at least one whole batch even when it is larger
    * than `maxBytes` (Kafka's rule), otherwise as many whole batches as fit, all from one segment,
-   * none at or past the high watermark (or the log end, with isolation `logEnd`). `offset` equal to
-   * that end gives empty bytes; below logStartOffset or past the end is OFFSET_OUT_OF_RANGE.
+   * none at or past the high watermark (or the log end, with isolation `logEnd`). `offset` from
+   * that end up to the log end gives empty bytes (as Kafka answers: a consumer that read up to an old
+   * leader's high watermark asks a new leader, whose high watermark catches up a fetch later, for an
+   * offset it does have); below logStartOffset or past the log end is OFFSET_OUT_OF_RANGE.
    * `bytes` is a view on a buffer of its own (at most one batch longer than the view).
    */
   read(offset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
     this.#checkOpen()
     const end = options.isolation === 'logEnd' ? this.logEndOffset : this.#offsets.highWatermark
     const start = this.logStartOffset
-    if (!Number.isSafeInteger(offset) || offset < start || offset > end) throw offsetOutOfRange(offset, start, end)
+    if (!Number.isSafeInteger(offset) || offset < start || offset > this.logEndOffset) throw offsetOutOfRange(offset, start, this.logEndOffset)
+    if (offset >= end) return { bytes: new Uint8Array(0), logStartOffset: start, highWatermark: this.#offsets.highWatermark }
     return { bytes: readBatches(this.#state, offset, end, maxBytes), logStartOffset: start, highWatermark: this.#offsets.highWatermark }
   }
 

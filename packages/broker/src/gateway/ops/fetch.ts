@@ -63,7 +63,10 @@ function plan(gateway: Gateway, request: Parameters<OpHandler<'fetch'>>[0], budg
 function mustRead(gateway: Gateway, read: Read, trustWatch: boolean): boolean {
   if (read.missing !== undefined) return false
   const known = read.key === undefined ? undefined : gateway.watch.latest(read.key)
-  return !(trustWatch && known !== undefined && read.offset === known.highWatermark && read.offset >= known.logStartOffset)
+  // An offset from the high watermark up to the log end has nothing to read yet (a new leader's high
+  // watermark catching up): waited for, as at the high watermark itself.
+  return !(trustWatch && known !== undefined && read.offset >= known.highWatermark && read.offset <= known.logEndOffset &&
+    read.offset >= known.logStartOffset)
 }
 
 /** What the watch knows of a read's partition, as an answer with no records. */
