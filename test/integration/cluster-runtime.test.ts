@@ -70,7 +70,7 @@ async function joined(brokerId: number, clusterName: string, clock: ManualClock)
   const config = clusterConfig(brokerId, clusterName)
   const connection = await ClusterRuntime.connect(config, clock)
   const limits = resolveLimits({})
-  const runtime = await ClusterRuntime.start(connection, { config, partitions: {} as PartitionManager, limits, logger: silentLogger(), clock, parts: fake.parts })
+  const runtime = await ClusterRuntime.start(connection, { config, partitions: { onReopened: () => () => undefined } as unknown as PartitionManager, limits, logger: silentLogger(), clock, parts: fake.parts })
   runtimes.push(runtime)
   await runtime.join({ url: `ws://127.0.0.1:${8000 + brokerId}`, kafkaAddress: `127.0.0.1:${9000 + brokerId}` })
   return { runtime, connection, ...fake }

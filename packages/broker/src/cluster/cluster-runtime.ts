@@ -37,6 +37,7 @@ import { ClusterTopics } from './cluster-topics.js'
 import { ClusterKeys } from './keys.js'
 import type { ReplicaLag } from '../metrics/cluster-metrics.js'
 import { partitionsHere } from './reconciler-plan.js'
+import { leaveIsrsOnJoin } from './rejoin-isr.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
@@ -194,9 +195,15 @@ export class ClusterRuntime implements ClusterGateway {
     const nudge = (): void => { this.#watch.emit('change', this.#watch.state) }
     member.on('fenced', nudge)
     member.on('unfenced', nudge)
-    member.on('rejoined', nudge)
+    member.on('rejoined', () => {
+      // A new session: as at start, out of every ISR until caught up (rejoin-isr.ts).
+      leaveIsrsOnJoin(this.#connection.store, this.#watch.state, this.brokerId, logger)
+        .catch((err: unknown) => logger.warn({ err }, 'leaving the ISRs after a new session failed'))
+        .finally(nudge)
+    })
     this.#member = member
     await member.start()
+    await leaveIsrsOnJoin(this.#connection.store, this.#watch.state, this.brokerId, logger)
     await this.#reconciler.start()
     logger.info({ brokerId: this.brokerId, clusterId: this.clusterId, url: reach.url, controllerId: this.controllerId() }, 'joined the cluster')
   }

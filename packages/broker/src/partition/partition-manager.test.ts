@@ -152,6 +152,26 @@ describe('PartitionManager', () => {
     await expect.poll(async () => (await m.produce('t', 0, testBatch('after', 1)).catch(() => null)) !== null).toBe(true)
   })
 
+  it('a partition deleted while answers are owed fails them all, and one made again under its name starts afresh', async () => {
+    const m = start({ partitionThreadsMax: 1 })
+    await m.open('t', 0, config)
+    const role = { brokerId: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 2], replicas: [1, 2], minInsyncReplicas: 1,
+      replicaLagTimeMaxMs: 60_000, ackTimeoutMs: 60_000 }
+    await m.request('t', 0, { op: 'becomeLeader', role })
+    const codeOf = (work: Promise<unknown>): Promise<unknown> => work.then(() => 'answered', (err: FaecieError) => err.code)
+    // Held: follower 2 never fetches, so the high watermark never passes these.
+    const held = Array.from({ length: 5 }, (_, i) => codeOf(m.produce('t', 0, testBatch(`held${i}`, 1), -1)))
+    const deleting = m.delete('t', 0)
+    // Sent after the delete: the thread answers them after the delete's own answer.
+    const late = Array.from({ length: 5 }, () => codeOf(m.request('t', 0, { op: 'status' })))
+    await deleting
+    const gone = [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_LEADER_OR_FOLLOWER]
+    for (const code of [...await Promise.all(held), ...await Promise.all(late)]) expect(gone).toContain(code)
+    await m.open('t', 0, config)
+    await m.produce('t', 0, testBatch('again', 1))
+    expect((await m.request('t', 0, { op: 'status' })).logEndOffset).toBe(1)
+  })
+
   it('survives a thread killed mid-append under load with every acknowledged batch intact and in order', async () => {
     const m = start({ partitionThreadsMax: 1 })
     await m.open('t', 0, config)

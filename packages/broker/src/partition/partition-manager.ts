@@ -407,6 +407,14 @@ export class PartitionManager {
     })
     slot.partitions.delete(key)
     this.#placement.delete(key)
+    // Answers the actor still owes (acks=all answers it held, failed as it closed, may come after
+    // the close's own answer): failed here, so that a late one settles nothing and the in-flight
+    // count of a partition opened again under the same name starts from zero.
+    for (const [id, pending] of slot.inFlight) {
+      if (pending.key !== key) continue
+      slot.inFlight.delete(id)
+      pending.reject(new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partition ${key} was closed on this broker`))
+    }
     this.#depth.delete(key)
     this.#damaged.delete(key)
     this.#storageFaults.delete(key)
