@@ -41,6 +41,8 @@ interface Broker {
   port: number
   dataDir: string
   process?: Started
+  /** Set while the suite stops or kills it, so that its exit is not reported as a crash. */
+  stopping?: boolean
 }
 
 export async function startFaecieCluster(options: FaecieClusterOptions): Promise<FaecieCluster> {
@@ -62,20 +64,31 @@ export async function startFaecieCluster(options: FaecieClusterOptions): Promise
   }
   const start = async (id: number): Promise<void> => {
     const broker = brokerOf(id)
+    broker.stopping = false
     const started = startProcess(process.execPath, [
       main, '--cluster', etcd.clientUrl, '--broker-id', String(id), '--port', String(broker.port), '--kafka-port', '0', '--data-dir', broker.dataDir,
       ...(options.sessionTimeoutMs === undefined ? [] : ['--broker-session-timeout-ms', String(options.sessionTimeoutMs)]),
     ], { cwd: options.repoRoot, env: { ...process.env, FAECIE_LOG_LEVEL: 'warn' } })
     broker.process = started
+    // A broker that exits without being told to (a crash) is reported with its output at once: the
+    // run that then stalls would otherwise say nothing of why.
+    void started.exited.then((code) => {
+      if (broker.process !== started || broker.stopping === true) return
+      options.log(`    faecie broker ${id} exited by itself (code ${String(code)}, signal ${String(started.child.signalCode)}): ${headAndTail(started.output(), 2_000)}`)
+    })
     try {
       await waitForPort(broker.port, START_TIMEOUT_MS, () => started.child.exitCode !== null)
     } catch (err) {
+      broker.stopping = true
       await started.stop()
       throw new Error(`faecie broker ${id}: ${(err as Error).message}: ${headAndTail(started.output())}`)
     }
   }
   const stop = async (): Promise<void> => {
-    await Promise.all([...brokers.values()].map((broker) => broker.process?.stop()))
+    await Promise.all([...brokers.values()].map((broker) => {
+      broker.stopping = true
+      return broker.process?.stop()
+    }))
     await etcd.process.stop()
     removeTempDir(etcd.dataDir)
     removeTempDir(root)
@@ -93,6 +106,7 @@ export async function startFaecieCluster(options: FaecieClusterOptions): Promise
     async kill9(id) {
       const started = brokerOf(id).process
       if (started === undefined || started.child.exitCode !== null || started.child.signalCode !== null) throw new Error(`faecie broker ${id} is not running`)
+      brokerOf(id).stopping = true
       started.child.kill('SIGKILL')
       await started.exited
     },

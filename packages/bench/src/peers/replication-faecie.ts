@@ -85,14 +85,14 @@ async function faecieSession(context: SuiteContext, session: SessionCase): Promi
   const client = clusterClient(cluster.urls)
   const admin = client.admin()
   let seq = 0
+  // Each run's topic is kept until the cluster stops, not deleted after the run: deleting a topic
+  // while its replicas still had requests in flight crashed a broker (an assertion in the partition
+  // manager, "in-flight count for replication-8-0 went below zero", 2026-12-02), which then stalled
+  // the next run. Kept topics cost disk only (the cluster's temp dir goes at the end).
   const withTopic = async <T>(replicationFactor: number, work: (topic: string) => Promise<T>): Promise<T> => {
     const topic = `replication-${++seq}`
     await createTopic(admin, topic, replicationFactor)
-    try {
-      return await work(topic)
-    } finally {
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
-    }
+    return work(topic)
   }
   const timeoutMs = profile.toolTimeoutMs
   try {

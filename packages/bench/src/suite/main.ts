@@ -20,7 +20,7 @@ import { describeMachine, machineLine } from './machine.js'
 import { installSignalHandlers, killEverything } from './processes.js'
 import { FULL, QUICK, SINGLE_BROKER_WORKLOADS, SYSTEMS, type SystemName, WORKLOADS, WORKLOADS_OF, type Workload, scaled } from './profile.js'
 import { writeReport } from './report.js'
-import { loadSavedRun } from './saved.js'
+import { keepEarlier, loadSavedRun } from './saved.js'
 import { Results } from './results.js'
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -73,12 +73,13 @@ async function main(): Promise<number> {
   if (values['from-results'] !== undefined) {
     // Rewrites the report from a saved run: nothing is started or measured.
     const { saved, results, workloads } = loadSavedRun(resolve(cwd, values['from-results']))
-    writeReport({ results, workloads, profile: saved.profile, machine: saved.machine, command: saved.command, date: saved.date, benchmarksFile, chartsDir })
+    const kept = saved.kept ?? keepEarlier(results, workloads, join(chartsDir, 'results.json'))
+    writeReport({ results, workloads, profile: saved.profile, machine: saved.machine, command: saved.command, date: saved.date, benchmarksFile, chartsDir, kept })
     process.stderr.write(`bench: rewrote ${benchmarksFile} and ${chartsDir} from ${values['from-results']} (${saved.command}, ${saved.date})\n`)
     return 0
   }
   const systems = parseList(values.only, SYSTEMS, '--only')
-  // The replication workload (three-broker clusters, some 20 minutes more) runs only when named.
+  // The replication workload (three-broker clusters, about 6 minutes more on 2 cores) runs only when named.
   const workloads = new Set<Workload>(parseList(values.workloads, WORKLOADS, '--workloads', SINGLE_BROKER_WORKLOADS))
   const scale = values.scale === undefined ? 1 : Number(values.scale)
   if (!(scale > 0)) throw new UsageError('--scale must be a number above 0')
@@ -108,6 +109,8 @@ async function main(): Promise<number> {
   log(`machine: ${machineLine(machine)}`)
   const report = (): void => writeReport({
     results, profile, machine, workloads, command: ['pnpm bench', ...process.argv.slice(2)].join(' '),
+    // A run of some workloads only keeps the saved figures of the others (and says so).
+    kept: keepEarlier(results, workloads, join(chartsDir, 'results.json')),
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     benchmarksFile, chartsDir,
   })

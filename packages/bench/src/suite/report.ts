@@ -9,7 +9,7 @@ import { markdownTable, writeBenchmarkSection } from './benchmarks-md.js'
 import type { Profile, Workload } from './profile.js'
 import type { Figures, Measurement, Results } from './results.js'
 import { formatFigure, formatRatio, formatSummary, formatCount, summarize } from './stats.js'
-import { savedRunOf } from './saved.js'
+import { type KeptRun, savedRunOf } from './saved.js'
 import { replicationBody, replicationIntro } from './replication-report.js'
 import { barChartSvg, lineChartSvg } from './svg.js'
 import { targetsSection } from './targets.js'
@@ -23,6 +23,8 @@ export interface ReportInput {
   date: string
   benchmarksFile: string
   chartsDir: string
+  /** Earlier runs whose figures this (partial) run kept, named in the report. */
+  kept?: KeptRun[]
 }
 
 type Metric = keyof Figures
@@ -126,7 +128,8 @@ export function writeReport(input: ReportInput): void {
       markdownTable(['system', 'case', 'note', 'MB/s', 'p50 ms', 'p99 ms', 'max ms'], rows))
   }
   const rssRows = [...results.rssBytes].map(([system, bytes]) => [system, formatCount(bytes / (1024 * 1024))])
-  if (rssRows.length > 0) {
+  // The memory figures come from the single-broker workloads: a run of the replication workload alone keeps the earlier ones.
+  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication')) {
     put('suite-memory', header('Broker memory', 'The largest resident set (VmRSS of the server process, sampled every 250 ms) over all the workloads each server ran in this run.') +
       markdownTable(['server', 'max RSS MB'], rssRows) + '\n\n' +
       chart('memory.svg', barChartSvg({ title: 'Max RSS over the run (MB)', unit: 'MB', categories: ['max RSS'], series: [...results.rssBytes].map(([name, b]) => ({ name, values: [b / (1024 * 1024)] })) })))

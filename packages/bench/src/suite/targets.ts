@@ -68,6 +68,7 @@ export function targetsSection(input: ReportInput): string {
     '',
     `Last written by \`${input.command}\` (profile ${input.profile.name}) on ${input.date}.`,
     `Machine: ${machineLine(input.machine)}. Broker and load generators share it.`,
+    ...(input.kept ?? []).map((k) => `Figures of ${k.workloads.join(', ')} (not in that run) are kept from \`${k.command}\` on ${k.date} (\`bench-results/results.json\`).`),
     '',
     'How to run: `pnpm bench` (the full profile, about 25 minutes on 2 cores; at least 3 runs per figure), `pnpm bench --quick` (every workload tiny, one run, partition scaling at 1, 8 and 64 only, no decay check: a smoke test of the whole suite in under 3 minutes; its figures say nothing), ' +
       '`--only faecie,raw,kafka,redis,nats` (systems), `--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication` (`replication`, only when named: three-broker clusters of faecie and Kafka, RF 1 and 3, acks 1 and all, and failover times), `--runs N`, `--scale F` (multiplies the record counts), `--decay-seconds S`. The figures of every run are also saved in \`bench-results/results.json\`. ' +
