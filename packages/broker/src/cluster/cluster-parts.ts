@@ -85,7 +85,7 @@ export interface IsrWriterLike {
 }
 
 export interface PeerLinksParams {
-  self: { brokerId: number; clusterId: string }
+  self: { brokerId: number; clusterId: string; secret: string }
   urlOf: (brokerId: number) => string | undefined
   logger: Logger
   clock: MonotonicClock

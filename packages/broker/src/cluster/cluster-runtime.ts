@@ -18,6 +18,7 @@
 // A topic's config changed in etcd (alterTopicConfig on the controller) is pushed here to this
 // broker's replicas of it (the reconciler opens a replica with the config of the moment).
 import { strict as assert } from 'node:assert'
+import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
@@ -51,6 +52,8 @@ export interface ClusterConnection {
   store: EtcdMetadataStore
   keys: ClusterKeys
   clusterId: string
+  /** The secret of broker-to-broker hellos (metadata-store.ts getOrCreateBrokerSecret). */
+  brokerSecret: string
 }
 
 export interface ClusterRuntimeOptions {
@@ -94,7 +97,8 @@ export class ClusterRuntime implements ClusterGateway {
         timer = clock.setTimeout(() => reject(new EtcdUnavailableError(`etcd at ${config.etcdEndpoints.join(', ')} did not answer within ${timeoutMs} ms`)), timeoutMs)
       })
       const clusterId = await Promise.race([store.getOrCreateClusterId(), timedOut])
-      return { client, store, keys, clusterId }
+      const brokerSecret = await Promise.race([store.getOrCreateBrokerSecret(), timedOut])
+      return { client, store, keys, clusterId, brokerSecret }
     } catch (err) {
       client.close()
       // etcd3's errors, and grpc's own (a status code) when no connection was ever made.
@@ -126,7 +130,7 @@ export class ClusterRuntime implements ClusterGateway {
     this.brokerId = config.brokerId
     this.etcdEndpoints = [...config.etcdEndpoints]
     this.#links = parts.peerLinks({
-      self: { brokerId: this.brokerId, clusterId: this.clusterId }, urlOf: (id) => this.brokerUrl(id), logger: logger.child({ module: 'peer-links' }),
+      self: { brokerId: this.brokerId, clusterId: this.clusterId, secret: connection.brokerSecret }, urlOf: (id) => this.brokerUrl(id), logger: logger.child({ module: 'peer-links' }),
       clock, requestTimeoutMs: L.peerRequestTimeoutMs, reconnectBackoffMinMs: L.peerReconnectBackoffMinMs,
       reconnectBackoffMaxMs: L.peerReconnectBackoffMaxMs,
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
@@ -239,6 +243,13 @@ export class ClusterRuntime implements ClusterGateway {
   }
 
   // ClusterGateway: every read synchronous, from state in memory.
+  acceptsBrokerSecret(secret: string | undefined): boolean {
+    if (secret === undefined) return false
+    const expected = Buffer.from(this.#connection.brokerSecret)
+    const given = Buffer.from(secret)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+
   localRole(topic: string, partition: number): LocalPartitionRole | undefined {
     return this.#reconciler.localRole(topic, partition)
   }

@@ -47,6 +47,8 @@ export class ClusterKeys {
   }
 
   clusterId(): string { return `${this.prefix}cluster-id` }
+  /** A random secret only brokers read: what a broker-to-broker hello carries (never told to clients). */
+  brokerSecret(): string { return `${this.prefix}broker-secret` }
   brokersPrefix(): string { return `${this.prefix}brokers/` }
   broker(brokerId: number): string { return `${this.brokersPrefix()}${brokerId}` }
   controller(): string { return `${this.prefix}controller` }

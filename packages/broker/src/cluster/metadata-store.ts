@@ -6,7 +6,7 @@
 // with ControllerFencedError. This module only reads and writes etcd: who may write what, and when,
 // is the election's (controller-election.ts) and, later, the reconciler's.
 import { strict as assert } from 'node:assert'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { Etcd3, type IKeyValue } from 'etcd3'
 import { CAS_RETRIES_MAX, ClusterKeys, ETCD_TXN_OPS_MAX, PRODUCER_ID_BLOCK_SIZE } from './keys.js'
 import { assertPartitionTransition, initialPartitionState, type PartitionState } from './partition-state.js'
@@ -68,7 +68,18 @@ export class EtcdMetadataStore {
 
   /** The cluster id, created with `proposed` if this is the cluster's first start. */
   async getOrCreateClusterId(proposed: string = randomUUID()): Promise<string> {
-    const key = this.keys.clusterId()
+    return this.#getOrCreateString(this.keys.clusterId(), proposed, 'cluster id')
+  }
+
+  /**
+   * The secret a broker proves it is one of the cluster's brokers with, in its broker-to-broker
+   * hello: made once, like the cluster id, but never told to a client (the cluster id is public).
+   */
+  async getOrCreateBrokerSecret(proposed: string = randomBytes(32).toString('base64url')): Promise<string> {
+    return this.#getOrCreateString(this.keys.brokerSecret(), proposed, 'broker secret')
+  }
+
+  async #getOrCreateString(key: string, proposed: string, what: string): Promise<string> {
     await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(JSON.stringify(proposed))).commit()
     const text = await this.client.get(key).string()
     assert(text !== null, `${key} missing after it was created`)
@@ -78,7 +89,7 @@ export class EtcdMetadataStore {
     } catch {
       id = undefined
     }
-    if (typeof id !== 'string' || id === '') throw new Error(`${key} holds no cluster id, but ${JSON.stringify(text)}: faecie did not write it`)
+    if (typeof id !== 'string' || id === '') throw new Error(`${key} holds no ${what}, but ${JSON.stringify(text).slice(0, 80)}: faecie did not write it`)
     return id
   }
 

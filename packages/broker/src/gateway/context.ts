@@ -42,6 +42,8 @@ export interface ClusterGateway {
   readonly brokerId: number
   /** The etcd endpoints the broker coordinates through. */
   readonly etcdEndpoints: string[]
+  /** Whether a broker-to-broker hello's secret is the cluster's (compared in constant time). */
+  acceptsBrokerSecret(secret: string | undefined): boolean
   /** What the reconciler applied to this broker's replica of the partition; undefined: no replica here. */
   localRole(topic: string, partition: number): LocalPartitionRole | undefined
   /**

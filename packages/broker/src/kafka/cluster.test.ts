@@ -42,7 +42,7 @@ const STATES = new Map<number, State>([
 /** Brokers 1, 2 and 3 live; broker 3 left out of `live` to make it offline. */
 function fakeCluster(live = [1, 2, 3]): ClusterGateway {
   return {
-    clusterId: 'cluster-of-three', brokerId: SELF, etcdEndpoints: [],
+    clusterId: 'cluster-of-three', brokerId: SELF, etcdEndpoints: [], acceptsBrokerSecret: () => false,
     localRole: () => undefined,
     isLeaderNow: (topic, p) => topic === 'orders' && STATES.get(p)?.leader === SELF,
     partitionState: (topic, p) => (topic === 'orders' ? STATES.get(p) : undefined),

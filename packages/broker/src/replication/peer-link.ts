@@ -28,7 +28,7 @@ export interface PeerLinkOptions {
   peerId: number
   /** The full WebSocket URL, `/v1/ws` included. */
   url: string
-  self: { brokerId: number; clusterId: string }
+  self: { brokerId: number; clusterId: string; secret?: string }
   clock: MonotonicClock
   logger: Logger
   connectTimeoutMs: number

@@ -9,7 +9,7 @@ import { RawClient } from '../../../../test/support/broker-raw-client.js'
 import { waitFor } from '../../../../test/support/wait-for.js'
 import { silentLogger } from '../log.js'
 import { PeerLinks, type PeerLinksOptions } from './peer-links.js'
-import { modelRecords, startTestLeader, type TestLeader } from './test-leader.js'
+import { modelRecords, startTestLeader, TEST_BROKER_SECRET, type TestLeader } from './test-leader.js'
 
 const CLUSTER = 'cluster-a'
 const cleanups: (() => Promise<void> | void)[] = []
@@ -20,7 +20,7 @@ afterEach(async () => {
 function links(urls: Record<number, string>, options: Partial<PeerLinksOptions> = {}): { links: PeerLinks; clock: ManualClock } {
   const clock = new ManualClock(1000)
   const l = new PeerLinks({
-    self: { brokerId: 2, clusterId: CLUSTER }, urlOf: (id) => urls[id], logger: silentLogger(), clock,
+    self: { brokerId: 2, clusterId: CLUSTER, secret: TEST_BROKER_SECRET }, urlOf: (id) => urls[id], logger: silentLogger(), clock,
     requestTimeoutMs: 5000, reconnectBackoffMinMs: 100, reconnectBackoffMaxMs: 1000, frameBytesMax: 32 * 1024 * 1024, ...options,
   })
   cleanups.push(() => l.closeAll())
@@ -157,6 +157,19 @@ describe('the server side of broker sessions', () => {
     expect(answer.error?.code).toBe(ErrorCode.INCONSISTENT_CLUSTER_ID)
     const closed = await client.closed
     expect(closed.code).toBe(4000)
+  })
+
+  it('refuses a broker hello of the right cluster id without the cluster\'s broker secret (the id is public), and closes the session', async () => {
+    const l = await leader()
+    for (const broker of [{ brokerId: 2, clusterId: CLUSTER }, { brokerId: 2, clusterId: CLUSTER, secret: 'guessed' }]) {
+      const client = await RawClient.connect(l.url, { hello: false })
+      const answer = await client.request('hello', { protocolVersion: PROTOCOL_VERSION, broker })
+      expect(answer.error?.code).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+      expect((await client.closed).code).toBe(4000)
+    }
+    const { links: peers } = links({ 1: l.url }, { self: { brokerId: 2, clusterId: CLUSTER, secret: 'guessed' } })
+    expect(await codeOf(peers.request(1, 'replicaFetch', fetchOf(0)))).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+    expect(l.partitions.fetches).toEqual([])
   })
 
   it('a single broker refuses broker hellos, and replica ops', async () => {

@@ -18,7 +18,7 @@ import type { Logger } from '../log.js'
 import { PeerLink } from './peer-link.js'
 
 export interface PeerLinksOptions {
-  self: { brokerId: number; clusterId: string }
+  self: { brokerId: number; clusterId: string; secret?: string }
   /** A live broker's advertised URL, ws://HOST:PORT (`/v1/ws` is appended when it has no path). */
   urlOf: (brokerId: number) => string | undefined
   logger: Logger

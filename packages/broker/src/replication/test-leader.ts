@@ -129,6 +129,9 @@ export interface TestLeader {
   close(): Promise<void>
 }
 
+/** The broker secret of the test leader's cluster. */
+export const TEST_BROKER_SECRET = 'test-broker-secret'
+
 /** A GatewayServer on a free port, in cluster mode (`clusterId`) unless clusterId is undefined. */
 export async function startTestLeader(options: { brokerId: number; clusterId: string | undefined }): Promise<TestLeader> {
   const logger = silentLogger()
@@ -138,7 +141,7 @@ export async function startTestLeader(options: { brokerId: number; clusterId: st
   const cluster: ClusterGateway | undefined = options.clusterId === undefined ? undefined : {
     clusterId: options.clusterId, brokerId: options.brokerId, etcdEndpoints: [],
     localRole: () => undefined, isLeaderNow: () => true, partitionState: () => undefined, brokers: () => [],
-    controllerId: () => -1, brokerUrl: () => undefined,
+    controllerId: () => -1, brokerUrl: () => undefined, acceptsBrokerSecret: (secret) => secret === TEST_BROKER_SECRET,
   }
   const gateway = {
     limits, partitions: partitions as unknown as PartitionManager, watch: new OffsetWatch(partitions as unknown as PartitionManager),

@@ -11,9 +11,11 @@ export interface HelloRequest {
   /**
    * Set by a broker opening a broker-to-broker session (replication, forwarded admin ops): its id and
    * the cluster id it belongs to. A broker not in cluster mode, or of another cluster id, answers
-   * INCONSISTENT_CLUSTER_ID. Only such a session may send replicaFetch and offsetsForLeaderEpoch.
+   * INCONSISTENT_CLUSTER_ID; one without the cluster's broker secret (kept in etcd, never told to a
+   * client), CLUSTER_AUTHORIZATION_FAILED. Only such a session may send replicaFetch and
+   * offsetsForLeaderEpoch.
    */
-  broker?: { brokerId: number; clusterId: string }
+  broker?: { brokerId: number; clusterId: string; secret?: string }
 }
 
 /** The broker's limits, as announced in `hello`. */
@@ -55,7 +57,12 @@ export function parseHelloRequest(frame: RequestFrame): Parsed<HelloRequest> {
     const clientId = f.optionalStr('clientId')
     if (clientId !== undefined) request.clientId = clientId
     if (f.has('broker')) {
-      request.broker = f.nested('broker', (b) => ({ brokerId: b.int('brokerId', { min: 0 }), clusterId: b.str('clusterId') }))
+      request.broker = f.nested('broker', (b) => {
+        const broker: NonNullable<HelloRequest['broker']> = { brokerId: b.int('brokerId', { min: 0 }), clusterId: b.str('clusterId') }
+        const secret = b.optionalStr('secret')
+        if (secret !== undefined) broker.secret = secret
+        return broker
+      })
     }
     return request
   })

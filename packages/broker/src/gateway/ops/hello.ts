@@ -21,6 +21,11 @@ function acceptBroker(broker: NonNullable<HelloRequest['broker']>, gateway: Gate
         : session.peerBrokerId !== undefined && session.peerBrokerId !== broker.brokerId
           ? `This session said hello as broker ${session.peerBrokerId} already.`
           : undefined
+  if (refusal === undefined && cluster !== undefined && !cluster.acceptsBrokerSecret(broker.secret)) {
+    session.logger.warn({ peer: { brokerId: broker.brokerId } }, 'broker hello refused: not the cluster\'s broker secret')
+    setImmediate(() => session.close(CloseCode.protocolError, 'not a broker of this cluster'))
+    throw new FaecieError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Only the brokers of this cluster may open a broker session.')
+  }
   if (refusal !== undefined) {
     session.logger.warn({ peer: broker }, `broker hello refused: ${refusal}`)
     // The refusal is answered first (the answer is sent in the job after this handler's rejection).
