@@ -143,6 +143,8 @@ export interface ReconcilerParams {
   logger: Logger
   clock: MonotonicClock
   retryBackoffMs: number
+  /** The broker's data dir: partition directories are claimed for their topic id there (partition-dir-claim.ts). */
+  dataDir?: string
 }
 
 /** How the runtime makes each part. */

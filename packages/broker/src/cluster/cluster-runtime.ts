@@ -58,6 +58,8 @@ export interface ClusterConnection {
 
 export interface ClusterRuntimeOptions {
   config: ClusterConfig
+  /** The broker's data dir (partition directories are claimed for their topic ids there). */
+  dataDir?: string
   partitions: PartitionManager
   limits: Pick<Limits, 'batchBytesMax' | 'partitionsPerTopicMax' | 'partitionsMax' | 'frameBytesMax'>
   logger: Logger
@@ -153,7 +155,7 @@ export class ClusterRuntime implements ClusterGateway {
       partitionConfigOf: (topicConfig) => partitionConfigOf(topicConfig, limits),
       leaderRoleOf: (_topic, state, topicConfig) => this.leaderRoleOf(state, topicConfig),
       isFenced: () => this.#member?.session?.liveNow() !== true, logger: logger.child({ module: 'reconciler' }), clock,
-      retryBackoffMs: L.reconcileRetryBackoffMs,
+      retryBackoffMs: L.reconcileRetryBackoffMs, ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
     })
     partitions.onReopened((keys) => {
       for (const key of keys) {

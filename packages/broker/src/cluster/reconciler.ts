@@ -25,6 +25,7 @@ import type { MonotonicClock } from './broker-session.js'
 import type { WatchedClusterState } from './controller.js'
 import type { PartitionState } from './partition-state.js'
 import { partitionsHere, replicaTarget, unknownPartitionDirs, type ReconcilerFetchers, type ReconcilerPartitions, type ReplicaTarget } from './reconciler-plan.js'
+import { claimPartitionDir, recordPartitionTopic } from './partition-dir-claim.js'
 
 export type { ReconcilerFetchers, ReconcilerPartitions } from './reconciler-plan.js'
 
@@ -239,7 +240,10 @@ export class Reconciler extends EventEmitter {
     const config = this.#o.partitionConfigOf(target.config)
     const configJson = JSON.stringify(config)
     if (entry.topicId === undefined) {
+      const dataDir = this.#o.dataDir
+      if (dataDir !== undefined) claimPartitionDir(dataDir, topic, partition, target.topicId, Date.now(), this.#logger)
       await partitions.open(topic, partition, config)
+      if (dataDir !== undefined) recordPartitionTopic(dataDir, topic, partition, target.topicId)
       entry.topicId = target.topicId
       entry.configJson = configJson
     } else if (entry.configJson !== configJson) {

@@ -54,7 +54,8 @@ import { ChunkReader, damagedBatchAt, findValidBatch, scanSegment } from './segm
 
 export const DELETED_SUFFIX = '.deleted'
 export { CLEANED_SUFFIX }
-const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, DAMAGE_FILE, LOG_START_OFFSET_FILE, 'producer-state', 'leader-epoch-checkpoint'])
+const KNOWN_FILES = new Set([RECOVERY_POINT_FILE, CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, DAMAGE_FILE, LOG_START_OFFSET_FILE, 'producer-state', 'leader-epoch-checkpoint',
+  'replication-offset-checkpoint', 'partition.metadata'])
 
 export interface RecoveryContext {
   disk: Disk
