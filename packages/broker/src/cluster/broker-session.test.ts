@@ -28,10 +28,11 @@ class ScriptedLease implements SessionLease {
 let session: BrokerSession | undefined
 afterEach(async () => { await session?.close() })
 
-async function started(): Promise<{ clock: ManualClock; lease: ScriptedLease; events: string[]; session: BrokerSession }> {
+async function started(wall?: { nowMs: number }): Promise<{ clock: ManualClock; lease: ScriptedLease; events: string[]; session: BrokerSession }> {
   const clock = new ManualClock(1_000)
   const lease = new ScriptedLease(clock)
-  const s = new BrokerSession({ granter: async () => lease, sessionTimeoutMs: TIMEOUT_MS, clock, logger: silentLogger() })
+  const s = new BrokerSession({ granter: async () => lease, sessionTimeoutMs: TIMEOUT_MS, clock, logger: silentLogger(),
+    ...(wall === undefined ? {} : { wallNow: () => wall.nowMs }) })
   const events: string[] = []
   for (const event of ['fenced', 'unfenced', 'lost']) s.on(event, () => events.push(`${event}@${clock.now()}`))
   await s.start()
@@ -82,6 +83,21 @@ describe('BrokerSession', () => {
     expect(session.liveNow()).toBe(false)
     clock.nowMs = 3_000 // a closed session is never live
     await session.close()
+    expect(session.liveNow()).toBe(false)
+  })
+
+  it('liveNow is false once the wall clock says a timeout passed, though the monotonic one stood still (a suspended machine)', async () => {
+    const wall = { nowMs: 1_700_000_000_000 }
+    const { clock, lease, session } = await started(wall)
+    await clock.advance(INTERVAL_MS)
+    wall.nowMs += INTERVAL_MS
+    await lease.answerAll()
+    expect(session.liveNow()).toBe(true)
+    wall.nowMs += TIMEOUT_MS // suspended: the monotonic clock did not move
+    expect(session.liveNow()).toBe(false)
+    wall.nowMs -= TIMEOUT_MS // and a wall clock set back changes nothing the monotonic one says
+    expect(session.liveNow()).toBe(true)
+    clock.nowMs += TIMEOUT_MS
     expect(session.liveNow()).toBe(false)
   })
 

@@ -71,6 +71,11 @@ export interface BrokerSessionOptions {
   sessionTimeoutMs: number
   clock: MonotonicClock
   logger: Logger
+  /**
+   * The wall clock, checked beside the monotonic one by liveNow(): a monotonic clock stands still
+   * while the machine is suspended (a VM paused, a laptop asleep), the wall clock does not. Default Date.now.
+   */
+  wallNow?: () => number
 }
 
 export type SessionState = 'starting' | 'live' | 'fenced' | 'lost' | 'closed'
@@ -86,6 +91,8 @@ export class BrokerSession extends EventEmitter {
   #lease: SessionLease | undefined
   /** When the last keep-alive (or the grant) that succeeded was sent, on the monotonic clock. */
   #lastRenewalSentMs = 0
+  /** The wall-clock time of that send (what liveNow() also checks). */
+  #lastRenewalSentWallMs = 0
   #keepAliveTimer: unknown
   #fenceTimer: unknown
   #inFlight = false
@@ -110,7 +117,9 @@ export class BrokerSession extends EventEmitter {
    * acknowledges only while this is true (ClusterGateway.isLeaderNow).
    */
   liveNow(): boolean {
-    return this.#state === 'live' && this.#options.clock.now() - this.#lastRenewalSentMs < this.sessionTimeoutMs
+    const wallNow = this.#options.wallNow ?? Date.now
+    return this.#state === 'live' && this.#options.clock.now() - this.#lastRenewalSentMs < this.sessionTimeoutMs &&
+      wallNow() - this.#lastRenewalSentWallMs < this.sessionTimeoutMs
   }
 
   get leaseId(): string {
@@ -163,6 +172,8 @@ export class BrokerSession extends EventEmitter {
     if (this.#state !== 'live' && this.#state !== 'fenced') return
     if (sentMs <= this.#lastRenewalSentMs && this.#state === 'live') return
     this.#lastRenewalSentMs = Math.max(this.#lastRenewalSentMs, sentMs)
+    const wallNow = this.#options.wallNow ?? Date.now
+    this.#lastRenewalSentWallMs = wallNow() - (this.#options.clock.now() - this.#lastRenewalSentMs)
     const deadlineMs = this.#lastRenewalSentMs + this.sessionTimeoutMs
     if (this.#state === 'fenced') {
       if (this.#options.clock.now() >= deadlineMs) return // a stale answer: still past the timeout
