@@ -10,6 +10,7 @@ import type { PartitionLog } from '../storage/log.js'
 import type { AppendReplicaResult, PartitionConfig, PartitionRequest } from './messages.js'
 import { RequestError } from './produce-validation.js'
 import { lastSequenceOf, type ProducerState } from './producer-state.js'
+import { batchHeadersOf } from './producer-state-replay.js'
 
 /** appendReplica on a follower whose epoch the caller checked. Under flush `always` durable when it returns. */
 export function appendReplicated(log: PartitionLog, config: PartitionConfig, epochs: LeaderEpochCache, producers: ProducerState,
@@ -82,24 +83,11 @@ function noteProducer(producers: ProducerState, h: BatchHeader): void {
 
 /** (epoch, first offset) of each epoch change in the log's batch headers, from its start. */
 export function* epochsOfLog(log: PartitionLog): Generator<EpochEntry> {
-  let offset = log.logStartOffset
   let epoch = -1
-  while (offset < log.logEndOffset) {
-    const lost = log.damage.find((r) => offset >= r.firstOffset && offset < r.resumeOffset)
-    if (lost !== undefined) {
-      offset = lost.resumeOffset
-      continue
-    }
-    const bytes = log.read(offset, 1024 * 1024, { isolation: 'logEnd' }).bytes
-    if (bytes.length === 0) break
-    for (let pos = 0; pos < bytes.length;) {
-      const h = readBatchHeader(bytes, pos)
-      if (h.partitionLeaderEpoch > epoch) {
-        epoch = h.partitionLeaderEpoch
-        yield { epoch, startOffset: h.baseOffset }
-      }
-      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1)
-      pos += h.batchLength + 12
+  for (const h of batchHeadersOf(log, log.logStartOffset)) {
+    if (h.partitionLeaderEpoch > epoch) {
+      epoch = h.partitionLeaderEpoch
+      yield { epoch, startOffset: h.baseOffset }
     }
   }
 }
