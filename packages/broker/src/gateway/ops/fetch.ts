@@ -110,7 +110,7 @@ async function readInWaves(gateway: Gateway, reads: Read[], indexes: number[], b
 }
 
 /** Drops records past the budget (the first partition with data always stays). Returns the bytes kept. */
-function fitBudget(results: FetchPartitionResult[], budget: number): { bytes: number; errors: boolean } {
+export function fitBudget(results: { records: Uint8Array; error?: unknown }[], budget: number): { bytes: number; errors: boolean } {
   let bytes = 0
   let errors = false
   for (const r of results) {

@@ -23,6 +23,7 @@ import { partitionKey } from '../../partition/messages.js'
 import { peerBrokerOf } from '../../replication/peer-session.js'
 import type { Reservation } from '../byte-budget.js'
 import { checkItemCount, wireError, type Gateway, type OpContext, type OpHandler, type SessionHandle } from '../context.js'
+import { fitBudget } from './fetch.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -73,15 +74,7 @@ async function readRound(gateway: Gateway, request: ReplicaFetchRequest, budget:
   try {
     const share = Math.max(1, Math.floor(budget / Math.max(1, request.partitions.length)))
     const results = await Promise.all(request.partitions.map((_, i) => readOne(gateway, request, i, share, session)))
-    let bytes = 0
-    let errors = false
-    for (const r of results) {
-      if (r.error !== undefined) errors = true
-      const length = r.records.length
-      if (length === 0) continue
-      if (bytes > 0 && bytes + length > budget) r.records = EMPTY
-      else bytes += length
-    }
+    const { bytes, errors } = fitBudget(results, budget)
     reservation.resize(bytes)
     return { results, bytes, errors, reservation }
   } catch (err) {
