@@ -1,8 +1,10 @@
 // One partition's actor: the only code that appends to, truncates or deletes its log. It is handed
 // its storage, clock and snapshot store (so tests run it on a simulated disk without threads), and
-// its host hands it everything that arrived since the last tick at once: it validates every produced
-// batch (produce-validation.ts), appends all accepted batches with one write, under flush `always` makes them durable with
-// one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
+// its host hands it everything that arrived since the last tick at once: it stages every produced
+// batch (produce-staging.ts: validated by produce-validation.ts, its producer's sequence checked),
+// appends all accepted batches with one write, under flush `always` makes them durable with one
+// fdatasync (group commit), and only then answers. Other ops (actor-ops.ts) see every produce before
+// them committed first. Reads are answered from the log as it stands.
 // In a compacted topic it refuses records without a key, and it swaps in the segments compaction's
 // cleaner rewrote (the plan and the swap are two ops; the cleaning runs on the manager's pool).
 // When the disk refuses a write it degrades (storage-fault.ts): reads go on, writes are refused with
