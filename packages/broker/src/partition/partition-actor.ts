@@ -1,8 +1,10 @@
 // One partition's actor: the only code that appends to, truncates or deletes its log. It is handed
 // its storage, clock and snapshot store (so tests run it on a simulated disk without threads), and
-// its host hands it everything that arrived since the last tick at once: it validates every produced
-// batch (produce-validation.ts), appends all accepted batches with one write, under flush `always` makes them durable with
-// one fdatasync (group commit), and only then answers. Reads are answered from the log as it stands.
+// its host hands it everything that arrived since the last tick at once: it stages every produced
+// batch (produce-staging.ts: validated by produce-validation.ts, its producer's sequence checked),
+// appends all accepted batches with one write, under flush `always` makes them durable with one
+// fdatasync (group commit), and only then answers. Other ops (actor-ops.ts) see every produce before
+// them committed first. Reads are answered from the log as it stands.
 // In a compacted topic it refuses records without a key, and it swaps in the segments compaction's
 // cleaner rewrote (the plan and the swap are two ops; the cleaning runs on the manager's pool).
 // When the disk refuses a write it degrades (storage-fault.ts): reads go on, writes are refused with
@@ -11,96 +13,21 @@
 // In a cluster it leads or follows (replica-ops.ts): a follower refuses clients' produce and fetch,
 // a leader holds acks=all answers until its in-sync replicas have the batches (replica-state.ts).
 import { strict as assert } from 'node:assert'
-import { ErrorCode, readBatchHeader, stampLogAppendTime } from '@faecie/protocol'
+import { ErrorCode } from '@faecie/protocol'
 import type { PartitionLog } from '../storage/log.js'
 import type { Logger } from '../log.js'
-import type {
-  FetchResult,
-  PartitionConfig,
-  PartitionOffsets,
-  PartitionReply,
-  PartitionRequest,
-  ProduceResult,
-} from './messages.js'
+import type { ActorOptions, Envelope, SnapshotStore } from './actor-options.js'
+import { handleLogOp, ORDERED_OPS, replyWith, WRITING_OPS, type LogOp, type LogOpHost } from './actor-ops.js'
+import type { PartitionConfig, PartitionOffsets, PartitionRequest } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
+import { produceAck, stageProduce, StagingBuffer, type StagedProduce } from './produce-staging.js'
 import { REPLICA_OPS, Replication, type ReplicaOp } from './replica-ops.js'
-import type { IsrProposal } from './replica-state.js'
-import { RequestError, toWireError, validateProduced } from './produce-validation.js'
+import { toWireError } from './produce-validation.js'
 import { loadProducerState } from './producer-state-replay.js'
 import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
-import {
-  DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS,
-  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
-  lastSequenceOf,
-  ProducerState,
-} from './producer-state.js'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerState } from './producer-state.js'
 
-/** Where the producer-state snapshot lives; the host backs it with the partition's directory. */
-export interface SnapshotStore {
-  read(): string | undefined
-  write(text: string): void
-}
-
-/** Delivers one reply; `transfer` lists buffers the reply gives away (their owner moves with it). */
-export type ReplyFn = (reply: PartitionReply, transfer?: ArrayBuffer) => void
-
-export interface Envelope {
-  request: PartitionRequest
-  reply: ReplyFn
-}
-
-export interface ActorOptions {
-  log: PartitionLog
-  snapshots: SnapshotStore
-  config: PartitionConfig
-  clock: () => number
-  logger: Logger
-  /** Batches remembered per producer for duplicate detection (Kafka keeps 5; we allow 16 in flight). */
-  producerBatchesRemembered?: number
-  /** How often producers past `producer.id.expiration.ms` are forgotten (Kafka's producer.id.expiration.check.interval.ms). */
-  producerIdExpirationCheckMs?: number
-  /** Write a producer-state snapshot after this many bytes appended since the last one. */
-  snapshotIntervalBytes?: number
-  /** Largest staging buffer kept between ticks; larger ticks allocate and drop theirs. */
-  stagingBytesKept?: number
-  /**
-   * fdatasync of files off this thread. Given, flush `always` is pipelined (pipelined-commit.ts);
-   * absent, each tick syncs before answering, on this thread.
-   */
-  syncFiles?: (paths: readonly string[]) => Promise<void>
-  /** Called after a pipelined sync completed and its acknowledgements went out. */
-  onSettled?: () => void
-  /**
-   * Opens the partition's log again, through recovery: how a partition whose disk refused a write
-   * resumes writing once it heals. Without it, a degraded partition stays read-only until restarted.
-   */
-  reopenLog?: (config: PartitionConfig) => PartitionLog
-  /** Backoff between attempts to resume writing after a disk fault (storage-fault.ts). */
-  storageRetryMinMs?: number
-  storageRetryMaxMs?: number
-  /** A leader proposes an ISR change (the host posts it as FromWorker `isrChange`). */
-  onIsrChange?: (proposal: IsrProposal) => void
-}
-
-interface StagedProduce {
-  envelope: Envelope
-  baseOffset: number
-  lastOffset: number
-  /** Set for a duplicate: the stored batch's offsets are the answer, nothing is written. */
-  duplicate: boolean
-  bytes: Uint8Array
-  /** The time stamped into the batch under LogAppendTime (the answer tells the same one), else -1. */
-  logAppendTime: number
-  /** Set once the producer got its answer (a failed commit answers only the others). */
-  answered?: boolean
-}
-
-/** Ops that write to the log: refused while the disk is at fault. */
-const WRITING_OPS = new Set<PartitionRequest['op']>(['produce', 'truncate', 'retention', 'updateConfig', 'compactPlan', 'compactSwap', 'checkSegment', 'repair', 'deleteRecords',
-  'becomeLeader', 'appendReplica', 'truncateReplica', 'resetReplica'])
-/** Ops that see every produce before them committed and wait for a running pipelined sync. */
-const ORDERED_OPS = new Set<PartitionRequest['op']>(['truncate', 'retention', 'updateConfig', 'compactSwap', 'repair', 'deleteRecords',
-  'becomeLeader', 'becomeFollower', 'appendReplica', 'truncateReplica', 'resetReplica'])
+export type { ActorOptions, Envelope, ReplyFn, SnapshotStore } from './actor-options.js'
 
 export class PartitionActor {
   #log: PartitionLog
@@ -108,13 +35,13 @@ export class PartitionActor {
   readonly #clock: () => number
   readonly #logger: Logger
   readonly #snapshotIntervalBytes: number
-  readonly #stagingBytesKept: number
+  /** Where a tick's staged batches are gathered for their one write (produce-staging.ts). */
+  readonly #staging: StagingBuffer
   readonly #producerIdExpirationCheckMs: number
   #nextProducerExpirationCheckMs: number
   #config: PartitionConfig
   #producers: ProducerState
   #bytesSinceSnapshot = 0
-  #staging = new Uint8Array(0)
   #closed = false
   #pipeline: PipelinedCommit | undefined
   readonly #syncFiles: ((paths: readonly string[]) => Promise<void>) | undefined
@@ -130,6 +57,8 @@ export class PartitionActor {
   #deferred: Envelope[] = []
   /** Leader, follower or a single broker's partition (replica-ops.ts). */
   readonly #replication: Replication
+  /** What the log ops (actor-ops.ts) borrow. */
+  readonly #logOps: LogOpHost
 
   constructor(options: ActorOptions) {
     this.#log = options.log
@@ -138,7 +67,7 @@ export class PartitionActor {
     this.#clock = options.clock
     this.#logger = options.logger
     this.#snapshotIntervalBytes = options.snapshotIntervalBytes ?? 64 * 1024 * 1024
-    this.#stagingBytesKept = options.stagingBytesKept ?? 8 * 1024 * 1024
+    this.#staging = new StagingBuffer(options.stagingBytesKept ?? 8 * 1024 * 1024)
     this.#producerIdExpirationCheckMs = options.producerIdExpirationCheckMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS
     assert(this.#producerIdExpirationCheckMs >= 1, `producerIdExpirationCheckMs of ${this.#producerIdExpirationCheckMs}`)
     this.#producerBatchesRemembered = options.producerBatchesRemembered ?? 16
@@ -161,6 +90,11 @@ export class PartitionActor {
       log: () => this.#log, config: () => this.#config, producers: () => this.#producers, offsets: () => this.offsets,
       writeSnapshot: () => this.#writeSnapshot(), clock: this.#clock, logger: this.#logger, onIsrChange: options.onIsrChange,
     })
+    this.#logOps = {
+      log: () => this.#log, producers: () => this.#producers, offsets: () => this.offsets,
+      statusExtras: () => this.#replication.statusExtras(), writeSnapshot: () => this.#writeSnapshot(),
+      mergeConfig: (partial) => { this.#config = { ...this.#config, ...partial } }, clock: this.#clock,
+    }
   }
 
   #newPipeline(): PipelinedCommit | undefined {
@@ -259,7 +193,7 @@ export class PartitionActor {
           envelope.reply({ ok: false, error: toWireError(refusal) })
           continue
         }
-        const accepted = this.#stage(envelope, request.bytes, staged, nowMs)
+        const accepted = stageProduce(envelope, request.bytes, staged, nowMs, this.#config, this.#producers, this.#log.logEndOffset)
         if (accepted !== undefined) staged.push(accepted)
         continue
       }
@@ -317,7 +251,7 @@ export class PartitionActor {
   releaseMemory(): void {
     // Index entries are written out first: a disk that refuses them degrades the partition.
     if (this.#fault === undefined) this.#guardWrite(() => this.#log.releaseMemory())
-    this.#staging = new Uint8Array(0)
+    this.#staging.release()
   }
 
   /** Flushes, snapshots producer state and closes the log with its clean-shutdown marker. */
@@ -351,13 +285,7 @@ export class PartitionActor {
 
   #answer(envelope: Envelope, work: () => unknown): void {
     try {
-      const value = work()
-      if (isFetchResult(value)) {
-        const owned = ownedCopy(value.bytes)
-        envelope.reply({ ok: true, value: { ...value, bytes: owned } }, owned.buffer as ArrayBuffer)
-      } else {
-        envelope.reply({ ok: true, value })
-      }
+      replyWith(envelope, work())
     } catch (err) {
       const cause = storageFaultCause(err)
       if (cause !== undefined && WRITING_OPS.has(envelope.request.op)) this.#degrade(err, cause)
@@ -377,101 +305,12 @@ export class PartitionActor {
   }
 
   #handle(request: Exclude<PartitionRequest, { op: 'produce' }>): unknown {
-    const log = this.#log
     if (REPLICA_OPS.has(request.op)) return this.#replication.handle(request as ReplicaOp)
     if (request.op === 'fetch' || request.op === 'listOffsets') {
       const refusal = this.#replication.clientOpRefusal()
       if (refusal !== undefined) throw refusal
     }
-    switch (request.op) {
-      case 'fetch': {
-        const read = log.read(request.offset, request.maxBytes)
-        const result: FetchResult = {
-          bytes: read.bytes,
-          logStartOffset: read.logStartOffset,
-          highWatermark: read.highWatermark,
-          logEndOffset: log.logEndOffset,
-        }
-        return result
-      }
-      case 'listOffsets': {
-        const spec = request.spec
-        if (spec === 'earliest') return { offset: log.logStartOffset }
-        if (spec === 'latest') return { offset: log.highWatermark }
-        const found = log.offsetForTimestamp(spec.timestamp)
-        return { offset: found === null || found >= log.highWatermark ? -1 : Math.max(found, log.logStartOffset) }
-      }
-      case 'status':
-        return { ...this.offsets, ...this.#replication.statusExtras() }
-      case 'truncate':
-        log.truncateTo(request.offset)
-        this.#producers.truncateFrom(request.offset)
-        this.#writeSnapshot()
-        return this.offsets
-      case 'retention': {
-        const before = log.segmentCount
-        log.applyRetention(this.#clock())
-        return { ...this.offsets, segmentsDeleted: before - log.segmentCount }
-      }
-      case 'updateConfig':
-        this.#config = { ...this.#config, ...request.config }
-        log.updateConfig(request.config)
-        return this.offsets
-      case 'compactPlan':
-        return log.compactionPlan(request.force)
-      case 'compactSwap': {
-        const outcome = log.swapCleaned(request.result)
-        return { ...this.offsets, ...outcome }
-      }
-      case 'checkSegment':
-        log.checkClosedSegment(request.baseOffset)
-        return this.offsets
-      case 'repair': {
-        const outcome = log.repairDamage()
-        return { ...this.offsets, offsetsSkipped: outcome.offsetsSkipped, segmentsDeleted: outcome.segmentsDeleted }
-      }
-      case 'deleteRecords': {
-        const outcome = log.deleteRecordsBefore(request.offset === -1 ? log.highWatermark : request.offset)
-        return { ...this.offsets, segmentsDeleted: outcome.segmentsDeleted }
-      }
-    }
-  }
-
-  /** Validates one produce request; answers it at once if refused, else returns it staged. */
-  #stage(envelope: Envelope, bytes: Uint8Array, staged: StagedProduce[], nowMs: number): StagedProduce | undefined {
-    try {
-      const batches = validateProduced(bytes, this.#config)
-      const next = nextOffset(staged, this.#log.logEndOffset)
-      const first = readBatchHeader(bytes, 0)
-      const logAppendTime = this.#config.timestampType === 'LogAppendTime' ? nowMs : -1
-      let records = 0
-      for (const pos of batches) records += readBatchHeader(bytes, pos).lastOffsetDelta + 1
-      if (first.producerId >= 0) {
-        const lastSequence = lastSequenceOf(first.baseSequence, first.lastOffsetDelta)
-        const verdict = this.#producers.check(first.producerId, first.producerEpoch, first.baseSequence, lastSequence)
-        switch (verdict.kind) {
-          case 'duplicate':
-            return {
-              envelope, baseOffset: verdict.batch.baseOffset, lastOffset: verdict.batch.lastOffset, duplicate: true, bytes, logAppendTime,
-            }
-          case 'fenced-epoch':
-            throw new RequestError(ErrorCode.INVALID_PRODUCER_EPOCH,
-              `producer ${first.producerId} epoch ${first.producerEpoch} is older than ${verdict.current}`)
-          case 'out-of-order':
-            throw new RequestError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-              `producer ${first.producerId}: sequence ${first.baseSequence}, expected ${verdict.expected}`)
-          case 'append':
-            this.#producers.record(first.producerId, first.producerEpoch,
-              { firstSequence: first.baseSequence, lastSequence, baseOffset: next, lastOffset: next + records - 1 },
-              nowMs)
-        }
-      }
-      if (logAppendTime >= 0) for (const pos of batches) stampLogAppendTime(bytes, pos, logAppendTime)
-      return { envelope, baseOffset: next, lastOffset: next + records - 1, duplicate: false, bytes, logAppendTime }
-    } catch (err) {
-      envelope.reply({ ok: false, error: toWireError(err) })
-      return undefined
-    }
+    return handleLogOp(request as LogOp, this.#logOps)
   }
 
   #failDeferred(code: number, message: string): void {
@@ -496,82 +335,22 @@ export class PartitionActor {
 
   /** #commit's work: one write, one sync under `always` (or held for the pipelined one), answers. */
   #append(staged: StagedProduce[], nowMs: number): void {
-    const fresh = staged.filter((s) => !s.duplicate)
-    if (fresh.length > 0) {
-      const expectedBase = fresh[0]!.baseOffset
-      const bytes = fresh.length === 1 ? fresh[0]!.bytes : this.#gather(fresh)
-      assert(expectedBase === this.#log.logEndOffset, `staged base ${expectedBase} != log end ${this.#log.logEndOffset}`)
-      const appended = this.#log.append(bytes, this.#replication.stampEpoch)
-      assert(appended.baseOffset === expectedBase && appended.lastOffset === fresh[fresh.length - 1]!.lastOffset,
-        `log gave ${appended.baseOffset}..${appended.lastOffset}, actor expected ${expectedBase}..`)
-      this.#bytesSinceSnapshot += bytes.length
-    }
+    this.#bytesSinceSnapshot += this.#staging.appendFresh(this.#log, staged, this.#replication.stampEpoch)
     const pipelined = this.#config.flush === 'always' && this.#pipeline !== undefined
     if (this.#config.flush === 'always' && !pipelined) this.#log.flush()
     else if (this.#config.flush === 'interval') this.#log.maybeFlush(nowMs)
     if (this.#bytesSinceSnapshot >= this.#snapshotIntervalBytes) this.#writeSnapshot()
     const logStartOffset = this.#log.logStartOffset
     const acks: HeldAck[] = staged.map((s) => {
-      const result: ProduceResult = {
-        baseOffset: s.baseOffset, lastOffset: s.lastOffset, logAppendTime: s.logAppendTime, logStartOffset, duplicate: s.duplicate,
-      }
-      // The produced bytes go back to the sender's pool: they were copied into the log.
-      const returned = s.bytes.byteOffset === 0 ? (s.bytes.buffer as ArrayBuffer) : undefined
-      const ack: HeldAck = {
-        lastOffset: s.lastOffset,
-        send: () => {
-          s.answered = true
-          s.envelope.reply({ ok: true, value: result }, returned)
-        },
-        fail: (code, message) => {
-          s.answered = true
-          s.envelope.reply({ ok: false, error: { code, message } })
-        },
-      }
+      const ack = produceAck(s, logStartOffset)
       return s.envelope.request.op === 'produce' && s.envelope.request.acks === -1 ? this.#replication.waitForReplicas(ack, nowMs) : ack
     })
     if (pipelined) this.#pipeline!.hold(acks)
     else for (const ack of acks) ack.send()
   }
 
-  #gather(fresh: StagedProduce[]): Uint8Array {
-    let total = 0
-    for (const s of fresh) total += s.bytes.length
-    if (this.#staging.length < total) this.#staging = new Uint8Array(Math.max(total, this.#staging.length * 2))
-    let pos = 0
-    for (const s of fresh) {
-      this.#staging.set(s.bytes, pos)
-      pos += s.bytes.length
-    }
-    const view = this.#staging.subarray(0, total)
-    if (this.#staging.length > this.#stagingBytesKept) this.#staging = new Uint8Array(0)
-    return view
-  }
-
   #writeSnapshot(): void {
     this.#snapshots.write(this.#producers.serialize(this.#log.logEndOffset))
     this.#bytesSinceSnapshot = 0
   }
-
-}
-
-/** The offset the next fresh batch gets: after the last staged batch that will be written. */
-function nextOffset(staged: StagedProduce[], logEndOffset: number): number {
-  for (let i = staged.length - 1; i >= 0; i--) if (!staged[i]!.duplicate) return staged[i]!.lastOffset + 1
-  return logEndOffset
-}
-
-function isFetchResult(value: unknown): value is FetchResult {
-  return typeof value === 'object' && value !== null && (value as FetchResult).bytes instanceof Uint8Array
-}
-
-/** A Uint8Array that owns its whole ArrayBuffer, so it can be transferred without detaching others. */
-function ownedCopy(bytes: Uint8Array): Uint8Array {
-  // An empty read may be a constant shared by every caller: transferring it twice in one message
-  // would fail, and transferring it at all would detach it for everyone.
-  if (bytes.length === 0) return new Uint8Array(0)
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes
-  }
-  return bytes.slice()
 }

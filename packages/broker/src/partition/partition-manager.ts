@@ -1,44 +1,33 @@
-// The broker-level owner of every partition on this broker (main thread). It starts the worker
-// threads that host the partition actors, places each partition on one (its own thread up to
-// `partitionThreadsMax`, then the least loaded), routes requests to it, bounds what is in flight per
-// partition, and supervises: when a thread dies (a broken invariant in an actor kills it), every
-// request in flight to it fails with the retriable KAFKA_STORAGE_ERROR, a new thread is started and
-// its partitions are reopened through recovery. The broker process lives on.
+// The broker-level owner of every partition on this broker (main thread). It opens each partition
+// on one of its worker threads and routes requests to it (partition-threads.ts: placement, the bound
+// on what is in flight per partition, and supervision: a thread that dies is restarted and its
+// partitions reopened through recovery, the requests in flight to it failing with the retriable
+// KAFKA_STORAGE_ERROR; the broker process lives on). It hears what the threads report: offsets that
+// moved, damage and storage faults (partition-health.ts), fsync timings, a leader's ISR proposals.
 //
 // It also owns the piscina task pool (tasks/task-pool.ts) where the closed segments of every partition
-// it opens are verified in the background at a capped rate (closed-segment-checks.ts; a segment that
-// fails is scanned by its actor and recorded as damage), and where compaction cleans: every `compactionCheckMs` it
-// asks each compacted partition's actor for a plan (given only when min.cleanable.dirty.ratio is
-// reached), has the pool rewrite those closed segments, and hands the result back to the actor, the
-// only one that renames the partition's files, to swap in. One compaction per partition at a time.
+// it opens are verified in the background at a capped rate (partition-health.ts; a segment that
+// fails is scanned by its actor and recorded as damage), and where compaction cleans, on the schedule
+// of compaction-scheduler.ts.
 import { strict as assert } from 'node:assert'
 import { rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { Worker } from 'node:worker_threads'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
-import { builtModulePath } from '../util/built-module.js'
-import { isCompacted } from '../storage/log-api.js'
 import type { DamageRange } from '../storage/damage.js'
 import type { CompactionOutcome } from '../storage/log.js'
-import { SegmentCleaner } from '../tasks/segment-cleaner.js'
-import { SegmentVerifier } from '../tasks/segment-verifier.js'
+import type { SegmentCleaner } from '../tasks/segment-cleaner.js'
+import type { SegmentVerifier } from '../tasks/segment-verifier.js'
 import { TaskPool } from '../tasks/task-pool.js'
-import { BufferPool } from './buffer-pool.js'
-import { ClosedSegmentChecks, DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX } from './closed-segment-checks.js'
+import { DEFAULT_SEGMENT_VERIFY_BYTES_PER_SECOND_MAX } from './closed-segment-checks.js'
+import { CompactionScheduler } from './compaction-scheduler.js'
 import {
-  partitionKey,
-  type Acks,
-  type FromWorker,
-  type PartitionConfig,
-  type PartitionKey,
-  type PartitionOffsets,
-  type PartitionRequest,
+  partitionKey, type Acks, type FromWorker, type PartitionConfig, type PartitionKey, type PartitionOffsets, type PartitionRequest,
   type PartitionResultByOp,
-  type ReplyItem,
-  type ToWorker,
 } from './messages.js'
+import { PartitionHealth } from './partition-health.js'
+import { PartitionThreads, type Placed, type ThreadNotice } from './partition-threads.js'
 
 export interface PartitionManagerOptions {
   dataDir: string
@@ -75,49 +64,23 @@ export type IsrChangeListener = (change: Extract<FromWorker, { type: 'isrChange'
 
 export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
 
-interface Pending {
-  key: PartitionKey
-  resolve(value: unknown): void
-  reject(err: Error): void
-}
-
-interface Slot {
-  index: number
-  worker: Worker
-  partitions: Map<PartitionKey, { dir: string; config: PartitionConfig }>
-  inFlight: Map<number, Pending>
-  opening: Map<PartitionKey, { resolve(o: PartitionOffsets): void; reject(err: Error): void }[]>
-  stopping: boolean
-}
-
 export class PartitionManager {
   readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner' | 'taskThreadsMax'>> & PartitionManagerOptions
   readonly #logger: Logger
-  readonly #slots: Slot[] = []
-  readonly #placement = new Map<PartitionKey, Slot>()
-  readonly #depth = new Map<PartitionKey, number>()
+  /** The worker threads, where each partition lives, and their supervision (partition-threads.ts). */
+  readonly #threads: PartitionThreads
   readonly #listeners = new Set<OffsetsListener>()
   readonly #fsyncListeners = new Set<FsyncListener>()
   readonly #isrChangeListeners = new Set<IsrChangeListener>()
   readonly #reopenListeners = new Set<(keys: PartitionKey[]) => void>()
-  readonly #pool = new BufferPool()
-  #nextRequestId = 1
   #shutDown = false
-  /** The cleaner pool, started on the first compaction unless one was given. */
-  #cleaner: SegmentCleaner | undefined
   /** The pool for background work on closed segments, started on first use. */
   #tasks: TaskPool | undefined
-  #checks: ClosedSegmentChecks | undefined
-  /** Partitions whose disk refuses writes (storage-fault.ts), as they last reported. */
-  readonly #storageFaults = new Map<PartitionKey, { cause: string; sinceMs: number }>()
-  #storageErrorsTotal = 0
+  /** Damage, storage faults, repairs, and the background check of closed segments (partition-health.ts). */
+  readonly #health: PartitionHealth
   /** Repairs that skipped offsets, and how many they skipped (metrics). */
-  readonly repairs = { total: 0, offsetsSkipped: 0 }
-  /** Partitions whose logs lost offsets (storage/damage.ts), as they last reported. */
-  readonly #damaged = new Map<PartitionKey, DamageRange[]>()
-  /** Partitions with a compaction under way: one at a time each. */
-  readonly #compacting = new Set<PartitionKey>()
-  readonly #compactionTimer: NodeJS.Timeout
+  readonly repairs: { total: number; offsetsSkipped: number }
+  readonly #compaction: CompactionScheduler
 
   constructor(options: PartitionManagerOptions) {
     this.#options = {
@@ -131,26 +94,52 @@ export class PartitionManager {
     assert(this.#options.mailboxDepthMax >= 1, 'mailboxDepthMax must be at least 1')
     assert(this.#options.compactionCheckMs >= 1, 'compactionCheckMs must be at least 1')
     this.#logger = options.logger.child({ module: 'partition-manager' })
-    this.#cleaner = options.cleaner
-    this.#compactionTimer = setInterval(() => this.#compactDirty(), this.#options.compactionCheckMs).unref()
+    this.#threads = new PartitionThreads({
+      partitionThreadsMax: this.#options.partitionThreadsMax,
+      mailboxDepthMax: this.#options.mailboxDepthMax,
+      workerResourceLimits: this.#options.workerResourceLimits,
+      logger: this.#logger,
+      isShutDown: () => this.#shutDown,
+      onMessage: (message, partitionsOfThread) => this.#receive(message, partitionsOfThread),
+      onReopened: (keys) => {
+        for (const listener of this.#reopenListeners) listener(keys)
+      },
+    })
+    this.#health = new PartitionHealth({
+      logger: this.#logger,
+      verifier: this.#options.verifier,
+      segmentVerifyBytesPerSecondMax: this.#options.segmentVerifyBytesPerSecondMax,
+      taskPool: () => this.#taskPool(),
+      checkSegment: (key, baseOffset) => this.#threads.has(key) ? this.#requestByKey(key, { op: 'checkSegment', baseOffset }) : undefined,
+    })
+    this.repairs = this.#health.repairs
+    this.#compaction = new CompactionScheduler({
+      compactionCheckMs: this.#options.compactionCheckMs,
+      cleaner: options.cleaner,
+      taskPool: () => this.#taskPool(),
+      logger: this.#logger,
+      request: (topic, partition, request) => this.request(topic, partition, request),
+      partitions: () => this.#threads.placedPartitions(),
+      isShutDown: () => this.#shutDown,
+    })
   }
 
   get threadCount(): number {
-    return this.#slots.length
+    return this.#threads.threadCount
   }
 
   get partitionCount(): number {
-    return this.#placement.size
+    return this.#threads.partitionCount
   }
 
   /** The index of the thread hosting a partition (for tests and metrics). */
   threadOf(topic: string, partition: number): number | undefined {
-    return this.#placement.get(partitionKey(topic, partition))?.index
+    return this.#threads.threadOf(partitionKey(topic, partition))
   }
 
   /** Requests sent to each thread (by thread index) and not yet answered: its mailbox depth. */
   threadMailboxDepths(): number[] {
-    return this.#slots.map((slot) => slot.inFlight.size)
+    return this.#threads.mailboxDepths()
   }
 
   onFsyncs(listener: FsyncListener): () => void {
@@ -168,14 +157,17 @@ export class PartitionManager {
     return () => this.#listeners.delete(listener)
   }
 
+  /** Hears which partitions a restarted thread reopened (without the roles they had). */
+  onReopened(listener: (keys: PartitionKey[]) => void): () => void {
+    this.#reopenListeners.add(listener)
+    return () => this.#reopenListeners.delete(listener)
+  }
+
   /** Opens (creating or recovering) a partition and places it on a thread. */
   open(topic: string, partition: number, config: PartitionConfig): Promise<PartitionOffsets> {
     this.#checkRunning()
     const key = partitionKey(topic, partition)
-    const slot = this.#placement.get(key) ?? this.#place(key)
-    const dir = join(this.#options.dataDir, key)
-    slot.partitions.set(key, { dir, config })
-    return this.#sendOpen(slot, key, dir, config)
+    return this.#threads.open(key, join(this.#options.dataDir, key), config)
   }
 
   /** Flushes and closes a partition (its files stay). */
@@ -194,8 +186,7 @@ export class PartitionManager {
    */
   async discard(topic: string, partition: number): Promise<void> {
     const key = partitionKey(topic, partition)
-    const slot = this.#placement.get(key)
-    if (slot !== undefined) await this.#closeOrDelete('delete', key)
+    if (this.#threads.has(key)) await this.#closeOrDelete('delete', key)
     rmSync(join(this.#options.dataDir, key), { recursive: true, force: true })
   }
 
@@ -204,7 +195,7 @@ export class PartitionManager {
    * copied into a buffer we own, which travels to the partition's thread and back.
    */
   produce(topic: string, partition: number, bytes: Uint8Array, acks: Acks = -1): Promise<PartitionResultByOp['produce']> {
-    const owned = this.#pool.copy(bytes)
+    const owned = this.#threads.pool.copy(bytes)
     return this.request(topic, partition, { op: 'produce', bytes: owned, acks }, owned.buffer as ArrayBuffer)
   }
 
@@ -223,21 +214,7 @@ export class PartitionManager {
 
   #requestByKey<R extends PartitionRequest>(key: PartitionKey, request: R, transfer?: ArrayBuffer): Promise<PartitionResultByOp[R['op']]> {
     if (this.#shutDown) return Promise.reject(shuttingDown())
-    const slot = this.#placement.get(key)
-    if (slot === undefined) {
-      return Promise.reject(new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${key} is not open`))
-    }
-    const depth = this.#depth.get(key) ?? 0
-    if (depth >= this.#options.mailboxDepthMax) {
-      return Promise.reject(new FaecieError(ErrorCode.MAILBOX_FULL,
-        `partition ${key} has ${depth} requests in flight (mailboxDepthMax ${this.#options.mailboxDepthMax})`))
-    }
-    this.#depth.set(key, depth + 1)
-    const requestId = this.#nextRequestId++
-    const reply = new Promise<PartitionResultByOp[R['op']]>((resolve, reject) => {
-      slot.inFlight.set(requestId, { key, resolve: resolve as (v: unknown) => void, reject })
-      this.#post(slot, { type: 'request', key, requestId, request }, transfer === undefined ? [] : [transfer])
-    })
+    const reply = this.#threads.request(key, request, transfer)
     if (!REPORTS_OFFSETS.has(request.op)) return reply
     return reply.then((offsets) => {
       this.noteDamage(key, offsets as PartitionOffsets)
@@ -247,210 +224,62 @@ export class PartitionManager {
 
   /** Test and operations hook: makes the thread hosting the partition fail as a broken invariant would. */
   crashThreadOf(topic: string, partition: number, reason = 'requested'): void {
-    const slot = this.#placement.get(partitionKey(topic, partition))
-    assert(slot !== undefined, 'no such partition')
-    this.#post(slot, { type: 'crash', reason })
+    this.#threads.crash(partitionKey(topic, partition), reason)
   }
 
   /** Changes a partition's settings, and remembers them for a reopen after a thread restart. */
   async updateConfig(topic: string, partition: number, config: PartitionConfig): Promise<PartitionOffsets> {
     const key = partitionKey(topic, partition)
     const offsets = await this.request(topic, partition, { op: 'updateConfig', config })
-    const placed = this.#placement.get(key)?.partitions.get(key)
+    const placed = this.#threads.placed(key)
     if (placed !== undefined) placed.config = config
     return offsets
   }
 
   /**
-   * Compacts a partition now: the actor names the closed segments to clean (unless `force`, only when
-   * min.cleanable.dirty.ratio is reached), the cleaner pool rewrites them, and the actor swaps the
-   * result in. Resolves with null when there was nothing to do or a compaction was already under way.
+   * Compacts a partition now (compaction-scheduler.ts): the actor names the closed segments to clean
+   * (unless `force`, only when min.cleanable.dirty.ratio is reached), the cleaner pool rewrites them,
+   * and the actor swaps the result in. Resolves with null when there was nothing to do or a
+   * compaction was already under way.
    */
-  async compact(topic: string, partition: number, options: { force?: boolean; nowMs?: number } = {}):
+  compact(topic: string, partition: number, options: { force?: boolean; nowMs?: number } = {}):
     Promise<(PartitionOffsets & CompactionOutcome) | null> {
-    const key = partitionKey(topic, partition)
-    if (this.#compacting.has(key)) return null
-    this.#compacting.add(key)
-    try {
-      const plan = await this.request(topic, partition, { op: 'compactPlan', force: options.force ?? true })
-      if (plan === null) return null
-      this.#cleaner ??= new SegmentCleaner({ logger: this.#logger, pool: this.#taskPool() })
-      const result = await this.#cleaner.clean(plan, options.nowMs ?? Date.now())
-      return await this.request(topic, partition, { op: 'compactSwap', result })
-    } finally {
-      this.#compacting.delete(key)
-    }
-  }
-
-  /** The periodic check: every compacted partition, against its dirty ratio. */
-  #compactDirty(): void {
-    if (this.#shutDown) return
-    for (const [key, slot] of this.#placement) {
-      const placed = slot.partitions.get(key)
-      if (placed === undefined || !isCompacted(placed.config)) continue
-      const cut = key.lastIndexOf('-')
-      this.compact(key.slice(0, cut), Number(key.slice(cut + 1)), { force: false }).catch((err: unknown) =>
-        this.#logger.warn({ err, partition: key }, 'compaction failed; it will be tried again'))
-    }
+    return this.#compaction.compact(partitionKey(topic, partition), topic, partition, options)
   }
 
   /** Test hook: ends the thread hosting the partition at once, wherever it is (as a kill would). */
   async terminateThreadOf(topic: string, partition: number): Promise<void> {
-    const slot = this.#placement.get(partitionKey(topic, partition))
-    assert(slot !== undefined, 'no such partition')
-    await slot.worker.terminate()
+    await this.#threads.terminate(partitionKey(topic, partition))
   }
 
   /** Closes every partition cleanly (flush, snapshot, clean-shutdown marker) and stops the threads. */
   async shutdown(): Promise<void> {
     if (this.#shutDown) return
     this.#shutDown = true
-    clearInterval(this.#compactionTimer)
-    this.#checks?.close()
+    this.#compaction.close()
+    this.#health.close()
     await this.#tasks?.close()
-    await Promise.all(this.#slots.map(async (slot) => {
-      slot.stopping = true
-      const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()))
-      slot.worker.postMessage({ type: 'shutdown' })
-      await exited
-    }))
-  }
-
-  #place(key: PartitionKey): Slot {
-    let slot: Slot | undefined
-    if (this.#slots.length < this.#options.partitionThreadsMax) {
-      slot = this.#startSlot(this.#slots.length)
-      this.#slots.push(slot)
-    } else {
-      slot = this.#slots.reduce((a, b) => (b.partitions.size < a.partitions.size ? b : a))
-    }
-    this.#placement.set(key, slot)
-    return slot
-  }
-
-  #startSlot(index: number): Slot {
-    const slot: Slot = {
-      index, worker: this.#spawn(index), partitions: new Map(), inFlight: new Map(), opening: new Map(), stopping: false,
-    }
-    this.#wire(slot)
-    return slot
-  }
-
-  #spawn(index: number): Worker {
-    const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), {
-      workerData: { threadIndex: index },
-      resourceLimits: this.#options.workerResourceLimits,
-    })
-    return worker
-  }
-
-  #wire(slot: Slot): void {
-    const worker = slot.worker
-    worker.on('message', (message: FromWorker) => this.#receive(slot, message))
-    worker.on('error', (err) => this.#logger.error(
-      { thread: slot.index, error: String(err), stack: err instanceof Error ? err.stack : undefined },
-      'partition thread failed'))
-    worker.on('exit', (code) => {
-      if (slot.stopping) return
-      this.#logger.error({ thread: slot.index, code }, 'partition thread exited: restarting it')
-      this.#restart(slot)
-    })
-  }
-
-  /** Fails what was in flight, starts a new thread in the same slot and reopens its partitions. */
-  #restart(slot: Slot): void {
-    const failure = (what: string): FaecieError =>
-      new FaecieError(ErrorCode.KAFKA_STORAGE_ERROR, `partition thread ${slot.index} died during ${what}; retry`)
-    for (const [, pending] of slot.inFlight) {
-      this.#release(pending.key)
-      pending.reject(failure('the request'))
-    }
-    slot.inFlight.clear()
-    for (const [, waiters] of slot.opening) for (const w of waiters) w.reject(failure('open'))
-    slot.opening.clear()
-    if (this.#shutDown) return
-    slot.worker = this.#spawn(slot.index)
-    this.#wire(slot)
-    for (const [key, { dir, config }] of slot.partitions) {
-      this.#sendOpen(slot, key, dir, config).catch((err: unknown) =>
-        this.#logger.error({ err, partition: key }, 'partition failed to reopen after a thread restart'))
-    }
-    // The reopened actors have no replication role: told now, so that whoever gave them one (the
-    // cluster's reconciler) stops routing to them at once and gives it again, after the open.
-    const reopened = [...slot.partitions.keys()]
-    for (const listener of this.#reopenListeners) listener(reopened)
-  }
-
-  /** Hears which partitions a restarted thread reopened (without the roles they had). */
-  onReopened(listener: (keys: PartitionKey[]) => void): () => void {
-    this.#reopenListeners.add(listener)
-    return () => this.#reopenListeners.delete(listener)
-  }
-
-  #sendOpen(slot: Slot, key: PartitionKey, dir: string, config: PartitionConfig): Promise<PartitionOffsets> {
-    return new Promise((resolve, reject) => {
-      const waiters = slot.opening.get(key) ?? []
-      waiters.push({ resolve, reject })
-      slot.opening.set(key, waiters)
-      this.#post(slot, { type: 'open', key, dir, config })
-    })
+    await this.#threads.shutdown()
   }
 
   async #closeOrDelete(kind: 'close' | 'delete', key: PartitionKey): Promise<void> {
-    const slot = this.#placement.get(key)
-    if (slot === undefined) return
-    const requestId = this.#nextRequestId++
-    await new Promise((resolve, reject) => {
-      slot.inFlight.set(requestId, { key, resolve, reject })
-      this.#depth.set(key, (this.#depth.get(key) ?? 0) + 1)
-      this.#post(slot, { type: kind, key, requestId })
-    })
-    slot.partitions.delete(key)
-    this.#placement.delete(key)
-    // Answers the actor still owes (acks=all answers it held, failed as it closed, may come after
-    // the close's own answer): failed here, so that a late one settles nothing and the in-flight
-    // count of a partition opened again under the same name starts from zero.
-    for (const [id, pending] of slot.inFlight) {
-      if (pending.key !== key) continue
-      slot.inFlight.delete(id)
-      pending.reject(new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partition ${key} was closed on this broker`))
-    }
-    this.#depth.delete(key)
-    this.#damaged.delete(key)
-    this.#storageFaults.delete(key)
+    if (!this.#threads.has(key)) return
+    await this.#threads.closeOrDelete(kind, key)
+    this.#health.forget(key)
   }
 
-  #receive(slot: Slot, message: FromWorker): void {
+  /** What a thread reports besides answers. */
+  #receive(message: ThreadNotice, partitionsOfThread: ReadonlyMap<PartitionKey, Placed>): void {
     switch (message.type) {
-      case 'reply':
-        this.#settle(slot, message)
-        return
-      case 'replies':
-        for (const item of message.replies) this.#settle(slot, item)
-        return
-      case 'opened':
-      case 'openFailed': {
-        const waiters = slot.opening.get(message.key) ?? []
-        slot.opening.delete(message.key)
-        for (const w of waiters) {
-          if (message.type === 'opened') w.resolve(message.offsets)
-          else w.reject(new FaecieError(message.error.code, message.error.message))
-        }
-        if (message.type === 'opened') {
-          this.noteDamage(message.key, message.offsets)
-          this.#emit(message.key, message.offsets)
-          const dir = slot.partitions.get(message.key)?.dir
-          if (dir !== undefined) this.#verify(message.key, dir)
-        }
+      case 'opened': {
+        this.noteDamage(message.key, message.offsets)
+        this.#emit(message.key, message.offsets)
+        const dir = partitionsOfThread.get(message.key)?.dir
+        if (dir !== undefined && !this.#shutDown) this.#health.verify(message.key, dir)
         return
       }
-      case 'shutdownDone':
-        return
       case 'storage':
-        this.#storageErrorsTotal += message.errors
-        if (message.error === null) {
-          if (this.#storageFaults.delete(message.key)) this.#logger.info({ partition: message.key }, 'partition writable again')
-        } else this.#storageFaults.set(message.key, message.error)
+        this.#health.noteStorage(message)
         return
       case 'fsyncs':
         for (const listener of this.#fsyncListeners) listener(message)
@@ -471,7 +300,7 @@ export class PartitionManager {
    * /metrics). Learnt when a partition opens and from every status it reports.
    */
   damagedPartitions(): { key: PartitionKey; damage: DamageRange[] }[] {
-    return [...this.#damaged].map(([key, damage]) => ({ key, damage }))
+    return this.#health.damagedPartitions()
   }
 
   /**
@@ -480,42 +309,23 @@ export class PartitionManager {
    */
   async repair(topic: string, partition: number): Promise<PartitionResultByOp['repair']> {
     const result = await this.request(topic, partition, { op: 'repair' })
-    if (result.offsetsSkipped > 0) {
-      this.repairs.total++
-      this.repairs.offsetsSkipped += result.offsetsSkipped
-      this.#logger.warn({ partition: partitionKey(topic, partition), logStartOffset: result.logStartOffset,
-        offsetsSkipped: result.offsetsSkipped }, 'partition repaired with data loss accepted')
-    }
+    this.#health.noteRepair(partitionKey(topic, partition), result)
     return result
   }
 
   /** Partitions whose disk refuses writes, with the cause: they serve reads and refuse writes. */
   storageFaults(): { key: PartitionKey; cause: string; sinceMs: number }[] {
-    return [...this.#storageFaults].map(([key, fault]) => ({ key, ...fault }))
+    return this.#health.storageFaults()
   }
 
   /** Writes the disk refused, over every partition, since the manager started (metrics). */
   get storageErrorsTotal(): number {
-    return this.#storageErrorsTotal
+    return this.#health.storageErrorsTotal
   }
 
   /** Records what a partition's offsets say about damage. */
   noteDamage(key: PartitionKey, offsets: Pick<PartitionOffsets, 'damage'>): void {
-    if (offsets.damage !== undefined && offsets.damage.length > 0) {
-      if (!this.#damaged.has(key)) this.#logger.error({ partition: key, damage: offsets.damage }, 'partition is damaged')
-      this.#damaged.set(key, offsets.damage)
-    } else this.#damaged.delete(key)
-  }
-
-  #settle(slot: Slot, item: ReplyItem): void {
-    if (item.returned !== undefined) this.#pool.release(item.returned)
-    const pending = slot.inFlight.get(item.requestId)
-    if (pending === undefined) return
-    slot.inFlight.delete(item.requestId)
-    this.#release(pending.key)
-    const reply = item.reply
-    if (reply.ok) pending.resolve(reply.value)
-    else pending.reject(new FaecieError(reply.error.code, reply.error.message))
+    this.#health.noteDamage(key, offsets)
   }
 
   #taskPool(): TaskPool {
@@ -523,36 +333,8 @@ export class PartitionManager {
     return this.#tasks
   }
 
-  #verify(key: PartitionKey, dir: string): void {
-    if (this.#options.verifier === false || this.#shutDown) return
-    if (this.#checks === undefined) {
-      const verifier = this.#options.verifier ?? new SegmentVerifier({ logger: this.#logger, pool: this.#taskPool() })
-      this.#checks = new ClosedSegmentChecks({
-        verify: (segment) => verifier.verifySegment(segment),
-        bytesPerSecondMax: this.#options.segmentVerifyBytesPerSecondMax,
-        logger: this.#logger,
-        onDamaged: (damagedKey, baseOffset) => {
-          // The actor scans the segment and records what it lost (it may have gone meanwhile).
-          const placed = this.#placement.has(damagedKey) ? this.#requestByKey(damagedKey, { op: 'checkSegment', baseOffset }) : undefined
-          placed?.catch((err: unknown) => this.#logger.warn({ err, partition: damagedKey, baseOffset }, 'damaged segment not checked'))
-        },
-      })
-    }
-    this.#checks.enqueue(key, dir)
-  }
-
   #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
     for (const listener of this.#listeners) listener(key, offsets)
-  }
-
-  #release(key: PartitionKey): void {
-    const depth = this.#depth.get(key) ?? 0
-    assert(depth > 0, `in-flight count for ${key} went below zero`)
-    this.#depth.set(key, depth - 1)
-  }
-
-  #post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    slot.worker.postMessage(message, transfer)
   }
 
   #checkRunning(): void {

@@ -3,8 +3,9 @@
 // leader-epoch cache, and the handlers of the ops becomeLeader, becomeFollower, replicaFetch,
 // offsetsForLeaderEpoch, appendReplica, truncateReplica and resetReplica. The actor (partition-actor.ts)
 // asks it which epoch to stamp, whether client ops are refused, and hands it acks=all answers to hold.
-// The leader-side bookkeeping is replica-state.ts; the high watermark rule is storage/log-flush.ts.
-// The high watermark across a restart: replica-high-watermark.ts.
+// A leader's answers to its followers are replica-leader.ts, its bookkeeping replica-state.ts; the
+// high watermark rule is storage/log-flush.ts. The high watermark across a restart:
+// replica-high-watermark.ts.
 import { ErrorCode } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { LeaderEpochCache } from '../storage/leader-epoch-cache.js'
@@ -15,10 +16,13 @@ import type {
 } from './messages.js'
 import type { HeldAck } from './pipelined-commit.js'
 import { RequestError } from './produce-validation.js'
+import { checkLeaderEpoch, checkReplicaFetch, leaderStatusOf, notLeader, replicaFetchAnswer, type LeaderStatus } from './replica-leader.js'
 import { appendReplicated, epochsOfLog, restartReplicaAt } from './replica-follower.js'
 import { HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, restartHighWatermark, writeHighWatermark } from './replica-high-watermark.js'
 import type { ProducerState } from './producer-state.js'
 import { ReplicaState, roleProblem, type IsrProposal } from './replica-state.js'
+
+export type { LeaderStatus }
 
 export type ReplicaOp = Extract<PartitionRequest, { op: 'becomeLeader' | 'becomeFollower' | 'replicaFetch' | 'offsetsForLeaderEpoch' | 'appendReplica' | 'truncateReplica' | 'resetReplica' }>
 
@@ -37,20 +41,10 @@ export interface ReplicationHost {
   onIsrChange?: (proposal: IsrProposal) => void
 }
 
-/** The extra fields a leader's `status` answer carries (metrics inputs). */
-export interface LeaderStatus {
-  isr: number[]
-  underReplicated: boolean
-  /** The largest (leader log end - follower log end) over the other replicas (unknown: from the log start). */
-  followerLagOffsets: number
-}
-
 type Role =
   | { kind: 'single' }
   | { kind: 'leader'; state: ReplicaState }
   | { kind: 'follower'; leader: number; leaderEpoch: number }
-
-const notLeader = (what: string): RequestError => new RequestError(ErrorCode.NOT_LEADER_OR_FOLLOWER, what)
 
 export class Replication {
   readonly #host: ReplicationHost
@@ -140,15 +134,7 @@ export class Replication {
 
   statusExtras(): LeaderStatus | undefined {
     if (this.#role.kind !== 'leader') return undefined
-    const state = this.#role.state
-    const log = this.#host.log()
-    let lag = 0
-    for (const id of state.role.replicas) {
-      if (id === state.role.brokerId) continue
-      const leo = state.followerLogEndOffset(id)
-      lag = Math.max(lag, log.logEndOffset - (leo < 0 ? log.logStartOffset : leo))
-    }
-    return { isr: [...state.role.isr], underReplicated: state.role.isr.length < state.role.replicas.length, followerLagOffsets: lag }
+    return leaderStatusOf(this.#role.state, this.#host.log())
   }
 
   handle(request: ReplicaOp): unknown {
@@ -221,39 +207,21 @@ export class Replication {
 
   #leaderAt(leaderEpoch: number): ReplicaState {
     if (this.#role.kind !== 'leader') throw notLeader('this broker does not lead the partition')
-    const epoch = this.#role.state.role.leaderEpoch
-    if (leaderEpoch < epoch) throw new RequestError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} is older than ${epoch}`)
-    if (leaderEpoch > epoch) throw new RequestError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${leaderEpoch} is newer than ${epoch}`)
+    checkLeaderEpoch(leaderEpoch, this.#role.state.role.leaderEpoch)
     return this.#role.state
   }
 
   #replicaFetch(request: Extract<ReplicaOp, { op: 'replicaFetch' }>): ReplicaFetchResult {
     const state = this.#leaderAt(request.leaderEpoch)
-    const { replicaId, fetchOffset } = request
-    if (replicaId === state.role.brokerId || !state.role.replicas.includes(replicaId)) {
-      throw notLeader(`broker ${replicaId} is not a follower of this partition (replicas ${state.role.replicas.join(',')})`)
-    }
     const log = this.#host.log()
-    if (!Number.isSafeInteger(fetchOffset) || fetchOffset < 0 || fetchOffset > log.logEndOffset) {
-      throw new RequestError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch offset ${fetchOffset} outside [${log.logStartOffset}, ${log.logEndOffset}]`)
-    }
-    if (!Number.isSafeInteger(request.maxBytes) || request.maxBytes < 0) throw new RequestError(ErrorCode.INVALID_REQUEST, `maxBytes ${request.maxBytes}`)
-    if (fetchOffset < log.logStartOffset) {
-      // The follower is behind the log start (retention, DeleteRecords): it must resetReplica at it.
-      // Its position is not recorded: it is not caught up, and stays out of (or leaves) the ISR.
-      return {
-        bytes: new Uint8Array(0), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
-        leaderEpoch: state.role.leaderEpoch,
-      }
-    }
-    const proposal = state.recordFetch(replicaId, fetchOffset, log.logEndOffset, log.highWatermark, this.#host.clock())
+    checkReplicaFetch(state, log, request)
+    // A follower behind the log start (retention, DeleteRecords) must resetReplica at it. Its
+    // position is not recorded: it is not caught up, and stays out of (or leaves) the ISR.
+    if (request.fetchOffset < log.logStartOffset) return replicaFetchAnswer(state, log, request)
+    const proposal = state.recordFetch(request.replicaId, request.fetchOffset, log.logEndOffset, log.highWatermark, this.#host.clock())
     this.#applyLimit()
     if (proposal !== undefined) this.#propose(proposal)
-    const read = log.read(fetchOffset, request.maxBytes, { isolation: 'logEnd' })
-    return {
-      bytes: read.bytes, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
-      leaderEpoch: state.role.leaderEpoch,
-    }
+    return replicaFetchAnswer(state, log, request)
   }
 
   #offsetsForLeaderEpoch(leaderEpoch: number, currentLeaderEpoch: number | null): OffsetsForLeaderEpochResult {
