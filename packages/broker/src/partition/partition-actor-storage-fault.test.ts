@@ -10,7 +10,7 @@ import { PartitionLog } from '../storage/log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { SimulatedDisk, type DiskFault } from '../storage/simulated-disk.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
-import type { FetchResult, PartitionConfig, ProduceResult } from './messages.js'
+import type { FetchResult, PartitionConfig, PartitionReply, ProduceResult } from './messages.js'
 import { PartitionActor } from './partition-actor.js'
 import { produce, testBatch, tick } from './test-batches.js'
 
@@ -92,6 +92,23 @@ describe('an idempotent producer across a disk fault', () => {
     expect(retried.ok).toBe(true)
     expect((retried as { value: ProduceResult }).value.baseOffset).toBe(2)
     expect(values(actor)).toEqual(['p0-0', 'p0-1', 'p2-0', 'p2-1'])
+  })
+})
+
+describe('a replicated leader on a failing disk', () => {
+  it('fails the acks=all answers it holds with the disk\'s error, rather than holding them until the disk heals', () => {
+    const { disk, actor } = setup()
+    const role = { brokerId: 1, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 2], replicas: [1, 2], minInsyncReplicas: 1,
+      replicaLagTimeMaxMs: 60_000, ackTimeoutMs: 60_000 }
+    expect(tick(actor, [{ op: 'becomeLeader', role }])[0]!.ok).toBe(true)
+    // Follower 2 never fetches: the high watermark stays, and this answer is held.
+    const held: PartitionReply[] = []
+    actor.tick([{ request: produce(testBatch('held', 1)), reply: (r) => held.push(r) }])
+    expect(held).toEqual([])
+    disk.fault = 'ENOSPC'
+    expect(tick(actor, [{ op: 'produce', bytes: testBatch('refused', 1), acks: 1 }])[0]!.ok).toBe(false)
+    expect(held).toHaveLength(1)
+    expect(held[0]).toMatchObject({ ok: false, error: { code: ErrorCode.KAFKA_STORAGE_ERROR } })
   })
 })
 

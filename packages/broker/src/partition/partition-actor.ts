@@ -128,6 +128,8 @@ export class PartitionActor {
     const error = this.#fault.error()
     this.#pipeline?.abandon(error.code, error.message)
     this.#failDeferred(error.code, error.message)
+    // acks=all answers waiting for the high watermark: the leader's own end may never be made durable.
+    this.#replication.failHeld(error.code, error.message)
   }
 
   /** Reopens the log through recovery; on success writes resume, otherwise the backoff grows. */

@@ -114,6 +114,11 @@ export class Replication {
     this.#applyLimit()
   }
 
+  /** The disk refused a write: held acks fail with its error (the producer retries; the records may not be durable). */
+  failHeld(code: number, message: string): void {
+    if (this.#role.kind === 'leader') this.#role.state.failAll(code, message)
+  }
+
   /** The partition closes or goes away: held acks fail. */
   close(): void {
     if (this.#role.kind === 'leader') this.#role.state.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition closed on this broker')
