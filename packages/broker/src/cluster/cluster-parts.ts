@@ -112,7 +112,6 @@ export interface IsrWriterParams {
   brokerId: number
   clock: MonotonicClock
   store: EtcdMetadataStore
-  watch: ClusterStateWatch
   partitions: PartitionManager
   logger: Logger
 }

@@ -143,7 +143,7 @@ export class ClusterRuntime implements ClusterGateway {
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
-    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, watch, partitions, clock, logger: logger.child({ module: 'isr-writer' }) })
+    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, partitions, clock, logger: logger.child({ module: 'isr-writer' }) })
     this.#controller = parts.controller({
       store: connection.store, keys: connection.keys, watch, fence: () => this.#member?.controllerFence, clock,
       logger: logger.child({ module: 'controller' }), preferredLeaderCheckMs: L.preferredLeaderCheckMs,
