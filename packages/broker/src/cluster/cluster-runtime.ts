@@ -20,6 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
+import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -278,6 +279,24 @@ export class ClusterRuntime implements ClusterGateway {
   brokerUrl(brokerId: number): string | undefined {
     return this.#watch.state.brokers.get(brokerId)?.advertisedUrl
   }
+  // ---- issue 14: the contract's entry points, each built by its part ----------------------------
+
+  findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>> {
+    return Promise.reject(notBuilt(`findCoordinator ${request.key}`))
+  }
+
+  alterPartitionReassignments(_request: OpRequest<'alterPartitionReassignments'>, _mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return Promise.reject(notBuilt('alterPartitionReassignments'))
+  }
+
+  listPartitionReassignments(_request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
+    throw notBuilt('listPartitionReassignments')
+  }
+
+  electLeaders(_request: OpRequest<'electLeaders'>, _mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return Promise.reject(notBuilt('electLeaders'))
+  }
+
 
   /** What the reconciler makes a leader's actor run with (LeaderRole) from etcd's state and the topic's config. */
   leaderRoleOf(state: PartitionState, topicConfig: TopicConfig): LeaderRole {
@@ -333,4 +352,8 @@ export class ClusterRuntime implements ClusterGateway {
   followerLagOf(topic: string, partition: number): number | undefined {
     return this.#fetchers.lagOf(topic, partition)
   }
+}
+
+function notBuilt(what: string): FaecieError {
+  return new FaecieError(ErrorCode.UNSUPPORTED_VERSION, `${what}: not built yet`)
 }

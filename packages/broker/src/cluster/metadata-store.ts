@@ -18,6 +18,8 @@ export interface BrokerRegistration {
   advertisedUrl: string
   rack: string | null
   registeredAt: string
+  /** Set by the broker itself when it begins a controlled shutdown (SIGTERM): the controller moves its leaderships away. */
+  shuttingDown?: boolean
 }
 
 /** The proof a controller carries: the create revision of the election key it created. */

@@ -14,7 +14,12 @@ export interface PartitionState {
   leaderEpoch: number
   partitionEpoch: number
   isr: number[]
+  /** While a reassignment runs (KIP-455): the target first, then the replicas being removed. */
   replicas: number[]
+  /** A reassignment in progress: the target's brokers that were not replicas before. Absent: none. */
+  addingReplicas?: number[]
+  /** A reassignment in progress: the replicas of before that the target drops. Absent: none. */
+  removingReplicas?: number[]
 }
 
 /** A new partition: led by its first replica (the preferred leader), every replica in the ISR. */

@@ -61,6 +61,14 @@ export interface ClusterGateway {
   controllerId(): number
   /** A live broker's advertised URL (ws://HOST:PORT). */
   brokerUrl(brokerId: number): string | undefined
+  /** findCoordinator: the leader of the group's `__consumer_offsets` partition (made on the first ask). */
+  findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>>
+  /** alterPartitionReassignments, on the controller (forwarded there when mayForward). */
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>>
+  /** listPartitionReassignments, from the cluster state this broker sees. */
+  listPartitionReassignments(request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'>
+  /** electLeaders, on the controller (forwarded there when mayForward). */
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>>
 }
 
 export interface Gateway {

@@ -142,6 +142,10 @@ export async function startTestLeader(options: { brokerId: number; clusterId: st
     clusterId: options.clusterId, brokerId: options.brokerId, etcdEndpoints: [],
     localRole: () => undefined, isLeaderNow: () => true, partitionState: () => undefined, brokers: () => [],
     controllerId: () => -1, brokerUrl: () => undefined, acceptsBrokerSecret: (secret) => secret === TEST_BROKER_SECRET,
+    findCoordinator: () => Promise.reject(new Error('no groups at a test leader')),
+    alterPartitionReassignments: () => Promise.reject(new Error('no reassignments at a test leader')),
+    listPartitionReassignments: () => ({ reassignments: [], throttleBytesPerSec: null }),
+    electLeaders: () => Promise.reject(new Error('no elections at a test leader')),
   }
   const gateway = {
     limits, partitions: partitions as unknown as PartitionManager, watch: new OffsetWatch(partitions as unknown as PartitionManager),

@@ -13,6 +13,8 @@ export interface DescribeClusterBroker {
   rack: string | null
   /** host:port of its Kafka-protocol listener, when it has one. */
   kafkaAddress?: string
+  /** True while the broker is in controlled shutdown (SIGTERM): its leaderships move away; it leads nothing new. */
+  shuttingDown?: boolean
 }
 
 export interface DescribeClusterResponse {

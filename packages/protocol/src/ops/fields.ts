@@ -136,6 +136,19 @@ export class FieldReader {
     })
   }
 
+  /** A non-empty array of distinct integers in `range`, at most `countMax` of them. */
+  ints(key: string, range: IntRange, countMax: number): number[] {
+    const out = this.array(key, {}, (item, _index, path) => {
+      if (typeof item !== 'number' || !Number.isSafeInteger(item) || (range.min !== undefined && item < range.min) || (range.max !== undefined && item > range.max)) {
+        throw invalidField(path, `an integer in [${range.min ?? '-inf'}, ${range.max ?? 'inf'}]`, item)
+      }
+      return item
+    })
+    if (out.length > countMax) throw invalidField(this.at(key), `at most ${countMax} items`, `${out.length} items`)
+    if (new Set(out).size !== out.length) throw invalidField(this.at(key), 'distinct integers', out)
+    return out
+  }
+
   optionalStrings(key: string): string[] | undefined {
     return this.has(key) ? this.strings(key, { allowEmpty: true }) : undefined
   }

@@ -29,6 +29,10 @@ import { type DeleteRecordsRequest, type DeleteRecordsResponse, parseDeleteRecor
 import { type ReplicaFetchRequest, type ReplicaFetchResponse, parseReplicaFetchRequest } from './replica-fetch.js'
 import { type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse, parseOffsetsForLeaderEpochRequest } from './offsets-for-leader-epoch.js'
 import { type DescribeClusterRequest, type DescribeClusterResponse, parseDescribeClusterRequest } from './describe-cluster.js'
+import { type FindCoordinatorRequest, type FindCoordinatorResponse, parseFindCoordinatorRequest } from './find-coordinator.js'
+import { type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponse, parseAlterPartitionReassignmentsRequest } from './alter-partition-reassignments.js'
+import { type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponse, parseListPartitionReassignmentsRequest } from './list-partition-reassignments.js'
+import { type ElectLeadersRequest, type ElectLeadersResponse, parseElectLeadersRequest } from './elect-leaders.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
 
@@ -61,6 +65,10 @@ export * from './delete-records.js'
 export * from './replica-fetch.js'
 export * from './offsets-for-leader-epoch.js'
 export * from './describe-cluster.js'
+export * from './find-coordinator.js'
+export * from './alter-partition-reassignments.js'
+export * from './list-partition-reassignments.js'
+export * from './elect-leaders.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -92,6 +100,10 @@ export interface OpTypes {
   replicaFetch: { request: ReplicaFetchRequest; response: ReplicaFetchResponse }
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse }
   describeCluster: { request: DescribeClusterRequest; response: DescribeClusterResponse }
+  findCoordinator: { request: FindCoordinatorRequest; response: FindCoordinatorResponse }
+  alterPartitionReassignments: { request: AlterPartitionReassignmentsRequest; response: AlterPartitionReassignmentsResponse }
+  listPartitionReassignments: { request: ListPartitionReassignmentsRequest; response: ListPartitionReassignmentsResponse }
+  electLeaders: { request: ElectLeadersRequest; response: ElectLeadersResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -128,6 +140,10 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   replicaFetch: parseReplicaFetchRequest,
   offsetsForLeaderEpoch: parseOffsetsForLeaderEpochRequest,
   describeCluster: parseDescribeClusterRequest,
+  findCoordinator: parseFindCoordinatorRequest,
+  alterPartitionReassignments: parseAlterPartitionReassignmentsRequest,
+  listPartitionReassignments: parseListPartitionReassignmentsRequest,
+  electLeaders: parseElectLeadersRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

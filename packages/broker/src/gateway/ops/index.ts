@@ -28,6 +28,8 @@ import { stats } from './stats.js'
 import { repairPartition } from './repair-partition.js'
 import { deleteRecords } from './delete-records.js'
 import { describeCluster } from './describe-cluster.js'
+import { findCoordinator } from './find-coordinator.js'
+import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './partition-reassignments.js'
 import { offsetsForLeaderEpoch, replicaFetch } from './replica-fetch.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
@@ -59,4 +61,8 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   replicaFetch,
   offsetsForLeaderEpoch,
   describeCluster,
+  findCoordinator,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  electLeaders,
 }
