@@ -12,6 +12,8 @@
 //   --replica-lag-time-max-ms 30000    a follower not caught up this long leaves the ISR
 //   --replica-fetch-max-wait-ms 500    a follower's long poll (below the lag time, as Kafka requires)
 //   --cluster-name faecie              the etcd key prefix /faecie/<name>/ (keys.ts)
+//   --controlled-shutdown-timeout-ms 30000  SIGTERM waits this long for leaderships to move (controlled-shutdown.ts)
+import { CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT } from '../cluster/controlled-shutdown.js'
 import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, BROKER_SESSION_TIMEOUT_MS_MIN } from '../cluster/keys.js'
 
 export interface ClusterConfig {
@@ -26,6 +28,8 @@ export interface ClusterConfig {
   replicaLagTimeMaxMs: number
   replicaFetchMaxWaitMs: number
   clusterName: string
+  /** SIGTERM: how long the broker waits for the controller to move its leaderships before it stops. */
+  controlledShutdownTimeoutMs: number
 }
 
 /** Bounds of the cluster flags, in one place. */
@@ -37,6 +41,7 @@ export const CLUSTER_FLAG_LIMITS = {
   replicaFetchMaxWaitMsMax: 60_000,
   rackCharsMax: 255,
   etcdEndpointsMax: 16,
+  controlledShutdownTimeoutMsMax: 600_000,
 } as const
 
 export const CLUSTER_DEFAULTS = {
@@ -46,6 +51,7 @@ export const CLUSTER_DEFAULTS = {
   replicaLagTimeMaxMs: 30_000,
   replicaFetchMaxWaitMs: 500,
   clusterName: 'faecie',
+  controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT,
 } as const
 
 export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
@@ -58,7 +64,8 @@ export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
   --min-insync-replicas N   default min.insync.replicas of a new topic (default 1)
   --replica-lag-time-max-ms N   a follower not caught up for this long leaves the ISR (default 30000)
   --replica-fetch-max-wait-ms N a follower's fetch long poll (default 500)
-  --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)`
+  --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)
+  --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)`
 
 /** The parseArgs options of the cluster flags. */
 export const CLUSTER_FLAG_OPTIONS = {
@@ -72,6 +79,7 @@ export const CLUSTER_FLAG_OPTIONS = {
   'replica-lag-time-max-ms': { type: 'string' },
   'replica-fetch-max-wait-ms': { type: 'string' },
   'cluster-name': { type: 'string' },
+  'controlled-shutdown-timeout-ms': { type: 'string' },
 } as const
 
 export type ClusterFlags = { [K in keyof typeof CLUSTER_FLAG_OPTIONS]?: string }
@@ -122,6 +130,8 @@ export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | un
     replicaLagTimeMaxMs,
     replicaFetchMaxWaitMs,
     clusterName,
+    controlledShutdownTimeoutMs: integer(flags['controlled-shutdown-timeout-ms'] ?? D.controlledShutdownTimeoutMs, '--controlled-shutdown-timeout-ms',
+      0, L.controlledShutdownTimeoutMsMax),
   }
 }
 
