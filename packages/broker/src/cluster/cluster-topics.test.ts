@@ -32,6 +32,8 @@ function setup(options: { controllerId?: number; selfController?: boolean; answe
     deleteTopic: async (topic) => { controllerCalls.push(['deleteTopic', topic]); return made(topic, 3) },
     alterTopicConfig: async (topic, changes) => { controllerCalls.push(['alterTopicConfig', topic, changes]); return made(topic, 3) },
     createPartitions: async (topic, count) => { controllerCalls.push(['createPartitions', topic, count]); return made(topic, count) },
+    alterPartitionReassignments: async (request) => { controllerCalls.push(['alterPartitionReassignments', request]); return { partitions: [] } },
+    electLeaders: async (request) => { controllerCalls.push(['electLeaders', request]); return { partitions: [] } },
   }
   const forwarded: Call[] = []
   const links = {
