@@ -43,6 +43,8 @@ import type { ReplicaLag } from '../metrics/cluster-metrics.js'
 import { partitionsHere } from './reconciler-plan.js'
 import { leaveIsrsOnJoin } from './rejoin-isr.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
+import { ReplicationThrottle } from '../replication/replication-throttle.js'
+import { listReassignments } from './reassignments-list.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
 const WATCH_LISTENERS_MAX = 32
@@ -141,8 +143,13 @@ export class ClusterRuntime implements ClusterGateway {
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
       frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
     })
+    // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle.
+    const throttle = new ReplicationThrottle({
+      rateBytesPerSec: () => watch.state.reassignmentThrottleBytesPerSec,
+      isMoving: (topic, p) => watch.state.partitions.get(topic)?.get(p)?.value.addingReplicas?.includes(this.brokerId) === true,
+    })
     this.#fetchers = parts.replicaFetchers({
-      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock,
+      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock, throttle,
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
@@ -300,16 +307,16 @@ export class ClusterRuntime implements ClusterGateway {
     return Promise.reject(notBuilt(`findCoordinator ${request.key}`))
   }
 
-  alterPartitionReassignments(_request: OpRequest<'alterPartitionReassignments'>, _mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
-    return Promise.reject(notBuilt('alterPartitionReassignments'))
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.topics.alterPartitionReassignments(request, mayForward)
   }
 
-  listPartitionReassignments(_request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
-    throw notBuilt('listPartitionReassignments')
+  listPartitionReassignments(request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
+    return listReassignments(this.#watch.state, request)
   }
 
-  electLeaders(_request: OpRequest<'electLeaders'>, _mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
-    return Promise.reject(notBuilt('electLeaders'))
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return this.topics.electLeaders(request, mayForward)
   }
 
 
