@@ -65,6 +65,8 @@ export interface ControllerLike {
   deleteTopic(topic: string): Promise<TopicMeta>
   alterTopicConfig(topic: string, changes: TopicConfigChanges): Promise<TopicMeta>
   createPartitions(topic: string, count: number): Promise<TopicMeta>
+  /** Makes `__consumer_offsets` (cluster/offsets-topic.ts) unless it exists. */
+  ensureOffsetsTopic?(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta>
 }
 
 /** cluster/reconciler.ts Reconciler. */
