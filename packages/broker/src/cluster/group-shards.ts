@@ -165,6 +165,10 @@ export class GroupShards {
     if (options.forwardGroupOps === true && leader.brokerId >= 0 && leader.brokerId !== this.#o.brokerId) {
       return this.#forward(leader.brokerId, op, request)
     }
+    if (leader.brokerId === this.#o.brokerId) {
+      // Named leader in etcd, but its shard is not made (leadership not applied yet) or is being made again.
+      throw new FaecieError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Broker ${this.#o.brokerId} is taking over ${OFFSETS_TOPIC}-${partition}, which holds group ${groupId}.`)
+    }
     throw notCoordinator(this.#o.brokerId, groupId, partition, leader.brokerId)
   }
 
