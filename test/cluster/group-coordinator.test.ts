@@ -71,6 +71,8 @@ it('one coordinator per group, NOT_COORDINATOR elsewhere, and committed offsets 
   const listed = await atCoordinator.request('listGroups', {})
   expect(listed.groups.map((g: Frame) => g.groupId)).toContain(groupId)
   expect((await (await session(other)).request('listGroups', {})).groups.map((g: Frame) => g.groupId)).not.toContain(groupId)
+  const metrics = await (await fetch(`${cluster.url(coordinator).replace(/^ws/, 'http')}/metrics`)).text()
+  expect(metrics).toMatch(/^faecie_coordinated_groups [1-9]/m)
 
   // kill -9 the coordinator: the partition's new leader loads the group from the replicated log.
   await cluster.kill9(coordinator)
