@@ -85,18 +85,21 @@ describe('GroupShards', () => {
     expect(t.made[2]!.state).toBe('closed')
   })
 
-  it('drops a failed shard and loads a new one while it still leads; ticks active shards on the clock', async () => {
+  it('drops a failed shard and, after the backoff, loads a new one while it still leads; ticks active shards on the clock', async () => {
     const t = setup()
     t.lead(1, 3)
     t.shards.start()
     await flushPromises()
     t.made[0]!.fail()
-    t.clock.advance(100)
+    await t.clock.advance(100)
+    expect(t.made).toHaveLength(1) // dropped at once, not made again before the backoff
+    await t.clock.advance(1_000)
     await flushPromises()
     expect(t.made).toHaveLength(2)
     expect(t.made[1]!.state).toBe('active')
-    t.clock.advance(100)
-    expect(t.made[1]!.ticks).toBe(1)
+    const ticks = t.made[1]!.ticks
+    await t.clock.advance(100)
+    expect(t.made[1]!.ticks).toBe(ticks + 1)
     expect(t.made[0]!.ticks).toBe(0)
     t.shards.onTopicChanged('orders', false)
     expect(t.made[1]!.topicChanges).toEqual(['orders'])

@@ -5,7 +5,7 @@
 // after the reconciler applied the leadership), made for the epoch it leads at and loaded; closed
 // when this broker stops leading it or leads it at another epoch (another leader may have written
 // in between); a shard that failed (an append did not commit) is dropped and, while this broker
-// still leads, loaded anew. Checked on every change of etcd's state and every tick (tickMs); each
+// still leads, loaded anew (no sooner than reloadBackoffMs after the failure). Checked on every change of etcd's state and every tick (tickMs); each
 // tick also ticks every shard (member expiry, offset retention).
 //
 // Routing (route()): a group lives in partition groupPartition(groupId, partitions of the topic).
@@ -39,6 +39,8 @@ export interface ShardLike {
 }
 
 export const GROUP_SHARDS_TICK_MS_DEFAULT = 100
+/** After a shard failed (or its load did), its partition gets a new shard no sooner than this. */
+export const SHARD_RELOAD_BACKOFF_MS_DEFAULT = 1_000
 
 export interface GroupShardsOptions {
   brokerId: number
@@ -56,6 +58,7 @@ export interface GroupShardsOptions {
   makeShard: (partition: number, leaderEpoch: number) => ShardLike
   clock: MonotonicClock
   tickMs?: number
+  reloadBackoffMs?: number
   logger: Logger
 }
 
@@ -67,6 +70,8 @@ export interface RouteOptions {
 export class GroupShards {
   readonly #o: GroupShardsOptions
   readonly #shards = new Map<number, { shard: ShardLike; leaderEpoch: number }>()
+  /** partition -> when (clock.now()) its last shard failed: no new one before the backoff. */
+  readonly #failedAtMs = new Map<number, number>()
   #ensuring: Promise<unknown> | undefined
   #timer: unknown
   #stopped = false
@@ -105,6 +110,7 @@ export class GroupShards {
       const epoch = partition < n ? this.#o.leaderEpochNow(partition) : undefined
       const gone = held.shard.state === 'failed' || held.shard.state === 'closed'
       if (epoch === held.leaderEpoch && !gone) continue
+      if (held.shard.state === 'failed') this.#failedAtMs.set(partition, this.#o.clock.now())
       held.shard.close(epoch === undefined ? 'no longer the leader' : `leader epoch ${held.leaderEpoch} -> ${String(epoch)}`)
       this.#shards.delete(partition)
       this.#o.logger.info({ partition, leaderEpoch: held.leaderEpoch, now: epoch, state: held.shard.state }, 'group shard closed')
@@ -113,6 +119,9 @@ export class GroupShards {
       if (this.#shards.has(partition)) continue
       const leaderEpoch = this.#o.leaderEpochNow(partition)
       if (leaderEpoch === undefined) continue
+      const failedAtMs = this.#failedAtMs.get(partition)
+      if (failedAtMs !== undefined && this.#o.clock.now() < failedAtMs + (this.#o.reloadBackoffMs ?? SHARD_RELOAD_BACKOFF_MS_DEFAULT)) continue
+      this.#failedAtMs.delete(partition)
       const shard = this.#o.makeShard(partition, leaderEpoch)
       this.#shards.set(partition, { shard, leaderEpoch })
       shard.on('failed', (err) => this.#o.logger.warn({ err, partition, leaderEpoch }, 'group shard failed: it is dropped and loaded again while this broker leads'))
