@@ -20,7 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
-import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
+import { type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -46,6 +46,8 @@ import { GroupShard } from '../groups/group-shard.js'
 import { GroupShards } from './group-shards.js'
 import { OffsetsPartitionHost } from './offsets-partition-host.js'
 import { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic.js'
+import { ReplicationThrottle } from '../replication/replication-throttle.js'
+import { listReassignments } from './reassignments-list.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
 const WATCH_LISTENERS_MAX = 32
@@ -149,8 +151,13 @@ export class ClusterRuntime implements ClusterGateway {
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
       frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
     })
+    // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle.
+    const throttle = new ReplicationThrottle({
+      rateBytesPerSec: () => watch.state.reassignmentThrottleBytesPerSec,
+      isMoving: (topic, p) => watch.state.partitions.get(topic)?.get(p)?.value.addingReplicas?.includes(this.brokerId) === true,
+    })
     this.#fetchers = parts.replicaFetchers({
-      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock,
+      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock, throttle,
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
@@ -339,16 +346,16 @@ export class ClusterRuntime implements ClusterGateway {
     })
   }
 
-  alterPartitionReassignments(_request: OpRequest<'alterPartitionReassignments'>, _mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
-    return Promise.reject(notBuilt('alterPartitionReassignments'))
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.topics.alterPartitionReassignments(request, mayForward)
   }
 
-  listPartitionReassignments(_request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
-    throw notBuilt('listPartitionReassignments')
+  listPartitionReassignments(request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
+    return listReassignments(this.#watch.state, request)
   }
 
-  electLeaders(_request: OpRequest<'electLeaders'>, _mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
-    return Promise.reject(notBuilt('electLeaders'))
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return this.topics.electLeaders(request, mayForward)
   }
 
 
@@ -411,8 +418,4 @@ export class ClusterRuntime implements ClusterGateway {
 /** Each topic's identity and size as etcd has it: a change of either is a change groups hear of. */
 function topicVersions(state: ClusterStateWatch['state']): Map<string, string> {
   return new Map([...state.topics].map(([name, record]) => [name, `${record.value.topicId}/${record.value.partitions}`]))
-}
-
-function notBuilt(what: string): FaecieError {
-  return new FaecieError(ErrorCode.UNSUPPORTED_VERSION, `${what}: not built yet`)
 }

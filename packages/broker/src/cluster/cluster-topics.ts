@@ -4,7 +4,8 @@
 // links as the same op (createTopics, deleteTopics, alterTopicConfig, createPartitions) to the
 // controller, which answers as it would a client. A forwarded request is never forwarded again (two
 // brokers that each believe the other is controller would bounce it): the receiver answers
-// NOT_CONTROLLER, retriable, as it does when no controller is elected. A controller unreachable over
+// NOT_CONTROLLER, retriable, as it does when no controller is elected. Partition reassignments and
+// preferred-leader elections (alterPartitionReassignments, electLeaders) go the same way. A controller unreachable over
 // its link also answers NOT_CONTROLLER: the election is likely to move it. Partitions are opened and
 // deleted by the reconciler, never here.
 //
@@ -114,6 +115,15 @@ export class ClusterTopics implements ClusterTopicSource {
       const known = this.topic(topic)
       return { topic, topicId: known?.topicId ?? '', partitions: answer.count, config: known?.config ?? {}, internal: false }
     })
+  }
+
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.#admin(mayForward, (c) => c.alterPartitionReassignments(request),
+      (id) => this.#o.links.request(id, 'alterPartitionReassignments', request as unknown as Record<string, unknown>))
+  }
+
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return this.#admin(mayForward, (c) => c.electLeaders(request), (id) => this.#o.links.request(id, 'electLeaders', request as unknown as Record<string, unknown>))
   }
 
   async initProducerId(): Promise<number> {
