@@ -7,7 +7,7 @@
 // stdout; the summary of a plan goes to stderr.
 import type { Admin } from '@faecie/client'
 import { type Flags, UsageError, parseInteger } from '../args.js'
-import { CommandError } from '../connect.js'
+import { CommandError, errorText } from '../connect.js'
 import type { LineWriter } from '../output.js'
 import { generatedLines, partitionNames, readPlanFile, rollbackLines, verifyLine, verifyPartition } from '../reassign-file.js'
 import { type GeneratedPlan, type PartitionReplicas, PlanError, type ReassignmentPlan, drainPlan, generatePlan } from '../reassign-plan.js'
@@ -88,7 +88,8 @@ async function execute(admin: Admin, plan: ReassignmentPlan, throttle: number | 
 function reportResults(results: Array<{ topic: string; partition: number; error?: Error }>, done: string, out: LineWriter): number {
   const ok = results.filter((r) => r.error === undefined)
   if (ok.length > 0) out.write(`${done}${ok.length === 1 ? '' : 's'} for ${partitionNames(ok)}`)
-  for (const r of results) if (r.error !== undefined) process.stderr.write(`${r.topic}-${r.partition}: ${r.error.message}${'errorName' in r.error ? ` [${String(r.error.errorName)}]` : ''}\n`)
+  // The client's per-partition errors name the partition already.
+  for (const r of results) if (r.error !== undefined) process.stderr.write(`${errorText(r.error)}\n`)
   return ok.length === results.length ? 0 : 1
 }
 
