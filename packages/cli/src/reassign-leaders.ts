@@ -13,14 +13,24 @@ type Counts = Map<number, number>
 const get = (counts: Counts, id: number): number => counts.get(id) ?? 0
 
 export function balanceLeaders(slots: Slot[], ids: number[], globalLeaders: Counts): void {
-  const lead = slots.map((s) => s.now[0]!)
+  // First pass, in partition order: a partition keeps its leader while that one leads fewer than
+  // the larger share, else goes to its replica leading fewest. The chains below fix what is left.
+  const ceil = Math.ceil(slots.length / ids.length)
   const count: Counts = new Map()
-  for (const id of lead) count.set(id, get(count, id) + 1)
+  const score = (id: number): number[] => [get(count, id), get(globalLeaders, id), id]
+  const lead = slots.map((s) => {
+    const kept = s.now[0]!
+    const pick = get(count, kept) < ceil ? kept : [...s.now].sort((a, b) => compare(score(a), score(b)))[0]!
+    count.set(pick, get(count, pick) + 1)
+    return pick
+  })
+  const ledBy = new Map<number, Set<number>>()
+  lead.forEach((id, i) => ledBy.set(id, (ledBy.get(id) ?? new Set()).add(i)))
   // Each hand-over lowers the sum of squared counts: it ends; the bound is a guard.
   const roundsMax = (slots.length + 1) * ids.length
   for (let round = 0; round < roundsMax; round++) {
     const levels = [...new Set(ids.map((id) => get(count, id)))].sort((a, b) => b - a)
-    if (!levels.some((hi) => handOver(slots, lead, ids.filter((id) => get(count, id) === hi), (id) => get(count, id) <= hi - 2, count, globalLeaders))) break
+    if (!levels.some((hi) => handOver(slots, lead, ledBy, ids.filter((id) => get(count, id) === hi), (id) => get(count, id) <= hi - 2, count, globalLeaders))) break
   }
   slots.forEach((slot, i) => {
     slot.now = [lead[i]!, ...slot.now.filter((id) => id !== lead[i])]
@@ -28,14 +38,14 @@ export function balanceLeaders(slots: Slot[], ids: number[], globalLeaders: Coun
 }
 
 /** Finds the shortest chain from a broker in `from` to one `wanting`, and moves leaderships along it. */
-function handOver(slots: Slot[], lead: number[], sources: number[], wanting: (id: number) => boolean, count: Counts, globalLeaders: Counts): boolean {
+function handOver(slots: Slot[], lead: number[], ledBy: Map<number, Set<number>>, sources: number[], wanting: (id: number) => boolean, count: Counts, globalLeaders: Counts): boolean {
   const via = new Map<number, { slot: number; from: number }>()
   const seen = new Set(sources)
   const queue = [...sources]
   const score = (id: number): number[] => [get(count, id), get(globalLeaders, id), id]
   while (queue.length > 0) {
     const from = queue.shift()!
-    const led = slots.map((_, i) => i).filter((i) => lead[i] === from).sort((a, b) => slots[b]!.partition - slots[a]!.partition)
+    const led = [...(ledBy.get(from) ?? [])].sort((a, b) => slots[b]!.partition - slots[a]!.partition)
     for (const i of led) {
       for (const to of slots[i]!.now.filter((id) => id !== from && !seen.has(id)).sort((a, b) => compare(score(a), score(b)))) {
         seen.add(to)
@@ -45,6 +55,8 @@ function handOver(slots: Slot[], lead: number[], sources: number[], wanting: (id
           let at = to
           for (let step = via.get(at); step !== undefined; step = via.get(at)) {
             lead[step.slot] = at
+            ledBy.get(step.from)!.delete(step.slot)
+            ledBy.set(at, (ledBy.get(at) ?? new Set()).add(step.slot))
             at = step.from
           }
           count.set(at, get(count, at) - 1)

@@ -5,7 +5,10 @@
 // is (fewest moves: a broker sheds only what is over its share, and the brokers that get the
 // larger share are those that hold more already), keeps each partition's replication factor,
 // spreads the preferred leaders (first replica) evenly the same way, and, when the brokers have
-// racks, puts a partition's replicas on as many racks as it can. Ties go to the broker that holds
+// racks, puts a partition's replicas on as many racks as it can: new replicas go to racks the
+// partition lacks, and a partition with a rack twice swaps a replica with another partition where
+// that costs the other no rack (even counts come first: a partition may stay short of a rack
+// when only a rotation through three partitions would fix it, which is rare). Ties go to the broker that holds
 // least across the topics planned so far, then the lowest id. The plan holds only the partitions
 // whose replica list changes (Kafka's file: {"version":1,"partitions":[{topic,partition,replicas}]}),
 // and `current` holds the same partitions as they are now, for a rollback.
@@ -125,13 +128,14 @@ function placeReplicas(slots: Slot[], ids: number[], rackOf: Map<number, string 
   const quota = shares(total, ids, (a, b) => get(globalHeld, a) - get(globalHeld, b) || get(held, b) - get(held, a) || a - b)
   const rackCount = (slot: Slot, rack: string | null | undefined): number => slot.now.filter((id) => rackOf?.get(id) === rack).length
   for (const id of ids) {
-    while (get(held, id) > get(quota, id)) {
-      // Shed where the replica shares its rack with another, is not the preferred leader, the highest partition first.
-      const score = (s: Slot): number[] => [rackOf !== undefined && rackCount(s, rackOf.get(id)) > 1 ? 0 : 1, s.now[0] === id ? 1 : 0, -s.partition]
-      const from = slots.filter((s) => s.now.includes(id)).sort((a, b) => compare(score(a), score(b)))[0]!
-      from.now = from.now.filter((x) => x !== id)
-      bump(held, id, -1)
-    }
+    const excess = get(held, id) - get(quota, id)
+    if (excess <= 0) continue
+    // Shed where the replica shares its rack with another, is not the preferred leader, the highest partition first.
+    // (Shedding one broker's replicas changes no other score of that broker.)
+    const score = (s: Slot): number[] => [rackOf !== undefined && rackCount(s, rackOf.get(id)) > 1 ? 0 : 1, s.now[0] === id ? 1 : 0, -s.partition]
+    const scored = slots.filter((s) => s.now.includes(id)).map((s) => ({ s, key: score(s) })).sort((a, b) => compare(a.key, b.key))
+    for (const { s } of scored.slice(0, excess)) s.now = s.now.filter((x) => x !== id)
+    bump(held, id, -excess)
   }
   for (const slot of slots) {
     while (slot.now.length < slot.rf) {
