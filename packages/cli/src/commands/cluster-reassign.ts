@@ -75,7 +75,9 @@ function printPlan(plan: GeneratedPlan, format: 'text' | 'json', out: LineWriter
 /** Starts the plan's moves after printing what to roll back to; 1 if a partition was refused. */
 async function execute(admin: Admin, plan: ReassignmentPlan, throttle: number | undefined, out: LineWriter): Promise<number> {
   if (plan.partitions.length === 0) {
-    process.stderr.write('The plan moves nothing.\n')
+    // A plan of nothing with --throttle sets (0: removes) the throttle alone.
+    if (throttle !== undefined) await admin.alterPartitionReassignments({ partitions: [], throttleBytesPerSec: throttle })
+    process.stderr.write(`The plan moves nothing${throttle === undefined ? '' : throttle === 0 ? '; the throttle is removed' : `; the throttle is ${throttle} bytes/s`}.\n`)
     return 0
   }
   const asked = new Map(plan.partitions.map((p) => [`${p.topic}-${p.partition}`, p]))

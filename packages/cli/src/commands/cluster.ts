@@ -44,7 +44,8 @@ Actions:
                           leader, its first replica, when that one is alive and in sync
 
   --throttle BYTES_PER_SEC  the replication throttle of the moving replicas, per broker; stays
-                          until --verify sees every move complete (or a --throttle 0)
+                          until --verify sees every move complete (an --execute of a plan of no
+                          partitions sets it alone; --throttle 0 removes it)
   --format text|json      text (default) or one JSON object
 
 ${COMMON_USAGE}`
