@@ -30,10 +30,13 @@ const topicList = (flags: Flags): string[] | undefined => {
   return text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-/** Each partition's replicas now, of these topics (all but internal ones when undefined). */
+/**
+ * Each partition's replicas now, of these topics; when undefined, of every topic but internal
+ * ones, and `__consumer_offsets` too if `withOffsetsTopic`.
+ */
 export async function assignmentOf(admin: Admin, topics: string[] | undefined, withOffsetsTopic = false): Promise<PartitionReplicas[]> {
-  const named = topics ?? await admin.listTopics()
-  if (withOffsetsTopic && !named.includes(OFFSETS_TOPIC)) {
+  const named = topics === undefined ? [...await admin.listTopics()] : [...topics]
+  if (topics === undefined && withOffsetsTopic && !named.includes(OFFSETS_TOPIC)) {
     // Present once a group has been used (cluster mode replicates it); absent is no error.
     const offsets = await admin.fetchTopicMetadata({ topics: [OFFSETS_TOPIC] }).then((m) => m.topics, () => [])
     if (offsets.some((t) => t.topic === OFFSETS_TOPIC && t.partitions.length > 0)) named.push(OFFSETS_TOPIC)
