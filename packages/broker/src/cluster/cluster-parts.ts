@@ -68,6 +68,8 @@ export interface ControllerLike {
   createPartitions(topic: string, count: number): Promise<TopicMeta>
   alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>): Promise<OpResponse<'alterPartitionReassignments'>>
   electLeaders(request: OpRequest<'electLeaders'>): Promise<OpResponse<'electLeaders'>>
+  /** Makes `__consumer_offsets` (cluster/offsets-topic.ts) unless it exists. */
+  ensureOffsetsTopic?(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta>
 }
 
 /** cluster/reconciler.ts Reconciler. */

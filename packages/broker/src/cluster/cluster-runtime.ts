@@ -20,7 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
-import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
+import { type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -43,6 +43,11 @@ import type { ReplicaLag } from '../metrics/cluster-metrics.js'
 import { partitionsHere } from './reconciler-plan.js'
 import { leaveIsrsOnJoin } from './rejoin-isr.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
+import type { GroupSettings } from '../groups/consumer-group.js'
+import { GroupShard } from '../groups/group-shard.js'
+import { GroupShards } from './group-shards.js'
+import { OffsetsPartitionHost } from './offsets-partition-host.js'
+import { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic.js'
 import { ReplicationThrottle } from '../replication/replication-throttle.js'
 import { listReassignments } from './reassignments-list.js'
 
@@ -71,6 +76,10 @@ export interface ClusterRuntimeOptions {
   clock?: MonotonicClock
   /** The parts; default the real ones (cluster-parts.ts). */
   parts?: ClusterPartFactories
+  /** Consumer-group timeouts and retention of the group shards (server/config.ts `groups`). */
+  groupSettings?: Partial<GroupSettings>
+  /** Wall-clock ms of the group shards (commit timestamps, session timeouts); default Date.now. */
+  groupClock?: () => number
 }
 
 export class ClusterRuntime implements ClusterGateway {
@@ -86,6 +95,7 @@ export class ClusterRuntime implements ClusterGateway {
   readonly #isrWriter: IsrWriterLike
   readonly #controller: ControllerLike
   readonly #reconciler: ReconcilerLike
+  readonly #groups: GroupShards
   #member: ClusterMember | undefined
   #controllerRunning = false
   #controllerChanges = 0
@@ -178,6 +188,16 @@ export class ClusterRuntime implements ClusterGateway {
       brokerId: this.brokerId, state: () => watch.state, controller: () => (this.#controllerRunning ? this.#controller : undefined),
       links: this.#links, allocateProducerIdBlock: () => connection.store.allocateProducerIdBlock(this.brokerId),
       limits, defaultReplicationFactor: config.defaultReplicationFactor, logger: logger.child({ module: 'cluster-topics' }),
+      groups: () => this.#groups,
+    })
+    this.#groups = this.#makeGroupShards()
+    let topicsSeen = topicVersions(watch.state)
+    watch.on('change', () => {
+      const now = topicVersions(watch.state)
+      for (const [topic, version] of now) if (topicsSeen.get(topic) !== version) this.#groups.onTopicChanged(topic, false)
+      for (const topic of topicsSeen.keys()) if (!now.has(topic)) this.#groups.onTopicChanged(topic, true)
+      topicsSeen = now
+      this.#groups.sync()
     })
     const configs = new TopicConfigPush({ partitions, limits, logger, hasReplica: (topic, p) => this.localRole(topic, p) !== undefined })
     configs.apply(watch.state)
@@ -222,6 +242,7 @@ export class ClusterRuntime implements ClusterGateway {
     await member.start()
     await leaveIsrsOnJoin(this.#connection.store, this.#watch.state, this.brokerId, logger)
     await this.#reconciler.start()
+    this.#groups.start()
     logger.info({ brokerId: this.brokerId, clusterId: this.clusterId, url: reach.url, controllerId: this.controllerId() }, 'joined the cluster')
   }
 
@@ -250,6 +271,7 @@ export class ClusterRuntime implements ClusterGateway {
         logger.warn({ err }, `cluster stop: ${what} failed`)
       }
     }
+    await step('group shards stop', () => this.#groups.stop())
     await step('reconciler stop', () => this.#reconciler.stop())
     await step('replica fetchers close', () => this.#fetchers.close())
     await step('controller stop', () => this.#stopController())
@@ -304,7 +326,39 @@ export class ClusterRuntime implements ClusterGateway {
   // ---- issue 14: the contract's entry points, each built by its part ----------------------------
 
   findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>> {
-    return Promise.reject(notBuilt(`findCoordinator ${request.key}`))
+    return this.#groups.findCoordinator(request)
+  }
+
+  /** Consumer groups held by this broker's group shards (metrics). */
+  get groupCount(): number {
+    return this.#groups.groupCount
+  }
+
+  /** The group shards of the `__consumer_offsets` partitions this broker leads (group-shards.ts). */
+  #makeGroupShards(): GroupShards {
+    const { config, partitions, logger, clock } = this.#o
+    const now = this.#o.groupClock ?? Date.now
+    const leaderEpochNow = (p: number): number | undefined =>
+      this.isLeaderNow(OFFSETS_TOPIC, p) ? this.localRole(OFFSETS_TOPIC, p)?.leaderEpoch : undefined
+    const groupTopics = {
+      topic: (name: string) => this.topics.topic(name),
+      names: () => this.topics.topics().filter((t) => !t.internal).map((t) => t.topic),
+    }
+    return new GroupShards({
+      brokerId: this.brokerId, links: this.#links, clock, logger: logger.child({ module: 'group-shards' }), leaderEpochNow,
+      offsetsPartitions: () => this.#watch.state.topics.get(OFFSETS_TOPIC)?.value.partitions,
+      leaderOf: (p) => {
+        const leader = this.partitionState(OFFSETS_TOPIC, p)?.leader ?? -1
+        return { brokerId: leader, url: leader < 0 ? undefined : this.brokerUrl(leader) }
+      },
+      liveBrokers: () => [...this.#watch.state.brokers.keys()],
+      ensureOffsetsTopic: () => this.topics.ensureOffsetsTopic(offsetsTopicSpec(
+        { partitions: config.offsetsTopicPartitions, replicationFactor: config.offsetsTopicReplicationFactor }, this.#watch.state.brokers.size)),
+      makeShard: (partition, leaderEpoch) => new GroupShard({
+        partition, clock: now, topics: groupTopics, logger, ...(this.#o.groupSettings === undefined ? {} : { settings: this.#o.groupSettings }),
+        host: new OffsetsPartitionHost({ partition, partitions, leaderEpoch, leaderEpochNow: () => leaderEpochNow(partition) }),
+      }),
+    })
   }
 
   alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
@@ -379,6 +433,7 @@ export class ClusterRuntime implements ClusterGateway {
   }
 }
 
-function notBuilt(what: string): FaecieError {
-  return new FaecieError(ErrorCode.UNSUPPORTED_VERSION, `${what}: not built yet`)
+/** Each topic's identity and size as etcd has it: a change of either is a change groups hear of. */
+function topicVersions(state: ClusterStateWatch['state']): Map<string, string> {
+  return new Map([...state.topics].map(([name, record]) => [name, `${record.value.topicId}/${record.value.partitions}`]))
 }

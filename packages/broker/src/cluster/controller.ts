@@ -127,6 +127,11 @@ export class Controller {
     return this.#admin.createTopic(topic, numPartitions, replicationFactor, config, options.validateOnly ?? false)
   }
 
+  /** `__consumer_offsets`, made as a broker asked (controller-admin.ts ensureOffsetsTopic). */
+  ensureOffsetsTopic(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta> {
+    return this.#admin.ensureOffsetsTopic(numPartitions, replicationFactor, config)
+  }
+
   deleteTopic(topic: string): Promise<TopicMeta> {
     return this.#admin.deleteTopic(topic)
   }

@@ -49,7 +49,8 @@ export type Acks = 0 | 1 | -1
 
 export type PartitionRequest =
   | { op: 'produce'; bytes: Uint8Array; acks: Acks }
-  | { op: 'fetch'; offset: number; maxBytes: number }
+  /** `isolation` 'logEnd': up to the log end, not the high watermark (a group coordinator's load: cluster/offsets-partition-host.ts). */
+  | { op: 'fetch'; offset: number; maxBytes: number; isolation?: 'logEnd' }
   | { op: 'listOffsets'; spec: 'earliest' | 'latest' | { timestamp: number } }
   | { op: 'status' }
   | { op: 'truncate'; offset: number }

@@ -129,7 +129,7 @@ export class Broker {
     let cluster: ClusterRuntime | undefined
     if (connection !== undefined) {
       try {
-        cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root,
+        cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
         await partitions.shutdown()
