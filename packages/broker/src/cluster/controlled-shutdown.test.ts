@@ -26,6 +26,7 @@ const registration = (brokerId: number, shuttingDown = false): BrokerRegistratio
 function cluster(watch: FakeWatch, states: PartitionState[]): void {
   watch.set((s) => {
     for (const id of [1, 2, 3]) s.brokers.set(id, registration(id))
+    s.topics.set('t', { value: { topicId: 'id-t', partitions: states.length, config: {} }, modRevision: 1 })
     s.partitions.set('t', new Map(states.map((value, p) => [p, { value, modRevision: 1 }])))
   })
 }

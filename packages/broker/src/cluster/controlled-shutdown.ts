@@ -44,7 +44,9 @@ export interface ControlledShutdownResult {
 export function remainingWork(state: ClusterState, brokerId: number): { leaderships: number; isrSeats: number } {
   let leaderships = 0
   let isrSeats = 0
-  for (const partitions of state.partitions.values()) {
+  for (const [topic, partitions] of state.partitions) {
+    // The controller leaves partitions of a topic being created or deleted alone (controller.ts): so does the wait.
+    if (!state.topics.has(topic)) continue
     for (const { value } of partitions.values()) {
       if (value.leader === brokerId) leaderships++
       else if (value.isr.includes(brokerId) && value.isr.some((id) => id !== brokerId && state.brokers.has(id) && state.brokers.get(id)?.shuttingDown !== true)) isrSeats++
