@@ -5,7 +5,7 @@ import { type PartitionMove, replicaList } from '../cluster-view.js'
 export function ReplicaList({ ids, move, testId }: { ids: number[] | undefined; move?: PartitionMove | undefined; testId?: string }) {
   if (ids === undefined || ids.length === 0) return <span data-testid={testId}>–</span>
   return (
-    <span class="mono" data-testid={testId} data-ids={ids.join(',')} title={replicaList(ids, move)}>
+    <span class="mono replicas" data-testid={testId} data-ids={ids.join(',')} title={replicaList(ids, move)}>
       {ids.map((id, i) => {
         const adding = move?.addingReplicas.includes(id) === true
         const removing = move?.removingReplicas.includes(id) === true
