@@ -54,7 +54,8 @@ export interface ClusterGateway {
    */
   isLeaderNow(topic: string, partition: number): boolean
   /** The partition's state in etcd as last seen. */
-  partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[] } | undefined
+  partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[];
+    addingReplicas?: number[]; removingReplicas?: number[] } | undefined
   /** The registered (live) brokers, by id. */
   brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string; shuttingDown?: boolean }[]
   /** The controller's broker id, -1 while none is elected. */
