@@ -121,6 +121,8 @@ export interface IsrWriterParams {
   store: EtcdMetadataStore
   partitions: PartitionManager
   logger: Logger
+  /** Brokers in controlled shutdown (never added to an ISR). */
+  shuttingDown?: () => ReadonlySet<number>
 }
 
 export interface ControllerParams {
@@ -171,7 +173,8 @@ export const mergedClusterParts: ClusterPartFactories = {
     backoffMs: params.backoffMs, ...(params.throttle === undefined ? {} : { throttle: params.throttle }),
   }),
   isrWriter: (params) => {
-    const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger })
+    const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger,
+      ...(params.shuttingDown === undefined ? {} : { shuttingDown: params.shuttingDown }) })
     writer.start()
     return {
       stop: () => writer.stop(),

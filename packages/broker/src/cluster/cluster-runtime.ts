@@ -30,6 +30,8 @@ import type { ClusterConfig } from '../server/cluster-config.js'
 import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
 import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './broker-session.js'
 import { ClusterMember } from './cluster-member.js'
+import { controlledShutdown } from './controlled-shutdown.js'
+import { shuttingDownOf } from './controller-decisions.js'
 import { CLUSTER_RUNTIME_LIMITS, mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
@@ -161,7 +163,8 @@ export class ClusterRuntime implements ClusterGateway {
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
-    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, partitions, clock, logger: logger.child({ module: 'isr-writer' }) })
+    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, partitions, clock, logger: logger.child({ module: 'isr-writer' }),
+      shuttingDown: () => shuttingDownOf(watch.state.brokers) })
     this.#controller = parts.controller({
       store: connection.store, keys: connection.keys, watch, fence: () => this.#member?.controllerFence, clock,
       logger: logger.child({ module: 'controller' }), preferredLeaderCheckMs: L.preferredLeaderCheckMs,
@@ -243,6 +246,17 @@ export class ClusterRuntime implements ClusterGateway {
     logger.info({ brokerId: this.brokerId, clusterId: this.clusterId, url: reach.url, controllerId: this.controllerId() }, 'joined the cluster')
   }
 
+  /**
+   * Controlled shutdown (controlled-shutdown.ts): marks this broker shuttingDown in its registration
+   * and resolves once etcd names it leader of nothing, or after `timeoutMs`. It keeps serving
+   * meanwhile; stop() comes after. Never rejects.
+   */
+  controlledShutdown(timeoutMs: number): Promise<{ leaderships: number; timedOut: boolean }> {
+    if (this.#member === undefined || this.#stopping !== undefined) return Promise.resolve({ leaderships: 0, timedOut: false })
+    return controlledShutdown({ brokerId: this.brokerId, member: this.#member, watch: this.#watch, clock: this.#o.clock, timeoutMs,
+      logger: this.#o.logger.child({ module: 'controlled-shutdown' }) })
+  }
+
   stop(): Promise<void> {
     this.#stopping ??= this.#stop()
     return this.#stopping
@@ -294,10 +308,11 @@ export class ClusterRuntime implements ClusterGateway {
     return this.#watch.state.partitions.get(topic)?.get(partition)?.value
   }
 
-  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[] {
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string; shuttingDown?: boolean }[] {
     return [...this.#watch.state.brokers.values()].sort((a, b) => a.brokerId - b.brokerId).map((b) => {
       const kafkaAddress = (b as { kafkaAddress?: unknown }).kafkaAddress
-      return { brokerId: b.brokerId, advertisedUrl: b.advertisedUrl, rack: b.rack, ...(typeof kafkaAddress === 'string' ? { kafkaAddress } : {}) }
+      return { brokerId: b.brokerId, advertisedUrl: b.advertisedUrl, rack: b.rack, ...(typeof kafkaAddress === 'string' ? { kafkaAddress } : {}),
+        ...(b.shuttingDown === true ? { shuttingDown: true } : {}) }
     })
   }
 
@@ -363,10 +378,13 @@ export class ClusterRuntime implements ClusterGateway {
   leaderRoleOf(state: PartitionState, topicConfig: TopicConfig): LeaderRole {
     const { config } = this.#o
     const configured = Number(topicConfig['min.insync.replicas'])
+    // Replicas in controlled shutdown: the leader never adds them to the ISR (absent when none, as before).
+    const isrIneligible = state.replicas.filter((id) => id !== this.brokerId && this.#watch.state.brokers.get(id)?.shuttingDown === true)
     return {
       brokerId: this.brokerId, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch, isr: [...state.isr], replicas: [...state.replicas],
       minInsyncReplicas: Number.isSafeInteger(configured) && configured >= 1 ? configured : config.defaultMinInsyncReplicas,
       replicaLagTimeMaxMs: config.replicaLagTimeMaxMs, ackTimeoutMs: CLUSTER_RUNTIME_LIMITS.ackTimeoutMs,
+      ...(isrIneligible.length === 0 ? {} : { isrIneligible }),
     }
   }
 

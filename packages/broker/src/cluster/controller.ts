@@ -21,7 +21,7 @@ import type { TopicConfig, TopicConfigChanges } from '../topics/config.js'
 import type { MonotonicClock } from './broker-session.js'
 import type { ClusterState } from './cluster-state.js'
 import { DEFAULT_REPLICATION_FACTOR, TopicAdmin, type ControllerLimits } from './controller-admin.js'
-import { decidePartitionWrites, type PartitionWrite } from './controller-decisions.js'
+import { decidePartitionWrites, shuttingDownOf, type PartitionWrite } from './controller-decisions.js'
 import { decideCompletions, eligibleBrokers } from './controller-reassign.js'
 import { ReassignmentAdmin } from './controller-reassign-admin.js'
 import type { ClusterKeys } from './keys.js'
@@ -210,7 +210,7 @@ export class Controller {
     await this.#completeTopics(state, fence)
     // Partitions of a topic being created or deleted are left alone until the topic key says which.
     const partitions = new Map([...state.partitions].filter(([topic]) => state.topics.has(topic)))
-    const writes = decidePartitionWrites({ live: new Set(state.brokers.keys()), partitions, preferred })
+    const writes = decidePartitionWrites({ live: new Set(state.brokers.keys()), partitions, preferred, shuttingDown: shuttingDownOf(state.brokers) })
     const written = new Set(writes.map((w) => `${w.topic}/${w.partition}`))
     for (const w of writes) {
       if (!this.#started) return

@@ -107,6 +107,25 @@ export class EtcdMetadataStore {
     }
   }
 
+  /**
+   * Controlled shutdown: sets shuttingDown in this broker's own registration, by compare-and-swap on
+   * the key's mod revision and under the same lease (so it still goes with the session). False when
+   * the registration is gone or belongs to another lease (the session was lost): nothing to mark.
+   */
+  async markBrokerShuttingDown(brokerId: number, leaseId: string): Promise<boolean> {
+    const key = this.keys.broker(brokerId)
+    for (let attempt = 0; attempt < CAS_RETRIES_MAX; attempt++) {
+      const kv = await this.#getKv(key)
+      if (kv === undefined || String(kv.lease) !== String(leaseId)) return false
+      const registration = JSON.parse(kv.value.toString()) as BrokerRegistration
+      if (registration.shuttingDown === true) return true
+      const result = await this.client.if(key, 'Mod', '==', revision(kv.mod_revision))
+        .then(this.client.put(key).value(JSON.stringify({ ...registration, shuttingDown: true })).lease(leaseId)).commit()
+      if (result.succeeded) return true
+    }
+    throw new CasConflictError(`broker ${brokerId}'s registration kept changing: shuttingDown not set after ${CAS_RETRIES_MAX} attempts`)
+  }
+
   async listBrokers(): Promise<BrokerRegistration[]> {
     const all = await this.client.getAll().prefix(this.keys.brokersPrefix()).strings()
     return Object.values(all).map((text) => JSON.parse(text) as BrokerRegistration).sort((a, b) => a.brokerId - b.brokerId)

@@ -57,7 +57,7 @@ export interface ClusterGateway {
   partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[];
     addingReplicas?: number[]; removingReplicas?: number[] } | undefined
   /** The registered (live) brokers, by id. */
-  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[]
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string; shuttingDown?: boolean }[]
   /** The controller's broker id, -1 while none is elected. */
   controllerId(): number
   /** A live broker's advertised URL (ws://HOST:PORT). */

@@ -33,6 +33,8 @@ export interface LeaderRole {
   replicaLagTimeMaxMs: number
   /** How long an acks=all answer waits for the high watermark before REQUEST_TIMED_OUT. */
   ackTimeoutMs: number
+  /** Replicas the leader must not add to the ISR (brokers in controlled shutdown); absent: none. */
+  isrIneligible?: number[]
 }
 
 /** Identifies a partition everywhere: `${topic}-${partition}`, which is also its directory name. */

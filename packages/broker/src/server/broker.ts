@@ -14,7 +14,9 @@
 // are etcd's topics) and opens none: the cluster runtime (state watch, peer links, fetchers, ISR
 // writer, controller, reconciler) is made before the listeners, and joins the cluster (registration
 // with the URL and Kafka address just bound, election, the reconciler's first pass) after them. Stop
-// leaves the cluster first (ClusterRuntime.stop), then as above.
+// begins with a controlled shutdown (cluster/controlled-shutdown.ts: marked shuttingDown in etcd, still
+// serving until etcd names it leader of nothing or --controlled-shutdown-timeout-ms passes), then
+// leaves the cluster (ClusterRuntime.stop), then as above.
 import { readFileSync } from 'node:fs'
 import { CoordinatorClient } from '../coordinator/coordinator-client.js'
 import { CloseCode, type BrokerInfo, type Gateway } from '../gateway/context.js'
@@ -203,6 +205,12 @@ export class Broker {
 
   async #stop(reason: string): Promise<void> {
     const logger = this.#logger
+    const cluster = this.#config.cluster
+    if (this.#cluster !== undefined && cluster !== undefined && cluster.controlledShutdownTimeoutMs > 0) {
+      // Still serving: leaderships move to other brokers first, so clients retry there, not into a gap.
+      logger.info({ reason, controlledShutdownTimeoutMs: cluster.controlledShutdownTimeoutMs }, 'broker stopping: controlled shutdown')
+      await this.#cluster.controlledShutdown(cluster.controlledShutdownTimeoutMs)
+    }
     logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
     this.#gateway.draining = true
     this.#gateway.watch.releaseAll()

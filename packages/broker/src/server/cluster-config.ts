@@ -14,6 +14,8 @@
 //   --cluster-name faecie              the etcd key prefix /faecie/<name>/ (keys.ts)
 //   --offsets-topic-partitions 50      partitions of __consumer_offsets when it is made (cluster/offsets-topic.ts)
 //   --offsets-topic-replication-factor 3   its replicas (capped by the live brokers when it is made)
+//   --controlled-shutdown-timeout-ms 30000  SIGTERM waits this long for leaderships to move (controlled-shutdown.ts)
+import { CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT } from '../cluster/controlled-shutdown.js'
 import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, BROKER_SESSION_TIMEOUT_MS_MIN } from '../cluster/keys.js'
 import { OFFSETS_TOPIC_DEFAULTS } from '../cluster/offsets-topic.js'
 
@@ -33,6 +35,8 @@ export interface ClusterConfig {
   offsetsTopicPartitions: number
   /** --offsets-topic-replication-factor: its replicas, capped by the live brokers. */
   offsetsTopicReplicationFactor: number
+  /** SIGTERM: how long the broker waits for the controller to move its leaderships before it stops. */
+  controlledShutdownTimeoutMs: number
 }
 
 /** Bounds of the cluster flags, in one place. */
@@ -44,6 +48,7 @@ export const CLUSTER_FLAG_LIMITS = {
   replicaFetchMaxWaitMsMax: 60_000,
   rackCharsMax: 255,
   etcdEndpointsMax: 16,
+  controlledShutdownTimeoutMsMax: 600_000,
 } as const
 
 export const CLUSTER_DEFAULTS = {
@@ -55,6 +60,7 @@ export const CLUSTER_DEFAULTS = {
   clusterName: 'faecie',
   offsetsTopicPartitions: OFFSETS_TOPIC_DEFAULTS.partitions,
   offsetsTopicReplicationFactor: OFFSETS_TOPIC_DEFAULTS.replicationFactor,
+  controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT,
 } as const
 
 export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
@@ -69,7 +75,8 @@ export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
   --replica-fetch-max-wait-ms N a follower's fetch long poll (default 500)
   --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)
   --offsets-topic-partitions N  partitions of __consumer_offsets, made on the first group request (default 50)
-  --offsets-topic-replication-factor N  its replicas (default 3, capped by the live brokers)`
+  --offsets-topic-replication-factor N  its replicas (default 3, capped by the live brokers)
+  --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)`
 
 /** The parseArgs options of the cluster flags. */
 export const CLUSTER_FLAG_OPTIONS = {
@@ -85,6 +92,7 @@ export const CLUSTER_FLAG_OPTIONS = {
   'cluster-name': { type: 'string' },
   'offsets-topic-partitions': { type: 'string' },
   'offsets-topic-replication-factor': { type: 'string' },
+  'controlled-shutdown-timeout-ms': { type: 'string' },
 } as const
 
 export type ClusterFlags = { [K in keyof typeof CLUSTER_FLAG_OPTIONS]?: string }
@@ -141,6 +149,8 @@ export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | un
     clusterName,
     offsetsTopicPartitions,
     offsetsTopicReplicationFactor,
+    controlledShutdownTimeoutMs: integer(flags['controlled-shutdown-timeout-ms'] ?? D.controlledShutdownTimeoutMs, '--controlled-shutdown-timeout-ms',
+      0, L.controlledShutdownTimeoutMsMax),
   }
 }
 
