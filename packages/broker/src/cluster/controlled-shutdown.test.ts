@@ -1,6 +1,7 @@
 // The broker's side of controlled shutdown (controlled-shutdown.ts) over a fake watched state and a
 // manual clock: it marks itself, then waits for the watched state (not a poll, not a sleep) until it
-// leads nothing and holds no ISR seat the controller would take; the wait is bounded by the timeout;
+// leads nothing another broker could lead and holds no ISR seat the controller would take; the wait
+// is bounded by the timeout;
 // a mark that fails stops the wait at once.
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
@@ -52,17 +53,17 @@ describe('controlled shutdown, the broker side', () => {
     void controlledShutdown({ brokerId: 1, member, watch, clock, timeoutMs: 30_000, logger: silentLogger() }).then((r) => { result = r })
     await flushPromises()
     expect(marks).toBe(1)
-    expect(remainingWork(watch.state, 1)).toEqual({ leaderships: 1, isrSeats: 2 })
+    expect(remainingWork(watch.state, 1)).toEqual({ leaderships: 1, isrSeats: 2, stranded: 0 })
     expect(result).toBeUndefined()
     controllerPass(watch)
     await flushPromises()
-    expect(remainingWork(watch.state, 1)).toEqual({ leaderships: 0, isrSeats: 0 })
+    expect(remainingWork(watch.state, 1)).toEqual({ leaderships: 0, isrSeats: 0, stranded: 0 })
     expect(result).toEqual({ leaderships: 0, timedOut: false })
     expect(watch.listenerCount('change')).toBe(0)
     expect(clock.pending).toBe(0)
   })
 
-  it('waits out the timeout where it is the only ISR member, then resolves with what it still leads', async () => {
+  it('does not wait for a partition whose only ISR member it is (it stays led here), only for what can move', async () => {
     const watch = new FakeWatch()
     const clock = new ManualClock()
     cluster(watch, [led(1, [1]), led(2)])
@@ -70,10 +71,25 @@ describe('controlled shutdown, the broker side', () => {
     let result: ControlledShutdownResult | undefined
     void controlledShutdown({ brokerId: 1, member, watch, clock, timeoutMs: 30_000, logger: silentLogger() }).then((r) => { result = r })
     await flushPromises()
+    expect(remainingWork(watch.state, 1)).toEqual({ leaderships: 0, isrSeats: 1, stranded: 1 })
+    expect(result).toBeUndefined() // its seat in t-1's ISR is still to go
     controllerPass(watch)
+    await flushPromises()
+    expect(watch.state.partitions.get('t')!.get(0)!.value.leader).toBe(1) // nobody else could take it
+    expect(result).toEqual({ leaderships: 0, timedOut: false })
+    expect(clock.pending).toBe(0)
+  })
+
+  it('waits out the timeout while the controller moves nothing, then resolves with what it still leads', async () => {
+    const watch = new FakeWatch()
+    const clock = new ManualClock()
+    cluster(watch, [led(1), led(2)])
+    const member = { markShuttingDown: async () => { watch.set((s) => s.brokers.set(1, registration(1, true))); return true } }
+    let result: ControlledShutdownResult | undefined
+    void controlledShutdown({ brokerId: 1, member, watch, clock, timeoutMs: 30_000, logger: silentLogger() }).then((r) => { result = r })
+    await flushPromises()
     await clock.advance(29_999)
     expect(result).toBeUndefined()
-    expect(watch.state.partitions.get('t')!.get(0)!.value.leader).toBe(1) // nobody else could take it
     await clock.advance(1)
     expect(result).toEqual({ leaderships: 1, timedOut: true })
     expect(watch.listenerCount('change')).toBe(0)

@@ -8,9 +8,12 @@
 //      has another live member not shutting down; leaders no longer add it to an ISR (the leader
 //      role's isrIneligible, the ISR writer's refusal);
 //   3. it waits, on the watched cluster state (every change re-checks; no polling), until etcd names
-//      it leader of nothing and holds it in no ISR the controller would take it out of, or until
-//      `timeoutMs` has passed on the injected clock (a partition whose only live ISR member it is
-//      keeps it as leader: it waits out the timeout, then stops anyway, as Kafka does);
+//      it leader of nothing another broker could lead and holds it in no ISR the controller would
+//      take it out of, or until `timeoutMs` has passed on the injected clock. A partition whose only
+//      live, eligible ISR member it is (an RF 1 topic, or the last broker of a cluster stopping) has
+//      nowhere to go: it stays led here until the stop, and then goes offline (leader -1, its ISR
+//      kept) until this broker is back, as KRaft's controlled shutdown leaves such a partition;
+//      waiting for it would only delay every such stop by the whole timeout;
 //   4. the broker stops as before (cluster-runtime.ts stop(): the lease revoked, the controller
 //      removes what is left).
 // Throughout it serves: its leaders answer until the reconciler makes them followers, and a client
@@ -35,24 +38,33 @@ export interface ControlledShutdownOptions {
 }
 
 export interface ControlledShutdownResult {
-  /** Partitions etcd still named this broker leader of when the wait ended. */
+  /** Partitions etcd still named this broker leader of when the wait ended, that another broker could lead. */
   leaderships: number
   timedOut: boolean
 }
 
-/** What the controller still has to move off `brokerId`: partitions it leads, ISR seats it would take away. */
-export function remainingWork(state: ClusterState, brokerId: number): { leaderships: number; isrSeats: number } {
+/**
+ * What the controller still has to move off `brokerId`: partitions it leads that another live broker
+ * of the ISR (not shutting down) could lead, and ISR seats it would take away; `stranded`: partitions
+ * it leads that no other broker can (they wait for it to come back).
+ */
+export function remainingWork(state: ClusterState, brokerId: number): { leaderships: number; isrSeats: number; stranded: number } {
   let leaderships = 0
   let isrSeats = 0
+  let stranded = 0
+  const eligible = (id: number): boolean => id !== brokerId && state.brokers.has(id) && state.brokers.get(id)?.shuttingDown !== true
   for (const [topic, partitions] of state.partitions) {
     // The controller leaves partitions of a topic being created or deleted alone (controller.ts): so does the wait.
     if (!state.topics.has(topic)) continue
     for (const { value } of partitions.values()) {
-      if (value.leader === brokerId) leaderships++
-      else if (value.isr.includes(brokerId) && value.isr.some((id) => id !== brokerId && state.brokers.has(id) && state.brokers.get(id)?.shuttingDown !== true)) isrSeats++
+      const movable = value.isr.some(eligible)
+      if (value.leader === brokerId) {
+        if (movable) leaderships++
+        else stranded++
+      } else if (value.isr.includes(brokerId) && movable) isrSeats++
     }
   }
-  return { leaderships, isrSeats }
+  return { leaderships, isrSeats, stranded }
 }
 
 /** Marks the broker shutting down and waits until its leaderships have moved, or `timeoutMs`. Never rejects. */
@@ -61,7 +73,7 @@ export async function controlledShutdown(o: ControlledShutdownOptions): Promise<
   const startedMs = clock.now()
   let timer: unknown
   let onChange: (() => void) | undefined
-  const left = (): ControlledShutdownResult & { isrSeats: number } => ({ ...remainingWork(watch.state, brokerId), timedOut: false })
+  const left = (): ControlledShutdownResult & { isrSeats: number; stranded: number } => ({ ...remainingWork(watch.state, brokerId), timedOut: false })
   try {
     const timedOut = new Promise<'timeout'>((resolve) => { timer = clock.setTimeout(() => resolve('timeout'), timeoutMs) })
     const marked = await Promise.race([o.member.markShuttingDown(), timedOut]).catch((err: unknown) => {
@@ -82,7 +94,7 @@ export async function controlledShutdown(o: ControlledShutdownOptions): Promise<
     const outcome = await Promise.race([done, timedOut])
     const result = { leaderships: left().leaderships, timedOut: outcome === 'timeout' }
     if (result.timedOut) logger.warn({ ...left(), timeoutMs }, 'controlled shutdown: timed out; stopping with leaderships no other broker could take')
-    else logger.info({ waitedMs: Math.round(clock.now() - startedMs) }, 'controlled shutdown: this broker leads nothing; stopping')
+    else logger.info({ waitedMs: Math.round(clock.now() - startedMs), stranded: left().stranded }, 'controlled shutdown: this broker leads nothing another broker could lead; stopping')
     return result
   } finally {
     clock.clearTimeout(timer)

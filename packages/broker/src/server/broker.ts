@@ -155,7 +155,7 @@ export class Broker {
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
         host: config.host, port: config.port, gateway, logger: root, connections,
-        origins: new OriginPolicy(config.allowedOrigins, logger),
+        origins: originPolicy(config.allowedOrigins, cluster, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,
           readBudgetBytesInUse: outbound.readBudget.used, ...logDirHealth(config.dataDir, partitions, gateway.draining) }),
@@ -258,4 +258,11 @@ function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
   if (host === '::') return '[::1]'
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+/** --allowed-origins and the broker's own; in a cluster, the consoles of the other live brokers too. */
+function originPolicy(allowed: readonly string[], cluster: ClusterRuntime | undefined, logger: Logger): OriginPolicy {
+  const policy = new OriginPolicy(allowed, logger)
+  if (cluster !== undefined) policy.allowPeers(() => cluster.brokers().map((b) => b.advertisedUrl))
+  return policy
 }
