@@ -231,6 +231,20 @@ describe('GroupShard', () => {
     expect(other.state).toBe('closed')
   })
 
+  it('answers an unknown op INVALID_REQUEST; a shard closed before its load reads nothing', async () => {
+    const world = new World()
+    const host = new MemoryOffsetsHost()
+    host.autoCommit = true
+    const shard = await world.loaded(host)
+    await expect(shard.run('nope' as 'listGroups', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
+    expect(shard.state).toBe('active')
+    const unused = new MemoryOffsetsHost()
+    const closed = world.shard(unused)
+    closed.close('not leader any more')
+    await expect(closed.load()).rejects.toMatchObject({ code: ErrorCode.NOT_COORDINATOR })
+    expect(unused.reads).toBe(0)
+  })
+
   it('refuses ops past pendingOpsMax with COORDINATOR_NOT_AVAILABLE, without running them', async () => {
     const world = new World()
     const host = new MemoryOffsetsHost()
