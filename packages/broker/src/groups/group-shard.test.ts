@@ -204,7 +204,7 @@ describe('GroupShard', () => {
     const lost = shard.run('commitOffsets', commit('g', 11))
     host.pending()[0]!.fail()
     await expect(lost).rejects.toMatchObject({ code: ErrorCode.NOT_COORDINATOR })
-    const again = await world.loaded(new MemoryOffsetsHost(host.survivors()))
+    const again = await world.loaded(host.successor())
     expect(offsetOf(await again.run('fetchOffsets', { groupId: 'g' }))).toBe(10)
     expect(offsetOf(await again.run('fetchOffsets', { groupId: 'h' }), 't', 2)).toBe(20)
     expect((await again.run('listGroups', {})).groups.map((g) => g.groupId)).toEqual(['g', 'h'])
@@ -229,6 +229,20 @@ describe('GroupShard', () => {
     other.close('stopping')
     await expect(loading).rejects.toMatchObject({ code: ErrorCode.NOT_COORDINATOR })
     expect(other.state).toBe('closed')
+  })
+
+  it('answers an unknown op INVALID_REQUEST; a shard closed before its load reads nothing', async () => {
+    const world = new World()
+    const host = new MemoryOffsetsHost()
+    host.autoCommit = true
+    const shard = await world.loaded(host)
+    await expect(shard.run('nope' as 'listGroups', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
+    expect(shard.state).toBe('active')
+    const unused = new MemoryOffsetsHost()
+    const closed = world.shard(unused)
+    closed.close('not leader any more')
+    await expect(closed.load()).rejects.toMatchObject({ code: ErrorCode.NOT_COORDINATOR })
+    expect(unused.reads).toBe(0)
   })
 
   it('refuses ops past pendingOpsMax with COORDINATOR_NOT_AVAILABLE, without running them', async () => {
@@ -267,7 +281,7 @@ describe('GroupShard', () => {
     expect(groups).toEqual([])
 
     // A topic deleted: its offsets are tombstoned (appended); one deleted while loading, once active.
-    const second = new MemoryOffsetsHost(host.survivors())
+    const second = host.successor()
     second.autoCommit = true
     const next = await world.loaded(second, { settings })
     expect(next.groupCount).toBe(0)
@@ -276,7 +290,7 @@ describe('GroupShard', () => {
     world.topics.delete('u')
     next.onTopicChanged('u', true)
     await turn()
-    const third = new MemoryOffsetsHost(second.survivors())
+    const third = second.successor()
     third.autoCommit = true
     const last = world.shard(third, { settings })
     const loading = last.load()
@@ -284,7 +298,7 @@ describe('GroupShard', () => {
     last.onTopicChanged('t', true)
     await loading
     await turn()
-    const fourth = new MemoryOffsetsHost(third.survivors())
+    const fourth = third.successor()
     fourth.autoCommit = true
     const final = await world.loaded(fourth, { settings })
     expect((await final.run('fetchOffsets', { groupId: 'g' })).topics).toEqual([])

@@ -118,6 +118,7 @@ export class GroupShard extends EventEmitter {
   async load(): Promise<void> {
     assert(!this.#loadStarted, `shard ${this.partition}: load() called twice`)
     this.#loadStarted = true
+    if (this.#state !== 'loading') throw this.#notCoordinator('closed before its load')
     try {
       const replay = await replayOffsetsPartition(this.#o.host, this.#coordinator, this.partition, () => this.#state === 'loading')
       if (this.#state !== 'loading') throw this.#notCoordinator()

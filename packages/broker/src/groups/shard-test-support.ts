@@ -1,7 +1,9 @@
 // An in-memory `__consumer_offsets` partition for tests of group shards (group-shard.ts): the
 // leader's log (every batch sent, with its offsets), and each append's outcome held until the test
-// commits or fails it (or committed on the next turn with autoCommit). survivors() gives the log a
-// new leader would hold: every committed batch plus whichever uncommitted ones the test keeps.
+// commits or fails it (or committed on the next turn with autoCommit). An append committing moves
+// the high watermark past it, and so commits everything before it too (an uncommitted tail the
+// partition started with included). successor() gives the partition a new leader would hold: every
+// batch below the high watermark, then whichever others the test keeps, as an uncommitted tail.
 import { decodeBatches, ErrorCode, FaecieError } from '@faecie/protocol'
 import type { OffsetsPartitionHost } from './group-shard.js'
 
@@ -16,9 +18,10 @@ export interface SentAppend {
 }
 
 export class MemoryOffsetsHost implements OffsetsPartitionHost {
-  readonly log: { baseOffset: number; bytes: Uint8Array; append?: SentAppend }[] = []
+  readonly log: { baseOffset: number; endOffset: number; bytes: Uint8Array; append?: SentAppend }[] = []
   readonly appends: SentAppend[] = []
   #logEndOffset = 0
+  #highWatermark = 0
   /** Commit every append on the next turn of the event loop's microtasks. */
   autoCommit = false
   /** Batches one read returns at most. */
@@ -27,13 +30,25 @@ export class MemoryOffsetsHost implements OffsetsPartitionHost {
   readError: Error | undefined
   reads = 0
 
-  /** A partition holding `batches`, all committed. */
-  constructor(batches: readonly Uint8Array[] = []) {
+  /** A partition holding `batches`, all committed, then `uncommittedTail` (a former leader's, not yet committed). */
+  constructor(batches: readonly Uint8Array[] = [], uncommittedTail: readonly Uint8Array[] = []) {
     for (const bytes of batches) this.#put(bytes)
+    this.#highWatermark = this.#logEndOffset
+    for (const bytes of uncommittedTail) this.#put(bytes)
   }
 
   get logEndOffset(): number {
     return this.#logEndOffset
+  }
+
+  get highWatermark(): number {
+    return this.#highWatermark
+  }
+
+  /** Whether everything the partition started with is committed (a shard read it all at its load). */
+  get startCommitted(): boolean {
+    const fromBefore = this.log.filter((b) => b.append === undefined)
+    return fromBefore.length === 0 || fromBefore[fromBefore.length - 1]!.endOffset <= this.#highWatermark
   }
 
   async read(fromOffset: number): Promise<{ bytes: Uint8Array; nextOffset: number; logEndOffset: number }> {
@@ -53,6 +68,7 @@ export class MemoryOffsetsHost implements OffsetsPartitionHost {
         commit: () => {
           if (sent.state !== 'pending') return
           sent.state = 'committed'
+          this.#highWatermark = Math.max(this.#highWatermark, this.log.find((b) => b.append === sent)!.endOffset)
           resolve()
         },
         fail: (err) => {
@@ -75,17 +91,26 @@ export class MemoryOffsetsHost implements OffsetsPartitionHost {
     for (const a of this.pending()) a.commit()
   }
 
-  /** The batches a new leader holds: the committed ones (and those read at the start) plus the uncommitted ones `keep` picks. */
-  survivors(keep: (a: SentAppend) => boolean = () => false): Uint8Array[] {
-    return this.log.filter((b) => b.append === undefined || b.append.state === 'committed' || keep(b.append)).map((b) => b.bytes)
+  /** The batches below the high watermark (committed). */
+  committed(): Uint8Array[] {
+    return this.log.filter((b) => b.endOffset <= this.#highWatermark).map((b) => b.bytes)
+  }
+
+  /**
+   * The partition a new leader holds: the committed batches, then the uncommitted ones `keep` picks
+   * (sent by this leader, or an uncommitted tail it started with: append undefined), uncommitted there.
+   */
+  successor(keep: (a: SentAppend | undefined) => boolean = () => false): MemoryOffsetsHost {
+    const tail = this.log.filter((b) => b.endOffset > this.#highWatermark && keep(b.append)).map((b) => b.bytes)
+    return new MemoryOffsetsHost(this.committed(), tail)
   }
 
   #put(bytes: Uint8Array, append?: SentAppend): number {
     const copy = new Uint8Array(bytes)
     const baseOffset = this.#logEndOffset
     new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setBigInt64(0, BigInt(baseOffset))
-    this.log.push({ baseOffset, bytes: copy, ...(append === undefined ? {} : { append }) })
     this.#logEndOffset += recordCount(copy)
+    this.log.push({ baseOffset, endOffset: this.#logEndOffset, bytes: copy, ...(append === undefined ? {} : { append }) })
     return baseOffset
   }
 }
