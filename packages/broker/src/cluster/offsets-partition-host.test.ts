@@ -41,4 +41,20 @@ describe('OffsetsPartitionHost', () => {
     expect(await host.append(batchAt(0, 1)).catch((err: unknown) => (err as FaecieError).code)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
     expect(produced).toEqual([-1])
   })
+
+  it('reads a log whose start has moved past the asked offset from its start; out of range above it stays an error', async () => {
+    const requests: { op: string; offset?: number }[] = []
+    const partitions = {
+      request: async (_t: string, _p: number, request: { op: string; offset?: number }) => {
+        requests.push(request)
+        if (request.op === 'listOffsets') return { offset: 7 }
+        if (request.offset! < 7 || request.offset! > 9) throw new FaecieError(ErrorCode.OFFSET_OUT_OF_RANGE, 'outside [7, 9]')
+        return { bytes: batchAt(7, 2), logStartOffset: 7, highWatermark: 9, logEndOffset: 9 }
+      },
+    }
+    const host = new OffsetsPartitionHost({ partition: 0, partitions: partitions as never, leaderEpoch: 1, leaderEpochNow: () => 1 })
+    expect(await host.read(0)).toMatchObject({ nextOffset: 9, logEndOffset: 9 })
+    expect(requests.map((r) => r.op)).toEqual(['fetch', 'listOffsets', 'fetch'])
+    expect(await host.read(12).catch((err: unknown) => (err as FaecieError).code)).toBe(ErrorCode.OFFSET_OUT_OF_RANGE)
+  })
 })

@@ -47,8 +47,19 @@ export class OffsetsPartitionHost {
   async read(fromOffset: number): Promise<{ bytes: Uint8Array; nextOffset: number; logEndOffset: number }> {
     this.#checkLeading()
     const { partitions, partition } = this.#o
-    const read = await partitions.request(OFFSETS_TOPIC, partition,
-      { op: 'fetch', offset: fromOffset, maxBytes: this.#o.readBytesMax ?? OFFSETS_READ_BYTES_MAX, isolation: 'logEnd' })
+    const fetchFrom = (offset: number) => partitions.request(OFFSETS_TOPIC, partition,
+      { op: 'fetch', offset, maxBytes: this.#o.readBytesMax ?? OFFSETS_READ_BYTES_MAX, isolation: 'logEnd' })
+    let read: Awaited<ReturnType<typeof fetchFrom>>
+    try {
+      read = await fetchFrom(fromOffset)
+    } catch (err) {
+      // A replay starts at 0; a log whose start has moved (DeleteRecords, retention) is read from its start.
+      if (!(err instanceof FaecieError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE)) throw err
+      const { offset: logStart } = await partitions.request(OFFSETS_TOPIC, partition, { op: 'listOffsets', spec: 'earliest' })
+      if (logStart <= fromOffset) throw err
+      fromOffset = logStart
+      read = await fetchFrom(fromOffset)
+    }
     const next = nextOffsetAfter(read.bytes)
     return { bytes: read.bytes, nextOffset: next ?? Math.max(fromOffset, read.logStartOffset), logEndOffset: read.logEndOffset }
   }
