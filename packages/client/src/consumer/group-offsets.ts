@@ -10,9 +10,11 @@
 // commit from before a partition was lost and taken back cannot rewind what its owner in between
 // committed. (Kafka's consumer gets the same safety by not retrying a commit on STALE_MEMBER_EPOCH
 // at all; faecie's member epoch moves on every group change, so it retries what is still safe.)
+//
+// Both requests go to the group's coordinator (coordinators.ts); an answer that says it moved, as a
+// whole or for a partition, has it found again before the retry.
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type WireError } from '@faecie/protocol'
-import type { Cluster } from '../cluster.js'
-import { withRetry } from '../retry.js'
+import { type Coordinators, isCoordinatorError } from '../coordinators.js'
 import { type TopicPartition, partitionKey } from './state.js'
 
 export interface TopicPartitionOffset extends TopicPartition {
@@ -65,7 +67,7 @@ export class GroupOffsets {
   private tenureLast = 0
 
   constructor(
-    private readonly cluster: Cluster,
+    private readonly coordinators: Coordinators,
     private readonly groupId: string,
     private readonly member: MemberIdentity,
   ) {}
@@ -134,7 +136,7 @@ export class GroupOffsets {
     const tenureOf = (tp: TopicPartition): number | undefined => this.tenures.get(partitionKey(tp.topic, tp.partition))
     const started = offsets.map(tenureOf)
     let held = offsets
-    await withRetry(async (retry) => {
+    await this.coordinators.retrying(async (retry) => {
       if (retry > 0) {
         held = offsets.filter((tp, i) => tenureOf(tp) === started[i])
         dropped.splice(0, dropped.length, ...offsets.filter((tp, i) => tenureOf(tp) !== started[i]))
@@ -146,11 +148,13 @@ export class GroupOffsets {
       }))
       const member = this.member()
       const request: CommitOffsetsRequest = member === undefined ? { groupId: this.groupId, topics } : { groupId: this.groupId, ...member, topics }
-      const response = await this.cluster.request('commitOffsets', request, { retry: false })
-      for (const t of response.topics) {
-        for (const p of t.partitions) if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
-      }
-    }, this.cluster.config.retry, { signal: this.cluster.signal, retriable: commitRetriable })
+      await this.coordinators.withCoordinator(this.groupId, async (connection) => {
+        const response = await connection.request('commitOffsets', request)
+        for (const t of response.topics) {
+          for (const p of t.partitions) if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
+        }
+      })
+    }, commitRetriable)
     return dropped
   }
 
@@ -159,15 +163,25 @@ export class GroupOffsets {
     const topics = [...new Set(partitions.map((tp) => tp.topic))].map((topic) => ({ topic }))
     // An error is thrown, never read as "nothing committed": that would send the partition back to
     // autoOffsetReset. The member tries again after a heartbeat interval (membership.ts).
-    const response = await this.cluster.request('fetchOffsets', { groupId: this.groupId, topics })
-    const out = new Map<string, number>()
-    for (const t of response.topics) {
-      if (t.error !== undefined) throw partitionError(t.topic, -1, t.error)
-      for (const p of t.partitions) {
-        if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
-        out.set(partitionKey(t.topic, p.partition), p.offset)
+    // A part's error is retried here only if it says the coordinator moved; others go to the member.
+    const { offsets: out, failure } = await this.coordinators.retrying(() => this.coordinators.withCoordinator(this.groupId, async (connection) => {
+      const response = await connection.request('fetchOffsets', { groupId: this.groupId, topics })
+      const offsets = new Map<string, number>()
+      let failure: FaecieError | undefined
+      for (const t of response.topics) {
+        for (const p of t.error === undefined ? t.partitions : [{ partition: -1, offset: -1, error: t.error }]) {
+          if (p.error !== undefined) {
+            const err = partitionError(t.topic, p.partition, p.error)
+            if (isCoordinatorError(err)) throw err
+            failure ??= err
+            continue
+          }
+          offsets.set(partitionKey(t.topic, p.partition), p.offset)
+        }
       }
-    }
+      return { offsets, failure }
+    }))
+    if (failure !== undefined) throw failure
     for (const { topic, partition } of partitions) {
       if (!out.has(partitionKey(topic, partition))) throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `fetchOffsets gave no answer for ${topic}-${partition}.`)
     }
