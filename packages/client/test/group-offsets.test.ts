@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type CommitOffsetsResponse } from '@faecie/protocol'
 import type { Cluster } from '../src/cluster.js'
+import { Coordinators } from '../src/coordinators.js'
 import { GroupOffsets } from '../src/consumer/group-offsets.js'
 
 type Answer = (request: CommitOffsetsRequest) => CommitOffsetsResponse
@@ -22,8 +23,17 @@ function setup(answers: Answer[], onRequest: (sentCount: number) => void = () =>
   const sent: CommitOffsetsRequest[] = []
   const member = { memberId: 'm1', memberEpoch: 3 }
   const cluster = {
-    config: { retry: { retries: 5, initialRetryTimeMs: 0, maxRetryTimeMs: 0, multiplier: 1, jitter: 0 } },
+    config: { retry: { retries: 5, initialRetryTimeMs: 0, maxRetryTimeMs: 0, multiplier: 1, jitter: 0 }, metadataMaxAgeMs: 1_000 },
     signal: new AbortController().signal,
+    // A single broker: findCoordinator names broker 1, reached over the one connection.
+    request: async (op: string) => {
+      expect(op).toBe('findCoordinator')
+      return { key: 'g', brokerId: 1, url: 'ws://b1:1', partition: 0 }
+    },
+    brokerConnection: async () => connection,
+  } as unknown as Cluster
+  const connection = {
+    hello: { brokerId: 1 },
     request: async (op: string, request: CommitOffsetsRequest) => {
       expect(op).toBe('commitOffsets')
       sent.push(structuredClone(request))
@@ -31,8 +41,8 @@ function setup(answers: Answer[], onRequest: (sentCount: number) => void = () =>
       const answer = answers.shift() ?? accepted
       return answer(request)
     },
-  } as unknown as Cluster
-  const offsets = new GroupOffsets(cluster, 'g', () => ({ ...member }))
+  }
+  const offsets = new GroupOffsets(new Coordinators(cluster), 'g', () => ({ ...member }))
   return { sent, member, offsets }
 }
 
