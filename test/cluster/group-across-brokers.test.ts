@@ -1,46 +1,57 @@
-// Consumer groups in a cluster, until issue 14 spreads them over a replicated __consumer_offsets:
-// every broker forwards group ops to the controller, so two members that bootstrap from different
-// brokers still form ONE group (each partition to one member), and an offset committed through one
-// broker is the one fetched through another.
+// Consumer groups in a cluster (issue 14): a group lives on the leader of its `__consumer_offsets`
+// partition. A client's session talks to that coordinator itself (findCoordinator; other brokers
+// answer NOT_COORDINATOR: test/cluster/group-coordinator.test.ts), but the HTTP API of ANY broker
+// serves every group: its group requests are forwarded to the coordinator over the peer links, and
+// GET /v1/groups asks every broker and merges. (Before issue 14 every broker forwarded group ops to
+// the controller, where all groups lived.)
 import { afterEach, expect, it } from 'vitest'
-import type { GroupConsumer } from '@faecie/client'
+import { RawClient, type Frame } from '../support/broker-raw-client.js'
 import { type TestCluster, startCluster } from '../support/cluster.js'
 import { waitFor } from '../support/wait-for.js'
 import { createReplicatedTopic } from './acked-records.js'
 
 let cluster: TestCluster | undefined
+const sessions: RawClient[] = []
 
 afterEach(async () => {
+  await Promise.allSettled(sessions.splice(0).map((s) => s.close()))
   await cluster?.close()
   cluster = undefined
 })
 
-function names(consumer: GroupConsumer): string[] {
-  return consumer.assignment().map((tp) => `${tp.topic}-${tp.partition}`).sort()
+function httpUrl(brokerId: number, path: string): string {
+  return `${cluster!.url(brokerId).replace(/^ws/, 'http')}/v1${path}`
 }
 
-it('members bootstrapping from different brokers share one group, and commits are seen through any broker', async () => {
-  cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 2000 })
+/** A request at the group's coordinator, retried while it has none or is loading it. */
+async function atCoordinator(groupId: string, op: string, fields: Frame): Promise<Frame> {
+  return waitFor(`${op} of ${groupId} at its coordinator`, async () => {
+    const any = await RawClient.connect(cluster!.url(cluster!.brokerIds[0]!))
+    sessions.push(any)
+    const found = await any.request('findCoordinator', { key: groupId }, 5_000)
+    if (found.error !== undefined) return undefined
+    const raw = await RawClient.connect(found.url)
+    sessions.push(raw)
+    const answer = await raw.request(op, fields, 5_000)
+    return answer.error?.retriable === true ? undefined : answer
+  }, { timeoutMs: 60_000, intervalMs: 200 })
+}
+
+it('the HTTP API of every broker lists and describes a group that lives on one coordinator', async () => {
+  cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 2000, extraArgs: ['--offsets-topic-partitions', '6'] })
   const topic = 'shared-group'
   await createReplicatedTopic(cluster, topic, 4)
-  const controller = await cluster.waitForController()
-  const [first, second] = cluster.brokerIds.filter((id) => id !== controller) as [number, number]
-  const config = { groupId: 'g-across', sessionTimeoutMs: 3_000, maxWaitMs: 100 }
-  const a = cluster.track(cluster.client({ brokers: [cluster.url(first)] }).consumer(config))
-  const b = cluster.track(cluster.client({ brokers: [cluster.url(second)] }).consumer(config))
-  await a.subscribe({ topics: [topic] })
-  await b.subscribe({ topics: [topic] })
-  await waitFor('two partitions each', () => names(a).length === 2 && names(b).length === 2)
-  const all = [...names(a), ...names(b)].sort()
-  expect(all).toEqual([0, 1, 2, 3].map((p) => `${topic}-${p}`))
+  const groupId = 'g-across'
+  const committed = await atCoordinator(groupId, 'commitOffsets', { groupId, topics: [{ topic, partitions: [{ partition: 2, offset: 1 }] }] })
+  expect(committed.error).toBeUndefined()
+  const joined = await atCoordinator(groupId, 'heartbeat', { groupId, memberId: '', memberEpoch: 0, subscribedTopicNames: [topic], rebalanceTimeoutMs: 10_000 })
+  expect(joined.error).toBeUndefined()
 
-  const viaFirst = cluster.track(cluster.client({ brokers: [cluster.url(first)] }).admin())
-  const viaSecond = cluster.track(cluster.client({ brokers: [cluster.url(second)] }).admin())
-  const { groups } = await viaFirst.describeGroups(['g-across'])
-  expect(groups[0]!.members).toHaveLength(2)
-  await a.disconnect()
-  await b.disconnect()
-  await viaFirst.setOffsets({ groupId: 'g-across', topic, partitions: [{ partition: 2, offset: 1 }] })
-  const fetched = await viaSecond.fetchOffsets({ groupId: 'g-across', topics: [topic] })
-  expect(fetched.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === 2)?.offset).toBe(1)
-}, 90_000)
+  for (const id of cluster.brokerIds) {
+    const listed = await (await fetch(httpUrl(id, '/groups'))).json() as { groups: { groupId: string; members: number }[] }
+    expect(listed.groups.filter((g) => g.groupId === groupId), `GET /v1/groups at broker ${id}`).toHaveLength(1)
+    const described = await (await fetch(httpUrl(id, `/groups/${groupId}`))).json() as { members: unknown[]; partitions: { partition: number; committed: number }[] }
+    expect(described.members, `GET /v1/groups/${groupId} at broker ${id}`).toHaveLength(1)
+    expect(described.partitions.find((p) => p.partition === 2)?.committed).toBe(1)
+  }
+}, 120_000)

@@ -76,7 +76,8 @@ beforeAll(async () => {
   etcd = await startEtcdProcess()
   dataDir = makeTempDir('faecie-cluster-wiring-')
   const config = parseBrokerArgs(['--cluster', etcd.clientUrl, '--cluster-name', `w-${randomUUID().slice(0, 8)}`, '--broker-id', '1',
-    '--port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--replication-factor', '1']) as BrokerConfig
+    '--port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--partition-threads', '1', '--replication-factor', '1',
+    '--controlled-shutdown-timeout-ms', '0']) as BrokerConfig
   broker = await Broker.start(config, silentLogger(), () => {}, { clusterParts: fakeParts() })
   client = await RawClient.connect(broker.url)
 }, 15 * 60_000)

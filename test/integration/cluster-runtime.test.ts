@@ -38,7 +38,8 @@ afterEach(async () => {
 
 function clusterConfig(brokerId: number, clusterName: string): ClusterConfig {
   return { etcdEndpoints: [etcd.clientUrl], brokerId, advertisedUrl: undefined, sessionTimeoutMs: SESSION_TIMEOUT_MS, rack: 'r1',
-    defaultReplicationFactor: 3, defaultMinInsyncReplicas: 2, replicaLagTimeMaxMs: 30_000, replicaFetchMaxWaitMs: 500, clusterName }
+    defaultReplicationFactor: 3, defaultMinInsyncReplicas: 2, replicaLagTimeMaxMs: 30_000, replicaFetchMaxWaitMs: 500, clusterName,
+    offsetsTopicPartitions: 50, offsetsTopicReplicationFactor: 3, controlledShutdownTimeoutMs: 0 }
 }
 
 /** Fake parts recording what the runtime does with them; `roles` is what the fake reconciler says it applied. */

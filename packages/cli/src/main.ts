@@ -26,7 +26,7 @@ Commands:
   topics     create, list, describe, alter and delete topics (faecie topics --help)
   groups     list, describe, reset the offsets of and delete consumer groups (faecie groups --help)
   partitions repair a damaged partition (faecie partitions --help)
-  cluster    describe the cluster: its id, controller, brokers and etcd (faecie cluster --help)
+  cluster    describe the cluster, move replicas, drain a broker, elect leaders (faecie cluster --help)
   produce    send standard input to a topic, one record per line (faecie produce --help)
   consume    print a topic's records, one per line (faecie consume --help)
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)

@@ -18,6 +18,7 @@ import {
   type StatsResponse,
   type WireError,
 } from '@faecie/protocol'
+import { ClusterAdmin, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
 import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
@@ -67,10 +68,12 @@ function configStrings(config: Record<string, ConfigValue | null>): Record<strin
 export class Admin {
   private readonly cluster: Cluster
   private readonly groups: GroupAdmin
+  private readonly clusterOps: ClusterAdmin
 
   constructor(config: ClientConfig) {
     this.cluster = new Cluster(config)
     this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp))
+    this.clusterOps = new ClusterAdmin(this.cluster)
   }
 
   /** Opens the session now (otherwise the first call does). */
@@ -306,6 +309,23 @@ export class Admin {
   /** Committed offset, end offset and lag per partition, the owning member, and the total lag. */
   fetchGroupLag(options: { groupId: string; topics?: string[] }): Promise<GroupLag> {
     return this.groups.fetchGroupLag(options)
+  }
+
+  // Reassignments and leader elections (admin-cluster.ts).
+
+  /** Starts (or, replicas null, cancels) partition moves; per-partition results; throttleBytesPerSec 0 removes the throttle. */
+  alterPartitionReassignments(options: { partitions: PartitionReassignment[]; throttleBytesPerSec?: number }): Promise<PartitionResult[]> {
+    return this.clusterOps.alterPartitionReassignments(options)
+  }
+
+  /** The moves in progress (replicas, adding, removing, ISR, leader) and the replication throttle in force. */
+  listPartitionReassignments(options: { topics?: string[] } = {}): Promise<PartitionReassignments> {
+    return this.clusterOps.listPartitionReassignments(options)
+  }
+
+  /** Preferred-leader election of these partitions (all when none are named); per-partition results. */
+  electLeaders(options: { partitions?: Array<{ topic: string; partition: number }> } = {}): Promise<ElectionResult[]> {
+    return this.clusterOps.electLeaders(options)
   }
 
   /** The broker's figures and its produce / consume rates over the last five minutes (op `stats`). */

@@ -10,6 +10,8 @@ if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function') set
 export { Faecie } from './faecie.js'
 export { Admin, type BrokerStats, type ConfigValue, type CreateTopicsOptions, type TopicOffsets, type TopicSpec } from './admin.js'
 export type { PartitionDescription, TopicDescription } from './admin-partitions.js'
+export { REASSIGN_PARTITIONS_PER_REQUEST_MAX, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
+export type { OngoingReassignment } from '@faecie/protocol'
 export type { DescribeClusterResponse, DescribeClusterBroker, MetadataBroker, MetadataPartition, MetadataTopic } from '@faecie/protocol'
 export type { GroupLag, GroupPartitionOffset, GroupTopicOffsets, PartitionLag, ResetPlanEntry, ResetTarget } from './admin-groups.js'
 export { Producer, type ProducerRecord } from './producer/producer.js'

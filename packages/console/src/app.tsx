@@ -13,6 +13,7 @@ import { GroupView, GroupsView } from './views/groups.js'
 import { MessagesView } from './views/messages.js'
 import { OverviewView } from './views/overview.js'
 import { ProduceView } from './views/produce.js'
+import { ReassignmentsView } from './views/reassignments.js'
 import { TopicView } from './views/topic.js'
 import { TopicsView } from './views/topics.js'
 
@@ -34,6 +35,7 @@ const NAV: Array<{ view: Route['view']; label: string; href: string; also?: Rout
   { view: 'topics', label: 'Topics', href: '#/topics', also: ['topic', 'messages'] },
   { view: 'produce', label: 'Produce', href: '#/produce' },
   { view: 'groups', label: 'Consumer groups', href: '#/groups', also: ['group'] },
+  { view: 'reassignments', label: 'Reassignments', href: '#/reassignments' },
 ]
 
 function View({ route }: { route: Route }) {
@@ -54,6 +56,7 @@ function View({ route }: { route: Route }) {
     case 'produce': return <ProduceView initialTopic={route.query.get('topic') ?? ''} />
     case 'groups': return <GroupsView />
     case 'group': return <GroupView groupId={route.name!} />
+    case 'reassignments': return <ReassignmentsView />
   }
 }
 

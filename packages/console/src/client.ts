@@ -2,8 +2,11 @@
 // entry of @faecie/client, the same one users get) with an admin, a producer made on first use,
 // and a group-less consumer whose healing cluster connection the message browser reads pages
 // through (fetch.ts). Also the broker's stats (the `stats` op), tolerated when the broker or the
-// client does not have it yet.
+// client does not have it yet, and the partition moves in progress (listPartitionReassignments: none
+// where the broker does not have the op yet).
 import { Faecie, FaecieError, type Admin, type BrokerStats, type Consumer, type Producer } from '@faecie/client/browser'
+import type { ListPartitionReassignmentsResponse } from '@faecie/protocol'
+import { isNotBuilt } from './cluster-view.js'
 
 /** The `stats` op's answer (docs/protocol.md), as admin.stats() resolves it. */
 export type { BrokerStats }
@@ -64,6 +67,17 @@ export class ConsoleClient {
         this.#statsSupported = false
         return undefined
       }
+      throw err
+    }
+  }
+
+  /** The partition reassignments in progress (of `topics`, else all); none where the broker lacks the op. */
+  async reassignments(topics?: string[]): Promise<ListPartitionReassignmentsResponse> {
+    try {
+      const { reassignments, throttleBytesPerSec } = await this.reader.cluster.request('listPartitionReassignments', topics === undefined ? {} : { topics })
+      return { reassignments, throttleBytesPerSec }
+    } catch (err) {
+      if (isNotBuilt(err)) return { reassignments: [], throttleBytesPerSec: null }
       throw err
     }
   }

@@ -1,10 +1,10 @@
 // Hash routes, so that the broker serves one index.html for the whole console and a reload keeps
 // the view: #/overview, #/topics, #/topics/<name>, #/topics/<name>/messages, #/produce?topic=,
-// #/groups, #/groups/<id>.
+// #/groups, #/groups/<id>, #/reassignments.
 import { useEffect, useState } from 'preact/hooks'
 
 export interface Route {
-  view: 'overview' | 'topics' | 'topic' | 'messages' | 'produce' | 'groups' | 'group'
+  view: 'overview' | 'topics' | 'topic' | 'messages' | 'produce' | 'groups' | 'group' | 'reassignments'
   name?: string
   query: URLSearchParams
 }
@@ -19,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'groups' && name !== undefined) return { view: 'group', name, query }
   if (first === 'groups') return { view: 'groups', query }
   if (first === 'produce') return { view: 'produce', query }
+  if (first === 'reassignments') return { view: 'reassignments', query }
   return { view: 'overview', query }
 }
 

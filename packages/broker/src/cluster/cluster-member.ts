@@ -14,6 +14,11 @@
 // (the old lease expires one timeout after its last renewal; etcd may take a little longer to
 // notice), after which the id is taken by another live broker, and the start fails, naming it.
 //
+// Controlled shutdown (markShuttingDown): the registration gets shuttingDown: true, by compare-and-swap
+// under the same lease, and a registration made again after a lost session carries it too. A new
+// process (a restart with the same id) registers without it: the flag lives only as long as the
+// process that set it.
+//
 // Events: 'fenced' / 'unfenced' (the session's: stop / resume leading), 'elected' / 'deposed' (the
 // controller role), 'controller' (the controller this broker knows of), 'rejoined' (a new session).
 import { EventEmitter } from 'node:events'
@@ -45,6 +50,7 @@ export class ClusterMember extends EventEmitter {
   #election: ControllerElection | undefined
   #closed = false
   #rejoinTimer: unknown
+  #shuttingDown = false
   readonly #options: ClusterMemberOptions
 
   constructor(options: ClusterMemberOptions) {
@@ -67,6 +73,20 @@ export class ClusterMember extends EventEmitter {
   /** How long a registration waits for an old one of the same broker id to expire. */
   #registerByMs(): number {
     return this.#options.clock.now() + REGISTRATION_WAIT_TIMEOUTS * this.#options.sessionTimeoutMs
+  }
+
+  get shuttingDown(): boolean { return this.#shuttingDown }
+
+  /**
+   * Marks this broker as shutting down in its registration (the controller then moves its
+   * leaderships away). Resolves false when there is no registration of this session to mark (the
+   * session was lost; the next registration carries the flag); rejects when etcd fails.
+   */
+  async markShuttingDown(): Promise<boolean> {
+    this.#shuttingDown = true
+    const session = this.#session
+    if (session === undefined) return false
+    return this.#options.store.markBrokerShuttingDown(this.#options.brokerId, session.leaseId)
   }
 
   async close(): Promise<void> {
@@ -104,6 +124,7 @@ export class ClusterMember extends EventEmitter {
     const { store, brokerId, advertisedUrl, rack, kafkaAddress, clock } = this.#options
     const registration: BrokerRegistration & { kafkaAddress?: string } = {
       brokerId, advertisedUrl, rack, registeredAt: new Date().toISOString(), ...(kafkaAddress === undefined ? {} : { kafkaAddress }),
+      ...(this.#shuttingDown ? { shuttingDown: true } : {}),
     }
     for (;;) {
       try {

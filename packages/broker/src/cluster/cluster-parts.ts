@@ -4,7 +4,7 @@
 // methods the runtime needs, and made by a factory. `mergedClusterParts` is the one place that
 // names the real classes: the runtime and its tests never import them, so a test can hand the
 // runtime fakes, and the parts were written at the same time as this file without depending on it.
-import type { OpName, OpResponse } from '@faecie/protocol'
+import type { OpName, OpRequest, OpResponse } from '@faecie/protocol'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { LocalPartitionRole } from '../gateway/context.js'
 import type { Logger } from '../log.js'
@@ -20,6 +20,7 @@ import { IsrWriter } from './isr-writer.js'
 import { Reconciler } from './reconciler.js'
 import { PeerLinks } from '../replication/peer-links.js'
 import { ReplicaFetchers } from '../replication/replica-fetchers.js'
+import type { FetchThrottle } from '../replication/replication-throttle.js'
 
 /** Every timing and size the runtime gives the parts, in one place. */
 export const CLUSTER_RUNTIME_LIMITS = {
@@ -65,6 +66,10 @@ export interface ControllerLike {
   deleteTopic(topic: string): Promise<TopicMeta>
   alterTopicConfig(topic: string, changes: TopicConfigChanges): Promise<TopicMeta>
   createPartitions(topic: string, count: number): Promise<TopicMeta>
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>): Promise<OpResponse<'alterPartitionReassignments'>>
+  electLeaders(request: OpRequest<'electLeaders'>): Promise<OpResponse<'electLeaders'>>
+  /** Makes `__consumer_offsets` (cluster/offsets-topic.ts) unless it exists. */
+  ensureOffsetsTopic?(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta>
 }
 
 /** cluster/reconciler.ts Reconciler. */
@@ -106,6 +111,8 @@ export interface ReplicaFetchersParams {
   /** Per request, over every partition fetched from one leader. */
   fetchRequestMaxBytes: number
   backoffMs: number
+  /** The replication throttle of moving replicas (replication/replication-throttle.ts), shared by this broker's fetchers. */
+  throttle?: FetchThrottle
 }
 
 export interface IsrWriterParams {
@@ -114,6 +121,8 @@ export interface IsrWriterParams {
   store: EtcdMetadataStore
   partitions: PartitionManager
   logger: Logger
+  /** Brokers in controlled shutdown (never added to an ISR). */
+  shuttingDown?: () => ReadonlySet<number>
 }
 
 export interface ControllerParams {
@@ -161,10 +170,11 @@ export const mergedClusterParts: ClusterPartFactories = {
   replicaFetchers: (params) => new ReplicaFetchers({
     brokerId: params.brokerId, links: params.links, partitions: params.partitions, logger: params.logger, clock: params.clock,
     fetchMaxWaitMs: params.fetchMaxWaitMs, fetchMaxBytes: params.fetchRequestMaxBytes, fetchPartitionMaxBytes: params.fetchMaxBytes,
-    backoffMs: params.backoffMs,
+    backoffMs: params.backoffMs, ...(params.throttle === undefined ? {} : { throttle: params.throttle }),
   }),
   isrWriter: (params) => {
-    const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger })
+    const writer = new IsrWriter({ brokerId: params.brokerId, store: params.store, partitions: params.partitions, clock: params.clock, logger: params.logger,
+      ...(params.shuttingDown === undefined ? {} : { shuttingDown: params.shuttingDown }) })
     writer.start()
     return {
       stop: () => writer.stop(),

@@ -20,7 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
-import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
+import { type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -30,6 +30,8 @@ import type { ClusterConfig } from '../server/cluster-config.js'
 import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
 import { etcdLeaseGranter, systemMonotonicClock, type MonotonicClock } from './broker-session.js'
 import { ClusterMember } from './cluster-member.js'
+import { controlledShutdown } from './controlled-shutdown.js'
+import { shuttingDownOf } from './controller-decisions.js'
 import { CLUSTER_RUNTIME_LIMITS, mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
@@ -41,6 +43,13 @@ import type { ReplicaLag } from '../metrics/cluster-metrics.js'
 import { partitionsHere } from './reconciler-plan.js'
 import { leaveIsrsOnJoin } from './rejoin-isr.js'
 import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
+import type { GroupSettings } from '../groups/consumer-group.js'
+import { GroupShard } from '../groups/group-shard.js'
+import { GroupShards } from './group-shards.js'
+import { OffsetsPartitionHost } from './offsets-partition-host.js'
+import { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic.js'
+import { ReplicationThrottle } from '../replication/replication-throttle.js'
+import { listReassignments } from './reassignments-list.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
 const WATCH_LISTENERS_MAX = 32
@@ -67,6 +76,10 @@ export interface ClusterRuntimeOptions {
   clock?: MonotonicClock
   /** The parts; default the real ones (cluster-parts.ts). */
   parts?: ClusterPartFactories
+  /** Consumer-group timeouts and retention of the group shards (server/config.ts `groups`). */
+  groupSettings?: Partial<GroupSettings>
+  /** Wall-clock ms of the group shards (commit timestamps, session timeouts); default Date.now. */
+  groupClock?: () => number
 }
 
 export class ClusterRuntime implements ClusterGateway {
@@ -82,6 +95,7 @@ export class ClusterRuntime implements ClusterGateway {
   readonly #isrWriter: IsrWriterLike
   readonly #controller: ControllerLike
   readonly #reconciler: ReconcilerLike
+  readonly #groups: GroupShards
   #member: ClusterMember | undefined
   #controllerRunning = false
   #controllerChanges = 0
@@ -139,12 +153,18 @@ export class ClusterRuntime implements ClusterGateway {
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
       frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
     })
+    // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle.
+    const throttle = new ReplicationThrottle({
+      rateBytesPerSec: () => watch.state.reassignmentThrottleBytesPerSec,
+      isMoving: (topic, p) => watch.state.partitions.get(topic)?.get(p)?.value.addingReplicas?.includes(this.brokerId) === true,
+    })
     this.#fetchers = parts.replicaFetchers({
-      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock,
+      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock, throttle,
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
-    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, partitions, clock, logger: logger.child({ module: 'isr-writer' }) })
+    this.#isrWriter = parts.isrWriter({ brokerId: this.brokerId, store: connection.store, partitions, clock, logger: logger.child({ module: 'isr-writer' }),
+      shuttingDown: () => shuttingDownOf(watch.state.brokers) })
     this.#controller = parts.controller({
       store: connection.store, keys: connection.keys, watch, fence: () => this.#member?.controllerFence, clock,
       logger: logger.child({ module: 'controller' }), preferredLeaderCheckMs: L.preferredLeaderCheckMs,
@@ -168,6 +188,16 @@ export class ClusterRuntime implements ClusterGateway {
       brokerId: this.brokerId, state: () => watch.state, controller: () => (this.#controllerRunning ? this.#controller : undefined),
       links: this.#links, allocateProducerIdBlock: () => connection.store.allocateProducerIdBlock(this.brokerId),
       limits, defaultReplicationFactor: config.defaultReplicationFactor, logger: logger.child({ module: 'cluster-topics' }),
+      groups: () => this.#groups,
+    })
+    this.#groups = this.#makeGroupShards()
+    let topicsSeen = topicVersions(watch.state)
+    watch.on('change', () => {
+      const now = topicVersions(watch.state)
+      for (const [topic, version] of now) if (topicsSeen.get(topic) !== version) this.#groups.onTopicChanged(topic, false)
+      for (const topic of topicsSeen.keys()) if (!now.has(topic)) this.#groups.onTopicChanged(topic, true)
+      topicsSeen = now
+      this.#groups.sync()
     })
     const configs = new TopicConfigPush({ partitions, limits, logger, hasReplica: (topic, p) => this.localRole(topic, p) !== undefined })
     configs.apply(watch.state)
@@ -212,7 +242,19 @@ export class ClusterRuntime implements ClusterGateway {
     await member.start()
     await leaveIsrsOnJoin(this.#connection.store, this.#watch.state, this.brokerId, logger)
     await this.#reconciler.start()
+    this.#groups.start()
     logger.info({ brokerId: this.brokerId, clusterId: this.clusterId, url: reach.url, controllerId: this.controllerId() }, 'joined the cluster')
+  }
+
+  /**
+   * Controlled shutdown (controlled-shutdown.ts): marks this broker shuttingDown in its registration
+   * and resolves once etcd names it leader of nothing, or after `timeoutMs`. It keeps serving
+   * meanwhile; stop() comes after. Never rejects.
+   */
+  controlledShutdown(timeoutMs: number): Promise<{ leaderships: number; timedOut: boolean }> {
+    if (this.#member === undefined || this.#stopping !== undefined) return Promise.resolve({ leaderships: 0, timedOut: false })
+    return controlledShutdown({ brokerId: this.brokerId, member: this.#member, watch: this.#watch, clock: this.#o.clock, timeoutMs,
+      logger: this.#o.logger.child({ module: 'controlled-shutdown' }) })
   }
 
   stop(): Promise<void> {
@@ -229,6 +271,7 @@ export class ClusterRuntime implements ClusterGateway {
         logger.warn({ err }, `cluster stop: ${what} failed`)
       }
     }
+    await step('group shards stop', () => this.#groups.stop())
     await step('reconciler stop', () => this.#reconciler.stop())
     await step('replica fetchers close', () => this.#fetchers.close())
     await step('controller stop', () => this.#stopController())
@@ -265,10 +308,11 @@ export class ClusterRuntime implements ClusterGateway {
     return this.#watch.state.partitions.get(topic)?.get(partition)?.value
   }
 
-  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[] {
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string; shuttingDown?: boolean }[] {
     return [...this.#watch.state.brokers.values()].sort((a, b) => a.brokerId - b.brokerId).map((b) => {
       const kafkaAddress = (b as { kafkaAddress?: unknown }).kafkaAddress
-      return { brokerId: b.brokerId, advertisedUrl: b.advertisedUrl, rack: b.rack, ...(typeof kafkaAddress === 'string' ? { kafkaAddress } : {}) }
+      return { brokerId: b.brokerId, advertisedUrl: b.advertisedUrl, rack: b.rack, ...(typeof kafkaAddress === 'string' ? { kafkaAddress } : {}),
+        ...(b.shuttingDown === true ? { shuttingDown: true } : {}) }
     })
   }
 
@@ -282,19 +326,51 @@ export class ClusterRuntime implements ClusterGateway {
   // ---- issue 14: the contract's entry points, each built by its part ----------------------------
 
   findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>> {
-    return Promise.reject(notBuilt(`findCoordinator ${request.key}`))
+    return this.#groups.findCoordinator(request)
   }
 
-  alterPartitionReassignments(_request: OpRequest<'alterPartitionReassignments'>, _mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
-    return Promise.reject(notBuilt('alterPartitionReassignments'))
+  /** Consumer groups held by this broker's group shards (metrics). */
+  get groupCount(): number {
+    return this.#groups.groupCount
   }
 
-  listPartitionReassignments(_request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
-    throw notBuilt('listPartitionReassignments')
+  /** The group shards of the `__consumer_offsets` partitions this broker leads (group-shards.ts). */
+  #makeGroupShards(): GroupShards {
+    const { config, partitions, logger, clock } = this.#o
+    const now = this.#o.groupClock ?? Date.now
+    const leaderEpochNow = (p: number): number | undefined =>
+      this.isLeaderNow(OFFSETS_TOPIC, p) ? this.localRole(OFFSETS_TOPIC, p)?.leaderEpoch : undefined
+    const groupTopics = {
+      topic: (name: string) => this.topics.topic(name),
+      names: () => this.topics.topics().filter((t) => !t.internal).map((t) => t.topic),
+    }
+    return new GroupShards({
+      brokerId: this.brokerId, links: this.#links, clock, logger: logger.child({ module: 'group-shards' }), leaderEpochNow,
+      offsetsPartitions: () => this.#watch.state.topics.get(OFFSETS_TOPIC)?.value.partitions,
+      leaderOf: (p) => {
+        const leader = this.partitionState(OFFSETS_TOPIC, p)?.leader ?? -1
+        return { brokerId: leader, url: leader < 0 ? undefined : this.brokerUrl(leader) }
+      },
+      liveBrokers: () => [...this.#watch.state.brokers.keys()],
+      ensureOffsetsTopic: () => this.topics.ensureOffsetsTopic(offsetsTopicSpec(
+        { partitions: config.offsetsTopicPartitions, replicationFactor: config.offsetsTopicReplicationFactor }, this.#watch.state.brokers.size)),
+      makeShard: (partition, leaderEpoch) => new GroupShard({
+        partition, clock: now, topics: groupTopics, logger, ...(this.#o.groupSettings === undefined ? {} : { settings: this.#o.groupSettings }),
+        host: new OffsetsPartitionHost({ partition, partitions, leaderEpoch, leaderEpochNow: () => leaderEpochNow(partition) }),
+      }),
+    })
   }
 
-  electLeaders(_request: OpRequest<'electLeaders'>, _mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
-    return Promise.reject(notBuilt('electLeaders'))
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.topics.alterPartitionReassignments(request, mayForward)
+  }
+
+  listPartitionReassignments(request: OpRequest<'listPartitionReassignments'>): OpResponse<'listPartitionReassignments'> {
+    return listReassignments(this.#watch.state, request)
+  }
+
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return this.topics.electLeaders(request, mayForward)
   }
 
 
@@ -302,10 +378,13 @@ export class ClusterRuntime implements ClusterGateway {
   leaderRoleOf(state: PartitionState, topicConfig: TopicConfig): LeaderRole {
     const { config } = this.#o
     const configured = Number(topicConfig['min.insync.replicas'])
+    // Replicas in controlled shutdown: the leader never adds them to the ISR (absent when none, as before).
+    const isrIneligible = state.replicas.filter((id) => id !== this.brokerId && this.#watch.state.brokers.get(id)?.shuttingDown === true)
     return {
       brokerId: this.brokerId, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch, isr: [...state.isr], replicas: [...state.replicas],
       minInsyncReplicas: Number.isSafeInteger(configured) && configured >= 1 ? configured : config.defaultMinInsyncReplicas,
       replicaLagTimeMaxMs: config.replicaLagTimeMaxMs, ackTimeoutMs: CLUSTER_RUNTIME_LIMITS.ackTimeoutMs,
+      ...(isrIneligible.length === 0 ? {} : { isrIneligible }),
     }
   }
 
@@ -354,6 +433,7 @@ export class ClusterRuntime implements ClusterGateway {
   }
 }
 
-function notBuilt(what: string): FaecieError {
-  return new FaecieError(ErrorCode.UNSUPPORTED_VERSION, `${what}: not built yet`)
+/** Each topic's identity and size as etcd has it: a change of either is a change groups hear of. */
+function topicVersions(state: ClusterStateWatch['state']): Map<string, string> {
+  return new Map([...state.topics].map(([name, record]) => [name, `${record.value.topicId}/${record.value.partitions}`]))
 }

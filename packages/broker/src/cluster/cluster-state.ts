@@ -24,10 +24,13 @@ export interface ClusterState {
   assignments: Map<string, number[][]>
   /** By topic, then partition. */
   partitions: Map<string, Map<number, Versioned<PartitionState>>>
+  /** The replication throttle of moving replicas (bytes/s per broker), or null: none. */
+  reassignmentThrottleBytesPerSec: number | null
 }
 
 export function emptyClusterState(): ClusterState {
-  return { revision: 0, clusterId: undefined, brokers: new Map(), controller: undefined, topics: new Map(), assignments: new Map(), partitions: new Map() }
+  return { revision: 0, clusterId: undefined, brokers: new Map(), controller: undefined, topics: new Map(), assignments: new Map(), partitions: new Map(),
+    reassignmentThrottleBytesPerSec: null }
 }
 
 /** Every key of the cluster, read at one revision. */
@@ -95,6 +98,11 @@ export function applyChange(state: ClusterState, keys: ClusterKeys, change: 'put
     }
     case 'producer-id-block':
       break
+    case 'reassignment-throttle': {
+      const rate = change === 'put' ? (value as { throttleBytesPerSec?: unknown }).throttleBytesPerSec : null
+      state.reassignmentThrottleBytesPerSec = typeof rate === 'number' && Number.isSafeInteger(rate) && rate > 0 ? rate : null
+      break
+    }
   }
 }
 

@@ -32,6 +32,8 @@ function setup(options: { controllerId?: number; selfController?: boolean; answe
     deleteTopic: async (topic) => { controllerCalls.push(['deleteTopic', topic]); return made(topic, 3) },
     alterTopicConfig: async (topic, changes) => { controllerCalls.push(['alterTopicConfig', topic, changes]); return made(topic, 3) },
     createPartitions: async (topic, count) => { controllerCalls.push(['createPartitions', topic, count]); return made(topic, count) },
+    alterPartitionReassignments: async (request) => { controllerCalls.push(['alterPartitionReassignments', request]); return { partitions: [] } },
+    electLeaders: async (request) => { controllerCalls.push(['electLeaders', request]); return { partitions: [] } },
   }
   const forwarded: Call[] = []
   const links = {
@@ -55,7 +57,7 @@ function setup(options: { controllerId?: number; selfController?: boolean; answe
   }
   const topics = new TopicService({ coordinator: coordinator as unknown as CoordinatorClient, cluster, partitions: partitions as unknown as PartitionManager,
     limits: LIMITS, logger: silentLogger(), autoCreatePartitions: 2 })
-  return { state, topics, controllerCalls, forwarded, allocations: () => allocations }
+  return { state, topics, cluster, controllerCalls, forwarded, allocations: () => allocations }
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
@@ -117,6 +119,20 @@ describe('TopicService over the cluster', () => {
     expect((await topics.delete('orders')).topicId).toBe('id-orders')
     expect(forwarded.map((c) => [c.brokerId, c.op])).toEqual([[3, 'createTopics'], [3, 'createTopics'], [3, 'createPartitions'], [3, 'alterTopicConfig'], [3, 'deleteTopics']])
     expect(forwarded[0]!.fields).toEqual({ topics: [{ topic: 'x', numPartitions: 2, replicationFactor: 3, config: {} }] })
+  })
+
+  it('runs reassignments and preferred elections on its controller, forwards them to another, never forwards twice', async () => {
+    const alter = { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 3] }], throttleBytesPerSec: 100 }
+    const elect = { electionType: 'preferred' as const }
+    const here = setup({ controllerId: SELF, selfController: true })
+    await here.cluster.alterPartitionReassignments(alter, true)
+    await here.cluster.electLeaders(elect, true)
+    expect(here.controllerCalls).toEqual([['alterPartitionReassignments', alter], ['electLeaders', elect]])
+    const there = setup({ controllerId: 3, answer: ({ op }) => ({ partitions: [{ topic: 'orders', partition: 0, ...(op === 'electLeaders' ? { leader: 3 } : {}) }] }) })
+    expect((await there.cluster.electLeaders(elect, true)).partitions[0]!.leader).toBe(3)
+    await there.cluster.alterPartitionReassignments(alter, true)
+    expect(there.forwarded).toEqual([{ brokerId: 3, op: 'electLeaders', fields: elect }, { brokerId: 3, op: 'alterPartitionReassignments', fields: alter }])
+    expect(await codeOf(there.cluster.electLeaders(elect, false))).toBe(ErrorCode.NOT_CONTROLLER)
   })
 
   it('answers NOT_CONTROLLER (retriable) with no controller, for a forwarded request, and for an unreachable controller', async () => {

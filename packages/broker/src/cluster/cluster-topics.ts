@@ -4,21 +4,25 @@
 // links as the same op (createTopics, deleteTopics, alterTopicConfig, createPartitions) to the
 // controller, which answers as it would a client. A forwarded request is never forwarded again (two
 // brokers that each believe the other is controller would bounce it): the receiver answers
-// NOT_CONTROLLER, retriable, as it does when no controller is elected. A controller unreachable over
+// NOT_CONTROLLER, retriable, as it does when no controller is elected. Partition reassignments and
+// preferred-leader elections (alterPartitionReassignments, electLeaders) go the same way. A controller unreachable over
 // its link also answers NOT_CONTROLLER: the election is likely to move it. Partitions are opened and
 // deleted by the reconciler, never here.
 //
 // Producer ids come from etcd in blocks (store.allocateProducerIdBlock), handed out one by one; one
 // allocation at a time, the callers that ran out waiting for it.
 import { randomUUID } from 'node:crypto'
-import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
+import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
+import type { GroupOp } from '../coordinator/messages.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import { validateTopicConfig, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from '../topics/config.js'
-import { checkCreatableTopicName } from '../topics/names.js'
+import { checkCreatableTopicName, isInternalTopic } from '../topics/names.js'
 import type { ClusterTopicSource } from '../topics/topic-service.js'
 import type { ControllerLike, PeerLinksLike } from './cluster-parts.js'
 import type { ClusterState } from './cluster-state.js'
+import type { GroupShards } from './group-shards.js'
+import { OFFSETS_TOPIC, type OffsetsTopicSpec } from './offsets-topic.js'
 import { ControllerFencedError, type ProducerIdBlock } from './metadata-store.js'
 
 export interface ClusterTopicsOptions {
@@ -33,6 +37,8 @@ export interface ClusterTopicsOptions {
   /** --replication-factor, capped by the live brokers (validateOnly's check). */
   defaultReplicationFactor: number
   logger: Logger
+  /** The group shards, once this broker runs them (cluster-runtime.ts). */
+  groups?: () => GroupShards | undefined
 }
 
 export class ClusterTopics implements ClusterTopicSource {
@@ -55,7 +61,7 @@ export class ClusterTopics implements ClusterTopicSource {
     }
     const cached = this.#metas.get(name)
     if (cached !== undefined && cached.modRevision === record.modRevision) return cached.meta
-    const meta: TopicMeta = { topic: name, topicId: record.value.topicId, partitions: record.value.partitions, config: { ...record.value.config }, internal: false }
+    const meta: TopicMeta = { topic: name, topicId: record.value.topicId, partitions: record.value.partitions, config: { ...record.value.config }, internal: isInternalTopic(name) }
     this.#metas.set(name, { modRevision: record.modRevision, meta })
     return meta
   }
@@ -70,6 +76,11 @@ export class ClusterTopics implements ClusterTopicSource {
   async createTopic(topic: string, numPartitions: number, replicationFactor: number | undefined, config: TopicConfig,
     validateOnly: boolean, mayForward: boolean): Promise<TopicMeta> {
     if (validateOnly) return this.#validateCreate(topic, numPartitions, replicationFactor, config)
+    // Another broker's ensureOffsetsTopic (a client's request for this name was refused where it arrived).
+    if (topic === OFFSETS_TOPIC && !mayForward) {
+      return this.ensureOffsetsTopic({ numPartitions, replicationFactor: replicationFactor ?? this.#o.defaultReplicationFactor, config })
+    }
+    checkCreatableTopicName(topic)
     return this.#admin(mayForward, (c) => c.createTopic(topic, numPartitions, replicationFactor, config), async (id) => {
       const fields: Record<string, unknown> = { topic, numPartitions, config }
       if (replicationFactor !== undefined) fields['replicationFactor'] = replicationFactor
@@ -106,6 +117,15 @@ export class ClusterTopics implements ClusterTopicSource {
     })
   }
 
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.#admin(mayForward, (c) => c.alterPartitionReassignments(request),
+      (id) => this.#o.links.request(id, 'alterPartitionReassignments', request as unknown as Record<string, unknown>))
+  }
+
+  electLeaders(request: OpRequest<'electLeaders'>, mayForward: boolean): Promise<OpResponse<'electLeaders'>> {
+    return this.#admin(mayForward, (c) => c.electLeaders(request), (id) => this.#o.links.request(id, 'electLeaders', request as unknown as Record<string, unknown>))
+  }
+
   async initProducerId(): Promise<number> {
     while (this.#nextProducerId >= this.#producerIdEnd) {
       this.#allocating ??= this.#allocate().finally(() => { this.#allocating = undefined })
@@ -128,22 +148,31 @@ export class ClusterTopics implements ClusterTopicSource {
   }
 
   /**
-   * Consumer groups live on the controller's coordinator until issue 14 spreads them over the
-   * partitions of a replicated __consumer_offsets: a group op reaching another broker is forwarded
-   * there as the same op. Undefined when this broker serves it (it is the controller, or another
-   * broker forwarded the request here).
+   * A consumer-group op: routed by the group shards (group-shards.ts) to the local shard of the
+   * group, or (HTTP only) to its coordinator; a request another broker forwarded is served here.
    */
-  forwardGroupOp<Op extends OpName>(op: Op, request: OpRequest<Op>, mayForward: boolean): Promise<OpResponse<Op>> | undefined {
-    if (!mayForward) return undefined
-    const id = this.#o.state().controller?.brokerId ?? -1
-    if (id === this.#o.brokerId) return undefined
-    if (id < 0) return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'No controller is elected right now, and groups live on the controller.'))
-    return this.#o.links.request(id, op, request as Record<string, unknown>).catch((err: unknown) => {
-      if (err instanceof FaecieError && err.code === ErrorCode.BROKER_NOT_AVAILABLE) {
-        throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `The controller, broker ${id}, which holds the groups, is unreachable: ${err.message}`)
-      }
-      throw err
+  group<Op extends GroupOp>(op: Op, request: OpRequest<Op>, options: { mayForward: boolean; forwardGroupOps?: boolean }): Promise<OpResponse<Op>> {
+    const shards = this.#o.groups?.()
+    if (shards === undefined) return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has not joined its cluster yet.'))
+    return shards.route(op, request, { forwardGroupOps: options.mayForward && options.forwardGroupOps === true })
+  }
+
+  /**
+   * Makes `__consumer_offsets` (offsets-topic.ts) on the controller, here or forwarded there as a
+   * createTopics of that name (which the controller accepts only from another broker of the cluster).
+   */
+  ensureOffsetsTopic(spec: OffsetsTopicSpec): Promise<TopicMeta> {
+    return this.#admin(true, (c) => this.#ensureLocally(c, spec), async (id) => {
+      const topics = [{ topic: OFFSETS_TOPIC, numPartitions: spec.numPartitions, replicationFactor: spec.replicationFactor, config: spec.config }]
+      const answer = (await this.#o.links.request(id, 'createTopics', { topics, ifNotExists: true })).topics[0]
+      if (answer?.error !== undefined) throw FaecieError.fromWire(answer.error)
+      return this.topic(OFFSETS_TOPIC) ?? { topic: OFFSETS_TOPIC, topicId: answer?.topicId ?? '', partitions: spec.numPartitions, config: spec.config, internal: true }
     })
+  }
+
+  #ensureLocally(controller: ControllerLike, spec: OffsetsTopicSpec): Promise<TopicMeta> {
+    if (controller.ensureOffsetsTopic === undefined) return Promise.reject(new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR, 'This controller cannot make the offsets topic.'))
+    return controller.ensureOffsetsTopic(spec.numPartitions, spec.replicationFactor, spec.config)
   }
 
   /** The change on this broker's controller, or forwarded to the controller. */

@@ -14,6 +14,7 @@ import { changeTopicConfig, checkMinInsyncReplicas, validateTopicConfig, type To
 import { checkCreatableTopicName, isInternalTopic } from '../topics/names.js'
 import type { ClusterState } from './cluster-state.js'
 import { CAS_RETRIES_MAX } from './keys.js'
+import { OFFSETS_TOPIC } from './offsets-topic.js'
 import { CasConflictError, ControllerFencedError, TopicExistsError, type ControllerFence, type EtcdMetadataStore, type TopicRecord, type Versioned } from './metadata-store.js'
 import { placeReplicas, type PlacementBroker } from './placement.js'
 
@@ -41,9 +42,24 @@ export class TopicAdmin {
 
   async createTopic(topic: string, numPartitions: number, replicationFactor: number | undefined, config: TopicConfig,
     validateOnly = false): Promise<TopicMeta> {
+    checkCreatableTopicName(topic)
+    return this.#create(topic, numPartitions, replicationFactor, config, validateOnly)
+  }
+
+  /**
+   * Makes `__consumer_offsets` (offsets-topic.ts) as a broker asked (ClusterTopics.ensureOffsetsTopic):
+   * every check of createTopic but the refusal of internal names. An existing topic is answered as it is.
+   */
+  async ensureOffsetsTopic(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta> {
+    const existing = this.options.state().topics.get(OFFSETS_TOPIC)
+    if (existing !== undefined) return meta(OFFSETS_TOPIC, existing.value)
+    return this.#create(OFFSETS_TOPIC, numPartitions, replicationFactor, config, false)
+  }
+
+  async #create(topic: string, numPartitions: number, replicationFactor: number | undefined, config: TopicConfig,
+    validateOnly: boolean): Promise<TopicMeta> {
     const fence = this.#fence()
     const { limits, state } = this.options
-    checkCreatableTopicName(topic)
     if (state().topics.has(topic)) throw alreadyExists(topic)
     checkPartitionCount(numPartitions, 1, limits.partitionsPerTopicMax)
     this.#checkClusterPartitions(numPartitions)
@@ -81,6 +97,7 @@ export class TopicAdmin {
 
   /** Grows a topic to `count` partitions, placed as Kafka adds them; asking for the current count changes nothing. */
   async createPartitions(topic: string, count: number): Promise<TopicMeta> {
+    if (isInternalTopic(topic)) throw new FaecieError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${topic} is internal to the broker: its partition count is fixed.`)
     return this.#change(topic, async (fence, current) => {
       const from = current.value.partitions
       checkPartitionCount(count, from, this.options.limits.partitionsPerTopicMax)

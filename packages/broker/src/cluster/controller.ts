@@ -7,18 +7,23 @@
 // partition states must change (a broker gone: out of every ISR, new leaders from the live ISR,
 // leader -1 when none is live; an offline partition back when a member of its last ISR returns;
 // leadership back to the preferred replica), and each is written by a compare-and-swap fenced by the
-// controller epoch. Passes never overlap; a change seen during one runs another after it. A CAS
+// controller epoch. The same pass completes partition reassignments whose adding replicas have all
+// joined the ISR (controller-reassign.ts); the reassignment and preferred-election ops themselves run
+// in controller-reassign-admin.ts. Passes never overlap; a change seen during one runs another after it. A CAS
 // conflict is left alone (the watch brings the newer state, which causes a new pass); a fenced
 // write means this broker is no longer the controller and stops the writing; any other failure
 // (etcd unreachable) retries the pass after retryBackoffMs on the injected clock.
 import { strict as assert } from 'node:assert'
+import type { OpRequest, OpResponse } from '@faecie/protocol'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import type { TopicConfig, TopicConfigChanges } from '../topics/config.js'
 import type { MonotonicClock } from './broker-session.js'
 import type { ClusterState } from './cluster-state.js'
 import { DEFAULT_REPLICATION_FACTOR, TopicAdmin, type ControllerLimits } from './controller-admin.js'
-import { decidePartitionWrites, type PartitionWrite } from './controller-decisions.js'
+import { decidePartitionWrites, shuttingDownOf, type PartitionWrite } from './controller-decisions.js'
+import { decideCompletions, eligibleBrokers } from './controller-reassign.js'
+import { ReassignmentAdmin } from './controller-reassign-admin.js'
 import type { ClusterKeys } from './keys.js'
 import { CasConflictError, ControllerFencedError, type ControllerFence, type EtcdMetadataStore } from './metadata-store.js'
 
@@ -54,6 +59,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly #options: Required<Omit<ControllerOptions, 'keys'>>
   readonly #admin: TopicAdmin
+  readonly #reassign: ReassignmentAdmin
   readonly #logger: Logger
   #started = false
   #running: Promise<void> | undefined
@@ -78,7 +84,11 @@ export class Controller {
     this.#logger = options.logger.child({ module: 'controller' })
     this.#admin = new TopicAdmin({ store: options.store, state: () => options.watch.state, fence: options.fence, limits: options.limits,
       defaultReplicationFactor: this.#options.defaultReplicationFactor })
+    this.#reassign = new ReassignmentAdmin({ store: options.store, state: () => options.watch.state, fence: options.fence, logger: this.#logger })
   }
+
+  /** Reassignments this controller completed (tests, logs). */
+  get reassignmentsCompleted(): number { return this.#reassign.completed }
 
   get started(): boolean { return this.#started }
 
@@ -117,6 +127,11 @@ export class Controller {
     return this.#admin.createTopic(topic, numPartitions, replicationFactor, config, options.validateOnly ?? false)
   }
 
+  /** `__consumer_offsets`, made as a broker asked (controller-admin.ts ensureOffsetsTopic). */
+  ensureOffsetsTopic(numPartitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta> {
+    return this.#admin.ensureOffsetsTopic(numPartitions, replicationFactor, config)
+  }
+
   deleteTopic(topic: string): Promise<TopicMeta> {
     return this.#admin.deleteTopic(topic)
   }
@@ -127,6 +142,14 @@ export class Controller {
 
   createPartitions(topic: string, count: number): Promise<TopicMeta> {
     return this.#admin.createPartitions(topic, count)
+  }
+
+  alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>): Promise<OpResponse<'alterPartitionReassignments'>> {
+    return this.#reassign.alter(request)
+  }
+
+  electLeaders(request: OpRequest<'electLeaders'>): Promise<OpResponse<'electLeaders'>> {
+    return this.#reassign.electPreferred(request)
   }
 
   #armPreferredCheck(): void {
@@ -187,7 +210,8 @@ export class Controller {
     await this.#completeTopics(state, fence)
     // Partitions of a topic being created or deleted are left alone until the topic key says which.
     const partitions = new Map([...state.partitions].filter(([topic]) => state.topics.has(topic)))
-    const writes = decidePartitionWrites({ live: new Set(state.brokers.keys()), partitions, preferred })
+    const writes = decidePartitionWrites({ live: new Set(state.brokers.keys()), partitions, preferred, shuttingDown: shuttingDownOf(state.brokers) })
+    const written = new Set(writes.map((w) => `${w.topic}/${w.partition}`))
     for (const w of writes) {
       if (!this.#started) return
       try {
@@ -199,6 +223,11 @@ export class Controller {
         // Someone (the partition's leader changing its ISR) wrote first: the watch brings it, and another pass.
         if (!(err instanceof CasConflictError)) throw err
       }
+    }
+    // Moves ready to complete; a partition just written above waits for the next pass (its state changed).
+    for (const c of decideCompletions(partitions, eligibleBrokers(state))) {
+      if (!this.#started) return
+      if (!written.has(`${c.topic}/${c.partition}`)) await this.#reassign.complete(fence, c)
     }
   }
 }

@@ -13,6 +13,12 @@
 // ISR of a partition this broker leads at the epoch etcd names. The next state is the current one
 // with `isr: proposedIsr` and the partition epoch + 1 (metadata-store.ts asserts the rest).
 //
+// Controlled shutdown: an expansion that adds a broker in controlled shutdown (`shuttingDown`, from
+// the watched registrations) is refused ('refused'), not written. The leader's actor does not
+// propose one once its role names the broker ISR-ineligible, and the same role update drops an
+// expansion it proposed just before (replica-state.ts updateRole): so no refused proposal stays
+// pending in its maximal ISR, holding the high watermark for a broker about to stop.
+//
 // One write per partition at a time; a proposal arriving meanwhile waits, replacing any older one
 // waiting (so at most two per partition are held). A failure other than a conflict (etcd
 // unreachable) is retried after retryBackoffMs on the injected clock, up to retriesMax times,
@@ -29,7 +35,7 @@ export type IsrChange = Extract<FromWorker, { type: 'isrChange' }>
 export const ISR_WRITE_RETRY_BACKOFF_MS_DEFAULT = 500
 export const ISR_WRITE_RETRIES_MAX_DEFAULT = 10
 
-export type IsrWriteOutcome = 'written' | 'conflict' | 'stale' | 'invalid' | 'failed'
+export type IsrWriteOutcome = 'written' | 'conflict' | 'stale' | 'invalid' | 'refused' | 'failed'
 
 export interface IsrWriterOptions {
   brokerId: number
@@ -39,6 +45,8 @@ export interface IsrWriterOptions {
   logger: Logger
   retryBackoffMs?: number
   retriesMax?: number
+  /** Brokers in controlled shutdown: never added to an ISR. Default none. */
+  shuttingDown?: () => ReadonlySet<number>
 }
 
 export class IsrWriter extends EventEmitter {
@@ -54,7 +62,7 @@ export class IsrWriter extends EventEmitter {
 
   constructor(options: IsrWriterOptions) {
     super()
-    this.#options = { retryBackoffMs: ISR_WRITE_RETRY_BACKOFF_MS_DEFAULT, retriesMax: ISR_WRITE_RETRIES_MAX_DEFAULT, ...options }
+    this.#options = { retryBackoffMs: ISR_WRITE_RETRY_BACKOFF_MS_DEFAULT, retriesMax: ISR_WRITE_RETRIES_MAX_DEFAULT, shuttingDown: () => new Set(), ...options }
     this.#logger = options.logger.child({ module: 'isr-writer' })
   }
 
@@ -140,6 +148,9 @@ export class IsrWriter extends EventEmitter {
       return ['invalid', `ISR ${JSON.stringify(isr)} is not a set of replicas ${JSON.stringify(state.replicas)} with leader ${brokerId}`]
     }
     if (isr.length === state.isr.length && isr.every((b) => state.isr.includes(b))) return ['stale', 'the ISR is already that']
+    const shutting = this.#options.shuttingDown()
+    const refused = isr.filter((b) => !state.isr.includes(b) && shutting.has(b))
+    if (refused.length > 0) return ['refused', `broker ${refused.join(',')} is shutting down: not added to the ISR`]
     try {
       await store.updatePartition(topic, partition, current, { ...state, isr: [...isr], partitionEpoch: state.partitionEpoch + 1 })
     } catch (err) {

@@ -18,6 +18,9 @@
 //                                                leader -1 when no replica in the ISR is alive
 //   /faecie/<cluster>/producer-ids/next-block    {"firstProducerId": "3000", "brokerId": 2}
 //                                                the first producer id of the next unallocated block
+//   /faecie/<cluster>/reassignment-throttle      {"throttleBytesPerSec": 10485760}
+//                                                the replication throttle of moving replicas, bytes/s
+//                                                per broker (controller-reassign.ts); absent: none
 //
 // Every change is a transaction that compares the changed key's mod revision (or, for a key that
 // must not exist yet, its create revision against 0), so a writer that read a stale value fails and
@@ -58,6 +61,7 @@ export class ClusterKeys {
   partitionsPrefix(topic: string): string { return `${this.prefix}partitions/${topic}/` }
   partition(topic: string, partition: number): string { return `${this.partitionsPrefix(topic)}${partition}` }
   producerIdBlock(): string { return `${this.prefix}producer-ids/next-block` }
+  reassignmentThrottle(): string { return `${this.prefix}reassignment-throttle` }
 }
 
 /** A broker session timeout as an etcd lease TTL: it must be whole seconds, at least 2. */
@@ -77,6 +81,7 @@ export type ClusterKey =
   | { kind: 'assignment'; topic: string }
   | { kind: 'partition'; topic: string; partition: number }
   | { kind: 'producer-id-block' }
+  | { kind: 'reassignment-throttle' }
 
 const ID = /^(0|[1-9]\d{0,9})$/
 
@@ -87,6 +92,7 @@ export function parseClusterKey(keys: ClusterKeys, key: string): ClusterKey | un
   const [head, a, b] = parts
   if (parts.length === 1 && head === 'cluster-id') return { kind: 'cluster-id' }
   if (parts.length === 1 && head === 'controller') return { kind: 'controller' }
+  if (parts.length === 1 && head === 'reassignment-throttle') return { kind: 'reassignment-throttle' }
   if (parts.length === 2 && head === 'producer-ids' && a === 'next-block') return { kind: 'producer-id-block' }
   if (parts.length === 2 && head === 'brokers' && ID.test(a!)) return { kind: 'broker', brokerId: Number(a) }
   if (parts.length === 2 && head === 'topics' && a !== '') return { kind: 'topic', topic: a! }

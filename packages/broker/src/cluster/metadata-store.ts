@@ -107,6 +107,25 @@ export class EtcdMetadataStore {
     }
   }
 
+  /**
+   * Controlled shutdown: sets shuttingDown in this broker's own registration, by compare-and-swap on
+   * the key's mod revision and under the same lease (so it still goes with the session). False when
+   * the registration is gone or belongs to another lease (the session was lost): nothing to mark.
+   */
+  async markBrokerShuttingDown(brokerId: number, leaseId: string): Promise<boolean> {
+    const key = this.keys.broker(brokerId)
+    for (let attempt = 0; attempt < CAS_RETRIES_MAX; attempt++) {
+      const kv = await this.#getKv(key)
+      if (kv === undefined || String(kv.lease) !== String(leaseId)) return false
+      const registration = JSON.parse(kv.value.toString()) as BrokerRegistration
+      if (registration.shuttingDown === true) return true
+      const result = await this.client.if(key, 'Mod', '==', revision(kv.mod_revision))
+        .then(this.client.put(key).value(JSON.stringify({ ...registration, shuttingDown: true })).lease(leaseId)).commit()
+      if (result.succeeded) return true
+    }
+    throw new CasConflictError(`broker ${brokerId}'s registration kept changing: shuttingDown not set after ${CAS_RETRIES_MAX} attempts`)
+  }
+
   async listBrokers(): Promise<BrokerRegistration[]> {
     const all = await this.client.getAll().prefix(this.keys.brokersPrefix()).strings()
     return Object.values(all).map((text) => JSON.parse(text) as BrokerRegistration).sort((a, b) => a.brokerId - b.brokerId)
@@ -262,6 +281,45 @@ export class EtcdMetadataStore {
       throw new CasConflictError(`partition ${topic}-${partition} changed since revision ${expected.modRevision}`)
     }
     return { value: next, modRevision: revision(result.header.revision) }
+  }
+
+  /** A topic's replica assignment with the mod revision a compare-and-swap needs. */
+  async getAssignmentVersioned(topic: string): Promise<Versioned<number[][]> | undefined> {
+    const kv = await this.#getKv(this.keys.assignment(topic))
+    return kv === undefined ? undefined : { value: (JSON.parse(kv.value.toString()) as { replicas: number[][] }).replicas, modRevision: revision(kv.mod_revision) }
+  }
+
+  /**
+   * A reassignment's write (controller-reassign.ts): the partition from `expected` to `next` and the
+   * topic's assignment with the partition's list made `next.replicas`, in one transaction fenced by
+   * the controller epoch that compares both keys' revisions (so assignments/<topic> stays in step).
+   */
+  async updatePartitionReplicas(fence: ControllerFence, topic: string, partition: number, expected: Versioned<PartitionState>,
+    next: PartitionState, assignment: Versioned<number[][]>): Promise<void> {
+    assertPartitionTransition(`${topic}-${partition}`, expected.value, next)
+    assert(partition < assignment.value.length, `${topic}-${partition}: not in the assignment of ${assignment.value.length} partitions`)
+    const replicas = assignment.value.map((r, p) => (p === partition ? [...next.replicas] : r))
+    const key = this.keys.partition(topic, partition)
+    const assignmentKey = this.keys.assignment(topic)
+    const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision).and(assignmentKey, 'Mod', '==', assignment.modRevision)
+      .then(this.client.put(key).value(JSON.stringify(next)), this.client.put(assignmentKey).value(JSON.stringify({ replicas }))).commit()
+    if (!result.succeeded) await this.#throwConflict(fence, `partition ${topic}-${partition} or its assignment changed since it was read`)
+  }
+
+  /** The replication throttle of moving replicas (bytes/s per broker) set, or removed with null; compare-and-swap on the key. */
+  async setReassignmentThrottle(fence: ControllerFence, bytesPerSec: number | null): Promise<void> {
+    assert(bytesPerSec === null || (Number.isSafeInteger(bytesPerSec) && bytesPerSec > 0), `bad throttle ${bytesPerSec}`)
+    const key = this.keys.reassignmentThrottle()
+    for (let attempt = 0; attempt < CAS_RETRIES_MAX; attempt++) {
+      const kv = await this.#getKv(key)
+      if (kv === undefined && bytesPerSec === null) return
+      const compare = kv === undefined ? this.#fenced(fence).and(key, 'Create', '==', 0) : this.#fenced(fence).and(key, 'Mod', '==', revision(kv.mod_revision))
+      const op = bytesPerSec === null ? this.client.delete().key(key) : this.client.put(key).value(JSON.stringify({ throttleBytesPerSec: bytesPerSec }))
+      const result = await compare.then(op).commit()
+      if (result.succeeded) return
+      await this.#throwIfFenced(fence)
+    }
+    throw new CasConflictError(`the reassignment throttle kept changing: gave up after ${CAS_RETRIES_MAX} attempts`)
   }
 
   /** The next block of producer ids, for this broker alone: a CAS on the cluster's counter. */

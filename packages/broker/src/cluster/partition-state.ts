@@ -4,7 +4,9 @@
 //   - the partition epoch goes up by exactly one per change;
 //   - the leader epoch never goes back, and a new leader (or none: -1) comes with a higher one;
 //   - the leader is in the ISR, or -1;
-//   - the ISR is within the replicas and never empty (a partition with no live ISR member keeps its last ISR).
+//   - the ISR is within the replicas and never empty (a partition with no live ISR member keeps its last ISR);
+//   - the replicas name each broker once; a reassignment's adding and removing replicas (KIP-455) are
+//     within the replicas and disjoint, and the target (replicas minus removing) is never empty.
 
 import { strict as assert } from 'node:assert'
 
@@ -34,6 +36,24 @@ export function assertPartitionState(name: string, state: PartitionState): void 
   assert(state.isr.length > 0, `${name}: empty ISR`)
   assert(new Set(state.isr).size === state.isr.length, `${name}: ISR ${JSON.stringify(state.isr)} names a broker twice`)
   assert(state.isr.every((b) => state.replicas.includes(b)), `${name}: ISR ${JSON.stringify(state.isr)} not within replicas ${JSON.stringify(state.replicas)}`)
+  assert(state.replicas.length > 0 && new Set(state.replicas).size === state.replicas.length, `${name}: bad replica list ${JSON.stringify(state.replicas)}`)
+  const adding = state.addingReplicas ?? []
+  const removing = state.removingReplicas ?? []
+  const where = `${name}: adding ${JSON.stringify(adding)}, removing ${JSON.stringify(removing)}, replicas ${JSON.stringify(state.replicas)}`
+  assert([...adding, ...removing].every((b) => state.replicas.includes(b)), `${where}: a moving replica not among the replicas`)
+  assert(new Set([...adding, ...removing]).size === adding.length + removing.length, `${where}: a replica named twice, or both added and removed`)
+  assert(removing.length < state.replicas.length, `${where}: the target would be empty`)
+}
+
+/** Whether a reassignment (KIP-455) is in progress. */
+export function isReassigning(state: PartitionState): boolean {
+  return (state.addingReplicas?.length ?? 0) > 0 || (state.removingReplicas?.length ?? 0) > 0
+}
+
+/** The replicas a partition is moving to (all of them when no move runs): replicas minus those being removed. */
+export function targetReplicas(state: PartitionState): number[] {
+  const removing = state.removingReplicas ?? []
+  return state.replicas.filter((b) => !removing.includes(b))
 }
 
 /** Asserts that `to` may follow `from`. */

@@ -25,7 +25,7 @@ export interface ReconcilerFetchers {
 
 export type ReplicaTarget =
   | { kind: 'absent' }
-  | { kind: 'leader'; topicId: string; config: TopicConfig; state: PartitionState }
+  | { kind: 'leader'; topicId: string; config: TopicConfig; state: PartitionState; shuttingDown?: number[] }
   | { kind: 'follower'; topicId: string; config: TopicConfig; leader: number; leaderEpoch: number }
 
 export function replicaTarget(state: ClusterState, brokerId: number, fenced: boolean, topic: string, partition: number): ReplicaTarget {
@@ -35,7 +35,12 @@ export function replicaTarget(state: ClusterState, brokerId: number, fenced: boo
     return { kind: 'absent' }
   }
   const { topicId, config } = record.value
-  if (partitionState.leader === brokerId && !fenced) return { kind: 'leader', topicId, config, state: partitionState }
+  if (partitionState.leader === brokerId && !fenced) {
+    // Replicas in controlled shutdown are part of the target, so that their flag changing applies
+    // the leader role again (the role names them ISR-ineligible: cluster-runtime.ts leaderRoleOf).
+    const shuttingDown = partitionState.replicas.filter((id) => state.brokers.get(id)?.shuttingDown === true)
+    return { kind: 'leader', topicId, config, state: partitionState, ...(shuttingDown.length === 0 ? {} : { shuttingDown }) }
+  }
   const leader = partitionState.leader === brokerId ? -1 : partitionState.leader
   return { kind: 'follower', topicId, config, leader, leaderEpoch: partitionState.leaderEpoch }
 }

@@ -12,6 +12,9 @@
 // log (groups that earlier brokers recorded in the metadata log are read from it, and deleted there). Topic changes reach the groups after they are recorded (rebalance; offsets of a deleted
 // topic are tombstoned), and `tick()` expires members whose session or rebalance timeout ran out
 // and, every offsetsRetentionCheckIntervalMs, expired offsets and dead groups (offset retention).
+//
+// Cluster mode (worker-entry.ts keepUnknownPartitionDirs): no `__consumer_offsets-0` here and no group
+// ops; groups live in the replicated `__consumer_offsets` (cluster/group-shards.ts).
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'

@@ -6,6 +6,7 @@
 // thread, which the main thread sees (it restarts the coordinator, which replays the log).
 import '@faecie/protocol/node'
 import { strict as assert } from 'node:assert'
+import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FaecieError } from '@faecie/protocol'
@@ -13,6 +14,7 @@ import { createLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
+import { partitionDirTopicId } from '../cluster/partition-dir-claim.js'
 import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
 import type { CoordinatorCall, CoordinatorWorkerData, FromCoordinator, ToCoordinator } from './messages.js'
 
@@ -39,8 +41,11 @@ function start(): CoordinatorActor | undefined {
       clock: Date.now,
       logger: logger.child({ partition: METADATA_PARTITION_DIR }),
     })
+    // Cluster mode: groups live in the replicated __consumer_offsets (cluster/group-shards.ts), whose
+    // partition 0 the reconciler may open here; a single broker's log of an earlier run goes aside.
+    if (keepUnknownPartitionDirs === true) moveAsideSingleBrokerOffsets(disk)
     // Committed offsets: meant to be compacted (latest per key); no retention may take them away.
-    const offsetsLog = PartitionLog.open({
+    const offsetsLog = keepUnknownPartitionDirs === true ? undefined : PartitionLog.open({
       dir: join(dataDir, OFFSETS_PARTITION_DIR),
       config: { ...DEFAULT_LOG_CONFIG, flush: 'always', retentionMs: -1, retentionBytes: -1, segmentBytes: OFFSETS_SEGMENT_BYTES, cleanupPolicy: 'compact' },
       disk,
@@ -48,7 +53,7 @@ function start(): CoordinatorActor | undefined {
       logger: logger.child({ partition: OFFSETS_PARTITION_DIR }),
     })
     const actor = new CoordinatorActor({
-      log, offsetsLog, batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger,
+      log, ...(offsetsLog === undefined ? {} : { offsetsLog }), batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger,
       ...(keepUnknownPartitionDirs === true ? { clusterTopicsMirrored: true } : {}), ...(groupSettings === undefined ? {} : { groupSettings }),
       onTopicChanged: (topic, meta) => post({ type: 'topic', topic, meta }),
     })
@@ -60,6 +65,20 @@ function start(): CoordinatorActor | undefined {
     post({ type: 'startFailed', message: err instanceof Error ? err.message : String(err) })
     return undefined
   }
+}
+
+/**
+ * A `__consumer_offsets-0` this thread wrote (a single broker's, or an issue-13 cluster broker's: no
+ * partition.metadata file) is renamed `__consumer_offsets-0.single-broker-<ms>`, so the reconciler
+ * never takes it for the replicated partition 0. Its groups are not carried over.
+ */
+function moveAsideSingleBrokerOffsets(disk: RealDisk): void {
+  const dir = join(dataDir, OFFSETS_PARTITION_DIR)
+  if (!existsSync(dir) || partitionDirTopicId(dir) !== undefined) return
+  const aside = `${dir}.single-broker-${Date.now()}`
+  renameSync(dir, aside)
+  disk.fsyncDir(dataDir)
+  logger.warn({ dir, movedTo: aside }, 'a consumer-group log of a single broker (or of an issue-13 cluster broker): moved aside, its groups are not carried into the cluster')
 }
 
 function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {

@@ -54,9 +54,10 @@ export interface ClusterGateway {
    */
   isLeaderNow(topic: string, partition: number): boolean
   /** The partition's state in etcd as last seen. */
-  partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[] } | undefined
+  partitionState(topic: string, partition: number): { leader: number; leaderEpoch: number; partitionEpoch: number; isr: number[]; replicas: number[];
+    addingReplicas?: number[]; removingReplicas?: number[] } | undefined
   /** The registered (live) brokers, by id. */
-  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string }[]
+  brokers(): { brokerId: number; advertisedUrl: string; rack: string | null; kafkaAddress?: string; shuttingDown?: boolean }[]
   /** The controller's broker id, -1 while none is elected. */
   controllerId(): number
   /** A live broker's advertised URL (ws://HOST:PORT). */
@@ -101,6 +102,8 @@ export interface SessionHandle {
   readonly readBudget: ByteBudget
   /** The broker id of a peer broker's session (its hello named a broker of this cluster); undefined for clients. */
   readonly peerBrokerId?: number | undefined
+  /** True for an HTTP request's session: in a cluster its group ops are forwarded to the group's coordinator. */
+  readonly overHttp?: boolean
   /** Marks the session as having said hello with this client id. */
   helloDone(clientId: string | undefined): void
   /** Closes the session with a 4xxx code (acks 0 produce failures surface this way). */
@@ -163,8 +166,8 @@ export function notLeaderError(gateway: Gateway, topic: string, partition: numbe
 }
 
 /** Whether a topic change may be forwarded to the controller: not when another broker forwarded it here. */
-export function changeOptions(session: SessionHandle): { mayForward: boolean } {
-  return { mayForward: session.peerBrokerId === undefined }
+export function changeOptions(session: SessionHandle): { mayForward: boolean; forwardGroupOps?: boolean } {
+  return { mayForward: session.peerBrokerId === undefined, ...(session.overHttp === true ? { forwardGroupOps: true } : {}) }
 }
 
 /** Refuses a request naming more topics and partitions than `requestItemsMax`. */

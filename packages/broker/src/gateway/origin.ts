@@ -5,11 +5,15 @@
 // localhost. Requests without an Origin come from programs, not pages (the Node client, the CLI,
 // curl) and are let through. The own origins are built from the listening address and the loopback
 // names, never from the request's Host header (a DNS-rebound page would send its own name there).
+// In a cluster the console served by any broker follows leaders to the others, so a broker also
+// accepts the origins of every live broker's advertised URL (as registered in etcd, which only
+// brokers of the cluster write), with the loopback names when that URL is a loopback one.
 import type { Logger } from '../log.js'
 
 export class OriginPolicy {
   readonly #allowed = new Set<string>()
   readonly #anyOrigin: boolean
+  #peerUrls: (() => readonly string[]) | undefined
 
   /** `extra`: origins such as `http://localhost:5173`; `*` allows every origin (development only). */
   constructor(extra: readonly string[], logger?: Logger) {
@@ -29,9 +33,16 @@ export class OriginPolicy {
     }
   }
 
+  /** Cluster mode: the live brokers' advertised URLs (ws://HOST:PORT), read anew at each check. */
+  allowPeers(urls: () => readonly string[]): void {
+    this.#peerUrls = urls
+  }
+
   allows(origin: string | undefined): boolean {
     if (origin === undefined || this.#anyOrigin) return true
-    return this.#allowed.has(normalizeOrigin(origin))
+    const normalized = normalizeOrigin(origin)
+    if (this.#allowed.has(normalized)) return true
+    return this.#peerUrls?.().some((url) => peerOrigins(url).includes(normalized)) ?? false
   }
 
   get allowed(): string[] {
@@ -42,4 +53,20 @@ export class OriginPolicy {
 /** Lower case, without a trailing slash (origins have no path, but lists written by hand may). */
 export function normalizeOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '')
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
+
+/** The page origins of a broker reached at `url` (ws:// or wss://): http(s)://HOST:PORT, all loopback names for a loopback host. */
+export function peerOrigins(url: string): string[] {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return []
+  }
+  const port = parsed.port === '' ? '' : `:${parsed.port}` // a default port is not written in an origin
+  const host = parsed.hostname.toLowerCase()
+  const names = LOOPBACK_NAMES.includes(host) ? LOOPBACK_NAMES : [host]
+  return names.flatMap((name) => [`http://${name}${port}`, `https://${name}${port}`])
 }

@@ -11,6 +11,11 @@
 //     key    UTF-8 JSON array ["group", groupId]
 //     value  UTF-8 JSON {v:1, assignor?}: the group exists
 //            or nil: a tombstone (the group was deleted, or expired: offset-retention.ts)
+//   one RecordBatch v2 per load of a partition by a new coordinator (cluster mode, group-shard.ts):
+//     key    UTF-8 JSON array ["loadMarker"]   (one key: compaction keeps the latest marker only)
+//     value  UTF-8 JSON {v:1, partition, loadedAtMs}
+//            a load marker carries no state: a coordinator appends it with acks=all after its replay,
+//            so every record it replayed is committed before it answers anyone; replays skip it.
 //
 // Group records came with offset retention: groups are made and expired by clients' commits, so
 // they belong in this compacted log, where a deleted group's records go away (before, every group
@@ -49,7 +54,7 @@ export interface GroupRecord {
   assignor?: ServerAssignor
 }
 
-/** A record of this log: a committed offset or a group. */
+/** A record of this log: a committed offset or a group (load markers are skipped by decodeOffsetBatches). */
 export type OffsetsLogRecord = { kind: 'offset'; record: OffsetRecord } | { kind: 'group'; record: GroupRecord }
 
 const encoder = new RecordBatchEncoder(64 * 1024)
@@ -72,22 +77,42 @@ export function encodeGroupRecords(records: readonly GroupRecord[], nowMs: numbe
   return encoder.copy()
 }
 
+/** One batch holding a load marker of `partition` (its coordinator's replay is done); a buffer of its own. */
+export function encodeLoadMarker(partition: number, nowMs: number): Uint8Array {
+  encoder.encode([{ key: JSON.stringify([LOAD_MARKER_KEY]), value: JSON.stringify({ v: OFFSET_RECORD_VERSION, partition, loadedAtMs: nowMs }) }],
+    { timestamp: nowMs })
+  return encoder.copy()
+}
+
+const LOAD_MARKER_KEY = 'loadMarker'
+
 /**
  * The batches in bytes read from the log: each with the offset after it (compaction may leave a
- * batch with fewer records than offsets, even none) and its records.
+ * batch with fewer records than offsets, even none), its records, and how many load markers it held
+ * (checked, then skipped: they carry no state). `log` names the partition in errors.
  */
-export function* decodeOffsetBatches(bytes: Uint8Array): Generator<{ nextOffset: number; records: { offset: number; entry: OffsetsLogRecord }[] }> {
+export function* decodeOffsetBatches(bytes: Uint8Array, log = '__consumer_offsets-0'):
+  Generator<{ nextOffset: number; records: { offset: number; entry: OffsetsLogRecord }[]; loadMarkers: number }> {
   for (const batch of decodeBatches(bytes)) {
-    yield { nextOffset: batch.header.baseOffset + batch.header.lastOffsetDelta + 1, records: [...decodeRecords(batch.records)] }
+    const found = { loadMarkers: 0 }
+    const records = [...decodeRecords(batch.records, log, found)]
+    yield { nextOffset: batch.header.baseOffset + batch.header.lastOffsetDelta + 1, records, loadMarkers: found.loadMarkers }
   }
 }
 
-function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | null; value: Uint8Array | null }>): Generator<{ offset: number; entry: OffsetsLogRecord }> {
+function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | null; value: Uint8Array | null }>, log: string,
+  found: { loadMarkers: number }): Generator<{ offset: number; entry: OffsetsLogRecord }> {
+  const bad = (offset: number, what: string): Error => badRecord(log, offset, what)
   for (const r of records) {
     if (r.key === null) throw bad(r.offset, 'a record without a key')
-    const key = parse(r.key, r.offset)
+    const key = parse(r.key, r.offset, log)
     if (Array.isArray(key) && key[0] === 'group') {
-      yield { offset: r.offset, entry: { kind: 'group', record: decodeGroupRecord(key, r.value, r.offset) } }
+      yield { offset: r.offset, entry: { kind: 'group', record: decodeGroupRecord(key, r.value, r.offset, log) } }
+      continue
+    }
+    if (Array.isArray(key) && key[0] === LOAD_MARKER_KEY) {
+      checkLoadMarker(key, r.value, r.offset, log)
+      found.loadMarkers++
       continue
     }
     if (!Array.isArray(key) || key.length !== 4 || key[0] !== 'offset' || typeof key[1] !== 'string' || typeof key[2] !== 'string'
@@ -97,7 +122,7 @@ function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | nu
       yield { offset: r.offset, entry: { kind: 'offset', record: { ...base, value: null } } }
       continue
     }
-    const v = parse(r.value, r.offset) as Record<string, unknown> | null
+    const v = parse(r.value, r.offset, log) as Record<string, unknown> | null
     if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION || !Number.isSafeInteger(v.offset)
       || typeof v.metadata !== 'string' || !Number.isSafeInteger(v.commitTimestamp) || typeof v.topicId !== 'string') throw bad(r.offset, 'a malformed value')
     const value = { offset: v.offset as number, metadata: v.metadata as string, commitTimestamp: v.commitTimestamp as number, topicId: v.topicId as string }
@@ -105,26 +130,34 @@ function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | nu
   }
 }
 
-function decodeGroupRecord(key: unknown[], value: Uint8Array | null, offset: number): GroupRecord {
-  if (key.length !== 2 || typeof key[1] !== 'string' || key[1].length === 0) throw bad(offset, 'a malformed group key')
+function decodeGroupRecord(key: unknown[], value: Uint8Array | null, offset: number, log: string): GroupRecord {
+  if (key.length !== 2 || typeof key[1] !== 'string' || key[1].length === 0) throw badRecord(log, offset, 'a malformed group key')
   const groupId = key[1]
   if (value === null) return { type: 'groupDeleted', groupId }
-  const v = parse(value, offset) as Record<string, unknown> | null
+  const v = parse(value, offset, log) as Record<string, unknown> | null
   if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION
-    || (v.assignor !== undefined && !(SERVER_ASSIGNORS as readonly unknown[]).includes(v.assignor))) throw bad(offset, 'a malformed group value')
+    || (v.assignor !== undefined && !(SERVER_ASSIGNORS as readonly unknown[]).includes(v.assignor))) throw badRecord(log, offset, 'a malformed group value')
   return { type: 'group', groupId, ...(v.assignor === undefined ? {} : { assignor: v.assignor as ServerAssignor }) }
 }
 
-function parse(bytes: Uint8Array, offset: number): unknown {
+/** A load marker is checked like any record (a malformed one is not guessed at), though it carries no state. */
+function checkLoadMarker(key: unknown[], value: Uint8Array | null, offset: number, log: string): void {
+  if (key.length !== 1) throw badRecord(log, offset, 'a malformed load marker key')
+  const v = value === null ? null : parse(value, offset, log) as Record<string, unknown> | null
+  if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION || !Number.isSafeInteger(v.partition)
+    || !Number.isSafeInteger(v.loadedAtMs)) throw badRecord(log, offset, 'a malformed load marker')
+}
+
+function parse(bytes: Uint8Array, offset: number, log: string): unknown {
   try {
     return JSON.parse(decodeUtf8(bytes))
   } catch {
-    throw bad(offset, 'a record that is not JSON')
+    throw badRecord(log, offset, 'a record that is not JSON')
   }
 }
 
-function bad(offset: number, what: string): Error {
-  return new Error(`__consumer_offsets-0 holds ${what} at offset ${offset}: refusing to guess committed offsets`)
+function badRecord(log: string, offset: number, what: string): Error {
+  return new Error(`${log} holds ${what} at offset ${offset}: refusing to guess committed offsets`)
 }
 
 /** The coordinator's in-memory key of one group's committed offset: "topic\0partition". */

@@ -4,12 +4,14 @@
 // (http-session.ts); errors are answered as errors.ts says. The routes live in their own fastify
 // context, so their error and not-found handlers touch no other route of the port (/metrics, /ui).
 // In a cluster, partition routes answer 421 on a broker that does not lead the partition
-// (leadership.ts) and /health gains `cluster` (cluster-health.ts).
+// (leadership.ts) and /health gains `cluster` (cluster-health.ts). /v1/cluster and /v1/reassignments
+// describe the cluster (a single broker as a cluster of one; cluster-routes.ts).
 // Origin checks for POST and DELETE are the gateway's (gateway-server.ts onRequest: 403).
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
 import { FaecieError, ErrorCode } from '@faecie/protocol'
 import { addClusterHealth } from './cluster-health.js'
+import { registerClusterRoutes } from './cluster-routes.js'
 import { sendError } from './errors.js'
 import { registerGroupRoutes } from './groups.js'
 import { HttpSessions, type HttpApiContext } from './http-session.js'
@@ -50,5 +52,6 @@ export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, op
     await registerReadRoute(api, ctx)
     await registerTailRoutes(api, ctx, streams)
     await registerGroupRoutes(api, ctx)
+    await registerClusterRoutes(api, ctx)
   }, { prefix: API_PREFIX })
 }

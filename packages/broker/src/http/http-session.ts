@@ -38,6 +38,8 @@ export interface HttpApiContext {
 /** One HTTP request seen as a session by the op handlers. */
 export class HttpSession implements SessionHandle {
   readonly subscriptions: SessionSubscriptions
+  /** Cluster mode: group ops go to the group's coordinator (context.ts changeOptions). */
+  readonly overHttp = true
   readonly #controller = new AbortController()
   readonly #held: Reservation[] = []
 

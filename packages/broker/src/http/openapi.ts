@@ -2,6 +2,7 @@
 // routes; a test checks that every route registered under /v1 is in it and that it validates
 // against the OpenAPI 3.1 schema. Limits in it are the defaults (defaultHttpLimits).
 import { HTTP_STATUS_BY_CODE } from './errors.js'
+import { CLUSTER_PATHS, CLUSTER_SCHEMAS } from './openapi-cluster.js'
 
 type Json = Record<string, unknown>
 
@@ -111,6 +112,8 @@ const schemas: Record<string, Json> = {
       leaderUrl: { type: ['string', 'null'], description: "Cluster mode: the leader's HTTP URL." },
       replicas: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: the replicas, preferred leader first.' },
       isr: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: the in-sync replicas.' },
+      addingReplicas: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: replicas a reassignment is adding (empty: none).' },
+      removingReplicas: { type: 'array', items: { type: 'integer' }, description: 'Cluster mode: replicas a reassignment is removing (empty: none).' },
     },
   },
   TopicDescription: {
@@ -397,6 +400,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { 200: ok('The group.', ref('GroupDescription')), ...common, 404: notFound },
       },
     },
+    ...CLUSTER_PATHS,
   },
-  components: { schemas },
+  components: { schemas: { ...schemas, ...CLUSTER_SCHEMAS } },
 } as const

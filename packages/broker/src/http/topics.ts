@@ -1,6 +1,7 @@
 // /v1/topics: list, create, describe and delete topics, through the ops metadata, createTopics,
 // describeTopics and deleteTopics. In a cluster a described partition also names its leader (and
-// the leader's HTTP URL: its offsets are authoritative, a follower's may trail), replicas and ISR.
+// the leader's HTTP URL: its offsets are authoritative, a follower's may trail), replicas and ISR,
+// and the replicas being added and removed while a reassignment moves it (empty otherwise).
 import type { FastifyInstance } from 'fastify'
 import { throwIfError, invalidInput } from './errors.js'
 import type { HttpApiContext } from './http-session.js'
@@ -57,7 +58,7 @@ export async function registerTopicRoutes(app: FastifyInstance, ctx: HttpApiCont
       if (state === undefined) return p
       const url = state.leader < 0 ? undefined : cluster.brokerUrl(state.leader)
       return { ...p, leader: state.leader, leaderEpoch: state.leaderEpoch, leaderUrl: url === undefined ? null : httpUrlOf(url) ?? null,
-        replicas: state.replicas, isr: state.isr }
+        replicas: state.replicas, isr: state.isr, addingReplicas: state.addingReplicas ?? [], removingReplicas: state.removingReplicas ?? [] }
     })
     return { name: topic.topic, topicId: topic.topicId, config: topic.config, partitions }
   })

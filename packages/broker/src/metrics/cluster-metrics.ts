@@ -54,6 +54,8 @@ export interface ClusterMetricsSource {
    * `status` answer gives it as followerLagOffsets). Asked at most once per scrapeCacheMs.
    */
   replicaLags(): ReplicaLag[] | Promise<ReplicaLag[]>
+  /** Consumer groups coordinated here (the group shards of the `__consumer_offsets` partitions led here). */
+  readonly groupCount?: number
 }
 
 export interface PartitionCounts {
@@ -101,6 +103,10 @@ export function registerClusterMetrics({ registers, source, partitionLabelsMax, 
   new Gauge({
     name: 'faecie_offline_partitions', help: 'Partitions without a leader (reported by the controller only; 0 on other brokers).',
     registers, collect() { this.set(source.isController ? source.offlinePartitions() : 0) },
+  })
+  new Gauge({
+    name: 'faecie_coordinated_groups', help: 'Consumer groups this broker coordinates (it leads their __consumer_offsets partition).',
+    registers, collect() { this.set(source.groupCount ?? 0) },
   })
   new Gauge({
     name: 'faecie_active_controller', help: '1 on the broker that is the controller, else 0.',

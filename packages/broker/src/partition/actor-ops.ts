@@ -38,7 +38,7 @@ export function handleLogOp(request: LogOp, host: LogOpHost): unknown {
   const log = host.log()
   switch (request.op) {
     case 'fetch': {
-      const read = log.read(request.offset, request.maxBytes)
+      const read = log.read(request.offset, request.maxBytes, request.isolation === undefined ? {} : { isolation: request.isolation })
       const result: FetchResult = {
         bytes: read.bytes,
         logStartOffset: read.logStartOffset,

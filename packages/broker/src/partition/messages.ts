@@ -33,6 +33,8 @@ export interface LeaderRole {
   replicaLagTimeMaxMs: number
   /** How long an acks=all answer waits for the high watermark before REQUEST_TIMED_OUT. */
   ackTimeoutMs: number
+  /** Replicas the leader must not add to the ISR (brokers in controlled shutdown); absent: none. */
+  isrIneligible?: number[]
 }
 
 /** Identifies a partition everywhere: `${topic}-${partition}`, which is also its directory name. */
@@ -47,7 +49,8 @@ export type Acks = 0 | 1 | -1
 
 export type PartitionRequest =
   | { op: 'produce'; bytes: Uint8Array; acks: Acks }
-  | { op: 'fetch'; offset: number; maxBytes: number }
+  /** `isolation` 'logEnd': up to the log end, not the high watermark (a group coordinator's load: cluster/offsets-partition-host.ts). */
+  | { op: 'fetch'; offset: number; maxBytes: number; isolation?: 'logEnd' }
   | { op: 'listOffsets'; spec: 'earliest' | 'latest' | { timestamp: number } }
   | { op: 'status' }
   | { op: 'truncate'; offset: number }

@@ -4,7 +4,8 @@
 // obeys (the lowest log end offset of the other members of the maximal ISR: etcd's ISR united with
 // the ISR proposed and not yet seen committed, KIP-497), proposes ISR shrinks (a follower not caught
 // up for replicaLagTimeMaxMs) and expands (a follower at or past the high watermark and the start of
-// this leader's epoch), at most one at a time, and holds acks=all answers until the high watermark
+// this leader's epoch) unless the role names it ISR-ineligible (a broker in controlled shutdown: it is
+// about to stop, and once in the ISR it would hold the high watermark), at most one at a time, and holds acks=all answers until the high watermark
 // passes them, they time out, or leadership ends.
 //
 // The high watermark itself is the log's (storage/log-flush.ts nextHighWatermark): it is the cap given
@@ -81,6 +82,10 @@ export class ReplicaState {
     if (role.partitionEpoch < this.#role.partitionEpoch) return
     this.#role = role
     if (this.#pending !== undefined && role.partitionEpoch > this.#pending.partitionEpoch) this.#pending = undefined
+    // An expansion with a broker that has since become ineligible will not be written (the ISR writer
+    // refuses it): left pending it would count in the maximal ISR and hold the high watermark for a
+    // broker about to stop. It is dropped; nothing replaces it.
+    if (this.#pending?.reason === 'expand' && this.#pending.proposedIsr.some((id) => this.#ineligible(id))) this.#pending = undefined
     for (const id of role.replicas) if (id !== role.brokerId && !this.#followers.has(id)) this.#followers.set(id, newFollower(nowMs))
     for (const id of [...this.#followers.keys()]) if (!role.replicas.includes(id)) this.#followers.delete(id)
   }
@@ -118,7 +123,13 @@ export class ReplicaState {
     follower.lastFetchMs = nowMs
     if (this.#pending !== undefined || this.#role.isr.includes(replicaId)) return undefined
     if (fetchOffset < highWatermark || fetchOffset < this.epochStartOffset) return undefined
+    if (this.#ineligible(replicaId)) return undefined
     return this.#propose([...this.#role.isr, replicaId], 'expand', nowMs)
+  }
+
+  /** Whether `replicaId` may not join the ISR (controlled shutdown). */
+  #ineligible(replicaId: number): boolean {
+    return this.#role.isrIneligible?.includes(replicaId) === true && !this.#role.isr.includes(replicaId)
   }
 
   /** The follower's log end offset as last fetched (-1: unknown). */

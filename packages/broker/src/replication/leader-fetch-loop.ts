@@ -11,7 +11,9 @@
 // bytes a follower could lose). A partition's error holds that partition alone for backoffMs;
 // a request that fails whole (link lost, peer down) holds the loop for backoffMs, and the next
 // request reconnects. Partitions whose answers come back (actor ops) are handled concurrently; the
-// next request goes out once all are done.
+// next request goes out once all are done. Partitions under the replication throttle (replicas this
+// broker is adding, replication-throttle.ts) are left out of fetches while the throttle's bucket is in
+// debt, and their fetched bytes are taken from it; the loop sleeps until the first of them may go.
 import { ErrorCode, FaecieError, type OffsetsForLeaderEpochPartitionResult, type ReplicaFetchPartitionResult } from '@faecie/protocol'
 import type { Followed, FetcherContext } from './replica-fetchers.js'
 import { truncationStep } from './truncation.js'
@@ -58,9 +60,12 @@ export class LeaderFetchLoop {
     const { clock, logger } = this.#ctx
     while (!this.#stopped) {
       const nowMs = clock.now()
-      const ready = [...this.partitions.values()].filter((p) => p.retryAtMs <= nowMs)
+      const throttle = this.#ctx.throttle
+      const delayMs = throttle?.delayMs(nowMs) ?? 0
+      const heldBack = (p: Followed): boolean => delayMs > 0 && p.phase === 'fetch' && throttle!.isThrottled(p.topic, p.partition)
+      const ready = [...this.partitions.values()].filter((p) => p.retryAtMs <= nowMs && !heldBack(p))
       if (ready.length === 0) {
-        const next = Math.min(...[...this.partitions.values()].map((p) => p.retryAtMs))
+        const next = Math.min(...[...this.partitions.values()].map((p) => Math.max(p.retryAtMs, heldBack(p) ? nowMs + delayMs : 0)))
         await this.#sleep(Number.isFinite(next) ? next - nowMs : this.#ctx.backoffMs, true)
         continue
       }
@@ -133,6 +138,12 @@ export class LeaderFetchLoop {
       partitions: ordered.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, leaderEpoch: p.leaderEpoch })),
     }, { signal: this.#abort.signal, timeoutMs: requestTimeoutMs + fetchMaxWaitMs })
     const byKey = indexAnswers(answer?.partitions, validFetchResult)
+    const throttle = this.#ctx.throttle
+    if (throttle !== undefined) {
+      let bytes = 0
+      for (const p of ordered) if (throttle.isThrottled(p.topic, p.partition)) bytes += byKey.get(p.key)?.records.length ?? 0
+      throttle.record(bytes, this.#ctx.clock.now())
+    }
     await Promise.all(ordered.map((p) => {
       const result = byKey.get(p.key)
       // A partition the leader left out (an answer from an older leader version): asked again next turn.

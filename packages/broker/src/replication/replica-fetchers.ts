@@ -19,6 +19,7 @@ import type { Logger } from '../log.js'
 import { partitionKey, type PartitionRequest, type PartitionResultByOp } from '../partition/messages.js'
 import { LeaderFetchLoop } from './leader-fetch-loop.js'
 import type { PeerRequester } from './peer-links.js'
+import type { FetchThrottle } from './replication-throttle.js'
 
 /** The follower's own partitions (PartitionManager.request). */
 export interface ReplicaLog {
@@ -41,6 +42,8 @@ export interface ReplicaFetchersOptions {
   backoffMs: number
   /** Time for an answer beyond fetchMaxWaitMs (default 30000). */
   requestTimeoutMs?: number
+  /** The replication throttle of replicas this broker is adding (replication-throttle.ts); absent: none. */
+  throttle?: FetchThrottle
 }
 
 export interface FollowSpec {
@@ -86,6 +89,7 @@ export interface FetcherContext {
   readonly fetchPartitionMaxBytes: number
   readonly backoffMs: number
   readonly requestTimeoutMs: number
+  readonly throttle: FetchThrottle | undefined
   /** False once the follower's actor refused an append without records (it then learns the HW with the next records). */
   readonly emptyAppends: boolean
   emptyAppendRefused(err: unknown): void
@@ -116,7 +120,7 @@ export class ReplicaFetchers {
     this.#ctx = {
       brokerId: options.brokerId, links: options.links, log: options.partitions, logger, clock: options.clock,
       fetchMaxWaitMs: options.fetchMaxWaitMs, fetchMaxBytes: options.fetchMaxBytes, fetchPartitionMaxBytes: options.fetchPartitionMaxBytes,
-      backoffMs: options.backoffMs, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      backoffMs: options.backoffMs, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throttle: options.throttle,
       emptyAppends: true,
       emptyAppendRefused(err) {
         if (!this.emptyAppends) return

@@ -14,7 +14,9 @@
 // are etcd's topics) and opens none: the cluster runtime (state watch, peer links, fetchers, ISR
 // writer, controller, reconciler) is made before the listeners, and joins the cluster (registration
 // with the URL and Kafka address just bound, election, the reconciler's first pass) after them. Stop
-// leaves the cluster first (ClusterRuntime.stop), then as above.
+// begins with a controlled shutdown (cluster/controlled-shutdown.ts: marked shuttingDown in etcd, still
+// serving until etcd names it leader of nothing or --controlled-shutdown-timeout-ms passes), then
+// leaves the cluster (ClusterRuntime.stop), then as above.
 import { readFileSync } from 'node:fs'
 import { CoordinatorClient } from '../coordinator/coordinator-client.js'
 import { CloseCode, type BrokerInfo, type Gateway } from '../gateway/context.js'
@@ -127,7 +129,7 @@ export class Broker {
     let cluster: ClusterRuntime | undefined
     if (connection !== undefined) {
       try {
-        cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root,
+        cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
         await partitions.shutdown()
@@ -153,7 +155,7 @@ export class Broker {
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
         host: config.host, port: config.port, gateway, logger: root, connections,
-        origins: new OriginPolicy(config.allowedOrigins, logger),
+        origins: originPolicy(config.allowedOrigins, cluster, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,
           readBudgetBytesInUse: outbound.readBudget.used, ...logDirHealth(config.dataDir, partitions, gateway.draining) }),
@@ -203,6 +205,12 @@ export class Broker {
 
   async #stop(reason: string): Promise<void> {
     const logger = this.#logger
+    const cluster = this.#config.cluster
+    if (this.#cluster !== undefined && cluster !== undefined && cluster.controlledShutdownTimeoutMs > 0) {
+      // Still serving: leaderships move to other brokers first, so clients retry there, not into a gap.
+      logger.info({ reason, controlledShutdownTimeoutMs: cluster.controlledShutdownTimeoutMs }, 'broker stopping: controlled shutdown')
+      await this.#cluster.controlledShutdown(cluster.controlledShutdownTimeoutMs)
+    }
     logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
     this.#gateway.draining = true
     this.#gateway.watch.releaseAll()
@@ -250,4 +258,11 @@ function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
   if (host === '::') return '[::1]'
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+/** --allowed-origins and the broker's own; in a cluster, the consoles of the other live brokers too. */
+function originPolicy(allowed: readonly string[], cluster: ClusterRuntime | undefined, logger: Logger): OriginPolicy {
+  const policy = new OriginPolicy(allowed, logger)
+  if (cluster !== undefined) policy.allowPeers(() => cluster.brokers().map((b) => b.advertisedUrl))
+  return policy
 }

@@ -30,7 +30,8 @@ describe('cluster flags', () => {
     expect(config.brokerId).toBe(2)
     expect(config.cluster).toEqual({
       etcdEndpoints: ['http://127.0.0.1:2379'], brokerId: 2, advertisedUrl: undefined, sessionTimeoutMs: 6000, rack: null,
-      defaultReplicationFactor: 3, defaultMinInsyncReplicas: 1, replicaLagTimeMaxMs: 30_000, replicaFetchMaxWaitMs: 500, clusterName: 'faecie',
+      defaultReplicationFactor: 3, defaultMinInsyncReplicas: 1, replicaLagTimeMaxMs: 30_000, replicaFetchMaxWaitMs: 500, clusterName: 'faecie', controlledShutdownTimeoutMs: 30_000,
+      offsetsTopicPartitions: 50, offsetsTopicReplicationFactor: 3,
     })
     expect(CLUSTER_DEFAULTS.sessionTimeoutMs).toBe(config.cluster!.sessionTimeoutMs)
   })
@@ -38,10 +39,12 @@ describe('cluster flags', () => {
   it('reads every flag', () => {
     const config = parsed(['--cluster', 'http://10.0.0.1:2379, https://10.0.0.2:2379', '--broker-id', '7', '--advertised-url', 'ws://broker7.example:8092',
       '--broker-session-timeout-ms', '2000', '--rack', 'r1', '--replication-factor', '2', '--min-insync-replicas', '2',
-      '--replica-lag-time-max-ms', '10000', '--replica-fetch-max-wait-ms', '100', '--cluster-name', 'blue'])
+      '--replica-lag-time-max-ms', '10000', '--replica-fetch-max-wait-ms', '100', '--cluster-name', 'blue',
+      '--offsets-topic-partitions', '8', '--offsets-topic-replication-factor', '2', '--controlled-shutdown-timeout-ms', '5000'])
     expect(config.cluster).toEqual({
       etcdEndpoints: ['http://10.0.0.1:2379', 'https://10.0.0.2:2379'], brokerId: 7, advertisedUrl: 'ws://broker7.example:8092', sessionTimeoutMs: 2000,
-      rack: 'r1', defaultReplicationFactor: 2, defaultMinInsyncReplicas: 2, replicaLagTimeMaxMs: 10_000, replicaFetchMaxWaitMs: 100, clusterName: 'blue',
+      rack: 'r1', defaultReplicationFactor: 2, defaultMinInsyncReplicas: 2, replicaLagTimeMaxMs: 10_000, replicaFetchMaxWaitMs: 100, clusterName: 'blue', controlledShutdownTimeoutMs: 5000,
+      offsetsTopicPartitions: 8, offsetsTopicReplicationFactor: 2,
     })
   })
 
@@ -75,6 +78,8 @@ describe('cluster flags', () => {
       [[...ETCD, '--broker-id', '1', '--replica-lag-time-max-ms', '1000', '--replica-fetch-max-wait-ms', '1000'], 'must be below --replica-lag-time-max-ms'],
       [[...ETCD, '--broker-id', '1', '--cluster-name', 'a/b'], '--cluster-name must be'],
       [[...ETCD, '--broker-id', '1', '--rack', ' '], '--rack must be'],
+      [[...ETCD, '--broker-id', '1', '--offsets-topic-partitions', '0'], '--offsets-topic-partitions must be an integer'],
+      [[...ETCD, '--broker-id', '1', '--offsets-topic-replication-factor', 'x'], '--offsets-topic-replication-factor must be an integer'],
     ]
     for (const [argv, message] of bad) {
       expect(() => parseBrokerArgs(argv), argv.join(' ')).toThrow(UsageError)

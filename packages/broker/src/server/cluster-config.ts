@@ -12,7 +12,12 @@
 //   --replica-lag-time-max-ms 30000    a follower not caught up this long leaves the ISR
 //   --replica-fetch-max-wait-ms 500    a follower's long poll (below the lag time, as Kafka requires)
 //   --cluster-name faecie              the etcd key prefix /faecie/<name>/ (keys.ts)
+//   --offsets-topic-partitions 50      partitions of __consumer_offsets when it is made (cluster/offsets-topic.ts)
+//   --offsets-topic-replication-factor 3   its replicas (capped by the live brokers when it is made)
+//   --controlled-shutdown-timeout-ms 30000  SIGTERM waits this long for leaderships to move (controlled-shutdown.ts)
+import { CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT } from '../cluster/controlled-shutdown.js'
 import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, BROKER_SESSION_TIMEOUT_MS_MIN } from '../cluster/keys.js'
+import { OFFSETS_TOPIC_DEFAULTS } from '../cluster/offsets-topic.js'
 
 export interface ClusterConfig {
   etcdEndpoints: string[]
@@ -26,6 +31,12 @@ export interface ClusterConfig {
   replicaLagTimeMaxMs: number
   replicaFetchMaxWaitMs: number
   clusterName: string
+  /** --offsets-topic-partitions: partitions of `__consumer_offsets` when it is made. */
+  offsetsTopicPartitions: number
+  /** --offsets-topic-replication-factor: its replicas, capped by the live brokers. */
+  offsetsTopicReplicationFactor: number
+  /** SIGTERM: how long the broker waits for the controller to move its leaderships before it stops. */
+  controlledShutdownTimeoutMs: number
 }
 
 /** Bounds of the cluster flags, in one place. */
@@ -37,6 +48,7 @@ export const CLUSTER_FLAG_LIMITS = {
   replicaFetchMaxWaitMsMax: 60_000,
   rackCharsMax: 255,
   etcdEndpointsMax: 16,
+  controlledShutdownTimeoutMsMax: 600_000,
 } as const
 
 export const CLUSTER_DEFAULTS = {
@@ -46,6 +58,9 @@ export const CLUSTER_DEFAULTS = {
   replicaLagTimeMaxMs: 30_000,
   replicaFetchMaxWaitMs: 500,
   clusterName: 'faecie',
+  offsetsTopicPartitions: OFFSETS_TOPIC_DEFAULTS.partitions,
+  offsetsTopicReplicationFactor: OFFSETS_TOPIC_DEFAULTS.replicationFactor,
+  controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT,
 } as const
 
 export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
@@ -58,7 +73,10 @@ export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
   --min-insync-replicas N   default min.insync.replicas of a new topic (default 1)
   --replica-lag-time-max-ms N   a follower not caught up for this long leaves the ISR (default 30000)
   --replica-fetch-max-wait-ms N a follower's fetch long poll (default 500)
-  --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)`
+  --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)
+  --offsets-topic-partitions N  partitions of __consumer_offsets, made on the first group request (default 50)
+  --offsets-topic-replication-factor N  its replicas (default 3, capped by the live brokers)
+  --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)`
 
 /** The parseArgs options of the cluster flags. */
 export const CLUSTER_FLAG_OPTIONS = {
@@ -72,6 +90,9 @@ export const CLUSTER_FLAG_OPTIONS = {
   'replica-lag-time-max-ms': { type: 'string' },
   'replica-fetch-max-wait-ms': { type: 'string' },
   'cluster-name': { type: 'string' },
+  'offsets-topic-partitions': { type: 'string' },
+  'offsets-topic-replication-factor': { type: 'string' },
+  'controlled-shutdown-timeout-ms': { type: 'string' },
 } as const
 
 export type ClusterFlags = { [K in keyof typeof CLUSTER_FLAG_OPTIONS]?: string }
@@ -107,6 +128,10 @@ export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | un
     throw fail(`--replica-fetch-max-wait-ms (${replicaFetchMaxWaitMs}) must be below --replica-lag-time-max-ms (${replicaLagTimeMaxMs}), ` +
       'or followers waiting on an idle leader would leave the ISR')
   }
+  const offsetsTopicPartitions = integer(flags['offsets-topic-partitions'] ?? D.offsetsTopicPartitions, '--offsets-topic-partitions', 1,
+    OFFSETS_TOPIC_DEFAULTS.partitionsMax)
+  const offsetsTopicReplicationFactor = integer(flags['offsets-topic-replication-factor'] ?? D.offsetsTopicReplicationFactor,
+    '--offsets-topic-replication-factor', 1, L.replicationFactorMax)
   const clusterName = flags['cluster-name'] ?? D.clusterName
   if (!CLUSTER_NAME.test(clusterName)) throw fail(`--cluster-name must be 1 to 64 of [a-zA-Z0-9._-], got ${JSON.stringify(clusterName)}`)
   const rack = flags.rack ?? null
@@ -122,6 +147,10 @@ export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | un
     replicaLagTimeMaxMs,
     replicaFetchMaxWaitMs,
     clusterName,
+    offsetsTopicPartitions,
+    offsetsTopicReplicationFactor,
+    controlledShutdownTimeoutMs: integer(flags['controlled-shutdown-timeout-ms'] ?? D.controlledShutdownTimeoutMs, '--controlled-shutdown-timeout-ms',
+      0, L.controlledShutdownTimeoutMsMax),
   }
 }
 

@@ -10,8 +10,8 @@
 //
 // Cluster mode (`cluster`, cluster/cluster-topics.ts): topics are etcd's, as the broker last watched
 // them; every change is the controller's (on this broker, or forwarded to it), and partitions are
-// opened and deleted by the reconciler, not here. The coordinator keeps the broker's internal topics
-// and its consumer groups. Ops call the same methods in both modes.
+// opened and deleted by the reconciler, not here. The coordinator keeps the broker's internal metadata
+// log; consumer groups live in the replicated `__consumer_offsets` (cluster/group-shards.ts). Ops call the same methods in both modes.
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { CoordinatorClient } from '../coordinator/coordinator-client.js'
 import type { CoordinatorCall, GroupOp } from '../coordinator/messages.js'
@@ -30,13 +30,18 @@ export interface ClusterTopicSource {
   alterTopicConfig(topic: string, changes: TopicConfigChanges, mayForward: boolean): Promise<TopicMeta>
   createPartitions(topic: string, count: number, mayForward: boolean): Promise<TopicMeta>
   initProducerId(): Promise<number>
-  /** A group op forwarded to the broker holding the groups; undefined when this broker holds them. */
-  forwardGroupOp<Op extends GroupOp>(op: Op, request: OpRequest<Op>, mayForward: boolean): Promise<OpResponse<Op>> | undefined
+  /**
+   * A group op, served by this broker's shard of the group (cluster/group-shards.ts), or forwarded
+   * to the group's coordinator when `forwardGroupOps` (HTTP) and `mayForward`.
+   */
+  group<Op extends GroupOp>(op: Op, request: OpRequest<Op>, options: { mayForward: boolean; forwardGroupOps?: boolean }): Promise<OpResponse<Op>>
 }
 
 /** How a change reached this broker: `mayForward` false when another broker forwarded it (never forwarded again). */
 export interface ChangeOptions {
   mayForward?: boolean
+  /** Cluster mode, an HTTP request: a group op goes to the group's coordinator (a client's session finds it itself). */
+  forwardGroupOps?: boolean
 }
 
 export interface TopicServiceOptions {
@@ -190,10 +195,12 @@ export class TopicService {
   /**
    * A consumer-group op, decided by the coordinator (groups live beside topic metadata there: a
    * topic change rebalances the groups subscribed to it and tombstones a deleted topic's offsets).
+   * Cluster mode: by the group's shard on the leader of its `__consumer_offsets` partition.
    */
   async group<Op extends GroupOp>(op: Op, request: OpRequest<Op>, options: ChangeOptions = {}): Promise<OpResponse<Op>> {
-    const forwarded = this.#cluster?.forwardGroupOp(op, request, options.mayForward ?? true)
-    if (forwarded !== undefined) return forwarded
+    if (this.#cluster !== undefined) {
+      return this.#cluster.group(op, request, { mayForward: options.mayForward ?? true, ...(options.forwardGroupOps === true ? { forwardGroupOps: true } : {}) })
+    }
     const call = { method: 'group', op, request } as Extract<CoordinatorCall, { method: 'group' }>
     return (await this.#coordinator.call(call)) as OpResponse<Op>
   }

@@ -1,9 +1,15 @@
 // The cluster-facing text of the CLI: `cluster describe`'s lines, `topics describe`'s per-partition
-// Leader / Replicas / Isr (as kafka-topics.sh --describe prints them), and --broker's list.
+// Leader / Replicas / Isr (as kafka-topics.sh --describe prints them), --broker's list; the command
+// lines of reassign / drain / elect-leaders (refused before any broker is contacted), plan files,
+// --verify's verdicts and elect-leaders' report.
+import { ErrorCode, FaecieError } from '@faecie/client'
 import { describe, expect, it } from 'vitest'
-import { parseFlags } from '../args.js'
+import { UsageError, parseFlags } from '../args.js'
 import { BROKER_ADDRESSES_MAX, targetOf } from '../connect.js'
-import { clusterLines } from './cluster.js'
+import { LineWriter } from '../output.js'
+import { generatedLines, parsePlan, verifyLine, verifyPartition } from '../reassign-file.js'
+import { brokerIds } from './cluster-reassign.js'
+import { clusterCommand, clusterLines, electionLines } from './cluster.js'
 import { describeLines } from './topics.js'
 
 describe('clusterLines', () => {
@@ -53,5 +59,84 @@ describe('--broker lists', () => {
     expect(() => target(',')).toThrow(/no broker address/)
     expect(() => target('h1:8092,ftp://h2')).toThrow(/--broker: .*ftp:\/\/h2/)
     expect(() => target(Array.from({ length: BROKER_ADDRESSES_MAX + 1 }, (_, i) => `h${i}:1`).join(','))).toThrow(/at most/)
+  })
+})
+
+describe('cluster reassign, drain and elect-leaders command lines', () => {
+  const out = new LineWriter()
+  const refused = (argv: string[]) => expect(clusterCommand([...argv, '--broker', 'ws://127.0.0.1:1'], out)).rejects.toThrow(UsageError)
+
+  it('refuses a bad command line before any broker is contacted (exit 2)', async () => {
+    await refused(['reassign', '--topic', 't', '--partition', '0'])
+    await expect(clusterCommand(['reassign', '--generate', '--execute', '--plan', 'p'], out)).rejects.toThrow(/one of --replicas.*not --generate and --execute/)
+    await expect(clusterCommand(['reassign', '--generate', '--brokers', '1', '--plan', 'x'], out)).rejects.toThrow(/--generate does not take --plan/)
+    await expect(clusterCommand(['reassign', '--replicas', '1,1', '--topic', 't', '--partition', '0'], out)).rejects.toThrow(/names a broker twice/)
+    await expect(clusterCommand(['reassign', '--replicas', '1,x', '--topic', 't', '--partition', '0'], out)).rejects.toThrow(/--replicas must be an integer/)
+    await expect(clusterCommand(['reassign', '--replicas', '1', '--topic', 't'], out)).rejects.toThrow(/--partition is required/)
+    await expect(clusterCommand(['reassign', '--cancel'], out)).rejects.toThrow(/--cancel needs --plan/)
+    await refused(['drain'])
+    await expect(clusterCommand(['drain', '--broker-id', '2', '--throttle', '10'], out)).rejects.toThrow(/--throttle goes with --execute/)
+    await expect(clusterCommand(['elect-leaders'], out)).rejects.toThrow(/needs --preferred/)
+    await expect(clusterCommand(['elect-leaders', '--preferred', '--partition', '1'], out)).rejects.toThrow(/--partition goes with --topic/)
+    await expect(clusterCommand(['reassignments', '--brokers', '1'], out)).rejects.toThrow(/does not take --brokers/)
+  })
+
+  it('reads broker lists', () => {
+    expect(brokerIds(' 3, 1 ,2', 'brokers')).toEqual([3, 1, 2])
+    expect(() => brokerIds(',', 'brokers')).toThrow(/names no broker/)
+  })
+})
+
+describe('plan files', () => {
+  it('reads kafka-reassign-partitions\' file, log_dirs and all', () => {
+    const text = JSON.stringify({ version: 1, partitions: [{ topic: 't', partition: 0, replicas: [2, 1], log_dirs: ['any', 'any'] }] })
+    expect(parsePlan(text, 'p.json')).toEqual({ version: 1, partitions: [{ topic: 't', partition: 0, replicas: [2, 1] }] })
+  })
+
+  it('names what is wrong in a bad file', () => {
+    const bad = (json: unknown) => () => parsePlan(typeof json === 'string' ? json : JSON.stringify(json), 'p.json')
+    expect(bad('{')).toThrow(/p.json is not JSON/)
+    expect(bad([])).toThrow(/not a JSON object/)
+    expect(bad({ version: 2, partitions: [] })).toThrow(/version 2, only 1/)
+    expect(bad({ partitions: {} })).toThrow(/"partitions" is not a list/)
+    expect(bad({ partitions: [{ topic: '', partition: 0, replicas: [1] }] })).toThrow(/partitions\[0\].topic/)
+    expect(bad({ partitions: [{ topic: 't', partition: -1, replicas: [1] }] })).toThrow(/partitions\[0\].partition/)
+    expect(bad({ partitions: [{ topic: 't', partition: 0, replicas: [] }] })).toThrow(/replicas is not a list of 1 to 64/)
+    expect(bad({ partitions: [{ topic: 't', partition: 0, replicas: [1.5] }] })).toThrow(/not a broker id/)
+    expect(bad({ partitions: [{ topic: 't', partition: 0, replicas: [1, 1] }] })).toThrow(/names a broker twice/)
+    expect(bad({ partitions: [{ topic: 't', partition: 0, replicas: [1] }, { topic: 't', partition: 0, replicas: [2] }] })).toThrow(/t-0 is named twice/)
+  })
+
+  it('prints the generated plan with the assignment to roll back to', () => {
+    const lines = generatedLines({ current: { version: 1, partitions: [{ topic: 't', partition: 0, replicas: [1] }] },
+      proposed: { version: 1, partitions: [{ topic: 't', partition: 0, replicas: [2] }] }, replicaMoves: 1, leaderChanges: 1 })
+    expect(lines).toEqual(['Current partition replica assignment', '{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1]}]}', '',
+      'Proposed partition reassignment configuration', '{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[2]}]}'])
+  })
+
+  it('verifies each partition: in progress while listed, complete when its replicas are the target in order, else failed', () => {
+    const planned = { topic: 't', partition: 3, replicas: [4, 5, 6] }
+    expect(verifyLine(verifyPartition(planned, [4, 5, 6, 1], true))).toBe('Reassignment of partition t-3 is still in progress.')
+    expect(verifyLine(verifyPartition(planned, [4, 5, 6], false))).toBe('Reassignment of partition t-3 is completed.')
+    expect(verifyPartition(planned, [5, 4, 6], false).status).toBe('failed')
+    expect(verifyLine(verifyPartition(planned, [1, 2, 3], false))).toBe('There is no active reassignment of partition t-3, but replica set is 1,2,3 rather than 4,5,6.')
+    expect(verifyLine(verifyPartition(planned, undefined, false))).toBe('Partition t-3 does not exist: its reassignment failed.')
+  })
+})
+
+describe('electionLines', () => {
+  it('says which partitions were elected, which were led by their preferred replica already, and each failure', () => {
+    const error = (code: number, message: string) => new FaecieError(code, message)
+    const { lines, failed } = electionLines([
+      { topic: 't', partition: 0, leader: 1 }, { topic: 't', partition: 1, leader: 2 },
+      { topic: 't', partition: 2, leader: 3, error: error(ErrorCode.ELECTION_NOT_NEEDED, 'already') },
+      { topic: 't', partition: 3, leader: 1, error: error(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, 't-3: broker 4 is not in the ISR') },
+    ])
+    expect(lines).toEqual([
+      'Successfully completed leader election (PREFERRED) for partitions t-0,t-1',
+      'Valid replica already elected for partitions t-2',
+      'Error completing leader election (PREFERRED) for partition t-3: t-3: broker 4 is not in the ISR [PREFERRED_LEADER_NOT_AVAILABLE]',
+    ])
+    expect(failed.map((f) => f.partition)).toEqual([3])
   })
 })

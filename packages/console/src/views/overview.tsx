@@ -1,7 +1,10 @@
-// Overview: the broker (id, version, address, uptime, memory), the counts of topics, partitions and
-// bytes, and produce / consume rates over the last minutes from the `stats` op's series. Against a
-// broker without `stats`, the counts come from metadata and describeTopics, without rates.
+// Overview: every broker of the cluster (state, controller, leaderships, under-replicated partitions;
+// the one the console is served from with its version, uptime and memory), the counts of topics,
+// partitions, bytes and unhealthy partitions, and produce / consume rates over the last minutes from
+// the `stats` op's series. A single broker shows itself as the one broker. Against a broker without
+// `stats`, the counts come from metadata and describeTopics, without rates.
 import type { BrokerStats } from '../client.js'
+import { type ClusterSummary, stateLabel, summarizeCluster } from '../cluster-view.js'
 import { ErrorBox, PageHeader, Sparkline, Stat } from '../components/bits.js'
 import { formatBytes, formatCount, formatDuration, formatRate, formatRetentionMs } from '../format.js'
 import { href } from '../router.js'
@@ -21,23 +24,26 @@ const DESCRIBE_CHUNK = 200
 
 interface Overview {
   stats: BrokerStats | undefined
-  brokers: Array<{ brokerId: number; url: string }>
+  cluster: ClusterSummary
+  moves: number
   topics: number
   partitions: number
   sizeBytes: number | undefined
 }
 
 async function loadOverview({ client }: ConsoleContext): Promise<Overview> {
-  const stats = await client.stats()
-  const { topics, brokers } = await client.reader.cluster.metadata()
+  const [stats, { topics }, described, { reassignments }] = await Promise.all([
+    client.stats(), client.reader.cluster.metadata(), client.admin.describeCluster(), client.reassignments()])
+  const cluster = summarizeCluster(described, topics, reassignments)
   const user = topics.filter((t) => !t.internal)
-  if (stats !== undefined) return { stats, brokers, topics: stats.topics, partitions: stats.partitions, sizeBytes: stats.sizeBytes }
+  const moves = reassignments.length
+  if (stats !== undefined) return { stats, cluster, moves, topics: stats.topics, partitions: stats.partitions, sizeBytes: stats.sizeBytes }
   let sizeBytes = 0
   for (let i = 0; i < user.length; i += DESCRIBE_CHUNK) {
     const described = await client.admin.describeTopics({ topics: user.slice(i, i + DESCRIBE_CHUNK).map((t) => t.topic) })
-    for (const t of described) for (const p of t.partitions ?? []) sizeBytes += p.sizeBytes
+    for (const t of described) for (const p of t.partitions ?? []) sizeBytes += Math.max(0, p.sizeBytes)
   }
-  return { stats, brokers, topics: user.length, partitions: user.reduce((n, t) => n + t.partitions.length, 0), sizeBytes }
+  return { stats, cluster, moves, topics: user.length, partitions: user.reduce((n, t) => n + t.partitions.length, 0), sizeBytes }
 }
 
 function Rates({ stats }: { stats: BrokerStats }) {
@@ -97,12 +103,52 @@ function LargestTopics() {
   )
 }
 
+function subtitle(cluster: ClusterSummary | undefined, stats: BrokerStats | undefined): string {
+  const version = stats === undefined ? '' : ` · faecie ${stats.serverVersion}`
+  if (cluster?.mode === 'cluster') return `cluster of ${cluster.brokers.filter((b) => b.state !== 'offline').length} live brokers${stats === undefined ? '' : ` · served by broker ${stats.brokerId}`}${version}`
+  return stats === undefined ? 'cluster at a glance' : `broker ${stats.brokerId}${version}`
+}
+
+/** Every broker: state, controller, leaderships, under-replicated; the serving broker's own figures. */
+function Brokers({ cluster, stats, moves }: { cluster: ClusterSummary; stats: BrokerStats | undefined; moves: number }) {
+  return (
+    <section class="card" data-testid="brokers">
+      <div class="card-title">
+        Brokers
+        {moves > 0 && <a class="muted" href={href('reassignments')} data-testid="moves-running">{formatCount(moves)} partition moves running →</a>}
+      </div>
+      <table class="table">
+        <thead><tr><th class="num">ID</th><th>Address</th><th>State</th><th>Role</th><th class="num">Leaderships</th><th class="num">Under-replicated</th><th>Version</th><th>Uptime</th><th>RSS</th><th>Heap used</th></tr></thead>
+        <tbody>
+          {cluster.brokers.map((b) => {
+            const own = stats !== undefined && stats.brokerId === b.brokerId ? stats : undefined
+            return (
+              <tr key={b.brokerId} data-testid={`broker-${b.brokerId}`} data-state={b.state}>
+                <td class="num">{b.brokerId}</td>
+                <td class="mono">{b.url ?? '–'}{b.rack !== null && <span class="muted"> · rack {b.rack}</span>}</td>
+                <td><span class={`badge broker-${b.state}`} data-testid="broker-state">{stateLabel(b.state)}</span></td>
+                <td>{b.controller && <span class="badge controller" data-testid="controller">controller</span>}</td>
+                <td class="num" data-testid="leaderships">{formatCount(b.leaderships)}</td>
+                <td class={`num${b.underReplicated > 0 ? ' bad-text' : ''}`} data-testid="broker-under-replicated">{formatCount(b.underReplicated)}</td>
+                <td>{own?.serverVersion ?? '–'}</td>
+                <td>{own === undefined ? '–' : formatDuration(own.uptimeMs)}</td>
+                <td>{own === undefined ? '–' : formatBytes(own.rssBytes)}</td>
+                <td>{own === undefined ? '–' : formatBytes(own.heapUsedBytes)}</td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </section>
+  )
+}
+
 export function OverviewView() {
   const { data, error } = useLoad(loadOverview, [], REFRESH_MS)
   const stats = data?.stats
   return (
     <div class="page" data-testid="view-overview">
-      <PageHeader title="Overview" sub={stats === undefined ? 'cluster at a glance' : `broker ${stats.brokerId} · faecie ${stats.serverVersion}`} />
+      <PageHeader title="Overview" sub={subtitle(data?.cluster, stats)} />
       <ErrorBox error={error} />
       {data !== undefined && (
         <>
@@ -111,28 +157,10 @@ export function OverviewView() {
             <Stat label="Partitions" value={formatCount(data.partitions)} />
             <Stat label="Total size" value={data.sizeBytes === undefined ? '–' : formatBytes(data.sizeBytes)} />
             <Stat label="Sessions" value={stats === undefined ? '–' : formatCount(stats.sessions)} />
+            <Stat label="Under-replicated" value={<span data-testid="under-replicated-count">{formatCount(data.cluster.underReplicated)}</span>}
+              hint={data.cluster.offline > 0 ? <span class="bad-text" data-testid="offline-count">{formatCount(data.cluster.offline)} offline</span> : undefined} />
           </div>
-          <section class="card">
-            <div class="card-title">Brokers</div>
-            <table class="table">
-              <thead><tr><th class="num">ID</th><th>Address</th><th>Version</th><th>Uptime</th><th>RSS</th><th>Heap used</th></tr></thead>
-              <tbody>
-                {data.brokers.map((b) => {
-                  const own = stats !== undefined && stats.brokerId === b.brokerId ? stats : undefined
-                  return (
-                    <tr key={b.brokerId}>
-                      <td class="num">{b.brokerId}</td>
-                      <td class="mono">{b.url}</td>
-                      <td>{own?.serverVersion ?? '–'}</td>
-                      <td>{own === undefined ? '–' : formatDuration(own.uptimeMs)}</td>
-                      <td>{own === undefined ? '–' : formatBytes(own.rssBytes)}</td>
-                      <td>{own === undefined ? '–' : formatBytes(own.heapUsedBytes)}</td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
-          </section>
+          <Brokers cluster={data.cluster} stats={stats} moves={data.moves} />
           {stats !== undefined ? <Rates stats={stats} /> : <div class="note">This broker does not report rates (no <code>stats</code> op); counts come from its metadata.</div>}
           <LargestTopics />
         </>

@@ -1,13 +1,18 @@
-// One topic: per partition its log start offset, high watermark, log end offset and size; its
-// config, editable key by key (blank resets a key to its default); adding partitions; deleting it
+// One topic: per partition its leader, replicas and in-sync replicas (refreshed every few seconds;
+// replicas a running move adds or removes are marked), log start offset, high watermark, log end
+// offset and size (in a cluster as the replica of the broker the console is served from holds them;
+// "–" where it has none); its config, editable key by key (blank resets a key to its default); adding partitions; deleting it
 // (after typing its name). Links lead to its messages and to producing to it. A topic the broker
 // does not have shows "not found" and none of these actions.
+import type { MetadataPartition, OngoingReassignment } from '@faecie/protocol'
 import { useState } from 'preact/hooks'
+import { isUnderReplicated, movesByPartition } from '../cluster-view.js'
 import { ConfirmDialog, ErrorBox, PageHeader, Stat } from '../components/bits.js'
 import { TopicNotFound } from '../components/not-found.js'
+import { ReplicaList } from '../components/replicas.js'
 import { formatBytes, formatCount, formatRetentionMs } from '../format.js'
 import { href } from '../router.js'
-import { useAction, useConsole, useLoad } from '../state.js'
+import { type ConsoleContext, useAction, useConsole, useLoad } from '../state.js'
 import { describeTopicOrUndefined } from '../topic-lookup.js'
 
 /** A config value as people say it, beside the raw one: 604800000 ms is 7d, 1048576 bytes 1 MiB. */
@@ -17,6 +22,28 @@ function configHint(key: string, value: string | undefined): string {
   if (key.endsWith('.ms')) return n >= 1000 ? `(${formatRetentionMs(value)})` : ''
   if (key.endsWith('.bytes')) return n >= 1024 ? `(${formatBytes(n)})` : ''
   return ''
+}
+
+/** How often the partitions' leaders, replicas and ISR are asked again. */
+const REPLICAS_REFRESH_MS = 5_000
+
+interface PartitionReplicas {
+  meta: MetadataPartition
+  move: OngoingReassignment | undefined
+}
+
+async function loadReplicas({ client }: ConsoleContext, topic: string): Promise<Map<number, PartitionReplicas>> {
+  // Metadata of every topic, not of this one by name: a broker with --auto-create-topics would create
+  // a topic asked for by name, and this page polls while its topic may be being deleted.
+  const [metadata, moves] = await Promise.all([client.reader.cluster.metadata(), client.reassignments([topic])])
+  const byPartition = movesByPartition(moves.reassignments)
+  const partitions = metadata.topics.find((t) => t.topic === topic)?.partitions ?? []
+  return new Map(partitions.map((meta) => [meta.partition, { meta, move: byPartition.get(`${topic}-${meta.partition}`) }]))
+}
+
+/** An offset, or "–" where the broker's replica has none (-1). */
+function offset(n: number): string {
+  return n < 0 ? '–' : formatCount(n)
 }
 
 function ConfigEditor({ topic, config, onSaved }: { topic: string; config: Record<string, string>; onSaved(): void }) {
@@ -83,12 +110,15 @@ export function TopicView({ topic }: { topic: string }) {
   const { data: found, error, reload } = useLoad(async ({ client: c }) => ({ topic: await describeTopicOrUndefined(c, topic) }), [topic])
   const data = found?.topic
   const missing = found !== undefined && found.topic === undefined
+  const exists = data !== undefined
+  // Polled only once the topic is found (a no-op load must not keep reporting the broker reachable).
+  const { data: replicas } = useLoad(async (ctx) => (exists ? loadReplicas(ctx, topic) : undefined), [topic, exists], exists ? REPLICAS_REFRESH_MS : undefined)
   const action = useAction()
   const [count, setCount] = useState('')
   const [confirming, setConfirming] = useState(false)
   const partitions = data?.partitions ?? []
-  const records = partitions.reduce((n, p) => n + (p.highWatermark - p.logStartOffset), 0)
-  const size = partitions.reduce((n, p) => n + p.sizeBytes, 0)
+  const records = partitions.reduce((n, p) => n + Math.max(0, p.highWatermark - p.logStartOffset), 0)
+  const size = partitions.reduce((n, p) => n + Math.max(0, p.sizeBytes), 0)
   const addPartitions = async (e: Event): Promise<void> => {
     e.preventDefault()
     const ok = await action.run(async () => {
@@ -147,18 +177,26 @@ export function TopicView({ topic }: { topic: string }) {
             <section class="card">
               <div class="card-title">Partitions</div>
               <table class="table" data-testid="partition-table">
-                <thead><tr><th>Partition</th><th class="num">Log start</th><th class="num">High watermark</th><th class="num">Log end</th><th class="num">Records</th><th class="num">Size</th></tr></thead>
+                <thead><tr><th>Partition</th><th class="num">Leader</th><th>Replicas</th><th>ISR</th><th class="num">Log start</th><th class="num">High watermark</th><th class="num">Log end</th><th class="num">Records</th><th class="num">Size</th></tr></thead>
                 <tbody>
-                  {partitions.map((p) => (
-                    <tr key={p.partition}>
-                      <td class="num">{p.partition}</td>
-                      <td class="num">{formatCount(p.logStartOffset)}</td>
-                      <td class="num">{formatCount(p.highWatermark)}</td>
-                      <td class="num">{formatCount(p.logEndOffset)}</td>
-                      <td class="num">{formatCount(p.highWatermark - p.logStartOffset)}</td>
-                      <td class="num">{formatBytes(p.sizeBytes)}</td>
-                    </tr>
-                  ))}
+                  {partitions.map((p) => {
+                    const r = replicas?.get(p.partition)
+                    const leader = r?.meta.leader
+                    const under = r !== undefined && isUnderReplicated(r.meta, r.move)
+                    return (
+                      <tr key={p.partition} data-testid={`partition-${p.partition}`}>
+                        <td class="num">{p.partition}</td>
+                        <td class={`num${leader !== undefined && leader < 0 ? ' bad-text' : ''}`} data-testid="leader">{leader === undefined ? '…' : leader < 0 ? 'none' : leader}</td>
+                        <td><ReplicaList ids={r?.meta.replicas} move={r?.move} testId="replicas" /></td>
+                        <td class={under ? 'bad-text' : ''} title={under ? 'under-replicated' : undefined}><ReplicaList ids={r?.meta.isr} testId="isr" /></td>
+                        <td class="num">{offset(p.logStartOffset)}</td>
+                        <td class="num">{offset(p.highWatermark)}</td>
+                        <td class="num">{offset(p.logEndOffset)}</td>
+                        <td class="num">{p.highWatermark < 0 ? '–' : formatCount(p.highWatermark - p.logStartOffset)}</td>
+                        <td class="num">{formatBytes(Math.max(0, p.sizeBytes))}</td>
+                      </tr>
+                    )
+                  })}
                 </tbody>
               </table>
               <form class="inline-form" onSubmit={addPartitions}>

@@ -6,7 +6,7 @@
 // every throttled replica of one broker; `throttleBytesPerSec` sets it, 0 removes it). Each
 // partition is answered on its own: UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT (an
 // unknown or repeated broker, an empty list), NO_REASSIGNMENT_IN_PROGRESS (a cancel with nothing
-// to cancel). Sent to a broker that is not the controller: forwarded to it, or NOT_CONTROLLER.
+// to cancel). An empty `partitions` with a throttle only sets (or, with 0, removes) the throttle. Sent to a broker that is not the controller: forwarded to it, or NOT_CONTROLLER.
 import type { WireError } from '../errors.js'
 import type { Parsed, RequestFrame } from '../frame.js'
 import { INT32_MAX, parseOp, PARTITION_RANGE } from './fields.js'
@@ -38,7 +38,7 @@ export function parseAlterPartitionReassignmentsRequest(frame: RequestFrame): Pa
         topic: p.str('topic'),
         partition: p.int('partition', PARTITION_RANGE),
         replicas: p.has('replicas') ? p.ints('replicas', { min: 0, max: INT32_MAX }, REPLICAS_PER_PARTITION_MAX) : null,
-      })),
+      }), { allowEmpty: true }),
     }
     const throttle = f.optionalInt('throttleBytesPerSec', { min: 0, max: Number.MAX_SAFE_INTEGER })
     if (throttle !== undefined) request.throttleBytesPerSec = throttle
