@@ -47,6 +47,29 @@ function setup(answers: Answer[], onRequest: (sentCount: number) => void = () =>
 }
 
 describe('GroupOffsets commit retries', () => {
+  it('does not retry an offset a later commit has been sent for since (it would move the committed offset back)', async () => {
+    const tp0 = { topic: 't', partition: 0 }
+    const tp1 = { topic: 't', partition: 1 }
+    let offsets!: GroupOffsets
+    let later: Promise<void> | undefined
+    const lost = (): CommitOffsetsResponse => {
+      throw new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'the coordinator died with the answer')
+    }
+    const env = setup([lost], (count) => {
+      // While the first commit is out (and then lost), the next one goes with newer offsets for partition 0.
+      if (count === 1) later = offsets.commit([{ ...tp0, offset: 9 }])
+    })
+    offsets = env.offsets
+    offsets.hold([tp0, tp1])
+    await offsets.commit([{ ...tp0, offset: 5 }, { ...tp1, offset: 3 }])
+    await later
+    expect(env.sent.map((r) => r.topics[0]!.partitions)).toEqual([
+      [{ partition: 0, offset: 5 }, { partition: 1, offset: 3 }],
+      [{ partition: 0, offset: 9 }],
+      [{ partition: 1, offset: 3 }], // the retry: partition 0 is the later commit's
+    ])
+  })
+
   it('drops a partition lost and taken back while its commit was retried, and says so', async () => {
     const tp0 = { topic: 't', partition: 0 }
     const tp1 = { topic: 't', partition: 1 }

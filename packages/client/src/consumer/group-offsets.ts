@@ -11,6 +11,11 @@
 // committed. (Kafka's consumer gets the same safety by not retrying a commit on STALE_MEMBER_EPOCH
 // at all; faecie's member epoch moves on every group change, so it retries what is still safe.)
 //
+// A retry also drops partitions a later commit has been sent for since: that one carries the
+// application's latest word, and a retried older offset landing after it (the first attempt lost
+// with its connection, the retry at the group's new coordinator) would move the committed offset
+// back. (Kafka's auto-commit gets the same by never retrying an async commit.)
+//
 // Both requests go to the group's coordinator (coordinators.ts); an answer that says it moved, as a
 // whole or for a partition, has it found again before the retry.
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type WireError } from '@faecie/protocol'
@@ -65,6 +70,9 @@ export class GroupOffsets {
   /** Partitions the member holds (owned or being revoked): the tenure each was taken up in. */
   private readonly tenures = new Map<string, number>()
   private tenureLast = 0
+  /** Per partition, the last commit (its number) that sent an offset for it. */
+  private readonly lastCommit = new Map<string, number>()
+  private commitLast = 0
 
   constructor(
     private readonly coordinators: Coordinators,
@@ -96,6 +104,7 @@ export class GroupOffsets {
       const key = partitionKey(topic, partition)
       this.consumed.delete(key)
       this.tenures.delete(key)
+      this.lastCommit.delete(key)
     }
   }
 
@@ -135,13 +144,17 @@ export class GroupOffsets {
     if (offsets.length === 0) return dropped
     const tenureOf = (tp: TopicPartition): number | undefined => this.tenures.get(partitionKey(tp.topic, tp.partition))
     const started = offsets.map(tenureOf)
+    const commit = ++this.commitLast
+    const keyOf = (tp: TopicPartition): string => partitionKey(tp.topic, tp.partition)
     let held = offsets
     await this.coordinators.retrying(async (retry) => {
       if (retry > 0) {
-        held = offsets.filter((tp, i) => tenureOf(tp) === started[i])
+        const superseded = (tp: TopicPartitionOffset): boolean => this.lastCommit.get(keyOf(tp)) !== commit
+        held = offsets.filter((tp, i) => tenureOf(tp) === started[i] && !superseded(tp))
         dropped.splice(0, dropped.length, ...offsets.filter((tp, i) => tenureOf(tp) !== started[i]))
         if (held.length === 0) return
       }
+      for (const tp of held) this.lastCommit.set(keyOf(tp), commit)
       const topics = [...groupByTopic(held)].map(([topic, list]) => ({
         topic,
         partitions: list.map(({ partition, offset }) => ({ partition, offset })),
