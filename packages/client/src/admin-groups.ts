@@ -3,16 +3,22 @@
 // partition, the committed offset against the end (the high watermark), as
 // kafka-consumer-groups.sh --describe shows it. Lag is computed here, from fetchOffsets and
 // listOffsets; the broker keeps no figure of its own.
+//
+// Each group's ops go to its coordinator (coordinators.ts), found again when it moves. listGroups in
+// a cluster asks every live broker (each answers for the groups it coordinates) and merges, as
+// Kafka's AdminClient does; describeGroups asks each coordinator once for all its groups.
 import {
   EARLIEST_TIMESTAMP,
+  ErrorCode,
   FaecieError,
   LATEST_TIMESTAMP,
+  type DescribeClusterResponse,
   type DescribedGroup,
   type ListedGroup,
   type WireError,
 } from '@faecie/protocol'
 import type { Cluster } from './cluster.js'
-import { withRetry } from './retry.js'
+import { Coordinators, isCoordinatorError } from './coordinators.js'
 
 export interface GroupPartitionOffset {
   partition: number
@@ -65,28 +71,74 @@ function wireError(what: string, error: WireError): FaecieError {
 export type OffsetsAt = (topic: string, partitions: number[], timestamp: number) => Promise<number[]>
 
 export class GroupAdmin {
-  constructor(private readonly cluster: Cluster, private readonly offsetsAt: OffsetsAt) {}
+  private readonly coordinators: Coordinators
 
-  async listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
-    const response = await this.cluster.request('listGroups', options.states === undefined ? {} : { states: options.states })
-    return { groups: response.groups }
+  constructor(private readonly cluster: Cluster, private readonly offsetsAt: OffsetsAt) {
+    this.coordinators = new Coordinators(cluster)
   }
 
-  /** Each group's state, epochs, assignor and members; an unknown group comes back with state Dead and an error. */
+  /** Every group: in a cluster, each live broker's (the groups it coordinates), merged (a group listed twice, mid-move, once). */
+  async listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
+    const request = options.states === undefined ? {} : { states: options.states }
+    const cluster = await this.clusterOrSingle()
+    if (cluster === undefined || cluster.mode !== 'cluster') return { groups: (await this.cluster.request('listGroups', request)).groups }
+    const lists = await Promise.all(cluster.brokers.map((broker) => this.coordinators.retrying(async () => {
+      const connection = await this.cluster.brokerConnection(broker.brokerId, broker.url)
+      if (connection.hello.brokerId !== broker.brokerId) {
+        throw new FaecieError(ErrorCode.BROKER_NOT_AVAILABLE, `${broker.url} is broker ${connection.hello.brokerId}, not broker ${broker.brokerId}.`)
+      }
+      return (await connection.request('listGroups', request)).groups
+    })))
+    const merged = new Map<string, ListedGroup>()
+    for (const group of lists.flat()) if (!merged.has(group.groupId)) merged.set(group.groupId, group)
+    return { groups: [...merged.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)) }
+  }
+
+  /**
+   * Each group's state, epochs, assignor and members; an unknown group comes back with state Dead
+   * and an error. One request per coordinator; groups whose coordinator moved meanwhile are asked again.
+   */
   async describeGroups(groupIds: string[]): Promise<{ groups: DescribedGroup[] }> {
-    const response = await this.cluster.request('describeGroups', { groupIds })
-    return { groups: response.groups }
+    const found = new Map<string, DescribedGroup>()
+    await this.coordinators.retrying(async () => {
+      const byCoordinator = new Map<string, string[]>()
+      await Promise.all([...new Set(groupIds)].filter((id) => !found.has(id)).map(async (groupId) => {
+        const coordinator = await this.coordinators.find(groupId)
+        const key = 'any' in coordinator ? 'any' : String(coordinator.brokerId)
+        byCoordinator.set(key, [...byCoordinator.get(key) ?? [], groupId])
+      }))
+      let failure: unknown
+      await Promise.all([...byCoordinator.values()].map(async (ids) => {
+        try {
+          const response = await this.coordinators.withCoordinator(ids[0]!, (connection) => connection.request('describeGroups', { groupIds: ids }))
+          for (const group of response.groups) {
+            const err = group.error === undefined ? undefined : wireError(group.groupId, group.error)
+            if (err !== undefined && isCoordinatorError(err)) {
+              this.coordinators.noteError(group.groupId, err)
+              failure ??= err
+            } else {
+              found.set(group.groupId, group)
+            }
+          }
+        } catch (err) {
+          for (const id of ids) this.coordinators.noteError(id, err)
+          failure ??= err
+        }
+      }))
+      if (failure !== undefined) throw failure
+    })
+    return { groups: groupIds.flatMap((id) => found.get(id) ?? []) }
   }
 
   async deleteGroups(groupIds: string[]): Promise<void> {
-    for (const groupId of groupIds) await this.cluster.request('deleteGroup', { groupId })
+    for (const groupId of groupIds) await this.coordinators.request(groupId, 'deleteGroup', { groupId })
   }
 
   /** The group's committed offsets (-1 where none), for these topics or every one it has committed. */
   async fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<GroupTopicOffsets[]> {
     const topics = options.topics?.map((topic) => ({ topic }))
-    return withRetry(async () => {
-      const response = await this.cluster.request('fetchOffsets', topics === undefined ? { groupId: options.groupId } : { groupId: options.groupId, topics }, { retry: false })
+    return this.coordinators.retrying(() => this.coordinators.withCoordinator(options.groupId, async (connection) => {
+      const response = await connection.request('fetchOffsets', topics === undefined ? { groupId: options.groupId } : { groupId: options.groupId, topics })
       return response.topics.map((t) => {
         if (t.error !== undefined) throw wireError(t.topic, t.error)
         return {
@@ -97,14 +149,34 @@ export class GroupAdmin {
           }).sort((a, b) => a.partition - b.partition),
         }
       })
-    }, this.cluster.config.retry, { signal: this.cluster.signal })
+    }))
   }
 
   /** Sets committed offsets by hand; refused (NON_EMPTY_GROUP) while the group has members. */
   async alterGroupOffsets(options: { groupId: string; topics: GroupTopicOffsets[] }): Promise<void> {
-    const response = await this.cluster.request('alterGroupOffsets', { groupId: options.groupId, topics: options.topics })
-    for (const t of response.topics) {
-      for (const p of t.partitions) if (p.error !== undefined) throw wireError(`${t.topic}-${p.partition}`, p.error)
+    // A partition's error is retried only if it says the coordinator moved (NON_EMPTY_GROUP is the caller's).
+    const failure = await this.coordinators.retrying(() => this.coordinators.withCoordinator(options.groupId, async (connection) => {
+      const response = await connection.request('alterGroupOffsets', { groupId: options.groupId, topics: options.topics })
+      let failure: FaecieError | undefined
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          const err = p.error === undefined ? undefined : wireError(`${t.topic}-${p.partition}`, p.error)
+          if (err !== undefined && isCoordinatorError(err)) throw err
+          failure ??= err
+        }
+      }
+      return failure
+    }))
+    if (failure !== undefined) throw failure
+  }
+
+  /** The cluster as describeCluster says; undefined from a broker without that op (a single broker, as before). */
+  private async clusterOrSingle(): Promise<DescribeClusterResponse | undefined> {
+    try {
+      return await this.cluster.request('describeCluster', {})
+    } catch (err) {
+      if (err instanceof FaecieError && (err.code === ErrorCode.UNKNOWN_OP || err.code === ErrorCode.UNSUPPORTED_VERSION)) return undefined
+      throw err
     }
   }
 

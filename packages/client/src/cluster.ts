@@ -3,8 +3,8 @@
 // The "any" connection: a session with one of the configured brokers (or, once metadata named them,
 // any broker of the cluster), and when that closes, the next caller opens another (each broker in
 // turn until one answers), waiting a backoff with jitter after each round that found none
-// (retry.ts) so that brokers that are down are not hammered. Admin ops, group ops and metadata go there; `request` retries retriable
-// errors on it within the configured budget.
+// (retry.ts) so that brokers that are down are not hammered. Admin ops and metadata go there (group ops go to
+// their coordinator: coordinators.ts); `request` retries retriable errors on it within the configured budget.
 //
 // Partition ops (produce, fetch, listOffsets, subscribe) go to the partition's leader: route() names
 // the connection (leaders.ts keeps who leads what). The session the any connection opened counts as
@@ -104,6 +104,19 @@ export class Cluster {
     throw new FaecieError(ErrorCode.LEADER_NOT_AVAILABLE, `No leader to reach for ${topic}-${partition}.`)
   }
 
+  /**
+   * The open session with a broker named by an answer other than metadata (findCoordinator): the
+   * pooled one, else a new one at `url` (one at a time per broker, backing off after failures). The
+   * broker the any connection reaches is reconnected there (a single broker names itself with a URL
+   * the client may not reach it by); the caller checks hello.brokerId.
+   */
+  brokerConnection(brokerId: number, url: string): Promise<Connection> {
+    if (this.closed) return Promise.reject(this.disconnected())
+    const open = this.byBroker.get(brokerId)
+    if (open?.isOpen === true) return Promise.resolve(open)
+    return this.connectBroker(brokerId, url)
+  }
+
   /** Hears a partition's error: a routing error marks its topic stale (true), UNKNOWN_TOPIC forgets it. */
   noteError(topic: string, err: unknown): boolean {
     if (err instanceof FaecieError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.leaders.forget(topic)
@@ -180,8 +193,7 @@ export class Cluster {
   }
 
   /** A session with one broker (one at a time per broker); its URL comes from metadata. */
-  private connectBroker(brokerId: number): Promise<Connection> {
-    const url = this.leaders.urlOf(brokerId)
+  private connectBroker(brokerId: number, url = this.leaders.urlOf(brokerId)): Promise<Connection> {
     // The broker the any connection reaches (a single broker, or one whose URL is unknown): reconnect there.
     if (url === undefined || brokerId === this.anyBrokerId) {
       return this.connect().then((connection) => {

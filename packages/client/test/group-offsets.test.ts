@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type CommitOffsetsResponse } from '@faecie/protocol'
 import type { Cluster } from '../src/cluster.js'
+import { Coordinators } from '../src/coordinators.js'
 import { GroupOffsets } from '../src/consumer/group-offsets.js'
 
 type Answer = (request: CommitOffsetsRequest) => CommitOffsetsResponse
@@ -22,8 +23,17 @@ function setup(answers: Answer[], onRequest: (sentCount: number) => void = () =>
   const sent: CommitOffsetsRequest[] = []
   const member = { memberId: 'm1', memberEpoch: 3 }
   const cluster = {
-    config: { retry: { retries: 5, initialRetryTimeMs: 0, maxRetryTimeMs: 0, multiplier: 1, jitter: 0 } },
+    config: { retry: { retries: 5, initialRetryTimeMs: 0, maxRetryTimeMs: 0, multiplier: 1, jitter: 0 }, metadataMaxAgeMs: 1_000 },
     signal: new AbortController().signal,
+    // A single broker: findCoordinator names broker 1, reached over the one connection.
+    request: async (op: string) => {
+      expect(op).toBe('findCoordinator')
+      return { key: 'g', brokerId: 1, url: 'ws://b1:1', partition: 0 }
+    },
+    brokerConnection: async () => connection,
+  } as unknown as Cluster
+  const connection = {
+    hello: { brokerId: 1 },
     request: async (op: string, request: CommitOffsetsRequest) => {
       expect(op).toBe('commitOffsets')
       sent.push(structuredClone(request))
@@ -31,12 +41,35 @@ function setup(answers: Answer[], onRequest: (sentCount: number) => void = () =>
       const answer = answers.shift() ?? accepted
       return answer(request)
     },
-  } as unknown as Cluster
-  const offsets = new GroupOffsets(cluster, 'g', () => ({ ...member }))
+  }
+  const offsets = new GroupOffsets(new Coordinators(cluster), 'g', () => ({ ...member }))
   return { sent, member, offsets }
 }
 
 describe('GroupOffsets commit retries', () => {
+  it('does not retry an offset a later commit has been sent for since (it would move the committed offset back)', async () => {
+    const tp0 = { topic: 't', partition: 0 }
+    const tp1 = { topic: 't', partition: 1 }
+    let offsets!: GroupOffsets
+    let later: Promise<void> | undefined
+    const lost = (): CommitOffsetsResponse => {
+      throw new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'the coordinator died with the answer')
+    }
+    const env = setup([lost], (count) => {
+      // While the first commit is out (and then lost), the next one goes with newer offsets for partition 0.
+      if (count === 1) later = offsets.commit([{ ...tp0, offset: 9 }])
+    })
+    offsets = env.offsets
+    offsets.hold([tp0, tp1])
+    await offsets.commit([{ ...tp0, offset: 5 }, { ...tp1, offset: 3 }])
+    await later
+    expect(env.sent.map((r) => r.topics[0]!.partitions)).toEqual([
+      [{ partition: 0, offset: 5 }, { partition: 1, offset: 3 }],
+      [{ partition: 0, offset: 9 }],
+      [{ partition: 1, offset: 3 }], // the retry: partition 0 is the later commit's
+    ])
+  })
+
   it('drops a partition lost and taken back while its commit was retried, and says so', async () => {
     const tp0 = { topic: 't', partition: 0 }
     const tp1 = { topic: 't', partition: 1 }

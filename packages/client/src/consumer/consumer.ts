@@ -254,7 +254,13 @@ export class Consumer implements ReadContext {
     const states = [...this.assigned.values()].filter((state) => state.failed === undefined)
     const nowMs = Date.now()
     for (const [connection, routed] of this.routes.group(states)) {
-      resolvePositions(this, connection, routed)
+      // A listOffsets that failed backs off as a fetch does (not re-asked at once on the next pump).
+      const due = routed.filter((state) => {
+        if (state.offset >= 0 || state.retryAtMs <= nowMs) return true
+        this.wakeAt(state.retryAtMs)
+        return false
+      })
+      resolvePositions(this, connection, due)
       this.reader.pump(connection, routed, nowMs)
     }
   }

@@ -16,8 +16,12 @@
 // disconnect() awaited from inside eachMessage (stop after N messages) does not wait for that
 // handler: it counts the handler's message as consumed (the handler chose to stop after it),
 // commits, and leaves. Time and timers come from a Clock, so tests can drive them.
+//
+// Every group op (heartbeat, leave, commit, fetchOffsets) goes to the group's coordinator
+// (coordinators.ts), found again whenever it moves; the reading goes to the partitions' leaders.
 import { type Clock, systemClock } from '../clock.js'
 import type { ClientConfig } from '../config.js'
+import { Coordinators } from '../coordinators.js'
 import { Consumer, type PartitionSelector } from './consumer.js'
 import { type GroupConsumerConfig, type PartitionsListener, type ResolvedGroupConfig, resolveGroupConfig } from './group-config.js'
 import { GroupOffsets, type TopicPartitionOffset } from './group-offsets.js'
@@ -64,6 +68,7 @@ export class GroupConsumer {
   private readonly reader: Consumer
   private readonly clientId: string
   private readonly membership: Membership
+  private readonly coordinators: Coordinators
   private readonly offsets: GroupOffsets
   private subscription: Pick<HeartbeatFields, 'subscribedTopicNames' | 'subscribedTopicRegex'> | undefined
   /** Partitions this member reads; `revoking` ones are being handed over (their handlers may finish). */
@@ -87,8 +92,9 @@ export class GroupConsumer {
     this.groupId = this.group.groupId
     this.clientId = clientConfig.clientId
     this.reader = new Consumer(clientConfig, config)
-    this.offsets = new GroupOffsets(this.reader.cluster, this.groupId, () => this.memberIdentity())
-    this.membership = new Membership(this.host(), { clock })
+    this.coordinators = new Coordinators(this.reader.cluster, { clock })
+    this.offsets = new GroupOffsets(this.coordinators, this.groupId, () => this.memberIdentity())
+    this.membership = new Membership(this.host(), { clock, retry: clientConfig.retry })
     if (config.onPartitionsAssigned !== undefined) this.on('partitionsAssigned', config.onPartitionsAssigned)
     if (config.onPartitionsRevoked !== undefined) this.on('partitionsRevoked', config.onPartitionsRevoked)
     this.reader.on('crash', (err) => void this.crashed(err))
@@ -269,7 +275,7 @@ export class GroupConsumer {
         ...(this.group.assignor === undefined ? {} : { serverAssignor: this.group.assignor as HeartbeatFields['serverAssignor'] }),
         ...this.subscription,
       }),
-      heartbeat: (fields) => this.reader.cluster.request('heartbeat', fields, { retry: false }),
+      heartbeat: (fields) => this.coordinators.send(this.groupId, 'heartbeat', fields),
       assigned: (partitions) => this.takeUp(partitions),
       revoked: (partitions, lost) => this.handOver(partitions, { lost }),
       fatal: (err) => void this.crashed(err),

@@ -10,9 +10,16 @@
 // commit from before a partition was lost and taken back cannot rewind what its owner in between
 // committed. (Kafka's consumer gets the same safety by not retrying a commit on STALE_MEMBER_EPOCH
 // at all; faecie's member epoch moves on every group change, so it retries what is still safe.)
+//
+// A retry also drops partitions a later commit has been sent for since: that one carries the
+// application's latest word, and a retried older offset landing after it (the first attempt lost
+// with its connection, the retry at the group's new coordinator) would move the committed offset
+// back. (Kafka's auto-commit gets the same by never retrying an async commit.)
+//
+// Both requests go to the group's coordinator (coordinators.ts); an answer that says it moved, as a
+// whole or for a partition, has it found again before the retry.
 import { ErrorCode, FaecieError, type CommitOffsetsRequest, type WireError } from '@faecie/protocol'
-import type { Cluster } from '../cluster.js'
-import { withRetry } from '../retry.js'
+import { type Coordinators, isCoordinatorError } from '../coordinators.js'
 import { type TopicPartition, partitionKey } from './state.js'
 
 export interface TopicPartitionOffset extends TopicPartition {
@@ -63,9 +70,12 @@ export class GroupOffsets {
   /** Partitions the member holds (owned or being revoked): the tenure each was taken up in. */
   private readonly tenures = new Map<string, number>()
   private tenureLast = 0
+  /** Per partition, the last commit (its number) that sent an offset for it. */
+  private readonly lastCommit = new Map<string, number>()
+  private commitLast = 0
 
   constructor(
-    private readonly cluster: Cluster,
+    private readonly coordinators: Coordinators,
     private readonly groupId: string,
     private readonly member: MemberIdentity,
   ) {}
@@ -94,6 +104,7 @@ export class GroupOffsets {
       const key = partitionKey(topic, partition)
       this.consumed.delete(key)
       this.tenures.delete(key)
+      this.lastCommit.delete(key)
     }
   }
 
@@ -133,24 +144,30 @@ export class GroupOffsets {
     if (offsets.length === 0) return dropped
     const tenureOf = (tp: TopicPartition): number | undefined => this.tenures.get(partitionKey(tp.topic, tp.partition))
     const started = offsets.map(tenureOf)
+    const commit = ++this.commitLast
+    const keyOf = (tp: TopicPartition): string => partitionKey(tp.topic, tp.partition)
     let held = offsets
-    await withRetry(async (retry) => {
+    await this.coordinators.retrying(async (retry) => {
       if (retry > 0) {
-        held = offsets.filter((tp, i) => tenureOf(tp) === started[i])
+        const superseded = (tp: TopicPartitionOffset): boolean => this.lastCommit.get(keyOf(tp)) !== commit
+        held = offsets.filter((tp, i) => tenureOf(tp) === started[i] && !superseded(tp))
         dropped.splice(0, dropped.length, ...offsets.filter((tp, i) => tenureOf(tp) !== started[i]))
         if (held.length === 0) return
       }
+      for (const tp of held) this.lastCommit.set(keyOf(tp), commit)
       const topics = [...groupByTopic(held)].map(([topic, list]) => ({
         topic,
         partitions: list.map(({ partition, offset }) => ({ partition, offset })),
       }))
       const member = this.member()
       const request: CommitOffsetsRequest = member === undefined ? { groupId: this.groupId, topics } : { groupId: this.groupId, ...member, topics }
-      const response = await this.cluster.request('commitOffsets', request, { retry: false })
-      for (const t of response.topics) {
-        for (const p of t.partitions) if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
-      }
-    }, this.cluster.config.retry, { signal: this.cluster.signal, retriable: commitRetriable })
+      await this.coordinators.withCoordinator(this.groupId, async (connection) => {
+        const response = await connection.request('commitOffsets', request)
+        for (const t of response.topics) {
+          for (const p of t.partitions) if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
+        }
+      })
+    }, commitRetriable)
     return dropped
   }
 
@@ -159,15 +176,25 @@ export class GroupOffsets {
     const topics = [...new Set(partitions.map((tp) => tp.topic))].map((topic) => ({ topic }))
     // An error is thrown, never read as "nothing committed": that would send the partition back to
     // autoOffsetReset. The member tries again after a heartbeat interval (membership.ts).
-    const response = await this.cluster.request('fetchOffsets', { groupId: this.groupId, topics })
-    const out = new Map<string, number>()
-    for (const t of response.topics) {
-      if (t.error !== undefined) throw partitionError(t.topic, -1, t.error)
-      for (const p of t.partitions) {
-        if (p.error !== undefined) throw partitionError(t.topic, p.partition, p.error)
-        out.set(partitionKey(t.topic, p.partition), p.offset)
+    // A part's error is retried here only if it says the coordinator moved; others go to the member.
+    const { offsets: out, failure } = await this.coordinators.retrying(() => this.coordinators.withCoordinator(this.groupId, async (connection) => {
+      const response = await connection.request('fetchOffsets', { groupId: this.groupId, topics })
+      const offsets = new Map<string, number>()
+      let failure: FaecieError | undefined
+      for (const t of response.topics) {
+        for (const p of t.error === undefined ? t.partitions : [{ partition: -1, offset: -1, error: t.error }]) {
+          if (p.error !== undefined) {
+            const err = partitionError(t.topic, p.partition, p.error)
+            if (isCoordinatorError(err)) throw err
+            failure ??= err
+            continue
+          }
+          offsets.set(partitionKey(t.topic, p.partition), p.offset)
+        }
       }
-    }
+      return { offsets, failure }
+    }))
+    if (failure !== undefined) throw failure
     for (const { topic, partition } of partitions) {
       if (!out.has(partitionKey(topic, partition))) throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `fetchOffsets gave no answer for ${topic}-${partition}.`)
     }

@@ -18,6 +18,12 @@
 // That includes partitions it was taking up when the fence came: they are reported lost too.
 // A static member whose instance id another live member still holds (UNRELEASED_INSTANCE_ID) tries
 // its join again with backoff, until that member leaves or its session times out.
+// A heartbeat that finds no coordinator (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
+// COORDINATOR_LOAD_IN_PROGRESS, a lost connection or a timeout: the group moved to another broker,
+// or its broker died) is not a fence: the member keeps its id, epoch and partitions, the
+// coordinator is found again (coordinators.ts) and the heartbeat is sent again after a backoff
+// (the client's retry options, never longer than the heartbeat interval). A new coordinator that
+// no longer knows the member answers UNKNOWN_MEMBER_ID: that one rejoins, as above.
 // Leaving sends epoch -1 (-2 for a static member, whose partitions then wait for it to come back
 // within the session timeout). Time and timers come from a Clock, so tests can drive them.
 import {
@@ -31,7 +37,8 @@ import {
   type TopicPartitions,
 } from '@faecie/protocol'
 import { type Clock, systemClock } from '../clock.js'
-import { backoffMs, type RetryOptions } from '../retry.js'
+import { isCoordinatorError } from '../coordinators.js'
+import { RETRY_DEFAULTS, backoffMs, type RetryOptions } from '../retry.js'
 import { type TopicPartition, partitionKey } from './state.js'
 
 /** Until the coordinator says otherwise. */
@@ -50,6 +57,8 @@ export interface MembershipOptions {
   clock?: Clock
   /** Uniform in [0, 1), for the backoff's jitter. */
   random?: () => number
+  /** The backoff of heartbeats that found no coordinator (capped at the heartbeat interval). Default RETRY_DEFAULTS. */
+  retry?: RetryOptions
 }
 
 export type HeartbeatFields = HeartbeatRequest
@@ -117,11 +126,15 @@ export class Membership {
   /** Set after a refused join: the next heartbeat waits this long instead of the interval. */
   private retryInMs: number | undefined
   private unreleasedRetries = 0
+  /** Heartbeats in a row that found no coordinator: their backoff. */
+  private coordinatorRetries = 0
+  private readonly retry: RetryOptions
 
   constructor(host: MembershipHost, options: MembershipOptions = {}) {
     this.host = host
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
+    this.retry = options.retry ?? RETRY_DEFAULTS
   }
 
   get isActive(): boolean {
@@ -235,6 +248,7 @@ export class Membership {
     }
     if (!this.active || this.frozen) return
     this.unreleasedRetries = 0
+    this.coordinatorRetries = 0
     this.memberId = answer.memberId
     this.memberEpoch = answer.memberEpoch
     if (answer.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = answer.heartbeatIntervalMs
@@ -265,11 +279,16 @@ export class Membership {
       this.retryInMs = backoffMs(this.unreleasedRetries++, UNRELEASED_RETRY, this.random)
       return
     }
+    if (isCoordinatorError(err)) {
+      // Not a fence: the coordinator moved or is away. Found again, after a backoff (bounded).
+      this.retryInMs = Math.min(backoffMs(this.coordinatorRetries++, this.retry, this.random), this.heartbeatIntervalMs)
+      return
+    }
     if (err instanceof FaecieError && !err.retriable && code !== ErrorCode.NETWORK_EXCEPTION && code !== ErrorCode.REQUEST_TIMED_OUT) {
       this.active = false
       this.host.fatal(err)
     }
-    // Otherwise (a lost connection, a coordinator loading): the next beat tries again.
+    // Otherwise (another retriable error): the next beat tries again.
   }
 
   /** Moves the owned partitions towards the target, revocations first, heartbeating after each step. */
