@@ -48,6 +48,10 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   replicaFetch: { brokerId: 2, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, partitions: [{ topic: 'orders', partition: 0, fetchOffset: 17, leaderEpoch: 3 }] },
   offsetsForLeaderEpoch: { brokerId: 2, partitions: [{ topic: 'orders', partition: 0, currentLeaderEpoch: 3, leaderEpoch: -1 }] },
   describeCluster: {},
+  findCoordinator: { key: 'billing', keyType: 'group' },
+  alterPartitionReassignments: { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 3, 4] }, { topic: 'orders', partition: 1, replicas: null }], throttleBytesPerSec: 1_048_576 },
+  listPartitionReassignments: { topics: ['orders'] },
+  electLeaders: { electionType: 'preferred', partitions: [{ topic: 'orders', partition: 0 }] },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -71,7 +75,8 @@ describe('ops', () => {
       ['hello', 'metadata', 'createTopics', 'deleteTopics', 'describeTopics', 'alterTopicConfig', 'createPartitions',
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
         'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition', 'deleteRecords',
-        'replicaFetch', 'offsetsForLeaderEpoch', 'describeCluster'].sort(),
+        'replicaFetch', 'offsetsForLeaderEpoch', 'describeCluster', 'findCoordinator', 'alterPartitionReassignments',
+        'listPartitionReassignments', 'electLeaders'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('statistics')).toBe(false)
@@ -137,6 +142,20 @@ describe('ops refuse bad fields, naming them', () => {
     expect(refusal('fetch', { ...ok, topics: [{ topic: 't', partitions: [{ partition: 0, offset: 0, maxBytes: null, x: 1 }, { partition: 1, offset: 0, maxBytes: 'x' }] }] })).toMatch(
       /partitions\[1\]\.maxBytes/,
     )
+  })
+
+  it('cluster ops: coordinators, reassignments, elections', () => {
+    expect(refusal('findCoordinator', { key: 'g', keyType: 'transaction' })).toMatch(/keyType/)
+    expect(refusal('findCoordinator', { key: '' })).toMatch(/key: expected a non-empty string/)
+    const move = (replicas: unknown) => ({ partitions: [{ topic: 't', partition: 0, replicas }] })
+    expect(refusal('alterPartitionReassignments', move([1, 1]))).toMatch(/replicas: expected distinct integers/)
+    expect(refusal('alterPartitionReassignments', move([]))).toMatch(/replicas: expected a non-empty array/)
+    expect(refusal('alterPartitionReassignments', move([1, -2]))).toMatch(/replicas\[1\]: expected an integer/)
+    expect(refusal('alterPartitionReassignments', move(Array.from({ length: 65 }, (_, i) => i)))).toMatch(/at most 64 items/)
+    expect(refusal('alterPartitionReassignments', { partitions: [], throttleBytesPerSec: -1 })).toMatch(/throttleBytesPerSec/)
+    const throttleOnly = parseOpRequest('alterPartitionReassignments', frame('alterPartitionReassignments', { partitions: [], throttleBytesPerSec: 0 }))
+    expect(throttleOnly).toMatchObject({ ok: true, value: { partitions: [], throttleBytesPerSec: 0 } })
+    expect(refusal('electLeaders', { electionType: 'unclean' })).toMatch(/electionType/)
   })
 
   it('topic admin ops', () => {
