@@ -91,6 +91,8 @@ describe('controlled shutdown in etcd', () => {
     expect((await s.getPartition('t', 0))!.value).toMatchObject({ partitionEpoch: 1, isr: [1, 2] })
     expect(await propose({ proposedIsr: [1], reason: 'shrink' })).toBe('written')
     expect((await s.getPartition('t', 0))!.value).toMatchObject({ partitionEpoch: 2, isr: [1] })
-    expect(await propose({ partitionEpoch: 2, proposedIsr: [1, 2] })).toBe('written') // another broker: as before
+    expect(await propose({ partitionEpoch: 2, proposedIsr: [1, 2] })).toBe('refused') // not registered: not alive to join
+    await member(s, 2).start()
+    expect(await propose({ partitionEpoch: 2, proposedIsr: [1, 2] })).toBe('written') // a live broker not shutting down: as before
   })
 })

@@ -27,14 +27,20 @@ afterEach(async () => {
 })
 
 /** A cluster whose topic `t` has partition 0 on [1, 2, 3] led by broker 1, and broker 1's ISR writer. */
-async function setup(storeFor: (store: EtcdMetadataStore) => Pick<EtcdMetadataStore, 'getPartition' | 'updatePartition'> = (s) => s) {
-  const store = new EtcdMetadataStore(connectEtcd([etcd.clientUrl]), new ClusterKeys(`isr-${randomUUID().slice(0, 8)}`))
+async function setup(storeFor: (store: EtcdMetadataStore) => Pick<EtcdMetadataStore, 'getPartition' | 'updatePartition' | 'getBrokerRegistration'> = (s) => s) {
+  const keys = new ClusterKeys(`isr-${randomUUID().slice(0, 8)}`)
+  const store = new EtcdMetadataStore(connectEtcd([etcd.clientUrl]), keys)
   cleanups.push(() => store.client.close())
   const member = new ClusterMember({ store, brokerId: 1, advertisedUrl: 'ws://127.0.0.1:9001', rack: null, sessionTimeoutMs: 6000,
     granter: etcdLeaseGranter(store.client), clock: systemMonotonicClock, logger })
   cleanups.push(() => member.close())
   await member.start()
   await store.createTopic(member.controllerFence!, { topic: 't', config: {}, replicas: [[1, 2, 3]] })
+  // Brokers 2 and 3 registered (without leases: they outlive nothing here); an expansion reads them.
+  const register = (id: number, extra: Record<string, unknown> = {}) =>
+    store.client.put(keys.broker(id)).value(JSON.stringify({ brokerId: id, advertisedUrl: `ws://127.0.0.1:900${id}`, rack: null, registeredAt: '', ...extra }))
+  await register(2)
+  await register(3)
   const listeners: IsrChangeListener[] = []
   const clock = new ManualClock()
   const writer = new IsrWriter({ brokerId: 1, store: storeFor(store), clock, logger, retryBackoffMs: 1000,
@@ -49,7 +55,7 @@ async function setup(storeFor: (store: EtcdMetadataStore) => Pick<EtcdMetadataSt
     }
     return ((await outcome)[0] as { outcome: IsrWriteOutcome }).outcome
   }
-  return { store, writer, propose, clock, listeners, member }
+  return { store, writer, propose, clock, listeners, member, register }
 }
 
 describe('ISR writer', () => {
@@ -84,6 +90,7 @@ describe('ISR writer', () => {
     let race = true
     const { store, propose, writer } = await setup((s) => ({
       updatePartition: s.updatePartition.bind(s),
+      getBrokerRegistration: s.getBrokerRegistration.bind(s),
       getPartition: async (topic, partition) => {
         const read = await s.getPartition(topic, partition)
         if (race && read !== undefined) {
@@ -102,6 +109,7 @@ describe('ISR writer', () => {
     let failures = 1
     const { store, listeners, clock, writer } = await setup((s) => ({
       getPartition: s.getPartition.bind(s),
+      getBrokerRegistration: s.getBrokerRegistration.bind(s),
       updatePartition: async (...args) => {
         if (failures-- > 0) throw new Error('etcd unreachable')
         return s.updatePartition(...args)
@@ -115,5 +123,29 @@ describe('ISR writer', () => {
     await clock.advance(1000)
     expect(((await outcome)[0] as { outcome: string }).outcome).toBe('written')
     expect((await store.getPartition('t', 0))!.value.isr).toEqual([1])
+  })
+
+  it('never adds a broker flagged shuttingDown, even when the flag lands between its check and its write; adds it once unflagged', async () => {
+    let flagNow: (() => Promise<unknown>) | undefined
+    const { store, propose, register } = await setup((s) => ({
+      getPartition: s.getPartition.bind(s),
+      updatePartition: s.updatePartition.bind(s),
+      getBrokerRegistration: async (id) => {
+        const read = await s.getBrokerRegistration(id)
+        const flag = flagNow
+        flagNow = undefined
+        await flag?.() // the broker enters controlled shutdown just after the writer read its registration
+        return read
+      },
+    }))
+    expect(await propose({ proposedIsr: [1, 2] })).toBe('written')
+    flagNow = () => register(3, { shuttingDown: true })
+    expect(await propose({ partitionEpoch: 1, proposedIsr: [1, 2, 3], reason: 'expand' })).toBe('conflict')
+    expect((await store.getPartition('t', 0))!.value).toMatchObject({ partitionEpoch: 1, isr: [1, 2] })
+    // Flagged before the check: refused outright; not registered at all: refused too.
+    expect(await propose({ partitionEpoch: 1, proposedIsr: [1, 2, 3], reason: 'expand' })).toBe('refused')
+    await register(3)
+    expect(await propose({ partitionEpoch: 1, proposedIsr: [1, 2, 3], reason: 'expand' })).toBe('written')
+    expect((await store.getPartition('t', 0))!.value).toMatchObject({ partitionEpoch: 2, isr: [1, 2, 3] })
   })
 })

@@ -17,7 +17,9 @@
 // the watched registrations) is refused ('refused'), not written. The leader's actor does not
 // propose one once its role names the broker ISR-ineligible, and the same role update drops an
 // expansion it proposed just before (replica-state.ts updateRole): so no refused proposal stays
-// pending in its maximal ISR, holding the high watermark for a broker about to stop.
+// pending in its maximal ISR, holding the high watermark for a broker about to stop. Since the
+// actor drops it on the flag, the write must never land after the flag: it compares the joining
+// brokers' registrations as read just before (a flag set in between fails it as a conflict).
 //
 // One write per partition at a time; a proposal arriving meanwhile waits, replacing any older one
 // waiting (so at most two per partition are held). A failure other than a conflict (etcd
@@ -28,7 +30,7 @@ import type { Logger } from '../log.js'
 import type { FromWorker } from '../partition/messages.js'
 import type { IsrChangeListener } from '../partition/partition-manager.js'
 import type { MonotonicClock } from './broker-session.js'
-import { CasConflictError, type EtcdMetadataStore } from './metadata-store.js'
+import { CasConflictError, type BrokerRegistration, type EtcdMetadataStore, type Versioned } from './metadata-store.js'
 
 export type IsrChange = Extract<FromWorker, { type: 'isrChange' }>
 
@@ -39,7 +41,7 @@ export type IsrWriteOutcome = 'written' | 'conflict' | 'stale' | 'invalid' | 're
 
 export interface IsrWriterOptions {
   brokerId: number
-  store: Pick<EtcdMetadataStore, 'getPartition' | 'updatePartition'>
+  store: Pick<EtcdMetadataStore, 'getPartition' | 'updatePartition' | 'getBrokerRegistration'>
   partitions: { onIsrChange(listener: IsrChangeListener): () => void }
   clock: MonotonicClock
   logger: Logger
@@ -148,11 +150,22 @@ export class IsrWriter extends EventEmitter {
       return ['invalid', `ISR ${JSON.stringify(isr)} is not a set of replicas ${JSON.stringify(state.replicas)} with leader ${brokerId}`]
     }
     if (isr.length === state.isr.length && isr.every((b) => state.isr.includes(b))) return ['stale', 'the ISR is already that']
+    const joining = isr.filter((b) => !state.isr.includes(b))
     const shutting = this.#options.shuttingDown()
-    const refused = isr.filter((b) => !state.isr.includes(b) && shutting.has(b))
+    const refused = joining.filter((b) => shutting.has(b))
     if (refused.length > 0) return ['refused', `broker ${refused.join(',')} is shutting down: not added to the ISR`]
+    // The watched flags may lag etcd: each joining broker's registration is read now, and the write
+    // compares it, so a broker flagged shuttingDown between this check and the write is never added
+    // (its leader, told by the same flag, no longer counts the proposal in its maximal ISR).
+    const registrations: Versioned<BrokerRegistration>[] = []
+    for (const b of joining) {
+      const registration = await store.getBrokerRegistration(b)
+      if (registration === undefined) return ['refused', `broker ${b} is not registered: not added to the ISR`]
+      if (registration.value.shuttingDown === true) return ['refused', `broker ${b} is shutting down: not added to the ISR`]
+      registrations.push(registration)
+    }
     try {
-      await store.updatePartition(topic, partition, current, { ...state, isr: [...isr], partitionEpoch: state.partitionEpoch + 1 })
+      await store.updatePartition(topic, partition, current, { ...state, isr: [...isr], partitionEpoch: state.partitionEpoch + 1 }, undefined, registrations)
     } catch (err) {
       if (err instanceof CasConflictError) return ['conflict', err.message]
       throw err

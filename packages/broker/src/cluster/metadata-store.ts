@@ -112,6 +112,12 @@ export class EtcdMetadataStore {
    * the key's mod revision and under the same lease (so it still goes with the session). False when
    * the registration is gone or belongs to another lease (the session was lost): nothing to mark.
    */
+  /** A broker's registration as etcd holds it now, with its mod revision; undefined: not registered. */
+  async getBrokerRegistration(brokerId: number): Promise<Versioned<BrokerRegistration> | undefined> {
+    const kv = await this.#getKv(this.keys.broker(brokerId))
+    return kv === undefined ? undefined : { value: JSON.parse(kv.value.toString()) as BrokerRegistration, modRevision: revision(kv.mod_revision) }
+  }
+
   async markBrokerShuttingDown(brokerId: number, leaseId: string): Promise<boolean> {
     const key = this.keys.broker(brokerId)
     for (let attempt = 0; attempt < CAS_RETRIES_MAX; attempt++) {
@@ -271,10 +277,13 @@ export class EtcdMetadataStore {
    * without one) both write this way. The partition epoch goes up by exactly one per change.
    */
   async updatePartition(topic: string, partition: number, expected: Versioned<PartitionState>, next: PartitionState,
-    fence?: ControllerFence): Promise<Versioned<PartitionState>> {
+    fence?: ControllerFence, unchangedBrokers: readonly Versioned<BrokerRegistration>[] = []): Promise<Versioned<PartitionState>> {
     assertPartitionTransition(`${topic}-${partition}`, expected.value, next)
     const key = this.keys.partition(topic, partition)
-    const txn = fence === undefined ? this.client.if(key, 'Mod', '==', expected.modRevision) : this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
+    let txn = fence === undefined ? this.client.if(key, 'Mod', '==', expected.modRevision) : this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
+    // Registrations the change was decided on (an ISR expansion checked they are not shutting down):
+    // one that changed since (flagged shuttingDown, gone) fails the write as a conflict.
+    for (const b of unchangedBrokers) txn = txn.and(this.keys.broker(b.value.brokerId), 'Mod', '==', b.modRevision)
     const result = await txn.then(this.client.put(key).value(JSON.stringify(next))).commit()
     if (!result.succeeded) {
       if (fence !== undefined) await this.#throwIfFenced(fence)
