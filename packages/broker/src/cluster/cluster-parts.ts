@@ -79,6 +79,8 @@ export interface ReconcilerLike {
   localRole(topic: string, partition: number): LocalPartitionRole | undefined
   /** The replica's actor was reopened without its role (its thread restarted): apply it again. */
   replicaRestarted(topic: string, partition: number): void
+  /** Resolves once every step queued so far has been applied (or is waiting out a retry backoff). */
+  settled(): Promise<void>
 }
 
 /** cluster/isr-writer.ts IsrWriter (listens to partitions.onIsrChange from construction). */

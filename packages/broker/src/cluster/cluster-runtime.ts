@@ -251,10 +251,20 @@ export class ClusterRuntime implements ClusterGateway {
    * and resolves once etcd names it leader of nothing, or after `timeoutMs`. It keeps serving
    * meanwhile; stop() comes after. Never rejects.
    */
-  controlledShutdown(timeoutMs: number): Promise<{ leaderships: number; timedOut: boolean }> {
-    if (this.#member === undefined || this.#stopping !== undefined) return Promise.resolve({ leaderships: 0, timedOut: false })
-    return controlledShutdown({ brokerId: this.brokerId, member: this.#member, watch: this.#watch, clock: this.#o.clock, timeoutMs,
+  async controlledShutdown(timeoutMs: number): Promise<{ leaderships: number; timedOut: boolean }> {
+    if (this.#member === undefined || this.#stopping !== undefined) return { leaderships: 0, timedOut: false }
+    const { clock } = this.#o
+    const startedMs = clock.now()
+    const result = await controlledShutdown({ brokerId: this.brokerId, member: this.#member, watch: this.#watch, clock, timeoutMs,
       logger: this.#o.logger.child({ module: 'controlled-shutdown' }) })
+    // etcd names others leader now; the reconciler must also have made this broker's actors followers,
+    // or a partition still queued behind its concurrency limit would hold its acks=all answers until
+    // the drain times out (stop() clears what is queued). Bounded by what is left of the timeout.
+    let timer: unknown
+    const left = Math.max(0, timeoutMs - (clock.now() - startedMs))
+    await Promise.race([this.#reconciler.settled(), new Promise<void>((resolve) => { timer = clock.setTimeout(resolve, left) })])
+    clock.clearTimeout(timer)
+    return result
   }
 
   stop(): Promise<void> {
