@@ -62,6 +62,8 @@ function fakeParts(): ClusterPartFactories {
       return {
         start: async () => { watch.on('change', pass); pass() },
         stop: () => { watch.off('change', pass) },
+        settled: async () => undefined,
+        replicaRestarted: () => undefined,
         localRole: (topic, p) => {
           const key = `${topic}-${p}`
           const role = roles.get(key)

@@ -60,7 +60,7 @@ function fakeParts() {
     reconciler: (params) => {
       seen.reconciler = params
       return { start: async () => { events.push(`reconciler.start fenced=${params.isFenced()}`) }, stop: () => { events.push('reconciler.stop') },
-        localRole: (topic, partition) => roles.get(`${topic}-${partition}`) }
+        localRole: (topic, partition) => roles.get(`${topic}-${partition}`), settled: async () => undefined, replicaRestarted: () => undefined }
     },
   }
   return { parts, events, roles, seen }
