@@ -159,7 +159,7 @@ export class ClusterRuntime implements ClusterGateway {
       isMoving: (topic, p) => watch.state.partitions.get(topic)?.get(p)?.value.addingReplicas?.includes(this.brokerId) === true,
     })
     this.#fetchers = parts.replicaFetchers({
-      brokerId: this.brokerId, links: this.#links, partitions, logger: logger.child({ module: 'replica-fetchers' }), clock, throttle,
+      brokerId: this.brokerId, links: this.#links, partitions, logger, clock, throttle, // it names its own module
       fetchMaxWaitMs: config.replicaFetchMaxWaitMs, fetchMaxBytes: L.replicaFetchPartitionBytesMax,
       fetchRequestMaxBytes: L.replicaFetchRequestBytesMax, backoffMs: L.replicaFetchBackoffMs,
     })
