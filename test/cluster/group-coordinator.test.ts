@@ -3,7 +3,8 @@
 // names the same coordinator (findCoordinator, the topic made on the first ask); another broker
 // answers a group op with NOT_COORDINATOR naming it; an offset committed at the coordinator (acks=all
 // into the partition) survives kill -9 of that broker: the partition's new leader loads the group
-// and serves the offset. Raw sessions to chosen brokers: the client follows coordinators in part G3.
+// and serves the offset. describeTopics of `__consumer_offsets` from any broker shows its leader's
+// offsets. Raw sessions to chosen brokers: the client follows coordinators in part G3.
 import { groupPartition } from '@faecie/protocol'
 import { afterEach, expect, it } from 'vitest'
 import { RawClient, type Frame } from '../support/broker-raw-client.js'
@@ -73,6 +74,14 @@ it('one coordinator per group, NOT_COORDINATOR elsewhere, and committed offsets 
   expect((await (await session(other)).request('listGroups', {})).groups.map((g: Frame) => g.groupId)).not.toContain(groupId)
   const metrics = await (await fetch(`${cluster.url(coordinator).replace(/^ws/, 'http')}/metrics`)).text()
   expect(metrics).toMatch(/^faecie_coordinated_groups [1-9]/m)
+
+  // describeTopics names the internal topic when asked, and every broker shows each partition's
+  // offsets as its leader has them (not its own replica's, nor -1 where it has none).
+  const offsetsRows = async (via: number): Promise<Frame[]> =>
+    (await (await session(via)).request('describeTopics', { topics: ['__consumer_offsets'] })).topics[0].partitions
+  const atLeader = (await offsetsRows(coordinator))[found.partition as number]!
+  expect(atLeader.highWatermark).toBeGreaterThan(0) // the group's record, its offsets, the load marker
+  for (const via of cluster.brokerIds) expect((await offsetsRows(via))[found.partition as number]).toEqual(atLeader)
 
   // kill -9 the coordinator: the partition's new leader loads the group from the replicated log.
   await cluster.kill9(coordinator)

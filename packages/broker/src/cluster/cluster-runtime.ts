@@ -20,7 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
 import { GRPCGenericError, type Etcd3 } from 'etcd3'
-import { type OpRequest, type OpResponse } from '@faecie/protocol'
+import { type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
 import type { Logger } from '../log.js'
@@ -334,6 +334,10 @@ export class ClusterRuntime implements ClusterGateway {
     return this.#watch.state.brokers.get(brokerId)?.advertisedUrl
   }
   // ---- issue 14: the contract's entry points, each built by its part ----------------------------
+
+  requestBroker<Op extends OpName>(brokerId: number, op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>> {
+    return this.#links.request(brokerId, op, request as Record<string, unknown>) as Promise<OpResponse<Op>>
+  }
 
   findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>> {
     return this.#groups.findCoordinator(request)

@@ -62,6 +62,8 @@ export interface ClusterGateway {
   controllerId(): number
   /** A live broker's advertised URL (ws://HOST:PORT). */
   brokerUrl(brokerId: number): string | undefined
+  /** An op sent to another broker of the cluster over the broker-to-broker link (answered there as from a peer). */
+  requestBroker<Op extends OpName>(brokerId: number, op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>>
   /** findCoordinator: the leader of the group's `__consumer_offsets` partition (made on the first ask). */
   findCoordinator(request: OpRequest<'findCoordinator'>): Promise<OpResponse<'findCoordinator'>>
   /** alterPartitionReassignments, on the controller (forwarded there when mayForward). */

@@ -142,6 +142,7 @@ export async function startTestLeader(options: { brokerId: number; clusterId: st
     clusterId: options.clusterId, brokerId: options.brokerId, etcdEndpoints: [],
     localRole: () => undefined, isLeaderNow: () => true, partitionState: () => undefined, brokers: () => [],
     controllerId: () => -1, brokerUrl: () => undefined, acceptsBrokerSecret: (secret) => secret === TEST_BROKER_SECRET,
+    requestBroker: () => Promise.reject(new Error('no peers of a test leader')),
     findCoordinator: () => Promise.reject(new Error('no groups at a test leader')),
     alterPartitionReassignments: () => Promise.reject(new Error('no reassignments at a test leader')),
     listPartitionReassignments: () => ({ reassignments: [], throttleBytesPerSec: null }),
