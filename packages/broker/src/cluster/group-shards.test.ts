@@ -10,6 +10,7 @@ import { ManualClock, flushPromises } from '../../../../test/support/manual-cloc
 import type { GroupOp } from '../coordinator/messages.js'
 import { silentLogger } from '../log.js'
 import { GroupShards, type ShardLike } from './group-shards.js'
+import { offsetsTopicSpec } from './offsets-topic.js'
 
 const N = 4
 
@@ -18,9 +19,20 @@ class FakeShard extends EventEmitter implements ShardLike {
   readonly ran: string[] = []
   ticks = 0
   topicChanges: string[] = []
-  constructor(readonly partition: number, readonly leaderEpoch: number) { super() }
+  appendsInFlight = 0
+  #settled: (() => void)[] = []
+  #loading: { resolve: () => void; reject: (err: Error) => void } | undefined
+  constructor(readonly partition: number, readonly leaderEpoch: number, readonly autoLoad = true) { super() }
   get groupCount(): number { return this.partition + 1 }
-  async load(): Promise<void> { this.state = 'active' }
+  load(): Promise<void> {
+    if (this.autoLoad) { this.state = 'active'; return Promise.resolve() }
+    return new Promise((resolve, reject) => { this.#loading = { resolve, reject } })
+  }
+  finishLoad(): void { this.state = 'active'; this.#loading?.resolve() }
+  appendsSettled(): Promise<void> {
+    return this.appendsInFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#settled.push(resolve))
+  }
+  settleAppends(): void { this.appendsInFlight = 0; for (const resolve of this.#settled.splice(0)) resolve() }
   async run<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<never> {
     this.ran.push(op)
     if (op === 'listGroups') return { groups: [{ groupId: `g-of-${this.partition}`, state: 'Empty', groupEpoch: 1, members: 0 }] } as never
@@ -32,7 +44,7 @@ class FakeShard extends EventEmitter implements ShardLike {
   tick(): void { this.ticks++ }
   onTopicChanged(topic: string): void { this.topicChanges.push(topic) }
   close(): void { this.state = 'closed' }
-  fail(): void { this.state = 'failed'; this.emit('failed', new Error('append failed')) }
+  fail(): void { this.state = 'failed'; this.emit('failed', new Error('append failed')); this.#loading?.reject(new Error('load failed')) }
 }
 
 /** A group id of each partition. */
@@ -40,7 +52,7 @@ function groupOf(partition: number): string {
   for (let i = 0; ; i++) if (groupPartition(`g${i}`, N) === partition) return `g${i}`
 }
 
-function setup(self = 1) {
+function setup(self = 1, extra: { ensureOffsetsTopic?: () => Promise<unknown>; autoLoad?: boolean } = {}) {
   const clock = new ManualClock()
   const led = new Map<number, number>() // partition -> epoch led here now
   const leaders = new Map<number, number>() // partition -> leader in etcd
@@ -56,8 +68,8 @@ function setup(self = 1) {
     leaderOf: (p) => { const id = leaders.get(p) ?? -1; return { brokerId: id, url: id < 0 ? undefined : `ws://b${id}` } },
     liveBrokers: () => [1, 2, 3],
     links: { request: async (brokerId, op, fields) => { forwarded.push({ brokerId, op, fields }); return { groups: [{ groupId: `from-${brokerId}` }] } as never } },
-    ensureOffsetsTopic: () => { ensures++; return new Promise<void>((resolve) => { ensured = resolve }) },
-    makeShard: (p, epoch) => { const s = new FakeShard(p, epoch); made.push(s); return s },
+    ensureOffsetsTopic: extra.ensureOffsetsTopic ?? (() => { ensures++; return new Promise<void>((resolve) => { ensured = resolve }) }),
+    makeShard: (p, epoch) => { const s = new FakeShard(p, epoch, extra.autoLoad); made.push(s); return s },
   })
   const lead = (p: number, epoch: number): void => { led.set(p, epoch); leaders.set(p, self) }
   return { clock, led, leaders, made, forwarded, shards, lead, ensures: () => ensures, ensured: () => ensured(), setPartitions: (n: number | undefined) => { partitions = n } }
@@ -153,5 +165,82 @@ describe('GroupShards', () => {
     await flushPromises()
     expect(await code(t.shards.route('fetchOffsets', { groupId: 'c' }))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     expect(t.ensures()).toBe(2)
+  })
+
+  it('asks for no offsets topic smaller than configured: with fewer live brokers, COORDINATOR_NOT_AVAILABLE naming the flag', async () => {
+    let live = 1
+    const asked: number[] = []
+    const t = setup(1, { ensureOffsetsTopic: () => {
+      const spec = offsetsTopicSpec({ partitions: N, replicationFactor: 3 }, live)
+      asked.push(spec.replicationFactor)
+      return Promise.resolve()
+    } })
+    t.setPartitions(undefined)
+    const refused = await t.shards.findCoordinator({ key: 'a' }).catch((err: unknown) => err as FaecieError)
+    expect((refused as FaecieError).code).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    expect((refused as FaecieError).message).toContain('--offsets-topic-replication-factor 3')
+    expect(await code(t.shards.route('commitOffsets', { groupId: 'a', topics: [] }))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    expect(asked).toEqual([])
+    live = 3
+    expect(await code(t.shards.findCoordinator({ key: 'a' }))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE) // being made
+    expect(asked).toEqual([3])
+  })
+
+  it('forwards topic changes to loading shards too (they apply them once loaded)', async () => {
+    const t = setup(1, { autoLoad: false })
+    t.lead(0, 1)
+    t.shards.start()
+    await flushPromises()
+    expect(t.made[0]!.state).toBe('loading')
+    t.shards.onTopicChanged('orders', true)
+    expect(t.made[0]!.topicChanges).toEqual(['orders'])
+    t.shards.stop()
+  })
+
+  it('backs off reloading a partition whose shards keep failing: doubling up to the cap, reset by a successful load', async () => {
+    const t = setup(1, { autoLoad: false })
+    t.lead(0, 1)
+    t.shards.start()
+    await flushPromises()
+    const gaps: number[] = []
+    let failedAt = 0
+    for (let i = 0; i < 7; i++) {
+      t.made.at(-1)!.fail()
+      await flushPromises()
+      failedAt = t.clock.now()
+      const before = t.made.length
+      while (t.made.length === before) await t.clock.advance(100)
+      gaps.push(t.clock.now() - failedAt)
+    }
+    // The tick is 100 ms: the failure is seen on the next tick, the new shard made on the first tick past the backoff.
+    const expected = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]
+    expect(gaps.map((g, i) => g >= expected[i]! && g <= expected[i]! + 200)).toEqual(expected.map(() => true))
+    t.made.at(-1)!.finishLoad()
+    await flushPromises()
+    t.made.at(-1)!.fail()
+    await flushPromises()
+    failedAt = t.clock.now()
+    const before = t.made.length
+    while (t.made.length === before) await t.clock.advance(100)
+    expect(t.clock.now() - failedAt).toBeLessThanOrEqual(1_200)
+    t.shards.stop()
+  })
+
+  it('makes no new shard for a partition while the dropped one still has appends in flight', async () => {
+    const t = setup()
+    t.lead(0, 1)
+    t.shards.start()
+    await flushPromises()
+    const first = t.made[0]!
+    first.appendsInFlight = 2
+    first.fail()
+    await t.clock.advance(5_000)
+    expect(t.made).toHaveLength(1)
+    expect(await code(t.shards.route('fetchOffsets', { groupId: groupOf(0) }))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    first.settleAppends()
+    await flushPromises()
+    expect(t.made).toHaveLength(2) // made at once, not on the next tick
+    expect(t.made[1]!.state).toBe('active')
+    t.shards.stop()
   })
 })

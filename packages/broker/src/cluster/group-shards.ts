@@ -4,9 +4,14 @@
 // Shards: one per `__consumer_offsets` partition (offsets-topic.ts) this broker leads NOW (isLeaderNow,
 // after the reconciler applied the leadership), made for the epoch it leads at and loaded; closed
 // when this broker stops leading it or leads it at another epoch (another leader may have written
-// in between); a shard that failed (an append did not commit) is dropped and, while this broker
-// still leads, loaded anew (no sooner than reloadBackoffMs after the failure). Checked on every change of etcd's state and every tick (tickMs); each
-// tick also ticks every shard (member expiry, offset retention).
+// in between); a shard that failed (an append did not commit, or its load did) is dropped and,
+// while this broker still leads, loaded anew after a backoff that doubles with each failure in a row
+// (reloadBackoffMs, 2x, 4x, ... up to reloadBackoffMaxMs; reset once a load succeeds: a partition
+// whose ISR stays below min.insync.replicas is not replayed in full every second). A partition
+// gets no new shard while a dropped one's appends are still in flight (appendsSettled): they may be
+// queued in the partition's thread, and the new shard's read must see them. Checked on every change
+// of etcd's state and every tick (tickMs); each tick also ticks every active shard (member expiry,
+// offset retention). Topic changes reach loading shards too (they apply them once loaded).
 //
 // Routing (route()): a group lives in partition groupPartition(groupId, partitions of the topic).
 //   - a client's session (or another broker forwarding): the local shard serves it (its own answer
@@ -15,7 +20,9 @@
 //   - HTTP (forwardGroupOps): forwarded over the peer links to the coordinator; listGroups asks every
 //     live broker and merges; describeGroups is split by coordinator.
 // findCoordinator: the leader of the group's partition; the topic missing: asks the controller to
-// make it (one ask at a time) and answers COORDINATOR_NOT_AVAILABLE, as while the partition has no leader.
+// make it (one ask at a time) and answers COORDINATOR_NOT_AVAILABLE, as while the partition has no
+// leader. ensureOffsetsTopic may refuse at once (fewer live brokers than the topic's replication
+// factor: offsets-topic.ts); that refusal is the answer.
 import { strict as assert } from 'node:assert'
 import { ErrorCode, FaecieError, groupPartition, type DescribedGroup, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { GroupOp } from '../coordinator/messages.js'
@@ -34,6 +41,10 @@ export interface ShardLike {
   run<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>>
   tick(): void
   onTopicChanged(topic: string, deleted: boolean): void
+  /** Appends sent and not settled yet. */
+  readonly appendsInFlight: number
+  /** Resolves once every append sent has settled. */
+  appendsSettled(): Promise<void>
   close(reason: string): void
   on(event: 'failed', listener: (err: unknown) => void): unknown
 }
@@ -41,6 +52,8 @@ export interface ShardLike {
 export const GROUP_SHARDS_TICK_MS_DEFAULT = 100
 /** After a shard failed (or its load did), its partition gets a new shard no sooner than this. */
 export const SHARD_RELOAD_BACKOFF_MS_DEFAULT = 1_000
+/** The backoff doubles with each failure in a row, up to this. */
+export const SHARD_RELOAD_BACKOFF_MAX_MS_DEFAULT = 30_000
 
 export interface GroupShardsOptions {
   brokerId: number
@@ -59,6 +72,7 @@ export interface GroupShardsOptions {
   clock: MonotonicClock
   tickMs?: number
   reloadBackoffMs?: number
+  reloadBackoffMaxMs?: number
   logger: Logger
 }
 
@@ -70,8 +84,10 @@ export interface RouteOptions {
 export class GroupShards {
   readonly #o: GroupShardsOptions
   readonly #shards = new Map<number, { shard: ShardLike; leaderEpoch: number }>()
-  /** partition -> when (clock.now()) its last shard failed: no new one before the backoff. */
-  readonly #failedAtMs = new Map<number, number>()
+  /** partition -> when (clock.now()) its last shard failed, and its failures since a load last succeeded. */
+  readonly #failures = new Map<number, { atMs: number; count: number }>()
+  /** partition -> a dropped shard whose appends have not all settled: no new shard before they have. */
+  readonly #draining = new Map<number, ShardLike>()
   #ensuring: Promise<unknown> | undefined
   #timer: unknown
   #stopped = false
@@ -91,6 +107,7 @@ export class GroupShards {
     this.#o.clock.clearTimeout(this.#timer)
     for (const { shard } of this.#shards.values()) shard.close('the broker is leaving the cluster')
     this.#shards.clear()
+    this.#draining.clear()
   }
 
   #schedule(): void {
@@ -110,32 +127,57 @@ export class GroupShards {
       const epoch = partition < n ? this.#o.leaderEpochNow(partition) : undefined
       const gone = held.shard.state === 'failed' || held.shard.state === 'closed'
       if (epoch === held.leaderEpoch && !gone) continue
-      if (held.shard.state === 'failed') this.#failedAtMs.set(partition, this.#o.clock.now())
+      if (held.shard.state === 'failed') {
+        this.#failures.set(partition, { atMs: this.#o.clock.now(), count: (this.#failures.get(partition)?.count ?? 0) + 1 })
+      }
       held.shard.close(epoch === undefined ? 'no longer the leader' : `leader epoch ${held.leaderEpoch} -> ${String(epoch)}`)
       this.#shards.delete(partition)
-      this.#o.logger.info({ partition, leaderEpoch: held.leaderEpoch, now: epoch, state: held.shard.state }, 'group shard closed')
+      this.#drain(partition, held.shard)
+      this.#o.logger.info({ partition, leaderEpoch: held.leaderEpoch, now: epoch, state: held.shard.state,
+        appendsInFlight: held.shard.appendsInFlight }, 'group shard closed')
     }
     for (let partition = 0; partition < n; partition++) {
-      if (this.#shards.has(partition)) continue
+      if (this.#shards.has(partition) || this.#draining.has(partition)) continue
       const leaderEpoch = this.#o.leaderEpochNow(partition)
       if (leaderEpoch === undefined) continue
-      const failedAtMs = this.#failedAtMs.get(partition)
-      if (failedAtMs !== undefined && this.#o.clock.now() < failedAtMs + (this.#o.reloadBackoffMs ?? SHARD_RELOAD_BACKOFF_MS_DEFAULT)) continue
-      this.#failedAtMs.delete(partition)
+      const failures = this.#failures.get(partition)
+      if (failures !== undefined && this.#o.clock.now() < failures.atMs + this.#backoffMs(failures.count)) continue
       const shard = this.#o.makeShard(partition, leaderEpoch)
       this.#shards.set(partition, { shard, leaderEpoch })
       shard.on('failed', (err) => this.#o.logger.warn({ err, partition, leaderEpoch }, 'group shard failed: it is dropped and loaded again while this broker leads'))
-      this.#o.logger.info({ partition, leaderEpoch }, 'group shard loading')
+      this.#o.logger.info({ partition, leaderEpoch, failuresInARow: failures?.count ?? 0 }, 'group shard loading')
       shard.load().then(
-        () => this.#o.logger.info({ partition, leaderEpoch, groups: shard.groupCount }, 'group shard loaded'),
+        () => {
+          this.#failures.delete(partition)
+          this.#o.logger.info({ partition, leaderEpoch, groups: shard.groupCount }, 'group shard loaded')
+        },
         (err: unknown) => this.#o.logger.warn({ err, partition, leaderEpoch }, 'group shard load failed'),
       )
     }
   }
 
-  /** A topic changed or went: every shard's groups hear it. */
+  /** The wait before a new shard after `failures` failures in a row: reloadBackoffMs doubled per failure, capped. */
+  #backoffMs(failures: number): number {
+    const base = this.#o.reloadBackoffMs ?? SHARD_RELOAD_BACKOFF_MS_DEFAULT
+    const max = this.#o.reloadBackoffMaxMs ?? SHARD_RELOAD_BACKOFF_MAX_MS_DEFAULT
+    return Math.min(max, base * 2 ** Math.min(failures - 1, 30))
+  }
+
+  /** Keeps the partition from a new shard until the dropped shard's appends have settled. */
+  #drain(partition: number, shard: ShardLike): void {
+    if (shard.appendsInFlight === 0) return
+    assert(!this.#draining.has(partition), `partition ${partition}: two dropped shards draining at once`)
+    this.#draining.set(partition, shard)
+    void shard.appendsSettled().then(() => {
+      if (this.#draining.get(partition) === shard) this.#draining.delete(partition)
+      this.#o.logger.info({ partition }, "a dropped group shard's appends have settled")
+      this.sync()
+    })
+  }
+
+  /** A topic changed or went: every shard's groups hear it (a loading shard applies it once loaded). */
   onTopicChanged(topic: string, deleted: boolean): void {
-    for (const { shard } of this.#shards.values()) if (shard.state === 'active') shard.onTopicChanged(topic, deleted)
+    for (const { shard } of this.#shards.values()) if (shard.state === 'active' || shard.state === 'loading') shard.onTopicChanged(topic, deleted)
   }
 
   /** Groups held by the shards of this broker (metrics). */
@@ -228,6 +270,7 @@ export class GroupShards {
   #partitionOf(groupId: string): number {
     const n = this.#o.offsetsPartitions()
     if (n !== undefined && n > 0) return groupPartition(groupId, n)
+    // A refusal thrown at once (too few live brokers for the topic's replication factor) is the answer.
     this.#ensuring ??= this.#o.ensureOffsetsTopic()
       .then(() => this.#o.logger.info({ topic: OFFSETS_TOPIC }, 'offsets topic made (or already there)'),
         (err: unknown) => this.#o.logger.warn({ err, topic: OFFSETS_TOPIC }, 'could not make the offsets topic; the next group request asks again'))

@@ -1,12 +1,16 @@
 // The cluster's internal topic of consumer groups, `__consumer_offsets` (Kafka's name and layout):
 // `offsetsTopicPartitions` partitions (--offsets-topic-partitions, default 50), each holding the
 // groups whose id hashes to it (groupPartition of protocol find-coordinator.ts), replicated on
-// min(--offsets-topic-replication-factor (default 3), live brokers) brokers, compacted (the latest
-// record per key wins: groups/offset-records.ts), min.insync.replicas min(2, replication factor).
+// --offsets-topic-replication-factor (default 3) brokers, compacted (the latest record per key
+// wins: groups/offset-records.ts), min.insync.replicas min(2, replication factor).
 // The leader of a partition coordinates its groups (cluster/group-shards.ts). The topic is made by
 // the controller on the first findCoordinator (ClusterTopics.ensureOffsetsTopic); clients can
 // neither create, delete nor grow it (the group -> partition mapping depends on its partition count).
+// As in Kafka, it is never made with fewer replicas than configured: while fewer brokers are live,
+// findCoordinator and group ops answer COORDINATOR_NOT_AVAILABLE (retriable) naming the flag (made
+// smaller, every commit would have one copy for good).
 import { strict as assert } from 'node:assert'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { TopicConfig } from '../topics/config.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
@@ -23,7 +27,7 @@ export const OFFSETS_TOPIC_DEFAULTS = {
 export interface OffsetsTopicSettings {
   /** --offsets-topic-partitions. */
   partitions: number
-  /** --offsets-topic-replication-factor: capped by the live brokers when the topic is made. */
+  /** --offsets-topic-replication-factor: the topic is made only once this many brokers are live. */
   replicationFactor: number
 }
 
@@ -33,10 +37,18 @@ export interface OffsetsTopicSpec {
   config: TopicConfig
 }
 
-/** What the topic is made with, given the brokers live now. */
+/**
+ * What the topic is made with; throws COORDINATOR_NOT_AVAILABLE while fewer than its replication
+ * factor of brokers are live.
+ */
 export function offsetsTopicSpec(settings: OffsetsTopicSettings, liveBrokers: number): OffsetsTopicSpec {
   assert(settings.partitions >= 1 && settings.replicationFactor >= 1, `bad offsets topic settings ${JSON.stringify(settings)}`)
-  const replicationFactor = Math.max(1, Math.min(settings.replicationFactor, liveBrokers))
+  const replicationFactor = settings.replicationFactor
+  if (liveBrokers < replicationFactor) {
+    throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      `${OFFSETS_TOPIC} needs ${replicationFactor} live brokers (--offsets-topic-replication-factor ${replicationFactor}); ` +
+      `${liveBrokers} ${liveBrokers === 1 ? 'is' : 'are'} live: start more brokers, or lower the flag on every broker.`)
+  }
   return {
     numPartitions: settings.partitions,
     replicationFactor,

@@ -35,6 +35,9 @@ export interface GroupTopics {
   names(): string[]
 }
 
+/** The member that committed a group's latest offset of a partition; undefined: none known. */
+export type Committers = (topic: string, partition: number) => string | undefined
+
 export interface GroupSettings {
   sessionTimeoutMsDefault: number
   sessionTimeoutMsMin: number
@@ -119,6 +122,8 @@ export class ConsumerGroup {
   dead = false
   /** No partition is handed out before this time (a group replayed at the coordinator's start). */
   holdAssignmentsUntilMs = 0
+  /** Read back from the log at the coordinator's start (not made by this run). */
+  replayed = false
   /**
    * When the group last became empty, as far as this run knows: undefined while it has members, and
    * for a group replayed empty (membership is not durable; its offsets' commit times stand in, as in
@@ -153,7 +158,12 @@ export class ConsumerGroup {
     return this.target.get(memberId) ?? emptyAssignment()
   }
 
-  heartbeat(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics, newMemberId: () => string): HeartbeatResponse {
+  /**
+   * `committerOf`: the member id that committed the group's latest offset of a partition, if known
+   * (a member readmitted after a restart may not claim a partition another member committed last).
+   */
+  heartbeat(request: HeartbeatRequest, nowMs: number, settings: GroupSettings, topics: GroupTopics, newMemberId: () => string,
+    committerOf: Committers = () => undefined): HeartbeatResponse {
     if (request.memberEpoch === LEAVE_GROUP_EPOCH || request.memberEpoch === LEAVE_GROUP_STATIC_EPOCH) {
       return this.leave(request.memberId, request.memberEpoch, topics)
     }
@@ -162,7 +172,7 @@ export class ConsumerGroup {
       : compileTopicRegex(request.subscribedTopicRegex, settings)
     const member = request.memberEpoch === 0
       ? this.#join(request, regex, nowMs, settings, topics, newMemberId)
-      : this.members.get(request.memberId) ?? this.#readmit(request, regex, nowMs, settings, topics)
+      : this.members.get(request.memberId) ?? this.#readmit(request, regex, nowMs, settings, topics, committerOf)
     if (request.memberEpoch !== 0) this.#checkEpoch(member, request)
     member.sessionTimeoutMs = clamp(request.sessionTimeoutMs ?? member.sessionTimeoutMs, settings)
     member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs
@@ -293,9 +303,13 @@ export class ConsumerGroup {
    * count. Its epoch is an assignment epoch of before the restart, so the group epoch moves past it.
    * A claim on a partition another returning member already holds is refused (FENCED_MEMBER_EPOCH:
    * before the restart no partition had two owners, so one of the two had already lost it); that
-   * member joins again as a new one. After the hold it is simply unknown, as any forgotten member.
+   * member joins again as a new one. So is a claim on a partition whose latest committed offset
+   * another member wrote: the old coordinator had given it away (this member was expired, or had
+   * revoked it), and the new owner's offset must not be rewound by this member's commits, nor the
+   * new owner fenced. After the hold it is simply unknown, as any forgotten member.
    */
-  #readmit(request: HeartbeatRequest, regex: TopicRegex | undefined, nowMs: number, settings: GroupSettings, topics: GroupTopics): Member {
+  #readmit(request: HeartbeatRequest, regex: TopicRegex | undefined, nowMs: number, settings: GroupSettings, topics: GroupTopics,
+    committerOf: Committers): Member {
     if (nowMs >= this.holdAssignmentsUntilMs || request.memberId === '') return this.#existing(request.memberId)
     const holder = this.#holderOf(request.groupInstanceId, request.memberId)
     if (holder !== undefined) {
@@ -307,6 +321,11 @@ export class ConsumerGroup {
       if (this.#ownedByOther(request.memberId, t, p)) {
         throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH,
           `Member ${request.memberId} of group ${this.groupId} claims ${t}-${p}, which another member holds: rejoin (memberEpoch 0).`)
+      }
+      const committer = committerOf(t, p)
+      if (committer !== undefined && committer !== request.memberId) {
+        throw new FaecieError(ErrorCode.FENCED_MEMBER_EPOCH,
+          `Member ${request.memberId} of group ${this.groupId} claims ${t}-${p}, whose latest offset member ${committer} committed: rejoin (memberEpoch 0).`)
       }
     }
     const member: Member = {

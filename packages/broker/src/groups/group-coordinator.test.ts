@@ -218,7 +218,12 @@ describe('GroupCoordinator', () => {
     expect(replayed.fetchOffsets({ groupId: 'simple' })).toEqual({ groupId: 'simple', topics: [{ topic: 't', partitions: [
       { partition: 0, offset: 5, metadata: 'm', commitTimestamp: 1_000 }] }] })
     expect(replayed.fetchOffsets({ groupId: 'simple', topics: [{ topic: 't' }] }).topics[0]!.partitions.map((p) => p.offset)).toEqual([5, -1])
-    replayed.alterGroupOffsets({ groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: 1, offset: 3 }] }] })
+    // In its hold window a replayed group's members of before may still be consuming: no admin change yet.
+    const alter = { groupId: 'simple', topics: [{ topic: 't', partitions: [{ partition: 1, offset: 3 }] }] }
+    expect(codeOf(() => replayed.alterGroupOffsets(alter))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    expect(codeOf(() => replayed.deleteGroup('simple'))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    world.now += 10_000
+    replayed.alterGroupOffsets(alter)
     expect(replayed.listGroups({})).toEqual({ groups: [{ groupId: 'simple', state: 'Empty', groupEpoch: 0, members: 0 }] })
     replayed.deleteGroup('simple')
     expect(codeOf(() => replayed.deleteGroup('simple'))).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
@@ -310,6 +315,59 @@ describe('GroupCoordinator', () => {
     world.now += 10_000
     expect(codeOf(() => world.coordinator.heartbeat({ groupId: 'g', memberId: 'late', memberEpoch: 2, ownedPartitions: [] })))
       .toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+  })
+
+  it('after a restart, a member the old coordinator had expired cannot claim back a partition its new owner committed', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 1, topicId: 'id-t' })
+    const m1 = new Consumer(world, ['t'], { sessionTimeoutMs: 1_000 })
+    settle([m1])
+    const m2 = new Consumer(world, ['t'])
+    settle([m1, m2])
+    expect([m1.count(), m2.count()]).toEqual([1, 0])
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: m1.memberId, memberEpoch: m1.memberEpoch, topics: [{ topic: 't', partitions: [{ partition: 0, offset: 100 }] }] })
+    // M1 stalls past its session: the coordinator expires it and gives t-0 to M2, which commits 500.
+    world.now += 1_000
+    world.coordinator.tick()
+    settle([m2])
+    expect(m2.count()).toBe(1)
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: m2.memberId, memberEpoch: m2.memberEpoch, topics: [{ topic: 't', partitions: [{ partition: 0, offset: 500 }] }] })
+    expect(world.offsetLog.at(-1)!.value).toMatchObject({ offset: 500, memberId: m2.memberId })
+    // A new coordinator; M1 (which never heard it was expired) heartbeats first, claiming t-0.
+    Object.defineProperty(world, 'coordinator', { value: world.open() })
+    expect(codeOf(() => m1.beat())).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
+    expect(codeOf(() => world.coordinator.commitOffsets({ groupId: 'g', memberId: m1.memberId, memberEpoch: m1.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: 0, offset: 120 }] }] }))).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    // The real owner comes back with its partition and its offset stands.
+    m2.beat()
+    expect(m2.count()).toBe(1)
+    expect(world.coordinator.fetchOffsets({ groupId: 'g' }).topics[0]!.partitions[0]!.offset).toBe(500)
+  })
+
+  it('after a restart, offsets committed without a member id (records of before, admin commits) impose nothing on a returning member', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topics: [{ topic: 't', partitions: [{ partition: 0, offset: 4 }] }] })
+    world.offsetLog.push({ groupId: 'g', topic: 't', partition: 1, value: { offset: 9, metadata: '', commitTimestamp: 1, topicId: 'id-t' } })
+    Object.defineProperty(world, 'coordinator', { value: world.open() })
+    a.beat()
+    expect(a.owned).toEqual([{ topic: 't', partitions: [0, 1] }])
+  })
+
+  it('beginReadmission starts the hold window when the coordinator starts answering, not when it was made', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    const restarted = world.open()
+    world.now += 60_000 // a long load
+    restarted.beginReadmission()
+    Object.defineProperty(world, 'coordinator', { value: restarted })
+    a.beat()
+    expect(a.owned).toEqual([{ topic: 't', partitions: [0, 1] }])
+    expect(codeOf(() => restarted.deleteGroup('g'))).toBe(ErrorCode.NON_EMPTY_GROUP)
   })
 
   it('after a restart, a replayed group hands out nothing until the old members have heard they are gone', () => {

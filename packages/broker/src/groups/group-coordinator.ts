@@ -65,6 +65,7 @@ export class GroupCoordinator {
   applyGroupRecord(record: GroupRecord, replayed = true): void {
     if (record.type === 'group') {
       const group = new ConsumerGroup(record.groupId, record.assignor)
+      group.replayed = replayed
       if (replayed) group.holdAssignmentsUntilMs = this.#startedMs + this.#settings.startupAssignmentDelayMs
       else group.emptySinceMs = this.#host.clock()
       this.#groups.set(record.groupId, group)
@@ -85,6 +86,16 @@ export class GroupCoordinator {
     }
     if (offsets === undefined) this.#offsets.set(record.groupId, (offsets = new Map()))
     offsets.set(key, record.value)
+  }
+
+  /**
+   * The replay is over and this coordinator answers from now on (a cluster shard gone active, whose
+   * load may have taken long): every replayed group holds its partitions back, and takes its members
+   * of before back, for startupAssignmentDelayMs from now rather than from the construction.
+   */
+  beginReadmission(): void {
+    const until = this.#host.clock() + this.#settings.startupAssignmentDelayMs
+    for (const group of this.#groups.values()) if (group.replayed) group.holdAssignmentsUntilMs = until
   }
 
   has(groupId: string): boolean {
@@ -109,7 +120,8 @@ export class GroupCoordinator {
     const membersBefore = group.members.size
     let response: HeartbeatResponse
     try {
-      response = group.heartbeat(request, now, this.#settings, this.#host.topics, () => this.#host.newMemberId?.() ?? randomUUID())
+      response = group.heartbeat(request, now, this.#settings, this.#host.topics, () => this.#host.newMemberId?.() ?? randomUUID(),
+        (topic, partition) => this.#committerOf(request.groupId, topic, partition))
     } finally {
       noteMembership(group, membersBefore, now)
     }
@@ -150,7 +162,7 @@ export class GroupCoordinator {
       throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID,
         `Group ${request.groupId} has members: commit with a memberId and memberEpoch (a commit without one is for groups with no members).`)
     }
-    return this.#writeOffsets(request.groupId, request.topics, refuse)
+    return this.#writeOffsets(request.groupId, request.topics, refuse, request.memberId)
   }
 
   alterGroupOffsets(request: AlterGroupOffsetsRequest): CommitOffsetsResponse {
@@ -159,6 +171,7 @@ export class GroupCoordinator {
     if (group !== undefined && group.members.size > 0) {
       throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${request.groupId} has ${group.members.size} members: stop them first.`)
     }
+    if (group !== undefined) this.#checkNotHolding(group, 'its offsets cannot be altered')
     return this.#writeOffsets(request.groupId, request.topics)
   }
 
@@ -209,6 +222,7 @@ export class GroupCoordinator {
     const group = this.#groups.get(groupId)
     if (group === undefined) throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`)
     if (group.members.size > 0) throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${groupId} has ${group.members.size} members.`)
+    this.#checkNotHolding(group, 'it cannot be deleted')
     const tombstones = [...(this.#offsets.get(groupId)?.keys() ?? [])].map((key): OffsetRecord => {
       const [topic, partition] = splitOffsetKey(key)
       return { groupId, topic, partition, value: null }
@@ -300,9 +314,28 @@ export class GroupCoordinator {
     return this.#groups.get(groupId)!
   }
 
-  /** Writes the offsets of existing partitions that `refuse` (if given) has no error for. */
+  /**
+   * A replayed group in its hold window looks empty but its members of before may still be
+   * consuming (membership is not durable): an admin change waits for the window to pass.
+   */
+  #checkNotHolding(group: ConsumerGroup, what: string): void {
+    const now = this.#host.clock()
+    if (now >= group.holdAssignmentsUntilMs) return
+    throw new FaecieError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+      `Group ${group.groupId} was loaded by a new coordinator; its members of before may still be consuming and come back for ` +
+      `${group.holdAssignmentsUntilMs - now} ms more (startupAssignmentDelayMs): ${what} until then. Retry.`)
+  }
+
+  /** The member that committed the group's latest offset of a partition (of the topic as it is now), if known. */
+  #committerOf(groupId: string, topic: string, partition: number): string | undefined {
+    const committed = this.#offsets.get(groupId)?.get(offsetKey(topic, partition))
+    if (committed === undefined || committed.topicId !== this.#host.topics.topic(topic)?.topicId) return undefined
+    return committed.memberId
+  }
+
+  /** Writes the offsets of existing partitions that `refuse` (if given) has no error for, as committed by `memberId` (if any). */
   #writeOffsets(groupId: string, topics: CommitOffsetsTopicSpec[],
-    refuse?: (topic: string, partition: number) => FaecieError | undefined): CommitOffsetsResponse {
+    refuse?: (topic: string, partition: number) => FaecieError | undefined, memberId?: string): CommitOffsetsResponse {
     const now = this.#host.clock()
     const records: OffsetRecord[] = []
     const answer: CommitOffsetsResponse = {
@@ -313,7 +346,8 @@ export class GroupCoordinator {
           if (meta === undefined || p.partition >= meta.partitions) return { partition: p.partition, error: unknownPartition(t.topic, p.partition).toWire() }
           const refused = refuse?.(t.topic, p.partition)
           if (refused !== undefined) return { partition: p.partition, error: refused.toWire() }
-          records.push({ groupId, topic: t.topic, partition: p.partition, value: { offset: p.offset, metadata: p.metadata ?? '', commitTimestamp: now, topicId: meta.topicId } })
+          records.push({ groupId, topic: t.topic, partition: p.partition, value: { offset: p.offset, metadata: p.metadata ?? '', commitTimestamp: now, topicId: meta.topicId,
+            ...(memberId === undefined ? {} : { memberId }) } })
           return { partition: p.partition }
         }),
       })),

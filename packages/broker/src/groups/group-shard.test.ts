@@ -210,6 +210,49 @@ describe('GroupShard', () => {
     expect((await again.run('listGroups', {})).groups.map((g) => g.groupId)).toEqual(['g', 'h'])
   })
 
+  it('counts its appends in flight until each settles, failed ones included (its owner waits for them before a new shard)', async () => {
+    const world = new World()
+    const host = new MemoryOffsetsHost()
+    const shard = await world.loaded(host)
+    expect(shard.appendsInFlight).toBe(0)
+    void shard.run('commitOffsets', commit('g', 1)).catch(() => undefined)
+    void shard.run('commitOffsets', commit('g', 2)).catch(() => undefined)
+    expect(shard.appendsInFlight).toBe(3) // g's group record, then two offset batches
+    let settled = false
+    void shard.appendsSettled().then(() => { settled = true })
+    host.pending()[0]!.fail() // the shard fails; the later appends are still queued
+    await turn()
+    expect(shard.state).toBe('failed')
+    expect([shard.appendsInFlight, settled]).toEqual([2, false])
+    host.pending()[1]!.commit()
+    await turn()
+    expect(settled).toBe(false)
+    host.pending()[0]!.fail()
+    await turn()
+    expect([shard.appendsInFlight, settled]).toEqual([0, true])
+  })
+
+  it('starts the readmission window of its replayed groups when it goes active, however long the load took', async () => {
+    const world = new World()
+    const first = new MemoryOffsetsHost()
+    first.autoCommit = true
+    const shard = await world.loaded(first)
+    const joined = await shard.run('heartbeat', { groupId: 'g', memberId: '', memberEpoch: 0, subscribedTopicNames: ['u'] })
+    const again = await shard.run('heartbeat', { groupId: 'g', memberId: joined.memberId, memberEpoch: joined.memberEpoch, ownedPartitions: [] })
+    expect(again.assignment ?? joined.assignment).toEqual([{ topic: 'u', partitions: [0] }])
+    const successor = first.successor()
+    const next = world.shard(successor)
+    const loading = next.load()
+    await turn()
+    world.now += 60_000 // the load marker takes a minute to commit (an ISR catching up)
+    successor.commitAll()
+    await loading
+    successor.autoCommit = true
+    // The member of before comes back with its id, epoch and partition, and keeps it (not UNKNOWN_MEMBER_ID).
+    const back = await next.run('heartbeat', { groupId: 'g', memberId: joined.memberId, memberEpoch: again.memberEpoch, ownedPartitions: [{ topic: 'u', partitions: [0] }] })
+    expect([back.memberId, back.assignment]).toEqual([joined.memberId, [{ topic: 'u', partitions: [0] }]])
+  })
+
   it('close: pending and later answers NOT_COORDINATOR, no failed event; a load closed midway rejects', async () => {
     const world = new World()
     const host = new MemoryOffsetsHost()

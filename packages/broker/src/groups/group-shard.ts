@@ -17,7 +17,10 @@
 //
 // Load: the log is replayed up to the log end read at the start (load markers skipped), then a load
 // marker is appended with acks=all: once it is committed so is everything replayed (a previous
-// leader's uncommitted tail included), and only then does the shard answer ('active').
+// leader's uncommitted tail included), and only then does the shard answer ('active'). Its replayed
+// groups' readmission window (startupAssignmentDelayMs) starts then, not when the shard was made.
+// A shard's owner makes no new shard for the partition before this one's appends have all settled
+// (appendsSettled): the new one's read must see them.
 import { strict as assert } from 'node:assert'
 import { EventEmitter } from 'node:events'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
@@ -105,6 +108,16 @@ export class GroupShard extends EventEmitter {
     return this.#coordinator.groupCount
   }
 
+  /** Appends sent whose outcome is not known yet (they may still be queued in the partition's thread). */
+  get appendsInFlight(): number {
+    return this.#writer.inFlight
+  }
+
+  /** Resolves once every append this shard sent has settled: only then may another shard read the partition. */
+  appendsSettled(): Promise<void> {
+    return this.#writer.settled()
+  }
+
   /** Answers waiting for their appends. */
   get pendingOps(): number {
     return this.#barrier.waiting
@@ -126,6 +139,8 @@ export class GroupShard extends EventEmitter {
       await this.#barrier.wait(seq)
       if (this.#state !== 'loading') throw this.#notCoordinator()
       this.#state = 'active'
+      // The members of before get their hold window from now, however long the load took.
+      this.#coordinator.beginReadmission()
       this.#logger.info({ ...replay, groups: this.groupCount }, 'group shard loaded')
     } catch (err) {
       if (this.#state === 'loading') this.#fail(err, 'load failed')

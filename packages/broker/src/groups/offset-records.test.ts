@@ -34,6 +34,24 @@ describe('load markers', () => {
   })
 })
 
+describe('offset records', () => {
+  it('carry the committing member id when there is one; records without it (earlier brokers) still read', () => {
+    const value = { offset: 5, metadata: '', commitTimestamp: 1, topicId: 'id-t' }
+    const bytes = Buffer.concat([
+      encodeOffsetRecords([{ groupId: 'g', topic: 't', partition: 0, value: { ...value, memberId: 'm1' } }], 1),
+      encodeOffsetRecords([{ groupId: 'g', topic: 't', partition: 1, value }], 1),
+    ])
+    const values = [...decodeOffsetBatches(bytes)].flatMap((b) => b.records.map((r) => r.entry.kind === 'offset' ? r.entry.record.value : undefined))
+    expect(values).toEqual([{ ...value, memberId: 'm1' }, value])
+  })
+
+  it('a member id that is not a string is refused', () => {
+    const bytes = new RecordBatchEncoder().encode([{ key: '["offset","g","t",0]',
+      value: '{"v":1,"offset":1,"metadata":"","commitTimestamp":1,"topicId":"x","memberId":7}' }], { baseOffset: 12 }).slice()
+    expect(() => [...decodeOffsetBatches(bytes, '__consumer_offsets-2')]).toThrow(/__consumer_offsets-2 holds a malformed value at offset 12/)
+  })
+})
+
 describe('a single broker replaying a log with load markers', () => {
   let dataDir: string
   beforeEach(() => { dataDir = makeTempDir('offset-records') })

@@ -5,7 +5,10 @@
 //
 //   one RecordBatch v2 per commit call (uncompressed, producerId -1), one record per partition:
 //     key    UTF-8 JSON array ["offset", groupId, topic, partition]
-//     value  UTF-8 JSON {v:1, offset, metadata, commitTimestamp, topicId}
+//     value  UTF-8 JSON {v:1, offset, metadata, commitTimestamp, topicId, memberId?}
+//            (memberId: the group member that committed it, absent for a commit without a member
+//            and in records of earlier brokers; a coordinator readmitting members after a restart
+//            refuses a member's claim on a partition whose latest offset another member committed)
 //            or nil: a tombstone (the group or the topic was deleted, or the offset expired)
 //   one RecordBatch v2 per group change, one record per group:
 //     key    UTF-8 JSON array ["group", groupId]
@@ -37,6 +40,8 @@ export interface CommittedOffset {
   commitTimestamp: number
   /** The id of the topic committed to: an offset of a deleted topic never applies to a new one. */
   topicId: string
+  /** The member that committed it (absent: a commit without a member, or a record of an earlier broker). */
+  memberId?: string
 }
 
 export interface OffsetRecord {
@@ -124,8 +129,10 @@ function* decodeRecords(records: Iterable<{ offset: number; key: Uint8Array | nu
     }
     const v = parse(r.value, r.offset, log) as Record<string, unknown> | null
     if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION || !Number.isSafeInteger(v.offset)
-      || typeof v.metadata !== 'string' || !Number.isSafeInteger(v.commitTimestamp) || typeof v.topicId !== 'string') throw bad(r.offset, 'a malformed value')
-    const value = { offset: v.offset as number, metadata: v.metadata as string, commitTimestamp: v.commitTimestamp as number, topicId: v.topicId as string }
+      || typeof v.metadata !== 'string' || !Number.isSafeInteger(v.commitTimestamp) || typeof v.topicId !== 'string'
+      || (v.memberId !== undefined && typeof v.memberId !== 'string')) throw bad(r.offset, 'a malformed value')
+    const value: CommittedOffset = { offset: v.offset as number, metadata: v.metadata as string, commitTimestamp: v.commitTimestamp as number,
+      topicId: v.topicId as string, ...(v.memberId === undefined ? {} : { memberId: v.memberId as string }) }
     yield { offset: r.offset, entry: { kind: 'offset', record: { ...base, value } } }
   }
 }

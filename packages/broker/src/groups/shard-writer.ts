@@ -4,6 +4,10 @@
 // flush() sends them to the OffsetsPartitionHost in order, each numbered, without waiting for the
 // ones before (appends pipeline). Each append's outcome is reported by its number: onAppended once
 // committed, onFailed otherwise (a host that throws instead of rejecting counts as a failure too).
+// Appends sent and not yet settled are counted (inFlight); settled() resolves once there are none:
+// a shard that replaces a failed one must not read the log while the old one's appends may still
+// be queued in the partition's thread (its read could end before them, and its load marker then
+// commit records its memory lacks).
 import { strict as assert } from 'node:assert'
 import type { GroupRecord } from './offset-records.js'
 import { encodeGroupRecords, encodeLoadMarker, encodeOffsetRecords, type OffsetRecord } from './offset-records.js'
@@ -22,6 +26,8 @@ export class ShardWriter {
   /** Batches of the op running now; undefined between ops. */
   #collected: Uint8Array[] | undefined
   #appended = 0
+  #inFlight = 0
+  #settledWaiters: (() => void)[] = []
 
   constructor(o: ShardWriterOptions) {
     assert(Number.isSafeInteger(o.batchBytesMax) && o.batchBytesMax > 0, `batchBytesMax ${o.batchBytesMax} must be positive`)
@@ -31,6 +37,17 @@ export class ShardWriter {
   /** The number of the last append sent (0: none yet). */
   get appended(): number {
     return this.#appended
+  }
+
+  /** Appends sent whose outcome is not known yet. */
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** Resolves once every append sent so far has settled (committed or failed). */
+  settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve()
+    return new Promise<void>((resolve) => this.#settledWaiters.push(resolve))
   }
 
   begin(): void {
@@ -86,7 +103,16 @@ export class ShardWriter {
     } catch (err) {
       sent = Promise.reject(err)
     }
-    sent.then(() => this.#o.onAppended(seq), (err: unknown) => this.#o.onFailed(seq, err))
+    this.#inFlight++
+    sent.then(() => this.#o.onAppended(seq), (err: unknown) => this.#o.onFailed(seq, err)).finally(() => this.#settle())
     return seq
+  }
+
+  #settle(): void {
+    assert(this.#inFlight > 0, 'an append settled twice')
+    if (--this.#inFlight > 0) return
+    const waiters = this.#settledWaiters
+    this.#settledWaiters = []
+    for (const resolve of waiters) resolve()
   }
 }

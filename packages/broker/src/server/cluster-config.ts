@@ -13,7 +13,7 @@
 //   --replica-fetch-max-wait-ms 500    a follower's long poll (below the lag time, as Kafka requires)
 //   --cluster-name faecie              the etcd key prefix /faecie/<name>/ (keys.ts)
 //   --offsets-topic-partitions 50      partitions of __consumer_offsets when it is made (cluster/offsets-topic.ts)
-//   --offsets-topic-replication-factor 3   its replicas (capped by the live brokers when it is made)
+//   --offsets-topic-replication-factor 3   its replicas (made only once this many brokers are live)
 //   --controlled-shutdown-timeout-ms 30000  SIGTERM waits this long for leaderships to move (controlled-shutdown.ts)
 import { CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT } from '../cluster/controlled-shutdown.js'
 import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, BROKER_SESSION_TIMEOUT_MS_MIN } from '../cluster/keys.js'
@@ -33,7 +33,7 @@ export interface ClusterConfig {
   clusterName: string
   /** --offsets-topic-partitions: partitions of `__consumer_offsets` when it is made. */
   offsetsTopicPartitions: number
-  /** --offsets-topic-replication-factor: its replicas, capped by the live brokers. */
+  /** --offsets-topic-replication-factor: its replicas; until this many brokers are live, group requests answer COORDINATOR_NOT_AVAILABLE. */
   offsetsTopicReplicationFactor: number
   /** SIGTERM: how long the broker waits for the controller to move its leaderships before it stops. */
   controlledShutdownTimeoutMs: number
@@ -75,7 +75,7 @@ export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
   --replica-fetch-max-wait-ms N a follower's fetch long poll (default 500)
   --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)
   --offsets-topic-partitions N  partitions of __consumer_offsets, made on the first group request (default 50)
-  --offsets-topic-replication-factor N  its replicas (default 3, capped by the live brokers)
+  --offsets-topic-replication-factor N  its replicas (default 3; groups wait until this many brokers are live)
   --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)`
 
 /** The parseArgs options of the cluster flags. */
