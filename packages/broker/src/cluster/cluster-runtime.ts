@@ -48,7 +48,7 @@ import { GroupShard } from '../groups/group-shard.js'
 import { GroupShards } from './group-shards.js'
 import { OffsetsPartitionHost } from './offsets-partition-host.js'
 import { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic.js'
-import { ReplicationThrottle } from '../replication/replication-throttle.js'
+import { isThrottledReplica, ReplicationThrottle } from '../replication/replication-throttle.js'
 import { listReassignments } from './reassignments-list.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
@@ -153,10 +153,10 @@ export class ClusterRuntime implements ClusterGateway {
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
       frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
     })
-    // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle.
+    // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle until they are in the ISR.
     const throttle = new ReplicationThrottle({
       rateBytesPerSec: () => watch.state.reassignmentThrottleBytesPerSec,
-      isMoving: (topic, p) => watch.state.partitions.get(topic)?.get(p)?.value.addingReplicas?.includes(this.brokerId) === true,
+      isMoving: (topic, p) => isThrottledReplica(watch.state.partitions.get(topic)?.get(p)?.value, this.brokerId),
     })
     this.#fetchers = parts.replicaFetchers({
       brokerId: this.brokerId, links: this.#links, partitions, logger, clock, throttle, // it names its own module

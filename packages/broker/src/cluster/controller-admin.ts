@@ -2,7 +2,8 @@
 // partitions, each one fenced etcd transaction (metadata-store.ts). The checks are the single
 // broker's (coordinator/coordinator-actor.ts): topic names (topics/names.ts), configs
 // (topics/config.ts), and the partition-count limits with the same messages; plus what only a
-// cluster has: the replication factor (placement.ts) and min.insync.replicas against it.
+// cluster has: the replication factor (placement.ts) and min.insync.replicas against it. While a
+// reassignment runs, a partition's replication factor is its target's (replicas minus removing).
 //
 // Topic reads for a change go to etcd itself (not the watched state, which may not have caught up
 // with this controller's own last write), and a change that lost a race with another (a CAS
@@ -16,6 +17,7 @@ import type { ClusterState } from './cluster-state.js'
 import { CAS_RETRIES_MAX } from './keys.js'
 import { OFFSETS_TOPIC } from './offsets-topic.js'
 import { CasConflictError, ControllerFencedError, TopicExistsError, type ControllerFence, type EtcdMetadataStore, type TopicRecord, type Versioned } from './metadata-store.js'
+import { targetReplicas } from './partition-state.js'
 import { placeReplicas, type PlacementBroker } from './placement.js'
 
 /** The limits a controller checks topic changes against (the single broker's, gateway/limits.ts). */
@@ -89,8 +91,9 @@ export class TopicAdmin {
   async alterTopicConfig(topic: string, changes: TopicConfigChanges): Promise<TopicMeta> {
     return this.#change(topic, async (fence, current) => {
       const config = changeTopicConfig(current.value.config, changes, this.options.limits)
-      const assignment = await this.options.store.getAssignment(topic) ?? []
-      checkMinInsyncReplicas(config, Math.min(...assignment.map((r) => r.length)))
+      // Against the replicas each partition keeps: a move's removing replicas are on their way out.
+      const states = [...(await this.options.store.getPartitions(topic)).values()]
+      checkMinInsyncReplicas(config, Math.min(...states.map((s) => targetReplicas(s).length)))
       return (await this.options.store.updateTopicConfig(fence, topic, current, config)).value
     })
   }
@@ -103,14 +106,19 @@ export class TopicAdmin {
       checkPartitionCount(count, from, this.options.limits.partitionsPerTopicMax)
       if (count === from) return current.value
       this.#checkClusterPartitions(count - from)
-      const assignment = await this.options.store.getAssignment(topic)
-      if (assignment === undefined || assignment.length !== from) throw new CasConflictError(`${topic}: assignment not in line with the topic yet`)
+      // The assignment first: a move committed after this read fails addPartitions' compare of its revision.
+      const assignment = await this.options.store.getAssignmentVersioned(topic)
+      if (assignment === undefined || assignment.value.length !== from) throw new CasConflictError(`${topic}: assignment not in line with the topic yet`)
+      // The replication factor is partition 0's target (its assignment list holds a running move's removing replicas too).
+      const first = await this.options.store.getPartition(topic, 0)
+      if (first === undefined) throw new CasConflictError(`${topic}: partition 0 has no state yet`)
+      const target = targetReplicas(first.value)
       const brokers = this.#liveBrokers()
       const sorted = brokers.map((b) => b.brokerId).sort((a, b) => a - b)
-      const start = sorted.indexOf(assignment[0]![0]!)
-      const added = placeReplicas({ brokers, partitions: count - from, replicationFactor: assignment[0]!.length,
+      const start = sorted.indexOf(target[0]!)
+      const added = placeReplicas({ brokers, partitions: count - from, replicationFactor: target.length,
         firstPartition: from, ...(start >= 0 ? { startIndex: start } : {}) })
-      return (await this.options.store.addPartitions(fence, topic, current, [...assignment, ...added])).value
+      return (await this.options.store.addPartitions(fence, topic, current, [...assignment.value, ...added], assignment.modRevision)).value
     })
   }
 

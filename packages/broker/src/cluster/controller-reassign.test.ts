@@ -3,11 +3,15 @@
 // only once it is a replica), the controller's own decisions (controller-decisions.ts) and preferred
 // elections in between, completions when the pass would run them. After every step the partition
 // state keeps its rules (partition-state.ts); the controller never adds to an ISR nor elects outside
-// it; a completed move has replicas == the target, its leader in the target and in the ISR.
+// it; a completed move has replicas == the target, its leader in the target and in the ISR. A model of
+// the original replicas (what a cancel goes back to) checks that however targets are replaced, the
+// replicas are exactly original + target (+ a replica kept only because it leads or holds the only
+// live in-sync copy) and a cancel restores the original set; a cancel never takes a partition with a
+// live in-sync replica offline.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
-import { decideAlter, decideCompletion, decideCompletions, decidePreferredElection, eligibleBrokers } from './controller-reassign.js'
+import { decideAlter, decideCompletion, decideCompletions, decidePreferredElection, eligibleBrokers, originalReplicas } from './controller-reassign.js'
 import { decidePartition } from './controller-decisions.js'
 import { assertPartitionState, assertPartitionTransition, initialPartitionState, isReassigning, targetReplicas, type PartitionState } from './partition-state.js'
 
@@ -44,6 +48,9 @@ describe('reassignment decisions', () => {
       const registered = new Set(BROKERS)
       let state = initialPartitionState(initial)
       let target = [...initial]
+      // What a cancel must go back to: the replicas before the move (plus any replica a re-target had to keep).
+      let original = new Set(initial)
+      const sorted = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b)
       for (const s of steps) {
         let next: PartitionState | undefined
         if (s.kind === 'kill') live.delete(s.broker)
@@ -59,10 +66,22 @@ describe('reassignment decisions', () => {
               expect(targetReplicas(next)).toEqual(s.target)
               expect(next.leader).toBe(state.leader)
               target = [...s.target]
+              const kept = next.replicas.filter((b) => !original.has(b) && !s.target!.includes(b))
+              for (const b of kept) expect(b === state.leader || state.isr.includes(b), `kept replica ${b} leads or is in sync`).toBe(true)
+              original = new Set([...original, ...kept])
+              expect(sorted(next.replicas), 'replicas = original + target, nothing stray').toEqual(sorted(new Set([...original, ...s.target])))
+              expect(sorted(next.addingReplicas ?? [])).toEqual(sorted(s.target.filter((b) => !original.has(b))))
             } else {
               expect(next.replicas.every((b) => state.replicas.includes(b) && !(state.addingReplicas ?? []).includes(b))).toBe(true)
+              expect(sorted(next.replicas), 'a cancel restores the original replicas').toEqual(sorted(original))
               target = [...next.replicas]
             }
+          } else if (s.target === null && decision.kind === 'error' && decision.error.code === ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE) {
+            const isrAfter = state.isr.filter((b) => !(state.addingReplicas ?? []).includes(b))
+            expect(isrAfter.length === 0 || (state.isr.some((b) => live.has(b)) && !isrAfter.some((b) => live.has(b)))).toBe(true)
+          }
+          if (s.target === null && decision.kind === 'write' && state.isr.some((b) => live.has(b))) {
+            expect(decision.next.isr.some((b) => live.has(b)), 'a cancel never takes away the last live in-sync replica').toBe(true)
           }
         } else if (s.kind === 'join' || s.kind === 'leave') {
           // The leader's own ISR changes (isr-writer.ts): a replica joins, a follower leaves.
@@ -93,16 +112,18 @@ describe('reassignment decisions', () => {
             expect(target).toContain(next.leader)
             expect(next.isr).toContain(next.leader)
             expect(isReassigning(next)).toBe(false)
+            original = new Set(next.replicas)
           }
         }
         if (next !== undefined) {
           assertPartitionState('p', next)
           state = next
         }
-        // Whatever happened, the target the state says is the last one asked for.
+        // Whatever happened, the target the state says is the last one asked for, and the original is the model's.
         expect(targetReplicas(state)).toEqual(target)
+        expect(sorted(originalReplicas(state))).toEqual(sorted(original))
       }
-    }), { numRuns: 400 })
+    }), { numRuns: 1000 })
   })
 
   it('completes a move once its adding replicas are in sync, and moves the leadership off a removed leader', () => {
@@ -132,6 +153,38 @@ describe('reassignment decisions', () => {
     const onlyNew = { ...moving, leader: 4, leaderEpoch: 1, isr: [4, 5], partitionEpoch: 2 }
     const d = decideAlter('p', onlyNew, null, live, live)
     expect(d.kind === 'error' && d.error.code).toBe(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE)
+  })
+
+  it('refuses a cancel that would take the partition offline and delete its only live up-to-date copy', () => {
+    const all = new Set([1, 2])
+    const moving = (decideAlter('p', initialPartitionState([1]), [2], all, all) as { next: PartitionState }).next
+    // Broker 2 joins the ISR and leads (a preferred election: it is replicas[0]); then broker 1 dies.
+    const joined: PartitionState = { ...moving, isr: [1, 2], partitionEpoch: 2 }
+    const led: PartitionState = { ...joined, leader: 2, leaderEpoch: 1, partitionEpoch: 3 }
+    const d = decideAlter('p', led, null, all, new Set([2]))
+    expect(d.kind === 'error' && d.error.code).toBe(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE)
+    // With broker 1 alive the cancel goes back to it (a new leader epoch).
+    const back = decideAlter('p', led, null, all, all)
+    expect(back.kind === 'write' && back.next).toEqual({ leader: 1, leaderEpoch: 2, partitionEpoch: 4, isr: [1], replicas: [1] })
+  })
+
+  it('computes a new target from the original replicas: a cancel after a re-target restores them', () => {
+    const live = new Set([1, 2, 3, 4, 5])
+    const start = initialPartitionState([1, 2, 3])
+    const first = (decideAlter('p', start, [1, 2, 4], live, live) as { next: PartitionState }).next
+    expect(first).toMatchObject({ replicas: [1, 2, 4, 3], addingReplicas: [4], removingReplicas: [3] })
+    const joined: PartitionState = { ...first, isr: [1, 2, 3, 4], partitionEpoch: 2 }
+    const second = decideAlter('p', joined, [1, 2, 5], live, live)
+    // Broker 4 was only ever being added: dropped at once (and from the ISR); 3 is still the one removed.
+    expect(second.kind === 'write' && second.next).toEqual({ leader: 1, leaderEpoch: 0, partitionEpoch: 3, isr: [1, 2, 3],
+      replicas: [1, 2, 5, 3], addingReplicas: [5], removingReplicas: [3] })
+    const cancelled = decideAlter('p', (second as { next: PartitionState }).next, null, live, live)
+    expect(cancelled.kind === 'write' && cancelled.next).toEqual({ leader: 1, leaderEpoch: 0, partitionEpoch: 4, isr: [1, 2, 3], replicas: [1, 2, 3] })
+    // A replica being added that leads is never dropped that way: it stays, removed by the completion.
+    const ledBy4: PartitionState = { ...joined, leader: 4, leaderEpoch: 1, partitionEpoch: 3 }
+    const retarget = decideAlter('p', ledBy4, [1, 2, 5], live, live)
+    expect(retarget.kind === 'write' && retarget.next).toMatchObject({ leader: 4, isr: [1, 2, 3, 4], replicas: [1, 2, 5, 3, 4],
+      addingReplicas: [5], removingReplicas: [3, 4] })
   })
 
   it('does not make a shutting-down broker leader', () => {

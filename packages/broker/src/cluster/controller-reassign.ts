@@ -3,12 +3,18 @@
 // (alterPartitionReassignments, electLeaders) and controller.ts for its passes (completions); every
 // write is a fenced compare-and-swap (metadata-store.ts).
 //
-//   alter, target T, from replicas R (R includes any move already running: a new target replaces it)
-//     replicas = T ++ (R - T), adding = T - R (plus replicas an earlier move was adding that are not in
-//     the ISR yet), removing = R - T, ISR and leader unchanged, partitionEpoch + 1;
-//     T equal to the current target (order included) changes nothing.
-//   cancel (target null): back to R - adding (in that order), adding left out of the ISR; refused when
-//     that leaves the ISR empty (only the new replicas are in sync: giving them up would be unclean).
+//   original O = replicas - adding (as Kafka: what a cancel goes back to; the replicas when no move runs)
+//   alter, target T: replicas = T ++ (O - T) ++ kept, adding = T - O, removing = (O - T) ++ kept,
+//     partitionEpoch + 1, the leader unchanged. A new target while a move runs replaces it, still from
+//     O: replicas an earlier move was adding that are in neither O nor T are dropped at once (from the
+//     ISR too), except `kept`: the current leader (never dropped that way; it stays removing until
+//     the completion moves the leadership) and in-sync ones when the partition has no leader or they
+//     are its only live in-sync replicas (never delete copies it needs). T equal to the current target
+//     changes nothing. A kept replica counts as original from then on (a cancel keeps it).
+//   cancel (target null): back to replicas - adding (in that order), adding left out of the ISR;
+//     refused (ELIGIBLE_LEADERS_NOT_AVAILABLE) when that leaves the ISR empty (only the new replicas
+//     are in sync: giving them up would be unclean) or leaves no live ISR member while there is one
+//     now (the live copies are being added: the cancel would take the partition offline and delete them).
 //   complete (the controller's pass), once every adding replica is in the ISR:
 //     replicas = T, ISR = ISR & T, leader kept if in T, else the first live member of the new ISR in T
 //     order at a new leader epoch; adding and removing cleared. Waits while the new ISR would be empty
@@ -57,21 +63,39 @@ export function decideAlter(name: string, state: PartitionState, target: number[
   const bad = checkTarget(name, target, registered)
   if (bad !== undefined) return { kind: 'error', error: bad }
   if (same(target, targetReplicas(state))) return { kind: 'noop' }
-  const earlierAdding = state.addingReplicas ?? []
-  const adding = target.filter((b) => !state.replicas.includes(b) || (earlierAdding.includes(b) && !state.isr.includes(b)))
-  const removing = state.replicas.filter((b) => !target.includes(b))
+  const original = originalReplicas(state)
+  const stray = state.replicas.filter((b) => !original.includes(b) && !target.includes(b))
+  // In-sync strays stay when dropping them would leave no live in-sync replica while there is one now,
+  // or the partition has no leader (never delete the copies a partition may need to come back).
+  const isrAfter = state.isr.filter((b) => !stray.includes(b) || b === state.leader)
+  const keepInSync = state.leader === -1 || (state.isr.some((b) => live.has(b)) && !isrAfter.some((b) => live.has(b)))
+  const kept = stray.filter((b) => b === state.leader || (keepInSync && state.isr.includes(b)))
+  const dropped = stray.filter((b) => !kept.includes(b))
+  const adding = target.filter((b) => !original.includes(b))
+  const removing = [...original.filter((b) => !target.includes(b)), ...kept]
   const replicas = [...target, ...removing]
-  return { kind: 'write', next: withMoves({ ...state, isr: [...state.isr], replicas, partitionEpoch: state.partitionEpoch + 1 }, adding, removing) }
+  const isr = state.isr.filter((b) => !dropped.includes(b))
+  return { kind: 'write', next: withMoves({ ...state, isr, replicas, partitionEpoch: state.partitionEpoch + 1 }, adding, removing) }
+}
+
+/** What a cancel goes back to: the replicas minus those being added (Kafka's origin replicas). */
+export function originalReplicas(state: PartitionState): number[] {
+  const adding = state.addingReplicas ?? []
+  return state.replicas.filter((b) => !adding.includes(b))
 }
 
 function decideCancel(name: string, state: PartitionState, live: ReadonlySet<number>): AlterDecision {
   if (!isReassigning(state)) return { kind: 'error', error: new FaecieError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment of ${name} is in progress.`) }
   const adding = state.addingReplicas ?? []
-  const replicas = state.replicas.filter((b) => !adding.includes(b))
+  const replicas = originalReplicas(state)
   const isr = state.isr.filter((b) => !adding.includes(b))
   if (isr.length === 0) {
     return { kind: 'error', error: new FaecieError(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
       `${name}: only the replicas being added (${adding.join(', ')}) are in sync; cancelling would leave no in-sync replica (never an unclean election).`) }
+  }
+  if (state.isr.some((b) => live.has(b)) && !isr.some((b) => live.has(b))) {
+    return { kind: 'error', error: new FaecieError(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+      `${name}: the only live in-sync replicas (${state.isr.filter((b) => live.has(b)).join(', ')}) are being added; cancelling would take the partition offline and delete them.`) }
   }
   const leader = isr.includes(state.leader) ? state.leader : pickLeader(replicas, isr, live)
   const leaderEpoch = leader === state.leader ? state.leaderEpoch : state.leaderEpoch + 1

@@ -248,20 +248,23 @@ export class EtcdMetadataStore {
   }
 
   /**
-   * Grows a topic still at `expected`'s revision to `replicas.length` partitions: the record, the
-   * whole assignment (the existing partitions' lists unchanged) and the new partitions' first states.
+   * Grows a topic still at `expected`'s revision, whose assignment is still at `assignmentModRevision`
+   * (a reassignment rewrites it), to `replicas.length` partitions: the record, the whole assignment
+   * (the existing partitions' lists unchanged) and the new partitions' first states.
    */
-  async addPartitions(fence: ControllerFence, topic: string, expected: Versioned<TopicRecord>, replicas: number[][]): Promise<Versioned<TopicRecord>> {
+  async addPartitions(fence: ControllerFence, topic: string, expected: Versioned<TopicRecord>, replicas: number[][],
+    assignmentModRevision: number): Promise<Versioned<TopicRecord>> {
     const from = expected.value.partitions
     assert(replicas.length > from, `${topic}: ${replicas.length} partitions is not more than ${from}`)
     const key = this.keys.topic(topic)
+    const assignmentKey = this.keys.assignment(topic)
     const value: TopicRecord = { ...expected.value, partitions: replicas.length }
     const chunkEnd = from + ETCD_TXN_OPS_MAX - 2
-    const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision)
+    const result = await this.#fenced(fence).and(key, 'Mod', '==', expected.modRevision).and(assignmentKey, 'Mod', '==', assignmentModRevision)
       .then(this.client.put(key).value(JSON.stringify(value)),
-        this.client.put(this.keys.assignment(topic)).value(JSON.stringify({ replicas })),
+        this.client.put(assignmentKey).value(JSON.stringify({ replicas })),
         ...replicas.slice(from, chunkEnd).map((r, i) => this.#putInitialPartition(topic, from + i, r))).commit()
-    if (!result.succeeded) await this.#throwConflict(fence, `topic ${topic} changed since revision ${expected.modRevision}`)
+    if (!result.succeeded) await this.#throwConflict(fence, `topic ${topic} or its assignment changed since revision ${expected.modRevision}`)
     await this.createMissingPartitions(fence, topic, replicas, chunkEnd)
     return { value, modRevision: revision(result.header.revision) }
   }
@@ -269,6 +272,13 @@ export class EtcdMetadataStore {
   async getPartition(topic: string, partition: number): Promise<Versioned<PartitionState> | undefined> {
     const kv = await this.#getKv(this.keys.partition(topic, partition))
     return kv === undefined ? undefined : { value: JSON.parse(kv.value.toString()) as PartitionState, modRevision: revision(kv.mod_revision) }
+  }
+
+  /** Every partition state of a topic, by partition (one range read). */
+  async getPartitions(topic: string): Promise<Map<number, PartitionState>> {
+    const prefix = this.keys.partitionsPrefix(topic)
+    const all = await this.client.getAll().prefix(prefix).strings()
+    return new Map(Object.entries(all).map(([key, text]) => [Number(key.slice(prefix.length)), JSON.parse(text) as PartitionState]))
   }
 
   /**

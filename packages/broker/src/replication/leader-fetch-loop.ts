@@ -12,8 +12,11 @@
 // a request that fails whole (link lost, peer down) holds the loop for backoffMs, and the next
 // request reconnects. Partitions whose answers come back (actor ops) are handled concurrently; the
 // next request goes out once all are done. Partitions under the replication throttle (replicas this
-// broker is adding, replication-throttle.ts) are left out of fetches while the throttle's bucket is in
-// debt, and their fetched bytes are taken from it; the loop sleeps until the first of them may go.
+// broker is adding and not yet in the ISR, replication-throttle.ts) go in a request of their own, just
+// before the others' (not a long poll when there are others), asking for at most the bytes the
+// throttle's bucket holds; their fetched bytes are taken from it. While it is in debt they are left
+// out, and a loop with nothing else to do sleeps until the first of them may go, at most
+// fetchMaxWaitMs at a time (the rate may have been removed or raised meanwhile: asked again each turn).
 import { ErrorCode, FaecieError, type OffsetsForLeaderEpochPartitionResult, type ReplicaFetchPartitionResult } from '@faecie/protocol'
 import type { Followed, FetcherContext } from './replica-fetchers.js'
 import { truncationStep } from './truncation.js'
@@ -57,22 +60,22 @@ export class LeaderFetchLoop {
   }
 
   async #run(): Promise<void> {
-    const { clock, logger } = this.#ctx
+    const { clock, logger, fetchMaxWaitMs } = this.#ctx
     while (!this.#stopped) {
       const nowMs = clock.now()
-      const throttle = this.#ctx.throttle
-      const delayMs = throttle?.delayMs(nowMs) ?? 0
-      const heldBack = (p: Followed): boolean => delayMs > 0 && p.phase === 'fetch' && throttle!.isThrottled(p.topic, p.partition)
+      const delayMs = this.#ctx.throttle?.delayMs(nowMs) ?? 0
+      const heldBack = (p: Followed): boolean => delayMs > 0 && this.#throttled(p)
       const ready = [...this.partitions.values()].filter((p) => p.retryAtMs <= nowMs && !heldBack(p))
       if (ready.length === 0) {
-        const next = Math.min(...[...this.partitions.values()].map((p) => Math.max(p.retryAtMs, heldBack(p) ? nowMs + delayMs : 0)))
+        // A throttled partition is looked at again after at most fetchMaxWaitMs, whatever its debt.
+        const next = Math.min(...[...this.partitions.values()].map((p) => Math.max(p.retryAtMs, heldBack(p) ? nowMs + Math.min(delayMs, fetchMaxWaitMs) : 0)))
         await this.#sleep(Number.isFinite(next) ? next - nowMs : this.#ctx.backoffMs, true)
         continue
       }
       const truncating = ready.filter((p) => p.phase === 'truncate')
       try {
         if (truncating.length > 0) await this.#truncate(truncating)
-        else await this.#fetch(ready)
+        else await this.#fetchReady(ready)
         if (this.#failures > 0) logger.info({ leader: this.leaderId }, 'fetching from the leader again')
         this.#failures = 0
       } catch (err) {
@@ -83,6 +86,22 @@ export class LeaderFetchLoop {
         await this.#sleep(this.#ctx.backoffMs, false)
       }
     }
+  }
+
+  #throttled(p: Followed): boolean {
+    return p.phase === 'fetch' && this.#ctx.throttle?.isThrottled(p.topic, p.partition) === true
+  }
+
+  /** The throttled partitions in a request of their own, within the bucket, then the others as usual. */
+  async #fetchReady(ready: Followed[]): Promise<void> {
+    const { throttle, fetchMaxWaitMs, clock } = this.#ctx
+    const slow = ready.filter((p) => this.#throttled(p))
+    const free = ready.filter((p) => !slow.includes(p))
+    if (slow.length > 0) {
+      const bytes = await this.#fetch(slow, throttle!.allowanceBytes(clock.now()), free.length > 0 ? 0 : fetchMaxWaitMs)
+      throttle!.record(bytes, clock.now())
+    }
+    if (free.length > 0) await this.#fetch(free, Number.POSITIVE_INFINITY, fetchMaxWaitMs)
   }
 
   /** Waits `ms` on the injected clock; a wakeable sleep also ends when a partition is added or on stop. */
@@ -128,27 +147,25 @@ export class LeaderFetchLoop {
     else p.askEpoch = step.nextEpoch
   }
 
-  async #fetch(parts: Followed[]): Promise<void> {
-    const { links, brokerId, fetchMaxWaitMs, fetchMaxBytes, fetchPartitionMaxBytes, requestTimeoutMs } = this.#ctx
+  /** One replicaFetch of `parts`, at most `maxBytes` (and the configured limits); resolves to the record bytes it brought. */
+  async #fetch(parts: Followed[], maxBytes: number, maxWaitMs: number): Promise<number> {
+    const { links, brokerId, fetchMaxBytes, fetchPartitionMaxBytes, requestTimeoutMs } = this.#ctx
     const turn = this.#rotation++ % parts.length
     const ordered = [...parts.slice(turn), ...parts.slice(0, turn)]
     const answer = await links.request(this.leaderId, 'replicaFetch', {
-      brokerId, maxWaitMs: fetchMaxWaitMs, minBytes: 1,
-      maxBytes: Math.min(fetchMaxBytes, ordered.length * fetchPartitionMaxBytes),
+      brokerId, maxWaitMs, minBytes: 1,
+      maxBytes: Math.max(1, Math.floor(Math.min(maxBytes, fetchMaxBytes, ordered.length * fetchPartitionMaxBytes))),
       partitions: ordered.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, leaderEpoch: p.leaderEpoch })),
-    }, { signal: this.#abort.signal, timeoutMs: requestTimeoutMs + fetchMaxWaitMs })
+    }, { signal: this.#abort.signal, timeoutMs: requestTimeoutMs + maxWaitMs })
     const byKey = indexAnswers(answer?.partitions, validFetchResult)
-    const throttle = this.#ctx.throttle
-    if (throttle !== undefined) {
-      let bytes = 0
-      for (const p of ordered) if (throttle.isThrottled(p.topic, p.partition)) bytes += byKey.get(p.key)?.records.length ?? 0
-      throttle.record(bytes, this.#ctx.clock.now())
-    }
+    let bytes = 0
+    for (const p of ordered) bytes += byKey.get(p.key)?.records.length ?? 0
     await Promise.all(ordered.map((p) => {
       const result = byKey.get(p.key)
       // A partition the leader left out (an answer from an older leader version): asked again next turn.
       return result === undefined ? undefined : this.#ctx.runOn(p, () => this.#appendOne(p, result))
     }))
+    return bytes
   }
 
   async #appendOne(p: Followed, result: ReplicaFetchPartitionResult): Promise<void> {

@@ -1,7 +1,9 @@
 // ReplicaFetchers against a fake leader (a PeerRequester answering replicaFetch and offsetsForLeaderEpoch
 // as the contract says, with long polls on the injected clock) and a fake follower log (a ReplicaLog
 // doing appendReplica / truncateReplica / offsetsForLeaderEpoch over test-leader.ts's model log). The
-// partition actor's replication ops are another part's work: these doubles stand in for them.
+// partition actor's replication ops are another part's work: these doubles stand in for them. With
+// the replication throttle (replication-throttle.ts) on the same clock: throttled partitions fetch
+// within the bucket, apart from the others, and a throttle removed or raised counts within one fetch wait.
 import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, flushPromises } from '../../../../test/support/manual-clock.js'
@@ -10,6 +12,7 @@ import { silentLogger } from '../log.js'
 import type { PartitionRequest } from '../partition/messages.js'
 import type { PeerRequestOptions, PeerRequester } from './peer-links.js'
 import { ReplicaFetchers, type ReplicaLog } from './replica-fetchers.js'
+import { ReplicationThrottle, THROTTLE_FETCH_BYTES_MIN } from './replication-throttle.js'
 import { ModelLog, modelRecords } from './test-leader.js'
 
 const LEADER = 1
@@ -22,6 +25,8 @@ class FakeLeader implements PeerRequester {
   readonly logs = new Map<string, ModelLog>()
   /** [op, key, fetchOffset or asked epoch] of every partition asked. */
   readonly asked: [string, string, number][] = []
+  /** Every replicaFetch request: its partitions' keys, maxBytes and maxWaitMs. */
+  readonly fetches: { keys: string[]; maxBytes: number; maxWaitMs: number }[] = []
   attempts = 0
   inFlight = 0
   inFlightMax = 0
@@ -65,14 +70,18 @@ class FakeLeader implements PeerRequester {
         return log.endOf(s.leaderEpoch)
       })) }
     }
+    const maxBytes = Math.min(fields.maxBytes as number, 1 << 20)
+    this.fetches.push({ keys: specs.map((s) => `${s.topic}-${s.partition}`), maxBytes: fields.maxBytes as number, maxWaitMs: fields.maxWaitMs as number })
+    // Each partition gets up to maxBytes (at least one offset), as the leader's actor (one partition per request in these tests).
     const read = (): Record<string, unknown>[] => specs.map((s) => this.#perPartition(s, s.leaderEpoch, (log, key) => {
       this.asked.push([op, key, s.fetchOffset])
       if (s.fetchOffset > log.logEndOffset) throw new FaecieError(ErrorCode.OFFSET_OUT_OF_RANGE, 'past the end')
       log.highWatermark = Math.max(log.highWatermark, s.fetchOffset)
-      return { records: log.read(s.fetchOffset, 1 << 20), highWatermark: log.highWatermark, logStartOffset: 0, logEndOffset: log.logEndOffset, leaderEpoch: log.currentEpoch }
+      return { records: log.read(s.fetchOffset, maxBytes), highWatermark: log.highWatermark, logStartOffset: 0, logEndOffset: log.logEndOffset, leaderEpoch: log.currentEpoch }
     }))
     const first = read()
     if (first.some((r) => r.error !== undefined || (r.records as Uint8Array).length > 0)) return { partitions: first }
+    if ((fields.maxWaitMs as number) === 0) return { partitions: first }
     // The long poll: an append, maxWaitMs on the clock, or the fetcher giving up.
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -154,12 +163,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
 
-function setUp(): { clock: ManualClock; leader: FakeLeader; follower: FakeFollowerLog; fetchers: ReplicaFetchers } {
+function setUp(throttle?: ReplicationThrottle): { clock: ManualClock; leader: FakeLeader; follower: FakeFollowerLog; fetchers: ReplicaFetchers } {
   const clock = new ManualClock(0)
   const leader = new FakeLeader(clock)
   const follower = new FakeFollowerLog()
   const fetchers = new ReplicaFetchers({ brokerId: SELF, links: leader, partitions: follower, logger: silentLogger(), clock,
-    fetchMaxWaitMs: 500, fetchMaxBytes: 16 << 20, fetchPartitionMaxBytes: 1 << 20, backoffMs: 1000 })
+    fetchMaxWaitMs: 500, fetchMaxBytes: 16 << 20, fetchPartitionMaxBytes: 1 << 20, backoffMs: 1000, ...(throttle === undefined ? {} : { throttle }) })
   cleanups.push(() => fetchers.close())
   return { clock, leader, follower, fetchers }
 }
@@ -275,5 +284,65 @@ describe('ReplicaFetchers', () => {
     await flushPromises()
     expect(follower.logs.get('t-0')!.logEndOffset).toBe(2)
     await fetchers.close()
+  })
+
+  describe('under the replication throttle', () => {
+    /** Partition 0 is being added (throttled), partition 1 is not; 10 000 one-byte offsets on the leader. */
+    function throttled(rate: { value: number | null }, debtBytes = 0) {
+      const throttle = new ReplicationThrottle({ rateBytesPerSec: () => rate.value, isMoving: (_topic, p) => p === 0 })
+      throttle.record(debtBytes, 0)
+      const t = setUp(throttle)
+      t.leader.log('t-0', new Array<number>(10_000).fill(0), 0)
+      t.leader.log('t-1', new Array<number>(10_000).fill(0), 0)
+      t.follower.log('t-0', [])
+      t.follower.log('t-1', [])
+      t.fetchers.follow('t', 0, { leader: LEADER, leaderEpoch: 0, latestEpoch: -1, logEndOffset: 0 })
+      return { ...t, throttle, end: (p: number) => t.follower.logs.get(`t-${p}`)!.logEndOffset }
+    }
+
+    it('asks for no more than the bucket holds, apart from the partitions not throttled, and keeps the rate', async () => {
+      const rate = { value: 1000 as number | null }
+      const { clock, leader, fetchers, throttle, end } = throttled(rate)
+      fetchers.follow('t', 1, { leader: LEADER, leaderEpoch: 0, latestEpoch: -1, logEndOffset: 0 })
+      await waitFor('the partition not throttled to catch up at once', () => end(1) === 10_000)
+      await waitFor('a first throttled fetch', () => end(0) > 0)
+      expect(end(0)).toBeLessThanOrEqual(THROTTLE_FETCH_BYTES_MIN)
+      for (let s = 1; s <= 5; s++) {
+        await clock.advance(1000)
+        // 1000 B/s: at most what the seconds paid for, plus the one fetch that may run into debt.
+        expect(throttle.throttledBytes).toBeLessThanOrEqual(1000 * s + 1000 + THROTTLE_FETCH_BYTES_MIN + 8)
+      }
+      expect(end(0)).toBeGreaterThan(3000)
+      for (const f of leader.fetches) {
+        if (f.keys.includes('t-0')) expect(f.keys).toEqual(['t-0'])
+        if (f.keys.includes('t-0')) expect(f.maxBytes).toBeLessThanOrEqual(1000 + THROTTLE_FETCH_BYTES_MIN)
+      }
+      expect(leader.inFlightMax).toBe(1)
+    })
+
+    it('takes a removed throttle within one fetch wait, however deep in debt', async () => {
+      const rate = { value: 100 as number | null }
+      // 10 KB of debt at 100 B/s: 100 s to pay back.
+      const { clock, leader, throttle, end } = throttled(rate, 10_000)
+      expect(throttle.delayMs(clock.now())).toBe(100_000)
+      await flushPromises()
+      await clock.advance(499)
+      expect(leader.fetches).toEqual([])
+      rate.value = null
+      await clock.advance(1)
+      await waitFor('the replica to fetch it all', () => end(0) === 10_000)
+    })
+
+    it('takes a raised throttle within one fetch wait', async () => {
+      const rate = { value: 100 as number | null }
+      const { clock, throttle, end } = throttled(rate)
+      await waitFor('a first throttled fetch', () => end(0) > 0)
+      // Within the bucket: never 10 KB at 100 B/s, which would be 100 s of debt.
+      expect(end(0)).toBeLessThanOrEqual(THROTTLE_FETCH_BYTES_MIN)
+      expect(throttle.delayMs(clock.now())).toBeGreaterThan(500)
+      rate.value = 1_000_000
+      await clock.advance(500)
+      await waitFor('the replica to fetch the rest at the new rate', () => end(0) === 10_000)
+    })
   })
 })
