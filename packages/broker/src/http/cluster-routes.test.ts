@@ -34,6 +34,9 @@ const fakeCluster = {
   controllerId: () => 2,
   brokerUrl: (id: number) => URLS.get(id),
   listPartitionReassignments: () => listReassignments(),
+  // Partition 1's leader, broker 2, answers its own row over the broker link.
+  requestBroker: async (brokerId: number) => ({ topics: [{ topic: META.topic, partitions: [1].map((partition) =>
+    ({ partition, logStartOffset: 3, highWatermark: 40 + brokerId, logEndOffset: 42, sizeBytes: 900 })) }] }),
 } as unknown as ClusterGateway
 
 let app: FastifyInstance | undefined
@@ -117,5 +120,7 @@ describe('GET /v1/topics/:topic in a cluster', () => {
       [2, [2, 4, 3], [2, 3], [4], [3]],
       [-1, [3], [3], [], []],
     ])
+    // Offsets are each partition's leader's: this broker's own for 0, broker 2's for 1, none for leaderless 2.
+    expect(body.partitions.map((p: Record<string, unknown>) => p.highWatermark)).toEqual([5, 42, -1])
   })
 })

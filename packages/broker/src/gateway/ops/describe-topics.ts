@@ -51,7 +51,7 @@ async function describePartitions(gateway: Gateway, meta: TopicMeta, fromPeer: b
       return
     }
     if (leader < 0) return
-    const answer = await cluster.requestBroker(leader, 'describeTopics', { topics: [meta.topic] }).catch(() => undefined)
+    const answer = await Promise.resolve().then(() => cluster.requestBroker(leader, 'describeTopics', { topics: [meta.topic] })).catch(() => undefined)
     for (const row of answer?.topics[0]?.partitions ?? []) if (partitions.includes(row.partition)) rows.set(row.partition, row)
   }))
   return all.map((p) => rows.get(p) ?? { partition: p, ...UNKNOWN_ROW })
