@@ -19,7 +19,6 @@
 // broker's replicas of it (the reconciler opens a replica with the config of the moment).
 import { strict as assert } from 'node:assert'
 import { timingSafeEqual } from 'node:crypto'
-import { GRPCGenericError, type Etcd3 } from 'etcd3'
 import { type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { ClusterGateway, LocalPartitionRole } from '../gateway/context.js'
 import type { Limits } from '../gateway/limits.js'
@@ -38,33 +37,21 @@ import type { TopicMeta } from '../coordinator/metadata-state.js'
 import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
-import { ClusterKeys } from './keys.js'
 import type { ReplicaLag } from '../metrics/cluster-metrics.js'
 import { partitionsHere } from './reconciler-plan.js'
 import { leaveIsrsOnJoin } from './rejoin-isr.js'
-import { connectEtcd, EtcdMetadataStore, type PartitionState } from './metadata-store.js'
+import type { PartitionState } from './metadata-store.js'
+import { connectCluster, type ClusterConnection } from './cluster-connection.js'
 import type { GroupSettings } from '../groups/consumer-group.js'
-import { GroupShard } from '../groups/group-shard.js'
-import { GroupShards } from './group-shards.js'
-import { OffsetsPartitionHost } from './offsets-partition-host.js'
-import { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic.js'
+import type { GroupShards } from './group-shards.js'
+import { clusterGroupShards } from './cluster-groups.js'
 import { isThrottledReplica, ReplicationThrottle } from '../replication/replication-throttle.js'
 import { listReassignments } from './reassignments-list.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
 const WATCH_LISTENERS_MAX = 32
 
-/** etcd did not answer the broker's first request: the broker cannot join its cluster. */
-export class EtcdUnavailableError extends Error {}
-
-export interface ClusterConnection {
-  client: Etcd3
-  store: EtcdMetadataStore
-  keys: ClusterKeys
-  clusterId: string
-  /** The secret of broker-to-broker hellos (metadata-store.ts getOrCreateBrokerSecret). */
-  brokerSecret: string
-}
+export { EtcdUnavailableError, type ClusterConnection } from './cluster-connection.js'
 
 export interface ClusterRuntimeOptions {
   config: ClusterConfig
@@ -103,29 +90,8 @@ export class ClusterRuntime implements ClusterGateway {
   #stopping: Promise<void> | undefined
 
   /** Connects to etcd and reads (or, on the cluster's first start, creates) the cluster id. */
-  static async connect(config: ClusterConfig, clock: MonotonicClock = systemMonotonicClock): Promise<ClusterConnection> {
-    const client = connectEtcd(config.etcdEndpoints)
-    const keys = new ClusterKeys(config.clusterName)
-    const store = new EtcdMetadataStore(client, keys)
-    let timer: unknown
-    try {
-      const timeoutMs = CLUSTER_RUNTIME_LIMITS.etcdConnectTimeoutMs
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = clock.setTimeout(() => reject(new EtcdUnavailableError(`etcd at ${config.etcdEndpoints.join(', ')} did not answer within ${timeoutMs} ms`)), timeoutMs)
-      })
-      const clusterId = await Promise.race([store.getOrCreateClusterId(), timedOut])
-      const brokerSecret = await Promise.race([store.getOrCreateBrokerSecret(), timedOut])
-      return { client, store, keys, clusterId, brokerSecret }
-    } catch (err) {
-      client.close()
-      // etcd3's errors, and grpc's own (a status code) when no connection was ever made.
-      if (err instanceof EtcdUnavailableError || err instanceof GRPCGenericError || typeof (err as { code?: unknown }).code === 'number') {
-        throw new EtcdUnavailableError(`cannot reach etcd at ${config.etcdEndpoints.join(', ')}: ${(err as Error).message}`)
-      }
-      throw err
-    } finally {
-      clock.clearTimeout(timer)
-    }
+  static connect(config: ClusterConfig, clock: MonotonicClock = systemMonotonicClock): Promise<ClusterConnection> {
+    return connectCluster(config, clock)
   }
 
   /** Starts watching the cluster's state and makes the parts; nothing leads or fetches until join(). */
@@ -190,14 +156,10 @@ export class ClusterRuntime implements ClusterGateway {
       limits, defaultReplicationFactor: config.defaultReplicationFactor, logger: logger.child({ module: 'cluster-topics' }),
       groups: () => this.#groups,
     })
-    this.#groups = this.#makeGroupShards()
-    let topicsSeen = topicVersions(watch.state)
-    watch.on('change', () => {
-      const now = topicVersions(watch.state)
-      for (const [topic, version] of now) if (topicsSeen.get(topic) !== version) this.#groups.onTopicChanged(topic, false)
-      for (const topic of topicsSeen.keys()) if (!now.has(topic)) this.#groups.onTopicChanged(topic, true)
-      topicsSeen = now
-      this.#groups.sync()
+    this.#groups = clusterGroupShards({
+      brokerId: this.brokerId, config, partitions, logger, clock, links: this.#links, watch, topics: this.topics,
+      isLeaderNow: (topic, p) => this.isLeaderNow(topic, p), localRole: (topic, p) => this.localRole(topic, p),
+      groupClock: o.groupClock ?? Date.now, ...(o.groupSettings === undefined ? {} : { groupSettings: o.groupSettings }),
     })
     const configs = new TopicConfigPush({ partitions, limits, logger, hasReplica: (topic, p) => this.localRole(topic, p) !== undefined })
     configs.apply(watch.state)
@@ -348,33 +310,6 @@ export class ClusterRuntime implements ClusterGateway {
     return this.#groups.groupCount
   }
 
-  /** The group shards of the `__consumer_offsets` partitions this broker leads (group-shards.ts). */
-  #makeGroupShards(): GroupShards {
-    const { config, partitions, logger, clock } = this.#o
-    const now = this.#o.groupClock ?? Date.now
-    const leaderEpochNow = (p: number): number | undefined =>
-      this.isLeaderNow(OFFSETS_TOPIC, p) ? this.localRole(OFFSETS_TOPIC, p)?.leaderEpoch : undefined
-    const groupTopics = {
-      topic: (name: string) => this.topics.topic(name),
-      names: () => this.topics.topics().filter((t) => !t.internal).map((t) => t.topic),
-    }
-    return new GroupShards({
-      brokerId: this.brokerId, links: this.#links, clock, logger: logger.child({ module: 'group-shards' }), leaderEpochNow,
-      offsetsPartitions: () => this.#watch.state.topics.get(OFFSETS_TOPIC)?.value.partitions,
-      leaderOf: (p) => {
-        const leader = this.partitionState(OFFSETS_TOPIC, p)?.leader ?? -1
-        return { brokerId: leader, url: leader < 0 ? undefined : this.brokerUrl(leader) }
-      },
-      liveBrokers: () => [...this.#watch.state.brokers.keys()],
-      ensureOffsetsTopic: () => this.topics.ensureOffsetsTopic(offsetsTopicSpec(
-        { partitions: config.offsetsTopicPartitions, replicationFactor: config.offsetsTopicReplicationFactor }, this.#watch.state.brokers.size)),
-      makeShard: (partition, leaderEpoch) => new GroupShard({
-        partition, clock: now, topics: groupTopics, logger, ...(this.#o.groupSettings === undefined ? {} : { settings: this.#o.groupSettings }),
-        host: new OffsetsPartitionHost({ partition, partitions, leaderEpoch, leaderEpochNow: () => leaderEpochNow(partition) }),
-      }),
-    })
-  }
-
   alterPartitionReassignments(request: OpRequest<'alterPartitionReassignments'>, mayForward: boolean): Promise<OpResponse<'alterPartitionReassignments'>> {
     return this.topics.alterPartitionReassignments(request, mayForward)
   }
@@ -445,9 +380,4 @@ export class ClusterRuntime implements ClusterGateway {
   followerLagOf(topic: string, partition: number): number | undefined {
     return this.#fetchers.lagOf(topic, partition)
   }
-}
-
-/** Each topic's identity and size as etcd has it: a change of either is a change groups hear of. */
-function topicVersions(state: ClusterStateWatch['state']): Map<string, string> {
-  return new Map([...state.topics].map(([name, record]) => [name, `${record.value.topicId}/${record.value.partitions}`]))
 }
