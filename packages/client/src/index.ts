@@ -27,7 +27,7 @@ export type { ConsumedHeaders, ConsumedMessage } from './consumer/message.js'
 export type { Batch, EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/run.js'
 export type { TopicPartition } from './consumer/state.js'
 export { type FaecieConfig, brokerUrl } from './config.js'
-export { RETRY_DEFAULTS, backoffMs, type RetryOptions } from './retry.js'
+export { RETRY_DEFAULTS, backoffMs, retryWindowMs, type RetryOptions } from './retry.js'
 export { setDefaultTransport, type Transport, type TransportFactory, type TransportHandlers, type TransportOptions } from './transport.js'
 export { browserTransport } from './transport-browser.js'
 export {
