@@ -10,19 +10,17 @@ import {
   type DeleteRecordsPartitionResult,
   type DescribeClusterResponse,
   type DescribedGroup,
-  type DescribedTopic,
   type ListedGroup,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataTopic,
   type StatsResponse,
-  type WireError,
 } from '@faecie/protocol'
 import { ClusterAdmin, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
 import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
-import { type TopicDescription, askLeaders, withReplicas } from './admin-partitions.js'
+import { type TopicDescription, askLeaders, describeFromLeaders, topicError } from './admin-partitions.js'
 import { withRetry } from './retry.js'
 
 export type ConfigValue = string | number | boolean
@@ -51,12 +49,6 @@ export interface TopicOffsets {
   offset: number
   high: number
   low: number
-}
-
-function topicError(topic: string, error: WireError): FaecieError {
-  // The broker's message usually names the topic already.
-  const message = error.message.includes(topic) ? error.message : `${topic}: ${error.message}`
-  return new FaecieError(error.code, message, { errorName: error.name, retriable: error.retriable })
 }
 
 function configStrings(config: Record<string, ConfigValue | null>): Record<string, string | null> {
@@ -165,18 +157,13 @@ export class Admin {
   }
 
   /**
-   * Each topic's id, config (defaults filled in) and per-partition offsets and size; with
-   * includeReplicas, each partition's leader, leader epoch, replicas and ISR too (from metadata).
+   * Each topic's id, config (defaults filled in) and per-partition offsets and size, each
+   * partition's from its leader (-1: no leader now); with includeReplicas, each partition's leader
+   * (-1: none), leader epoch, replicas and ISR too (from metadata). An internal topic named here
+   * (__consumer_offsets) is described from metadata: no config, offsets -1.
    */
   async describeTopics(options: { topics: string[]; includeReplicas?: boolean }): Promise<TopicDescription[]> {
-    return this.readRetrying(async () => {
-      const response = await this.cluster.request('describeTopics', { topics: options.topics }, { retry: false })
-      const failed = response.topics.find((t) => t.error !== undefined)
-      if (failed?.error !== undefined) throw topicError(failed.topic, failed.error)
-      if (options.includeReplicas !== true) return response.topics
-      const metadata = await this.cluster.metadata(options.topics, { retry: false })
-      return response.topics.map((topic) => withReplicas(topic, metadata.topics.find((t) => t.topic === topic.topic)))
-    })
+    return this.readRetrying(() => describeFromLeaders(this.cluster, options.topics, options.includeReplicas === true))
   }
 
   /** The cluster: its id, controller, live brokers (id, URL, rack) and etcd endpoints (op describeCluster). */
