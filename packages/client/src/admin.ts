@@ -9,15 +9,14 @@ import {
   LATEST_TIMESTAMP,
   type DeleteRecordsPartitionResult,
   type DescribeClusterResponse,
-  type DescribedGroup,
-  type ListedGroup,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataTopic,
   type StatsResponse,
 } from '@faecie/protocol'
 import { ClusterAdmin, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
-import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
+import { type GroupDescription, type GroupLag, GroupAdmin, type GroupTopicOffsets, type ListedGroups, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
+import type { Clock } from './clock.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
 import { type TopicDescription, askLeaders, describeFromLeaders, topicError } from './admin-partitions.js'
@@ -62,9 +61,10 @@ export class Admin {
   private readonly groups: GroupAdmin
   private readonly clusterOps: ClusterAdmin
 
-  constructor(config: ClientConfig) {
-    this.cluster = new Cluster(config)
-    this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp))
+  /** `clock`: whose timers the retries wait on (tests pass a manual clock); default the system's. */
+  constructor(config: ClientConfig, options: { clock?: Clock } = {}) {
+    this.cluster = new Cluster(config, options.clock)
+    this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp), options.clock)
     this.clusterOps = new ClusterAdmin(this.cluster)
   }
 
@@ -115,7 +115,7 @@ export class Admin {
         }
       }
       if (retriable !== undefined) throw retriable
-    }, this.cluster.config.retry, { signal: this.cluster.signal })
+    }, this.cluster.config.retry, { signal: this.cluster.signal, clock: this.cluster.clock })
     return options.topics.map((spec) => results.get(spec.topic) ?? { topic: spec.topic })
   }
 
@@ -250,13 +250,21 @@ export class Admin {
 
   // Consumer groups (admin-groups.ts).
 
-  /** Every group the broker knows: `{ groups: [{ groupId, state, groupEpoch, members }] }` (optionally only some states). */
-  listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
+  /**
+   * Every group: `{ groups: [{ groupId, state, groupEpoch, members }] }` (optionally only some
+   * states). In a cluster each live broker is asked for the groups it coordinates; the brokers that
+   * could not be reached (a broker just gone is listed until its lease expires) are in
+   * `unreachable`, and their groups are missing from `groups`.
+   */
+  listGroups(options: { states?: string[] } = {}): Promise<ListedGroups> {
     return this.groups.listGroups(options)
   }
 
-  /** State, epochs, assignor, and members with their assignments; an unknown group has state Dead. */
-  describeGroups(groupIds: string[]): Promise<{ groups: DescribedGroup[] }> {
+  /**
+   * State, epochs, assignor, members with their assignments, and the coordinator that answered
+   * (broker id and URL); an unknown group has state Dead.
+   */
+  describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
     return this.groups.describeGroups(groupIds)
   }
 
@@ -323,7 +331,7 @@ export class Admin {
 
   /** A read, tried again while it fails with a retriable error (per-topic errors included). */
   private readRetrying<T>(read: () => Promise<T>): Promise<T> {
-    return withRetry(read, this.cluster.config.retry, { signal: this.cluster.signal })
+    return withRetry(read, this.cluster.config.retry, { signal: this.cluster.signal, clock: this.cluster.clock })
   }
 
   private offsetsAt(topic: string, partitions: number[], timestamp: number): Promise<number[]> {

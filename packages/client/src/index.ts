@@ -13,7 +13,7 @@ export type { PartitionDescription, TopicDescription } from './admin-partitions.
 export { REASSIGN_PARTITIONS_PER_REQUEST_MAX, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
 export type { OngoingReassignment } from '@faecie/protocol'
 export type { DescribeClusterResponse, DescribeClusterBroker, MetadataBroker, MetadataPartition, MetadataTopic } from '@faecie/protocol'
-export type { GroupLag, GroupPartitionOffset, GroupTopicOffsets, PartitionLag, ResetPlanEntry, ResetTarget } from './admin-groups.js'
+export type { GroupDescription, GroupLag, GroupPartitionOffset, GroupTopicOffsets, ListedGroups, PartitionLag, ResetPlanEntry, ResetTarget, UnreachableBroker } from './admin-groups.js'
 export { Producer, type ProducerRecord } from './producer/producer.js'
 export type { AcksOption, ProducerConfig } from './producer/config.js'
 export type { RecordMetadata } from './producer/batch.js'
