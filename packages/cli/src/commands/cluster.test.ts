@@ -79,6 +79,10 @@ describe('cluster reassign, drain and elect-leaders command lines', () => {
     await expect(clusterCommand(['elect-leaders'], out)).rejects.toThrow(/needs --preferred/)
     await expect(clusterCommand(['elect-leaders', '--preferred', '--partition', '1'], out)).rejects.toThrow(/--partition goes with --topic/)
     await expect(clusterCommand(['reassignments', '--brokers', '1'], out)).rejects.toThrow(/does not take --brokers/)
+    await expect(clusterCommand(['throttle'], out)).rejects.toThrow(/one of --bytes-per-sec N .* or --remove/)
+    await expect(clusterCommand(['throttle', '--bytes-per-sec', '5', '--remove'], out)).rejects.toThrow(/one of --bytes-per-sec/)
+    await expect(clusterCommand(['throttle', '--bytes-per-sec', '0'], out)).rejects.toThrow(/--bytes-per-sec must be an integer >= 1/)
+    await expect(clusterCommand(['reassign', '--execute', '--plan', 'p', '--preserve-throttles'], out)).rejects.toThrow(/--execute does not take --preserve-throttles/)
   })
 
   it('reads broker lists', () => {
