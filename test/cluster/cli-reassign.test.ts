@@ -197,4 +197,18 @@ describe('faecie cluster reassign / elect-leaders / drain', () => {
     expect(cancelled.stderr).toMatch(/Removed the replication throttle of 2000 bytes\/s/)
     expect(await throttleNow()).toBeNull()
   }, 120_000)
+
+  it('topics describe asked of one broker shows each partition\'s offsets and size from its leader', async () => {
+    const topic = 'cli-described'
+    await createReplicatedTopic(cluster, topic, 4)
+    await produce(topic, 4, 40)
+    // Three replicas of each partition on four brokers: the broker asked lacks a replica of some, and follows others.
+    for (const url of cluster.urls()) {
+      const result = await runCli(['topics', 'describe', '--topic', topic, '--format', 'json', '--broker', url], { timeoutMs: 60_000 })
+      expect(result.code, result.stderr).toBe(0)
+      const described = JSON.parse(result.lines[0]!) as { partitions: Array<{ partition: number; highWatermark: number; logEndOffset: number; sizeBytes: number }> }
+      expect(described.partitions.map((p) => [p.partition, p.highWatermark, p.logEndOffset])).toEqual([0, 1, 2, 3].map((p) => [p, 10, 10]))
+      for (const p of described.partitions) expect(p.sizeBytes).toBeGreaterThan(0)
+    }
+  }, 120_000)
 })

@@ -68,13 +68,13 @@ function planned(plan: () => GeneratedPlan): GeneratedPlan {
 }
 
 /** Prints the plan with, as its current assignment, every partition of the topics considered (as Kafka's --generate). */
-function printPlan(generated: GeneratedPlan, assignment: PartitionReplicas[], format: 'text' | 'json', out: LineWriter): void {
+function printPlan(generated: GeneratedPlan, assignment: PartitionReplicas[], format: 'text' | 'json', out: LineWriter, nothingText = 'The replicas are spread evenly already: nothing to move.'): void {
   const plan: GeneratedPlan = { ...generated, current: { version: 1, partitions: assignment } }
   if (format === 'json') out.write(JSON.stringify(plan))
   else for (const line of generatedLines(plan)) out.write(line)
   const n = plan.proposed.partitions.length
   process.stderr.write(n === 0
-    ? 'The replicas are spread evenly already: nothing to move.\n'
+    ? `${nothingText}\n`
     : `${n} partition${n === 1 ? '' : 's'} change: ${plan.replicaMoves} replica${plan.replicaMoves === 1 ? '' : 's'} move, ${plan.leaderChanges} preferred leader${plan.leaderChanges === 1 ? '' : 's'} change.\n`)
 }
 
@@ -245,8 +245,8 @@ export const drain: Action = (flags, out) => {
     }
     if (held.length === 0) {
       // Registered but holding nothing: a drain moves nothing (rather than rebalancing the others).
-      printPlan({ proposed: { version: 1, partitions: [] }, current: { version: 1, partitions: [] }, replicaMoves: 0, leaderChanges: 0 }, assignment, format, out)
-      process.stderr.write(`Broker ${drained} holds no replica${which}: nothing to drain.\n`)
+      printPlan({ proposed: { version: 1, partitions: [] }, current: { version: 1, partitions: [] }, replicaMoves: 0, leaderChanges: 0 },
+        assignment, format, out, `Broker ${drained} holds no replica${which}: nothing to drain.`)
       return 0
     }
     await refuseWhileMoving(admin, assignment)
