@@ -110,6 +110,8 @@ describe('faecie cluster reassign / elect-leaders / drain', () => {
       proposed: { version: 1; partitions: Array<{ topic: string; partition: number; replicas: number[] }> }
       current: { partitions: Array<{ replicas: number[] }> }
     }
+    // The current assignment is every partition of the topic (as Kafka's), not only those that move.
+    expect(generated.current.partitions).toHaveLength(4)
     // Four partitions of three replicas on four brokers: broker 1 held three of them.
     expect(generated.current.partitions.filter((p) => p.replicas.includes(1)).length).toBeGreaterThan(0)
     for (const p of generated.proposed.partitions) expect(p.replicas).not.toContain(1)
@@ -149,4 +151,64 @@ describe('faecie cluster reassign / elect-leaders / drain', () => {
     }, { timeoutMs: MOVE_TIMEOUT_MS })
     await checkReadBack(topic, acked)
   }, 180_000)
+
+  it('refuses a plan naming an unregistered broker whole (nothing moves), and a drain of a broker that is not there', async () => {
+    const topic = 'cli-refused'
+    await createReplicatedTopic(cluster, topic, 2)
+    const before = [await replicasOf(topic, 0), await replicasOf(topic, 1)]
+    const newcomer = cluster.brokerIds.find((id) => !before[0]!.includes(id))!
+    const plan = join(makeTempDir('cli-refused'), 'plan.json')
+    writeFileSync(plan, JSON.stringify({ version: 1, partitions: [
+      { topic, partition: 0, replicas: [newcomer, before[0]![0]!, before[0]![1]!] },
+      { topic, partition: 1, replicas: [9, before[1]![0]!] },
+      { topic, partition: 7, replicas: [1] },
+    ] }))
+    const refused = await cli(['cluster', 'reassign', '--execute', '--plan', plan])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/refused, nothing was moved/)
+    expect(refused.stderr).toMatch(new RegExp(`${topic}-1: broker 9 is not registered`))
+    expect(refused.stderr).toMatch(new RegExp(`${topic}-7: topic ${topic} has 2 partitions`))
+    expect(refused.lines.join('\n')).not.toMatch(/Current partition replica assignment/)
+    const listed = JSON.parse((await ok(['cluster', 'reassignments', '--topics', topic, '--format', 'json']))[0]!) as Record<string, unknown>
+    expect(listed).toEqual({ reassignments: [], throttleBytesPerSec: null })
+    expect([await replicasOf(topic, 0), await replicasOf(topic, 1)]).toEqual(before)
+
+    const drained = await cli(['cluster', 'drain', '--broker-id', '9'])
+    expect(drained.code).toBe(2)
+    expect(drained.stderr).toMatch(/broker 9 is not a broker of the cluster .* holds no replica/)
+  }, 120_000)
+
+  it('cluster throttle sets and removes the throttle; reassign --cancel removes it unless --preserve-throttles', async () => {
+    const topic = 'cli-throttled'
+    await createReplicatedTopic(cluster, topic, 1)
+    const throttleNow = async () => (JSON.parse((await ok(['cluster', 'reassignments', '--format', 'json']))[0]!) as { throttleBytesPerSec: number | null }).throttleBytesPerSec
+    const set = await cli(['cluster', 'throttle', '--bytes-per-sec', '1000'])
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stderr).toMatch(/faecie cluster throttle --remove/)
+    expect(await throttleNow()).toBe(1000)
+    await ok(['cluster', 'throttle', '--remove'])
+    expect(await throttleNow()).toBeNull()
+
+    await ok(['cluster', 'throttle', '--bytes-per-sec', '2000'])
+    // Nothing to cancel (exit 1), and the throttle stays with --preserve-throttles.
+    expect((await cli(['cluster', 'reassign', '--cancel', '--topic', topic, '--partition', '0', '--preserve-throttles'])).code).toBe(1)
+    expect(await throttleNow()).toBe(2000)
+    const cancelled = await cli(['cluster', 'reassign', '--cancel', '--topic', topic, '--partition', '0'])
+    expect(cancelled.stderr).toMatch(/Removed the replication throttle of 2000 bytes\/s/)
+    expect(await throttleNow()).toBeNull()
+  }, 120_000)
+
+  it('topics describe asked of one broker shows each partition\'s offsets and size from its leader', async () => {
+    const topic = 'cli-described'
+    await createReplicatedTopic(cluster, topic, 4)
+    await produce(topic, 4, 40)
+    // Three replicas of each partition on four brokers: the broker asked lacks a replica of some, and follows others.
+    for (const url of cluster.urls()) {
+      const result = await runCli(['topics', 'describe', '--topic', topic, '--format', 'json', '--broker', url], { timeoutMs: 60_000 })
+      expect(result.code, result.stderr).toBe(0)
+      const described = JSON.parse(result.lines[0]!) as { partitions: Array<{ partition: number; highWatermark: number; logEndOffset: number; sizeBytes: number }> }
+      expect(described.partitions.map((p) => [p.partition, p.highWatermark, p.logEndOffset])).toEqual([0, 1, 2, 3].map((p) => [p, 10, 10]))
+      for (const p of described.partitions) expect(p.sizeBytes).toBeGreaterThan(0)
+    }
+  }, 120_000)
 })

@@ -44,17 +44,28 @@ export function targetOf(flags: Flags): Target {
   return { addresses, url, connectTimeoutMs }
 }
 
+/** The brokers' default session timeout (`--session-timeout-ms`): a killed broker stays registered this long. */
+export const BROKER_SESSION_TIMEOUT_MS_DEFAULT = 6_000
+
 /**
- * A client for one command. Retries are few and quick: the first request's whole wait is bounded by
- * `withinConnectTimeout` anyway, and a command line should fail fast rather than ride out an outage.
- * The producer and consumer pass the client's usual retry budget back in for their own work.
+ * The retries of a command once connected: enough (at least ~9 s of waits, retryWindowMs) to ride
+ * out a broker killed a moment ago, which stays registered, and the coordinator and leader of its
+ * groups and partitions, until its session times out; then the command's group or partition is
+ * found at its new broker. A broker that is down from the start still fails fast: the first
+ * request is bounded by `withinConnectTimeout`.
+ */
+export const CLI_RETRY = { retries: 8, initialRetryTimeMs: 250, maxRetryTimeMs: 2_000 }
+
+/**
+ * A client for one command (retries: CLI_RETRY). The producer and consumer pass the client's usual
+ * retry budget back in for their own work.
  */
 export function clientFor(target: Target, options: { metadataMaxAgeMs?: number } = {}): Faecie {
   return new Faecie({
     brokers: target.addresses,
     clientId: 'faecie-cli',
     connectTimeoutMs: target.connectTimeoutMs,
-    retry: { retries: 3, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 },
+    retry: CLI_RETRY,
     ...options,
   })
 }

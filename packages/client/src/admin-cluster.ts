@@ -88,7 +88,9 @@ export class ClusterAdmin {
 
   /** The moves in progress (of these topics, else all), and the replication throttle in force. */
   async listPartitionReassignments(options: { topics?: string[] } = {}): Promise<PartitionReassignments> {
-    return this.cluster.request('listPartitionReassignments', options.topics === undefined ? {} : { topics: options.topics })
+    // Without the response envelope's id (Cluster.request answers the whole frame).
+    const { id: _id, ...listed } = (await this.cluster.request('listPartitionReassignments', options.topics === undefined ? {} : { topics: options.topics })) as PartitionReassignments & { id?: number }
+    return listed
   }
 
   /**

@@ -4,9 +4,12 @@
 // kafka-consumer-groups.sh --describe shows it. Lag is computed here, from fetchOffsets and
 // listOffsets; the broker keeps no figure of its own.
 //
-// Each group's ops go to its coordinator (coordinators.ts), found again when it moves. listGroups in
-// a cluster asks every live broker (each answers for the groups it coordinates) and merges, as
-// Kafka's AdminClient does; describeGroups asks each coordinator once for all its groups.
+// Each group's ops go to its coordinator (coordinators.ts), found again when it moves (a dead
+// coordinator's closed connection included, within the retry budget). listGroups in a cluster asks
+// every live broker (each answers for the groups it coordinates) and merges, as Kafka's AdminClient
+// does; a broker that cannot be reached (one just killed stays registered until its lease expires)
+// is reported in `unreachable` instead of failing the whole list. describeGroups asks each
+// coordinator once for all its groups, and says which coordinator answered.
 import {
   EARLIEST_TIMESTAMP,
   ErrorCode,
@@ -17,8 +20,10 @@ import {
   type ListedGroup,
   type WireError,
 } from '@faecie/protocol'
+import type { Clock } from './clock.js'
 import type { Cluster } from './cluster.js'
 import { Coordinators, isCoordinatorError } from './coordinators.js'
+import { isRetriable } from './retry.js'
 
 export interface GroupPartitionOffset {
   partition: number
@@ -63,6 +68,25 @@ export interface GroupLag {
   totalLag: number
 }
 
+/** A broker listGroups could not reach (its groups are missing from the list). */
+export interface UnreachableBroker {
+  brokerId: number
+  url: string
+  error: FaecieError
+}
+
+export interface ListedGroups {
+  groups: ListedGroup[]
+  /** Present when some broker could not be reached. */
+  unreachable?: UnreachableBroker[]
+}
+
+/** A described group and its coordinator (the broker that answered; "any" broker of old: the one reached). */
+export type GroupDescription = DescribedGroup & { coordinator?: { brokerId: number; url: string } }
+
+/** Errors that say a broker cannot be reached now: listGroups does not wait them out for one broker. */
+const UNREACHABLE_CODES: ReadonlySet<number> = new Set([ErrorCode.NETWORK_EXCEPTION, ErrorCode.BROKER_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT])
+
 function wireError(what: string, error: WireError): FaecieError {
   return new FaecieError(error.code, `${what}: ${error.message}`, { errorName: error.name, retriable: error.retriable })
 }
@@ -73,33 +97,42 @@ export type OffsetsAt = (topic: string, partitions: number[], timestamp: number)
 export class GroupAdmin {
   private readonly coordinators: Coordinators
 
-  constructor(private readonly cluster: Cluster, private readonly offsetsAt: OffsetsAt) {
-    this.coordinators = new Coordinators(cluster)
+  constructor(private readonly cluster: Cluster, private readonly offsetsAt: OffsetsAt, clock?: Clock) {
+    this.coordinators = new Coordinators(cluster, clock === undefined ? {} : { clock })
   }
 
   /** Every group: in a cluster, each live broker's (the groups it coordinates), merged (a group listed twice, mid-move, once). */
-  async listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
+  async listGroups(options: { states?: string[] } = {}): Promise<ListedGroups> {
     const request = options.states === undefined ? {} : { states: options.states }
     const cluster = await this.clusterOrSingle()
     if (cluster === undefined || cluster.mode !== 'cluster') return { groups: (await this.cluster.request('listGroups', request)).groups }
+    const unreachable: UnreachableBroker[] = []
+    // A broker that cannot be reached is reported at once; other retriable refusals are retried.
+    const retriable = (err: unknown): boolean => isRetriable(err) && !(err instanceof FaecieError && UNREACHABLE_CODES.has(err.code))
     const lists = await Promise.all(cluster.brokers.map((broker) => this.coordinators.retrying(async () => {
       const connection = await this.cluster.brokerConnection(broker.brokerId, broker.url)
       if (connection.hello.brokerId !== broker.brokerId) {
         throw new FaecieError(ErrorCode.BROKER_NOT_AVAILABLE, `${broker.url} is broker ${connection.hello.brokerId}, not broker ${broker.brokerId}.`)
       }
       return (await connection.request('listGroups', request)).groups
+    }, retriable).catch((err: unknown): ListedGroup[] => {
+      if (!(err instanceof FaecieError) || !UNREACHABLE_CODES.has(err.code)) throw err
+      unreachable.push({ brokerId: broker.brokerId, url: broker.url, error: err })
+      return []
     })))
+    if (unreachable.length === cluster.brokers.length && unreachable.length > 0) throw unreachable[0]!.error
     const merged = new Map<string, ListedGroup>()
     for (const group of lists.flat()) if (!merged.has(group.groupId)) merged.set(group.groupId, group)
-    return { groups: [...merged.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)) }
+    const groups = [...merged.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+    return unreachable.length === 0 ? { groups } : { groups, unreachable: unreachable.sort((a, b) => a.brokerId - b.brokerId) }
   }
 
   /**
    * Each group's state, epochs, assignor and members; an unknown group comes back with state Dead
    * and an error. One request per coordinator; groups whose coordinator moved meanwhile are asked again.
    */
-  async describeGroups(groupIds: string[]): Promise<{ groups: DescribedGroup[] }> {
-    const found = new Map<string, DescribedGroup>()
+  async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
+    const found = new Map<string, GroupDescription>()
     await this.coordinators.retrying(async () => {
       const byCoordinator = new Map<string, string[]>()
       await Promise.all([...new Set(groupIds)].filter((id) => !found.has(id)).map(async (groupId) => {
@@ -110,14 +143,19 @@ export class GroupAdmin {
       let failure: unknown
       await Promise.all([...byCoordinator.values()].map(async (ids) => {
         try {
-          const response = await this.coordinators.withCoordinator(ids[0]!, (connection) => connection.request('describeGroups', { groupIds: ids }))
+          let answeredBy: { brokerId: number; url: string } | undefined
+          const response = await this.coordinators.withCoordinator(ids[0]!, (connection) => {
+            const known = this.coordinators.coordinatorOf(ids[0]!)
+            answeredBy = known !== undefined && !('any' in known) ? { brokerId: known.brokerId, url: known.url } : { brokerId: connection.hello.brokerId, url: connection.url }
+            return connection.request('describeGroups', { groupIds: ids })
+          })
           for (const group of response.groups) {
             const err = group.error === undefined ? undefined : wireError(group.groupId, group.error)
             if (err !== undefined && isCoordinatorError(err)) {
               this.coordinators.noteError(group.groupId, err)
               failure ??= err
             } else {
-              found.set(group.groupId, group)
+              found.set(group.groupId, answeredBy === undefined ? group : { ...group, coordinator: answeredBy })
             }
           }
         } catch (err) {

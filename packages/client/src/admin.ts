@@ -9,20 +9,17 @@ import {
   LATEST_TIMESTAMP,
   type DeleteRecordsPartitionResult,
   type DescribeClusterResponse,
-  type DescribedGroup,
-  type DescribedTopic,
-  type ListedGroup,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataTopic,
   type StatsResponse,
-  type WireError,
 } from '@faecie/protocol'
 import { ClusterAdmin, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
-import { type GroupLag, GroupAdmin, type GroupTopicOffsets, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
+import { type GroupDescription, type GroupLag, GroupAdmin, type GroupTopicOffsets, type ListedGroups, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
+import type { Clock } from './clock.js'
 import type { ClientConfig } from './config.js'
 import { Cluster } from './cluster.js'
-import { type TopicDescription, askLeaders, withReplicas } from './admin-partitions.js'
+import { type TopicDescription, askLeaders, describeFromLeaders, topicError } from './admin-partitions.js'
 import { withRetry } from './retry.js'
 
 export type ConfigValue = string | number | boolean
@@ -53,12 +50,6 @@ export interface TopicOffsets {
   low: number
 }
 
-function topicError(topic: string, error: WireError): FaecieError {
-  // The broker's message usually names the topic already.
-  const message = error.message.includes(topic) ? error.message : `${topic}: ${error.message}`
-  return new FaecieError(error.code, message, { errorName: error.name, retriable: error.retriable })
-}
-
 function configStrings(config: Record<string, ConfigValue | null>): Record<string, string | null> {
   const out: Record<string, string | null> = {}
   for (const [key, value] of Object.entries(config)) out[key] = value === null ? null : String(value)
@@ -70,9 +61,10 @@ export class Admin {
   private readonly groups: GroupAdmin
   private readonly clusterOps: ClusterAdmin
 
-  constructor(config: ClientConfig) {
-    this.cluster = new Cluster(config)
-    this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp))
+  /** `clock`: whose timers the retries wait on (tests pass a manual clock); default the system's. */
+  constructor(config: ClientConfig, options: { clock?: Clock } = {}) {
+    this.cluster = new Cluster(config, options.clock)
+    this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp), options.clock)
     this.clusterOps = new ClusterAdmin(this.cluster)
   }
 
@@ -123,7 +115,7 @@ export class Admin {
         }
       }
       if (retriable !== undefined) throw retriable
-    }, this.cluster.config.retry, { signal: this.cluster.signal })
+    }, this.cluster.config.retry, { signal: this.cluster.signal, clock: this.cluster.clock })
     return options.topics.map((spec) => results.get(spec.topic) ?? { topic: spec.topic })
   }
 
@@ -165,18 +157,13 @@ export class Admin {
   }
 
   /**
-   * Each topic's id, config (defaults filled in) and per-partition offsets and size; with
-   * includeReplicas, each partition's leader, leader epoch, replicas and ISR too (from metadata).
+   * Each topic's id, config (defaults filled in) and per-partition offsets and size, each
+   * partition's from its leader (-1: no leader now); with includeReplicas, each partition's leader
+   * (-1: none), leader epoch, replicas and ISR too (from metadata). An internal topic named here
+   * (__consumer_offsets) is described from metadata: no config, offsets -1.
    */
   async describeTopics(options: { topics: string[]; includeReplicas?: boolean }): Promise<TopicDescription[]> {
-    return this.readRetrying(async () => {
-      const response = await this.cluster.request('describeTopics', { topics: options.topics }, { retry: false })
-      const failed = response.topics.find((t) => t.error !== undefined)
-      if (failed?.error !== undefined) throw topicError(failed.topic, failed.error)
-      if (options.includeReplicas !== true) return response.topics
-      const metadata = await this.cluster.metadata(options.topics, { retry: false })
-      return response.topics.map((topic) => withReplicas(topic, metadata.topics.find((t) => t.topic === topic.topic)))
-    })
+    return this.readRetrying(() => describeFromLeaders(this.cluster, options.topics, options.includeReplicas === true))
   }
 
   /** The cluster: its id, controller, live brokers (id, URL, rack) and etcd endpoints (op describeCluster). */
@@ -263,13 +250,21 @@ export class Admin {
 
   // Consumer groups (admin-groups.ts).
 
-  /** Every group the broker knows: `{ groups: [{ groupId, state, groupEpoch, members }] }` (optionally only some states). */
-  listGroups(options: { states?: string[] } = {}): Promise<{ groups: ListedGroup[] }> {
+  /**
+   * Every group: `{ groups: [{ groupId, state, groupEpoch, members }] }` (optionally only some
+   * states). In a cluster each live broker is asked for the groups it coordinates; the brokers that
+   * could not be reached (a broker just gone is listed until its lease expires) are in
+   * `unreachable`, and their groups are missing from `groups`.
+   */
+  listGroups(options: { states?: string[] } = {}): Promise<ListedGroups> {
     return this.groups.listGroups(options)
   }
 
-  /** State, epochs, assignor, and members with their assignments; an unknown group has state Dead. */
-  describeGroups(groupIds: string[]): Promise<{ groups: DescribedGroup[] }> {
+  /**
+   * State, epochs, assignor, members with their assignments, and the coordinator that answered
+   * (broker id and URL); an unknown group has state Dead.
+   */
+  describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
     return this.groups.describeGroups(groupIds)
   }
 
@@ -336,7 +331,7 @@ export class Admin {
 
   /** A read, tried again while it fails with a retriable error (per-topic errors included). */
   private readRetrying<T>(read: () => Promise<T>): Promise<T> {
-    return withRetry(read, this.cluster.config.retry, { signal: this.cluster.signal })
+    return withRetry(read, this.cluster.config.retry, { signal: this.cluster.signal, clock: this.cluster.clock })
   }
 
   private offsetsAt(topic: string, partitions: number[], timestamp: number): Promise<number[]> {

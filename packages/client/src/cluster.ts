@@ -17,6 +17,7 @@ import { ErrorCode, FaecieError, type MetadataResponse, type MetadataTopic, type
 import { type ClientConfig, brokerUrl } from './config.js'
 import { Connection, type RequestOptions } from './connection.js'
 import { ANY_BROKER, LeaderTable, NO_LEADER, STALE, isRoutingError } from './leaders.js'
+import { type Clock, systemClock } from './clock.js'
 import { type RetryOptions, backoffMs, sleep, withRetry } from './retry.js'
 
 export interface ClusterRequestOptions extends RequestOptions {
@@ -46,8 +47,12 @@ export class Cluster {
   /** Metadata refreshes of a topic in a row that failed: their backoff. */
   private readonly refreshFailures = new Map<string, number>()
 
-  constructor(config: ClientConfig) {
+  /** Whose timers the reconnect and refresh backoffs run on (tests pass a manual clock). */
+  readonly clock: Clock
+
+  constructor(config: ClientConfig, clock: Clock = systemClock) {
     this.config = config
+    this.clock = clock
   }
 
   get isClosed(): boolean {
@@ -74,7 +79,7 @@ export class Cluster {
     const retry = options.retry ?? this.config.retry
     const once = async (): Promise<OpResponse<Op>> => (await this.connect()).request(op, fields, options)
     if (retry === false) return once()
-    return withRetry(once, retry, { signal: this.abort.signal })
+    return withRetry(once, retry, { signal: this.abort.signal, clock: this.clock })
   }
 
   /**
@@ -174,7 +179,7 @@ export class Cluster {
     if (refresh === undefined) {
       const waits = Math.max(this.leaders.leaderlessCount(topic), this.refreshFailures.get(topic) ?? 0)
       refresh = (async () => {
-        if (waits > 0) await sleep(backoffMs(waits - 1, this.config.retry), this.abort.signal)
+        if (waits > 0) await sleep(backoffMs(waits - 1, this.config.retry), this.abort.signal, this.clock)
         if (this.closed) throw this.disconnected()
         let response: MetadataResponse
         try {
@@ -215,7 +220,7 @@ export class Cluster {
 
   private async openBroker(brokerId: number, url: string): Promise<Connection> {
     const failures = this.brokerFailures.get(brokerId) ?? 0
-    if (failures > 0) await sleep(backoffMs(failures - 1, this.config.retry), this.abort.signal)
+    if (failures > 0) await sleep(backoffMs(failures - 1, this.config.retry), this.abort.signal, this.clock)
     if (this.closed) throw this.disconnected()
     try {
       const connection = await this.open(brokerUrl(url))
@@ -253,7 +258,7 @@ export class Cluster {
    * configured a round is one attempt, as before clusters.
    */
   private async attempt(): Promise<Connection> {
-    if (this.failures > 0) await sleep(backoffMs(this.failures - 1, this.config.retry), this.abort.signal)
+    if (this.failures > 0) await sleep(backoffMs(this.failures - 1, this.config.retry), this.abort.signal, this.clock)
     const candidates = this.candidates()
     let lastError: unknown
     for (let tried = 0; tried < candidates.length; tried++) {

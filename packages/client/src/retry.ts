@@ -54,17 +54,63 @@ export function isRetriable(err: unknown): boolean {
   return err instanceof FaecieError && (err.retriable || isRoutingError(err))
 }
 
+/**
+ * The waiters of each signal, woken by one 'abort' listener per signal (added with the first waiter,
+ * removed with the last): many retries waiting on the client's one signal at once (a failover) add
+ * no listener each, so no MaxListenersExceededWarning, and nothing node-only (browsers run this).
+ */
+const abortWaiters = new WeakMap<AbortSignal, { waiters: Set<() => void>; listener: () => void }>()
+
+/** Calls `wake` once when `signal` aborts; the returned function stops waiting (idempotent). */
+export function onAbort(signal: AbortSignal, wake: () => void): () => void {
+  let entry = abortWaiters.get(signal)
+  if (entry === undefined) {
+    const waiters = new Set<() => void>()
+    const listener = (): void => {
+      abortWaiters.delete(signal)
+      for (const waiter of [...waiters]) waiter()
+      waiters.clear()
+    }
+    entry = { waiters, listener }
+    abortWaiters.set(signal, entry)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  const { waiters, listener } = entry
+  waiters.add(wake)
+  return () => {
+    if (!waiters.delete(wake) || waiters.size > 0 || abortWaiters.get(signal) !== entry) return
+    abortWaiters.delete(signal)
+    signal.removeEventListener('abort', listener)
+  }
+}
+
+/** How many waiters `signal` has (tests). */
+export function abortWaiterCount(signal: AbortSignal): number {
+  return abortWaiters.get(signal)?.waiters.size ?? 0
+}
+
 export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve()
+    let stop: () => void = () => undefined
     const done = (): void => {
       clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
+      stop()
       resolve()
     }
     const timer = clock.setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
+    if (signal !== undefined) stop = onAbort(signal, done)
   })
+}
+
+/**
+ * The least time the waits of a whole retry budget add up to (every wait at its lowest jitter): how
+ * long an outage the budget is sure to ride out.
+ */
+export function retryWindowMs(options: RetryOptions): number {
+  let total = 0
+  for (let retry = 0; retry < options.retries; retry++) total += backoffMs(retry, options, () => 0)
+  return total
 }
 
 export interface RetryHooks {

@@ -25,6 +25,13 @@ function setup(answer: Answer) {
 
 const wire = (code: number, message = 'x') => new FaecieError(code, message).toWire()
 
+describe('listPartitionReassignments', () => {
+  it('answers the moves and the throttle without the response envelope\'s id', async () => {
+    const { admin } = setup(() => ({ id: 1, reassignments: [], throttleBytesPerSec: 5 }))
+    expect(await admin.listPartitionReassignments()).toEqual({ reassignments: [], throttleBytesPerSec: 5 })
+  })
+})
+
 describe('alterPartitionReassignments', () => {
   it('answers each partition, asking again only the one refused retriably', async () => {
     const { admin, sent } = setup((_, request, call) => ({

@@ -36,7 +36,13 @@ class GroupCluster extends FakeCluster {
   private readonly committed = new Map<string, number>()
   private readonly epochs = new Map<string, number>()
 
+  /** Set: describeCluster lists these brokers (a killed one stays registered until its lease expires). */
+  registered: number[] | undefined
+
   override answer(brokerId: number, frame: Frame, handlers: TransportHandlers): Record<string, unknown> | undefined {
+    if (frame.op === 'describeCluster' && this.registered !== undefined) {
+      return { mode: 'cluster', clusterId: 'fake', controllerId: 1, etcd: [], brokers: this.registered.map((id) => ({ brokerId: id, url: `ws://b${id}:1`, rack: null })) }
+    }
     if (frame.op === 'findCoordinator') {
       if (this.findError !== undefined) return { error: this.findError.toWire() }
       const id = this.coordinator.get(frame.key as string)
@@ -183,5 +189,44 @@ describe('admin groups in a cluster', () => {
     const again = await admin.describeGroups(['b', 'c'])
     expect(again.groups.map((g) => [g.groupId, g.state])).toEqual([['b', 'Stable'], ['c', 'Stable']])
     expect(fake.where('describeGroups').slice(3)).toEqual([2, 1])
+  })
+
+  it('listGroups returns the groups of the brokers that answered and names the unreachable ones', async () => {
+    const fake = new GroupCluster([1, 2, 3])
+    for (const [g, id] of [['a', 1], ['b', 2], ['d', 3]] as const) fake.coordinator.set(g, id)
+    const admin = new Admin(resolveConfig({ brokers: [urlOf(1)], transport: fake.transport, retry: RETRY }))
+    closers.push(() => admin.disconnect())
+    expect((await admin.listGroups()).unreachable).toBeUndefined()
+    // Killed, but registered until its lease expires: describeCluster still lists broker 2.
+    fake.registered = [1, 2, 3]
+    fake.kill(2)
+    const listed = await admin.listGroups()
+    expect(listed.groups.map((g) => g.groupId)).toEqual(['a', 'd'])
+    expect(listed.unreachable?.map((u) => [u.brokerId, u.url, u.error.errorName])).toEqual([[2, 'ws://b2:1', 'NETWORK_EXCEPTION']])
+  })
+
+  it('describeGroups against a dead coordinator finds it again and retries until the group moves (6 s, on the client\'s clock)', async () => {
+    const fake = new GroupCluster([1, 2, 3])
+    fake.coordinator.set('g', 2)
+    const clock = new ManualClock()
+    const admin = new Admin(resolveConfig({ brokers: [urlOf(1)], transport: fake.transport }), { clock })
+    closers.push(() => admin.disconnect())
+    const first = await admin.describeGroups(['g'])
+    expect(first.groups[0]).toMatchObject({ groupId: 'g', state: 'Stable', coordinator: { brokerId: 2, url: 'ws://b2:1' } })
+    fake.kill(2)
+    // findCoordinator names the dead broker until its session times out, then broker 3.
+    const sessionTimeoutMs = 6_000
+    fake.intercept = (_, frame) => {
+      if (frame.op === 'findCoordinator' && clock.now() >= sessionTimeoutMs) fake.coordinator.set('g', 3)
+      return false
+    }
+    let result: Awaited<ReturnType<Admin['describeGroups']>> | undefined
+    let failed: unknown
+    void admin.describeGroups(['g']).then((r) => (result = r), (err: unknown) => (failed = err))
+    for (let steps = 0; result === undefined && failed === undefined && steps < 1_000; steps++) await clock.advance(50)
+    expect(failed).toBeUndefined()
+    expect(result!.groups[0]).toMatchObject({ groupId: 'g', state: 'Stable', coordinator: { brokerId: 3 } })
+    expect(clock.now()).toBeGreaterThanOrEqual(sessionTimeoutMs)
+    expect(fake.where('findCoordinator').length).toBeGreaterThan(2)
   })
 })

@@ -46,6 +46,7 @@ export class FakeCluster {
   private readonly sequences = new Map<string, { next: number; offsets: Map<number, number> }>()
   private readonly sockets = new Map<number, Set<TransportHandlers>>()
   private readonly subs = new Set<Subscription>()
+  private readonly internalTopics = new Set<string>()
   private nextSub = 1
   private nextProducerId = 1000
   /** Called before a broker answers a frame; returning true drops the answer (the test closes sockets). */
@@ -79,6 +80,20 @@ export class FakeCluster {
     for (const handlers of this.sockets.get(brokerId) ?? []) queueMicrotask(() => handlers.onClose(1006, 'killed'))
     this.sockets.delete(brokerId)
     for (const sub of [...this.subs]) if (sub.brokerId === brokerId) this.subs.delete(sub)
+  }
+
+  /** Records written straight into a partition's log (for the figures describeTopics reports). */
+  appendValues(topic: string, partition: number, values: string[]): void {
+    const key = `${topic}/${partition}`
+    const log = this.logs.get(key) ?? []
+    this.logs.set(key, log)
+    log.push({ baseOffset: this.endOf(key), count: values.length, bytes: new Uint8Array(0), values })
+  }
+
+  /** An internal topic (__consumer_offsets): in metadata when named, not described, as a broker does. */
+  createInternalTopic(topic: string, leaders: number[]): void {
+    this.createTopic(topic, leaders)
+    this.internalTopics.add(topic)
   }
 
   values(topic: string, partition: number): string[] {
@@ -143,9 +158,13 @@ export class FakeCluster {
       case 'createTopics':
         return { topics: (frame.topics as Array<{ topic: string }>).map((t) => ({ topic: t.topic, topicId: `id-${t.topic}` })) }
       case 'describeTopics':
-        return { topics: (frame.topics as string[]).map((topic) => ({ topic, topicId: `id-${topic}`, config: {}, partitions: Array.from({ length: this.partitionCounts.get(topic) ?? 0 }, (_, partition) => {
+        return { topics: (frame.topics as string[]).map((topic) => this.internalTopics.has(topic) || !this.partitionCounts.has(topic)
+          ? { topic, error: new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no ${topic}`).toWire() }
+          : ({ topic, topicId: `id-${topic}`, config: {}, partitions: Array.from({ length: this.partitionCounts.get(topic) ?? 0 }, (_, partition) => {
+          // As a broker: its own replica's figures; a follower's lag behind (here: nothing), -1 where it leads nothing.
+          if (this.leaders.get(`${topic}/${partition}`)?.leader !== brokerId) return { partition, logStartOffset: -1, highWatermark: -1, logEndOffset: -1, sizeBytes: 0 }
           const end = this.endOf(`${topic}/${partition}`)
-          return { partition, logStartOffset: 0, highWatermark: end, logEndOffset: end, sizeBytes: 0 }
+          return { partition, logStartOffset: 0, highWatermark: end, logEndOffset: end, sizeBytes: end * 10 }
         }) })) }
       case 'describeCluster':
         return { mode: 'cluster', clusterId: 'fake', controllerId: Math.min(...this.up), brokers: [...this.up].map((id) => ({ brokerId: id, url: `ws://b${id}:1`, rack: `r${id}` })), etcd: ['http://etcd:2379'] }
@@ -169,7 +188,7 @@ export class FakeCluster {
         const count = this.partitionCounts.get(topic)
         if (count === undefined) return { topic, topicId: '', internal: false, partitions: [], error: new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no ${topic}`).toWire() }
         return {
-          topic, topicId: `id-${topic}`, internal: false,
+          topic, topicId: `id-${topic}`, internal: this.internalTopics.has(topic),
           partitions: Array.from({ length: count }, (_, partition) => {
             const { leader, epoch } = this.leaders.get(`${topic}/${partition}`)!
             return { partition, leader, leaderEpoch: epoch, replicas: [...this.up], isr: [...this.up] }

@@ -2,7 +2,9 @@
 // withRetry tries again.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { describe, expect, it } from 'vitest'
-import { RETRY_DEFAULTS, backoffMs, resolveRetry, withRetry } from '../src/retry.js'
+import { getEventListeners } from 'node:events'
+import { RETRY_DEFAULTS, abortWaiterCount, backoffMs, resolveRetry, retryWindowMs, sleep, withRetry } from '../src/retry.js'
+import { ManualClock } from '../../../test/support/manual-clock.js'
 
 const noJitter = { ...RETRY_DEFAULTS, jitter: 0 }
 
@@ -84,5 +86,40 @@ describe('withRetry', () => {
     }, { ...fast, initialRetryTimeMs: 10_000, maxRetryTimeMs: 10_000 }, { signal: abort.signal })
     await expect(run).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION })
     expect(calls).toBe(1)
+  })
+})
+
+describe('retryWindowMs', () => {
+  it('is the least the budget waits in all; the defaults ride out a broker session timeout (6 s) and more', () => {
+    expect(retryWindowMs({ ...RETRY_DEFAULTS, retries: 3, jitter: 0.5 })).toBe(50 + 100 + 200)
+    expect(retryWindowMs({ ...RETRY_DEFAULTS, retries: 0 })).toBe(0)
+    expect(retryWindowMs(RETRY_DEFAULTS)).toBeGreaterThan(2 * 6_000)
+  })
+})
+
+describe('sleep on a shared signal', () => {
+  it('many waits on one signal add one abort listener, removed when the last wait ends', async () => {
+    const clock = new ManualClock()
+    const controller = new AbortController()
+    const waits = Array.from({ length: 50 }, (_, i) => sleep(10 + i, controller.signal, clock))
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    expect(abortWaiterCount(controller.signal)).toBe(50)
+    await clock.advance(59)
+    await Promise.all(waits)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    expect(abortWaiterCount(controller.signal)).toBe(0)
+  })
+
+  it('an abort wakes every wait at once, and a wait begun after it ends at once', async () => {
+    const clock = new ManualClock()
+    const controller = new AbortController()
+    let woken = 0
+    const waits = Array.from({ length: 20 }, () => sleep(60_000, controller.signal, clock).then(() => woken++))
+    controller.abort()
+    await Promise.all(waits)
+    expect(woken).toBe(20)
+    expect(clock.pending).toBe(0)
+    await sleep(60_000, controller.signal, clock)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 })

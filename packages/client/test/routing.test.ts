@@ -236,6 +236,34 @@ describe('admin in a cluster', () => {
     const [plain] = await admin.describeTopics({ topics: ['t'] })
     expect(plain!.partitions![0]).not.toHaveProperty('leader')
   })
+
+  it('takes each partition\'s offsets and size from its leader, not from the broker asked; -1 with no leader', async () => {
+    const cluster = new FakeCluster([1, 2, 3])
+    cluster.createTopic('t', [1, 2, 3, 2])
+    cluster.appendValues('t', 0, ['a'])
+    cluster.appendValues('t', 1, ['a', 'b'])
+    cluster.appendValues('t', 2, ['a', 'b', 'c'])
+    const admin = new Admin(clientOf(cluster, [1]))
+    closers.push(() => admin.disconnect())
+    cluster.moveLeader('t', 3, -1)
+    const [described] = await admin.describeTopics({ topics: ['t'], includeReplicas: true })
+    expect(described!.partitions!.map((p) => [p.partition, p.leader, p.highWatermark, p.logEndOffset, p.sizeBytes])).toEqual([
+      [0, 1, 1, 1, 10], [1, 2, 2, 2, 20], [2, 3, 3, 3, 30], [3, -1, -1, -1, 0],
+    ])
+    // One describeTopics per leading broker.
+    expect([1, 2, 3].map((id) => cluster.ops(id).filter((op) => op === 'describeTopics').length)).toEqual([1, 1, 1])
+  })
+
+  it('describes an internal topic named explicitly from its metadata', async () => {
+    const cluster = new FakeCluster([1, 2])
+    cluster.createInternalTopic('__consumer_offsets', [1, 2])
+    const admin = new Admin(clientOf(cluster, [1]))
+    closers.push(() => admin.disconnect())
+    const [described] = await admin.describeTopics({ topics: ['__consumer_offsets'], includeReplicas: true })
+    expect(described).toMatchObject({ topic: '__consumer_offsets', topicId: 'id-__consumer_offsets' })
+    expect(described!.partitions!.map((p) => [p.partition, p.leader, p.highWatermark])).toEqual([[0, 1, -1], [1, 2, -1]])
+    await expect(admin.describeTopics({ topics: ['nope'] })).rejects.toThrow(/nope/)
+  })
 })
 
 describe('a single broker', () => {

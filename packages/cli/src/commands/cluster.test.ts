@@ -28,7 +28,7 @@ describe('clusterLines', () => {
 })
 
 describe('describeLines with replicas', () => {
-  it('prints the replication factor and each partition\'s leader, replicas and ISR (-1: no leader)', () => {
+  it('prints the replication factor and each partition\'s leader, replicas and ISR (none: no leader, as Kafka)', () => {
     const offsets = { logStartOffset: 0, highWatermark: 5, logEndOffset: 7, sizeBytes: 100 }
     const lines = describeLines({
       topic: 'orders', topicId: 'id', config: { 'retention.ms': '1' },
@@ -40,7 +40,7 @@ describe('describeLines with replicas', () => {
     expect(lines).toEqual([
       'Topic: orders\tTopicId: id\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: retention.ms=1',
       '\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2\tLogStartOffset: 0\tHighWatermark: 5\tLogEndOffset: 7\tSize: 100',
-      '\tTopic: orders\tPartition: 1\tLeader: -1\tReplicas: 2,3,1\tIsr: 2\tLogStartOffset: 0\tHighWatermark: 5\tLogEndOffset: 7\tSize: 100',
+      '\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 2,3,1\tIsr: 2\tLogStartOffset: 0\tHighWatermark: 5\tLogEndOffset: 7\tSize: 100',
     ])
   })
 })
@@ -79,6 +79,10 @@ describe('cluster reassign, drain and elect-leaders command lines', () => {
     await expect(clusterCommand(['elect-leaders'], out)).rejects.toThrow(/needs --preferred/)
     await expect(clusterCommand(['elect-leaders', '--preferred', '--partition', '1'], out)).rejects.toThrow(/--partition goes with --topic/)
     await expect(clusterCommand(['reassignments', '--brokers', '1'], out)).rejects.toThrow(/does not take --brokers/)
+    await expect(clusterCommand(['throttle'], out)).rejects.toThrow(/one of --bytes-per-sec N .* or --remove/)
+    await expect(clusterCommand(['throttle', '--bytes-per-sec', '5', '--remove'], out)).rejects.toThrow(/one of --bytes-per-sec/)
+    await expect(clusterCommand(['throttle', '--bytes-per-sec', '0'], out)).rejects.toThrow(/--bytes-per-sec must be an integer >= 1/)
+    await expect(clusterCommand(['reassign', '--execute', '--plan', 'p', '--preserve-throttles'], out)).rejects.toThrow(/--execute does not take --preserve-throttles/)
   })
 
   it('reads broker lists', () => {

@@ -1,4 +1,4 @@
-// `faecie cluster describe | reassign | drain | reassignments | elect-leaders`. describe: the cluster
+// `faecie cluster describe | reassign | drain | reassignments | throttle | elect-leaders`. describe: the cluster
 // as the broker reached sees it (op describeCluster): its id, whether it runs alone or in a
 // cluster, the controller, every live broker with its URL and rack, and the etcd endpoints the
 // brokers coordinate through, in kafka-topics.sh's "Key: value" tab-separated style, or one JSON
@@ -9,7 +9,7 @@ import { COMMON_USAGE, UsageError } from '../args.js'
 import { partitionNames } from '../reassign-file.js'
 import type { LineWriter } from '../output.js'
 import { runAdminCommand, type Action } from './admin-command.js'
-import { drain, reassign, reassignments } from './cluster-reassign.js'
+import { drain, reassign, reassignments, throttle } from './cluster-reassign.js'
 
 export const CLUSTER_USAGE = `Usage: faecie cluster <action> [options]
 
@@ -27,25 +27,34 @@ Actions:
                           assignment, to roll back to
   reassign --execute --plan FILE [--throttle BYTES_PER_SEC]
                           start the moves of a plan ({"version":1,"partitions":[{"topic":T,
-                          "partition":P,"replicas":[1,2,3]}]}, kafka-reassign-partitions' file)
+                          "partition":P,"replicas":[1,2,3]}]}, kafka-reassign-partitions' file),
+                          checked whole first: a plan naming a broker that is not registered, a
+                          topic or partition that does not exist, or a partition twice is refused
+                          and nothing moves
   reassign --verify --plan FILE [--format text|json]
                           per partition: completed, still in progress, or failed (exit 1); once
                           every move is complete, removes the replication throttle
-  reassign --cancel (--plan FILE | --topic T --partition P)
-                          stop moves in progress: the partitions go back to their replicas of before
+  reassign --cancel (--plan FILE | --topic T --partition P) [--preserve-throttles]
+                          stop moves in progress: the partitions go back to their replicas of
+                          before; the replication throttle is removed too unless
+                          --preserve-throttles
   drain --broker-id N [--topics a,b] [--execute [--throttle BYTES_PER_SEC]] [--format text|json]
                           the plan moving every replica off broker N (before it is retired),
-                          spread evenly over the other live brokers; --execute starts it
+                          spread evenly over the other live brokers; --execute starts it. A broker
+                          that is not registered and holds no replica is refused (exit 2)
   reassignments [--topics a,b] [--format text|json]
                           the moves in progress (replicas, adding, removing, ISR, leader) and
                           the replication throttle
+  throttle (--bytes-per-sec N | --remove)
+                          set the replication throttle of moving replicas (bytes/s per broker), or
+                          remove it (e.g. one left by drain --execute --throttle)
   elect-leaders --preferred [--topic T [--partition P]] [--format text|json]
                           give each partition (all of them by default) back to its preferred
                           leader, its first replica, when that one is alive and in sync
 
   --throttle BYTES_PER_SEC  the replication throttle of the moving replicas, per broker; stays
-                          until --verify sees every move complete (an --execute of a plan of no
-                          partitions sets it alone; --throttle 0 removes it)
+                          until --verify sees every move complete, a --cancel, or
+                          faecie cluster throttle --remove
   --format text|json      text (default) or one JSON object
 
 ${COMMON_USAGE}`
@@ -65,13 +74,17 @@ const OPTIONS = {
   plan: { type: 'string' },
   'broker-id': { type: 'string' },
   preferred: { type: 'boolean' },
+  'preserve-throttles': { type: 'boolean' },
+  'bytes-per-sec': { type: 'string' },
+  remove: { type: 'boolean' },
 } as const
 
 const ACTION_FLAGS: Record<string, string[]> = {
   describe: ['format'],
-  reassign: ['topic', 'topics', 'partition', 'replicas', 'throttle', 'generate', 'execute', 'verify', 'cancel', 'brokers', 'plan', 'format'],
+  reassign: ['topic', 'topics', 'partition', 'replicas', 'throttle', 'generate', 'execute', 'verify', 'cancel', 'brokers', 'plan', 'format', 'preserve-throttles'],
   drain: ['broker-id', 'topics', 'execute', 'throttle', 'format'],
   reassignments: ['topics', 'format'],
+  throttle: ['bytes-per-sec', 'remove'],
   'elect-leaders': ['preferred', 'topic', 'partition', 'format'],
 }
 
@@ -136,5 +149,5 @@ const electLeaders: Action = (flags, out) => {
 
 export function clusterCommand(argv: string[], out: LineWriter): Promise<number> {
   return runAdminCommand({ name: 'cluster', usage: CLUSTER_USAGE, options: OPTIONS, actionFlags: ACTION_FLAGS,
-    actions: { describe, reassign, drain, reassignments, 'elect-leaders': electLeaders } }, argv, out)
+    actions: { describe, reassign, drain, reassignments, throttle, 'elect-leaders': electLeaders } }, argv, out)
 }

@@ -1,8 +1,9 @@
 // `faecie groups describe`'s text: the table as kafka-consumer-groups.sh prints it, and a total lag
 // that says which partitions it leaves out.
 import type { DescribedGroup } from '@faecie/protocol'
-import type { GroupLag } from '@faecie/client'
+import { RETRY_DEFAULTS, retryWindowMs, type GroupLag } from '@faecie/client'
 import { describe, expect, it } from 'vitest'
+import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, CLI_RETRY } from '../connect.js'
 import { describeLines } from './groups.js'
 
 const group = { groupId: 'g', state: 'Empty', members: [], groupEpoch: 3, assignor: 'uniform' } as unknown as DescribedGroup
@@ -21,5 +22,18 @@ describe('describeLines', () => {
 
   it('says so when the group has nothing to show', () => {
     expect(describeLines(group, { groupId: 'g', totalLag: 0, partitions: [] }).at(-1)).toBe('The group has committed no offsets and its members own no partitions.')
+  })
+})
+
+describe('the coordinator', () => {
+  it('is named under the head line, as kafka-consumer-groups --describe --state does', () => {
+    const lines = describeLines({ ...group, coordinator: { brokerId: 2, url: 'ws://h2:8092' } } as typeof group, { groupId: 'g', totalLag: 0, partitions: [] })
+    expect(lines.slice(0, 2)).toEqual(["Consumer group 'g' has no active members (state Empty).", 'COORDINATOR (ID): ws://h2:8092 (2)'])
+  })
+})
+
+describe('the CLI\'s retry budget', () => {
+  it('rides out a broker killed a moment ago (registered until its session times out), with room to find its successor', () => {
+    expect(retryWindowMs({ ...RETRY_DEFAULTS, ...CLI_RETRY })).toBeGreaterThan(BROKER_SESSION_TIMEOUT_MS_DEFAULT * 1.5)
   })
 })

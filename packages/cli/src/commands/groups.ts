@@ -5,7 +5,7 @@
 // does. What was asked for goes to stdout; confirmations to stderr.
 import type { Admin, GroupLag } from '@faecie/client'
 import { COMMON_USAGE, UsageError, parseInteger } from '../args.js'
-import { CommandError } from '../connect.js'
+import { CommandError, errorText } from '../connect.js'
 import type { LineWriter } from '../output.js'
 import { runAdminCommand, type Action } from './admin-command.js'
 
@@ -15,7 +15,7 @@ export const GROUPS_USAGE = `Usage: faecie groups <action> [options]
 
 Actions:
   list [--format text|json]
-  describe --group G [--format text|json]
+  describe --group G [--format text|json]   (with the group's COORDINATOR: broker id and URL)
   reset-offsets --group G --topic T (--to-earliest | --to-latest | --to-offset O | --to-datetime ISO) [--execute]
   delete --group G
 
@@ -26,9 +26,11 @@ Actions:
   --to-offset O           reset-offsets: to offset O (kept within each partition's log)
   --to-datetime ISO       reset-offsets: to the first record at or after a time (2026-01-31T12:00:00Z)
   --execute               reset-offsets: apply the plan (without it, only print it)
-  --format text|json      list and describe: text (default) or JSON
+  --format text|json      list and describe: text (default) or one JSON object
 
-describe shows the group's state and, per partition, the committed offset (CURRENT-OFFSET), the end
+list asks every broker of a cluster; a broker that cannot be reached (one just stopped stays
+registered until its session times out) is named in a warning on stderr (JSON: "unreachable") and
+its groups are missing. describe shows the group's coordinator and state and, per partition, the committed offset (CURRENT-OFFSET), the end
 (LOG-END-OFFSET), LAG and the member that owns it, then the total lag. reset-offsets and delete
 are refused while the group has members.
 
@@ -63,8 +65,16 @@ export function groupsCommand(argv: string[], out: LineWriter): Promise<number> 
 const list: Action = (flags, out) => {
   const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
   return async (admin) => {
-    const { groups } = await admin.listGroups()
-    for (const g of groups.sort((a, b) => a.groupId.localeCompare(b.groupId))) out.write(format === 'json' ? JSON.stringify(g) : g.groupId)
+    const { groups, unreachable = [] } = await admin.listGroups()
+    const sorted = [...groups].sort((a, b) => a.groupId.localeCompare(b.groupId))
+    for (const u of unreachable) {
+      process.stderr.write(`Warning: broker ${u.brokerId} (${u.url}) could not be reached: its groups are not listed (${errorText(u.error)}).\n`)
+    }
+    if (format === 'json') {
+      out.write(JSON.stringify({ groups: sorted, ...(unreachable.length === 0 ? {} : {
+        unreachable: unreachable.map((u) => ({ brokerId: u.brokerId, url: u.url, error: { code: u.error.code, name: u.error.errorName, message: u.error.message } })),
+      }) }))
+    } else for (const g of sorted) out.write(g.groupId)
     return 0
   }
 }
@@ -86,7 +96,7 @@ const describe: Action = (flags, out) => {
     const group = await groupOf(admin, groupId)
     const lag = await admin.fetchGroupLag({ groupId })
     if (format === 'json') {
-      out.write(JSON.stringify({ groupId, state: group.state, groupEpoch: group.groupEpoch, assignor: group.assignor, members: group.members, partitions: lag.partitions, totalLag: lag.totalLag }))
+      out.write(JSON.stringify({ groupId, coordinator: group.coordinator ?? null, state: group.state, groupEpoch: group.groupEpoch, assignor: group.assignor, members: group.members, partitions: lag.partitions, totalLag: lag.totalLag }))
     } else {
       for (const line of describeLines(group, lag)) out.write(line)
     }
@@ -105,6 +115,7 @@ export function describeLines(group: DescribedGroup, lag: GroupLag): string[] {
   const head = members === 0
     ? `Consumer group '${group.groupId}' has no active members (state ${group.state}).`
     : `Consumer group '${group.groupId}' has state ${group.state}, ${members} member${members === 1 ? '' : 's'} (group epoch ${group.groupEpoch}, assignor ${group.assignor}).`
+  const coordinator = group.coordinator === undefined ? [] : [`COORDINATOR (ID): ${group.coordinator.url} (${group.coordinator.brokerId})`]
   const rows = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID']]
   for (const p of lag.partitions) {
     rows.push([
@@ -115,8 +126,8 @@ export function describeLines(group: DescribedGroup, lag: GroupLag): string[] {
   const uncommitted = lag.partitions.filter((p) => p.committed < 0).length
   const total = uncommitted === 0 ? `TOTAL-LAG: ${lag.totalLag}`
     : `TOTAL-LAG: ${lag.totalLag} (not counting ${uncommitted} partition${uncommitted === 1 ? '' : 's'} with no committed offset)`
-  if (lag.partitions.length === 0) return [head, '', 'The group has committed no offsets and its members own no partitions.']
-  return [head, '', ...columns(rows), '', total]
+  if (lag.partitions.length === 0) return [head, ...coordinator, '', 'The group has committed no offsets and its members own no partitions.']
+  return [head, ...coordinator, '', ...columns(rows), '', total]
 }
 
 const resetOffsets: Action = (flags, out) => {

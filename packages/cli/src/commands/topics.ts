@@ -16,7 +16,9 @@ Actions:
   create --topic T [--partitions N] [--replication-factor N] [--config k=v]... [--if-not-exists]
   list [--format text|json]
   describe [--topic T] [--format text|json]   (every topic when --topic is absent): per partition
-                          its leader, replicas and in-sync replicas (Isr), offsets and size
+                          its leader (none: offline), replicas and in-sync replicas (Isr), offsets
+                          and size as its leader reports them; internal topics (__consumer_offsets)
+                          when named with --topic
   alter --topic T [--config k=v]... [--delete-config k]... [--partitions N]
   delete --topic T [--if-exists]
   delete-records --topic T --partition P --offset N | --offset-json-file F
@@ -114,8 +116,9 @@ const describe: Action = (flags, out) => {
 
 /**
  * kafka-topics.sh --describe's layout: a topic line (with the replication factor), then a
- * tab-indented line per partition: its leader (none: -1), replicas and in-sync replicas, then
- * faecie's offsets and size.
+ * tab-indented line per partition: its leader (`none` when offline, as Kafka prints it; JSON keeps
+ * -1), replicas and in-sync replicas, then faecie's offsets and size, as its leader tells them
+ * (-1 when no leader can).
  */
 export function describeLines(described: DescribedTopic): string[] {
   const partitions = described.partitions ?? []
@@ -124,7 +127,7 @@ export function describeLines(described: DescribedTopic): string[] {
   const factor = replicationFactor > 0 ? `\tReplicationFactor: ${replicationFactor}` : ''
   const lines = [`Topic: ${described.topic}\tTopicId: ${described.topicId ?? '-'}\tPartitionCount: ${partitions.length}${factor}\tConfigs: ${config}`]
   for (const p of partitions) {
-    const replicas = p.leader === undefined ? '' : `\tLeader: ${p.leader}\tReplicas: ${(p.replicas ?? []).join(',')}\tIsr: ${(p.isr ?? []).join(',')}`
+    const replicas = p.leader === undefined ? '' : `\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${(p.replicas ?? []).join(',')}\tIsr: ${(p.isr ?? []).join(',')}`
     lines.push(`\tTopic: ${described.topic}\tPartition: ${p.partition}${replicas}\tLogStartOffset: ${p.logStartOffset}\tHighWatermark: ${p.highWatermark}\tLogEndOffset: ${p.logEndOffset}\tSize: ${p.sizeBytes}`)
   }
   return lines
