@@ -25,6 +25,7 @@ import { cleanPartition } from '../tasks/clean-segments.js'
 import { changeTopicConfig, validateTopicConfig, type TopicConfig, type TopicConfigChanges } from '../topics/config.js'
 import { checkCreatableTopicName, CLUSTER_METADATA_TOPIC } from '../topics/names.js'
 import { GroupCoordinator, type GroupRecord } from '../groups/group-coordinator.js'
+import { runGroupOp } from '../groups/group-shard.js'
 import type { GroupSettings, GroupTopics } from '../groups/consumer-group.js'
 import type { GroupOp } from './messages.js'
 import { decodeOffsetBatches, encodeGroupRecords, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
@@ -148,19 +149,9 @@ export class CoordinatorActor {
 
   /** Serves one consumer-group op (the gateway's request, already validated). */
   group<Op extends GroupOp>(op: Op, request: OpRequest<Op>): OpResponse<Op> {
-    const groups = this.groups
-    switch (op) {
-      case 'heartbeat': return groups.heartbeat(request as OpRequest<'heartbeat'>) as OpResponse<Op>
-      case 'leaveGroup': return groups.leaveGroup(request as OpRequest<'leaveGroup'>) as OpResponse<Op>
-      case 'commitOffsets': return groups.commitOffsets(request as OpRequest<'commitOffsets'>) as OpResponse<Op>
-      case 'fetchOffsets': return groups.fetchOffsets(request as OpRequest<'fetchOffsets'>) as OpResponse<Op>
-      case 'describeGroups': return groups.describeGroups(request as OpRequest<'describeGroups'>) as OpResponse<Op>
-      case 'listGroups': return groups.listGroups(request as OpRequest<'listGroups'>) as OpResponse<Op>
-      case 'deleteGroup': return groups.deleteGroup((request as OpRequest<'deleteGroup'>).groupId) as OpResponse<Op>
-      case 'alterGroupOffsets': return groups.alterGroupOffsets(request as OpRequest<'alterGroupOffsets'>) as OpResponse<Op>
-    }
-    throw new Error(`not a group op: ${String(op)}`)
+    return runGroupOp(this.groups, op, request)
   }
+
 
   /** Expires group members, offsets and groups whose time ran out (called by the thread's timer). */
   tick(): void {
