@@ -38,7 +38,7 @@ import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, unde
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import type { ReplicaLag } from '../metrics/cluster-metrics.js'
-import { partitionsHere } from './reconciler-plan.js'
+import { isrIneligibleOf, partitionsHere } from './reconciler-plan.js'
 import { leaveIsrsOnJoin } from './rejoin-isr.js'
 import type { PartitionState } from './metadata-store.js'
 import { connectCluster, type ClusterConnection } from './cluster-connection.js'
@@ -327,8 +327,8 @@ export class ClusterRuntime implements ClusterGateway {
   leaderRoleOf(state: PartitionState, topicConfig: TopicConfig): LeaderRole {
     const { config } = this.#o
     const configured = Number(topicConfig['min.insync.replicas'])
-    // Replicas in controlled shutdown: the leader never adds them to the ISR (absent when none, as before).
-    const isrIneligible = state.replicas.filter((id) => id !== this.brokerId && this.#watch.state.brokers.get(id)?.shuttingDown === true)
+    // Replicas in controlled shutdown or not registered: the leader never adds them to the ISR (absent when none, as before).
+    const isrIneligible = isrIneligibleOf(this.#watch.state, state.replicas, this.brokerId)
     return {
       brokerId: this.brokerId, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch, isr: [...state.isr], replicas: [...state.replicas],
       minInsyncReplicas: Number.isSafeInteger(configured) && configured >= 1 ? configured : config.defaultMinInsyncReplicas,

@@ -107,17 +107,17 @@ export class EtcdMetadataStore {
     }
   }
 
-  /**
-   * Controlled shutdown: sets shuttingDown in this broker's own registration, by compare-and-swap on
-   * the key's mod revision and under the same lease (so it still goes with the session). False when
-   * the registration is gone or belongs to another lease (the session was lost): nothing to mark.
-   */
   /** A broker's registration as etcd holds it now, with its mod revision; undefined: not registered. */
   async getBrokerRegistration(brokerId: number): Promise<Versioned<BrokerRegistration> | undefined> {
     const kv = await this.#getKv(this.keys.broker(brokerId))
     return kv === undefined ? undefined : { value: JSON.parse(kv.value.toString()) as BrokerRegistration, modRevision: revision(kv.mod_revision) }
   }
 
+  /**
+   * Controlled shutdown: sets shuttingDown in this broker's own registration, by compare-and-swap on
+   * the key's mod revision and under the same lease (so it still goes with the session). False when
+   * the registration is gone or belongs to another lease (the session was lost): nothing to mark.
+   */
   async markBrokerShuttingDown(brokerId: number, leaseId: string): Promise<boolean> {
     const key = this.keys.broker(brokerId)
     for (let attempt = 0; attempt < CAS_RETRIES_MAX; attempt++) {

@@ -25,7 +25,7 @@ export interface ReconcilerFetchers {
 
 export type ReplicaTarget =
   | { kind: 'absent' }
-  | { kind: 'leader'; topicId: string; config: TopicConfig; state: PartitionState; shuttingDown?: number[] }
+  | { kind: 'leader'; topicId: string; config: TopicConfig; state: PartitionState; isrIneligible?: number[] }
   | { kind: 'follower'; topicId: string; config: TopicConfig; leader: number; leaderEpoch: number }
 
 export function replicaTarget(state: ClusterState, brokerId: number, fenced: boolean, topic: string, partition: number): ReplicaTarget {
@@ -36,13 +36,23 @@ export function replicaTarget(state: ClusterState, brokerId: number, fenced: boo
   }
   const { topicId, config } = record.value
   if (partitionState.leader === brokerId && !fenced) {
-    // Replicas in controlled shutdown are part of the target, so that their flag changing applies
-    // the leader role again (the role names them ISR-ineligible: cluster-runtime.ts leaderRoleOf).
-    const shuttingDown = partitionState.replicas.filter((id) => state.brokers.get(id)?.shuttingDown === true)
-    return { kind: 'leader', topicId, config, state: partitionState, ...(shuttingDown.length === 0 ? {} : { shuttingDown }) }
+    // Replicas that may not join the ISR are part of the target, so that a change of theirs applies
+    // the leader role again (the role names them: cluster-runtime.ts leaderRoleOf, isrIneligibleOf).
+    const isrIneligible = isrIneligibleOf(state, partitionState.replicas, brokerId)
+    return { kind: 'leader', topicId, config, state: partitionState, ...(isrIneligible.length === 0 ? {} : { isrIneligible }) }
   }
   const leader = partitionState.leader === brokerId ? -1 : partitionState.leader
   return { kind: 'follower', topicId, config, leader, leaderEpoch: partitionState.leaderEpoch }
+}
+
+/**
+ * The replicas (other than `self`) that may not join an ISR now: those in controlled shutdown, and
+ * those not registered (gone, or not yet back). A leader's pending expansion naming one is dropped
+ * when its role says so (replica-state.ts updateRole): the ISR writer refuses to write it, and left
+ * pending it would hold the high watermark for a broker that is not fetching.
+ */
+export function isrIneligibleOf(state: ClusterState, replicas: readonly number[], self: number): number[] {
+  return replicas.filter((id) => id !== self && (state.brokers.get(id) === undefined || state.brokers.get(id)?.shuttingDown === true))
 }
 
 /** Every partition of `state` with this broker among its replicas, as [topic, partition]. */
