@@ -37,8 +37,12 @@ async function describePartitions(gateway: Gateway, meta: TopicMeta, fromPeer: b
   }
   const all = Array.from({ length: meta.partitions }, (_, p) => p)
   if (cluster === undefined) return Promise.all(all.map(local))
-  // Asked by a peer: only what is here (the peer asked because this broker leads).
-  if (fromPeer) return Promise.all(all.map((p) => (cluster.localRole(meta.topic, p) === undefined ? { partition: p, ...UNKNOWN_ROW } : local(p))))
+  // In a cluster a replica that cannot answer (etcd names this broker leader before the reconciler
+  // has opened it) is a row nobody can tell, not a failed topic.
+  const localOrUnknown = (p: number): Promise<DescribedPartition> => local(p).catch(() => ({ partition: p, ...UNKNOWN_ROW }))
+  // Asked by a peer: only the partitions this broker's replica leads now (the leader may have moved
+  // since the peer looked); never asked on.
+  if (fromPeer) return Promise.all(all.map((p) => (cluster.localRole(meta.topic, p)?.role === 'leader' ? localOrUnknown(p) : { partition: p, ...UNKNOWN_ROW })))
   const byLeader = new Map<number, number[]>()
   for (const p of all) {
     const leader = cluster.partitionState(meta.topic, p)?.leader ?? -1
@@ -47,7 +51,7 @@ async function describePartitions(gateway: Gateway, meta: TopicMeta, fromPeer: b
   const rows = new Map<number, DescribedPartition>()
   await Promise.all([...byLeader].map(async ([leader, partitions]) => {
     if (leader === cluster.brokerId) {
-      for (const row of await Promise.all(partitions.map(local))) rows.set(row.partition, row)
+      for (const row of await Promise.all(partitions.map(localOrUnknown))) rows.set(row.partition, row)
       return
     }
     if (leader < 0) return
