@@ -344,6 +344,29 @@ describe('GroupCoordinator', () => {
     expect(world.coordinator.fetchOffsets({ groupId: 'g' }).topics[0]!.partitions[0]!.offset).toBe(500)
   })
 
+  it('a member that took a partition over is its committer from then on, so after a restart it keeps it without having committed', () => {
+    const world = new World()
+    world.topics.set('t', { partitions: 2, topicId: 'id-t' })
+    const a = new Consumer(world, ['t'])
+    settle([a])
+    world.coordinator.commitOffsets({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch,
+      topics: [{ topic: 't', partitions: [{ partition: 0, offset: 4 }, { partition: 1, offset: 6 }] }] })
+    // B joins and takes one partition over from A; B consumes nothing new there, so commits nothing.
+    const b = new Consumer(world, ['t'])
+    settle([a, b])
+    expect([a.count(), b.count()]).toEqual([1, 1])
+    const taken = fromWire(b.owned).get('t')![0]!
+    const restamped = world.offsetLog.at(-1)!
+    expect(restamped).toMatchObject({ topic: 't', partition: taken, value: { offset: taken === 0 ? 4 : 6, memberId: b.memberId } })
+    // A new coordinator: B heartbeats first with its partition and keeps it; so does A.
+    Object.defineProperty(world, 'coordinator', { value: world.open() })
+    b.beat()
+    a.beat()
+    expect([a.count(), b.count()]).toEqual([1, 1])
+    expect(fromWire(b.owned).get('t')).toEqual([taken])
+    expect(world.coordinator.fetchOffsets({ groupId: 'g' }).topics[0]!.partitions.map((p) => p.offset)).toEqual([4, 6])
+  })
+
   it('after a restart, offsets committed without a member id (records of before, admin commits) impose nothing on a returning member', () => {
     const world = new World()
     world.topics.set('t', { partitions: 2, topicId: 'id-t' })

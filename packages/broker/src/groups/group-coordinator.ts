@@ -15,7 +15,7 @@ import {
 } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
-import { has, toWire } from './assignment.js'
+import { emptyAssignment, has, pairsOf, subtract, toWire, type Assignment } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
 import { offsetKey, splitOffsetKey, type CommittedOffset, type GroupRecord, type OffsetRecord } from './offset-records.js'
 import { expiredOffsets } from './offset-retention.js'
@@ -118,6 +118,7 @@ export class GroupCoordinator {
     }
     const now = this.#host.clock()
     const membersBefore = group.members.size
+    const ownedBefore = group.members.get(request.memberId)?.owned ?? emptyAssignment()
     let response: HeartbeatResponse
     try {
       response = group.heartbeat(request, now, this.#settings, this.#host.topics, () => this.#host.newMemberId?.() ?? randomUUID(),
@@ -125,6 +126,7 @@ export class GroupCoordinator {
     } finally {
       noteMembership(group, membersBefore, now)
     }
+    this.#restampTakenOver(group.groupId, response.memberId, subtract(group.members.get(response.memberId)?.owned ?? emptyAssignment(), ownedBefore))
     this.#host.logger.debug({ groupId: group.groupId, memberId: response.memberId, memberEpoch: response.memberEpoch,
       assignment: response.assignment }, 'heartbeat')
     return response
@@ -324,6 +326,26 @@ export class GroupCoordinator {
     throw new FaecieError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
       `Group ${group.groupId} was loaded by a new coordinator; its members of before may still be consuming and come back for ` +
       `${group.holdAssignmentsUntilMs - now} ms more (startupAssignmentDelayMs): ${what} until then. Retry.`)
+  }
+
+  /**
+   * Partitions a member has just taken up whose latest offset another member committed: the same
+   * offset is written again as committed by this member (its commit time kept, so retention is
+   * unchanged). After a coordinator move, a returning member's claim is refused where another
+   * member committed last (consumer-group.ts #readmit); without this, a member that took a partition
+   * over and had nothing new to commit there would be refused it at every move.
+   */
+  #restampTakenOver(groupId: string, memberId: string, taken: Assignment): void {
+    const records: OffsetRecord[] = []
+    for (const [topic, partition] of pairsOf(taken)) {
+      const committed = this.#offsets.get(groupId)?.get(offsetKey(topic, partition))
+      const committer = this.#committerOf(groupId, topic, partition)
+      if (committed === undefined || committer === undefined || committer === memberId) continue
+      records.push({ groupId, topic, partition, value: { ...committed, memberId } })
+    }
+    if (records.length === 0) return
+    this.#host.appendOffsets(records)
+    for (const r of records) this.applyOffsetRecord(r)
   }
 
   /** The member that committed the group's latest offset of a partition (of the topic as it is now), if known. */
