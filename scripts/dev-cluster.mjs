@@ -11,11 +11,12 @@
 //                        errors) also go to the terminal
 //
 // Ports: etcd on 2379 (peer 2380), brokers on 8092, 8093, 8094, ... (WebSocket, HTTP API, console and
-// metrics on the same port), their Kafka listeners on free ports (--kafka-port 0). Run it again and
+// metrics on the same port), their Kafka listeners on 19092, 19093, ... (fixed, so Kafka clients
+// pointed at a broker still reach it after a restart). Run it again and
 // the cluster comes back with its topics. While it runs, lines typed on standard input steer it:
 // `kill N` (SIGKILL broker N), `stop N` (SIGTERM), `start N`, `list`.
 //
-//   node scripts/dev-cluster.mjs [--brokers N] [--data-dir DIR] [--port P] [--etcd-port P] [-- broker flags...]
+//   node scripts/dev-cluster.mjs [--brokers N] [--data-dir DIR] [--port P] [--kafka-port P] [--etcd-port P] [-- broker flags...]
 import { execFileSync, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -31,10 +32,11 @@ const LIMITS = { brokersMax: 9, readyTimeoutMs: 60_000, stopGraceMs: 15_000, pol
 /** pino's numeric levels, and etcd's (zap's) names for them. */
 const LEVELS = { debug: 20, info: 30, warn: 40, error: 50, dpanic: 50, panic: 60, fatal: 60 }
 
-const USAGE = `Usage: pnpm cluster [--brokers N] [--data-dir DIR] [--port P] [--etcd-port P] [-- broker flags...]
+const USAGE = `Usage: pnpm cluster [--brokers N] [--data-dir DIR] [--port P] [--kafka-port P] [--etcd-port P] [-- broker flags...]
   --brokers N      how many brokers (default 3, at most ${LIMITS.brokersMax}); ids 1..N
   --data-dir DIR   where etcd and the brokers keep their data and logs (default ./faecie-cluster-data)
   --port P         broker 1's port; broker i listens on P + i - 1 (default 8092)
+  --kafka-port P   broker 1's Kafka-protocol port; broker i's is P + i - 1 (default 19092)
   --etcd-port P    etcd's client port; its peer port is P + 1 (default 2379)
   flags after --   passed to every broker (e.g. -- --broker-session-timeout-ms 2000)`
 
@@ -48,7 +50,7 @@ function options() {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { brokers: { type: 'string' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, 'etcd-port': { type: 'string' }, help: { type: 'boolean' } },
+      options: { brokers: { type: 'string' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, 'kafka-port': { type: 'string' }, 'etcd-port': { type: 'string' }, help: { type: 'boolean' } },
     })
   } catch (err) {
     fail(`${err.message}\n${USAGE}`)
@@ -68,6 +70,7 @@ function options() {
     brokers,
     dataDir: resolve(values['data-dir'] ?? 'faecie-cluster-data'),
     port: integer(values.port ?? '8092', '--port', 1, 65535 - brokers),
+    kafkaPort: integer(values['kafka-port'] ?? '19092', '--kafka-port', 1, 65535 - brokers),
     etcdPort: integer(values['etcd-port'] ?? '2379', '--etcd-port', 1, 65534),
     brokerFlags: positionals,
   }
@@ -162,7 +165,7 @@ async function main() {
   let up = false
   const start = (id) => {
     const args = [BROKER_MAIN, '--cluster', etcdUrl, '--broker-id', String(id), '--port', String(portOf(id)),
-      '--advertised-url', `ws://127.0.0.1:${portOf(id)}`, '--kafka-port', '0', '--data-dir', join(opts.dataDir, `broker-${id}`), ...opts.brokerFlags]
+      '--advertised-url', `ws://127.0.0.1:${portOf(id)}`, '--kafka-port', String(opts.kafkaPort + id - 1), '--data-dir', join(opts.dataDir, `broker-${id}`), ...opts.brokerFlags]
     const child = launch(`broker ${id}`, process.execPath, args, join(logsDir, `broker-${id}.log`), { ...process.env, FAECIE_LOG_LEVEL: process.env.FAECIE_LOG_LEVEL ?? 'info' }, LEVELS.warn)
     brokers.set(id, child)
     void child.exited.then(({ code, signal }) => {
