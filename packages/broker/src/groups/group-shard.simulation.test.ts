@@ -16,6 +16,7 @@ import { ErrorCode, type FaecieError } from '@faecie/protocol'
 import { silentLogger } from '../log.js'
 import { GroupShard } from './group-shard.js'
 import { MemoryOffsetsHost } from './shard-test-support.js'
+import { seededRandom } from '../storage/simulated-disk.js'
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 const GROUPS = ['g0', 'g1', 'g2', 'g3']
@@ -24,17 +25,6 @@ const STEPS = 400
 const SEEDS = process.env.SEED === undefined ? Array.from({ length: 40 }, (_, i) => i + 1) : [Number(process.env.SEED)]
 const PENDING_OPS_MAX = 12
 const COORDINATOR_ERRORS: number[] = [ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Value = number | undefined
 /** A change of one key (group, partition) since the last reload: what it would leave, and what the shard said. */
@@ -62,7 +52,7 @@ class Simulation {
   readonly topics = { topic: (t: string) => (t === 't' ? { partitions: PARTITIONS, topicId: 'id-t' } : undefined), names: () => ['t'] }
 
   constructor(readonly seed: number) {
-    this.rand = mulberry32(seed)
+    this.rand = seededRandom(seed)
   }
 
   pick<T>(items: readonly T[]): T {

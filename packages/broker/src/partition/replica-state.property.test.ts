@@ -8,24 +8,14 @@ import { describe, expect, it } from 'vitest'
 import { nextHighWatermark } from '../storage/log-flush.js'
 import type { LeaderRole } from './messages.js'
 import { ReplicaState, type IsrProposal } from './replica-state.js'
+import { seededRandom } from '../storage/simulated-disk.js'
 
 const SEED = Number(process.env['FAECIE_REPLICA_SEED'] ?? Math.floor(Math.random() * 2 ** 31))
 const RUNS = 60
 const STEPS = 400
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function run(seed: number): void {
-  const rng = mulberry32(seed)
+  const rng = seededRandom(seed)
   const pick = (n: number) => Math.floor(rng() * n)
   let nowMs = 0
   let role: LeaderRole = {
