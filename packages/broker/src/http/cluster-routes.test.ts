@@ -9,6 +9,8 @@ import type { ClusterGateway, Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { silentLogger } from '../log.js'
 import { registerHttpApi } from './http-api.js'
+import { emptyClusterState, type ClusterState } from '../cluster/cluster-state.js'
+import { listReassignments as listReassignmentsOf } from '../cluster/reassignments-list.js'
 
 type State = NonNullable<ReturnType<ClusterGateway['partitionState']>>
 
@@ -20,10 +22,17 @@ const STATES = new Map<number, State>([
   [2, { leader: -1, leaderEpoch: 5, partitionEpoch: 9, isr: [3], replicas: [3] }],
 ])
 
-/** What the fake's listPartitionReassignments does: by default it is not built yet, as on main today. */
-let listReassignments: () => ReturnType<ClusterGateway['listPartitionReassignments']> = () => {
-  throw new FaecieError(ErrorCode.UNSUPPORTED_VERSION, 'listPartitionReassignments: not built yet')
+/** The fake's cluster state: the topic and its partitions' states, no throttle. */
+function clusterState(): ClusterState {
+  const state = emptyClusterState()
+  state.topics.set(META.topic, { value: { topicId: META.topicId, partitions: META.partitions, config: {} }, modRevision: 1 })
+  state.partitions.set(META.topic, new Map([...STATES].map(([p, value]) => [p, { value, modRevision: 1 }])))
+  return state
 }
+
+/** What the fake's listPartitionReassignments does: by default the broker's own, over the fake's state. */
+let listReassignments: (request: { topics?: string[] }) => ReturnType<ClusterGateway['listPartitionReassignments']> =
+  (request) => listReassignmentsOf(clusterState(), request)
 
 const fakeCluster = {
   clusterId: 'c-test', brokerId: 1, etcdEndpoints: ['http://127.0.0.1:2379'],
@@ -33,7 +42,7 @@ const fakeCluster = {
   brokers: () => [...URLS].map(([brokerId, advertisedUrl]) => ({ brokerId, advertisedUrl, rack: null })),
   controllerId: () => 2,
   brokerUrl: (id: number) => URLS.get(id),
-  listPartitionReassignments: () => listReassignments(),
+  listPartitionReassignments: (request: { topics?: string[] }) => listReassignments(request),
   // Partition 1's leader, broker 2, answers its own row over the broker link.
   requestBroker: async (brokerId: number) => ({ topics: [{ topic: META.topic, partitions: [1].map((partition) =>
     ({ partition, logStartOffset: 3, highWatermark: 40 + brokerId, logEndOffset: 42, sizeBytes: 900 })) }] }),
@@ -89,7 +98,7 @@ describe('GET /v1/cluster', () => {
 })
 
 describe('GET /v1/reassignments', () => {
-  it('reads the moves off the partition states while the op is not built', async () => {
+  it('answers the moves listPartitionReassignments reads off the partition states', async () => {
     const a = await build(fakeCluster)
     const body = (await a.inject({ method: 'GET', url: '/v1/reassignments' })).json()
     expect(body).toEqual({ throttleBytesPerSec: null,
@@ -97,7 +106,7 @@ describe('GET /v1/reassignments', () => {
     expect((await a.inject({ method: 'GET', url: '/v1/reassignments?topics=other' })).json().reassignments).toEqual([])
   })
 
-  it("answers the op's moves and throttle once it is built, and passes its other errors on", async () => {
+  it("answers the op's throttle, and passes its errors on", async () => {
     listReassignments = () => ({ reassignments: [], throttleBytesPerSec: 1000 })
     const a = await build(fakeCluster)
     expect((await a.inject({ method: 'GET', url: '/v1/reassignments?topics=orders' })).json()).toEqual({ reassignments: [], throttleBytesPerSec: 1000 })

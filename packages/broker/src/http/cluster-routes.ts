@@ -10,13 +10,11 @@
 //                           isr, leader}], throttleBytesPerSec}; ?topics=a,b narrows it
 //
 // The brokers come from the describeCluster op (so shuttingDown is the op's), the moves from the
-// listPartitionReassignments op; where that op is not built yet in cluster mode (UNSUPPORTED_VERSION),
-// the moves are read off the partitions' states directly. Counts include internal topics, as /health's.
+// listPartitionReassignments op. Counts include internal topics, as /health's.
 // A single broker is the whole cluster: live, the controller, leading every partition.
-import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
-import { clusterView, reassignmentsOf, type PartitionReplicas } from './cluster-view.js'
+import { clusterView, type PartitionReplicas } from './cluster-view.js'
 import { invalidInput } from './errors.js'
 import type { HttpApiContext } from './http-session.js'
 import { httpUrlOf } from './leadership.js'
@@ -25,10 +23,9 @@ import { httpUrlOf } from './leadership.js'
 export const UNHEALTHY_LISTED_MAX = 1000
 
 /** Every partition of every topic this broker knows, with its replicas as etcd (or a single broker) says. */
-export function* partitionReplicas(gateway: Gateway, topics?: ReadonlySet<string>): Generator<PartitionReplicas> {
+export function* partitionReplicas(gateway: Gateway): Generator<PartitionReplicas> {
   const self = gateway.broker.brokerId
   for (const meta of gateway.topics.all()) {
-    if (topics !== undefined && !topics.has(meta.topic)) continue
     for (let partition = 0; partition < meta.partitions; partition++) {
       if (gateway.cluster === undefined) {
         yield { topic: meta.topic, partition, leader: self, replicas: [self], isr: [self] }
@@ -67,13 +64,7 @@ export async function registerClusterRoutes(app: FastifyInstance, ctx: HttpApiCo
   app.get<{ Querystring: { topics?: unknown } }>('/reassignments', async (request, reply) => {
     const topics = topicsQuery(request.query.topics)
     const session = sessions.open(reply)
-    try {
-      const answer = (await sessions.run(session, 'listPartitionReassignments', topics === undefined ? {} : { topics }))!
-      return { reassignments: answer.reassignments, throttleBytesPerSec: answer.throttleBytesPerSec }
-    } catch (err) {
-      if (!(err instanceof FaecieError) || err.code !== ErrorCode.UNSUPPORTED_VERSION) throw err
-      // The op is not built in this cluster yet: the moves are what the partitions' states say.
-      return { reassignments: reassignmentsOf(partitionReplicas(gateway, topics === undefined ? undefined : new Set(topics))), throttleBytesPerSec: null }
-    }
+    const answer = (await sessions.run(session, 'listPartitionReassignments', topics === undefined ? {} : { topics }))!
+    return { reassignments: answer.reassignments, throttleBytesPerSec: answer.throttleBytesPerSec }
   })
 }

@@ -3,7 +3,7 @@
 // (a move's target, not its union, is what must be in sync), offline partitions counted once, the
 // unhealthy list bounded and sorted, and moves read off partition states.
 import { describe, expect, it } from 'vitest'
-import { clusterView, isUnderReplicated, reassignmentsOf, type PartitionReplicas, type RegisteredBroker } from './cluster-view.js'
+import { clusterView, isUnderReplicated, type PartitionReplicas, type RegisteredBroker } from './cluster-view.js'
 
 const BROKERS: RegisteredBroker[] = [
   { brokerId: 2, url: 'ws://h:2', rack: 'b' },
@@ -54,20 +54,5 @@ describe('isUnderReplicated', () => {
     expect(isUnderReplicated(p('t', 0, 1, [1, 2, 4, 3], [1, 2, 3], { addingReplicas: [4], removingReplicas: [3] }))).toBe(false)
     expect(isUnderReplicated(p('t', 0, 1, [1, 2, 4, 3], [1, 2], { addingReplicas: [4], removingReplicas: [3] }))).toBe(true)
     expect(isUnderReplicated(p('t', 0, -1, [1, 2], [1]))).toBe(false)
-  })
-})
-
-describe('reassignmentsOf', () => {
-  it('lists the partitions with replicas being added or removed, sorted', () => {
-    const moves = reassignmentsOf([
-      p('z', 0, 1, [1, 2, 4, 3], [1, 2, 3], { addingReplicas: [4], removingReplicas: [3] }),
-      p('a', 0, 1, [1, 2, 3], [1, 2, 3]),
-      p('a', 1, 2, [2, 3], [2, 3], { addingReplicas: [], removingReplicas: [] }),
-      p('a', 2, 2, [2, 3, 1], [2, 3], { addingReplicas: [], removingReplicas: [1] }),
-    ])
-    expect(moves).toEqual([
-      { topic: 'a', partition: 2, replicas: [2, 3, 1], addingReplicas: [], removingReplicas: [1], isr: [2, 3], leader: 2 },
-      { topic: 'z', partition: 0, replicas: [1, 2, 4, 3], addingReplicas: [4], removingReplicas: [3], isr: [1, 2, 3], leader: 1 },
-    ])
   })
 })

@@ -1,4 +1,4 @@
-// The cluster as GET /v1/cluster and GET /v1/reassignments answer it (issue 14), computed here from
+// The cluster as GET /v1/cluster answers it (issue 14), computed here from
 // plain inputs (the registered brokers, the controller, each partition's state in etcd) so that the
 // rules are unit-tested without a cluster (cluster-view.test.ts). The routes are cluster-routes.ts.
 //
@@ -61,17 +61,6 @@ export interface ClusterView {
   underReplicatedTruncated: boolean
 }
 
-/** A move in progress, as listPartitionReassignments answers it. */
-export interface ReassignmentView {
-  topic: string
-  partition: number
-  replicas: number[]
-  addingReplicas: number[]
-  removingReplicas: number[]
-  isr: number[]
-  leader: number
-}
-
 /** The size of the replica set a partition should have in sync: the move's target while one runs. */
 export function targetReplicaCount(p: PartitionReplicas): number {
   return p.replicas.length - (p.removingReplicas?.length ?? 0)
@@ -126,17 +115,4 @@ export function clusterView(brokers: RegisteredBroker[], controllerId: number, p
     underReplicated: unhealthy.slice(0, listedMax),
     underReplicatedTruncated: unhealthy.length > listedMax,
   }
-}
-
-/** The moves in progress read off the partitions' states (those with replicas being added or removed). */
-export function reassignmentsOf(partitions: Iterable<PartitionReplicas>): ReassignmentView[] {
-  const moves: ReassignmentView[] = []
-  for (const p of partitions) {
-    const adding = p.addingReplicas ?? []
-    const removing = p.removingReplicas ?? []
-    if (adding.length === 0 && removing.length === 0) continue
-    moves.push({ topic: p.topic, partition: p.partition, replicas: [...p.replicas], addingReplicas: [...adding], removingReplicas: [...removing],
-      isr: [...p.isr], leader: p.leader })
-  }
-  return moves.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
 }
