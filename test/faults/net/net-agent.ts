@@ -7,7 +7,8 @@
 //   in  {"sendUdp":{"host":H,"port":P,"text":T}}
 //   in  {"connect":{"id":I,"host":H,"port":P}} -> out {"connected":I} | {"connectError":I,"message":M}
 //   in  {"write":{"id":I,"text":T}}            -> out {"echo":I,"text":T} as the echo comes back
-//   out {"closed":I,"error":M?}                    a connection of ours ended
+//   out {"closed":I}                               a connection of ours ended
+//   out {"serverGot":"TEXT"}                       bytes the echo server received (and echoes)
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { onTestProcessExit } from '../../support/temp-dir.js'
@@ -19,7 +20,10 @@ const host = process.argv[1]
 const out = (event) => process.stdout.write(JSON.stringify(event) + '\n')
 const udp = dgram.createSocket('udp4')
 udp.on('message', (message) => out({ udp: message.toString() }))
-const server = net.createServer((socket) => socket.pipe(socket))
+const server = net.createServer((socket) => {
+  socket.on('data', (data) => { out({ serverGot: data.toString() }); socket.write(data) })
+  socket.on('error', () => {})
+})
 const connections = new Map()
 let ready = 0
 const listening = () => { if (++ready === 2) out({ ready: true, udpPort: udp.address().port, tcpPort: server.address().port }) }
@@ -53,6 +57,7 @@ export interface AgentEvent {
   echo?: string
   text?: string
   closed?: string
+  serverGot?: string
 }
 
 export class NetAgent {
@@ -92,6 +97,11 @@ export class NetAgent {
   /** The datagrams this agent received, in order. */
   udpReceived(): string[] {
     return this.events.flatMap((event) => (event.udp === undefined ? [] : [event.udp]))
+  }
+
+  /** Everything the echo server received, in order (over all its connections). */
+  serverReceived(): string {
+    return this.events.map((event) => event.serverGot ?? '').join('')
   }
 
   echoes(id: string): string {

@@ -5,16 +5,17 @@
 // on one path keep their order, so a first one merely delayed would have come before the second).
 // Where namespaces cannot be made the netns cases are skipped with the reason; the proxy mode cases
 // run anywhere.
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../support/wait-for.js'
-import { ip, listNetns } from './ip.js'
+import { ip, ipBatch, listNetns, pidAlive } from './ip.js'
 import { NetAgent } from './net-agent.js'
 import { CUT_RULE_PRIORITY, NetnsTopology } from './netns-topology.js'
 import { leftovers } from './netns-names.js'
-import { netnsUnavailable } from './topologies.js'
-import type { NodeName } from './topology.js'
+import { createTopology, netnsUnavailable } from './topologies.js'
+import type { NodeName, Topology } from './topology.js'
 
 const reason = netnsUnavailable()
 if (reason !== undefined) console.warn(`netns topology tests skipped: ${reason}`)
@@ -161,5 +162,107 @@ describe.skipIf(reason !== undefined)('netns topology', () => {
     expect(after.netns.filter((name) => name.startsWith(other.tag))).toEqual([])
     expect(beforeOther.netns.every((name) => !name.startsWith(other.tag))).toBe(true)
     await expect(other.cut('b1', 'etcd')).rejects.toThrow(/closed/)
+  })
+})
+
+describe.skipIf(reason !== undefined)('netns topology at start and through createTopology', () => {
+  it('removes the namespaces and links of dead owners, and leaves those of live ones', async () => {
+    const dead = spawnSync('true').pid!
+    expect(pidAlive(dead)).toBe(false)
+    const stale = `fz${dead}t7`
+    const live = `fz${process.ppid}t901`
+    ipBatch([`netns add ${stale}-router`, `link add ${stale}c type veth peer name c0 netns ${stale}-router`, `netns add ${live}-router`])
+    try {
+      const topology = await createTopology({ brokerIds: [1, 2] })
+      expect(topology.mode).toBe('netns')
+      expect(topology.fallbackReason).toBeUndefined()
+      expect(topology.can).toEqual({ pairwise: true, oneWay: true })
+      expect(leftovers(stale)).toEqual([])
+      expect(leftovers(live)).toEqual([`${live}-router`])
+      await topology.close()
+    } finally {
+      ipBatch(leftovers(stale).map((name) => (name.endsWith('c') ? `link del ${name}` : `netns del ${name}`)))
+      ip(['netns', 'del', `${live}-router`])
+    }
+  })
+})
+
+describe('proxy topology', () => {
+  let topology: Topology
+  const agents: NetAgent[] = []
+  afterEach(async () => {
+    await topology?.close()
+    for (const agent of agents.splice(0)) await agent.stop()
+  })
+
+  async function brokerWithEtcd(): Promise<{ etcd: NetAgent; b1: NetAgent; b2: NetAgent; front1: number }> {
+    topology = await createTopology({ brokerIds: [1, 2], mode: 'proxy' })
+    const etcd = await NetAgent.start('etcd', topology.commandPrefix('etcd'), topology.bindHost('etcd'))
+    const b1 = await NetAgent.start('b1', topology.commandPrefix('b1'), topology.bindHost('b1'))
+    const b2 = await NetAgent.start('b2', topology.commandPrefix('b2'), topology.bindHost('b2'))
+    agents.push(etcd, b1, b2)
+    const flags = await topology.brokerFlags(1)
+    expect(flags[0]).toBe('--advertised-url')
+    topology.brokerListening(1, b1.tcpPort)
+    for (const [id, agent] of [[1, b1], [2, b2]] as const) {
+      const url = new URL(await topology.etcdUrlFor(id, `http://127.0.0.1:${etcd.tcpPort}`))
+      expect(url.protocol).toBe('http:')
+      agent.send({ connect: { id: 'etcd', host: url.hostname, port: Number(url.port) } })
+      await waitFor(`b${id} connected to etcd through its proxy`, () => agent.events.some((event) => event.connected === 'etcd'))
+    }
+    return { etcd, b1, b2, front1: Number(new URL(flags[1]!).port) }
+  }
+
+  it('says why it is used, and refuses the cuts a proxy cannot make', async () => {
+    topology = await createTopology({ brokerIds: [1, 2], mode: 'proxy' })
+    expect(topology.mode).toBe('proxy')
+    expect(topology.fallbackReason).toMatch(/proxy mode was asked for/)
+    expect(topology.can).toEqual({ pairwise: false, oneWay: false })
+    expect(topology.commandPrefix('b1')).toEqual([])
+    expect(topology.bindHost('etcd')).toBe('127.0.0.1')
+    await expect(topology.cut('b1', 'etcd')).rejects.toThrow(/cannot cut one way/)
+    await expect(topology.cutBoth('b1', 'b2')).rejects.toThrow(/only a broker and etcd/)
+    await expect(topology.partition([['b1'], ['b2']])).rejects.toThrow(/only isolations/)
+    await expect(topology.partition([['b1', 'etcd'], ['b2', 'b3']])).rejects.toThrow(/unknown node b3|only isolations/)
+    expect(topology.describeCuts()).toBe('none')
+  })
+
+  it('cuts a broker from etcd silently, leaves the other broker alone, and heals', async () => {
+    const { etcd, b1, b2 } = await brokerWithEtcd()
+    await topology.cutBoth('etcd', 'b1')
+    expect(topology.describeCuts()).toBe('b1<->etcd')
+    b1.send({ write: { id: 'etcd', text: '[b1 during]' } })
+    b2.send({ write: { id: 'etcd', text: '[b2 during]' } })
+    await waitFor('b2 echoed by etcd through its own proxy', () => b2.echoes('etcd') === '[b2 during]')
+    expect(etcd.serverReceived()).not.toContain('[b1 during]')
+    await topology.heal()
+    expect(topology.describeCuts()).toBe('none')
+    await waitFor('what b1 wrote during the cut, delivered after heal', () => b1.echoes('etcd') === '[b1 during]')
+    expect(b1.events.some((event) => event.closed === 'etcd')).toBe(false)
+  })
+
+  it('isolates a broker: its front and its etcd link cut, joined again at heal', async () => {
+    const { etcd, b1, b2, front1 } = await brokerWithEtcd()
+    expect(await clientEcho('127.0.0.1', front1, 'via front')).toBe('via front')
+    await topology.partition([['b1'], ['b2', 'etcd']])
+    expect(topology.describeCuts()).toBe('b1<->b2, b1<->etcd')
+    const held = clientEcho('127.0.0.1', front1, 'held')
+    b1.send({ write: { id: 'etcd', text: '[b1 isolated]' } })
+    b2.send({ write: { id: 'etcd', text: '[b2 meanwhile]' } })
+    await waitFor('b2 echoed by etcd meanwhile', () => b2.echoes('etcd') === '[b2 meanwhile]')
+    expect(etcd.serverReceived()).not.toContain('[b1 isolated]')
+    await topology.heal()
+    expect(await held).toBe('held')
+    await waitFor('b1 reaches etcd again', () => b1.echoes('etcd') === '[b1 isolated]')
+  })
+
+  it('isolating etcd cuts every broker from it; close() ends every connection', async () => {
+    const { etcd, b1, b2 } = await brokerWithEtcd()
+    await topology.isolate('etcd')
+    expect(topology.describeCuts()).toBe('b1<->etcd, b2<->etcd')
+    await topology.close()
+    await waitFor('the brokers see their etcd connections end', () =>
+      [b1, b2].every((agent) => agent.events.some((event) => event.closed === 'etcd')))
+    expect(etcd.serverReceived()).toBe('')
   })
 })
