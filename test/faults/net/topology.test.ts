@@ -6,7 +6,7 @@
 // Where namespaces cannot be made the netns cases are skipped with the reason; the proxy mode cases
 // run anywhere.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../support/wait-for.js'
@@ -97,6 +97,10 @@ describe.skipIf(reason !== undefined)('netns topology', () => {
     expect(topology.bindHost('b3')).toBe(`10.${topology.net}.4.2`)
     expect(topology.commandPrefix('b1').slice(-3)).toEqual(['netns', 'exec', `${topology.tag}-b1`])
     expect(ip(['-o', 'addr', 'show', 'dev', 'eth0'], `${topology.tag}-b2`)).toContain(`10.${topology.net}.3.2/24`)
+    // `ip netns exec` execs: the pid spawned is the node process itself (signals reach it), in its namespace.
+    const pid = agent('b1').child.pid!
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('node')
+    expect(readlinkSync(`/proc/${pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'))
     await expectCuts('open', [])
     for (const node of topology.nodes) {
       expect(await clientEcho(topology.bindHost(node), agent(node).tcpPort, `hello ${node}`)).toBe(`hello ${node}`)

@@ -20,7 +20,10 @@
 //   of the test process: one per broker in front of its listener (what it advertises, so peers and
 //   clients dial the proxy) and one per broker in front of etcd (its --cluster endpoint). A proxy
 //   cannot tell which peer dialled it, so this mode cuts whole nodes and broker-etcd links only
-//   (`can.pairwise` and `can.oneWay` false); the nemesis skips the fault kinds that need more.
+//   (`can.pairwise` and `can.oneWay` false); the nemesis skips the fault kinds that need more. A cut
+//   proxy holds its connections silently (no reset) and joins them again at heal. isolate(b) here
+//   cuts everything INTO b (clients too) and b<->etcd; the sessions b itself opened to its peers stay
+//   up (proxy-topology.ts), so the isolation is complete only once b's etcd session has expired.
 
 /** 'etcd', or a broker: 'b<id>'. */
 export type NodeName = 'etcd' | `b${number}`
