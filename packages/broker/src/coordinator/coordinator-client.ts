@@ -26,6 +26,8 @@ export interface CoordinatorClientOptions {
   groupSettings?: Partial<GroupSettings>
   /** Cluster mode: leave partition directories the metadata log does not know alone (CoordinatorWorkerData). */
   keepUnknownPartitionDirs?: boolean
+  /** `--fault-injection FILE`: the coordinator's thread applies its plan (faults/fault-injection.ts). */
+  faultInjection?: string
   logger: Logger
   /** Called when the coordinator cannot be kept running; the broker should stop. */
   onFatal(err: Error): void
@@ -103,7 +105,8 @@ export class CoordinatorClient {
   #spawn(): Promise<CoordinatorStart> {
     const workerData: CoordinatorWorkerData = { dataDir: this.#options.dataDir, settings: this.#options.settings,
       ...(this.#options.groupSettings === undefined ? {} : { groupSettings: this.#options.groupSettings }),
-      ...(this.#options.keepUnknownPartitionDirs === true ? { keepUnknownPartitionDirs: true } : {}) }
+      ...(this.#options.keepUnknownPartitionDirs === true ? { keepUnknownPartitionDirs: true } : {}),
+      ...(this.#options.faultInjection === undefined ? {} : { faultInjection: this.#options.faultInjection }) }
     const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), { workerData })
     this.#worker = undefined
     return new Promise<CoordinatorStart>((resolve, reject) => {

@@ -17,6 +17,8 @@ export interface CoordinatorWorkerData {
    * metadata log, so none is moved aside at start.
    */
   keepUnknownPartitionDirs?: boolean
+  /** `--fault-injection FILE` (faults/fault-injection.ts); undefined: no fault injection. */
+  faultInjection?: string
 }
 
 /** The consumer-group ops, served by the coordinator's GroupCoordinator. */

@@ -14,13 +14,15 @@ import { createLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
+import type { Disk } from '../storage/disk.js'
+import { startFaultInjection } from '../faults/fault-injection.js'
 import { partitionDirTopicId } from '../cluster/partition-dir-claim.js'
 import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
 import type { CoordinatorCall, CoordinatorWorkerData, FromCoordinator, ToCoordinator } from './messages.js'
 
 const port = parentPort
 assert(port !== null, 'the coordinator runs as a worker thread')
-const { dataDir, settings, groupSettings, keepUnknownPartitionDirs } = workerData as CoordinatorWorkerData
+const { dataDir, settings, groupSettings, keepUnknownPartitionDirs, faultInjection } = workerData as CoordinatorWorkerData
 /** How often group members' session and rebalance timeouts are checked. */
 const GROUP_TICK_MS = 100
 /** How often `__consumer_offsets-0` is checked for compaction (its dirty ratio decides). */
@@ -29,10 +31,12 @@ const OFFSETS_COMPACTION_CHECK_MS = 30_000
 const OFFSETS_SEGMENT_BYTES = 1024 * 1024
 const logger = createLogger({ module: 'coordinator' })
 const post = (message: FromCoordinator): void => port.postMessage(message)
+// --fault-injection: the plan's disk faults on this thread's disk, its clock offset on Date.now.
+const faults = faultInjection === undefined ? undefined : startFaultInjection(faultInjection, logger)
 
 function start(): CoordinatorActor | undefined {
   try {
-    const disk = new RealDisk()
+    const disk = faults === undefined ? new RealDisk() : faults.wrap(new RealDisk())
     const log = PartitionLog.open({
       dir: join(dataDir, METADATA_PARTITION_DIR),
       // Metadata is small and must never be retained away.
@@ -72,7 +76,7 @@ function start(): CoordinatorActor | undefined {
  * partition.metadata file) is renamed `__consumer_offsets-0.single-broker-<ms>`, so the reconciler
  * never takes it for the replicated partition 0. Its groups are not carried over.
  */
-function moveAsideSingleBrokerOffsets(disk: RealDisk): void {
+function moveAsideSingleBrokerOffsets(disk: Disk): void {
   const dir = join(dataDir, OFFSETS_PARTITION_DIR)
   if (!existsSync(dir) || partitionDirTopicId(dir) !== undefined) return
   const aside = `${dir}.single-broker-${Date.now()}`

@@ -54,6 +54,8 @@ export interface PartitionManagerOptions {
   compactionCheckMs?: number
   /** Passed to each worker thread (tests cap memory). */
   workerResourceLimits?: { maxOldGenerationSizeMb?: number }
+  /** `--fault-injection FILE`: each partition thread applies its plan (faults/fault-injection.ts). */
+  faultInjection?: string
 }
 
 /** Hears each partition thread's periodic report of its fdatasync durations (metrics). */
@@ -65,7 +67,7 @@ export type IsrChangeListener = (change: Extract<FromWorker, { type: 'isrChange'
 export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
 
 export class PartitionManager {
-  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner' | 'taskThreadsMax'>> & PartitionManagerOptions
+  readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner' | 'taskThreadsMax' | 'faultInjection'>> & PartitionManagerOptions
   readonly #logger: Logger
   /** The worker threads, where each partition lives, and their supervision (partition-threads.ts). */
   readonly #threads: PartitionThreads
@@ -98,6 +100,7 @@ export class PartitionManager {
       partitionThreadsMax: this.#options.partitionThreadsMax,
       mailboxDepthMax: this.#options.mailboxDepthMax,
       workerResourceLimits: this.#options.workerResourceLimits,
+      ...(this.#options.faultInjection === undefined ? {} : { faultInjection: this.#options.faultInjection }),
       logger: this.#logger,
       isShutDown: () => this.#shutDown,
       onMessage: (message, partitionsOfThread) => this.#receive(message, partitionsOfThread),

@@ -22,6 +22,8 @@ export interface PartitionThreadsOptions {
   partitionThreadsMax: number
   mailboxDepthMax: number
   workerResourceLimits?: { maxOldGenerationSizeMb?: number }
+  /** `--fault-injection FILE`, passed to each thread in its workerData (worker-entry.ts). */
+  faultInjection?: string
   logger: Logger
   /** True once the manager shuts down: new requests are refused and dead threads stay dead. */
   isShutDown(): boolean
@@ -194,7 +196,7 @@ export class PartitionThreads {
 
   #spawn(index: number): Worker {
     const worker = new Worker(builtModulePath('./worker-entry.js', import.meta.url), {
-      workerData: { threadIndex: index },
+      workerData: { threadIndex: index, ...(this.#options.faultInjection === undefined ? {} : { faultInjection: this.#options.faultInjection }) },
       resourceLimits: this.#options.workerResourceLimits,
     })
     return worker

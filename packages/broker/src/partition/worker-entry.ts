@@ -7,17 +7,22 @@ import { strict as assert } from 'node:assert'
 import { createLogger } from '../log.js'
 import { PartitionLog } from '../storage/log.js'
 import { FSYNC_REPORT_MS, FsyncRecorder, TimedRealDisk } from '../metrics/fsync-timing.js'
+import { startFaultInjection } from '../faults/fault-injection.js'
+import type { Disk } from '../storage/disk.js'
 import { ActorHost } from './actor-host.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
 import type { ToWorker } from './messages.js'
 
 const port = parentPort
 assert(port !== null, 'worker-entry runs only as a worker thread')
-const { threadIndex } = workerData as { threadIndex: number }
+const { threadIndex, faultInjection } = workerData as { threadIndex: number; faultInjection?: string }
 const logger = createLogger({ module: 'partition-thread', thread: threadIndex })
-// Every fdatasync is timed; the durations go to the main thread's metrics once a second.
+// Every fdatasync is timed; the durations go to the main thread's metrics once a second. Under
+// --fault-injection the timed disk sits behind the plan's faults (an injected delay or error is not
+// timed: the histogram keeps measuring the real disk) and Date.now carries the plan's clock offset.
 const fsyncs = new FsyncRecorder()
-const disk = new TimedRealDisk(fsyncs)
+const faults = faultInjection === undefined ? undefined : startFaultInjection(faultInjection, logger)
+const disk: Disk = faults === undefined ? new TimedRealDisk(fsyncs) : faults.wrap(new TimedRealDisk(fsyncs))
 setInterval(() => {
   const report = fsyncs.take()
   if (report !== undefined) port.postMessage({ type: 'fsyncs', ...report })

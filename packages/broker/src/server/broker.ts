@@ -29,6 +29,7 @@ import { PartitionReads } from '../gateway/reads.js'
 import type { Logger } from '../log.js'
 import { PartitionManager } from '../partition/partition-manager.js'
 import { RealDisk } from '../storage/real-disk.js'
+import { startFaultInjection, type FaultInjection } from '../faults/fault-injection.js'
 import { HttpConnections } from '../http/connections.js'
 import { registerHttpApi } from '../http/http-api.js'
 import { KafkaListener } from '../kafka/listener.js'
@@ -65,12 +66,13 @@ export class Broker {
   readonly #gateway: GatewayState
   readonly #kafka: KafkaListener | undefined
   readonly #cluster: ClusterRuntime | undefined
+  readonly #faults: FaultInjection | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
     coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
-    cluster: ClusterRuntime | undefined
+    cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined
   }) {
     this.#config = parts.config
     this.#logger = parts.logger
@@ -81,6 +83,7 @@ export class Broker {
     this.#gateway = parts.gateway
     this.#kafka = parts.kafka
     this.#cluster = parts.cluster
+    this.#faults = parts.faults
   }
 
   /**
@@ -89,12 +92,25 @@ export class Broker {
    */
   static async start(config: BrokerConfig, root: Logger, onFatal: (err: Error) => void,
     options: { clusterParts?: ClusterPartFactories } = {}): Promise<Broker> {
+    // --fault-injection: this (main) thread's clock and meta disk follow the plan; the coordinator's
+    // and partition threads start their own from the same file.
+    const faults = config.faultInjection === undefined ? undefined : startMainThreadFaults(config.faultInjection, root)
+    try {
+      return await Broker.#start(config, root, onFatal, options, faults)
+    } catch (err) {
+      faults?.stop()
+      throw err
+    }
+  }
+
+  static async #start(config: BrokerConfig, root: Logger, onFatal: (err: Error) => void,
+    options: { clusterParts?: ClusterPartFactories }, faults: FaultInjection | undefined): Promise<Broker> {
     const startedMs = Date.now()
     const logger = root.child({ module: 'broker' })
     const connection: ClusterConnection | undefined = config.cluster === undefined ? undefined : await ClusterRuntime.connect(config.cluster)
     let meta: BrokerMeta
     try {
-      meta = loadOrCreateMeta(new RealDisk(), config.dataDir, config.brokerId, startedMs, connection?.clusterId)
+      meta = loadOrCreateMeta(faults === undefined ? new RealDisk() : faults.wrap(new RealDisk()), config.dataDir, config.brokerId, startedMs, connection?.clusterId)
     } catch (err) {
       connection?.client.close()
       throw err
@@ -106,6 +122,7 @@ export class Broker {
     if (openFiles !== undefined) logger.warn({ partitionsMax: limits.partitionsMax, connectionsMax: config.http.connectionsMax }, openFiles)
     const partitions = new PartitionManager({
       dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
+      ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
     })
     const watch = new OffsetWatch(partitions)
     let coordinator: CoordinatorClient
@@ -118,6 +135,7 @@ export class Broker {
         },
         groupSettings: config.groups,
         keepUnknownPartitionDirs: connection !== undefined,
+        ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
       })
       coordinator = started.client
       if (started.start.movedAside.length > 0) logger.warn({ movedAside: started.start.movedAside }, 'unknown partition directories moved aside')
@@ -181,7 +199,7 @@ export class Broker {
     }
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults })
   }
 
   get port(): number {
@@ -222,6 +240,7 @@ export class Broker {
     await this.#server.close()
     await this.#partitions.shutdown()
     await this.#coordinator.close()
+    this.#faults?.stop()
     logger.info('broker stopped: partitions closed cleanly')
   }
 }
@@ -251,6 +270,13 @@ class GatewayState implements Gateway {
     this.outbound = parts.outbound
     this.cluster = parts.cluster
   }
+}
+
+/** Fault injection on the main thread, announced with a warning (a test harness's broker only). */
+function startMainThreadFaults(path: string, root: Logger): FaultInjection {
+  const logger = root.child({ module: 'fault-injection' })
+  logger.warn({ path }, 'fault injection ON (--fault-injection): disk and clock faults follow this file; for test harnesses only')
+  return startFaultInjection(path, logger)
 }
 
 /** The host part of the broker's URL: a wildcard bind is reached on loopback; IPv6 in brackets. */

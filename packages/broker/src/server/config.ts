@@ -27,6 +27,7 @@ import { resolveLimits, type Limits } from '../gateway/limits.js'
 import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from '../groups/consumer-group.js'
 import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/broker-metrics.js'
 import { defaultHttpLimits, httpLimitProblems, type HttpLimits } from '../http/limits.js'
+import { faultInjectionRefusal } from '../faults/fault-injection.js'
 import { CLUSTER_FLAG_OPTIONS, CLUSTER_USAGE, parseClusterFlags, type ClusterConfig } from './cluster-config.js'
 
 export interface BrokerConfig {
@@ -54,6 +55,8 @@ export interface BrokerConfig {
   http: HttpLimits
   /** Cluster mode (--cluster and its flags, cluster-config.ts); undefined: a single broker. */
   cluster: ClusterConfig | undefined
+  /** `--fault-injection FILE` (faults/fault-plan.ts), absolute; test harnesses only, never from --config. */
+  faultInjection?: string
 }
 
 /** Kafka's own default port. */
@@ -72,6 +75,7 @@ export const USAGE = `Usage: faecie broker [options]
   --allowed-origins LIST    comma-separated web origins allowed besides the broker's own
   --auto-create-topics      create a topic on first produce or metadata request
   --config FILE             JSON settings (flags win over it), including "limits"
+  --fault-injection FILE    test harnesses only: disk and clock faults read from FILE (refused when NODE_ENV=production)
   --help                    this text
 ${CLUSTER_USAGE}`
 
@@ -97,6 +101,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
         'allowed-origins': { type: 'string' },
         'auto-create-topics': { type: 'boolean' },
         config: { type: 'string' },
+        'fault-injection': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...CLUSTER_FLAG_OPTIONS,
       },
@@ -123,6 +128,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
   const fileBrokerId = file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1)
   const cluster = parseClusterFlags(flags, fileBrokerId, integer, (message) => new UsageError(message))
+  const faultInjection = flags['fault-injection'] === undefined ? undefined : faultInjectionFile(flags['fault-injection'])
   return {
     port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
     host: text(pick(flags.host, 'host') ?? '127.0.0.1', named(flags.host, '--host', 'host')),
@@ -142,7 +148,15 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     metrics: integers(objectOrEmpty(file.metrics, 'metrics'), 'metrics', DEFAULT_METRICS_OPTIONS, 1, 1_000_000),
     http,
     cluster,
+    ...(faultInjection === undefined ? {} : { faultInjection }),
   }
+}
+
+/** The plan file of --fault-injection, made absolute; refused in production. */
+function faultInjectionFile(path: string): string {
+  const refusal = faultInjectionRefusal()
+  if (refusal !== undefined) throw new UsageError(refusal)
+  return resolve(text(path, '--fault-injection'))
 }
 
 /** Each key of `defaults` that `given` names, as an integer from min to max; an unknown key is refused. */
