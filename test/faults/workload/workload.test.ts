@@ -186,3 +186,22 @@ it('records every op through a kill -9 and a restart; acknowledged and read reco
   const reads = ops.filter((op): op is ReadOp => op.type === 'read' && op.outcome === 'ok')
   expect(new Set(reads.map((r) => r.client)), `${w.summary()}; group: ${JSON.stringify([...w.groupAssignment()])}`).toEqual(new Set(['fetcher', 'pusher', 'member1', 'member2']))
 }, 240_000)
+
+it('stop() ends while every broker is paused, closing the sends in flight as unknown', async () => {
+  cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 2000 })
+  const c = cluster
+  const topic = 'workload-paused'
+  const w = (workload = new Workload({ urls: () => c.urls(), topic, partitions: PARTITIONS, clock: () => performance.now(), recordsPerSecMax: 60, stopTimeoutMs: 2_000 }))
+  await w.start()
+  await waitFor('acknowledged sends', () => count(w.ops(), (op) => op.type === 'produce' && op.outcome === 'ok') >= 60, { timeoutMs: 60_000 })
+  for (const id of c.brokerIds) c.stop(id)
+  // Sends no broker will answer (the client gives up on them only after its retries).
+  await waitFor('sends in flight to the paused brokers', () => w.inFlightCount >= 8 || `${w.inFlightCount} in flight; ${w.summary()}`, { timeoutMs: 30_000 })
+  await w.stop()
+  const ops = w.ops()
+  expect(w.inFlightCount).toBe(0)
+  const closed = ops.filter((op) => op.type === 'produce' && op.outcome === 'unknown' && /still in flight/.test(op.error ?? ''))
+  expect(closed.length, w.summary()).toBeGreaterThan(0)
+  expect(fieldProblems(ops), w.summary()).toEqual([])
+  for (const id of c.brokerIds) c.cont(id)
+}, 180_000)

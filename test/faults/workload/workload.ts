@@ -127,6 +127,11 @@ export class Workload {
     return `ops: ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes: ${crashes}; in flight: ${this.recorder.pendingCount}`
   }
 
+  /** Ops invoked and not completed yet. */
+  get inFlightCount(): number {
+    return this.recorder.pendingCount
+  }
+
   /** The group members' partitions now (member name -> partitions). */
   groupAssignment(): Map<string, number[]> {
     return new Map(this.members.map((m) => [m.name, m.assignment()]))
