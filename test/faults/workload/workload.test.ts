@@ -1,6 +1,6 @@
 // The workload of the fault campaigns (issue 15, part D), against a real cluster of three brokers
 // (test/support/cluster.ts) in the root namespace: it runs, one broker is killed with SIGKILL and
-// restarted, it stops, and the final logs are read. Checked: ops of every type are recorded with
+// restarted, etcd is restarted, it stops, and the final logs are read. Checked: ops of every type are recorded with
 // sane fields (every send invoked is one op, completed once; outcomes carry offsets or errors as
 // the history says), every acknowledged acks=all record is in the final log at its offset, every
 // record a consumer was given is in the final log at its offset, and the history is closed after
@@ -125,7 +125,7 @@ function logProblems(ops: Op[], logs: FinalLog[]): string[] {
   return problems.slice(0, 20)
 }
 
-it('records every op through a kill -9 and a restart; acknowledged and read records are in the final logs', async () => {
+it('records every op through a kill -9, a restart and an etcd restart; acknowledged and read records are in the final logs', async () => {
   cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 2000 })
   const c = cluster
   const topic = 'workload'
@@ -163,6 +163,11 @@ it('records every op through a kill -9 and a restart; acknowledged and read reco
   const restartedMs = clock()
   for (const { name } of PRODUCERS) await more(`sends of ${name} acknowledged after the restart`, 30, restartedMs, okProduce(name))
   await more('commits after the restart', 3, restartedMs, (op) => op.type === 'commit' && op.outcome === 'ok')
+  // etcd goes away and comes back: the clients never see it, they carry on.
+  await c.restartEtcd()
+  const etcdBackMs = clock()
+  for (const { name } of PRODUCERS) await more(`sends of ${name} acknowledged after etcd restarted`, 30, etcdBackMs, okProduce(name))
+  await more('committed offsets read back after etcd restarted', 3, etcdBackMs, (op) => op.type === 'fetch-committed' && op.outcome === 'ok')
   // Both members of the group take part (the coordinator splits the three partitions between them).
   for (const member of ['member1', 'member2']) {
     await waitFor(`reads by ${member}`, () => {
