@@ -1,0 +1,162 @@
+// One producer of the workload: sends one record per op, values `<name>-<n>` (n rising in send
+// order), record n to partition n modulo the partition count, with at most inFlightMax sends in
+// flight and at most recordsPerSecMax sends a second.
+//
+// Outcomes, precisely:
+//   ok       the send resolved with the record's offset;
+//   fail     the send was refused before the record could reach a broker: the producer was
+//            already disconnected, or the record was refused as bad input by the client itself
+//            (a TypeError/RangeError, or a partition the topic does not have);
+//   unknown  everything else: any error after the record was handed to the producer (a batch may
+//            have reached the leader on an earlier attempt, whatever the last attempt said), and
+//            an acknowledgement without an offset (DUPLICATE_SEQUENCE_NUMBER: written before, at an
+//            offset the broker no longer remembers: written, but where is not known).
+// A send is only invoked on a producer that has connected (and got its producer id), so the
+// client's own connecting is never a send's failure.
+//
+// A producer that fails FAILURES_BEFORE_RECREATE sends in a row, or whose bootstrap list changed,
+// is made again; the old one is disconnected in the background (its sends still complete their ops).
+import { ErrorCode, FaecieError, type Producer } from '@faecie/client'
+import type { Acks, ProduceOp } from '../history/history.js'
+import { FAILURES_BEFORE_RECREATE, RECREATE_BACKOFF_MS, type WorkloadContext, disconnectWithin } from './context.js'
+
+export interface ProducerSpec {
+  /** The producer's name: the prefix of its values, so no '-' in it. */
+  name: string
+  acks: Acks
+  idempotent: boolean
+}
+
+/** The outcome of a send that rejected with `err` (see the file's comment). */
+export function sendFailureOutcome(err: unknown): 'fail' | 'unknown' {
+  if (err instanceof TypeError || err instanceof RangeError) return 'fail'
+  if (err instanceof FaecieError && !err.retriable) {
+    // Both thrown by the producer before it appends the record (producer.ts append / appendNow).
+    if (err.code === ErrorCode.NETWORK_EXCEPTION && err.message === 'The producer is disconnected.') return 'fail'
+    if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && / has no partition /.test(err.message)) return 'fail'
+  }
+  return 'unknown'
+}
+
+export class ProducerLoop {
+  private producer: Producer | undefined
+  private producerUrls = ''
+  /** The current producer has connected (and got its producer id). */
+  private producerReady = false
+  private readonly retired = new Set<Producer>()
+  private sequence = 0
+  private inFlight = 0
+  private failuresInRow = 0
+  private nextSendAtMs = 0
+  private slotWaiter: (() => void) | undefined
+  private loop: Promise<void> | undefined
+
+  constructor(private readonly ctx: WorkloadContext, readonly spec: ProducerSpec) {
+    if (spec.name.includes('-')) throw new RangeError(`a producer's name must not contain '-': ${spec.name}`)
+    if (spec.idempotent && spec.acks !== 'all') throw new RangeError(`${spec.name}: the idempotent producer needs acks all`)
+  }
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  get sentCount(): number {
+    return this.sequence
+  }
+
+  /** Ends the send loop (the workload's stop signal is already set); the sends in flight are the recorder's. */
+  async stop(): Promise<void> {
+    this.slotWaiter?.()
+    await this.loop
+  }
+
+  /** Disconnects the current and retired producers (bounded). */
+  async close(): Promise<void> {
+    const all = [...this.retired, ...(this.producer === undefined ? [] : [this.producer])]
+    this.retired.clear()
+    this.producer = undefined
+    await Promise.all(all.map((p) => disconnectWithin(p)))
+  }
+
+  private async run(): Promise<void> {
+    const { options } = this.ctx
+    const intervalMs = 1000 / options.recordsPerSecMax
+    while (!this.ctx.stopping) {
+      // The rate: one send per interval at most (no bursts to catch up after a stall).
+      const nowMs = options.clock()
+      if (this.nextSendAtMs > nowMs) await this.ctx.sleep(this.nextSendAtMs - nowMs)
+      this.nextSendAtMs = Math.max(this.nextSendAtMs, options.clock()) + intervalMs
+      while (this.inFlight >= options.inFlightMax && !this.ctx.stopping) {
+        await new Promise<void>((resolve) => (this.slotWaiter = resolve))
+      }
+      if (this.ctx.stopping) break
+      const producer = await this.connected()
+      if (producer === undefined) continue
+      this.sendOne(producer)
+    }
+  }
+
+  /** The producer to send with, connected; undefined (after a pause) when it could not connect. */
+  private async connected(): Promise<Producer | undefined> {
+    const urls = this.ctx.urlsKey()
+    if (this.producer !== undefined && (this.failuresInRow >= FAILURES_BEFORE_RECREATE || urls !== this.producerUrls)) this.retire()
+    if (this.producer === undefined) {
+      const { acks, idempotent, name } = this.spec
+      const timeoutMs = this.ctx.options.requestTimeoutMs
+      this.producer = this.ctx.client(name).producer({ acks: acks === 'all' ? 'all' : 1, idempotent, timeoutMs, lingerMs: 2 })
+      this.producerUrls = urls
+      this.producerReady = false
+      this.failuresInRow = 0
+    }
+    const producer = this.producer
+    if (this.producerReady) return producer
+    if (await this.ctx.untilStopped(producer.connect().then(() => true, () => false)) === true) {
+      if (this.producer === producer) this.producerReady = true
+      return producer
+    }
+    if (!this.ctx.stopping) {
+      this.retire()
+      await this.ctx.sleep(RECREATE_BACKOFF_MS)
+    }
+    return undefined
+  }
+
+  private retire(): void {
+    const old = this.producer
+    this.producer = undefined
+    if (old === undefined) return
+    this.retired.add(old)
+    void disconnectWithin(old).then(() => this.retired.delete(old))
+  }
+
+  private sendOne(producer: Producer): void {
+    const { topic, partitions } = this.ctx.options
+    const { name, acks, idempotent } = this.spec
+    const sequence = this.sequence++
+    const partition = sequence % partitions
+    const value = `${name}-${sequence}`
+    const op = this.ctx.recorder.begin<ProduceOp>({ type: 'produce', client: name, topic, partition, value, producer: name, sequence, acks, idempotent })
+    if (op === undefined) return
+    this.inFlight++
+    producer.send({ topic, messages: [{ value, partition }] }).then(
+      (metadata) => {
+        const offset = metadata[0]?.baseOffset ?? -1
+        if (offset >= 0) {
+          this.failuresInRow = 0
+          op.ok({ offset })
+        } else {
+          op.unknown(`acknowledged without an offset (${JSON.stringify(metadata)}): written, at an offset the broker no longer remembers`)
+        }
+      },
+      (err: unknown) => {
+        this.failuresInRow++
+        op.end(sendFailureOutcome(err), err)
+      },
+    ).finally(() => {
+      this.inFlight--
+      const wake = this.slotWaiter
+      this.slotWaiter = undefined
+      wake?.()
+    })
+  }
+}
