@@ -79,7 +79,7 @@ function checkOne(ops: GroupOp[], sink: AnomalySink): void {
     const shadowMs = resets.length === 0 ? -Infinity : shadowedBeforeMs(fetch.op as FetchCommittedOp)
     const bound = best.maxFrom(countBelow(invokedSorted, shadowMs))
     if (bound === undefined || bound.value <= fetch.value) continue
-    if (writtenConcurrently(fetch, shadowMs, observations, commitsByOffset.get(fetch.value) ?? [])) continue
+    if (writtenConcurrently(fetch, bound, shadowMs, observations, commitsByOffset.get(fetch.value) ?? [])) continue
     const f = fetch.op
     const e = bound.op
     sink.add('offset-backwards', () => {
@@ -89,12 +89,16 @@ function checkOne(ops: GroupOp[], sink: AnomalySink): void {
   }
 }
 
-function writtenConcurrently(fetch: Observation, shadowMs: number, observations: Observation[], writers: CommitOp[]): boolean {
+function writtenConcurrently(fetch: Observation, bound: Observation, shadowMs: number, observations: Observation[], writers: CommitOp[]): boolean {
   const x = fetch.value
+  // The bound is one of the observations above x: a writer must pass it first. This rejects a stale
+  // commit (the usual regression) without the scan, so a flood of regressions stays cheap.
+  const candidates = writers.filter((w) => w.invokedMs < fetch.completedMs && w.invokedMs <= bound.completedMs && effectEndMs(w) > bound.invokedMs)
+  if (candidates.length === 0) return false
   const above = observations.filter((o) => o.value > x && o.invokedMs >= shadowMs)
   let lastInvokedMs = -Infinity
   for (const o of above) if (o.completedMs < fetch.invokedMs) lastInvokedMs = Math.max(lastInvokedMs, o.invokedMs)
-  return writers.some(
+  return candidates.some(
     (w) =>
       w.invokedMs < fetch.completedMs &&
       effectEndMs(w) > lastInvokedMs &&

@@ -130,4 +130,5 @@ function validate(op: Op): void {
   if (!(op.completedMs >= op.invokedMs)) bad(`completed at ${op.completedMs} ms, before it was invoked`)
   if (op.type === 'produce' && op.outcome === 'ok' && !Number.isInteger(op.offset)) bad('acknowledged without an offset')
   if (op.type === 'read' && op.outcome !== 'ok' && op.records.length > 0) bad(`outcome ${op.outcome} with records`)
+  if (op.type === 'fetch-committed' && op.outcome === 'ok' && !Number.isInteger(op.offset)) bad('ok without the offset it read')
 }

@@ -65,6 +65,10 @@ describe('checkHistory: committed offsets that legally look like going back', ()
     expect(check([commit('m1', 100, [0, 10]), reset(0, [1, 2], { outcome: 'unknown' }), fetchCommitted(0, [20, 30])]).ok).toBe(true)
   })
 
+  it('a reset of unknown outcome may take effect long after its client gave up', () => {
+    expect(check([reset(0, [0, 1], { outcome: 'unknown' }), commit('m1', 100, [2, 10]), fetchCommitted(0, [20, 30])]).ok).toBe(true)
+  })
+
   it('a reset concurrent with the fetch may lie between', () => {
     expect(check([fetchCommitted(100, [0, 10]), reset(0, [15, 40]), fetchCommitted(0, [20, 30])]).ok).toBe(true)
   })

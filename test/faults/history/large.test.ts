@@ -57,4 +57,15 @@ describe('checkHistory on 2 M ops', () => {
     expect(result.totals.attempted + result.totals.reads + result.totals.commits + result.totals.fetchCommitted).toBe(OPS_TOTAL)
     expect(result.rows.map((r) => r.kind)).toEqual(['kill', 'none'])
   })
+
+  it('counts a flood of committed offsets going back exactly, without scanning the partition per fetch', () => {
+    const ops: Op[] = []
+    for (let i = 0; i < 200_000; i++) ops.push({ type: 'commit', client: 'm', invokedMs: i, completedMs: i + 1, outcome: 'ok', group: 'g', topic: 't', partition: 0, offset: i + 1 })
+    // A stale commit of 5 acknowledged at the end, then 20 000 fetches reading it.
+    ops.push({ type: 'commit', client: 'old', invokedMs: 300_000, completedMs: 300_001, outcome: 'ok', group: 'g', topic: 't', partition: 0, offset: 5 })
+    for (let i = 0; i < 20_000; i++) ops.push({ type: 'fetch-committed', client: 'poller', invokedMs: 400_000 + i, completedMs: 400_000 + i + 0.5, outcome: 'ok', group: 'g', topic: 't', partition: 0, offset: 5 })
+    const result = checkHistory({ seed: 1, startedMs: 0, endedMs: 500_000, ops, faults: [], finalLogs: [] })
+    expect(result.counts['offset-backwards']).toBe(20_000)
+    expect(result.anomalies).toHaveLength(20)
+  })
 })
