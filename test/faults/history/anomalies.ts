@@ -51,6 +51,6 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 export function describeProduce(op: ProduceOp): string {
-  const acked = op.outcome === 'ok' ? ` acknowledged at ${op.offset} (${op.completedMs} ms)` : ` ${op.outcome}`
+  const acked = op.outcome === 'ok' ? ` acknowledged at offset ${op.offset} at ${op.completedMs} ms` : ` ${op.outcome}`
   return `${op.value} (${op.client}, acks=${op.acks}${op.idempotent ? ', idempotent' : ''},${acked})`
 }
