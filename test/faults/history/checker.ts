@@ -1,24 +1,27 @@
-// The history checker of the fault campaigns (issue 15). CONTRACT STUB: part C replaces the body.
-// It reads a History (history.ts) and finds every anomaly in it; it never looks at a broker.
-import type { FaultKind, History } from './history.js'
+// The history checker of the fault campaigns (issue 15). It reads a History (history.ts) and finds
+// every anomaly in it; it never looks at a broker. Pure, no I/O; O(n log n) in the ops and records.
+//
+// The rules, each in the file that checks it:
+//   final-logs.ts      the final logs are dense (`gap`)
+//   check-produces.ts  acknowledged writes at their offset exactly once, unknown ones at most once,
+//                      failed ones nowhere, send order and real-time order kept
+//   check-reads.ts     a read is never contradicted by another read or by the final log, and never
+//                      returns a record past the final log's end
+//   check-commits.ts   committed group offsets never go back in real time, unless reset
+//   availability.ts    the figures per fault kind (not anomalies: the report's table)
+// Loss of an acks=leader write is allowed: counted (`lostAcksLeader`), never an anomaly.
+//
+// A malformed history (a value sent twice, an ok produce without offset, a completion before its
+// invocation) is the workload's bug, not the broker's: it throws, naming the op.
+import { type AnomalyKind, AnomalySink, type Anomaly } from './anomalies.js'
+import { availabilityRows } from './availability.js'
+import { checkCommits } from './check-commits.js'
+import { checkProduces, FOUND_DUPLICATED, FOUND_LOST, FOUND_LOST_ACKS_LEADER } from './check-produces.js'
+import { checkReads } from './check-reads.js'
+import { FinalLogIndex } from './final-logs.js'
+import type { CommitOp, FaultKind, FetchCommittedOp, History, Op, ProduceOp, ReadOp, ResetOp } from './history.js'
 
-export const ANOMALY_KINDS = [
-  'lost', // an acks=all produce acknowledged at offset o: the final log lacks it there
-  'moved', // an acknowledged value is in the final log, but not at its acknowledged offset
-  'duplicate', // a value in the final log more than once (any producer: all are idempotent or never retry)
-  'gap', // a partition's final log is not dense from its log start to its end
-  'reordered', // two values of one idempotent producer in one partition, in the log against their send order
-  'read-contradicted', // two reads (or a read and the final log) gave different values at one offset
-  'failed-present', // a produce that certainly failed (outcome fail) is in the final log
-  'offset-backwards', // a group's committed offset read lower than one read or acknowledged before it (no reset between)
-] as const
-export type AnomalyKind = (typeof ANOMALY_KINDS)[number]
-
-export interface Anomaly {
-  kind: AnomalyKind
-  /** One sentence a human can act on: what, where (topic-partition@offset), which values. */
-  message: string
-}
+export { ANOMALY_KINDS, type Anomaly, type AnomalyKind } from './anomalies.js'
 
 /** Figures of one fault kind (or 'none': no fault active), for the report's table. */
 export interface FaultRow {
@@ -31,6 +34,8 @@ export interface FaultRow {
   /** Of those, how many the checker found lost (must be 0) or duplicated (must be 0). */
   lost: number
   duplicated: number
+  /** Of those, acks=leader writes acknowledged and absent from the final log: allowed, counted. */
+  lostAcksLeader: number
   /** Per window: the longest time no produce was acknowledged, from the fault's start to a grace after its end. */
   unavailableMedianMs: number
   unavailableMaxMs: number
@@ -41,7 +46,20 @@ export interface CheckResult {
   anomalies: Anomaly[]
   counts: Record<AnomalyKind, number>
   rows: FaultRow[]
-  totals: { attempted: number; acknowledged: number; unknown: number; failed: number; reads: number; recordsRead: number; commits: number }
+  totals: {
+    attempted: number
+    acknowledged: number
+    unknown: number
+    failed: number
+    reads: number
+    recordsRead: number
+    commits: number
+    /** Fetches of committed offsets. */
+    fetchCommitted: number
+    lost: number
+    duplicated: number
+    lostAcksLeader: number
+  }
 }
 
 export interface CheckOptions {
@@ -51,8 +69,66 @@ export interface CheckOptions {
   messagesPerKindMax?: number
 }
 
+export const RECOVERY_GRACE_MS_DEFAULT = 10_000
+export const MESSAGES_PER_KIND_MAX_DEFAULT = 20
+
 export function checkHistory(history: History, options: CheckOptions = {}): CheckResult {
-  void history
-  void options
-  throw new Error('checkHistory: not built yet (issue 15 part C)')
+  const sink = new AnomalySink(options.messagesPerKindMax ?? MESSAGES_PER_KIND_MAX_DEFAULT)
+  const produces: ProduceOp[] = []
+  const reads: ReadOp[] = []
+  const groupOps: Array<CommitOp | FetchCommittedOp | ResetOp> = []
+  for (const op of history.ops) {
+    validate(op)
+    if (op.type === 'produce') produces.push(op)
+    else if (op.type === 'read') reads.push(op)
+    else groupOps.push(op)
+  }
+  const byValue = new Map<string, number>()
+  produces.forEach((op, i) => {
+    if (byValue.has(op.value)) throw new Error(`checkHistory: value ${op.value} sent by two produce ops (values must be unique)`)
+    byValue.set(op.value, i)
+  })
+  const logs = new FinalLogIndex(history.finalLogs, sink)
+  const found = checkProduces(produces, byValue, logs, sink)
+  checkReads(reads, produces, byValue, logs, sink)
+  checkCommits(groupOps, sink)
+  const rows = availabilityRows(history, produces, found, options.recoveryGraceMs ?? RECOVERY_GRACE_MS_DEFAULT)
+  const totals: CheckResult['totals'] = {
+    attempted: produces.length,
+    acknowledged: 0,
+    unknown: 0,
+    failed: 0,
+    reads: reads.length,
+    recordsRead: 0,
+    commits: 0,
+    fetchCommitted: 0,
+    lost: 0,
+    duplicated: 0,
+    lostAcksLeader: 0,
+  }
+  produces.forEach((op, i) => {
+    if (op.outcome === 'ok') totals.acknowledged += 1
+    else if (op.outcome === 'unknown') totals.unknown += 1
+    else totals.failed += 1
+    const bits = found[i]!
+    if (bits & FOUND_LOST) totals.lost += 1
+    if (bits & FOUND_DUPLICATED) totals.duplicated += 1
+    if (bits & FOUND_LOST_ACKS_LEADER) totals.lostAcksLeader += 1
+  })
+  for (const op of reads) totals.recordsRead += op.records.length
+  for (const op of groupOps) {
+    if (op.type === 'commit') totals.commits += 1
+    else if (op.type === 'fetch-committed') totals.fetchCommitted += 1
+  }
+  return { ok: sink.total === 0, anomalies: sink.anomalies, counts: sink.counts, rows, totals }
+}
+
+function validate(op: Op): void {
+  const bad = (why: string): never => {
+    throw new Error(`checkHistory: malformed ${op.type} op of ${op.client} invoked at ${op.invokedMs} ms: ${why}`)
+  }
+  if (!(op.completedMs >= op.invokedMs)) bad(`completed at ${op.completedMs} ms, before it was invoked`)
+  if (op.type === 'produce' && op.outcome === 'ok' && !Number.isInteger(op.offset)) bad('acknowledged without an offset')
+  if (op.type === 'read' && op.outcome !== 'ok' && op.records.length > 0) bad(`outcome ${op.outcome} with records`)
+  if (op.type === 'fetch-committed' && op.outcome === 'ok' && !Number.isInteger(op.offset)) bad('ok without the offset it read')
 }

@@ -39,7 +39,11 @@ export interface ProduceOp extends OpBase {
   topic: string
   partition: number
   value: string
-  /** The producer's name and the value's place in its send order (`<producer>-<sequence>`). */
+  /**
+   * The producer's name and the value's place in its send order (`<producer>-<sequence>`). An
+   * idempotent producer's order is checked per `client`: a producer recreated after a crash is a new
+   * session and should carry a new client name (e.g. `p1#2`), keeping its producer name and sequence.
+   */
   producer: string
   sequence: number
   acks: Acks
@@ -127,6 +131,10 @@ export interface FinalLog {
 export interface History {
   /** The seed that made the fault schedule (printed by a failure, for a replay). */
   seed: number
+  /** The campaign's options, for the replay command (report.ts); minutes default to the history's length. */
+  minutes?: number
+  brokers?: number
+  mode?: string
   startedMs: number
   endedMs: number
   ops: Op[]
