@@ -52,6 +52,8 @@ export interface CampaignCluster {
   restart(brokerId: number): Promise<void>
   pause(brokerId: number): void
   resume(brokerId: number): void
+  /** The broker's --fault-injection file. */
+  planFile(brokerId: number): string
   /** Replaces the broker's fault plan (the keys not given are cleared). */
   setFaultPlan(brokerId: number, plan: Partial<FaultPlan>): void
   /** The `metadata` op's answer from the first running broker that answers within the timeout. */
@@ -148,6 +150,7 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       brokerOf(id).signal('SIGCONT')
       states.set(id, 'running')
     },
+    planFile,
     setFaultPlan,
     metadata,
     logs: (lines = 30) => brokerIds.map((id) => brokers.get(id)?.logs().slice(-lines).map((l) => `[broker ${id}] ${l}`).join('\n') ?? '').join('\n'),
