@@ -4,9 +4,9 @@
 //
 // Targets are picked when a fault is applied, from the cluster's metadata and the fault's own seeded
 // `choice`: a role (a partition's leader, one of its followers, the controller), then the broker in
-// that role, skipping brokers another fault already holds; when none fits, any free running broker.
-// Faults overlap only across classes (the schedule sees to it), so one net fault at a time owns the
-// topology's cuts and heal() undoes all of them.
+// that role if it runs (not killed, not paused); when none fits, any running broker. Faults overlap
+// only across classes (the schedule sees to it), so one net fault at a time owns the topology's cuts
+// and heal() undoes all of them, and a broker may be under a cut, a disk fault and a clock jump at once.
 //
 // At the end (or on abort) healAll() undoes everything: cuts healed, paused brokers resumed, fault
 // plans cleared, and every broker that is not running (killed, or exited by itself) restarted.
@@ -39,8 +39,6 @@ interface Applied {
 export class Nemesis {
   readonly #options: NemesisOptions
   readonly #windows: FaultWindow[] = []
-  /** Brokers some active fault holds. */
-  readonly #busy = new Set<number>()
   /** Each broker's fault plan as the nemesis last wrote it. */
   readonly #plans = new Map<number, Partial<FaultPlan>>()
   /** Broker exits nobody asked for, seen when a fault was healed: "broker 2 exited during fsync-fail". */
@@ -85,7 +83,6 @@ export class Nemesis {
     } catch (err) {
       this.#options.log(`nemesis: healing ${fault.kind} on ${applied.description} failed (healAll retries): ${String(err)}`)
     }
-    for (const id of applied.targets) this.#busy.delete(id)
     this.#windows.push({ kind: fault.kind, description: applied.description, targets: applied.targets, startMs, endMs: this.#options.clock() })
     this.#options.log(`nemesis: healed ${fault.kind} on ${applied.description}`)
   }
@@ -95,11 +92,10 @@ export class Nemesis {
     const random = seededRandom(fault.choice)
     const picked = await this.#pick(random, fault.kind === 'kill-two' || fault.kind === 'partition-brokers' || fault.kind === 'partition-one-way' ? 2 : 1)
     if (picked === undefined) {
-      this.#options.log(`nemesis: ${fault.kind} skipped: no free running broker`)
+      this.#options.log(`nemesis: ${fault.kind} skipped: too few running brokers`)
       return undefined
     }
     const { targets, described } = picked
-    for (const id of targets) this.#busy.add(id)
     const [a, b] = [targets[0]!, targets[1]]
     const plan = async (patch: Partial<FaultPlan>): Promise<Applied> => {
       this.#setPlan(a, patch)
@@ -119,7 +115,6 @@ export class Nemesis {
         const others = shuffled(cluster.brokerIds.filter((id) => id !== a), random)
         const minority = [a, ...others.slice(0, Math.floor((cluster.brokerIds.length - 1) / 2) - 1)]
         const majority = cluster.brokerIds.filter((id) => !minority.includes(id))
-        for (const id of minority) this.#busy.add(id)
         const groups: NodeName[][] = [minority.map(brokerNode), [...majority.map(brokerNode), 'etcd']]
         await topology.partition(groups)
         return this.#cut(minority, `{${minority.join(',')}} | {${majority.join(',')},etcd} (${described})`)
@@ -147,10 +142,10 @@ export class Nemesis {
     return { targets, description, heal: () => this.#options.topology.heal() }
   }
 
-  /** `count` distinct free running brokers, the first in a role drawn from `random`. */
+  /** `count` distinct running brokers, the first in a role drawn from `random`. */
   async #pick(random: () => number, count: number): Promise<{ targets: number[]; described: string } | undefined> {
     const { cluster, topic, partitions } = this.#options
-    const free = cluster.brokerIds.filter((id) => cluster.state(id) === 'running' && !this.#busy.has(id))
+    const free = cluster.brokerIds.filter((id) => cluster.state(id) === 'running')
     if (free.length < count) return undefined
     const role = (['leader', 'follower', 'controller'] as Role[])[Math.floor(random() * 3)]!
     const partition = Math.floor(random() * partitions)
