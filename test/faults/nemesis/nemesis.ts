@@ -15,7 +15,7 @@ import { seededRandom } from '../../../packages/broker/src/storage/simulated-dis
 import type { FaultKind, FaultWindow } from '../history/history.js'
 import { brokerNode, type NodeName, type Topology } from '../net/topology.js'
 import type { CampaignCluster } from './campaign-cluster.js'
-import type { ScheduledFault } from './schedule.js'
+import { BROKERS_DOWN_MAX, brokersDown, faultClass, type ScheduledFault } from './schedule.js'
 
 export interface NemesisOptions {
   cluster: CampaignCluster
@@ -43,6 +43,8 @@ export class Nemesis {
   readonly #plans = new Map<number, Partial<FaultPlan>>()
   /** Broker exits nobody asked for, seen when a fault was healed: "broker 2 exited during fsync-fail". */
   readonly unexpectedExits: string[] = []
+  /** Per fault class, the end of the last fault of that class (healed, a restart done): the next waits for it. */
+  readonly #classFree = new Map<string, Promise<void>>()
   #aborted = false
   readonly #wakeUps = new Set<() => void>()
 
@@ -66,6 +68,22 @@ export class Nemesis {
   }
 
   async #runOne(fault: ScheduledFault, startedMs: number): Promise<void> {
+    // The schedule keeps one fault per class at a time, but a heal takes time (a restart waits for the
+    // broker to listen): a fault of the same class waits for it, or a kill could come while two
+    // brokers of a kill-two still restart, and three be down at once.
+    const cls = faultClass(fault.kind)
+    const previous = this.#classFree.get(cls) ?? Promise.resolve()
+    let done!: () => void
+    this.#classFree.set(cls, new Promise<void>((resolve) => { done = resolve }))
+    try {
+      await previous
+      await this.#runApplied(fault, startedMs)
+    } finally {
+      done()
+    }
+  }
+
+  async #runApplied(fault: ScheduledFault, startedMs: number): Promise<void> {
     await this.#sleepUntil(startedMs + fault.atMs)
     if (this.#aborted) return
     let applied: Applied | undefined
@@ -96,6 +114,11 @@ export class Nemesis {
       return undefined
     }
     const { targets, described } = picked
+    const down = cluster.brokerIds.filter((id) => cluster.state(id) !== 'running').length
+    if (down + brokersDown(fault.kind) > BROKERS_DOWN_MAX) {
+      this.#options.log(`nemesis: ${fault.kind} skipped: ${down} brokers already down (at most ${BROKERS_DOWN_MAX})`)
+      return undefined
+    }
     const [a, b] = [targets[0]!, targets[1]]
     const plan = async (patch: Partial<FaultPlan>): Promise<Applied> => {
       this.#setPlan(a, patch)
