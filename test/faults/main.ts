@@ -1,12 +1,13 @@
 // `pnpm test:faults --minutes N --seed S [--brokers 3|5] [--mode auto|netns|proxy]` (issue 15): one
 // fault campaign against real processes (nemesis/campaign.ts), its report printed, exit 1 on any
 // anomaly (the report's last line is the replay command). Without --seed a random seed is drawn and
-// printed first, so that any run can be replayed. Bundled and run by scripts/test-faults.mjs.
+// printed first, so that any run can be replayed. --history FILE keeps the recorded history as JSON. Bundled and run by scripts/test-faults.mjs.
 import { randomInt } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { replayCommand, runCampaign } from './nemesis/campaign.js'
 
-const USAGE = 'usage: pnpm test:faults --minutes N [--seed S] [--brokers 3|5] [--mode auto|netns|proxy] [--quiet]'
+const USAGE = 'usage: pnpm test:faults --minutes N [--seed S] [--brokers 3|5] [--mode auto|netns|proxy] [--history FILE] [--quiet]'
 /** A campaign longer than a day is a typo. */
 const MINUTES_MAX = 24 * 60
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       args: process.argv.slice(2),
-      options: { minutes: { type: 'string' }, seed: { type: 'string' }, brokers: { type: 'string' }, mode: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: { minutes: { type: 'string' }, seed: { type: 'string' }, brokers: { type: 'string' }, mode: { type: 'string' }, history: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
     }).values
   } catch (err) {
     fail((err as Error).message)
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   try {
     const outcome = await runCampaign({ ...options, log })
     process.stdout.write(`${outcome.report}\n`)
+    // The whole history as JSON, for a look at what the checker flagged (a campaign's is tens of MB at most).
+    if (parsed.history !== undefined) writeFileSync(parsed.history, JSON.stringify(outcome.history))
     if (!outcome.result.ok) {
       process.stdout.write(`\nFAILED: ${outcome.result.anomalies.length} anomalies. Replay: ${outcome.replay}\n`)
       process.exitCode = 1
