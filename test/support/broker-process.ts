@@ -25,10 +25,14 @@ export interface BrokerProcessOptions {
   env?: Record<string, string>
   /** How long to wait for the broker to listen; default 30 s. */
   startTimeoutMs?: number
+  /** argv put before `node` (e.g. ['ip', 'netns', 'exec', NS]: it must exec, keeping the pid); default none. */
+  commandPrefix?: string[]
+  /** The address the broker binds (`--host`) and its URL names; default 127.0.0.1 (no flag given). */
+  host?: string
 }
 
 export interface BrokerProcess {
-  /** `ws://127.0.0.1:PORT` (append `/v1/ws` for the WebSocket). */
+  /** `ws://127.0.0.1:PORT` (the `host` option's address when given; append `/v1/ws` for the WebSocket). */
   url: string
   port: number
   dataDir: string
@@ -46,6 +50,8 @@ export interface BrokerProcess {
   restart(): Promise<void>
   /** The exit code of the last exit, or null while running or when ended by a signal. */
   readonly exitCode: number | null
+  /** True while its process runs (or is held by SIGSTOP); false once it has exited, however. */
+  readonly alive: boolean
 }
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -136,6 +142,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     dataDir,
     get pid() { return current.child.pid ?? -1 },
     get exitCode() { return exitCode },
+    get alive() { return current.child.exitCode === null && current.child.signalCode === null },
     logs: () => [...lines],
     stop: () => waitExit('SIGTERM', 20_000),
     kill: () => waitExit('SIGKILL', 5_000),
@@ -167,8 +174,11 @@ function spawnBroker(
   options: BrokerProcessOptions,
   remember: (line: string) => void,
 ): Promise<Started> {
-  const args = [MAIN, '--port', String(port), '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0', ...(options.args ?? [])]
-  const child = spawn(process.execPath, args, {
+  const host = options.host ?? '127.0.0.1'
+  const hostArgs = options.host === undefined ? [] : ['--host', options.host]
+  const args = [MAIN, '--port', String(port), '--data-dir', dataDir, '--partition-threads', '1', '--kafka-port', '0', ...hostArgs, ...(options.args ?? [])]
+  const prefix = options.commandPrefix ?? []
+  const child = spawn(prefix[0] ?? process.execPath, prefix.length === 0 ? args : [...prefix.slice(1), process.execPath, ...args], {
     cwd: REPO,
     // The port line is logged at info: a quieter level set for the tests themselves must not hide it.
     env: { ...process.env, FAECIE_LOG_LEVEL: process.env.FAECIE_TEST_BROKER_LOG_LEVEL ?? 'info', ...options.env },
@@ -209,7 +219,7 @@ function spawnBroker(
       settled = true
       clearTimeout(timer)
       const boundPort = parsed.port
-      resolve({ child, port: boundPort, url: `ws://127.0.0.1:${boundPort}`, exited })
+      resolve({ child, port: boundPort, url: `ws://${host}:${boundPort}`, exited })
     })
     void exited.then((code) => fail(`exited with code ${String(code)} before listening`))
   })

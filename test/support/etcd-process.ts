@@ -43,12 +43,19 @@ export function etcdBinary(): string {
   return ensureInstalled('etcd (for the cluster tests)', [ETCD_PACKAGE], () => findEtcdBinary())
 }
 
-export async function startEtcdProcess(): Promise<EtcdProcess> {
+export interface EtcdProcessOptions {
+  /** argv put before etcd (e.g. ['ip', 'netns', 'exec', NS]: it must exec, keeping the pid); default none. */
+  commandPrefix?: string[]
+  /** The address etcd binds and its URLs name; default 127.0.0.1. */
+  host?: string
+}
+
+export async function startEtcdProcess(options: EtcdProcessOptions = {}): Promise<EtcdProcess> {
   const binary = etcdBinary()
   let lastError: unknown
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     try {
-      return await startOnce(binary)
+      return await startOnce(binary, options)
     } catch (err) {
       lastError = err
       if (!(err instanceof PortTakenError)) throw err
@@ -66,14 +73,17 @@ interface Running {
   exitCode: number | null | undefined
 }
 
-async function startOnce(binary: string): Promise<EtcdProcess> {
+async function startOnce(binary: string, options: EtcdProcessOptions): Promise<EtcdProcess> {
   const [clientPort, peerPort] = [await closedPort(), await closedPort()]
   const dataDir = makeTempDir('etcd')
-  const clientUrl = `http://127.0.0.1:${clientPort}`
-  const peerUrl = `http://127.0.0.1:${peerPort}`
+  const host = options.host ?? '127.0.0.1'
+  const clientUrl = `http://${host}:${clientPort}`
+  const peerUrl = `http://${host}:${peerPort}`
+  const prefix = options.commandPrefix ?? []
   let log = ''
   const launch = (): Running => {
-    const child = spawn(binary, etcdArgs({ name: 'faecie-test', dataDir, clientUrl, peerUrl }), { stdio: ['ignore', 'ignore', 'pipe'], env: etcdEnv() })
+    const argv = etcdArgs({ name: 'faecie-test', dataDir, clientUrl, peerUrl })
+    const child = spawn(prefix[0] ?? binary, prefix.length === 0 ? argv : [...prefix.slice(1), binary, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: etcdEnv() })
     // A test process that ends without stopping its etcd (however it ends) takes it along; its
     // directory goes with the other temp dirs (temp-dir.ts), after it.
     onTestProcessExit(() => {
