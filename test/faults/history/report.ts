@@ -43,8 +43,8 @@ export function formatReport(history: History, result: CheckResult): string {
 export function replayCommand(history: History): string {
   const minutes = history.minutes ?? Math.max(0.01, Math.round((history.endedMs - history.startedMs) / 600) / 100)
   let command = `pnpm test:faults --seed ${history.seed} --minutes ${minutes}`
-  if (history.brokers !== undefined) command += ` --brokers ${history.brokers}`
-  if (history.mode !== undefined) command += ` --mode ${history.mode}`
+  if (history.brokers !== undefined && history.brokers !== 3) command += ` --brokers ${history.brokers}`
+  if (history.mode !== undefined && history.mode !== 'auto') command += ` --mode ${history.mode}`
   return command
 }
 

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks'
 import { checkHistory, type CheckResult } from '../history/checker.js'
 import type { History } from '../history/history.js'
-import { formatReport } from '../history/report.js'
+import { formatReport, replayCommand as replayOf } from '../history/report.js'
 import { createTopology } from '../net/topologies.js'
 import { Workload } from '../workload/workload.js'
 import { brokersTakeFaultInjection, startCampaignCluster } from './campaign-cluster.js'
@@ -46,11 +46,14 @@ export interface CampaignOutcome {
 
 export const CAMPAIGN_TOPIC = 'nemesis'
 
+/** The command that runs a campaign of these options again (the report's own last line). */
 export function replayCommand(options: Pick<CampaignOptions, 'seed' | 'durationMs' | 'brokers' | 'mode'>): string {
-  const minutes = Math.round((options.durationMs / 60_000) * 100) / 100
-  return `pnpm test:faults --seed ${options.seed} --minutes ${minutes}` +
-    (options.brokers !== undefined && options.brokers !== 3 ? ` --brokers ${options.brokers}` : '') +
-    (options.mode !== undefined && options.mode !== 'auto' ? ` --mode ${options.mode}` : '')
+  return replayOf({ ...campaignFields(options), startedMs: 0, endedMs: 0, ops: [], faults: [], finalLogs: [] })
+}
+
+/** What a History records of the options, for its replay command. */
+function campaignFields(options: Pick<CampaignOptions, 'seed' | 'durationMs' | 'brokers' | 'mode'>): Pick<History, 'seed' | 'minutes' | 'brokers' | 'mode'> {
+  return { seed: options.seed, minutes: Math.round((options.durationMs / 60_000) * 100) / 100, brokers: options.brokers ?? 3, mode: options.mode ?? 'auto' }
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignOutcome> {
@@ -91,13 +94,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
       const endedMs = clock()
       log('campaign: reading the final logs')
       const finalLogs = await workload.readFinalLogs()
-      const history: History = { seed: options.seed, startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs }
+      const history: History = { ...campaignFields(options), startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs }
       const result = checkHistory(history)
       const notes = [
         ...setup.slice(0, 2),
         ...nemesis.unexpectedExits.map((line) => `unexpected exit: ${line}`),
       ]
-      const report = [formatReport(history, result), '', ...notes, `replay: ${replay}`].join('\n')
+      const report = [formatReport(history, result), '', ...notes].join('\n')
       return { history, result, report, replay }
     } catch (err) {
       nemesis.abort()

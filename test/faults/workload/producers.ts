@@ -45,6 +45,8 @@ export class ProducerLoop {
   private producerReady = false
   private readonly retired = new Set<Producer>()
   private sequence = 0
+  /** How many producers were made: ops of the n-th are recorded as client `<name>#<n>`. */
+  private session = 0
   private inFlight = 0
   private failuresInRow = 0
   private nextSendAtMs = 0
@@ -103,8 +105,11 @@ export class ProducerLoop {
     if (this.producer === undefined) {
       const { acks, idempotent, name } = this.spec
       const timeoutMs = this.ctx.options.requestTimeoutMs
-      this.producer = this.ctx.client(name).producer({ acks: acks === 'all' ? 'all' : 1, idempotent, timeoutMs, lingerMs: 2 })
+      // A producer that is not idempotent never retries: a retry could write its record twice, and
+      // every record of the campaign must be in the log at most once.
+      this.producer = this.ctx.client(name).producer({ acks: acks === 'all' ? 'all' : 1, idempotent, timeoutMs, lingerMs: 2, ...(idempotent ? {} : { retry: { retries: 0 } }) })
       this.producerUrls = urls
+      this.session++
       this.producerReady = false
       this.failuresInRow = 0
     }
@@ -135,7 +140,8 @@ export class ProducerLoop {
     const sequence = this.sequence++
     const partition = sequence % partitions
     const value = `${name}-${sequence}`
-    const op = this.ctx.recorder.begin<ProduceOp>({ type: 'produce', client: name, topic, partition, value, producer: name, sequence, acks, idempotent })
+    // Each producer made is a session of its own (a new producer id): order holds within one only.
+    const op = this.ctx.recorder.begin<ProduceOp>({ type: 'produce', client: `${name}#${this.session}`, topic, partition, value, producer: name, sequence, acks, idempotent })
     if (op === undefined) return
     this.inFlight++
     producer.send({ topic, messages: [{ value, partition }] }).then(
