@@ -128,6 +128,74 @@ describe('errors', () => {
     expect(again.map((x) => [x.producerId, x.baseSequence])).toEqual([[9, 0], [9, 2], [9, 4]])
   })
 
+  it('a new producer id never renumbers a batch that may have been written: it fails, outcome unknown; batches never sent go out', async () => {
+    const s = sender({ maxInFlight: 3 })
+    const tracked = (b: ProducerBatch): SendTracker => {
+      const t = new SendTracker()
+      t.add(b, 0)
+      t.seal()
+      return t
+    }
+    const [a, b, c, d] = [batch(1, 'a'), batch(2, 'b'), batch(1, 'c'), batch(1, 'd')]
+    const [ta, tc, td] = [tracked(a), tracked(c), tracked(d)]
+    s.queue.push(a, b, c, d)
+    expect(sendAll(s)).toEqual([a, b, c]) // d waits: the window is full
+    // a's request timed out: the broker may have written it. It goes again, same number.
+    expect(s.answer(a, err(ErrorCode.REQUEST_TIMED_OUT), 0)).toBe('retry')
+    // b fails finally: the partition needs a new producer id. c sat behind b's gap: not written.
+    expect(s.answer(b, err(ErrorCode.MESSAGE_TOO_LARGE), 0)).toBe('failed')
+    s.answer(c, err(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER), 0)
+    expect(s.needsProducerId).toBe(true)
+    expect(a.settled).toBe(true)
+    await expect(ta.done).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT, retriable: false, message: expect.stringMatching(/outcome .* is unknown: it may have been written/) })
+    s.restart(9, 0)
+    const again = sendAll(s)
+    expect(again).toEqual([c, d])
+    expect(again.map((x) => [x.producerId, x.baseSequence])).toEqual([[9, 0], [9, 1]])
+    s.answer(c, ok(10), 0)
+    s.answer(d, ok(11), 0)
+    expect((await tc.done)[0]!.baseOffset).toBe(10)
+    expect((await td.done)[0]!.baseOffset).toBe(11)
+    expect(s.pendingCount).toBe(0)
+  })
+
+  it('"may have been written" sticks to a batch: a later not-appended answer does not clear it', async () => {
+    const s = sender()
+    const [a, b] = [batch(1, 'a'), batch(1, 'b')]
+    const ta = new SendTracker()
+    ta.add(a, 0)
+    ta.seal()
+    s.queue.push(a, b)
+    sendAll(s)
+    s.answer(a, err(ErrorCode.KAFKA_STORAGE_ERROR), 0) // after the append, perhaps
+    s.answer(b, err(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER), 0)
+    sendAll(s)
+    s.answer(a, err(ErrorCode.NOT_ENOUGH_REPLICAS), 0) // this attempt was not appended; the first may have been
+    s.answer(b, err(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER), 0)
+    expect(a.mayBeWritten).toBe(true)
+    expect(b.mayBeWritten).toBe(false)
+    // The queued a expires (the producer's deliveryTimeoutMs): a gap, so a new id; b was never written.
+    s.failQueued(a, err(ErrorCode.REQUEST_TIMED_OUT))
+    await expect(ta.done).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT })
+    s.restart(9, 0)
+    expect(sendAll(s).map((x) => [x.producerId, x.baseSequence])).toEqual([[9, 0]])
+  })
+
+  it('a lost connection leaves the batches in it possibly written: a new id fails them rather than renumber them', async () => {
+    const s = sender()
+    const [a, b, c] = [batch(1, 'a'), batch(1, 'b'), batch(1, 'c')]
+    const tb = new SendTracker()
+    tb.add(b, 0)
+    tb.seal()
+    s.queue.push(a, b, c)
+    sendAll(s)
+    for (const x of [a, b, c]) s.answer(x, err(ErrorCode.NETWORK_EXCEPTION), 0)
+    s.failQueued(a, err(ErrorCode.REQUEST_TIMED_OUT))
+    expect([b.settled, c.settled]).toEqual([true, true])
+    await expect(tb.done).rejects.toMatchObject({ code: ErrorCode.NETWORK_EXCEPTION, retriable: false })
+    expect(s.pendingCount).toBe(0)
+  })
+
   it('spends the retry budget, then fails with the last error', async () => {
     const s = sender({ attemptsMax: 3 })
     const tracker = new SendTracker()

@@ -8,6 +8,7 @@ import { decodeBatches, ErrorCode } from '@faecie/protocol'
 import { silentLogger } from '../log.js'
 import { PartitionLog } from '../storage/log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
+import { diskError } from '../storage/disk.js'
 import { SimulatedDisk, type DiskFault } from '../storage/simulated-disk.js'
 import { diskSnapshotStore } from './disk-snapshot-store.js'
 import type { FetchResult, PartitionConfig, PartitionReply, ProduceResult } from './messages.js'
@@ -92,6 +93,31 @@ describe('an idempotent producer across a disk fault', () => {
     expect(retried.ok).toBe(true)
     expect((retried as { value: ProduceResult }).value.baseOffset).toBe(2)
     expect(values(actor)).toEqual(['p0-0', 'p0-1', 'p2-0', 'p2-1'])
+  })
+})
+
+describe('an idempotent producer across a failed fsync', () => {
+  it('a batch written but not synced is in the producer state the healed partition reopens with: its retry is a duplicate, never appended twice', () => {
+    const { disk, actor, advance } = setup()
+    // fdatasync fails, as the --fault-injection disk's fsyncError does: the bytes written stay in the file.
+    let syncFails = false
+    const sync = disk.fdatasync.bind(disk)
+    disk.fdatasync = (fd) => {
+      if (syncFails) throw diskError('EIO', 'fdatasync')
+      sync(fd)
+    }
+    const batch = (seq: number) => testBatch(`p${seq}`, 2, { producerId: 7, producerEpoch: 0, baseSequence: seq })
+    expect(tick(actor, [produce(batch(0))])[0]!.ok).toBe(true)
+    syncFails = true
+    const refused = tick(actor, [produce(batch(2)), produce(batch(4))])
+    expect(refused.map((r) => !r.ok && r.error.code)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.KAFKA_STORAGE_ERROR])
+    syncFails = false
+    advance(100)
+    expect(actor.storageError).toBeUndefined()
+    // Recovery kept both batches: the retries get their first offsets, the next sequence goes on after them.
+    const retried = tick(actor, [produce(batch(2)), produce(batch(4)), produce(batch(6))])
+    expect(retried.map((r) => r.ok && (r.value as ProduceResult).baseOffset)).toEqual([2, 4, 6])
+    expect(values(actor)).toEqual(['p0-0', 'p0-1', 'p2-0', 'p2-1', 'p4-0', 'p4-1', 'p6-0', 'p6-1'])
   })
 })
 

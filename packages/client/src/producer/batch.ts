@@ -106,6 +106,13 @@ export class ProducerBatch {
   ordinal = -1
   /** Times sent so far. */
   attempts = 0
+  /**
+   * Sticky: some attempt ended without an answer saying the broker did not append it (a timeout, a
+   * lost connection, an error that may come after the append). Such a batch may be in the log, so it
+   * is only ever sent again under its own producer id and sequence (the broker answers a duplicate),
+   * never renumbered under a new one (sender.ts).
+   */
+  mayBeWritten = false
   /** Not to be sent again before this time (backoff after an error). */
   retryAtMs = 0
   lastError: FaecieError | undefined
@@ -171,6 +178,7 @@ export class ProducerBatch {
     }
     this.sizeBytes -= tail.sizeBytes
     tail.attempts = this.attempts
+    tail.mayBeWritten = this.mayBeWritten
     tail.onSettled = this.onSettled
     tail.splitTail = this.splitTail
     this.splitTail = tail

@@ -388,7 +388,8 @@ export class Producer {
     for (const batch of [...entry.sender.queue]) {
       if (nowMs - batch.createdAtMs <= this.config.deliveryTimeoutMs) continue
       const why = batch.lastError === undefined ? '' : ` (last error: ${batch.lastError.message})`
-      entry.sender.failQueued(batch, new FaecieError(ErrorCode.REQUEST_TIMED_OUT, `A batch for ${batch.topic}-${batch.partition} was not acknowledged within ${this.config.deliveryTimeoutMs} ms${why}.`))
+      const unknown = batch.mayBeWritten ? '; it may have been written, its outcome is unknown' : ''
+      entry.sender.failQueued(batch, new FaecieError(ErrorCode.REQUEST_TIMED_OUT, `A batch for ${batch.topic}-${batch.partition} was not acknowledged within ${this.config.deliveryTimeoutMs} ms${why}${unknown}.`))
     }
   }
 

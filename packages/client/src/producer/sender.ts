@@ -11,14 +11,44 @@
 // - a final error (MESSAGE_TOO_LARGE, or retries spent): the batch fails, and every later batch
 //   would sit behind its gap, so the partition takes a new producer id and numbers the rest from 0.
 // - OUT_OF_ORDER_SEQUENCE_NUMBER with nothing before it: the broker lost this producer's state; same.
+// Only a batch certainly not written is numbered again under a new producer id: one never sent, or
+// whose every attempt was answered with an error the broker gives before appending (NOT_APPENDED).
+// A batch that may have been written (batch.mayBeWritten: a timeout, a lost connection, an error that
+// may follow the append such as KAFKA_STORAGE_ERROR or NOT_LEADER_OR_FOLLOWER) would be written twice,
+// and out of order, under the new id: it fails instead, its outcome unknown to the application (as
+// Kafka's producer fails such a batch rather than resend it under a new epoch).
 // In each case the partition stops sending ("recovering") until every batch in flight is answered,
 // then puts the ones to resend back at the front of the queue in sequence order, so they reach the
 // broker in their original order.
-import { ErrorCode, type FaecieError } from '@faecie/protocol'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { isRetriable } from '../retry.js'
 import type { BatchResult, ProducerBatch } from './batch.js'
 
 const SEQUENCE_MAX = 0x7fffffff
+
+/**
+ * Errors a broker answers a produce with before appending its batch (checks of the request, the
+ * records, the producer's sequence, the ISR before the append, a full mailbox or session). Any other
+ * outcome (a timeout, a lost connection, KAFKA_STORAGE_ERROR, NOT_ENOUGH_REPLICAS_AFTER_APPEND, and
+ * NOT_LEADER_OR_FOLLOWER, which the gateway also answers when leadership moved after the append:
+ * gateway/ops/produce.ts) leaves the batch possibly written.
+ */
+const NOT_APPENDED: ReadonlySet<number> = new Set([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.UNKNOWN_PRODUCER_ID,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+  ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.INVALID_RECORD, ErrorCode.INVALID_TIMESTAMP, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, ErrorCode.INVALID_REQUIRED_ACKS,
+  ErrorCode.MAILBOX_FULL, ErrorCode.TOO_MANY_IN_FLIGHT,
+])
+
+/** The error a batch that may have been written fails with when its partition takes a new producer id. */
+export function unknownOutcomeError(batch: ProducerBatch): FaecieError {
+  const last = batch.lastError
+  const why = last === undefined ? '' : ` (last error: ${last.message})`
+  return new FaecieError(last?.code ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+    `The outcome of a batch for ${batch.topic}-${batch.partition} is unknown: it may have been written${why}, and the partition ` +
+    'needed a new producer id, under which sending it again could write it twice.', { retriable: false, cause: last })
+}
 
 export function nextSequence(sequence: number, recordCount: number): number {
   const next = sequence + recordCount
@@ -103,6 +133,7 @@ export class PartitionSender {
     }
     batch.lastError = result
     const code = result.code
+    if (!NOT_APPENDED.has(code)) batch.mayBeWritten = true
     if (code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.options.idempotent) {
       // Written before, too long ago for the broker to remember its offset.
       batch.succeed({ baseOffset: -1, logAppendTime: -1 })
@@ -135,13 +166,13 @@ export class PartitionSender {
     }
   }
 
-  /** A new producer id for this partition: everything not yet written is numbered again from 0. */
+  /** A new producer id for this partition: everything certainly not written is numbered again from 0. */
   restart(producerId: number, producerEpoch: number): void {
     this.producerId = producerId
     this.producerEpoch = producerEpoch
     this.nextSequence = 0
     this.needsProducerId = false
-    for (const batch of this.queue) batch.baseSequence = -1
+    this.unnumberQueue()
   }
 
   /** Ends recovery once nothing is in flight: the batches to resend go first, in sequence order. */
@@ -150,8 +181,23 @@ export class PartitionSender {
     this.resend.sort((a, b) => a.ordinal - b.ordinal)
     this.queue.unshift(...this.resend.splice(0))
     this.recovering = false
-    if (this.needsProducerId) for (const batch of this.queue) batch.baseSequence = -1
+    if (this.needsProducerId) this.unnumberQueue()
     return verdict
+  }
+
+  /**
+   * Before a new producer id: the queued batches that may have been written fail (outcome unknown),
+   * the others lose their numbers, to be numbered under the new id as they leave the queue.
+   */
+  private unnumberQueue(): void {
+    for (const batch of [...this.queue]) {
+      if (!batch.mayBeWritten) {
+        batch.baseSequence = -1
+        continue
+      }
+      this.queue.splice(this.queue.indexOf(batch), 1)
+      batch.fail(unknownOutcomeError(batch))
+    }
   }
 
   private retryLater(batch: ProducerBatch, nowMs: number): ResponseVerdict {
