@@ -9,7 +9,10 @@ import { runCampaign } from './nemesis/campaign.js'
 const CAMPAIGN_MS = 60_000
 const SEEDS = [
   1, // the first seed: a mix of kills, pauses and cuts
-  20260415, // another mix, different kinds first
+  // Found two bugs: the nemesis put all three brokers down (a kill while a kill-two's brokers still
+  // restarted), and, after an fsync EIO, NOT_LEADER errors and a batch out of retries, the idempotent
+  // producer resent batches that had been written under a new producer id: duplicates, out of order.
+  20260415,
 ]
 
 describe('fault campaigns (short profile)', () => {
