@@ -127,6 +127,17 @@ export interface FinalLog {
   records: Array<{ offset: number; value: string }>
 }
 
+/** A broker process that ended without the nemesis killing or stopping it: always an anomaly. */
+export interface BrokerExit {
+  brokerId: number
+  /** When the nemesis noticed it (the history's clock). */
+  atMs: number
+  exitCode: number | null
+  signal: string | null
+  /** The broker's last log lines, for the report. */
+  lastLines: string[]
+}
+
 /** One campaign's whole record. */
 export interface History {
   /** The seed that made the fault schedule (printed by a failure, for a replay). */
@@ -140,4 +151,6 @@ export interface History {
   ops: Op[]
   faults: FaultWindow[]
   finalLogs: FinalLog[]
+  /** Brokers that exited by themselves during the campaign (filled by the campaign runner). */
+  brokerExits?: BrokerExit[]
 }
