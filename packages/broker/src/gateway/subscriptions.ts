@@ -177,9 +177,13 @@ export class SessionSubscriptions {
     const meta = topics.lookup(topic)
     if (meta === undefined || meta.internal || partition >= meta.partitions) throw unknownTopicOrPartition(topic, partition)
     const status = await partitions.request(topic, partition, { op: 'status' })
-    if (offset < status.logStartOffset || offset > status.highWatermark) {
+    // As a fetch (log.ts read): an offset from the high watermark up to the log end is not out of
+    // range, only not readable yet (a new leader's high watermark catching up, a leader's restarted
+    // after its log reopened, a sync under way): the subscription waits for it. Out of range is
+    // below the log start or past the log end only, or the client would reset a good position.
+    if (offset < status.logStartOffset || offset > status.logEndOffset) {
       throw new FaecieError(ErrorCode.OFFSET_OUT_OF_RANGE,
-        `Offset ${offset} is outside [${status.logStartOffset}, ${status.highWatermark}] of ${topic}-${partition}.`)
+        `Offset ${offset} is outside [${status.logStartOffset}, ${status.logEndOffset}] of ${topic}-${partition}.`)
     }
     const sub = this.#nextSub++
     const subscription = new Subscription(sub, topic, meta.topicId, partition, offset, creditBytes, this)
