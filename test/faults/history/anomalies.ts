@@ -4,7 +4,7 @@
 import type { ProduceOp } from './history.js'
 
 export const ANOMALY_KINDS = [
-  'lost', // an acks=all produce acknowledged at offset o: the final log lacks it there
+  'lost', // an acks=all produce acknowledged at offset o: the final log lacks it there (or one acknowledged without an offset is nowhere)
   'moved', // an acknowledged value is in the final log (or a read), but not at its acknowledged offset
   'duplicate', // a value in the final log more than once (any producer: all are idempotent or never retry)
   'gap', // a partition's final log is not dense from its log start to its end
@@ -13,6 +13,12 @@ export const ANOMALY_KINDS = [
   'failed-present', // a produce that certainly failed (outcome fail) is in the final log or was read
   'offset-backwards', // a group's committed offset read lower than one read or acknowledged before it (no reset between)
   'phantom', // a value in the final log or a read that no recorded produce sent
+  'read-skipped', // a contiguous reader's delivery starts past the offset after its previous one (or skips inside)
+  'read-rewound', // a contiguous reader's delivery starts at or before an offset it already read
+  'read-short', // a contiguous reader ended before the final log's end, and the workload did not say it gave up
+  'log-start-moved', // a final log starts above offset 0 though no retention was configured
+  'offset-phantom', // a group's committed offset read (not -1) that no commit (ok or unknown) nor reset ever wrote
+  'broker-crashed', // a broker process exited without the nemesis killing it
 ] as const
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number]
 
@@ -51,6 +57,8 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 export function describeProduce(op: ProduceOp): string {
-  const acked = op.outcome === 'ok' ? ` acknowledged at offset ${op.offset} at ${op.completedMs} ms` : ` ${op.outcome}`
+  const acked = op.outcome !== 'ok'
+    ? ` ${op.outcome}`
+    : op.duplicateAck === true ? ` acknowledged as a duplicate, without an offset, at ${op.completedMs} ms` : ` acknowledged at offset ${op.offset} at ${op.completedMs} ms`
   return `${op.value} (${op.client}, acks=${op.acks}${op.idempotent ? ', idempotent' : ''},${acked})`
 }

@@ -11,6 +11,8 @@
 //     was invoked (W completed after them; unknown: never), and itself invoked before any observation
 //     above x completed (else W is a stale commit the broker should have fenced). Two concurrent
 //     commits may land in either order; a register can then legally be read going down.
+// And a fetched committed offset (not -1: none) must have been written: by a commit or a reset, not
+// failed, invoked before the fetch completed; else `offset-phantom`.
 // Cost: each fetch takes O(log n) (a Fenwick tree of the best observation by invocation time, fed in
 // completion order); only a fetch already below its bound scans its partition's observations.
 import { type AnomalySink, place } from './anomalies.js'
@@ -55,6 +57,7 @@ function checkOne(ops: GroupOp[], sink: AnomalySink): void {
     }
   }
   resets.sort((a, b) => a.invokedMs - b.invokedMs)
+  checkWritten(observations, commitsByOffset, resets, sink)
   const resetInvoked = resets.map((r) => r.invokedMs)
   const resetEndPrefixMax: number[] = []
   for (const reset of resets) resetEndPrefixMax.push(Math.max(resetEndPrefixMax.at(-1) ?? -Infinity, effectEndMs(reset)))
@@ -86,6 +89,17 @@ function checkOne(ops: GroupOp[], sink: AnomalySink): void {
       const what = e.type === 'commit' ? `${e.client}'s commit of ${e.offset} was acknowledged` : `${e.client} read ${e.offset ?? -1}`
       return `group ${f.group} ${place(f.topic, f.partition)}: ${f.client} read committed offset ${fetch.value} at ${f.invokedMs}..${f.completedMs} ms, but ${what} at ${e.completedMs} ms, before it, with no reset between: the committed offset went back`
     })
+  }
+}
+
+function checkWritten(observations: Observation[], commitsByOffset: Map<number, CommitOp[]>, resets: ResetOp[], sink: AnomalySink): void {
+  for (const { op } of observations) {
+    if (op.type !== 'fetch-committed' || op.offset === undefined || op.offset === -1) continue
+    const x = op.offset
+    const before = (w: CommitOp | ResetOp): boolean => w.offset === x && w.invokedMs < op.completedMs
+    if ((commitsByOffset.get(x) ?? []).some(before) || resets.some(before)) continue
+    sink.add('offset-phantom', () =>
+      `group ${op.group} ${place(op.topic, op.partition)}: ${op.client} read committed offset ${x} at ${op.invokedMs}..${op.completedMs} ms, but no commit or reset invoked before then wrote ${x}`)
   }
 }
 

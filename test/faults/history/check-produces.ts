@@ -2,6 +2,8 @@
 //
 //   ok, acks=all    at its acknowledged offset, exactly once (else `lost`, `moved`, `duplicate`); an
 //                   offset below the log start is past retention and proves nothing
+//   ok, duplicate  acknowledged without an offset (duplicateAck: DUPLICATE_SEQUENCE_NUMBER): in its
+//                   partition's final log exactly once, at any offset (else `lost`, `moved`, `duplicate`)
 //   ok, acks=leader the same, except that absence is allowed (the leader may die before a follower
 //                   has it): counted as `lostAcksLeader`, not an anomaly; a duplicate still is one
 //   unknown         anywhere at most once (it may or may not have happened, but not twice)
@@ -38,6 +40,7 @@ export function checkProduces(produces: ProduceOp[], byValue: Map<string, number
 }
 
 function checkAcknowledged(op: ProduceOp, places: number[], logs: FinalLogIndex, sink: AnomalySink): number {
+  if (op.duplicateAck === true) return checkDuplicateAck(op, places, logs, sink)
   const offset = op.offset!
   const logNo = logs.logNo(op.topic, op.partition)
   const at = logNo === undefined ? -1 : logs.recordAt(logNo, offset)
@@ -55,6 +58,22 @@ function checkAcknowledged(op: ProduceOp, places: number[], logs: FinalLogIndex,
   }
   if (at >= 0 && places.includes(at)) return 0
   sink.add('moved', () => `${place(op.topic, op.partition, offset)}: ${describeProduce(op)} is in the final log at ${places.map((n) => logs.describe(n)).join(', ')}, not there`)
+  return 0
+}
+
+/** Acknowledged without an offset: somewhere in its partition's final log (once: duplicates are found apart). */
+function checkDuplicateAck(op: ProduceOp, places: number[], logs: FinalLogIndex, sink: AnomalySink): number {
+  const logNo = logs.logNo(op.topic, op.partition)
+  if (places.length === 0) {
+    // Written at an unknown offset: below a log start above 0 it may be past retention.
+    if (logNo !== undefined && logs.logs[logNo]!.logStartOffset > 0) return 0
+    if (op.acks === 'leader') return FOUND_LOST_ACKS_LEADER
+    sink.add('lost', () => `${place(op.topic, op.partition)}: ${describeProduce(op)} is nowhere in the final logs`)
+    return FOUND_LOST
+  }
+  if (!places.some((n) => logs.recordLog[n] === logNo)) {
+    sink.add('moved', () => `${place(op.topic, op.partition)}: ${describeProduce(op)} is in the final log at ${places.map((n) => logs.describe(n)).join(', ')}, not in its partition`)
+  }
   return 0
 }
 

@@ -63,7 +63,7 @@ function checkProduceOfRead(record: { offset: number; value: string }, read: Rea
   const produce = produces[i]!
   if (produce.outcome === 'fail') {
     sink.add('failed-present', () => `${read.client} read ${where} = ${describeProduce(produce)}, which certainly failed`)
-  } else if (produce.outcome === 'ok' && (produce.offset !== record.offset || produce.topic !== read.topic || produce.partition !== read.partition)) {
+  } else if (produce.outcome === 'ok' && (produce.topic !== read.topic || produce.partition !== read.partition || (produce.duplicateAck !== true && produce.offset !== record.offset))) {
     sink.add('moved', () => `${read.client} read ${where} = ${describeProduce(produce)}, acknowledged at ${place(produce.topic, produce.partition, produce.offset)}`)
   }
 }

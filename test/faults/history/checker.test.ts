@@ -3,6 +3,9 @@
 // availability.test.ts for the figures).
 import { describe, expect, it } from 'vitest'
 import { ANOMALY_KINDS, type AnomalyKind, type CheckResult, checkHistory } from './checker.js'
+
+/** Histories whose log start moved (as retention would move it): not itself an anomaly here. */
+const RETENTION = { logStartMayMove: true }
 import { finalLog, history, produce, read } from './hand-made.js'
 
 /** The result has anomalies of `kind` only, and one message holds every fragment. */
@@ -66,7 +69,7 @@ describe('checkHistory: anomalies in produces and final logs', () => {
 
   it('a final log starting above its log start has a gap', () => {
     const log = { topic: 't', partition: 0, logStartOffset: 5, records: [{ offset: 6, value: 'p1-0' }] }
-    expectOnly(checkHistory(history([produce('p1-0', { offset: 6 })], [log])), 'gap', 'skips offsets 5..5')
+    expectOnly(checkHistory(history([produce('p1-0', { offset: 6 })], [log]), RETENTION), 'gap', 'skips offsets 5..5')
   })
 
   it("an idempotent producer's values against its send order are reordered", () => {
@@ -104,17 +107,17 @@ describe('checkHistory: anomalies in reads', () => {
 
   it('two reads below the log start that disagree', () => {
     const reads = [read('c1', [[0, 'p1-0']], { at: [5, 6] }), read('c2', [[0, 'p2-0']], { at: [7, 8] })]
-    const r = checkHistory(history([produce('p1-0'), produce('p2-0'), ...reads], [finalLog([], { logStartOffset: 5 })]))
+    const r = checkHistory(history([produce('p1-0'), produce('p2-0'), ...reads], [finalLog([], { logStartOffset: 5 })]), RETENTION)
     expectOnly(r, 'read-contradicted', 'c2 read t-0@0 = p2-0', 'c1 read p1-0')
   })
 
   it('a read below the log start of a failed write', () => {
-    const r = checkHistory(history([produce('p1-0', { outcome: 'fail' }), read('c1', [[0, 'p1-0']])], [finalLog([], { logStartOffset: 3 })]))
+    const r = checkHistory(history([produce('p1-0', { outcome: 'fail' }), read('c1', [[0, 'p1-0']])], [finalLog([], { logStartOffset: 3 })]), RETENTION)
     expectOnly(r, 'failed-present', 'c1 read t-0@0', 'p1-0')
   })
 
   it('a read below the log start of an acknowledged write at another offset', () => {
-    const r = checkHistory(history([produce('p1-0', { offset: 1 }), read('c1', [[0, 'p1-0']])], [finalLog([], { logStartOffset: 3 })]))
+    const r = checkHistory(history([produce('p1-0', { offset: 1 }), read('c1', [[0, 'p1-0']])], [finalLog([], { logStartOffset: 3 })]), RETENTION)
     expectOnly(r, 'moved', 'c1 read t-0@0', 't-0@1')
   })
 
@@ -140,7 +143,7 @@ describe('checkHistory: near-misses that pass', () => {
   })
 
   it('an acknowledged write below the log start (past retention) proves nothing', () => {
-    expectClean(checkHistory(history([produce('p1-0', { offset: 0 }), produce('p1-1', { offset: 1, at: [2, 3] })], [finalLog(['p1-1'], { logStartOffset: 1 })])))
+    expectClean(checkHistory(history([produce('p1-0', { offset: 0 }), produce('p1-1', { offset: 1, at: [2, 3] })], [finalLog(['p1-1'], { logStartOffset: 1 })]), RETENTION))
   })
 
   it('concurrent writes land in either order; acknowledged ones in real-time order', () => {
@@ -161,7 +164,7 @@ describe('checkHistory: near-misses that pass', () => {
   it('reads that agree with the final log and with each other below the log start', () => {
     const ops = [produce('p1-0', { offset: 0 }), produce('p1-1', { offset: 1, at: [2, 3] }), produce('p1-2', { offset: 2, at: [4, 5] })]
     const reads = [read('c1', [[0, 'p1-0'], [1, 'p1-1']], { at: [6, 7] }), read('c2', [[0, 'p1-0'], [1, 'p1-1'], [2, 'p1-2']], { at: [8, 9] })]
-    const r = checkHistory(history([...ops, ...reads, read('c3', [], { outcome: 'unknown' })], [finalLog(['p1-1', 'p1-2'], { logStartOffset: 1 })]))
+    const r = checkHistory(history([...ops, ...reads, read('c3', [], { outcome: 'unknown' })], [finalLog(['p1-1', 'p1-2'], { logStartOffset: 1 })]), RETENTION)
     expectClean(r)
     expect(r.totals).toMatchObject({ reads: 3, recordsRead: 5 })
   })

@@ -17,11 +17,13 @@ function expectBackwards(result: CheckResult, count: number, ...fragments: strin
 
 describe('checkHistory: committed offsets that go back', () => {
   it('a fetch invoked after a commit was acknowledged reads lower', () => {
-    expectBackwards(check([commit('m1', 100, [0, 10]), fetchCommitted(90, [20, 30])]), 1, 'group g t-0', 'read committed offset 90', "m1's commit of 100")
+    expectBackwards(check([commit('m0', 90, [-2, -1]), commit('m1', 100, [0, 10]), fetchCommitted(90, [20, 30])]), 1, 'group g t-0', 'read committed offset 90', "m1's commit of 100")
   })
 
   it('a fetch reads lower than a fetch that completed before it was invoked', () => {
-    expectBackwards(check([fetchCommitted(100, [0, 5], { client: 'a' }), fetchCommitted(90, [10, 15], { client: 'b' })]), 1, 'b read committed offset 90', 'a read 100')
+    // The commit of 100 completes after b was invoked: a's read is the bound.
+    const writers = [commit('m0', 90, [-4, -3]), commit('m0', 100, [-2, 12])]
+    expectBackwards(check([...writers, fetchCommitted(100, [0, 5], { client: 'a' }), fetchCommitted(90, [10, 15], { client: 'b' })]), 1, 'b read committed offset 90', 'a read 100')
   })
 
   it('a fetch reads none (-1) after a commit', () => {
@@ -34,7 +36,7 @@ describe('checkHistory: committed offsets that go back', () => {
   })
 
   it('a failed reset excuses nothing', () => {
-    const ops = [commit('m1', 100, [0, 10]), reset(0, [12, 14], { outcome: 'fail' }), fetchCommitted(0, [20, 30])]
+    const ops = [commit('m0', 0, [-2, -1]), commit('m1', 100, [0, 10]), reset(0, [12, 14], { outcome: 'fail' }), fetchCommitted(0, [20, 30])]
     expectBackwards(check(ops), 1, 'read committed offset 0')
   })
 
@@ -45,6 +47,9 @@ describe('checkHistory: committed offsets that go back', () => {
 
   it('only the same group and partition bound each other, and each fetch is counted', () => {
     const ops = [
+      commit('m0', 5, [-4, -3]),
+      commit('m0', 7, [-2, -1]),
+      commit('m0', 5, [-2, -1], { group: 'other' }),
       commit('m1', 100, [0, 10]),
       commit('m1', 100, [0, 10], { partition: 1 }),
       fetchCommitted(5, [20, 30]), // back
@@ -70,7 +75,7 @@ describe('checkHistory: committed offsets that legally look like going back', ()
   })
 
   it('a reset concurrent with the fetch may lie between', () => {
-    expect(check([fetchCommitted(100, [0, 10]), reset(0, [15, 40]), fetchCommitted(0, [20, 30])]).ok).toBe(true)
+    expect(check([commit('m1', 100, [-2, -1]), fetchCommitted(100, [0, 10]), reset(0, [15, 40]), fetchCommitted(0, [20, 30])]).ok).toBe(true)
   })
 
   it('a fetch overlapping a higher commit may read the lower value', () => {
@@ -90,10 +95,10 @@ describe('checkHistory: committed offsets that legally look like going back', ()
   })
 
   it('a commit of unknown outcome bounds nothing', () => {
-    expect(check([commit('m1', 100, [0, 10], { outcome: 'unknown' }), fetchCommitted(90, [20, 30])]).ok).toBe(true)
+    expect(check([commit('m0', 90, [-2, -1]), commit('m1', 100, [0, 10], { outcome: 'unknown' }), fetchCommitted(90, [20, 30])]).ok).toBe(true)
   })
 
   it('a fetch invoked before the commit completed may read the old offset', () => {
-    expect(check([commit('m1', 100, [0, 25]), fetchCommitted(90, [20, 30])]).ok).toBe(true)
+    expect(check([commit('m0', 90, [-2, -1]), commit('m1', 100, [0, 25]), fetchCommitted(90, [20, 30])]).ok).toBe(true)
   })
 })

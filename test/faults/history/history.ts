@@ -48,8 +48,13 @@ export interface ProduceOp extends OpBase {
   sequence: number
   acks: Acks
   idempotent: boolean
-  /** Set when ok: the offset the broker acknowledged. */
+  /** Set when ok: the offset the broker acknowledged (absent only with duplicateAck). */
   offset?: number
+  /**
+   * Outcome ok without an offset: the broker answered DUPLICATE_SEQUENCE_NUMBER (written before, at an
+   * offset it no longer remembers). The value must be in the final log exactly once, at any offset.
+   */
+  duplicateAck?: boolean
 }
 
 /** Records a consumer was given from one partition in one delivery (a fetch answer or a push). */
@@ -59,6 +64,15 @@ export interface ReadOp extends OpBase {
   partition: number
   /** In the order given. Empty for a fail/unknown. */
   records: Array<{ offset: number; value: string }>
+  /**
+   * Set by a reader that reads every offset of the partition in order from 0 and never goes back
+   * (an assign-all reader; not a group member, which a rebalance may legitimately make re-read): each
+   * of its deliveries starts at the offset after its previous one's last (across its crashes and
+   * recreations too), and it ends at the final log's end unless a `gaveUp` op says otherwise.
+   */
+  contiguous?: boolean
+  /** A fail op of a contiguous reader: the workload stopped waiting for it to reach the end (why in `error`). */
+  gaveUp?: boolean
 }
 
 /** A consumer group's offset commit of one partition. */

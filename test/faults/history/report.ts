@@ -1,11 +1,12 @@
 // The report a fault campaign prints (issue 15): a markdown table with a row per fault kind that ran
-// (and 'none': no fault active), then the totals, then the anomalies (exact counts per kind, the
+// (and 'none': no fault active; unavailability is the worst partition's, attempts/s the produces
+// invoked per second of the kind's windows), then the totals, then the anomalies (exact counts per kind, the
 // first messages of each), then the command that replays the campaign.
 import { ANOMALY_KINDS } from './anomalies.js'
 import type { CheckResult, FaultRow } from './checker.js'
 import type { History } from './history.js'
 
-const COLUMNS = ['kind', 'faults', 'attempted', 'acknowledged', 'lost', 'duplicated', 'lost acks=leader (allowed)', 'unavailable median ms', 'unavailable max ms']
+const COLUMNS = ['kind', 'faults', 'attempted', 'acknowledged', 'lost', 'duplicated', 'lost acks=leader (allowed)', 'unavailable median ms', 'unavailable max ms', 'attempts/s']
 
 export function formatReport(history: History, result: CheckResult): string {
   const lines: string[] = []
@@ -16,7 +17,7 @@ export function formatReport(history: History, result: CheckResult): string {
   lines.push('')
   const t = result.totals
   lines.push(
-    `Totals: ${t.attempted} produces attempted, ${t.acknowledged} acknowledged, ${t.unknown} unknown, ${t.failed} failed; ` +
+    `Totals: ${t.attempted} produces attempted, ${t.acknowledged} acknowledged (${t.duplicateAcks} as duplicates, without an offset), ${t.unknown} unknown, ${t.failed} failed; ` +
       `${t.lost} lost, ${t.duplicated} duplicated, ${t.lostAcksLeader} acks=leader lost (allowed); ` +
       `${t.reads} reads of ${t.recordsRead} records; ${t.commits} commits, ${t.fetchCommitted} fetches of committed offsets; ` +
       `${Math.round(history.endedMs - history.startedMs)} ms, ${history.faults.length} faults.`,
@@ -53,7 +54,7 @@ function anomalyTotal(result: CheckResult): number {
 }
 
 function rowCells(row: FaultRow): string[] {
-  return [row.kind, row.faults, row.attempted, row.acknowledged, row.lost, row.duplicated, row.lostAcksLeader, row.unavailableMedianMs, row.unavailableMaxMs].map(String)
+  return [row.kind, row.faults, row.attempted, row.acknowledged, row.lost, row.duplicated, row.lostAcksLeader, row.unavailableMedianMs, row.unavailableMaxMs, row.attemptsPerSec].map(String)
 }
 
 function tableLine(cells: string[]): string {

@@ -17,6 +17,8 @@ export interface ResolvedWorkloadOptions {
   stopTimeoutMs: number
   /** How long readFinalLogs() waits for every partition's leader and full ISR, and for its records. */
   finalLogTimeoutMs: number
+  /** How long stop() waits for each reader to reach the final high watermarks. */
+  readerCatchUpTimeoutMs: number
 }
 
 export function resolveOptions(options: WorkloadOptions): ResolvedWorkloadOptions {
@@ -37,6 +39,7 @@ export function resolveOptions(options: WorkloadOptions): ResolvedWorkloadOption
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 5_000),
     stopTimeoutMs: positive('stopTimeoutMs', options.stopTimeoutMs, 30_000),
     finalLogTimeoutMs: positive('finalLogTimeoutMs', options.finalLogTimeoutMs, 90_000),
+    readerCatchUpTimeoutMs: positive('readerCatchUpTimeoutMs', options.readerCatchUpTimeoutMs, 30_000),
   }
 }
 

@@ -3,6 +3,7 @@
 // (../../support/broker-raw-client.ts) to the brokers of the bootstrap list, for
 //   - topicState: each partition's leader, replicas and ISR, from the first broker that answers;
 //   - waitForFullIsr: until every partition has a leader and all its replicas in sync (bounded);
+//   - highWatermarks: each partition's high watermark, from its leader (what the readers must reach);
 //   - readFinalLog: a partition's records from its log start to its high watermark, read from its
 //     leader, whose URL the metadata names (the same address the clients use).
 // Every connect and request is bounded (RAW_REQUEST_TIMEOUT_MS), so a dead or paused broker costs a
@@ -146,4 +147,27 @@ export async function readFinalLogs(urls: () => string[], topic: string, partiti
     }, { timeoutMs, intervalMs: 100 }))
   }
   return logs
+}
+
+/** Each partition's high watermark, from its leader, once every partition has a leader and a full ISR. */
+export async function highWatermarks(urls: () => string[], topic: string, partitions: number, timeoutMs: number): Promise<number[]> {
+  await waitForFullIsr(urls, topic, partitions, timeoutMs)
+  const marks: number[] = []
+  for (let partition = 0; partition < partitions; partition++) {
+    marks.push(await waitFor(`the high watermark of ${topic}-${partition} from its leader`, async () => {
+      const state = await topicState(urls(), topic)
+      const meta = state.partitions.find((p) => p.partition === partition)
+      if (meta === undefined || notSettled(meta) !== undefined) throw new Error(`${topic}-${partition}: ${meta === undefined ? 'unknown' : notSettled(meta)}`)
+      const url = state.brokers.find((b) => b.brokerId === meta.leader)?.url
+      if (url === undefined) throw new Error(`the leader of ${topic}-${partition}, broker ${meta.leader}, is not among the brokers`)
+      return withSession(url, async (client) => {
+        const answer = firstPartition(await client.request('fetch', fetchFrame(topic, partition, 0, { maxBytes: 1 }), RAW_REQUEST_TIMEOUT_MS)) as
+          { error?: { code: number }; highWatermark?: number }
+        if (answer.error !== undefined && answer.error.code !== OFFSET_OUT_OF_RANGE) throw new Error(`fetch ${topic}-${partition} from ${url}: ${JSON.stringify(answer.error)}`)
+        if (!Number.isSafeInteger(answer.highWatermark) || answer.highWatermark! < 0) throw new Error(`no high watermark for ${topic}-${partition} from ${url}`)
+        return answer.highWatermark!
+      })
+    }, { timeoutMs, intervalMs: 100 }))
+  }
+  return marks
 }

@@ -9,8 +9,9 @@
 // before the connection was lost, and a retry refused as fenced does not undo it).
 //
 // A poller reads the group's committed offsets through the admin client (fetchOffsets) every
-// COMMITTED_POLL_INTERVAL_MS, recording one FetchCommittedOp per partition (-1: nothing committed);
-// a failed read is a fail (a read has no effect). Members that crash, and an admin that fails
+// COMMITTED_POLL_INTERVAL_MS, recording one FetchCommittedOp per partition the answer names, with the
+// offset it says (a partition it leaves out is no observation: nothing is recorded for it, no -1
+// inferred); a failed read is a fail (a read has no effect). Members that crash, and an admin that fails
 // FAILURES_BEFORE_RECREATE times in a row or whose bootstrap list changed, are made again.
 import type { Admin, GroupConsumer } from '@faecie/client'
 import type { CommitOp, FetchCommittedOp, ReadOp } from '../history/history.js'
@@ -139,7 +140,11 @@ export class CommittedPoller {
     const answered = this.admin.fetchOffsets({ groupId: this.group, topics: [topic] }).then(
       (answer) => {
         const found = new Map((answer.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]))
-        ops.forEach((op, partition) => op?.ok({ offset: found.get(partition) ?? -1 }))
+        ops.forEach((op, partition) => {
+          const offset = found.get(partition)
+          if (offset === undefined) op?.drop()
+          else op?.ok({ offset })
+        })
         this.failuresInRow = 0
       },
       (err: unknown) => {

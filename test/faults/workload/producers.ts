@@ -3,14 +3,16 @@
 // flight and at most recordsPerSecMax sends a second.
 //
 // Outcomes, precisely:
-//   ok       the send resolved with the record's offset;
+//   ok       the send resolved with the record's offset; or resolved without one (offset -1: the
+//            broker answered DUPLICATE_SEQUENCE_NUMBER, written before at an offset it no longer
+//            remembers): ok with `duplicateAck`, no offset (the checker wants it in the log once);
 //   fail     the send was refused before the record could reach a broker: the producer was
 //            already disconnected, or the record was refused as bad input by the client itself
-//            (a TypeError/RangeError, or a partition the topic does not have);
-//   unknown  everything else: any error after the record was handed to the producer (a batch may
-//            have reached the leader on an earlier attempt, whatever the last attempt said), and
-//            an acknowledgement without an offset (DUPLICATE_SEQUENCE_NUMBER: written before, at an
-//            offset the broker no longer remembers: written, but where is not known).
+//            (a TypeError/RangeError, or a partition the topic does not have); or, for a producer
+//            that makes one attempt only (leader1: retries 0), the broker answered with a code it
+//            gives only before appending (BEFORE_APPEND_CODES);
+//   unknown  everything else: any other error after the record was handed to the producer (a batch
+//            may have reached the leader on an earlier attempt, whatever the last attempt said).
 // A send is only invoked on a producer that has connected (and got its producer id), so the
 // client's own connecting is never a send's failure.
 //
@@ -27,14 +29,31 @@ export interface ProducerSpec {
   idempotent: boolean
 }
 
-/** The outcome of a send that rejected with `err` (see the file's comment). */
-export function sendFailureOutcome(err: unknown): 'fail' | 'unknown' {
+/**
+ * Codes a broker answers an acks=1 produce with only before appending it (gateway/ops/produce.ts:
+ * unknown topic or partition, internal topic, batch over batchBytesMax; the partition actor's
+ * validation: CRC, structure, max.message.bytes, records; the session's and mailbox's limits;
+ * NOT_ENOUGH_REPLICAS is acks=all's refusal before the append). Never in it: NOT_LEADER_OR_FOLLOWER
+ * (also answered after an append when leadership moved meanwhile), KAFKA_STORAGE_ERROR (also after
+ * bytes were written, a failed fsync), REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND, SHUTTING_DOWN.
+ */
+export const BEFORE_APPEND_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE, ErrorCode.INVALID_RECORD, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUIRED_ACKS,
+  ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.MAILBOX_FULL, ErrorCode.TOO_MANY_IN_FLIGHT,
+])
+
+/** The outcome of a send that rejected with `err` (see the file's comment); `oneAttempt`: the producer never retries. */
+export function sendFailureOutcome(err: unknown, oneAttempt = false): 'fail' | 'unknown' {
   if (err instanceof TypeError || err instanceof RangeError) return 'fail'
-  if (err instanceof FaecieError && !err.retriable) {
+  if (!(err instanceof FaecieError)) return 'unknown'
+  if (!err.retriable) {
     // Both thrown by the producer before it appends the record (producer.ts append / appendNow).
     if (err.code === ErrorCode.NETWORK_EXCEPTION && err.message === 'The producer is disconnected.') return 'fail'
     if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && / has no partition /.test(err.message)) return 'fail'
   }
+  // Its one attempt was refused before the append (or never left the client with this code).
+  if (oneAttempt && BEFORE_APPEND_CODES.has(err.code)) return 'fail'
   return 'unknown'
 }
 
@@ -151,12 +170,14 @@ export class ProducerLoop {
           this.failuresInRow = 0
           op.ok({ offset })
         } else {
-          op.unknown(`acknowledged without an offset (${JSON.stringify(metadata)}): written, at an offset the broker no longer remembers`)
+          // DUPLICATE_SEQUENCE_NUMBER: written before, at an offset the broker no longer remembers.
+          this.failuresInRow = 0
+          op.ok({ duplicateAck: true })
         }
       },
       (err: unknown) => {
         this.failuresInRow++
-        op.end(sendFailureOutcome(err), err)
+        op.end(sendFailureOutcome(err, !idempotent), err)
       },
     ).finally(() => {
       this.inFlight--

@@ -18,6 +18,8 @@ export interface PendingOp<T extends Op> {
   fail(error: unknown): void
   unknown(error: unknown): void
   end(outcome: Outcome, error: unknown, fields?: Partial<T>): void
+  /** The op turned out to be none (an answer that said nothing about it): nothing is recorded. */
+  drop(): void
 }
 
 /** Ops in flight at most, across the workload: a bound on what a stuck cluster can make it hold. */
@@ -75,6 +77,12 @@ export class OpRecorder {
       fail: (error) => finish('fail', error, undefined),
       unknown: (error) => finish('unknown', error, undefined),
       end: (outcome, error, fields) => finish(outcome, error, fields),
+      drop: () => {
+        if (done) return
+        done = true
+        this.pending.delete(entry)
+        if (this.pending.size === 0) for (const wake of [...this.idleWaiters]) wake()
+      },
     }
   }
 

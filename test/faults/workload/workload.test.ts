@@ -10,7 +10,9 @@
 // and drops late answers; a send's failure is `fail` only when the client refused it before sending.
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError } from '@faecie/client'
-import type { FinalLog, Op, ProduceOp, ReadOp } from '../history/history.js'
+import { checkHistory } from '../history/checker.js'
+import type { FetchCommittedOp, FinalLog, Op, ProduceOp, ReadOp } from '../history/history.js'
+import { formatReport } from '../history/report.js'
 import { type TestCluster, startCluster } from '../../support/cluster.js'
 import { waitFor } from '../../support/wait-for.js'
 import { sendFailureOutcome } from './producers.js'
@@ -59,6 +61,32 @@ describe('the op log and the outcomes', () => {
     expect(sendFailureOutcome(new FaecieError(ErrorCode.REQUEST_TIMED_OUT, 'A batch for t-0 was not acknowledged within 120000 ms.'))).toBe('unknown')
     expect(sendFailureOutcome(new Error('anything else'))).toBe('unknown')
   })
+
+  it('calls a one-attempt send failed when the broker refused it with a code it gives only before appending', () => {
+    const answer = (code: number) => new FaecieError(code, 'from the broker')
+    expect(sendFailureOutcome(answer(ErrorCode.NOT_ENOUGH_REPLICAS), true)).toBe('fail')
+    expect(sendFailureOutcome(answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), true)).toBe('fail')
+    expect(sendFailureOutcome(answer(ErrorCode.MESSAGE_TOO_LARGE), true)).toBe('fail')
+    // Also answered after an append (leadership moved; a failed fsync), or after a lost answer.
+    expect(sendFailureOutcome(answer(ErrorCode.NOT_LEADER_OR_FOLLOWER), true)).toBe('unknown')
+    expect(sendFailureOutcome(answer(ErrorCode.KAFKA_STORAGE_ERROR), true)).toBe('unknown')
+    expect(sendFailureOutcome(answer(ErrorCode.REQUEST_TIMED_OUT), true)).toBe('unknown')
+    expect(sendFailureOutcome(answer(ErrorCode.NETWORK_EXCEPTION), true)).toBe('unknown')
+    // A producer that retries: an earlier attempt may have been appended, whatever the last one said.
+    expect(sendFailureOutcome(answer(ErrorCode.NOT_ENOUGH_REPLICAS), false)).toBe('unknown')
+  })
+
+  it('drops an op the answer said nothing about, recording nothing for it', async () => {
+    const recorder = new OpRecorder(() => 5)
+    const base = { type: 'fetch-committed', client: 'poller', group: 'g', topic: 't' } as const
+    const named = recorder.begin<FetchCommittedOp>({ ...base, partition: 0 })!
+    const left = recorder.begin<FetchCommittedOp>({ ...base, partition: 1 })!
+    named.ok({ offset: 3 })
+    left.drop()
+    left.ok({ offset: -1 })
+    expect(await recorder.waitIdle(1)).toBe(true)
+    expect(recorder.ops()).toEqual([{ ...base, partition: 0, invokedMs: 5, completedMs: 5, outcome: 'ok', offset: 3 }])
+  })
 })
 
 function count(ops: Op[], test: (op: Op) => boolean): number {
@@ -77,10 +105,12 @@ function fieldProblems(ops: Op[]): string[] {
       const match = VALUE.exec(op.value)
       if (match === null || match[1] !== op.producer || Number(match[2]) !== op.sequence) problems.push(`value not <producer>-<sequence>: ${where}`)
       if (op.partition !== op.sequence % PARTITIONS) problems.push(`partition not sequence mod ${PARTITIONS}: ${where}`)
-      if ((op.outcome === 'ok') !== (op.offset !== undefined && Number.isSafeInteger(op.offset) && op.offset >= 0)) problems.push(`an offset iff ok: ${where}`)
+      const acknowledgedAt = op.outcome === 'ok' && op.duplicateAck !== true
+      if (acknowledgedAt !== (op.offset !== undefined && Number.isSafeInteger(op.offset) && op.offset >= 0)) problems.push(`an offset iff ok (but a duplicate ack): ${where}`)
       sequences.set(op.producer, [...(sequences.get(op.producer) ?? []), op.sequence])
     } else if (op.type === 'read') {
       if (op.outcome === 'ok' && op.records.length === 0) problems.push(`an ok read of nothing: ${where}`)
+      if ((op.contiguous === true) !== (op.client === 'fetcher' || op.client === 'pusher')) problems.push(`contiguous iff an assign-all reader: ${where}`)
       for (let i = 0; i < op.records.length; i++) {
         if (!VALUE.test(op.records[i]!.value)) problems.push(`a read of a value no producer wrote: ${where}`)
         if (i > 0 && op.records[i]!.offset <= op.records[i - 1]!.offset) problems.push(`a read out of offset order: ${where}`)
@@ -104,7 +134,7 @@ function logProblems(ops: Op[], logs: FinalLog[]): string[] {
   const atOffset = logs.map((log) => new Map(log.records.map((r) => [r.offset, r.value])))
   const problems: string[] = []
   for (const op of ops) {
-    if (op.type === 'produce' && op.outcome === 'ok' && op.acks === 'all') {
+    if (op.type === 'produce' && op.outcome === 'ok' && op.acks === 'all' && op.duplicateAck !== true) {
       const found = atOffset[op.partition]!.get(op.offset!)
       if (found !== op.value) problems.push(`${op.value} acknowledged at ${op.partition}/${op.offset}, the log has ${found ?? 'nothing'} there`)
     }
@@ -190,13 +220,19 @@ it('records every op through a kill -9, a restart and an etcd restart; acknowled
   for (let p = 0; p < PARTITIONS; p++) expect(count(ops, (op) => op.type === 'commit' && op.partition === p && op.outcome === 'ok'), `commits of ${p}`).toBeGreaterThan(0)
   const reads = ops.filter((op): op is ReadOp => op.type === 'read' && op.outcome === 'ok')
   expect(new Set(reads.map((r) => r.client)), `${w.summary()}; group: ${JSON.stringify([...w.groupAssignment()])}`).toEqual(new Set(['fetcher', 'pusher', 'member1', 'member2']))
+  // The readers caught up with the final logs before the stop, neither skipping nor going back; and
+  // the whole history passes the checker.
+  expect([...w.readersShort].flatMap(([, ps]) => ps), w.summary()).toEqual([])
+  const history = { seed: 0, startedMs: startMs, endedMs: clock(), ops, faults: [], finalLogs: logs }
+  const result = checkHistory(history)
+  expect(result.ok, formatReport(history, result)).toBe(true)
 }, 240_000)
 
 it('stop() ends while every broker is paused, closing the sends in flight as unknown', async () => {
   cluster = await startCluster({ brokers: 3, sessionTimeoutMs: 2000 })
   const c = cluster
   const topic = 'workload-paused'
-  const w = (workload = new Workload({ urls: () => c.urls(), topic, partitions: PARTITIONS, clock: () => performance.now(), recordsPerSecMax: 60, stopTimeoutMs: 2_000 }))
+  const w = (workload = new Workload({ urls: () => c.urls(), topic, partitions: PARTITIONS, clock: () => performance.now(), recordsPerSecMax: 60, stopTimeoutMs: 2_000, readerCatchUpTimeoutMs: 2_000 }))
   await w.start()
   await waitFor('acknowledged sends', () => count(w.ops(), (op) => op.type === 'produce' && op.outcome === 'ok') >= 60, { timeoutMs: 60_000 })
   for (const id of c.brokerIds) c.stop(id)
@@ -208,5 +244,9 @@ it('stop() ends while every broker is paused, closing the sends in flight as unk
   const closed = ops.filter((op) => op.type === 'produce' && op.outcome === 'unknown' && /still in flight/.test(op.error ?? ''))
   expect(closed.length, w.summary()).toBeGreaterThan(0)
   expect(fieldProblems(ops), w.summary()).toEqual([])
+  // No high watermark could be read: the history says each reader was given up on, every partition.
+  for (const client of ['fetcher', 'pusher']) {
+    expect(count(ops, (op) => op.type === 'read' && op.client === client && op.gaveUp === true), client).toBe(PARTITIONS)
+  }
   for (const id of c.brokerIds) c.cont(id)
 }, 180_000)

@@ -20,12 +20,13 @@
 // capped (recorder.ts PENDING_OPS_MAX). The history itself grows with the campaign's length.
 //
 // stop() always ends: the clients stop invoking ops at once, ops in flight get stopTimeoutMs to
-// complete, then the rest are closed as unknown and the log is frozen; each client's disconnect is
-// waited for at most DISCONNECT_TIMEOUT_MS.
+// complete, the producers are closed, the readers get readerCatchUpTimeoutMs to reach the final high
+// watermarks (a partition not reached is recorded as given up), then ops still in flight are closed
+// as unknown and the log is frozen; each client's disconnect is waited for at most DISCONNECT_TIMEOUT_MS.
 import { Faecie } from '@faecie/client'
 import type { FinalLog, Op } from '../history/history.js'
 import { type ResolvedWorkloadOptions, WorkloadContext, disconnectWithin, resolveOptions } from './context.js'
-import { readFinalLogs, waitForFullIsr } from './final-logs.js'
+import { highWatermarks, readFinalLogs, waitForFullIsr } from './final-logs.js'
 import { CommittedPoller, GroupMemberLoop } from './group.js'
 import { ProducerLoop, type ProducerSpec } from './producers.js'
 import { ReaderLoop } from './readers.js'
@@ -49,6 +50,8 @@ export interface WorkloadOptions {
   stopTimeoutMs?: number
   /** How long start() and readFinalLogs() wait for leaders and full ISRs (and the final reads); default 90000. */
   finalLogTimeoutMs?: number
+  /** How long stop() waits for the final high watermarks, then for each reader to reach them, before it records giving up; default 30000. */
+  readerCatchUpTimeoutMs?: number
 }
 
 export const PRODUCERS: readonly ProducerSpec[] = [
@@ -98,20 +101,44 @@ export class Workload {
     this.poller.start()
   }
 
-  /** Stops every client and waits until every op it invoked has completed (ok, fail or unknown). */
+  /**
+   * Stops every client and waits until every op it invoked has completed (ok, fail or unknown). The
+   * producers stop and are closed first; then the readers get (bounded) time to read every partition
+   * up to the high watermark the cluster ended with (what they did not reach is recorded as given up).
+   */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return
     this.state = 'stopped'
     this.ctx.stopper.abort()
     await Promise.all(this.producers.map((p) => p.stop()))
     await this.recorder.waitIdle(this.resolved.stopTimeoutMs)
+    // Closed before the high watermarks are read: no send of theirs can land after.
+    await Promise.all(this.producers.map((p) => p.close()))
+    await this.catchUpReaders()
     this.recorder.freeze(`still in flight ${this.resolved.stopTimeoutMs} ms after the workload stopped`)
     await Promise.all([
-      ...this.producers.map((p) => p.close()),
       ...this.readers.map((r) => r.close()),
       ...this.members.map((m) => m.close()),
       this.poller.stop(),
     ])
+  }
+
+  /** The partitions each reader was left short of at the stop (reader name -> partitions). */
+  readonly readersShort = new Map<string, number[]>()
+
+  private async catchUpReaders(): Promise<void> {
+    const { urls, topic, partitions, readerCatchUpTimeoutMs } = this.resolved
+    let marks: number[]
+    try {
+      marks = await highWatermarks(urls, topic, partitions, readerCatchUpTimeoutMs)
+    } catch (err) {
+      for (const reader of this.readers) {
+        reader.gaveUp(`the final high watermarks could not be read: ${String(err)}`)
+        this.readersShort.set(reader.name, Array.from({ length: partitions }, (_, p) => p))
+      }
+      return
+    }
+    await Promise.all(this.readers.map(async (reader) => this.readersShort.set(reader.name, await reader.catchUp(marks, readerCatchUpTimeoutMs))))
   }
 
   /** Every op recorded so far, in the order they completed. */
@@ -124,7 +151,9 @@ export class Workload {
     const counts = new Map<string, number>()
     for (const op of this.recorder.ops()) counts.set(`${op.type} ${op.outcome}`, (counts.get(`${op.type} ${op.outcome}`) ?? 0) + 1)
     const crashes = [...this.readers, ...this.members].map((c) => `${c.name} ${c.crashCount}`).join(', ')
-    return `ops: ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes: ${crashes}; in flight: ${this.recorder.pendingCount}`
+    const short = [...this.readersShort].filter(([, ps]) => ps.length > 0).map(([name, ps]) => `${name} [${ps.join(',')}]`).join(', ')
+    return `ops: ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes: ${crashes}; in flight: ${this.recorder.pendingCount}` +
+      (short === '' ? '' : `; readers short at the stop: ${short}`)
   }
 
   /** Ops invoked and not completed yet. */
