@@ -29,6 +29,8 @@ export interface ClusterOptions {
   sessionTimeoutMs?: number
   /** Flags every broker gets after the fixture's own. */
   extraArgs?: string[]
+  /** Flags for one broker only, after extraArgs (e.g. its own --fault-injection file). */
+  brokerArgs?: (brokerId: number) => string[]
   /** Waits of the fixture (cluster formed, ISR, leader) give up after this; default 30 s. */
   waitTimeoutMs?: number
 }
@@ -236,7 +238,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
 
   try {
     const args = (brokerId: number): string[] => ['--cluster', etcd.clientUrl, '--broker-id', String(brokerId),
-      '--broker-session-timeout-ms', String(sessionTimeoutMs), ...(options.extraArgs ?? [])]
+      '--broker-session-timeout-ms', String(sessionTimeoutMs), ...(options.extraArgs ?? []), ...(options.brokerArgs?.(brokerId) ?? [])]
     const started = await Promise.allSettled(brokerIds.map(async (brokerId) => {
       brokers.set(brokerId, await startBrokerProcess({ args: args(brokerId) }))
       states.set(brokerId, 'running')
