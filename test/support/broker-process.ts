@@ -29,6 +29,10 @@ export interface BrokerProcessOptions {
   commandPrefix?: string[]
   /** The address the broker binds (`--host`) and its URL names; default 127.0.0.1 (no flag given). */
   host?: string
+  /** Called with every line the broker writes (stdout and stderr, as logs() keeps them), as it comes. */
+  onLine?: (line: string) => void
+  /** Called when a process of this broker exits, whoever ended it (a kill, a stop, a restart, or itself). */
+  onExit?: (exitCode: number | null, signal: NodeJS.Signals | null) => void
 }
 
 export interface BrokerProcess {
@@ -117,6 +121,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     if (echo) process.stderr.write(`[broker] ${line}\n`)
     lines.push(line)
     if (lines.length > LOG_LINES_KEPT) lines.shift()
+    options.onLine?.(line)
   }
   const launch = (port: number): Promise<Started> => spawnBroker(port, dataDir, options, remember)
 
@@ -186,8 +191,9 @@ function spawnBroker(
   })
   running.add(child)
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       running.delete(child)
+      options.onExit?.(code, signal)
       resolve(code)
     })
   })

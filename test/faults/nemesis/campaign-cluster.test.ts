@@ -1,11 +1,13 @@
 // The campaign cluster (campaign-cluster.ts) on a topology that places everything in the test's own
 // namespace and cuts nothing: it forms, a broker killed and restarted comes back, a paused one is
-// seen paused, a fault plan file is written whole, and close() leaves no process behind.
+// seen paused, a fault plan file is written whole (and, when the brokers take --fault-injection, seen
+// in force), a broker that dies without the cluster killing it is recorded as an exit (a kill9, a
+// restart, a close are not), and close() leaves no process behind.
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../support/wait-for.js'
 import type { Topology } from '../net/topology.js'
-import { type CampaignCluster, startCampaignCluster } from './campaign-cluster.js'
+import { brokersTakeFaultInjection, type CampaignCluster, startCampaignCluster } from './campaign-cluster.js'
 
 const flat: Topology = {
   mode: 'proxy', fallbackReason: 'test: no cuts', can: { pairwise: false, oneWay: false },
@@ -19,7 +21,8 @@ describe('startCampaignCluster', () => {
   afterAll(async () => { await cluster?.close() })
 
   it('forms, kills and restarts, pauses and resumes, writes fault plans whole', async () => {
-    cluster = await startCampaignCluster({ topology: flat, brokerIds: [1, 2, 3], sessionTimeoutMs: 2000, faultInjection: false })
+    const faultInjection = brokersTakeFaultInjection()
+    cluster = await startCampaignCluster({ topology: flat, brokerIds: [1, 2, 3], sessionTimeoutMs: 2000, faultInjection })
     const c = cluster
     expect((await c.metadata([])).brokers.map((b) => b.brokerId).sort()).toEqual([1, 2, 3])
     await c.kill9(2)
@@ -39,7 +42,22 @@ describe('startCampaignCluster', () => {
     expect(existsSync(`${c.planFile(1)}.tmp`)).toBe(false)
     c.setFaultPlan(1, {})
     expect(JSON.parse(readFileSync(c.planFile(1), 'utf8')).fsyncError).toBe(null)
+    if (faultInjection) {
+      expect(await c.applyFaultPlan(1, { fsyncDelayMs: 5 }, 20_000)).toBe(true)
+      expect(await c.applyFaultPlan(1, {}, 20_000)).toBe(true)
+    }
+    expect(c.exits()).toEqual([])
+    // Broker 3 dies without the cluster's doing: seen as it happens, with its signal and last lines.
+    process.kill(c.pid(3), 'SIGKILL')
+    await waitFor('broker 3\'s exit to be seen', () => c.exits().length === 1, { timeoutMs: 10_000 })
+    expect(c.exits()[0]).toMatchObject({ brokerId: 3, exitCode: null, signal: 'SIGKILL' })
+    expect(c.exits()[0]!.lastLines.length).toBeGreaterThan(0)
+    expect(c.state(3)).toBe('crashed')
+    expect((await c.metadataAnswers([], 3000)).map((a) => a.brokerId).sort()).toEqual([1, 2])
+    await c.restart(3)
+    expect(c.state(3)).toBe('running')
     await c.close()
+    expect(c.exits().length).toBe(1)
     cluster = undefined
     expect([1, 2, 3].every((id) => !c.alive(id))).toBe(true)
   }, 120_000)

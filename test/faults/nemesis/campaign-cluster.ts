@@ -7,15 +7,22 @@
 //   await cluster.kill9(2); await cluster.restart(2)          // SIGKILL; start again on its data dir
 //   cluster.pause(1); cluster.resume(1)                        // SIGSTOP / SIGCONT
 //   cluster.setFaultPlan(3, { fsyncError: 'EIO' })             // written atomically: tmp + rename
+//   await cluster.applyFaultPlan(3, { fsyncError: 'EIO' }, 3000) // ... and true once the broker logs it in force
 //   await cluster.metadata(['t'])                              // the `metadata` op, raw session
+//   await cluster.metadataAnswers(['t'], 1500)                 // every running broker's answer, at once
+//   cluster.exits()                                            // the brokers that exited by themselves
 //   await cluster.close()
 //
+// Every broker process's exit is seen as it happens: one the cluster did not cause (kill9, restart,
+// close) is recorded with its exit code, signal and last log lines (History.brokerExits), and the
+// broker is 'crashed' until something restarts it.
 // A plan file is rewritten whole (temporary file, then rename over it): the broker polls it and must
 // never read half a plan. What the cluster says is read through the protocol's `metadata` op on a raw
 // session (test/support/broker-raw-client.ts), never through @faecie/client, whose behaviour is what
 // the campaign tests.
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import type { MetadataResponse } from '@faecie/protocol'
 import { EMPTY_FAULT_PLAN, type FaultPlan } from '../../../packages/broker/src/faults/fault-plan.js'
 import { type BrokerProcess, runBrokerToExit, startBrokerProcess } from '../../support/broker-process.js'
@@ -23,9 +30,12 @@ import { RawClient } from '../../support/broker-raw-client.js'
 import { type EtcdProcess, startEtcdProcess } from '../../support/etcd-process.js'
 import { makeTempDir, removeTempDir } from '../../support/temp-dir.js'
 import { waitFor } from '../../support/wait-for.js'
+import type { BrokerExit } from '../history/history.js'
 import { brokerNode, type Topology } from '../net/topology.js'
+import type { BrokerAnswer } from './cluster-view.js'
 
-export type BrokerState = 'running' | 'paused' | 'down'
+/** down: stopped by the cluster (kill9, a restart under way); crashed: exited by itself. */
+export type BrokerState = 'running' | 'paused' | 'down' | 'crashed'
 
 export interface CampaignClusterOptions {
   topology: Topology
@@ -36,6 +46,10 @@ export interface CampaignClusterOptions {
   faultInjection: boolean
   /** Waits for the cluster to form, and for a restarted broker; default 60 s. */
   waitTimeoutMs?: number
+  /** The history's clock, for when an exit was seen; default performance.now. */
+  clock?: () => number
+  /** Told of every exit nobody asked for, as it is seen. */
+  onCrash?: (exit: BrokerExit) => void
 }
 
 export interface CampaignCluster {
@@ -52,12 +66,23 @@ export interface CampaignCluster {
   restart(brokerId: number): Promise<void>
   pause(brokerId: number): void
   resume(brokerId: number): void
+  /** The broker's process id now (-1 when it has none). */
+  pid(brokerId: number): number
   /** The broker's --fault-injection file. */
   planFile(brokerId: number): string
   /** Replaces the broker's fault plan (the keys not given are cleared). */
   setFaultPlan(brokerId: number, plan: Partial<FaultPlan>): void
+  /**
+   * setFaultPlan, then waits up to timeoutMs for the broker to log that this plan is in force (any of
+   * its threads): true when it did, false when not within timeoutMs (paused, down, or slow).
+   */
+  applyFaultPlan(brokerId: number, plan: Partial<FaultPlan>, timeoutMs: number): Promise<boolean>
   /** The `metadata` op's answer from the first running broker that answers within the timeout. */
   metadata(topics?: string[]): Promise<MetadataResponse>
+  /** Every running broker asked at once; the answers that came within timeoutMs (maybe none). */
+  metadataAnswers(topics: string[], timeoutMs: number): Promise<BrokerAnswer[]>
+  /** The broker processes that exited without the cluster ending them, in the order seen. */
+  exits(): BrokerExit[]
   /** The last lines each broker logged. */
   logs(linesPerBroker?: number): string
   close(): Promise<void>
@@ -65,6 +90,12 @@ export interface CampaignCluster {
 
 /** A raw session's connect and each request on it: a metadata call must never hang the nemesis. */
 const REQUEST_TIMEOUT_MS = 3_000
+/** The last log lines of a broker kept with its exit. */
+const EXIT_LINES = 30
+/** How long after an exit its last lines are read again (stdout may still be draining at the exit). */
+const EXIT_LINES_SETTLE_MS = 300
+/** What the broker's fault-plan watcher logs (packages/broker/src/faults/fault-watcher.ts). */
+const PLAN_IN_FORCE_MSG = 'fault injection: new fault plan in force'
 
 /** True when the built broker knows `--fault-injection` (its --help names it). */
 export function brokersTakeFaultInjection(): boolean {
@@ -79,6 +110,11 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
   const planFile = (id: number): string => join(planDir, `broker-${id}.json`)
   const brokers = new Map<number, BrokerProcess>()
   const states = new Map<number, BrokerState>()
+  const clock = options.clock ?? (() => performance.now())
+  const exits: BrokerExit[] = []
+  let closing = false
+  /** Per broker, the waiters for a plan in force: the plan as JSON, and what to call. */
+  const planWaiters = new Map<number, Set<{ plan: string; done: () => void }>>()
   const etcd = await startEtcdProcess({ commandPrefix: topology.commandPrefix('etcd'), host: topology.bindHost('etcd') })
 
   const brokerOf = (id: number): BrokerProcess => {
@@ -90,6 +126,66 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
     const tmp = `${planFile(id)}.tmp`
     writeFileSync(tmp, JSON.stringify({ ...EMPTY_FAULT_PLAN, ...plan }))
     renameSync(tmp, planFile(id))
+  }
+  const onLine = (id: number, line: string): void => {
+    const waiters = planWaiters.get(id)
+    if (waiters === undefined || waiters.size === 0 || !line.includes(PLAN_IN_FORCE_MSG)) return
+    let plan: string
+    try {
+      const parsed = JSON.parse(line) as { msg?: unknown; plan?: Partial<FaultPlan> }
+      if (parsed.msg !== PLAN_IN_FORCE_MSG) return
+      plan = planKey(parsed.plan ?? {})
+    } catch {
+      return
+    }
+    for (const waiter of waiters) if (waiter.plan === plan) waiter.done()
+  }
+  const onExit = (id: number, exitCode: number | null, signal: NodeJS.Signals | null): void => {
+    const state = states.get(id)
+    // kill9, restart and close mark the broker down (or closing) before they end it; a start that
+    // fails is the restart's to report.
+    if (closing || (state !== 'running' && state !== 'paused')) return
+    states.set(id, 'crashed')
+    const lastLines = (): string[] => brokers.get(id)?.logs().slice(-EXIT_LINES) ?? []
+    const exit: BrokerExit = { brokerId: id, atMs: clock(), exitCode, signal, lastLines: lastLines() }
+    exits.push(exit)
+    setTimeout(() => { exit.lastLines = lastLines() }, EXIT_LINES_SETTLE_MS).unref()
+    options.onCrash?.(exit)
+  }
+  const applyFaultPlan = async (id: number, plan: Partial<FaultPlan>, timeoutMs: number): Promise<boolean> => {
+    const waiters = planWaiters.get(id) ?? new Set()
+    planWaiters.set(id, waiters)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let waiter!: { plan: string; done: () => void }
+    const seen = new Promise<boolean>((resolve) => {
+      waiter = { plan: planKey(plan), done: () => resolve(true) }
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
+    waiters.add(waiter)
+    try {
+      setFaultPlan(id, plan)
+      return await seen
+    } finally {
+      clearTimeout(timer)
+      waiters.delete(waiter)
+    }
+  }
+  const metadataAnswers = async (topics: string[], timeoutMs: number): Promise<BrokerAnswer[]> => {
+    const asked = brokerIds.filter((b) => states.get(b) === 'running').map(async (id): Promise<BrokerAnswer | undefined> => {
+      let session: RawClient | undefined
+      try {
+        session = await withTimeout(RawClient.connect(brokerOf(id).url), timeoutMs, (late) => late.close())
+        const answer = await session.request('metadata', { topics }, timeoutMs)
+        return answer.error === undefined ? { brokerId: id, answer: answer as unknown as MetadataResponse } : undefined
+      } catch {
+        return undefined
+      } finally {
+        void session?.close()
+      }
+    })
+    // Each broker's connect and request are bounded; the whole is bounded once more, for the sum.
+    const answers = await withTimeout(Promise.all(asked), 2 * timeoutMs + 500).catch((): Array<BrokerAnswer | undefined> => [])
+    return answers.filter((a): a is BrokerAnswer => a !== undefined)
   }
   const metadata = async (topics?: string[]): Promise<MetadataResponse> => {
     let lastError: unknown = new Error('no broker is running')
@@ -117,6 +213,8 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       args: ['--cluster', await topology.etcdUrlFor(id, etcd.clientUrl), '--broker-id', String(id),
         '--broker-session-timeout-ms', String(sessionTimeoutMs), ...(await topology.brokerFlags(id)),
         ...(options.faultInjection ? ['--fault-injection', planFile(id)] : [])],
+      onLine: (line) => onLine(id, line),
+      onExit: (code, signal) => onExit(id, code, signal),
     })
     topology.brokerListening(id, broker.port)
     return broker
@@ -138,7 +236,16 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       const broker = brokerOf(id)
       if (states.get(id) === 'paused') broker.signal('SIGCONT')
       states.set(id, 'down')
-      await broker.restart()
+      try {
+        await broker.restart()
+      } catch (err) {
+        // It did not come back: a broker that cannot start on its own data is as bad as a crash.
+        const exit: BrokerExit = { brokerId: id, atMs: clock(), exitCode: broker.exitCode, signal: null, lastLines: [`restart failed: ${String(err)}`.slice(0, 4000), ...broker.logs().slice(-EXIT_LINES)] }
+        exits.push(exit)
+        states.set(id, 'crashed')
+        options.onCrash?.(exit)
+        throw err
+      }
       topology.brokerListening(id, broker.port)
       states.set(id, 'running')
     },
@@ -150,11 +257,16 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       brokerOf(id).signal('SIGCONT')
       states.set(id, 'running')
     },
+    pid: (id) => brokers.get(id)?.pid ?? -1,
     planFile,
     setFaultPlan,
+    applyFaultPlan,
     metadata,
+    metadataAnswers,
+    exits: () => [...exits],
     logs: (lines = 30) => brokerIds.map((id) => brokers.get(id)?.logs().slice(-lines).map((l) => `[broker ${id}] ${l}`).join('\n') ?? '').join('\n'),
     async close() {
+      closing = true
       await Promise.allSettled([...brokers.values()].map(async (broker) => {
         await broker.kill()
         removeTempDir(broker.dataDir)
@@ -192,4 +304,10 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, dispose: 
     }, timeoutMs)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** A plan as the broker logs it, whole (the keys not given are the empty plan's), in one key order. */
+function planKey(plan: Partial<FaultPlan>): string {
+  const e = EMPTY_FAULT_PLAN
+  return JSON.stringify([plan.fsyncDelayMs ?? e.fsyncDelayMs, plan.fsyncError ?? e.fsyncError, plan.writeError ?? e.writeError, plan.clockOffsetMs ?? e.clockOffsetMs])
 }

@@ -1,22 +1,25 @@
 // One fault campaign (issue 15), start to end:
 //
 //   topology (netns, else TCP proxies) -> etcd + N brokers on it -> the workload starts recording
-//   -> the nemesis applies the seed's schedule -> at the end every fault healed -> the workload
+//   -> the nemesis applies the seed's schedule -> at the end every fault healed -> the workload runs
+//   on until every partition acknowledged a produce sent after the heal (bounded) -> the workload
 //   stopped, every op completed -> the final logs read -> the checker -> the report
 //
 //   const { history, result, report } = await runCampaign({ seed: 7, durationMs: 60_000 })
 //
 // Everything it started (processes, namespaces, proxies, temp dirs) is removed whether it passes,
-// fails or throws. The report ends with the command that replays the campaign.
+// fails or throws. The report ends with the command that replays the campaign. A broker that exits by
+// itself (nobody killed it) is in History.brokerExits, seen as it happens.
 import { performance } from 'node:perf_hooks'
 import { checkHistory, type CheckResult } from '../history/checker.js'
 import type { History } from '../history/history.js'
 import { formatReport, replayCommand as replayOf } from '../history/report.js'
 import { createTopology } from '../net/topologies.js'
+import { waitFor } from '../../support/wait-for.js'
 import { Workload } from '../workload/workload.js'
 import { brokersTakeFaultInjection, startCampaignCluster } from './campaign-cluster.js'
 import { Nemesis } from './nemesis.js'
-import { describeSchedule, makeSchedule } from './schedule.js'
+import { describeSchedule, makeSchedule, type ScheduledFault } from './schedule.js'
 
 export interface CampaignOptions {
   /** uint32: the fault schedule's seed. */
@@ -42,9 +45,20 @@ export interface CampaignOutcome {
   report: string
   /** The command that runs this campaign again. */
   replay: string
+  /** What it ran on: the topology built (netns, else proxy and why) and whether brokers took fault plans. */
+  setup: { topology: 'netns' | 'proxy'; fallbackReason: string | undefined; faultInjection: boolean }
+  /** The faults the seed scheduled (some may have been skipped: see history.faults). */
+  schedule: ScheduledFault[]
 }
 
+/** What the proxy topology means for the results (topology.ts, proxy-topology.ts), in the report. */
+export const PROXY_MODE_NOTE = 'proxy mode: the clients bootstrap on the brokers\' own listeners, past the front proxies (only ' +
+  'what they learn from metadata goes through a front); an isolated broker is cut from its clients too, and ' +
+  'the sessions it opened to its peers stay up until its etcd session expires: isolation is coarser than in netns mode'
+
 export const CAMPAIGN_TOPIC = 'nemesis'
+/** After the heal, how long the cluster has to acknowledge a new produce on every partition. */
+export const RECOVERY_TIMEOUT_MS = 30_000
 
 /** The command that runs a campaign of these options again (the report's own last line). */
 export function replayCommand(options: Pick<CampaignOptions, 'seed' | 'durationMs' | 'brokers' | 'mode'>): string {
@@ -76,11 +90,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
       `campaign: seed ${options.seed}, ${options.durationMs} ms, ${brokers} brokers, topology ${topology.mode}` +
         (topology.fallbackReason !== undefined ? ` (fallback: ${topology.fallbackReason})` : ''),
       faultInjection ? undefined : 'campaign: the brokers do not take --fault-injection: no disk or clock faults',
+      topology.mode === 'proxy' ? `campaign: ${PROXY_MODE_NOTE}` : undefined,
       `campaign: ${schedule.length} faults scheduled\n${describeSchedule(schedule)}`,
     ].filter((line): line is string => line !== undefined)
     for (const line of setup) log(line)
 
-    const cluster = await startCampaignCluster({ topology, brokerIds, sessionTimeoutMs, faultInjection })
+    const cluster = await startCampaignCluster({
+      topology, brokerIds, sessionTimeoutMs, faultInjection, clock,
+      onCrash: (exit) => log(`campaign: broker ${exit.brokerId} exited by itself (code ${String(exit.exitCode)}, signal ${String(exit.signal)})`),
+    })
     const nemesis = new Nemesis({ cluster, topology, topic: CAMPAIGN_TOPIC, partitions, clock, log })
     try {
       const workload = new Workload({ urls: () => cluster.urls(), topic: CAMPAIGN_TOPIC, partitions, clock })
@@ -90,18 +108,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
       await Promise.all([nemesis.run(schedule, startedMs), sleep(options.durationMs)])
       log('campaign: healing everything')
       await nemesis.healAll()
+      const healedMs = clock()
+      const recovered = await recovery(workload, partitions, healedMs)
+      log(recovered ? `campaign: every partition acknowledged a produce sent after the heal (${Math.round(clock() - healedMs)} ms)`
+        : `campaign: some partition acknowledged no produce sent after the heal within ${RECOVERY_TIMEOUT_MS} ms`)
       await workload.stop()
       const endedMs = clock()
       log('campaign: reading the final logs')
       const finalLogs = await workload.readFinalLogs()
-      const history: History = { ...campaignFields(options), startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs }
+      const history: History = {
+        ...campaignFields(options), startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs, brokerExits: cluster.exits(),
+      }
       const result = checkHistory(history)
       const notes = [
-        ...setup.slice(0, 2),
-        ...nemesis.unexpectedExits.map((line) => `unexpected exit: ${line}`),
+        ...setup.slice(0, -1),
+        ...cluster.exits().map((e) => `broker ${e.brokerId} exited by itself at ${Math.round(e.atMs - startedMs)} ms ` +
+          `(code ${String(e.exitCode)}, signal ${String(e.signal)}); its last lines:\n  ${e.lastLines.slice(-10).join('\n  ')}`),
       ]
       const report = [formatReport(history, result), '', ...notes].join('\n')
-      return { history, result, report, replay }
+      return {
+        history, result, report, replay, schedule,
+        setup: { topology: topology.mode, fallbackReason: topology.fallbackReason, faultInjection },
+      }
     } catch (err) {
       nemesis.abort()
       throw new Error(`campaign (seed ${options.seed}) broke: ${String(err)}\nreplay: ${replay}\n${cluster.logs(20)}`)
@@ -110,6 +138,25 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
     }
   } finally {
     await topology.close()
+  }
+}
+
+/** Whether every partition acknowledged a produce invoked after healedMs, within RECOVERY_TIMEOUT_MS. */
+async function recovery(workload: Workload, partitions: number, healedMs: number): Promise<boolean> {
+  const acked = new Set<number>()
+  let seen = 0
+  try {
+    await waitFor('every partition to acknowledge a produce sent after the heal', () => {
+      const ops = workload.ops()
+      for (; seen < ops.length; seen++) {
+        const op = ops[seen]!
+        if (op.type === 'produce' && op.outcome === 'ok' && op.invokedMs > healedMs) acked.add(op.partition)
+      }
+      return acked.size >= partitions
+    }, { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 250 })
+    return true
+  } catch {
+    return false
   }
 }
 
