@@ -187,7 +187,7 @@ export async function readAll(client: RawClient, topic: string, partition: numbe
 }
 
 /** The offset after the last batch in `records` (whole batches back to back). */
-function lastBatchEnd(records: Uint8Array): number {
+export function lastBatchEnd(records: Uint8Array): number {
   let end = 0
   for (let pos = 0; pos < records.length;) {
     const check = checkBatch(records, pos, records.length, false)

@@ -10,9 +10,8 @@
 // timeout, never a hang.
 import type { MetadataBroker, MetadataPartition } from '@faecie/protocol'
 import type { FinalLog } from '../history/history.js'
-import { RawClient, fetchFrame, firstPartition, offsetsOf, valuesOf } from '../../support/broker-raw-client.js'
+import { RawClient, fetchFrame, firstPartition, lastBatchEnd, offsetsOf, valuesOf } from '../../support/broker-raw-client.js'
 import { waitFor } from '../../support/wait-for.js'
-import { checkBatch, lastOffsetOf } from '@faecie/protocol'
 
 /** A raw session's connect, and each request on it. */
 export const RAW_REQUEST_TIMEOUT_MS = 5_000
@@ -91,18 +90,6 @@ export async function waitForFullIsr(urls: () => string[], topic: string, partit
   }, { timeoutMs, intervalMs: 100 })
 }
 
-/** The offset after the last batch of `records` (whole batches back to back). */
-function batchesEnd(records: Uint8Array): number {
-  let end = 0
-  for (let pos = 0; pos < records.length;) {
-    const check = checkBatch(records, pos, records.length, false)
-    if (!check.ok) throw new Error(`fetch returned a torn batch: ${check.problem}`)
-    end = lastOffsetOf(records, pos) + 1
-    pos += check.size
-  }
-  return end
-}
-
 /** A partition's records from its log start to its high watermark, from `leaderUrl`. */
 export async function readLog(leaderUrl: string, topic: string, partition: number): Promise<FinalLog> {
   return withSession(leaderUrl, async (client) => {
@@ -123,7 +110,7 @@ export async function readLog(leaderUrl: string, topic: string, partition: numbe
       offsetsOf(answer.records).forEach((offset, i) => {
         if (offset >= next) log.records.push({ offset, value: values[i]! })
       })
-      next = Math.max(next, batchesEnd(answer.records))
+      next = Math.max(next, lastBatchEnd(answer.records))
       if (next >= answer.highWatermark) break
       answer = await fetch(next)
     }
