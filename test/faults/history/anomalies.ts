@@ -19,6 +19,7 @@ export const ANOMALY_KINDS = [
   'log-start-moved', // a final log starts above offset 0 though no retention was configured
   'offset-phantom', // a group's committed offset read (not -1) that no commit (ok or unknown) nor reset ever wrote
   'broker-crashed', // a broker process exited without the nemesis killing it
+  'replica-diverged', // a replica in the ISR at the final read holds another value than the final log below its end, or lacks one of its offsets there
 ] as const
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number]
 

@@ -11,6 +11,8 @@
 //                      reaches the end (`read-skipped`, `read-rewound`, `read-short`)
 //   check-commits.ts   committed group offsets never go back in real time, unless reset, and a
 //                      committed offset read was written by someone (`offset-phantom`)
+//   check-replicas.ts  every ISR member's copy agrees with the final log below its end and lacks
+//                      none of it (`replica-diverged`)
 //   here               no final log starts above 0 unless retention may move it (`log-start-moved`),
 //                      and no broker exited by itself (`broker-crashed`)
 //   availability.ts    the figures per fault kind (not anomalies: the report's table)
@@ -24,6 +26,7 @@ import { checkCommits } from './check-commits.js'
 import { checkContiguity } from './check-contiguity.js'
 import { checkProduces, FOUND_DUPLICATED, FOUND_LOST, FOUND_LOST_ACKS_LEADER } from './check-produces.js'
 import { checkReads } from './check-reads.js'
+import { checkReplicas } from './check-replicas.js'
 import { FinalLogIndex } from './final-logs.js'
 import type { CommitOp, FaultKind, FetchCommittedOp, History, Op, ProduceOp, ReadOp, ResetOp } from './history.js'
 
@@ -72,6 +75,8 @@ export interface CheckResult {
     lost: number
     duplicated: number
     lostAcksLeader: number
+    /** Replica copies compared with the final logs (History.replicaLogs). */
+    replicaLogs: number
   }
 }
 
@@ -110,6 +115,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   const found = checkProduces(produces, byValue, logs, sink)
   checkReads(reads, produces, byValue, logs, sink)
   checkContiguity(reads, logs, sink)
+  checkReplicas(history.replicaLogs ?? [], logs, sink)
   if (options.logStartMayMove !== true) {
     for (const log of history.finalLogs) {
       if (log.logStartOffset > 0) sink.add('log-start-moved', () => `${place(log.topic, log.partition)}: the final log starts at offset ${log.logStartOffset}, but no retention was configured: its head was lost`)
@@ -137,6 +143,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     lost: 0,
     duplicated: 0,
     lostAcksLeader: 0,
+    replicaLogs: history.replicaLogs?.length ?? 0,
   }
   produces.forEach((op, i) => {
     if (op.outcome === 'ok' && op.duplicateAck === true) totals.duplicateAcks += 1

@@ -1,6 +1,6 @@
 // Builders of hand-made histories for the checker's unit tests: short, readable ops with defaults
 // (topic `t`, partition 0, producer and sequence taken from the value `<producer>-<n>`).
-import type { CommitOp, FaultKind, FaultWindow, FetchCommittedOp, FinalLog, History, Op, ProduceOp, ReadOp, ResetOp } from './history.js'
+import type { CommitOp, FaultKind, FaultWindow, FetchCommittedOp, FinalLog, History, Op, ProduceOp, ReadOp, ReplicaLog, ResetOp } from './history.js'
 
 type Times = { at?: [number, number] }
 
@@ -48,6 +48,12 @@ export function reset(offset: number, at: [number, number], fields: Partial<Rese
 export function finalLog(values: string[], fields: Partial<FinalLog> = {}): FinalLog {
   const logStartOffset = fields.logStartOffset ?? 0
   return { topic: 't', partition: 0, logStartOffset, records: values.map((value, i) => ({ offset: logStartOffset + i, value })), ...fields }
+}
+
+/** Broker `brokerId`'s copy of `t-0` (or as given): [offset, value] pairs; its end is after the last. */
+export function replicaLog(brokerId: number, records: Array<[number, string]>, fields: Partial<ReplicaLog> = {}): ReplicaLog {
+  const last = records[records.length - 1]
+  return { brokerId, topic: 't', partition: 0, records: records.map(([offset, value]) => ({ offset, value })), endOffset: last === undefined ? 0 : last[0] + 1, ...fields }
 }
 
 export function fault(kind: FaultKind, startMs: number, endMs: number): FaultWindow {

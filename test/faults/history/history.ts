@@ -141,6 +141,20 @@ export interface FinalLog {
   records: Array<{ offset: number; value: string }>
 }
 
+/**
+ * One broker's copy of a partition, read from its data dir after the final read (every partition then
+ * had a full ISR, and the workload had stopped): what it holds must agree with the final log below the
+ * final log's end (check-replicas.ts). Above that end it may hold an uncommitted tail.
+ */
+export interface ReplicaLog {
+  brokerId: number
+  topic: string
+  partition: number
+  records: Array<{ offset: number; value: string }>
+  /** The offset after its last whole batch (0 when it holds none). */
+  endOffset: number
+}
+
 /** A broker process that ended without the nemesis killing or stopping it: always an anomaly. */
 export interface BrokerExit {
   brokerId: number
@@ -165,6 +179,8 @@ export interface History {
   ops: Op[]
   faults: FaultWindow[]
   finalLogs: FinalLog[]
+  /** Every ISR member's copy of each partition, read from its disk after the final read (absent: not compared). */
+  replicaLogs?: ReplicaLog[]
   /** Brokers that exited by themselves during the campaign (filled by the campaign runner). */
   brokerExits?: BrokerExit[]
 }

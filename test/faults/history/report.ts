@@ -20,7 +20,8 @@ export function formatReport(history: History, result: CheckResult): string {
     `Totals: ${t.attempted} produces attempted, ${t.acknowledged} acknowledged (${t.duplicateAcks} as duplicates, without an offset), ${t.unknown} unknown, ${t.failed} failed; ` +
       `${t.lost} lost, ${t.duplicated} duplicated, ${t.lostAcksLeader} acks=leader lost (allowed); ` +
       `${t.reads} reads of ${t.recordsRead} records; ${t.commits} commits, ${t.fetchCommitted} fetches of committed offsets; ` +
-      `${Math.round(history.endedMs - history.startedMs)} ms, ${history.faults.length} faults.`,
+      `${Math.round(history.endedMs - history.startedMs)} ms, ${history.faults.length} faults` +
+      (history.replicaLogs === undefined ? '.' : `; ${t.replicaLogs} replica copies compared with the final logs.`),
   )
   lines.push('')
   if (result.ok) lines.push('Anomalies: none.')
