@@ -41,6 +41,9 @@ describe('fault campaigns (short profile)', () => {
       const ran = new Set(history.faults.map((w) => w.kind))
       expect(scheduled.size, message).toBeGreaterThan(0)
       expect(ran.size * 2, `ran ${[...ran].join(', ')} of ${[...scheduled].join(', ')}\n${message}`).toBeGreaterThanOrEqual(scheduled.size)
+      // The replicas were compared too, not only each partition's leader: at least one copy per partition.
+      const compared = new Set((history.replicaLogs ?? []).map((r) => r.partition))
+      expect(compared.size, `replica copies of partitions [${[...compared].join(', ')}] only were compared\n${message}`).toBe(PARTITIONS)
       // The cluster came back: every partition acknowledged produces sent after the last heal.
       const lastHealMs = Math.max(...history.faults.map((w) => w.endMs))
       for (let partition = 0; partition < PARTITIONS; partition++) {

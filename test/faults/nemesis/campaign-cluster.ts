@@ -70,6 +70,8 @@ export interface CampaignCluster {
   pid(brokerId: number): number
   /** The broker's --fault-injection file. */
   planFile(brokerId: number): string
+  /** The broker's --data-dir (the same across restarts; removed by close()). */
+  dataDir(brokerId: number): string
   /** Replaces the broker's fault plan (the keys not given are cleared). */
   setFaultPlan(brokerId: number, plan: Partial<FaultPlan>): void
   /**
@@ -259,6 +261,7 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
     },
     pid: (id) => brokers.get(id)?.pid ?? -1,
     planFile,
+    dataDir: (id) => brokerOf(id).dataDir,
     setFaultPlan,
     applyFaultPlan,
     metadata,

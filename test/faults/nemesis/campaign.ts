@@ -3,7 +3,8 @@
 //   topology (netns, else TCP proxies) -> etcd + N brokers on it -> the workload starts recording
 //   -> the nemesis applies the seed's schedule -> at the end every fault healed -> the workload runs
 //   on until every partition acknowledged a produce sent after the heal (bounded) -> the workload
-//   stopped, every op completed -> the final logs read -> the checker -> the report
+//   stopped, every op completed -> the final logs read (from each leader) -> every ISR member's copy
+//   of each partition read from its data dir (History.replicaLogs) -> the checker -> the report
 //
 //   const { history, result, report } = await runCampaign({ seed: 7, durationMs: 60_000 })
 //
@@ -12,12 +13,14 @@
 // itself (nobody killed it) is in History.brokerExits, seen as it happens.
 import { performance } from 'node:perf_hooks'
 import { checkHistory, type CheckResult } from '../history/checker.js'
-import type { History } from '../history/history.js'
+import type { History, ReplicaLog } from '../history/history.js'
 import { formatReport, replayCommand as replayOf } from '../history/report.js'
 import { createTopology } from '../net/topologies.js'
+import { readLogOnDisk } from '../../cluster/log-on-disk.js'
 import { waitFor } from '../../support/wait-for.js'
+import { topicState } from '../workload/final-logs.js'
 import { Workload } from '../workload/workload.js'
-import { brokersTakeFaultInjection, startCampaignCluster } from './campaign-cluster.js'
+import { brokersTakeFaultInjection, type CampaignCluster, startCampaignCluster } from './campaign-cluster.js'
 import { Nemesis } from './nemesis.js'
 import { describeSchedule, makeSchedule, type ScheduledFault } from './schedule.js'
 
@@ -116,8 +119,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
       const endedMs = clock()
       log('campaign: reading the final logs')
       const finalLogs = await workload.readFinalLogs()
+      const replicaLogs = await readReplicaLogs(cluster, partitions, log)
+      log(`campaign: ${replicaLogs.length} replica copies read from the brokers' data dirs`)
       const history: History = {
-        ...campaignFields(options), startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs, brokerExits: cluster.exits(),
+        ...campaignFields(options), startedMs, endedMs, ops: workload.ops(), faults: nemesis.windows(), finalLogs, replicaLogs, brokerExits: cluster.exits(),
       }
       const result = checkHistory(history)
       const notes = [
@@ -139,6 +144,36 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
   } finally {
     await topology.close()
   }
+}
+
+/**
+ * Every ISR member's copy of each partition of the campaign topic, read from its data dir while the
+ * brokers run (the workload has stopped; a follower pwrites what it fetched before it fetches again,
+ * so an ISR member's file holds everything below the high watermark; a torn last batch ends a read).
+ * The ISR is asked once, after the final read; a replica out of it then is not compared (logged). An
+ * ISR member without a readable copy is recorded empty: the checker finds everything lacking.
+ */
+async function readReplicaLogs(cluster: CampaignCluster, partitions: number, log: (line: string) => void): Promise<ReplicaLog[]> {
+  const state = await topicState(cluster.urls(), CAMPAIGN_TOPIC)
+  const copies: ReplicaLog[] = []
+  for (let partition = 0; partition < partitions; partition++) {
+    const meta = state.partitions.find((p) => p.partition === partition)
+    const isr = meta?.isr ?? []
+    const outside = (meta?.replicas ?? []).filter((id) => !isr.includes(id))
+    if (outside.length > 0) log(`campaign: ${CAMPAIGN_TOPIC}-${partition}: replicas ${outside.join(', ')} out of the ISR after the final read: not compared`)
+    for (const brokerId of isr) {
+      const copy: ReplicaLog = { brokerId, topic: CAMPAIGN_TOPIC, partition, records: [], endOffset: 0 }
+      try {
+        const onDisk = readLogOnDisk(cluster.dataDir(brokerId), CAMPAIGN_TOPIC, partition)
+        copy.records = onDisk.offsets.map((offset, i) => ({ offset, value: onDisk.values[i]! }))
+        copy.endOffset = onDisk.endOffset
+      } catch (err) {
+        log(`campaign: broker ${brokerId}'s copy of ${CAMPAIGN_TOPIC}-${partition} could not be read (recorded empty): ${String(err)}`)
+      }
+      copies.push(copy)
+    }
+  }
+  return copies
 }
 
 /** Whether every partition acknowledged a produce invoked after healedMs, within RECOVERY_TIMEOUT_MS. */
