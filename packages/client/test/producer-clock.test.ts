@@ -27,6 +27,9 @@ class ScriptedBroker {
   /** Every produced batch as it arrived (refused or not), with the clock's time then. */
   readonly produced: SeenBatch[] = []
   refuse: (attempt: number) => number | undefined = () => undefined
+  /** initProducerId requests seen; the ones `refuseInit` returns true for are answered with an error. */
+  initRequests = 0
+  refuseInit: (request: number) => boolean = () => false
   private nextOffset = 0
 
   constructor(private readonly clock: ManualClock) {}
@@ -52,7 +55,8 @@ class ScriptedBroker {
       case 'metadata':
         return { brokers: [], topics: [{ topic: TOPIC, topicId: 'id', internal: false, partitions: [{ partition: 0, leader: 0 }] }] }
       case 'initProducerId':
-        return { producerId: 42, producerEpoch: 0 }
+        if (this.refuseInit(++this.initRequests)) return { error: new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR, 'refused by the script').toWire() }
+        return { producerId: 42 + this.initRequests, producerEpoch: 0 }
       case 'produce':
         return { topics: (frame as unknown as ProduceRequest).topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => this.produce(p.partition, p.records)) })) }
       default:
@@ -176,6 +180,33 @@ describe('Producer on an injected clock', () => {
     expect(await sent.result).toMatchObject({ code: ErrorCode.REQUEST_TIMED_OUT })
     expect(String((await sent.result as Error).message)).toMatch(/within 2500 ms \(last error: refused by the script\)/)
     expect(broker.produced).toHaveLength(3)
+    await producer.disconnect()
+  })
+
+  it('after a failed renewal of its producer id, asks again only after a backoff, never in a loop', async () => {
+    const { clock, broker, producer } = await setUp({
+      lingerMs: 0, retry: { retries: 0, initialRetryTimeMs: 1_000, multiplier: 2, maxRetryTimeMs: 10_000, jitter: 0 },
+    })
+    // A batch fails for good: the partition needs a new producer id, and the broker refuses the
+    // first 20 requests for one at once (a spinning drain would make all 20 before any time passes).
+    broker.refuse = (attempt) => (attempt === 1 ? ErrorCode.MESSAGE_TOO_LARGE : undefined)
+    broker.refuseInit = (request) => request >= 2 && request <= 21
+    const failed = watch(producer.send({ topic: TOPIC, messages: [{ value: 'too large' }] }))
+    const next = watch(producer.send({ topic: TOPIC, messages: [{ value: 'next' }] }))
+    await clock.advance(0)
+    expect(await failed.result).toMatchObject({ code: ErrorCode.MESSAGE_TOO_LARGE })
+    expect(broker.initRequests).toBe(2)
+    await clock.advance(999)
+    expect(broker.initRequests).toBe(2)
+    await clock.advance(1)
+    expect(broker.initRequests).toBe(3)
+    await clock.advance(2_000)
+    expect(broker.initRequests).toBe(4)
+    expect(next.settled()).toBe(false)
+    broker.refuseInit = () => false
+    await clock.advance(4_000)
+    expect(broker.initRequests).toBe(5)
+    expect(await next.result).toMatchObject([{ baseOffset: 0 }])
     await producer.disconnect()
   })
 })

@@ -280,7 +280,7 @@ export class Producer {
       })
       sender.producerId = this.producerId
       sender.producerEpoch = this.producerEpoch
-      entry = { topic, partition, sender, renewingId: false }
+      entry = { topic, partition, sender, renewingId: false, renewFailures: 0, renewNotBeforeMs: 0 }
       this.partitions.set(key, entry)
     }
     return entry
@@ -342,7 +342,7 @@ export class Producer {
     const nowMs = this.clock.now()
     for (const entry of this.partitions.values()) {
       this.expire(entry, nowMs)
-      if (entry.sender.needsProducerId && !entry.sender.recovering) this.renewProducerId(entry)
+      if (entry.sender.needsProducerId && !entry.sender.recovering && entry.renewNotBeforeMs <= nowMs) this.renewProducerId(entry)
     }
     // Each partition goes to its leader's connection (cluster.ts, routes.ts): requests per connection.
     const ready = [...this.partitions.values()].filter((entry) => entry.sender.canSend(nowMs))
@@ -397,8 +397,15 @@ export class Producer {
     if (entry.renewingId) return
     entry.renewingId = true
     this.cluster.request('initProducerId', {}).then(
-      ({ producerId, producerEpoch }) => entry.sender.restart(producerId, producerEpoch),
-      () => undefined, // tried again on the next drain
+      ({ producerId, producerEpoch }) => {
+        entry.renewFailures = 0
+        entry.sender.restart(producerId, producerEpoch)
+      },
+      () => {
+        // Tried again after a backoff: a request that fails at once (no broker reachable, the client
+        // closing) must not make the drain loop spin on the microtask queue.
+        entry.renewNotBeforeMs = this.clock.now() + backoffMs(entry.renewFailures++, this.config.retry)
+      },
     ).finally(() => {
       entry.renewingId = false
       this.drainSoon()
@@ -429,6 +436,9 @@ export class Producer {
       const head = sender.queue[0]
       if (head !== undefined && head.retryAtMs > nowMs) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.retryAtMs)
       if (head !== undefined) wakeAtMs = Math.min(wakeAtMs ?? Infinity, head.createdAtMs + this.config.deliveryTimeoutMs + 1)
+    }
+    for (const entry of this.partitions.values()) {
+      if (entry.sender.needsProducerId && entry.renewNotBeforeMs > nowMs) wakeAtMs = Math.min(wakeAtMs ?? Infinity, entry.renewNotBeforeMs)
     }
     this.clock.clearTimeout(this.wakeTimer)
     this.wakeTimer = wakeAtMs === undefined ? undefined : this.clock.setTimeout(() => this.drainSoon(), Math.max(0, wakeAtMs - nowMs))

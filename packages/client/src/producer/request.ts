@@ -13,6 +13,9 @@ export interface PartitionEntry {
   partition: number
   sender: PartitionSender
   renewingId: boolean
+  /** Failed producer-id renewals in a row, and when the next may start (a backoff, never a spin). */
+  renewFailures: number
+  renewNotBeforeMs: number
 }
 
 export type SentBatches = Array<[PartitionEntry, ProducerBatch]>
