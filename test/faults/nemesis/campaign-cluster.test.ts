@@ -2,7 +2,8 @@
 // namespace and cuts nothing: it forms, a broker killed and restarted comes back, a paused one is
 // seen paused, a fault plan file is written whole (and, when the brokers take --fault-injection, seen
 // in force), a broker that dies without the cluster killing it is recorded as an exit (a kill9, a
-// restart, a close are not), and close() leaves no process behind.
+// restart, a close are not), a start refused under an injected disk fault is no crash, and close()
+// leaves no process behind.
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../support/wait-for.js'
@@ -56,6 +57,19 @@ describe('startCampaignCluster', () => {
     expect((await c.metadataAnswers([], 3000)).map((a) => a.brokerId).sort()).toEqual([1, 2])
     await c.restart(3)
     expect(c.state(3)).toBe('running')
+    if (faultInjection) {
+      // A broker refuses to start on a disk whose fsyncs fail (seed 30, 30 minutes, took that for a
+      // crash): no exit is recorded, and once the fault heals it starts.
+      const exitsBefore = c.exits().length
+      expect(await c.applyFaultPlan(2, { fsyncError: 'EIO' }, 20_000)).toBe(true)
+      await c.kill9(2)
+      await c.restart(2)
+      expect(c.state(2)).toBe('crashed')
+      expect(c.exits().length).toBe(exitsBefore)
+      c.setFaultPlan(2, {})
+      await c.restart(2)
+      expect(c.state(2)).toBe('running')
+    }
     await c.close()
     expect(c.exits().length).toBe(1)
     cluster = undefined

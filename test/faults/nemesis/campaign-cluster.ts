@@ -50,6 +50,8 @@ export interface CampaignClusterOptions {
   clock?: () => number
   /** Told of every exit nobody asked for, as it is seen. */
   onCrash?: (exit: BrokerExit) => void
+  /** Told of a (re)start the broker refused while its plan holds a disk fault: expected, no crash. */
+  onRefusedStart?: (brokerId: number, why: string) => void
 }
 
 export interface CampaignCluster {
@@ -124,7 +126,12 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
     if (broker === undefined) throw new Error(`no broker ${id} in this campaign (ids ${brokerIds.join(', ')})`)
     return broker
   }
+  /** Per broker, the disk fault its plan holds now (a start refused under one is no crash). */
+  const diskFaults = new Map<number, string>()
   const setFaultPlan = (id: number, plan: Partial<FaultPlan>): void => {
+    const diskFault = plan.fsyncError ?? plan.writeError ?? null
+    if (diskFault === null) diskFaults.delete(id)
+    else diskFaults.set(id, diskFault)
     const tmp = `${planFile(id)}.tmp`
     writeFileSync(tmp, JSON.stringify({ ...EMPTY_FAULT_PLAN, ...plan }))
     renameSync(tmp, planFile(id))
@@ -241,6 +248,14 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       try {
         await broker.restart()
       } catch (err) {
+        const diskFault = diskFaults.get(id)
+        if (diskFault !== undefined) {
+          // A broker refuses to start on a data dir whose disk fails (Kafka stops with its only log
+          // dir offline): expected while the fault lasts; the heal of the fault starts it again.
+          states.set(id, 'crashed')
+          options.onRefusedStart?.(id, `refused to start under the injected ${diskFault}: ${String(err).split('\n')[0]}`)
+          return
+        }
         // It did not come back: a broker that cannot start on its own data is as bad as a crash.
         const exit: BrokerExit = { brokerId: id, atMs: clock(), exitCode: broker.exitCode, signal: null, lastLines: [`restart failed: ${String(err)}`.slice(0, 4000), ...broker.logs().slice(-EXIT_LINES)] }
         exits.push(exit)

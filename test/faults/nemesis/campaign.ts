@@ -101,6 +101,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignOut
     const cluster = await startCampaignCluster({
       topology, brokerIds, sessionTimeoutMs, faultInjection, clock,
       onCrash: (exit) => log(`campaign: broker ${exit.brokerId} exited by itself (code ${String(exit.exitCode)}, signal ${String(exit.signal)})`),
+      onRefusedStart: (brokerId, why) => log(`campaign: broker ${brokerId} ${why}; started again when the fault heals`),
     })
     const nemesis = new Nemesis({ cluster, topology, topic: CAMPAIGN_TOPIC, partitions, clock, log })
     try {
