@@ -31,7 +31,7 @@ export interface BrokerProcessOptions {
   host?: string
   /** Called with every line the broker writes (stdout and stderr, as logs() keeps them), as it comes. */
   onLine?: (line: string) => void
-  /** Called when a process of this broker exits, whoever ended it (a kill, a stop, a restart, or itself). */
+  /** Called when a process of this broker has exited and its output is read to the end, whoever ended it (a kill, a stop, a restart, or itself). */
   onExit?: (exitCode: number | null, signal: NodeJS.Signals | null) => void
 }
 
@@ -190,8 +190,10 @@ function spawnBroker(
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
+  // Exited once its output is read to the end ('close' comes after 'exit' and the pipes' ends), so
+  // logs() holds its last lines when onExit runs and when stop() or kill() resolves.
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       running.delete(child)
       options.onExit?.(code, signal)
       resolve(code)

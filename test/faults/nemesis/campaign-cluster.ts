@@ -96,8 +96,6 @@ export interface CampaignCluster {
 const REQUEST_TIMEOUT_MS = 3_000
 /** The last log lines of a broker kept with its exit. */
 const EXIT_LINES = 30
-/** How long after an exit its last lines are read again (stdout may still be draining at the exit). */
-const EXIT_LINES_SETTLE_MS = 300
 /** What the broker's fault-plan watcher logs (packages/broker/src/faults/fault-watcher.ts). */
 const PLAN_IN_FORCE_MSG = 'fault injection: new fault plan in force'
 
@@ -155,10 +153,9 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
     // fails is the restart's to report.
     if (closing || (state !== 'running' && state !== 'paused')) return
     states.set(id, 'crashed')
-    const lastLines = (): string[] => brokers.get(id)?.logs().slice(-EXIT_LINES) ?? []
-    const exit: BrokerExit = { brokerId: id, atMs: clock(), exitCode, signal, lastLines: lastLines() }
+    // Called once the broker's output is read to the end (broker-process.ts): its last lines are in.
+    const exit: BrokerExit = { brokerId: id, atMs: clock(), exitCode, signal, lastLines: brokers.get(id)?.logs().slice(-EXIT_LINES) ?? [] }
     exits.push(exit)
-    setTimeout(() => { exit.lastLines = lastLines() }, EXIT_LINES_SETTLE_MS).unref()
     options.onCrash?.(exit)
   }
   const applyFaultPlan = async (id: number, plan: Partial<FaultPlan>, timeoutMs: number): Promise<boolean> => {
