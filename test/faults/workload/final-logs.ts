@@ -118,43 +118,39 @@ export async function readLog(leaderUrl: string, topic: string, partition: numbe
   })
 }
 
-/** Every partition's final log: once every partition has a leader and a full ISR, read from the leader. */
-export async function readFinalLogs(urls: () => string[], topic: string, partitions: number, timeoutMs: number): Promise<FinalLog[]> {
+/**
+ * Once every partition has a leader and a full ISR: `ask` of each partition's leader, in partition
+ * order, asked again (bounded) while the leader named is not the leader (yet, or any more).
+ */
+async function askEachLeader<T>(urls: () => string[], topic: string, partitions: number, timeoutMs: number, what: string,
+  ask: (leaderUrl: string, partition: number) => Promise<T>): Promise<T[]> {
   await waitForFullIsr(urls, topic, partitions, timeoutMs)
-  const logs: FinalLog[] = []
+  const answers: T[] = []
   for (let partition = 0; partition < partitions; partition++) {
-    // Asked again while the leader named is not the leader (yet, or any more).
-    logs.push(await waitFor(`the final log of ${topic}-${partition} from its leader`, async () => {
+    answers.push(await waitFor(`${what} of ${topic}-${partition} from its leader`, async () => {
       const state = await topicState(urls(), topic)
       const meta = state.partitions.find((p) => p.partition === partition)
       if (meta === undefined || notSettled(meta) !== undefined) throw new Error(`${topic}-${partition}: ${meta === undefined ? 'unknown' : notSettled(meta)}`)
       const url = state.brokers.find((b) => b.brokerId === meta.leader)?.url
       if (url === undefined) throw new Error(`the leader of ${topic}-${partition}, broker ${meta.leader}, is not among the brokers`)
-      return readLog(url, topic, partition)
-    }, { timeoutMs, intervalMs: 100 }))
+      return ask(url, partition)
+    }, { timeoutMs, intervalMs: 100 }) as T)
   }
-  return logs
+  return answers
+}
+
+/** Every partition's final log: once every partition has a leader and a full ISR, read from the leader. */
+export function readFinalLogs(urls: () => string[], topic: string, partitions: number, timeoutMs: number): Promise<FinalLog[]> {
+  return askEachLeader(urls, topic, partitions, timeoutMs, 'the final log', (url, partition) => readLog(url, topic, partition))
 }
 
 /** Each partition's high watermark, from its leader, once every partition has a leader and a full ISR. */
-export async function highWatermarks(urls: () => string[], topic: string, partitions: number, timeoutMs: number): Promise<number[]> {
-  await waitForFullIsr(urls, topic, partitions, timeoutMs)
-  const marks: number[] = []
-  for (let partition = 0; partition < partitions; partition++) {
-    marks.push(await waitFor(`the high watermark of ${topic}-${partition} from its leader`, async () => {
-      const state = await topicState(urls(), topic)
-      const meta = state.partitions.find((p) => p.partition === partition)
-      if (meta === undefined || notSettled(meta) !== undefined) throw new Error(`${topic}-${partition}: ${meta === undefined ? 'unknown' : notSettled(meta)}`)
-      const url = state.brokers.find((b) => b.brokerId === meta.leader)?.url
-      if (url === undefined) throw new Error(`the leader of ${topic}-${partition}, broker ${meta.leader}, is not among the brokers`)
-      return withSession(url, async (client) => {
-        const answer = firstPartition(await client.request('fetch', fetchFrame(topic, partition, 0, { maxBytes: 1 }), RAW_REQUEST_TIMEOUT_MS)) as
-          { error?: { code: number }; highWatermark?: number }
-        if (answer.error !== undefined && answer.error.code !== OFFSET_OUT_OF_RANGE) throw new Error(`fetch ${topic}-${partition} from ${url}: ${JSON.stringify(answer.error)}`)
-        if (!Number.isSafeInteger(answer.highWatermark) || answer.highWatermark! < 0) throw new Error(`no high watermark for ${topic}-${partition} from ${url}`)
-        return answer.highWatermark!
-      })
-    }, { timeoutMs, intervalMs: 100 }))
-  }
-  return marks
+export function highWatermarks(urls: () => string[], topic: string, partitions: number, timeoutMs: number): Promise<number[]> {
+  return askEachLeader(urls, topic, partitions, timeoutMs, 'the high watermark', (url, partition) => withSession(url, async (client) => {
+    const answer = firstPartition(await client.request('fetch', fetchFrame(topic, partition, 0, { maxBytes: 1 }), RAW_REQUEST_TIMEOUT_MS)) as
+      { error?: { code: number }; highWatermark?: number }
+    if (answer.error !== undefined && answer.error.code !== OFFSET_OUT_OF_RANGE) throw new Error(`fetch ${topic}-${partition} from ${url}: ${JSON.stringify(answer.error)}`)
+    if (!Number.isSafeInteger(answer.highWatermark) || answer.highWatermark! < 0) throw new Error(`no high watermark for ${topic}-${partition} from ${url}`)
+    return answer.highWatermark!
+  }))
 }
