@@ -145,8 +145,8 @@ describe('FaultyDisk', () => {
     faults.set({ fsyncDelayMs: 60_000 })
     let settled = false
     const sync = disk.fdatasyncFileAsync(path).finally(() => { settled = true })
-    // The thread is free meanwhile: timers and I/O run, and the sync stays pending.
-    await new Promise((resolve) => setTimeout(resolve, 1))
+    // The thread is free meanwhile: the event loop turns (a setImmediate runs), and the sync stays pending.
+    await new Promise((resolve) => setImmediate(resolve))
     expect(settled).toBe(false)
     faults.set({})
     await sync
