@@ -52,10 +52,20 @@ async function produce(topic: string, partitions: number, count: number): Promis
   return acked
 }
 
+/**
+ * Every acknowledged value is read back from the partition's leader. Read up to its high watermark,
+ * which a leader elected a moment ago may still be raising (its followers' next fetch moves it): the
+ * read is asked again until every value is there, and a record truly lost fails the wait.
+ */
 async function checkReadBack(topic: string, acked: Map<number, string[]>): Promise<void> {
   for (const [partition, values] of acked) {
-    const log = await cluster.readPartition(topic, partition)
-    expect(values.filter((v) => !log.values.includes(v)), `${topic}-${partition} lost acknowledged records`).toEqual([])
+    let missing: string[] = []
+    await waitFor(`${topic}-${partition}: every acknowledged record read back`, async () => {
+      const log = await cluster.readPartition(topic, partition)
+      missing = values.filter((v) => !log.values.includes(v))
+      return missing.length === 0
+    }, { timeoutMs: 30_000 }).catch(() => undefined)
+    expect(missing, `${topic}-${partition} lost acknowledged records`).toEqual([])
   }
 }
 
