@@ -90,7 +90,7 @@ export class MessageEmitter {
     const element = elementType(type)
     const sure = nullable === 'false' && field.default !== 'null' ? '!' : ''
     if (element !== undefined) {
-      return `readArray(r, ${compact}, ${nullable}, ${what}, (r) => ${this.#readExpr({ ...field, nullableVersions: undefined }, element, compact)})${sure}`
+      return `readArray(r, ${compact}, ${nullable}, ${what}, (r) => ${this.#readExpr({ ...field, nullableVersions: undefined, default: undefined }, element, compact)})${sure}`
     }
     if (type in NUMBER_TYPES) return `r.${NUMBER_TYPES[type]}()`
     if (type === 'int64') return 'r.int64()'

@@ -18,6 +18,7 @@ import type { CoordinatorCall, GroupOp } from '../coordinator/messages.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import { partitionConfigOf, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from './config.js'
 
 /** Topics in cluster mode (cluster/cluster-topics.ts). `mayForward`: false for a request another broker forwarded. */
@@ -203,6 +204,17 @@ export class TopicService {
     }
     const call = { method: 'group', op, request } as Extract<CoordinatorCall, { method: 'group' }>
     return (await this.#coordinator.call(call)) as OpResponse<Op>
+  }
+
+  /**
+   * CONTRACT STUB (issue 17, helper "classic-wiring"): a group op of Kafka's protocol only
+   * (groups/kafka-group-ops.ts: the classic protocol, OffsetDelete), run by the group's coordinator
+   * as group() does, never forwarded (Kafka's clients find the coordinator themselves): in cluster
+   * mode a broker whose shard does not hold the group answers NOT_COORDINATOR.
+   */
+  async kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>> {
+    void request
+    throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${op} is not built yet`)
   }
 
   async #openPartitions(meta: TopicMeta, from: number): Promise<void> {

@@ -19,6 +19,18 @@ export const KAFKA_APIS = {
   IncrementalAlterConfigs: { apiKey: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleMin: 1 },
   DescribeCluster: { apiKey: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleMin: 0 },
   FindCoordinator: { apiKey: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleMin: 3 },
+  JoinGroup: { apiKey: 11, name: 'JoinGroup', minVersion: 0, maxVersion: 9, flexibleMin: 6 },
+  SyncGroup: { apiKey: 14, name: 'SyncGroup', minVersion: 0, maxVersion: 5, flexibleMin: 4 },
+  Heartbeat: { apiKey: 12, name: 'Heartbeat', minVersion: 0, maxVersion: 4, flexibleMin: 4 },
+  LeaveGroup: { apiKey: 13, name: 'LeaveGroup', minVersion: 0, maxVersion: 5, flexibleMin: 4 },
+  OffsetCommit: { apiKey: 8, name: 'OffsetCommit', minVersion: 2, maxVersion: 10, flexibleMin: 8 },
+  OffsetFetch: { apiKey: 9, name: 'OffsetFetch', minVersion: 1, maxVersion: 10, flexibleMin: 6 },
+  OffsetDelete: { apiKey: 47, name: 'OffsetDelete', minVersion: 0, maxVersion: 0, flexibleMin: Infinity },
+  DescribeGroups: { apiKey: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 6, flexibleMin: 5 },
+  ListGroups: { apiKey: 16, name: 'ListGroups', minVersion: 0, maxVersion: 5, flexibleMin: 3 },
+  DeleteGroups: { apiKey: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 3, flexibleMin: 2 },
+  ConsumerGroupHeartbeat: { apiKey: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleMin: 0 },
+  ConsumerGroupDescribe: { apiKey: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleMin: 0 },
 } as const
 
 export type KafkaApiName = keyof typeof KAFKA_APIS
