@@ -201,12 +201,16 @@ export class CoordinatorActor {
   /**
    * Group records go in `__consumer_offsets` after the offset records before them (one log: their
    * order is kept); the deletion of a group created in the metadata log goes there, once the
-   * group's tombstones are durable. Without an offsets log (unit tests), all go in the metadata log.
+   * group's tombstones are durable (and here too). Without an offsets log (unit tests), all go in the metadata log.
    */
   #recordGroups(records: readonly GroupRecord[]): void {
     const offsetsLog = this.#options.offsetsLog
-    const inMetadataLog = offsetsLog === undefined ? records : records.filter((r) => this.#groupsInMetadataLog.has(r.groupId))
-    const inOffsetsLog = offsetsLog === undefined ? [] : records.filter((r) => !this.#groupsInMetadataLog.has(r.groupId))
+    // A group of the metadata log whose type changes gets its new record here (replayed after the
+    // metadata log, it replaces the group there); its deletion then goes in both logs, so that a
+    // replay of this log brings back none of its records.
+    const inMetadataLog = offsetsLog === undefined ? records
+      : records.filter((r) => r.type === 'groupDeleted' && this.#groupsInMetadataLog.has(r.groupId))
+    const inOffsetsLog = offsetsLog === undefined ? [] : records
     if (inOffsetsLog.length > 0) {
       offsetsLog!.append(encodeGroupRecords(inOffsetsLog, this.#options.clock()))
       this.#offsetsDirty = true
