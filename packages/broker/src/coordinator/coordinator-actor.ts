@@ -28,6 +28,7 @@ import { GroupCoordinator, type GroupRecord } from '../groups/group-coordinator.
 import { runGroupOp } from '../groups/group-shard.js'
 import type { GroupSettings, GroupTopics } from '../groups/consumer-group.js'
 import type { GroupOp } from './messages.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import { decodeOffsetBatches, encodeGroupRecords, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
 import { MetadataState, type TopicMeta } from './metadata-state.js'
 import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord } from './records.js'
@@ -152,6 +153,11 @@ export class CoordinatorActor {
     return runGroupOp(this.groups, op, request)
   }
 
+  /** Serves one group op of Kafka's protocol only; a classic join or sync may answer later (a Promise). */
+  kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): KafkaGroupResult<Op> | Promise<KafkaGroupResult<Op>> {
+    return this.groups.kafkaGroup(op, request)
+  }
+
 
   /** Expires group members, offsets and groups whose time ran out (called by the thread's timer). */
   tick(): void {
@@ -178,7 +184,9 @@ export class CoordinatorActor {
     return moved
   }
 
+  /** Closes both logs; held classic answers are answered COORDINATOR_NOT_AVAILABLE first (retriable). */
   close(): void {
+    this.groups.shutdownClassicGroups(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     this.#options.log.close()
     this.#options.offsetsLog?.close()
   }
