@@ -2,6 +2,7 @@
 // request for it closes the connection (connection.ts).
 import type { ServedApi } from '../versions.js'
 import { apiVersions } from './api-versions.js'
+import { CLASSIC_GROUP_HANDLERS } from './classic-groups.js'
 import { createPartitions, describeCluster } from './cluster.js'
 import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiHandler } from './context.js'
@@ -16,7 +17,8 @@ import { createTopics, deleteTopics } from './topics.js'
 
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
   [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
-    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords].map((h) => [h.api.apiKey, h]),
+    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords,
+    ...CLASSIC_GROUP_HANDLERS].map((h) => [h.api.apiKey, h]),
 )
 
 export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)
