@@ -62,7 +62,7 @@ describe('classic groups in a group shard', () => {
       if (end === 'close') shard.close('no longer the leader')
       else {
         host.autoCommit = false
-        const commit = shard.run('commitOffsets', { groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] }).catch(() => undefined)
+        const commit = shard.run('commitOffsets', { groupId: 'other', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 1 }] }] }).catch(() => undefined)
         host.appends.at(-1)!.fail()
         await commit
       }

@@ -45,7 +45,7 @@ class World {
   }
 
   joinRequest(memberId = '', topics = ['t']): JoinGroupRequest {
-    return { groupId: 'g', memberId, clientId: 'kcat', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
+    return { groupId: 'g', memberId, clientId: 'kcat', clientHost: '/127.0.0.1', sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000,
       protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription(topics) }], requireKnownMemberId: false }
   }
 
