@@ -52,6 +52,23 @@ describe('offset records', () => {
   })
 })
 
+describe('group records', () => {
+  it("carry a classic group's type and protocol type; records without a type (earlier brokers) are consumer groups", () => {
+    const bytes = encodeGroupRecords([{ type: 'group', groupId: 'c', groupType: 'classic', protocolType: 'consumer' },
+      { type: 'group', groupId: 'k', assignor: 'range' }, { type: 'groupDeleted', groupId: 'c' }], 1)
+    const records = [...decodeOffsetBatches(bytes)].flatMap((b) => b.records.map((r) => r.entry.record))
+    expect(records).toEqual([{ type: 'group', groupId: 'c', groupType: 'classic', protocolType: 'consumer' },
+      { type: 'group', groupId: 'k', assignor: 'range' }, { type: 'groupDeleted', groupId: 'c' }])
+  })
+
+  it('a group value of an unknown type, or a classic one without its protocol type, is refused', () => {
+    for (const value of ['{"v":1,"type":"share"}', '{"v":1,"type":"classic"}']) {
+      const bytes = new RecordBatchEncoder().encode([{ key: '["group","g"]', value }], { baseOffset: 9 }).slice()
+      expect(() => [...decodeOffsetBatches(bytes, '__consumer_offsets-1')]).toThrow(/__consumer_offsets-1 holds a malformed group value at offset 9/)
+    }
+  })
+})
+
 describe('a single broker replaying a log with load markers', () => {
   let dataDir: string
   beforeEach(() => { dataDir = makeTempDir('offset-records') })
