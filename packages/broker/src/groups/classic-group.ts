@@ -269,7 +269,8 @@ export class ClassicGroup extends ClassicRebalance {
       if (m.groupInstanceId !== undefined) answer.groupInstanceId = m.groupInstanceId
       members.push(answer)
     }
-    if (left > 0) this.maybePrepareRebalanceOrCompleteJoin(nowMs)
+    if (left > 0 && (this.current === 'Stable' || this.current === 'CompletingRebalance')) this.prepareRebalance(nowMs)
+    else if (left > 0) this.maybeCompleteJoinPhase(nowMs)
     this.checkInvariants()
     return { errorCode: 0, members }
   }
