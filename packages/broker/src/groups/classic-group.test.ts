@@ -7,7 +7,7 @@ import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { Held } from './classic-member.js'
 import { classicGroup, joinRequest, rangeOf, syncRequest, turn, watch } from './classic-test-support.js'
 import type { ClassicGroup } from './classic-group.js'
-import { encodeConsumerAssignment } from './consumer-protocol.js'
+import { decodeConsumerAssignment, encodeConsumerAssignment } from './consumer-protocol.js'
 import type { JoinGroupResult } from './kafka-group-ops.js'
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
@@ -104,9 +104,13 @@ describe('ClassicGroup: the join phase', () => {
     group.tick(200)
     await turn()
     expect(joined.answer).toMatchObject({ errorCode: 0, memberId: 'c-1', leader: 'c-1' })
+    const direct = watch(group.join(joinRequest({ clientId: 'old' }), 250)) // v0-3: a member at once, no MEMBER_ID_REQUIRED
+    expect(direct.answer).toBeUndefined()
+    expect(group.memberCount).toBe(2)
+    group.leave({ groupId: 'g', members: [{ memberId: 'old-2' }] }, 260)
     const lapsed = watch(group.join(joinRequest({ requireKnownMemberId: true }), 300))
-    expect(lapsed.answer?.memberId).toBe('c-2')
-    expect(watch(group.join(joinRequest({ memberId: 'c-2', requireKnownMemberId: true }), 1_300)).answer?.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect(lapsed.answer?.memberId).toBe('c-3')
+    expect(watch(group.join(joinRequest({ memberId: 'c-3', requireKnownMemberId: true }), 1_300)).answer?.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
   })
 
   it('a pending KIP-394 id holds the join phase until it joins', async () => {
@@ -437,6 +441,8 @@ describe('ClassicGroup: bounds, commits, describe', () => {
     watch(group.sync(syncRequest(ia, 1, { assignments: [{ memberId: ia, assignment: encodeConsumerAssignment([{ topic: 't', partitions: [0, 1] }]) },
       { memberId: ib, assignment: encodeConsumerAssignment([{ topic: 'u', partitions: [0] }]) }] }), 200))
     expect(group.subscribedTopics()).toEqual(new Set(['t', 'u']))
+    expect(group.memberBytes().map((m) => [m.memberId, m.groupInstanceId, m.metadata, decodeConsumerAssignment(m.assignment)?.assignedPartitions]))
+      .toEqual([[ia, 'ia', rangeOf('t', 'u').metadata, [{ topic: 't', partitions: [0, 1] }]], [ib, undefined, rangeOf('u').metadata, [{ topic: 'u', partitions: [0] }]]])
     const described = group.describe()
     expect(described).toMatchObject({ groupId: 'g', state: 'Stable', type: 'classic', protocolType: 'consumer', assignor: 'range', groupEpoch: 1, assignmentEpoch: 1 })
     expect(described.members).toEqual([

@@ -90,11 +90,11 @@ export class ClassicGroup extends ClassicRebalance {
     if (request.sessionTimeoutMs < this.settings.sessionTimeoutMsMin || request.sessionTimeoutMs > this.settings.sessionTimeoutMsMax) {
       return ErrorCode.INVALID_SESSION_TIMEOUT
     }
-    if (!this.members.supports(this.current === 'Empty', request.protocolType, request.protocols)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
     if (!this.acceptsJoiningMember(request)) {
       if (this.members.pending.has(request.memberId) || this.members.has(request.memberId)) this.expireAfterRefusal(request.memberId, nowMs)
       return ErrorCode.GROUP_MAX_SIZE_REACHED
     }
+    if (!this.members.supports(this.current === 'Empty', request.protocolType, request.protocols)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
     return 0
   }
 
@@ -113,7 +113,7 @@ export class ClassicGroup extends ClassicRebalance {
   /** A member refused for the group's size goes (Kafka removes it), and the phase may end without it. */
   private expireAfterRefusal(memberId: string, nowMs: number): void {
     this.removeMember(memberId)
-    if (this.current === 'PreparingRebalance' && (this.members.size === 0 || this.members.hasAllJoined())) this.completeJoin(nowMs)
+    this.maybeCompleteJoinPhase(nowMs)
   }
 
   private joinNewMember(request: JoinGroupRequest, held: Held<JoinGroupResult>, nowMs: number): void {
@@ -307,6 +307,17 @@ export class ClassicGroup extends ClassicRebalance {
   /** For describeGroups: type 'classic', Kafka's state, the protocol as assignor, members with decoded subscriptions and assignments. */
   describe(): DescribedGroup {
     return describeClassicGroup(this.groupId, this.current, this.generation, this.members.protocolType, this.chosenProtocol, this.members.all())
+  }
+
+  /**
+   * The bytes as the members sent them, for Kafka's DescribeGroups: each member's metadata for the
+   * chosen protocol (before one is chosen: its first) and its assignment (empty before one).
+   */
+  memberBytes(): Array<{ memberId: string; groupInstanceId?: string; clientId: string; clientHost: string; metadata: Uint8Array; assignment: Uint8Array }> {
+    return this.members.all().map((m) => ({
+      memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, metadata: m.metadata(this.chosenProtocol), assignment: m.assignment,
+      ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
+    }))
   }
 
   /** The group is deleted or its coordinator goes: every held answer gets this error code, and the group is Dead. */
