@@ -56,3 +56,22 @@ export function describeClassicGroup(groupId: string, state: ClassicGroupState, 
     }),
   }
 }
+
+/** A member's bytes as it sent them (Kafka's DescribeGroups shows these). */
+export interface ClassicMemberBytes {
+  memberId: string
+  groupInstanceId?: string
+  clientId: string
+  clientHost: string
+  /** Its metadata for the chosen protocol (before one is chosen: for its first). */
+  metadata: Uint8Array
+  /** The leader's bytes for it at the last sync (empty before one). */
+  assignment: Uint8Array
+}
+
+export function memberBytesOf(members: readonly ClassicMember[], protocolName: string | undefined): ClassicMemberBytes[] {
+  return members.map((m) => ({
+    memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, metadata: m.metadata(protocolName), assignment: m.assignment,
+    ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
+  }))
+}

@@ -19,7 +19,7 @@
 //   get the shutdown's code. Each is answered exactly once (asserted).
 // Pure: no I/O, no timers; every call takes the time, and deadlines passed are acted on first.
 import { ErrorCode, type DescribedGroup, type GroupState } from '@faecie/protocol'
-import { describeClassicGroup, subscribedTopicsOf } from './classic-describe.js'
+import { type ClassicMemberBytes, describeClassicGroup, memberBytesOf, subscribedTopicsOf } from './classic-describe.js'
 import { checkJoinRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
 import { ClassicRebalance, joinError, syncError } from './classic-rebalance.js'
 import type { ClassicHeartbeatRequest, ClassicHeartbeatResult, ClassicLeaveGroupRequest, ClassicLeaveGroupResult, JoinGroupRequest,
@@ -90,11 +90,11 @@ export class ClassicGroup extends ClassicRebalance {
     if (request.sessionTimeoutMs < this.settings.sessionTimeoutMsMin || request.sessionTimeoutMs > this.settings.sessionTimeoutMsMax) {
       return ErrorCode.INVALID_SESSION_TIMEOUT
     }
-    if (!this.members.supports(this.current === 'Empty', request.protocolType, request.protocols)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
     if (!this.acceptsJoiningMember(request)) {
       if (this.members.pending.has(request.memberId) || this.members.has(request.memberId)) this.expireAfterRefusal(request.memberId, nowMs)
       return ErrorCode.GROUP_MAX_SIZE_REACHED
     }
+    if (!this.members.supports(this.current === 'Empty', request.protocolType, request.protocols)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
     return 0
   }
 
@@ -113,7 +113,7 @@ export class ClassicGroup extends ClassicRebalance {
   /** A member refused for the group's size goes (Kafka removes it), and the phase may end without it. */
   private expireAfterRefusal(memberId: string, nowMs: number): void {
     this.removeMember(memberId)
-    if (this.current === 'PreparingRebalance' && (this.members.size === 0 || this.members.hasAllJoined())) this.completeJoin(nowMs)
+    this.maybeCompleteJoinPhase(nowMs)
   }
 
   private joinNewMember(request: JoinGroupRequest, held: Held<JoinGroupResult>, nowMs: number): void {
@@ -137,7 +137,7 @@ export class ClassicGroup extends ClassicRebalance {
       this.addMember(memberId, request, held, nowMs)
       return
     }
-    const error = this.validateMember(memberId, request.groupInstanceId)
+    const error = this.members.validate(memberId, request.groupInstanceId)
     if (error !== 0) { held.answer(joinError(error, memberId)); return }
     const member = this.members.get(memberId)!
     const isLeader = this.members.isLeader(memberId)
@@ -187,16 +187,6 @@ export class ClassicGroup extends ClassicRebalance {
     }
   }
 
-  /** UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID (the instance id belongs to another member id), or 0. */
-  private validateMember(memberId: string, groupInstanceId: string | undefined): number {
-    if (groupInstanceId !== undefined) {
-      const current = this.members.staticMemberId(groupInstanceId)
-      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
-      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID
-    }
-    return this.members.has(memberId) ? 0 : ErrorCode.UNKNOWN_MEMBER_ID
-  }
-
   /** A sync: the leader's carries the assignment; others wait for it (or get it at once when Stable). */
   sync(request: SyncGroupRequest, nowMs: number): SyncGroupResult | Promise<SyncGroupResult> {
     checkSyncRequest(request, this.settings)
@@ -225,7 +215,7 @@ export class ClassicGroup extends ClassicRebalance {
 
   private refuseSync(request: SyncGroupRequest): number {
     if (this.current === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    const error = this.validateMember(request.memberId, request.groupInstanceId)
+    const error = this.members.validate(request.memberId, request.groupInstanceId)
     if (error !== 0) return error
     if (request.generationId !== this.generation) return ErrorCode.ILLEGAL_GENERATION
     if (inconsistent(request.protocolType, this.members.protocolType) || inconsistent(request.protocolName, this.chosenProtocol)) {
@@ -237,7 +227,7 @@ export class ClassicGroup extends ClassicRebalance {
 
   heartbeat(request: ClassicHeartbeatRequest, nowMs: number): ClassicHeartbeatResult {
     this.runTimers(nowMs)
-    let errorCode = this.current === 'Dead' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : this.validateMember(request.memberId, request.groupInstanceId)
+    let errorCode = this.current === 'Dead' ? ErrorCode.COORDINATOR_NOT_AVAILABLE : this.members.validate(request.memberId, request.groupInstanceId)
     if (errorCode === 0 && request.generationId !== this.generation) errorCode = ErrorCode.ILLEGAL_GENERATION
     if (errorCode === 0) {
       this.members.get(request.memberId)!.touch(nowMs)
@@ -262,14 +252,15 @@ export class ClassicGroup extends ClassicRebalance {
         if (staticId === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID
         else memberId = staticId
       } else if (!this.members.pending.has(memberId)) {
-        errorCode = this.validateMember(memberId, m.groupInstanceId)
+        errorCode = this.members.validate(memberId, m.groupInstanceId)
       }
       if (errorCode === 0) { this.removeMember(memberId); left++ }
       const answer: ClassicLeaveGroupResult['members'][number] = { memberId: m.memberId, errorCode }
       if (m.groupInstanceId !== undefined) answer.groupInstanceId = m.groupInstanceId
       members.push(answer)
     }
-    if (left > 0) this.maybePrepareRebalanceOrCompleteJoin(nowMs)
+    if (left > 0 && (this.current === 'Stable' || this.current === 'CompletingRebalance')) this.prepareRebalance(nowMs)
+    else if (left > 0) this.maybeCompleteJoinPhase(nowMs)
     this.checkInvariants()
     return { errorCode: 0, members }
   }
@@ -289,7 +280,7 @@ export class ClassicGroup extends ClassicRebalance {
     if (this.current === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE
     if (generationId < 0 && this.current === 'Empty') return 0
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== undefined) {
-      const error = this.validateMember(memberId, groupInstanceId)
+      const error = this.members.validate(memberId, groupInstanceId)
       if (error !== 0) return error
       if (generationId !== this.generation) return ErrorCode.ILLEGAL_GENERATION
     } else if (this.current !== 'Empty') {
@@ -306,6 +297,11 @@ export class ClassicGroup extends ClassicRebalance {
   /** For describeGroups: type 'classic', Kafka's state, the protocol as assignor, members with decoded subscriptions and assignments. */
   describe(): DescribedGroup {
     return describeClassicGroup(this.groupId, this.current, this.generation, this.members.protocolType, this.chosenProtocol, this.members.all())
+  }
+
+  /** The bytes as the members sent them, for Kafka's DescribeGroups. */
+  memberBytes(): ClassicMemberBytes[] {
+    return memberBytesOf(this.members.all(), this.chosenProtocol)
   }
 
   /** The group is deleted or its coordinator goes: every held answer gets this error code, and the group is Dead. */

@@ -3,6 +3,7 @@
 // ids, the leader, the protocol type, and how many members support each protocol (a protocol is a
 // candidate when every member supports it; each member votes its most preferred candidate).
 import { strict as assert } from 'node:assert'
+import { ErrorCode } from '@faecie/protocol'
 import type { ClassicMember } from './classic-member.js'
 import type { ClassicProtocol, JoinGroupMember } from './kafka-group-ops.js'
 
@@ -23,6 +24,16 @@ export class ClassicMembers {
   all(): ClassicMember[] { return [...this.byId.values()] }
   staticMemberId(groupInstanceId: string): string | undefined { return this.byInstanceId.get(groupInstanceId) }
   isLeader(memberId: string): boolean { return this.leaderId === memberId }
+
+  /** UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID (the instance id belongs to another member id), or 0 (Kafka's validateMember). */
+  validate(memberId: string, groupInstanceId: string | undefined): number {
+    if (groupInstanceId !== undefined) {
+      const current = this.byInstanceId.get(groupInstanceId)
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID
+    }
+    return this.byId.has(memberId) ? 0 : ErrorCode.UNKNOWN_MEMBER_ID
+  }
 
   add(member: ClassicMember): void {
     assert(!this.byId.has(member.memberId) && !this.pending.has(member.memberId), `member ${member.memberId} added twice`)

@@ -48,3 +48,18 @@ export function watch<T>(result: T | Promise<T>): Watched<T> {
 
 /** Lets every ready promise job run. */
 export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** A Stable group of the given clients (dynamic, v3 joins), the first its leader, member i assigned the byte [i]. */
+export async function stableGroup(clients: string[], at = 0): Promise<{ group: ClassicGroup; ids: string[] }> {
+  const group = classicGroup()
+  const joins = clients.map((clientId) => watch(group.join(joinRequest({ clientId }), at)))
+  group.tick(at + 200) // the initial delay, run twice as the members came during it
+  await turn()
+  const ids = joins.map((j) => j.answer!.memberId)
+  const syncs = ids.slice(1).map((id) => watch(group.sync(syncRequest(id, 1), at + 200)))
+  const assignments = ids.map((memberId, i) => ({ memberId, assignment: Uint8Array.of(i) }))
+  watch(group.sync(syncRequest(ids[0]!, 1, { assignments }), at + 200))
+  await turn()
+  if (group.state !== 'Stable' || !syncs.every((s) => s.answer?.errorCode === 0)) throw new Error(`the group did not settle: ${group.state}`)
+  return { group, ids }
+}
