@@ -9,7 +9,7 @@ import type { Gateway } from '../../gateway/context.js'
 import { defaultJoinGroupRequest } from '../generated/join-group.js'
 import { defaultLeaveGroupRequest } from '../generated/leave-group.js'
 import { KafkaWriter } from '../wire.js'
-import { heartbeat, joinGroup, leaveGroup, syncGroup } from './classic-groups.js'
+import { heartbeat, joinGroup, kafkaClientHost, leaveGroup, syncGroup } from './classic-groups.js'
 import type { KafkaApiContext, KafkaApiHandler } from './context.js'
 
 interface Asked { op: string; request: Record<string, unknown> }
@@ -45,7 +45,7 @@ describe('JoinGroup', () => {
     await joinGroup.handle(request({ groupInstanceId: 'i-1', reason: 'rebalance' }), 8, ctx)
     expect(asked.map((a) => [a.request.rebalanceTimeoutMs, a.request.requireKnownMemberId, a.request.groupInstanceId, a.request.reason]))
       .toEqual([[10_000, false, undefined, undefined], [60_000, true, undefined, undefined], [60_000, true, 'i-1', 'rebalance']])
-    expect(asked[0]!.request).toMatchObject({ clientId: 'rdkafka', clientHost: '10.1.2.3', groupId: 'g', memberId: '' })
+    expect(asked[0]!.request).toMatchObject({ clientId: 'rdkafka', clientHost: '/10.1.2.3', groupId: 'g', memberId: '' })
   })
 
   it('a coordinator-wide refusal is the error code, the member id echoed; every version encodes answers and refusals', async () => {
@@ -62,6 +62,10 @@ describe('JoinGroup', () => {
     const { ctx } = context(() => { throw new Error('broken') })
     await expect(joinGroup.handle(request({}), 5, ctx)).rejects.toThrow('broken')
   })
+})
+
+it("a member's host is written as Kafka shows it", () => {
+  expect([kafkaClientHost('10.1.2.3'), kafkaClientHost('::ffff:127.0.0.1'), kafkaClientHost('::1')]).toEqual(['/10.1.2.3', '/127.0.0.1', '/::1'])
 })
 
 describe('SyncGroup and Heartbeat', () => {

@@ -37,6 +37,11 @@ function refusal(err: unknown): number {
 
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value)
 
+/** A member's host as Kafka shows it (Java's InetAddress.toString(): "/127.0.0.1"), an IPv4-mapped IPv6 address as IPv4. */
+export function kafkaClientHost(address: string): string {
+  return `/${address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address}`
+}
+
 export const joinGroup = kafkaApi<JoinGroupRequest, JoinGroupResponse>({
   api: KAFKA_APIS.JoinGroup,
   read: readJoinGroupRequest,
@@ -51,7 +56,7 @@ export const joinGroup = kafkaApi<JoinGroupRequest, JoinGroupResponse>({
         memberId: request.memberId,
         ...(groupInstanceId === undefined ? {} : { groupInstanceId }),
         clientId: ctx.clientId,
-        clientHost: ctx.clientHost,
+        clientHost: kafkaClientHost(ctx.clientHost),
         sessionTimeoutMs: request.sessionTimeoutMs,
         rebalanceTimeoutMs: version === 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
         protocolType: request.protocolType,
