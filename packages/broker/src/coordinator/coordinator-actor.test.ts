@@ -12,6 +12,8 @@ import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
 import { RealDisk } from '../storage/real-disk.js'
 import type { GroupSettings } from '../groups/consumer-group.js'
+import { DEFAULT_CLASSIC_GROUP_SETTINGS } from '../groups/classic-group.js'
+import { encodeConsumerSubscription } from '../groups/consumer-protocol.js'
 import type { TopicMeta } from './metadata-state.js'
 import { encodeMetadataRecord } from './records.js'
 import { CoordinatorActor, METADATA_PARTITION_DIR, OFFSETS_PARTITION_DIR } from './coordinator-actor.js'
@@ -186,6 +188,36 @@ describe('CoordinatorActor consumer groups', () => {
     expect(again.group('listGroups', {}).groups.map((g) => g.groupId)).toEqual(['legacy-kept'])
     expect(again.group('fetchOffsets', { groupId: 'legacy-kept' }).topics[0]!.partitions[0]!.offset).toBe(5)
     again.close()
+  })
+
+  it('a group of the metadata log taken over by a classic group comes back classic with its offsets; deleted, it comes back in neither log', async () => {
+    let now = 1_000
+    const actor = openWithOffsets(() => now, { startupAssignmentDelayMs: 0 })
+    actor.createTopic('t', 1, {}, false)
+    actor.close()
+    const log = openLog()
+    log.append(encodeMetadataRecord({ v: 1, type: 'group', groupId: 'legacy' }, now))
+    log.flush()
+    log.close()
+    const legacy = openWithOffsets(() => now, { startupAssignmentDelayMs: 0 })
+    legacy.group('commitOffsets', { groupId: 'legacy', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 4 }] }] })
+    const held = legacy.kafkaGroup('joinGroup', { groupId: 'legacy', memberId: '', clientId: 'c', clientHost: '/h', sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription(['t']) }], requireKnownMemberId: false })
+    now += DEFAULT_CLASSIC_GROUP_SETTINGS.initialRebalanceDelayMs
+    legacy.tick()
+    const joined = await held
+    expect(joined.errorCode).toBe(0)
+    legacy.kafkaGroup('classicLeaveGroup', { groupId: 'legacy', members: [{ memberId: joined.memberId }] })
+    legacy.close()
+    const classic = openWithOffsets(() => now, { startupAssignmentDelayMs: 0 })
+    expect(classic.group('describeGroups', { groupIds: ['legacy'] }).groups[0]).toMatchObject({ type: 'classic', state: 'Empty', protocolType: 'consumer' })
+    expect(classic.group('fetchOffsets', { groupId: 'legacy' }).topics[0]!.partitions[0]!.offset).toBe(4)
+    classic.group('deleteGroup', { groupId: 'legacy' })
+    classic.close()
+    const gone = openWithOffsets(() => now, { startupAssignmentDelayMs: 0 })
+    expect(gone.group('listGroups', {}).groups).toEqual([])
+    expect(gone.group('fetchOffsets', { groupId: 'legacy' }).topics).toEqual([])
+    gone.close()
   })
 
   it('keeps groups and committed offsets across a reopen, and drops a deleted topic\'s', () => {
