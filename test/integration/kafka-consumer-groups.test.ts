@@ -4,12 +4,15 @@
 // kafka-consumer-groups (the Java class behind it, from the cached Kafka 4.4 jars), unchanged, on
 // groups made by @faecie/client: --list, --describe (members, committed offsets, lag),
 // --reset-offsets --execute (read back through faecie), --delete-offsets, --delete.
+import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeConsumerAssignment, decodeConsumerSubscription } from '../../packages/broker/src/groups/consumer-protocol.js'
 import { Faecie, type Admin, type GroupConsumer, type Producer } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureJava, ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
-import { kafkaPortOf, runKafkaTool } from '../support/kafka-protocol.js'
+import { runCli } from '../support/cli-process.js'
+import { ensureKcat, kafkaPortOf, runKafkaTool } from '../support/kafka-protocol.js'
 import { KafkaRawClient } from '../support/kafka-raw-client.js'
 import { waitFor } from '../support/wait-for.js'
 
@@ -29,10 +32,12 @@ let admin: Admin
 let producer: Producer
 let raw: KafkaRawClient
 const members: GroupConsumer[] = []
+let kcat: ChildProcess | undefined
 
 beforeAll(async () => {
   ensureJava()
   ensureKafkaClasspath()
+  ensureKcat()
   broker = await startBrokerProcess()
   const port = await kafkaPortOf(broker)
   bootstrap = `127.0.0.1:${port}`
@@ -44,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   raw?.close()
+  kcat?.kill('SIGKILL')
   for (const member of members) await member.disconnect()
   await producer?.disconnect()
   await admin?.disconnect()
@@ -191,6 +197,39 @@ describe('offsets and group administration on the wire', () => {
     expect(await committed('kg-admin-idle', 'kg-admin')).toEqual([-1, -1])
     await leave(live)
   })
+})
+
+describe('a classic group (kcat -G) through DescribeGroups, ListGroups and faecie groups', () => {
+  it('shows Kafka\'s classic view: state, protocol type and protocol, each member\'s subscription and assignment', async () => {
+    await topicWith('kg-classic-t', 2, 3)
+    kcat = spawn(ensureKcat(), ['-b', bootstrap, '-G', 'kg-classic', '-q', '-o', 'beginning', 'kg-classic-t'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const stable = await waitFor('kcat\'s classic group to be Stable', async () => {
+      const [group] = (await raw.call('DescribeGroups', 5, { groups: ['kg-classic'] })).groups
+      return group.groupState === 'Stable' ? group : undefined
+    }, { timeoutMs: 60_000 })
+    expect(stable).toMatchObject({ errorCode: 0, protocolType: 'consumer', protocolData: 'range' })
+    expect(stable.members).toHaveLength(1)
+    const [member] = stable.members
+    expect(member.clientId).toBe('rdkafka')
+    expect(member.clientHost).toContain('127.0.0.1')
+    expect(decodeConsumerSubscription(member.memberMetadata)?.topics).toEqual(['kg-classic-t'])
+    expect(decodeConsumerAssignment(member.memberAssignment)?.assignedPartitions).toEqual([{ topic: 'kg-classic-t', partitions: [0, 1] }])
+
+    const listed = (await raw.call('ListGroups', 5, { typesFilter: ['Classic'] })).groups
+    expect(listed).toEqual([{ groupId: 'kg-classic', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' }])
+    const cli = await runCli(['groups', 'list', '--type', '--state', '--broker', broker.url])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(cli.lines.map((l) => l.split(/\s+/))).toContainEqual(['kg-classic', 'classic', 'consumer', 'Stable'])
+    const described = await runCli(['groups', 'describe', '--group', 'kg-classic', '--broker', broker.url])
+    expect(described.code, described.stderr).toBe(0)
+    expect(described.lines[0]).toMatch(/^Consumer group 'kg-classic' \(classic, protocol type consumer\) has state Stable, 1 member \(generation \d+, protocol range\)\.$/)
+
+    kcat.kill('SIGTERM')
+    await waitFor('kcat to leave', async () => (await raw.call('DescribeGroups', 5, { groups: ['kg-classic'] })).groups[0].groupState === 'Empty', { timeoutMs: 60_000 })
+    kcat = undefined
+    const deleted = await raw.call('DeleteGroups', 3, { groupsNames: ['kg-classic'] })
+    expect(deleted.results).toEqual([{ groupId: 'kg-classic', errorCode: 0, errorMessage: null }])
+  }, 3 * TOOL_TIMEOUT_MS)
 })
 
 describe("Kafka's kafka-consumer-groups on faecie's groups", () => {
