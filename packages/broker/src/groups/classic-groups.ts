@@ -169,8 +169,7 @@ export class ClassicGroups {
 
   describe(groupId: string): DescribedGroup {
     const { group, protocolType } = this.#groups.get(groupId)!
-    const described = group.describe()
-    return { ...described, type: 'classic', protocolType: group.protocolType ?? described.protocolType ?? protocolType }
+    return { ...group.describe(), type: 'classic', protocolType: group.protocolType ?? protocolType }
   }
 
   list(): ListedGroup[] {

@@ -462,7 +462,7 @@ export class GroupCoordinator {
       })),
     }
     if (records.length === 0) return answer
-    if (!this.#groups.has(groupId)) this.#create(groupId, undefined)
+    if (!this.has(groupId)) this.#create(groupId, undefined)
     this.#host.appendOffsets(records)
     for (const r of records) this.applyOffsetRecord(r)
     return answer
