@@ -5,6 +5,8 @@ import { apiVersions } from './api-versions.js'
 import { createPartitions, describeCluster } from './cluster.js'
 import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiHandler } from './context.js'
+import { consumerGroupDescribe } from './consumer-group-describe.js'
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js'
 import { deleteRecords } from './delete-records.js'
 import { fetch } from './fetch.js'
 import { findCoordinator } from './find-coordinator.js'
@@ -16,7 +18,8 @@ import { createTopics, deleteTopics } from './topics.js'
 
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
   [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
-    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords].map((h) => [h.api.apiKey, h]),
+    describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords,
+    consumerGroupHeartbeat, consumerGroupDescribe].map((h) => [h.api.apiKey, h]),
 )
 
 export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)
