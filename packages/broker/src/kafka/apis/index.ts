@@ -9,16 +9,19 @@ import { consumerGroupDescribe } from './consumer-group-describe.js'
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js'
 import { deleteRecords } from './delete-records.js'
 import { fetch } from './fetch.js'
+import { deleteGroups, describeGroups, listGroups } from './groups-admin.js'
 import { findCoordinator } from './find-coordinator.js'
 import { initProducerId } from './init-producer-id.js'
 import { listOffsets } from './list-offsets.js'
 import { metadata } from './metadata.js'
+import { offsetCommit, offsetDelete, offsetFetch } from './offsets.js'
 import { produce } from './produce.js'
 import { createTopics, deleteTopics } from './topics.js'
 
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
   [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
     describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords,
+    offsetCommit, offsetFetch, offsetDelete, describeGroups, listGroups, deleteGroups,
     consumerGroupHeartbeat, consumerGroupDescribe].map((h) => [h.api.apiKey, h]),
 )
 
