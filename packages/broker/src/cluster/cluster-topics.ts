@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { GroupOp } from '../coordinator/messages.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { Logger } from '../log.js'
 import { validateTopicConfig, type TopicConfig, type TopicConfigChanges, type TopicConfigLimits } from '../topics/config.js'
@@ -155,6 +156,13 @@ export class ClusterTopics implements ClusterTopicSource {
     const shards = this.#o.groups?.()
     if (shards === undefined) return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has not joined its cluster yet.'))
     return shards.route(op, request, { forwardGroupOps: options.mayForward && options.forwardGroupOps === true })
+  }
+
+  /** A group op of Kafka's protocol only: this broker's shard of the group, or NOT_COORDINATOR (group-shards.ts routeKafka). */
+  kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>> {
+    const shards = this.#o.groups?.()
+    if (shards === undefined) return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has not joined its cluster yet.'))
+    return shards.routeKafka(op, request)
   }
 
   /**

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock, flushPromises } from '../../../../test/support/manual-clock.js'
 import type { GroupOp } from '../coordinator/messages.js'
 import { silentLogger } from '../log.js'
+import type { KafkaGroupOp, KafkaGroupRequest } from '../groups/kafka-group-ops.js'
 import { GroupShards, type ShardLike } from './group-shards.js'
 import { offsetsTopicSpec } from './offsets-topic.js'
 
@@ -39,6 +40,10 @@ class FakeShard extends EventEmitter implements ShardLike {
     if (op === 'describeGroups') {
       return { groups: (request as OpRequest<'describeGroups'>).groupIds.map((groupId) => ({ groupId, state: 'Empty', groupEpoch: 1, assignmentEpoch: 1, assignor: 'range', members: [] })) } as never
     }
+    return { served: this.partition } as never
+  }
+  async runKafka<Op extends KafkaGroupOp>(op: Op, _request: KafkaGroupRequest<Op>): Promise<never> {
+    this.ran.push(op)
     return { served: this.partition } as never
   }
   tick(): void { this.ticks++ }
@@ -131,6 +136,25 @@ describe('GroupShards', () => {
     expect((refused as FaecieError).message).toContain('broker 2 does')
     expect(await code(t.shards.route('heartbeat', { groupId: groupOf(2), memberId: '', memberEpoch: 0 } as OpRequest<'heartbeat'>))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
     expect(await code(t.shards.route('fetchOffsets', { groupId: groupOf(3) }))).toBe(ErrorCode.NOT_COORDINATOR)
+    expect(t.forwarded).toEqual([])
+    t.shards.stop()
+  })
+
+  it("Kafka's classic ops: the local shard only, never forwarded (a Kafka client finds its coordinator itself)", async () => {
+    const t = setup()
+    t.lead(0, 1)
+    t.leaders.set(1, 2)
+    t.leaders.set(2, 1) // named here, not applied yet
+    t.shards.start()
+    await flushPromises()
+    const heartbeat = (groupId: string) => t.shards.routeKafka('classicHeartbeat', { groupId, generationId: 1, memberId: 'm' })
+    expect(await heartbeat(groupOf(0))).toEqual({ served: 0 })
+    expect(t.made[0]!.ran).toEqual(['classicHeartbeat'])
+    const refused = await heartbeat(groupOf(1)).catch((err: unknown) => err as FaecieError)
+    expect((refused as FaecieError).code).toBe(ErrorCode.NOT_COORDINATOR)
+    expect((refused as FaecieError).message).toContain('broker 2 does')
+    expect(await code(heartbeat(groupOf(2)))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+    expect(await code(heartbeat(groupOf(3)))).toBe(ErrorCode.NOT_COORDINATOR)
     expect(t.forwarded).toEqual([])
     t.shards.stop()
   })

@@ -17,6 +17,8 @@
 //   - a client's session (or another broker forwarding): the local shard serves it (its own answer
 //     while loading: COORDINATOR_LOAD_IN_PROGRESS), else NOT_COORDINATOR naming the coordinator;
 //     listGroups: this broker's shards only (the client asks every broker).
+//   - Kafka's classic ops and OffsetDelete (routeKafka): the local shard only, never forwarded (a
+//     Kafka client finds its coordinator with FindCoordinator and asks it again on NOT_COORDINATOR).
 //   - HTTP (forwardGroupOps): forwarded over the peer links to the coordinator; listGroups asks every
 //     live broker and merges; describeGroups is split by coordinator.
 // findCoordinator: the leader of the group's partition; the topic missing: asks the controller to
@@ -26,6 +28,7 @@
 import { strict as assert } from 'node:assert'
 import { ErrorCode, FaecieError, groupPartition, type DescribedGroup, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { GroupOp } from '../coordinator/messages.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import type { GroupTopics } from '../groups/consumer-group.js'
 import type { Logger } from '../log.js'
 import type { MonotonicClock } from './broker-session.js'
@@ -39,6 +42,7 @@ export interface ShardLike {
   readonly groupCount: number
   load(): Promise<void>
   run<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>>
+  runKafka<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>>
   tick(): void
   onTopicChanged(topic: string, deleted: boolean): void
   /** Appends sent and not settled yet. */
@@ -206,6 +210,27 @@ export class GroupShards {
     if (op === 'describeGroups') return this.#describeGroups(request as OpRequest<'describeGroups'>, options) as Promise<OpResponse<Op>>
     const groupId = (request as { groupId: string }).groupId
     return this.#one(op, request, groupId, options)
+  }
+
+  /** A Kafka-only group op: the local shard of the group, else COORDINATOR_LOAD_IN_PROGRESS (taking over) or NOT_COORDINATOR. */
+  routeKafka<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>> {
+    try {
+      return this.#local(request.groupId).runKafka(op, request)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** The group's shard here (loading or active); throws the answer for a group coordinated elsewhere. */
+  #local(groupId: string): ShardLike {
+    const partition = this.#partitionOf(groupId)
+    const local = this.#shards.get(partition)
+    if (local !== undefined && local.shard.state !== 'closed' && local.shard.state !== 'failed') return local.shard
+    const leader = this.#o.leaderOf(partition)
+    if (leader.brokerId === this.#o.brokerId) {
+      throw new FaecieError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Broker ${this.#o.brokerId} is taking over ${OFFSETS_TOPIC}-${partition}, which holds group ${groupId}.`)
+    }
+    throw notCoordinator(this.#o.brokerId, groupId, partition, leader.brokerId)
   }
 
   async #one<Op extends GroupOp>(op: Op, request: OpRequest<Op>, groupId: string, options: RouteOptions): Promise<OpResponse<Op>> {

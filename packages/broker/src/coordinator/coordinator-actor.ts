@@ -28,6 +28,7 @@ import { GroupCoordinator, type GroupRecord } from '../groups/group-coordinator.
 import { runGroupOp } from '../groups/group-shard.js'
 import type { GroupSettings, GroupTopics } from '../groups/consumer-group.js'
 import type { GroupOp } from './messages.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import { decodeOffsetBatches, encodeGroupRecords, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
 import { MetadataState, type TopicMeta } from './metadata-state.js'
 import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord } from './records.js'
@@ -152,6 +153,11 @@ export class CoordinatorActor {
     return runGroupOp(this.groups, op, request)
   }
 
+  /** Serves one group op of Kafka's protocol only; a classic join or sync may answer later (a Promise). */
+  kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): KafkaGroupResult<Op> | Promise<KafkaGroupResult<Op>> {
+    return this.groups.kafkaGroup(op, request)
+  }
+
 
   /** Expires group members, offsets and groups whose time ran out (called by the thread's timer). */
   tick(): void {
@@ -178,7 +184,9 @@ export class CoordinatorActor {
     return moved
   }
 
+  /** Closes both logs; held classic answers are answered COORDINATOR_NOT_AVAILABLE first (retriable). */
   close(): void {
+    this.groups.shutdownClassicGroups(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     this.#options.log.close()
     this.#options.offsetsLog?.close()
   }
@@ -201,12 +209,16 @@ export class CoordinatorActor {
   /**
    * Group records go in `__consumer_offsets` after the offset records before them (one log: their
    * order is kept); the deletion of a group created in the metadata log goes there, once the
-   * group's tombstones are durable. Without an offsets log (unit tests), all go in the metadata log.
+   * group's tombstones are durable (and here too). Without an offsets log (unit tests), all go in the metadata log.
    */
   #recordGroups(records: readonly GroupRecord[]): void {
     const offsetsLog = this.#options.offsetsLog
-    const inMetadataLog = offsetsLog === undefined ? records : records.filter((r) => this.#groupsInMetadataLog.has(r.groupId))
-    const inOffsetsLog = offsetsLog === undefined ? [] : records.filter((r) => !this.#groupsInMetadataLog.has(r.groupId))
+    // A group of the metadata log whose type changes gets its new record here (replayed after the
+    // metadata log, it replaces the group there); its deletion then goes in both logs, so that a
+    // replay of this log brings back none of its records.
+    const inMetadataLog = offsetsLog === undefined ? records
+      : records.filter((r) => r.type === 'groupDeleted' && this.#groupsInMetadataLog.has(r.groupId))
+    const inOffsetsLog = offsetsLog === undefined ? [] : records
     if (inOffsetsLog.length > 0) {
       offsetsLog!.append(encodeGroupRecords(inOffsetsLog, this.#options.clock()))
       this.#offsetsDirty = true

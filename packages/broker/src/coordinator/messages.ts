@@ -1,9 +1,11 @@
 // The messages between the main thread (CoordinatorClient) and the coordinator's thread
-// (worker-entry.ts). Calls are answered by callId, in the order they were sent; topic changes are
-// posted before the reply of the call that made them, so the main thread's cache is current when
-// the call resolves.
+// (worker-entry.ts). Calls are answered by callId, in the order they were sent, except a Kafka
+// classic join or sync the group holds (`kafkaGroup`), answered when the rebalance phase ends;
+// topic changes are posted before the reply of the call that made them, so the main thread's cache
+// is current when the call resolves.
 import type { OpRequest } from '@faecie/protocol'
 import type { GroupSettings } from '../groups/consumer-group.js'
+import type { KafkaGroupOp, KafkaGroupRequest } from '../groups/kafka-group-ops.js'
 import type { TopicConfig, TopicConfigChanges } from '../topics/config.js'
 import type { CoordinatorSettings } from './coordinator-actor.js'
 import type { TopicMeta } from './metadata-state.js'
@@ -35,6 +37,8 @@ export type CoordinatorCall =
   /** Cluster mode: etcd's topics, which consumer groups see instead of the metadata log's (CoordinatorActor.mirrorClusterTopics). */
   | { method: 'mirrorClusterTopics'; topics: TopicMeta[] }
   | { [Op in GroupOp]: { method: 'group'; op: Op; request: OpRequest<Op> } }[GroupOp]
+  /** A group op of Kafka's protocol only (groups/kafka-group-ops.ts); a held join or sync is answered later. */
+  | { [Op in KafkaGroupOp]: { method: 'kafkaGroup'; op: Op; request: KafkaGroupRequest<Op> } }[KafkaGroupOp]
 
 export interface CoordinatorResultByMethod {
   createTopic: TopicMeta
@@ -45,6 +49,8 @@ export interface CoordinatorResultByMethod {
   mirrorClusterTopics: null
   /** The op's response (OpResponse<op>); the client side narrows it. */
   group: unknown
+  /** The op's result (KafkaGroupResult<op>); the client side narrows it. */
+  kafkaGroup: unknown
 }
 
 export type ToCoordinator =

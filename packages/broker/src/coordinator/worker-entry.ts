@@ -1,7 +1,9 @@
 // The coordinator's thread: opens the metadata log (`__cluster_metadata-0`, on the real disk, flush
 // `always`, never retained), replays it, reconciles the data directory, says `ready` with the topics,
 // then serves calls one at a time over the thread's MessagePort (drained in batches, one fsync of
-// the committed offsets per batch). A FaecieError is a refusal and goes
+// the committed offsets per batch). A Kafka classic join or sync the group holds (a Promise) is
+// answered when it settles, after the batch it came in (and its fsync); at close, every held one
+// is answered COORDINATOR_NOT_AVAILABLE (retriable) before the thread says `closed`. A FaecieError is a refusal and goes
 // back to the caller; anything else thrown is a broken invariant or a failed disk and ends the
 // thread, which the main thread sees (it restarts the coordinator, which replays the log).
 import '@faecie/protocol/node'
@@ -9,7 +11,7 @@ import { strict as assert } from 'node:assert'
 import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
-import { FaecieError } from '@faecie/protocol'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { createLogger } from '../log.js'
 import { DEFAULT_LOG_CONFIG } from '../storage/log-api.js'
 import { PartitionLog } from '../storage/log.js'
@@ -94,7 +96,25 @@ function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {
     case 'initProducerId': return actor.initProducerId()
     case 'mirrorClusterTopics': return actor.mirrorClusterTopics(call.topics)
     case 'group': return actor.group(call.op, call.request)
+    case 'kafkaGroup': return actor.kafkaGroup(call.op, call.request)
   }
+}
+
+/** Calls answered later (held classic joins and syncs), by callId. */
+const held = new Set<number>()
+
+function errorReply(callId: number, err: unknown): FromCoordinator {
+  if (!(err instanceof FaecieError)) throw err
+  return { type: 'reply', callId, ok: false, error: { code: err.code, message: err.message } }
+}
+
+/** Posts the answer of a held call once it settles (a microtask: after the drain that took the call, and its fsync). */
+function answerLater(callId: number, answer: Promise<unknown>): void {
+  held.add(callId)
+  answer.then(
+    (value) => { if (held.delete(callId)) post({ type: 'reply', callId, ok: true, value }) },
+    (err: unknown) => { if (held.delete(callId)) post(errorReply(callId, err)) },
+  )
 }
 
 const actor = start()
@@ -119,6 +139,8 @@ function drain(): void {
     if (message.type === 'close') {
       actor?.flushOffsets()
       for (const reply of replies) post(reply)
+      for (const callId of held) post(errorReply(callId, new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is closing.')))
+      held.clear()
       clearInterval(ticker)
       clearInterval(compactor)
       actor?.close()
@@ -128,10 +150,11 @@ function drain(): void {
     }
     if (actor === undefined) continue
     try {
-      replies.push({ type: 'reply', callId: message.callId, ok: true, value: serve(actor, message.call) })
+      const value = serve(actor, message.call)
+      if (value instanceof Promise) answerLater(message.callId, value)
+      else replies.push({ type: 'reply', callId: message.callId, ok: true, value })
     } catch (err) {
-      if (!(err instanceof FaecieError)) throw err
-      replies.push({ type: 'reply', callId: message.callId, ok: false, error: { code: err.code, message: err.message } })
+      replies.push(errorReply(message.callId, err))
     }
   }
   actor?.flushOffsets()

@@ -5,20 +5,32 @@
 // does no I/O of its own: the host makes records durable (group records in the metadata log,
 // offsets in `__consumer_offsets`) before the change is applied here, and gives the time, so tests
 // drive it with a fake clock and no threads.
+//
+// Classic groups (Kafka's JoinGroup protocol) live beside the consumer groups, in one id space and
+// one offset store (classic-groups.ts; their Kafka-only ops come through kafkaGroup()). A group id
+// has one type while it has members: a classic join to a consumer group with members is refused
+// (INCONSISTENT_GROUP_PROTOCOL), as is a heartbeat to a classic group with members (GROUP_ID_NOT_FOUND,
+// Kafka's answer with group.consumer.migration.policy=disabled); an empty group of the other type is
+// taken over, its offsets kept. A classic join or sync may answer with a Promise (held until the
+// rebalance phase ends), which the host passes on when it settles.
 import { strict as assert } from 'node:assert'
 import { randomUUID } from 'node:crypto'
 import {
   ErrorCode, FaecieError, type AlterGroupOffsetsRequest, type CommitOffsetsRequest, type CommitOffsetsResponse, type CommitOffsetsTopicSpec,
   type DescribedGroup, type DescribeGroupsRequest, type DescribeGroupsResponse, type FetchOffsetsPartitionResult,
   type FetchOffsetsRequest, type FetchOffsetsResponse, type FetchOffsetsTopicResult, type HeartbeatRequest, type HeartbeatResponse,
-  type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsRequest, type ListGroupsResponse, type ServerAssignor,
+  type LeaveGroupRequest, type LeaveGroupResponse, type ListedGroup, type ListGroupsRequest, type ListGroupsResponse, type ServerAssignor,
 } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { emptyAssignment, has, pairsOf, subtract, toWire, type Assignment } from './assignment.js'
 import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTopics } from './consumer-group.js'
 import { offsetKey, splitOffsetKey, type CommittedOffset, type GroupRecord, type OffsetRecord } from './offset-records.js'
-import { expiredOffsets } from './offset-retention.js'
+import { expiredOffsets, type RetainedGroup } from './offset-retention.js'
+import type { ClassicGroupSettings } from './classic-group.js'
+import { ClassicGroups, type ConsumerGroupsSide } from './classic-groups.js'
+import { deleteOffsets } from './delete-offsets.js'
+import type { DeleteOffsetsRequest, DeleteOffsetsResult, KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from './kafka-group-ops.js'
 
 export type { GroupRecord } from './offset-records.js'
 
@@ -41,15 +53,23 @@ export class GroupCoordinator {
   readonly #host: GroupHost
   readonly #settings: GroupSettings
   readonly #groups = new Map<string, ConsumerGroup>()
+  readonly #classic: ClassicGroups
+  readonly #consumerSide: ConsumerGroupsSide
   /** groupId -> "topic\0partition" -> offset. */
   readonly #offsets = new Map<string, Map<string, CommittedOffset>>()
 
   readonly #startedMs: number
   #nextRetentionCheckMs: number
 
-  constructor(host: GroupHost, settings: Partial<GroupSettings> = {}) {
+  constructor(host: GroupHost, settings: Partial<GroupSettings> = {}, classicSettings: Partial<ClassicGroupSettings> = {}) {
     this.#host = host
     this.#settings = { ...DEFAULT_GROUP_SETTINGS, ...settings }
+    this.#classic = new ClassicGroups(host, classicSettings)
+    this.#consumerSide = {
+      membersOf: (groupId) => this.#groups.get(groupId)?.members.size,
+      checkNotHolding: (groupId, what) => this.#checkNotHolding(this.#groups.get(groupId)!, what),
+      drop: (groupId) => { this.#groups.delete(groupId) },
+    }
     assert(this.#settings.offsetsRetentionMs > 0 && this.#settings.offsetsRetentionCheckIntervalMs > 0,
       `offset retention ${this.#settings.offsetsRetentionMs} ms, checked every ${this.#settings.offsetsRetentionCheckIntervalMs} ms: both must be positive`)
     this.#startedMs = host.clock()
@@ -63,13 +83,18 @@ export class GroupCoordinator {
    * may still be consuming, so it hands out nothing for startupAssignmentDelayMs) or just written.
    */
   applyGroupRecord(record: GroupRecord, replayed = true): void {
-    if (record.type === 'group') {
+    if (record.type === 'group' && record.groupType === 'classic') {
+      this.#groups.delete(record.groupId)
+      this.#classic.apply(record, replayed)
+    } else if (record.type === 'group') {
+      this.#classic.remove(record.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
       const group = new ConsumerGroup(record.groupId, record.assignor)
       group.replayed = replayed
       if (replayed) group.holdAssignmentsUntilMs = this.#startedMs + this.#settings.startupAssignmentDelayMs
       else group.emptySinceMs = this.#host.clock()
       this.#groups.set(record.groupId, group)
     } else {
+      this.#classic.remove(record.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
       this.#groups.delete(record.groupId)
       this.#offsets.delete(record.groupId)
     }
@@ -99,11 +124,11 @@ export class GroupCoordinator {
   }
 
   has(groupId: string): boolean {
-    return this.#groups.has(groupId)
+    return this.#groups.has(groupId) || this.#classic.get(groupId) !== undefined
   }
 
   get groupCount(): number {
-    return this.#groups.size
+    return this.#groups.size + this.#classic.size
   }
 
   // ---- ops ----------------------------------------------------------------------------------
@@ -112,8 +137,16 @@ export class GroupCoordinator {
     checkGroupId(request.groupId)
     checkMemberFields(request, this.#settings)
     let group = this.#groups.get(request.groupId)
+    const classic = this.#classic.get(request.groupId)
+    if (classic !== undefined && classic.memberCount > 0) {
+      throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${request.groupId} is a classic group (Kafka's JoinGroup protocol) with ` +
+        `${classic.memberCount} members: a consumer-protocol member cannot join it until it is empty (no online upgrade, as Kafka with ` +
+        'group.consumer.migration.policy=disabled).')
+    }
     if (group === undefined) {
       if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
+      // An empty classic group is taken over: the consumer group's record replaces it, its offsets stay.
+      if (classic !== undefined) this.#classic.remove(request.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
       group = this.#create(request.groupId, request.serverAssignor)
     }
     const now = this.#host.clock()
@@ -144,6 +177,10 @@ export class GroupCoordinator {
 
   commitOffsets(request: CommitOffsetsRequest): CommitOffsetsResponse {
     checkGroupId(request.groupId)
+    if (this.#classic.get(request.groupId) !== undefined) {
+      this.#classic.checkCommit(request.groupId, request.memberId, request.memberEpoch)
+      return this.#writeOffsets(request.groupId, request.topics, undefined, request.memberId)
+    }
     const group = this.#groups.get(request.groupId)
     let refuse: ((topic: string, partition: number) => FaecieError | undefined) | undefined
     if (request.memberId !== undefined) {
@@ -169,6 +206,10 @@ export class GroupCoordinator {
 
   alterGroupOffsets(request: AlterGroupOffsetsRequest): CommitOffsetsResponse {
     checkGroupId(request.groupId)
+    const classic = this.#classic.get(request.groupId)
+    if (classic !== undefined && classic.memberCount > 0) {
+      throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Classic group ${request.groupId} has ${classic.memberCount} members: stop them first.`)
+    }
     const group = this.#groups.get(request.groupId)
     if (group !== undefined && group.members.size > 0) {
       throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${request.groupId} has ${group.members.size} members: stop them first.`)
@@ -214,27 +255,67 @@ export class GroupCoordinator {
 
   listGroups(request: ListGroupsRequest): ListGroupsResponse {
     const groups = [...this.#groups.values()]
-      .map((g) => ({ groupId: g.groupId, state: g.state, groupEpoch: g.groupEpoch, members: g.members.size }))
+      .map((g): ListedGroup => ({ groupId: g.groupId, state: g.state, groupEpoch: g.groupEpoch, members: g.members.size }))
+      .concat(this.#classic.list())
       .filter((g) => request.states === undefined || request.states.some((s) => s.toLowerCase() === g.state.toLowerCase()))
+      .filter((g) => request.types === undefined || request.types.includes(g.type ?? 'consumer'))
       .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
     return { groups }
   }
 
   deleteGroup(groupId: string): { groupId: string } {
     const group = this.#groups.get(groupId)
-    if (group === undefined) throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`)
-    if (group.members.size > 0) throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${groupId} has ${group.members.size} members.`)
-    this.#checkNotHolding(group, 'it cannot be deleted')
+    const classic = this.#classic.get(groupId)
+    if (group === undefined && classic === undefined) throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`)
+    const members = group?.members.size ?? classic!.memberCount
+    if (members > 0) throw new FaecieError(ErrorCode.NON_EMPTY_GROUP, `Group ${groupId} has ${members} members.`)
+    if (group !== undefined) this.#checkNotHolding(group, 'it cannot be deleted')
     const tombstones = [...(this.#offsets.get(groupId)?.keys() ?? [])].map((key): OffsetRecord => {
       const [topic, partition] = splitOffsetKey(key)
       return { groupId, topic, partition, value: null }
     })
     if (tombstones.length > 0) this.#host.appendOffsets(tombstones)
     this.#host.recordGroups([{ type: 'groupDeleted', groupId }])
-    group.dead = true
+    if (group !== undefined) group.dead = true
     this.applyGroupRecord({ type: 'groupDeleted', groupId }, false)
     this.#host.logger.info({ groupId, offsets: tombstones.length }, 'group deleted')
     return { groupId }
+  }
+
+  // ---- Kafka's classic protocol and OffsetDelete (kafka-group-ops.ts) ------------------------
+
+  /** A group op only Kafka's protocol has; a join or sync may be answered later (a Promise). */
+  kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): KafkaGroupResult<Op> | Promise<KafkaGroupResult<Op>> {
+    checkGroupId(request.groupId)
+    if (request.groupId === '') throw new FaecieError(ErrorCode.INVALID_GROUP_ID, 'A group id is not empty.')
+    switch (op) {
+      case 'joinGroup': return this.#classic.join(request as KafkaGroupRequest<'joinGroup'>, this.#consumerSide) as KafkaGroupResult<Op>
+      case 'syncGroup': return this.#classic.sync(request as KafkaGroupRequest<'syncGroup'>) as KafkaGroupResult<Op>
+      case 'classicHeartbeat': return this.#classic.heartbeat(request as KafkaGroupRequest<'classicHeartbeat'>) as KafkaGroupResult<Op>
+      case 'classicLeaveGroup': return this.#classic.leave(request as KafkaGroupRequest<'classicLeaveGroup'>) as KafkaGroupResult<Op>
+      case 'deleteOffsets': return this.#deleteOffsets(request as KafkaGroupRequest<'deleteOffsets'>) as KafkaGroupResult<Op>
+    }
+    throw new FaecieError(ErrorCode.INVALID_REQUEST, `${String(op)} is not a Kafka group op.`)
+  }
+
+  /** The coordinator goes (shard closed, thread closing): every held classic answer gets `errorCode`. */
+  shutdownClassicGroups(errorCode: number): void {
+    this.#classic.shutdownAll(errorCode)
+  }
+
+  #deleteOffsets(request: DeleteOffsetsRequest): DeleteOffsetsResult {
+    const consumer = this.#groups.get(request.groupId)
+    const classic = this.#classic.get(request.groupId)
+    const group = consumer !== undefined ? { retained: consumer, classicOfOtherProtocol: false }
+      : classic !== undefined ? { retained: this.#classic.retained(request.groupId), classicOfOtherProtocol: this.#classic.protocolTypeOf(request.groupId) !== 'consumer' }
+        : undefined
+    if (consumer !== undefined) this.#checkNotHolding(consumer, 'its offsets cannot be deleted')
+    const { result, tombstones } = deleteOffsets(request, group, this.#offsets.get(request.groupId))
+    if (tombstones.length > 0) {
+      this.#host.appendOffsets(tombstones)
+      for (const r of tombstones) this.applyOffsetRecord(r)
+    }
+    return result
   }
 
   // ---- topics and time ----------------------------------------------------------------------
@@ -269,6 +350,7 @@ export class GroupCoordinator {
       noteMembership(group, membersBefore, now)
       if (gone.length > 0) this.#host.logger.info({ groupId: group.groupId, members: gone, groupEpoch: group.groupEpoch }, 'members expired')
     }
+    this.#classic.tick()
     if (now >= this.#nextRetentionCheckMs) this.expireOffsets()
   }
 
@@ -282,13 +364,17 @@ export class GroupCoordinator {
     this.#nextRetentionCheckMs = now + this.#settings.offsetsRetentionCheckIntervalMs
     const tombstones: OffsetRecord[] = []
     const dead: GroupRecord[] = []
-    for (const group of this.#groups.values()) {
-      const verdict = expiredOffsets(group, this.#offsets.get(group.groupId), now, this.#settings.offsetsRetentionMs)
+    const retained: Array<readonly [string, RetainedGroup]> = [
+      ...[...this.#groups.values()].map((g) => [g.groupId, g] as const),
+      ...this.#classic.ids().map((groupId) => [groupId, this.#classic.retained(groupId)] as const),
+    ]
+    for (const [groupId, group] of retained) {
+      const verdict = expiredOffsets(group, this.#offsets.get(groupId), now, this.#settings.offsetsRetentionMs)
       for (const key of verdict.expiredKeys) {
         const [topic, partition] = splitOffsetKey(key)
-        tombstones.push({ groupId: group.groupId, topic, partition, value: null })
+        tombstones.push({ groupId, topic, partition, value: null })
       }
-      if (verdict.dead) dead.push({ type: 'groupDeleted', groupId: group.groupId })
+      if (verdict.dead) dead.push({ type: 'groupDeleted', groupId })
     }
     for (let i = 0; i < tombstones.length; i += EXPIRED_OFFSETS_PER_BATCH) {
       this.#host.appendOffsets(tombstones.slice(i, i + EXPIRED_OFFSETS_PER_BATCH))
@@ -296,7 +382,8 @@ export class GroupCoordinator {
     for (const r of tombstones) this.applyOffsetRecord(r)
     if (dead.length > 0) this.#host.recordGroups(dead)
     for (const record of dead) {
-      this.#groups.get(record.groupId)!.dead = true
+      const group = this.#groups.get(record.groupId)
+      if (group !== undefined) group.dead = true
       this.applyGroupRecord(record, false)
     }
     if (tombstones.length > 0 || dead.length > 0) {
@@ -383,6 +470,7 @@ export class GroupCoordinator {
 
   #describe(groupId: string): DescribedGroup {
     const group = this.#groups.get(groupId)
+    if (group === undefined && this.#classic.get(groupId) !== undefined) return this.#classic.describe(groupId)
     if (group === undefined) {
       return { groupId, state: 'Dead', groupEpoch: 0, assignmentEpoch: 0, assignor: '', members: [],
         error: new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} does not exist.`).toWire() }

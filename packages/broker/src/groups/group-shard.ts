@@ -15,6 +15,10 @@
 // 'failed' once); every pending and later answer is NOT_COORDINATOR; its owner drops it and, if it
 // still leads the partition, loads a new shard from the log.
 //
+// Kafka's classic ops (runKafka) go through the same barrier; a join or sync the group holds (a
+// Promise: the rebalance waits for its members) is chained after it. A shard that closes or fails
+// shuts every classic group down, so each held answer is NOT_COORDINATOR and none hangs.
+//
 // Load: the log is replayed up to the log end read at the start (load markers skipped), then a load
 // marker is appended with acks=all: once it is committed so is everything replayed (a previous
 // leader's uncommitted tail included), and only then does the shard answer ('active'). Its replayed
@@ -26,6 +30,8 @@ import { EventEmitter } from 'node:events'
 import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import { GROUP_OPS, type GroupOp } from '../coordinator/messages.js'
+import type { ClassicGroupSettings } from './classic-group.js'
+import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from './kafka-group-ops.js'
 import type { GroupSettings, GroupTopics } from './consumer-group.js'
 import { GroupCoordinator } from './group-coordinator.js'
 import { ShardBarrier } from './shard-barrier.js'
@@ -51,6 +57,7 @@ export interface GroupShardOptions {
   topics: GroupTopics
   logger: Logger
   settings?: Partial<GroupSettings>
+  classicSettings?: Partial<ClassicGroupSettings>
   newMemberId?: () => string
   /** Answers held at once (ops waiting for their appends); beyond: COORDINATOR_NOT_AVAILABLE. */
   pendingOpsMax?: number
@@ -97,7 +104,7 @@ export class GroupShard extends EventEmitter {
       recordGroups: (records) => this.#writer.collectGroups(records),
       logger: this.#logger,
       ...(o.newMemberId === undefined ? {} : { newMemberId: o.newMemberId }),
-    }, o.settings)
+    }, o.settings, o.classicSettings)
   }
 
   get state(): ShardState {
@@ -151,6 +158,15 @@ export class GroupShard extends EventEmitter {
   }
 
   run<Op extends GroupOp>(op: Op, request: OpRequest<Op>): Promise<OpResponse<Op>> {
+    return this.#run(op, () => runGroupOp(this.#coordinator, op, request))
+  }
+
+  /** A Kafka-only group op (kafka-group-ops.ts); a held join or sync answers once its barrier passed and the group answered. */
+  runKafka<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>> {
+    return this.#run(op, () => this.#coordinator.kafkaGroup(op, request))
+  }
+
+  #run<T>(op: string, work: () => T | Promise<T>): Promise<T> {
     if (this.#state === 'loading') {
       return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
         `The coordinator of __consumer_offsets-${this.partition} is still loading its groups.`))
@@ -160,9 +176,9 @@ export class GroupShard extends EventEmitter {
       return Promise.reject(new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
         `The coordinator of __consumer_offsets-${this.partition} holds ${this.#barrier.waiting} answers (pendingOpsMax); try again.`))
     }
-    let outcome: { ok: true; value: OpResponse<Op> } | { ok: false; error: unknown }
+    let outcome: { ok: true; value: T | Promise<T> } | { ok: false; error: unknown }
     try {
-      outcome = { ok: true, value: this.#write(() => runGroupOp(this.#coordinator, op, request)) }
+      outcome = { ok: true, value: this.#write(work) }
     } catch (err) {
       outcome = { ok: false, error: err }
     }
@@ -200,6 +216,7 @@ export class GroupShard extends EventEmitter {
     this.#state = 'closed'
     this.#logger.info({ reason, pendingOps: this.#barrier.waiting }, 'group shard closed')
     this.#barrier.failAll(this.#notCoordinator(reason))
+    this.#coordinator.shutdownClassicGroups(ErrorCode.NOT_COORDINATOR)
   }
 
   /** Runs `work` collecting its batches, then appends them (after the op: even when it threw a refusal). */
@@ -225,6 +242,7 @@ export class GroupShard extends EventEmitter {
     this.#state = 'failed'
     this.#logger.warn({ err, pendingOps: this.#barrier.waiting }, `group shard failed: ${what}`)
     this.#barrier.failAll(this.#notCoordinator(`${what}: ${err instanceof Error ? err.message : String(err)}`))
+    this.#coordinator.shutdownClassicGroups(ErrorCode.NOT_COORDINATOR)
     this.emit('failed', err)
   }
 

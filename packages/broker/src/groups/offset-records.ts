@@ -12,8 +12,13 @@
 //            or nil: a tombstone (the group or the topic was deleted, or the offset expired)
 //   one RecordBatch v2 per group change, one record per group:
 //     key    UTF-8 JSON array ["group", groupId]
-//     value  UTF-8 JSON {v:1, assignor?}: the group exists
+//     value  UTF-8 JSON {v:1, assignor?}: a consumer group (faecie's own protocol, KIP-848's) exists
+//            or UTF-8 JSON {v:1, type:'classic', protocolType}: a classic group (Kafka's JoinGroup
+//            protocol) exists; protocolType as its first JoinGroup gave it ('consumer' for consumers)
 //            or nil: a tombstone (the group was deleted, or expired: offset-retention.ts)
+//            A group id has one type at a time: a record of the other type replaces the group (an
+//            empty group taken over by a member of the other protocol), keeping its offsets. Records
+//            without `type` (all of them before classic groups) are consumer groups.
 //   one RecordBatch v2 per load of a partition by a new coordinator (cluster mode, group-shard.ts):
 //     key    UTF-8 JSON array ["loadMarker"]   (one key: compaction keeps the latest marker only)
 //     value  UTF-8 JSON {v:1, partition, loadedAtMs}
@@ -52,11 +57,15 @@ export interface OffsetRecord {
   value: CommittedOffset | null
 }
 
-/** A consumer group made or deleted (in this log, or in the metadata log of earlier brokers). */
+/** A group made (or its type changed) or deleted (in this log, or in the metadata log of earlier brokers). */
 export interface GroupRecord {
   type: 'group' | 'groupDeleted'
   groupId: string
   assignor?: ServerAssignor
+  /** 'classic': a classic group (Kafka's JoinGroup protocol); absent: a consumer group. */
+  groupType?: 'classic'
+  /** A classic group: JoinGroup's protocolType. */
+  protocolType?: string
 }
 
 /** A record of this log: a committed offset or a group (load markers are skipped by decodeOffsetBatches). */
@@ -77,9 +86,14 @@ export function encodeOffsetRecords(records: readonly OffsetRecord[], nowMs: num
 export function encodeGroupRecords(records: readonly GroupRecord[], nowMs: number): Uint8Array {
   encoder.encode(records.map((r) => ({
     key: JSON.stringify(['group', r.groupId]),
-    value: r.type === 'groupDeleted' ? null : JSON.stringify({ v: OFFSET_RECORD_VERSION, ...(r.assignor === undefined ? {} : { assignor: r.assignor }) }),
+    value: r.type === 'groupDeleted' ? null : JSON.stringify(groupValue(r)),
   })), { timestamp: nowMs })
   return encoder.copy()
+}
+
+function groupValue(r: GroupRecord): Record<string, unknown> {
+  if (r.groupType === 'classic') return { v: OFFSET_RECORD_VERSION, type: 'classic', protocolType: r.protocolType ?? '' }
+  return { v: OFFSET_RECORD_VERSION, ...(r.assignor === undefined ? {} : { assignor: r.assignor }) }
 }
 
 /** One batch holding a load marker of `partition` (its coordinator's replay is done); a buffer of its own. */
@@ -143,7 +157,10 @@ function decodeGroupRecord(key: unknown[], value: Uint8Array | null, offset: num
   if (value === null) return { type: 'groupDeleted', groupId }
   const v = parse(value, offset, log) as Record<string, unknown> | null
   if (v === null || typeof v !== 'object' || v.v !== OFFSET_RECORD_VERSION
-    || (v.assignor !== undefined && !(SERVER_ASSIGNORS as readonly unknown[]).includes(v.assignor))) throw badRecord(log, offset, 'a malformed group value')
+    || (v.assignor !== undefined && !(SERVER_ASSIGNORS as readonly unknown[]).includes(v.assignor))
+    || (v.type !== undefined && v.type !== 'consumer' && v.type !== 'classic')
+    || (v.type === 'classic' && typeof v.protocolType !== 'string')) throw badRecord(log, offset, 'a malformed group value')
+  if (v.type === 'classic') return { type: 'group', groupId, groupType: 'classic', protocolType: v.protocolType as string }
   return { type: 'group', groupId, ...(v.assignor === undefined ? {} : { assignor: v.assignor as ServerAssignor }) }
 }
 

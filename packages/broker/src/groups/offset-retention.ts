@@ -11,10 +11,21 @@
 //   `offsetsRetentionMs` after their commit; those of subscribed topics never do.
 // - An empty group with no offsets left is dead (Kafka deletes it too, however recently it emptied:
 //   with no offsets, there is nothing in it a returning member would need).
+// - A classic group: the same, its members' subscriptions decoded from their JoinGroup metadata; one
+//   of another protocol type than 'consumer' (subscriptions unknown) keeps every offset while it has
+//   members, as in Kafka.
 // - A group replayed at start is left alone while it holds its partitions back: its members of before
 //   may be on their way back.
-import type { ConsumerGroup } from './consumer-group.js'
 import { splitOffsetKey, type CommittedOffset } from './offset-records.js'
+
+/** A group as retention sees it: a ConsumerGroup, or a classic group's view (classic-groups.ts). */
+export interface RetainedGroup {
+  /** A replayed group holding its partitions back until then (0: none). */
+  readonly holdAssignmentsUntilMs: number
+  readonly members: { readonly size: number }
+  readonly emptySinceMs: number | undefined
+  subscribes(topic: string): boolean
+}
 
 export interface RetentionVerdict {
   /** Offset keys (offsetKey()) whose retention ran out. */
@@ -23,7 +34,7 @@ export interface RetentionVerdict {
   dead: boolean
 }
 
-export function expiredOffsets(group: ConsumerGroup, offsets: ReadonlyMap<string, CommittedOffset> | undefined,
+export function expiredOffsets(group: RetainedGroup, offsets: ReadonlyMap<string, CommittedOffset> | undefined,
   nowMs: number, retentionMs: number): RetentionVerdict {
   if (nowMs < group.holdAssignmentsUntilMs) return { expiredKeys: [], dead: false }
   const empty = group.members.size === 0

@@ -124,9 +124,11 @@ export class KafkaConnection implements SessionHandle {
       return this.close(0, `${api.name} version ${version} is not served (${api.minVersion}-${api.maxVersion})`)
     }
     let request: unknown
+    let clientId = ''
     try {
       const r = new KafkaReader(frame)
       const header = readRequestHeader(r, requestHeaderVersion(api, version))
+      clientId = header.clientId ?? ''
       request = handler.read(r, version)
       if (r.remaining !== 0) throw new Error(`${r.remaining} bytes after the request`)
       this.logger.trace({ api: api.name, version, correlationId, clientId: header.clientId }, 'Kafka request')
@@ -143,7 +145,8 @@ export class KafkaConnection implements SessionHandle {
       session: this,
       hold: (reservation) => { if (this.#closed) reservation.release(); else slot.held.push(reservation) },
     }
-    const ctx: KafkaApiContext = { gateway: this.#gateway, op, listener: this.#listener, served: SERVED_APIS, logger: this.logger }
+    const ctx: KafkaApiContext = { gateway: this.#gateway, op, listener: this.#listener, served: SERVED_APIS, logger: this.logger,
+      clientId, clientHost: this.#socket.remoteAddress ?? '' }
     handler.handle(request, version, ctx).then((response) => {
       if (response === NO_RESPONSE) {
         slot.frame = null

@@ -36,6 +36,8 @@ export interface ClusterTopicSource {
    * to the group's coordinator when `forwardGroupOps` (HTTP) and `mayForward`.
    */
   group<Op extends GroupOp>(op: Op, request: OpRequest<Op>, options: { mayForward: boolean; forwardGroupOps?: boolean }): Promise<OpResponse<Op>>
+  /** A group op of Kafka's protocol only, served by this broker's shard of the group, never forwarded. */
+  kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>>
 }
 
 /** How a change reached this broker: `mayForward` false when another broker forwarded it (never forwarded again). */
@@ -207,14 +209,16 @@ export class TopicService {
   }
 
   /**
-   * CONTRACT STUB (issue 17, helper "classic-wiring"): a group op of Kafka's protocol only
-   * (groups/kafka-group-ops.ts: the classic protocol, OffsetDelete), run by the group's coordinator
-   * as group() does, never forwarded (Kafka's clients find the coordinator themselves): in cluster
-   * mode a broker whose shard does not hold the group answers NOT_COORDINATOR.
+   * A group op of Kafka's protocol only (groups/kafka-group-ops.ts: the classic protocol,
+   * OffsetDelete), run by the group's coordinator as group() does, never forwarded (Kafka's clients
+   * find the coordinator themselves): in cluster mode a broker whose shard does not hold the group
+   * answers NOT_COORDINATOR. A JoinGroup or SyncGroup may resolve only when the group's rebalance
+   * phase ends (up to its rebalance timeout): no timeout here.
    */
   async kafkaGroup<Op extends KafkaGroupOp>(op: Op, request: KafkaGroupRequest<Op>): Promise<KafkaGroupResult<Op>> {
-    void request
-    throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${op} is not built yet`)
+    if (this.#cluster !== undefined) return this.#cluster.kafkaGroup(op, request)
+    const call = { method: 'kafkaGroup', op, request } as Extract<CoordinatorCall, { method: 'kafkaGroup' }>
+    return (await this.#coordinator.call(call)) as KafkaGroupResult<Op>
   }
 
   async #openPartitions(meta: TopicMeta, from: number): Promise<void> {

@@ -24,6 +24,10 @@ export interface KafkaApiContext {
   listener: KafkaListenerInfo
   served: readonly ServedApi[]
   logger: Logger
+  /** The request header's client id ('' when null). */
+  clientId: string
+  /** The client's address as this broker sees it (Kafka's clientHost of a group member). */
+  clientHost: string
 }
 
 export interface KafkaApiHandler<Request, Response> {

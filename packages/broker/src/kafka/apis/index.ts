@@ -2,6 +2,7 @@
 // request for it closes the connection (connection.ts).
 import type { ServedApi } from '../versions.js'
 import { apiVersions } from './api-versions.js'
+import { CLASSIC_GROUP_HANDLERS } from './classic-groups.js'
 import { createPartitions, describeCluster } from './cluster.js'
 import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiHandler } from './context.js'
@@ -21,7 +22,7 @@ import { createTopics, deleteTopics } from './topics.js'
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
   [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
     describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords,
-    offsetCommit, offsetFetch, offsetDelete, describeGroups, listGroups, deleteGroups,
+    offsetCommit, offsetFetch, offsetDelete, describeGroups, listGroups, deleteGroups, ...CLASSIC_GROUP_HANDLERS,
     consumerGroupHeartbeat, consumerGroupDescribe].map((h) => [h.api.apiKey, h]),
 )
 
