@@ -74,8 +74,7 @@ function toHeartbeat(request: ConsumerGroupHeartbeatRequest, version: number, ct
   const regex = request.subscribedTopicRegex === '' ? null : request.subscribedTopicRegex
   const frame: RequestFrame = { id: 0, op: 'heartbeat', groupId: request.groupId, memberId: request.memberId, memberEpoch: request.memberEpoch }
   if (request.instanceId !== null) frame.groupInstanceId = request.instanceId
-  const clientId = (ctx as { clientId?: string }).clientId
-  if (clientId !== undefined) frame.clientId = clientId
+  frame.clientId = ctx.clientId
   if (request.rebalanceTimeoutMs !== UNCHANGED_REBALANCE_TIMEOUT_MS) frame.rebalanceTimeoutMs = request.rebalanceTimeoutMs
   if (regex !== null) frame.subscribedTopicRegex = regex
   else if (request.subscribedTopicNames !== null) frame.subscribedTopicNames = request.subscribedTopicNames
