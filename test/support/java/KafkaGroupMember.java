@@ -1,6 +1,6 @@
 // A Kafka 4.4 Java consumer of the KIP-848 protocol (group.protocol=consumer) for the tests of
 // faecie's Kafka listener, compiled with javac against the cached Kafka jars
-// (test/integration/kafka-java-consumer.test.ts). Two modes:
+// (test/integration/kafka-java-consumer.test.ts):
 //
 //   java KafkaGroupMember consume BOOTSTRAP GROUP TOPIC COMMIT(true|false)
 //       subscribes to TOPIC in GROUP and polls until a line "close" arrives on stdin, then closes
@@ -10,22 +10,15 @@
 //         COMMITTED               after each synchronous commit of what it consumed (COMMIT true:
 //                                 after every poll that returned records, and before a revocation)
 //         CLOSED                  once closed
-//   java KafkaGroupMember describe BOOTSTRAP GROUP
-//       AdminClient.describeConsumerGroups: prints "GROUP type state assignor" and, per member,
-//       "MEMBER clientId p,p,..." (its assignment, sorted), then exits 0.
 //
 // Any failure prints "ERROR ..." on stderr and exits 1.
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,7 +30,6 @@ public class KafkaGroupMember {
   public static void main(String[] args) throws Exception {
     try {
       if (args[0].equals("consume")) consume(args[1], args[2], args[3], Boolean.parseBoolean(args[4]));
-      else if (args[0].equals("describe")) describe(args[1], args[2]);
       else throw new IllegalArgumentException("unknown mode " + args[0]);
     } catch (Exception e) {
       System.err.println("ERROR " + e);
@@ -109,18 +101,5 @@ public class KafkaGroupMember {
       }
     }
     say("CLOSED");
-  }
-
-  static void describe(String bootstrap, String group) throws Exception {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
-    try (Admin admin = Admin.create(props)) {
-      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
-      say("GROUP " + d.type() + " " + d.groupState() + " " + d.partitionAssignor());
-      List<String> members = new ArrayList<>();
-      for (MemberDescription m : d.members()) members.add("MEMBER " + m.clientId() + " " + partitions(m.assignment().topicPartitions()));
-      members.sort(null);
-      for (String m : members) say(m);
-    }
   }
 }

@@ -5,6 +5,7 @@
 //                         UUID, also on its join (epoch 0), which the group takes as the member's id
 //   memberEpoch           0 join, -1 leave, -2 leave as a static member, else the member's epoch
 //   instanceId            static membership (null: none); '' refused, as Kafka does
+//   (header) clientId     the member's clientId, shown by ConsumerGroupDescribe
 //   rackId                ignored (faecie's assignors are not rack-aware); '' refused, as Kafka does
 //   rebalanceTimeoutMs    -1: unchanged (required on a join)
 //   subscribedTopicNames  null: unchanged (one of names and regex required on a join)
@@ -30,6 +31,11 @@ import { kafkaApi, topicNameById, uuidBytes, type KafkaApiContext } from './cont
 /** From v1 (KIP-1082) the client makes its member id, also for its join. */
 const CLIENT_MEMBER_ID_VERSION = 1
 const UNCHANGED_REBALANCE_TIMEOUT_MS = -1
+/**
+ * The member's clientId is the request header's, cut to the default groups.memberFieldCharsMax: it
+ * is only shown (Java's default client.id, consumer-GROUP-N, outgrows it for a long group id).
+ */
+const CLIENT_ID_CHARS_MAX = 255
 
 export const consumerGroupHeartbeat = kafkaApi<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>({
   api: KAFKA_APIS.ConsumerGroupHeartbeat,
@@ -74,7 +80,7 @@ function toHeartbeat(request: ConsumerGroupHeartbeatRequest, version: number, ct
   const regex = request.subscribedTopicRegex === '' ? null : request.subscribedTopicRegex
   const frame: RequestFrame = { id: 0, op: 'heartbeat', groupId: request.groupId, memberId: request.memberId, memberEpoch: request.memberEpoch }
   if (request.instanceId !== null) frame.groupInstanceId = request.instanceId
-  frame.clientId = ctx.clientId
+  frame.clientId = ctx.clientId.slice(0, CLIENT_ID_CHARS_MAX)
   if (request.rebalanceTimeoutMs !== UNCHANGED_REBALANCE_TIMEOUT_MS) frame.rebalanceTimeoutMs = request.rebalanceTimeoutMs
   if (regex !== null) frame.subscribedTopicRegex = regex
   else if (request.subscribedTopicNames !== null) frame.subscribedTopicNames = request.subscribedTopicNames
