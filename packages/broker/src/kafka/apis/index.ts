@@ -6,6 +6,8 @@ import { CLASSIC_GROUP_HANDLERS } from './classic-groups.js'
 import { createPartitions, describeCluster } from './cluster.js'
 import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiHandler } from './context.js'
+import { consumerGroupDescribe } from './consumer-group-describe.js'
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js'
 import { deleteRecords } from './delete-records.js'
 import { fetch } from './fetch.js'
 import { findCoordinator } from './find-coordinator.js'
@@ -20,7 +22,8 @@ import { createTopics, deleteTopics } from './topics.js'
 export const KAFKA_HANDLERS: ReadonlyMap<number, KafkaApiHandler<unknown, unknown>> = new Map(
   [apiVersions, metadata, produce, fetch, listOffsets, initProducerId, createTopics, deleteTopics, findCoordinator,
     describeConfigs, incrementalAlterConfigs, alterConfigs, createPartitions, describeCluster, deleteRecords,
-    offsetCommit, offsetFetch, offsetDelete, describeGroups, listGroups, deleteGroups, ...CLASSIC_GROUP_HANDLERS].map((h) => [h.api.apiKey, h]),
+    offsetCommit, offsetFetch, offsetDelete, describeGroups, listGroups, deleteGroups, ...CLASSIC_GROUP_HANDLERS,
+    consumerGroupHeartbeat, consumerGroupDescribe].map((h) => [h.api.apiKey, h]),
 )
 
 export const SERVED_APIS: readonly ServedApi[] = [...KAFKA_HANDLERS.values()].map((h) => h.api)
