@@ -224,9 +224,12 @@ describe('a classic group (kcat -G) through DescribeGroups, ListGroups and faeci
     expect(described.code, described.stderr).toBe(0)
     expect(described.lines[0]).toMatch(/^Consumer group 'kg-classic' \(classic, protocol type consumer\) has state Stable, 1 member \(generation \d+, protocol range\)\.$/)
 
+    // kcat commits its position (auto commit, OffsetCommit with its generation as a classic member): read back through faecie.
+    await waitFor('kcat to commit all six records', async () => (await committed('kg-classic', 'kg-classic-t')).join() === '3,3', { timeoutMs: 60_000 })
     kcat.kill('SIGTERM')
     await waitFor('kcat to leave', async () => (await raw.call('DescribeGroups', 5, { groups: ['kg-classic'] })).groups[0].groupState === 'Empty', { timeoutMs: 60_000 })
     kcat = undefined
+    expect(await committed('kg-classic', 'kg-classic-t')).toEqual([3, 3])
     const deleted = await raw.call('DeleteGroups', 3, { groupsNames: ['kg-classic'] })
     expect(deleted.results).toEqual([{ groupId: 'kg-classic', errorCode: 0, errorMessage: null }])
   }, 3 * TOOL_TIMEOUT_MS)
