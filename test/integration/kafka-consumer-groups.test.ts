@@ -1,12 +1,14 @@
 // The offsets and group-administration APIs of the Kafka listener against one broker process:
 // first on the wire at chosen versions (a bare client: OffsetCommit v2/v10, OffsetFetch v1/v7/v8/v9/v10,
-// DescribeGroups v5/v6, ListGroups v0/v4/v5, DeleteGroups v2), then Kafka's own
+// DescribeGroups v5/v6, ListGroups v0/v4/v5, DeleteGroups v2, OffsetDelete), a classic group of kcat -G
+// (Kafka's classic DescribeGroups view, ListGroups, faecie groups list/describe), then Kafka's own
 // kafka-consumer-groups (the Java class behind it, from the cached Kafka 4.4 jars), unchanged, on
 // groups made by @faecie/client: --list, --describe (members, committed offsets, lag),
 // --reset-offsets --execute (read back through faecie), --delete-offsets, --delete.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeConsumerAssignment, decodeConsumerSubscription } from '../../packages/broker/src/groups/consumer-protocol.js'
+import { ErrorCode } from '../../packages/protocol/src/index.js'
 import { Faecie, type Admin, type GroupConsumer, type Producer } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
@@ -18,12 +20,6 @@ import { waitFor } from '../support/wait-for.js'
 
 const TOOL_TIMEOUT_MS = 120_000
 const GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand'
-const UNKNOWN_TOPIC_ID = 100
-const OFFSET_METADATA_TOO_LARGE = 12
-const UNKNOWN_MEMBER_ID = 25
-const NON_EMPTY_GROUP = 68
-const GROUP_ID_NOT_FOUND = 69
-const GROUP_SUBSCRIBED_TO_TOPIC = 86
 
 let broker: BrokerProcess
 let bootstrap: string
@@ -114,13 +110,13 @@ describe('offsets and group administration on the wire', () => {
         { partitionIndex: 7, committedOffset: 1n, committedMetadata: null },
       ] }],
     })
-    expect(commit.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([0, OFFSET_METADATA_TOO_LARGE, 3])
+    expect(commit.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([0, ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION])
     const byId = await raw.call('OffsetCommit', 10, {
       groupId: 'kg-wire-g', generationIdOrMemberEpoch: -1, memberId: '',
       topics: [{ topicId, partitions: [{ partitionIndex: 1, committedOffset: 4n, committedMetadata: '' }] },
         { topicId: new Uint8Array(16).fill(9), partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: '' }] }],
     })
-    expect(byId.topics.map((t: { partitions: Array<{ errorCode: number }> }) => t.partitions[0]!.errorCode)).toEqual([0, UNKNOWN_TOPIC_ID])
+    expect(byId.topics.map((t: { partitions: Array<{ errorCode: number }> }) => t.partitions[0]!.errorCode)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_ID])
     expect(byId.topics[0].topicId).toEqual(topicId)
     expect(await committed('kg-wire-g', 'kg-wire')).toEqual([3, 4])
 
@@ -128,7 +124,7 @@ describe('offsets and group administration on the wire', () => {
     const stranger = await raw.call('OffsetCommit', 8, {
       groupId: 'kg-wire-g', generationIdOrMemberEpoch: 3, memberId: 'nobody', topics: [{ name: 'kg-wire', partitions: [{ partitionIndex: 0, committedOffset: 9n }, { partitionIndex: 1, committedOffset: 9n }] }],
     })
-    expect(stranger.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([UNKNOWN_MEMBER_ID, UNKNOWN_MEMBER_ID])
+    expect(stranger.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID])
 
     const v1 = await raw.call('OffsetFetch', 1, { groupId: 'kg-wire-g', topics: [{ name: 'kg-wire', partitionIndexes: [0, 1] }, { name: 'kg-none', partitionIndexes: [0] }] })
     expect(v1.topics.map((t: { name: string; partitions: Array<{ committedOffset: bigint; metadata: string; errorCode: number }> }) =>
@@ -152,12 +148,12 @@ describe('offsets and group administration on the wire', () => {
       ['kg-wire-g', 0, [[4n]]], ['kg-never', 0, []], ['kg-never', 0, [[-1n]]],
     ])
     const member = await raw.call('OffsetFetch', 9, { groups: [{ groupId: 'kg-wire-g', memberId: 'nobody', memberEpoch: 2, topics: null }] })
-    expect(member.groups[0].errorCode).toBe(UNKNOWN_MEMBER_ID)
+    expect(member.groups[0].errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
     const v10 = await raw.call('OffsetFetch', 10, { groups: [{ groupId: 'kg-wire-g', memberId: null, memberEpoch: -1,
       topics: [{ topicId, partitionIndexes: [0, 1] }, { topicId: new Uint8Array(16).fill(9), partitionIndexes: [0] }] }] })
     expect(v10.groups[0].topics.map((t: { topicId: Uint8Array; partitions: Array<{ committedOffset: bigint; errorCode: number }> }) =>
       [t.topicId, t.partitions.map((p) => [p.committedOffset, p.errorCode])])).toEqual([
-      [topicId, [[3n, 0], [4n, 0]]], [new Uint8Array(16).fill(9), [[-1n, UNKNOWN_TOPIC_ID]]],
+      [topicId, [[3n, 0], [4n, 0]]], [new Uint8Array(16).fill(9), [[-1n, ErrorCode.UNKNOWN_TOPIC_ID]]],
     ])
   })
 
@@ -176,7 +172,7 @@ describe('offsets and group administration on the wire', () => {
     // An unknown group: Dead, error 0 before v6, GROUP_ID_NOT_FOUND from v6 (as Kafka).
     expect(missing).toMatchObject({ groupId: 'kg-missing', errorCode: 0, groupState: 'Dead' })
     const v6 = await raw.call('DescribeGroups', 6, { groups: ['kg-missing'] })
-    expect(v6.groups[0]).toMatchObject({ groupId: 'kg-missing', errorCode: GROUP_ID_NOT_FOUND, groupState: 'Dead' })
+    expect(v6.groups[0]).toMatchObject({ groupId: 'kg-missing', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, groupState: 'Dead' })
     expect(v6.groups[0].errorMessage).toContain('kg-missing')
 
     const listed = async (version: number, filters: object): Promise<Array<[string, string, string, string]>> =>
@@ -191,7 +187,7 @@ describe('offsets and group administration on the wire', () => {
 
     const deleted = await raw.call('DeleteGroups', 2, { groupsNames: ['kg-admin-live', 'kg-admin-idle', 'kg-missing'] })
     expect(deleted.results.map((r: { groupId: string; errorCode: number }) => [r.groupId, r.errorCode])).toEqual([
-      ['kg-admin-live', NON_EMPTY_GROUP], ['kg-admin-idle', 0], ['kg-missing', GROUP_ID_NOT_FOUND],
+      ['kg-admin-live', ErrorCode.NON_EMPTY_GROUP], ['kg-admin-idle', 0], ['kg-missing', ErrorCode.GROUP_ID_NOT_FOUND],
     ])
     expect(await listed(5, {})).toEqual([['kg-admin-live', 'consumer', 'Stable', 'consumer']])
     expect(await committed('kg-admin-idle', 'kg-admin')).toEqual([-1, -1])
@@ -297,7 +293,7 @@ describe("Kafka's kafka-consumer-groups on faecie's groups", () => {
     const member = await memberOf('kg-busy-g', 'kg-busy', 1)
     await member.commitOffsets([{ topic: 'kg-busy', partition: 0, offset: 1 }])
     const answer = await raw.call('OffsetDelete', 0, { groupId: 'kg-busy-g', topics: [{ name: 'kg-busy', partitions: [{ partitionIndex: 0 }] }] })
-    expect([answer.errorCode, answer.topics[0]?.partitions[0]?.errorCode]).toEqual([0, GROUP_SUBSCRIBED_TO_TOPIC])
+    expect([answer.errorCode, answer.topics[0]?.partitions[0]?.errorCode]).toEqual([0, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC])
     expect(await committed('kg-busy-g', 'kg-busy')).toEqual([1])
     await leave(member)
   })
