@@ -12,12 +12,10 @@ import { KAFKA_APIS, type KafkaApiName } from '../../packages/broker/src/kafka/g
 import * as codecs from '../../packages/broker/src/kafka/generated/index.js'
 import { KafkaReader, KafkaWriter } from '../../packages/broker/src/kafka/wire.js'
 import { ensureInstalled, INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
+import { GROUP_SAMPLES, type Sample, UUID, UUID_B64 } from '../support/kafka-golden-samples.js'
 import { ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
 
-const UUID_B64 = 'AAECAwQFBgcICQoLDA0ODw' // bytes 0..15
-const UUID = Uint8Array.from({ length: 16 }, (_, i) => i)
 
-interface Sample { json: unknown | ((version: number) => unknown); check: (decoded: any, version: number) => void }
 
 /** One request and one response per API, with values that differ from every default. */
 const SAMPLES: Record<KafkaApiName, { request: Sample; response: Sample }> = {
@@ -123,6 +121,7 @@ const SAMPLES: Record<KafkaApiName, { request: Sample; response: Sample }> = {
       brokers: [{ brokerId: 1, host: 'localhost', port: 9092, rack: null, isFenced: false }], clusterAuthorizedOperations: -2147483648 },
       check: (d) => expect(d.brokers[0].host).toBe('localhost') },
   },
+  ...GROUP_SAMPLES,
 }
 
 function sampleJson(sample: Sample, version: number): unknown {

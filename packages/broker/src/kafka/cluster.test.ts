@@ -3,10 +3,11 @@
 // Metadata lists the three brokers at their Kafka addresses, the controller, and per partition the
 // leader, epoch, replicas, ISR and offline replicas (LEADER_NOT_AVAILABLE without a leader); Produce
 // and Fetch of a partition led elsewhere answer NOT_LEADER_OR_FOLLOWER with the leader (KIP-951) and
-// never reach the partition; ListOffsets likewise; DescribeCluster and FindCoordinator name real
-// brokers. Without a cluster, Metadata is the single broker it always was.
+// never reach the partition; ListOffsets likewise; DescribeCluster names real brokers, and
+// FindCoordinator the Kafka listener of the leader of the group's `__consumer_offsets` partition
+// (COORDINATOR_NOT_AVAILABLE while it has none). Without a cluster, Metadata is the single broker it always was.
 import { connect, type Socket } from 'node:net'
-import { ErrorCode, RecordBatchEncoder } from '@faecie/protocol'
+import { ErrorCode, FaecieError, groupPartition, RecordBatchEncoder } from '@faecie/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { ClusterGateway, Gateway } from '../gateway/context.js'
@@ -39,6 +40,9 @@ const STATES = new Map<number, State>([
   [2, { leader: -1, leaderEpoch: 5, partitionEpoch: 9, isr: [3], replicas: [3, 1, 2] }],
 ])
 
+/** The leaders of the six `__consumer_offsets` partitions (-1: none now). */
+const OFFSETS_LEADERS = [1, 2, 3, 2, -1, 3]
+
 /** Brokers 1, 2 and 3 live; broker 3 left out of `live` to make it offline. */
 function fakeCluster(live = [1, 2, 3]): ClusterGateway {
   return {
@@ -50,7 +54,13 @@ function fakeCluster(live = [1, 2, 3]): ClusterGateway {
       kafkaAddress: KAFKA_ADDRESSES.get(brokerId) })),
     controllerId: () => 2,
     brokerUrl: (id) => (live.includes(id) ? `ws://127.0.0.1:920${id}` : undefined),
-  }
+    findCoordinator: async ({ key }) => {
+      const partition = groupPartition(key, OFFSETS_LEADERS.length)
+      const brokerId = OFFSETS_LEADERS[partition]!
+      if (brokerId < 0) throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets-${partition} has no leader right now.`)
+      return { key, brokerId, url: `ws://127.0.0.1:920${brokerId}`, partition }
+    },
+  } as ClusterGateway
 }
 
 let listener: KafkaListener | undefined
@@ -188,16 +198,23 @@ describe('the Kafka listener in a cluster', () => {
     expect(described.clusterId).toBe('cluster-of-three')
     expect(described.controllerId).toBe(2)
     expect(described.brokers.map((b) => [b.brokerId, b.host, b.port, b.rack])).toEqual([[1, '127.0.0.1', port, null], [2, '10.0.0.2', 19092, 'rack-b'], [3, '::1', 29092, null]])
-    const groups = ['billing', 'audit', 'shipping', 'g1', 'g2', 'g3']
+    const groups = ['billing', 'audit', 'shipping', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7']
     const found = await exchange(port, KAFKA_APIS.FindCoordinator, 4, (w) => writeFindCoordinatorRequest(w, 4, { ...defaultFindCoordinatorRequest(), keyType: 0, coordinatorKeys: groups }),
       readFindCoordinatorResponse)
     const addresses = new Map<number, string>([[1, `127.0.0.1:${port}`], [2, '10.0.0.2:19092'], [3, '::1:29092']])
+    expect(found.coordinators.map((c) => c.key)).toEqual(groups)
     for (const c of found.coordinators) {
+      const leader = OFFSETS_LEADERS[groupPartition(c.key, OFFSETS_LEADERS.length)]!
+      if (leader < 0) {
+        expect(c).toMatchObject({ nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })
+        continue
+      }
       expect(c.errorCode).toBe(0)
+      expect(c.nodeId).toBe(leader)
       expect(`${c.host}:${c.port}`).toBe(addresses.get(c.nodeId))
     }
-    // Spread over brokers, not all on the one asked.
-    expect(new Set(found.coordinators.map((c) => c.nodeId)).size).toBeGreaterThan(1)
+    // The groups cover every case: each broker, and a partition without a leader.
+    expect(new Set(found.coordinators.map((c) => c.nodeId))).toEqual(new Set([1, 2, 3, -1]))
     const again = await exchange(port, KAFKA_APIS.FindCoordinator, 3, (w) => writeFindCoordinatorRequest(w, 3, { ...defaultFindCoordinatorRequest(), keyType: 0, key: groups[0]! }),
       readFindCoordinatorResponse)
     expect(again.nodeId).toBe(found.coordinators[0]!.nodeId)

@@ -2,19 +2,23 @@
 // shape of kafka-consumer-groups.sh. describe prints its table (one line per partition: committed
 // offset, end offset, lag, owning member) and the total lag; reset-offsets prints the plan and
 // changes nothing without --execute, and is refused while the group has members, as Kafka's tool
-// does. What was asked for goes to stdout; confirmations to stderr.
-import type { Admin, GroupLag } from '@faecie/client'
+// does. Classic groups (Kafka's JoinGroup/SyncGroup protocol: kcat, kafkajs, librdkafka, Java's classic
+// consumer) show with their type, protocol type and Kafka's classic states (PreparingRebalance,
+// CompletingRebalance), their generation and chosen protocol in place of epoch and assignor. What
+// was asked for goes to stdout; confirmations to stderr.
+import type { Admin, GroupLag, ListedGroups } from '@faecie/client'
 import { COMMON_USAGE, UsageError, parseInteger } from '../args.js'
 import { CommandError, errorText } from '../connect.js'
 import type { LineWriter } from '../output.js'
 import { runAdminCommand, type Action } from './admin-command.js'
 
+type ListedGroup = ListedGroups['groups'][number]
 type DescribedGroup = Awaited<ReturnType<Admin['describeGroups']>>['groups'][number]
 
 export const GROUPS_USAGE = `Usage: faecie groups <action> [options]
 
 Actions:
-  list [--format text|json]
+  list [--type] [--state] [--format text|json]
   describe --group G [--format text|json]   (with the group's COORDINATOR: broker id and URL)
   reset-offsets --group G --topic T (--to-earliest | --to-latest | --to-offset O | --to-datetime ISO) [--execute]
   delete --group G
@@ -26,6 +30,9 @@ Actions:
   --to-offset O           reset-offsets: to offset O (kept within each partition's log)
   --to-datetime ISO       reset-offsets: to the first record at or after a time (2026-01-31T12:00:00Z)
   --execute               reset-offsets: apply the plan (without it, only print it)
+  --type                  list: a TYPE column (consumer: faecie's groups and KIP-848's; classic: Kafka's
+                          JoinGroup protocol) and PROTOCOL-TYPE (a classic group's; consumer for consumers)
+  --state                 list: a STATE column
   --format text|json      list and describe: text (default) or one JSON object
 
 list asks every broker of a cluster; a broker that cannot be reached (one just stopped stays
@@ -46,10 +53,12 @@ const OPTIONS = {
   execute: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   format: { type: 'string' },
+  type: { type: 'boolean' },
+  state: { type: 'boolean' },
 } as const
 
 const ACTION_FLAGS: Record<string, string[]> = {
-  list: ['format'],
+  list: ['format', 'type', 'state'],
   describe: ['group', 'format'],
   'reset-offsets': ['group', 'topic', 'to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'execute', 'dry-run'],
   delete: ['group'],
@@ -64,6 +73,8 @@ export function groupsCommand(argv: string[], out: LineWriter): Promise<number> 
 
 const list: Action = (flags, out) => {
   const format = flags.choice('format', ['text', 'json'] as const) ?? 'text'
+  const withType = flags.bool('type')
+  const withState = flags.bool('state')
   return async (admin) => {
     const { groups, unreachable = [] } = await admin.listGroups()
     const sorted = [...groups].sort((a, b) => a.groupId.localeCompare(b.groupId))
@@ -74,9 +85,24 @@ const list: Action = (flags, out) => {
       out.write(JSON.stringify({ groups: sorted, ...(unreachable.length === 0 ? {} : {
         unreachable: unreachable.map((u) => ({ brokerId: u.brokerId, url: u.url, error: { code: u.error.code, name: u.error.errorName, message: u.error.message } })),
       }) }))
+    } else if (withType || withState) {
+      for (const line of listLines(sorted, withType, withState)) out.write(line)
     } else for (const g of sorted) out.write(g.groupId)
     return 0
   }
+}
+
+/** list --type/--state: GROUP, then TYPE and PROTOCOL-TYPE, then STATE, as kafka-consumer-groups --list --type --state. */
+export function listLines(groups: readonly ListedGroup[], withType: boolean, withState: boolean): string[] {
+  const header = ['GROUP', ...(withType ? ['TYPE', 'PROTOCOL-TYPE'] : []), ...(withState ? ['STATE'] : [])]
+  return columns([header, ...groups.map((g) => [
+    g.groupId, ...(withType ? [g.type ?? 'consumer', g.protocolType || (g.type === 'classic' ? '-' : 'consumer')] : []), ...(withState ? [g.state] : []),
+  ])])
+}
+
+/** What the head line of describe says of a classic group's kind; nothing for faecie's own. */
+function kindOf(group: DescribedGroup): string {
+  return group.type === 'classic' ? ` (classic, protocol type ${group.protocolType || 'none'})` : ''
 }
 
 /** The group, or a CommandError when the broker does not know it. */
@@ -96,7 +122,8 @@ const describe: Action = (flags, out) => {
     const group = await groupOf(admin, groupId)
     const lag = await admin.fetchGroupLag({ groupId })
     if (format === 'json') {
-      out.write(JSON.stringify({ groupId, coordinator: group.coordinator ?? null, state: group.state, groupEpoch: group.groupEpoch, assignor: group.assignor, members: group.members, partitions: lag.partitions, totalLag: lag.totalLag }))
+      out.write(JSON.stringify({ groupId, coordinator: group.coordinator ?? null, type: group.type ?? 'consumer', ...(group.protocolType === undefined ? {} : { protocolType: group.protocolType }),
+        state: group.state, groupEpoch: group.groupEpoch, assignor: group.assignor, members: group.members, partitions: lag.partitions, totalLag: lag.totalLag }))
     } else {
       for (const line of describeLines(group, lag)) out.write(line)
     }
@@ -112,9 +139,10 @@ export function columns(rows: string[][]): string[] {
 
 export function describeLines(group: DescribedGroup, lag: GroupLag): string[] {
   const members = group.members.length
+  const epoch = group.type === 'classic' ? `generation ${group.groupEpoch}, protocol ${group.assignor || '-'}` : `group epoch ${group.groupEpoch}, assignor ${group.assignor}`
   const head = members === 0
-    ? `Consumer group '${group.groupId}' has no active members (state ${group.state}).`
-    : `Consumer group '${group.groupId}' has state ${group.state}, ${members} member${members === 1 ? '' : 's'} (group epoch ${group.groupEpoch}, assignor ${group.assignor}).`
+    ? `Consumer group '${group.groupId}'${kindOf(group)} has no active members (state ${group.state}).`
+    : `Consumer group '${group.groupId}'${kindOf(group)} has state ${group.state}, ${members} member${members === 1 ? '' : 's'} (${epoch}).`
   const coordinator = group.coordinator === undefined ? [] : [`COORDINATOR (ID): ${group.coordinator.url} (${group.coordinator.brokerId})`]
   const rows = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID']]
   for (const p of lag.partitions) {

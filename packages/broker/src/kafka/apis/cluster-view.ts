@@ -12,7 +12,7 @@
 //   not led here  NOT_LEADER_OR_FOLLOWER with the leader and epoch etcd names (Kafka's clients
 //                 refresh metadata and retry at the leader); a partition etcd does not know is left
 //                 to the op, which answers UNKNOWN_TOPIC_OR_PARTITION
-import { ErrorCode } from '@faecie/protocol'
+import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClusterGateway } from '../../gateway/context.js'
 import type { KafkaApiContext } from './context.js'
 
@@ -130,20 +130,20 @@ export function leaderEndpoints(ctx: KafkaApiContext, misdirected: Iterable<Misd
   return kafkaBrokers(ctx).filter((b) => wanted.has(b.nodeId))
 }
 
-/** Java's String.hashCode, as Kafka places a group on a partition of __consumer_offsets. */
-function javaHashCode(text: string): number {
-  let hash = 0
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0
-  return hash
-}
-
 /**
- * The broker coordinating a consumer group: one of the brokers with a Kafka listener, chosen from
- * the group id (Kafka's abs(hashCode) rule over the brokers sorted by id), so every member of a
- * group finds the same broker whichever broker it asks. A single broker: itself.
+ * The broker coordinating a consumer group, as Kafka's clients reach it: a single broker is itself;
+ * in a cluster, the leader of the group's `__consumer_offsets` partition (the gateway's
+ * findCoordinator: the topic is made on the first ask), by its Kafka listener. No leader, the topic
+ * being made, or a leader without a Kafka listener: COORDINATOR_NOT_AVAILABLE (thrown; clients ask again).
  */
-export function groupCoordinator(ctx: KafkaApiContext, groupId: string): KafkaBroker {
-  const brokers = kafkaBrokers(ctx)
-  if (brokers.length === 1) return brokers[0]!
-  return brokers[(javaHashCode(groupId) & 0x7fffffff) % brokers.length]!
+export async function groupCoordinator(ctx: KafkaApiContext, groupId: string): Promise<KafkaBroker> {
+  const cluster = ctx.gateway.cluster
+  if (cluster === undefined) return kafkaBrokers(ctx)[0]!
+  const { brokerId, partition } = await cluster.findCoordinator({ key: groupId })
+  const broker = kafkaBrokers(ctx).find((b) => b.nodeId === brokerId)
+  if (broker === undefined) {
+    throw new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      `Broker ${brokerId} leads __consumer_offsets-${partition}, which holds group ${groupId}, but has no Kafka listener known.`)
+  }
+  return broker
 }

@@ -1,0 +1,199 @@
+// OffsetCommit (v2-10), OffsetFetch (v1-10) and OffsetDelete (v0): a group's committed offsets,
+// through the coordinator's commitOffsets and fetchOffsets ops and the Kafka-only deleteOffsets op
+// (docs/kafka-protocol.md "Offsets"). The listener is a client's session: a group op is never
+// forwarded; a broker that is not the group's coordinator answers NOT_COORDINATOR and the client
+// asks FindCoordinator again.
+//
+// OffsetCommit: a generation (classic) or member epoch (v9+, KIP-848) >= 0 commits as that member;
+// -1 commits without one (the admin client, a consumer without group management: allowed while the
+// group has no members, as in Kafka). A refusal of the whole commit (UNKNOWN_MEMBER_ID,
+// STALE_MEMBER_EPOCH, NOT_COORDINATOR, ...) is every partition's error, as Kafka answers it.
+// committedLeaderEpoch and retentionTimeMs are ignored (faecie keeps no leader epoch with an offset;
+// retention is the broker's offsets.retention.ms). v10 names topics by id.
+//
+// OffsetFetch: a partition with no committed offset answers -1 with no error, also for a topic that
+// does not exist (Kafka does not check topics either); the leader epoch is always -1.
+import { ErrorCode, FaecieError, type CommitOffsetsTopicSpec, type FetchOffsetsResponse, type OpResponse } from '@faecie/protocol'
+import { checkItemCount } from '../../gateway/context.js'
+import { KAFKA_APIS } from '../generated/apis.js'
+import { defaultOffsetCommitResponse, readOffsetCommitRequest, writeOffsetCommitResponse, type OffsetCommitRequest,
+  type OffsetCommitResponse } from '../generated/offset-commit.js'
+import { defaultOffsetDeleteResponse, readOffsetDeleteRequest, writeOffsetDeleteResponse, type OffsetDeleteRequest,
+  type OffsetDeleteResponse } from '../generated/offset-delete.js'
+import { defaultOffsetFetchResponse, readOffsetFetchRequest, writeOffsetFetchResponse, type OffsetFetchRequest, type OffsetFetchResponse,
+  type OffsetFetchResponsePartitions } from '../generated/offset-fetch.js'
+import { kafkaApi, topicNameById, uuidBytes, type KafkaApiContext } from './context.js'
+
+/** The longest metadata string kept with a committed offset (Kafka's offset.metadata.max.bytes: 4096). */
+export const OFFSET_METADATA_CHARS_MAX = 4096
+/** Kafka's "no committed offset", and "no leader epoch". */
+const NO_OFFSET = -1n
+const NO_EPOCH = -1
+/** The largest offset faecie's logs can hold (2^53 - 1). */
+const OFFSET_MAX = BigInt(Number.MAX_SAFE_INTEGER)
+const ZERO_UUID = new Uint8Array(16)
+/** A group op is never forwarded from the Kafka listener: clients find the coordinator themselves. */
+const CLIENT_SESSION = { mayForward: false } as const
+
+export const offsetCommit = kafkaApi<OffsetCommitRequest, OffsetCommitResponse>({
+  api: KAFKA_APIS.OffsetCommit,
+  read: readOffsetCommitRequest,
+  write: writeOffsetCommitResponse,
+  handle: async (request, version, ctx) => {
+    checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), ctx.gateway.limits)
+    const names = request.topics.map((t) => (version >= 10 ? topicNameById(ctx.gateway, t.topicId) : t.name))
+    // A partition's own error (unknown topic id, metadata too large, an offset no log has), or undefined: sent on.
+    const own = request.topics.map((t, i) => t.partitions.map((p) => names[i] === undefined ? ErrorCode.UNKNOWN_TOPIC_ID
+      : (p.committedMetadata?.length ?? 0) > OFFSET_METADATA_CHARS_MAX ? ErrorCode.OFFSET_METADATA_TOO_LARGE
+        : p.committedOffset < 0n || p.committedOffset > OFFSET_MAX ? ErrorCode.INVALID_REQUEST : undefined))
+    const topics: CommitOffsetsTopicSpec[] = request.topics.map((t, i) => ({
+      topic: names[i] ?? '',
+      partitions: t.partitions.filter((_p, j) => own[i]![j] === undefined).map((p) => ({
+        partition: p.partitionIndex, offset: Number(p.committedOffset), ...(p.committedMetadata === null ? {} : { metadata: p.committedMetadata }),
+      })),
+    })).filter((t) => t.partitions.length > 0)
+    const results = new Map<string, number>()
+    let whole: number | undefined
+    if (topics.length > 0) {
+      const asMember = request.generationIdOrMemberEpoch >= 0
+      try {
+        const answer = await ctx.gateway.topics.group('commitOffsets', {
+          groupId: request.groupId, topics, ...(asMember ? { memberId: request.memberId, memberEpoch: request.generationIdOrMemberEpoch } : {}),
+        }, CLIENT_SESSION)
+        for (const t of answer.topics) for (const p of t.partitions) results.set(`${t.topic}\0${p.partition}`, p.error?.code ?? 0)
+      } catch (err) {
+        whole = refusalCode(err)
+      }
+    }
+    return {
+      ...defaultOffsetCommitResponse(),
+      topics: request.topics.map((t, i) => ({
+        name: t.name, topicId: t.topicId,
+        partitions: t.partitions.map((p, j) => ({
+          partitionIndex: p.partitionIndex, errorCode: own[i]![j] ?? whole ?? results.get(`${names[i]}\0${p.partitionIndex}`) ?? 0,
+        })),
+      })),
+    }
+  },
+})
+
+/** One group's part of an OffsetFetch, whatever the version: topics by name (v1-9) or by id (v10); null: every committed offset. */
+interface FetchAsk {
+  groupId: string
+  memberId: string | null
+  memberEpoch: number
+  topics: Array<{ name: string; topicId: Uint8Array; partitionIndexes: number[] }> | null
+}
+
+interface FetchedGroup {
+  errorCode: number
+  topics: Array<{ name: string; topicId: Uint8Array; partitions: OffsetFetchResponsePartitions[] }>
+}
+
+export const offsetFetch = kafkaApi<OffsetFetchRequest, OffsetFetchResponse>({
+  api: KAFKA_APIS.OffsetFetch,
+  read: readOffsetFetchRequest,
+  write: writeOffsetFetchResponse,
+  handle: async (request, version, ctx) => {
+    const asks: FetchAsk[] = version <= 7
+      ? [{ groupId: request.groupId, memberId: null, memberEpoch: -1, topics: request.topics?.map((t) => ({ ...t, topicId: ZERO_UUID })) ?? null }]
+      : request.groups
+    checkItemCount(asks.reduce((n, g) => n + 1 + (g.topics ?? []).reduce((m, t) => m + 1 + t.partitionIndexes.length, 0), 0), ctx.gateway.limits)
+    const fetched = await Promise.all(asks.map((ask) => fetchGroup(ask, version, ctx)))
+    if (version >= 8) return { ...defaultOffsetFetchResponse(), groups: asks.map((ask, i) => ({ groupId: ask.groupId, ...fetched[i]! })) }
+    const [one] = fetched as [FetchedGroup]
+    // v1 has no group error: Kafka puts it on every partition asked for.
+    const partitionError = version < 2 ? one.errorCode : 0
+    return {
+      ...defaultOffsetFetchResponse(),
+      errorCode: version >= 2 ? one.errorCode : 0,
+      topics: one.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p, errorCode: p.errorCode || partitionError })) })),
+    }
+  },
+})
+
+async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext): Promise<FetchedGroup> {
+  const byId = version >= 10
+  const asked = ask.topics?.map((t) => ({ ...t, name: byId ? topicNameById(ctx.gateway, t.topicId) : t.name }))
+  const none = (partitionIndex: number, errorCode: number): OffsetFetchResponsePartitions =>
+    ({ partitionIndex, committedOffset: NO_OFFSET, committedLeaderEpoch: NO_EPOCH, metadata: '', errorCode })
+  const failAll = (errorCode: number): FetchedGroup => ({
+    errorCode, topics: (ask.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitionIndexes.map((p) => none(p, 0)) })),
+  })
+  let answer: FetchOffsetsResponse
+  try {
+    const memberError = version >= 9 ? await checkFetchingMember(ask, ctx) : 0
+    if (memberError !== 0) return failAll(memberError)
+    const known = asked?.filter((t): t is typeof t & { name: string } => t.name !== undefined)
+    answer = await ctx.gateway.topics.group('fetchOffsets', {
+      groupId: ask.groupId, ...(known === undefined ? {} : { topics: known.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) }),
+    }, CLIENT_SESSION)
+  } catch (err) {
+    return failAll(refusalCode(err))
+  }
+  const committed = new Map<string, OffsetFetchResponsePartitions>()
+  for (const t of answer.topics) {
+    for (const p of t.partitions) {
+      // Never committed, or a topic that does not exist: -1 and no error, as Kafka answers both.
+      committed.set(`${t.topic}\0${p.partition}`, p.offset < 0 || p.error !== undefined ? none(p.partition, 0)
+        : { partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedLeaderEpoch: NO_EPOCH, metadata: p.metadata, errorCode: 0 })
+    }
+  }
+  if (asked === undefined) {
+    return {
+      errorCode: 0,
+      topics: answer.topics.map((t) => ({
+        name: t.topic, topicId: uuidBytes(ctx.gateway.topics.lookup(t.topic)?.topicId ?? ''),
+        partitions: t.partitions.map((p) => committed.get(`${t.topic}\0${p.partition}`)!).filter((p) => p.committedOffset >= 0n),
+      })).filter((t) => t.partitions.length > 0),
+    }
+  }
+  return {
+    errorCode: 0,
+    topics: asked.map((t, i) => ({
+      name: ask.topics![i]!.name, topicId: t.topicId,
+      partitions: t.partitionIndexes.map((p) => t.name === undefined ? none(p, ErrorCode.UNKNOWN_TOPIC_ID) : committed.get(`${t.name}\0${p}`) ?? none(p, 0)),
+    })),
+  }
+}
+
+/**
+ * OffsetFetch v9+ from a member of a KIP-848 group (memberId, memberEpoch >= 0): the member must be
+ * the group's at that epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH), as Kafka checks. An unknown
+ * group, a classic one, or an ask without a member (the admin client) is not checked.
+ */
+async function checkFetchingMember(ask: FetchAsk, ctx: KafkaApiContext): Promise<number> {
+  if (ask.memberId === null || ask.memberEpoch < 0) return 0
+  const [group] = (await ctx.gateway.topics.group('describeGroups', { groupIds: [ask.groupId] }, CLIENT_SESSION)).groups
+  if (group === undefined || group.error !== undefined || (group.type ?? 'consumer') !== 'consumer') return 0
+  const member = group.members.find((m) => m.memberId === ask.memberId)
+  if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+  return member.memberEpoch === ask.memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH
+}
+
+export const offsetDelete = kafkaApi<OffsetDeleteRequest, OffsetDeleteResponse>({
+  api: KAFKA_APIS.OffsetDelete,
+  read: readOffsetDeleteRequest,
+  write: writeOffsetDeleteResponse,
+  handle: async (request, _version, ctx) => {
+    checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), ctx.gateway.limits)
+    try {
+      const answer = await ctx.gateway.topics.kafkaGroup('deleteOffsets', {
+        groupId: request.groupId, topics: request.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      })
+      return {
+        ...defaultOffsetDeleteResponse(),
+        errorCode: answer.errorCode,
+        topics: answer.topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })) })),
+      }
+    } catch (err) {
+      return { ...defaultOffsetDeleteResponse(), errorCode: refusalCode(err) }
+    }
+  },
+})
+
+/** A coordinator's refusal of a whole request (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, UNKNOWN_MEMBER_ID...) as Kafka's error code; anything else is a bug and is thrown on. */
+export function refusalCode(err: unknown): number {
+  if (err instanceof FaecieError) return err.code
+  throw err
+}
