@@ -3,7 +3,7 @@
 // answers): v0's broker-made member id and v1's client-made one; assignments and owned partitions
 // by topic id; two members splitting partitions only as the first revokes; Kafka's own refusals
 // (INVALID_REQUEST with Kafka's messages, UNSUPPORTED_ASSIGNOR, FENCED_MEMBER_EPOCH,
-// UNKNOWN_MEMBER_ID); leaving with epoch -1; ConsumerGroupDescribe of a consumer group (members,
+// UNKNOWN_MEMBER_ID); a subscription by RE2 regex (a bad one: INVALID_REGULAR_EXPRESSION); leaving with epoch -1; ConsumerGroupDescribe of a consumer group (members,
 // current and target assignment by id and name), of an unknown group and of a classic group
 // (GROUP_ID_NOT_FOUND, "Group X is not a consumer group.", so Kafka's admin falls back to DescribeGroups).
 import { randomUUID } from 'node:crypto'
@@ -25,6 +25,7 @@ const UNKNOWN_MEMBER_ID = 25
 const FENCED_MEMBER_EPOCH = 110
 const UNSUPPORTED_ASSIGNOR = 112
 const GROUP_ID_NOT_FOUND = 69
+const INVALID_REGULAR_EXPRESSION = 128
 const TOPIC = 'kip848-fields'
 
 let broker: BrokerProcess
@@ -133,6 +134,18 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(why).toContain(member)
     // A fenced member joins again with its own id and epoch 0, as Kafka's clients do.
     expect(await heartbeat(joinOf(groupId, member))).toMatchObject({ errorCode: 0, memberId: member })
+  })
+
+  it('subscribes by an RE2 regex (v1), names ignored beside it; a bad regex is INVALID_REGULAR_EXPRESSION', async () => {
+    const groupId = 'kip848-regex'
+    const member = randomUUID()
+    const joined = await heartbeat({ ...joinOf(groupId, member), subscribedTopicNames: [], subscribedTopicRegex: 'kip848-f.*' })
+    expect(joined).toMatchObject({ errorCode: 0, memberId: member })
+    expect(assigned(joined)).toEqual([[topicId, [0, 1, 2, 3]]])
+    const described = (await describeGroups([groupId])).groups[0]!
+    expect(described.members.map((m) => [m.subscribedTopicRegex, m.subscribedTopicNames])).toEqual([['kip848-f.*', []]])
+    const bad = await heartbeat({ ...joinOf(groupId, randomUUID()), subscribedTopicNames: null, subscribedTopicRegex: '(' })
+    expect(bad.errorCode).toBe(INVALID_REGULAR_EXPRESSION)
   })
 })
 
