@@ -107,7 +107,7 @@ function byTopicName(ctx: KafkaApiContext, owned: NonNullable<ConsumerGroupHeart
 }
 
 /** An assignment by topic name, by id; a topic deleted since it was computed is left out. */
-export function byTopicId(ctx: KafkaApiContext, assignment: TopicPartitions[]): ConsumerGroupHeartbeatResponseTopicPartitions[] {
+function byTopicId(ctx: KafkaApiContext, assignment: TopicPartitions[]): ConsumerGroupHeartbeatResponseTopicPartitions[] {
   const out: ConsumerGroupHeartbeatResponseTopicPartitions[] = []
   for (const t of assignment) {
     const meta = ctx.gateway.topics.lookup(t.topic)
