@@ -1,0 +1,201 @@
+// kafkajs (npm, unchanged) against the broker's Kafka listener: topics made with its admin client,
+// produce with every compression codec (the stored batches keep the codec: read from the segment
+// files; kcat reads them back), an idempotent producer (producer id and sequences kept in the stored
+// batches), and a consumer group on a 4-partition topic that rebalances when a second member joins
+// and when it leaves: every record consumed exactly once across the members, offsets committed and
+// read back with kafkajs's admin client.
+import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs'
+import { CompressionTypes } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
+import { ensureKcat, kafkaPortOf, runTool } from '../support/kafka-protocol.js'
+import { boundedClose, loggedKafka, registerKafkajsCodecs, storedBatches, type LoggedKafka } from '../support/kafkajs.js'
+import { waitFor } from '../support/wait-for.js'
+
+/** Waits on the clients (joins, rebalances, records arriving): generous, the machine is shared. */
+const CLIENT_WAIT_MS = 90_000
+const TEST_TIMEOUT_MS = 5 * CLIENT_WAIT_MS
+
+let broker: BrokerProcess
+let bootstrap: string
+let kcat: string
+let client: LoggedKafka
+let admin: Admin
+const producers: Producer[] = []
+const consumers: Consumer[] = []
+
+beforeAll(async () => {
+  kcat = ensureKcat()
+  await registerKafkajsCodecs()
+  broker = await startBrokerProcess()
+  bootstrap = `127.0.0.1:${await kafkaPortOf(broker)}`
+  client = loggedKafka(bootstrap, 'kafkajs-test')
+  admin = client.kafka.admin()
+  await admin.connect()
+}, INSTALL_TIMEOUT_MS)
+
+afterAll(async () => {
+  for (const consumer of consumers) await boundedClose(() => consumer.disconnect())
+  for (const producer of producers) await boundedClose(() => producer.disconnect())
+  if (admin !== undefined) await boundedClose(() => admin.disconnect())
+  await broker?.stop()
+}, 120_000)
+
+/** kafkajs's own log and the broker's last lines, for a failure message. */
+function logs(): string {
+  return `kafkajs:\n${client.logs.slice(-60).join('\n')}\nbroker:\n${broker.logs().slice(-40).join('\n')}`
+}
+
+async function createTopic(topic: string, numPartitions = 1): Promise<void> {
+  expect(await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }), logs()).toBe(true)
+}
+
+async function producer(options: Parameters<LoggedKafka['kafka']['producer']>[0] = {}): Promise<Producer> {
+  const made = client.kafka.producer(options)
+  producers.push(made)
+  await made.connect()
+  return made
+}
+
+async function kcatRead(topic: string, partition: number): Promise<string[]> {
+  const run = await runTool(kcat, ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-f', '%s\n'])
+  expect(run.status, run.stderr).toBe(0)
+  return run.stdout.split('\n').filter((line) => line !== '')
+}
+
+describe('kafkajs producers against the Kafka listener', () => {
+  const codecs = [['none', CompressionTypes.None, 0], ['gzip', CompressionTypes.GZIP, 1], ['snappy', CompressionTypes.Snappy, 2],
+    ['lz4', CompressionTypes.LZ4, 3], ['zstd', CompressionTypes.ZSTD, 4]] as const
+  for (const [name, compression, code] of codecs) {
+    it(`keeps kafkajs's ${name} batches as they are (compression bits ${code}); kcat reads them back`, async () => {
+      const topic = `kafkajs-${name}`
+      await createTopic(topic)
+      const lines = Array.from({ length: 50 }, (_, i) => `record-${i}-${'z'.repeat(1000)}`)
+      const sent = await (await producer()).send({ topic, compression, acks: -1, messages: lines.map((value) => ({ value })) })
+      expect(sent.map((r) => [r.partition, r.errorCode, r.baseOffset]), logs()).toEqual([[0, 0, '0']])
+      const batches = storedBatches(broker.dataDir, topic, 0)
+      expect(batches.map((b) => [b.baseOffset, b.records, b.compression])).toEqual([[0, 50, code]])
+      expect(await kcatRead(topic, 0)).toEqual(lines)
+    }, TEST_TIMEOUT_MS)
+  }
+
+  it('an idempotent producer gets a producer id; its batches keep it with their sequences, each written once', async () => {
+    const topic = 'kafkajs-idempotent'
+    await createTopic(topic)
+    const first = await producer({ idempotent: true, maxInFlightRequests: 1 })
+    const sizes = [5, 3, 7]
+    let n = 0
+    for (const size of sizes) {
+      const messages = Array.from({ length: size }, () => ({ key: `k${n}`, value: `v${n++}` }))
+      const sent = await first.send({ topic, acks: -1, messages })
+      expect(sent[0]?.errorCode, logs()).toBe(0)
+    }
+    const second = await producer({ idempotent: true, maxInFlightRequests: 1 })
+    await second.send({ topic, acks: -1, messages: [{ value: `v${n++}` }] })
+
+    const batches = storedBatches(broker.dataDir, topic, 0)
+    expect(batches.map((b) => [b.baseOffset, b.records, b.baseSequence, b.producerEpoch])).toEqual([[0, 5, 0, 0], [5, 3, 5, 0], [8, 7, 8, 0], [15, 1, 0, 0]])
+    const ids = batches.map((b) => b.producerId)
+    expect(ids[0]).toBeGreaterThanOrEqual(0n)
+    expect(new Set(ids.slice(0, 3))).toEqual(new Set([ids[0]]))
+    expect(ids[3]).not.toBe(ids[0])
+    expect(await kcatRead(topic, 0)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`))
+  }, TEST_TIMEOUT_MS)
+})
+
+interface Member {
+  name: string
+  consumer: Consumer
+  /** `partition:offset value` of every record handed to eachMessage, in order. */
+  seen: string[]
+  /** The partitions of each assignment the group gave it (GROUP_JOIN events), in order. */
+  assignments: number[][]
+}
+
+describe('a kafkajs consumer group', () => {
+  const topic = 'kafkajs-group'
+  const groupId = 'kafkajs-group-1'
+  const partitions = 4
+
+  async function member(name: string): Promise<Member> {
+    const consumer = client.kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 10_000, rebalanceTimeout: 30_000, maxWaitTimeInMs: 500 })
+    consumers.push(consumer)
+    const made: Member = { name, consumer, seen: [], assignments: [] }
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      made.assignments.push([...(event.payload.memberAssignment[topic] ?? [])].sort())
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ partition, message }: EachMessagePayload) => {
+        made.seen.push(`${partition}:${message.offset} ${message.value?.toString()}`)
+      },
+    })
+    return made
+  }
+
+  /** Sends `count` records named `phase-i`, record i to partition i mod 4; returns their values. */
+  async function produce(sender: Producer, phase: string, count: number): Promise<string[]> {
+    const values = Array.from({ length: count }, (_, i) => `${phase}-${i}`)
+    await sender.send({ topic, acks: -1, messages: values.map((value, i) => ({ partition: i % partitions, value })) })
+    return values
+  }
+
+  const values = (members: Member[]): string[] => members.flatMap((m) => m.seen.map((s) => s.split(' ')[1]!)).sort()
+  const records = (members: Member[]): string[] => members.flatMap((m) => m.seen)
+  const latest = (m: Member): number[] | undefined => m.assignments[m.assignments.length - 1]
+
+  /** Committed offsets (kafkajs admin: OffsetFetch) equal the high watermarks of every partition. */
+  async function committedToEnd(): Promise<void> {
+    await waitFor(`group ${groupId}'s committed offsets to reach the end of ${topic}`, async () => {
+      const ends = (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]).sort()
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
+      const offsets = (committed?.partitions ?? []).map((p) => [p.partition, p.offset]).sort()
+      return JSON.stringify(offsets) === JSON.stringify(ends) ? offsets : { ends, offsets }
+    }, { timeoutMs: CLIENT_WAIT_MS })
+  }
+
+  it('shares 4 partitions between two members when one joins and gives them all back when it leaves; each record once, offsets committed', async () => {
+    await createTopic(topic, partitions)
+    const sender = await producer()
+    const expected = await produce(sender, 'before', 40)
+
+    const a = await member('a')
+    await waitFor('member a to consume the first 40 records', () => (values([a]).length >= 40 ? true : `${values([a]).length} seen`), { timeoutMs: CLIENT_WAIT_MS })
+    expect(latest(a), logs()).toEqual([0, 1, 2, 3])
+    await committedToEnd()
+
+    const joinsOfA = a.assignments.length
+    const b = await member('b')
+    const shared = await waitFor('the group to rebalance over a and b', () => {
+      const [ofA, ofB] = [latest(a), latest(b)]
+      if (a.assignments.length <= joinsOfA || ofA === undefined || ofB === undefined || ofA.length === 0 || ofB.length === 0) return undefined
+      return [...ofA, ...ofB].sort().join(',') === '0,1,2,3' ? { ofA, ofB } : undefined
+    }, { timeoutMs: CLIENT_WAIT_MS })
+    const described = await admin.describeGroups([groupId])
+    expect(described.groups.map((g) => [g.state, g.protocolType, g.members.length])).toEqual([['Stable', 'consumer', 2]])
+
+    expected.push(...await produce(sender, 'shared', 40))
+    await waitFor('a and b to consume the next 40 records', () => (values([a, b]).length >= 80 ? true : `${values([a, b]).length} seen`), { timeoutMs: CLIENT_WAIT_MS })
+    // Each consumed the records of its own partitions only, records of both phases arriving once.
+    const partitionOf = (s: string): number => Number(s.split(':')[0])
+    const seenAfterJoin = (m: Member, ofM: number[]): boolean => m.seen.filter((s) => s.includes('shared-')).every((s) => ofM.includes(partitionOf(s)))
+    expect(seenAfterJoin(a, shared.ofA) && seenAfterJoin(b, shared.ofB), JSON.stringify({ shared, a: a.seen, b: b.seen })).toBe(true)
+    expect(b.seen.length).toBeGreaterThan(0)
+    await committedToEnd()
+
+    const joinsBeforeLeave = a.assignments.length
+    await b.consumer.disconnect()
+    await waitFor('a to take every partition back after b left', () => a.assignments.length > joinsBeforeLeave && latest(a)?.join(',') === '0,1,2,3',
+      { timeoutMs: CLIENT_WAIT_MS })
+    expected.push(...await produce(sender, 'after', 40))
+    await waitFor('a to consume the last 40 records', () => (values([a, b]).length >= 120 ? true : `${values([a, b]).length} seen`), { timeoutMs: CLIENT_WAIT_MS })
+    await committedToEnd()
+
+    expect(values([a, b])).toEqual([...expected].sort())
+    expect(new Set(records([a, b])).size).toBe(records([a, b]).length)
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    expect(committed?.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '30'], [1, '30'], [2, '30'], [3, '30']])
+  }, TEST_TIMEOUT_MS)
+})
