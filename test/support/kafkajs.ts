@@ -9,11 +9,20 @@
 // the reference zstd library compiled to wasm (`@bokuweb/zstd-wasm`) behind kafkajs's codec
 // interface (compress(encoder) / decompress(buffer)), the few lines below.
 import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { init as zstdInit, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm'
-import LZ4Codec from '@2l/kafkajs-lz4'
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type LogEntry } from 'kafkajs'
-import SnappyCodec from 'kafkajs-snappy'
+
+/** kafkajs's codec interface: compress(encoder) and decompress(buffer), both async. */
+interface KafkajsCodec {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer>
+  decompress(buffer: Buffer): Promise<Buffer>
+}
+// Both codec packages are CommonJS without types for ESM (kafkajs-snappy has none at all).
+const require = createRequire(import.meta.url)
+const snappyCodec = require('kafkajs-snappy') as () => KafkajsCodec
+const LZ4Codec = require('@2l/kafkajs-lz4') as new () => { codec: () => KafkajsCodec }
 
 /** zstd's default level, as Kafka's producer uses. */
 const ZSTD_LEVEL = 3
@@ -26,11 +35,11 @@ let codecsRegistered = false
 export async function registerKafkajsCodecs(): Promise<void> {
   if (codecsRegistered) return
   await zstdInit()
-  CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec as () => unknown
+  CompressionCodecs[CompressionTypes.Snappy] = snappyCodec
   CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => Buffer.from(zstdCompress(encoder.buffer, ZSTD_LEVEL)),
-    decompress: async (buffer: Buffer) => Buffer.from(zstdDecompress(buffer)),
+  CompressionCodecs[CompressionTypes.ZSTD] = (): KafkajsCodec => ({
+    compress: async (encoder) => Buffer.from(zstdCompress(encoder.buffer, ZSTD_LEVEL)),
+    decompress: async (buffer) => Buffer.from(zstdDecompress(buffer)),
   })
   codecsRegistered = true
 }
