@@ -2,7 +2,8 @@
 // default) against the broker's Kafka listener: Kafka's quick start exactly as its page writes it
 // (kafka-topics --create, kafka-console-producer, kafka-console-consumer --from-beginning, which
 // joins a generated group), and `--group G` reading what the console producer wrote, going on from
-// its committed offsets next time, the offsets and lag shown by kafka-consumer-groups --describe.
+// its committed offsets next time, the offsets and lag shown by kafka-consumer-groups --describe,
+// and rewound by kafka-consumer-groups --reset-offsets --execute.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { killClientProcesses, startClientProcess } from '../support/client-process.js'
@@ -99,5 +100,11 @@ describe("Kafka's console consumer in groups against the Kafka listener", () => 
     const caughtUp = await describeGroup(group)
     expect(caughtUp.map((r) => [Number(r.current), r.lag])).toEqual(caughtUp.map((r) => [r.end, '0']))
     expect(caughtUp.reduce((n, r) => n + r.end, 0)).toBe(9)
+
+    // kafka-consumer-groups --reset-offsets --to-earliest --execute: the group reads everything again.
+    await tool(GROUPS, ['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--topic', topic, '--to-earliest', '--execute'])
+    expect((await describeGroup(group)).map((r) => [r.partition, r.current])).toEqual([[0, '0'], [1, '0']])
+    const again = await tool(CONSUMER, ['--bootstrap-server', bootstrap, '--topic', topic, '--group', group, '--max-messages', '9'])
+    expect([...again].sort()).toEqual([...first, ...second].sort())
   }, 10 * TOOL_TIMEOUT_MS)
 })

@@ -1,7 +1,8 @@
 // kcat's consumer group mode (`-G`: librdkafka's classic group protocol, the range assignor, offsets
 // auto-committed) against the broker's Kafka listener: two members share a 4-partition topic, each
 // record consumed once by its partition's owner; a member leaves and the other takes its
-// partitions; the group, its committed offsets and its lag show in `faecie groups describe`.
+// partitions; the group, its committed offsets and its lag show in `faecie groups describe`, and
+// `faecie groups reset-offsets` rewinds it for the next member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli } from '../support/cli-process.js'
@@ -136,5 +137,14 @@ describe('kcat -G against the Kafka listener', () => {
     expect(lagging.totalLag).toBe(8)
     const text = await faecie(['groups', 'describe', '--group', group])
     expect(text.at(-1)).toBe('TOTAL-LAG: 8')
+
+    // faecie groups reset-offsets works on kcat's group: a new member reads every record again.
+    await faecie(['groups', 'reset-offsets', '--group', group, '--topic', topic, '--to-earliest', '--execute'])
+    expect((await describeGroup(group)).partitions.map((p) => [p.partition, p.committed]).sort()).toEqual([0, 1, 2, 3].map((p) => [p, 0]))
+    const c = member('kcat-c', topic, group)
+    await waitFor('a new member to read all 68 records from the reset offsets', () => records(c).length >= 68 || `${records(c).length} seen`,
+      { timeoutMs: CLIENT_WAIT_MS }).catch((err: Error) => { throw new Error(`${err.message}\n${c.describe()}`) })
+    expect(records(c).length).toBe(68)
+    expect(await c.stop()).toBe(0)
   }, TEST_TIMEOUT_MS)
 })
