@@ -1,7 +1,7 @@
 // Kafka's own console consumer in consumer groups (Kafka 4.4's jars; classic group protocol, its
 // default) against the broker's Kafka listener: Kafka's quick start exactly as its page writes it
-// (kafka-topics --create, kafka-console-producer, kafka-console-consumer --from-beginning, which
-// joins a generated group), and `--group G` reading what the console producer wrote, going on from
+// (kafka-topics --create and --describe, kafka-console-producer, kafka-console-consumer
+// --from-beginning, which joins a generated group), and `--group G` reading what the console producer wrote, going on from
 // its committed offsets next time, the offsets and lag shown by kafka-consumer-groups --describe,
 // and rewound by kafka-consumer-groups --reset-offsets --execute.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,6 +59,8 @@ async function describeGroup(group: string): Promise<GroupRow[]> {
 describe("Kafka's console consumer in groups against the Kafka listener", () => {
   it("runs Kafka's quick start as written: the console consumer --from-beginning joins a generated group and reads both events", async () => {
     expect(await tool(TOPICS, ['--create', '--topic', 'quickstart-events', '--bootstrap-server', bootstrap])).toContain('Created topic quickstart-events.')
+    const described = await tool(TOPICS, ['--describe', '--topic', 'quickstart-events', '--bootstrap-server', bootstrap])
+    expect(described[0]).toMatch(/^Topic: quickstart-events\tTopicId: \S+\tPartitionCount: 1\tReplicationFactor: 1\t/)
     await tool(PRODUCER, ['--topic', 'quickstart-events', '--bootstrap-server', bootstrap], 'This is my first event\nThis is my second event\n')
     const consumer = startClientProcess('kafka-console-consumer', java, ['-Xmx256M', '-XX:TieredStopAtLevel=1', '-cp', classpath, CONSUMER,
       '--topic', 'quickstart-events', '--from-beginning', '--bootstrap-server', bootstrap])
