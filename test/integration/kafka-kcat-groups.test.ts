@@ -62,7 +62,7 @@ async function describeGroup(group: string): Promise<DescribedGroup> {
 }
 
 function member(name: string, topic: string, group: string): ClientProcess {
-  return startClientProcess(name, kcat, ['-b', bootstrap, '-G', group, '-f', '%p:%o %s\n',
+  return startClientProcess(name, kcat, ['-b', bootstrap, '-u', '-G', group, '-f', '%p:%o %s\n',
     '-X', 'auto.offset.reset=earliest', '-X', 'auto.commit.interval.ms=100', '-X', 'session.timeout.ms=10000', '-X', 'heartbeat.interval.ms=500',
     topic])
 }
