@@ -130,8 +130,11 @@ describe('kcat -G against the Kafka listener', () => {
     // With no member left, records produced since are the group's lag.
     expect(await a.stop(), why()).toBe(0)
     await produce(topic, 'lagging', 2)
-    const lagging = await describeGroup(group)
-    expect(lagging.state).toBe('Empty')
+    // kcat's close sent LeaveGroup; the group is Empty once the coordinator has taken it.
+    const lagging = await waitFor('the group to be empty after both members left', async () => {
+      const described = await describeGroup(group)
+      return described.state === 'Empty' ? described : undefined
+    }, { timeoutMs: CLIENT_WAIT_MS }).catch(failWith)
     expect(lagging.members).toEqual([])
     expect(lagging.partitions.map((p) => [p.partition, p.committed, p.end, p.lag]).sort()).toEqual([0, 1, 2, 3].map((p) => [p, 15, 17, 2]))
     expect(lagging.totalLag).toBe(8)
