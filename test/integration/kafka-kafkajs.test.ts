@@ -1,9 +1,9 @@
 // kafkajs (npm, unchanged) against the broker's Kafka listener: topics made with its admin client,
 // produce with every compression codec (the stored batches keep the codec: read from the segment
 // files; kcat reads them back), an idempotent producer (producer id and sequences kept in the stored
-// batches), and a consumer group on a 4-partition topic that rebalances when a second member joins
-// and when it leaves: every record consumed exactly once across the members, offsets committed and
-// read back with kafkajs's admin client.
+// batches), a consumer reading a batch of each codec back, and a consumer group on a 4-partition
+// topic that rebalances when a second member joins and when it leaves: every record consumed exactly
+// once across the members, offsets committed and read back with kafkajs's admin client.
 import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs'
 import { CompressionTypes } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -101,6 +101,30 @@ describe('kafkajs producers against the Kafka listener', () => {
     expect(new Set(ids.slice(0, 3))).toEqual(new Set([ids[0]]))
     expect(ids[3]).not.toBe(ids[0])
     expect(await kcatRead(topic, 0)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`))
+  }, TEST_TIMEOUT_MS)
+})
+
+describe('a kafkajs consumer reading compressed batches', () => {
+  it('reads back a batch of every codec in order, decompressing each', async () => {
+    const topic = 'kafkajs-codecs-read'
+    await createTopic(topic)
+    const sender = await producer()
+    const codecs = [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD]
+    const lines = codecs.flatMap((_, c) => Array.from({ length: 10 }, (__, i) => `codec-${c}-${i}-${'q'.repeat(500)}`))
+    for (const [c, compression] of codecs.entries()) {
+      await sender.send({ topic, compression, acks: -1, messages: lines.slice(10 * c, 10 * c + 10).map((value) => ({ value })) })
+    }
+    expect(storedBatches(broker.dataDir, topic, 0).map((b) => b.compression)).toEqual([0, 1, 2, 3, 4])
+    const consumer = client.kafka.consumer({ groupId: 'kafkajs-codecs', maxWaitTimeInMs: 500 })
+    consumers.push(consumer)
+    const seen: string[] = []
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => { seen.push(message.value?.toString() ?? '') } })
+    await waitFor('the consumer to read the 50 records', () => seen.length >= 50 || undefined, { timeoutMs: CLIENT_WAIT_MS })
+      .catch((err: Error) => { throw new Error(`${err.message}\n${seen.length} read\n${logs()}`) })
+    expect(seen).toEqual(lines)
+    await consumer.disconnect()
   }, TEST_TIMEOUT_MS)
 })
 
