@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureKcat, kafkaPortOf, runTool } from '../support/kafka-protocol.js'
-import { boundedClose, loggedKafka, registerKafkajsCodecs, storedBatches, type LoggedKafka } from '../support/kafkajs.js'
+import { boundedClose, loggedKafka, registerKafkajsCodecs, type LoggedKafka } from '../support/kafkajs.js'
+import { storedBatches } from '../support/stored-batches.js'
 import { waitFor } from '../support/wait-for.js'
 
 /** Waits on the clients (joins, rebalances, records arriving): generous, the machine is shared. */

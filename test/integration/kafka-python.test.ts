@@ -12,8 +12,8 @@ import { REPO } from '../support/cli-process.js'
 import { killClientProcesses, startClientProcess, type ClientProcess } from '../support/client-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureKcat, kafkaPortOf, runTool } from '../support/kafka-protocol.js'
-import { storedBatches } from '../support/kafkajs.js'
 import { ensureConfluentKafkaPython, PYTHON_VENV_TIMEOUT_MS } from '../support/python-venv.js'
+import { storedBatches } from '../support/stored-batches.js'
 import { waitFor } from '../support/wait-for.js'
 
 /** Waits on the clients (joins, records arriving): generous, the machine is shared. */

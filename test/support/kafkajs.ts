@@ -1,6 +1,5 @@
 // kafkajs (npm, unchanged) for the tests of the broker's Kafka listener: its compression codecs,
 // a client whose log lines are kept for failure messages, and a bounded disconnect for cleanup.
-// Every batch header field the tests check is read from the partition's segment files.
 //
 // Codecs: GZIP is kafkajs's own. Snappy is `kafkajs-snappy` (snappyjs, pure JS) and LZ4
 // `@2l/kafkajs-lz4` (lz4-napi, whose binary comes in an npm package), both published kafkajs codecs.
@@ -8,9 +7,7 @@
 // node-gyp, `@sensejs/kafkajs-zstd-support` fetches zstd-napi's binary from outside npm), so ZSTD is
 // the reference zstd library compiled to wasm (`@bokuweb/zstd-wasm`) behind kafkajs's codec
 // interface (compress(encoder) / decompress(buffer)), the few lines below.
-import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import { init as zstdInit, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm'
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type LogEntry } from 'kafkajs'
 
@@ -75,42 +72,4 @@ export async function boundedClose(close: () => Promise<unknown>, timeoutMs = 15
     new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) }),
   ])
   clearTimeout(timer)
-}
-
-export interface StoredBatch {
-  baseOffset: number
-  records: number
-  /** Attributes bits 0-2. */
-  compression: number
-  producerId: bigint
-  producerEpoch: number
-  baseSequence: number
-}
-
-/**
- * The header of every batch a partition stores, in offset order, from its segment files (RecordBatch
- * v2: baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8, crc int32,
- * attributes int16 @21, lastOffsetDelta int32 @23, two timestamps, producerId int64 @43,
- * producerEpoch int16 @51, baseSequence int32 @53, records count int32 @57).
- */
-export function storedBatches(dataDir: string, topic: string, partition: number): StoredBatch[] {
-  const dir = join(dataDir, `${topic}-${partition}`)
-  const batches: StoredBatch[] = []
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
-    const bytes = readFileSync(join(dir, name))
-    for (let at = 0; at + 61 <= bytes.length;) {
-      const length = bytes.readInt32BE(at + 8)
-      if (length <= 0) break
-      batches.push({
-        baseOffset: Number(bytes.readBigInt64BE(at)),
-        records: bytes.readInt32BE(at + 57),
-        compression: bytes.readInt16BE(at + 21) & 7,
-        producerId: bytes.readBigInt64BE(at + 43),
-        producerEpoch: bytes.readInt16BE(at + 51),
-        baseSequence: bytes.readInt32BE(at + 53),
-      })
-      at += 12 + length
-    }
-  }
-  return batches
 }
