@@ -10,6 +10,7 @@ import type { Profile, Workload } from './profile.js'
 import type { Figures, Measurement, Results } from './results.js'
 import { formatFigure, formatRatio, formatSummary, formatCount, summarize } from './stats.js'
 import { type KeptRun, savedRunOf } from './saved.js'
+import { kafkaToolsIntro, kafkaToolsTable } from './kafka-tools-report.js'
 import { replicationBody, replicationIntro } from './replication-report.js'
 import { barChartSvg, lineChartSvg } from './svg.js'
 import { targetsSection } from './targets.js'
@@ -121,6 +122,9 @@ export function writeReport(input: ReportInput): void {
   }
   if (workloads.has('replication')) {
     put('suite-replication', header('Replication: three brokers, RF 1 and 3, acks 1 and all; failover', replicationIntro(profile)) + replicationBody(results, profile, chart))
+  }
+  if (workloads.has('kafka-tools')) {
+    put('suite-kafka-tools', header("Kafka's own perf tools: faecie's Kafka listener and Apache Kafka", kafkaToolsIntro(profile)) + kafkaToolsTable(results))
   }
   if (workloads.has('ceiling') || workloads.has('throughput') || workloads.has('durable')) {
     const rows = results.of('ceiling').map((m) => [m.system, m.variant, m.notMeasured ?? '', cell(m, 'mbPerSec'), cell(m, 'p50Ms'), cell(m, 'p99Ms'), cell(m, 'maxMs')])

@@ -5,7 +5,11 @@
 export interface Figures {
   recordsPerSec?: number
   mbPerSec?: number
+  /** Mean latency, where a tool reports it (Kafka's ProducerPerformance). */
+  avgMs?: number
   p50Ms?: number
+  /** Where a tool reports it (Kafka's ProducerPerformance). */
+  p95Ms?: number
   p99Ms?: number
   p999Ms?: number
   maxMs?: number
