@@ -11,7 +11,7 @@
 import { measure, type SuiteContext } from '../suite/context.js'
 import { CONSUME_VARIANT, FAECIE_KAFKA_LISTENER, KAFKA_BROKER, KAFKA_TOOLS_ACKS, KAFKA_TOOLS_PRODUCER_PROPS, KAFKA_TOOLS_WORKLOAD, produceVariant } from '../suite/kafka-tools-report.js'
 import { parseConsumerPerformance, parseProducerPerformance } from '../suite/parsers.js'
-import { runTool, tail } from '../suite/processes.js'
+import { cpuMs, runTool, tail } from '../suite/processes.js'
 import type { Figures } from '../suite/results.js'
 import { startFaecieBroker } from './faecie.js'
 import { installKafka, javaArgs, startKafka } from './kafka-server.js'
@@ -24,6 +24,8 @@ const TOPIC_COMMAND_TIMEOUT_MS = 120_000
 interface Side {
   system: string
   bootstrap: string
+  /** The broker's process, whose CPU time each run reads from /proc. */
+  pid: number
   /** Topic names on this broker: `perf-N`. */
   topics: number
 }
@@ -52,15 +54,22 @@ export async function benchKafkaTools(context: SuiteContext, sides: KafkaToolsSi
       const faecie = await startFaecieBroker(context.repoRoot)
       stops.push(() => faecie.process.stop())
       if (faecie.kafkaBootstrap === undefined) throw new Error('the faecie broker logged no `kafka listening` line')
-      brokers.push({ system: FAECIE_KAFKA_LISTENER, bootstrap: faecie.kafkaBootstrap, topics: 0 })
+      brokers.push({ system: FAECIE_KAFKA_LISTENER, bootstrap: faecie.kafkaBootstrap, pid: faecie.process.pid, topics: 0 })
     }
     if (sides.kafka) {
       const kafka = await startKafka(classpath)
       stops.push(() => kafka.process.stop())
-      brokers.push({ system: KAFKA_BROKER, bootstrap: kafka.bootstrap, topics: 0 })
+      brokers.push({ system: KAFKA_BROKER, bootstrap: kafka.bootstrap, pid: kafka.process.pid, topics: 0 })
     }
     const topicCommand = (side: Side, args: string[]): Promise<string> =>
       java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', side.bootstrap, ...args], TOPIC_COMMAND_TIMEOUT_MS)
+    /** The figures of `work`, with the broker's CPU time per record over it (robust on a shared machine, unlike the rate). */
+    const withBrokerCpu = async (side: Side, records: number, work: () => Promise<Figures>): Promise<Figures> => {
+      const before = cpuMs(side.pid)
+      const figures = await work()
+      const after = cpuMs(side.pid)
+      return before === undefined || after === undefined ? figures : { ...figures, brokerCpuUsPerRecord: Math.round(((after - before) * 1000) / records * 100) / 100 }
+    }
     const producerPerf = async (side: Side, topic: string, acks: string): Promise<Figures> => {
       const output = await java('org.apache.kafka.tools.ProducerPerformance', ['--topic', topic, '--num-records', String(profile.kafkaToolsRecords),
         '--record-size', '100', '--throughput', '-1', '--command-property', `bootstrap.servers=${side.bootstrap}`, `acks=${acks}`, ...KAFKA_TOOLS_PRODUCER_PROPS], profile.toolTimeoutMs)
@@ -91,12 +100,12 @@ export async function benchKafkaTools(context: SuiteContext, sides: KafkaToolsSi
           let produced = false
           await measure(context, { workload: KAFKA_TOOLS_WORKLOAD, system: side.system, variant: `${produceVariant(acks)}` }, async () => {
             context.log(`    (${label}, ${side.bootstrap}, topic ${topic})`)
-            const figures = await producerPerf(side, topic, acks)
+            const figures = await withBrokerCpu(side, profile.kafkaToolsRecords, () => producerPerf(side, topic, acks))
             produced = true
             return figures
           }, 1)
           if (produced && acks === '1') {
-            await measure(context, { workload: KAFKA_TOOLS_WORKLOAD, system: side.system, variant: CONSUME_VARIANT }, () => consumerPerf(side, topic), 1)
+            await measure(context, { workload: KAFKA_TOOLS_WORKLOAD, system: side.system, variant: CONSUME_VARIANT }, () => withBrokerCpu(side, profile.kafkaToolsRecords, () => consumerPerf(side, topic)), 1)
           }
           await topicCommand(side, ['--delete', '--topic', topic]).catch((err: unknown) => context.log(`    could not delete ${topic}: ${tail(String(err), 2)}`))
         }

@@ -132,8 +132,8 @@ export function writeReport(input: ReportInput): void {
       markdownTable(['system', 'case', 'note', 'MB/s', 'p50 ms', 'p99 ms', 'max ms'], rows))
   }
   const rssRows = [...results.rssBytes].map(([system, bytes]) => [system, formatCount(bytes / (1024 * 1024))])
-  // The memory figures come from the single-broker workloads: a run of the replication workload alone keeps the earlier ones.
-  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication')) {
+  // The memory figures come from each system's own broker: a run of the replication or kafka-tools workload alone keeps the earlier ones.
+  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication' && w !== 'kafka-tools')) {
     put('suite-memory', header('Broker memory', 'The largest resident set (VmRSS of the server process, sampled every 250 ms) over all the workloads each server ran in this run.') +
       markdownTable(['server', 'max RSS MB'], rssRows) + '\n\n' +
       chart('memory.svg', barChartSvg({ title: 'Max RSS over the run (MB)', unit: 'MB', categories: ['max RSS'], series: [...results.rssBytes].map(([name, b]) => ({ name, values: [b / (1024 * 1024)] })) })))

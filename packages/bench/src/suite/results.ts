@@ -13,6 +13,8 @@ export interface Figures {
   p99Ms?: number
   p999Ms?: number
   maxMs?: number
+  /** CPU time the broker process used over the run (user + system, all threads), per record, in microseconds. */
+  brokerCpuUsPerRecord?: number
   /** Failover: kill -9 of a partition's leader to the first acknowledged produce at the new leader. */
   failoverMs?: number
 }
