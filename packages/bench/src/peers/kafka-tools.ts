@@ -41,11 +41,12 @@ export async function benchKafkaTools(context: SuiteContext, sides: KafkaToolsSi
   const classpath = await installKafka(context.cacheDir, context.log)
   const java = (main: string, args: string[], timeoutMs: number): Promise<string> =>
     runTool('java', javaArgs(classpath, main, args), timeoutMs).then((run) => {
-      // Without a logger bound, SLF4J's notices would fill the tail that says why a tool failed.
-      const output = run.output.split('\n').filter((line) => !line.startsWith('SLF4J')).join('\n')
-      if (run.timedOut) throw new Error(`${main} timed out after ${timeoutMs} ms: ${tail(output)}`)
-      if (run.code !== 0) throw new Error(`${main} exited with ${String(run.code)}: ${tail(output)}`)
-      return output
+      // Without a logger bound, SLF4J's notices (and ConsumerPerformance's column header, printed
+      // before it fails) would fill the tail that says why a tool failed.
+      const why = (): string => tail(run.output.split('\n').filter((line) => !line.startsWith('SLF4J') && !line.startsWith('start.time, ')).join('\n'))
+      if (run.timedOut) throw new Error(`${main} timed out after ${timeoutMs} ms: ${why()}`)
+      if (run.code !== 0) throw new Error(`${main} exited with ${String(run.code)}: ${why()}`)
+      return run.output
     })
   const stops: (() => Promise<void>)[] = []
   const brokers: Side[] = []
