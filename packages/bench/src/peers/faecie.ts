@@ -10,7 +10,7 @@ import { Progress, runConsume, runLatency, runProduce, type WorkloadContext } fr
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { RssSampler, type Started, startProcess, tempDir } from '../suite/processes.js'
-import { SINGLE_BROKER_WORKLOADS } from '../suite/profile.js'
+import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
 import { keyedProduce } from './faecie-keyed.js'
 import { benchFaecieReplication } from './replication-faecie.js'
 
@@ -20,6 +20,8 @@ const CONNECT_TIMEOUT_MS = 10_000
 
 export interface FaecieBroker {
   url: string
+  /** host:port of its Kafka listener (`--kafka-port 0`: the port its `kafka listening` line names). */
+  kafkaBootstrap: string | undefined
   process: Started
 }
 
@@ -34,7 +36,10 @@ export async function startFaecieBroker(repoRoot: string): Promise<FaecieBroker>
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     const m = /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/.exec(started.output())
-    if (m !== null) return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, process: started }
+    if (m !== null) {
+      const k = /"port":(\d+)[^\n]*?"msg":"kafka listening"/.exec(started.output())
+      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: k === null ? undefined : `127.0.0.1:${k[1]}`, process: started }
+    }
     if (started.child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -63,7 +68,7 @@ class RateRecorder extends Progress {
 
 /** The single-broker workloads chosen (on one broker), then the replication workload (on clusters of its own). */
 export async function benchFaecie(context: SuiteContext): Promise<void> {
-  if (SINGLE_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchFaecieSingle(context)
+  if (OWN_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchFaecieSingle(context)
   if (context.workloads.has('replication')) await benchFaecieReplication(context)
 }
 

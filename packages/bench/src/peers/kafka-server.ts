@@ -1,13 +1,17 @@
 // Apache Kafka for the bench suite, measurement only: the jars of `org.apache.kafka:kafka_2.13` and
-// `kafka-tools` (with their runtime dependencies) fetched from Maven Central by Maven into a cache
-// outside git (~/.cache/faecie-bench/kafka-VERSION/libs), and one broker in KRaft combined mode
+// `kafka-tools` (with their runtime dependencies), the same version the compatibility tests use
+// (test/support/kafka-jars.ts): taken from the tests' cache (~/.cache/faecie-test/kafka-VERSION/libs,
+// FAECIE_TEST_CACHE overrides) when it is complete, else fetched from Maven Central by Maven into a
+// cache outside git (~/.cache/faecie-bench/kafka-VERSION/libs); and one broker in KRaft combined mode
 // (broker + controller) on 127.0.0.1 with a temp log dir, formatted with kafka.tools.StorageTool.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { type Started, freePort, runToolOk, startProcess, tempDir, waitForPort } from '../suite/processes.js'
 
-export const KAFKA_VERSION = '4.1.1'
+/** The version test/support/kafka-jars.ts fetches: bench and tests run one Kafka. */
+export const KAFKA_VERSION = '4.4.0'
 const MAVEN_TIMEOUT_MS = 15 * 60_000
 const FORMAT_TIMEOUT_MS = 120_000
 const START_TIMEOUT_MS = 120_000
@@ -20,16 +24,25 @@ const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION}</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${KAFKA_VERSION}</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
   </dependencies>
 </project>
 `
 
-/** The classpath of Kafka's jars, fetched with Maven when missing. */
+/** Whether `libs` holds both of Kafka's jars of KAFKA_VERSION (a fetch that stopped half way does not). */
+function complete(libs: string): boolean {
+  if (!existsSync(libs)) return false
+  const jars = readdirSync(libs)
+  return [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-tools-${KAFKA_VERSION}.jar`].every((jar) => jars.includes(jar))
+}
+
+/** The classpath of Kafka's jars: the tests' copy when complete, else the bench's own, fetched with Maven when missing. */
 export async function installKafka(cacheDir: string, log: (m: string) => void): Promise<string> {
+  const testCache = process.env.FAECIE_TEST_CACHE !== undefined && process.env.FAECIE_TEST_CACHE !== '' ? process.env.FAECIE_TEST_CACHE : join(homedir(), '.cache', 'faecie-test')
+  const testLibs = join(testCache, `kafka-${KAFKA_VERSION}`, 'libs')
+  if (complete(testLibs)) return `${testLibs}/*`
   const home = join(cacheDir, `kafka-${KAFKA_VERSION}`)
   const libs = join(home, 'libs')
-  const ready = (): boolean => existsSync(libs) && readdirSync(libs).some((f) => f.startsWith(`kafka-tools-${KAFKA_VERSION}`))
+  const ready = (): boolean => complete(libs)
   if (!ready()) {
     log(`  kafka: fetching kafka_2.13 and kafka-tools ${KAFKA_VERSION} from Maven Central into ${home}`)
     mkdirSync(home, { recursive: true })

@@ -9,7 +9,7 @@ import { figuresOf, latencyLoop, produceLoop, within } from '../suite/harness.js
 import { parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance } from '../suite/parsers.js'
 import { RssSampler, runTool, tail } from '../suite/processes.js'
 import type { Figures } from '../suite/results.js'
-import { SINGLE_BROKER_WORKLOADS } from '../suite/profile.js'
+import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
 import { installKafka, javaArgs, KAFKA_VERSION, startKafka } from './kafka-server.js'
 import { benchKafkaReplication } from './replication-kafka.js'
 
@@ -46,7 +46,7 @@ async function leadersElected(admin: ReturnType<Kafka['admin']>, topic: string, 
 /** The single-broker workloads chosen (on one broker), then the replication workload (on clusters of its own). */
 export async function benchKafka(context: SuiteContext): Promise<void> {
   const classpath = await installKafka(context.cacheDir, context.log)
-  if (SINGLE_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchKafkaSingle(context, classpath)
+  if (OWN_BROKER_WORKLOADS.some((w) => context.workloads.has(w))) await benchKafkaSingle(context, classpath)
   if (context.workloads.has('replication')) await benchKafkaReplication(context, classpath)
 }
 
@@ -80,13 +80,13 @@ async function benchKafkaSingle(context: SuiteContext, classpath: string): Promi
   }
   const producerPerf = async (topic: string, records: number, recordBytes: number, acks: string): Promise<Figures> => {
     const output = await tool('ProducerPerformance', ['--topic', topic, '--num-records', String(records), '--record-size', String(recordBytes), '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${broker.bootstrap}`, `acks=${acks}`, ...KAFKA_PRODUCER_PROPS])
+      '--command-property', `bootstrap.servers=${broker.bootstrap}`, `acks=${acks}`, ...KAFKA_PRODUCER_PROPS])
     const figures = parseProducerPerformance(output)
     if (figures === undefined) throw new Error(`no result line from ProducerPerformance: ${tail(output)}`)
     return figures
   }
   const consumerPerf = async (topic: string, records: number): Promise<Figures> => {
-    const output = await tool('ConsumerPerformance', ['--bootstrap-server', broker.bootstrap, '--topic', topic, '--messages', String(records), '--timeout', String(timeoutMs)])
+    const output = await tool('ConsumerPerformance', ['--bootstrap-server', broker.bootstrap, '--topic', topic, '--num-records', String(records), '--timeout', String(timeoutMs)])
     const figures = parseConsumerPerformance(output)
     if (figures === undefined) throw new Error(`no result from ConsumerPerformance: ${tail(output)}`)
     return figures

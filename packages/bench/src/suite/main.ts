@@ -3,8 +3,9 @@
 // chosen workloads against each system in turn, stops everything it started (by PID, also on a
 // failure or Ctrl-C), then rewrites its sections of BENCHMARKS.md and the charts in bench-results/.
 //   node packages/bench/dist/suite/main.js [--quick] [--only faecie,raw,kafka,redis,nats]
-//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication] [--runs N] [--scale F]
-//     (all workloads but replication when --workloads is absent: it runs three-broker clusters, only when named)
+//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools] [--runs N] [--scale F]
+//     (all workloads but replication when --workloads is absent: it runs three-broker clusters, only when named;
+//     kafka-tools runs Kafka's perf tools against faecie's Kafka listener and Kafka, when faecie or kafka is chosen)
 //     [--decay-seconds S] [--from-results bench-results/results.json] [--output BENCHMARKS.md] [--charts-dir bench-results]
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { benchFaecie } from '../peers/faecie.js'
 import { benchKafka } from '../peers/kafka.js'
+import { benchKafkaTools } from '../peers/kafka-tools.js'
+import { KAFKA_TOOLS_WORKLOAD } from './kafka-tools-report.js'
 import { benchNats } from '../peers/nats.js'
 import { benchRaw } from '../peers/raw.js'
 import { benchRedis } from '../peers/redis.js'
@@ -132,6 +135,18 @@ async function main(): Promise<number> {
       const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 400)
       log(`  ${system} not measured: ${reason}`)
       results.unavailable.set(system, reason)
+    }
+  }
+  // Kafka's own perf tools against both brokers at once (runs interleaved): after each system's own workloads.
+  const sides = { faecie: systems.includes('faecie'), kafka: systems.includes('kafka') }
+  if (workloads.has(KAFKA_TOOLS_WORKLOAD) && (sides.faecie || sides.kafka)) {
+    log(`${KAFKA_TOOLS_WORKLOAD}: Kafka's ProducerPerformance / ConsumerPerformance against ${[sides.faecie ? "faecie's Kafka listener" : '', sides.kafka ? 'Kafka' : ''].filter((s) => s !== '').join(' and ')}`)
+    try {
+      await benchKafkaTools(context, sides)
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 400)
+      log(`  ${KAFKA_TOOLS_WORKLOAD} not measured: ${reason}`)
+      results.fail(KAFKA_TOOLS_WORKLOAD, 'faecie (Kafka listener) / kafka', 'all', reason)
     }
   }
   clearTimeout(watchdog)

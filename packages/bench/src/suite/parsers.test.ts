@@ -8,6 +8,11 @@ const PRODUCER_PERFORMANCE = `84505 records sent, 16897.6 records/sec (1.61 MB/s
 300000 records sent, 7664.0 records/sec (0.73 MB/sec), 13558.73 ms avg latency, 18635.00 ms max latency, 14713 ms 50th, 17660 ms 95th, 18480 ms 99th, 18617 ms 99.9th.
 `
 
+// Kafka 4.4.0's ProducerPerformance against faecie's Kafka listener (300,000 records, acks=1).
+const PRODUCER_PERFORMANCE_4_4 = `Option --producer-props has been deprecated and will be removed in a future version. Use --command-property instead.
+300000 records sent, 65530.799476 records/sec (6.25 MB/sec), 101.12 ms avg latency, 984.00 ms max latency, 57 ms 50th, 433 ms 95th, 447 ms 99th, 452 ms 99.9th.
+`
+
 const CONSUMER_PERFORMANCE = `log4j:WARN No appenders could be found for logger (org.apache.kafka.clients.consumer.ConsumerConfig).
 start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
 2026-12-01 03:10:36:571, 2026-12-01 03:10:44:856, 28.6246, 3.4550, 300151, 36228.2438, 4685, 3600, 7.9513, 83375.2778
@@ -32,7 +37,10 @@ NATS JetStream asynchronous publisher stats: 45,575 msgs/sec ~ 4.3 MiB/sec ~ min
 
 describe('parseProducerPerformance', () => {
   it('reads the closing line, not the interim ones', () => {
-    expect(parseProducerPerformance(PRODUCER_PERFORMANCE)).toEqual({ recordsPerSec: 7664, mbPerSec: 0.73, maxMs: 18635, p50Ms: 14713, p99Ms: 18480, p999Ms: 18617 })
+    expect(parseProducerPerformance(PRODUCER_PERFORMANCE)).toEqual({ recordsPerSec: 7664, mbPerSec: 0.73, avgMs: 13558.73, maxMs: 18635, p50Ms: 14713, p95Ms: 17660, p99Ms: 18480, p999Ms: 18617 })
+  })
+  it("reads Kafka 4.4's closing line (rates with six decimals)", () => {
+    expect(parseProducerPerformance(PRODUCER_PERFORMANCE_4_4)).toEqual({ recordsPerSec: 65530.799476, mbPerSec: 6.25, avgMs: 101.12, maxMs: 984, p50Ms: 57, p95Ms: 433, p99Ms: 447, p999Ms: 452 })
   })
   it('is undefined without a closing line', () => {
     expect(parseProducerPerformance(PRODUCER_PERFORMANCE.split('\n').slice(0, 2).join('\n'))).toBeUndefined()

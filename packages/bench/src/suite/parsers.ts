@@ -7,7 +7,9 @@
 export interface ToolFigures {
   recordsPerSec: number
   mbPerSec?: number
+  avgMs?: number
   p50Ms?: number
+  p95Ms?: number
   p99Ms?: number
   p999Ms?: number
   maxMs?: number
@@ -25,7 +27,7 @@ export function parseProducerPerformance(output: string): ToolFigures | undefine
   const re = new RegExp(`${NUMBER} records sent, ${NUMBER} records/sec \\(${NUMBER} MB/sec\\), ${NUMBER} ms avg latency, ${NUMBER} ms max latency, ${NUMBER} ms 50th, ${NUMBER} ms 95th, ${NUMBER} ms 99th, ${NUMBER} ms 99\\.9th`)
   const m = re.exec(output)
   if (m === null) return undefined
-  return { recordsPerSec: num(m[2]!), mbPerSec: num(m[3]!), maxMs: num(m[5]!), p50Ms: num(m[6]!), p99Ms: num(m[8]!), p999Ms: num(m[9]!) }
+  return { recordsPerSec: num(m[2]!), mbPerSec: num(m[3]!), avgMs: num(m[4]!), maxMs: num(m[5]!), p50Ms: num(m[6]!), p95Ms: num(m[7]!), p99Ms: num(m[8]!), p999Ms: num(m[9]!) }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The suite's process handling: a tool past its time bound is killed and reported as timed out;
 // /proc's VmRSS line is read in bytes; output tails are kept short.
 import { describe, expect, it } from 'vitest'
-import { headAndTail, parseVmRss, rssBytes, runTool, tail } from './processes.js'
+import { cpuMs, headAndTail, parseCpuMs, parseVmRss, rssBytes, runTool, tail } from './processes.js'
 
 describe('runTool', () => {
   it('returns the exit code and the output', async () => {
@@ -45,5 +45,22 @@ describe('headAndTail', () => {
     expect(long.endsWith('line last line')).toBe(true)
     expect(long).toContain(' ... ')
     expect(long.length).toBe(30 + 5 + 30)
+  })
+})
+
+describe('cpuMs', () => {
+  it('reads utime + stime after the command name, which may hold spaces and parentheses', () => {
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 5000 0 3 0 1234 56 0 0 20 0 11 0 100 0 0'
+    expect(parseCpuMs(stat)).toBe((1234 + 56) * 10)
+    expect(parseCpuMs('4242 (short)')).toBeUndefined()
+  })
+  it('grows as this process works', () => {
+    const before = cpuMs(process.pid)!
+    expect(before).toBeGreaterThan(0)
+    // Spins (on purpose: CPU time must pass) until a clock tick is counted, for at most 10 s.
+    const giveUpMs = performance.now() + 10_000
+    let after = before
+    while (after === before && performance.now() < giveUpMs) after = cpuMs(process.pid)!
+    expect(after).toBeGreaterThan(before)
   })
 })

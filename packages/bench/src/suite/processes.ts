@@ -218,3 +218,22 @@ export function parseVmRss(status: string): number | undefined {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
   return m === null ? undefined : Number(m[1]) * 1024
 }
+
+/** Clock ticks per second of /proc's utime and stime (Linux's USER_HZ: 100 on every common build). */
+const CLOCK_TICKS_PER_SEC = 100
+
+/** CPU time a process has used so far (user + system, all its threads), in ms; undefined when unreadable. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    return parseCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** utime + stime of a /proc/PID/stat line, in ms (the command name in parentheses may hold spaces). */
+export function parseCpuMs(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const [utime, stime] = [Number(fields[11]), Number(fields[12])]
+  return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / CLOCK_TICKS_PER_SEC : undefined
+}

@@ -40,6 +40,8 @@ export interface Profile {
   replicationRecords: number
   /** Failover timings per session timeout (the report shows their median). */
   failoverRuns: number
+  /** kafka-tools: 100-byte records per ProducerPerformance run, against each broker and each acks. */
+  kafkaToolsRecords: number
 }
 
 export const FULL: Profile = {
@@ -64,6 +66,7 @@ export const FULL: Profile = {
   toolTimeoutMs: 180_000,
   replicationRecords: 1_000_000,
   failoverRuns: 5,
+  kafkaToolsRecords: 1_000_000,
 }
 
 export const QUICK: Profile = {
@@ -89,6 +92,7 @@ export const QUICK: Profile = {
   toolTimeoutMs: 60_000,
   replicationRecords: 50_000,
   failoverRuns: 2,
+  kafkaToolsRecords: 100_000,
 }
 
 /** A profile with its record counts multiplied by `scale` (at least 1 record each). */
@@ -107,15 +111,23 @@ export function scaled(profile: Profile, scale: number): Profile {
     diskAppendBytes: s(profile.diskAppendBytes),
     fsyncCount: s(profile.fsyncCount),
     replicationRecords: s(profile.replicationRecords),
+    kafkaToolsRecords: s(profile.kafkaToolsRecords),
   }
 }
 
 /** The workloads, by the names `--workloads` takes. */
-export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication'] as const
+export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication', 'kafka-tools'] as const
 export type Workload = (typeof WORKLOADS)[number]
 
-/** The workloads of one broker (or none); `replication` runs three-broker clusters of its own. */
+/** The workloads of one broker (or none), run by default; `replication` runs three-broker clusters of its own. */
 export const SINGLE_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication')
+
+/**
+ * The workloads each system's own bench runs on its broker: not `replication` (clusters of their
+ * own) nor `kafka-tools` (peers/kafka-tools.ts: Kafka's perf tools against faecie's Kafka listener
+ * and Kafka's broker, both up, runs interleaved).
+ */
+export const OWN_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication' && w !== 'kafka-tools')
 
 /** The systems, by the names `--only` takes. */
 export const SYSTEMS = ['faecie', 'raw', 'kafka', 'redis', 'nats'] as const
@@ -123,7 +135,7 @@ export type SystemName = (typeof SYSTEMS)[number]
 
 /** Which workloads each system takes part in: a system with none of the chosen ones is not started. */
 export const WORKLOADS_OF: Record<SystemName, readonly Workload[]> = {
-  faecie: WORKLOADS,
+  faecie: WORKLOADS.filter((w) => w !== 'kafka-tools'),
   raw: ['throughput', 'kb16', 'durable', 'ceiling'],
   kafka: ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'replication'],
   redis: ['throughput', 'kb16', 'latency', 'durable'],

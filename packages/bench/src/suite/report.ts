@@ -10,6 +10,7 @@ import type { Profile, Workload } from './profile.js'
 import type { Figures, Measurement, Results } from './results.js'
 import { formatFigure, formatRatio, formatSummary, formatCount, summarize } from './stats.js'
 import { type KeptRun, savedRunOf } from './saved.js'
+import { kafkaToolsIntro, kafkaToolsTable } from './kafka-tools-report.js'
 import { replicationBody, replicationIntro } from './replication-report.js'
 import { barChartSvg, lineChartSvg } from './svg.js'
 import { targetsSection } from './targets.js'
@@ -122,14 +123,17 @@ export function writeReport(input: ReportInput): void {
   if (workloads.has('replication')) {
     put('suite-replication', header('Replication: three brokers, RF 1 and 3, acks 1 and all; failover', replicationIntro(profile)) + replicationBody(results, profile, chart))
   }
+  if (workloads.has('kafka-tools')) {
+    put('suite-kafka-tools', header("Kafka's own perf tools: faecie's Kafka listener and Apache Kafka", kafkaToolsIntro(profile)) + kafkaToolsTable(results))
+  }
   if (workloads.has('ceiling') || workloads.has('throughput') || workloads.has('durable')) {
     const rows = results.of('ceiling').map((m) => [m.system, m.variant, m.notMeasured ?? '', cell(m, 'mbPerSec'), cell(m, 'p50Ms'), cell(m, 'p99Ms'), cell(m, 'maxMs')])
     put('suite-ceiling', header('The raw ceiling', 'The same machine without any broker: plain `fs` appends of 1 MiB chunks to a file (MB/s), and 4 KiB written then `fdatasync` (latency per call). The raw WebSocket ceiling (the real client against a server that only acks) is in the throughput tables as `raw ws (acks only)`.') +
       markdownTable(['system', 'case', 'note', 'MB/s', 'p50 ms', 'p99 ms', 'max ms'], rows))
   }
   const rssRows = [...results.rssBytes].map(([system, bytes]) => [system, formatCount(bytes / (1024 * 1024))])
-  // The memory figures come from the single-broker workloads: a run of the replication workload alone keeps the earlier ones.
-  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication')) {
+  // The memory figures come from each system's own broker: a run of the replication or kafka-tools workload alone keeps the earlier ones.
+  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication' && w !== 'kafka-tools')) {
     put('suite-memory', header('Broker memory', 'The largest resident set (VmRSS of the server process, sampled every 250 ms) over all the workloads each server ran in this run.') +
       markdownTable(['server', 'max RSS MB'], rssRows) + '\n\n' +
       chart('memory.svg', barChartSvg({ title: 'Max RSS over the run (MB)', unit: 'MB', categories: ['max RSS'], series: [...results.rssBytes].map(([name, b]) => ({ name, values: [b / (1024 * 1024)] })) })))

@@ -5,10 +5,16 @@
 export interface Figures {
   recordsPerSec?: number
   mbPerSec?: number
+  /** Mean latency, where a tool reports it (Kafka's ProducerPerformance). */
+  avgMs?: number
   p50Ms?: number
+  /** Where a tool reports it (Kafka's ProducerPerformance). */
+  p95Ms?: number
   p99Ms?: number
   p999Ms?: number
   maxMs?: number
+  /** CPU time the broker process used over the run (user + system, all threads), per record, in microseconds. */
+  brokerCpuUsPerRecord?: number
   /** Failover: kill -9 of a partition's leader to the first acknowledged produce at the new leader. */
   failoverMs?: number
 }

@@ -4,6 +4,7 @@ import { markdownTable } from './benchmarks-md.js'
 import { machineLine } from './machine.js'
 import type { ReportInput } from './report.js'
 import { medianOf } from './report.js'
+import { kafkaToolsTargetRows } from './kafka-tools-report.js'
 import { replicationTargetRows } from './replication-report.js'
 import { formatCount, formatFigure } from './stats.js'
 
@@ -58,6 +59,7 @@ export function targetRows(input: Pick<ReportInput, 'results'>): Target[] {
     { target: 'broker RSS under all of the above <= 512 MB', measured: rss === undefined ? '-' : `${formatCount(rss / (1024 * 1024))} MB`, met: yes(rss === undefined ? undefined : rss <= 512 * 1024 * 1024) },
     { target: '60 s bounded by retention.bytes: last 10 s >= 85% of the first 10 s', measured: decay === undefined ? '-' : pct(decay), met: yes(decay === undefined ? undefined : decay >= 0.85) },
     ...replicationTargetRows(results),
+    ...kafkaToolsTargetRows(results),
   ]
 }
 
@@ -71,14 +73,14 @@ export function targetsSection(input: ReportInput): string {
     ...(input.kept ?? []).map((k) => `Figures of ${k.workloads.join(', ')} (not in that run) are kept from \`${k.command}\` on ${k.date} (\`bench-results/results.json\`).`),
     '',
     'How to run: `pnpm bench` (the full profile, about 25 minutes on 2 cores; at least 3 runs per figure), `pnpm bench --quick` (every workload tiny, one run, partition scaling at 1, 8 and 64 only, no decay check: a smoke test of the whole suite in under 3 minutes; its figures say nothing), ' +
-      '`--only faecie,raw,kafka,redis,nats` (systems), `--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication` (`replication`, only when named: three-broker clusters of faecie and Kafka, RF 1 and 3, acks 1 and all, and failover times), `--runs N`, `--scale F` (multiplies the record counts), `--decay-seconds S`. The figures of every run are also saved in \`bench-results/results.json\`. ' +
-      'It builds, starts what it needs on 127.0.0.1 (a faecie broker with a temp data dir; Kafka\'s jars fetched from Maven Central into `~/.cache/faecie-bench`; `redis-server` and `redis-tools` from Debian when missing; `nats-server` and `nats` built with `go install`), ' +
+      '`--only faecie,raw,kafka,redis,nats` (systems), `--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools` (`replication`, only when named: three-broker clusters of faecie and Kafka, RF 1 and 3, acks 1 and all, and failover times; `kafka-tools`: Kafka\'s own ProducerPerformance / ConsumerPerformance against faecie\'s Kafka listener and against Kafka, runs interleaved), `--runs N`, `--scale F` (multiplies the record counts), `--decay-seconds S`. The figures of every run are also saved in \`bench-results/results.json\`. ' +
+      'It builds, starts what it needs on 127.0.0.1 (a faecie broker with a temp data dir; Kafka\'s jars (the version the tests use, from their cache `~/.cache/faecie-test` when there, else fetched from Maven Central into `~/.cache/faecie-bench`); `redis-server` and `redis-tools` from Debian when missing; `nats-server` and `nats` built with `go install`), ' +
       'runs the same workloads against each, stops every process it started by PID (also on a failure or Ctrl-C), rewrites only the `bench:suite*` sections below and writes SVG charts to `bench-results/`. A peer that cannot be installed or started is reported as not measured and the run goes on.',
     '',
     'Systems: **faecie** (the broker as built, default settings, driven by `@faecie/bench`\'s own `perf` workloads and the real client); **raw ws (acks only)**: the same client against a bare `ws` server that decodes and acknowledges each frame and stores nothing (the ceiling of the client and the socket); **raw disk**: `fs` appends and `fdatasync` latency; ' +
       '**Apache Kafka** (one KRaft broker) driven by its own `ProducerPerformance` / `ConsumerPerformance` / `EndToEndLatency` and by **kafkajs**; **Redis Streams** through **ioredis** (XADD / XREAD pipelined) and **redis-benchmark** XADD `-P 64`; **NATS JetStream** through the **nats** npm client (async publish window, ordered consumer) and **`nats bench js pub async`**. The `replication` workload runs three-broker clusters instead: faecie with its own etcd, Kafka in KRaft mode with one controller and three brokers.',
     '',
-    '### Targets (from issues 5 and 13)',
+    '### Targets (from issues 5, 13 and 17)',
     '',
     markdownTable(['target', 'measured', 'met?'], rows),
   ].join('\n')
