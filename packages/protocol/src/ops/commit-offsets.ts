@@ -23,6 +23,8 @@ export interface CommitOffsetsRequest {
   groupId: string
   memberId?: string
   memberEpoch?: number
+  /** A classic static member's instance id (set by the Kafka listener's OffsetCommit; not read from the WebSocket op). */
+  groupInstanceId?: string
   topics: CommitOffsetsTopicSpec[]
 }
 
