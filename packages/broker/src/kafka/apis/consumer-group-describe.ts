@@ -8,7 +8,7 @@
 // authorized operations (no ACLs: left out, as when not asked for).
 import type { DescribedGroup, TopicPartitions } from '@faecie/protocol'
 import { ErrorCode } from '@faecie/protocol'
-import { NO_RESPONSE, wireError } from '../../gateway/context.js'
+import { checkItemCount, NO_RESPONSE, wireError } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultConsumerGroupDescribeResponseDescribedGroup, readConsumerGroupDescribeRequest, writeConsumerGroupDescribeResponse,
@@ -24,6 +24,8 @@ export const consumerGroupDescribe = kafkaApi<ConsumerGroupDescribeRequest, Cons
   read: readConsumerGroupDescribeRequest,
   write: writeConsumerGroupDescribeResponse,
   handle: async (request, _version, ctx) => {
+    // Counted before any work: more ids than requestItemsMax refuses the request (the connection closes).
+    checkItemCount(request.groupIds.length, ctx.gateway.limits)
     try {
       const answer = await OP_HANDLERS.describeGroups({ groupIds: request.groupIds }, ctx.op)
       if (answer === NO_RESPONSE) throw new Error('describeGroups always answers')
