@@ -7,7 +7,7 @@
 // (INVALID_REQUEST). Served before the group APIs themselves because librdkafka enables LZ4 only
 // when the broker advertises FindCoordinator v0 (its feature map dates LZ4 to Kafka 0.8.2).
 import { ErrorCode } from '@faecie/protocol'
-import { wireError } from '../../gateway/context.js'
+import { checkItemCount, wireError } from '../../gateway/context.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultFindCoordinatorResponse, readFindCoordinatorRequest, writeFindCoordinatorResponse, type FindCoordinatorRequest,
   type FindCoordinatorResponse } from '../generated/find-coordinator.js'
@@ -23,8 +23,11 @@ export const findCoordinator = kafkaApi<FindCoordinatorRequest, FindCoordinatorR
   write: writeFindCoordinatorResponse,
   handle: async (request, version, ctx) => {
     if (version < 4) return { ...defaultFindCoordinatorResponse(), ...await coordinatorOf(ctx, request.keyType, request.key) }
-    const coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({ key, ...await coordinatorOf(ctx, request.keyType, key) })))
-    return { ...defaultFindCoordinatorResponse(), coordinators }
+    // Counted before any work (over requestItemsMax: refused, the connection closes); a key named twice is looked up once.
+    checkItemCount(request.coordinatorKeys.length, ctx.gateway.limits)
+    const distinct = [...new Set(request.coordinatorKeys)]
+    const found = new Map(await Promise.all(distinct.map(async (key) => [key, await coordinatorOf(ctx, request.keyType, key)] as const)))
+    return { ...defaultFindCoordinatorResponse(), coordinators: request.coordinatorKeys.map((key) => ({ key, ...found.get(key)! })) }
   },
 })
 

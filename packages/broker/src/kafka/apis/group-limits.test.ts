@@ -7,6 +7,7 @@ import { ErrorCode } from '@faecie/protocol'
 import { silentLogger } from '../../log.js'
 import type { Gateway } from '../../gateway/context.js'
 import { consumerGroupDescribe } from './consumer-group-describe.js'
+import { findCoordinator } from './find-coordinator.js'
 import type { KafkaApiContext } from './context.js'
 
 interface Asked { op: string; request: Record<string, unknown> }
@@ -19,6 +20,9 @@ function context(answer: (op: string, request: Record<string, unknown>) => unkno
   const gateway = {
     limits: { requestItemsMax: ITEMS_MAX },
     topics: { group: ask, kafkaGroup: ask, lookup: () => undefined, all: () => [] },
+    cluster: { brokerId: 1, brokers: () => [], findCoordinator: async (request: Record<string, unknown>) => {
+      asked.push({ op: 'findCoordinator', request }); return { brokerId: 1, partition: 0 }
+    } },
   } as unknown as Gateway
   const ctx = { gateway, op: { gateway, session: {} }, listener: { brokerId: 1, clusterId: 'c', advertisedHost: 'h', advertisedPort: 9092 },
     served: [], logger: silentLogger(), clientId: 'c', clientHost: '127.0.0.1' } as unknown as KafkaApiContext
@@ -36,5 +40,18 @@ describe('ConsumerGroupDescribe', () => {
     const groupIds = Array.from({ length: ITEMS_MAX + 1 }, () => '')
     await expect(consumerGroupDescribe.handle({ groupIds, includeAuthorizedOperations: false }, 0, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
     expect(asked).toEqual([])
+  })
+})
+
+describe('FindCoordinator v4+', () => {
+  it('more keys than requestItemsMax is refused before any lookup; a key named twice is looked up once, answered twice', async () => {
+    const { ctx, asked } = context(() => undefined)
+    const over = Array.from({ length: ITEMS_MAX + 1 }, (_, i) => `g${i}`)
+    await expect(findCoordinator.handle({ key: '', keyType: 0, coordinatorKeys: over }, 4, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
+    expect(asked).toEqual([])
+    const answer = await findCoordinator.handle({ key: '', keyType: 0, coordinatorKeys: ['a', 'b', 'a', 'a'] }, 4, ctx) as
+      { coordinators: Array<{ key: string; nodeId: number; errorCode: number }> }
+    expect(asked.map((a) => a.request.key)).toEqual(['a', 'b'])
+    expect(answer.coordinators.map((c) => [c.key, c.nodeId, c.errorCode])).toEqual([['a', 1, 0], ['b', 1, 0], ['a', 1, 0], ['a', 1, 0]])
   })
 })
