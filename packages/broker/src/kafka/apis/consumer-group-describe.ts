@@ -26,10 +26,13 @@ export const consumerGroupDescribe = kafkaApi<ConsumerGroupDescribeRequest, Cons
   handle: async (request, _version, ctx) => {
     // Counted before any work: more ids than requestItemsMax refuses the request (the connection closes).
     checkItemCount(request.groupIds.length, ctx.gateway.limits)
+    // A group named twice is described once; each entry is answered (Kafka answers per entry).
+    const distinct = [...new Set(request.groupIds)]
     try {
-      const answer = await OP_HANDLERS.describeGroups({ groupIds: request.groupIds }, ctx.op)
+      const answer = await OP_HANDLERS.describeGroups({ groupIds: distinct }, ctx.op)
       if (answer === NO_RESPONSE) throw new Error('describeGroups always answers')
-      return { throttleTimeMs: 0, groups: answer.groups.map((g) => described(ctx, g)) }
+      const byId = new Map(answer.groups.map((g) => [g.groupId, described(ctx, g)]))
+      return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => byId.get(groupId) ?? notFound(groupId)) }
     } catch (err) {
       const error = wireError(err, ctx.logger)
       return {
@@ -40,6 +43,11 @@ export const consumerGroupDescribe = kafkaApi<ConsumerGroupDescribeRequest, Cons
     }
   },
 })
+
+function notFound(groupId: string): ConsumerGroupDescribeResponseDescribedGroup {
+  return { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+    errorMessage: `Group ${groupId} does not exist.` }
+}
 
 function described(ctx: KafkaApiContext, g: DescribedGroup): ConsumerGroupDescribeResponseDescribedGroup {
   const base = { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId: g.groupId }

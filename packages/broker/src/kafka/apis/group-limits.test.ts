@@ -8,6 +8,8 @@ import { silentLogger } from '../../log.js'
 import type { Gateway } from '../../gateway/context.js'
 import { consumerGroupDescribe } from './consumer-group-describe.js'
 import { findCoordinator } from './find-coordinator.js'
+import { deleteGroups, describeGroups } from './groups-admin.js'
+import { offsetFetch } from './offsets.js'
 import type { KafkaApiContext } from './context.js'
 
 interface Asked { op: string; request: Record<string, unknown> }
@@ -41,6 +43,14 @@ describe('ConsumerGroupDescribe', () => {
     await expect(consumerGroupDescribe.handle({ groupIds, includeAuthorizedOperations: false }, 0, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
     expect(asked).toEqual([])
   })
+
+  it('a group named twice is described once and answered twice', async () => {
+    const { ctx, asked } = context(unknownGroups)
+    const answer = await consumerGroupDescribe.handle({ groupIds: ['a', 'b', 'a'], includeAuthorizedOperations: false }, 0, ctx) as
+      { groups: Array<{ groupId: string; errorCode: number }> }
+    expect(asked.map((a) => a.request.groupIds)).toEqual([['a', 'b']])
+    expect(answer.groups.map((g) => [g.groupId, g.errorCode])).toEqual([['a', 69], ['b', 69], ['a', 69]])
+  })
 })
 
 describe('FindCoordinator v4+', () => {
@@ -53,5 +63,52 @@ describe('FindCoordinator v4+', () => {
       { coordinators: Array<{ key: string; nodeId: number; errorCode: number }> }
     expect(asked.map((a) => a.request.key)).toEqual(['a', 'b'])
     expect(answer.coordinators.map((c) => [c.key, c.nodeId, c.errorCode])).toEqual([['a', 1, 0], ['b', 1, 0], ['a', 1, 0], ['a', 1, 0]])
+  })
+})
+
+describe('a group named twice is worked on once', () => {
+  it('DescribeGroups describes it once and answers every entry', async () => {
+    const { ctx, asked } = context(unknownGroups)
+    const answer = await describeGroups.handle({ groups: ['a', 'a', 'b', 'a'], includeAuthorizedOperations: false }, 5, ctx) as
+      { groups: Array<{ groupId: string; groupState: string }> }
+    expect(asked.map((a) => a.request.groupIds)).toEqual([['a', 'b']])
+    expect(answer.groups.map((g) => [g.groupId, g.groupState])).toEqual([['a', 'Dead'], ['a', 'Dead'], ['b', 'Dead'], ['a', 'Dead']])
+  })
+
+  it('DeleteGroups deletes it once and answers every entry with that outcome', async () => {
+    const { ctx, asked } = context(() => ({ groupId: 'a' }))
+    const answer = await deleteGroups.handle({ groupsNames: ['a', 'a', 'a'] }, 2, ctx) as { results: Array<{ groupId: string; errorCode: number }> }
+    expect(asked.map((a) => [a.op, a.request.groupId])).toEqual([['deleteGroup', 'a']])
+    expect(answer.results).toEqual([{ groupId: 'a', errorCode: 0, errorMessage: null }, { groupId: 'a', errorCode: 0, errorMessage: null },
+      { groupId: 'a', errorCode: 0, errorMessage: null }])
+  })
+})
+
+/** fetchOffsets' answer: four committed offsets in topic t. */
+const fourOffsets = (op: string, request: Record<string, unknown>): unknown => (op === 'fetchOffsets'
+  ? { groupId: request.groupId, topics: [{ topic: 't', partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: 5, metadata: '', commitTimestamp: 1 })) }] }
+  : unknownGroups(op, request))
+
+const allOffsetsOf = (groupId: string, member?: { memberId: string; memberEpoch: number }) =>
+  ({ groupId, memberId: member?.memberId ?? null, memberEpoch: member?.memberEpoch ?? -1, topics: null })
+
+describe('OffsetFetch v8+', () => {
+  it('a group asked for all its offsets twice is fetched once and answered twice', async () => {
+    const { ctx, asked } = context(fourOffsets)
+    const answer = await offsetFetch.handle({ groupId: '', topics: null, requireStable: false, groups: [allOffsetsOf('g'), allOffsetsOf('g')] }, 8, ctx) as
+      { groups: Array<{ groupId: string; topics: Array<{ partitions: unknown[] }> }> }
+    expect(asked.map((a) => a.op)).toEqual(['fetchOffsets'])
+    expect(answer.groups.map((g) => [g.groupId, g.topics[0]!.partitions.length])).toEqual([['g', 4], ['g', 4]])
+  })
+
+  it('an answer of more partitions than requestItemsMax is refused, the groups counted as fetched', async () => {
+    const { ctx, asked } = context(fourOffsets)
+    const groups = Array.from({ length: 5 }, () => allOffsetsOf('g'))
+    await expect(offsetFetch.handle({ groupId: '', topics: null, requireStable: false, groups }, 8, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
+    expect(asked.map((a) => a.op)).toEqual(['fetchOffsets'])
+    const distinct = Array.from({ length: 5 }, (_, i) => allOffsetsOf(`g${i}`))
+    await expect(offsetFetch.handle({ groupId: '', topics: null, requireStable: false, groups: distinct }, 8, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST })
+    // Refused on the third group: 12 partitions; the fourth and fifth are never fetched.
+    expect(asked.filter((a) => a.op === 'fetchOffsets').map((a) => a.request.groupId)).toEqual(['g', 'g0', 'g1', 'g2'])
   })
 })

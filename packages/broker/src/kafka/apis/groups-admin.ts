@@ -45,14 +45,16 @@ export const describeGroups = kafkaApi<DescribeGroupsRequest, DescribeGroupsResp
   handle: async (request, version, ctx) => {
     checkItemCount(request.groups.length, ctx.gateway.limits)
     if (request.groups.length === 0) return defaultDescribeGroupsResponse()
+    // A group named twice is described once; each entry is answered (Kafka answers per entry).
     let described: DescribedGroup[]
     try {
-      described = (await ctx.gateway.topics.group('describeGroups', { groupIds: request.groups }, CLIENT_SESSION)).groups
+      described = (await ctx.gateway.topics.group('describeGroups', { groupIds: [...new Set(request.groups)] }, CLIENT_SESSION)).groups
     } catch (err) {
       const errorCode = refusalCode(err)
       return { ...defaultDescribeGroupsResponse(), groups: request.groups.map((groupId) => ({ ...emptyGroup(groupId, ''), errorCode, errorMessage: (err as Error).message })) }
     }
-    return { ...defaultDescribeGroupsResponse(), groups: described.map((g) => describedGroup(g, version)) }
+    const byId = new Map(described.map((g) => [g.groupId, describedGroup(g, version)]))
+    return { ...defaultDescribeGroupsResponse(), groups: request.groups.map((groupId) => byId.get(groupId) ?? emptyGroup(groupId, 'Dead')) }
   },
 })
 
@@ -124,14 +126,15 @@ export const deleteGroups = kafkaApi<DeleteGroupsRequest, DeleteGroupsResponse>(
   write: writeDeleteGroupsResponse,
   handle: async (request, _version, ctx) => {
     checkItemCount(request.groupsNames.length, ctx.gateway.limits)
-    const results = await Promise.all(request.groupsNames.map(async (groupId) => {
+    // A group named twice is deleted once; each entry is answered with that one outcome.
+    const outcomes = new Map(await Promise.all([...new Set(request.groupsNames)].map(async (groupId) => {
       try {
         await ctx.gateway.topics.group('deleteGroup', { groupId }, CLIENT_SESSION)
-        return { groupId, errorCode: 0, errorMessage: null }
+        return [groupId, { errorCode: 0, errorMessage: null }] as const
       } catch (err) {
-        return { groupId, errorCode: refusalCode(err), errorMessage: (err as Error).message }
+        return [groupId, { errorCode: refusalCode(err), errorMessage: (err as Error).message as string | null }] as const
       }
-    }))
-    return { ...defaultDeleteGroupsResponse(), results }
+    })))
+    return { ...defaultDeleteGroupsResponse(), results: request.groupsNames.map((groupId) => ({ groupId, ...outcomes.get(groupId)! })) }
   },
 })

@@ -99,7 +99,7 @@ export const offsetFetch = kafkaApi<OffsetFetchRequest, OffsetFetchResponse>({
       ? [{ groupId: request.groupId, memberId: null, memberEpoch: -1, topics: request.topics?.map((t) => ({ ...t, topicId: ZERO_UUID })) ?? null }]
       : request.groups
     checkItemCount(asks.reduce((n, g) => n + 1 + (g.topics ?? []).reduce((m, t) => m + 1 + t.partitionIndexes.length, 0), 0), ctx.gateway.limits)
-    const fetched = await Promise.all(asks.map((ask) => fetchGroup(ask, version, ctx)))
+    const fetched = await fetchAll(asks, version, ctx)
     if (version >= 8) return { ...defaultOffsetFetchResponse(), groups: asks.map((ask, i) => ({ groupId: ask.groupId, ...fetched[i]! })) }
     const [one] = fetched as [FetchedGroup]
     // v1 has no group error: Kafka puts it on every partition asked for.
@@ -111,6 +111,38 @@ export const offsetFetch = kafkaApi<OffsetFetchRequest, OffsetFetchResponse>({
     }
   },
 })
+
+/**
+ * Each distinct ask fetched once, one after another, and the partitions of the answer counted as
+ * they come (an entry named twice counts twice: it is answered twice): past requestItemsMax the
+ * request is refused (the connection closes), so a group asked for all its offsets (topics null),
+ * however often, answers at most requestItemsMax partitions.
+ */
+async function fetchAll(asks: FetchAsk[], version: number, ctx: KafkaApiContext): Promise<FetchedGroup[]> {
+  const { requestItemsMax } = ctx.gateway.limits
+  const done = new Map<string, FetchedGroup>()
+  const fetched: FetchedGroup[] = []
+  let partitions = 0
+  for (const ask of asks) {
+    const key = askKey(ask)
+    let group = done.get(key)
+    if (group === undefined) {
+      group = await fetchGroup(ask, version, ctx)
+      done.set(key, group)
+    }
+    partitions += group.topics.reduce((n, t) => n + t.partitions.length, 0)
+    if (partitions > requestItemsMax) {
+      throw new FaecieError(ErrorCode.INVALID_REQUEST,
+        `The OffsetFetch answer would name more than ${requestItemsMax} partitions (requestItemsMax); ask for fewer groups or name the partitions.`)
+    }
+    fetched.push(group)
+  }
+  return fetched
+}
+
+function askKey(ask: FetchAsk): string {
+  return JSON.stringify(ask, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value))
+}
 
 async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext): Promise<FetchedGroup> {
   const byId = version >= 10
