@@ -112,3 +112,18 @@ describe('OffsetFetch v8+', () => {
     expect(asked.filter((a) => a.op === 'fetchOffsets').map((a) => a.request.groupId)).toEqual(['g', 'g0', 'g1', 'g2'])
   })
 })
+
+describe('OffsetFetch v9+ from members', () => {
+  it("the group is described once for every entry naming it; each entry's member checked against it", async () => {
+    const { ctx, asked } = context((op, request) => (op === 'describeGroups'
+      ? { groups: [{ groupId: 'g', type: 'consumer', state: 'Stable', members: [{ memberId: 'm1', memberEpoch: 3 }] }] }
+      : fourOffsets(op, request)))
+    const named = (partition: number) => ({ groupId: 'g', memberId: 'm1', memberEpoch: 3,
+      topics: [{ name: 't', topicId: new Uint8Array(16), partitionIndexes: [partition] }] })
+    const groups = [named(0), named(1), allOffsetsOf('g', { memberId: 'm1', memberEpoch: 2 }), allOffsetsOf('g', { memberId: 'm9', memberEpoch: 1 })]
+    const answer = await offsetFetch.handle({ groupId: '', topics: null, requireStable: false, groups }, 9, ctx) as
+      { groups: Array<{ errorCode: number }> }
+    expect(asked.filter((a) => a.op === 'describeGroups')).toHaveLength(1)
+    expect(answer.groups.map((g) => g.errorCode)).toEqual([0, 0, ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.UNKNOWN_MEMBER_ID])
+  })
+})

@@ -121,13 +121,14 @@ export const offsetFetch = kafkaApi<OffsetFetchRequest, OffsetFetchResponse>({
 async function fetchAll(asks: FetchAsk[], version: number, ctx: KafkaApiContext): Promise<FetchedGroup[]> {
   const { requestItemsMax } = ctx.gateway.limits
   const done = new Map<string, FetchedGroup>()
+  const epochs: MemberEpochs = new Map()
   const fetched: FetchedGroup[] = []
   let partitions = 0
   for (const ask of asks) {
     const key = askKey(ask)
     let group = done.get(key)
     if (group === undefined) {
-      group = await fetchGroup(ask, version, ctx)
+      group = await fetchGroup(ask, version, ctx, epochs)
       done.set(key, group)
     }
     partitions += group.topics.reduce((n, t) => n + t.partitions.length, 0)
@@ -144,7 +145,7 @@ function askKey(ask: FetchAsk): string {
   return JSON.stringify(ask, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value))
 }
 
-async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext): Promise<FetchedGroup> {
+async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext, epochs: MemberEpochs): Promise<FetchedGroup> {
   const byId = version >= 10
   const asked = ask.topics?.map((t) => ({ ...t, name: byId ? topicNameById(ctx.gateway, t.topicId) : t.name }))
   const none = (partitionIndex: number, errorCode: number): OffsetFetchResponsePartitions =>
@@ -154,7 +155,7 @@ async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext):
   })
   let answer: FetchOffsetsResponse
   try {
-    const memberError = version >= 9 ? await checkFetchingMember(ask, ctx) : 0
+    const memberError = version >= 9 ? await checkFetchingMember(ask, ctx, epochs) : 0
     if (memberError !== 0) return failAll(memberError)
     const known = asked?.filter((t): t is typeof t & { name: string } => t.name !== undefined)
     answer = await ctx.gateway.topics.group('fetchOffsets', {
@@ -189,18 +190,33 @@ async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext):
   }
 }
 
+/** Per request: each KIP-848 group's members and their epochs, described once (null: not checked). */
+type MemberEpochs = Map<string, Promise<ReadonlyMap<string, number> | null>>
+
 /**
  * OffsetFetch v9+ from a member of a KIP-848 group (memberId, memberEpoch >= 0): the member must be
  * the group's at that epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH), as Kafka checks. An unknown
- * group, a classic one, or an ask without a member (the admin client) is not checked.
+ * group, a classic one, or an ask without a member (the admin client) is not checked. The group is
+ * described once per request, whatever the number of its entries.
  */
-async function checkFetchingMember(ask: FetchAsk, ctx: KafkaApiContext): Promise<number> {
+async function checkFetchingMember(ask: FetchAsk, ctx: KafkaApiContext, epochs: MemberEpochs): Promise<number> {
   if (ask.memberId === null || ask.memberEpoch < 0) return 0
-  const [group] = (await ctx.gateway.topics.group('describeGroups', { groupIds: [ask.groupId] }, CLIENT_SESSION)).groups
-  if (group === undefined || group.error !== undefined || (group.type ?? 'consumer') !== 'consumer') return 0
-  const member = group.members.find((m) => m.memberId === ask.memberId)
-  if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
-  return member.memberEpoch === ask.memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH
+  let members = epochs.get(ask.groupId)
+  if (members === undefined) {
+    members = memberEpochsOf(ask.groupId, ctx)
+    epochs.set(ask.groupId, members)
+  }
+  const known = await members
+  if (known === null) return 0
+  const epoch = known.get(ask.memberId)
+  if (epoch === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+  return epoch === ask.memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH
+}
+
+async function memberEpochsOf(groupId: string, ctx: KafkaApiContext): Promise<ReadonlyMap<string, number> | null> {
+  const [group] = (await ctx.gateway.topics.group('describeGroups', { groupIds: [groupId] }, CLIENT_SESSION)).groups
+  if (group === undefined || group.error !== undefined || (group.type ?? 'consumer') !== 'consumer') return null
+  return new Map(group.members.map((m) => [m.memberId, m.memberEpoch]))
 }
 
 export const offsetDelete = kafkaApi<OffsetDeleteRequest, OffsetDeleteResponse>({
