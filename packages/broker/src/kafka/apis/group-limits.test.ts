@@ -9,7 +9,7 @@ import type { Gateway } from '../../gateway/context.js'
 import { consumerGroupDescribe } from './consumer-group-describe.js'
 import { findCoordinator } from './find-coordinator.js'
 import { deleteGroups, describeGroups } from './groups-admin.js'
-import { offsetFetch } from './offsets.js'
+import { offsetCommit, offsetFetch } from './offsets.js'
 import type { KafkaApiContext } from './context.js'
 
 interface Asked { op: string; request: Record<string, unknown> }
@@ -125,5 +125,18 @@ describe('OffsetFetch v9+ from members', () => {
       { groups: Array<{ errorCode: number }> }
     expect(asked.filter((a) => a.op === 'describeGroups')).toHaveLength(1)
     expect(answer.groups.map((g) => g.errorCode)).toEqual([0, 0, ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.UNKNOWN_MEMBER_ID])
+  })
+})
+
+describe('OffsetCommit', () => {
+  it("passes a member's group instance id (v7+) to the coordinator; without a generation, none", async () => {
+    const { ctx, asked } = context(() => ({ groupId: 'g', topics: [{ topic: 't', partitions: [{ partition: 0 }] }] }))
+    const commit = (generationIdOrMemberEpoch: number, groupInstanceId: string | null) => ({ groupId: 'g', generationIdOrMemberEpoch, memberId: 'm1',
+      groupInstanceId, retentionTimeMs: -1n, topics: [{ name: 't', topicId: new Uint8Array(16), partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }] })
+    await offsetCommit.handle(commit(2, 'i-1'), 8, ctx)
+    await offsetCommit.handle(commit(2, null), 8, ctx)
+    await offsetCommit.handle(commit(-1, 'i-1'), 8, ctx)
+    expect(asked.map((a) => [a.request.memberId, a.request.memberEpoch, a.request.groupInstanceId]))
+      .toEqual([['m1', 2, 'i-1'], ['m1', 2, undefined], [undefined, undefined, undefined]])
   })
 })

@@ -6,7 +6,8 @@
 //
 // OffsetCommit: a generation (classic) or member epoch (v9+, KIP-848) >= 0 commits as that member;
 // -1 commits without one (the admin client, a consumer without group management: allowed while the
-// group has no members, as in Kafka). A refusal of the whole commit (UNKNOWN_MEMBER_ID,
+// group has no members, as in Kafka). A member's groupInstanceId (v7+) goes along: a static member
+// whose instance has been taken over is FENCED_INSTANCE_ID. A refusal of the whole commit (UNKNOWN_MEMBER_ID,
 // STALE_MEMBER_EPOCH, NOT_COORDINATOR, ...) is every partition's error, as Kafka answers it.
 // committedLeaderEpoch and retentionTimeMs are ignored (faecie keeps no leader epoch with an offset;
 // retention is the broker's offsets.retention.ms). v10 names topics by id.
@@ -59,6 +60,8 @@ export const offsetCommit = kafkaApi<OffsetCommitRequest, OffsetCommitResponse>(
       try {
         const answer = await ctx.gateway.topics.group('commitOffsets', {
           groupId: request.groupId, topics, ...(asMember ? { memberId: request.memberId, memberEpoch: request.generationIdOrMemberEpoch } : {}),
+          // A static member's instance id (v7+): the coordinator fences an instance taken over since (FENCED_INSTANCE_ID).
+          ...(asMember && request.groupInstanceId !== null ? { groupInstanceId: request.groupInstanceId } : {}),
         }, CLIENT_SESSION)
         for (const t of answer.topics) for (const p of t.partitions) results.set(`${t.topic}\0${p.partition}`, p.error?.code ?? 0)
       } catch (err) {
