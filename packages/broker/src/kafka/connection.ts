@@ -13,6 +13,8 @@
 //   bytes written and not yet sent over sessionQueuedBytesMax          the socket stops being read
 //   no byte in either direction for sessionIdleMsMax, nothing in flight close, reason logged
 // Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
+// A request's frame bytes count in flight until it is answered or the connection closes, whichever
+// is first (a held JoinGroup's answer, coming after the close, is dropped).
 import type { Socket } from 'node:net'
 import { FaecieError } from '@faecie/protocol'
 import { ByteBudget, type Reservation } from '../gateway/byte-budget.js'
@@ -33,6 +35,8 @@ interface Slot {
   /** The response frame, null for none (acks 0), undefined while the handler runs. */
   frame: Uint8Array | null | undefined
   held: Reservation[]
+  /** The request's frame bytes still counted in flight (0 once given back: answered, or the connection closed). */
+  requestBytes: number
 }
 
 export class KafkaConnection implements SessionHandle {
@@ -116,7 +120,7 @@ export class KafkaConnection implements SessionHandle {
       // Kafka's answer (KIP-511): UNSUPPORTED_VERSION in the v0 format, so the client can retry lower.
       const w = new KafkaWriter()
       writeApiVersionsResponse(w, 0, { ...defaultApiVersionsResponse(), errorCode: UNSUPPORTED_VERSION, apiKeys: advertisedVersions(SERVED_APIS) })
-      this.#slots.push({ frame: this.#frame(correlationId, 0, w.finish()), held: [] })
+      this.#slots.push({ frame: this.#frame(correlationId, 0, w.finish()), held: [], requestBytes: 0 })
       this.#flush()
       return
     }
@@ -136,10 +140,9 @@ export class KafkaConnection implements SessionHandle {
       return this.close(0, `${api.name} v${version} request does not decode: ${(err as Error).message}`)
     }
     // The decoded request holds copies of what it needs: the frame's bytes can go.
-    const frameBytes = frame.length
-    const slot: Slot = { frame: undefined, held: [] }
+    const slot: Slot = { frame: undefined, held: [], requestBytes: frame.length }
     this.#slots.push(slot)
-    this.#requestBytesChanged(frameBytes)
+    this.#requestBytesChanged(slot.requestBytes)
     const op: OpContext = {
       gateway: this.#gateway,
       session: this,
@@ -160,7 +163,7 @@ export class KafkaConnection implements SessionHandle {
       // A FaecieError refuses the request as a whole (requestItemsMax, say); anything else is a bug.
       if (!(err instanceof FaecieError)) this.logger.error({ err, api: api.name, version }, 'Kafka request failed')
       this.close(0, `${api.name} v${version} failed: ${(err as Error).message}`)
-    }).finally(() => this.#requestBytesChanged(-frameBytes))
+    }).finally(() => this.#giveBack(slot))
   }
 
   /** The response frame: size, header (correlation id; tagged fields in v1), body. */
@@ -194,6 +197,13 @@ export class KafkaConnection implements SessionHandle {
     this.#applyBackPressure()
   }
 
+  /** Gives a request's bytes back to the budgets, once (when answered, or at once when the connection closes). */
+  #giveBack(slot: Slot): void {
+    const bytes = slot.requestBytes
+    slot.requestBytes = 0
+    if (bytes > 0) this.#requestBytesChanged(-bytes)
+  }
+
   #applyBackPressure(): void {
     if (this.#closed) return
     const { limits, outbound } = this.#gateway
@@ -207,7 +217,12 @@ export class KafkaConnection implements SessionHandle {
   #release(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const slot of this.#slots) for (const r of slot.held) r.release()
+    // A held request (a JoinGroup waiting for its rebalance) may be answered minutes later: its bytes
+    // go back now, so a closed connection does not keep other connections' and sessions' budget.
+    for (const slot of this.#slots) {
+      for (const r of slot.held) r.release()
+      this.#giveBack(slot)
+    }
     this.subscriptions.closeAll()
     this.#closedController.abort(sessionClosedError())
   }
