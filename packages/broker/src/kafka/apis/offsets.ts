@@ -14,6 +14,8 @@
 //
 // OffsetFetch: a partition with no committed offset answers -1 with no error, also for a topic that
 // does not exist (Kafka does not check topics either); the leader epoch is always -1.
+// Each distinct group entry is fetched once; the answer names at most requestItemsMax partitions
+// (fetchAll), else the request is refused and the connection closes.
 import { ErrorCode, FaecieError, type CommitOffsetsTopicSpec, type FetchOffsetsResponse, type OpResponse } from '@faecie/protocol'
 import { checkItemCount } from '../../gateway/context.js'
 import { KAFKA_APIS } from '../generated/apis.js'
