@@ -26,18 +26,19 @@ export const consumerGroupDescribe = kafkaApi<ConsumerGroupDescribeRequest, Cons
   handle: async (request, _version, ctx) => {
     // Counted before any work: more ids than requestItemsMax refuses the request (the connection closes).
     checkItemCount(request.groupIds.length, ctx.gateway.limits)
-    // A group named twice is described once; each entry is answered (Kafka answers per entry).
+    // A group named twice is described and answered once (Kafka answers each entry; its clients
+    // ask for distinct ids): the answer's size is that of the distinct groups, however often named.
     const distinct = [...new Set(request.groupIds)]
     try {
       const answer = await OP_HANDLERS.describeGroups({ groupIds: distinct }, ctx.op)
       if (answer === NO_RESPONSE) throw new Error('describeGroups always answers')
       const byId = new Map(answer.groups.map((g) => [g.groupId, described(ctx, g)]))
-      return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => byId.get(groupId) ?? notFound(groupId)) }
+      return { throttleTimeMs: 0, groups: distinct.map((groupId) => byId.get(groupId) ?? notFound(groupId)) }
     } catch (err) {
       const error = wireError(err, ctx.logger)
       return {
         throttleTimeMs: 0,
-        groups: request.groupIds.map((groupId) => ({ ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, groupState: 'Dead',
+        groups: distinct.map((groupId) => ({ ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, groupState: 'Dead',
           errorCode: error.code, errorMessage: error.message })),
       }
     }

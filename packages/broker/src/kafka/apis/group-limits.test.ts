@@ -44,12 +44,12 @@ describe('ConsumerGroupDescribe', () => {
     expect(asked).toEqual([])
   })
 
-  it('a group named twice is described once and answered twice', async () => {
+  it('a group named twice is described and answered once', async () => {
     const { ctx, asked } = context(unknownGroups)
     const answer = await consumerGroupDescribe.handle({ groupIds: ['a', 'b', 'a'], includeAuthorizedOperations: false }, 0, ctx) as
       { groups: Array<{ groupId: string; errorCode: number }> }
     expect(asked.map((a) => a.request.groupIds)).toEqual([['a', 'b']])
-    expect(answer.groups.map((g) => [g.groupId, g.errorCode])).toEqual([['a', 69], ['b', 69], ['a', 69]])
+    expect(answer.groups.map((g) => [g.groupId, g.errorCode])).toEqual([['a', 69], ['b', 69]])
   })
 })
 
@@ -67,12 +67,12 @@ describe('FindCoordinator v4+', () => {
 })
 
 describe('a group named twice is worked on once', () => {
-  it('DescribeGroups describes it once and answers every entry', async () => {
+  it('DescribeGroups describes and answers it once', async () => {
     const { ctx, asked } = context(unknownGroups)
     const answer = await describeGroups.handle({ groups: ['a', 'a', 'b', 'a'], includeAuthorizedOperations: false }, 5, ctx) as
       { groups: Array<{ groupId: string; groupState: string }> }
     expect(asked.map((a) => a.request.groupIds)).toEqual([['a', 'b']])
-    expect(answer.groups.map((g) => [g.groupId, g.groupState])).toEqual([['a', 'Dead'], ['a', 'Dead'], ['b', 'Dead'], ['a', 'Dead']])
+    expect(answer.groups.map((g) => [g.groupId, g.groupState])).toEqual([['a', 'Dead'], ['b', 'Dead']])
   })
 
   it('DeleteGroups deletes it once and answers every entry with that outcome', async () => {

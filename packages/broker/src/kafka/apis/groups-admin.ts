@@ -45,16 +45,18 @@ export const describeGroups = kafkaApi<DescribeGroupsRequest, DescribeGroupsResp
   handle: async (request, version, ctx) => {
     checkItemCount(request.groups.length, ctx.gateway.limits)
     if (request.groups.length === 0) return defaultDescribeGroupsResponse()
-    // A group named twice is described once; each entry is answered (Kafka answers per entry).
+    // A group named twice is described and answered once (Kafka answers each entry; its clients
+    // ask for distinct ids): the answer's size is that of the distinct groups, however often named.
+    const distinct = [...new Set(request.groups)]
     let described: DescribedGroup[]
     try {
-      described = (await ctx.gateway.topics.group('describeGroups', { groupIds: [...new Set(request.groups)] }, CLIENT_SESSION)).groups
+      described = (await ctx.gateway.topics.group('describeGroups', { groupIds: distinct }, CLIENT_SESSION)).groups
     } catch (err) {
       const errorCode = refusalCode(err)
-      return { ...defaultDescribeGroupsResponse(), groups: request.groups.map((groupId) => ({ ...emptyGroup(groupId, ''), errorCode, errorMessage: (err as Error).message })) }
+      return { ...defaultDescribeGroupsResponse(), groups: distinct.map((groupId) => ({ ...emptyGroup(groupId, ''), errorCode, errorMessage: (err as Error).message })) }
     }
     const byId = new Map(described.map((g) => [g.groupId, describedGroup(g, version)]))
-    return { ...defaultDescribeGroupsResponse(), groups: request.groups.map((groupId) => byId.get(groupId) ?? emptyGroup(groupId, 'Dead')) }
+    return { ...defaultDescribeGroupsResponse(), groups: distinct.map((groupId) => byId.get(groupId) ?? emptyGroup(groupId, 'Dead')) }
   },
 })
 
