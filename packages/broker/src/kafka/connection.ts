@@ -126,7 +126,7 @@ export class KafkaConnection implements SessionHandle {
     let request: unknown
     let clientId = ''
     try {
-      const r = new KafkaReader(frame)
+      const r = new KafkaReader(frame, 0, { viewBytes: handler.viewBytes === true })
       const header = readRequestHeader(r, requestHeaderVersion(api, version))
       clientId = header.clientId ?? ''
       request = handler.read(r, version)
@@ -135,7 +135,8 @@ export class KafkaConnection implements SessionHandle {
     } catch (err) {
       return this.close(0, `${api.name} v${version} request does not decode: ${(err as Error).message}`)
     }
-    // The decoded request holds copies of what it needs: the frame's bytes can go.
+    // The decoded request holds copies of what it needs (or, for Produce, views its handler is done
+    // with before it first awaits): the frame's bytes are counted until the answer.
     const frameBytes = frame.length
     const slot: Slot = { frame: undefined, held: [] }
     this.#slots.push(slot)

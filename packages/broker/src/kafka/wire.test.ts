@@ -1,5 +1,6 @@
 // The Kafka wire primitives: values survive a writer that has to grow many times, large byte strings
-// are kept by reference (a Fetch answer's records are not copied), and a reader given
+// are kept by reference (a Fetch answer's records are not copied), byte runs are read as copies
+// (or views, for Produce), and a reader given
 // truncated or lying bytes throws KafkaDecodeError instead of reading past the end or allocating
 // what the bytes cannot hold.
 import { describe, expect, it } from 'vitest'
@@ -43,6 +44,18 @@ describe('KafkaWriter with large byte strings', () => {
     const w = new KafkaWriter(4)
     w.bytes(new Uint8Array(WRITER_REFERENCE_BYTES_MIN - 1), false)
     expect(w.finishChunks()).toHaveLength(1)
+  })
+})
+
+describe('KafkaReader byte runs', () => {
+  it('copies them by default and gives views into the frame with viewBytes', () => {
+    const frame = new Uint8Array([0, 0, 0, 3, 7, 8, 9])
+    const copied = new KafkaReader(frame).bytes(false)!
+    const viewed = new KafkaReader(frame, 0, { viewBytes: true }).bytes(false)!
+    expect([copied, viewed]).toEqual([new Uint8Array([7, 8, 9]), new Uint8Array([7, 8, 9])])
+    frame[4] = 1
+    expect(copied[0]).toBe(7)
+    expect(viewed[0]).toBe(1)
   })
 })
 

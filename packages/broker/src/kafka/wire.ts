@@ -27,15 +27,26 @@ const textEncoder = new TextEncoder()
 
 export const ZERO_UUID = new Uint8Array(16)
 
+export interface KafkaReaderOptions {
+  /**
+   * Byte runs come back as views into the given bytes instead of copies: for a request whose
+   * handler is done with them before its first await (Produce: the partition manager copies the
+   * records into a buffer of its own), so the frame is not copied twice.
+   */
+  viewBytes?: boolean
+}
+
 export class KafkaReader {
   readonly #bytes: Uint8Array
   readonly #view: DataView
+  readonly #viewBytes: boolean
   #offset: number
 
-  constructor(bytes: Uint8Array, offset = 0) {
+  constructor(bytes: Uint8Array, offset = 0, options: KafkaReaderOptions = {}) {
     this.#bytes = bytes
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.#offset = offset
+    this.#viewBytes = options.viewBytes ?? false
   }
 
   get offset(): number { return this.#offset }
@@ -78,8 +89,12 @@ export class KafkaReader {
     return (raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2)
   }
 
-  /** A raw byte run (copied: the caller's buffer may be reused). */
-  raw(count: number): Uint8Array { const at = this.#need(count, 'bytes'); return new Uint8Array(this.#bytes.subarray(at, at + count)) }
+  /** A raw byte run: copied (the caller's buffer may be reused), or a view with `viewBytes`. */
+  raw(count: number): Uint8Array {
+    const at = this.#need(count, 'bytes')
+    const run = this.#bytes.subarray(at, at + count)
+    return this.#viewBytes ? run : new Uint8Array(run)
+  }
 
   #text(length: number): string {
     const at = this.#need(length, 'string')
