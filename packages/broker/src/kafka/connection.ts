@@ -32,8 +32,8 @@ import { KafkaReader, KafkaWriter } from './wire.js'
 const UNSUPPORTED_VERSION = 35
 
 interface Slot {
-  /** The response frame, null for none (acks 0), undefined while the handler runs. */
-  frame: Uint8Array | null | undefined
+  /** The response frame's chunks (written as one), null for none (acks 0), undefined while the handler runs. */
+  frame: Uint8Array[] | null | undefined
   held: Reservation[]
   /** The request's frame bytes still counted in flight (0 once given back: answered, or the connection closed). */
   requestBytes: number
@@ -120,7 +120,7 @@ export class KafkaConnection implements SessionHandle {
       // Kafka's answer (KIP-511): UNSUPPORTED_VERSION in the v0 format, so the client can retry lower.
       const w = new KafkaWriter()
       writeApiVersionsResponse(w, 0, { ...defaultApiVersionsResponse(), errorCode: UNSUPPORTED_VERSION, apiKeys: advertisedVersions(SERVED_APIS) })
-      this.#slots.push({ frame: this.#frame(correlationId, 0, w.finish()), held: [], requestBytes: 0 })
+      this.#slots.push({ frame: this.#frame(correlationId, 0, w.finishChunks()), held: [], requestBytes: 0 })
       this.#flush()
       return
     }
@@ -130,7 +130,7 @@ export class KafkaConnection implements SessionHandle {
     let request: unknown
     let clientId = ''
     try {
-      const r = new KafkaReader(frame)
+      const r = new KafkaReader(frame, 0, { viewBytes: handler.viewBytes === true })
       const header = readRequestHeader(r, requestHeaderVersion(api, version))
       clientId = header.clientId ?? ''
       request = handler.read(r, version)
@@ -139,7 +139,9 @@ export class KafkaConnection implements SessionHandle {
     } catch (err) {
       return this.close(0, `${api.name} v${version} request does not decode: ${(err as Error).message}`)
     }
-    // The decoded request holds copies of what it needs: the frame's bytes can go.
+    // The decoded request holds copies of what it needs (or, for Produce, views its handler is done
+    // with before it first awaits): the frame's bytes are counted until the answer, or until the
+    // connection closes (#giveBack).
     const slot: Slot = { frame: undefined, held: [], requestBytes: frame.length }
     this.#slots.push(slot)
     this.#requestBytesChanged(slot.requestBytes)
@@ -156,7 +158,7 @@ export class KafkaConnection implements SessionHandle {
       } else {
         const w = new KafkaWriter(1024)
         handler.write(w, version, response)
-        slot.frame = this.#frame(correlationId, responseHeaderVersion(api, version), w.finish())
+        slot.frame = this.#frame(correlationId, responseHeaderVersion(api, version), w.finishChunks())
       }
       this.#flush()
     }).catch((err: unknown) => {
@@ -166,19 +168,23 @@ export class KafkaConnection implements SessionHandle {
     }).finally(() => this.#giveBack(slot))
   }
 
-  /** The response frame: size, header (correlation id; tagged fields in v1), body. */
-  #frame(correlationId: number, headerVersion: number, body: Uint8Array): Uint8Array {
-    const w = new KafkaWriter(16 + body.length)
+  /**
+   * The response frame: size, header (correlation id; tagged fields in v1), body. The body's chunks are
+   * not copied (a Fetch answer's records go out as the partition thread read them).
+   */
+  #frame(correlationId: number, headerVersion: number, body: Uint8Array[]): Uint8Array[] {
+    const w = new KafkaWriter(16)
     w.int32(0)
     writeResponseHeader(w, headerVersion, { correlationId })
-    w.raw(body)
-    const bytes = w.finish()
-    new DataView(bytes.buffer, bytes.byteOffset).setInt32(0, bytes.length - 4)
-    return bytes
+    const head = w.finish()
+    const bodyBytes = body.reduce((n, chunk) => n + chunk.length, 0)
+    new DataView(head.buffer, head.byteOffset).setInt32(0, head.length - 4 + bodyBytes)
+    return [head, ...body]
   }
 
-  /** Writes the responses that are ready, in request order. */
+  /** Writes the responses that are ready, in request order, corked: one writev for what is ready. */
   #flush(): void {
+    this.#socket.cork()
     while (this.#slots.length > 0 && this.#slots[0]!.frame !== undefined) {
       const slot = this.#slots.shift()!
       const frame = slot.frame
@@ -186,8 +192,13 @@ export class KafkaConnection implements SessionHandle {
         for (const r of slot.held) r.release()
         continue
       }
-      this.#socket.write(frame, () => { for (const r of slot.held) r.release() })
+      const last = frame.length - 1
+      frame.forEach((chunk, i) => {
+        if (i < last) this.#socket.write(chunk)
+        else this.#socket.write(chunk, () => { for (const r of slot.held) r.release() })
+      })
     }
+    this.#socket.uncork()
     this.#applyBackPressure()
   }
 

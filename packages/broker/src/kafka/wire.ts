@@ -27,15 +27,26 @@ const textEncoder = new TextEncoder()
 
 export const ZERO_UUID = new Uint8Array(16)
 
+export interface KafkaReaderOptions {
+  /**
+   * Byte runs come back as views into the given bytes instead of copies: for a request whose
+   * handler is done with them before its first await (Produce: the partition manager copies the
+   * records into a buffer of its own), so the frame is not copied twice.
+   */
+  viewBytes?: boolean
+}
+
 export class KafkaReader {
   readonly #bytes: Uint8Array
   readonly #view: DataView
+  readonly #viewBytes: boolean
   #offset: number
 
-  constructor(bytes: Uint8Array, offset = 0) {
+  constructor(bytes: Uint8Array, offset = 0, options: KafkaReaderOptions = {}) {
     this.#bytes = bytes
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.#offset = offset
+    this.#viewBytes = options.viewBytes ?? false
   }
 
   get offset(): number { return this.#offset }
@@ -78,8 +89,12 @@ export class KafkaReader {
     return (raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2)
   }
 
-  /** A raw byte run (copied: the caller's buffer may be reused). */
-  raw(count: number): Uint8Array { const at = this.#need(count, 'bytes'); return new Uint8Array(this.#bytes.subarray(at, at + count)) }
+  /** A raw byte run: copied (the caller's buffer may be reused), or a view with `viewBytes`. */
+  raw(count: number): Uint8Array {
+    const at = this.#need(count, 'bytes')
+    const run = this.#bytes.subarray(at, at + count)
+    return this.#viewBytes ? run : new Uint8Array(run)
+  }
 
   #text(length: number): string {
     const at = this.#need(length, 'string')
@@ -131,17 +146,31 @@ export class KafkaReader {
   }
 }
 
+/**
+ * Bytes of at least this size handed to a writer are kept by reference, not copied: a Fetch answer's
+ * records (up to fetchBytesMax) go to the socket as they came from the partition thread.
+ */
+export const WRITER_REFERENCE_BYTES_MIN = 16 * 1024
+
+/**
+ * Writes Kafka's primitives into a growing buffer. Large byte strings (WRITER_REFERENCE_BYTES_MIN and
+ * up) are not copied: the writer keeps them as chunks of their own, so they must not change until the
+ * writer's output is written out. finishChunks() gives the chunks; finish() joins them into one.
+ */
 export class KafkaWriter {
   #bytes: Uint8Array
   #view: DataView
   #length = 0
+  /** Finished pieces before #bytes: earlier buffers and referenced byte strings, in order. */
+  readonly #chunks: Uint8Array[] = []
+  #chunkBytes = 0
 
   constructor(capacity = 256) {
     this.#bytes = new Uint8Array(capacity)
     this.#view = new DataView(this.#bytes.buffer)
   }
 
-  get length(): number { return this.#length }
+  get length(): number { return this.#chunkBytes + this.#length }
 
   #room(count: number): number {
     if (this.#length + count > this.#bytes.length) {
@@ -153,6 +182,16 @@ export class KafkaWriter {
     const at = this.#length
     this.#length += count
     return at
+  }
+
+  /** Ends the current buffer, keeps `bytes` by reference after it, and goes on in a fresh buffer. */
+  #reference(bytes: Uint8Array): void {
+    if (this.#length > 0) this.#chunks.push(this.#bytes.subarray(0, this.#length))
+    this.#chunks.push(bytes)
+    this.#chunkBytes += this.#length + bytes.length
+    this.#bytes = new Uint8Array(256)
+    this.#view = new DataView(this.#bytes.buffer)
+    this.#length = 0
   }
 
   // Each writer takes its position first: #room may replace #bytes and #view.
@@ -180,7 +219,11 @@ export class KafkaWriter {
 
   varint(value: number): void { this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1) }
 
-  raw(bytes: Uint8Array): void { const at = this.#room(bytes.length); this.#bytes.set(bytes, at) }
+  raw(bytes: Uint8Array): void {
+    if (bytes.length >= WRITER_REFERENCE_BYTES_MIN) return this.#reference(bytes)
+    const at = this.#room(bytes.length)
+    this.#bytes.set(bytes, at)
+  }
 
   string(value: string | null, compact: boolean): void {
     if (value === null) { if (compact) this.uvarint(0); else this.int16(-1); return }
@@ -213,8 +256,16 @@ export class KafkaWriter {
     }
   }
 
-  /** The bytes written so far (a view; the writer must not be used after). */
-  finish(): Uint8Array { return this.#bytes.subarray(0, this.#length) }
+  /** The bytes written so far, in order, as chunks to write one after another (the writer must not be used after). */
+  finishChunks(): Uint8Array[] {
+    return this.#length > 0 || this.#chunks.length === 0 ? [...this.#chunks, this.#bytes.subarray(0, this.#length)] : this.#chunks
+  }
+
+  /** The bytes written so far in one array (a view when nothing was kept by reference; the writer must not be used after). */
+  finish(): Uint8Array {
+    if (this.#chunks.length === 0) return this.#bytes.subarray(0, this.#length)
+    return Buffer.concat(this.finishChunks())
+  }
 }
 
 export function uuidEquals(a: Uint8Array, b: Uint8Array): boolean {

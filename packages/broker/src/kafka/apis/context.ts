@@ -34,6 +34,8 @@ export interface KafkaApiHandler<Request, Response> {
   api: ServedApi
   read(r: KafkaReader, version: number): Request
   write(w: KafkaWriter, version: number, response: Response): void
+  /** Decode byte fields as views into the request's frame (KafkaReaderOptions.viewBytes): only for a handler done with them before it first awaits. */
+  viewBytes?: boolean
   /** The response, or NO_RESPONSE (Produce with acks 0). */
   handle(request: Request, version: number, ctx: KafkaApiContext): Promise<Response | typeof NO_RESPONSE>
 }

@@ -29,6 +29,8 @@ export const produce = kafkaApi<ProduceRequest, ProduceResponse>({
   api: KAFKA_APIS.Produce,
   read: readProduceRequest,
   write: writeProduceResponse,
+  // The produce op hands the records to PartitionManager.produce, which copies them, before it first awaits.
+  viewBytes: true,
   handle: async (request, version, ctx) => {
     if (request.transactionalId !== null) {
       return refuseAll(request, ErrorCode.UNSUPPORTED_VERSION, 'faecie does not support transactions')
