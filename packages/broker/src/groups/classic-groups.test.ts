@@ -103,6 +103,26 @@ describe('classic groups in the group coordinator', () => {
     expect(world.committed()).toBe(7)
   })
 
+  it('a commit from a static member whose instance id was taken over is FENCED_INSTANCE_ID, not UNKNOWN_MEMBER_ID', async () => {
+    const world = new World()
+    const first = world.coordinator.kafkaGroup('joinGroup', { ...world.joinRequest(), groupInstanceId: 'i1' })
+    world.now += INITIAL_DELAY_MS
+    world.coordinator.tick()
+    const joined = await first
+    await world.coordinator.kafkaGroup('syncGroup', { groupId: 'g', generationId: joined.generationId, memberId: joined.memberId,
+      groupInstanceId: 'i1', assignments: [{ memberId: joined.memberId, assignment: new Uint8Array(0) }] })
+    const commitAs = (memberId: string) => world.coordinator.commitOffsets({ groupId: 'g', memberId, memberEpoch: joined.generationId,
+      groupInstanceId: 'i1', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 3 }] }] })
+    commitAs(joined.memberId)
+    expect(world.committed()).toBe(3)
+    // The same instance comes back under a new member id (a restarted static consumer): the old id is fenced.
+    const again = await world.coordinator.kafkaGroup('joinGroup', { ...world.joinRequest(), groupInstanceId: 'i1' })
+    expect(again.errorCode).toBe(0)
+    expect(again.memberId).not.toBe(joined.memberId)
+    expect(refusal(() => commitAs(joined.memberId)).code).toBe(ErrorCode.FENCED_INSTANCE_ID)
+    expect(world.committed()).toBe(3)
+  })
+
   it('a classic join to a consumer group with members is refused; a consumer heartbeat to a classic group with members too, naming its type', async () => {
     const world = new World()
     world.coordinator.heartbeat({ groupId: 'g', memberId: '', memberEpoch: 0, subscribedTopicNames: ['t'] })

@@ -137,16 +137,17 @@ export class ClassicGroups {
 
   /**
    * May this commit be written? A member commits with its generation (ClassicGroup.checkCommit); a
-   * commit without a member only while the group is Empty (Kafka's "simple" commit). Throws Kafka's error.
+   * commit without a member only while the group is Empty (Kafka's "simple" commit). A static member's
+   * commit names its instance id: one whose id was taken over gets FENCED_INSTANCE_ID. Throws Kafka's error.
    */
-  checkCommit(groupId: string, memberId: string | undefined, generationId: number | undefined): void {
+  checkCommit(groupId: string, memberId: string | undefined, generationId: number | undefined, groupInstanceId?: string): void {
     const group = this.#groups.get(groupId)!.group
     if (memberId === undefined) {
       if (group.memberCount === 0) return
       throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID,
         `Classic group ${groupId} has ${group.memberCount} members: commit with a member id and the generation (a commit without one is for empty groups).`)
     }
-    const code = group.checkCommit(memberId, generationId ?? -1, undefined)
+    const code = group.checkCommit(memberId, generationId ?? -1, groupInstanceId)
     if (code === 0) return
     throw new FaecieError(code, `Commit of member ${memberId} at generation ${generationId ?? -1} refused by classic group ${groupId} ` +
       `(${group.state}, generation ${group.generationId}).`)

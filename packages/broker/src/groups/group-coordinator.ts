@@ -168,7 +168,7 @@ export class GroupCoordinator {
   commitOffsets(request: CommitOffsetsRequest): CommitOffsetsResponse {
     checkGroupId(request.groupId)
     if (this.#classic.get(request.groupId) !== undefined) {
-      this.#classic.checkCommit(request.groupId, request.memberId, request.memberEpoch)
+      this.#classic.checkCommit(request.groupId, request.memberId, request.memberEpoch, request.groupInstanceId)
       return this.#writeOffsets(request.groupId, request.topics, undefined, request.memberId)
     }
     const refuse = checkConsumerCommit(this.#groups.get(request.groupId), request)
