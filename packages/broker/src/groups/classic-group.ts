@@ -21,6 +21,7 @@
 import { ErrorCode, type DescribedGroup, type GroupState } from '@faecie/protocol'
 import { type ClassicMemberBytes, describeClassicGroup, memberBytesOf, subscribedTopicsOf } from './classic-describe.js'
 import { checkJoinRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
+import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from './consumer-group.js'
 import { ClassicRebalance, joinError, syncError } from './classic-rebalance.js'
 import type { ClassicHeartbeatRequest, ClassicHeartbeatResult, ClassicLeaveGroupRequest, ClassicLeaveGroupResult, JoinGroupRequest,
   JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
@@ -42,16 +43,21 @@ export interface ClassicGroupSettings {
   memberFieldCharsMax: number
 }
 
-export const DEFAULT_CLASSIC_GROUP_SETTINGS: ClassicGroupSettings = {
-  initialRebalanceDelayMs: 3_000,
-  sessionTimeoutMsMin: 6_000,
-  sessionTimeoutMsMax: 30 * 60_000,
-  membersPerGroupMax: 1_000,
-  memberProtocolBytesMax: 64 * 1024,
-  memberProtocolsMax: 16,
-  memberAssignmentBytesMax: 1024 * 1024,
-  memberFieldCharsMax: 255,
+/** A classic group's settings, from the broker's (config.ts `groups`: the classic* keys and memberFieldCharsMax). */
+export function classicSettingsOf(s: GroupSettings): ClassicGroupSettings {
+  return {
+    initialRebalanceDelayMs: s.classicInitialRebalanceDelayMs,
+    sessionTimeoutMsMin: s.classicSessionTimeoutMsMin,
+    sessionTimeoutMsMax: s.classicSessionTimeoutMsMax,
+    membersPerGroupMax: s.classicMembersPerGroupMax,
+    memberProtocolBytesMax: s.classicMemberProtocolBytesMax,
+    memberProtocolsMax: s.classicMemberProtocolsMax,
+    memberAssignmentBytesMax: s.classicMemberAssignmentBytesMax,
+    memberFieldCharsMax: s.memberFieldCharsMax,
+  }
 }
+
+export const DEFAULT_CLASSIC_GROUP_SETTINGS: ClassicGroupSettings = classicSettingsOf(DEFAULT_GROUP_SETTINGS)
 
 export type ClassicGroupState = Extract<GroupState, 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'>
 

@@ -9,6 +9,7 @@ import { encodeConsumerAssignment, encodeConsumerSubscription } from './consumer
 import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
 import type { JoinGroupRequest, JoinGroupResult } from './kafka-group-ops.js'
 import type { OffsetRecord } from './offset-records.js'
+import type { GroupSettings } from './consumer-group.js'
 
 const INITIAL_DELAY_MS = 100
 
@@ -121,6 +122,16 @@ describe('classic groups in the group coordinator', () => {
     expect(again.memberId).not.toBe(joined.memberId)
     expect(refusal(() => commitAs(joined.memberId)).code).toBe(ErrorCode.FENCED_INSTANCE_ID)
     expect(world.committed()).toBe(3)
+  })
+
+  it("takes the classic settings from the broker's group settings (groups.classic*), Kafka's 6 s minimum session by default", async () => {
+    const coordinatorWith = (settings: Partial<GroupSettings>) => new GroupCoordinator({
+      clock: () => 0, topics: { topic: () => undefined, names: () => [] }, appendOffsets: () => {}, recordGroups: () => {}, logger: silentLogger(),
+    }, settings)
+    const join = { ...new World().joinRequest(), sessionTimeoutMs: 2_000 }
+    expect((await coordinatorWith({}).kafkaGroup('joinGroup', join)).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT)
+    const held = coordinatorWith({ classicSessionTimeoutMsMin: 1_000, classicInitialRebalanceDelayMs: 0 }).kafkaGroup('joinGroup', join)
+    expect(held).toBeInstanceOf(Promise) // taken, and held through the (no longer 3 s) initial delay
   })
 
   it('a classic join to a consumer group with members is refused; a consumer heartbeat to a classic group with members too, naming its type', async () => {

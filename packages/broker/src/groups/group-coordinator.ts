@@ -28,7 +28,7 @@ import type { GroupRecord, OffsetRecord } from './offset-records.js'
 import type { RetainedGroup } from './offset-retention.js'
 import { checkConsumerCommit, GroupOffsets, unknownMember } from './group-offsets.js'
 import { checkGroupId, checkMemberFields, describeConsumerGroup } from './group-requests.js'
-import type { ClassicGroupSettings } from './classic-group.js'
+import { classicSettingsOf, type ClassicGroupSettings } from './classic-group.js'
 import { ClassicGroups, type ConsumerGroupsSide } from './classic-groups.js'
 import { deleteOffsets } from './delete-offsets.js'
 import type { DeleteOffsetsRequest, DeleteOffsetsResult, KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from './kafka-group-ops.js'
@@ -61,7 +61,8 @@ export class GroupCoordinator {
   constructor(host: GroupHost, settings: Partial<GroupSettings> = {}, classicSettings: Partial<ClassicGroupSettings> = {}) {
     this.#host = host
     this.#settings = { ...DEFAULT_GROUP_SETTINGS, ...settings }
-    this.#classic = new ClassicGroups(host, classicSettings)
+    // The classic settings are the broker's classic* keys (config.ts); `classicSettings` overrides them (tests).
+    this.#classic = new ClassicGroups(host, { ...classicSettingsOf(this.#settings), ...classicSettings })
     this.#offsets = new GroupOffsets(host)
     this.#consumerSide = {
       membersOf: (groupId) => this.#groups.get(groupId)?.members.size,
