@@ -41,6 +41,8 @@ export interface ClassicGroupSettings {
   memberAssignmentBytesMax: number
   /** The longest memberId, groupInstanceId, clientId, clientHost, protocolType and protocol name taken. */
   memberFieldCharsMax: number
+  /** Topic names kept of one member's subscription (ConsumerProtocol metadata); the rest are not kept. */
+  subscribedTopicNamesMax: number
 }
 
 /** A classic group's settings, from the broker's (config.ts `groups`: the classic* keys and memberFieldCharsMax). */
@@ -54,6 +56,7 @@ export function classicSettingsOf(s: GroupSettings): ClassicGroupSettings {
     memberProtocolsMax: s.classicMemberProtocolsMax,
     memberAssignmentBytesMax: s.classicMemberAssignmentBytesMax,
     memberFieldCharsMax: s.memberFieldCharsMax,
+    subscribedTopicNamesMax: s.subscribedTopicNamesMax,
   }
 }
 
@@ -64,6 +67,9 @@ export type ClassicGroupState = Extract<GroupState, 'Empty' | 'PreparingRebalanc
 const SUPERSEDED = ErrorCode.REBALANCE_IN_PROGRESS
 
 export class ClassicGroup extends ClassicRebalance {
+  /** subscribedTopics(), kept while the members and the chosen protocol stay. */
+  private subscribed: { key: string; topics: ReadonlySet<string> } | undefined
+
   constructor(groupId: string, settings: ClassicGroupSettings, private readonly newMemberId: (clientId: string) => string) {
     super(groupId, settings)
   }
@@ -159,7 +165,7 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   private addMember(memberId: string, request: JoinGroupRequest, held: Held<JoinGroupResult>, nowMs: number): void {
-    const member = new ClassicMember(memberId, request, nowMs)
+    const member = new ClassicMember(memberId, request, nowMs, this.settings.subscribedTopicNamesMax)
     member.heldJoin = held
     this.noteMemberAdded()
     this.members.add(member)
@@ -296,8 +302,10 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   /** Topics the members subscribe to (decoded from 'consumer' protocol metadata): offsets of these are not expired nor deleted by OffsetDelete. */
-  subscribedTopics(): Set<string> {
-    return subscribedTopicsOf(this.members.protocolType, this.chosenProtocol, this.members.all())
+  subscribedTopics(): ReadonlySet<string> {
+    const key = `${this.members.version}\0${this.chosenProtocol === undefined ? '-' : `+${this.chosenProtocol}`}`
+    if (this.subscribed?.key !== key) this.subscribed = { key, topics: subscribedTopicsOf(this.members.protocolType, this.chosenProtocol, this.members.all()) }
+    return this.subscribed.topics
   }
 
   /** For describeGroups: type 'classic', Kafka's state, the protocol as assignor, members with decoded subscriptions and assignments. */
