@@ -20,7 +20,7 @@
 // Pure: no I/O, no timers; every call takes the time, and deadlines passed are acted on first.
 import { ErrorCode, type DescribedGroup, type GroupState } from '@faecie/protocol'
 import { type ClassicMemberBytes, describeClassicGroup, memberBytesOf, subscribedTopicsOf } from './classic-describe.js'
-import { checkJoinRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
+import { checkJoinRequest, checkLeaveRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
 import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from './consumer-group.js'
 import { ClassicRebalance, joinError, syncError } from './classic-rebalance.js'
 import type { ClassicHeartbeatRequest, ClassicHeartbeatResult, ClassicLeaveGroupRequest, ClassicLeaveGroupResult, JoinGroupRequest,
@@ -41,6 +41,12 @@ export interface ClassicGroupSettings {
   memberAssignmentBytesMax: number
   /** The longest memberId, groupInstanceId, clientId, clientHost, protocolType and protocol name taken. */
   memberFieldCharsMax: number
+  /**
+   * Kafka's group.classic.new.member.join.timeout: a new member's held join (one not in the previous
+   * generation) is answered UNKNOWN_MEMBER_ID and the member removed after this long, whatever its
+   * rebalance timeout (up to 2^31-1 ms otherwise).
+   */
+  newMemberJoinTimeoutMs: number
   /** Topic names kept of one member's subscription (ConsumerProtocol metadata); the rest are not kept. */
   subscribedTopicNamesMax: number
 }
@@ -57,6 +63,7 @@ export function classicSettingsOf(s: GroupSettings): ClassicGroupSettings {
     memberAssignmentBytesMax: s.classicMemberAssignmentBytesMax,
     memberFieldCharsMax: s.memberFieldCharsMax,
     subscribedTopicNamesMax: s.subscribedTopicNamesMax,
+    newMemberJoinTimeoutMs: s.classicNewMemberJoinTimeoutMs,
   }
 }
 
@@ -167,6 +174,7 @@ export class ClassicGroup extends ClassicRebalance {
   private addMember(memberId: string, request: JoinGroupRequest, held: Held<JoinGroupResult>, nowMs: number): void {
     const member = new ClassicMember(memberId, request, nowMs, this.settings.subscribedTopicNamesMax)
     member.heldJoin = held
+    member.newJoinDeadlineMs = nowMs + this.settings.newMemberJoinTimeoutMs
     this.noteMemberAdded()
     this.members.add(member)
     this.maybePrepareRebalanceOrCompleteJoin(nowMs)
@@ -177,6 +185,7 @@ export class ClassicGroup extends ClassicRebalance {
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs
     member.sessionTimeoutMs = request.sessionTimeoutMs
     member.touch(nowMs)
+    if (member.newJoinDeadlineMs !== undefined) member.newJoinDeadlineMs = nowMs + this.settings.newMemberJoinTimeoutMs
     this.answerJoin(member, joinError(SUPERSEDED, member.memberId))
     member.heldJoin = held
   }
@@ -251,6 +260,7 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   leave(request: ClassicLeaveGroupRequest, nowMs: number): ClassicLeaveGroupResult {
+    checkLeaveRequest(request, this.settings)
     this.runTimers(nowMs)
     if (this.current === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }
     const members: ClassicLeaveGroupResult['members'] = []

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClassicGroupSettings } from './classic-group.js'
-import type { ClassicProtocol, JoinGroupRequest, JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
+import type { ClassicLeaveGroupRequest, ClassicProtocol, JoinGroupRequest, JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { decodeConsumerSubscription } from './consumer-protocol.js'
 
@@ -54,6 +54,12 @@ export class ClassicMember {
   sessionDeadlineMs: number
   heldJoin: Held<JoinGroupResult> | undefined
   heldSync: Held<SyncGroupResult> | undefined
+  /**
+   * A member not yet in a generation (Kafka's isNew): its held join ends here (UNKNOWN_MEMBER_ID,
+   * the member removed) however long its rebalance timeout, newMemberJoinTimeoutMs after it joined;
+   * undefined once a join phase it was held in completed.
+   */
+  newJoinDeadlineMs: number | undefined
   /**
    * Protocol name -> the topics its metadata subscribes to, decoded once when the protocols are set
    * (protocol type 'consumer' only): at most topicNamesMax names, none longer than a topic name.
@@ -169,6 +175,7 @@ export function checkJoinRequest(request: JoinGroupRequest, settings: ClassicGro
   checkField('clientId', request.clientId, settings)
   checkField('clientHost', request.clientHost, settings)
   checkField('protocolType', request.protocolType, settings)
+  checkField('reason', request.reason, settings)
   checkTimeout('sessionTimeoutMs', request.sessionTimeoutMs)
   checkTimeout('rebalanceTimeoutMs', request.rebalanceTimeoutMs)
   if (request.groupInstanceId === '') throw invalid('groupInstanceId must not be empty (leave it out for a dynamic member)')
@@ -182,6 +189,15 @@ export function checkJoinRequest(request: JoinGroupRequest, settings: ClassicGro
   }
   if (bytes > settings.memberProtocolBytesMax) {
     throw invalid(`a member's protocols take ${bytes} bytes; at most ${settings.memberProtocolBytesMax} are taken (memberProtocolBytesMax)`)
+  }
+}
+
+/** The bounds of a LeaveGroup (each member's ids and reason: Kafka only logs the reason). */
+export function checkLeaveRequest(request: ClassicLeaveGroupRequest, settings: ClassicGroupSettings): void {
+  for (const m of request.members) {
+    checkField('memberId', m.memberId, settings)
+    checkField('groupInstanceId', m.groupInstanceId, settings)
+    checkField('reason', m.reason, settings)
   }
 }
 
