@@ -88,6 +88,30 @@ export class ClassicGroup extends ClassicRebalance {
   /** The protocol chosen at the last rebalance (undefined before one). */
   get protocolName(): string | undefined { return this.chosenProtocol }
   get memberCount(): number { return this.members.size }
+  /** Members and KIP-394's pending ids (the coordinator's membersMax counts both). */
+  get heldMemberCount(): number { return this.members.size + this.members.pending.size }
+  /** Whether a join of this instance id takes over a member (KIP-345) rather than adding one. */
+  hasInstance(groupInstanceId: string): boolean { return this.members.staticMemberId(groupInstanceId) !== undefined }
+
+  /** The bytes its members hold: protocol names and metadata, and assignments (the coordinator's classicMemberBytesMax). */
+  heldBytes(): number {
+    let bytes = 0
+    for (const m of this.members.all()) bytes += protocolBytes(m.protocols) + m.assignment.byteLength
+    return bytes
+  }
+
+  /** The bytes of this member's protocols (0: no such member). */
+  protocolBytesOf(memberId: string): number {
+    const member = this.members.get(memberId)
+    return member === undefined ? 0 : protocolBytes(member.protocols)
+  }
+
+  /** The bytes of its members' assignments. */
+  assignmentBytes(): number {
+    let bytes = 0
+    for (const m of this.members.all()) bytes += m.assignment.byteLength
+    return bytes
+  }
   /** The leader of the current generation (undefined with no members). */
   get leaderId(): string | undefined { return this.members.leaderId }
 
@@ -339,6 +363,13 @@ export class ClassicGroup extends ClassicRebalance {
     this.transition('Dead')
     this.checkInvariants()
   }
+}
+
+/** A member's protocol names and metadata, in bytes (names counted by characters, as checkJoinRequest does). */
+export function protocolBytes(protocols: ReadonlyArray<{ name: string; metadata: Uint8Array }>): number {
+  let bytes = 0
+  for (const p of protocols) bytes += p.name.length + p.metadata.byteLength
+  return bytes
 }
 
 /** SyncGroup v5+: a protocol type or name given that is not the group's. */

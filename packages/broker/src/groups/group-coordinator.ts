@@ -28,6 +28,7 @@ import type { GroupRecord, OffsetRecord } from './offset-records.js'
 import type { RetainedGroup } from './offset-retention.js'
 import { checkConsumerCommit, GroupOffsets, unknownMember } from './group-offsets.js'
 import { checkGroupId, checkMemberFields, describeConsumerGroup } from './group-requests.js'
+import { GroupLimits } from './group-limits.js'
 import { classicSettingsOf, type ClassicGroupSettings } from './classic-group.js'
 import { ClassicGroups, type ConsumerGroupsSide } from './classic-groups.js'
 import { deleteOffsets } from './delete-offsets.js'
@@ -54,6 +55,9 @@ export class GroupCoordinator {
   readonly #classic: ClassicGroups
   readonly #consumerSide: ConsumerGroupsSide
   readonly #offsets: GroupOffsets
+  readonly #limits: GroupLimits
+  /** Members of all consumer groups (GroupLimits' membersMax counts them with the classic ones). */
+  #consumerMembers = 0
 
   readonly #startedMs: number
   #nextRetentionCheckMs: number
@@ -62,12 +66,17 @@ export class GroupCoordinator {
     this.#host = host
     this.#settings = { ...DEFAULT_GROUP_SETTINGS, ...settings }
     // The classic settings are the broker's classic* keys (config.ts); `classicSettings` overrides them (tests).
-    this.#classic = new ClassicGroups(host, { ...classicSettingsOf(this.#settings), ...classicSettings })
+    this.#limits = new GroupLimits(this.#settings, {
+      groups: () => this.groupCount,
+      members: () => this.#consumerMembers + this.#classic.memberTotal,
+      classicMemberBytes: () => this.#classic.bytesTotal,
+    })
+    this.#classic = new ClassicGroups(host, { ...classicSettingsOf(this.#settings), ...classicSettings }, this.#limits)
     this.#offsets = new GroupOffsets(host)
     this.#consumerSide = {
       membersOf: (groupId) => this.#groups.get(groupId)?.members.size,
       checkNotHolding: (groupId, what) => this.#checkNotHolding(this.#groups.get(groupId)!, what),
-      drop: (groupId) => { this.#groups.delete(groupId) },
+      drop: (groupId) => { this.#forgetConsumerGroup(groupId) },
     }
     assert(this.#settings.offsetsRetentionMs > 0 && this.#settings.offsetsRetentionCheckIntervalMs > 0,
       `offset retention ${this.#settings.offsetsRetentionMs} ms, checked every ${this.#settings.offsetsRetentionCheckIntervalMs} ms: both must be positive`)
@@ -83,7 +92,7 @@ export class GroupCoordinator {
    */
   applyGroupRecord(record: GroupRecord, replayed = true): void {
     if (record.type === 'group' && record.groupType === 'classic') {
-      this.#groups.delete(record.groupId)
+      this.#forgetConsumerGroup(record.groupId)
       this.#classic.apply(record, replayed)
     } else if (record.type === 'group') {
       this.#classic.remove(record.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
@@ -91,10 +100,11 @@ export class GroupCoordinator {
       group.replayed = replayed
       if (replayed) group.holdAssignmentsUntilMs = this.#startedMs + this.#settings.startupAssignmentDelayMs
       else group.emptySinceMs = this.#host.clock()
+      this.#forgetConsumerGroup(record.groupId)
       this.#groups.set(record.groupId, group)
     } else {
       this.#classic.remove(record.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
-      this.#groups.delete(record.groupId)
+      this.#forgetConsumerGroup(record.groupId)
       this.#offsets.forget(record.groupId)
     }
   }
@@ -134,6 +144,11 @@ export class GroupCoordinator {
         `${classic.memberCount} members: a consumer-protocol member cannot join it until it is empty (no online upgrade, as Kafka with ` +
         'group.consumer.migration.policy=disabled).')
     }
+    if (group === undefined && classic === undefined && request.memberEpoch === 0) this.#limits.checkNewGroup(request.groupId)
+    if (request.memberEpoch === 0 && group?.members.has(request.memberId) !== true &&
+      (request.groupInstanceId === undefined || ![...(group?.members.values() ?? [])].some((m) => m.instanceId === request.groupInstanceId))) {
+      this.#limits.checkNewMember(request.groupId)
+    }
     if (group === undefined) {
       if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
       // An empty classic group is taken over: the consumer group's record replaces it, its offsets stay.
@@ -148,7 +163,7 @@ export class GroupCoordinator {
       response = group.heartbeat(request, now, this.#settings, this.#host.topics, () => this.#host.newMemberId?.() ?? randomUUID(),
         (topic, partition) => this.#offsets.committerOf(request.groupId, topic, partition))
     } finally {
-      noteMembership(group, membersBefore, now)
+      this.#noteMembership(group, membersBefore, now)
     }
     this.#offsets.restampTakenOver(group.groupId, response.memberId, subtract(group.members.get(response.memberId)?.owned ?? emptyAssignment(), ownedBefore))
     this.#host.logger.debug({ groupId: group.groupId, memberId: response.memberId, memberEpoch: response.memberEpoch,
@@ -161,7 +176,7 @@ export class GroupCoordinator {
     if (group === undefined) throw unknownMember(request.groupId, request.memberId)
     const membersBefore = group.members.size
     const { memberId, memberEpoch } = group.leave(request.memberId, request.memberEpoch ?? -1, this.#host.topics)
-    noteMembership(group, membersBefore, this.#host.clock())
+    this.#noteMembership(group, membersBefore, this.#host.clock())
     this.#host.logger.info({ groupId: group.groupId, memberId, memberEpoch }, 'member left')
     return { memberId, memberEpoch }
   }
@@ -280,7 +295,7 @@ export class GroupCoordinator {
     for (const group of this.#groups.values()) {
       const membersBefore = group.members.size
       const gone = group.expire(now, this.#host.topics)
-      noteMembership(group, membersBefore, now)
+      this.#noteMembership(group, membersBefore, now)
       if (gone.length > 0) this.#host.logger.info({ groupId: group.groupId, members: gone, groupEpoch: group.groupEpoch }, 'members expired')
     }
     this.#classic.tick()
@@ -338,12 +353,23 @@ export class GroupCoordinator {
   /** Writes the offsets of existing partitions that `refuse` (if given) has no error for, as committed by `memberId` (if any). */
   #writeOffsets(groupId: string, topics: CommitOffsetsRequest['topics'],
     refuse?: (topic: string, partition: number) => FaecieError | undefined, memberId?: string): CommitOffsetsResponse {
-    return this.#offsets.write(groupId, topics, () => { if (!this.has(groupId)) this.#create(groupId, undefined) }, refuse, memberId)
+    return this.#offsets.write(groupId, topics, () => {
+      if (this.has(groupId)) return
+      this.#limits.checkNewGroup(groupId)
+      this.#create(groupId, undefined)
+    }, refuse, memberId)
   }
-}
 
-/** Keeps the group's emptiness time (offset retention counts from it) as members come and go. */
-function noteMembership(group: ConsumerGroup, membersBefore: number, nowMs: number): void {
-  if (group.members.size > 0) group.emptySinceMs = undefined
-  else if (membersBefore > 0) group.emptySinceMs = nowMs
+  /** Keeps the group's emptiness time (offset retention counts from it) and the member total as members come and go. */
+  #noteMembership(group: ConsumerGroup, membersBefore: number, nowMs: number): void {
+    this.#consumerMembers += group.members.size - membersBefore
+    if (group.members.size > 0) group.emptySinceMs = undefined
+    else if (membersBefore > 0) group.emptySinceMs = nowMs
+  }
+
+  /** The consumer group goes from memory (replaced, taken over or deleted): its members leave the total. */
+  #forgetConsumerGroup(groupId: string): void {
+    this.#consumerMembers -= this.#groups.get(groupId)?.members.size ?? 0
+    this.#groups.delete(groupId)
+  }
 }
