@@ -27,7 +27,7 @@ import { ConsumerGroup, DEFAULT_GROUP_SETTINGS, type GroupSettings, type GroupTo
 import type { GroupRecord, OffsetRecord } from './offset-records.js'
 import type { RetainedGroup } from './offset-retention.js'
 import { checkConsumerCommit, GroupOffsets, unknownMember } from './group-offsets.js'
-import { checkGroupId, checkMemberFields, describeConsumerGroup } from './group-requests.js'
+import { admitConsumerJoin, checkGroupId, checkMemberFields, describeConsumerGroup, listedConsumerGroup } from './group-requests.js'
 import { GroupLimits } from './group-limits.js'
 import { classicSettingsOf, type ClassicGroupSettings } from './classic-group.js'
 import { ClassicGroups, type ConsumerGroupsSide } from './classic-groups.js'
@@ -139,16 +139,7 @@ export class GroupCoordinator {
     checkMemberFields(request, this.#settings)
     let group = this.#groups.get(request.groupId)
     const classic = this.#classic.get(request.groupId)
-    if (classic !== undefined && classic.memberCount > 0) {
-      throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${request.groupId} is a classic group (Kafka's JoinGroup protocol) with ` +
-        `${classic.memberCount} members: a consumer-protocol member cannot join it until it is empty (no online upgrade, as Kafka with ` +
-        'group.consumer.migration.policy=disabled).')
-    }
-    if (group === undefined && classic === undefined && request.memberEpoch === 0) this.#limits.checkNewGroup(request.groupId)
-    if (request.memberEpoch === 0 && group?.members.has(request.memberId) !== true &&
-      (request.groupInstanceId === undefined || ![...(group?.members.values() ?? [])].some((m) => m.instanceId === request.groupInstanceId))) {
-      this.#limits.checkNewMember(request.groupId)
-    }
+    admitConsumerJoin(request, group, classic, this.#limits)
     if (group === undefined) {
       if (request.memberEpoch !== 0) throw unknownMember(request.groupId, request.memberId)
       // An empty classic group is taken over: the consumer group's record replaces it, its offsets stay.
@@ -221,7 +212,7 @@ export class GroupCoordinator {
 
   listGroups(request: ListGroupsRequest): ListGroupsResponse {
     const groups = [...this.#groups.values()]
-      .map((g): ListedGroup => ({ groupId: g.groupId, state: g.state, groupEpoch: g.groupEpoch, members: g.members.size }))
+      .map(listedConsumerGroup)
       .concat(this.#classic.list())
       .filter((g) => request.states === undefined || request.states.some((s) => s.toLowerCase() === g.state.toLowerCase()))
       .filter((g) => request.types === undefined || request.types.includes(g.type ?? 'consumer'))

@@ -1,8 +1,11 @@
 // The bounds a consumer-protocol request keeps before the coordinator looks at it (GroupCoordinator,
-// group-coordinator.ts), and how a consumer group shows itself to describeGroups. What a member
+// group-coordinator.ts), what a join must pass (the type rule, the coordinator's limits), and how a
+// consumer group shows itself to describeGroups and listGroups. What a member
 // gives, the coordinator holds while the member lives: each field bounded, so a frame-sized string
 // or list per join cannot pile up.
-import { ErrorCode, FaecieError, type DescribedGroup, type HeartbeatRequest } from '@faecie/protocol'
+import { ErrorCode, FaecieError, type DescribedGroup, type HeartbeatRequest, type ListedGroup } from '@faecie/protocol'
+import type { ClassicGroup } from './classic-group.js'
+import type { GroupLimits } from './group-limits.js'
 import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
 import { toWire } from './assignment.js'
 import type { ConsumerGroup, GroupSettings } from './consumer-group.js'
@@ -58,4 +61,26 @@ export function describeConsumerGroup(groupId: string, group: ConsumerGroup | un
       targetAssignment: toWire(group.targetOf(m.memberId)),
     })),
   }
+}
+
+export function listedConsumerGroup(group: ConsumerGroup): ListedGroup {
+  return { groupId: group.groupId, state: group.state, groupEpoch: group.groupEpoch, members: group.members.size }
+}
+
+/**
+ * May this heartbeat join? Not into a classic group with members (GROUP_ID_NOT_FOUND, Kafka's answer
+ * with group.consumer.migration.policy=disabled); a new group or a new member (not one rejoining, nor
+ * a static member's instance coming back) within the coordinator's limits (GroupLimits).
+ */
+export function admitConsumerJoin(request: HeartbeatRequest, group: ConsumerGroup | undefined, classic: ClassicGroup | undefined, limits: GroupLimits): void {
+  if (classic !== undefined && classic.memberCount > 0) {
+    throw new FaecieError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${request.groupId} is a classic group (Kafka's JoinGroup protocol) with ` +
+      `${classic.memberCount} members: a consumer-protocol member cannot join it until it is empty (no online upgrade, as Kafka with ` +
+      'group.consumer.migration.policy=disabled).')
+  }
+  if (request.memberEpoch !== 0) return
+  if (group === undefined && classic === undefined) limits.checkNewGroup(request.groupId)
+  if (group?.members.has(request.memberId) === true) return
+  if (request.groupInstanceId !== undefined && [...(group?.members.values() ?? [])].some((m) => m.instanceId === request.groupInstanceId)) return
+  limits.checkNewMember(request.groupId)
 }
