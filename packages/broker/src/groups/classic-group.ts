@@ -76,6 +76,8 @@ const SUPERSEDED = ErrorCode.REBALANCE_IN_PROGRESS
 export class ClassicGroup extends ClassicRebalance {
   /** subscribedTopics(), kept while the members and the chosen protocol stay. */
   private subscribed: { key: string; topics: ReadonlySet<string> } | undefined
+  /** heldBytes(), kept while the members, generation and state stay. */
+  private held: { key: string; bytes: number } | undefined
 
   constructor(groupId: string, settings: ClassicGroupSettings, private readonly newMemberId: (clientId: string) => string) {
     super(groupId, settings)
@@ -95,8 +97,12 @@ export class ClassicGroup extends ClassicRebalance {
 
   /** The bytes its members hold: protocol names and metadata, and assignments (the coordinator's classicMemberBytesMax). */
   heldBytes(): number {
+    // Protocols change only with the membership version, assignments only with a state change.
+    const key = `${this.members.version}:${this.generation}:${this.current}`
+    if (this.held?.key === key) return this.held.bytes
     let bytes = 0
     for (const m of this.members.all()) bytes += protocolBytes(m.protocols) + m.assignment.byteLength
+    this.held = { key, bytes }
     return bytes
   }
 
