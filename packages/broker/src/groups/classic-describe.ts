@@ -1,26 +1,19 @@
 // How a classic group shows itself: describeGroups' view (type 'classic', Kafka's state, the chosen
 // protocol as the assignor, each member with its subscription and assignment decoded when the
 // protocol type is 'consumer') and the topics its consumers subscribe to, whose offsets are kept.
+// Subscriptions are decoded once, when a member's protocols are set (ClassicMember.topics).
 import type { DescribedGroup, DescribedMember, TopicPartitions } from '@faecie/protocol'
 import type { ClassicGroupState } from './classic-group.js'
 import type { ClassicMember } from './classic-member.js'
-import { decodeConsumerAssignment, decodeConsumerSubscription } from './consumer-protocol.js'
+import { CONSUMER_PROTOCOL_TYPE } from './classic-member.js'
+import { decodeConsumerAssignment } from './consumer-protocol.js'
 
-/** Kafka's ConsumerProtocol.PROTOCOL_TYPE: members' metadata and assignments are ConsumerProtocol bytes. */
-export const CONSUMER_PROTOCOL_TYPE = 'consumer'
-
-/** The member's subscribed topics, from its metadata for the chosen protocol (before one is chosen: each of its protocols). */
-function memberTopics(member: ClassicMember, protocolName: string | undefined): string[] {
-  const metadata = protocolName === undefined ? member.protocols.map((p) => p.metadata) : [member.metadata(protocolName)]
-  const topics = new Set<string>()
-  for (const bytes of metadata) for (const topic of decodeConsumerSubscription(bytes)?.topics ?? []) topics.add(topic)
-  return [...topics]
-}
+export { CONSUMER_PROTOCOL_TYPE }
 
 export function subscribedTopicsOf(protocolType: string | undefined, protocolName: string | undefined, members: readonly ClassicMember[]): Set<string> {
   const topics = new Set<string>()
   if (protocolType !== CONSUMER_PROTOCOL_TYPE) return topics
-  for (const member of members) for (const topic of memberTopics(member, protocolName)) topics.add(topic)
+  for (const member of members) for (const topic of member.topics(protocolName)) topics.add(topic)
   return topics
 }
 
@@ -47,7 +40,7 @@ export function describeClassicGroup(groupId: string, state: ClassicGroupState, 
         clientId: m.clientId,
         clientHost: m.clientHost,
         memberEpoch: generationId,
-        subscribedTopicNames: consumer ? memberTopics(m, protocolName) : [],
+        subscribedTopicNames: consumer ? [...m.topics(protocolName)] : [],
         assignment,
         targetAssignment: assignment.map(({ topic, partitions }) => ({ topic, partitions: [...partitions] })),
       }

@@ -236,6 +236,22 @@ describe('ClassicGroup: bounds, commits, describe', () => {
     ])
   })
 
+  it('keeps at most subscribedTopicNamesMax names of a subscription, none longer than a topic name, decoded once per membership', async () => {
+    const group = classicGroup({ subscribedTopicNamesMax: 3 })
+    const long = 'x'.repeat(250) // longer than any topic name: not a topic
+    watch(group.join(joinRequest({ clientId: 'a', protocols: [rangeOf(long, 't1', 't2', 't3', 't4', 't5')] }), 0))
+    group.tick(100)
+    expect(group.describe().members[0]!.subscribedTopicNames).toEqual(['t1', 't2', 't3'])
+    const topics = group.subscribedTopics()
+    expect(topics).toEqual(new Set(['t1', 't2', 't3']))
+    expect(group.subscribedTopics()).toBe(topics) // kept, not decoded again
+    const b = watch(group.join(joinRequest({ clientId: 'b', protocols: [rangeOf('u')] }), 100))
+    expect(group.subscribedTopics()).toEqual(new Set(['t1', 't2', 't3', 'u'])) // a member came: computed again
+    group.tick(1_000)
+    await turn()
+    expect(b.answer?.errorCode).toBe(0)
+  })
+
   it('shows nothing decoded for another protocol type', async () => {
     const group = classicGroup()
     watch(group.join(joinRequest({ protocolType: 'connect', protocols: [rangeOf('t')] }), 0))

@@ -147,6 +147,41 @@ describe('ClassicGroup: the join phase', () => {
   })
 })
 
+describe('ClassicGroup: held joins of new members and request bounds', () => {
+  it('a new member\'s join is answered UNKNOWN_MEMBER_ID after newMemberJoinTimeoutMs, however long the rebalance timeout', async () => {
+    const group = classicGroup({ newMemberJoinTimeoutMs: 1_000 })
+    const huge = 0x7fffffff
+    const a = watch(group.join(joinRequest({ clientId: 'a', sessionTimeoutMs: 60_000, rebalanceTimeoutMs: huge }), 0))
+    group.tick(100)
+    await turn()
+    const ia = a.answer!.memberId
+    watch(group.sync(syncRequest(ia, 1, { assignments: [{ memberId: ia, assignment: bytes(0) }] }), 100))
+    expect(group.state).toBe('Stable')
+    // b joins: a must rejoin, and could take the whole (2^31-1 ms) rebalance timeout to.
+    const b = watch(group.join(joinRequest({ clientId: 'b', sessionTimeoutMs: 60_000, rebalanceTimeoutMs: huge }), 200))
+    group.tick(1_199)
+    await turn()
+    expect(b.answer).toBeUndefined()
+    group.tick(1_200)
+    await turn()
+    expect(b.answer).toMatchObject({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID })
+    expect(group.memberCount).toBe(1)
+    // a member of the generation is not new: a rejoining a is held on, as its rebalance timeout allows.
+    const again = watch(group.join(joinRequest({ clientId: 'a', memberId: ia, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: huge }), 1_300))
+    await turn()
+    expect(again.answer).toMatchObject({ errorCode: 0, generationId: 2, memberId: ia })
+  })
+
+  it('refuses a JoinGroup or LeaveGroup reason longer than memberFieldCharsMax (INVALID_REQUEST)', () => {
+    const group = classicGroup({ memberFieldCharsMax: 10 })
+    expect(() => group.join(joinRequest({ reason: 'r'.repeat(11) }), 0)).toThrow(/reason/)
+    expect(() => group.leave({ groupId: 'g', members: [{ memberId: 'm', reason: 'r'.repeat(11) }] }, 0)).toThrow(/reason/)
+    expect(group.state).toBe('Empty')
+    watch(group.join(joinRequest({ reason: 'r'.repeat(10) }), 0))
+    expect(group.memberCount).toBe(1)
+  })
+})
+
 describe('ClassicGroup: the sync phase', () => {
   it("the leader's assignment answers every waiting member with its own bytes and makes the group Stable", async () => {
     const group = classicGroup()

@@ -20,44 +20,24 @@
 // Pure: no I/O, no timers; every call takes the time, and deadlines passed are acted on first.
 import { ErrorCode, type DescribedGroup, type GroupState } from '@faecie/protocol'
 import { type ClassicMemberBytes, describeClassicGroup, memberBytesOf, subscribedTopicsOf } from './classic-describe.js'
-import { checkJoinRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
+import { checkJoinRequest, checkLeaveRequest, checkSyncRequest, ClassicMember, Held } from './classic-member.js'
+import { protocolBytes, type ClassicGroupSettings } from './classic-settings.js'
 import { ClassicRebalance, joinError, syncError } from './classic-rebalance.js'
 import type { ClassicHeartbeatRequest, ClassicHeartbeatResult, ClassicLeaveGroupRequest, ClassicLeaveGroupResult, JoinGroupRequest,
   JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
 
-export interface ClassicGroupSettings {
-  /** Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty group waits this long for more members (Kafka: 3000). */
-  initialRebalanceDelayMs: number
-  sessionTimeoutMsMin: number
-  sessionTimeoutMsMax: number
-  /** Members of one group; a join past it: GROUP_MAX_SIZE_REACHED. KIP-394's pending ids are held to it too. */
-  membersPerGroupMax: number
-  /** The bytes of one member's protocols (names and metadata together); more: INVALID_REQUEST thrown. */
-  memberProtocolBytesMax: number
-  /** Protocols one member may offer; more: INVALID_REQUEST thrown. */
-  memberProtocolsMax: number
-  /** The bytes of one member's assignment in the leader's SyncGroup; more: INVALID_REQUEST thrown. */
-  memberAssignmentBytesMax: number
-  /** The longest memberId, groupInstanceId, clientId, clientHost, protocolType and protocol name taken. */
-  memberFieldCharsMax: number
-}
-
-export const DEFAULT_CLASSIC_GROUP_SETTINGS: ClassicGroupSettings = {
-  initialRebalanceDelayMs: 3_000,
-  sessionTimeoutMsMin: 6_000,
-  sessionTimeoutMsMax: 30 * 60_000,
-  membersPerGroupMax: 1_000,
-  memberProtocolBytesMax: 64 * 1024,
-  memberProtocolsMax: 16,
-  memberAssignmentBytesMax: 1024 * 1024,
-  memberFieldCharsMax: 255,
-}
+export { classicSettingsOf, DEFAULT_CLASSIC_GROUP_SETTINGS, protocolBytes, type ClassicGroupSettings } from './classic-settings.js'
 
 export type ClassicGroupState = Extract<GroupState, 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'>
 
 const SUPERSEDED = ErrorCode.REBALANCE_IN_PROGRESS
 
 export class ClassicGroup extends ClassicRebalance {
+  /** subscribedTopics(), kept while the members and the chosen protocol stay. */
+  private subscribed: { key: string; topics: ReadonlySet<string> } | undefined
+  /** heldBytes(), kept while the members, generation and state stay. */
+  private held: { key: string; bytes: number } | undefined
+
   constructor(groupId: string, settings: ClassicGroupSettings, private readonly newMemberId: (clientId: string) => string) {
     super(groupId, settings)
   }
@@ -69,6 +49,34 @@ export class ClassicGroup extends ClassicRebalance {
   /** The protocol chosen at the last rebalance (undefined before one). */
   get protocolName(): string | undefined { return this.chosenProtocol }
   get memberCount(): number { return this.members.size }
+  /** Members and KIP-394's pending ids (the coordinator's membersMax counts both). */
+  get heldMemberCount(): number { return this.members.size + this.members.pending.size }
+  /** Whether a join of this instance id takes over a member (KIP-345) rather than adding one. */
+  hasInstance(groupInstanceId: string): boolean { return this.members.staticMemberId(groupInstanceId) !== undefined }
+
+  /** The bytes its members hold: protocol names and metadata, and assignments (the coordinator's classicMemberBytesMax). */
+  heldBytes(): number {
+    // Protocols change only with the membership version, assignments only with a state change.
+    const key = `${this.members.version}:${this.generation}:${this.current}`
+    if (this.held?.key === key) return this.held.bytes
+    let bytes = 0
+    for (const m of this.members.all()) bytes += protocolBytes(m.protocols) + m.assignment.byteLength
+    this.held = { key, bytes }
+    return bytes
+  }
+
+  /** The bytes of this member's protocols (0: no such member). */
+  protocolBytesOf(memberId: string): number {
+    const member = this.members.get(memberId)
+    return member === undefined ? 0 : protocolBytes(member.protocols)
+  }
+
+  /** The bytes of its members' assignments. */
+  assignmentBytes(): number {
+    let bytes = 0
+    for (const m of this.members.all()) bytes += m.assignment.byteLength
+    return bytes
+  }
   /** The leader of the current generation (undefined with no members). */
   get leaderId(): string | undefined { return this.members.leaderId }
 
@@ -153,8 +161,9 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   private addMember(memberId: string, request: JoinGroupRequest, held: Held<JoinGroupResult>, nowMs: number): void {
-    const member = new ClassicMember(memberId, request, nowMs)
+    const member = new ClassicMember(memberId, request, nowMs, this.settings.subscribedTopicNamesMax)
     member.heldJoin = held
+    member.newJoinDeadlineMs = nowMs + this.settings.newMemberJoinTimeoutMs
     this.noteMemberAdded()
     this.members.add(member)
     this.maybePrepareRebalanceOrCompleteJoin(nowMs)
@@ -165,6 +174,7 @@ export class ClassicGroup extends ClassicRebalance {
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs
     member.sessionTimeoutMs = request.sessionTimeoutMs
     member.touch(nowMs)
+    if (member.newJoinDeadlineMs !== undefined) member.newJoinDeadlineMs = nowMs + this.settings.newMemberJoinTimeoutMs
     this.answerJoin(member, joinError(SUPERSEDED, member.memberId))
     member.heldJoin = held
   }
@@ -239,6 +249,7 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   leave(request: ClassicLeaveGroupRequest, nowMs: number): ClassicLeaveGroupResult {
+    checkLeaveRequest(request, this.settings)
     this.runTimers(nowMs)
     if (this.current === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }
     const members: ClassicLeaveGroupResult['members'] = []
@@ -290,8 +301,10 @@ export class ClassicGroup extends ClassicRebalance {
   }
 
   /** Topics the members subscribe to (decoded from 'consumer' protocol metadata): offsets of these are not expired nor deleted by OffsetDelete. */
-  subscribedTopics(): Set<string> {
-    return subscribedTopicsOf(this.members.protocolType, this.chosenProtocol, this.members.all())
+  subscribedTopics(): ReadonlySet<string> {
+    const key = `${this.members.version}\0${this.chosenProtocol === undefined ? '-' : `+${this.chosenProtocol}`}`
+    if (this.subscribed?.key !== key) this.subscribed = { key, topics: subscribedTopicsOf(this.members.protocolType, this.chosenProtocol, this.members.all()) }
+    return this.subscribed.topics
   }
 
   /** For describeGroups: type 'classic', Kafka's state, the protocol as assignor, members with decoded subscriptions and assignments. */

@@ -9,6 +9,7 @@ import { encodeConsumerAssignment, encodeConsumerSubscription } from './consumer
 import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
 import type { JoinGroupRequest, JoinGroupResult } from './kafka-group-ops.js'
 import type { OffsetRecord } from './offset-records.js'
+import type { GroupSettings } from './consumer-group.js'
 
 const INITIAL_DELAY_MS = 100
 
@@ -101,6 +102,36 @@ describe('classic groups in the group coordinator', () => {
     world.leave(member.memberId)
     world.commit(7)
     expect(world.committed()).toBe(7)
+  })
+
+  it('a commit from a static member whose instance id was taken over is FENCED_INSTANCE_ID, not UNKNOWN_MEMBER_ID', async () => {
+    const world = new World()
+    const first = world.coordinator.kafkaGroup('joinGroup', { ...world.joinRequest(), groupInstanceId: 'i1' })
+    world.now += INITIAL_DELAY_MS
+    world.coordinator.tick()
+    const joined = await first
+    await world.coordinator.kafkaGroup('syncGroup', { groupId: 'g', generationId: joined.generationId, memberId: joined.memberId,
+      groupInstanceId: 'i1', assignments: [{ memberId: joined.memberId, assignment: new Uint8Array(0) }] })
+    const commitAs = (memberId: string) => world.coordinator.commitOffsets({ groupId: 'g', memberId, memberEpoch: joined.generationId,
+      groupInstanceId: 'i1', topics: [{ topic: 't', partitions: [{ partition: 0, offset: 3 }] }] })
+    commitAs(joined.memberId)
+    expect(world.committed()).toBe(3)
+    // The same instance comes back under a new member id (a restarted static consumer): the old id is fenced.
+    const again = await world.coordinator.kafkaGroup('joinGroup', { ...world.joinRequest(), groupInstanceId: 'i1' })
+    expect(again.errorCode).toBe(0)
+    expect(again.memberId).not.toBe(joined.memberId)
+    expect(refusal(() => commitAs(joined.memberId)).code).toBe(ErrorCode.FENCED_INSTANCE_ID)
+    expect(world.committed()).toBe(3)
+  })
+
+  it("takes the classic settings from the broker's group settings (groups.classic*), Kafka's 6 s minimum session by default", async () => {
+    const coordinatorWith = (settings: Partial<GroupSettings>) => new GroupCoordinator({
+      clock: () => 0, topics: { topic: () => undefined, names: () => [] }, appendOffsets: () => {}, recordGroups: () => {}, logger: silentLogger(),
+    }, settings)
+    const join = { ...new World().joinRequest(), sessionTimeoutMs: 2_000 }
+    expect((await coordinatorWith({}).kafkaGroup('joinGroup', join)).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT)
+    const held = coordinatorWith({ classicSessionTimeoutMsMin: 1_000, classicInitialRebalanceDelayMs: 0 }).kafkaGroup('joinGroup', join)
+    expect(held).toBeInstanceOf(Promise) // taken, and held through the (no longer 3 s) initial delay
   })
 
   it('a classic join to a consumer group with members is refused; a consumer heartbeat to a classic group with members too, naming its type', async () => {

@@ -11,7 +11,9 @@
 import { randomUUID } from 'node:crypto'
 import { ErrorCode, FaecieError, type DescribedGroup, type ListedGroup } from '@faecie/protocol'
 import type { Logger } from '../log.js'
-import { ClassicGroup, DEFAULT_CLASSIC_GROUP_SETTINGS, type ClassicGroupSettings } from './classic-group.js'
+import { ClassicGroup, DEFAULT_CLASSIC_GROUP_SETTINGS, protocolBytes, type ClassicGroupSettings } from './classic-group.js'
+import { checkJoinRequest } from './classic-member.js'
+import type { GroupLimits } from './group-limits.js'
 import type { ClassicHeartbeatRequest, ClassicHeartbeatResult, ClassicLeaveGroupRequest, ClassicLeaveGroupResult, JoinGroupRequest,
   JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
 import type { GroupRecord } from './offset-records.js'
@@ -42,17 +44,29 @@ interface Entry {
   /** When it last became empty (undefined: it has members, or it was replayed empty). */
   emptySinceMs: number | undefined
   hadMembers: boolean
+  /** Its members (and pending ids) and their bytes as last counted in the totals. */
+  members: number
+  bytes: number
 }
 
 export class ClassicGroups {
   readonly #host: ClassicGroupsHost
   readonly #settings: ClassicGroupSettings
   readonly #groups = new Map<string, Entry>()
+  readonly #limits: GroupLimits | undefined
+  #members = 0
+  #bytes = 0
 
-  constructor(host: ClassicGroupsHost, settings: Partial<ClassicGroupSettings> = {}) {
+  constructor(host: ClassicGroupsHost, settings: Partial<ClassicGroupSettings> = {}, limits?: GroupLimits) {
     this.#host = host
     this.#settings = { ...DEFAULT_CLASSIC_GROUP_SETTINGS, ...settings }
+    this.#limits = limits
   }
+
+  /** Members and KIP-394 pending ids of every classic group. */
+  get memberTotal(): number { return this.#members }
+  /** Bytes classic members hold (protocols and assignments). */
+  get bytesTotal(): number { return this.#bytes }
 
   get(groupId: string): ClassicGroup | undefined {
     return this.#groups.get(groupId)?.group
@@ -68,10 +82,11 @@ export class ClassicGroups {
 
   /** A classic group's record, read back (replayed: empty, no emptiness time) or just written. */
   apply(record: GroupRecord, replayed: boolean): void {
-    this.#groups.get(record.groupId)?.group.shutdown(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    this.remove(record.groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE)
     const group = new ClassicGroup(record.groupId, this.#settings,
       (clientId) => `${clientId}-${this.#host.newMemberId?.() ?? randomUUID()}`)
-    this.#groups.set(record.groupId, { group, protocolType: record.protocolType ?? '', emptySinceMs: replayed ? undefined : this.#host.clock(), hadMembers: false })
+    this.#groups.set(record.groupId, { group, protocolType: record.protocolType ?? '', emptySinceMs: replayed ? undefined : this.#host.clock(), hadMembers: false,
+      members: 0, bytes: 0 })
   }
 
   /** Records a new classic group (or an empty group of the other type taken over), then makes it. */
@@ -85,7 +100,11 @@ export class ClassicGroups {
 
   /** The group goes (deleted, or replaced by a consumer group): held answers get `errorCode`. Its offsets are not touched. */
   remove(groupId: string, errorCode: number): void {
-    this.#groups.get(groupId)?.group.shutdown(errorCode)
+    const entry = this.#groups.get(groupId)
+    if (entry === undefined) return
+    entry.group.shutdown(errorCode)
+    this.#members -= entry.members
+    this.#bytes -= entry.bytes
     this.#groups.delete(groupId)
   }
 
@@ -102,6 +121,8 @@ export class ClassicGroups {
    */
   join(request: JoinGroupRequest, consumers: ConsumerGroupsSide): JoinGroupResult | Promise<JoinGroupResult> {
     const { groupId } = request
+    const refused = this.#refuseBeforeJoin(request)
+    if (refused !== 0) return refusedJoin(request, refused)
     if (!this.#groups.has(groupId)) {
       const members = consumers.membersOf(groupId)
       if (members !== undefined && members > 0) {
@@ -109,6 +130,7 @@ export class ClassicGroups {
         return refusedJoin(request, ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
       }
       if (members === undefined && request.memberId !== '') return refusedJoin(request, ErrorCode.UNKNOWN_MEMBER_ID)
+      if (members === undefined) this.#limits?.checkNewGroup(groupId)
       if (members !== undefined) {
         consumers.checkNotHolding(groupId, 'a classic member cannot take it over')
         this.create(groupId, request.protocolType)
@@ -119,6 +141,12 @@ export class ClassicGroups {
   }
 
   sync(request: SyncGroupRequest): SyncGroupResult | Promise<SyncGroupResult> {
+    const group = this.#groups.get(request.groupId)?.group
+    if (group !== undefined && request.assignments.length > 0) {
+      let added = -group.assignmentBytes()
+      for (const a of request.assignments) added += a.assignment.byteLength
+      this.#limits?.checkClassicBytes(request.groupId, added)
+    }
     return this.#run(request.groupId, (group, now) => group.sync(request, now)) ??
       { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: new Uint8Array(0) }
   }
@@ -137,16 +165,17 @@ export class ClassicGroups {
 
   /**
    * May this commit be written? A member commits with its generation (ClassicGroup.checkCommit); a
-   * commit without a member only while the group is Empty (Kafka's "simple" commit). Throws Kafka's error.
+   * commit without a member only while the group is Empty (Kafka's "simple" commit). A static member's
+   * commit names its instance id: one whose id was taken over gets FENCED_INSTANCE_ID. Throws Kafka's error.
    */
-  checkCommit(groupId: string, memberId: string | undefined, generationId: number | undefined): void {
+  checkCommit(groupId: string, memberId: string | undefined, generationId: number | undefined, groupInstanceId?: string): void {
     const group = this.#groups.get(groupId)!.group
     if (memberId === undefined) {
       if (group.memberCount === 0) return
       throw new FaecieError(ErrorCode.UNKNOWN_MEMBER_ID,
         `Classic group ${groupId} has ${group.memberCount} members: commit with a member id and the generation (a commit without one is for empty groups).`)
     }
-    const code = group.checkCommit(memberId, generationId ?? -1, undefined)
+    const code = group.checkCommit(memberId, generationId ?? -1, groupInstanceId)
     if (code === 0) return
     throw new FaecieError(code, `Commit of member ${memberId} at generation ${generationId ?? -1} refused by classic group ${groupId} ` +
       `(${group.state}, generation ${group.generationId}).`)
@@ -196,6 +225,27 @@ export class ClassicGroups {
     }
   }
 
+  /**
+   * What a join is refused before any group is made or recorded for it: a malformed request
+   * (INVALID_REQUEST thrown), a session timeout out of bounds, no protocol (for a new group), and the
+   * coordinator's limits (COORDINATOR_NOT_AVAILABLE thrown) for a new member or more bytes.
+   */
+  #refuseBeforeJoin(request: JoinGroupRequest): number {
+    checkJoinRequest(request, this.#settings)
+    if (request.sessionTimeoutMs < this.#settings.sessionTimeoutMsMin || request.sessionTimeoutMs > this.#settings.sessionTimeoutMsMax) {
+      return ErrorCode.INVALID_SESSION_TIMEOUT
+    }
+    const group = this.#groups.get(request.groupId)?.group
+    if ((group === undefined || group.memberCount === 0) && (request.protocolType === '' || request.protocols.length === 0)) {
+      return ErrorCode.INCONSISTENT_GROUP_PROTOCOL
+    }
+    const takesOver = request.groupInstanceId !== undefined && group?.hasInstance(request.groupInstanceId) === true
+    if (request.memberId === '' && !takesOver) this.#limits?.checkNewMember(request.groupId)
+    const replaced = takesOver ? 0 : group?.protocolBytesOf(request.memberId) ?? 0
+    this.#limits?.checkClassicBytes(request.groupId, protocolBytes(request.protocols) - replaced)
+    return 0
+  }
+
   /** Runs a classic op on the group (undefined when there is none), keeping its emptiness time. */
   #run<T>(groupId: string, op: (group: ClassicGroup, nowMs: number) => T): T | undefined {
     const entry = this.#groups.get(groupId)
@@ -209,6 +259,12 @@ export class ClassicGroups {
   }
 
   #noteMembership(entry: Entry, nowMs: number): void {
+    const held = entry.group.heldMemberCount
+    const bytes = entry.group.heldBytes()
+    this.#members += held - entry.members
+    this.#bytes += bytes - entry.bytes
+    entry.members = held
+    entry.bytes = bytes
     const members = entry.group.memberCount
     if (members > 0) entry.emptySinceMs = undefined
     else if (entry.hadMembers) entry.emptySinceMs = nowMs

@@ -7,7 +7,12 @@
 import { strict as assert } from 'node:assert'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClassicGroupSettings } from './classic-group.js'
-import type { ClassicProtocol, JoinGroupRequest, JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
+import type { ClassicLeaveGroupRequest, ClassicProtocol, JoinGroupRequest, JoinGroupResult, SyncGroupRequest, SyncGroupResult } from './kafka-group-ops.js'
+import { TOPIC_NAME_LENGTH_MAX } from '../topics/names.js'
+import { decodeConsumerSubscription } from './consumer-protocol.js'
+
+/** Kafka's ConsumerProtocol.PROTOCOL_TYPE: members' metadata and assignments are ConsumerProtocol bytes. */
+export const CONSUMER_PROTOCOL_TYPE = 'consumer'
 
 /** An answer the caller waits for; `answer` settles it, once. */
 export class Held<T> {
@@ -49,8 +54,19 @@ export class ClassicMember {
   sessionDeadlineMs: number
   heldJoin: Held<JoinGroupResult> | undefined
   heldSync: Held<SyncGroupResult> | undefined
+  /**
+   * A member not yet in a generation (Kafka's isNew): its held join ends here (UNKNOWN_MEMBER_ID,
+   * the member removed) however long its rebalance timeout, newMemberJoinTimeoutMs after it joined;
+   * undefined once a join phase it was held in completed.
+   */
+  newJoinDeadlineMs: number | undefined
+  /**
+   * Protocol name -> the topics its metadata subscribes to, decoded once when the protocols are set
+   * (protocol type 'consumer' only): at most topicNamesMax names, none longer than a topic name.
+   */
+  private topicsByProtocol = new Map<string, readonly string[]>()
 
-  constructor(memberId: string, request: JoinGroupRequest, nowMs: number) {
+  constructor(memberId: string, request: JoinGroupRequest, nowMs: number, private readonly topicNamesMax: number) {
     this.memberId = memberId
     this.groupInstanceId = request.groupInstanceId
     this.clientId = request.clientId
@@ -59,6 +75,7 @@ export class ClassicMember {
     this.rebalanceTimeoutMs = request.rebalanceTimeoutMs
     this.sessionTimeoutMs = request.sessionTimeoutMs
     this.protocols = uniqueProtocols(request.protocols)
+    this.decodeTopics()
     this.sessionDeadlineMs = nowMs + request.sessionTimeoutMs
   }
 
@@ -69,6 +86,29 @@ export class ClassicMember {
   /** Only through ClassicMembers.setProtocols, which keeps the group's protocol counts. */
   setProtocols(protocols: readonly ClassicProtocol[]): void {
     this.protocols = uniqueProtocols(protocols)
+    this.decodeTopics()
+  }
+
+  /** The topics it subscribes to with this protocol (undefined: with each of its protocols). */
+  topics(protocolName: string | undefined): readonly string[] {
+    if (protocolName !== undefined) return this.topicsByProtocol.get(protocolName) ?? []
+    if (this.topicsByProtocol.size <= 1) return this.topicsByProtocol.values().next().value ?? []
+    const union = new Set<string>()
+    for (const topics of this.topicsByProtocol.values()) for (const topic of topics) union.add(topic)
+    return [...union].slice(0, this.topicNamesMax)
+  }
+
+  private decodeTopics(): void {
+    this.topicsByProtocol = new Map()
+    if (this.protocolType !== CONSUMER_PROTOCOL_TYPE) return
+    for (const p of this.protocols) {
+      const topics = new Set<string>()
+      for (const topic of decodeConsumerSubscription(p.metadata)?.topics ?? []) {
+        if (topics.size >= this.topicNamesMax) break
+        if (topic.length > 0 && topic.length <= TOPIC_NAME_LENGTH_MAX) topics.add(topic)
+      }
+      this.topicsByProtocol.set(p.name, [...topics])
+    }
   }
 
   /** Heard from: its session starts again. */
@@ -135,6 +175,7 @@ export function checkJoinRequest(request: JoinGroupRequest, settings: ClassicGro
   checkField('clientId', request.clientId, settings)
   checkField('clientHost', request.clientHost, settings)
   checkField('protocolType', request.protocolType, settings)
+  checkField('reason', request.reason, settings)
   checkTimeout('sessionTimeoutMs', request.sessionTimeoutMs)
   checkTimeout('rebalanceTimeoutMs', request.rebalanceTimeoutMs)
   if (request.groupInstanceId === '') throw invalid('groupInstanceId must not be empty (leave it out for a dynamic member)')
@@ -148,6 +189,15 @@ export function checkJoinRequest(request: JoinGroupRequest, settings: ClassicGro
   }
   if (bytes > settings.memberProtocolBytesMax) {
     throw invalid(`a member's protocols take ${bytes} bytes; at most ${settings.memberProtocolBytesMax} are taken (memberProtocolBytesMax)`)
+  }
+}
+
+/** The bounds of a LeaveGroup (each member's ids and reason: Kafka only logs the reason). */
+export function checkLeaveRequest(request: ClassicLeaveGroupRequest, settings: ClassicGroupSettings): void {
+  for (const m of request.members) {
+    checkField('memberId', m.memberId, settings)
+    checkField('groupInstanceId', m.groupInstanceId, settings)
+    checkField('reason', m.reason, settings)
   }
 }
 

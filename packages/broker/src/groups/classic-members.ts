@@ -17,6 +17,8 @@ export class ClassicMembers {
   leaderId: string | undefined
   /** Set by the first member of an empty group; kept after the group empties, as Kafka does. */
   protocolType: string | undefined
+  /** Goes up whenever a member comes, goes or changes its protocols (what the members subscribe to may change). */
+  version = 0
 
   get size(): number { return this.byId.size }
   get(memberId: string): ClassicMember | undefined { return this.byId.get(memberId) }
@@ -44,6 +46,7 @@ export class ClassicMembers {
       this.byInstanceId.set(member.groupInstanceId, member.memberId)
     }
     this.count(member.protocols, 1)
+    this.version++
     this.leaderId ??= member.memberId
   }
 
@@ -56,6 +59,7 @@ export class ClassicMembers {
     this.byId.delete(memberId)
     if (member.groupInstanceId !== undefined) this.byInstanceId.delete(member.groupInstanceId)
     this.count(member.protocols, -1)
+    this.version++
     if (this.leaderId === memberId) this.leaderId = this.byId.keys().next().value
     return member
   }
@@ -78,6 +82,7 @@ export class ClassicMembers {
     this.count(member.protocols, -1)
     member.setProtocols(protocols)
     this.count(member.protocols, 1)
+    this.version++
   }
 
   private count(protocols: readonly ClassicProtocol[], delta: number): void {

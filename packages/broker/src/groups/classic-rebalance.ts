@@ -16,6 +16,9 @@
 //   rebalance timeout are removed, and the group rebalances.
 // - each member's session, which a heartbeat, join or sync restarts; a member with a held join or
 //   sync is waiting on the group, not silent, and does not expire. KIP-394's pending ids expire too.
+// - a new member's join (Kafka's group.classic.new.member.join.timeout): a member not yet in a
+//   generation is removed, its held join answered UNKNOWN_MEMBER_ID, newMemberJoinTimeoutMs after it
+//   joined, so a huge rebalance timeout cannot hold a join for days.
 import { strict as assert } from 'node:assert'
 import { ErrorCode } from '@faecie/protocol'
 import type { ClassicGroupSettings, ClassicGroupState } from './classic-group.js'
@@ -133,6 +136,7 @@ export abstract class ClassicRebalance {
     this.transition('CompletingRebalance')
     for (const m of this.members.all()) {
       this.answerJoin(m, this.generationAnswer(m.memberId, this.members.isLeader(m.memberId), false))
+      m.newJoinDeadlineMs = undefined
       m.touch(nowMs)
       this.pendingSync.add(m.memberId)
     }
@@ -240,6 +244,7 @@ export abstract class ClassicRebalance {
       if (syncTimer !== undefined) consider(syncTimer.deadlineMs, (atMs) => this.fireSyncTimer(syncTimer, atMs))
       for (const m of this.members.all()) {
         if (!m.awaitingJoin && !m.awaitingSync) consider(m.sessionDeadlineMs, (atMs) => this.expire(m.memberId, atMs))
+        if (m.awaitingJoin && m.newJoinDeadlineMs !== undefined) consider(m.newJoinDeadlineMs, (atMs) => this.expire(m.memberId, atMs))
       }
       for (const [memberId, deadlineMs] of this.members.pending) consider(deadlineMs, (atMs) => this.expire(memberId, atMs))
       if (fire === undefined) return

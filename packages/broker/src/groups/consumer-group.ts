@@ -70,6 +70,28 @@ export interface GroupSettings {
   offsetsRetentionMs: number
   /** Kafka's `offsets.retention.check.interval.ms`: how often expired offsets and groups are looked for. */
   offsetsRetentionCheckIntervalMs: number
+  // ---- classic groups (Kafka's JoinGroup protocol, classic-group.ts); memberFieldCharsMax is shared ----
+  /** Kafka's group.initial.rebalance.delay.ms: an empty classic group's first rebalance waits this long for more members. */
+  classicInitialRebalanceDelayMs: number
+  /** Kafka's group.min.session.timeout.ms / group.max.session.timeout.ms (KIP-848's bounds are sessionTimeoutMsMin/Max). */
+  classicSessionTimeoutMsMin: number
+  classicSessionTimeoutMsMax: number
+  /** Kafka's group.classic.new.member.join.timeout: a new member's held join is answered UNKNOWN_MEMBER_ID after this long. */
+  classicNewMemberJoinTimeoutMs: number
+  /** Kafka's group.max.size: members of one classic group. */
+  classicMembersPerGroupMax: number
+  /** Protocols one classic member may offer, and the bytes of them all (names and metadata). */
+  classicMemberProtocolsMax: number
+  classicMemberProtocolBytesMax: number
+  /** The bytes of one member's assignment in the leader's SyncGroup. */
+  classicMemberAssignmentBytesMax: number
+  // ---- one coordinator (a single broker; in a cluster, one `__consumer_offsets` partition's shard) ----
+  /** Groups of either type; a new one past it: COORDINATOR_NOT_AVAILABLE. */
+  groupsMax: number
+  /** Members of all its groups (of either type, KIP-394's pending ids counted); a new one past it: COORDINATOR_NOT_AVAILABLE. */
+  membersMax: number
+  /** Bytes classic members hold (protocol metadata and assignments, all groups); a join or sync past it: COORDINATOR_NOT_AVAILABLE. */
+  classicMemberBytesMax: number
 }
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
@@ -86,6 +108,17 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   membersPerGroupMax: 1_000,
   offsetsRetentionMs: 7 * 24 * 3_600_000,
   offsetsRetentionCheckIntervalMs: 600_000,
+  classicInitialRebalanceDelayMs: 3_000,
+  classicSessionTimeoutMsMin: 6_000,
+  classicSessionTimeoutMsMax: 30 * 60_000,
+  classicNewMemberJoinTimeoutMs: 5 * 60_000,
+  classicMembersPerGroupMax: 1_000,
+  classicMemberProtocolsMax: 16,
+  classicMemberProtocolBytesMax: 64 * 1024,
+  classicMemberAssignmentBytesMax: 1024 * 1024,
+  groupsMax: 10_000,
+  membersMax: 10_000,
+  classicMemberBytesMax: 256 * 1024 * 1024,
 }
 
 /** The heartbeat interval while a group holds partitions back, so that members get them soon after. */

@@ -58,6 +58,21 @@ describe('parseBrokerArgs', () => {
     }
   })
 
+  it('reads the classic group settings and the per-coordinator group limits, Kafka\'s defaults otherwise', () => {
+    const defaults = parseBrokerArgs([])
+    expect(defaults !== 'help' && [defaults.groups.classicSessionTimeoutMsMin, defaults.groups.classicSessionTimeoutMsMax,
+      defaults.groups.classicInitialRebalanceDelayMs, defaults.groups.classicNewMemberJoinTimeoutMs, defaults.groups.classicMemberBytesMax])
+      .toEqual([6_000, 1_800_000, 3_000, 300_000, 256 * 1024 * 1024])
+    const config = parseBrokerArgs(['--config', configFile({ groups: { classicInitialRebalanceDelayMs: 0, classicSessionTimeoutMsMin: 1_000,
+      classicMembersPerGroupMax: 5, groupsMax: 7, membersMax: 9, classicMemberBytesMax: 4 * 1024 ** 3 } })])
+    expect(config !== 'help' && [config.groups.classicInitialRebalanceDelayMs, config.groups.classicSessionTimeoutMsMin, config.groups.classicMembersPerGroupMax,
+      config.groups.groupsMax, config.groups.membersMax, config.groups.classicMemberBytesMax]).toEqual([0, 1_000, 5, 7, 9, 4 * 1024 ** 3])
+    for (const groups of [{ classicSessionTimeoutMsMin: 10_000, classicSessionTimeoutMsMax: 9_000 }, { groupsMax: 0 }, { classicMemberBytesMax: 0 },
+      { classicNewMemberJoinTimeoutMs: 0 }]) {
+      expect(() => parseBrokerArgs(['--config', configFile({ groups })]), JSON.stringify(groups)).toThrow(UsageError)
+    }
+  })
+
   it('throws UsageError for unknown flags, bad values and bad files', () => {
     for (const argv of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--partition-threads', '0'], ['--allowed-origins', 'not an origin'],
       ['--config', configFile('{')], ['--config', configFile({ nope: 1 })], ['--config', configFile({ limits: { inFlightMax: 0 } })], ['stray'],

@@ -13,7 +13,12 @@
 //                 "rebalanceTimeoutMsDefault": 60000, "heartbeatIntervalMsMax": 5000, "startupAssignmentDelayMs": 10000,
 //                 "subscribedTopicRegexCharsMax": 1024, "subscribedTopicRegexInstructionsMax": 5000,
 //                 "subscribedTopicNamesMax": 1000, "memberFieldCharsMax": 255, "membersPerGroupMax": 1000,
-//                 "offsetsRetentionMs": 604800000, "offsetsRetentionCheckIntervalMs": 600000 },
+//                 "offsetsRetentionMs": 604800000, "offsetsRetentionCheckIntervalMs": 600000,
+//                 "classicInitialRebalanceDelayMs": 3000, "classicSessionTimeoutMsMin": 6000, "classicSessionTimeoutMsMax": 1800000,
+//                 "classicNewMemberJoinTimeoutMs": 300000, "classicMembersPerGroupMax": 1000, "classicMemberProtocolsMax": 16,
+//                 "classicMemberProtocolBytesMax": 65536, "classicMemberAssignmentBytesMax": 1048576,
+//                 "groupsMax": 10000, "membersMax": 10000, "classicMemberBytesMax": 268435456 },
+//                                       (groups/consumer-group.ts GroupSettings; the last three per coordinator)
 //     "metrics": { "topicLabelsMax": 1000, "partitionLabelsMax": 1000, "groupsMax": 100, "groupLagSeriesMax": 1000,
 //                  "scrapeCacheMs": 5000, "seriesIntervalMs": 10000, "seriesPointsMax": 30 },
 //     "http": { "produceRecordsMax": 10000, "tailStreamsMax": 256, "jsonDepthMax": 64, "connectionsMax": 2304,
@@ -47,7 +52,7 @@ export interface BrokerConfig {
   /** How long SIGTERM waits for requests in flight before closing sessions. */
   drainTimeoutMs: number
   limits: Limits
-  /** Consumer-group timeouts (groups/consumer-group.ts). */
+  /** Group settings and limits, of both group types (groups/consumer-group.ts GroupSettings). */
   groups: GroupSettings
   /** Label caps and the `stats` series (metrics/broker-metrics.ts). */
   metrics: MetricsOptions
@@ -172,15 +177,27 @@ function integers<T extends object>(given: Record<string, unknown>, what: string
 /** The longest offset retention taken (Kafka's offsets.retention.minutes has no bound; a year is plenty). */
 const OFFSETS_RETENTION_MS_MAX = 365 * 24 * 3_600_000
 
+/** The most bytes classic members may hold on one coordinator (groups.classicMemberBytesMax). */
+const CLASSIC_MEMBER_BYTES_MAX = 2 ** 40
+
 function groupSettings(given: Record<string, unknown>): GroupSettings {
-  const { offsetsRetentionMs, ...timeouts } = given
+  const { offsetsRetentionMs, classicMemberBytesMax, ...timeouts } = given
   const settings = integers(timeouts, 'groups', DEFAULT_GROUP_SETTINGS, 0, 24 * 3_600_000)
   if (offsetsRetentionMs !== undefined) settings.offsetsRetentionMs = integer(offsetsRetentionMs, 'groups.offsetsRetentionMs', 1, OFFSETS_RETENTION_MS_MAX)
+  if (classicMemberBytesMax !== undefined) {
+    settings.classicMemberBytesMax = integer(classicMemberBytesMax, 'groups.classicMemberBytesMax', 1, CLASSIC_MEMBER_BYTES_MAX)
+  }
+  if (settings.classicSessionTimeoutMsMin < 1 || settings.classicSessionTimeoutMsMin > settings.classicSessionTimeoutMsMax) {
+    throw new UsageError(`groups: need 1 <= classicSessionTimeoutMsMin (${settings.classicSessionTimeoutMsMin}) <= ` +
+      `classicSessionTimeoutMsMax (${settings.classicSessionTimeoutMsMax})`)
+  }
   const { sessionTimeoutMsMin: min, sessionTimeoutMsMax: max, sessionTimeoutMsDefault: def } = settings
   if (min < 1 || min > def || def > max) {
     throw new UsageError(`groups: need 1 <= sessionTimeoutMsMin (${min}) <= sessionTimeoutMsDefault (${def}) <= sessionTimeoutMsMax (${max})`)
   }
-  for (const key of ['heartbeatIntervalMsMax', 'subscribedTopicNamesMax', 'memberFieldCharsMax', 'membersPerGroupMax', 'offsetsRetentionCheckIntervalMs'] as const) {
+  for (const key of ['heartbeatIntervalMsMax', 'subscribedTopicNamesMax', 'memberFieldCharsMax', 'membersPerGroupMax', 'offsetsRetentionCheckIntervalMs',
+    'classicNewMemberJoinTimeoutMs', 'classicMembersPerGroupMax', 'classicMemberProtocolsMax', 'classicMemberProtocolBytesMax',
+    'classicMemberAssignmentBytesMax', 'groupsMax', 'membersMax'] as const) {
     if (settings[key] < 1) throw new UsageError(`groups.${key} must be at least 1`)
   }
   return settings
