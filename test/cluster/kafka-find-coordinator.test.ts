@@ -15,7 +15,7 @@ import { defaultFindCoordinatorRequest, readFindCoordinatorResponse, writeFindCo
 import { defaultMetadataRequest, readMetadataResponse, writeMetadataRequest } from '../../packages/broker/src/kafka/generated/metadata.js'
 import { type TestCluster, startCluster } from '../support/cluster.js'
 import { kafkaPortOf } from '../support/kafka-protocol.js'
-import { kafkaRequest } from '../support/kafka-request.js'
+import { kafkaRequest } from '../support/kafka-raw-client.js'
 import { waitFor } from '../support/wait-for.js'
 import { createReplicatedTopic } from './acked-records.js'
 

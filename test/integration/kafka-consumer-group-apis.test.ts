@@ -18,7 +18,7 @@ import { defaultMetadataRequest, readMetadataResponse, writeMetadataRequest } fr
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { runCli } from '../support/cli-process.js'
 import { kafkaPortOf } from '../support/kafka-protocol.js'
-import { kafkaRequest } from '../support/kafka-request.js'
+import { kafkaRequest } from '../support/kafka-raw-client.js'
 import { waitFor } from '../support/wait-for.js'
 
 const INVALID_REQUEST = 42

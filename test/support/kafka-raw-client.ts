@@ -1,10 +1,12 @@
 // A bare Kafka-protocol client for tests that need one exact API version on the wire (the real
 // clients choose their own): one TCP connection, one request at a time, written and read with the
-// generated codecs (packages/broker/src/kafka/generated) and the header versions the listener uses.
+// generated codecs (packages/broker/src/kafka/generated) and the header versions the listener uses;
+// kafkaRequest: one request on a connection of its own.
 import { connect, type Socket } from 'node:net'
 import { KAFKA_APIS, type KafkaApiName } from '../../packages/broker/src/kafka/generated/apis.js'
 import * as codecs from '../../packages/broker/src/kafka/generated/index.js'
-import { requestHeaderVersion, responseHeaderVersion } from '../../packages/broker/src/kafka/versions.js'
+import { readResponseHeader, writeRequestHeader } from '../../packages/broker/src/kafka/generated/headers.js'
+import { requestHeaderVersion, responseHeaderVersion, type ServedApi } from '../../packages/broker/src/kafka/versions.js'
 import { KafkaReader, KafkaWriter } from '../../packages/broker/src/kafka/wire.js'
 import { waitFor } from './wait-for.js'
 
@@ -31,20 +33,26 @@ export class KafkaRawClient {
 
   /** Sends `request` as `api` at `version` (fields the version lacks are left out by the codec) and decodes the answer. */
   async call<Response = any>(api: KafkaApiName, version: number, request: object): Promise<Response> {
-    const served = KAFKA_APIS[api]
     const codec = codecs as unknown as Codec
+    return this.send(KAFKA_APIS[api], version,
+      (w) => codec[`write${api}Request`]!(w, version, { ...(codec[`default${api}Request`]!() as object), ...request }),
+      (r, v) => codec[`read${api}Response`]!(r, v) as Response)
+  }
+
+  /** Sends one request whose body `write` writes, and reads the answer's body with `read` (to its last byte). */
+  async send<T>(api: ServedApi, version: number, write: (w: KafkaWriter) => void, read: (r: KafkaReader, version: number) => T,
+    clientId = 'kafka-raw-client'): Promise<T> {
     const correlationId = ++this.#correlationId
     const w = new KafkaWriter()
-    w.int16(served.apiKey); w.int16(version); w.int32(correlationId); w.string('kafka-raw-client', false)
-    if (requestHeaderVersion(served, version) >= 2) w.taggedFields([])
-    codec[`write${api}Request`]!(w, version, { ...(codec[`default${api}Request`]!() as object), ...request })
+    writeRequestHeader(w, requestHeaderVersion(api, version), { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId })
+    write(w)
     const payload = w.finish()
     const frame = Buffer.alloc(4 + payload.length)
     frame.writeInt32BE(payload.length, 0)
     frame.set(payload, 4)
     this.#socket.write(frame)
-    const answer = await waitFor(`${api} v${version}'s answer`, () => {
-      if (this.#closed) throw new Error(`the broker closed the connection instead of answering ${api} v${version}`)
+    const answer = await waitFor(`${api.name} v${version}'s answer`, () => {
+      if (this.#closed) throw new Error(`the broker closed the connection instead of answering ${api.name} v${version}`)
       if (this.#received.length < 4) return undefined
       const size = this.#received.readInt32BE(0)
       if (this.#received.length < 4 + size) return undefined
@@ -53,14 +61,25 @@ export class KafkaRawClient {
       return body
     })
     const r = new KafkaReader(answer)
-    if (r.int32() !== correlationId) throw new Error(`${api} v${version}: answered with another correlation id`)
-    if (responseHeaderVersion(served, version) >= 1) r.taggedFields(() => false)
-    const decoded = codec[`read${api}Response`]!(r, version) as Response
-    if (r.remaining !== 0) throw new Error(`${api} v${version}: ${r.remaining} bytes left after the response`)
+    const header = readResponseHeader(r, responseHeaderVersion(api, version))
+    if (header.correlationId !== correlationId) throw new Error(`${api.name} v${version}: answered with another correlation id`)
+    const decoded = read(r, version)
+    if (r.remaining !== 0) throw new Error(`${api.name} v${version}: ${r.remaining} bytes left after the response`)
     return decoded
   }
 
   close(): void {
     this.#socket.destroy()
+  }
+}
+
+/** One request on a connection of its own, closed after the answer: for tests that check one API's answer field by field. */
+export async function kafkaRequest<T>(port: number, api: ServedApi, version: number, write: (w: KafkaWriter) => void,
+  read: (r: KafkaReader, version: number) => T, clientId?: string): Promise<T> {
+  const client = await KafkaRawClient.connect(port)
+  try {
+    return await client.send(api, version, write, read, clientId)
+  } finally {
+    client.close()
   }
 }
