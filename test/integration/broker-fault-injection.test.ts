@@ -7,7 +7,7 @@
 // plan keeps the one before it. The flag is refused under NODE_ENV=production.
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { runBrokerToExit, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { batchOf, firstPartition, produceFrame, RawClient, readAll, type Frame } from '../support/broker-raw-client.js'
@@ -28,6 +28,9 @@ beforeAll(async () => {
   for (const topic of ['w', 'f', 'd', 'd2']) await createTopic(topic, { flush: 'always' })
   await createTopic('stamped', { 'message.timestamp.type': 'LogAppendTime' })
 })
+
+// A test that fails half-way must not leave its fault in force for the next one.
+afterEach(() => setPlan({}))
 
 afterAll(async () => {
   await client?.close()
@@ -97,7 +100,8 @@ describe('--fault-injection', () => {
     })
     expect(failed.error).toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true })
     expect(failed.error.message).toContain('EIO')
-    expect(logged('fault injection: fsyncs fail')).toBe(true)
+    // The partition thread's log line may reach this process after the produce's answer does.
+    await waitFor('the partition thread to log the failing fsync', () => logged('fault injection: fsyncs fail'))
     setPlan({})
     const resumed = await waitFor('produces to resume once fsyncs succeed again', async () => {
       const p = await produce('f', 'after')
