@@ -75,7 +75,7 @@ export class KafkaRawClient {
 
 /** One request on a connection of its own, closed after the answer: for tests that check one API's answer field by field. */
 export async function kafkaRequest<T>(port: number, api: ServedApi, version: number, write: (w: KafkaWriter) => void,
-  read: (r: KafkaReader, version: number) => T, clientId?: string): Promise<T> {
+  read: (r: KafkaReader, version: number) => T, clientId = 'faecie-test'): Promise<T> {
   const client = await KafkaRawClient.connect(port)
   try {
     return await client.send(api, version, write, read, clientId)
