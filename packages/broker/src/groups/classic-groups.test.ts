@@ -6,37 +6,17 @@ import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { silentLogger } from '../log.js'
 import { encodeConsumerAssignment, encodeConsumerSubscription } from './consumer-protocol.js'
-import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
+import { CoordinatorWorld } from './coordinator-test-support.js'
+import { GroupCoordinator } from './group-coordinator.js'
 import type { JoinGroupRequest, JoinGroupResult } from './kafka-group-ops.js'
-import type { OffsetRecord } from './offset-records.js'
 import type { GroupSettings } from './consumer-group.js'
 
 const INITIAL_DELAY_MS = 100
 
-class World {
-  now = 1_000
-  readonly topics = new Map([['t', { partitions: 4, topicId: 'id-t' }], ['u', { partitions: 2, topicId: 'id-u' }]])
-  readonly offsetLog: OffsetRecord[] = []
-  readonly groupLog: GroupRecord[] = []
-  #ids = 0
-  coordinator: GroupCoordinator
-
-  constructor(readonly retentionMs = 60_000) {
-    this.coordinator = this.open()
-  }
-
-  open(): GroupCoordinator {
-    const c = new GroupCoordinator({
-      clock: () => this.now,
-      topics: { topic: (t) => this.topics.get(t), names: () => [...this.topics.keys()] },
-      appendOffsets: (records) => this.offsetLog.push(...records),
-      recordGroups: (records) => this.groupLog.push(...records),
-      logger: silentLogger(),
-      newMemberId: () => `m${++this.#ids}`,
-    }, { offsetsRetentionMs: this.retentionMs, offsetsRetentionCheckIntervalMs: 1_000 }, { initialRebalanceDelayMs: INITIAL_DELAY_MS })
-    for (const r of this.groupLog) c.applyGroupRecord(r)
-    for (const r of this.offsetLog) c.applyOffsetRecord(r)
-    return c
+class World extends CoordinatorWorld {
+  constructor(retentionMs = 60_000) {
+    super({ topics: [['t', { partitions: 4, topicId: 'id-t' }], ['u', { partitions: 2, topicId: 'id-u' }]],
+      settings: { offsetsRetentionMs: retentionMs, offsetsRetentionCheckIntervalMs: 1_000 }, classicSettings: { initialRebalanceDelayMs: INITIAL_DELAY_MS } })
   }
 
   /** A restart: a new coordinator replaying the records. */

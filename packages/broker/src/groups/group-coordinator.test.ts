@@ -4,37 +4,10 @@
 // their partitions back, epochs fence stale members, and offsets follow the Kafka rules.
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, type HeartbeatRequest, type HeartbeatResponse, type TopicPartitions } from '@faecie/protocol'
-import { silentLogger } from '../log.js'
 import { fromWire, pairsOf, sizeOf } from './assignment.js'
-import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
-import type { OffsetRecord } from './offset-records.js'
+import { CoordinatorWorld } from './coordinator-test-support.js'
 
-class World {
-  now = 1_000
-  readonly topics = new Map<string, { partitions: number; topicId: string }>()
-  readonly offsetLog: OffsetRecord[] = []
-  readonly groupLog: GroupRecord[] = []
-  #ids = 0
-  readonly coordinator: GroupCoordinator
-
-  constructor() {
-    this.coordinator = this.open()
-  }
-
-  open(): GroupCoordinator {
-    const c = new GroupCoordinator({
-      clock: () => this.now,
-      topics: { topic: (t) => this.topics.get(t), names: () => [...this.topics.keys()] },
-      appendOffsets: (records) => this.offsetLog.push(...records),
-      recordGroups: (records) => this.groupLog.push(...records),
-      logger: silentLogger(),
-      newMemberId: () => `m${++this.#ids}`,
-    })
-    for (const r of this.groupLog) c.applyGroupRecord(r)
-    for (const r of this.offsetLog) c.applyOffsetRecord(r)
-    return c
-  }
-}
+class World extends CoordinatorWorld {}
 
 /** A well-behaved client: takes what it is given, drops what it loses at once, reports it. */
 class Consumer {

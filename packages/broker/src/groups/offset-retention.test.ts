@@ -6,38 +6,22 @@
 // offsetsRetentionCheckIntervalMs.
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
-import { silentLogger } from '../log.js'
 import type { GroupSettings } from './consumer-group.js'
-import { GroupCoordinator, type GroupRecord } from './group-coordinator.js'
-import type { OffsetRecord } from './offset-records.js'
+import { CoordinatorWorld } from './coordinator-test-support.js'
+import type { GroupCoordinator } from './group-coordinator.js'
 
 const RETENTION_MS = 60_000
 const CHECK_MS = 1_000
 const LONG_SESSION_MS = 1_800_000
 
-class World {
-  now = 1_000
-  readonly topics = new Map([['t', { partitions: 2, topicId: 'id-t' }], ['u', { partitions: 1, topicId: 'id-u' }]])
-  readonly offsetLog: OffsetRecord[] = []
-  readonly groupLog: GroupRecord[] = []
-  coordinator: GroupCoordinator
-
-  constructor(readonly settings: Partial<GroupSettings>) {
-    this.coordinator = this.restart()
+class World extends CoordinatorWorld {
+  constructor(settings: Partial<GroupSettings>) {
+    super({ topics: [['t', { partitions: 2, topicId: 'id-t' }], ['u', { partitions: 1, topicId: 'id-u' }]], settings })
   }
 
   /** A new coordinator replaying the logs, as after a broker restart. */
   restart(): GroupCoordinator {
-    const c = new GroupCoordinator({
-      clock: () => this.now,
-      topics: { topic: (t) => this.topics.get(t), names: () => [...this.topics.keys()] },
-      appendOffsets: (records) => this.offsetLog.push(...records),
-      recordGroups: (records) => this.groupLog.push(...records),
-      logger: silentLogger(),
-    }, this.settings)
-    for (const r of this.groupLog) c.applyGroupRecord(r)
-    for (const r of this.offsetLog) c.applyOffsetRecord(r)
-    return (this.coordinator = c)
+    return (this.coordinator = this.open())
   }
 
   /** Moves the clock on in steps of at most `stepMs`, ticking the coordinator after each. */
