@@ -3,7 +3,7 @@
 // chosen workloads against each system in turn, stops everything it started (by PID, also on a
 // failure or Ctrl-C), then rewrites its sections of BENCHMARKS.md and the charts in bench-results/.
 //   node packages/bench/dist/suite/main.js [--quick] [--only faecie,raw,kafka,redis,nats]
-//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools] [--runs N] [--scale F]
+//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools,fanout,browser] [--runs N] [--scale F]
 //     (all workloads but replication when --workloads is absent: it runs three-broker clusters, only when named;
 //     kafka-tools runs Kafka's perf tools against faecie's Kafka listener and Kafka, when faecie or kafka is chosen)
 //     [--decay-seconds S] [--from-results bench-results/results.json] [--output BENCHMARKS.md] [--charts-dir bench-results]
@@ -18,6 +18,9 @@ import { KAFKA_TOOLS_WORKLOAD } from './kafka-tools-report.js'
 import { benchNats } from '../peers/nats.js'
 import { benchRaw } from '../peers/raw.js'
 import { benchRedis } from '../peers/redis.js'
+import { benchFanout } from '../peers/fanout.js'
+import { benchBrowser } from '../peers/browser.js'
+import { benchBarePath } from '../peers/bare-path.js'
 import type { SuiteContext } from './context.js'
 import { describeMachine, machineLine } from './machine.js'
 import { installSignalHandlers, killEverything } from './processes.js'
@@ -147,6 +150,24 @@ async function main(): Promise<number> {
       const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 400)
       log(`  ${KAFKA_TOOLS_WORKLOAD} not measured: ${reason}`)
       results.fail(KAFKA_TOOLS_WORKLOAD, 'faecie (Kafka listener) / kafka', 'all', reason)
+    }
+  }
+  // Workloads with runners of their own (issue 18): each starts what it needs, after every system's.
+  const ownRunners: [Workload, () => Promise<void>][] = [
+    // The bare path: the ceiling of end-to-end latency, in the same run as faecie's figures.
+    ['latency', () => benchBarePath(context)],
+    ['fanout', () => benchFanout(context, systems)],
+    ['browser', () => benchBrowser(context)],
+  ]
+  for (const [workload, run] of ownRunners) {
+    if (!workloads.has(workload)) continue
+    log(`${workload}:`)
+    try {
+      await run()
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 400)
+      log(`  ${workload} not measured: ${reason}`)
+      results.fail(workload, workload === 'latency' ? 'bare path' : 'faecie', 'all', reason)
     }
   }
   clearTimeout(watchdog)

@@ -42,6 +42,15 @@ export interface Profile {
   failoverRuns: number
   /** kafka-tools: 100-byte records per ProducerPerformance run, against each broker and each acks. */
   kafkaToolsRecords: number
+  /** Latency (issue 18): the rates measured, each against the bare path in the same run. */
+  latencyRates: number[]
+  /** Fan-out (issue 18): one producer, many WebSocket subscribers; each case runs `seconds` at `rate`. */
+  fanoutCases: { subscribers: number; rate: number; seconds: number }[]
+  /** Load-generator processes the subscribers are spread over. */
+  fanoutProcesses: number
+  /** Browser (issue 18): records produced and consumed in headless Chromium, and latency records. */
+  browserRecords: number
+  browserLatencyRecords: number
 }
 
 export const FULL: Profile = {
@@ -67,6 +76,11 @@ export const FULL: Profile = {
   replicationRecords: 1_000_000,
   failoverRuns: 5,
   kafkaToolsRecords: 1_000_000,
+  latencyRates: [5_000, 50_000],
+  fanoutCases: [{ subscribers: 1_000, rate: 1_000, seconds: 20 }, { subscribers: 10_000, rate: 10, seconds: 30 }],
+  fanoutProcesses: 4,
+  browserRecords: 2_000_000,
+  browserLatencyRecords: 100_000,
 }
 
 export const QUICK: Profile = {
@@ -93,6 +107,11 @@ export const QUICK: Profile = {
   replicationRecords: 50_000,
   failoverRuns: 2,
   kafkaToolsRecords: 100_000,
+  latencyRates: [5_000, 50_000],
+  fanoutCases: [{ subscribers: 100, rate: 1_000, seconds: 3 }, { subscribers: 1_000, rate: 10, seconds: 3 }],
+  fanoutProcesses: 2,
+  browserRecords: 200_000,
+  browserLatencyRecords: 10_000,
 }
 
 /** A profile with its record counts multiplied by `scale` (at least 1 record each). */
@@ -112,11 +131,13 @@ export function scaled(profile: Profile, scale: number): Profile {
     fsyncCount: s(profile.fsyncCount),
     replicationRecords: s(profile.replicationRecords),
     kafkaToolsRecords: s(profile.kafkaToolsRecords),
+    browserRecords: s(profile.browserRecords),
+    browserLatencyRecords: s(profile.browserLatencyRecords),
   }
 }
 
 /** The workloads, by the names `--workloads` takes. */
-export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication', 'kafka-tools'] as const
+export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication', 'kafka-tools', 'fanout', 'browser'] as const
 export type Workload = (typeof WORKLOADS)[number]
 
 /** The workloads of one broker (or none), run by default; `replication` runs three-broker clusters of its own. */
@@ -127,7 +148,14 @@ export const SINGLE_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w)
  * own) nor `kafka-tools` (peers/kafka-tools.ts: Kafka's perf tools against faecie's Kafka listener
  * and Kafka's broker, both up, runs interleaved).
  */
-export const OWN_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication' && w !== 'kafka-tools')
+export const OWN_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication' && w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser')
+
+/**
+ * Workloads with a runner of their own (after every system's): `fanout` (peers/fanout.ts: faecie,
+ * a bare ws fan-out, NATS core and Redis pub/sub on the same workload) and `browser`
+ * (peers/browser.ts: faecie's client in headless Chromium).
+ */
+export const OWN_RUNNER_WORKLOADS: readonly Workload[] = ['fanout', 'browser']
 
 /** The systems, by the names `--only` takes. */
 export const SYSTEMS = ['faecie', 'raw', 'kafka', 'redis', 'nats'] as const
@@ -135,7 +163,7 @@ export type SystemName = (typeof SYSTEMS)[number]
 
 /** Which workloads each system takes part in: a system with none of the chosen ones is not started. */
 export const WORKLOADS_OF: Record<SystemName, readonly Workload[]> = {
-  faecie: WORKLOADS.filter((w) => w !== 'kafka-tools'),
+  faecie: WORKLOADS.filter((w) => w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser'),
   raw: ['throughput', 'kb16', 'durable', 'ceiling'],
   kafka: ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'replication'],
   redis: ['throughput', 'kb16', 'latency', 'durable'],

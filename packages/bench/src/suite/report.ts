@@ -14,6 +14,10 @@ import { kafkaToolsIntro, kafkaToolsTable } from './kafka-tools-report.js'
 import { replicationBody, replicationIntro } from './replication-report.js'
 import { barChartSvg, lineChartSvg } from './svg.js'
 import { targetsSection } from './targets.js'
+import { latencyBody, latencyIntro } from './latency-report.js'
+import { CEILING_INTRO, ceilingBody } from './client-report.js'
+import { fanoutBody, fanoutIntro } from './fanout-report.js'
+import { browserBody, browserIntro } from './browser-report.js'
 
 export interface ReportInput {
   results: Results
@@ -109,9 +113,8 @@ export function writeReport(input: ReportInput): void {
   }
   if (workloads.has('partitions')) put('suite-partitions', partitionsSection(results, profile, header, chart))
   if (workloads.has('latency')) {
-    put('suite-latency', header(`End-to-end latency at ${formatCount(profile.latencyRate)} records/s`,
-      `${formatCount(profile.latencyRecords)} records of 100 bytes at a fixed rate, one producer (faecie: \`lingerMs\` 0, acks 1) and one consumer in the same process; each record's latency runs from its *intended* send time (stamped in the record) to its delivery, so stalls count (corrected for coordinated omission). Kafka's EndToEndLatency is different: it sends one record, waits for it to come back, then sends the next (no fixed rate).`) +
-      figuresTable(results, 'latency', () => 'flush never', 'p99Ms', true) + '\n\n' +
+    put('suite-latency', header(`End-to-end latency at ${formatCount(profile.latencyRate)} records/s`, latencyIntro(profile)) +
+      latencyBody(results, (workload) => figuresTable(results, workload, () => 'flush never', 'p99Ms', true)) + '\n\n' +
       chart('latency.svg', latencyChart(results)))
   }
   if (workloads.has('durable')) {
@@ -127,10 +130,10 @@ export function writeReport(input: ReportInput): void {
     put('suite-kafka-tools', header("Kafka's own perf tools: faecie's Kafka listener and Apache Kafka", kafkaToolsIntro(profile)) + kafkaToolsTable(results))
   }
   if (workloads.has('ceiling') || workloads.has('throughput') || workloads.has('durable')) {
-    const rows = results.of('ceiling').map((m) => [m.system, m.variant, m.notMeasured ?? '', cell(m, 'mbPerSec'), cell(m, 'p50Ms'), cell(m, 'p99Ms'), cell(m, 'maxMs')])
-    put('suite-ceiling', header('The raw ceiling', 'The same machine without any broker: plain `fs` appends of 1 MiB chunks to a file (MB/s), and 4 KiB written then `fdatasync` (latency per call). The raw WebSocket ceiling (the real client against a server that only acks) is in the throughput tables as `raw ws (acks only)`.') +
-      markdownTable(['system', 'case', 'note', 'MB/s', 'p50 ms', 'p99 ms', 'max ms'], rows))
+    put('suite-ceiling', header('The raw ceiling', CEILING_INTRO) + ceilingBody(results))
   }
+  if (workloads.has('fanout')) put('suite-fanout', header('Live fan-out to many WebSocket subscribers', fanoutIntro(profile)) + fanoutBody(results, profile))
+  if (workloads.has('browser')) put('suite-browser', header('The client in a browser (headless Chromium)', browserIntro(profile)) + browserBody(results, profile))
   const rssRows = [...results.rssBytes].map(([system, bytes]) => [system, formatCount(bytes / (1024 * 1024))])
   // The memory figures come from each system's own broker: a run of the replication or kafka-tools workload alone keeps the earlier ones.
   if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication' && w !== 'kafka-tools')) {

@@ -1,0 +1,17 @@
+// The `browser` workload's part of BENCHMARKS.md (issue 18) and its rows of the targets table.
+// (Contract stub: the browser helper fills it.)
+import type { Profile } from './profile.js'
+import type { Results } from './results.js'
+import type { TargetRow } from './targets.js'
+
+export function browserIntro(_profile: Profile): string {
+  return 'Not built yet.'
+}
+
+export function browserBody(_results: Results, _profile: Profile): string {
+  return ''
+}
+
+export function browserTargetRows(_results: Results): TargetRow[] {
+  return []
+}
