@@ -1,14 +1,14 @@
-// `faecie perf produce | consume | latency`: the load generators of @faecie/bench, like Kafka's
+// `faecie perf produce | consume | latency | fanout`: the load generators of @faecie/bench, like Kafka's
 // kafka-producer-perf-test, kafka-consumer-perf-test and EndToEndLatency. The flags are checked
 // before the broker is contacted (a bad command line is exit 2), the broker is reached within the
 // connect timeout (exit 1 past it), the topic is created when --partitions is given and it is
 // missing, and the workload runs with its progress on stderr. stdout gets exactly one JSON line:
-// {"records","recordsPerSec","mbPerSec","p50Ms","p99Ms","p999Ms","maxMs"}. @faecie/bench (and its
+// {"records","recordsPerSec","mbPerSec","p50Ms","p99Ms","p999Ms","maxMs"} (fanout: its own keys, below). @faecie/bench (and its
 // HdrHistogram) is loaded only once a run starts, so the other commands start as fast as before.
 import type { AcksOption, Admin } from '@faecie/client'
-import type { PerfResult, WorkloadContext } from '@faecie/bench'
+import type { FanoutRun, PerfResult, WorkloadContext } from '@faecie/bench'
 import { COMMON_USAGE, type Flags, UsageError } from '../args.js'
-import { clientFor, partitionsOf, targetOf, withinConnectTimeout } from '../connect.js'
+import { CommandError, clientFor, partitionsOf, targetOf, withinConnectTimeout } from '../connect.js'
 import type { LineWriter } from '../output.js'
 import { type Action, type AdminCommand, runAdminCommand } from './admin-command.js'
 
@@ -16,8 +16,10 @@ type Bench = typeof import('@faecie/bench')
 
 /** @faecie/bench's TIMESTAMP_BYTES, here so that checking the flags does not load the package. */
 const TIMESTAMP_BYTES = 8
+/** @faecie/bench's FANOUT_STAMP_BYTES (intended send time and index), likewise. */
+const FANOUT_STAMP_BYTES = 12
 
-export const PERF_USAGE = `Usage: faecie perf <produce|consume|latency> --topic T --records N [options]
+export const PERF_USAGE = `Usage: faecie perf <produce|consume|latency|fanout> --topic T --records N [options]
 
 Load generators; each prints its progress on stderr and ends with one JSON line on stdout:
 {"records":..,"recordsPerSec":..,"mbPerSec":..,"p50Ms":..,"p99Ms":..,"p999Ms":..,"maxMs":..}
@@ -42,6 +44,20 @@ Load generators; each prints its progress on stderr and ends with one JSON line 
     --partitions P          create the topic with P partitions if it is missing
     --mode push|fetch       how the consumer reads (default push: the broker pushes appends)
     --timeout-ms MS         give up when fewer than N records came back within MS (default 60000)
+  fanout    live fan-out: one producer (lingerMs 0, acks 1) at a fixed rate and S subscribers, each its
+            own session (a Faecie client, push mode, from the topic's end), spread over load-generator
+            processes; latency of every record at every subscriber from its intended send time (a
+            wall clock the processes share). Its JSON line: {"records","delivered" (record copies,
+            records x subscribers when none was missed),"recordsPerSec" (delivered copies/s),
+            "p50Ms","p99Ms","p999Ms","maxMs","slowestLagRecords","subscribers"}. The broker must
+            allow the sessions: "limits": {"sessionsMax", "sessionsPerAddressMax"} in its --config
+    --subscribers S         subscribers (required)
+    --rate R                records per second (required)
+    --processes P           load-generator processes (default min(4, ceil(S / 2500)))
+    --record-size B         bytes per record, at least ${FANOUT_STAMP_BYTES} (default 100)
+    --partitions P          create the topic with P partitions if it is missing
+    --timeout-ms MS         give up when the subscribers are not all subscribed within MS, or a record
+                            has not reached every subscriber MS after the last send (default 60000)
 
 ${COMMON_USAGE}`
 
@@ -59,12 +75,16 @@ const OPTIONS = {
   rate: { type: 'string' },
   mode: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  subscribers: { type: 'string' },
+  processes: { type: 'string' },
 } as const
 
 const COMMON = ['broker', 'bootstrap-server', 'connect-timeout-ms', 'help', 'topic', 'records']
 const DEFAULT_RECORD_BYTES = 100
 const DEFAULT_TIMEOUT_MS = 60_000
 const PRODUCERS_MAX = 1_000
+const SUBSCRIBERS_MAX = 100_000
+const PROCESSES_MAX = 64
 
 function records(flags: Flags): number {
   const n = flags.integer('records', 1)
@@ -153,6 +173,43 @@ const latency: Action = (flags, out) => {
   }
 }
 
+const fanout: Action = (flags, out) => {
+  const topic = flags.requiredString('topic')
+  const total = records(flags)
+  const subscribers = flags.integer('subscribers', 1, SUBSCRIBERS_MAX)
+  if (subscribers === undefined) throw new UsageError('--subscribers is required')
+  const rate = flags.integer('rate', 1)
+  if (rate === undefined) throw new UsageError('--rate is required')
+  const processesFlag = flags.integer('processes', 1, PROCESSES_MAX)
+  const recordBytes = flags.integer('record-size', FANOUT_STAMP_BYTES) ?? DEFAULT_RECORD_BYTES
+  const partitions = flags.integer('partitions', 1)
+  const timeoutMs = flags.integer('timeout-ms', 1) ?? DEFAULT_TIMEOUT_MS
+  return async (admin) => {
+    await preparedTopic(admin, flags, topic, partitions)
+    const target = targetOf(flags)
+    const { Progress, runFanout, defaultFanoutProcesses, fanoutLine, fanoutSummary } = await import('@faecie/bench')
+    const processes = processesFlag ?? defaultFanoutProcesses(subscribers)
+    // Subscribers start at the topic's end as it is now, before the producer sends anything.
+    const ends = await withinConnectTimeout(target, admin.fetchTopicOffsets(topic))
+    const producer = clientFor(target).producer({ acks: 1, idempotent: false, lingerMs: 0 })
+    const progress = new Progress({ label: 'perf fanout', total: total * subscribers })
+    let result: FanoutRun
+    try {
+      await withinConnectTimeout(target, producer.connect())
+      result = await runFanout({ subscribers, rate, records: total, recordBytes, processes, timeoutMs, progress },
+        { kind: 'faecie', brokers: target.addresses, topic, offsets: ends.map(({ partition, offset }) => ({ partition, offset })) },
+        (values) => producer.send({ topic, messages: values.map((value) => ({ value })) }))
+    } finally {
+      progress.stop()
+      await producer.disconnect().catch(() => undefined)
+    }
+    process.stderr.write(`${fanoutSummary(result)}\n`)
+    if (result.lagAtEndRecords > 0) throw new CommandError(`not every record reached every subscriber within ${timeoutMs} ms (--timeout-ms): ${result.delivered} of ${total * subscribers} record copies`)
+    out.write(fanoutLine(result))
+    return 0
+  }
+}
+
 const PERF: AdminCommand = {
   name: 'perf',
   usage: PERF_USAGE,
@@ -161,8 +218,9 @@ const PERF: AdminCommand = {
     produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes'],
     consume: [...COMMON, 'group', 'timeout-ms'],
     latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'timeout-ms'],
+    fanout: [...COMMON, 'subscribers', 'rate', 'processes', 'record-size', 'partitions', 'timeout-ms'],
   },
-  actions: { produce, consume, latency },
+  actions: { produce, consume, latency, fanout },
 }
 
 export function perfCommand(argv: string[], out: LineWriter): Promise<number> {
