@@ -29,6 +29,8 @@ export interface FanoutOptions {
   /** Bound on connecting the subscribers, and on the wait for every record after the last send. */
   timeoutMs: number
   progress?: Progress
+  /** Called just before the first measured record is sent (the bench reads the broker's CPU time there). */
+  onStart?: () => void
 }
 
 /** The one JSON line of `faecie perf fanout`. */
@@ -165,6 +167,7 @@ export async function runFanout(options: FanoutOptions, target: FanoutTarget, se
     stampFanout(warmUp, wallNowMs(), WARMUP_INDEX)
     await bound(options.timeoutMs, `the warm-up record did not reach all ${options.subscribers} subscribers within ${options.timeoutMs} ms (--timeout-ms)`,
       Promise.all([send([warmUp]), ...children.map((c) => c.warm)]))
+    options.onStart?.()
     const startMs = wallNowMs()
     for (const c of children) c.tell({ startMs })
     await Promise.race([sendAtRate(options, startMs, send), reports])
