@@ -1,6 +1,7 @@
 // The bare fan-out of the bench's `fanout` workload (run as `node dist/fanout-bare-server.js`): a
 // `ws` server and nothing else, no library, no storage. Subscribers connect to /sub; the producer
-// connects to /pub and each frame it sends is written as is to every subscriber socket, then
+// connects to /pub and each frame it sends (the records of one send, back to back) is written as is
+// to every subscriber socket, then
 // answered with an empty frame (its ack, so the producer knows the frame went out). Prints
 // `{"port":N}` once listening on 127.0.0.1 (port 0: any free one, or argv[2]).
 import { WebSocket, WebSocketServer } from 'ws'

@@ -90,7 +90,9 @@ async function openSubscriber(target: FanoutTarget, i: number): Promise<void> {
       const socket = new WebSocket(`${target.url}/sub`, { perMessageDeflate: false })
       closers.push(async () => socket.terminate())
       socket.binaryType = 'nodebuffer'
-      socket.on('message', (data: Buffer) => onValue(data))
+      socket.on('message', (data: Buffer) => {
+        for (let at = 0; at + target.recordBytes <= data.byteLength; at += target.recordBytes) onValue(data.subarray(at, at + target.recordBytes))
+      })
       await new Promise<void>((resolve, reject) => {
         socket.once('open', () => resolve())
         socket.once('error', reject)

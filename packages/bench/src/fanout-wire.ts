@@ -43,7 +43,8 @@ export function fanoutStampOf(value: Uint8Array): { sentMs: number; index: numbe
 /** How subscribers reach the system under test (one of them per subscriber, each its own connection). */
 export type FanoutTarget =
   | { kind: 'faecie'; brokers: string[]; topic: string; offsets: { partition: number; offset: number }[] }
-  | { kind: 'ws'; url: string }
+  /** The bare fan-out: each frame holds the records of one send, `recordBytes` each. */
+  | { kind: 'ws'; url: string; recordBytes: number }
   | { kind: 'nats'; url: string; subject: string }
   | { kind: 'redis'; port: number; channel: string }
 

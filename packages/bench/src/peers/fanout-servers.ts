@@ -4,6 +4,7 @@
 //   faecie          the built broker with sessionsMax and sessionsPerAddressMax raised past the
 //                   subscribers (--config), a topic of one partition, a producer with lingerMs 0, acks 1
 //   bare fan-out    fanout-bare-server.js: a `ws` server writing each frame to every subscriber socket
+//                   (a frame per send of the producer: the records due at that tick, back to back)
 //   nats core       nats-server (no JetStream) from the bench cache, core publish + flush
 //   redis pub/sub   redis-server with --maxclients raised, PUBLISH pipelined per send
 import { writeFileSync } from 'node:fs'
@@ -76,23 +77,24 @@ export async function startFaecieFanout(context: SuiteContext, subscribers: numb
   }
 }
 
-export async function startBareFanout(): Promise<FanoutServer> {
+export async function startBareFanout(recordBytes: number): Promise<FanoutServer> {
   const script = fileURLToPath(new URL('../fanout-bare-server.js', import.meta.url))
   const started = raised(process.execPath, [script])
   const port = await outputMatch(started, /\{"port":(\d+)\}/, 'the bare fan-out server')
   const url = `ws://127.0.0.1:${port}`
   return {
     process: started,
-    target: { kind: 'ws', url },
+    target: { kind: 'ws', url, recordBytes },
     async producer() {
       const { WebSocket } = await import('ws')
       const socket = new WebSocket(`${url}/pub`, { perMessageDeflate: false })
       await within(10_000, 'bare fan-out connect', new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject) }))
-      // The server answers each frame with an empty one once it has written it to every subscriber.
+      // One frame per send (its records back to back, as a produce request carries a batch); the
+      // server answers each with an empty one once it has written it to every subscriber.
       const acks: (() => void)[] = []
       socket.on('message', () => acks.shift()?.())
       return {
-        send: (values) => Promise.all(values.map((v) => new Promise<void>((resolve) => { acks.push(resolve); socket.send(v, { binary: true }) }))),
+        send: (values) => new Promise<void>((resolve) => { acks.push(resolve); socket.send(Buffer.concat(values), { binary: true }) }),
         close: async () => socket.terminate(),
       }
     },

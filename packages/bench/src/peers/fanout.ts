@@ -34,7 +34,7 @@ export async function benchFanout(context: SuiteContext, systems: readonly Syste
   type Starter = (subscribers: number) => Promise<FanoutServer>
   const chosen: [string, Starter][] = []
   if (systems.includes('faecie')) chosen.push([FANOUT_FAECIE, (n) => startFaecieFanout(context, n)])
-  chosen.push([FANOUT_BARE, () => startBareFanout()]) // the ceiling: always, beside whichever systems were chosen
+  chosen.push([FANOUT_BARE, () => startBareFanout(RECORD_BYTES)]) // the ceiling: always, beside whichever systems were chosen
   if (systems.includes('nats')) chosen.push([FANOUT_NATS, () => startNatsCore(context)])
   if (systems.includes('redis')) chosen.push([FANOUT_REDIS, (n) => startRedisPubSub(context, n)])
   for (const { subscribers, rate, seconds } of profile.fanoutCases) {
