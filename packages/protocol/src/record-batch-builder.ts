@@ -108,6 +108,44 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * The bulk path: appends values[from, to) as records that share `key` and `timestamp`, with no
+   * headers and no object per record; the bytes are those append() would write for the same records
+   * one at a time. Bad input throws before anything is written, as append() does.
+   */
+  appendValues(values: readonly Uint8Array[], from: number, to: number, key: Uint8Array | null, timestamp: number): void {
+    if (to <= from) return
+    if (!Number.isSafeInteger(timestamp)) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `A record timestamp is not a safe integer: ${timestamp}.`)
+    }
+    const base = this.count === 0 ? timestamp : this.baseTimestamp
+    const delta = timestamp - base
+    if (delta > TWO_POW_53 || delta < -TWO_POW_53) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `Record ${this.count} is more than 2^53 ms from the first record.`)
+    }
+    if (key !== null && !(key instanceof Uint8Array)) throw new TypeError('a key must be a Uint8Array or null')
+    const keyBytes = key === null ? 0 : key.length
+    let valueBytes = 0
+    for (let i = from; i < to; i++) {
+      const value = values[i]
+      if (!(value instanceof Uint8Array)) throw new TypeError('a value must be a Uint8Array')
+      valueBytes += value.length
+    }
+    // Room for all of them at once: each record's varints at their largest, the key and the value.
+    this.ensure(this.pos + (to - from) * (RECORD_FIXED_BYTES_MAX + 2 * VARINT_BYTES_MAX + keyBytes) + valueBytes)
+    let pos = this.pos
+    let offsetDelta = this.count
+    for (let i = from; i < to; i++) pos = this.putBytesRecord(pos, key, values[i]!, delta, offsetDelta++)
+    this.pos = pos
+    if (this.count === 0) {
+      this.baseTimestamp = timestamp
+      this.maxTimestamp = timestamp
+    } else if (timestamp > this.maxTimestamp) {
+      this.maxTimestamp = timestamp
+    }
+    this.count += to - from
+  }
+
+  /**
    * Fills in the header and CRC and returns the batch. Uncompressed: a view of the builder's buffer,
    * valid until the next append(), reset() or finish(); compressed: a buffer of its own.
    */
@@ -148,11 +186,16 @@ export class RecordBatchBuilder {
    * the length goes first with no guess and nothing moves (the producer's hot path).
    */
   private writeBytesRecord(pos: number, key: Uint8Array | null, value: Uint8Array | null, timestampDelta: number, offsetDelta: number): number {
+    this.ensure(pos + RECORD_FIXED_BYTES_MAX + 2 * VARINT_BYTES_MAX + (key === null ? 0 : key.length) + (value === null ? 0 : value.length))
+    return this.putBytesRecord(pos, key, value, timestampDelta, offsetDelta)
+  }
+
+  /** writeBytesRecord() once room is ensured (the bulk path ensures it for many records at once). */
+  private putBytesRecord(pos: number, key: Uint8Array | null, value: Uint8Array | null, timestampDelta: number, offsetDelta: number): number {
     const keyLength = key === null ? -1 : key.length
     const valueLength = value === null ? -1 : value.length
     const bodyBytes = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) +
       (keyLength < 0 ? 1 : sizeOfVarint(keyLength) + keyLength) + (valueLength < 0 ? 1 : sizeOfVarint(valueLength) + valueLength) + 1
-    this.ensure(pos + VARINT_BYTES_MAX + bodyBytes)
     const buf = this.buf
     let p = writeVarint(buf, pos, bodyBytes)
     buf[p++] = 0 // record attributes: unused in v2
