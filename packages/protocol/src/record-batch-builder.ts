@@ -132,9 +132,46 @@ export class RecordBatchBuilder {
     }
     // Room for all of them at once: each record's varints at their largest, the key and the value.
     this.ensure(this.pos + (to - from) * (RECORD_FIXED_BYTES_MAX + 2 * VARINT_BYTES_MAX + keyBytes) + valueBytes)
+    // What every record shares is written once into `shared` and copied: the timestamp delta, and the
+    // key with its length. Only the offset delta and the value differ (zig-zag varints: 2n for n >= 0).
+    const buf = this.buf
+    const shared = this.sharedPrefix(delta, key)
+    const sharedBytes = shared.length
     let pos = this.pos
     let offsetDelta = this.count
-    for (let i = from; i < to; i++) pos = this.putBytesRecord(pos, key, values[i]!, delta, offsetDelta++)
+    for (let i = from; i < to; i++) {
+      const value = values[i]!
+      const valueLength = value.length
+      const offsetBytes = offsetDelta < 64 ? 1 : offsetDelta < 8192 ? 2 : sizeOfVarint(offsetDelta)
+      const lengthBytes = valueLength < 64 ? 1 : valueLength < 8192 ? 2 : sizeOfVarint(valueLength)
+      // attributes, the shared fields, offsetDelta, value length, value, headerCount
+      let z = (1 + sharedBytes + offsetBytes + lengthBytes + valueLength + 1) * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      buf[pos++] = 0 // record attributes: unused in v2
+      // The shared part is the timestamp delta, then (after the offset delta) the key: split around it.
+      for (let b = 0; b < shared.tsBytes; b++) buf[pos++] = shared.bytes[b]!
+      z = offsetDelta * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      for (let b = shared.tsBytes; b < sharedBytes; b++) buf[pos++] = shared.bytes[b]!
+      z = valueLength * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      buf.set(value, pos)
+      pos += valueLength
+      buf[pos++] = 0 // headerCount 0
+      offsetDelta++
+    }
     this.pos = pos
     if (this.count === 0) {
       this.baseTimestamp = timestamp
@@ -143,6 +180,21 @@ export class RecordBatchBuilder {
       this.maxTimestamp = timestamp
     }
     this.count += to - from
+  }
+
+  /** The bytes every record of an appendValues() call shares: the timestamp delta's varlong, then the key field. */
+  private sharedPrefix(timestampDelta: number, key: Uint8Array | null): { bytes: Uint8Array; tsBytes: number; length: number } {
+    const keyField = key === null ? 1 : sizeOfVarint(key.length) + key.length
+    const bytes = new Uint8Array(VARLONG_BYTES_MAX + keyField + VARINT_BYTES_MAX)
+    const tsBytes = writeVarlong(bytes, 0, timestampDelta)
+    let p = tsBytes
+    if (key === null) bytes[p++] = 1 // zig-zag varint of -1
+    else {
+      p = writeVarint(bytes, p, key.length)
+      bytes.set(key, p)
+      p += key.length
+    }
+    return { bytes, tsBytes, length: p }
   }
 
   /**
@@ -186,16 +238,11 @@ export class RecordBatchBuilder {
    * the length goes first with no guess and nothing moves (the producer's hot path).
    */
   private writeBytesRecord(pos: number, key: Uint8Array | null, value: Uint8Array | null, timestampDelta: number, offsetDelta: number): number {
-    this.ensure(pos + RECORD_FIXED_BYTES_MAX + 2 * VARINT_BYTES_MAX + (key === null ? 0 : key.length) + (value === null ? 0 : value.length))
-    return this.putBytesRecord(pos, key, value, timestampDelta, offsetDelta)
-  }
-
-  /** writeBytesRecord() once room is ensured (the bulk path ensures it for many records at once). */
-  private putBytesRecord(pos: number, key: Uint8Array | null, value: Uint8Array | null, timestampDelta: number, offsetDelta: number): number {
     const keyLength = key === null ? -1 : key.length
     const valueLength = value === null ? -1 : value.length
     const bodyBytes = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) +
       (keyLength < 0 ? 1 : sizeOfVarint(keyLength) + keyLength) + (valueLength < 0 ? 1 : sizeOfVarint(valueLength) + valueLength) + 1
+    this.ensure(pos + VARINT_BYTES_MAX + bodyBytes)
     const buf = this.buf
     let p = writeVarint(buf, pos, bodyBytes)
     buf[p++] = 0 // record attributes: unused in v2
