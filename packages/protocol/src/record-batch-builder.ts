@@ -108,6 +108,96 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * The bulk path: appends values[from, to) as records that share `key` and `timestamp`, with no
+   * headers and no object per record; the bytes are those append() would write for the same records
+   * one at a time. Bad input throws before anything is written, as append() does.
+   */
+  appendValues(values: readonly Uint8Array[], from: number, to: number, key: Uint8Array | null, timestamp: number): void {
+    if (to <= from) return
+    if (!Number.isSafeInteger(timestamp)) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `A record timestamp is not a safe integer: ${timestamp}.`)
+    }
+    const base = this.count === 0 ? timestamp : this.baseTimestamp
+    const delta = timestamp - base
+    if (delta > TWO_POW_53 || delta < -TWO_POW_53) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `Record ${this.count} is more than 2^53 ms from the first record.`)
+    }
+    if (key !== null && !(key instanceof Uint8Array)) throw new TypeError('a key must be a Uint8Array or null')
+    const keyBytes = key === null ? 0 : key.length
+    let valueBytes = 0
+    for (let i = from; i < to; i++) {
+      const value = values[i]
+      if (!(value instanceof Uint8Array)) throw new TypeError('a value must be a Uint8Array')
+      valueBytes += value.length
+    }
+    // Room for all of them at once: each record's varints at their largest, the key and the value.
+    this.ensure(this.pos + (to - from) * (RECORD_FIXED_BYTES_MAX + 2 * VARINT_BYTES_MAX + keyBytes) + valueBytes)
+    // What every record shares is written once into `shared` and copied: the timestamp delta, and the
+    // key with its length. Only the offset delta and the value differ (zig-zag varints: 2n for n >= 0).
+    const buf = this.buf
+    const shared = this.sharedPrefix(delta, key)
+    const sharedBytes = shared.length
+    let pos = this.pos
+    let offsetDelta = this.count
+    for (let i = from; i < to; i++) {
+      const value = values[i]!
+      const valueLength = value.length
+      const offsetBytes = offsetDelta < 64 ? 1 : offsetDelta < 8192 ? 2 : sizeOfVarint(offsetDelta)
+      const lengthBytes = valueLength < 64 ? 1 : valueLength < 8192 ? 2 : sizeOfVarint(valueLength)
+      // attributes, the shared fields, offsetDelta, value length, value, headerCount
+      let z = (1 + sharedBytes + offsetBytes + lengthBytes + valueLength + 1) * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      buf[pos++] = 0 // record attributes: unused in v2
+      // The shared part is the timestamp delta, then (after the offset delta) the key: split around it.
+      for (let b = 0; b < shared.tsBytes; b++) buf[pos++] = shared.bytes[b]!
+      z = offsetDelta * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      for (let b = shared.tsBytes; b < sharedBytes; b++) buf[pos++] = shared.bytes[b]!
+      z = valueLength * 2
+      while (z >= 0x80) {
+        buf[pos++] = (z & 0x7f) | 0x80
+        z >>>= 7
+      }
+      buf[pos++] = z
+      buf.set(value, pos)
+      pos += valueLength
+      buf[pos++] = 0 // headerCount 0
+      offsetDelta++
+    }
+    this.pos = pos
+    if (this.count === 0) {
+      this.baseTimestamp = timestamp
+      this.maxTimestamp = timestamp
+    } else if (timestamp > this.maxTimestamp) {
+      this.maxTimestamp = timestamp
+    }
+    this.count += to - from
+  }
+
+  /** The bytes every record of an appendValues() call shares: the timestamp delta's varlong, then the key field. */
+  private sharedPrefix(timestampDelta: number, key: Uint8Array | null): { bytes: Uint8Array; tsBytes: number; length: number } {
+    const keyField = key === null ? 1 : sizeOfVarint(key.length) + key.length
+    const bytes = new Uint8Array(VARLONG_BYTES_MAX + keyField + VARINT_BYTES_MAX)
+    const tsBytes = writeVarlong(bytes, 0, timestampDelta)
+    let p = tsBytes
+    if (key === null) bytes[p++] = 1 // zig-zag varint of -1
+    else {
+      p = writeVarint(bytes, p, key.length)
+      bytes.set(key, p)
+      p += key.length
+    }
+    return { bytes, tsBytes, length: p }
+  }
+
+  /**
    * Fills in the header and CRC and returns the batch. Uncompressed: a view of the builder's buffer,
    * valid until the next append(), reset() or finish(); compressed: a buffer of its own.
    */

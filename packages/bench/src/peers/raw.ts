@@ -1,7 +1,11 @@
-// The raw ceiling, measured in the same run as faecie: (1) the real client's producer, driven by
-// `faecie perf produce`'s runProduce, against a bare ws server that only acks (raw-server.ts, its own
-// process): the most any broker behind that client and socket could reach; (2) plain fs appends to
-// a file (MB/s) in chunks of 1 MiB; (3) fdatasync latency (4 KiB written, then fdatasync, timed).
+// The raw ceilings, measured in the same run as faecie: (1) pre-encoded frames (raw-frames.ts, its
+// own process: produce frames of 1,000-record batches encoded before the clock starts, sent over one
+// WebSocket with the producer's window in flight, no client library) against a bare ws server that
+// only acks (raw-server.ts, its own process): what the socket and the machine allow, the ceiling
+// the client is measured against; (2) the real client's producer, driven by `faecie perf produce`'s
+// runProduce, against the same server (information: the client against itself); (3) plain fs
+// appends to a file (MB/s) in chunks of 1 MiB; (4) fdatasync latency (4 KiB written, then
+// fdatasync, timed).
 import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
@@ -9,11 +13,15 @@ import { fileURLToPath } from 'node:url'
 import { runProduce } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { startProcess, tempDir, sleep } from '../suite/processes.js'
+import { runToolOk, startProcess, tempDir, sleep } from '../suite/processes.js'
 import { summarize } from '../suite/stats.js'
 import { workloadContext } from './faecie.js'
 
 export const RAW_WS = 'raw ws (acks only)'
+export const PRE_ENCODED_WS = 'pre-encoded ws (acks only)'
+/** Records per pre-encoded batch, and batches in flight (the producer's default window per partition). */
+const PRE_ENCODED_BATCH_RECORDS = 1000
+const PRE_ENCODED_IN_FLIGHT = 16
 export const RAW_DISK = 'raw disk'
 const APPEND_CHUNK_BYTES = 1024 * 1024
 const FSYNC_WRITE_BYTES = 4096
@@ -38,7 +46,17 @@ export async function benchRaw(context: SuiteContext): Promise<void> {
       await wc.connected(admin.createTopics({ topics: [{ topic, numPartitions: partitions }] }))
       return figuresOf(await within(profile.toolTimeoutMs, 'produce', runProduce({ topic, records, recordBytes, producers: 1, acks: 1, throughput: -1 }, wc)))
     }
+    const framesMain = fileURLToPath(new URL('./raw-frames.js', import.meta.url))
+    const preEncoded = async (records: number): Promise<import('../suite/results.js').Figures> => {
+      const output = await runToolOk(process.execPath, [framesMain, '--url', `ws://127.0.0.1:${port}`, '--records', String(records), '--record-bytes', '100',
+        '--batch-records', String(PRE_ENCODED_BATCH_RECORDS), '--in-flight', String(PRE_ENCODED_IN_FLIGHT)], profile.toolTimeoutMs)
+      const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop()
+      if (line === undefined) throw new Error(`raw-frames printed no result: ${output.slice(-300)}`)
+      const { recordsPerSec, mbPerSec } = JSON.parse(line) as { recordsPerSec: number; mbPerSec: number }
+      return { recordsPerSec, mbPerSec }
+    }
     try {
+      if (workloads.has('throughput')) await measure(context, { workload: 'throughput', system: PRE_ENCODED_WS, variant: 'produce' }, () => preEncoded(profile.smallRecords))
       if (workloads.has('throughput')) await measure(context, { workload: 'throughput', system: RAW_WS, variant: 'produce' }, () => produce(1, 100, profile.smallRecords))
       if (workloads.has('kb16')) await measure(context, { workload: 'kb16', system: RAW_WS, variant: 'produce' }, () => produce(profile.kbPartitions, 1024, profile.kbRecords))
     } finally {

@@ -5,6 +5,7 @@
 // (batch.ts); a new batch takes the buffer of a settled one when there is one.
 import type { RecordInput } from '@faecie/protocol'
 import { ProducerBatch } from './batch.js'
+import { RECORD_OVERHEAD_BYTES } from './records.js'
 
 /** Buffers of settled batches kept for reuse, at most (the in-flight window's worth for one partition). */
 export const SPARE_BUFFERS_MAX = 16
@@ -23,6 +24,10 @@ export class RecordAccumulator {
   private readonly spare: Uint8Array[] = []
   /** The open batch of lastTopic/lastPartition, if any. */
   private lastBatch: ProducerBatch | undefined
+
+  /** Set by appendValues(): values taken by the last call, and their estimated bytes. */
+  appended = 0
+  appendedBytes = 0
 
   constructor(batchBytes: number, onClosed: (batch: ProducerBatch) => void) {
     this.batchBytes = batchBytes
@@ -83,6 +88,46 @@ export class RecordAccumulator {
     }
     this.lastBatch = batch
     if (batch.sizeBytes >= this.batchBytes) this.close(key, batch)
+    return batch
+  }
+
+  /**
+   * The bulk path: appends values[from..] (one key and timestamp) to the partition's open batch, as
+   * many as fit (a full batch is closed first, and closed once filled); returns that batch, whose
+   * last `appended` records they are (`appendedBytes`: their estimated size).
+   */
+  appendValues(topic: string, partition: number, values: readonly Uint8Array[], from: number, key: Uint8Array | null, timestamp: number, nowMs: number): ProducerBatch {
+    const openKey = topic === this.lastTopic && partition === this.lastPartition ? this.lastKey : `${topic}\u0000${partition}`
+    let batch = openKey === this.lastKey ? this.lastBatch : this.open.get(openKey)
+    this.lastTopic = topic
+    this.lastPartition = partition
+    this.lastKey = openKey
+    const firstBytes = RECORD_OVERHEAD_BYTES + (key === null ? 0 : key.length) + values[from]!.length
+    if (batch !== undefined && batch.sizeBytes + firstBytes > this.batchBytes) {
+      this.close(openKey, batch)
+      batch = undefined
+    }
+    if (batch === undefined) batch = this.openBatch(openKey, topic, partition, nowMs)
+    let sizeBefore = batch.sizeBytes
+    let to: number
+    try {
+      to = batch.appendValues(values, from, key, timestamp, this.batchBytes)
+    } catch (err) {
+      if (batch.recordCount === 0) {
+        this.open.delete(openKey)
+        if (this.lastBatch === batch) this.lastBatch = undefined
+        throw err
+      }
+      // A timestamp more than 2^53 ms from the batch's first: a batch of its own, as append() does.
+      this.close(openKey, batch)
+      batch = this.openBatch(openKey, topic, partition, nowMs)
+      sizeBefore = 0
+      to = batch.appendValues(values, from, key, timestamp, this.batchBytes)
+    }
+    this.appended = to - from
+    this.appendedBytes = batch.sizeBytes - sizeBefore
+    this.lastBatch = batch
+    if (batch.sizeBytes >= this.batchBytes) this.close(openKey, batch)
     return batch
   }
 

@@ -6,6 +6,7 @@
 // waits for and resolves with each partition's first offset once all are acknowledged, or rejects
 // with the first error.
 import { type DecodedRecord, type EncodeOptions, type FaecieError, RecordBatchBuilder, type RecordInput, decodeBatch } from '@faecie/protocol'
+import { RECORD_OVERHEAD_BYTES } from './records.js'
 
 /** What a send resolves with: one entry per partition its messages went to. */
 export interface RecordMetadata {
@@ -154,6 +155,30 @@ export class ProducerBatch {
     this.live().append(record, defaultTimestamp)
     this.sizeBytes += sizeBytes
     return this.count++
+  }
+
+  /**
+   * The bulk path: encodes values[from..] (one key and timestamp for all) while the batch stays
+   * within `bytesMax` by the producer's estimate (records.ts), at least one record if it is empty,
+   * and stopping once it reaches bytesMax: where append() one at a time would close it. Returns the
+   * index after the last value taken. Bad input throws with nothing appended.
+   */
+  appendValues(values: readonly Uint8Array[], from: number, key: Uint8Array | null, timestamp: number, bytesMax: number): number {
+    const perRecordBytes = RECORD_OVERHEAD_BYTES + (key === null ? 0 : key.length)
+    const n = values.length
+    let sizeBytes = this.sizeBytes
+    let to = from
+    while (to < n) {
+      const recordBytes = perRecordBytes + values[to]!.length
+      if ((to > from || this.count > 0) && sizeBytes + recordBytes > bytesMax) break
+      sizeBytes += recordBytes
+      to++
+      if (sizeBytes >= bytesMax) break
+    }
+    this.live().appendValues(values, from, to, key, timestamp)
+    this.sizeBytes = sizeBytes
+    this.count += to - from
+    return to
   }
 
   /** The batch as it goes on the wire; valid until the next append() or encode() (see RecordBatchBuilder.finish). */

@@ -33,10 +33,19 @@ import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig
 import { type Message, checkMessage, recordOf } from './records.js'
 import { type PartitionEntry, applyProduceAnswer, applyProduceFailure, buildProduceRequest } from './request.js'
 import { PartitionSender } from './sender.js'
+import { type ProducerValues, type ValuesPlan, checkValues, checkValuesShape } from './values.js'
 
 export interface ProducerRecord {
   topic: string
   messages: Message[]
+}
+
+/** Appends a send's records to a topic of `count` partitions (see Producer.enqueue). */
+type AppendNow = (count: number, wait: boolean) => SendTracker | undefined | Promise<SendTracker>
+
+function checkShape(record: ProducerRecord): void {
+  const { topic, messages } = record ?? {}
+  if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
 }
 
 export class Producer {
@@ -98,13 +107,38 @@ export class Producer {
    * (connecting, the topic's partition count, room in the buffer): same key, same order.
    */
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    // The hot path: connected, the topic's partition count fresh, room in the buffer and no earlier
-    // send still waiting: the records are appended now, with no promise but the send's own.
+    return this.enqueue(record?.topic, () => checkShape(record), (count, wait) => this.appendNow(record, count, wait))
+  }
+
+  /**
+   * The bulk path: sends `values` to a topic as records with one key (or none) and one timestamp,
+   * with no message object per record and, for a given partition (or key), no partitioning per
+   * record: the values are encoded straight into the partition's batch. Same guarantees as send()
+   * (order with the other sends, idempotence, retries, acks); resolves with each partition's first
+   * offset once acknowledged. Each value's bytes are read into the batch when appended (at once
+   * unless the send must wait), so they must not change until then; the array itself may be reused
+   * as soon as this returns.
+   */
+  sendValues(record: ProducerValues): Promise<RecordMetadata[]> {
+    return this.enqueue(record?.topic, () => checkValuesShape(record), (count, wait) => this.appendValuesNow(record, count, wait), () => {
+      // A send that must wait holds its own copy of the array (the caller may reuse theirs).
+      const held = Array.isArray(record?.values) ? { ...record, values: record.values.slice() } : record
+      return (count, wait) => this.appendValuesNow(held, count, wait)
+    })
+  }
+
+  /**
+   * Appends now when it can (connected, the topic's partition count fresh, room in the buffer and
+   * no earlier send still waiting), with no promise but the send's own; else behind the sends
+   * before it (`hold` makes the append to queue, holding what the caller may change meanwhile).
+   * `appendNow(count, false)` returns undefined when the buffer has no room.
+   */
+  private enqueue(topic: unknown, checkShape: () => void, appendNow: AppendNow, hold?: () => AppendNow): Promise<RecordMetadata[]> {
     if (this.appendsWaiting === 0 && this.started && !this.closed) {
-      const count = this.freshPartitionCount(record?.topic)
+      const count = this.freshPartitionCount(topic)
       if (count !== undefined) {
         try {
-          const tracker = this.appendNow(record, count, false)
+          const tracker = appendNow(count, false) as SendTracker | undefined
           if (tracker !== undefined) return tracker.done
         } catch (err) {
           return Promise.reject(err)
@@ -112,19 +146,55 @@ export class Producer {
       }
     }
     this.appendsWaiting++
-    const appended = this.appendQueue.then(() => this.append(record))
+    const appendLater = hold?.() ?? appendNow
+    const appended = this.appendQueue.then(() => this.append(topic as string, checkShape, appendLater))
     this.appendQueue = appended.then(() => undefined, () => undefined)
     void this.appendQueue.then(() => this.appendsWaiting--)
     return appended.then((tracker) => tracker.done)
   }
 
-  private async append(record: ProducerRecord): Promise<SendTracker> {
+  private async append(topic: string, checkShape: () => void, appendNow: AppendNow): Promise<SendTracker> {
     if (this.closed) throw new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'The producer is disconnected.', { retriable: false })
     await this.connect()
-    const { topic, messages } = record
-    if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
+    checkShape()
     const count = await this.partitionCount(topic)
-    return this.appendNow(record, count, true)!
+    return (await appendNow(count, true))!
+  }
+
+  /** sendValues()'s append: checks the call, then encodes its values into one batch after another. */
+  private appendValuesNow(record: ProducerValues, count: number, wait: boolean): SendTracker | undefined | Promise<SendTracker> {
+    checkValuesShape(record)
+    const nowMs = this.clock.now()
+    const plan = checkValues(record, count, nowMs)
+    if (!wait) return this.hasRoom(plan.totalBytes) ? this.appendValuesChecked(record.topic, record.values, plan, count, nowMs) : undefined
+    return this.reserve(plan.totalBytes).then(() => this.appendValuesChecked(record.topic, record.values, plan, count, nowMs))
+  }
+
+  private appendValuesChecked(topic: string, values: readonly Uint8Array[], plan: ValuesPlan, count: number, nowMs: number): SendTracker {
+    const tracker = new SendTracker()
+    const { key, timestamp } = plan
+    const accumulator = this.accumulator
+    for (let from = 0; from < values.length; from += accumulator.appended) {
+      // Keyless without a partition: the sticky partition, asked again after each batch (it moves on when one closes).
+      const partition = plan.partition ?? this.partitioner.partition(topic, key, count)
+      const batch = accumulator.appendValues(topic, partition, values, from, key, timestamp, nowMs)
+      this.bufferedBytes += accumulator.appendedBytes
+      if (!this.unsettled.has(batch)) {
+        this.unsettled.add(batch)
+        batch.onSettled = (b) => this.onBatchSettled(b)
+      }
+      tracker.add(batch, batch.recordCount - accumulator.appended)
+    }
+    return this.sealed(tracker)
+  }
+
+  /** The end of every append: the send's tracker sealed, batches closed for a flush, linger and drain started. */
+  private sealed(tracker: SendTracker): SendTracker {
+    tracker.seal()
+    if (this.flushesInProgress > 0) this.accumulator.closeAll()
+    this.scheduleLinger()
+    this.drainSoon()
+    return tracker
   }
 
   /**
@@ -132,8 +202,6 @@ export class Producer {
    * error is thrown first). Without `wait`, returns undefined, appending nothing, when the buffer
    * has no room for them; with it, waits for room.
    */
-  private appendNow(record: ProducerRecord, count: number, wait: true): Promise<SendTracker>
-  private appendNow(record: ProducerRecord, count: number, wait: false): SendTracker | undefined
   private appendNow(record: ProducerRecord, count: number, wait: boolean): SendTracker | undefined | Promise<SendTracker> {
     const { topic, messages } = record
     if (typeof topic !== 'string' || topic === '' || !Array.isArray(messages)) throw new TypeError('send() needs {topic, messages: [...]}')
@@ -180,11 +248,7 @@ export class Producer {
       }
       tracker.add(batch, batch.recordCount - 1)
     }
-    tracker.seal()
-    if (this.flushesInProgress > 0) this.accumulator.closeAll()
-    this.scheduleLinger()
-    this.drainSoon()
-    return tracker
+    return this.sealed(tracker)
   }
 
   /** The topic's partition count if known and younger than the client's metadataMaxAgeMs. */

@@ -21,7 +21,7 @@ export interface Message {
 }
 
 /** A record's fixed overhead in a batch, at most: length, attributes, deltas, key and value lengths. */
-const RECORD_OVERHEAD_BYTES = 24
+export const RECORD_OVERHEAD_BYTES = 24
 
 function dataBytes(data: RecordData | undefined): number {
   if (data === null || data === undefined) return 0
