@@ -5,7 +5,8 @@
 // its first 8 bytes; its latency is delivery time minus intended time. So when the producer falls
 // behind (a pause, a slow ack), the records that waited count their wait: the figures are corrected
 // for coordinated omission without recordValueWithExpectedInterval (using both would count the
-// wait twice).
+// wait twice). With `processes: 2` the consumer runs in a child process instead (latency-processes.ts),
+// the shape of a real app; both then read the clock performance.timeOrigin + performance.now().
 import type { ConsumerMode } from '@faecie/client'
 import { Payloads } from './payload.js'
 import { type PerfResult, elapsedUs, latencyHistogram, perfResult } from './result.js'
@@ -20,6 +21,10 @@ export interface LatencyOptions {
   recordBytes: number
   mode: ConsumerMode
   timeoutMs: number
+  /** 1 (default): producer and consumer in this process; 2: the consumer in a child process. */
+  processes?: 1 | 2
+  /** The brokers the child process connects to (required with processes 2). */
+  brokers?: readonly string[]
 }
 
 /** The intended send time, a float64 of performance.now(), at the start of each value. */
@@ -29,6 +34,10 @@ const TICK_MS = 1
 
 export async function runLatency(options: LatencyOptions, context: WorkloadContext): Promise<PerfResult> {
   if (options.recordBytes < TIMESTAMP_BYTES) throw new RangeError(`records need at least ${TIMESTAMP_BYTES} bytes`)
+  if (options.processes === 2) {
+    const { runLatencyInTwoProcesses } = await import('./latency-processes.js')
+    return runLatencyInTwoProcesses(options, context)
+  }
   const producerClient = context.newClient()
   const consumerClient = context.newClient()
   const producer = producerClient.producer({ acks: 1, idempotent: false, lingerMs: 0 })
@@ -81,6 +90,8 @@ export interface PacedSendOptions {
   recordBytes: number
   /** The most records one send carries when more are due (a peer may cap its request size). */
   sendRecordsMax?: number
+  /** Added to each stamp (performance.timeOrigin: a clock another process shares); default 0. */
+  stampOffsetMs?: number
 }
 
 /**
@@ -91,6 +102,7 @@ export interface PacedSendOptions {
 export async function sendAtRate(options: PacedSendOptions, startMs: number, send: (values: Uint8Array[]) => Promise<unknown>): Promise<void> {
   const intervalMs = 1000 / options.rate
   const sendRecordsMax = options.sendRecordsMax ?? Infinity
+  const stampStartMs = startMs + (options.stampOffsetMs ?? 0)
   const payloads = new Payloads(options.recordBytes)
   const sends: Promise<unknown>[] = []
   let failure: unknown
@@ -102,7 +114,7 @@ export async function sendAtRate(options: PacedSendOptions, startMs: number, sen
       const values = new Array<Uint8Array>(end - next)
       for (let i = next; i < end; i++) {
         const value = payloads.take().slice()
-        new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, startMs + i * intervalMs, true)
+        new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, stampStartMs + i * intervalMs, true)
         values[i - next] = value
       }
       sends.push(send(values).catch((err: unknown) => (failure ??= err)))
@@ -114,6 +126,9 @@ export async function sendAtRate(options: PacedSendOptions, startMs: number, sen
   await Promise.all(sends)
   if (failure !== undefined) throw failure
 }
+
+/** The clock two processes share, in ms (stamps of runs in two processes, with stampOffsetMs performance.timeOrigin). */
+export const sharedClockMs = (): number => performance.timeOrigin + performance.now()
 
 /** The intended send time stamped in a value by sendAtRate. */
 export function stampOf(value: Uint8Array): number {

@@ -41,6 +41,9 @@ Load generators; each prints its progress on stderr and ends with one JSON line 
     --record-size B         bytes per record, at least ${TIMESTAMP_BYTES} (default 100)
     --partitions P          create the topic with P partitions if it is missing
     --mode push|fetch       how the consumer reads (default push: the broker pushes appends)
+    --processes 1|2         1 (default): both in this process; 2: the consumer in a child process
+                            (a real app's shape; both stamp with timeOrigin + now, a shared clock)
+    --flush never|always    create the topic (when missing) with this flush config
     --timeout-ms MS         give up when fewer than N records came back within MS (default 60000)
 
 ${COMMON_USAGE}`
@@ -59,6 +62,8 @@ const OPTIONS = {
   rate: { type: 'string' },
   mode: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  processes: { type: 'string' },
+  flush: { type: 'string' },
 } as const
 
 const COMMON = ['broker', 'bootstrap-server', 'connect-timeout-ms', 'help', 'topic', 'records']
@@ -146,10 +151,16 @@ const latency: Action = (flags, out) => {
   const recordBytes = flags.integer('record-size', TIMESTAMP_BYTES) ?? DEFAULT_RECORD_BYTES
   const partitions = flags.integer('partitions', 1)
   const mode = flags.choice('mode', ['push', 'fetch'] as const) ?? 'push'
+  const processes = flags.choice('processes', ['1', '2'] as const) === '2' ? 2 : 1
+  const flush = flags.choice('flush', ['never', 'always'] as const)
   const timeoutMs = flags.integer('timeout-ms', 1) ?? DEFAULT_TIMEOUT_MS
   return async (admin) => {
+    const target = targetOf(flags)
+    if (flush !== undefined) {
+      await withinConnectTimeout(target, admin.createTopics({ topics: [{ topic, numPartitions: partitions ?? 1, config: { flush } }], ifNotExists: true }))
+    }
     await preparedTopic(admin, flags, topic, partitions)
-    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs }, context))
+    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs, processes, brokers: target.addresses }, context))
   }
 }
 
@@ -160,7 +171,7 @@ const PERF: AdminCommand = {
   actionFlags: {
     produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes'],
     consume: [...COMMON, 'group', 'timeout-ms'],
-    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'timeout-ms'],
+    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'processes', 'flush', 'timeout-ms'],
   },
   actions: { produce, consume, latency },
 }
