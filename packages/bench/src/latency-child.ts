@@ -15,6 +15,8 @@ export interface LatencyChildStart {
   assignments: { partition: number; offset: number }[]
   mode: ConsumerMode
   records: number
+  /** The first records received, not counted (LatencyOptions.warmupRecords). */
+  warmupRecords: number
   connectTimeoutMs: number
 }
 
@@ -27,6 +29,7 @@ async function consume(start: LatencyChildStart, tell: (message: LatencyChildMes
   const client = new Faecie({ brokers: start.brokers, clientId: 'faecie-perf-latency-consumer', connectTimeoutMs: start.connectTimeoutMs })
   const consumer = client.consumer({ mode: start.mode, autoOffsetReset: 'latest', maxWaitMs: 100 })
   const latencies = latencyHistogram()
+  let skipped = 0
   let received = 0
   let finished = false
   const finish = (message: LatencyChildMessage): void => {
@@ -44,6 +47,10 @@ async function consume(start: LatencyChildStart, tell: (message: LatencyChildMes
       for (const m of batch.messages) {
         const value = m.value
         if (value === null || value.byteLength < TIMESTAMP_BYTES || received >= start.records) continue
+        if (skipped < start.warmupRecords) {
+          skipped++
+          continue
+        }
         latencies.recordValue(elapsedUs(stampOf(value), nowMs))
         received++
       }

@@ -58,6 +58,7 @@ export async function runLatencyInTwoProcesses(options: LatencyOptions, context:
       assignments: ends.map(({ partition, offset }) => ({ partition, offset })),
       mode: options.mode,
       records: options.records,
+      warmupRecords: options.warmupRecords ?? 0,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
     }
     child.send(start)
@@ -70,7 +71,7 @@ export async function runLatencyInTwoProcesses(options: LatencyOptions, context:
       await producer.send({ topic: options.topic, messages: values.map((value) => ({ value })) })
       context.progress?.add(values.length)
     }
-    const sending = sendAtRate({ ...options, stampOffsetMs: performance.timeOrigin }, startMs, send).catch((err: unknown) => done.reject(err))
+    const sending = sendAtRate({ ...options, records: (options.warmupRecords ?? 0) + options.records, stampOffsetMs: performance.timeOrigin }, startMs, send).catch((err: unknown) => done.reject(err))
     const result = await done.promise
     await sending
     const elapsedMs = performance.now() - startMs

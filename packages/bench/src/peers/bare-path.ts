@@ -7,9 +7,8 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import hdr from 'hdr-histogram-js'
-import { perfResult } from '../result.js'
+import { type PerfResult, perfResult } from '../result.js'
 import { measure, type SuiteContext } from '../suite/context.js'
-import { figuresOf } from '../suite/harness.js'
 import type { Profile } from '../suite/profile.js'
 import { type Started, sleep, startProcess, tempDir, tail } from '../suite/processes.js'
 import { fsyncLatency } from './raw.js'
@@ -19,10 +18,16 @@ export const BARE_PATH = 'bare path'
 export const DISK_FSYNC = { system: 'raw disk', variant: 'write 4 KiB + fdatasync' } as const
 const RECORD_BYTES = 100
 const START_TIMEOUT_MS = 15_000
+const WARMUP_SECONDS = 0.5
 
 /** The records of a latency run at `rate`: as many seconds as latencyRecords take at latencyRate. */
 export function latencyRecordsAt(profile: Profile, rate: number): number {
   return Math.max(1, Math.round((profile.latencyRecords / profile.latencyRate) * rate))
+}
+
+/** Records sent first and not counted, so that fresh processes' JIT is warm: half a second's worth. */
+export function latencyWarmupRecordsAt(rate: number): number {
+  return Math.round(rate * WARMUP_SECONDS)
 }
 
 /** The variant of a latency figure: `rate R` then the case, if any (`rate 5000, push, flush never, 1 process`). */
@@ -40,7 +45,7 @@ export async function benchBarePath(context: SuiteContext): Promise<void> {
     for (const rate of profile.latencyRates) {
       const records = latencyRecordsAt(profile, rate)
       await measure(context, { workload: 'latency', system: BARE_PATH, variant: latencyVariant(rate) }, async () =>
-        figuresOf(await barePathRun(here('bare-path-peer.js'), url, rate, records, profile.toolTimeoutMs)))
+        (await barePathRun(here('bare-path-peer.js'), url, rate, records, profile.toolTimeoutMs)))
     }
   } finally {
     await server.stop()
@@ -50,18 +55,18 @@ export async function benchBarePath(context: SuiteContext): Promise<void> {
 }
 
 /** One run: a subscriber process, then a producer process; the subscriber's histogram. */
-export async function barePathRun(peer: string, url: string, rate: number, records: number, timeoutMs: number): Promise<ReturnType<typeof perfResult>> {
-  const args = ['--url', url, '--records', String(records), '--rate', String(rate), '--record-bytes', String(RECORD_BYTES)]
+export async function barePathRun(peer: string, url: string, rate: number, records: number, timeoutMs: number): Promise<Omit<PerfResult, 'recordsPerSec' | 'mbPerSec'>> {
+  const args = ['--url', url, '--records', String(records), '--rate', String(rate), '--record-bytes', String(RECORD_BYTES), '--warmup-records', String(latencyWarmupRecordsAt(rate))]
   const subscriber = startProcess(process.execPath, [peer, 'subscriber', ...args])
   let producer: Started | undefined
   try {
     await lineOf(subscriber, /^ready$/m)
-    const startMs = performance.now()
     producer = startProcess(process.execPath, [peer, 'producer', ...args])
     const line = await lineOf(subscriber, /^(\{"received".*\})$/m, timeoutMs)
-    const elapsedMs = performance.now() - startMs
     const { received, histogram } = JSON.parse(line) as { received: number; histogram: string }
-    return perfResult(received, received * RECORD_BYTES, elapsedMs, hdr.decodeFromCompressedBase64(histogram, 32, false))
+    // Latency only: the rate is the one asked for (the run's time here includes starting the producer).
+    const { recordsPerSec: _, mbPerSec: __, ...latency } = perfResult(received, received * RECORD_BYTES, 1, hdr.decodeFromCompressedBase64(histogram, 32, false))
+    return latency
   } finally {
     await Promise.all([subscriber.stop(), producer?.stop()])
   }

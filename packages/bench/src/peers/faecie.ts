@@ -11,7 +11,7 @@ import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { RssSampler, type Started, startProcess, tempDir } from '../suite/processes.js'
 import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
-import { latencyRecordsAt, latencyVariant } from './bare-path.js'
+import { latencyRecordsAt, latencyVariant, latencyWarmupRecordsAt } from './bare-path.js'
 import { keyedProduce } from './faecie-keyed.js'
 import { benchFaecieReplication } from './replication-faecie.js'
 
@@ -143,7 +143,7 @@ async function benchFaecieSingle(context: SuiteContext): Promise<void> {
             for (const processes of [1, 2] as const) {
               const variant = latencyVariant(rate, mode, `flush ${flush.flush}`, processes === 1 ? '1 process' : '2 processes')
               await measure(context, { workload: 'latency', system: FAECIE, variant }, () => withTopic(1, flush, async (topic) =>
-                figuresOf(await runLatency({ topic, records, rate, recordBytes: 100, mode, timeoutMs, processes, brokers: [broker.url] }, wc))))
+                figuresOf(await runLatency({ topic, records, rate, recordBytes: 100, mode, timeoutMs, processes, brokers: [broker.url], warmupRecords: latencyWarmupRecordsAt(rate) }, wc))))
             }
           }
         }

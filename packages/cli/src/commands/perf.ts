@@ -44,6 +44,8 @@ Load generators; each prints its progress on stderr and ends with one JSON line 
     --processes 1|2         1 (default): both in this process; 2: the consumer in a child process
                             (a real app's shape; both stamp with timeOrigin + now, a shared clock)
     --flush never|always    create the topic (when missing) with this flush config
+    --warmup-records W      send W records first at the rate, not counted (a fresh process's JIT
+                            warms up on them; default 0)
     --timeout-ms MS         give up when fewer than N records came back within MS (default 60000)
 
 ${COMMON_USAGE}`
@@ -64,6 +66,7 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   processes: { type: 'string' },
   flush: { type: 'string' },
+  'warmup-records': { type: 'string' },
 } as const
 
 const COMMON = ['broker', 'bootstrap-server', 'connect-timeout-ms', 'help', 'topic', 'records']
@@ -153,6 +156,7 @@ const latency: Action = (flags, out) => {
   const mode = flags.choice('mode', ['push', 'fetch'] as const) ?? 'push'
   const processes = flags.choice('processes', ['1', '2'] as const) === '2' ? 2 : 1
   const flush = flags.choice('flush', ['never', 'always'] as const)
+  const warmupRecords = flags.integer('warmup-records', 0) ?? 0
   const timeoutMs = flags.integer('timeout-ms', 1) ?? DEFAULT_TIMEOUT_MS
   return async (admin) => {
     const target = targetOf(flags)
@@ -160,7 +164,7 @@ const latency: Action = (flags, out) => {
       await withinConnectTimeout(target, admin.createTopics({ topics: [{ topic, numPartitions: partitions ?? 1, config: { flush } }], ifNotExists: true }))
     }
     await preparedTopic(admin, flags, topic, partitions)
-    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs, processes, brokers: target.addresses }, context))
+    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs, processes, brokers: target.addresses, warmupRecords }, context))
   }
 }
 
@@ -171,7 +175,7 @@ const PERF: AdminCommand = {
   actionFlags: {
     produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes'],
     consume: [...COMMON, 'group', 'timeout-ms'],
-    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'processes', 'flush', 'timeout-ms'],
+    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'processes', 'flush', 'warmup-records', 'timeout-ms'],
   },
   actions: { produce, consume, latency },
 }
