@@ -5,7 +5,8 @@
 // its first 8 bytes; its latency is delivery time minus intended time. So when the producer falls
 // behind (a pause, a slow ack), the records that waited count their wait: the figures are corrected
 // for coordinated omission without recordValueWithExpectedInterval (using both would count the
-// wait twice).
+// wait twice). With `processes: 2` the consumer runs in a child process instead (latency-processes.ts),
+// the shape of a real app; both then read the clock performance.timeOrigin + performance.now().
 import type { ConsumerMode } from '@faecie/client'
 import { Payloads } from './payload.js'
 import { type PerfResult, elapsedUs, latencyHistogram, perfResult } from './result.js'
@@ -20,6 +21,15 @@ export interface LatencyOptions {
   recordBytes: number
   mode: ConsumerMode
   timeoutMs: number
+  /** 1 (default): producer and consumer in this process; 2: the consumer in a child process. */
+  processes?: 1 | 2
+  /** The brokers the child process connects to (required with processes 2). */
+  brokers?: readonly string[]
+  /**
+   * Records sent first at the same rate and not counted (default 0): the JIT of a fresh consumer
+   * process warms up on them, as the suite's own process warms up on its first unmeasured run.
+   */
+  warmupRecords?: number
 }
 
 /** The intended send time, a float64 of performance.now(), at the start of each value. */
@@ -29,6 +39,10 @@ const TICK_MS = 1
 
 export async function runLatency(options: LatencyOptions, context: WorkloadContext): Promise<PerfResult> {
   if (options.recordBytes < TIMESTAMP_BYTES) throw new RangeError(`records need at least ${TIMESTAMP_BYTES} bytes`)
+  if (options.processes === 2) {
+    const { runLatencyInTwoProcesses } = await import('./latency-processes.js')
+    return runLatencyInTwoProcesses(options, context)
+  }
   const producerClient = context.newClient()
   const consumerClient = context.newClient()
   const producer = producerClient.producer({ acks: 1, idempotent: false, lingerMs: 0 })
@@ -36,6 +50,8 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
   const admin = consumerClient.admin()
   const latencies = latencyHistogram()
   const done = deferred<void>()
+  const warmupRecords = options.warmupRecords ?? 0
+  let skipped = 0
   let received = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
@@ -52,6 +68,10 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
         for (const m of batch.messages) {
           const value = m.value
           if (value === null || value.byteLength < TIMESTAMP_BYTES || received >= options.records) continue
+          if (skipped < warmupRecords) {
+            skipped++
+            continue
+          }
           latencies.recordValue(elapsedUs(stampOf(value), nowMs))
           received++
         }
@@ -62,7 +82,7 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
     timer = setTimeout(() => done.reject(new Error(`only ${received} of ${options.records} records came back within ${options.timeoutMs} ms (--timeout-ms)`)), options.timeoutMs)
     const startMs = performance.now()
     const send = (values: Uint8Array[]): Promise<unknown> => producer.send({ topic: options.topic, messages: values.map((value) => ({ value })) })
-    const sending = sendAtRate(options, startMs, send).catch((err: unknown) => done.reject(err))
+    const sending = sendAtRate({ ...options, records: warmupRecords + options.records }, startMs, send).catch((err: unknown) => done.reject(err))
     await done.promise
     await sending
     const elapsedMs = performance.now() - startMs
@@ -81,6 +101,8 @@ export interface PacedSendOptions {
   recordBytes: number
   /** The most records one send carries when more are due (a peer may cap its request size). */
   sendRecordsMax?: number
+  /** Added to each stamp (performance.timeOrigin: a clock another process shares); default 0. */
+  stampOffsetMs?: number
 }
 
 /**
@@ -91,6 +113,7 @@ export interface PacedSendOptions {
 export async function sendAtRate(options: PacedSendOptions, startMs: number, send: (values: Uint8Array[]) => Promise<unknown>): Promise<void> {
   const intervalMs = 1000 / options.rate
   const sendRecordsMax = options.sendRecordsMax ?? Infinity
+  const stampStartMs = startMs + (options.stampOffsetMs ?? 0)
   const payloads = new Payloads(options.recordBytes)
   const sends: Promise<unknown>[] = []
   let failure: unknown
@@ -102,7 +125,7 @@ export async function sendAtRate(options: PacedSendOptions, startMs: number, sen
       const values = new Array<Uint8Array>(end - next)
       for (let i = next; i < end; i++) {
         const value = payloads.take().slice()
-        new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, startMs + i * intervalMs, true)
+        new DataView(value.buffer, value.byteOffset, TIMESTAMP_BYTES).setFloat64(0, stampStartMs + i * intervalMs, true)
         values[i - next] = value
       }
       sends.push(send(values).catch((err: unknown) => (failure ??= err)))
@@ -114,6 +137,9 @@ export async function sendAtRate(options: PacedSendOptions, startMs: number, sen
   await Promise.all(sends)
   if (failure !== undefined) throw failure
 }
+
+/** The clock two processes share, in ms (stamps of runs in two processes, with stampOffsetMs performance.timeOrigin). */
+export const sharedClockMs = (): number => performance.timeOrigin + performance.now()
 
 /** The intended send time stamped in a value by sendAtRate. */
 export function stampOf(value: Uint8Array): number {

@@ -11,6 +11,7 @@ import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { RssSampler, type Started, startProcess, tempDir } from '../suite/processes.js'
 import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
+import { latencyRecordsAt, latencyVariant, latencyWarmupRecordsAt } from './bare-path.js'
 import { keyedProduce } from './faecie-keyed.js'
 import { benchFaecieReplication } from './replication-faecie.js'
 
@@ -133,9 +134,19 @@ async function benchFaecieSingle(context: SuiteContext): Promise<void> {
       }
     }
     if (workloads.has('latency')) {
-      for (const flush of [never, always]) {
-        await measure(context, { workload: 'latency', system: FAECIE, variant: `flush ${flush.flush}` }, () => withTopic(1, flush, async (topic) =>
-          figuresOf(await runLatency({ topic, records: profile.latencyRecords, rate: profile.latencyRate, recordBytes: 100, mode: 'push', timeoutMs }, wc))))
+      // At each rate as long as the bare path runs (bare-path.ts); push and fetch, flush never and
+      // always, the consumer in this process and in a child; the bare path's variants are `rate R`.
+      for (const rate of profile.latencyRates) {
+        const records = latencyRecordsAt(profile, rate)
+        for (const flush of [never, always]) {
+          for (const mode of ['push', 'fetch'] as const) {
+            for (const processes of [1, 2] as const) {
+              const variant = latencyVariant(rate, mode, `flush ${flush.flush}`, processes === 1 ? '1 process' : '2 processes')
+              await measure(context, { workload: 'latency', system: FAECIE, variant }, () => withTopic(1, flush, async (topic) =>
+                figuresOf(await runLatency({ topic, records, rate, recordBytes: 100, mode, timeoutMs, processes, brokers: [broker.url], warmupRecords: latencyWarmupRecordsAt(rate) }, wc))))
+            }
+          }
+        }
       }
     }
     if (workloads.has('durable')) {

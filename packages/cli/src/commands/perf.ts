@@ -43,6 +43,11 @@ Load generators; each prints its progress on stderr and ends with one JSON line 
     --record-size B         bytes per record, at least ${TIMESTAMP_BYTES} (default 100)
     --partitions P          create the topic with P partitions if it is missing
     --mode push|fetch       how the consumer reads (default push: the broker pushes appends)
+    --processes 1|2         1 (default): both in this process; 2: the consumer in a child process
+                            (a real app's shape; both stamp with timeOrigin + now, a shared clock)
+    --flush never|always    create the topic (when missing) with this flush config
+    --warmup-records W      send W records first at the rate, not counted (a fresh process's JIT
+                            warms up on them; default 0)
     --timeout-ms MS         give up when fewer than N records came back within MS (default 60000)
   fanout    live fan-out: one producer (lingerMs 0, acks 1) at a fixed rate and S subscribers, each its
             own session (a Faecie client, push mode, from the topic's end), spread over load-generator
@@ -77,6 +82,8 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   subscribers: { type: 'string' },
   processes: { type: 'string' },
+  flush: { type: 'string' },
+  'warmup-records': { type: 'string' },
 } as const
 
 const COMMON = ['broker', 'bootstrap-server', 'connect-timeout-ms', 'help', 'topic', 'records']
@@ -166,10 +173,17 @@ const latency: Action = (flags, out) => {
   const recordBytes = flags.integer('record-size', TIMESTAMP_BYTES) ?? DEFAULT_RECORD_BYTES
   const partitions = flags.integer('partitions', 1)
   const mode = flags.choice('mode', ['push', 'fetch'] as const) ?? 'push'
+  const processes = flags.choice('processes', ['1', '2'] as const) === '2' ? 2 : 1
+  const flush = flags.choice('flush', ['never', 'always'] as const)
+  const warmupRecords = flags.integer('warmup-records', 0) ?? 0
   const timeoutMs = flags.integer('timeout-ms', 1) ?? DEFAULT_TIMEOUT_MS
   return async (admin) => {
+    const target = targetOf(flags)
+    if (flush !== undefined) {
+      await withinConnectTimeout(target, admin.createTopics({ topics: [{ topic, numPartitions: partitions ?? 1, config: { flush } }], ifNotExists: true }))
+    }
     await preparedTopic(admin, flags, topic, partitions)
-    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs }, context))
+    return report('perf latency', total, flags, out, ({ runLatency }, context) => runLatency({ topic, records: total, rate, recordBytes, mode, timeoutMs, processes, brokers: target.addresses, warmupRecords }, context))
   }
 }
 
@@ -217,7 +231,7 @@ const PERF: AdminCommand = {
   actionFlags: {
     produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes'],
     consume: [...COMMON, 'group', 'timeout-ms'],
-    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'timeout-ms'],
+    latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'processes', 'flush', 'warmup-records', 'timeout-ms'],
     fanout: [...COMMON, 'subscribers', 'rate', 'processes', 'record-size', 'partitions', 'timeout-ms'],
   },
   actions: { produce, consume, latency, fanout },
