@@ -12,7 +12,7 @@ import type { LatencyOptions } from '../latency.js'
 import type { ProduceOptions } from '../produce.js'
 import type { PerfResult } from '../result.js'
 import { buildPageBundle } from './bundle.js'
-import type { PageWorkload } from './page.js'
+import type { PageTimers, PageWorkload } from './page.js'
 
 /** Where Debian's package puts the binary, and names it may go by elsewhere (as test/support/chromium.ts). */
 const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
@@ -50,7 +50,8 @@ export interface BrowserBench {
   version: string
   produce(brokerUrl: string, options: ProduceOptions): Promise<PerfResult>
   consume(brokerUrl: string, options: ConsumeOptions): Promise<PerfResult>
-  latency(brokerUrl: string, options: LatencyOptions): Promise<PerfResult>
+  /** `timers`: 'node' (unclamped, as Node's) or 'browser' (the page's own, clamped to 4 ms when nested). */
+  latency(brokerUrl: string, options: LatencyOptions, timers: PageTimers): Promise<PerfResult>
   close(): Promise<void>
 }
 
@@ -65,9 +66,9 @@ export async function startBrowserBench(executablePath: string): Promise<Browser
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
     const page = await openPage(browser, origin)
     const opened = browser
-    const run = (workload: PageWorkload) => (brokerUrl: string, options: object): Promise<PerfResult> =>
+    const run = (workload: PageWorkload) => (brokerUrl: string, ...args: unknown[]): Promise<PerfResult> =>
       // An expression, not a function: nothing of this process's code is handed to the page.
-      page.evaluate(`window.faecieBench.${workload}(${JSON.stringify(brokerUrl)}, ${JSON.stringify(options)})`) as Promise<PerfResult>
+      page.evaluate(`window.faecieBench.${workload}(${[brokerUrl, ...args].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<PerfResult>
     return {
       origin,
       version: opened.version(),

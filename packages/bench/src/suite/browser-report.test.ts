@@ -15,6 +15,7 @@ function sample(): Results {
   r.add('browser', 'faecie (browser)', 'consume', { recordsPerSec: 500_000 })
   r.add('browser', 'faecie (node)', LATENCY, { p50Ms: 1, p99Ms: 4 })
   r.add('browser', 'faecie (browser)', LATENCY, { p50Ms: 1.5, p99Ms: 8 }, 'Chromium 156.0.8078.114')
+  r.add('browser', 'faecie (browser)', `${LATENCY}, browser timers`, { p50Ms: 3, p99Ms: 12 })
   return r
 }
 
@@ -46,6 +47,8 @@ describe('browserBody and browserIntro', () => {
     expect(body).toContain('Browser: Chromium 156.0.8078.114.')
     expect(body).toContain('| produce | 600,000 (400,000-700,000) records/s | 1,000,000 (900,000-1,100,000) records/s | 1.67x |')
     expect(body).toContain(`| ${LATENCY}, p99 | 8 ms | 4 ms | 2x |`)
+    expect(body).toContain(`| ${LATENCY}, browser timers, p50 | 3 ms | 1 ms | 3x |`)
+    expect(browserTargetRows(sample()).some((t) => t.target.includes('browser timers'))).toBe(false)
   })
 
   it('shows a failure of the whole workload and a failed case', () => {
