@@ -1,8 +1,163 @@
 // The `browser` workload (issue 18): faecie's client in headless Chromium (Debian's, through
-// playwright-core) against a faecie broker: produce, consume and end-to-end latency, beside the same
-// workloads from Node in the same run. (Contract stub: the browser helper builds it.)
-import type { SuiteContext } from '../suite/context.js'
+// playwright-core; browser/driver.ts) against a faecie broker of its own that allows the bench
+// page's origin, beside the same workloads from Node against the same broker, runs interleaved
+// (Node first in even runs, the browser first in odd ones). Both sides run the same code
+// (produce.ts, consume.ts, latency.ts): produce N records of 100 B to one partition (acks 1, flush
+// never) as fast as it goes, consume them back from one partition, and end-to-end latency at a
+// fixed rate with producer and push consumer in the same page (process). The browser's latency runs
+// twice: with timers of Node's resolution in the page (the client's figure: see browser/page.ts on
+// Chromium's 4 ms clamp of the pacing loop's timers) and with the page's own timers.
+import { join } from 'node:path'
+import { runConsume, runLatency, runProduce, type PerfResult, type WorkloadContext } from '../index.js'
+import { findChromium, startBrowserBench, type BrowserBench } from '../browser/driver.js'
+import { measure, type SuiteContext } from '../suite/context.js'
+import { figuresOf, within } from '../suite/harness.js'
+import { removeTempDir, startProcess, tempDir } from '../suite/processes.js'
+import { formatCount } from '../suite/stats.js'
+import { workloadContext, type FaecieBroker } from './faecie.js'
 
-export async function benchBrowser(_context: SuiteContext): Promise<void> {
-  throw new Error('the browser workload is not built yet')
+export const BROWSER_WORKLOAD = 'browser'
+export const BROWSER_SYSTEM = 'faecie (browser)'
+export const NODE_SYSTEM = 'faecie (node)'
+const RECORD_BYTES = 100
+const START_TIMEOUT_MS = 30_000
+
+/** The variant name of the latency case at `rate` records/s. */
+export function latencyVariant(rate: number): string {
+  return `latency at ${formatCount(rate)}/s`
+}
+
+/** The browser's latency case with the page's own timers (clamped to >= 4 ms when nested). */
+export function clampedLatencyVariant(rate: number): string {
+  return `${latencyVariant(rate)}, browser timers`
+}
+
+export interface BrowserBroker extends FaecieBroker {
+  dataDir: string
+  /** Stops the broker and removes its data dir. */
+  stop(): Promise<void>
+}
+
+/** A faecie broker (as startFaecieBroker in faecie.ts) that also allows `origin`'s pages. */
+export async function startBrowserBroker(repoRoot: string, origin: string): Promise<BrowserBroker> {
+  const dataDir = tempDir('faecie-browser')
+  const main = join(repoRoot, 'packages/broker/dist/main.js')
+  const started = startProcess(process.execPath, [main, '--port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--allowed-origins', origin], {
+    cwd: repoRoot,
+    env: { ...process.env, FAECIE_LOG_LEVEL: 'info' },
+  })
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    const m = /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/.exec(started.output())
+    if (m !== null) {
+      const stop = async (): Promise<void> => {
+        await started.stop()
+        removeTempDir(dataDir)
+      }
+      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: undefined, process: started, dataDir, stop }
+    }
+    if (started.child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await started.stop()
+  removeTempDir(dataDir)
+  throw new Error(`the faecie broker did not start: ${started.output().slice(-500)}`)
+}
+
+/** One side's three workloads: Node's (in this process) or the page's. */
+interface Side {
+  system: string
+  produce(topic: string, records: number): Promise<PerfResult>
+  consume(topic: string, records: number): Promise<PerfResult>
+  latency(topic: string): Promise<PerfResult>
+}
+
+export async function benchBrowser(context: SuiteContext): Promise<void> {
+  const { log } = context
+  const executablePath = findChromium()
+  if (executablePath === undefined) throw new Error('no Chromium found: install Debian\'s `chromium` (apt-get install chromium) or set FAECIE_CHROMIUM')
+  const bench = await startBrowserBench(executablePath)
+  let broker: BrowserBroker | undefined
+  try {
+    broker = await startBrowserBroker(context.repoRoot, bench.origin)
+    log(`  Chromium ${bench.version} (${executablePath}), page at ${bench.origin}, broker at ${broker.url}`)
+    await runInterleaved(context, bench, broker.url)
+  } finally {
+    await bench.close()
+    await broker?.stop()
+  }
+}
+
+async function runInterleaved(context: SuiteContext, bench: BrowserBench, url: string): Promise<void> {
+  const { profile, results, log } = context
+  const timeoutMs = profile.toolTimeoutMs
+  const wc: WorkloadContext = workloadContext(url)
+  const admin = wc.newClient().admin()
+  let topicSeq = 0
+  const withTopic = async <T>(work: (topic: string) => Promise<T>): Promise<T> => {
+    const topic = `bench-browser-${++topicSeq}`
+    await wc.connected(admin.createTopics({ topics: [{ topic, numPartitions: 1, config: { flush: 'never' } }] }))
+    try {
+      return await work(topic)
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
+    }
+  }
+  const latencyOptions = (topic: string) => ({ topic, records: profile.browserLatencyRecords, rate: profile.latencyRate, recordBytes: RECORD_BYTES, mode: 'push' as const, timeoutMs })
+  const produceOptions = (topic: string, records: number) => ({ topic, records, recordBytes: RECORD_BYTES, producers: 1, acks: 1 as const, throughput: -1 })
+  const consumeOptions = (topic: string, records: number) => ({ topic, records, partitions: [0], timeoutMs })
+  const node: Side = {
+    system: NODE_SYSTEM,
+    produce: (topic, records) => within(timeoutMs, 'produce (node)', runProduce(produceOptions(topic, records), wc)),
+    consume: (topic, records) => within(timeoutMs, 'consume (node)', runConsume(consumeOptions(topic, records), wc)),
+    latency: (topic) => within(timeoutMs, 'latency (node)', runLatency(latencyOptions(topic), wc)),
+  }
+  const browser: Side = {
+    system: BROWSER_SYSTEM,
+    produce: (topic, records) => within(timeoutMs, 'produce (browser)', bench.produce(url, produceOptions(topic, records))),
+    consume: (topic, records) => within(timeoutMs, 'consume (browser)', bench.consume(url, consumeOptions(topic, records))),
+    latency: (topic) => within(timeoutMs, 'latency (browser)', bench.latency(url, latencyOptions(topic), 'node')),
+  }
+  const clamped = (topic: string): Promise<PerfResult> => within(timeoutMs, 'latency (browser timers)', bench.latency(url, latencyOptions(topic), 'browser'))
+  const key = (side: Side, variant: string) => ({ workload: BROWSER_WORKLOAD, system: side.system, variant })
+  try {
+    // Both JITs warm up first, unmeasured: a produce and a consume of as many records as a run.
+    const warmRecords = Math.min(profile.warmupRecords, profile.browserRecords)
+    for (const side of [node, browser]) {
+      log(`  ${side.system}: warm-up, ${formatCount(warmRecords)} records (not measured)`)
+      await withTopic(async (topic) => {
+        await side.produce(topic, warmRecords)
+        await side.consume(topic, warmRecords)
+      })
+    }
+    for (let run = 0; run < profile.runs; run++) {
+      log(`  run ${run + 1} of ${profile.runs}`)
+      for (const side of run % 2 === 0 ? [node, browser] : [browser, node]) {
+        // Produce, then read the same records back.
+        await withTopic(async (topic) => {
+          let produced = false
+          await measure(context, key(side, 'produce'), async () => {
+            const figures = figuresOf(await side.produce(topic, profile.browserRecords))
+            produced = true
+            return figures
+          }, 1)
+          if (produced) await measure(context, key(side, 'consume'), async () => figuresOf(await side.consume(topic, profile.browserRecords)), 1)
+          else results.fail(BROWSER_WORKLOAD, side.system, 'consume', 'the produce run before it failed')
+        })
+      }
+      const latencies: [{ workload: string; system: string; variant: string }, (topic: string) => Promise<PerfResult>][] = [
+        [key(node, latencyVariant(profile.latencyRate)), node.latency],
+        [key(browser, latencyVariant(profile.latencyRate)), browser.latency],
+        [key(browser, clampedLatencyVariant(profile.latencyRate)), clamped],
+      ]
+      for (const [which, latency] of run % 2 === 0 ? latencies : latencies.reverse()) {
+        await withTopic((topic) => measure(context, which, async () => figuresOf(await latency(topic)), 1))
+      }
+    }
+    for (const m of results.of(BROWSER_WORKLOAD)) {
+      if (m.system === BROWSER_SYSTEM) results.annotate(BROWSER_WORKLOAD, m.system, m.variant, `Chromium ${bench.version}`)
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined)
+  }
 }

@@ -1,0 +1,58 @@
+// The browser bench end to end, with a few hundred records: the page (bundle.ts) in headless Chromium
+// (driver.ts) runs produce, consume and latency against a real broker started as peers/browser.ts
+// starts it (built dist: `pnpm run build` first), and the results count every record. No timing is
+// asserted. Skipped when the machine has no Chromium (test/support/chromium.ts installs it for the
+// e2e tests; this package does not import from test/).
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Faecie } from '@faecie/client'
+import { startBrowserBroker, type BrowserBroker } from '../peers/browser.js'
+import { findChromium, startBrowserBench, type BrowserBench } from './driver.js'
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
+const RECORDS = 300
+const chromium = findChromium()
+
+let bench: BrowserBench | undefined
+let broker: BrowserBroker | undefined
+
+beforeAll(async () => {
+  if (chromium === undefined) return
+  bench = await startBrowserBench(chromium)
+  broker = await startBrowserBroker(REPO_ROOT, bench.origin)
+}, 120_000)
+
+afterAll(async () => {
+  await bench?.close()
+  await broker?.stop()
+})
+
+async function createTopic(topic: string): Promise<void> {
+  const admin = new Faecie({ brokers: [broker!.url], clientId: 'browser-bench-test' }).admin()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, config: { flush: 'never' } }] })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+describe.skipIf(chromium === undefined)('the browser bench page in headless Chromium', () => {
+  it('produces, consumes and measures latency with the same workloads as Node', async () => {
+    expect(bench!.version).toMatch(/^\d+\./)
+    await createTopic('browser-bench')
+    const produced = await bench!.produce(broker!.url, { topic: 'browser-bench', records: RECORDS, recordBytes: 100, producers: 1, acks: 1, throughput: -1 })
+    expect(produced.records).toBe(RECORDS)
+    expect(produced.recordsPerSec).toBeGreaterThan(0)
+    const consumed = await bench!.consume(broker!.url, { topic: 'browser-bench', records: RECORDS, partitions: [0], timeoutMs: 30_000 })
+    expect(consumed.records).toBe(RECORDS)
+    expect(consumed.mbPerSec).toBeGreaterThan(0)
+    for (const timers of ['node', 'browser'] as const) {
+      const topic = `browser-latency-${timers}`
+      await createTopic(topic)
+      const latency = await bench!.latency(broker!.url, { topic, records: RECORDS, rate: 5_000, recordBytes: 100, mode: 'push', timeoutMs: 30_000 }, timers)
+      expect(latency.records).toBe(RECORDS)
+      expect(latency.p50Ms).toBeGreaterThan(0)
+      expect(latency.maxMs).toBeGreaterThanOrEqual(latency.p99Ms)
+    }
+  })
+})
