@@ -3,7 +3,7 @@
 // contact may take) and resolves with a PerfResult; the CLI prints it.
 export { runProduce, SEND_RECORDS, type ProduceOptions } from './produce.js'
 export { runConsume, type ConsumeOptions } from './consume.js'
-export { runLatency, TIMESTAMP_BYTES, type LatencyOptions } from './latency.js'
+export { runLatency, sharedClockMs, TIMESTAMP_BYTES, type LatencyOptions } from './latency.js'
 export { Progress, type ProgressOptions } from './progress.js'
 export { TokenBucket } from './token-bucket.js'
 export { Payloads } from './payload.js'

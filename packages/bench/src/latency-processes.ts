@@ -74,7 +74,8 @@ export async function runLatencyInTwoProcesses(options: LatencyOptions, context:
     const sending = sendAtRate({ ...options, records: (options.warmupRecords ?? 0) + options.records, stampOffsetMs: performance.timeOrigin }, startMs, send).catch((err: unknown) => done.reject(err))
     const result = await done.promise
     await sending
-    const elapsedMs = performance.now() - startMs
+    // From the first counted record's intended send time: the warm-up is not in the rate.
+    const elapsedMs = performance.now() - (startMs + ((options.warmupRecords ?? 0) * 1000) / options.rate)
     const latencies = hdr.decodeFromCompressedBase64(result.histogram, 32, false)
     return perfResult(result.received, result.received * options.recordBytes, elapsedMs, latencies)
   } finally {

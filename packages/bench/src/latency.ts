@@ -85,7 +85,8 @@ export async function runLatency(options: LatencyOptions, context: WorkloadConte
     const sending = sendAtRate({ ...options, records: warmupRecords + options.records }, startMs, send).catch((err: unknown) => done.reject(err))
     await done.promise
     await sending
-    const elapsedMs = performance.now() - startMs
+    // From the first counted record's intended send time: the warm-up is not in the rate.
+    const elapsedMs = performance.now() - (startMs + (warmupRecords * 1000) / options.rate)
     return perfResult(received, received * options.recordBytes, elapsedMs, latencies)
   } finally {
     clearTimeout(timer)
