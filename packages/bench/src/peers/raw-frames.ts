@@ -8,7 +8,9 @@
 // masked with a random key, as RFC 6455 requires; bufferutil masks natively). Against raw-server.ts
 // (only acks) it is the most any client could push through one socket on this machine. Run:
 //   node raw-frames.js --url ws://127.0.0.1:P --topic T --records N [--record-bytes 100]
-//     [--batch-records 1000] [--in-flight 16]
+//     [--batch-records 1000] [--in-flight 16] [--zero-mask]
+// --zero-mask (a measurement only, not a valid client: RFC 6455 requires an unpredictable masking
+// key) masks with 0000, which ws sends without copying the frame: what masking costs.
 import { randomFillSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
@@ -25,6 +27,7 @@ const { values: flags } = parseArgs({
     'record-bytes': { type: 'string', default: '100' },
     'batch-records': { type: 'string', default: '1000' },
     'in-flight': { type: 'string', default: '16' },
+    'zero-mask': { type: 'boolean', default: false },
   },
 })
 const recordsWanted = Number(flags.records)
@@ -45,7 +48,8 @@ function produceFrame(id: number, nowMs: number): Uint8Array {
 const url = flags.url!.endsWith('/v1/ws') ? flags.url! : `${flags.url!}/v1/ws`
 const frames = Array.from({ length: FRAME_POOL }, (_, i) => produceFrame(i + 2, Date.now()))
 const frameBytes = frames[0]!.length
-const socket = new WebSocket(url, { perMessageDeflate: false })
+const zeroMask = flags['zero-mask'] === true ? { generateMask: (mask: Buffer): void => void mask.fill(0) } : {}
+const socket = new WebSocket(url, { perMessageDeflate: false, ...zeroMask })
 socket.binaryType = 'nodebuffer'
 
 await new Promise<void>((resolve, reject) => {
