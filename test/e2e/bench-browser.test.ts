@@ -1,24 +1,22 @@
 // The browser bench end to end, with a few hundred records: the page (bundle.ts) in headless Chromium
 // (driver.ts) runs produce, consume and latency against a real broker started as peers/browser.ts
 // starts it (built dist: `pnpm run build` first), and the results count every record. No timing is
-// asserted. Skipped when the machine has no Chromium (test/support/chromium.ts installs it for the
-// e2e tests; this package does not import from test/).
+// asserted. Debian's Chromium is installed when missing, as for the other e2e tests.
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie } from '@faecie/client'
-import { startBrowserBroker, type BrowserBroker } from '../peers/browser.js'
-import { findChromium, startBrowserBench, type BrowserBench } from './driver.js'
+import { startBrowserBroker, type BrowserBroker } from '../../packages/bench/src/peers/browser.js'
+import { startBrowserBench, type BrowserBench } from '../../packages/bench/src/browser/driver.js'
+import { ensureChromium } from '../support/chromium.js'
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RECORDS = 300
-const chromium = findChromium()
 
 let bench: BrowserBench | undefined
 let broker: BrowserBroker | undefined
 
 beforeAll(async () => {
-  if (chromium === undefined) return
-  bench = await startBrowserBench(chromium)
+  bench = await startBrowserBench(ensureChromium())
   broker = await startBrowserBroker(REPO_ROOT, bench.origin)
 }, 120_000)
 
@@ -36,7 +34,7 @@ async function createTopic(topic: string): Promise<void> {
   }
 }
 
-describe.skipIf(chromium === undefined)('the browser bench page in headless Chromium', () => {
+describe('the browser bench page in headless Chromium', () => {
   it('produces, consumes and measures latency with the same workloads as Node', async () => {
     expect(bench!.version).toMatch(/^\d+\./)
     await createTopic('browser-bench')
