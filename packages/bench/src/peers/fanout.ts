@@ -37,10 +37,10 @@ export async function benchFanout(context: SuiteContext, systems: readonly Syste
   chosen.push([FANOUT_BARE, () => startBareFanout(RECORD_BYTES)]) // the ceiling: always, beside whichever systems were chosen
   if (systems.includes('nats')) chosen.push([FANOUT_NATS, () => startNatsCore(context)])
   if (systems.includes('redis')) chosen.push([FANOUT_REDIS, (n) => startRedisPubSub(context, n)])
-  for (const { subscribers, rate, seconds } of profile.fanoutCases) {
+  for (const { subscribers, rate, seconds, runs } of profile.fanoutCases) {
     const variant = fanoutVariant(subscribers, rate)
     const records = Math.max(1, Math.round(rate * seconds))
-    for (let run = 0; run < profile.runs; run++) {
+    for (let run = 0; run < (runs ?? profile.runs); run++) {
       for (const [system, start] of chosen) {
         await measure(context, { workload: 'fanout', system, variant }, () => fanoutRun(context, system, variant, start, { subscribers, rate, records }), 1)
       }
