@@ -24,8 +24,9 @@ export const PERF_USAGE = `Usage: faecie perf <produce|consume|latency|fanout> -
 Load generators; each prints its progress on stderr and ends with one JSON line on stdout:
 {"records":..,"recordsPerSec":..,"mbPerSec":..,"p50Ms":..,"p99Ms":..,"p999Ms":..,"maxMs":..}
 
-  produce   N records of random bytes, keyless; latency is per send() call (up to 64 records,
-            counted once per record), from the call to its acknowledgement
+  produce   N records of random bytes, keyless, sent with producer.sendValues (1,000 values a call);
+            latency is per call (counted once per record), from the call to its acknowledgement
+    --messages              send() with { value } messages instead (64 a call: kafkajs's shape)
     --record-size B         bytes per record (default 100)
     --partitions P          create the topic with P partitions if it is missing
     --producers K           producers, each on its own connection (default 1)
@@ -76,6 +77,7 @@ const OPTIONS = {
   throughput: { type: 'string' },
   'linger-ms': { type: 'string' },
   'batch-bytes': { type: 'string' },
+  messages: { type: 'boolean' },
   group: { type: 'string' },
   rate: { type: 'string' },
   mode: { type: 'string' },
@@ -141,10 +143,11 @@ const produce: Action = (flags, out) => {
   if (throughput === 0) throw new UsageError('--throughput must be -1 (no limit) or at least 1, not 0')
   const lingerMs = flags.integer('linger-ms', 0)
   const batchBytes = flags.integer('batch-bytes', 1)
+  const messages = flags.bool('messages')
   return async (admin) => {
     await preparedTopic(admin, flags, topic, partitions)
     return report('perf produce', total, flags, out, ({ runProduce }, context) => runProduce({
-      topic, records: total, recordBytes, producers, acks, throughput,
+      topic, records: total, recordBytes, producers, acks, throughput, messages,
       ...(lingerMs === undefined ? {} : { lingerMs }),
       ...(batchBytes === undefined ? {} : { batchBytes }),
     }, context))
@@ -229,7 +232,7 @@ const PERF: AdminCommand = {
   usage: PERF_USAGE,
   options: OPTIONS,
   actionFlags: {
-    produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes'],
+    produce: [...COMMON, 'record-size', 'partitions', 'producers', 'acks', 'throughput', 'linger-ms', 'batch-bytes', 'messages'],
     consume: [...COMMON, 'group', 'timeout-ms'],
     latency: [...COMMON, 'rate', 'record-size', 'partitions', 'mode', 'processes', 'flush', 'warmup-records', 'timeout-ms'],
     fanout: [...COMMON, 'subscribers', 'rate', 'processes', 'record-size', 'partitions', 'timeout-ms'],
