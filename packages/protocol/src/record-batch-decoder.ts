@@ -123,21 +123,44 @@ export function scanBatches(
   if (start < 0 || end > bytes.length || start > end) throw new RangeError(`bad range [${start}, ${end}) of ${bytes.length} bytes`)
   let pos = start
   while (pos < end) {
-    const info = readBatchIn(bytes, pos, end, options)
+    const info = openBatch(bytes, pos, end, options)
     pos += info.batch.sizeBytes
     if (onBatch(info.batch)) readRecords(info, options.copy ?? false, onRecord)
   }
 }
 
-interface BatchData {
+/** A checked batch and where its records lie: in the input, or in its decompressed payload. */
+export interface OpenBatch {
   batch: BatchInfo
   data: Uint8Array
   dataStart: number
   dataEnd: number
 }
 
+/**
+ * Where one record's fields lie in its batch's `data`, every length checked (readRecordAt fills it;
+ * one object serves every record). A length of -1 is null.
+ */
+export interface RecordFields {
+  offset: number
+  timestamp: number
+  keyStart: number
+  keyLength: number
+  valueStart: number
+  valueLength: number
+  headersStart: number
+  headerCount: number
+  /** Where the next record starts. */
+  end: number
+}
+
+/** An empty RecordFields to hand to readRecordAt. */
+export function recordFields(): RecordFields {
+  return { offset: 0, timestamp: 0, keyStart: 0, keyLength: -1, valueStart: 0, valueLength: -1, headersStart: 0, headerCount: 0, end: 0 }
+}
+
 function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): DecodedBatch {
-  const info = readBatchIn(bytes, pos, end, options)
+  const info = openBatch(bytes, pos, end, options)
   const records: DecodedRecord[] = []
   readRecords(info, options.copy ?? false, (offset, timestamp, key, value, headers) => {
     records.push({ offset, timestamp, key, value, headers: headers.length === 0 ? [] : (headers as RecordHeader[]) })
@@ -145,8 +168,11 @@ function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: Dec
   return { ...info.batch, records }
 }
 
-/** Checks the batch at `pos` and finds its records' bytes (decompressed if need be). */
-function readBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): BatchData {
+/**
+ * Checks the batch at `pos` (ending within `end`) and finds its records' bytes, decompressed if need
+ * be: the first step of reading records one at a time with readRecordAt (the consumer's lazy path).
+ */
+export function openBatch(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions = {}): OpenBatch {
   const check = checkBatch(bytes, pos, end, options.verifyCrc ?? true)
   if (!check.ok) throw corruptMessage(`${PROBLEM_TEXT[check.problem]} (batch at byte ${pos})`)
   const header = readBatchHeader(bytes, pos)
@@ -175,55 +201,142 @@ function readBatchIn(bytes: Uint8Array, pos: number, end: number, options: Decod
 }
 
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([])
+/** The slow varint paths' read position: one object, as nothing they call can re-enter them. */
+const scratch: Cursor = { pos: 0 }
+/** The position after the varint varintAt() or varlongAt() read last (a module slot: no object per read). */
+let after = 0
 
-function readRecords({ batch, data, dataStart, dataEnd }: BatchData, copy: boolean, sink: RecordSink): void {
-  const header = batch.header
-  const cursor: Cursor = { pos: dataStart }
-  const logAppend = batch.timestampType === 'logAppend'
-  for (let i = 0; i < header.recordsCount; i++) {
-    const length = readVarint(data, cursor, dataEnd)
-    if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
-    const recordEnd = cursor.pos + length
-    if (recordEnd > dataEnd) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
-    cursor.pos++ // record attributes: unused in v2
-    const timestampDelta = readVarlong(data, cursor, recordEnd)
-    const offsetDelta = readVarint(data, cursor, recordEnd)
-    if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
-      throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
+/**
+ * The varint at `pos`: up to three bytes (every length, delta and count of records up to 1 MiB)
+ * read here, longer ones by readVarint, with its checks. Sets `after`.
+ */
+function varintAt(data: Uint8Array, pos: number, end: number): number {
+  if (pos < end) {
+    const b0 = data[pos]!
+    if (b0 < 0x80) {
+      after = pos + 1
+      return (b0 >>> 1) ^ -(b0 & 1)
     }
-    const key = readBytes(data, cursor, recordEnd, copy)
-    const value = readBytes(data, cursor, recordEnd, copy)
-    const headerCount = readVarint(data, cursor, recordEnd)
-    if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / HEADER_BYTES_MIN) {
-      throw corruptMessage(`header count ${headerCount} does not fit the record`)
-    }
-    let headers = NO_HEADERS
-    if (headerCount > 0) {
-      const list: RecordHeader[] = []
-      for (let h = 0; h < headerCount; h++) {
-        const keyLength = readVarint(data, cursor, recordEnd)
-        if (keyLength < 0 || keyLength > recordEnd - cursor.pos) throw corruptMessage(`header key length ${keyLength} is out of range`)
-        const headerKey = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
-        cursor.pos += keyLength
-        list.push({ key: headerKey, value: readBytes(data, cursor, recordEnd, copy) })
+    if (pos + 1 < end) {
+      const b1 = data[pos + 1]!
+      if (b1 < 0x80) {
+        after = pos + 2
+        const z = (b0 & 0x7f) | (b1 << 7)
+        return (z >>> 1) ^ -(z & 1)
       }
-      headers = list
+      if (pos + 2 < end && data[pos + 2]! < 0x80) {
+        after = pos + 3
+        const z = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (data[pos + 2]! << 14)
+        return (z >>> 1) ^ -(z & 1)
+      }
     }
-    if (cursor.pos !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
-    const timestamp = logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta
-    sink(header.baseOffset + offsetDelta, timestamp, key, value, headers)
   }
-  if (cursor.pos !== dataEnd) throw corruptMessage(`${dataEnd - cursor.pos} bytes left after the last record`)
+  scratch.pos = pos
+  const value = readVarint(data, scratch, end)
+  after = scratch.pos
+  return value
+}
+
+/** The varlong at `pos`: up to three bytes it is read as a varint (the same bytes), else by readVarlong. */
+function varlongAt(data: Uint8Array, pos: number, end: number): number {
+  if (pos + 2 < end && (data[pos]! < 0x80 || data[pos + 1]! < 0x80 || data[pos + 2]! < 0x80)) return varintAt(data, pos, end)
+  scratch.pos = pos
+  const value = readVarlong(data, scratch, end)
+  after = scratch.pos
+  return value
+}
+
+/**
+ * Reads the record at `pos` of an open batch into `out`, checking every length and varint against
+ * the end of the record and the record against the end of the batch, without making anything.
+ */
+export function readRecordAt(open: OpenBatch, pos: number, out: RecordFields): void {
+  const data = open.data
+  const header = open.batch.header
+  const length = varintAt(data, pos, open.dataEnd)
+  if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
+  const recordEnd = after + length
+  if (recordEnd > open.dataEnd) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
+  // after + 1: the record attributes, unused in v2
+  const timestampDelta = varlongAt(data, after + 1, recordEnd)
+  const offsetDelta = varintAt(data, after, recordEnd)
+  if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
+    throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
+  }
+  const keyLength = varintAt(data, after, recordEnd)
+  out.keyStart = after
+  out.keyLength = lengthOfBytes(keyLength, recordEnd)
+  const valueLength = varintAt(data, keyLength > 0 ? after + keyLength : after, recordEnd)
+  out.valueStart = after
+  out.valueLength = lengthOfBytes(valueLength, recordEnd)
+  const headerCount = varintAt(data, valueLength > 0 ? after + valueLength : after, recordEnd)
+  if (headerCount < 0 || headerCount > (recordEnd - after) / HEADER_BYTES_MIN) {
+    throw corruptMessage(`header count ${headerCount} does not fit the record`)
+  }
+  out.headersStart = after
+  let at = after
+  for (let h = 0; h < headerCount; h++) {
+    const headerKeyLength = varintAt(data, at, recordEnd)
+    if (headerKeyLength < 0 || headerKeyLength > recordEnd - after) throw corruptMessage(`header key length ${headerKeyLength} is out of range`)
+    const headerValueLength = varintAt(data, after + headerKeyLength, recordEnd)
+    at = after + (lengthOfBytes(headerValueLength, recordEnd) > 0 ? headerValueLength : 0)
+  }
+  if (at !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
+  out.headerCount = headerCount
+  out.offset = header.baseOffset + offsetDelta
+  out.timestamp = open.batch.timestampType === 'logAppend' ? header.maxTimestamp : header.baseTimestamp + timestampDelta
+  out.end = recordEnd
+}
+
+/** Checks a bytes field's length read just before `after` (-1: null); returns it. */
+function lengthOfBytes(length: number, end: number): number {
+  if (length < -1 || length > end - after) throw corruptMessage(`length ${length} is out of range`)
+  return length
+}
+
+/** The headers of a record read by readRecordAt (in order; a repeated key comes once per value). */
+export function readRecordHeaders(data: Uint8Array, fields: RecordFields, copy = false): RecordHeader[] {
+  const headers: RecordHeader[] = []
+  const cursor: Cursor = { pos: fields.headersStart }
+  for (let h = 0; h < fields.headerCount; h++) {
+    const keyLength = readVarint(data, cursor, fields.end)
+    const key = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
+    cursor.pos += keyLength
+    headers.push({ key, value: readBytes(data, cursor, fields.end, copy) })
+  }
+  return headers
+}
+
+function readRecords(open: OpenBatch, copy: boolean, sink: RecordSink): void {
+  const { data, dataStart, dataEnd } = open
+  const fields = recordFields()
+  let pos = dataStart
+  for (let i = 0; i < open.batch.header.recordsCount; i++) {
+    readRecordAt(open, pos, fields)
+    pos = fields.end
+    const key = bytesAt(data, fields.keyStart, fields.keyLength, copy)
+    const value = bytesAt(data, fields.valueStart, fields.valueLength, copy)
+    const headers = fields.headerCount === 0 ? NO_HEADERS : readRecordHeaders(data, fields, copy)
+    sink(fields.offset, fields.timestamp, key, value, headers)
+  }
+  if (pos !== dataEnd) throw corruptMessage(`${dataEnd - pos} bytes left after the last record`)
 }
 
 /** Reads a varint length and that many bytes; -1 is null. */
 function readBytes(data: Uint8Array, cursor: Cursor, end: number, copy: boolean): Uint8Array | null {
   const length = readVarint(data, cursor, end)
-  if (length === -1) return null
-  if (length < 0 || length > end - cursor.pos) throw corruptMessage(`length ${length} is out of range`)
+  if (length < -1 || length > end - cursor.pos) throw corruptMessage(`length ${length} is out of range`)
   const start = cursor.pos
-  cursor.pos += length
-  // A view made by the constructor: much cheaper than subarray(), which looks up the species.
+  if (length > 0) cursor.pos += length
+  return bytesAt(data, start, length, copy)
+}
+
+/**
+ * The bytes [start, start + length) of `data` as a view (or a copy); a length of -1 is null. A view
+ * made by the constructor: much cheaper than subarray(), which looks up the species.
+ */
+export function bytesAt(data: Uint8Array, start: number, length: number, copy = false): Uint8Array | null {
+  if (length < 0) return null
   return copy ? data.slice(start, start + length) : new Uint8Array(data.buffer, data.byteOffset + start, length)
 }
 
