@@ -6,6 +6,7 @@ import { Attribute, BatchField, ErrorCode, FaecieError, RecordBatchEncoder, crc3
 import { describe, expect, it } from 'vitest'
 import { type Chunk, MessageBuffer } from '../src/consumer/message-buffer.js'
 import { decodeMessages } from '../src/consumer/message.js'
+import { RecordSet } from '../src/consumer/records.js'
 import { PartitionState } from '../src/consumer/state.js'
 
 const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes))
@@ -64,11 +65,13 @@ describe('decodeMessages', () => {
   })
 })
 
+/** A chunk of one batch holding `offsets` (consecutive). */
 function chunk(state: PartitionState, offsets: number[], bytes = 100): Chunk {
+  const records = batches({ baseOffset: offsets[0]!, values: offsets.map(String) })
   return {
     state,
     generation: state.generation,
-    messages: offsets.map((offset) => ({ topic: state.topic, partition: state.partition, offset, timestamp: 0, key: null, value: null, headers: {} })),
+    records: new RecordSet(state.topic, state.partition, records, offsets[0]!),
     index: 0,
     bytes,
     highWatermark: 99,
@@ -111,7 +114,7 @@ describe('MessageBuffer', () => {
     const a = new PartitionState('t', 0, 0)
     buffer.push(chunk(a, [0, 1, 2]))
     buffer.nextMessage()
-    expect(buffer.takeChunk()?.messages.map((m) => m.offset)).toEqual([1, 2])
+    expect(buffer.takeChunk()?.records.messages().map((m) => m.offset)).toEqual([1, 2])
     expect(buffer.takeChunk()).toBe(undefined)
   })
 

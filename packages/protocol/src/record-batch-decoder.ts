@@ -1,6 +1,6 @@
 // Decodes Kafka RecordBatch v2 bytes into records: one batch, or every batch of a byte range laid
 // back to back (a fetch response, a segment file). The header layout is drawn in batch-header.ts,
-// the record layout in record-batch-encoder.ts.
+// the record layout in record-fields.ts (which reads one record in place) and record-batch-encoder.ts.
 //
 // Everything read comes from the network or the disk, so nothing is trusted: the header is checked
 // (length, magic, counts, CRC) before any record is read; every length and varint is checked against
@@ -22,13 +22,10 @@ import {
 } from './batch-header.js'
 import { decompressRecords } from './compression.js'
 import { corruptMessage } from './errors.js'
+import { RECORD_BYTES_MIN, type RecordHeader, bytesAt, readRecordAt, readRecordHeaders, recordFields } from './record-fields.js'
 import { decodeUtf8 } from './utf8.js'
-import { readVarint, readVarlong, type Cursor } from './varint.js'
 
-export interface RecordHeader {
-  key: string
-  value: Uint8Array | null
-}
+export * from './record-fields.js'
 
 export interface DecodedRecord {
   offset: number
@@ -60,11 +57,6 @@ export interface DecodeOptions {
   maxUncompressedBytes?: number
 }
 
-/** The smallest record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
-export const RECORD_BYTES_MIN = 7
-const RECORD_BODY_BYTES_MIN = RECORD_BYTES_MIN - 1
-/** The smallest header: key length 0 and value length -1. */
-const HEADER_BYTES_MIN = 2
 const MAX_UNCOMPRESSED_BYTES_DEFAULT = 128 * 1024 * 1024
 
 const PROBLEM_TEXT: Record<BatchProblem, string> = {
@@ -123,13 +115,14 @@ export function scanBatches(
   if (start < 0 || end > bytes.length || start > end) throw new RangeError(`bad range [${start}, ${end}) of ${bytes.length} bytes`)
   let pos = start
   while (pos < end) {
-    const info = readBatchIn(bytes, pos, end, options)
+    const info = openBatch(bytes, pos, end, options)
     pos += info.batch.sizeBytes
     if (onBatch(info.batch)) readRecords(info, options.copy ?? false, onRecord)
   }
 }
 
-interface BatchData {
+/** A checked batch and where its records lie: in the input, or in its decompressed payload. */
+export interface OpenBatch {
   batch: BatchInfo
   data: Uint8Array
   dataStart: number
@@ -137,7 +130,7 @@ interface BatchData {
 }
 
 function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): DecodedBatch {
-  const info = readBatchIn(bytes, pos, end, options)
+  const info = openBatch(bytes, pos, end, options)
   const records: DecodedRecord[] = []
   readRecords(info, options.copy ?? false, (offset, timestamp, key, value, headers) => {
     records.push({ offset, timestamp, key, value, headers: headers.length === 0 ? [] : (headers as RecordHeader[]) })
@@ -145,8 +138,11 @@ function decodeBatchIn(bytes: Uint8Array, pos: number, end: number, options: Dec
   return { ...info.batch, records }
 }
 
-/** Checks the batch at `pos` and finds its records' bytes (decompressed if need be). */
-function readBatchIn(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions): BatchData {
+/**
+ * Checks the batch at `pos` (ending within `end`) and finds its records' bytes, decompressed if need
+ * be: the first step of reading records one at a time with readRecordAt (the consumer's lazy path).
+ */
+export function openBatch(bytes: Uint8Array, pos: number, end: number, options: DecodeOptions = {}): OpenBatch {
   const check = checkBatch(bytes, pos, end, options.verifyCrc ?? true)
   if (!check.ok) throw corruptMessage(`${PROBLEM_TEXT[check.problem]} (batch at byte ${pos})`)
   const header = readBatchHeader(bytes, pos)
@@ -175,56 +171,19 @@ function readBatchIn(bytes: Uint8Array, pos: number, end: number, options: Decod
 }
 
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([])
-
-function readRecords({ batch, data, dataStart, dataEnd }: BatchData, copy: boolean, sink: RecordSink): void {
-  const header = batch.header
-  const cursor: Cursor = { pos: dataStart }
-  const logAppend = batch.timestampType === 'logAppend'
-  for (let i = 0; i < header.recordsCount; i++) {
-    const length = readVarint(data, cursor, dataEnd)
-    if (length < RECORD_BODY_BYTES_MIN) throw corruptMessage(`record length ${length} is too small`)
-    const recordEnd = cursor.pos + length
-    if (recordEnd > dataEnd) throw corruptMessage(`record of ${length} bytes runs past the end of the batch`)
-    cursor.pos++ // record attributes: unused in v2
-    const timestampDelta = readVarlong(data, cursor, recordEnd)
-    const offsetDelta = readVarint(data, cursor, recordEnd)
-    if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) {
-      throw corruptMessage(`offsetDelta ${offsetDelta} is outside [0, lastOffsetDelta ${header.lastOffsetDelta}]`)
-    }
-    const key = readBytes(data, cursor, recordEnd, copy)
-    const value = readBytes(data, cursor, recordEnd, copy)
-    const headerCount = readVarint(data, cursor, recordEnd)
-    if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / HEADER_BYTES_MIN) {
-      throw corruptMessage(`header count ${headerCount} does not fit the record`)
-    }
-    let headers = NO_HEADERS
-    if (headerCount > 0) {
-      const list: RecordHeader[] = []
-      for (let h = 0; h < headerCount; h++) {
-        const keyLength = readVarint(data, cursor, recordEnd)
-        if (keyLength < 0 || keyLength > recordEnd - cursor.pos) throw corruptMessage(`header key length ${keyLength} is out of range`)
-        const headerKey = decodeUtf8(data.subarray(cursor.pos, cursor.pos + keyLength))
-        cursor.pos += keyLength
-        list.push({ key: headerKey, value: readBytes(data, cursor, recordEnd, copy) })
-      }
-      headers = list
-    }
-    if (cursor.pos !== recordEnd) throw corruptMessage(`record length ${length} does not match its fields`)
-    const timestamp = logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta
-    sink(header.baseOffset + offsetDelta, timestamp, key, value, headers)
+function readRecords(open: OpenBatch, copy: boolean, sink: RecordSink): void {
+  const { data, dataStart, dataEnd } = open
+  const fields = recordFields()
+  let pos = dataStart
+  for (let i = 0; i < open.batch.header.recordsCount; i++) {
+    readRecordAt(open, pos, fields)
+    pos = fields.end
+    const key = bytesAt(data, fields.keyStart, fields.keyLength, copy)
+    const value = bytesAt(data, fields.valueStart, fields.valueLength, copy)
+    const headers = fields.headerCount === 0 ? NO_HEADERS : readRecordHeaders(data, fields, copy)
+    sink(fields.offset, fields.timestamp, key, value, headers)
   }
-  if (cursor.pos !== dataEnd) throw corruptMessage(`${dataEnd - cursor.pos} bytes left after the last record`)
-}
-
-/** Reads a varint length and that many bytes; -1 is null. */
-function readBytes(data: Uint8Array, cursor: Cursor, end: number, copy: boolean): Uint8Array | null {
-  const length = readVarint(data, cursor, end)
-  if (length === -1) return null
-  if (length < 0 || length > end - cursor.pos) throw corruptMessage(`length ${length} is out of range`)
-  const start = cursor.pos
-  cursor.pos += length
-  // A view made by the constructor: much cheaper than subarray(), which looks up the species.
-  return copy ? data.slice(start, start + length) : new Uint8Array(data.buffer, data.byteOffset + start, length)
+  if (pos !== dataEnd) throw corruptMessage(`${dataEnd - pos} bytes left after the last record`)
 }
 
 /** A record with its key, value and header values read as UTF-8 text. */

@@ -5,6 +5,10 @@ import { type RetryOptions, resolveRetry } from '../retry.js'
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
 
+/** maxBytesPerPartition's defaults, by mode (see ConsumerConfig). */
+export const FETCH_BYTES_PER_PARTITION_DEFAULT = 4 * 1024 * 1024
+export const PUSH_CREDIT_BYTES_DEFAULT = 1024 * 1024
+
 /**
  * How records reach the consumer. 'fetch' (default): long-poll fetch requests, several partitions
  * per request. 'push': one subscription per partition; the broker pushes batches as they are
@@ -22,7 +26,11 @@ export interface ConsumerConfig {
   minBytes?: number
   /** Record bytes one fetch answer may carry in all. Default 16 MiB. */
   maxBytes?: number
-  /** Record bytes one fetch may bring per partition, and a subscription's credit. Default 1 MiB. */
+  /**
+   * Record bytes one fetch may bring per partition (default 4 MiB), and a subscription's credit in
+   * push mode (default 1 MiB). Fetch's default is larger because a backlog is read in fewer round
+   * trips: measured with `faecie perf consume`, 4 MiB cost the broker a fifth less CPU per record.
+   */
   maxBytesPerPartition?: number
   /** Record bytes buffered ahead of the application in all; no partition is fetched past it. Default 32 MiB. */
   bufferBytesMax?: number
@@ -52,7 +60,7 @@ export function resolveConsumerConfig(config: ConsumerConfig, clientRetry: Retry
     maxWaitMs: positive('maxWaitMs', config.maxWaitMs, 500, { min: 0, integer: true }),
     minBytes: positive('minBytes', config.minBytes, 1, { min: 0, integer: true }),
     maxBytes: positive('maxBytes', config.maxBytes, 16 * 1024 * 1024, { integer: true }),
-    maxBytesPerPartition: positive('maxBytesPerPartition', config.maxBytesPerPartition, 1024 * 1024, { integer: true }),
+    maxBytesPerPartition: positive('maxBytesPerPartition', config.maxBytesPerPartition, mode === 'fetch' ? FETCH_BYTES_PER_PARTITION_DEFAULT : PUSH_CREDIT_BYTES_DEFAULT, { integer: true }),
     bufferBytesMax: positive('bufferBytesMax', config.bufferBytesMax, 32 * 1024 * 1024, { integer: true }),
     retry: resolveRetry(config.retry, clientRetry),
   }

@@ -21,11 +21,12 @@ import { backoffMs, isRetriable } from '../retry.js'
 import { LeaderRoutes } from '../routes.js'
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
 import { FetchReader } from './fetch.js'
-import { MessageBuffer } from './message-buffer.js'
-import { type ConsumedMessage, decodeMessages } from './message.js'
+import { type Chunk, MessageBuffer } from './message-buffer.js'
+import type { ConsumedMessage } from './message.js'
 import { resolvePositions } from './positions.js'
 import { PushReader } from './push.js'
 import type { ReadContext, Reader } from './reader.js'
+import { RecordSet } from './records.js'
 import { RunLoop, type RunOptions } from './run.js'
 import { EARLIEST, LATEST, PartitionState, type TopicPartition, partitionKey } from './state.js'
 
@@ -59,7 +60,7 @@ export class Consumer implements ReadContext {
   constructor(clientConfig: ClientConfig, config: ConsumerConfig = {}) {
     this.config = resolveConsumerConfig(config, clientConfig.retry)
     this.cluster = new Cluster(clientConfig)
-    this.buffer = new MessageBuffer((chunk) => this.reader.released(chunk))
+    this.buffer = new MessageBuffer((chunk) => this.reader.released(chunk), (chunk) => this.corrupted(chunk))
     this.reader = this.config.mode === 'push' ? new PushReader(this) : new FetchReader(this)
     this.runLoop = new RunLoop(this, (err) => this.crashed(err))
     this.routes = new LeaderRoutes(this.cluster, () => this.wake(), (err) => this.connectFailed(err))
@@ -192,20 +193,38 @@ export class Consumer implements ReadContext {
 
   deliver(state: PartitionState, generation: number, fromOffset: number, records: Uint8Array, highWatermark: number, sub?: number): void {
     if (generation !== state.generation || this.closed) return
-    let decoded
+    // Only the batch headers and CRCs are read now; records are read when the application asks.
+    let set: RecordSet
     try {
-      decoded = decodeMessages(state.topic, state.partition, records, fromOffset)
+      set = new RecordSet(state.topic, state.partition, records, fromOffset)
     } catch (err) {
       this.fail(state, generation, err instanceof FaecieError ? err : new FaecieError(ErrorCode.CORRUPT_MESSAGE, String(err)))
       return
     }
-    state.offset = Math.max(state.offset, decoded.nextOffset)
+    state.offset = Math.max(state.offset, set.nextOffset)
     state.errors = 0
     state.retryAtMs = 0
     state.highWatermark = highWatermark
-    const chunk = { state, generation, messages: decoded.messages, index: 0, bytes: records.length, highWatermark, sub }
-    if (decoded.messages.length === 0) this.reader.released(chunk)
+    const chunk = { state, generation, records: set, index: 0, bytes: records.length, highWatermark, sub }
+    if (set.count === 0) this.reader.released(chunk)
     else this.buffer.push(chunk)
+  }
+
+  /**
+   * A record of the chunk did not parse when its messages were made (stream(), eachMessage): the
+   * messages before it are delivered, then the error surfaces (stream() throws it, run() stops),
+   * and the partition stops there (what was read past it is dropped) until seeked. Not retried: its
+   * CRC matched, so these are the bytes its producer wrote (a CRC mismatch is caught on arrival and
+   * retried as before).
+   */
+  corrupted(chunk: Chunk): void {
+    const { state, records } = chunk
+    const err = records.error
+    if (chunk.generation !== state.generation || this.closed || err === undefined) return
+    state.seek(records.resumeOffset)
+    chunk.generation = state.generation
+    this.reader.reset(state)
+    this.fail(state, state.generation, new FaecieError(err.code, err.message, { retriable: false, cause: err }))
   }
 
   positionResolved(state: PartitionState): void {

@@ -26,6 +26,7 @@ import { Consumer, type PartitionSelector } from './consumer.js'
 import { type GroupConsumerConfig, type PartitionsListener, type ResolvedGroupConfig, resolveGroupConfig } from './group-config.js'
 import { GroupOffsets, type TopicPartitionOffset } from './group-offsets.js'
 import { type HeartbeatFields, Membership, type MembershipHost } from './membership.js'
+import { throwIfCorrupt } from './batch.js'
 import type { ConsumedMessage } from './message.js'
 import type { EachBatchPayload, EachMessagePayload, RunOptions } from './run.js'
 import { type TopicPartition, partitionKey } from './state.js'
@@ -341,7 +342,8 @@ export class GroupConsumer {
   }
 
   private async handleBatch(eachBatch: NonNullable<RunOptions['eachBatch']>, payload: EachBatchPayload): Promise<void> {
-    const { topic, partition, messages } = payload.batch
+    const { batch } = payload
+    const { topic, partition } = batch
     const key = partitionKey(topic, partition)
     if (!this.owned.has(key)) return
     const busy = this.begin(key)
@@ -359,7 +361,8 @@ export class GroupConsumer {
         },
         heartbeat: async () => this.membership.heartbeatNow(),
       })
-      next = messages[messages.length - 1]!.offset + 1
+      throwIfCorrupt(batch) // a record that did not parse: nothing from it on is consumed
+      next = batch.lastOffset() + 1
     } catch (err) {
       if (resolved >= 0) next = resolved + 1
       throw err

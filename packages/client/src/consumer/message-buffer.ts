@@ -1,4 +1,4 @@
-// The consumer's read-ahead: chunks of decoded messages in the order they arrived, waiting for the
+// The consumer's read-ahead: chunks of records (records.ts: read lazily) in the order they arrived, waiting for the
 // application. Bounded: the fetcher reads a partition only while its buffered bytes are under
 // maxBytesPerPartition (or, reading ahead, fetch.ts, while it has none: two chunks at most) and the
 // whole buffer's under bufferBytesMax (subscriptions: only within credit, given back as chunks are
@@ -10,6 +10,7 @@
 // data.
 import type { FaecieError } from '@faecie/protocol'
 import type { ConsumedMessage } from './message.js'
+import type { RecordSet } from './records.js'
 import type { PartitionState } from './state.js'
 
 /** Errors held for the application at most; past it the oldest are kept (it will see one soon enough). */
@@ -18,8 +19,9 @@ export const ERRORS_HELD_MAX = 16
 export interface Chunk {
   state: PartitionState
   generation: number
-  messages: ConsumedMessage[]
-  /** The next message to deliver. */
+  /** Read on demand: eachBatch walks them, stream() and eachMessage make messages of them. */
+  records: RecordSet
+  /** The next message to deliver (stream()). */
   index: number
   /** Record bytes as received (the unit of the buffer limits and of push credit). */
   bytes: number
@@ -40,11 +42,14 @@ export class MessageBuffer {
   private errors: HeldError[] = []
   private waiters: Array<() => void> = []
   private readonly onRelease: (chunk: Chunk) => void
+  private readonly onCorrupt: (chunk: Chunk) => void
   /** Record bytes held. */
   bytes = 0
 
-  constructor(onRelease: (chunk: Chunk) => void) {
+  /** `onCorrupt`: messages were made of a chunk and a record did not parse (chunk.records.error). */
+  constructor(onRelease: (chunk: Chunk) => void, onCorrupt: (chunk: Chunk) => void = () => undefined) {
     this.onRelease = onRelease
+    this.onCorrupt = onCorrupt
   }
 
   get chunkCount(): number {
@@ -72,14 +77,14 @@ export class MessageBuffer {
   }
 
   private holdsMessagesOf(state: PartitionState): boolean {
-    return this.chunks.some((c) => c.state === state && c.generation === state.generation && c.index < c.messages.length)
+    return this.chunks.some((c) => c.state === state && c.generation === state.generation && c.index < c.records.count)
   }
 
   /** The first chunk that may be delivered now (partition not paused, not stale), without taking it. */
   peekChunk(): Chunk | undefined {
     for (let i = 0; i < this.chunks.length; i++) {
       const chunk = this.chunks[i]!
-      if (chunk.generation !== chunk.state.generation || chunk.index >= chunk.messages.length) {
+      if (chunk.generation !== chunk.state.generation || chunk.index >= chunk.records.count) {
         this.removeAt(i--)
         continue
       }
@@ -93,18 +98,30 @@ export class MessageBuffer {
     const chunk = this.peekChunk()
     if (chunk === undefined) return undefined
     this.removeAt(this.chunks.indexOf(chunk))
-    if (chunk.index > 0) chunk.messages = chunk.messages.slice(chunk.index)
+    chunk.records.dropFirst(chunk.index)
     chunk.index = 0
     return chunk
   }
 
-  /** Takes the next deliverable message (stream(), eachMessage). */
+  /** Takes the next deliverable message (stream()). */
   nextMessage(): ConsumedMessage | undefined {
-    const chunk = this.peekChunk()
-    if (chunk === undefined) return undefined
-    const message = chunk.messages[chunk.index++]!
-    if (chunk.index >= chunk.messages.length) this.removeAt(this.chunks.indexOf(chunk))
-    return message
+    for (;;) {
+      const chunk = this.peekChunk()
+      if (chunk === undefined) return undefined
+      const messages = this.messagesOf(chunk)
+      if (chunk.index >= messages.length) continue // a corrupt record cut it short: dropped by the peek
+      const message = messages[chunk.index++]!
+      if (chunk.index >= messages.length) this.removeAt(this.chunks.indexOf(chunk))
+      return message
+    }
+  }
+
+  /** The chunk's messages, made now if they were not; a corrupt record met is reported once. */
+  messagesOf(chunk: Chunk): ConsumedMessage[] {
+    const hadError = chunk.records.error !== undefined
+    const messages = chunk.records.messages()
+    if (!hadError && chunk.records.error !== undefined) this.onCorrupt(chunk)
+    return messages
   }
 
   /** Drops everything buffered for a partition (seek, unassign). */

@@ -1,5 +1,7 @@
-// The consumer's message, and the decoding of a fetch answer or push into messages: whole batches
-// come back, so records below the offset asked for are skipped; control batches carry no data. Keys,
+// The consumer's message, and the eager decoding of a fetch answer or push into messages (the
+// consumer reads lazily now, records.ts; this stays as the reference its tests compare with, and
+// nextOffsetOf serves fetch.ts's read-ahead): whole batches come back, so records below the offset
+// asked for are skipped; control batches carry no data. Keys,
 // values and header values are Uint8Array views into the received frame (no copy); `text()` helpers
 // in the README show how to read them as strings.
 import { type BatchInfo, checkBatch, lastOffsetOf, scanBatches } from '@faecie/protocol'

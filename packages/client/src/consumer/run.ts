@@ -12,22 +12,20 @@
 import type { FaecieError } from '@faecie/protocol'
 import { backoffMs, sleep } from '../retry.js'
 import { handlerScope } from './handler-scope.js'
+import { Batch, throwIfCorrupt } from './batch.js'
 import type { ResolvedConsumerConfig } from './config.js'
 import type { MessageBuffer } from './message-buffer.js'
 import type { ConsumedMessage } from './message.js'
+import type { RecordSet } from './records.js'
 import type { PartitionState } from './state.js'
+
+export { Batch } from './batch.js'
+export type { RecordView } from './records.js'
 
 export interface EachMessagePayload {
   topic: string
   partition: number
   message: ConsumedMessage
-}
-
-export interface Batch {
-  topic: string
-  partition: number
-  highWatermark: number
-  messages: ConsumedMessage[]
 }
 
 export interface EachBatchPayload {
@@ -118,14 +116,17 @@ export class RunLoop {
         await buffer.wait()
         continue
       }
-      const { state, generation } = chunk
-      const stale = (): boolean => state.generation !== generation
+      const { state, records } = chunk
+      // A corrupt record met while making messages moves the partition on (consumer.ts, corrupted())
+      // and the chunk with it: read its generation as it is now.
+      const stale = (): boolean => state.generation !== chunk.generation
       let handled = -1 // the last offset handled, for a restart after a failure
       try {
         if (options.eachBatch !== undefined) {
           const eachBatch = options.eachBatch
+          const batch = new Batch(records, chunk.highWatermark)
           await this.callHandler(() => eachBatch({
-            batch: { topic: state.topic, partition: state.partition, highWatermark: chunk.highWatermark, messages: chunk.messages },
+            batch,
             isRunning: () => this.running,
             isStale: stale,
             resolveOffset: (offset) => {
@@ -133,28 +134,29 @@ export class RunLoop {
             },
             heartbeat: async () => undefined,
           }))
-          handled = chunk.messages[chunk.messages.length - 1]!.offset
+          throwIfCorrupt(batch) // met by the handler, which may have caught it
+          handled = records.lastOffset
         } else {
-          for (const message of chunk.messages) {
+          const eachMessage = options.eachMessage!
+          for (const message of buffer.messagesOf(chunk)) {
             if (!this.running || stale()) break
-            const eachMessage = options.eachMessage!
             await this.callHandler(() => eachMessage({ topic: state.topic, partition: state.partition, message }))
             handled = message.offset
           }
         }
         failures = 0
-        if (!this.running && !stale()) this.rewind(state, chunk.messages, handled)
+        if (!this.running && !stale()) this.rewind(state, records, handled)
       } catch (error) {
         if (failures >= this.host.config.retry.retries) throw error
-        if (!stale()) this.rewind(state, chunk.messages, handled)
+        if (!stale()) this.rewind(state, records, handled)
         await sleep(backoffMs(failures++, this.host.config.retry), this.stopper.signal)
       }
     }
   }
 
-  /** Seeks the partition back to the first message of the chunk not yet handled, so it comes again. */
-  private rewind(state: PartitionState, messages: ConsumedMessage[], handled: number): void {
-    const next = messages.find((m) => m.offset > handled)
-    if (next !== undefined) this.host.seek({ topic: state.topic, partition: state.partition, offset: next.offset })
+  /** Seeks the partition back to the first record of the chunk not yet handled, so it comes again. */
+  private rewind(state: PartitionState, records: RecordSet, handled: number): void {
+    const next = handled < records.firstOffset ? records.firstOffset : handled + 1
+    if (next <= records.lastOffset) this.host.seek({ topic: state.topic, partition: state.partition, offset: next })
   }
 }
