@@ -25,7 +25,7 @@ export { GroupConsumer, type GroupConsumerEvent, type SubscribeOptions } from '.
 export type { GroupConsumerConfig, PartitionsListener } from './consumer/group-config.js'
 export type { TopicPartitionOffset } from './consumer/group-offsets.js'
 export type { ConsumedHeaders, ConsumedMessage } from './consumer/message.js'
-export type { Batch, EachBatchPayload, EachMessagePayload, RunOptions } from './consumer/run.js'
+export type { Batch, EachBatchPayload, EachMessagePayload, RecordView, RunOptions } from './consumer/run.js'
 export type { TopicPartition } from './consumer/state.js'
 export { type FaecieConfig, brokerUrl } from './config.js'
 export { RETRY_DEFAULTS, backoffMs, retryWindowMs, type RetryOptions } from './retry.js'
