@@ -56,6 +56,11 @@ export interface Limits {
   sessionRequestBytesMax: number
   /** Bytes of request frames in flight on all sessions past which sessions with requests in flight stop reading. */
   requestBytesInFlightMax: number
+  /**
+   * Bytes a partition's live tail (live-tail.ts) pushes at once: the most the partition thread sends
+   * with an offsets notification, and the most one read of the tail asks for.
+   */
+  liveTailBytesMax: number
   /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
   pingIntervalMs: number
 }
@@ -85,6 +90,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   sessionIdleMsMax: 600_000,
   sessionsPerAddressMax: 256,
   pingIntervalMs: 30_000,
+  liveTailBytesMax: 1 * MiB,
   sessionRequestBytesMax: 64 * MiB,
   requestBytesInFlightMax: 512 * MiB,
 }
@@ -175,6 +181,8 @@ export function limitProblems(l: Limits): string[] {
     `sessionRequestBytesMax (${l.sessionRequestBytesMax}) must be at least frameBytesMax (${l.frameBytesMax})`)
   need(l.requestBytesInFlightMax >= l.sessionRequestBytesMax,
     `requestBytesInFlightMax (${l.requestBytesInFlightMax}) must be at least sessionRequestBytesMax (${l.sessionRequestBytesMax})`)
+  need(l.liveTailBytesMax <= l.fetchBytesMax && l.liveTailBytesMax <= l.pushBufferedBytesMax,
+    `liveTailBytesMax (${l.liveTailBytesMax}) must not exceed fetchBytesMax (${l.fetchBytesMax}) nor pushBufferedBytesMax (${l.pushBufferedBytesMax})`)
   need(l.pingIntervalMs >= 100 && l.pingIntervalMs <= 600_000, `pingIntervalMs (${l.pingIntervalMs}) must be from 100 to 600000`)
   need(l.helloTimeoutMs <= l.sessionIdleMsMax,
     `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)
