@@ -58,7 +58,8 @@ export interface Limits {
   requestBytesInFlightMax: number
   /**
    * Bytes a partition's live tail (live-tail.ts) pushes at once: the most the partition thread sends
-   * with an offsets notification, and the most one read of the tail asks for.
+   * with an offsets notification, and the most one read of the tail asks for (lowered to
+   * fetchBytesMax and pushBufferedBytesMax when they are lower).
    */
   liveTailBytesMax: number
   /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
@@ -181,12 +182,15 @@ export function limitProblems(l: Limits): string[] {
     `sessionRequestBytesMax (${l.sessionRequestBytesMax}) must be at least frameBytesMax (${l.frameBytesMax})`)
   need(l.requestBytesInFlightMax >= l.sessionRequestBytesMax,
     `requestBytesInFlightMax (${l.requestBytesInFlightMax}) must be at least sessionRequestBytesMax (${l.sessionRequestBytesMax})`)
-  need(l.liveTailBytesMax <= l.fetchBytesMax && l.liveTailBytesMax <= l.pushBufferedBytesMax,
-    `liveTailBytesMax (${l.liveTailBytesMax}) must not exceed fetchBytesMax (${l.fetchBytesMax}) nor pushBufferedBytesMax (${l.pushBufferedBytesMax})`)
   need(l.pingIntervalMs >= 100 && l.pingIntervalMs <= 600_000, `pingIntervalMs (${l.pingIntervalMs}) must be from 100 to 600000`)
   need(l.helloTimeoutMs <= l.sessionIdleMsMax,
     `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)
   return problems
+}
+
+/** What a live tail pushes at once: liveTailBytesMax, but never past one fetch nor a socket's push buffer. */
+export function liveTailBytes(l: Limits): number {
+  return Math.min(l.liveTailBytesMax, l.fetchBytesMax, l.pushBufferedBytesMax)
 }
 
 /** The limits a client is told in `hello`. */

@@ -21,6 +21,7 @@ import { countRecords } from '../metrics/batch-records.js'
 import { offsetAfter } from './batches.js'
 import type { Reservation } from './byte-budget.js'
 import type { Gateway } from './context.js'
+import { liveTailBytes } from './limits.js'
 import { SharedPushFrame } from './live-frame.js'
 import type { KnownOffsets } from './offset-watch.js'
 
@@ -108,7 +109,7 @@ export class LiveTail {
     this.#reading = true
     const { reads, limits, outbound } = this.gateway
     const from = this.#end
-    const bytesMax = limits.liveTailBytesMax
+    const bytesMax = liveTailBytes(limits)
     let held: Reservation | undefined
     outbound.readBudget.reserve(bytesMax)
       .then((reservation) => {

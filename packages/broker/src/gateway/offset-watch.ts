@@ -10,6 +10,7 @@ import type { PartitionKey } from '../partition/messages.js'
 import { partitionKey } from '../partition/messages.js'
 import type { OffsetsListener, PartitionManager } from '../partition/partition-manager.js'
 import type { Gateway } from './context.js'
+import { liveTailBytes } from './limits.js'
 import { LiveTail } from './live-tail.js'
 
 export type KnownOffsets = Parameters<OffsetsListener>[1]
@@ -40,7 +41,7 @@ export class OffsetWatch {
     let tail = this.#tails.get(key)
     if (tail === undefined) {
       this.#tails.set(key, tail = new LiveTail(key, topic, partition, gateway))
-      this.partitions.setLiveTail(topic, partition, gateway.limits.liveTailBytesMax)
+      this.partitions.setLiveTail(topic, partition, liveTailBytes(gateway.limits))
     }
     tail.subscriptions++
     return tail
