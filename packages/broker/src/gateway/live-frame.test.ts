@@ -1,7 +1,7 @@
 // The shared push frame (live-frame.ts): a session's prefix and the shared body decode, with the
 // protocol's own decoder, to the same value as the push encoded whole by encodeFrame; written
-// directly on ws's socket, the bytes are one WebSocket frame of that payload; through ws when its
-// sender is busy.
+// directly on ws's socket (FAECIE_LIVE_FRAME_DIRECT), the bytes are one WebSocket frame of that
+// payload; through ws, as one buffer, by default and whenever ws's sender is busy.
 import { decodeFrame, encodeFrame, parseServerFrame } from '@faecie/protocol'
 import type { WebSocket } from 'ws'
 import { describe, expect, it } from 'vitest'
@@ -78,7 +78,7 @@ describe('SharedPushFrame', () => {
       }
       const ws = { _socket: net, _sender: { _state: 0, _queue: [], _firstFragment: true, _bufferedBytes: 0 } } as unknown as WebSocket
       let done = 0
-      frame.write(ws, 42, () => { done++ })
+      frame.write(ws, 42, () => { done++ }, true)
       expect(writes).toHaveLength(2)
       expect(writes[1]).toBe(bytes)
       expect(corked).toBe(0)
@@ -86,6 +86,20 @@ describe('SharedPushFrame', () => {
       const payload = payloadOf(Buffer.concat(writes))
       expect(payload.equals(frame.wholeFrame(42))).toBe(true)
     }
+  })
+
+  it('goes through ws, as one buffer, by default', () => {
+    const bytes = records(50)
+    const frame = new SharedPushFrame(bytes, 7)
+    const sent: Uint8Array[] = []
+    const ws = {
+      _socket: { destroyed: false, writable: true, write: () => { throw new Error('written past ws') } },
+      _sender: { _state: 0, _queue: [], _firstFragment: true, _bufferedBytes: 0 },
+      send: (data: Uint8Array, _opts: unknown, cb: () => void) => { sent.push(data); cb() },
+    } as unknown as WebSocket
+    frame.write(ws, 3, () => undefined)
+    expect(sent).toHaveLength(1)
+    expectSamePush(decodeFrame(sent[0]!) as Push, { sub: 3, records: bytes, highWatermark: 7 })
   })
 
   it('goes through ws, as one buffer, while ws has something queued', () => {
@@ -98,7 +112,7 @@ describe('SharedPushFrame', () => {
       send: (data: Uint8Array, _opts: unknown, cb: () => void) => { sent.push(data); cb() },
     } as unknown as WebSocket
     let done = 0
-    frame.write(ws, 3, () => { done++ })
+    frame.write(ws, 3, () => { done++ }, true)
     expect(done).toBe(1)
     expect(sent).toHaveLength(1)
     expectSamePush(decodeFrame(sent[0]!) as Push, { sub: 3, records: bytes, highWatermark: 7 })
