@@ -1,7 +1,8 @@
 // A partition's live tail, shared by every session subscribed to it: one read and one encode per
 // batch, however many subscribers. Subscriptions caught up with the partition (their offset is the
 // tail's end) join it and stop reading for themselves; when the partition's offsets move, the tail
-// gets the bytes of [end, high watermark) once and writes one push to each member:
+// gets the bytes of [end, high watermark) once and writes one push to each member, at most once per
+// turn of the event loop (the notifications of several ticks that arrive together make one push):
 //   - the bytes come with the offsets notification when the partition thread could send them
 //     (partition manager setLiveTail: whole batches of exactly [previous high watermark, high
 //     watermark), at most liveTailBytesMax), else from one read of at most liveTailBytesMax
@@ -38,6 +39,16 @@ export class LiveTail {
   readonly #members = new Set<TailMember>()
   #reading = false
   #readScheduled = false
+  /**
+   * Bytes sent with offsets notifications since the last delivery, [end, pendingEnd) back to back:
+   * delivered together at most once per turn of the event loop (a busy partition's ticks become one
+   * push per turn, not one per tick), or at once when liveTailBytes would be passed.
+   */
+  #pending: Uint8Array[] = []
+  #pendingBytes = 0
+  #pendingEnd = -1
+  #pendingHighWatermark = -1
+  #flushScheduled = false
   /** Subscriptions of the partition, members or not (the partition thread's liveTail is on while > 0). */
   subscriptions = 0
 
@@ -58,7 +69,7 @@ export class LiveTail {
    */
   join(member: TailMember, offset: number): boolean {
     if (offset !== this.#end) {
-      if (this.#members.size > 0 || this.#reading) return false
+      if (this.#members.size > 0 || this.#reading || this.#pending.length > 0) return false
       if (offset !== this.gateway.watch.latest(this.key)?.highWatermark) return false
       this.#end = offset
     }
@@ -74,15 +85,39 @@ export class LiveTail {
 
   /** The partition's offsets moved; `readable` are the bytes of [fromOffset, highWatermark), if sent. */
   onOffsets(offsets: KnownOffsets, readable: { fromOffset: number; bytes: Uint8Array } | undefined): void {
-    if (this.#members.size === 0 && !this.#reading) {
+    if (this.#members.size === 0 && !this.#reading && this.#pending.length === 0) {
       this.#end = offsets.highWatermark
       return
     }
-    if (readable !== undefined && !this.#reading && readable.fromOffset === this.#end && readable.bytes.length > 0) {
-      this.#deliver(readable.bytes, offsets.highWatermark)
-      return
+    const bytes = readable?.bytes
+    if (bytes === undefined || bytes.length === 0 || this.#reading) return this.#scheduleRead()
+    if (this.#pending.length > 0 && (readable!.fromOffset !== this.#pendingEnd || this.#pendingBytes + bytes.length > this.#bytesMax)) {
+      this.#flush()
     }
-    this.#scheduleRead()
+    if (readable!.fromOffset !== (this.#pending.length > 0 ? this.#pendingEnd : this.#end)) return this.#scheduleRead()
+    this.#pending.push(bytes)
+    this.#pendingBytes += bytes.length
+    this.#pendingEnd = offsets.highWatermark
+    this.#pendingHighWatermark = offsets.highWatermark
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      this.#flushScheduled = false
+      this.#flush()
+    })
+  }
+
+  get #bytesMax(): number {
+    return liveTailBytes(this.gateway.limits)
+  }
+
+  /** Delivers the bytes gathered from notifications, as one push. */
+  #flush(): void {
+    if (this.#pending.length === 0) return
+    const bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes)
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#deliver(bytes, this.#pendingHighWatermark)
   }
 
   /** Every member leaves and reads for itself (the partition is gone, or a read failed). */
@@ -103,13 +138,15 @@ export class LiveTail {
 
   /** Reads [end, high watermark) once (at most liveTailBytesMax) when members wait for it. */
   #read(): void {
+    // What notifications brought goes first: a read starts where it ends.
+    this.#flush()
     if (this.#reading || this.#members.size === 0) return
     const latest = this.gateway.watch.latest(this.key)
     if (latest === undefined || latest.highWatermark <= this.#end) return
     this.#reading = true
-    const { reads, limits, outbound } = this.gateway
+    const { reads, outbound } = this.gateway
     const from = this.#end
-    const bytesMax = liveTailBytes(limits)
+    const bytesMax = this.#bytesMax
     let held: Reservation | undefined
     outbound.readBudget.reserve(bytesMax)
       .then((reservation) => {
