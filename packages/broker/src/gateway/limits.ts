@@ -56,6 +56,12 @@ export interface Limits {
   sessionRequestBytesMax: number
   /** Bytes of request frames in flight on all sessions past which sessions with requests in flight stop reading. */
   requestBytesInFlightMax: number
+  /**
+   * Bytes a partition's live tail (live-tail.ts) pushes at once: the most the partition thread sends
+   * with an offsets notification, and the most one read of the tail asks for (lowered to
+   * fetchBytesMax and pushBufferedBytesMax when they are lower).
+   */
+  liveTailBytesMax: number
   /** Sessions are pinged this often; one that has not answered the previous ping is ended (half-open). */
   pingIntervalMs: number
 }
@@ -85,6 +91,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   sessionIdleMsMax: 600_000,
   sessionsPerAddressMax: 256,
   pingIntervalMs: 30_000,
+  liveTailBytesMax: 1 * MiB,
   sessionRequestBytesMax: 64 * MiB,
   requestBytesInFlightMax: 512 * MiB,
 }
@@ -179,6 +186,11 @@ export function limitProblems(l: Limits): string[] {
   need(l.helloTimeoutMs <= l.sessionIdleMsMax,
     `helloTimeoutMs (${l.helloTimeoutMs}) must not exceed sessionIdleMsMax (${l.sessionIdleMsMax})`)
   return problems
+}
+
+/** What a live tail pushes at once: liveTailBytesMax, but never past one fetch nor a socket's push buffer. */
+export function liveTailBytes(l: Limits): number {
+  return Math.min(l.liveTailBytesMax, l.fetchBytesMax, l.pushBufferedBytesMax)
 }
 
 /** The limits a client is told in `hello`. */

@@ -2,8 +2,16 @@
 // reports each partition's offsets after every tick that moved them (and when it opens); this keeps
 // the latest per partition and wakes whoever watches it. A fetch arms a waiter before it reads, so an
 // append that lands between its read and its wait still wakes it.
+// It also keeps the partitions' live tails (live-tail.ts), one per partition with subscriptions, and
+// hands each the bytes that became readable when the partition thread sent them with its offsets;
+// the tail hears a move after the watchers, so that a subscription woken at the tail's end joins it
+// before the tail delivers.
 import type { PartitionKey } from '../partition/messages.js'
+import { partitionKey } from '../partition/messages.js'
 import type { OffsetsListener, PartitionManager } from '../partition/partition-manager.js'
+import type { Gateway } from './context.js'
+import { liveTailBytes } from './limits.js'
+import { LiveTail } from './live-tail.js'
 
 export type KnownOffsets = Parameters<OffsetsListener>[1]
 export type OffsetsWatcher = (offsets: KnownOffsets) => void
@@ -21,9 +29,28 @@ export class OffsetWatch {
   readonly #watchers = new Map<PartitionKey, Set<OffsetsWatcher>>()
   readonly #releases = new Set<() => void>()
   #released = false
+  readonly #tails = new Map<PartitionKey, LiveTail>()
 
-  constructor(partitions: PartitionManager) {
-    partitions.onOffsets((key, offsets) => this.#notify(key, offsets))
+  constructor(private readonly partitions: PartitionManager) {
+    partitions.onOffsets((key, offsets, readable) => this.#notify(key, offsets, readable))
+  }
+
+  /** The partition's live tail, made on first use; each acquire is matched by one releaseTail. */
+  acquireTail(gateway: Gateway, topic: string, partition: number): LiveTail {
+    const key = partitionKey(topic, partition)
+    let tail = this.#tails.get(key)
+    if (tail === undefined) {
+      this.#tails.set(key, tail = new LiveTail(key, topic, partition, gateway))
+      this.partitions.setLiveTail(topic, partition, liveTailBytes(gateway.limits))
+    }
+    tail.subscriptions++
+    return tail
+  }
+
+  releaseTail(tail: LiveTail): void {
+    if (--tail.subscriptions > 0 || this.#tails.get(tail.key) !== tail) return
+    this.#tails.delete(tail.key)
+    this.partitions.setLiveTail(tail.topic, tail.partition, 0)
   }
 
   latest(key: PartitionKey): KnownOffsets | undefined {
@@ -81,15 +108,16 @@ export class OffsetWatch {
   forget(key: PartitionKey): void {
     const last = this.#latest.get(key)
     this.#latest.delete(key)
+    this.#tails.get(key)?.dissolve()
     const set = this.#watchers.get(key)
     if (set === undefined || last === undefined) return
     for (const watcher of [...set]) watcher(last)
   }
 
-  #notify(key: PartitionKey, offsets: KnownOffsets): void {
+  #notify(key: PartitionKey, offsets: KnownOffsets, readable: Parameters<OffsetsListener>[2]): void {
     this.#latest.set(key, offsets)
     const set = this.#watchers.get(key)
-    if (set === undefined) return
-    for (const watcher of [...set]) watcher(offsets)
+    if (set !== undefined) for (const watcher of [...set]) watcher(offsets)
+    this.#tails.get(key)?.onOffsets(offsets, readable)
   }
 }

@@ -17,6 +17,7 @@
 import type { WebSocket } from 'ws'
 import type { Reservation } from './byte-budget.js'
 import type { Limits } from './limits.js'
+import type { SharedPushFrame } from './live-frame.js'
 import type { OutboundBytes } from './outbound.js'
 
 export interface SendQueueEvents {
@@ -62,7 +63,23 @@ export class SendQueue {
       return
     }
     if (held !== undefined) this.#held.add(held)
-    this.socket.send(bytes, { binary: true }, (err) => {
+    this.socket.send(bytes, { binary: true }, this.#whenSent(held, sent))
+    this.check()
+  }
+
+  /** Sends a push made once for many sessions (live-frame.ts) as `sub`'s; as send otherwise. */
+  sendShared(frame: SharedPushFrame, sub: number, held: Reservation | undefined, sent: () => void): void {
+    if (this.#closed) {
+      held?.release()
+      return
+    }
+    if (held !== undefined) this.#held.add(held)
+    frame.write(this.socket, sub, this.#whenSent(held, sent))
+    this.check()
+  }
+
+  #whenSent(held: Reservation | undefined, sent: () => void): (err?: Error | null) => void {
+    return (err) => {
       this.#progressMs = performance.now()
       if (held !== undefined) {
         held.release()
@@ -70,8 +87,7 @@ export class SendQueue {
       }
       this.check()
       if (err === undefined || err === null) sent()
-    })
-    this.check()
+    }
   }
 
   /** Looks at the queue: reports it to the total, and decides over, under or close. */

@@ -28,6 +28,7 @@ import { CloseCode, NO_RESPONSE, sessionClosedError, wireError, type Gateway, ty
 import { OP_HANDLERS } from './ops/index.js'
 import type { PeerSession } from '../replication/peer-session.js'
 import type { SessionCloseReason } from './outbound.js'
+import type { SharedPushFrame } from './live-frame.js'
 import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
 
@@ -55,6 +56,8 @@ export class Session implements SessionHandle, PeerSession {
   #lastRequestMs = performance.now()
   #idle: (() => void)[] = []
   readonly #closedController = new AbortController()
+  /** After each send: subscriptions held by a congested socket may go on. */
+  readonly #pumpAll = (): void => this.subscriptions.pumpAll()
   /** Answered a ping since the last heartbeat (gateway-server.ts). */
   alive = true
 
@@ -73,6 +76,7 @@ export class Session implements SessionHandle, PeerSession {
     })
     this.subscriptions = new SessionSubscriptions(gateway, this, {
       push: (frame, held) => this.#send(frame, held),
+      pushShared: (frame, sub, held) => this.#sendShared(frame, sub, held),
       congested: () => socket.bufferedAmount > limits.pushBufferedBytesMax,
     })
     socket.binaryType = 'nodebuffer'
@@ -278,7 +282,15 @@ export class Session implements SessionHandle, PeerSession {
     }
     // encodeFrame's bytes are shared with the next encode: ws copies them into its own send queue
     // (or writes them out) before send returns.
-    this.#queue.send(encodeFrame(frame), held, () => this.subscriptions.pumpAll())
+    this.#queue.send(encodeFrame(frame), held, this.#pumpAll)
+  }
+
+  #sendShared(frame: SharedPushFrame, sub: number, held: Reservation): void {
+    if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) {
+      held.release()
+      return
+    }
+    this.#queue.sendShared(frame, sub, held, this.#pumpAll)
   }
 
   /** Frees everything the session holds: timers, reservations, its queue's share, subscriptions, waits. */

@@ -9,6 +9,10 @@
 //   session calls pumpAll() as sends complete.
 // Each read is taken out of the session's share of the read budget before it is made; the push
 // carries the reservation, released once the push has left (the sink's business).
+// A subscription at the partition's end joins its live tail (live-tail.ts) and stops reading for
+// itself: the tail reads and encodes once per batch for all its members and offers each the push
+// under the same two gates; one that can't take it leaves the tail and reads for itself (below)
+// until it is at the end again.
 // A subscription ends with one last push `{sub, error}` when its offset falls below the log start
 // (OFFSET_OUT_OF_RANGE) or its topic is deleted (UNKNOWN_TOPIC_OR_PARTITION; the offset watch wakes
 // it when the partition is forgotten, and a topic made again under the same name has another id),
@@ -21,24 +25,34 @@ import { partitionKey, type PartitionKey } from '../partition/messages.js'
 import { offsetAfter } from './batches.js'
 import type { ByteBudget, Reservation } from './byte-budget.js'
 import { unknownTopicOrPartition, type Gateway } from './context.js'
+import type { SharedPushFrame } from './live-frame.js'
+import type { LiveTail, TailMember } from './live-tail.js'
 
 export interface PushSink {
   /** Sends a push frame (a no-op once the socket is closed), releasing `held` once it has left. */
   push(frame: Record<string, unknown>, held?: Reservation): void
+  /**
+   * Sends a push made once for many sessions (live-tail.ts) as `sub`'s, releasing `held` once it has
+   * left. A sink without it (HTTP, Kafka) has its subscriptions read for themselves.
+   */
+  pushShared?(frame: SharedPushFrame, sub: number, held: Reservation): void
   /** True while the socket has more than pushBufferedBytesMax bytes waiting to be sent. */
   congested(): boolean
 }
 
 const RETRY_MS = 100
 
-class Subscription {
+class Subscription implements TailMember {
   credit: number
   offset: number
   #reading = false
   #ended = false
   #retryTimer: NodeJS.Timeout | undefined
-  readonly #unwatch: () => void
+  /** Stops the offset watch's wake-ups; undefined while a member of the tail (the tail wakes it). */
+  #unwatch: (() => void) | undefined
   readonly #key: PartitionKey
+  readonly #tail: LiveTail | undefined
+  #inTail = false
 
   constructor(
     readonly sub: number,
@@ -53,7 +67,12 @@ class Subscription {
     this.offset = offset
     this.credit = credit
     this.#key = partitionKey(topic, partition)
-    this.#unwatch = owner.gateway.watch.watch(this.#key, () => this.pump())
+    this.#tail = owner.sink.pushShared === undefined ? undefined : owner.gateway.watch.acquireTail(owner.gateway, topic, partition)
+    this.#watch()
+  }
+
+  #watch(): void {
+    this.#unwatch ??= this.owner.gateway.watch.watch(this.#key, () => this.pump())
   }
 
   get ended(): boolean {
@@ -63,13 +82,19 @@ class Subscription {
   end(): void {
     if (this.#ended) return
     this.#ended = true
-    this.#unwatch()
+    this.#unwatch?.()
+    this.#unwatch = undefined
+    if (this.#tail !== undefined) {
+      if (this.#inTail) this.#tail.leave(this)
+      this.owner.gateway.watch.releaseTail(this.#tail)
+    }
+    this.#inTail = false
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
   }
 
   /** Pushes what the gates allow; called on subscribe, on new data, on credit and on flushes. */
   pump(): void {
-    if (this.#ended || this.#reading) return
+    if (this.#ended || this.#reading || this.#inTail) return
     if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) {
       return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
     }
@@ -80,6 +105,12 @@ class Subscription {
         `Broker ${cluster.brokerId} no longer leads ${this.topic}-${this.partition}.`).toWire())
     }
     if (this.credit <= 0 || this.owner.sink.congested()) return
+    if (this.#tail?.join(this, this.offset) === true) {
+      this.#inTail = true
+      this.#unwatch?.()
+      this.#unwatch = undefined
+      return
+    }
     const known = this.owner.gateway.watch.latest(this.#key)
     if (known !== undefined && this.offset >= known.highWatermark && this.offset >= known.logStartOffset) return
     this.#reading = true
@@ -114,6 +145,31 @@ class Subscription {
       // The session closed while the read waited for budget: nothing to do.
       () => { this.#reading = false },
     )
+  }
+
+  /** The tail's push of the batches up to `next`: taken when both gates and the read budget allow. */
+  offer(frame: SharedPushFrame, batches: number, next: number): boolean {
+    if (this.#ended || this.sub > 0xffff_ffff) return false
+    const bytes = frame.records.length
+    // As a read of at most `credit` bytes: whole batches within it, or one batch past it.
+    if (this.credit <= 0 || (this.credit < bytes && batches > 1) || this.owner.sink.congested()) return false
+    if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) return false
+    const cluster = this.owner.gateway.cluster
+    if (cluster !== undefined && !cluster.isLeaderNow(this.topic, this.partition)) return false
+    const held = this.owner.session.readBudget.tryReserve(bytes)
+    if (held === undefined) return false
+    this.offset = next
+    this.credit -= bytes
+    this.owner.sink.pushShared!(frame, this.sub, held)
+    return true
+  }
+
+  /** Left the tail: back on the offset watch, and a look at once (it may read, or end). */
+  left(): void {
+    this.#inTail = false
+    if (this.#ended) return
+    this.#watch()
+    queueMicrotask(() => this.pump())
   }
 
   #failed(err: unknown): void {

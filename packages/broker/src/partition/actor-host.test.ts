@@ -57,6 +57,44 @@ describe('ActorHost', () => {
     host.shutdown()
   })
 
+  it('with a live tail on, reports the bytes that became readable, exactly [previous, new high watermark), within its bytesMax', async () => {
+    for (const [flush, pipelined] of [['never', false], ['always', true]] as const) {
+      const { host, inbox } = hostOn(new SimulatedDisk(), pipelined)
+      host.handle({ type: 'open', key: 't-0', dir: '/data/t-0', config: config(flush) })
+      host.handle({ type: 'liveTail', key: 't-0', bytesMax: 2048 })
+      inbox.length = 0
+      // The report where the high watermark reaches `hw` (under flush always the log end moves first).
+      type Update = Extract<FromWorker, { type: 'advanced' }>['updates'][number]
+      const advanced = async (hw: number): Promise<Update> => {
+        const find = (): Update | undefined =>
+          inbox.flatMap((m) => (m.type === 'advanced' ? m.updates : [])).find((u) => u[2] === hw)
+        for (let i = 0; i < 20 && find() === undefined; i++) await turn()
+        const found = find()
+        inbox.length = 0
+        if (found === undefined) throw new Error(`no report of the high watermark at ${hw}`)
+        return found
+      }
+      for (let i = 0; i < 3; i++) host.handle({ type: 'request', key: 't-0', requestId: i, request: { op: 'produce', bytes: testBatch(`a${i}`, 2), acks: 1 } })
+      const first = await advanced(6)
+      expect(first.slice(0, 5)).toEqual(['t-0', 0, 6, 6, 0])
+      const bytes = first[5] as Uint8Array
+      expect(bytes.byteLength).toBe(bytes.buffer.byteLength)
+      expect([...decodeBatches(bytes)].flatMap((b) => b.records.map((r) => r.offset))).toEqual([0, 1, 2, 3, 4, 5])
+      host.handle({ type: 'request', key: 't-0', requestId: 9, request: { op: 'produce', bytes: testBatch('b', 1), acks: 1 } })
+      const second = await advanced(7)
+      expect(second.slice(0, 5)).toEqual(['t-0', 0, 7, 7, 6])
+      expect([...decodeBatches(second[5] as Uint8Array)].flatMap((b) => b.records.map((r) => r.offset))).toEqual([6])
+      // More than bytesMax at once: offsets only (the gateway reads them).
+      for (let i = 0; i < 30; i++) host.handle({ type: 'request', key: 't-0', requestId: 10 + i, request: { op: 'produce', bytes: testBatch(`c${i}`, 2), acks: 1 } })
+      expect((await advanced(67)).length).toBe(4)
+      // Off again: offsets only.
+      host.handle({ type: 'liveTail', key: 't-0', bytesMax: 0 })
+      host.handle({ type: 'request', key: 't-0', requestId: 99, request: { op: 'produce', bytes: testBatch('d', 1), acks: 1 } })
+      expect((await advanced(68)).length).toBe(4)
+      host.shutdown()
+    }
+  })
+
   it('answers several empty fetches of one turn together, each with a buffer of its own', async () => {
     const { host, inbox } = hostOn(new SimulatedDisk())
     host.handle({ type: 'open', key: 't-0', dir: '/data/t-0', config: config('always') })

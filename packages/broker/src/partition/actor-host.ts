@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert'
 import type { Logger } from '../log.js'
 import type { PartitionLog } from '../storage/log.js'
-import type { FromWorker, PartitionConfig, PartitionKey, PartitionReply, ReplyItem, ToWorker, WireError } from './messages.js'
+import type { AdvancedUpdate, FromWorker, PartitionConfig, PartitionKey, PartitionReply, ReplyItem, ToWorker, WireError } from './messages.js'
 import { PartitionActor, type Envelope, type SnapshotStore } from './partition-actor.js'
 import { DEFAULT_STORAGE_RETRY_MAX_MS, DEFAULT_STORAGE_RETRY_MIN_MS, StorageFault, storageFaultCause } from './storage-fault.js'
 
@@ -64,6 +64,8 @@ export class ActorHost {
   /** Answers gathered during a tick, posted together at its end. */
   #outbox: ReplyItem[] = []
   #outboxTransfers: ArrayBuffer[] = []
+  /** Partitions the gateway has a live tail on, and the most bytes an offsets report may carry. */
+  readonly #liveTails = new Map<PartitionKey, number>()
 
   constructor(options: ActorHostOptions) {
     this.#options = options
@@ -106,6 +108,10 @@ export class ActorHost {
       case 'close':
       case 'delete':
         this.#closeOrDelete(message.type, message.key, message.requestId)
+        return
+      case 'liveTail':
+        if (message.bytesMax > 0) this.#liveTails.set(message.key, message.bytesMax)
+        else this.#liveTails.delete(message.key)
         return
       case 'shutdown':
         this.shutdown()
@@ -197,14 +203,14 @@ export class ActorHost {
 
   #tick(): void {
     this.#tickScheduled = false
-    const updates: [PartitionKey, number, number, number][] = []
+    const updates: AdvancedUpdate[] = []
     for (const [key, hosted] of this.#hosted) {
       if (hosted.mailbox.length === 0) continue
       this.#tickOne(key, hosted)
-      collectMoved(key, hosted, updates)
+      this.#collectMoved(key, hosted, updates)
     }
     // Offsets first: whoever sees an acknowledgement must already see the high watermark it implies.
-    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    this.#postAdvanced(updates)
     this.#postOutbox()
   }
 
@@ -212,10 +218,33 @@ export class ActorHost {
   #afterSync(key: PartitionKey): void {
     const hosted = this.#hosted.get(key)
     if (hosted === undefined) return
-    const updates: [PartitionKey, number, number, number][] = []
-    collectMoved(key, hosted, updates)
-    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    const updates: AdvancedUpdate[] = []
+    this.#collectMoved(key, hosted, updates)
+    this.#postAdvanced(updates)
     this.#postOutbox()
+  }
+
+  /** Reports offsets that moved, the readable bytes of live tails transferred with them. */
+  #postAdvanced(updates: AdvancedUpdate[]): void {
+    if (updates.length === 0) return
+    const transfers: ArrayBuffer[] = []
+    for (const update of updates) if (update.length === 6) transfers.push(update[5].buffer as ArrayBuffer)
+    this.#options.post({ type: 'advanced', updates }, transfers)
+  }
+
+  /**
+   * Adds the partition's offsets to `updates` if they moved since they were last reported; with a
+   * live tail, the bytes that became readable (the gateway pushes them without reading them back).
+   */
+  #collectMoved(key: PartitionKey, hosted: Hosted, updates: AdvancedUpdate[]): void {
+    const o = hosted.actor.offsets
+    const last = hosted.lastReported
+    if (o.logStartOffset === last[0] && o.highWatermark === last[1] && o.logEndOffset === last[2]) return
+    hosted.lastReported = [o.logStartOffset, o.highWatermark, o.logEndOffset]
+    const bytesMax = this.#liveTails.get(key)
+    const bytes = bytesMax !== undefined && o.highWatermark > last[1] ? hosted.actor.readableBytes(last[1], o.highWatermark, bytesMax) : undefined
+    updates.push(bytes === undefined ? [key, o.logStartOffset, o.highWatermark, o.logEndOffset]
+      : [key, o.logStartOffset, o.highWatermark, o.logEndOffset, last[1], bytes])
   }
 
   #postOutbox(): void {
@@ -251,17 +280,17 @@ export class ActorHost {
     for (const [key, pending] of this.#pendingOpens) {
       if (now >= pending.fault.retryAtMs) this.#open(key, pending.dir, pending.config, pending)
     }
-    const updates: [PartitionKey, number, number, number][] = []
+    const updates: AdvancedUpdate[] = []
     for (const [key, hosted] of this.#hosted) {
       hosted.actor.onTimer(now)
       this.#reportStorage(key, hosted)
-      collectMoved(key, hosted, updates)
+      this.#collectMoved(key, hosted, updates)
       if (!hosted.released && now - hosted.lastActiveMs > this.#idleReleaseMs) {
         hosted.actor.releaseMemory()
         hosted.released = true
       }
     }
-    if (updates.length > 0) this.#options.post({ type: 'advanced', updates })
+    this.#postAdvanced(updates)
     // Held acks=all answers the timer timed out.
     this.#postOutbox()
   }
@@ -272,15 +301,6 @@ export class ActorHost {
     }
     if (this.#hosted.size > 0) this.#scheduleTick()
   }
-}
-
-/** Adds the partition's offsets to `updates` if they moved since they were last reported. */
-function collectMoved(key: PartitionKey, hosted: Hosted, updates: [PartitionKey, number, number, number][]): void {
-  const o = hosted.actor.offsets
-  const last = hosted.lastReported
-  if (o.logStartOffset === last[0] && o.highWatermark === last[1] && o.logEndOffset === last[2]) return
-  hosted.lastReported = [o.logStartOffset, o.highWatermark, o.logEndOffset]
-  updates.push([key, o.logStartOffset, o.highWatermark, o.logEndOffset])
 }
 
 function notHosted(key: PartitionKey): WireError {

@@ -3,6 +3,7 @@
 // plan and swap, checkSegment, repair and deleteRecords; which ops write (refused while the disk is
 // at fault) and which are ordered (they see every earlier produce committed and wait for a running
 // pipelined sync); and how an answer goes back (a fetch's bytes in a buffer of their own, transferred).
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OVERHEAD, BatchField, lastOffsetOf } from '@faecie/protocol'
 import type { PartitionLog } from '../storage/log.js'
 import type { Envelope } from './actor-options.js'
 import type { FetchResult, PartitionConfig, PartitionOffsets, PartitionRequest } from './messages.js'
@@ -98,6 +99,26 @@ export function replyWith(envelope: Envelope, value: unknown): void {
   } else {
     envelope.reply({ ok: true, value })
   }
+}
+
+/**
+ * The bytes of exactly the whole batches [from, to) below the high watermark, in a buffer of their
+ * own, when they are at most `bytesMax` bytes (a live tail's notification, actor-host.ts); undefined
+ * when they are more, or do not start and end exactly there (the gateway then reads them itself).
+ */
+export function readableBytes(log: PartitionLog, from: number, to: number, bytesMax: number): Uint8Array | undefined {
+  if (from < log.logStartOffset || to > log.highWatermark || from >= to) return undefined
+  const bytes = log.read(from, bytesMax).bytes
+  if (bytes.length < BATCH_HEADER_BYTES || bytes.length > bytesMax) return undefined
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (Number(dv.getBigInt64(BatchField.baseOffset)) !== from) return undefined
+  let pos = 0
+  let last = -1
+  while (bytes.length - pos >= BATCH_HEADER_BYTES) {
+    last = lastOffsetOf(bytes, pos)
+    pos += dv.getInt32(pos + BatchField.batchLength) + BATCH_LENGTH_OVERHEAD
+  }
+  return pos === bytes.length && last + 1 === to ? ownedCopy(bytes) : undefined
 }
 
 function isFetchResult(value: unknown): value is FetchResult {

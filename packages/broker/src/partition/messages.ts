@@ -206,6 +206,16 @@ export interface ReplyItem {
   returned?: ArrayBuffer
 }
 
+/**
+ * One partition's offsets after a tick: [key, logStartOffset, highWatermark, logEndOffset], and for
+ * a partition with a live tail whose high watermark moved by at most its bytesMax, the bytes that
+ * became readable, exactly the whole batches of [previous high watermark, highWatermark), in a buffer
+ * of their own (transferred with the message), preceded by that previous high watermark.
+ */
+export type AdvancedUpdate =
+  | [PartitionKey, number, number, number]
+  | [PartitionKey, number, number, number, number, Uint8Array]
+
 /** Main thread -> worker. */
 export type ToWorker =
   | { type: 'open'; key: PartitionKey; dir: string; config: PartitionConfig }
@@ -215,6 +225,11 @@ export type ToWorker =
   | { type: 'crash'; reason: string }
   /** Close every partition cleanly, answer `shutdownDone`, and let the thread end. */
   | { type: 'shutdown' }
+  /**
+   * The gateway has live subscriptions on the partition (gateway/live-tail.ts): while `bytesMax` > 0,
+   * each `advanced` that moves its high watermark by at most that many bytes carries them (0: off).
+   */
+  | { type: 'liveTail'; key: PartitionKey; bytesMax: number }
 
 /** Worker -> main thread. */
 export type FromWorker =
@@ -224,9 +239,9 @@ export type FromWorker =
   | { type: 'reply'; requestId: number; reply: PartitionReply; returned?: ArrayBuffer }
   /** Every answer of one tick in one message: one postMessage per tick rather than per request. */
   | { type: 'replies'; replies: ReplyItem[] }
-  /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
   | { type: 'shutdownDone' }
-  | { type: 'advanced'; updates: [PartitionKey, number, number, number][] }
+  /** Offsets that moved during the last tick, one entry per partition: feeds long polls and pushes. */
+  | { type: 'advanced'; updates: AdvancedUpdate[] }
   /**
    * A partition's disk started or stopped refusing writes (partition/storage-fault.ts): `error` is
    * null once it writes again; `errors` counts the refusals since the last report.

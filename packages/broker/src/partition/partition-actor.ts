@@ -17,7 +17,7 @@ import { ErrorCode } from '@faecie/protocol'
 import type { PartitionLog } from '../storage/log.js'
 import type { Logger } from '../log.js'
 import type { ActorOptions, Envelope, SnapshotStore } from './actor-options.js'
-import { handleLogOp, ORDERED_OPS, replyWith, WRITING_OPS, type LogOp, type LogOpHost } from './actor-ops.js'
+import { handleLogOp, ORDERED_OPS, readableBytes, replyWith, WRITING_OPS, type LogOp, type LogOpHost } from './actor-ops.js'
 import type { PartitionConfig, PartitionOffsets, PartitionRequest } from './messages.js'
 import { PipelinedCommit, type HeldAck } from './pipelined-commit.js'
 import { produceAck, stageProduce, StagingBuffer, type StagedProduce } from './produce-staging.js'
@@ -163,6 +163,17 @@ export class PartitionActor {
       sizeBytes: log.sizeBytes,
       segmentCount: log.segmentCount,
       ...(log.damage.length > 0 ? { damage: [...log.damage] } : {}),
+    }
+  }
+
+  /** The whole batches [from, to) in a buffer of their own, if at most bytesMax (actor-ops.ts readableBytes). */
+  readableBytes(from: number, to: number, bytesMax: number): Uint8Array | undefined {
+    if (this.#closed) return undefined
+    try {
+      return readableBytes(this.#log, from, to, bytesMax)
+    } catch {
+      // A read the disk refused: the gateway's own read meets the error and answers it.
+      return undefined
     }
   }
 

@@ -64,7 +64,12 @@ export type FsyncListener = (report: { seconds: number[]; dropped: number }) => 
 /** Hears a leader's wish to change its ISR (messages.ts `isrChange`). */
 export type IsrChangeListener = (change: Extract<FromWorker, { type: 'isrChange' }>) => void
 
-export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>) => void
+/**
+ * Hears a partition's offsets after each tick that moved them; with a live tail on (setLiveTail),
+ * `readable` may hold the whole batches [fromOffset, highWatermark) that just became readable.
+ */
+export type OffsetsListener = (key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>,
+  readable?: { fromOffset: number; bytes: Uint8Array }) => void
 
 export class PartitionManager {
   readonly #options: Required<Omit<PartitionManagerOptions, 'workerResourceLimits' | 'verifier' | 'cleaner' | 'taskThreadsMax' | 'faultInjection'>> & PartitionManagerOptions
@@ -158,6 +163,15 @@ export class PartitionManager {
   onOffsets(listener: OffsetsListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  /**
+   * The gateway's live tail of a partition (gateway/live-tail.ts): while on, offsets reports carry the
+   * bytes that became readable when they are at most `bytesMax` (0 turns it off).
+   */
+  setLiveTail(topic: string, partition: number, bytesMax: number): void {
+    if (this.#shutDown) return
+    this.#threads.setLiveTail(partitionKey(topic, partition), bytesMax)
   }
 
   /** Hears which partitions a restarted thread reopened (without the roles they had). */
@@ -291,8 +305,10 @@ export class PartitionManager {
         for (const listener of this.#isrChangeListeners) listener(message)
         return
       case 'advanced':
-        for (const [key, logStartOffset, highWatermark, logEndOffset] of message.updates) {
-          this.#emit(key, { logStartOffset, highWatermark, logEndOffset })
+        for (const update of message.updates) {
+          const [key, logStartOffset, highWatermark, logEndOffset] = update
+          this.#emit(key, { logStartOffset, highWatermark, logEndOffset },
+            update.length === 6 ? { fromOffset: update[4], bytes: update[5] } : undefined)
         }
         return
     }
@@ -336,8 +352,9 @@ export class PartitionManager {
     return this.#tasks
   }
 
-  #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>): void {
-    for (const listener of this.#listeners) listener(key, offsets)
+  #emit(key: PartitionKey, offsets: Omit<PartitionOffsets, 'sizeBytes' | 'segmentCount'>,
+    readable?: { fromOffset: number; bytes: Uint8Array }): void {
+    for (const listener of this.#listeners) listener(key, offsets, readable)
   }
 
   #checkRunning(): void {

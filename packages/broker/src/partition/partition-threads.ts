@@ -62,6 +62,8 @@ export class PartitionThreads {
   /** Owned buffers that produced bytes travel to a thread in, and come back in (buffer-pool.ts). */
   readonly pool = new BufferPool()
   #nextRequestId = 1
+  /** Partitions with a live tail in the gateway, and the bytes their offsets reports may carry. */
+  readonly #liveTails = new Map<PartitionKey, number>()
 
   constructor(options: PartitionThreadsOptions) {
     this.#options = options
@@ -125,6 +127,14 @@ export class PartitionThreads {
       slot.inFlight.set(requestId, { key, resolve: resolve as (v: unknown) => void, reject })
       this.#post(slot, { type: 'request', key, requestId, request }, transfer === undefined ? [] : [transfer])
     })
+  }
+
+  /** Turns a partition's live tail on (bytesMax > 0) or off (0), also across thread restarts. */
+  setLiveTail(key: PartitionKey, bytesMax: number): void {
+    if (bytesMax > 0) this.#liveTails.set(key, bytesMax)
+    else this.#liveTails.delete(key)
+    const slot = this.#placement.get(key)
+    if (slot !== undefined) this.#post(slot, { type: 'liveTail', key, bytesMax })
   }
 
   /** Closes (or deletes) a partition on its thread and forgets it; nothing when it is not open. */
@@ -245,6 +255,8 @@ export class PartitionThreads {
       waiters.push({ resolve, reject })
       slot.opening.set(key, waiters)
       this.#post(slot, { type: 'open', key, dir, config })
+      const bytesMax = this.#liveTails.get(key)
+      if (bytesMax !== undefined) this.#post(slot, { type: 'liveTail', key, bytesMax })
     })
   }
 
