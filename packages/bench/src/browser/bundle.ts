@@ -1,7 +1,9 @@
 // The benchmark page's script: page.ts and everything it imports (the bench's workloads,
 // @faecie/client's browser entry, hdr-histogram-js's browser build) bundled by esbuild into one ES
 // module for Chromium. The workloads' only Node import, node:crypto's randomFillSync (payload.ts),
-// is shimmed with crypto.getRandomValues; any other `node:` import fails the build, naming it.
+// is shimmed with crypto.getRandomValues; latency.ts's two-process run (latency-processes.ts, which
+// forks a child, loaded only with `processes: 2`) is replaced by a module that refuses it; any other
+// `node:` import fails the build, naming it.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'esbuild'
@@ -17,6 +19,12 @@ export function randomFillSync(bytes) {
 }
 `
 
+const TWO_PROCESSES_SHIM = `
+export async function runLatencyInTwoProcesses() {
+  throw new Error('latency in two processes forks a Node child process: not in a browser')
+}
+`
+
 const nodeShims: Plugin = {
   name: 'faecie-bench-node-shims',
   setup(build) {
@@ -24,7 +32,8 @@ const nodeShims: Plugin = {
       if (args.path === 'node:crypto') return { path: 'crypto', namespace: SHIM_NAMESPACE }
       return { errors: [{ text: `${args.importer} imports ${args.path}, which the browser bench page cannot run (only node:crypto's randomFillSync is shimmed)` }] }
     })
-    build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, () => ({ contents: CRYPTO_SHIM, loader: 'js' }))
+    build.onResolve({ filter: /\/latency-processes\.js$/ }, () => ({ path: 'latency-processes', namespace: SHIM_NAMESPACE }))
+    build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (args) => ({ contents: args.path === 'latency-processes' ? TWO_PROCESSES_SHIM : CRYPTO_SHIM, loader: 'js' }))
   },
 }
 
