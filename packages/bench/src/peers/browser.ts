@@ -7,20 +7,18 @@
 // fixed rate with producer and push consumer in the same page (process). The browser's latency runs
 // twice: with timers of Node's resolution in the page (the client's figure: see browser/page.ts on
 // Chromium's 4 ms clamp of the pacing loop's timers) and with the page's own timers.
-import { join } from 'node:path'
 import { runConsume, runLatency, runProduce, type PerfResult, type WorkloadContext } from '../index.js'
 import { findChromium, startBrowserBench, type BrowserBench } from '../browser/driver.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { removeTempDir, startProcess, tempDir } from '../suite/processes.js'
+import { removeTempDir } from '../suite/processes.js'
 import { formatCount } from '../suite/stats.js'
-import { workloadContext, type FaecieBroker } from './faecie.js'
+import { startFaecieBroker, workloadContext, type FaecieBroker } from './faecie.js'
 
 export const BROWSER_WORKLOAD = 'browser'
 export const BROWSER_SYSTEM = 'faecie (browser)'
 export const NODE_SYSTEM = 'faecie (node)'
 const RECORD_BYTES = 100
-const START_TIMEOUT_MS = 30_000
 
 /** The variant name of the latency case at `rate` records/s. */
 export function latencyVariant(rate: number): string {
@@ -33,35 +31,18 @@ export function clampedLatencyVariant(rate: number): string {
 }
 
 export interface BrowserBroker extends FaecieBroker {
-  dataDir: string
   /** Stops the broker and removes its data dir. */
   stop(): Promise<void>
 }
 
-/** A faecie broker (as startFaecieBroker in faecie.ts) that also allows `origin`'s pages. */
+/** A faecie broker (startFaecieBroker) that also allows `origin`'s pages. */
 export async function startBrowserBroker(repoRoot: string, origin: string): Promise<BrowserBroker> {
-  const dataDir = tempDir('faecie-browser')
-  const main = join(repoRoot, 'packages/broker/dist/main.js')
-  const started = startProcess(process.execPath, [main, '--port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--allowed-origins', origin], {
-    cwd: repoRoot,
-    env: { ...process.env, FAECIE_LOG_LEVEL: 'info' },
-  })
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    const m = /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/.exec(started.output())
-    if (m !== null) {
-      const stop = async (): Promise<void> => {
-        await started.stop()
-        removeTempDir(dataDir)
-      }
-      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: undefined, process: started, dataDir, stop }
-    }
-    if (started.child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  const broker = await startFaecieBroker(repoRoot, ['--allowed-origins', origin])
+  const stop = async (): Promise<void> => {
+    await broker.process.stop()
+    removeTempDir(broker.dataDir)
   }
-  await started.stop()
-  removeTempDir(dataDir)
-  throw new Error(`the faecie broker did not start: ${started.output().slice(-500)}`)
+  return { ...broker, stop }
 }
 
 /** One side's three workloads: Node's (in this process) or the page's. */

@@ -24,13 +24,15 @@ export interface FaecieBroker {
   /** host:port of its Kafka listener (`--kafka-port 0`: the port its `kafka listening` line names). */
   kafkaBootstrap: string | undefined
   process: Started
+  /** Its data dir (a suite temp dir, removed when the suite ends). */
+  dataDir: string
 }
 
-/** Starts a broker and waits for its `broker listening` log line. */
-export async function startFaecieBroker(repoRoot: string): Promise<FaecieBroker> {
+/** Starts a broker (with `extraArgs` after the defaults) and waits for its `broker listening` log line. */
+export async function startFaecieBroker(repoRoot: string, extraArgs: readonly string[] = []): Promise<FaecieBroker> {
   const dataDir = tempDir('faecie')
   const main = join(repoRoot, 'packages/broker/dist/main.js')
-  const started = startProcess(process.execPath, [main, '--port', '0', '--kafka-port', '0', '--data-dir', dataDir], {
+  const started = startProcess(process.execPath, [main, '--port', '0', '--kafka-port', '0', '--data-dir', dataDir, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, FAECIE_LOG_LEVEL: 'info' },
   })
@@ -39,7 +41,7 @@ export async function startFaecieBroker(repoRoot: string): Promise<FaecieBroker>
     const m = /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/.exec(started.output())
     if (m !== null) {
       const k = /"port":(\d+)[^\n]*?"msg":"kafka listening"/.exec(started.output())
-      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: k === null ? undefined : `127.0.0.1:${k[1]}`, process: started }
+      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: k === null ? undefined : `127.0.0.1:${k[1]}`, process: started, dataDir }
     }
     if (started.child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 100))
