@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, partitionForKey } from '@faecie/protocol'
 import { Faecie, type Admin, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { readMessages } from '../support/client-read.js'
 
 let broker: BrokerProcess
 let faecie: Faecie
@@ -24,20 +25,8 @@ afterAll(async () => {
 const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes))
 
 /** Reads `count` messages from the start of every partition of a topic. */
-async function readAll(topic: string, count: number, partitions: number): Promise<ConsumedMessage[]> {
-  const reader = faecie.consumer({ autoOffsetReset: 'earliest' })
-  reader.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })))
-  const out: ConsumedMessage[] = []
-  try {
-    if (count === 0) return out
-    for await (const message of reader.stream()) {
-      out.push(message)
-      if (out.length >= count) break
-    }
-  } finally {
-    await reader.disconnect()
-  }
-  return out
+function readAll(topic: string, count: number, partitions: number): Promise<ConsumedMessage[]> {
+  return readMessages(faecie, topic, count, Array.from({ length: partitions }, (_, partition) => partition))
 }
 
 describe('admin', () => {

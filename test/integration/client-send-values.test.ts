@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { partitionForKey } from '@faecie/protocol'
 import { Faecie, type Admin, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { readMessages } from '../support/client-read.js'
 
 let broker: BrokerProcess
 let faecie: Faecie
@@ -26,20 +27,7 @@ const utf8 = new TextEncoder()
 const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes))
 const valuesOf = (prefix: string, n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => utf8.encode(`${prefix}${i}`))
 
-async function readPartition(topic: string, partition: number, count: number): Promise<ConsumedMessage[]> {
-  const reader = faecie.consumer({ autoOffsetReset: 'earliest' })
-  reader.assign([{ topic, partition, offset: 0 }])
-  const out: ConsumedMessage[] = []
-  try {
-    for await (const message of reader.stream()) {
-      out.push(message)
-      if (out.length >= count) break
-    }
-  } finally {
-    await reader.disconnect()
-  }
-  return out
-}
+const readPartition = (topic: string, partition: number, count: number): Promise<ConsumedMessage[]> => readMessages(faecie, topic, count, [partition])
 
 describe('producer.sendValues against a broker', () => {
   it('writes exactly the values given, in order, at the offsets it resolves with, with key and timestamp', async () => {

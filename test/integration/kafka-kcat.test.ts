@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type Admin, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
+import { readMessages } from '../support/client-read.js'
 import { runCli } from '../support/cli-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureKcat, kafkaPortOf, runTool, storedCompressionCodes } from '../support/kafka-protocol.js'
@@ -34,20 +35,7 @@ async function kcatRun(args: string[], input = ''): Promise<string> {
   return run.stdout
 }
 
-async function readWithClient(topic: string, count: number): Promise<ConsumedMessage[]> {
-  const reader = faecie.consumer({ autoOffsetReset: 'earliest' })
-  reader.assign([{ topic, partition: 0, offset: 0 }])
-  const out: ConsumedMessage[] = []
-  try {
-    for await (const message of reader.stream()) {
-      out.push(message)
-      if (out.length >= count) break
-    }
-  } finally {
-    await reader.disconnect()
-  }
-  return out
-}
+const readWithClient = (topic: string, count: number): Promise<ConsumedMessage[]> => readMessages(faecie, topic, count)
 
 describe('kcat against the Kafka listener', () => {
   it('-L lists the broker and each topic with its partitions', async () => {
