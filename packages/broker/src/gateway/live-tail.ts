@@ -28,10 +28,16 @@ import type { KnownOffsets } from './offset-watch.js'
 
 /** A subscription as the tail sees it. */
 export interface TailMember {
+  /** The topic the member reads (a topic deleted and made again under its name is another). */
+  readonly topicId: string
   /** Takes the push if its gates allow (then its offset and credit move), else false: it leaves. */
   offer(frame: SharedPushFrame, batches: number, next: number): boolean
-  /** Left the tail (it could not take a push, or the tail gave up): it reads for itself again. */
-  left(): void
+  /**
+   * Left the tail: it reads for itself again. `readFirst` (the tail gave up: a read failed, the topic
+   * went, leadership moved): it makes one read of its own before it may join again, so that it meets
+   * the error itself (ends, or retries after its backoff) instead of rejoining a tail that fails.
+   */
+  left(readFirst: boolean): void
 }
 
 export class LiveTail {
@@ -49,6 +55,8 @@ export class LiveTail {
   #pendingEnd = -1
   #pendingHighWatermark = -1
   #flushScheduled = false
+  /** The topic id of the members (all read the same topic). */
+  #topicId = ''
   /** Subscriptions of the partition, members or not (the partition thread's liveTail is on while > 0). */
   subscriptions = 0
 
@@ -68,11 +76,14 @@ export class LiveTail {
    * the high watermark (the tail starts there); false otherwise (it reads for itself).
    */
   join(member: TailMember, offset: number): boolean {
+    const empty = this.#members.size === 0
+    if (!empty && member.topicId !== this.#topicId) return false
     if (offset !== this.#end) {
-      if (this.#members.size > 0 || this.#reading || this.#pending.length > 0) return false
+      if (!empty || this.#reading || this.#pending.length > 0) return false
       if (offset !== this.gateway.watch.latest(this.key)?.highWatermark) return false
       this.#end = offset
     }
+    this.#topicId = member.topicId
     this.#members.add(member)
     // Not now: the offsets notification that woke the joiner may be the one that carries the bytes.
     this.#scheduleRead()
@@ -88,6 +99,16 @@ export class LiveTail {
     if (this.#members.size === 0 && !this.#reading && this.#pending.length === 0) {
       this.#end = offsets.highWatermark
       return
+    }
+    // As every watcher of the partition would on a move: is the topic still the members' (in a
+    // cluster a replica is deleted without the offset watch forgetting it), and does this broker
+    // still lead it? If not, every member reads for itself, meets why, and ends.
+    const cluster = this.gateway.cluster
+    if (this.#members.size > 0 && (this.gateway.topics.lookup(this.topic)?.topicId !== this.#topicId ||
+        (cluster !== undefined && !cluster.isLeaderNow(this.topic, this.partition)))) {
+      this.#pending = []
+      this.#pendingBytes = 0
+      return this.dissolve()
     }
     const bytes = readable?.bytes
     if (bytes === undefined || bytes.length === 0 || this.#reading) return this.#scheduleRead()
@@ -124,7 +145,7 @@ export class LiveTail {
   dissolve(): void {
     const members = [...this.#members]
     this.#members.clear()
-    for (const member of members) member.left()
+    for (const member of members) member.left(true)
   }
 
   #scheduleRead(): void {
@@ -154,6 +175,8 @@ export class LiveTail {
         return reads.fetch(this.topic, this.partition, from, bytesMax)
       })
       .then((result) => {
+        // At least one whole batch comes back, which may be larger than asked: held as read.
+        held?.resize(result.bytes.length)
         this.#reading = false
         if (result.bytes.length > 0 && firstBaseOffset(result.bytes) === from && this.#end === from) {
           this.#deliver(result.bytes, result.highWatermark)
@@ -161,8 +184,9 @@ export class LiveTail {
           this.dissolve()
         }
       }, () => {
-        // Out of range, a partition gone, a storage error: each member meets it in its own read
-        // and ends (or retries) as subscriptions.ts decides.
+        // Out of range, a partition gone, a storage error, a full mailbox: each member meets it in a
+        // read of its own before it may rejoin, and ends (or retries after its backoff) as
+        // subscriptions.ts decides.
         this.#reading = false
         this.dissolve()
       })
@@ -184,7 +208,7 @@ export class LiveTail {
         delivered++
       } else {
         this.#members.delete(member)
-        member.left()
+        member.left(false)
       }
     }
     if (delivered > 0) this.gateway.metrics.recordOut(this.topic, countRecords(bytes) * delivered, bytes.length * delivered)

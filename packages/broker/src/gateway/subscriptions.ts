@@ -53,6 +53,8 @@ class Subscription implements TailMember {
   readonly #key: PartitionKey
   readonly #tail: LiveTail | undefined
   #inTail = false
+  /** The tail gave up on this member: one read of its own comes before it may join again. */
+  #readBeforeJoin = false
 
   constructor(
     readonly sub: number,
@@ -105,7 +107,7 @@ class Subscription implements TailMember {
         `Broker ${cluster.brokerId} no longer leads ${this.topic}-${this.partition}.`).toWire())
     }
     if (this.credit <= 0 || this.owner.sink.congested()) return
-    if (this.#tail?.join(this, this.offset) === true) {
+    if (!this.#readBeforeJoin && this.#tail?.join(this, this.offset) === true) {
       this.#inTail = true
       this.#unwatch?.()
       this.#unwatch = undefined
@@ -127,6 +129,7 @@ class Subscription implements TailMember {
         reads.fetch(this.topic, this.partition, this.offset, maxBytes).then(
           (result) => {
             this.#reading = false
+            this.#readBeforeJoin = false
             if (this.#ended || result.bytes.length === 0) return reservation.release()
             reservation.resize(result.bytes.length)
             this.offset = offsetAfter(result.bytes)
@@ -165,8 +168,9 @@ class Subscription implements TailMember {
   }
 
   /** Left the tail: back on the offset watch, and a look at once (it may read, or end). */
-  left(): void {
+  left(readFirst: boolean): void {
     this.#inTail = false
+    if (readFirst) this.#readBeforeJoin = true
     if (this.#ended) return
     this.#watch()
     queueMicrotask(() => this.pump())
@@ -233,6 +237,8 @@ export class SessionSubscriptions {
     const meta = topics.lookup(topic)
     if (meta === undefined || meta.internal || partition >= meta.partitions) throw unknownTopicOrPartition(topic, partition)
     const status = await partitions.request(topic, partition, { op: 'status' })
+    // The session may have closed during the wait (its subscriptions are gone): none is made for it.
+    if (this.session.signal.aborted) throw new FaecieError(ErrorCode.NETWORK_EXCEPTION, 'The session closed before the subscription was made.')
     // As a fetch (log.ts read): an offset from the high watermark up to the log end is not out of
     // range, only not readable yet (a new leader's high watermark catching up, a leader's restarted
     // after its log reopened, a sync under way): the subscription waits for it. Out of range is

@@ -189,6 +189,9 @@ export class ActorHost {
     }
     this.#tickOne(key, hosted)
     this.#hosted.delete(key)
+    // The manager sends liveTail again when it opens the partition anew (on this thread or another):
+    // a topic made again under this name must not inherit the deleted one's.
+    this.#liveTails.delete(key)
     if (kind === 'close') hosted.actor.close()
     else hosted.actor.delete()
     this.#postOutbox()
