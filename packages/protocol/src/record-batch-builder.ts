@@ -81,15 +81,7 @@ export class RecordBatchBuilder {
    */
   append(record: RecordInput, defaultTimestamp: number): void {
     const timestamp = record.timestamp ?? defaultTimestamp
-    if (!Number.isSafeInteger(timestamp)) {
-      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `A record timestamp is not a safe integer: ${timestamp}.`)
-    }
-    // Kafka's producer takes the first record's timestamp as the base; deltas may be negative.
-    const base = this.count === 0 ? timestamp : this.baseTimestamp
-    const delta = timestamp - base
-    if (delta > TWO_POW_53 || delta < -TWO_POW_53) {
-      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `Record ${this.count} is more than 2^53 ms from the first record.`)
-    }
+    const delta = this.timestampDelta(timestamp)
     const key = record.key ?? null
     const value = record.value ?? null
     const headers = record.headers
@@ -108,20 +100,29 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * The timestamp delta of the next record (Kafka's producer takes the first record's timestamp as
+   * the base; deltas may be negative); throws INVALID_TIMESTAMP for a timestamp that is not a safe
+   * integer or is more than 2^53 ms from the first.
+   */
+  private timestampDelta(timestamp: number): number {
+    if (!Number.isSafeInteger(timestamp)) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `A record timestamp is not a safe integer: ${timestamp}.`)
+    }
+    const delta = timestamp - (this.count === 0 ? timestamp : this.baseTimestamp)
+    if (delta > TWO_POW_53 || delta < -TWO_POW_53) {
+      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `Record ${this.count} is more than 2^53 ms from the first record.`)
+    }
+    return delta
+  }
+
+  /**
    * The bulk path: appends values[from, to) as records that share `key` and `timestamp`, with no
    * headers and no object per record; the bytes are those append() would write for the same records
    * one at a time. Bad input throws before anything is written, as append() does.
    */
   appendValues(values: readonly Uint8Array[], from: number, to: number, key: Uint8Array | null, timestamp: number): void {
     if (to <= from) return
-    if (!Number.isSafeInteger(timestamp)) {
-      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `A record timestamp is not a safe integer: ${timestamp}.`)
-    }
-    const base = this.count === 0 ? timestamp : this.baseTimestamp
-    const delta = timestamp - base
-    if (delta > TWO_POW_53 || delta < -TWO_POW_53) {
-      throw new FaecieError(ErrorCode.INVALID_TIMESTAMP, `Record ${this.count} is more than 2^53 ms from the first record.`)
-    }
+    const delta = this.timestampDelta(timestamp)
     if (key !== null && !(key instanceof Uint8Array)) throw new TypeError('a key must be a Uint8Array or null')
     const keyBytes = key === null ? 0 : key.length
     let valueBytes = 0
