@@ -76,7 +76,8 @@ describe('ops', () => {
         'initProducerId', 'produce', 'fetch', 'listOffsets', 'subscribe', 'credit', 'unsubscribe',
         'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'describeGroups', 'listGroups', 'deleteGroup', 'alterGroupOffsets', 'stats', 'repairPartition', 'deleteRecords',
         'replicaFetch', 'offsetsForLeaderEpoch', 'describeCluster', 'findCoordinator', 'alterPartitionReassignments',
-        'listPartitionReassignments', 'electLeaders'].sort(),
+        'listPartitionReassignments', 'electLeaders', 'saslAuthenticate', 'createAcls', 'describeAcls', 'deleteAcls', 'describeUsers',
+        'alterUsers'].sort(),
     )
     expect(isOpName('produce')).toBe(true)
     expect(isOpName('statistics')).toBe(false)

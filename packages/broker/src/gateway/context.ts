@@ -6,6 +6,7 @@ import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse, t
 import type { Logger } from '../log.js'
 import type { BrokerMetrics } from '../metrics/broker-metrics.js'
 import type { PartitionManager } from '../partition/partition-manager.js'
+import type { GatewaySecurity } from '../security/gateway-security.js'
 import type { TopicService } from '../topics/topic-service.js'
 import type { ByteBudget, Reservation } from './byte-budget.js'
 import type { Limits } from './limits.js'
@@ -91,6 +92,8 @@ export interface Gateway {
   readonly draining: boolean
   /** The cluster, in cluster mode (--cluster); undefined for a single broker. */
   readonly cluster: ClusterGateway | undefined
+  /** Authentication and ACLs (security/gateway-security.ts): every handler checks its request here. */
+  readonly security: GatewaySecurity
 }
 
 /** What a handler sees of the session it serves. */
@@ -106,6 +109,15 @@ export interface SessionHandle {
   readonly peerBrokerId?: number | undefined
   /** True for an HTTP request's session: in a cluster its group ops are forwarded to the group's coordinator. */
   readonly overHttp?: boolean
+  /**
+   * Who the session acts as: "User:<name>" once logged in (SCRAM, or a verified client certificate),
+   * ANONYMOUS_PRINCIPAL before that and on a broker without --auth scram (security/gateway-security.ts).
+   */
+  readonly principal: string
+  /** The client's IP address as this broker sees it ('' when unknown): ACL hosts and the audit log. */
+  readonly clientAddress: string
+  /** True once the session may send ops other than hello and saslAuthenticate (always, without --auth scram). */
+  readonly authenticated: boolean
   /** Marks the session as having said hello with this client id. */
   helloDone(clientId: string | undefined): void
   /** Closes the session with a 4xxx code (acks 0 produce failures surface this way). */

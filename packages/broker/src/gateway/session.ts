@@ -31,6 +31,7 @@ import type { SessionCloseReason } from './outbound.js'
 import type { SharedPushFrame } from './live-frame.js'
 import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
+import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
 
@@ -60,12 +61,18 @@ export class Session implements SessionHandle, PeerSession {
   readonly #pumpAll = (): void => this.subscriptions.pumpAll()
   /** Answered a ping since the last heartbeat (gateway-server.ts). */
   alive = true
+  /** Who the session acts as (context.ts SessionHandle.principal); set by a login. */
+  principal = ANONYMOUS_PRINCIPAL
+  readonly clientAddress: string
+  /** A login (saslAuthenticate, or a verified client certificate) has set the principal. */
+  loggedIn = false
 
   constructor(id: number, socket: WebSocket, gateway: Gateway, remote: string | undefined) {
     this.id = id
     this.#socket = socket
     this.#gateway = gateway
     this.logger = gateway.logger.child({ session: id, remote })
+    this.clientAddress = remote ?? ''
     gateway.metrics.sessions++
     const { limits } = gateway
     this.readBudget = new ByteBudget(limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
@@ -124,6 +131,10 @@ export class Session implements SessionHandle, PeerSession {
 
   get peerBrokerId(): number | undefined {
     return this.#peerBrokerId
+  }
+
+  get authenticated(): boolean {
+    return this.loggedIn || this.#peerBrokerId !== undefined || !this.#gateway.security.authenticationRequired
   }
 
   brokerHelloDone(brokerId: number, clientId: string | undefined): void {

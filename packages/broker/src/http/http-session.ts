@@ -21,6 +21,7 @@ import { OP_HANDLERS } from '../gateway/ops/index.js'
 import { SessionSubscriptions, type PushSink } from '../gateway/subscriptions.js'
 import type { Logger } from '../log.js'
 import type { HttpLimits } from './limits.js'
+import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 
 /** HTTP sessions are numbered from here, apart from WebSocket sessions. */
 const HTTP_SESSION_ID_BASE = 1_000_000_000
@@ -42,6 +43,11 @@ export class HttpSession implements SessionHandle {
   readonly overHttp = true
   readonly #controller = new AbortController()
   readonly #held: Reservation[] = []
+  /** Who the request acts as (context.ts SessionHandle.principal); set from its credentials. */
+  principal = ANONYMOUS_PRINCIPAL
+  clientAddress = ''
+  /** The request's credentials were checked and set the principal. */
+  loggedIn = false
 
   constructor(readonly id: number, readonly logger: Logger, private readonly gateway: Gateway, sink: PushSink) {
     this.subscriptions = new SessionSubscriptions(gateway, this, sink)
@@ -63,6 +69,10 @@ export class HttpSession implements SessionHandle {
   }
 
   helloDone(): void {}
+
+  get authenticated(): boolean {
+    return this.loggedIn || !this.gateway.security.authenticationRequired
+  }
 
   /** Only an acks-0 produce failure asks this; over HTTP there is no socket of the protocol to close. */
   close(code: number, reason: string): void {

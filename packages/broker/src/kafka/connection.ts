@@ -28,6 +28,7 @@ import { readRequestHeader, writeResponseHeader } from './generated/headers.js'
 import { KafkaFrameReader } from './frames.js'
 import { advertisedVersions, API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from './versions.js'
 import { KafkaReader, KafkaWriter } from './wire.js'
+import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 
 const UNSUPPORTED_VERSION = 35
 
@@ -54,6 +55,11 @@ export class KafkaConnection implements SessionHandle {
   #closed = false
   /** Bytes of the frames of requests in flight (their decoded copies live until answered). */
   #requestBytes = 0
+  /** Who the connection acts as (context.ts SessionHandle.principal); set by a SASL login. */
+  principal = ANONYMOUS_PRINCIPAL
+  readonly clientAddress: string
+  /** A login (SaslAuthenticate, or a verified client certificate) has set the principal. */
+  loggedIn = false
 
   constructor(id: number, socket: Socket, gateway: Gateway, listener: KafkaListenerInfo, logger: Logger) {
     this.id = id
@@ -61,6 +67,7 @@ export class KafkaConnection implements SessionHandle {
     this.#gateway = gateway
     this.#listener = listener
     this.logger = logger.child({ kafkaConnection: id, remote: socket.remoteAddress })
+    this.clientAddress = socket.remoteAddress ?? ''
     this.#frames = new KafkaFrameReader(gateway.limits.frameBytesMax)
     this.readBudget = new ByteBudget(gateway.limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
     this.subscriptions = new SessionSubscriptions(gateway, this, { push: () => undefined, congested: () => true })
@@ -84,6 +91,10 @@ export class KafkaConnection implements SessionHandle {
   }
 
   helloDone(): void {}
+
+  get authenticated(): boolean {
+    return this.loggedIn || !this.#gateway.security.authenticationRequired
+  }
 
   /** Ends the connection, logging why (the close code of the WebSocket protocol is not sent: TCP has none). */
   close(_code: number, reason: string): void {

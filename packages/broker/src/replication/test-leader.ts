@@ -15,6 +15,7 @@ import { defaultHttpLimits } from '../http/limits.js'
 import { silentLogger } from '../log.js'
 import { partitionKey, type PartitionRequest, type PartitionResultByOp } from '../partition/messages.js'
 import type { OffsetsListener, PartitionManager } from '../partition/partition-manager.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 
 /** One partition's log: epochs[i] is the leader epoch of offset logStart + i. */
 export class ModelLog {
@@ -150,7 +151,7 @@ export async function startTestLeader(options: { brokerId: number; clusterId: st
   }
   const gateway = {
     limits, partitions: partitions as unknown as PartitionManager, watch: new OffsetWatch(partitions as unknown as PartitionManager),
-    topics: undefined as never, reads: undefined as never, logger, outbound, draining: false, cluster,
+    topics: undefined as never, reads: undefined as never, logger, outbound, draining: false, cluster, security: openGatewaySecurity(logger),
     broker: { brokerId: options.brokerId, clusterId: options.clusterId ?? 'single', serverVersion: 'test', url: '', autoCreateTopics: false },
     metrics: { sessions: 0, observeRequest: () => undefined, recordOut: () => undefined } as unknown as Gateway['metrics'],
   }

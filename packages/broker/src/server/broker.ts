@@ -36,6 +36,8 @@ import { KafkaListener } from '../kafka/listener.js'
 import { BrokerMetrics } from '../metrics/broker-metrics.js'
 import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
+import { GatewaySecurity } from '../security/gateway-security.js'
+import { bootstrapSecurity } from '../security/bootstrap.js'
 import type { ClusterPartFactories } from '../cluster/cluster-parts.js'
 import { ClusterRuntime, type ClusterConnection } from '../cluster/cluster-runtime.js'
 import { registerConsole } from '../ui/console-routes.js'
@@ -165,10 +167,12 @@ export class Broker {
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
     if (cluster !== undefined) metrics.useCluster(cluster)
-    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster })
+    const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
+    const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster, security })
     let server: GatewayServer | undefined
     let kafka: KafkaListener | undefined
     try {
+      await bootstrapSecurity(config.security, security.state, logger)
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
@@ -256,6 +260,7 @@ class GatewayState implements Gateway {
   readonly metrics: Gateway['metrics']
   readonly outbound: Gateway['outbound']
   readonly cluster: Gateway['cluster']
+  readonly security: Gateway['security']
   draining = false
 
   constructor(parts: Omit<Gateway, 'draining' | 'cluster'> & { cluster?: Gateway['cluster'] }) {
@@ -269,6 +274,7 @@ class GatewayState implements Gateway {
     this.metrics = parts.metrics
     this.outbound = parts.outbound
     this.cluster = parts.cluster
+    this.security = parts.security
   }
 }
 

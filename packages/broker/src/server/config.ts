@@ -34,6 +34,7 @@ import { DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/broker-
 import { defaultHttpLimits, httpLimitProblems, type HttpLimits } from '../http/limits.js'
 import { faultInjectionRefusal } from '../faults/fault-injection.js'
 import { CLUSTER_FLAG_OPTIONS, CLUSTER_USAGE, parseClusterFlags, type ClusterConfig } from './cluster-config.js'
+import { parseSecurityFlags, SECURITY_FLAG_OPTIONS, SECURITY_USAGE, type SecurityConfig } from './security-config.js'
 
 export interface BrokerConfig {
   port: number
@@ -60,6 +61,8 @@ export interface BrokerConfig {
   http: HttpLimits
   /** Cluster mode (--cluster and its flags, cluster-config.ts); undefined: a single broker. */
   cluster: ClusterConfig | undefined
+  /** Authentication, ACLs and TLS (security-config.ts): `--auth`, `--tls-*`, ... */
+  security: SecurityConfig
   /** `--fault-injection FILE` (faults/fault-plan.ts), absolute; test harnesses only, never from --config. */
   faultInjection?: string
 }
@@ -82,10 +85,11 @@ export const USAGE = `Usage: faecie broker [options]
   --config FILE             JSON settings (flags win over it), including "limits"
   --fault-injection FILE    test harnesses only: disk and clock faults read from FILE (refused when NODE_ENV=production)
   --help                    this text
+${SECURITY_USAGE}
 ${CLUSTER_USAGE}`
 
 const FILE_KEYS = new Set(['port', 'host', 'kafkaPort', 'kafka', 'kafkaAdvertisedHost', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
-  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http'])
+  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http', 'security'])
 
 /** Parses argv (without node and the script); returns 'help' for --help. */
 export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
@@ -109,6 +113,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
         'fault-injection': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...CLUSTER_FLAG_OPTIONS,
+        ...SECURITY_FLAG_OPTIONS,
       },
     })
   } catch (err) {
@@ -133,6 +138,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
   const fileBrokerId = file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1)
   const cluster = parseClusterFlags(flags, fileBrokerId, integer, (message) => new UsageError(message))
+  const security = parseSecurityFlags(flags, objectOrEmpty(file.security, 'security'), (message) => new UsageError(message))
   const faultInjection = flags['fault-injection'] === undefined ? undefined : faultInjectionFile(flags['fault-injection'])
   return {
     port: integer(pick(flags.port, 'port') ?? 8092, named(flags.port, '--port', 'port'), 0, 65535),
@@ -153,6 +159,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
     metrics: integers(objectOrEmpty(file.metrics, 'metrics'), 'metrics', DEFAULT_METRICS_OPTIONS, 1, 1_000_000),
     http,
     cluster,
+    security,
     ...(faultInjection === undefined ? {} : { faultInjection }),
   }
 }

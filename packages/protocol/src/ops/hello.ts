@@ -49,6 +49,11 @@ export interface HelloResponse {
   limits: BrokerLimits
   /** The cluster id (a single broker's own). */
   clusterId?: string
+  /**
+   * Present when the broker requires a login: the session must send `saslAuthenticate` with one of
+   * these mechanisms before any other op (anything else is answered AUTHENTICATION_REQUIRED).
+   */
+  auth?: { required: true; mechanisms: string[] }
 }
 
 export function parseHelloRequest(frame: RequestFrame): Parsed<HelloRequest> {

@@ -35,6 +35,13 @@ import { type ListPartitionReassignmentsRequest, type ListPartitionReassignments
 import { type ElectLeadersRequest, type ElectLeadersResponse, parseElectLeadersRequest } from './elect-leaders.js'
 import { type SubscribeRequest, type SubscribeResponse, parseSubscribeRequest } from './subscribe.js'
 import { type UnsubscribeRequest, type UnsubscribeResponse, parseUnsubscribeRequest } from './unsubscribe.js'
+import { type SaslAuthenticateRequest, type SaslAuthenticateResponse, parseSaslAuthenticateRequest } from './sasl-authenticate.js'
+import {
+  type CreateAclsRequest, type CreateAclsResponse, type DeleteAclsRequest, type DeleteAclsResponse, type DescribeAclsRequest,
+  type DescribeAclsResponse, parseCreateAclsRequest, parseDeleteAclsRequest, parseDescribeAclsRequest,
+} from './acls.js'
+import { type AlterUsersRequest, type AlterUsersResponse, type DescribeUsersRequest, type DescribeUsersResponse, parseAlterUsersRequest,
+  parseDescribeUsersRequest } from './users.js'
 
 export * from './fields.js'
 export * from './hello.js'
@@ -69,6 +76,9 @@ export * from './find-coordinator.js'
 export * from './alter-partition-reassignments.js'
 export * from './list-partition-reassignments.js'
 export * from './elect-leaders.js'
+export * from './sasl-authenticate.js'
+export * from './acls.js'
+export * from './users.js'
 
 /** Each op's request fields (without the envelope's id and op) and its answer. */
 export interface OpTypes {
@@ -104,6 +114,12 @@ export interface OpTypes {
   alterPartitionReassignments: { request: AlterPartitionReassignmentsRequest; response: AlterPartitionReassignmentsResponse }
   listPartitionReassignments: { request: ListPartitionReassignmentsRequest; response: ListPartitionReassignmentsResponse }
   electLeaders: { request: ElectLeadersRequest; response: ElectLeadersResponse }
+  saslAuthenticate: { request: SaslAuthenticateRequest; response: SaslAuthenticateResponse }
+  createAcls: { request: CreateAclsRequest; response: CreateAclsResponse }
+  describeAcls: { request: DescribeAclsRequest; response: DescribeAclsResponse }
+  deleteAcls: { request: DeleteAclsRequest; response: DeleteAclsResponse }
+  describeUsers: { request: DescribeUsersRequest; response: DescribeUsersResponse }
+  alterUsers: { request: AlterUsersRequest; response: AlterUsersResponse }
 }
 
 export type OpName = keyof OpTypes
@@ -144,6 +160,12 @@ export const REQUEST_PARSERS: { readonly [Op in OpName]: (frame: RequestFrame) =
   alterPartitionReassignments: parseAlterPartitionReassignmentsRequest,
   listPartitionReassignments: parseListPartitionReassignmentsRequest,
   electLeaders: parseElectLeadersRequest,
+  saslAuthenticate: parseSaslAuthenticateRequest,
+  createAcls: parseCreateAclsRequest,
+  describeAcls: parseDescribeAclsRequest,
+  deleteAcls: parseDeleteAclsRequest,
+  describeUsers: parseDescribeUsersRequest,
+  alterUsers: parseAlterUsersRequest,
 }
 
 /** The names of every op this version speaks; pass it as parseRequestEnvelope's knownOps. */

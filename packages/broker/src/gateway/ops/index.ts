@@ -31,6 +31,9 @@ import { describeCluster } from './describe-cluster.js'
 import { findCoordinator } from './find-coordinator.js'
 import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './partition-reassignments.js'
 import { offsetsForLeaderEpoch, replicaFetch } from './replica-fetch.js'
+import { saslAuthenticate } from './sasl-authenticate.js'
+import { createAcls, deleteAcls, describeAcls } from './acls.js'
+import { alterUsers, describeUsers } from './users.js'
 
 export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   hello,
@@ -65,4 +68,10 @@ export const OP_HANDLERS: { readonly [Op in OpName]: OpHandler<Op> } = {
   alterPartitionReassignments,
   listPartitionReassignments,
   electLeaders,
+  saslAuthenticate,
+  createAcls,
+  describeAcls,
+  deleteAcls,
+  describeUsers,
+  alterUsers,
 }
