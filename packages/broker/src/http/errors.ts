@@ -4,7 +4,9 @@
 // type, an unknown route) are turned into protocol errors first, so a client always reads one shape.
 //
 //   400  INVALID_REQUEST, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_CONFIG, ... (bad input)
-//   403  ORIGIN_NOT_ALLOWED, TOPIC_AUTHORIZATION_FAILED
+//   401  AUTHENTICATION_REQUIRED (no credentials, or a password over plain http from another
+//        host), SASL_AUTHENTICATION_FAILED (wrong password, unknown token); with WWW-Authenticate
+//   403  ORIGIN_NOT_ALLOWED, TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED (an ACL refused the principal)
 //   404  UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, GROUP_ID_NOT_FOUND, and unknown routes
 //   409  TOPIC_ALREADY_EXISTS, NON_EMPTY_GROUP
 //   413  MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, FRAME_TOO_LARGE
@@ -23,8 +25,13 @@ import { MisdirectedError } from './leadership.js'
 
 /** The HTTP status of each protocol code that does not follow the retriable rule. */
 export const HTTP_STATUS_BY_CODE: ReadonlyMap<number, number> = new Map<number, number>([
+  [ErrorCode.AUTHENTICATION_REQUIRED, 401],
+  [ErrorCode.SASL_AUTHENTICATION_FAILED, 401],
   [ErrorCode.ORIGIN_NOT_ALLOWED, 403],
   [ErrorCode.TOPIC_AUTHORIZATION_FAILED, 403],
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED, 403],
+  [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 403],
+  [ErrorCode.SECURITY_DISABLED, 400],
   [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 404],
   [ErrorCode.UNKNOWN_TOPIC_ID, 404],
   [ErrorCode.GROUP_ID_NOT_FOUND, 404],
@@ -80,11 +87,28 @@ export function toFaecieError(err: unknown, logger: Logger): { error: FaecieErro
   return { error: new FaecieError(ErrorCode.UNKNOWN_SERVER_ERROR), status: 500 }
 }
 
+/**
+ * The challenge of a 401. Basic is offered only to clients that are not browser scripts (no
+ * Sec-Fetch-Mode, or a navigation): a Basic challenge answering a page's fetch() would pop up the
+ * browser's own login dialog over the console's login page.
+ */
+export function authChallenge(request: FastifyRequest): string {
+  const mode = request.headers['sec-fetch-mode']
+  const bearer = 'Bearer realm="faecie"'
+  return mode === undefined || mode === 'navigate' ? `Basic realm="faecie", charset="UTF-8", ${bearer}` : bearer
+}
+
+/** Answers `err` as the API does (for hooks outside the API's context: the authentication hook). */
+export function sendErrorReply(request: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger): void {
+  sendError(logger)(err, request, reply)
+}
+
 /** Fastify error handler of the API's routes. */
 export function sendError(logger: Logger) {
-  return (err: unknown, _request: FastifyRequest, reply: FastifyReply): void => {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const { error, status } = toFaecieError(err, logger)
     if (reply.sent || reply.raw.headersSent) return
+    if (status === 401) void reply.header('www-authenticate', authChallenge(request))
     if (error instanceof MisdirectedError) {
       void reply.code(status).type('application/json').send(error.body())
       return

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { silentLogger } from '../log.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 import { httpStatusOf } from './errors.js'
 import { decodeField, encodeField, encodeHeaders } from './record-codec.js'
 import { registerHttpApi } from './http-api.js'
@@ -22,7 +23,7 @@ let app: FastifyInstance | undefined
 
 async function build(options: { draining?: boolean; limits?: Parameters<typeof registerHttpApi>[2] } = {}): Promise<{ app: FastifyInstance; routes: Route[] }> {
   const routes: Route[] = []
-  const gateway = { limits: DEFAULT_LIMITS, logger: silentLogger(), draining: options.draining ?? false } as unknown as Gateway
+  const gateway = { limits: DEFAULT_LIMITS, logger: silentLogger(), draining: options.draining ?? false, security: openGatewaySecurity(silentLogger()) } as unknown as Gateway
   app = Fastify()
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url })

@@ -7,13 +7,17 @@
 // (leadership.ts) and /health gains `cluster` (cluster-health.ts). /v1/cluster and /v1/reassignments
 // describe the cluster (a single broker as a cluster of one; cluster-routes.ts).
 // Origin checks for POST and DELETE are the gateway's (gateway-server.ts onRequest: 403).
+// With --auth scram every route of the port but the public ones needs credentials (http-auth.ts,
+// a root hook: /metrics too); /v1/auth issues and revokes bearer tokens (auth-routes.ts).
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
 import { FaecieError, ErrorCode } from '@faecie/protocol'
+import { registerAuthRoutes } from './auth-routes.js'
 import { addClusterHealth } from './cluster-health.js'
 import { registerClusterRoutes } from './cluster-routes.js'
 import { sendError } from './errors.js'
 import { registerGroupRoutes } from './groups.js'
+import { HttpAuth, type LoginThrottle } from './http-auth.js'
 import { HttpSessions, type HttpApiContext } from './http-session.js'
 import { defaultHttpLimits, type HttpLimits } from './limits.js'
 import { useDepthCheckedJsonParser } from './json-body.js'
@@ -28,12 +32,16 @@ export const API_PREFIX = '/v1'
 export interface HttpApiOptions {
   /** Overrides of the defaults (limits.ts defaultHttpLimits). */
   limits?: Partial<HttpLimits>
+  /** Slows failed logins per source address (security/login-throttle.ts); none: failures are only audited. */
+  loginThrottle?: LoginThrottle
 }
 
 export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, options: HttpApiOptions = {}): Promise<void> {
   const limits: HttpLimits = { ...defaultHttpLimits(gateway.limits), ...options.limits }
   const logger = gateway.logger.child({ module: 'http-api' })
-  const ctx: HttpApiContext = { gateway, limits, logger, sessions: new HttpSessions(gateway, limits, logger) }
+  const auth = new HttpAuth(gateway, logger.child({ module: 'http-auth' }), options.loginThrottle)
+  const ctx: HttpApiContext = { gateway, limits, logger, auth, sessions: new HttpSessions(gateway, limits, logger, (raw) => auth.of(raw)) }
+  auth.install(app)
   const streams = new TailStreams(ctx)
   // Before the HTTP server waits for open requests to finish: live tails would never finish.
   app.addHook('preClose', async () => streams.endAll('broker shutting down'))
@@ -53,5 +61,6 @@ export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, op
     await registerTailRoutes(api, ctx, streams)
     await registerGroupRoutes(api, ctx)
     await registerClusterRoutes(api, ctx)
+    await registerAuthRoutes(api, ctx)
   }, { prefix: API_PREFIX })
 }

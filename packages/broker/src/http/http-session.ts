@@ -4,7 +4,9 @@
 // (a live tail) push to the sink the caller gives. Requests are refused with SHUTTING_DOWN while the
 // broker drains and with TOO_MANY_IN_FLIGHT past requestsInFlightMax. Reads from disk draw on the
 // broker's read budget directly; what a request holds of it (a fetch's answer, being turned into
-// JSON) is released when its response ends, however it ends.
+// JSON) is released when its response ends, however it ends. A session acts as the principal the
+// request's credentials named (http-auth.ts), from the client address of its socket.
+import type { IncomingMessage } from 'node:http'
 import {
   ErrorCode,
   FaecieError,
@@ -21,6 +23,7 @@ import { OP_HANDLERS } from '../gateway/ops/index.js'
 import { SessionSubscriptions, type PushSink } from '../gateway/subscriptions.js'
 import type { Logger } from '../log.js'
 import type { HttpLimits } from './limits.js'
+import type { HttpAuth, RequestAuth } from './http-auth.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 
 /** HTTP sessions are numbered from here, apart from WebSocket sessions. */
@@ -34,6 +37,8 @@ export interface HttpApiContext {
   limits: HttpLimits
   logger: Logger
   sessions: HttpSessions
+  /** Credentials and tokens (http-auth.ts). */
+  auth: HttpAuth
 }
 
 /** One HTTP request seen as a session by the op handlers. */
@@ -91,7 +96,8 @@ export class HttpSessions {
   #nextId = HTTP_SESSION_ID_BASE
   #inFlight = 0
 
-  constructor(readonly gateway: Gateway, private readonly limits: HttpLimits, private readonly logger: Logger) {}
+  constructor(readonly gateway: Gateway, private readonly limits: HttpLimits, private readonly logger: Logger,
+    private readonly authOf: (raw: IncomingMessage) => RequestAuth | undefined = () => undefined) {}
 
   get inFlight(): number {
     return this.#inFlight
@@ -101,6 +107,12 @@ export class HttpSessions {
   open(reply: FastifyReply, sink: PushSink = NO_PUSHES): HttpSession {
     const id = this.#nextId++
     const session = new HttpSession(id, this.logger.child({ httpSession: id }), this.gateway, sink)
+    session.clientAddress = reply.request.socket.remoteAddress ?? ''
+    const auth = this.authOf(reply.request.raw)
+    if (auth !== undefined) {
+      session.principal = auth.principal
+      session.loggedIn = true
+    }
     reply.raw.once('close', () => session.end())
     return session
   }
@@ -116,6 +128,8 @@ export class HttpSessions {
    */
   async run<Op extends OpName>(session: HttpSession, op: Op, fields: Record<string, unknown>): Promise<OpResponse<Op> | undefined> {
     this.checkOpen()
+    // The authentication hook (http-auth.ts) answers such requests first: this is the backstop.
+    if (!session.authenticated) throw new FaecieError(ErrorCode.AUTHENTICATION_REQUIRED, 'This request carries no credentials the broker accepted.')
     const parsed = parseOpRequest(op, { ...fields, id: 0, op } as RequestFrame)
     if (!parsed.ok) throw parsed.error
     if (this.#inFlight >= this.limits.requestsInFlightMax) {

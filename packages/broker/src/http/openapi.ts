@@ -2,6 +2,7 @@
 // routes; a test checks that every route registered under /v1 is in it and that it validates
 // against the OpenAPI 3.1 schema. Limits in it are the defaults (defaultHttpLimits).
 import { HTTP_STATUS_BY_CODE } from './errors.js'
+import { AUTH_PATHS, AUTH_SCHEMAS, denied, SECURITY, SECURITY_SCHEMES, unauthorized } from './openapi-auth.js'
 import { CLUSTER_PATHS, CLUSTER_SCHEMAS } from './openapi-cluster.js'
 
 type Json = Record<string, unknown>
@@ -29,10 +30,11 @@ const encodingQueries: Json[] = [
 
 const badRequest = errorResponse('Invalid input (INVALID_REQUEST, INVALID_TOPIC_EXCEPTION, ...).')
 const notFound = errorResponse('Unknown topic, partition or group (UNKNOWN_TOPIC_OR_PARTITION, GROUP_ID_NOT_FOUND).')
-const forbidden = errorResponse('A state-changing request from an Origin that is not allowed (ORIGIN_NOT_ALLOWED).')
+const forbidden = errorResponse('A state-changing request from an Origin that is not allowed (ORIGIN_NOT_ALLOWED), or an ACL ' +
+  'does not let the principal do this (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).')
 const unavailable = errorResponse('Retriable: the broker is shutting down (SHUTTING_DOWN) or busy.')
 const tooMany = errorResponse('Too many requests or streams at once (TOO_MANY_IN_FLIGHT, TOO_MANY_SUBSCRIPTIONS).')
-const common = { 400: badRequest, 429: tooMany, 503: unavailable }
+const common = { 400: badRequest, 401: unauthorized, 403: denied, 429: tooMany, 503: unavailable }
 const misdirected: Json = {
   description: 'Cluster mode: this broker does not lead the partition (NOT_LEADER_OR_FOLLOWER); send the request to `leaderUrl` ' +
     '(null: no leader can serve now, retry shortly). Nothing was appended or read.',
@@ -303,9 +305,11 @@ export const OPENAPI_DOCUMENT = {
       'from a browser page whose Origin is not allowed get 403. Limits (defaults): 10000 records and the',
       "broker's frameBytesMax (8 MiB) of body per produce, 10000 records per read, maxWaitMs up to the",
       "broker's maxWaitMsMax, 256 live tails. In a cluster, a broker that does not lead a partition answers its produce,",
-      'read and tail requests 421 with the leader\'s URL (Misdirected).',
+      'read and tail requests 421 with the leader\'s URL (Misdirected). With --auth scram every path needs credentials',
+      '(Basic over https or from loopback, or a bearer token from POST /v1/auth/tokens): 401 without them, 403 when an ACL refuses.',
     ].join(' '),
   },
+  security: SECURITY,
   paths: {
     '/v1/topics': {
       get: {
@@ -401,6 +405,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     ...CLUSTER_PATHS,
+    ...AUTH_PATHS,
   },
-  components: { schemas: { ...schemas, ...CLUSTER_SCHEMAS } },
+  components: { schemas: { ...schemas, ...CLUSTER_SCHEMAS, ...AUTH_SCHEMAS }, securitySchemes: SECURITY_SCHEMES },
 } as const

@@ -50,6 +50,20 @@ export interface SecurityLimits {
   aclsMax: number
   /** Longest user name. */
   userNameCharsMax: number
+  /** HTTP bearer tokens held at once (all users); one more: 429 TOO_MANY_SESSIONS (http/auth-routes.ts). */
+  httpTokensMax: number
+  /** Tokens of one user; one more revokes that user's oldest. */
+  httpTokensPerUserMax: number
+  /** A token's lifetime when the request asks for none... */
+  httpTokenLifetimeMs: number
+  /** ...and the longest one a request may ask for. */
+  httpTokenLifetimeMsMax: number
+  /** Successful Basic password checks remembered (so each request does not run PBKDF2 again)... */
+  httpPasswordCacheEntriesMax: number
+  /** ...for this long each. */
+  httpPasswordCacheTtlMs: number
+  /** Basic password checks (PBKDF2) running at once; one more: 429 TOO_MANY_IN_FLIGHT. */
+  httpPasswordChecksInFlightMax: number
 }
 
 export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
@@ -63,6 +77,13 @@ export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
   usersMax: 10_000,
   aclsMax: 100_000,
   userNameCharsMax: 255,
+  httpTokensMax: 10_000,
+  httpTokensPerUserMax: 100,
+  httpTokenLifetimeMs: 3_600_000,
+  httpTokenLifetimeMsMax: 86_400_000,
+  httpPasswordCacheEntriesMax: 1_000,
+  httpPasswordCacheTtlMs: 60_000,
+  httpPasswordChecksInFlightMax: 8,
 }
 
 export interface SecurityConfig {
@@ -147,6 +168,8 @@ export function parseSecurityFlags(flags: Flags, file: Record<string, unknown>, 
     ;(limits as Record<string, number>)[key] = value
   }
   if (limits.scramIterations < SCRAM_ITERATIONS_MIN) throw fail(`security.limits.scramIterations must be at least ${SCRAM_ITERATIONS_MIN}`)
+  if (limits.httpTokenLifetimeMs > limits.httpTokenLifetimeMsMax) throw fail('security.limits.httpTokenLifetimeMs must not exceed httpTokenLifetimeMsMax')
+  if (limits.httpTokensPerUserMax > limits.httpTokensMax) throw fail('security.limits.httpTokensPerUserMax must not exceed httpTokensMax')
   return {
     auth,
     saslMechanisms: mechanisms as ScramMechanism[],
