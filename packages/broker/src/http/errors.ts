@@ -88,14 +88,15 @@ export function toFaecieError(err: unknown, logger: Logger): { error: FaecieErro
 }
 
 /**
- * The challenge of a 401. Basic is offered only to clients that are not browser scripts (no
- * Sec-Fetch-Mode, or a navigation): a Basic challenge answering a page's fetch() would pop up the
- * browser's own login dialog over the console's login page.
+ * The challenge of a 401. Basic is not offered to a browser page's script (Sec-Fetch-Dest other
+ * than "document", or X-Requested-With, which the console sends): a Basic challenge answering a
+ * page's fetch() would pop up the browser's own login dialog over the console's login page.
  */
 export function authChallenge(request: FastifyRequest): string {
-  const mode = request.headers['sec-fetch-mode']
+  const dest = request.headers['sec-fetch-dest']
   const bearer = 'Bearer realm="faecie"'
-  return mode === undefined || mode === 'navigate' ? `Basic realm="faecie", charset="UTF-8", ${bearer}` : bearer
+  const fromScript = (dest !== undefined && dest !== 'document') || request.headers['x-requested-with'] !== undefined
+  return fromScript ? bearer : `Basic realm="faecie", charset="UTF-8", ${bearer}`
 }
 
 /** Answers `err` as the API does (for hooks outside the API's context: the authentication hook). */

@@ -56,7 +56,7 @@ describe('HTTP authentication', () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200)
     expect((await app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200)
     // A page's fetch() is not offered Basic (the browser would pop up its own dialog).
-    const fromPage = await app.inject({ method: 'GET', url: '/v1/topics', headers: { 'sec-fetch-mode': 'cors' } })
+    const fromPage = await app.inject({ method: 'GET', url: '/v1/topics', headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' } })
     expect(fromPage.headers['www-authenticate']).toBe('Bearer realm="faecie"')
   })
 
