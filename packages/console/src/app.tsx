@@ -2,7 +2,7 @@
 // reach the broker; a probe every few seconds gets through once it is back, the client reconnects
 // by itself, and every view loads its data again), the UTC / local time toggle, the view of the
 // current route, and an error boundary so that a bug in a view shows as a message instead of a
-// blank page.
+// blank page. With a login (root.tsx), the principal and a Log out button in the sidebar.
 import { useCallback, useEffect, useErrorBoundary, useMemo, useRef, useState } from 'preact/hooks'
 import type { ConsoleClient } from './client.js'
 import { ErrorBox } from './components/bits.js'
@@ -60,7 +60,7 @@ function View({ route }: { route: Route }) {
   }
 }
 
-export function App({ client }: { client: ConsoleClient }) {
+export function App({ client, principal, onLogout }: { client: ConsoleClient; principal?: string; onLogout?: () => Promise<void> }) {
   const route = useRoute()
   const [lost, setLost] = useState<string | undefined>(undefined)
   const [reconnects, setReconnects] = useState(0)
@@ -113,6 +113,12 @@ export function App({ client }: { client: ConsoleClient }) {
             </a>
           ))}
           <div class="sidebar-foot">
+            {principal !== undefined && (
+              <div class="who" data-testid="principal">
+                <span>{principal}</span>
+                {onLogout !== undefined && <button onClick={() => void onLogout()} data-testid="logout">Log out</button>}
+              </div>
+            )}
             <div class="zone-toggle" role="group" aria-label="time zone">
               Times
               {(['utc', 'local'] as const).map((zone) => (

@@ -3,8 +3,9 @@
 // and a group-less consumer whose healing cluster connection the message browser reads pages
 // through (fetch.ts). Also the broker's stats (the `stats` op), tolerated when the broker or the
 // client does not have it yet, and the partition moves in progress (listPartitionReassignments: none
-// where the broker does not have the op yet).
-import { Faecie, FaecieError, type Admin, type BrokerStats, type Consumer, type Producer } from '@faecie/client/browser'
+// where the broker does not have the op yet). With a login (auth.ts), the client logs in with SCRAM
+// (@faecie/client's `sasl` option) on every (re)connect.
+import { Faecie, FaecieError, type Admin, type BrokerStats, type Consumer, type FaecieConfig, type Producer } from '@faecie/client/browser'
 import type { ListPartitionReassignmentsResponse } from '@faecie/protocol'
 import { isNotBuilt } from './cluster-view.js'
 
@@ -39,14 +40,16 @@ export class ConsoleClient {
   /** False once the broker said it has no `stats` op. */
   #statsSupported = true
 
-  constructor(readonly brokerUrl: string) {
-    this.faecie = new Faecie({
+  constructor(readonly brokerUrl: string, credentials?: { username: string; password: string; mechanism: string }) {
+    const config: FaecieConfig & { sasl?: { mechanism: string; username: string; password: string } } = {
       brokers: [brokerUrl],
       clientId: 'faecie-console',
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       connectTimeoutMs: 10_000,
       retry: { retries: REQUEST_RETRIES, maxRetryTimeMs: 2_000 },
-    })
+    }
+    if (credentials !== undefined) config.sasl = { ...credentials, mechanism: credentials.mechanism.toLowerCase() }
+    this.faecie = new Faecie(config)
     this.admin = this.faecie.admin()
     this.reader = this.faecie.consumer({ autoOffsetReset: 'earliest' })
   }

@@ -1,8 +1,8 @@
-// The console's entry: one client for the broker the page came from, and the app.
+// The console's entry: the root (login when the broker asks for one, then the app) for the broker
+// the page came from.
 import { render } from 'preact'
-import { App } from './app.js'
-import { ConsoleClient, brokerAddress } from './client.js'
+import { brokerAddress } from './client.js'
+import { Root } from './root.js'
 import './styles.css'
 
-const client = new ConsoleClient(brokerAddress(location))
-render(<App client={client} />, document.getElementById('app')!)
+render(<Root brokerUrl={brokerAddress(location)} />, document.getElementById('app')!)

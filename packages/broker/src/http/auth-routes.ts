@@ -2,7 +2,9 @@
 //
 //   POST   /v1/auth/tokens           a new token for a password: Basic credentials, or the JSON body
 //                                    {user, password, lifetimeMs?} (the console's login page); 201
-//                                    {token, tokenType, principal, expiresAt, expiresAtMs}
+//                                    {token, tokenType, principal, mechanism, expiresAt, expiresAtMs}
+//                                    (mechanism: the user's SCRAM credential the password matched, which
+//                                    a WebSocket login of the same user can use)
 //   DELETE /v1/auth/tokens/current   revokes the bearer token the request presents
 //   GET    /v1/auth/whoami           the principal the request acts as, and how it authenticated
 //
@@ -45,7 +47,7 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: HttpApiConte
     const { token, entry } = auth.tokens.issue(owner, lifetimeMs)
     ctx.logger.info({ principal: `User:${entry.user}`, clientAddress: request.socket.remoteAddress, expiresAtMs: entry.expiresAtMs }, 'HTTP token issued')
     return reply.code(201).header('cache-control', 'no-store').send({
-      token, tokenType: 'Bearer', principal: `User:${entry.user}`,
+      token, tokenType: 'Bearer', principal: `User:${entry.user}`, mechanism: entry.mechanism,
       expiresAt: new Date(entry.expiresAtMs).toISOString(), expiresAtMs: entry.expiresAtMs,
     })
   })

@@ -42,11 +42,12 @@ export const AUTH_SCHEMAS: Record<string, Json> = {
   },
   Token: {
     type: 'object',
-    required: ['token', 'tokenType', 'principal', 'expiresAt', 'expiresAtMs'],
+    required: ['token', 'tokenType', 'principal', 'mechanism', 'expiresAt', 'expiresAtMs'],
     properties: {
       token: { type: 'string', description: 'Send as Authorization: Bearer <token>. Shown once: the broker keeps only its SHA-256.' },
       tokenType: { type: 'string', const: 'Bearer' },
       principal: { type: 'string', examples: ['User:alice'] },
+      mechanism: { type: 'string', enum: ['SCRAM-SHA-256', 'SCRAM-SHA-512'], description: 'The credential the password matched (for a WebSocket SCRAM login).' },
       expiresAt: { type: 'string', format: 'date-time' },
       expiresAtMs: { type: 'integer', description: 'expiresAt in ms since the epoch.' },
     },
