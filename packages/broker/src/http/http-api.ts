@@ -32,7 +32,7 @@ export const API_PREFIX = '/v1'
 export interface HttpApiOptions {
   /** Overrides of the defaults (limits.ts defaultHttpLimits). */
   limits?: Partial<HttpLimits>
-  /** Slows failed logins per source address (security/login-throttle.ts); none: failures are only audited. */
+  /** Slows failed logins per source address; default gateway.security's loginThrottle (security/login-throttle.ts). */
   loginThrottle?: LoginThrottle
 }
 

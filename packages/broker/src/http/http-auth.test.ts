@@ -32,7 +32,7 @@ async function build(auth: 'none' | 'scram' = 'scram'): Promise<Built> {
   security.audit.loginFailed = (login) => { audit.push(`${login.listener} ${login.user} ${login.reason}`); original(login) }
   security.state.setCredential('alice', await scramCredential('SCRAM-SHA-256', 'secret', randomBytes(16), 4096))
   const failures: string[] = []
-  const loginThrottle: LoginThrottle = { failed: (address) => { failures.push(address); return 0 }, succeeded: () => {} }
+  const loginThrottle: LoginThrottle = { failed: async (address) => { failures.push(address) }, succeeded: () => {} }
   const gateway = { limits: DEFAULT_LIMITS, logger, draining: false, security } as unknown as Gateway
   app = Fastify()
   await registerHttpApi(app, gateway, { loginThrottle })

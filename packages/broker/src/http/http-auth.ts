@@ -15,7 +15,6 @@
 // learnt is kept per request (`of`); HttpSessions.open gives it to the op handlers' session.
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
@@ -25,13 +24,14 @@ import { sendErrorReply } from './errors.js'
 import { PasswordChecker } from './password-check.js'
 
 /**
- * Slows failed logins per source address (security/login-throttle.ts of the login part, wired by
- * registerHttpApi's options). Without one, failures are audited but answered at once.
+ * Slows failed logins per source address: the shape of security/login-throttle.ts's LoginThrottle
+ * (the login part's), which GatewaySecurity holds as `loginThrottle` and which is used when
+ * registerHttpApi is given none. Without either, failures are audited but answered at once.
  */
 export interface LoginThrottle {
-  /** A failed login from this address: how long to hold back its answer, in ms. */
-  failed(clientAddress: string): number
-  /** A successful login from this address (its failures may be forgotten). */
+  /** Counts a failed login from this address and waits as long as its failures call for. */
+  failed(clientAddress: string, signal?: AbortSignal): Promise<void>
+  /** A successful login from this address. */
   succeeded(clientAddress: string): void
 }
 
@@ -82,7 +82,8 @@ export class HttpAuth {
     const limits = security.config.limits
     this.#gateway = gateway
     this.#logger = logger
-    this.#throttle = throttle
+    // Duck-typed until GatewaySecurity declares its loginThrottle (the login part of issue 19).
+    this.#throttle = throttle ?? (security as unknown as { loginThrottle?: LoginThrottle }).loginThrottle
     this.tokens = new TokenStore({ tokensMax: limits.httpTokensMax, tokensPerUserMax: limits.httpTokensPerUserMax })
     this.passwords = new PasswordChecker((user, mechanism) => security.state.credential(user, mechanism), () => security.config.saslMechanisms, {
       cacheEntriesMax: limits.httpPasswordCacheEntriesMax, cacheTtlMs: limits.httpPasswordCacheTtlMs,
@@ -180,8 +181,7 @@ export class HttpAuth {
 
   async #failed(clientAddress: string, user: string, mechanism: string, reason: string): Promise<void> {
     this.#gateway.security.audit.loginFailed({ user, clientAddress, mechanism, listener: 'http', reason })
-    const delayMs = this.#throttle?.failed(clientAddress) ?? 0
-    if (delayMs > 0) await sleep(delayMs)
+    await this.#throttle?.failed(clientAddress)
   }
 }
 
