@@ -8,7 +8,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { OriginPolicy } from './origin.js'
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
-const ALLOWED_HEADERS = 'Content-Type, Last-Event-ID'
+// Authorization: bearer tokens and Basic (http/http-auth.ts); X-Requested-With: a script asking for no Basic challenge.
+const ALLOWED_HEADERS = 'Content-Type, Last-Event-ID, Authorization, X-Requested-With'
 /** How long a browser may cache a preflight answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600
 
