@@ -66,7 +66,7 @@ export function isTls(request: FastifyRequest): boolean {
 export function passwordTransportProblem(request: FastifyRequest): string | undefined {
   if (isTls(request) || isLoopback(request.socket.remoteAddress)) return undefined
   return 'A password is accepted only over https or from a loopback address, and this request came over plain http from ' +
-    `${request.socket.remoteAddress ?? 'an unknown address'}: use https (--tls-cert) or a bearer token.`
+    `${request.socket.remoteAddress ?? 'an unknown address'}: use https (--tls-cert), or a bearer token got on the broker's host.`
 }
 
 export class HttpAuth {
