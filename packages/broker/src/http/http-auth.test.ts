@@ -3,7 +3,7 @@
 // password cache, tokens issued, used and revoked, a password change revoking tokens, failures
 // audited and handed to the login throttle. The real broker process: test/integration/security-http.test.ts.
 import { randomBytes } from 'node:crypto'
-import { scramCredential } from '@faecie/protocol'
+import { ErrorCode, FaecieError, scramCredential } from '@faecie/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway/context.js'
@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { silentLogger } from '../log.js'
 import { GatewaySecurity } from '../security/gateway-security.js'
 import { OPEN_SECURITY_CONFIG, type SecurityConfig } from '../server/security-config.js'
+import { httpStatusOf } from './errors.js'
 import { registerHttpApi } from './http-api.js'
 import type { LoginThrottle } from './http-auth.js'
 
@@ -125,5 +126,14 @@ describe('HTTP authentication', () => {
     const token = await app.inject({ method: 'POST', url: '/v1/auth/tokens', headers: { authorization: basic('alice', 'secret') } })
     expect(token.statusCode).toBe(400)
     expect(token.json().error.name).toBe('SECURITY_DISABLED')
+  })
+
+  it('answers ACL refusals 403 and login failures 401', () => {
+    for (const code of [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]) {
+      expect(httpStatusOf(new FaecieError(code, 'Principal User:x may not Write topic t').toWire())).toBe(403)
+    }
+    for (const code of [ErrorCode.AUTHENTICATION_REQUIRED, ErrorCode.SASL_AUTHENTICATION_FAILED]) {
+      expect(httpStatusOf(new FaecieError(code).toWire())).toBe(401)
+    }
   })
 })
