@@ -26,7 +26,7 @@ function session(fields: Record<string, unknown> = {}) {
 type FakeSession = ReturnType<typeof session>
 
 function step(security: GatewaySecurity, s: FakeSession, message: string, mechanism = 'SCRAM-SHA-256') {
-  return saslAuthenticate({ mechanism, message }, { gateway: { security }, session: s } as unknown as OpContext) as Promise<Record<string, unknown>>
+  return saslAuthenticate({ mechanism, message }, { gateway: { security }, session: s } as unknown as OpContext) as unknown as Promise<Record<string, unknown>>
 }
 
 async function code(promise: Promise<unknown>): Promise<number> {
