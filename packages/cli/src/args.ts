@@ -2,7 +2,7 @@
 // node:util's parseArgs in strict mode, so an unknown flag, a missing value or a stray word is a
 // UsageError (exit code 2, with the message and a pointer to --help), and typed getters that
 // refuse a value a flag can't take, naming the flag. The flags every client command shares
-// (the broker's address, the connect timeout, --help) are declared here once.
+// (the broker's address, the connect timeout, the login, --help) are declared here once.
 import { parseArgs } from 'node:util'
 import { didYouMean } from './suggest.js'
 
@@ -18,12 +18,19 @@ export type FlagValues = Record<string, string | boolean | Array<string | boolea
 export const DEFAULT_BROKER = 'ws://127.0.0.1:8092'
 /** How long a client command waits for the broker to answer before it gives up. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/** The login's environment variables and default mechanism (credentials.ts reads them). */
+export const USER_ENV = 'FAECIE_USER'
+export const PASSWORD_ENV = 'FAECIE_PASSWORD'
+export const DEFAULT_SASL_MECHANISM = 'SCRAM-SHA-512'
 
 export const COMMON_OPTIONS: OptionSpec = {
   broker: { type: 'string' },
   // Kafka's tools call it --bootstrap-server; the same flag under that name.
   'bootstrap-server': { type: 'string' },
   'connect-timeout-ms': { type: 'string' },
+  user: { type: 'string' },
+  'password-file': { type: 'string' },
+  'sasl-mechanism': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 }
 
@@ -34,6 +41,9 @@ export const COMMON_USAGE = `Common options:
                             answers and talks to each partition's leader; --bootstrap-server
                             is the same flag
   --connect-timeout-ms MS   give up when the broker has not answered within MS (default ${DEFAULT_CONNECT_TIMEOUT_MS})
+  --user NAME               log in as NAME (default: $${USER_ENV}), for a broker with --auth scram
+  --password-file FILE      the password is FILE's first line (default: $${PASSWORD_ENV})
+  --sasl-mechanism M        SCRAM-SHA-256 or SCRAM-SHA-512 (default ${DEFAULT_SASL_MECHANISM})
   --help                    this text`
 
 /** Parses a command's flags (its own and the common ones); no positional words are allowed. */

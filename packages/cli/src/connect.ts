@@ -2,10 +2,11 @@
 // ws://127.0.0.1:8092; a comma-separated list names several brokers of a cluster, the client
 // bootstraps from whichever answers and then talks to each partition's leader), a client whose first contact with the broker is bounded by
 // --connect-timeout-ms (a broker that is down, or a port that accepts and never answers, ends the
-// command with a clear message instead of a hang), and the one-line text of any error the
-// command ends with.
+// command with a clear message instead of a hang), the login (--user, --password-file:
+// credentials.ts), and the one-line text of any error the command ends with.
 import { FaecieError, Faecie, RETRY_DEFAULTS, brokerUrl } from '@faecie/client'
 import { DEFAULT_BROKER, DEFAULT_CONNECT_TIMEOUT_MS, type Flags, UsageError, parseInteger } from './args.js'
+import { type Login, loginHint, loginOf } from './credentials.js'
 
 export interface Target {
   /** The addresses as given (without the /v1/ws the client adds), in order. */
@@ -13,6 +14,8 @@ export interface Target {
   /** The WebSocket URLs the client bootstraps from, comma-separated (for messages). */
   url: string
   connectTimeoutMs: number
+  /** Who to log in as (--user, --password-file, env); undefined: no login. */
+  login?: Login | undefined
 }
 
 /** The most addresses one --broker list may name. */
@@ -41,7 +44,7 @@ export function targetOf(flags: Flags): Target {
   const url = urls.join(',')
   const timeoutText = flags.string('connect-timeout-ms')
   const connectTimeoutMs = timeoutText === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseInteger(timeoutText, '--connect-timeout-ms', 1)
-  return { addresses, url, connectTimeoutMs }
+  return { addresses, url, connectTimeoutMs, login: loginOf(flags) }
 }
 
 /** The brokers' default session timeout (`--session-timeout-ms`): a killed broker stays registered this long. */
@@ -66,6 +69,7 @@ export function clientFor(target: Target, options: { metadataMaxAgeMs?: number }
     clientId: 'faecie-cli',
     connectTimeoutMs: target.connectTimeoutMs,
     retry: CLI_RETRY,
+    ...(target.login === undefined ? {} : { sasl: target.login }),
     ...options,
   })
 }
@@ -103,7 +107,10 @@ function unreachable(target: Target, detail: string): CommandError {
 
 /** The one line an error is reported with, after the command's name. */
 export function errorText(err: unknown): string {
-  if (err instanceof FaecieError) return `${err.message} [${err.errorName}]`
+  if (err instanceof FaecieError) {
+    const hint = loginHint(err)
+    return `${err.message}${hint === undefined ? '' : ` (${hint})`} [${err.errorName}]`
+  }
   if (err instanceof Error) return err.message
   return String(err)
 }

@@ -314,6 +314,7 @@ export class Cluster {
       connectTimeoutMs: this.config.connectTimeoutMs,
       requestTimeoutMs: this.config.requestTimeoutMs,
       messageBytesMax: this.config.messageBytesMax,
+      sasl: this.config.sasl,
     })
     if (this.closed) {
       connection.close('disconnect')

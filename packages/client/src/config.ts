@@ -2,6 +2,7 @@
 // refuse a bad value at construction with a message naming it (every limit is explicit and
 // configurable, STYLE.md). Producer and consumer options are in their own folders.
 import { type RetryOptions, resolveRetry } from './retry.js'
+import { type SaslConfig, type SaslOptions, resolveSasl } from './sasl.js'
 import { type TransportFactory, defaultTransport } from './transport.js'
 
 export interface FaecieConfig {
@@ -21,6 +22,8 @@ export interface FaecieConfig {
   messageBytesMax?: number
   /** How long topic metadata (partition counts) is trusted before it is asked again. Default 5 min. */
   metadataMaxAgeMs?: number
+  /** Log in on every connection (SCRAM, sasl.ts): `{ mechanism: 'scram-sha-512', username, password }`. */
+  sasl?: SaslOptions
 }
 
 export interface ClientConfig {
@@ -32,6 +35,7 @@ export interface ClientConfig {
   retry: RetryOptions
   messageBytesMax: number
   metadataMaxAgeMs: number
+  sasl?: SaslConfig | undefined
 }
 
 /** The WebSocket path of the protocol. */
@@ -79,5 +83,6 @@ export function resolveConfig(config: FaecieConfig): ClientConfig {
     retry: resolveRetry(config.retry),
     messageBytesMax: positive('messageBytesMax', config.messageBytesMax, 256 * 1024 * 1024, { integer: true }),
     metadataMaxAgeMs: positive('metadataMaxAgeMs', config.metadataMaxAgeMs, 5 * 60_000, { min: 0 }),
+    sasl: resolveSasl(config.sasl),
   }
 }

@@ -1,4 +1,5 @@
-// One session with a broker: one WebSocket, `hello` first, then many requests in flight matched to
+// One session with a broker: one WebSocket, `hello` first (then the login, when the client has
+// credentials: sasl.ts), then many requests in flight matched to
 // their answers by id (answers come in any order), at most the broker's `inFlightMax` at once (the
 // rest wait here, in order), and the pushes of its subscriptions routed by `sub`.
 //
@@ -27,6 +28,7 @@ import {
   type ResponseFrame,
 } from '@faecie/protocol'
 import { connectionLost } from './retry.js'
+import { logIn, type SaslConfig } from './sasl.js'
 import { CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, type Transport, type TransportFactory } from './transport.js'
 
 export interface ConnectionOptions {
@@ -40,6 +42,8 @@ export interface ConnectionOptions {
   requestTimeoutMs: number
   /** The largest message accepted from the broker. */
   messageBytesMax: number
+  /** Credentials to log in with right after hello (sasl.ts); none: no login. */
+  sasl?: SaslConfig | undefined
 }
 
 export interface RequestOptions {
@@ -69,6 +73,7 @@ function closeError(url: string, code: number, reason: string): FaecieError {
   const detail = `close code ${code}${reason === '' ? '' : `: ${reason}`}`
   if (code === 4002) return new FaecieError(ErrorCode.TOO_MANY_SESSIONS, `${url} has as many sessions as it allows (${detail}).`)
   if (code === 4003) return new FaecieError(ErrorCode.ORIGIN_NOT_ALLOWED, `${url} does not allow this origin (${detail}).`)
+  if (code === 4008) return new FaecieError(ErrorCode.AUTHENTICATION_REQUIRED, `${url} requires a login (${detail}).`)
   return connectionLost(url, detail)
 }
 
@@ -85,6 +90,10 @@ export class Connection {
   private readonly closeListeners = new Set<(err: FaecieError) => void>()
   private closedWith: FaecieError | undefined
   private helloResponse: HelloResponse | undefined
+  /** Who the session acts as once logged in ("User:alice"); undefined without a login. */
+  principal: string | undefined
+  /** Hello answered and, with credentials, logged in: requests may go. */
+  private ready = false
 
   private constructor(options: ConnectionOptions) {
     this.options = options
@@ -107,7 +116,7 @@ export class Connection {
   }
 
   get isOpen(): boolean {
-    return this.closedWith === undefined && this.helloResponse !== undefined
+    return this.closedWith === undefined && this.ready
   }
 
   /** Requests sent and not yet answered. */
@@ -161,10 +170,15 @@ export class Connection {
         this.transport = this.options.transport(this.url, {
           onOpen: () => {
             this.send('hello', { protocolVersion: PROTOCOL_VERSION, clientId: this.options.clientId }, { timeoutMs: this.options.connectTimeoutMs })
-              .then((frame) => {
-                clearTimeout(timer)
+              .then(async (frame) => {
                 this.helloResponse = frame as unknown as HelloResponse
                 this.checkHello()
+                // The login, if any, happens within the connect timeout too, before anyone may use the connection.
+                this.principal = await logIn(this.url, this.helloResponse, this.options.sasl, (request) =>
+                  this.send('saslAuthenticate', request as unknown as Record<string, unknown>, { timeoutMs: this.options.connectTimeoutMs }) as
+                    unknown as Promise<OpResponse<'saslAuthenticate'>>)
+                clearTimeout(timer)
+                this.ready = true
                 resolve()
               })
               .catch((err: unknown) => this.shutDown(err instanceof FaecieError ? err : connectionLost(this.url, String(err))))

@@ -52,6 +52,7 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   alterPartitionReassignments: { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 3, 4] }, { topic: 'orders', partition: 1, replicas: null }], throttleBytesPerSec: 1_048_576 },
   listPartitionReassignments: { topics: ['orders'] },
   electLeaders: { electionType: 'preferred', partitions: [{ topic: 'orders', partition: 0 }] },
+  saslAuthenticate: { mechanism: 'SCRAM-SHA-256', message: 'n,,n=alice,r=rOprNGfwEbeRWgbNEkqO' },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */
@@ -157,6 +158,12 @@ describe('ops refuse bad fields, naming them', () => {
     const throttleOnly = parseOpRequest('alterPartitionReassignments', frame('alterPartitionReassignments', { partitions: [], throttleBytesPerSec: 0 }))
     expect(throttleOnly).toMatchObject({ ok: true, value: { partitions: [], throttleBytesPerSec: 0 } })
     expect(refusal('electLeaders', { electionType: 'unclean' })).toMatch(/electionType/)
+  })
+
+  it('saslAuthenticate', () => {
+    expect(refusal('saslAuthenticate', { message: 'n,,n=a,r=12345678' })).toMatch(/mechanism: expected a non-empty string, got nothing/)
+    expect(refusal('saslAuthenticate', { mechanism: 'SCRAM-SHA-256', message: '' })).toMatch(/message: expected a non-empty string/)
+    expect(refusal('saslAuthenticate', { mechanism: 'SCRAM-SHA-256', message: 'x'.repeat(4097) })).toMatch(/message: expected at most 4096 characters/)
   })
 
   it('topic admin ops', () => {

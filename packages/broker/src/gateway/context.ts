@@ -143,6 +143,8 @@ export const CloseCode = {
   sendQueueFull: 4005,
   helloTimeout: 4006,
   idleTimeout: 4007,
+  /** With --auth scram: an op before a login, or no login within authenticateTimeoutMs of hello. */
+  authenticationRequired: 4008,
 } as const
 
 /** What a closed session's waits (long polls, reads waiting for budget) end with. */

@@ -7,6 +7,8 @@
 //   a frame over frameBytesMax            close 4001 (ws stops reading it at its header: maxPayload)
 //   an op this broker does not know       UNKNOWN_OP error frame
 //   anything before hello                 HELLO_REQUIRED error frame
+//   with --auth scram, anything but saslAuthenticate before a login
+//                                         AUTHENTICATION_REQUIRED error frame, then close 4008 (login-gate.ts)
 //   a request while shutting down         SHUTTING_DOWN error frame
 //   more than inFlightMax requests        TOO_MANY_IN_FLIGHT error frame
 //   fields of the wrong type or range     INVALID_REQUEST error frame naming the field
@@ -16,7 +18,8 @@
 // wait for room in its share of the read budget (sessionQueuedBytesMax, drawn on the broker's).
 // Time bounds, each closing the session with a reason: no hello within helloTimeoutMs (4006); no
 // request in flight and no subscription for sessionIdleMsMax (4007); a send queue over its bound for
-// too long or over the hard bound (4005). Whatever way a session ends, what it held is freed at once:
+// too long or over the hard bound (4005); with --auth scram, no login within authenticateTimeoutMs of
+// hello (4008). Whatever way a session ends, what it held is freed at once:
 // reservations released, subscriptions ended, long polls and budget waits aborted.
 import { encodeFrame, decodeFrame, ErrorCode, errorResponse, FaecieError, OPS, parseOpRequest,
   parseRequestEnvelope, type OpName } from '@faecie/protocol'
@@ -32,6 +35,7 @@ import type { SharedPushFrame } from './live-frame.js'
 import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
+import { loginDeadline, loginRefusal, NOT_LOGGED_IN_REASON } from './login-gate.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
 
@@ -53,6 +57,7 @@ export class Session implements SessionHandle, PeerSession {
   #paused = false
   #closed = false
   #helloTimer: NodeJS.Timeout | undefined
+  #loginTimer: NodeJS.Timeout | undefined
   #idleTimer: NodeJS.Timeout | undefined
   #lastRequestMs = performance.now()
   #idle: (() => void)[] = []
@@ -147,6 +152,7 @@ export class Session implements SessionHandle, PeerSession {
     this.#hello = true
     clearTimeout(this.#helloTimer)
     this.#helloTimer = undefined
+    this.#loginTimer ??= loginDeadline(this, this.#gateway.security, (reason) => this.close(CloseCode.authenticationRequired, reason, 'hello_timeout'))
     this.#armIdleTimer(this.#gateway.limits.sessionIdleMsMax)
   }
 
@@ -195,6 +201,7 @@ export class Session implements SessionHandle, PeerSession {
     const refusal = this.#refusal(op)
     if (refusal !== undefined) {
       this.#send(errorResponse(frame.id, refusal))
+      if (refusal.code === ErrorCode.AUTHENTICATION_REQUIRED) this.close(CloseCode.authenticationRequired, NOT_LOGGED_IN_REASON)
       return
     }
     const parsed = parseOpRequest(op, frame)
@@ -219,7 +226,7 @@ export class Session implements SessionHandle, PeerSession {
       return new FaecieError(ErrorCode.HELLO_REQUIRED, `The first request of a session must be hello, not ${op}.`)
     }
     if (this.#gateway.draining) return new FaecieError(ErrorCode.SHUTTING_DOWN, 'The broker is shutting down.')
-    return undefined
+    return loginRefusal(this, this.#gateway.security, op)
   }
 
   #run(id: number, op: OpName, request: unknown, acks0: boolean, heldBytes: number): void {
@@ -309,6 +316,7 @@ export class Session implements SessionHandle, PeerSession {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#helloTimer)
+    clearTimeout(this.#loginTimer)
     clearTimeout(this.#idleTimer)
     this.#queue.close()
     this.subscriptions.closeAll()

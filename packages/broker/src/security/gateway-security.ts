@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../log.js'
 import { OPEN_SECURITY_CONFIG, type SecurityConfig } from '../server/security-config.js'
 import { AuditLog } from './audit-log.js'
+import { LoginThrottle } from './login-throttle.js'
 import { SecurityState, type AuthorizeDecision } from './security-state.js'
 
 /** The principal of a session that has not logged in (or of every session without --auth scram). */
@@ -38,11 +39,14 @@ export class GatewaySecurity {
   /** Users and ACLs: filled from the metadata (log or etcd) and kept current by its owner. */
   readonly state: SecurityState
   readonly audit: AuditLog
+  /** Failed logins slowed per source address, on every listener (login-throttle.ts). */
+  readonly loginThrottle: LoginThrottle
 
   constructor(config: SecurityConfig, logger: Logger, state = new SecurityState(), nowMs: () => number = () => performance.now()) {
     this.config = config
     this.state = state
     this.audit = new AuditLog(logger, config.limits.auditLinesPerSecondMax, nowMs)
+    this.loginThrottle = new LoginThrottle(config.limits)
   }
 
   /** True with --auth scram: sessions must log in before any op but hello and saslAuthenticate. */

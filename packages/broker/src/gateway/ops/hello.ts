@@ -4,6 +4,8 @@
 // broker in cluster mode takes it, and only from a broker of its own cluster id; anything else is
 // answered INCONSISTENT_CLUSTER_ID and the session is closed once that answer is out. The session
 // then remembers the peer's broker id (replica-fetch.ts serves only that broker).
+// With --auth scram the answer carries `auth: {required: true, mechanisms}` (not to a peer broker,
+// whose secret authenticates it): the session must log in (saslAuthenticate) before any other op.
 import { ErrorCode, FaecieError, PROTOCOL_VERSION, type HelloRequest } from '@faecie/protocol'
 import { isPeerSession } from '../../replication/peer-session.js'
 import { CloseCode, type Gateway, type OpHandler, type SessionHandle } from '../context.js'
@@ -43,6 +45,9 @@ export const hello: OpHandler<'hello'> = async (request, { gateway, session }) =
   if (isPeerSession(session) && request.broker !== undefined) session.brokerHelloDone(request.broker.brokerId, request.clientId)
   else session.helloDone(request.clientId)
   const limits = announcedLimits(gateway.limits)
+  const { security } = gateway
+  const auth = security.authenticationRequired && session.peerBrokerId === undefined
+    ? { auth: { required: true as const, mechanisms: [...security.config.saslMechanisms] } } : {}
   return {
     protocolVersion: PROTOCOL_VERSION,
     brokerId: gateway.broker.brokerId,
@@ -56,5 +61,6 @@ export const hello: OpHandler<'hello'> = async (request, { gateway, session }) =
       maxWaitMsMax: gateway.limits.maxWaitMsMax,
       ...limits,
     },
+    ...auth,
   }
 }
