@@ -11,6 +11,8 @@ import type { Limits } from './limits.js'
 export const SESSION_CLOSE_REASONS = [
   'send_queue_full', 'send_queue_stalled', 'hello_timeout', 'idle_timeout', 'too_many_sessions',
   'too_many_sessions_from_address', 'protocol_error', 'frame_too_large', 'no_pong', 'shutting_down',
+  // --auth scram: an op before login (login-gate.ts), or no login within authenticateTimeoutMs.
+  'authentication_required', 'authenticate_timeout',
   // Not WebSocket sessions: an HTTP read, or a live tail, whose client stopped reading.
   'http_read_stalled', 'http_tail_stalled',
   // HTTP connections refused (http/connections.ts), and requests whose body did not fit.

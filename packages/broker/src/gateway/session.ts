@@ -152,7 +152,7 @@ export class Session implements SessionHandle, PeerSession {
     this.#hello = true
     clearTimeout(this.#helloTimer)
     this.#helloTimer = undefined
-    this.#loginTimer ??= loginDeadline(this, this.#gateway.security, (reason) => this.close(CloseCode.authenticationRequired, reason, 'hello_timeout'))
+    this.#loginTimer ??= loginDeadline(this, this.#gateway.security, (reason) => this.close(CloseCode.authenticationRequired, reason, 'authenticate_timeout'))
     this.#armIdleTimer(this.#gateway.limits.sessionIdleMsMax)
   }
 
@@ -201,7 +201,7 @@ export class Session implements SessionHandle, PeerSession {
     const refusal = this.#refusal(op)
     if (refusal !== undefined) {
       this.#send(errorResponse(frame.id, refusal))
-      if (refusal.code === ErrorCode.AUTHENTICATION_REQUIRED) this.close(CloseCode.authenticationRequired, NOT_LOGGED_IN_REASON)
+      if (refusal.code === ErrorCode.AUTHENTICATION_REQUIRED) this.close(CloseCode.authenticationRequired, NOT_LOGGED_IN_REASON, 'authentication_required')
       return
     }
     const parsed = parseOpRequest(op, frame)
