@@ -24,6 +24,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   // Kafka's tools call it --bootstrap-server; the same flag under that name.
   'bootstrap-server': { type: 'string' },
   'connect-timeout-ms': { type: 'string' },
+  'tls-ca': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 }
 
@@ -34,6 +35,8 @@ export const COMMON_USAGE = `Common options:
                             answers and talks to each partition's leader; --bootstrap-server
                             is the same flag
   --connect-timeout-ms MS   give up when the broker has not answered within MS (default ${DEFAULT_CONNECT_TIMEOUT_MS})
+  --tls-ca FILE             for wss://: trust the CA certificate(s) in FILE (PEM) instead of the
+                            system's (default: $FAECIE_TLS_CA)
   --help                    this text`
 
 /** Parses a command's flags (its own and the common ones); no positional words are allowed. */
