@@ -173,6 +173,7 @@ export class GatewayServer {
     if (principal !== undefined) {
       session.principal = principal
       session.loggedIn = true
+      this.#logger.info({ session: session.id, remote: address, principal }, 'logged in by client certificate')
     }
     this.sessions.add(session)
     const closed = this.#byAddress.open(address)

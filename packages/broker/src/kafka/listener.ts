@@ -91,6 +91,7 @@ export class KafkaListener {
     if (principal !== undefined) {
       connection.principal = principal
       connection.loggedIn = true
+      this.#logger.info({ kafkaConnection: connection.id, remote: address, principal }, 'logged in by client certificate')
     }
     this.connections.add(connection)
     const closed = this.#byAddress.open(address)
