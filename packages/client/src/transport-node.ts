@@ -47,11 +47,14 @@ export const nodeTransport: TransportFactory = (url, handlers, options) => {
     const buffer = data as Buffer
     handlers.onMessage(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))
   })
-  // 'error' comes before 'close' (or instead of it when the connection never opened).
+  // 'error' comes before 'close' (or instead of it when the connection never opened); a close
+  // without a reason gives the error's (a failed TLS handshake: which certificate was refused).
+  let lastError: string | undefined
   socket.on('error', (err: Error) => {
+    lastError = err.message
     if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) close(CLOSE_ABNORMAL, err.message)
   })
-  socket.on('close', (code: number, reason: Buffer) => close(code, reason.toString('utf8')))
+  socket.on('close', (code: number, reason: Buffer) => close(code, reason.length === 0 && lastError !== undefined ? lastError : reason.toString('utf8')))
   const transport: Transport = {
     send(data) {
       socket.send(data, { binary: true })
