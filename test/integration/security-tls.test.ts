@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie } from '../../packages/client/src/node.js'
 import { runBrokerToExit, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { readMessages } from '../support/client-read.js'
+import { runCli } from '../support/cli-process.js'
 import { INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { ensureKcat, kafkaPortOf, runTool } from '../support/kafka-protocol.js'
 import { makeTempDir } from '../support/temp-dir.js'
@@ -100,6 +101,22 @@ describe('wss on the WebSocket port', () => {
   it('refuses a client that trusts another CA (the handshake fails)', async () => {
     const faecie = client(broker, { ca: read(files.otherCaFile) }, { retry: ONE_TRY })
     await expect(track(faecie.admin()).fetchTopicMetadata({ topics: [] })).rejects.toThrow(/certificate|issuer/i)
+  })
+})
+
+describe('the faecie CLI over wss', () => {
+  it('trusts the CA of --tls-ca or FAECIE_TLS_CA, and not a broker signed by another CA without it', async () => {
+    const created = await runCli(['topics', 'create', '--topic', 'tls-cli', '--broker', wssOf(broker), '--tls-ca', files.caFile])
+    expect(created.code, created.stderr).toBe(0)
+    const env = await runCli(['topics', 'list', '--broker', wssOf(broker)], { env: { FAECIE_TLS_CA: files.caFile } })
+    expect(env.code, env.stderr).toBe(0)
+    expect(env.stdout).toContain('tls-cli')
+    const untrusted = await runCli(['topics', 'list', '--broker', wssOf(broker), '--connect-timeout-ms', '2000'])
+    expect(untrusted.code).not.toBe(0)
+    expect(untrusted.stderr).toMatch(/certificate|issuer/i)
+    const missing = await runCli(['topics', 'list', '--broker', wssOf(broker), '--tls-ca', join(dir, 'no-ca.pem')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('--tls-ca')
   })
 })
 
