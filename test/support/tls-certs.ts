@@ -75,7 +75,7 @@ export async function makeTlsFiles(dir: string, options: { clientNames?: string[
   const otherCaFile = makeCa(dir, 'other-ca', '/CN=faecie other test CA')
   const altNames = ['DNS:localhost', 'IP:127.0.0.1', ...(serverName === 'localhost' ? [] : [`DNS:${serverName}`])]
   const server = makeLeaf(dir, 'ca', `server-${safe(serverName)}`, serverName, [
-    `subjectAltName=${altNames.join(',')}`, 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature',
+    `subjectAltName=${altNames.join(',')}`, 'extendedKeyUsage=serverAuth,clientAuth', 'keyUsage=critical,digitalSignature',
   ])
   const clients: TlsFiles['clients'] = {}
   for (const name of options.clientNames ?? []) {

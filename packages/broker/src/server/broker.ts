@@ -113,6 +113,7 @@ export class Broker {
     options: { clusterParts?: ClusterPartFactories }, faults: FaultInjection | undefined): Promise<Broker> {
     const startedMs = Date.now()
     const logger = root.child({ module: 'broker' })
+    const tls = config.security.tls === undefined ? undefined : TlsContext.load(config.security.tls, root.child({ module: 'tls' }))
     const connection: ClusterConnection | undefined = config.cluster === undefined ? undefined : await ClusterRuntime.connect(config.cluster)
     let meta: BrokerMeta
     try {
@@ -127,7 +128,6 @@ export class Broker {
     const openFiles = openFilesProblem(openFilesLimit(), limits.partitionsMax, config.http.connectionsMax)
     if (openFiles !== undefined) logger.warn({ partitionsMax: limits.partitionsMax, connectionsMax: config.http.connectionsMax }, openFiles)
     for (const warning of securityWarnings(config)) logger.warn({ host: config.host }, warning)
-    const tls = config.security.tls === undefined ? undefined : TlsContext.load(config.security.tls, root.child({ module: 'tls' }))
     const partitions = new PartitionManager({
       dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
       ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
@@ -156,6 +156,7 @@ export class Broker {
     if (connection !== undefined) {
       try {
         cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
+          ...(tls === undefined ? {} : { peerTls: () => tls.clientOptions() }),
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
         await partitions.shutdown()

@@ -112,6 +112,15 @@ export class TlsContext {
     return { ...this.#contextOptions(), minVersion: TLS_MIN_VERSION, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'require' }
   }
 
+  /**
+   * What this broker's own wss:// links to peers use: the CA of --tls-ca to trust (else the
+   * system's), and this broker's certificate as a client certificate when peers ask for one.
+   */
+  clientOptions(): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+    const { cert, key, ca } = this.#material
+    return { ...(ca === undefined ? {} : { ca }), ...(this.config.clientAuth === 'none' ? {} : { cert, key }) }
+  }
+
   /** Registers a server whose context a reload replaces. */
   add(server: ReloadableServer): void {
     this.#servers.push(server)
