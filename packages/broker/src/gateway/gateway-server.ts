@@ -65,7 +65,7 @@ export class GatewayServer {
       // Per-request lines would drown the log (health checks, every WebSocket upgrade).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: 1024 * 1024,
-      ...(options.tls === undefined ? {} : { https: options.tls.serverOptions() }),
+      ...(options.tls === undefined ? {} : { https: options.tls.serverOptions(options.gateway.limits.helloTimeoutMs) }),
     }) as unknown as FastifyInstance
     options.connections.attach(this.#app.server)
     if (options.tls !== undefined) options.tls.add(this.#app.server as unknown as ReloadableServer)

@@ -5,7 +5,8 @@
 // one more is closed at once with the reason logged. With `tls` (--tls-cert/--tls-key) it is a
 // tls.Server (Kafka's SSL security protocol; reloaded on SIGHUP, ../server/tls-context.ts): a
 // connection counts once its handshake is done, and a verified client certificate logs it in as
-// User:<CN>. A failed handshake (a client not trusting the certificate, or without one under
+// User:<CN>. Handshakes take at most helloTimeoutMs; sockets, handshaking or not, are at most
+// sessionsMax. A failed handshake (a client not trusting the certificate, or without one under
 // --tls-client-auth require) is logged at debug and closed.
 import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
@@ -48,7 +49,7 @@ export class KafkaListener {
 
   static async listen(options: KafkaListenerOptions): Promise<KafkaListener> {
     const tls = options.tls
-    const server: Server = tls === undefined ? createServer({ noDelay: true }) : createTlsServer({ ...tls.serverOptions(), noDelay: true })
+    const server: Server = tls === undefined ? createServer({ noDelay: true }) : createTlsServer({ ...tls.serverOptions(options.gateway.limits.helloTimeoutMs), noDelay: true })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(options.port, options.host, () => { server.off('error', reject); resolve() })
@@ -61,6 +62,8 @@ export class KafkaListener {
       server.on('connection', (socket: Socket) => listener.#accept(socket))
     } else {
       tls.add(server as ReturnType<typeof createTlsServer>)
+      // Connections still in their handshake count too (each handshake is bounded by helloTimeoutMs).
+      server.maxConnections = options.gateway.limits.sessionsMax
       server.on('secureConnection', (socket: Socket) => listener.#accept(socket))
       server.on('tlsClientError', (err: Error, socket: Socket) =>
         listener.#logger.debug({ remote: socket.remoteAddress, error: err.message }, 'Kafka TLS handshake failed'))

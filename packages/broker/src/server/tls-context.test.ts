@@ -55,12 +55,12 @@ describe('loadTlsMaterial', () => {
 describe('TlsContext', () => {
   it('asks for client certificates with request, and refuses handshakes without one with require', () => {
     const options = (clientAuth: TlsConfig['clientAuth']): unknown => {
-      const o = TlsContext.load(tlsConfig({ caFile: files.caFile, clientAuth }), silentLogger()).serverOptions()
-      return [o.requestCert, o.rejectUnauthorized, o.minVersion]
+      const o = TlsContext.load(tlsConfig({ caFile: files.caFile, clientAuth }), silentLogger()).serverOptions(5_000)
+      return [o.requestCert, o.rejectUnauthorized, o.minVersion, o.handshakeTimeout]
     }
-    expect(options('none')).toEqual([false, false, 'TLSv1.2'])
-    expect(options('request')).toEqual([true, false, 'TLSv1.2'])
-    expect(options('require')).toEqual([true, true, 'TLSv1.2'])
+    expect(options('none')).toEqual([false, false, 'TLSv1.2', 5_000])
+    expect(options('request')).toEqual([true, false, 'TLSv1.2', 5_000])
+    expect(options('require')).toEqual([true, true, 'TLSv1.2', 5_000])
   })
 
   it('reloads the files into every registered server, and keeps the old context when a file is bad', () => {

@@ -106,10 +106,11 @@ export class TlsContext {
     return this.#material.fingerprint256
   }
 
-  /** The options of a TLS server (tls.createServer, fastify's `https`). */
-  serverOptions(): TlsOptions {
+  /** The options of a TLS server (tls.createServer, fastify's `https`); a handshake not done within `handshakeTimeoutMs` is dropped. */
+  serverOptions(handshakeTimeoutMs: number): TlsOptions {
     const clientAuth = this.config.clientAuth
-    return { ...this.#contextOptions(), minVersion: TLS_MIN_VERSION, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'require' }
+    return { ...this.#contextOptions(), minVersion: TLS_MIN_VERSION, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'require',
+      handshakeTimeout: handshakeTimeoutMs }
   }
 
   /**
