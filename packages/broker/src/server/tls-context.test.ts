@@ -2,11 +2,11 @@
 // that is not PEM, a key that is not the certificate's), server options per --tls-client-auth, and
 // reloads that replace every registered server's context or, on a bad file, keep the old one.
 import { X509Certificate } from 'node:crypto'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SecureContextOptions } from 'node:tls'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { makeTempDir } from '../../../../test/support/temp-dir.js'
 import { makeTlsFiles, type TlsFiles } from '../../../../test/support/tls-certs.js'
 import { silentLogger } from '../log.js'
 import type { TlsConfig } from './security-config.js'
@@ -17,12 +17,10 @@ let files: TlsFiles
 let second: TlsFiles
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'faecie-test-tls-ctx-'))
+  dir = makeTempDir('tls-context')
   files = await makeTlsFiles(dir, { clientNames: ['alice'] })
   second = await makeTlsFiles(dir, { serverName: 'second.localhost' })
 })
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const fingerprint = (path: string): string => new X509Certificate(readFileSync(path)).fingerprint256
 
