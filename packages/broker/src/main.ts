@@ -2,7 +2,8 @@
 // loads this module lazily and calls runBroker). Flags and the config file: server/config.ts. It logs
 // JSON lines (pino) on stdout, among them `broker listening` with the port and URL. SIGTERM or SIGINT
 // drains and stops the broker cleanly (in a cluster: leaving it first), exit code 0; a second signal exits at once with code 1. Bad
-// flags: a message on stderr, exit code 2. A failure to start, or one the broker cannot survive: 1.
+// flags, or a non-loopback --host without --auth scram nor --insecure: a message on stderr, exit code 2.
+// With TLS, SIGHUP reloads the certificate and key. A failure to start, or one the broker cannot survive: 1.
 import './server/threadpool.js'
 import '@faecie/protocol/node'
 import { realpathSync } from 'node:fs'
@@ -15,12 +16,15 @@ import { DataDirLockedError } from './server/data-dir-lock.js'
 import { ClusterIdMismatchError } from './server/meta-file.js'
 import { BrokerIdTakenError } from './cluster/metadata-store.js'
 import { EtcdUnavailableError } from './cluster/cluster-runtime.js'
+import { refuseInsecureBind } from './server/secure-defaults.js'
+import { TlsFileError } from './server/tls-context.js'
 
 /** Runs a broker until a signal stops it; resolves with the process's exit code. */
 export async function runBroker(argv: string[]): Promise<number> {
   let config
   try {
     config = parseBrokerArgs(argv)
+    if (config !== 'help') refuseInsecureBind(config)
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     process.stderr.write(`faecie broker: ${err.message}\n${USAGE}\n`)
@@ -40,7 +44,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   } catch (err) {
     // The machine's answer (a port in use, a data dir locked or unusable) needs no stack trace.
     const expected = err instanceof DataDirError || err instanceof DataDirLockedError || err instanceof ClusterIdMismatchError ||
-      err instanceof BrokerIdTakenError || err instanceof EtcdUnavailableError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
+      err instanceof BrokerIdTakenError || err instanceof EtcdUnavailableError || err instanceof TlsFileError || typeof (err as NodeJS.ErrnoException).syscall === 'string'
     logger.fatal(expected ? { error: (err as Error).message, code: (err as NodeJS.ErrnoException).code } : { err }, 'broker failed to start')
     process.stderr.write(`faecie broker: failed to start: ${(err as Error).message}\n`)
     return 1
@@ -65,6 +69,8 @@ export async function runBroker(argv: string[]): Promise<number> {
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
+    // SIGHUP reloads the TLS certificate and key (with TLS only: otherwise it ends the process as ever).
+    if (config.security.tls !== undefined) process.on('SIGHUP', () => { broker.reloadTls() })
   })
 }
 

@@ -31,6 +31,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   user: { type: 'string' },
   'password-file': { type: 'string' },
   'sasl-mechanism': { type: 'string' },
+  'tls-ca': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 }
 
@@ -44,6 +45,8 @@ export const COMMON_USAGE = `Common options:
   --user NAME               log in as NAME (default: $${USER_ENV}), for a broker with --auth scram
   --password-file FILE      the password is FILE's first line (default: $${PASSWORD_ENV})
   --sasl-mechanism M        SCRAM-SHA-256 or SCRAM-SHA-512 (default ${DEFAULT_SASL_MECHANISM})
+  --tls-ca FILE             for wss://: trust the CA certificate(s) in FILE (PEM) instead of the
+                            system's (default: $FAECIE_TLS_CA)
   --help                    this text`
 
 /** Parses a command's flags (its own and the common ones); no positional words are allowed. */

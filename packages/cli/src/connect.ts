@@ -3,7 +3,9 @@
 // bootstraps from whichever answers and then talks to each partition's leader), a client whose first contact with the broker is bounded by
 // --connect-timeout-ms (a broker that is down, or a port that accepts and never answers, ends the
 // command with a clear message instead of a hang), the login (--user, --password-file:
-// credentials.ts), and the one-line text of any error the command ends with.
+// credentials.ts), and the one-line text of any error the command ends with. wss:// brokers are
+// checked against the system's CAs, or those of --tls-ca (else FAECIE_TLS_CA).
+import { readFileSync } from 'node:fs'
 import { FaecieError, Faecie, RETRY_DEFAULTS, brokerUrl } from '@faecie/client'
 import { DEFAULT_BROKER, DEFAULT_CONNECT_TIMEOUT_MS, type Flags, UsageError, parseInteger } from './args.js'
 import { type Login, loginHint, loginOf } from './credentials.js'
@@ -16,6 +18,8 @@ export interface Target {
   connectTimeoutMs: number
   /** Who to log in as (--user, --password-file, env); undefined: no login. */
   login?: Login | undefined
+  /** The CA certificates (PEM) of --tls-ca / FAECIE_TLS_CA, for wss://. */
+  tlsCa?: string
 }
 
 /** The most addresses one --broker list may name. */
@@ -44,7 +48,25 @@ export function targetOf(flags: Flags): Target {
   const url = urls.join(',')
   const timeoutText = flags.string('connect-timeout-ms')
   const connectTimeoutMs = timeoutText === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseInteger(timeoutText, '--connect-timeout-ms', 1)
-  return { addresses, url, connectTimeoutMs, login: loginOf(flags) }
+  const tlsCa = tlsCaOf(flags)
+  return { addresses, url, connectTimeoutMs, login: loginOf(flags), ...(tlsCa === undefined ? {} : { tlsCa }) }
+}
+
+/** The PEM text of --tls-ca (else FAECIE_TLS_CA), or undefined; a file that cannot be read is a usage error. */
+function tlsCaOf(flags: Flags): string | undefined {
+  const given = flags.string('tls-ca')
+  const env = process.env.FAECIE_TLS_CA
+  const path = given ?? (env === undefined || env === '' ? undefined : env)
+  if (path === undefined) return undefined
+  const source = given === undefined ? 'FAECIE_TLS_CA' : '--tls-ca'
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new UsageError(`${source} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${source} ${path}: no PEM certificate in it`)
+  return text
 }
 
 /** The brokers' default session timeout (`--session-timeout-ms`): a killed broker stays registered this long. */
@@ -70,6 +92,7 @@ export function clientFor(target: Target, options: { metadataMaxAgeMs?: number }
     connectTimeoutMs: target.connectTimeoutMs,
     retry: CLI_RETRY,
     ...(target.login === undefined ? {} : { sasl: target.login }),
+    ...(target.tlsCa === undefined ? {} : { tls: { ca: target.tlsCa } }),
     ...options,
   })
 }

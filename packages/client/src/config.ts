@@ -3,7 +3,7 @@
 // configurable, STYLE.md). Producer and consumer options are in their own folders.
 import { type RetryOptions, resolveRetry } from './retry.js'
 import { type SaslConfig, type SaslOptions, resolveSasl } from './sasl.js'
-import { type TransportFactory, defaultTransport } from './transport.js'
+import { type ClientTlsOptions, type TransportFactory, defaultTransport } from './transport.js'
 
 export interface FaecieConfig {
   /** Broker addresses: `ws://host:port` (`/v1/ws` is appended when no path is given), `wss://...`, or `host:port`. */
@@ -24,6 +24,8 @@ export interface FaecieConfig {
   metadataMaxAgeMs?: number
   /** Log in on every connection (SCRAM, sasl.ts): `{ mechanism: 'scram-sha-512', username, password }`. */
   sasl?: SaslOptions
+  /** wss:// in Node: `ca` to trust (PEM; default the system's CAs), `cert` + `key` for a client certificate. Browsers ignore it. */
+  tls?: ClientTlsOptions
 }
 
 export interface ClientConfig {
@@ -77,7 +79,7 @@ export function resolveConfig(config: FaecieConfig): ClientConfig {
   return {
     brokers: config.brokers.map(brokerUrl),
     clientId,
-    transport: config.transport ?? defaultTransport(),
+    transport: withTls(config.transport ?? defaultTransport(), tlsOptions(config.tls)),
     connectTimeoutMs: positive('connectTimeoutMs', config.connectTimeoutMs, 10_000),
     requestTimeoutMs: positive('requestTimeoutMs', config.requestTimeoutMs, 30_000),
     retry: resolveRetry(config.retry),
@@ -85,4 +87,23 @@ export function resolveConfig(config: FaecieConfig): ClientConfig {
     metadataMaxAgeMs: positive('metadataMaxAgeMs', config.metadataMaxAgeMs, 5 * 60_000, { min: 0 }),
     sasl: resolveSasl(config.sasl),
   }
+}
+
+/** Checks the `tls` option: PEM strings or bytes; cert and key together. */
+function tlsOptions(tls: ClientTlsOptions | undefined): ClientTlsOptions | undefined {
+  if (tls === undefined) return undefined
+  const pem = (v: unknown): boolean => typeof v === 'string' || v instanceof Uint8Array
+  if (typeof tls !== 'object' || tls === null) throw new TypeError('tls must be an object { ca?, cert?, key? }')
+  const cas = tls.ca === undefined ? [] : Array.isArray(tls.ca) ? tls.ca : [tls.ca]
+  if (!cas.every(pem) || (tls.cert !== undefined && !pem(tls.cert)) || (tls.key !== undefined && !pem(tls.key))) {
+    throw new TypeError('tls.ca, tls.cert and tls.key must be PEM strings or bytes')
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('tls.cert and tls.key go together')
+  return tls
+}
+
+/** The transport, handed `tls` with every socket it opens. */
+function withTls(transport: TransportFactory, tls: ClientTlsOptions | undefined): TransportFactory {
+  if (tls === undefined) return transport
+  return (url, handlers, options) => transport(url, handlers, { ...options, tls })
 }

@@ -21,9 +21,21 @@ export interface Transport {
   close(code?: number, reason?: string): void
 }
 
+/** PEM (a string, or its bytes) for wss:// (the config's `tls`). */
+export type PemInput = string | Uint8Array
+
+/** TLS settings of the Node transport: the CA(s) to trust instead of the system's, a client certificate and its key. */
+export interface ClientTlsOptions {
+  ca?: PemInput | PemInput[]
+  cert?: PemInput
+  key?: PemInput
+}
+
 export interface TransportOptions {
   /** The largest message to accept (the broker's frameBytesMax with some room), where the platform lets us say. */
   messageBytesMax: number
+  /** For wss:// in Node (the config's `tls`); browsers use their own trust store and ignore it. */
+  tls?: ClientTlsOptions
 }
 
 export type TransportFactory = (url: string, handlers: TransportHandlers, options: TransportOptions) => Transport

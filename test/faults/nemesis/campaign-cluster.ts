@@ -218,6 +218,8 @@ export async function startCampaignCluster(options: CampaignClusterOptions): Pro
       host: topology.bindHost(node),
       args: ['--cluster', await topology.etcdUrlFor(id, etcd.clientUrl), '--broker-id', String(id),
         '--broker-session-timeout-ms', String(sessionTimeoutMs), ...(await topology.brokerFlags(id)),
+        // The network-namespace topology binds 10.x addresses: an open broker there is meant (secure defaults).
+        '--insecure',
         ...(options.faultInjection ? ['--fault-injection', planFile(id)] : [])],
       onLine: (line) => onLine(id, line),
       onExit: (code, signal) => onExit(id, code, signal),

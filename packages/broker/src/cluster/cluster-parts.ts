@@ -19,6 +19,7 @@ import { Controller } from './controller.js'
 import { IsrWriter } from './isr-writer.js'
 import { Reconciler } from './reconciler.js'
 import { PeerLinks } from '../replication/peer-links.js'
+import type { PeerTlsOptions } from '../replication/peer-link.js'
 import { ReplicaFetchers } from '../replication/replica-fetchers.js'
 import type { FetchThrottle } from '../replication/replication-throttle.js'
 
@@ -100,6 +101,8 @@ export interface PeerLinksParams {
   reconnectBackoffMinMs: number
   reconnectBackoffMaxMs: number
   frameBytesMax: number
+  /** TLS of wss:// links to peers (server/tls-context.ts clientOptions). */
+  tls?: () => PeerTlsOptions
 }
 
 export interface ReplicaFetchersParams {

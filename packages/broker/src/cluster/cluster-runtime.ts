@@ -47,6 +47,7 @@ import type { GroupShards } from './group-shards.js'
 import { clusterGroupShards } from './cluster-groups.js'
 import { isThrottledReplica, ReplicationThrottle } from '../replication/replication-throttle.js'
 import { listReassignments } from './reassignments-list.js'
+import type { PeerTlsOptions } from '../replication/peer-link.js'
 
 /** Listeners of the state watch's 'change' (Node warns past 10 by default). */
 const WATCH_LISTENERS_MAX = 32
@@ -67,6 +68,8 @@ export interface ClusterRuntimeOptions {
   groupSettings?: Partial<GroupSettings>
   /** Wall-clock ms of the group shards (commit timestamps, session timeouts); default Date.now. */
   groupClock?: () => number
+  /** TLS of the links to peers (wss://): server/tls-context.ts clientOptions. */
+  peerTls?: () => PeerTlsOptions
 }
 
 export class ClusterRuntime implements ClusterGateway {
@@ -118,6 +121,7 @@ export class ClusterRuntime implements ClusterGateway {
       reconnectBackoffMaxMs: L.peerReconnectBackoffMaxMs,
       // A replicaFetch answer: the request's budget, one whole batch past it, and the envelope.
       frameBytesMax: L.replicaFetchRequestBytesMax + limits.batchBytesMax + 1024 * 1024,
+      ...(o.peerTls === undefined ? {} : { tls: o.peerTls }),
     })
     // Replicas this broker is adding in a reassignment fetch under etcd's reassignment-throttle until they are in the ISR.
     const throttle = new ReplicationThrottle({

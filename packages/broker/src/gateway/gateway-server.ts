@@ -7,7 +7,9 @@
 // protocol's 4001 with a reason. Any other request that changes state must come from an allowed
 // origin too (the HTTP API's POST and DELETE, ../http/): 403 with the protocol error ORIGIN_NOT_ALLOWED.
 // Every connection of the port, WebSocket or not, passes the HTTP connection caps first, and every
-// request body the body budget (../http/connections.ts).
+// request body the body budget (../http/connections.ts). With `tls` (--tls-cert/--tls-key) the port
+// serves https and wss only (../server/tls-context.ts; reloaded on SIGHUP); a session whose client
+// certificate was verified starts logged in as User:<CN>.
 import type { AddressInfo } from 'node:net'
 import websocket from '@fastify/websocket'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
@@ -15,6 +17,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { WebSocket } from 'ws'
 import type { HttpConnections } from '../http/connections.js'
 import type { Logger } from '../log.js'
+import { certificatePrincipal, type ReloadableServer, type TlsContext } from '../server/tls-context.js'
 import { CloseCode, type Gateway } from './context.js'
 import { applyCors } from './cors.js'
 import type { OriginPolicy } from './origin.js'
@@ -33,6 +36,8 @@ export interface GatewayServerOptions {
   health(): Record<string, unknown>
   /** More HTTP routes on the same port (the JSON API, /metrics, the console at /ui). */
   routes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>
+  /** Serve https + wss with this context (and have it reload the server's certificate). */
+  tls?: TlsContext
 }
 
 const WS_MESSAGE_TOO_BIG = 1009
@@ -60,8 +65,10 @@ export class GatewayServer {
       // Per-request lines would drown the log (health checks, every WebSocket upgrade).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: 1024 * 1024,
-    })
+      ...(options.tls === undefined ? {} : { https: options.tls.serverOptions(options.gateway.limits.helloTimeoutMs) }),
+    }) as unknown as FastifyInstance
     options.connections.attach(this.#app.server)
+    if (options.tls !== undefined) options.tls.add(this.#app.server as unknown as ReloadableServer)
   }
 
   static async listen(options: GatewayServerOptions): Promise<GatewayServer> {
@@ -135,11 +142,11 @@ export class GatewayServer {
       bufferedBytes: [...this.sessions].reduce((n, s) => n + s.bufferedBytes, 0),
       ...this.#options.health(),
     }))
-    app.get('/v1/ws', { websocket: true }, (socket, request) => this.#accept(socket, request.socket.remoteAddress))
+    app.get('/v1/ws', { websocket: true }, (socket, request) => this.#accept(socket, request.socket.remoteAddress, request.socket))
     for (const register of this.#options.routes ?? []) await register(app)
   }
 
-  #accept(socket: WebSocket, remote: string | undefined): void {
+  #accept(socket: WebSocket, remote: string | undefined, tlsSocket: unknown): void {
     const { gateway } = this.#options
     const { sessionsMax, sessionsPerAddressMax } = gateway.limits
     mapTooBigToFrameTooLarge(socket, gateway.limits.frameBytesMax, () => gateway.outbound.sessionClosed('frame_too_large'))
@@ -162,6 +169,12 @@ export class GatewayServer {
       return
     }
     const session = new Session(this.#nextSessionId++, socket, gateway, remote)
+    const principal = certificatePrincipal(tlsSocket)
+    if (principal !== undefined) {
+      session.principal = principal
+      session.loggedIn = true
+      this.#logger.info({ session: session.id, remote: address, principal }, 'logged in by client certificate')
+    }
     this.sessions.add(session)
     const closed = this.#byAddress.open(address)
     socket.on('close', () => {

@@ -23,6 +23,13 @@ import WebSocket from 'ws'
 import type { MonotonicClock } from '../cluster/broker-session.js'
 import type { Logger } from '../log.js'
 
+/** TLS of a wss:// link (server/tls-context.ts clientOptions): the CA to trust, this broker's certificate. */
+export interface PeerTlsOptions {
+  ca?: Buffer
+  cert?: Buffer
+  key?: Buffer
+}
+
 export interface PeerLinkOptions {
   /** The peer's broker id (for messages and logs). */
   peerId: number
@@ -37,6 +44,8 @@ export interface PeerLinkOptions {
   /** The largest array or map a frame from the peer may declare. */
   frameItemsMax: number
   inFlightMax: number
+  /** For wss:// peers: what to trust and present (read when the link opens, so a reload applies to new links). */
+  tls?: () => PeerTlsOptions
   /** Called once, when the link closes, with the error requests in flight failed with. */
   onClosed(link: PeerLink, err: FaecieError): void
 }
@@ -61,7 +70,7 @@ export class PeerLink {
   constructor(options: PeerLinkOptions) {
     this.#options = options
     this.url = options.url
-    this.#socket = new WebSocket(options.url, { perMessageDeflate: false, maxPayload: options.frameBytesMax })
+    this.#socket = new WebSocket(options.url, { perMessageDeflate: false, maxPayload: options.frameBytesMax, ...options.tls?.() })
     this.#socket.binaryType = 'nodebuffer'
     this.#ready = this.#hello()
     // A failed hello is reported to whoever waits for the link; nobody may be waiting yet.

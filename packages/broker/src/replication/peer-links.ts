@@ -15,7 +15,7 @@
 import { ErrorCode, FaecieError, type OpName, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { MonotonicClock } from '../cluster/broker-session.js'
 import type { Logger } from '../log.js'
-import { PeerLink } from './peer-link.js'
+import { PeerLink, type PeerTlsOptions } from './peer-link.js'
 
 export interface PeerLinksOptions {
   self: { brokerId: number; clusterId: string; secret?: string }
@@ -35,6 +35,8 @@ export interface PeerLinksOptions {
   connectTimeoutMs?: number
   /** The largest array or map a peer's frame may declare (default 100000). */
   frameItemsMax?: number
+  /** TLS of wss:// links (--tls-ca to trust, this broker's certificate); default the system's CAs. */
+  tls?: () => PeerTlsOptions
 }
 
 export interface PeerRequestOptions {
@@ -119,6 +121,7 @@ export class PeerLinks implements PeerRequester {
       connectTimeoutMs: this.#options.connectTimeoutMs ?? this.#options.requestTimeoutMs,
       frameBytesMax: this.#options.frameBytesMax, frameItemsMax: this.#options.frameItemsMax ?? DEFAULT_FRAME_ITEMS_MAX,
       inFlightMax: this.#options.inFlightMax ?? DEFAULT_IN_FLIGHT_MAX,
+      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
       onClosed: (closed, err) => {
         if (this.#links.get(brokerId) === closed) this.#links.delete(brokerId)
         if (closed.isOpen || err.code !== ErrorCode.BROKER_NOT_AVAILABLE) this.#logger.info({ peer: brokerId, reason: err.message }, 'peer link closed')

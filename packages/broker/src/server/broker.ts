@@ -45,6 +45,8 @@ import type { BrokerConfig } from './config.js'
 import { logDirHealth } from './log-dir-health.js'
 import { loadOrCreateMeta, type BrokerMeta } from './meta-file.js'
 import { openFilesLimit, openFilesProblem } from './open-files.js'
+import { securityWarnings } from './secure-defaults.js'
+import { TlsContext } from './tls-context.js'
 
 /** Producer ids reserved per metadata record: a restart skips at most this many. */
 const PRODUCER_ID_BLOCK_SIZE = 1000
@@ -69,13 +71,15 @@ export class Broker {
   readonly #kafka: KafkaListener | undefined
   readonly #cluster: ClusterRuntime | undefined
   readonly #faults: FaultInjection | undefined
+  readonly #tls: TlsContext | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
     coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
-    cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined
+    cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined; tls: TlsContext | undefined
   }) {
+    this.#tls = parts.tls
     this.#config = parts.config
     this.#logger = parts.logger
     this.meta = parts.meta
@@ -109,6 +113,7 @@ export class Broker {
     options: { clusterParts?: ClusterPartFactories }, faults: FaultInjection | undefined): Promise<Broker> {
     const startedMs = Date.now()
     const logger = root.child({ module: 'broker' })
+    const tls = config.security.tls === undefined ? undefined : TlsContext.load(config.security.tls, root.child({ module: 'tls' }))
     const connection: ClusterConnection | undefined = config.cluster === undefined ? undefined : await ClusterRuntime.connect(config.cluster)
     let meta: BrokerMeta
     try {
@@ -122,6 +127,7 @@ export class Broker {
       partitionThreads: config.partitionThreads }, 'broker starting')
     const openFiles = openFilesProblem(openFilesLimit(), limits.partitionsMax, config.http.connectionsMax)
     if (openFiles !== undefined) logger.warn({ partitionsMax: limits.partitionsMax, connectionsMax: config.http.connectionsMax }, openFiles)
+    for (const warning of securityWarnings(config)) logger.warn({ host: config.host }, warning)
     const partitions = new PartitionManager({
       dataDir: config.dataDir, logger: root, partitionThreadsMax: config.partitionThreads, mailboxDepthMax: limits.mailboxDepthMax,
       ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
@@ -150,6 +156,7 @@ export class Broker {
     if (connection !== undefined) {
       try {
         cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
+          ...(tls === undefined ? {} : { peerTls: () => tls.clientOptions() }),
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
         await partitions.shutdown()
@@ -176,7 +183,7 @@ export class Broker {
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
-        host: config.host, port: config.port, gateway, logger: root, connections,
+        host: config.host, port: config.port, gateway, logger: root, connections, ...(tls === undefined ? {} : { tls }),
         origins: originPolicy(config.allowedOrigins, cluster, logger),
         health: () => ({ version: SERVER_VERSION, brokerId: meta.brokerId, topics: topics.all().length, partitions: partitions.partitionCount,
           uptimeMs: Date.now() - startedMs, rssBytes: process.memoryUsage.rss(), queuedBytes: outbound.queuedBytes,
@@ -189,9 +196,9 @@ export class Broker {
       })
       if (config.kafkaPort !== undefined) {
         kafka = await KafkaListener.listen({ host: config.host, port: config.kafkaPort, advertisedHost: config.kafkaAdvertisedHost,
-          brokerId: meta.brokerId, clusterId: meta.clusterId, gateway, logger: root })
+          brokerId: meta.brokerId, clusterId: meta.clusterId, gateway, logger: root, ...(tls === undefined ? {} : { tls }) })
       }
-      broker.url = config.cluster?.advertisedUrl ?? `ws://${urlHost(config.host)}:${server.port}`
+      broker.url = config.cluster?.advertisedUrl ?? `${tls === undefined ? 'ws' : 'wss'}://${urlHost(config.host)}:${server.port}`
       await cluster?.join({ url: broker.url, kafkaAddress: kafka === undefined ? undefined : `${config.kafkaAdvertisedHost ?? urlHost(config.host)}:${kafka.port}` })
     } catch (err) {
       await cluster?.stop()
@@ -203,7 +210,7 @@ export class Broker {
     }
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults, tls })
   }
 
   get port(): number {
@@ -217,6 +224,11 @@ export class Broker {
 
   get url(): string {
     return this.#gateway.broker.url
+  }
+
+  /** Reads the TLS files again (SIGHUP); open connections keep theirs. False without TLS or when a file is bad (logged). */
+  reloadTls(): boolean {
+    return this.#tls?.reload() ?? false
   }
 
   /** Drains and stops; safe to call more than once. */
