@@ -52,6 +52,13 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   alterPartitionReassignments: { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 3, 4] }, { topic: 'orders', partition: 1, replicas: null }], throttleBytesPerSec: 1_048_576 },
   listPartitionReassignments: { topics: ['orders'] },
   electLeaders: { electionType: 'preferred', partitions: [{ topic: 'orders', partition: 0 }] },
+  createAcls: { acls: [{ principal: 'User:alice', host: '*', resourceType: 'topic', resourceName: 'orders-', patternType: 'prefixed', operation: 'Read',
+    permission: 'Allow' }] },
+  describeAcls: { filter: { principal: 'User:alice', resourceType: 'topic', operation: 'Read' } },
+  deleteAcls: { filters: [{ principal: 'User:alice' }, { resourceType: 'cluster', permission: 'Deny' }] },
+  describeUsers: { users: ['alice', 'bob'] },
+  alterUsers: { upsertions: [{ user: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096, salt: new Uint8Array(32).fill(7),
+    saltedPassword: new Uint8Array(32).fill(9) }], deletions: [{ user: 'bob', mechanism: 'SCRAM-SHA-512' }] },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */

@@ -127,14 +127,20 @@ export class Broker {
       ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
     })
     const watch = new OffsetWatch(partitions)
+    // The gateway's security state before the coordinator, which fills it with the stored users and ACLs.
+    const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
     let coordinator: CoordinatorClient
     try {
+      await bootstrapSecurity(config.security, security.state, logger)
       const started = await CoordinatorClient.start({
         dataDir: config.dataDir, logger: root, onFatal,
         settings: {
           batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax,
           producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
+          security: { usersMax: config.security.limits.usersMax, aclsMax: config.security.limits.aclsMax },
         },
+        // A cluster keeps no users or ACLs in a broker's own log: the ops answer SECURITY_DISABLED there (not built yet).
+        ...(connection === undefined ? { security: { state: security.state, reservedUsers: config.security.bootstrapUser === undefined ? [] : [config.security.bootstrapUser.name] } } : {}),
         groupSettings: config.groups,
         keepUnknownPartitionDirs: connection !== undefined,
         ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
@@ -167,12 +173,10 @@ export class Broker {
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
     if (cluster !== undefined) metrics.useCluster(cluster)
-    const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
     const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster, security })
     let server: GatewayServer | undefined
     let kafka: KafkaListener | undefined
     try {
-      await bootstrapSecurity(config.security, security.state, logger)
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
