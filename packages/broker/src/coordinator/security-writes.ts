@@ -3,7 +3,8 @@
 // answer of each item. Pure: the actor appends the records (one fsync for the request), applies them
 // and posts them to the main thread. Items are decided in order against the state as the earlier
 // items of the same request leave it, so the limits hold for the whole request:
-//   - a user is made by its first credential; one past `usersMax` stored users is refused;
+//   - upsertions are decided before deletions; a user is made by its first credential; one past
+//     `usersMax` stored users is refused;
 //   - deleting a credential that is not there answers RESOURCE_NOT_FOUND (Kafka's answer);
 //   - a (user, mechanism) named twice in one request answers DUPLICATE_RESOURCE for each (Kafka's);
 //   - an ACL already there is a success (creating is idempotent, as in Kafka); one past `aclsMax` is refused;
