@@ -91,6 +91,13 @@ export function* decodeMetadataRecords(bytes: Uint8Array): Generator<{ offset: n
   }
 }
 
+/** A user's or ACL's record from elsewhere (etcd, cluster/security-etcd.ts), checked as the log's are; throws when malformed. */
+export function decodeSecurityValue(value: unknown): SecurityRecord {
+  const record = checkRecord(value, -1)
+  if (!isSecurityRecord(record)) throw new Error(`not a security record: ${String(record.type)}`)
+  return record
+}
+
 function badRecord(offset: number, what: string): Error {
   return new Error(`__cluster_metadata-0 holds ${what} at offset ${offset}: refusing to guess the broker's metadata`)
 }

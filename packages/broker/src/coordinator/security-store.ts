@@ -3,9 +3,10 @@
 //
 // A single broker stores them in the metadata log (CoordinatorClient is the store); the coordinator
 // posts every change, and a snapshot at each (re)start, which `applySecurityRecords` and
-// `replaceStoredSecurity` apply here, on the main thread. The ops (gateway/ops/users.ts, acls.ts)
-// find the store of their gateway's state with `securityStore(state)`; a gateway without one (a
-// cluster, which keeps no users in the metadata log yet; tests' fake gateways) answers a clear error.
+// `replaceStoredSecurity` apply here, on the main thread. A cluster stores them in etcd
+// (cluster/security-etcd.ts), watched into the state the same way. The ops (gateway/ops/users.ts,
+// acls.ts) find the store of their gateway's state with `securityStore(state)`; a gateway without
+// one (tests' fake gateways) answers SECURITY_DISABLED.
 //
 // Reserved users (the bootstrap user, security/bootstrap.ts) live only in memory: a stored user of
 // the same name never replaces it while the broker runs with --bootstrap-user of that name (its

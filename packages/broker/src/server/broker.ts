@@ -38,6 +38,7 @@ import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
 import { GatewaySecurity } from '../security/gateway-security.js'
 import { bootstrapSecurity } from '../security/bootstrap.js'
+import { EtcdSecurityStore } from '../cluster/security-etcd.js'
 import type { ClusterPartFactories } from '../cluster/cluster-parts.js'
 import { ClusterRuntime, type ClusterConnection } from '../cluster/cluster-runtime.js'
 import { registerConsole } from '../ui/console-routes.js'
@@ -69,12 +70,13 @@ export class Broker {
   readonly #kafka: KafkaListener | undefined
   readonly #cluster: ClusterRuntime | undefined
   readonly #faults: FaultInjection | undefined
+  readonly #securityStore: EtcdSecurityStore | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
     coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
-    cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined
+    cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined; securityStore: EtcdSecurityStore | undefined
   }) {
     this.#config = parts.config
     this.#logger = parts.logger
@@ -86,6 +88,7 @@ export class Broker {
     this.#kafka = parts.kafka
     this.#cluster = parts.cluster
     this.#faults = parts.faults
+    this.#securityStore = parts.securityStore
   }
 
   /**
@@ -127,8 +130,10 @@ export class Broker {
       ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
     })
     const watch = new OffsetWatch(partitions)
-    // The gateway's security state before the coordinator, which fills it with the stored users and ACLs.
+    // The gateway's security state before the coordinator (or etcd, in a cluster), which fills it with the stored users and ACLs.
     const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
+    const reservedUsers = config.security.bootstrapUser === undefined ? [] : [config.security.bootstrapUser.name]
+    const securityLimits = { usersMax: config.security.limits.usersMax, aclsMax: config.security.limits.aclsMax }
     let coordinator: CoordinatorClient
     try {
       await bootstrapSecurity(config.security, security.state, logger)
@@ -137,10 +142,10 @@ export class Broker {
         settings: {
           batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax,
           producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
-          security: { usersMax: config.security.limits.usersMax, aclsMax: config.security.limits.aclsMax },
+          security: securityLimits,
         },
-        // A cluster keeps no users or ACLs in a broker's own log: the ops answer SECURITY_DISABLED there (not built yet).
-        ...(connection === undefined ? { security: { state: security.state, reservedUsers: config.security.bootstrapUser === undefined ? [] : [config.security.bootstrapUser.name] } } : {}),
+        // A cluster keeps its users and ACLs in etcd (cluster/security-etcd.ts), not in a broker's own log.
+        ...(connection === undefined ? { security: { state: security.state, reservedUsers } } : {}),
         groupSettings: config.groups,
         keepUnknownPartitionDirs: connection !== undefined,
         ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
@@ -153,11 +158,15 @@ export class Broker {
       throw err
     }
     let cluster: ClusterRuntime | undefined
+    let securityStore: EtcdSecurityStore | undefined
     if (connection !== undefined) {
       try {
+        securityStore = await EtcdSecurityStore.start({ client: connection.client, keys: connection.keys, state: security.state, reservedUsers,
+          limits: securityLimits, logger: root.child({ module: 'security-etcd' }) })
         cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
+        await securityStore?.close()
         await partitions.shutdown()
         await coordinator.close()
         connection.client.close()
@@ -198,6 +207,7 @@ export class Broker {
       broker.url = config.cluster?.advertisedUrl ?? `ws://${urlHost(config.host)}:${server.port}`
       await cluster?.join({ url: broker.url, kafkaAddress: kafka === undefined ? undefined : `${config.kafkaAdvertisedHost ?? urlHost(config.host)}:${kafka.port}` })
     } catch (err) {
+      await securityStore?.close()
       await cluster?.stop()
       await kafka?.close()
       await server?.close()
@@ -207,7 +217,7 @@ export class Broker {
     }
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults, securityStore })
   }
 
   get port(): number {
@@ -240,6 +250,7 @@ export class Broker {
     logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
     this.#gateway.draining = true
     this.#gateway.watch.releaseAll()
+    await this.#securityStore?.close()
     await this.#cluster?.stop()
     const busy = await this.#server.drain(this.#config.drainTimeoutMs)
     if (busy > 0) logger.warn({ sessions: busy, drainTimeoutMs: this.#config.drainTimeoutMs }, 'sessions still busy at the drain timeout')
