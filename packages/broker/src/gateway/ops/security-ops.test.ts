@@ -13,7 +13,7 @@ import { MetadataState } from '../../coordinator/metadata-state.js'
 import { applySecurityRecords, attachSecurityStore, type SecurityStore } from '../../coordinator/security-store.js'
 import { planAclCreations, planAclDeletions, planUserChanges } from '../../coordinator/security-writes.js'
 import type { SecurityRecord } from '../../coordinator/records.js'
-import { NO_RESPONSE, type Gateway, type OpContext, type SessionHandle } from '../context.js'
+import { NO_RESPONSE, type Gateway, type OpHandler, type SessionHandle } from '../context.js'
 import { createAcls, deleteAcls, describeAcls } from './acls.js'
 import { alterUsers, describeUsers } from './users.js'
 
@@ -39,8 +39,7 @@ function setUp(withStore = true): { gateway: Gateway } {
 
 const as = (user: string): SessionHandle => ({ principal: `User:${user}`, clientAddress: '127.0.0.1', authenticated: true } as unknown as SessionHandle)
 
-async function run<Op extends OpName>(handler: (r: OpRequest<Op>, c: OpContext) => Promise<OpResponse<Op> | typeof NO_RESPONSE>, gateway: Gateway,
-  user: string, request: OpRequest<Op>): Promise<OpResponse<Op>> {
+async function run<Op extends OpName>(handler: OpHandler<Op>, gateway: Gateway, user: string, request: OpRequest<Op>): Promise<OpResponse<Op>> {
   const answer = await handler(request, { gateway, session: as(user), hold: () => {} })
   if (answer === NO_RESPONSE) throw new Error('no response')
   return answer
