@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `faecie` command: `faecie broker | topics | groups | partitions | cluster | produce | consume | perf`, each with --help. Standard
+// The `faecie` command: `faecie broker | topics | groups | partitions | cluster | produce | consume | perf | users | acls`, each with --help. Standard
 // output carries nothing but what was asked for (records, topic names, descriptions, help);
 // confirmations, progress and errors go to stderr. Exit codes: 0 done, 1 an error (unknown topic,
 // broker unreachable within --connect-timeout-ms, a record not delivered), 2 a bad command line,
@@ -14,6 +14,8 @@ import { PARTITION_ACTIONS, partitionsCommand } from './commands/partitions.js'
 import { perfCommand } from './commands/perf.js'
 import { produceCommand } from './commands/produce.js'
 import { TOPIC_ACTIONS, topicsCommand } from './commands/topics.js'
+import { USER_ACTIONS, usersCommand } from './commands/users.js'
+import { ACL_ACTIONS, aclsCommand } from './commands/acls.js'
 import { errorText } from './connect.js'
 import { LineWriter } from './output.js'
 import { didYouMean } from './suggest.js'
@@ -30,6 +32,8 @@ Commands:
   produce    send standard input to a topic, one record per line (faecie produce --help)
   consume    print a topic's records, one per line (faecie consume --help)
   perf       load generators: produce, consume and end-to-end latency figures (faecie perf --help)
+  users      create, list, delete SCRAM users and change their passwords (faecie users --help)
+  acls       add, list and remove ACLs (faecie acls --help)
 
 The client commands find the broker at --broker ws://HOST:PORT, else $FAECIE_BROKER, else
 ws://127.0.0.1:8092; a comma-separated list (ws://h1:8092,ws://h2:8092) names several brokers of
@@ -48,6 +52,8 @@ const COMMANDS: Record<string, Command> = {
   produce: produceCommand,
   consume: consumeCommand,
   perf: perfCommand,
+  users: usersCommand,
+  acls: aclsCommand,
 }
 
 /** Runs one command line; resolves with the exit code. */
@@ -83,7 +89,8 @@ export async function main(argv: string[], out: LineWriter): Promise<number> {
     return 2
   }
   // `faecie topics create: ...`: errors name the action too.
-  const actionsOf: Record<string, string[]> = { topics: TOPIC_ACTIONS, groups: GROUP_ACTIONS, partitions: PARTITION_ACTIONS, cluster: CLUSTER_ACTIONS }
+  const actionsOf: Record<string, string[]> = { topics: TOPIC_ACTIONS, groups: GROUP_ACTIONS, partitions: PARTITION_ACTIONS, cluster: CLUSTER_ACTIONS,
+    users: USER_ACTIONS, acls: ACL_ACTIONS }
   const actions = actionsOf[name!] ?? []
   const label = actions.includes(rest[0] ?? '') ? `${name} ${rest[0]}` : name
   try {

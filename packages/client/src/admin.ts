@@ -13,7 +13,10 @@ import {
   type ListOffsetsResponse,
   type MetadataTopic,
   type StatsResponse,
+  type AclBinding,
+  type AclFilter,
 } from '@faecie/protocol'
+import { SecurityAdmin, type UpsertUserOptions, type UserDescription } from './admin-security.js'
 import { ClusterAdmin, type ElectionResult, type PartitionReassignment, type PartitionReassignments, type PartitionResult } from './admin-cluster.js'
 import { type GroupDescription, type GroupLag, GroupAdmin, type GroupTopicOffsets, type ListedGroups, type ResetPlanEntry, type ResetTarget } from './admin-groups.js'
 import type { Clock } from './clock.js'
@@ -60,12 +63,14 @@ export class Admin {
   private readonly cluster: Cluster
   private readonly groups: GroupAdmin
   private readonly clusterOps: ClusterAdmin
+  private readonly security: SecurityAdmin
 
   /** `clock`: whose timers the retries wait on (tests pass a manual clock); default the system's. */
   constructor(config: ClientConfig, options: { clock?: Clock } = {}) {
     this.cluster = new Cluster(config, options.clock)
     this.groups = new GroupAdmin(this.cluster, (topic, partitions, timestamp) => this.offsetsAt(topic, partitions, timestamp), options.clock)
     this.clusterOps = new ClusterAdmin(this.cluster)
+    this.security = new SecurityAdmin(this.cluster)
   }
 
   /** Opens the session now (otherwise the first call does). */
@@ -322,6 +327,14 @@ export class Admin {
   electLeaders(options: { partitions?: Array<{ topic: string; partition: number }> } = {}): Promise<ElectionResult[]> {
     return this.clusterOps.electLeaders(options)
   }
+
+  // Users and ACLs (admin-security.ts): needs Alter on the cluster to change, Describe to read.
+  upsertUser(options: UpsertUserOptions): Promise<void> { return this.security.upsertUser(options) }
+  deleteUser(options: { user: string; mechanism?: string }): Promise<void> { return this.security.deleteUser(options) }
+  describeUsers(options: { users?: string[] } = {}): Promise<UserDescription[]> { return this.security.describeUsers(options) }
+  createAcls(options: { acls: AclBinding[] }): Promise<void> { return this.security.createAcls(options) }
+  describeAcls(filter?: AclFilter): Promise<AclBinding[]> { return this.security.describeAcls(filter) }
+  deleteAcls(options: { filters: AclFilter[] }): Promise<AclBinding[]> { return this.security.deleteAcls(options) }
 
   /** The broker's figures and its produce / consume rates over the last five minutes (op `stats`). */
   async stats(): Promise<BrokerStats> {

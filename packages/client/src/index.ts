@@ -14,6 +14,8 @@ export { REASSIGN_PARTITIONS_PER_REQUEST_MAX, type ElectionResult, type Partitio
 export type { OngoingReassignment } from '@faecie/protocol'
 export type { DescribeClusterResponse, DescribeClusterBroker, MetadataBroker, MetadataPartition, MetadataTopic } from '@faecie/protocol'
 export type { GroupDescription, GroupLag, GroupPartitionOffset, GroupTopicOffsets, ListedGroups, PartitionLag, ResetPlanEntry, ResetTarget, UnreachableBroker } from './admin-groups.js'
+export type { UpsertUserOptions, UserDescription } from './admin-security.js'
+export type { AclBinding, AclFilter, AclOperation, AclPermission, AclPatternType, AclResourceType, ScramMechanism } from '@faecie/protocol'
 export { Producer, type ProducerRecord } from './producer/producer.js'
 export type { ProducerValues } from './producer/values.js'
 export type { AcksOption, ProducerConfig } from './producer/config.js'

@@ -79,10 +79,29 @@ export async function saltedPassword(mechanism: ScramMechanism, password: string
 
 /** The credential a server stores for a password (salt: random bytes, at least 16). */
 export async function scramCredential(mechanism: ScramMechanism, password: string, salt: Uint8Array, iterations: number): Promise<ScramCredential> {
+  checkIterations(iterations)
+  return credentialFromSaltedPassword(mechanism, await saltedPassword(mechanism, password, salt, iterations), salt, iterations)
+}
+
+/** Bytes of the mechanism's hash: the length of a SaltedPassword, a StoredKey, a ServerKey. */
+export function scramHashBytes(mechanism: ScramMechanism): number {
+  return HASH[mechanism].bytes
+}
+
+function checkIterations(iterations: number): void {
   if (!Number.isSafeInteger(iterations) || iterations < SCRAM_ITERATIONS_MIN || iterations > SCRAM_ITERATIONS_MAX) {
     throw new ScramError(`SCRAM iterations must be ${SCRAM_ITERATIONS_MIN}-${SCRAM_ITERATIONS_MAX}, not ${iterations}.`)
   }
-  const salted = await saltedPassword(mechanism, password, salt, iterations)
+}
+
+/**
+ * The credential for a SaltedPassword made elsewhere (the `alterUsers` op carries the salted
+ * password, never the password): StoredKey = H(HMAC(salted, "Client Key")), ServerKey = HMAC(salted, "Server Key").
+ */
+export async function credentialFromSaltedPassword(mechanism: ScramMechanism, salted: Uint8Array, salt: Uint8Array,
+  iterations: number): Promise<ScramCredential> {
+  checkIterations(iterations)
+  if (salted.length !== HASH[mechanism].bytes) throw new ScramError(`A ${mechanism} salted password has ${HASH[mechanism].bytes} bytes, not ${salted.length}.`)
   const clientKey = await hmac(mechanism, salted, encodeUtf8('Client Key'))
   return {
     mechanism, salt, iterations,

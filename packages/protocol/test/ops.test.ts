@@ -53,6 +53,13 @@ const VALID: { [Op in OpName]: Record<string, unknown> } = {
   listPartitionReassignments: { topics: ['orders'] },
   electLeaders: { electionType: 'preferred', partitions: [{ topic: 'orders', partition: 0 }] },
   saslAuthenticate: { mechanism: 'SCRAM-SHA-256', message: 'n,,n=alice,r=rOprNGfwEbeRWgbNEkqO' },
+  createAcls: { acls: [{ principal: 'User:alice', host: '*', resourceType: 'topic', resourceName: 'orders-', patternType: 'prefixed', operation: 'Read',
+    permission: 'Allow' }] },
+  describeAcls: { filter: { principal: 'User:alice', resourceType: 'topic', operation: 'Read' } },
+  deleteAcls: { filters: [{ principal: 'User:alice' }, { resourceType: 'cluster', permission: 'Deny' }] },
+  describeUsers: { users: ['alice', 'bob'] },
+  alterUsers: { upsertions: [{ user: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096, salt: new Uint8Array(32).fill(7),
+    saltedPassword: new Uint8Array(32).fill(9) }], deletions: [{ user: 'bob', mechanism: 'SCRAM-SHA-512' }] },
 }
 
 /** The frame as the broker sees it: through msgpack and the envelope check. */

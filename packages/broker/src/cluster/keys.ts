@@ -21,6 +21,11 @@
 //   /faecie/<cluster>/reassignment-throttle      {"throttleBytesPerSec": 10485760}
 //                                                the replication throttle of moving replicas, bytes/s
 //                                                per broker (controller-reassign.ts); absent: none
+//   /faecie/<cluster>/security/users/<user>/<mechanism>
+//                                                {"salt", "iterations", "storedKey", "serverKey"}
+//                                                a SCRAM credential (bytes base64; the user name
+//                                                URI-encoded); never a password (security-etcd.ts)
+//   /faecie/<cluster>/security/acls/<sha256>     an ACL binding, keyed by the hash of its fields
 //
 // Every change is a transaction that compares the changed key's mod revision (or, for a key that
 // must not exist yet, its create revision against 0), so a writer that read a stale value fails and

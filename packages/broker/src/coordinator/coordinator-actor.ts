@@ -17,7 +17,7 @@
 // ops; groups live in the replicated `__consumer_offsets` (cluster/group-shards.ts).
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { ErrorCode, FaecieError, type OpRequest, type OpResponse } from '@faecie/protocol'
+import { ErrorCode, FaecieError, type AclBinding, type AclFilter, type OpRequest, type OpResponse } from '@faecie/protocol'
 import type { Logger } from '../log.js'
 import type { Disk } from '../storage/disk.js'
 import type { CompactionOutcome, PartitionLog } from '../storage/log.js'
@@ -31,7 +31,11 @@ import type { GroupOp } from './messages.js'
 import type { KafkaGroupOp, KafkaGroupRequest, KafkaGroupResult } from '../groups/kafka-group-ops.js'
 import { decodeOffsetBatches, encodeGroupRecords, encodeOffsetRecords, type OffsetRecord } from '../groups/offset-records.js'
 import { MetadataState, type TopicMeta } from './metadata-state.js'
-import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord } from './records.js'
+import { decodeMetadataRecords, encodeMetadataRecord, type MetadataRecord, type SecurityRecord } from './records.js'
+import {
+  planAclCreations, planAclDeletions, planUserChanges, type CredentialDeletion, type CredentialUpsert, type ItemError,
+  type SecurityLimitsForWrites,
+} from './security-writes.js'
 
 export interface CoordinatorSettings {
   batchBytesMax: number
@@ -40,7 +44,12 @@ export interface CoordinatorSettings {
   partitionsMax: number
   /** Producer ids reserved per record of the metadata log. */
   producerIdBlockSize: number
+  /** Users and ACLs stored at most (security.limits); default DEFAULT_SECURITY_WRITE_LIMITS. */
+  security?: SecurityLimitsForWrites
 }
+
+/** Without settings.security (unit tests): security-config.ts DEFAULT_SECURITY_LIMITS' bounds. */
+const DEFAULT_SECURITY_WRITE_LIMITS: SecurityLimitsForWrites = { usersMax: 10_000, aclsMax: 100_000 }
 
 export interface CoordinatorActorOptions {
   log: PartitionLog
@@ -51,6 +60,8 @@ export interface CoordinatorActorOptions {
   logger: Logger
   /** Told of every topic that changed (null: deleted), after the change is durable. */
   onTopicChanged(topic: string, meta: TopicMeta | null): void
+  /** Told of users' and ACLs' changes, after they are durable (the main thread's SecurityState applies them). */
+  onSecurityChanged?(records: SecurityRecord[]): void
   /** `__consumer_offsets-0`; without it (unit tests) committed offsets are kept in memory only. */
   offsetsLog?: PartitionLog
   /** Leave the fsync of offset commits to flushOffsets(), called once per batch of calls. */
@@ -146,6 +157,47 @@ export class CoordinatorActor {
       this.#commit({ v: 1, type: 'producerIds', end })
     }
     return this.#nextProducerId++
+  }
+
+  /** Every stored user and ACL as records (the main thread's snapshot at start). */
+  get securityRecords(): SecurityRecord[] {
+    return this.#state.securityRecords()
+  }
+
+  /** Sets and deletes SCRAM credentials (derived keys, never passwords); one answer per item (null: done). */
+  alterUsers(upsertions: CredentialUpsert[], deletions: CredentialDeletion[]): (ItemError | null)[] {
+    const plan = planUserChanges(this.#state, upsertions, deletions, this.#securityLimits)
+    this.#commitSecurity(plan.records)
+    return plan.results
+  }
+
+  createAcls(bindings: AclBinding[]): (ItemError | null)[] {
+    const plan = planAclCreations(this.#state, bindings, this.#securityLimits)
+    this.#commitSecurity(plan.records)
+    return plan.results
+  }
+
+  /** The bindings each filter removed. */
+  deleteAcls(filters: AclFilter[]): AclBinding[][] {
+    const plan = planAclDeletions(this.#state, filters)
+    this.#commitSecurity(plan.records)
+    return plan.results
+  }
+
+  get #securityLimits(): SecurityLimitsForWrites {
+    return this.#options.settings.security ?? DEFAULT_SECURITY_WRITE_LIMITS
+  }
+
+  /** Security records: appended together, made durable by one fsync, then applied and posted. */
+  #commitSecurity(records: SecurityRecord[]): void {
+    if (records.length === 0) return
+    const log = this.#options.log
+    for (const record of records) log.append(encodeMetadataRecord(record, this.#options.clock()))
+    log.flush()
+    for (const record of records) this.#state.apply(record)
+    this.#options.onSecurityChanged?.(records)
+    // Never the keys: a credential's record is logged by user and mechanism only.
+    this.#options.logger.info({ changes: records.map(securitySummary) }, 'security metadata change recorded')
   }
 
   /** Serves one consumer-group op (the gateway's request, already validated). */
@@ -261,7 +313,7 @@ export class CoordinatorActor {
       if (offset === before) throw new Error(`__cluster_metadata-0: no record at or after offset ${offset} in a batch read there`)
     }
     this.#options.logger.info({ records: this.#state.recordsApplied, topics: this.#state.topics.size,
-      producerIdBlockEnd: this.#state.producerIdBlockEnd }, 'metadata log replayed')
+      producerIdBlockEnd: this.#state.producerIdBlockEnd, users: this.#state.credentials.size, acls: this.#state.acls.size }, 'metadata log replayed')
   }
 
   #noteMetadataLogGroup(record: GroupRecord): void {
@@ -373,4 +425,11 @@ export class CoordinatorActor {
 function groupRecord(record: GroupRecord): MetadataRecord {
   if (record.type === 'groupDeleted') return { v: 1, type: 'groupDeleted', groupId: record.groupId }
   return { v: 1, type: 'group', groupId: record.groupId, ...(record.assignor === undefined ? {} : { assignor: record.assignor }) }
+}
+
+function securitySummary(record: SecurityRecord): Record<string, string> {
+  switch (record.type) {
+    case 'scramCredential': case 'scramCredentialDeleted': return { type: record.type, user: record.user, mechanism: record.mechanism }
+    case 'acl': case 'aclDeleted': return { type: record.type, ...record.binding }
+  }
 }

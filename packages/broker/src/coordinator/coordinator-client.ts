@@ -4,6 +4,10 @@
 // topic up without a round trip. If the thread dies (a broken invariant, a failed disk), calls in
 // flight fail with the retriable COORDINATOR_NOT_AVAILABLE and a new thread replays the log;
 // after `restartsMax` deaths within a minute the broker gives up (`onFatal`).
+//
+// Users and ACLs: with `security`, the client is the store of that SecurityState (security-store.ts):
+// the thread's snapshot at each (re)start replaces its stored users and ACLs, and every change the
+// thread posts (`security`, before the reply) is applied to it; reserved users are left alone.
 import { strict as assert } from 'node:assert'
 import { Worker } from 'node:worker_threads'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
@@ -12,6 +16,8 @@ import { builtModulePath } from '../util/built-module.js'
 import type { GroupSettings } from '../groups/consumer-group.js'
 import type { CoordinatorSettings } from './coordinator-actor.js'
 import type { TopicMeta } from './metadata-state.js'
+import type { SecurityState } from '../security/security-state.js'
+import { applySecurityRecords, attachSecurityStore, replaceStoredSecurity, type SecurityStore } from './security-store.js'
 import type {
   CoordinatorCall,
   CoordinatorResultByMethod,
@@ -29,6 +35,8 @@ export interface CoordinatorClientOptions {
   /** `--fault-injection FILE`: the coordinator's thread applies its plan (faults/fault-injection.ts). */
   faultInjection?: string
   logger: Logger
+  /** The gateway's SecurityState, kept current with the stored users and ACLs; reserved users (the bootstrap user) are not touched. */
+  security?: { state: SecurityState; reservedUsers: readonly string[] }
   /** Called when the coordinator cannot be kept running; the broker should stop. */
   onFatal(err: Error): void
   restartsMax?: number
@@ -44,9 +52,10 @@ export interface CoordinatorStart {
   movedAside: string[]
 }
 
-export class CoordinatorClient {
+export class CoordinatorClient implements SecurityStore {
   readonly #options: CoordinatorClientOptions
   readonly #logger: Logger
+  readonly #reservedUsers: ReadonlySet<string>
   readonly #topics = new Map<string, TopicMeta>()
   readonly #pending = new Map<number, Pending>()
   readonly #restarts: number[] = []
@@ -57,6 +66,8 @@ export class CoordinatorClient {
   private constructor(options: CoordinatorClientOptions) {
     this.#options = options
     this.#logger = options.logger.child({ module: 'coordinator-client' })
+    this.#reservedUsers = new Set(options.security?.reservedUsers ?? [])
+    if (options.security !== undefined) attachSecurityStore(options.security.state, this, this.#reservedUsers)
   }
 
   /** Starts the coordinator's thread; resolves once the metadata log is replayed and reconciled. */
@@ -73,6 +84,18 @@ export class CoordinatorClient {
 
   get topics(): IterableIterator<TopicMeta> {
     return this.#topics.values()
+  }
+
+  alterUsers(upsertions: SecurityStoreArgs<'alterUsers'>[0], deletions: SecurityStoreArgs<'alterUsers'>[1]): ReturnType<SecurityStore['alterUsers']> {
+    return this.call({ method: 'alterUsers', upsertions, deletions })
+  }
+
+  createAcls(acls: SecurityStoreArgs<'createAcls'>[0]): ReturnType<SecurityStore['createAcls']> {
+    return this.call({ method: 'createAcls', acls })
+  }
+
+  deleteAcls(filters: SecurityStoreArgs<'deleteAcls'>[0]): ReturnType<SecurityStore['deleteAcls']> {
+    return this.call({ method: 'deleteAcls', filters })
   }
 
   call<M extends CoordinatorCall['method']>(
@@ -116,6 +139,8 @@ export class CoordinatorClient {
           ready = true
           this.#topics.clear()
           for (const meta of message.topics) this.#topics.set(meta.topic, meta)
+          const security = this.#options.security
+          if (security !== undefined) replaceStoredSecurity(security.state, message.security, this.#reservedUsers)
           this.#worker = worker
           resolve({ movedAside: message.movedAside })
         } else if (message.type === 'startFailed') {
@@ -141,6 +166,9 @@ export class CoordinatorClient {
       case 'topic':
         if (message.meta === null) this.#topics.delete(message.topic)
         else this.#topics.set(message.topic, message.meta)
+        return
+      case 'security':
+        if (this.#options.security !== undefined) applySecurityRecords(this.#options.security.state, message.records, this.#reservedUsers)
         return
       case 'reply': {
         const pending = this.#pending.get(message.callId)
@@ -173,6 +201,8 @@ export class CoordinatorClient {
     this.#spawn().catch((err: unknown) => this.#options.onFatal(err as Error))
   }
 }
+
+type SecurityStoreArgs<M extends keyof SecurityStore> = Parameters<SecurityStore[M]>
 
 function unavailable(detail: string): FaecieError {
   return new FaecieError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `The coordinator ${detail}.`)

@@ -3,9 +3,25 @@
 // is pure (no I/O), so replay and the live path apply records through the same code. Consumer groups
 // have their own state beside this one (groups/group-coordinator.ts), fed from the group records of
 // this log and from `__consumer_offsets`.
+//
+// Users (SCRAM credentials) and ACLs are kept here as their records (plain data, bytes in base64):
+// the coordinator checks writes against them (limits, what exists) and hands the main thread a
+// snapshot of them at start (`securityRecords`), which it applies to its SecurityState.
 import { strict as assert } from 'node:assert'
+import type { AclBinding, ScramMechanism } from '@faecie/protocol'
 import type { TopicConfig } from '../topics/config.js'
-import type { MetadataRecord } from './records.js'
+import type { MetadataRecord, ScramCredentialRecord, SecurityRecord } from './records.js'
+
+/** The one key of an ACL binding (de-duplication; the same as security-state.ts aclKey). */
+export function bindingKey(b: AclBinding): string {
+  return JSON.stringify([b.principal, b.host, b.resourceType, b.resourceName, b.patternType, b.operation, b.permission])
+}
+
+/** The binding's known fields only (a record read back may carry more). */
+export function plainBinding(b: AclBinding): AclBinding {
+  return { principal: b.principal, host: b.host, resourceType: b.resourceType, resourceName: b.resourceName, patternType: b.patternType,
+    operation: b.operation, permission: b.permission }
+}
 
 /** A topic as the broker knows it. Plain data: it crosses threads. */
 export interface TopicMeta {
@@ -23,6 +39,18 @@ export class MetadataState {
   producerIdBlockEnd = 0
   /** Records applied so far (for logs). */
   recordsApplied = 0
+  /** SCRAM credentials by user, then mechanism. */
+  readonly credentials = new Map<string, Map<ScramMechanism, ScramCredentialRecord>>()
+  /** ACLs by bindingKey. */
+  readonly acls = new Map<string, AclBinding>()
+
+  /** Every user and ACL as records: what a fresh SecurityState applies to be current. */
+  securityRecords(): SecurityRecord[] {
+    const out: SecurityRecord[] = []
+    for (const byMechanism of this.credentials.values()) out.push(...byMechanism.values())
+    for (const binding of this.acls.values()) out.push({ v: 1, type: 'acl', binding })
+    return out
+  }
 
   /** Applies one record. A record that contradicts the state is a broken invariant of the writer. */
   apply(record: MetadataRecord): TopicMeta | null | undefined {
@@ -64,6 +92,26 @@ export class MetadataState {
       case 'group':
       case 'groupDeleted':
         // The consumer groups' own state (GroupCoordinator) applies these.
+        return undefined
+      case 'scramCredential': {
+        let byMechanism = this.credentials.get(record.user)
+        if (byMechanism === undefined) this.credentials.set(record.user, byMechanism = new Map())
+        byMechanism.set(record.mechanism, { v: 1, type: 'scramCredential', user: record.user, mechanism: record.mechanism, salt: record.salt,
+          iterations: record.iterations, storedKey: record.storedKey, serverKey: record.serverKey })
+        return undefined
+      }
+      case 'scramCredentialDeleted': {
+        // A deletion is only written for a credential that exists; replay tolerates none (idempotent).
+        const byMechanism = this.credentials.get(record.user)
+        byMechanism?.delete(record.mechanism)
+        if (byMechanism?.size === 0) this.credentials.delete(record.user)
+        return undefined
+      }
+      case 'acl':
+        this.acls.set(bindingKey(record.binding), plainBinding(record.binding))
+        return undefined
+      case 'aclDeleted':
+        this.acls.delete(bindingKey(record.binding))
         return undefined
     }
   }

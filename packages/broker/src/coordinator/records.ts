@@ -16,11 +16,21 @@
 //                                             tombstoned in __consumer_offsets first)
 //     (group records are written in __consumer_offsets now, where they are compacted away once
 //     deleted: groups/offset-records.ts; these are read, and a group created here is deleted here)
+//       {v:1, type:"scramCredential", user, mechanism, salt, iterations, storedKey, serverKey}
+//                                             a SCRAM credential is set (made or replaced); the
+//                                             bytes base64; never a password (issue 19)
+//       {v:1, type:"scramCredentialDeleted", user, mechanism}           ... deleted (a user with
+//                                             no credential left is gone)
+//       {v:1, type:"acl",        binding}      an ACL (protocol acl.ts AclBinding) is added
+//       {v:1, type:"aclDeleted", binding}      ... removed
 //   topicId: a UUID, so that a deleted and recreated topic is a new topic; config: {key: string}.
 //
 // A record read back is untrusted input: anything but this shape stops the broker's start with a
 // message naming the offset (a newer broker's log, or a damaged one), rather than a guess.
-import { decodeBatches, decodeUtf8, RecordBatchEncoder, SERVER_ASSIGNORS, type ServerAssignor } from '@faecie/protocol'
+import {
+  aclBindingProblem, base64Decode, decodeBatches, decodeUtf8, isScramMechanism, RecordBatchEncoder, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN,
+  SERVER_ASSIGNORS, type AclBinding, type ScramMechanism, type ServerAssignor,
+} from '@faecie/protocol'
 import type { TopicConfig } from '../topics/config.js'
 
 export const METADATA_RECORD_VERSION = 1
@@ -33,6 +43,29 @@ export type MetadataRecord =
   | { v: 1; type: 'producerIds'; end: number }
   | { v: 1; type: 'group'; groupId: string; assignor?: ServerAssignor }
   | { v: 1; type: 'groupDeleted'; groupId: string }
+  | ScramCredentialRecord
+  | { v: 1; type: 'scramCredentialDeleted'; user: string; mechanism: ScramMechanism }
+  | { v: 1; type: 'acl'; binding: AclBinding }
+  | { v: 1; type: 'aclDeleted'; binding: AclBinding }
+
+/** A stored SCRAM credential: plain data (base64 bytes), so it crosses threads and sits in JSON. */
+export interface ScramCredentialRecord {
+  v: 1
+  type: 'scramCredential'
+  user: string
+  mechanism: ScramMechanism
+  salt: string
+  iterations: number
+  storedKey: string
+  serverKey: string
+}
+
+/** The records of users and ACLs: what the coordinator posts to the main thread's SecurityState. */
+export type SecurityRecord = Extract<MetadataRecord, { type: 'scramCredential' | 'scramCredentialDeleted' | 'acl' | 'aclDeleted' }>
+
+export function isSecurityRecord(record: MetadataRecord): record is SecurityRecord {
+  return record.type === 'scramCredential' || record.type === 'scramCredentialDeleted' || record.type === 'acl' || record.type === 'aclDeleted'
+}
 
 const encoder = new RecordBatchEncoder(4096)
 
@@ -56,6 +89,13 @@ export function* decodeMetadataRecords(bytes: Uint8Array): Generator<{ offset: n
       yield { offset: r.offset, record: checkRecord(parsed, r.offset) }
     }
   }
+}
+
+/** A user's or ACL's record from elsewhere (etcd, cluster/security-etcd.ts), checked as the log's are; throws when malformed. */
+export function decodeSecurityValue(value: unknown): SecurityRecord {
+  const record = checkRecord(value, -1)
+  if (!isSecurityRecord(record)) throw new Error(`not a security record: ${String(record.type)}`)
+  return record
 }
 
 function badRecord(offset: number, what: string): Error {
@@ -84,9 +124,30 @@ function checkRecord(value: unknown, offset: number): MetadataRecord {
       case 'producerIds': return count('end')
       case 'group': return str('groupId') && (value.assignor === undefined || (SERVER_ASSIGNORS as readonly unknown[]).includes(value.assignor))
       case 'groupDeleted': return str('groupId')
+      case 'scramCredential': return str('user') && isScramMechanism(String(value.mechanism)) && isBase64(value.salt) &&
+        Number.isSafeInteger(value.iterations) && (value.iterations as number) >= SCRAM_ITERATIONS_MIN &&
+        (value.iterations as number) <= SCRAM_ITERATIONS_MAX && isBase64(value.storedKey) && isBase64(value.serverKey)
+      case 'scramCredentialDeleted': return str('user') && isScramMechanism(String(value.mechanism))
+      case 'acl': case 'aclDeleted': return isBinding(value.binding)
       default: return false
     }
   })()
   if (!ok) throw badRecord(offset, `a malformed record of type ${JSON.stringify(value.type)}`)
   return value as MetadataRecord
+}
+
+function isBase64(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0) return false
+  try {
+    base64Decode(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const BINDING_KEYS = ['principal', 'host', 'resourceType', 'resourceName', 'patternType', 'operation', 'permission'] as const
+
+function isBinding(value: unknown): value is AclBinding {
+  return isObject(value) && BINDING_KEYS.every((k) => typeof value[k] === 'string') && aclBindingProblem(value as unknown as AclBinding) === undefined
 }

@@ -62,9 +62,10 @@ function start(): CoordinatorActor | undefined {
       log, ...(offsetsLog === undefined ? {} : { offsetsLog }), batchOffsetFlush: true, disk, dataDir, settings, clock: Date.now, logger,
       ...(keepUnknownPartitionDirs === true ? { clusterTopicsMirrored: true } : {}), ...(groupSettings === undefined ? {} : { groupSettings }),
       onTopicChanged: (topic, meta) => post({ type: 'topic', topic, meta }),
+      onSecurityChanged: (records) => post({ type: 'security', records }),
     })
     const movedAside = keepUnknownPartitionDirs === true ? [] : actor.reconcileDataDir()
-    post({ type: 'ready', topics: actor.topics, movedAside })
+    post({ type: 'ready', topics: actor.topics, movedAside, security: actor.securityRecords })
     return actor
   } catch (err) {
     logger.error({ err }, 'coordinator failed to start')
@@ -94,6 +95,9 @@ function serve(actor: CoordinatorActor, call: CoordinatorCall): unknown {
     case 'alterTopicConfig': return actor.alterTopicConfig(call.topic, call.changes)
     case 'createPartitions': return actor.createPartitions(call.topic, call.count)
     case 'initProducerId': return actor.initProducerId()
+    case 'alterUsers': return actor.alterUsers(call.upsertions, call.deletions)
+    case 'createAcls': return actor.createAcls(call.acls)
+    case 'deleteAcls': return actor.deleteAcls(call.filters)
     case 'mirrorClusterTopics': return actor.mirrorClusterTopics(call.topics)
     case 'group': return actor.group(call.op, call.request)
     case 'kafkaGroup': return actor.kafkaGroup(call.op, call.request)

@@ -38,6 +38,7 @@ import { registerMetrics } from '../metrics/metrics-routes.js'
 import { TopicService } from '../topics/topic-service.js'
 import { GatewaySecurity } from '../security/gateway-security.js'
 import { bootstrapSecurity } from '../security/bootstrap.js'
+import { EtcdSecurityStore } from '../cluster/security-etcd.js'
 import type { ClusterPartFactories } from '../cluster/cluster-parts.js'
 import { ClusterRuntime, type ClusterConnection } from '../cluster/cluster-runtime.js'
 import { registerConsole } from '../ui/console-routes.js'
@@ -72,12 +73,14 @@ export class Broker {
   readonly #cluster: ClusterRuntime | undefined
   readonly #faults: FaultInjection | undefined
   readonly #tls: TlsContext | undefined
+  readonly #securityStore: EtcdSecurityStore | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(parts: {
     config: BrokerConfig; logger: Logger; meta: BrokerMeta; partitions: PartitionManager
     coordinator: CoordinatorClient; server: GatewayServer; gateway: GatewayState; kafka: KafkaListener | undefined
     cluster: ClusterRuntime | undefined; faults: FaultInjection | undefined; tls: TlsContext | undefined
+    securityStore: EtcdSecurityStore | undefined
   }) {
     this.#tls = parts.tls
     this.#config = parts.config
@@ -90,6 +93,7 @@ export class Broker {
     this.#kafka = parts.kafka
     this.#cluster = parts.cluster
     this.#faults = parts.faults
+    this.#securityStore = parts.securityStore
   }
 
   /**
@@ -133,14 +137,22 @@ export class Broker {
       ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
     })
     const watch = new OffsetWatch(partitions)
+    // The gateway's security state before the coordinator (or etcd, in a cluster), which fills it with the stored users and ACLs.
+    const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
+    const reservedUsers = config.security.bootstrapUser === undefined ? [] : [config.security.bootstrapUser.name]
+    const securityLimits = { usersMax: config.security.limits.usersMax, aclsMax: config.security.limits.aclsMax }
     let coordinator: CoordinatorClient
     try {
+      await bootstrapSecurity(config.security, security.state, logger)
       const started = await CoordinatorClient.start({
         dataDir: config.dataDir, logger: root, onFatal,
         settings: {
           batchBytesMax: limits.batchBytesMax, partitionsPerTopicMax: limits.partitionsPerTopicMax, partitionsMax: limits.partitionsMax,
           producerIdBlockSize: PRODUCER_ID_BLOCK_SIZE,
+          security: securityLimits,
         },
+        // A cluster keeps its users and ACLs in etcd (cluster/security-etcd.ts), not in a broker's own log.
+        ...(connection === undefined ? { security: { state: security.state, reservedUsers } } : {}),
         groupSettings: config.groups,
         keepUnknownPartitionDirs: connection !== undefined,
         ...(config.faultInjection === undefined ? {} : { faultInjection: config.faultInjection }),
@@ -153,12 +165,16 @@ export class Broker {
       throw err
     }
     let cluster: ClusterRuntime | undefined
+    let securityStore: EtcdSecurityStore | undefined
     if (connection !== undefined) {
       try {
+        securityStore = await EtcdSecurityStore.start({ client: connection.client, keys: connection.keys, state: security.state, reservedUsers,
+          limits: securityLimits, logger: root.child({ module: 'security-etcd' }) })
         cluster = await ClusterRuntime.start(connection, { config: config.cluster!, dataDir: config.dataDir, partitions, limits, logger: root, groupSettings: config.groups,
           ...(tls === undefined ? {} : { peerTls: () => tls.clientOptions() }),
           ...(options.clusterParts === undefined ? {} : { parts: options.clusterParts }) })
       } catch (err) {
+        await securityStore?.close()
         await partitions.shutdown()
         await coordinator.close()
         connection.client.close()
@@ -174,12 +190,10 @@ export class Broker {
     const connections = new HttpConnections(config.http, outbound, root.child({ module: 'http-connections' }))
     const metrics = new BrokerMetrics({ partitions, topics, watch, outbound, connections, options: config.metrics, logger: root.child({ module: 'metrics' }) })
     if (cluster !== undefined) metrics.useCluster(cluster)
-    const security = new GatewaySecurity(config.security, root.child({ module: 'security' }))
     const gateway = new GatewayState({ limits, topics, partitions, watch, reads, broker, metrics, outbound, logger: root.child({ module: 'session' }), cluster, security })
     let server: GatewayServer | undefined
     let kafka: KafkaListener | undefined
     try {
-      await bootstrapSecurity(config.security, security.state, logger)
       const opened = await topics.openAll()
       logger.info({ topics: topics.all().length, partitions: opened }, 'partitions open')
       server = await GatewayServer.listen({
@@ -201,6 +215,7 @@ export class Broker {
       broker.url = config.cluster?.advertisedUrl ?? `${tls === undefined ? 'ws' : 'wss'}://${urlHost(config.host)}:${server.port}`
       await cluster?.join({ url: broker.url, kafkaAddress: kafka === undefined ? undefined : `${config.kafkaAdvertisedHost ?? urlHost(config.host)}:${kafka.port}` })
     } catch (err) {
+      await securityStore?.close()
       await cluster?.stop()
       await kafka?.close()
       await server?.close()
@@ -210,7 +225,7 @@ export class Broker {
     }
     logger.info({ host: config.host, port: server.port, url: broker.url, ws: `${broker.url}/v1/ws`, startMs: Date.now() - startedMs },
       'broker listening')
-    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults, tls })
+    return new Broker({ config, logger, meta, partitions, coordinator, server, gateway, kafka, cluster, faults, tls, securityStore })
   }
 
   get port(): number {
@@ -248,6 +263,7 @@ export class Broker {
     logger.info({ reason, sessions: this.#server.sessions.size }, 'broker stopping: draining requests in flight')
     this.#gateway.draining = true
     this.#gateway.watch.releaseAll()
+    await this.#securityStore?.close()
     await this.#cluster?.stop()
     const busy = await this.#server.drain(this.#config.drainTimeoutMs)
     if (busy > 0) logger.warn({ sessions: busy, drainTimeoutMs: this.#config.drainTimeoutMs }, 'sessions still busy at the drain timeout')
