@@ -10,6 +10,7 @@ import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { ClusterGateway, Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { silentLogger } from '../log.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 import { registerHttpApi } from './http-api.js'
 import { httpUrlOf } from './leadership.js'
 
@@ -51,7 +52,7 @@ let onProduce: (partition: number) => void = () => undefined
 async function build(cluster: ClusterGateway | undefined): Promise<{ app: FastifyInstance; produced: Produced[] }> {
   const produced: Produced[] = []
   const gateway = {
-    limits: DEFAULT_LIMITS, logger: silentLogger(), draining: false, cluster,
+    limits: DEFAULT_LIMITS, logger: silentLogger(), draining: false, cluster, security: openGatewaySecurity(silentLogger()),
     broker: { brokerId: SELF, clusterId: 'c-test', serverVersion: '0', url: URLS.get(SELF)!, autoCreateTopics: false },
     topics: { lookup: (t: string) => (t === META.topic ? META : undefined), all: () => [META] },
     partitions: {

@@ -8,6 +8,7 @@ import type { TopicMeta } from '../coordinator/metadata-state.js'
 import type { ClusterGateway, Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { silentLogger } from '../log.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 import { registerHttpApi } from './http-api.js'
 import { emptyClusterState, type ClusterState } from '../cluster/cluster-state.js'
 import { listReassignments as listReassignmentsOf } from '../cluster/reassignments-list.js'
@@ -52,7 +53,7 @@ let app: FastifyInstance | undefined
 
 async function build(cluster: ClusterGateway | undefined): Promise<FastifyInstance> {
   const gateway = {
-    limits: DEFAULT_LIMITS, logger: silentLogger(), draining: false, cluster,
+    limits: DEFAULT_LIMITS, logger: silentLogger(), draining: false, cluster, security: openGatewaySecurity(silentLogger()),
     broker: { brokerId: 1, clusterId: 'c-test', serverVersion: '0', url: URLS.get(1)!, autoCreateTopics: false },
     topics: { lookup: (t: string) => (t === META.topic ? META : undefined), all: () => [META], limits: DEFAULT_LIMITS },
     partitions: { request: async () => ({ logStartOffset: 0, highWatermark: 5, logEndOffset: 5, sizeBytes: 100 }) },
