@@ -74,7 +74,10 @@ export class AclTestGateway {
           return { highWatermark: 3, logStartOffset: 0, bytes: new Uint8Array(0) }
         },
       },
-      watch: { arm: () => ({ wait: async () => undefined, disarm: () => undefined }), latest: () => undefined, forget: () => undefined },
+      watch: {
+        arm: () => ({ wait: async () => undefined, disarm: () => undefined }), latest: () => undefined, forget: () => undefined,
+        watch: () => () => undefined,
+      },
       metrics: {
         recordIn: () => undefined, recordOut: () => undefined, startedMs: 0, sessions: 1,
         sources: { userTopics: () => ({ topics: this.topics.size, partitions: this.topics.size * PARTITIONS }), sizes: async () => ({ totalBytes: 0 }) },

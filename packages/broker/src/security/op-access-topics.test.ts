@@ -4,6 +4,8 @@
 // implied Describe, topics hidden from metadata, and an audit line for each refusal.
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
+import { waitFor } from '../../../../test/support/wait-for.js'
+import { SessionSubscriptions } from '../gateway/subscriptions.js'
 import { AclTestGateway } from './op-access-test-gateway.js'
 
 const ALICE = 'User:alice'
@@ -102,6 +104,22 @@ describe('fetch, subscribe: Read; listOffsets: Describe', () => {
     t.allow(ALICE, 'Read', 'topic', 'ord', 'prefixed')
     await expect(t.run(ALICE, 'subscribe', { topic: 'orders', partition: 0, offset: 0, creditBytes: 1024 })).resolves.toEqual({ sub: 1 })
     expect(t.subscribed).toEqual(['orders-0'])
+  })
+
+  it('a running subscription ends with TOPIC_AUTHORIZATION_FAILED once its Read is taken away', async () => {
+    const t = new AclTestGateway({ topics: ['orders'] })
+    t.allow(ALICE, 'Read', 'topic', 'orders')
+    const pushes: Array<Record<string, unknown>> = []
+    const subscriptions = new SessionSubscriptions(t.gateway, t.session(ALICE), { push: (frame) => pushes.push(frame), congested: () => false })
+    const sub = await subscriptions.subscribe('orders', 0, 0, 1024)
+    await waitFor('the subscription\'s first read', () => t.read.length > 0)
+    expect(pushes).toEqual([])
+    t.state.removeAcls({ principal: ALICE })
+    // Credit wakes it (once its first read is over): its next look finds the Read gone.
+    await waitFor('the refusal pushed', () => { subscriptions.credit(sub, 1); return pushes.length > 0 })
+    expect(pushes).toEqual([{ sub, error: expect.objectContaining({ code: DENIED }) }])
+    expect(subscriptions.size).toBe(0)
+    expect(t.denials()).toEqual(['User:alice Read topic:orders'])
   })
 
   it('listOffsets needs Describe, which Read implies', async () => {
