@@ -18,8 +18,12 @@
 // it when the partition is forgotten, and a topic made again under the same name has another id),
 // or, in a cluster, when this broker no longer leads the partition (NOT_LEADER_OR_FOLLOWER: the
 // client resubscribes at the new leader).
+// ACLs: the subscribe op checks Read on the topic; every read and every tail push checks it again
+// (as Kafka checks every fetch), so an ACL removed while the subscription runs ends it with one last
+// push of TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode, FaecieError, type WireError } from '@faecie/protocol'
 import type { Logger } from '../log.js'
+import type { SecuritySubject } from '../security/gateway-security.js'
 import { countRecords } from '../metrics/batch-records.js'
 import { partitionKey, type PartitionKey } from '../partition/messages.js'
 import { offsetAfter } from './batches.js'
@@ -100,6 +104,8 @@ class Subscription implements TailMember {
     if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) {
       return this.#finish(unknownTopicOrPartition(this.topic, this.partition).toWire())
     }
+    const refused = this.owner.gateway.security.refusal(this.owner.session, 'Read', 'topic', this.topic)
+    if (refused !== undefined) return this.#finish(refused.toWire())
     const cluster = this.owner.gateway.cluster
     if (cluster !== undefined && !cluster.isLeaderNow(this.topic, this.partition)) {
       // Leadership moved (or this broker is fenced): the client resubscribes at the new leader.
@@ -157,6 +163,8 @@ class Subscription implements TailMember {
     // As a read of at most `credit` bytes: whole batches within it, or one batch past it.
     if (this.credit <= 0 || (this.credit < bytes && batches > 1) || this.owner.sink.congested()) return false
     if (this.owner.gateway.topics.lookup(this.topic)?.topicId !== this.topicId) return false
+    // Refused now: it leaves the tail, and its own pump() ends it with the refusal.
+    if (!this.owner.gateway.security.allowed(this.owner.session, 'Read', 'topic', this.topic)) return false
     const cluster = this.owner.gateway.cluster
     if (cluster !== undefined && !cluster.isLeaderNow(this.topic, this.partition)) return false
     const held = this.owner.session.readBudget.tryReserve(bytes)
@@ -216,8 +224,8 @@ export class SessionSubscriptions {
 
   constructor(
     readonly gateway: Gateway,
-    /** The session's share of the read budget, and its closing signal. */
-    readonly session: { readonly readBudget: ByteBudget; readonly signal: AbortSignal; readonly logger: Logger },
+    /** The session's share of the read budget, its closing signal, and who it acts as (ACLs). */
+    readonly session: SecuritySubject & { readonly readBudget: ByteBudget; readonly signal: AbortSignal; readonly logger: Logger },
     readonly sink: PushSink,
   ) {
     this.logger = session.logger

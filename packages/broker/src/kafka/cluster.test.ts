@@ -14,6 +14,7 @@ import type { ClusterGateway, Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { OutboundBytes } from '../gateway/outbound.js'
 import { silentLogger } from '../log.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 import { KAFKA_APIS } from './generated/apis.js'
 import { defaultDescribeClusterRequest, readDescribeClusterResponse, writeDescribeClusterRequest } from './generated/describe-cluster.js'
 import { defaultFetchRequest, readFetchResponse, writeFetchRequest } from './generated/fetch.js'
@@ -71,6 +72,7 @@ async function start(cluster: ClusterGateway | undefined): Promise<number> {
   produced = []
   const gateway = {
     limits: DEFAULT_LIMITS, logger: silentLogger(), draining: false, cluster, outbound: new OutboundBytes(DEFAULT_LIMITS),
+    security: openGatewaySecurity(silentLogger()),
     broker: { brokerId: SELF, clusterId: 'own-id', serverVersion: '0', url: 'ws://127.0.0.1:9201', autoCreateTopics: false },
     topics: { lookup: (t: string) => (t === 'orders' ? META : undefined), all: () => [META] },
     partitions: {

@@ -4,9 +4,13 @@
 // broker-to-broker link (one request per leading broker and topic); -1 and size 0 where there is
 // no leader, or it cannot be reached. A follower's own view would lag, and a broker without a
 // replica has none. The internal `__consumer_offsets` of a cluster is described when named.
+// ACLs: Describe on the topic (else TOPIC_AUTHORIZATION_FAILED for it, before telling whether it
+// exists); its config only with DescribeConfigs on it too (left out otherwise), as Kafka keeps
+// DescribeConfigs apart from Describe.
 import type { DescribedPartition, DescribedTopic } from '@faecie/protocol'
 import type { TopicMeta } from '../../coordinator/metadata-state.js'
 import { effectiveTopicConfig } from '../../topics/config.js'
+import { topicRefusals } from '../../security/op-access.js'
 import { checkItemCount, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 const UNKNOWN_ROW = { logStartOffset: -1, highWatermark: -1, logEndOffset: -1, sizeBytes: 0 }
@@ -14,13 +18,17 @@ const UNKNOWN_ROW = { logStartOffset: -1, highWatermark: -1, logEndOffset: -1, s
 export const describeTopics: OpHandler<'describeTopics'> = async (request, { gateway, session }) => {
   checkItemCount(request.topics.length, gateway.limits)
   const fromPeer = session.peerBrokerId !== undefined
+  const refused = topicRefusals(gateway.security, session, 'Describe', request.topics)
   const answers = await Promise.all(request.topics.map(async (topic): Promise<DescribedTopic> => {
     try {
+      const refusal = refused.get(topic)
+      if (refusal !== undefined) throw refusal
       const meta = gateway.topics.lookup(topic)
       // A cluster's internal topics live in etcd like any other (their partitions have states); a single broker's do not.
       const describable = meta !== undefined && (!meta.internal || gateway.cluster?.partitionState(topic, 0) !== undefined)
       if (!describable) throw unknownTopicOrPartition(topic)
       const partitions = await describePartitions(gateway, meta, fromPeer)
+      if (!gateway.security.allowed(session, 'DescribeConfigs', 'topic', topic)) return { topic, topicId: meta.topicId, partitions }
       return { topic, topicId: meta.topicId, config: effectiveTopicConfig(meta.config, gateway.topics.limits), partitions }
     } catch (err) {
       return { topic, error: wireError(err, session.logger) }

@@ -7,7 +7,8 @@
 // budget comes back empty (its consumer asks again). Errors are per partition: a topic or partition
 // that does not exist (UNKNOWN_TOPIC_OR_PARTITION), an offset outside [logStartOffset, highWatermark]
 // (OFFSET_OUT_OF_RANGE), a busy partition (MAILBOX_FULL, retriable), and in a cluster a partition
-// this broker does not lead (NOT_LEADER_OR_FOLLOWER).
+// this broker does not lead (NOT_LEADER_OR_FOLLOWER), and a topic the principal may not Read
+// (TOPIC_AUTHORIZATION_FAILED, checked first: it does not tell whether the topic exists).
 //
 // Memory: each round takes the answer's budget (at most what its partitions may return) out of the
 // session's share of the read budget *before* reading (waiting for room: a session whose answers are
@@ -20,8 +21,9 @@
 import type { FetchPartitionResult, FetchTopicResult, WireError } from '@faecie/protocol'
 import { partitionKey, type PartitionKey } from '../../partition/messages.js'
 import { countRecords } from '../../metrics/batch-records.js'
+import { topicRefusals } from '../../security/op-access.js'
 import type { Reservation } from '../byte-budget.js'
-import { checkItemCount, notLeaderError, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
+import { checkItemCount, notLeaderError, unknownTopicOrPartition, wireError, type Gateway, type OpHandler, type SessionHandle } from '../context.js'
 
 interface Read {
   topic: string
@@ -29,22 +31,25 @@ interface Read {
   offset: number
   maxBytes: number
   key: PartitionKey | undefined
-  /** Set when the partition does not exist: never read. */
+  /** Why the partition is not read (it does not exist, is not led here, or its topic is refused): never read. */
   missing?: WireError
 }
 
 const EMPTY = new Uint8Array(0)
 
-function plan(gateway: Gateway, request: Parameters<OpHandler<'fetch'>>[0], budget: number): Read[] {
+function plan(gateway: Gateway, session: SessionHandle, request: Parameters<OpHandler<'fetch'>>[0], budget: number): Read[] {
   const reads: Read[] = []
+  const refused = topicRefusals(gateway.security, session, 'Read', request.topics.map((t) => t.topic))
   for (const t of request.topics) {
     const meta = gateway.topics.lookup(t.topic)
+    const refusal = refused.get(t.topic)?.toWire()
     for (const p of t.partitions) {
       const maxBytes = Math.min(p.maxBytes ?? request.maxBytes, budget)
       const read: Read = { topic: t.topic, partition: p.partition, offset: p.offset, maxBytes, key: undefined }
       const exists = meta !== undefined && !meta.internal && p.partition < meta.partitions
       const notLeader = exists ? notLeaderError(gateway, t.topic, p.partition) : undefined
-      if (!exists) read.missing = unknownTopicOrPartition(t.topic, p.partition).toWire()
+      if (refusal !== undefined) read.missing = refusal
+      else if (!exists) read.missing = unknownTopicOrPartition(t.topic, p.partition).toWire()
       else if (notLeader !== undefined) read.missing = notLeader.toWire()
       else read.key = partitionKey(t.topic, p.partition)
       reads.push(read)
@@ -145,7 +150,7 @@ export const fetch: OpHandler<'fetch'> = async (request, { gateway, session, hol
   checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), limits)
   const deadline = Date.now() + Math.min(request.maxWaitMs, limits.maxWaitMsMax)
   const budget = Math.min(request.maxBytes, limits.fetchBytesMax)
-  const reads = plan(gateway, request, budget)
+  const reads = plan(gateway, session, request, budget)
   const keys = reads.flatMap((r) => (r.key === undefined ? [] : [r.key]))
   const willWait = request.maxWaitMs > 0 && request.minBytes > 0
   for (let round = 0; ; round++) {

@@ -8,8 +8,13 @@
 // controller. In a cluster the answer is etcd's state as this broker last watched it: the live
 // brokers, and per partition what etcd names; a partition with no leader (no live ISR member, or its
 // state not seen yet) has leader -1 and LEADER_NOT_AVAILABLE (retriable).
+//
+// ACLs, as Kafka's Metadata: without a topic list, the topics the principal may not Describe are left
+// out (not an error); a named one it may not Describe answers TOPIC_AUTHORIZATION_FAILED, before
+// telling whether it exists; auto-creating one also needs Create, on the cluster or on the topic.
 import { ErrorCode, FaecieError, type MetadataBroker, type MetadataPartition, type MetadataResponse, type MetadataTopic } from '@faecie/protocol'
 import type { TopicMeta } from '../../coordinator/metadata-state.js'
+import { createRefusal, topicRefusals } from '../../security/op-access.js'
 import { checkItemCount, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 function describe(gateway: Gateway, meta: TopicMeta): MetadataTopic {
@@ -43,16 +48,24 @@ function brokersOf(gateway: Gateway): Required<Pick<MetadataResponse, 'brokers' 
 }
 
 export const metadata: OpHandler<'metadata'> = async (request, { gateway, session }) => {
-  const { topics, broker } = gateway
+  const { topics, broker, security } = gateway
   if (request.topics === undefined) {
-    const all = topics.all().filter((t) => !t.internal).sort((a, b) => a.topic.localeCompare(b.topic))
+    const all = topics.all().filter((t) => !t.internal && security.allowed(session, 'Describe', 'topic', t.topic))
+      .sort((a, b) => a.topic.localeCompare(b.topic))
     return { ...brokersOf(gateway), topics: all.map((meta) => describe(gateway, meta)) }
   }
   checkItemCount(request.topics.length, gateway.limits)
+  const refused = topicRefusals(security, session, 'Describe', request.topics)
   const answers = await Promise.all(request.topics.map(async (topic): Promise<MetadataTopic> => {
     try {
+      const refusal = refused.get(topic)
+      if (refusal !== undefined) throw refusal
       let meta = topics.lookup(topic)
-      if (meta === undefined && broker.autoCreateTopics) meta = await topics.ensure(topic)
+      if (meta === undefined && broker.autoCreateTopics) {
+        const createRefused = createRefusal(security, session, topic)
+        if (createRefused !== undefined) throw createRefused
+        meta = await topics.ensure(topic)
+      }
       if (meta === undefined) throw unknownTopicOrPartition(topic)
       return describe(gateway, meta)
     } catch (err) {

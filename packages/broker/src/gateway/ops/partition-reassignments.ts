@@ -3,11 +3,15 @@
 // broker has one replica of each partition, on itself: a move to [itself] changes nothing, any other
 // names a broker that does not exist; it has no moves in progress, and every partition is already
 // led by its preferred (only) replica.
+// ACLs, as Kafka's: Alter on the cluster to move replicas and elect leaders, Describe on it to list
+// the moves (else CLUSTER_AUTHORIZATION_FAILED).
 import { ErrorCode, FaecieError } from '@faecie/protocol'
+import { checkCluster } from '../../security/op-access.js'
 import { changeOptions, checkItemCount, type OpHandler } from '../context.js'
 
 export const alterPartitionReassignments: OpHandler<'alterPartitionReassignments'> = async (request, { gateway, session }) => {
   checkItemCount(request.partitions.length, gateway.limits)
+  checkCluster(gateway.security, session, 'Alter')
   if (gateway.cluster !== undefined) return gateway.cluster.alterPartitionReassignments(request, changeOptions(session).mayForward)
   const self = gateway.broker.brokerId
   return {
@@ -28,13 +32,15 @@ export const alterPartitionReassignments: OpHandler<'alterPartitionReassignments
   }
 }
 
-export const listPartitionReassignments: OpHandler<'listPartitionReassignments'> = async (request, { gateway }) => {
+export const listPartitionReassignments: OpHandler<'listPartitionReassignments'> = async (request, { gateway, session }) => {
+  checkCluster(gateway.security, session, 'Describe')
   if (gateway.cluster !== undefined) return gateway.cluster.listPartitionReassignments(request)
   return { reassignments: [], throttleBytesPerSec: null }
 }
 
 export const electLeaders: OpHandler<'electLeaders'> = async (request, { gateway, session }) => {
   checkItemCount(request.partitions?.length ?? 0, gateway.limits)
+  checkCluster(gateway.security, session, 'Alter')
   if (gateway.cluster !== undefined) return gateway.cluster.electLeaders(request, changeOptions(session).mayForward)
   const self = gateway.broker.brokerId
   const partitions = request.partitions ?? gateway.topics.all().filter((t) => !t.internal).flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.topic, partition })))

@@ -8,9 +8,12 @@
 // In a cluster only the partition's leader appends: leadership is checked (isLeaderNow) before the
 // append and again before the answer; a leader replaced meanwhile answers NOT_LEADER_OR_FOLLOWER
 // (the records may be in its log, but were never acknowledged, and the new leader's log wins).
+// ACLs (docs/acl-ops.md): Write on each topic, else its partitions answer TOPIC_AUTHORIZATION_FAILED
+// and nothing of it is written; a topic auto-created here also needs Create (on the cluster or it).
 import { ErrorCode, FaecieError, type ProducePartitionResult, type ProduceRequest, type WireError } from '@faecie/protocol'
 import type { TopicMeta } from '../../coordinator/metadata-state.js'
 import type { ProduceResult } from '../../partition/messages.js'
+import { createRefusal, topicRefusals } from '../../security/op-access.js'
 import { checkItemCount, CloseCode, NO_RESPONSE, notLeaderError, unknownTopicOrPartition, wireError, type Gateway, type OpHandler } from '../context.js'
 
 type Outcome = Promise<ProduceResult>
@@ -31,18 +34,22 @@ function append(gateway: Gateway, meta: TopicMeta | undefined, topic: string, pa
 }
 
 export const produce: OpHandler<'produce'> = async (request, { gateway, session }) => {
-  const { limits, topics, broker } = gateway
+  const { limits, topics, broker, security } = gateway
   checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), limits)
+  const refused = topicRefusals(security, session, 'Write', request.topics.map((t) => t.topic))
   // Every append starts before the first await, while the frame's bytes are still valid.
   const pending = request.topics.map((t) => {
     const meta = topics.lookup(t.topic)
-    const autoCreate = meta === undefined && broker.autoCreateTopics
-    const created = autoCreate ? topics.ensure(t.topic) : undefined
+    const autoCreate = meta === undefined && broker.autoCreateTopics && !refused.has(t.topic)
+    const refusal = refused.get(t.topic) ?? (autoCreate ? createRefusal(security, session, t.topic) : undefined)
+    if (refusal !== undefined) refused.set(t.topic, refusal)
+    const created = autoCreate && refusal === undefined ? topics.ensure(t.topic) : undefined
     return {
       topic: t.topic,
       partitions: t.partitions.map(({ partition, records }): { partition: number; bytes: number; outcome: Outcome } => {
         const bytes = records.length
         try {
+          if (refusal !== undefined) throw refusal
           if (records.length > limits.batchBytesMax) {
             throw new FaecieError(ErrorCode.MESSAGE_TOO_LARGE,
               `${records.length} bytes of records for ${t.topic}-${partition}; at most ${limits.batchBytesMax} (batchBytesMax).`)

@@ -1,6 +1,7 @@
 // Ops `replicaFetch` and `offsetsForLeaderEpoch`: what a follower broker asks its leader (docs/cluster.md
 // "Replication"). Served only in cluster mode and only on a session whose hello named a broker of this
-// cluster (hello.ts), for that broker alone: anything else is CLUSTER_AUTHORIZATION_FAILED. Each
+// cluster (hello.ts), for that broker alone: anything else is CLUSTER_AUTHORIZATION_FAILED (with
+// --auth scram, first as an ACL refusal of ClusterAction on the cluster, audited). Each
 // partition goes to its actor as the op of the same name (partition/messages.ts), which checks the
 // epoch and leadership and records the follower's log end offset; errors are per partition.
 //
@@ -17,7 +18,7 @@
 // answer, except the first partition with data (the follower asks for them again); the reservation
 // is trimmed to what the answer carries and held until it has left (ctx.hold). A round that waits
 // gives its reservation back first.
-import { ErrorCode, FaecieError, type OffsetsForLeaderEpochPartitionResult, type ReplicaFetchPartitionResult,
+import { CLUSTER_RESOURCE_NAME, ErrorCode, FaecieError, type OffsetsForLeaderEpochPartitionResult, type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest } from '@faecie/protocol'
 import { partitionKey } from '../../partition/messages.js'
 import { peerBrokerOf } from '../../replication/peer-session.js'
@@ -33,6 +34,7 @@ function refused(message: string): FaecieError {
 
 /** Only a broker of this cluster, on its own session, naming itself. */
 function authorize(gateway: Gateway, session: SessionHandle, brokerId: number): void {
+  gateway.security.check(session, 'ClusterAction', 'cluster', CLUSTER_RESOURCE_NAME)
   if (gateway.cluster === undefined) throw refused('This broker is not part of a cluster: it has no replicas to serve.')
   const peer = peerBrokerOf(session)
   if (peer === undefined) throw refused('Only a session opened by a broker of this cluster (hello with `broker`) may fetch replicas.')

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { silentLogger } from '../../log.js'
+import { openGatewaySecurity } from '../../security/gateway-security.js'
 import type { Gateway } from '../../gateway/context.js'
 import { consumerGroupDescribe } from './consumer-group-describe.js'
 import { findCoordinator } from './find-coordinator.js'
@@ -20,7 +21,7 @@ function context(answer: (op: string, request: Record<string, unknown>) => unkno
   const asked: Asked[] = []
   const ask = async (op: string, request: Record<string, unknown>): Promise<unknown> => { asked.push({ op, request }); return answer(op, request) }
   const gateway = {
-    limits: { requestItemsMax: ITEMS_MAX },
+    limits: { requestItemsMax: ITEMS_MAX }, security: openGatewaySecurity(silentLogger()),
     topics: { group: ask, kafkaGroup: ask, lookup: () => undefined, all: () => [] },
     cluster: { brokerId: 1, brokers: () => [], findCoordinator: async (request: Record<string, unknown>) => {
       asked.push({ op: 'findCoordinator', request }); return { brokerId: 1, partition: 0 }
