@@ -34,8 +34,8 @@ beforeAll(async () => {
   const passwordFile = writeTempFile('acls-bootstrap', 'password', ADMIN_PASSWORD)
   broker = await startBrokerProcess({ args: ['--auth', 'scram', '--bootstrap-user', 'admin', '--bootstrap-password-file', passwordFile] })
   root = clientOf('admin', ADMIN_PASSWORD).admin()
-  await root.upsertUser({ user: 'alice', password: PASSWORDS.alice })
-  await root.upsertUser({ user: 'bob', password: PASSWORDS.bob })
+  await root.upsertUser({ user: 'alice', password: PASSWORDS.alice, mechanism: 'SCRAM-SHA-256' })
+  await root.upsertUser({ user: 'bob', password: PASSWORDS.bob, mechanism: 'SCRAM-SHA-256' })
   await root.createTopics({ topics: ['orders', 'payments', 'team-a.events', 'team-a.secret', 'team-b.events'].map((topic) => ({ topic, numPartitions: 1 })) })
   await root.createAcls({ acls: [
     acl('User:alice', 'Write', 'topic', 'orders'),
