@@ -16,7 +16,9 @@
 //   --insecure                         allow a non-loopback --host without --auth scram
 //
 // In --config: "security": { "auth", "saslMechanisms", "superUsers", "bootstrapUser",
-// "bootstrapPasswordFile", "tlsCert", "tlsKey", "tlsCa", "tlsClientAuth", "insecure", "limits": {...} }.
+// "bootstrapPasswordFile", "tlsCert", "tlsKey", "tlsCa", "tlsClientAuth", "insecure", "limits": {...},
+// "quotas": {...} } (client quotas: security/quota-config.ts).
+import { NO_QUOTAS, parseQuotaConfig, type QuotaConfig } from '../security/quota-config.js'
 import { isScramMechanism, SCRAM_ITERATIONS_MIN, type ScramMechanism, principalProblem } from '@faecie/protocol'
 
 export type AuthMode = 'none' | 'scram'
@@ -50,6 +52,12 @@ export interface SecurityLimits {
   aclsMax: number
   /** Longest user name. */
   userNameCharsMax: number
+  /** Client quotas (security/quotas.ts): one sample's span, samples kept (Kafka's 1 s x 11)... */
+  quotaWindowMs: number
+  quotaWindows: number
+  /** ...the longest throttle one request earns, and the entities whose rates are kept at once. */
+  quotaThrottleTimeMsMax: number
+  quotaEntitiesMax: number
 }
 
 export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
@@ -63,6 +71,10 @@ export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
   usersMax: 10_000,
   aclsMax: 100_000,
   userNameCharsMax: 255,
+  quotaWindowMs: 1000,
+  quotaWindows: 11,
+  quotaThrottleTimeMsMax: 10_000,
+  quotaEntitiesMax: 10_000,
 }
 
 export interface SecurityConfig {
@@ -73,6 +85,8 @@ export interface SecurityConfig {
   tls: TlsConfig | undefined
   insecure: boolean
   limits: SecurityLimits
+  /** Client quotas per user and client id (none by default). */
+  quotas: QuotaConfig
 }
 
 export const SECURITY_FLAG_OPTIONS = {
@@ -147,6 +161,7 @@ export function parseSecurityFlags(flags: Flags, file: Record<string, unknown>, 
     ;(limits as Record<string, number>)[key] = value
   }
   if (limits.scramIterations < SCRAM_ITERATIONS_MIN) throw fail(`security.limits.scramIterations must be at least ${SCRAM_ITERATIONS_MIN}`)
+  if (limits.quotaWindows < 2) throw fail('security.limits.quotaWindows must be at least 2')
   return {
     auth,
     saslMechanisms: mechanisms as ScramMechanism[],
@@ -155,11 +170,12 @@ export function parseSecurityFlags(flags: Flags, file: Record<string, unknown>, 
     tls: certFile === undefined || keyFile === undefined ? undefined : { certFile, keyFile, caFile, clientAuth },
     insecure: insecure === true,
     limits,
+    quotas: parseQuotaConfig(file.quotas, fail),
   }
 }
 
 /** Today's loopback default: no authentication, no ACLs, no TLS (tests' fake gateways use it too). */
 export const OPEN_SECURITY_CONFIG: SecurityConfig = {
   auth: 'none', saslMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'], superUsers: [], bootstrapUser: undefined, tls: undefined,
-  insecure: false, limits: DEFAULT_SECURITY_LIMITS,
+  insecure: false, limits: DEFAULT_SECURITY_LIMITS, quotas: NO_QUOTAS,
 }
