@@ -2,13 +2,15 @@
 // at once carrying throttleTimeMs, the session is not read until the throttle has passed (the
 // request sent meanwhile is answered only after the broker counted the throttle's end), the
 // throttle time is counted per principal in /metrics, and @faecie/client's producer and consumer,
-// throttled over and over, still deliver every record exactly once and in order. Windows of 100 ms
-// (security.limits) keep the run to seconds; the rates themselves are measured by `pnpm bench
-// --workloads quota`, never here.
+// throttled over and over, still deliver every record exactly once and in order. The Kafka listener
+// the same, with Produce's throttle_time_ms. Windows of 100 ms (security.limits) keep the run to
+// seconds; the rates themselves are measured by `pnpm bench --workloads quota`, never here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Faecie, type ConsumedMessage } from '../../packages/client/src/node.js'
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js'
 import { batchOf, firstPartition, produceFrame, RawClient } from '../support/broker-raw-client.js'
+import { kafkaPortOf } from '../support/kafka-protocol.js'
+import { KafkaRawClient } from '../support/kafka-raw-client.js'
 import { writeTempFile } from '../support/temp-dir.js'
 
 const THROTTLE_MS_MAX = 1500
@@ -17,7 +19,7 @@ const CONFIG = {
     limits: { quotaWindowMs: 100, quotaThrottleTimeMsMax: THROTTLE_MS_MAX },
     quotas: {
       // RawClient says hello as raw-test: 1 KB/s, so one 20 KB produce earns the longest throttle.
-      clientIds: { 'raw-test': { produceBytesPerSec: 1000 }, 'quota-client': { produceBytesPerSec: 40_000, fetchBytesPerSec: 40_000 } },
+      clientIds: { 'raw-test': { produceBytesPerSec: 1000 }, 'kafka-raw-client': { produceBytesPerSec: 1000 }, 'quota-client': { produceBytesPerSec: 40_000, fetchBytesPerSec: 40_000 } },
     },
   },
 }
@@ -72,6 +74,28 @@ describe('client quotas', () => {
         sample(before, 'faecie_quota_throttle_time_ms_total', { principal: 'User:ANONYMOUS', quota: 'produce' })).toBe(THROTTLE_MS_MAX)
     } finally {
       await client.close()
+    }
+  })
+
+  it('on the Kafka listener, sets throttle_time_ms of the Produce response and mutes the connection the same way', async () => {
+    const admin = await RawClient.connect(broker.url)
+    expect((await admin.request('createTopics', { topics: [{ topic: 'kafka-throttled', numPartitions: 1 }] })).topics[0].error).toBeUndefined()
+    await admin.close()
+    const client = await KafkaRawClient.connect(await kafkaPortOf(broker))
+    try {
+      const before = await scrape()
+      const response = await client.call('Produce', 9, {
+        transactionalId: null, acks: 1, timeoutMs: 30_000,
+        topicData: [{ name: 'kafka-throttled', partitionData: [{ index: 0, records: batchOf('k'.repeat(2000), 10) }] }],
+      })
+      expect(response.responses[0].partitionResponses[0].errorCode).toBe(0)
+      expect(response.throttleTimeMs).toBe(THROTTLE_MS_MAX)
+      const metadata = await client.call('Metadata', 9, { topics: [{ name: 'kafka-throttled' }] })
+      expect(metadata.topics[0].errorCode).toBe(0)
+      const after = await scrape()
+      expect(sample(after, 'faecie_quota_throttles_ended_total')).toBeGreaterThan(sample(before, 'faecie_quota_throttles_ended_total'))
+    } finally {
+      client.close()
     }
   })
 
