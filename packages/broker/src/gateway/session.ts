@@ -111,6 +111,8 @@ export class Session implements SessionHandle, PeerSession {
 
   /** Pings the client; ends the socket if it did not answer the last ping (a peer gone silently). */
   heartbeat(): void {
+    // A muted session's pong waits unread behind its quota throttle: looked at again after it.
+    if (!this.alive && this.#mute.active) return
     if (!this.alive) {
       this.logger.info('no pong since the last ping: ending the session')
       this.#gateway.outbound.sessionClosed('no_pong')
