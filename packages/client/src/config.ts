@@ -42,6 +42,8 @@ export interface ClientConfig {
 
 /** The WebSocket path of the protocol. */
 export const WS_PATH = '/v1/ws'
+/** The longest quota throttle (throttleTimeMs) honoured from one answer: brokers bound theirs far lower (10 s by default). */
+export const THROTTLE_MS_MAX = 60_000
 
 /** `ws://127.0.0.1:8092` -> `ws://127.0.0.1:8092/v1/ws`; `127.0.0.1:8092` -> the same; other paths are kept. */
 export function brokerUrl(address: string): string {

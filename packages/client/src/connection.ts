@@ -12,6 +12,9 @@
 // retriable NETWORK_EXCEPTION (or the code the close code stands for), and its owner (cluster.ts)
 // makes a new one. A request that gets no answer within its timeout closes the connection too: the
 // broker still counts it in flight, so the session's books could not be trusted any more.
+//
+// An answer with `throttleTimeMs` > 0 (the client went over a broker quota, KIP-219) holds every
+// request made for that long: they wait in order, as for a slot, and go out once it has passed.
 import {
   ErrorCode,
   FaecieError,
@@ -27,6 +30,7 @@ import {
   type PushFrame,
   type ResponseFrame,
 } from '@faecie/protocol'
+import { THROTTLE_MS_MAX } from './config.js'
 import { connectionLost } from './retry.js'
 import { logIn, type SaslConfig } from './sasl.js'
 import { CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, type Transport, type TransportFactory } from './transport.js'
@@ -89,6 +93,9 @@ export class Connection {
   private readonly pushHandlers = new Map<number, (frame: PushFrame) => void>()
   private readonly closeListeners = new Set<(err: FaecieError) => void>()
   private closedWith: FaecieError | undefined
+  /** Set while a quota throttle the broker asked for lasts: nothing is sent until it fires. */
+  private throttleTimer: ReturnType<typeof setTimeout> | undefined
+  private throttledUntilMs = 0
   private helloResponse: HelloResponse | undefined
   /** Who the session acts as once logged in ("User:alice"); undefined without a login. */
   principal: string | undefined
@@ -205,8 +212,10 @@ export class Connection {
   private call(op: string, fields: Record<string, unknown>, options: RequestOptions): Promise<ResponseFrame> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
     if (this.helloResponse === undefined) return Promise.reject(new Error(`${op} before hello on ${this.url}`))
-    if (this.pending.size + this.reserved < this.limits.inFlightMax && this.waiting.length === 0) return this.send(op, fields, options)
-    // Over the broker's inFlightMax: wait, in order, for a slot to free (reserved for us), at most our timeout.
+    if (this.pending.size + this.reserved < this.limits.inFlightMax && this.waiting.length === 0 && this.throttleTimer === undefined) {
+      return this.send(op, fields, options)
+    }
+    // Over the broker's inFlightMax, or throttled: wait, in order, for a slot to free (reserved for us), at most our timeout.
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -217,7 +226,7 @@ export class Connection {
           if (index < 0) throw new Error(`a woken ${op} waiter timed out on ${this.url}`)
           this.waiting.splice(index, 1)
           reject(new FaecieError(ErrorCode.REQUEST_TIMED_OUT,
-            `A ${op} request waited ${timeoutMs} ms for one of the ${this.limits.inFlightMax} in-flight slots of ${this.url} and was not sent.`))
+            `A ${op} request waited ${timeoutMs} ms for one of the ${this.limits.inFlightMax} in-flight slots of ${this.url} (or a quota throttle) and was not sent.`))
         }, timeoutMs),
       }
       this.waiting.push(waiter)
@@ -274,6 +283,8 @@ export class Connection {
       return
     }
     const frame = parsed.value
+    const throttleTimeMs = (value as { throttleTimeMs?: unknown }).throttleTimeMs
+    if (frame.kind !== 'push' && typeof throttleTimeMs === 'number' && throttleTimeMs > 0) this.throttle(throttleTimeMs)
     if (frame.kind === 'push') {
       this.pushHandlers.get(frame.frame.sub)?.(frame.frame)
       return
@@ -292,9 +303,21 @@ export class Connection {
     this.wakeWhileFree()
   }
 
-  /** Hands every free slot to the next waiter, in order. */
+  /** Hands every free slot to the next waiter, in order (none while throttled). */
   private wakeWhileFree(): void {
-    while (this.waiting.length > 0 && this.pending.size + this.reserved < this.limits.inFlightMax) this.wakeOne()
+    while (this.waiting.length > 0 && this.pending.size + this.reserved < this.limits.inFlightMax && this.throttleTimer === undefined) this.wakeOne()
+  }
+
+  /** The broker throttled us: send nothing for `ms` (a longer throttle already running is kept). */
+  private throttle(ms: number): void {
+    const untilMs = Date.now() + Math.min(ms, THROTTLE_MS_MAX)
+    if (this.throttleTimer !== undefined && untilMs <= this.throttledUntilMs) return
+    clearTimeout(this.throttleTimer)
+    this.throttledUntilMs = untilMs
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined
+      this.wakeWhileFree()
+    }, untilMs - Date.now())
   }
 
   private wakeOne(): void {
@@ -308,6 +331,8 @@ export class Connection {
   private shutDown(err: FaecieError, code = CLOSE_NORMAL, reason = ''): void {
     if (this.closedWith !== undefined) return
     this.closedWith = err
+    clearTimeout(this.throttleTimer)
+    this.throttleTimer = undefined
     try {
       this.transport?.close(code, reason.slice(0, 120))
     } catch {

@@ -3,7 +3,7 @@
 // chosen workloads against each system in turn, stops everything it started (by PID, also on a
 // failure or Ctrl-C), then rewrites its sections of BENCHMARKS.md and the charts in bench-results/.
 //   node packages/bench/dist/suite/main.js [--quick] [--only faecie,raw,kafka,redis,nats]
-//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools,fanout,browser] [--runs N] [--scale F]
+//     [--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools,fanout,browser,quota] [--runs N] [--scale F]
 //     (all workloads but replication when --workloads is absent: it runs three-broker clusters, only when named;
 //     kafka-tools runs Kafka's perf tools against faecie's Kafka listener and Kafka, when faecie or kafka is chosen)
 //     [--decay-seconds S] [--from-results bench-results/results.json] [--output BENCHMARKS.md] [--charts-dir bench-results]
@@ -21,6 +21,7 @@ import { benchRedis } from '../peers/redis.js'
 import { benchFanout } from '../peers/fanout.js'
 import { benchBrowser } from '../peers/browser.js'
 import { benchBarePath } from '../peers/bare-path.js'
+import { benchQuota } from '../peers/quota.js'
 import type { SuiteContext } from './context.js'
 import { describeMachine, machineLine } from './machine.js'
 import { installSignalHandlers, killEverything } from './processes.js'
@@ -158,6 +159,7 @@ async function main(): Promise<number> {
     ['latency', () => benchBarePath(context)],
     ['fanout', () => benchFanout(context, systems)],
     ['browser', () => benchBrowser(context)],
+    ['quota', () => benchQuota(context)],
   ]
   for (const [workload, run] of ownRunners) {
     if (!workloads.has(workload)) continue

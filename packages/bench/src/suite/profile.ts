@@ -54,6 +54,9 @@ export interface Profile {
   /** Browser (issue 18): records produced and consumed in headless Chromium, and latency records. */
   browserRecords: number
   browserLatencyRecords: number
+  /** Quota (issue 19): the broker's produce and fetch quotas on the bench's client id, and the seconds of that rate each run moves. */
+  quotaBytesPerSec: number
+  quotaSeconds: number
 }
 
 export const FULL: Profile = {
@@ -84,6 +87,10 @@ export const FULL: Profile = {
   fanoutProcesses: 4,
   browserRecords: 2_000_000,
   browserLatencyRecords: 100_000,
+  quotaBytesPerSec: 5 * 1024 * 1024,
+  // A flat-out client may move about 10 s of its quota at once whenever the oldest window with its
+  // last burst is forgotten (Kafka's sampled windows): a run of 60 s keeps that within the 20%.
+  quotaSeconds: 60,
 }
 
 export const QUICK: Profile = {
@@ -115,6 +122,8 @@ export const QUICK: Profile = {
   fanoutProcesses: 2,
   browserRecords: 200_000,
   browserLatencyRecords: 10_000,
+  quotaBytesPerSec: 5 * 1024 * 1024,
+  quotaSeconds: 15,
 }
 
 /** A profile with its record counts multiplied by `scale` (at least 1 record each). */
@@ -140,7 +149,7 @@ export function scaled(profile: Profile, scale: number): Profile {
 }
 
 /** The workloads, by the names `--workloads` takes. */
-export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication', 'kafka-tools', 'fanout', 'browser'] as const
+export const WORKLOADS = ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'decay', 'ceiling', 'replication', 'kafka-tools', 'fanout', 'browser', 'quota'] as const
 export type Workload = (typeof WORKLOADS)[number]
 
 /** The workloads of one broker (or none), run by default; `replication` runs three-broker clusters of its own. */
@@ -151,14 +160,15 @@ export const SINGLE_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w)
  * own) nor `kafka-tools` (peers/kafka-tools.ts: Kafka's perf tools against faecie's Kafka listener
  * and Kafka's broker, both up, runs interleaved).
  */
-export const OWN_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication' && w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser')
+export const OWN_BROKER_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => w !== 'replication' && w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser' && w !== 'quota')
 
 /**
  * Workloads with a runner of their own (after every system's): `fanout` (peers/fanout.ts: faecie,
  * a bare ws fan-out, NATS core and Redis pub/sub on the same workload) and `browser`
- * (peers/browser.ts: faecie's client in headless Chromium).
+ * (peers/browser.ts: faecie's client in headless Chromium), and `quota` (peers/quota.ts: a broker
+ * with client quotas, a producer and a consumer over them).
  */
-export const OWN_RUNNER_WORKLOADS: readonly Workload[] = ['fanout', 'browser']
+export const OWN_RUNNER_WORKLOADS: readonly Workload[] = ['fanout', 'browser', 'quota']
 
 /** The systems, by the names `--only` takes. */
 export const SYSTEMS = ['faecie', 'raw', 'kafka', 'redis', 'nats'] as const
@@ -166,7 +176,7 @@ export type SystemName = (typeof SYSTEMS)[number]
 
 /** Which workloads each system takes part in: a system with none of the chosen ones is not started. */
 export const WORKLOADS_OF: Record<SystemName, readonly Workload[]> = {
-  faecie: WORKLOADS.filter((w) => w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser'),
+  faecie: WORKLOADS.filter((w) => w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser' && w !== 'quota'),
   raw: ['throughput', 'kb16', 'durable', 'ceiling'],
   kafka: ['throughput', 'kb16', 'partitions', 'latency', 'durable', 'replication'],
   redis: ['throughput', 'kb16', 'latency', 'durable'],

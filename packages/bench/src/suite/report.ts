@@ -18,6 +18,7 @@ import { latencyBody, latencyIntro } from './latency-report.js'
 import { CEILING_INTRO, ceilingBody } from './client-report.js'
 import { fanoutBody, fanoutIntro } from './fanout-report.js'
 import { browserBody, browserIntro } from './browser-report.js'
+import { quotaBody, quotaIntro } from './quota-report.js'
 
 export interface ReportInput {
   results: Results
@@ -134,9 +135,10 @@ export function writeReport(input: ReportInput): void {
   }
   if (workloads.has('fanout')) put('suite-fanout', header('Live fan-out to many WebSocket subscribers', fanoutIntro(profile)) + fanoutBody(results, profile))
   if (workloads.has('browser')) put('suite-browser', header('The client in a browser (headless Chromium)', browserIntro(profile)) + browserBody(results, profile))
+  if (workloads.has('quota')) put('suite-quota', header('Client quotas: a producer and a consumer over their quota', quotaIntro(profile)) + quotaBody(results, profile))
   const rssRows = [...results.rssBytes].map(([system, bytes]) => [system, formatCount(bytes / (1024 * 1024))])
   // The memory figures come from each system's own broker: a run of the replication or kafka-tools workload alone keeps the earlier ones.
-  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication' && w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser')) {
+  if (rssRows.length > 0 && [...workloads].some((w) => w !== 'replication' && w !== 'kafka-tools' && w !== 'fanout' && w !== 'browser' && w !== 'quota')) {
     put('suite-memory', header('Broker memory', 'The largest resident set (VmRSS of the server process, sampled every 250 ms) over all the workloads each server ran in this run.') +
       markdownTable(['server', 'max RSS MB'], rssRows) + '\n\n' +
       chart('memory.svg', barChartSvg({ title: 'Max RSS over the run (MB)', unit: 'MB', categories: ['max RSS'], series: [...results.rssBytes].map(([name, b]) => ({ name, values: [b / (1024 * 1024)] })) })))

@@ -10,6 +10,7 @@ import { clientTargetRows } from './client-report.js'
 import { latencyTargetRows } from './latency-report.js'
 import { fanoutTargetRows } from './fanout-report.js'
 import { browserTargetRows } from './browser-report.js'
+import { quotaTargetRows } from './quota-report.js'
 import { formatCount, formatFigure } from './stats.js'
 
 const FAECIE = 'faecie'
@@ -50,6 +51,7 @@ export function targetRows(input: Pick<ReportInput, 'results'>): TargetRow[] {
     ...kafkaToolsTargetRows(results),
     ...fanoutTargetRows(results),
     ...browserTargetRows(results),
+    ...quotaTargetRows(results),
   ]
 }
 
@@ -63,14 +65,14 @@ export function targetsSection(input: ReportInput): string {
     ...(input.kept ?? []).map((k) => `Figures of ${k.workloads.join(', ')} (not in that run) are kept from \`${k.command}\` on ${k.date} (\`bench-results/results.json\`).`),
     '',
     'How to run: `pnpm bench` (the full profile, about 25 minutes on 2 cores; at least 3 runs per figure), `pnpm bench --quick` (every workload tiny, one run, partition scaling at 1, 8 and 64 only, no decay check: a smoke test of the whole suite in under 3 minutes; its figures say nothing), ' +
-      '`--only faecie,raw,kafka,redis,nats` (systems), `--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools,fanout,browser` (`replication`, only when named: three-broker clusters of faecie and Kafka, RF 1 and 3, acks 1 and all, and failover times; `kafka-tools`: Kafka\'s own ProducerPerformance / ConsumerPerformance against faecie\'s Kafka listener and against Kafka, runs interleaved; `fanout`: one producer, thousands of WebSocket subscribers, beside a bare `ws` fan-out, NATS core and Redis pub/sub; `browser`: the client in headless Chromium), `--runs N`, `--scale F` (multiplies the record counts), `--decay-seconds S`. The figures of every run are also saved in \`bench-results/results.json\`. ' +
+      '`--only faecie,raw,kafka,redis,nats` (systems), `--workloads throughput,kb16,partitions,latency,durable,decay,ceiling,replication,kafka-tools,fanout,browser,quota` (`replication`, only when named: three-broker clusters of faecie and Kafka, RF 1 and 3, acks 1 and all, and failover times; `kafka-tools`: Kafka\'s own ProducerPerformance / ConsumerPerformance against faecie\'s Kafka listener and against Kafka, runs interleaved; `fanout`: one producer, thousands of WebSocket subscribers, beside a bare `ws` fan-out, NATS core and Redis pub/sub; `browser`: the client in headless Chromium; `quota`: a producer and a consumer against a broker with client quotas), `--runs N`, `--scale F` (multiplies the record counts), `--decay-seconds S`. The figures of every run are also saved in \`bench-results/results.json\`. ' +
       'It builds, starts what it needs on 127.0.0.1 (a faecie broker with a temp data dir; Kafka\'s jars (the version the tests use, from their cache `~/.cache/faecie-test` when there, else fetched from Maven Central into `~/.cache/faecie-bench`); `redis-server` and `redis-tools` from Debian when missing; `nats-server` and `nats` built with `go install`), ' +
       'runs the same workloads against each, stops every process it started by PID (also on a failure or Ctrl-C), rewrites only the `bench:suite*` sections below and writes SVG charts to `bench-results/`. A peer that cannot be installed or started is reported as not measured and the run goes on.',
     '',
     'Systems: **faecie** (the broker as built, default settings, driven by `@faecie/bench`\'s own `perf` workloads and the real client); **raw ws (acks only)**: the same client against a bare `ws` server that decodes and acknowledges each frame and stores nothing (the ceiling of the client and the socket); **raw disk**: `fs` appends and `fdatasync` latency; ' +
       '**Apache Kafka** (one KRaft broker) driven by its own `ProducerPerformance` / `ConsumerPerformance` / `EndToEndLatency` and by **kafkajs**; **Redis Streams** through **ioredis** (XADD / XREAD pipelined) and **redis-benchmark** XADD `-P 64`; **NATS JetStream** through the **nats** npm client (async publish window, ordered consumer) and **`nats bench js pub async`**. The `replication` workload runs three-broker clusters instead: faecie with its own etcd, Kafka in KRaft mode with one controller and three brokers.',
     '',
-    '### Targets (from issues 5, 13, 17 and 18)',
+    '### Targets (from issues 5, 13, 17, 18 and 19)',
     '',
     markdownTable(['target', 'measured', 'met?'], rows),
   ].join('\n')

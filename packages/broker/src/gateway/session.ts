@@ -21,6 +21,8 @@
 // too long or over the hard bound (4005); with --auth scram, no login within authenticateTimeoutMs of
 // hello (4008). Whatever way a session ends, what it held is freed at once:
 // reservations released, subscriptions ended, long polls and budget waits aborted.
+// Client quotas (security/quota-charge.ts): an answer that takes its principal over a quota carries
+// throttleTimeMs, and the socket is then not read for that long (Kafka's KIP-219); nothing fails.
 import { encodeFrame, decodeFrame, ErrorCode, errorResponse, FaecieError, OPS, parseOpRequest,
   parseRequestEnvelope, type OpName } from '@faecie/protocol'
 import type { WebSocket, RawData } from 'ws'
@@ -36,6 +38,7 @@ import { SendQueue } from './send-queue.js'
 import { SessionSubscriptions } from './subscriptions.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 import { loginDeadline, loginRefusal, NOT_LOGGED_IN_REASON } from './login-gate.js'
+import { chargeRequest, fetchAnswerBytes, ThrottleMute } from '../security/quota-charge.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
 
@@ -56,6 +59,13 @@ export class Session implements SessionHandle, PeerSession {
   #requestBytes = 0
   #paused = false
   #closed = false
+  /** The client id of hello (client quotas). */
+  #clientId = ''
+  /** Not read while a quota throttle lasts. */
+  readonly #mute = new ThrottleMute(() => {
+    this.#gateway.metrics.throttleEnded()
+    this.#applyBackPressure()
+  })
   #helloTimer: NodeJS.Timeout | undefined
   #loginTimer: NodeJS.Timeout | undefined
   #idleTimer: NodeJS.Timeout | undefined
@@ -106,6 +116,8 @@ export class Session implements SessionHandle, PeerSession {
 
   /** Pings the client; ends the socket if it did not answer the last ping (a peer gone silently). */
   heartbeat(): void {
+    // A muted session's pong waits unread behind its quota throttle: looked at again after it.
+    if (!this.alive && this.#mute.active) return
     if (!this.alive) {
       this.logger.info('no pong since the last ping: ending the session')
       this.#gateway.outbound.sessionClosed('no_pong')
@@ -149,6 +161,7 @@ export class Session implements SessionHandle, PeerSession {
 
   helloDone(clientId: string | undefined): void {
     if (!this.#hello) this.logger.debug({ clientId }, 'hello')
+    this.#clientId = clientId ?? ''
     this.#hello = true
     clearTimeout(this.#helloTimer)
     this.#helloTimer = undefined
@@ -218,7 +231,8 @@ export class Session implements SessionHandle, PeerSession {
     }
     // A request holds its frame and, for each topic and partition it names, the work in flight for
     // it (messages to partition threads, promises, answers), far more than its bytes in the frame.
-    this.#run(frame.id, op, parsed.value, acks0, (data as Buffer).length + requestItems(parsed.value) * REQUEST_ITEM_BYTES)
+    const frameBytes = (data as Buffer).length
+    this.#run(frame.id, op, parsed.value, acks0, frameBytes + requestItems(parsed.value) * REQUEST_ITEM_BYTES, frameBytes)
   }
 
   #refusal(op: OpName): FaecieError | undefined {
@@ -229,7 +243,7 @@ export class Session implements SessionHandle, PeerSession {
     return loginRefusal(this, this.#gateway.security, op)
   }
 
-  #run(id: number, op: OpName, request: unknown, acks0: boolean, heldBytes: number): void {
+  #run(id: number, op: OpName, request: unknown, acks0: boolean, heldBytes: number, frameBytes: number): void {
     this.#requestBytes += heldBytes
     this.#gateway.outbound.requestBytesChanged(heldBytes)
     if (acks0) this.#acks0InFlight++
@@ -250,8 +264,11 @@ export class Session implements SessionHandle, PeerSession {
       work = Promise.reject(err)
     }
     work.then(
-      (answer) => { if (answer !== NO_RESPONSE) this.#send({ id, ...answer }, joined(held)) },
-      (err: unknown) => this.#send({ id, error: wireError(err, this.logger) }, joined(held)),
+      (answer) => {
+        const throttled = this.#chargeQuotas(op, frameBytes, answer)
+        if (answer !== NO_RESPONSE) this.#send({ id, ...answer, ...throttled }, joined(held))
+      },
+      (err: unknown) => this.#send({ id, error: wireError(err, this.logger), ...this.#chargeQuotas(op, frameBytes, undefined) }, joined(held)),
     ).finally(() => {
       this.#gateway.metrics.observeRequest(op, (performance.now() - startedMs) / 1000)
       if (acks0) this.#acks0InFlight--
@@ -263,6 +280,16 @@ export class Session implements SessionHandle, PeerSession {
     })
   }
 
+  /** Charges the request to the client quotas; a throttle mutes the socket (after this answer) and is told in it. */
+  #chargeQuotas(op: OpName, frameBytes: number, answer: unknown): { throttleTimeMs?: number } {
+    if (op === 'hello' || op === 'saslAuthenticate' || this.#closed) return {}
+    const usage = op === 'produce' ? { produce: frameBytes } : op === 'fetch' ? { fetch: fetchAnswerBytes(answer) } : {}
+    const throttleTimeMs = chargeRequest(this.#gateway, this, this.#clientId, usage)
+    if (throttleTimeMs === 0) return {}
+    this.#mute.extend(throttleTimeMs)
+    return { throttleTimeMs }
+  }
+
   /**
    * Stops reading the socket while acks-0 produces pile up, while the frames of its requests in
    * flight hold more than sessionRequestBytesMax (or all sessions' more than requestBytesInFlightMax),
@@ -271,7 +298,7 @@ export class Session implements SessionHandle, PeerSession {
   #applyBackPressure(): void {
     if (this.#closed) return
     const { limits, outbound } = this.#gateway
-    const over = this.#acks0InFlight >= limits.inFlightMax || this.#queue.over || this.#requestBytes > limits.sessionRequestBytesMax ||
+    const over = this.#mute.active || this.#acks0InFlight >= limits.inFlightMax || this.#queue.over || this.#requestBytes > limits.sessionRequestBytesMax ||
       (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
     if (over && !this.#paused) this.#socket.pause()
     else if (!over && this.#paused) this.#socket.resume()
@@ -318,6 +345,7 @@ export class Session implements SessionHandle, PeerSession {
     clearTimeout(this.#helloTimer)
     clearTimeout(this.#loginTimer)
     clearTimeout(this.#idleTimer)
+    this.#mute.clear()
     this.#queue.close()
     this.subscriptions.closeAll()
     this.#closedController.abort(sessionClosedError())

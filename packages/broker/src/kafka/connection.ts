@@ -15,6 +15,9 @@
 // Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
 // A request's frame bytes count in flight until it is answered or the connection closes, whichever
 // is first (a held JoinGroup's answer, coming after the close, is dropped).
+// Client quotas (security/quota-charge.ts): a response that takes its principal over a quota carries
+// it in throttle_time_ms (every API's response that has the field), and the socket is then not read
+// for that long (KIP-219); nothing fails.
 import type { Socket } from 'node:net'
 import { FaecieError } from '@faecie/protocol'
 import { ByteBudget, type Reservation } from '../gateway/byte-budget.js'
@@ -29,8 +32,13 @@ import { KafkaFrameReader } from './frames.js'
 import { advertisedVersions, API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from './versions.js'
 import { KafkaReader, KafkaWriter } from './wire.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
+import { chargeRequest, fetchAnswerBytes, ThrottleMute } from '../security/quota-charge.js'
 
 const UNSUPPORTED_VERSION = 35
+const PRODUCE_KEY = 0
+const FETCH_KEY = 1
+/** SaslHandshake and SaslAuthenticate: not charged to the request quota (the principal is not known before them). */
+const QUOTA_EXEMPT_KEYS = new Set([17, 36])
 
 interface Slot {
   /** The response frame's chunks (written as one), null for none (acks 0), undefined while the handler runs. */
@@ -53,6 +61,11 @@ export class KafkaConnection implements SessionHandle {
   readonly #closedController = new AbortController()
   #paused = false
   #closed = false
+  /** Not read while a quota throttle lasts. */
+  readonly #mute = new ThrottleMute(() => {
+    this.#gateway.metrics.throttleEnded()
+    this.#applyBackPressure()
+  })
   /** Bytes of the frames of requests in flight (their decoded copies live until answered). */
   #requestBytes = 0
   /** Who the connection acts as (context.ts SessionHandle.principal); set by a SASL login. */
@@ -164,6 +177,7 @@ export class KafkaConnection implements SessionHandle {
     const ctx: KafkaApiContext = { gateway: this.#gateway, op, listener: this.#listener, served: SERVED_APIS, logger: this.logger,
       clientId, clientHost: this.#socket.remoteAddress ?? '' }
     handler.handle(request, version, ctx).then((response) => {
+      this.#chargeQuotas(apiKey, frame.length, clientId, response)
       if (response === NO_RESPONSE) {
         slot.frame = null
       } else {
@@ -213,6 +227,16 @@ export class KafkaConnection implements SessionHandle {
     this.#applyBackPressure()
   }
 
+  /** Charges a request to the client quotas; a throttle goes into the response's throttleTimeMs and mutes the socket. */
+  #chargeQuotas(apiKey: number, frameBytes: number, clientId: string, response: unknown): void {
+    if (QUOTA_EXEMPT_KEYS.has(apiKey) || this.#closed) return
+    const usage = apiKey === PRODUCE_KEY ? { produce: frameBytes } : apiKey === FETCH_KEY ? { fetch: fetchAnswerBytes(response) } : {}
+    const throttleTimeMs = chargeRequest(this.#gateway, this, clientId, usage)
+    if (throttleTimeMs === 0) return
+    if (typeof response === 'object' && response !== null && 'throttleTimeMs' in response) (response as { throttleTimeMs: number }).throttleTimeMs = throttleTimeMs
+    this.#mute.extend(throttleTimeMs)
+  }
+
   #requestBytesChanged(delta: number): void {
     this.#requestBytes += delta
     this.#gateway.outbound.requestBytesChanged(delta)
@@ -229,7 +253,7 @@ export class KafkaConnection implements SessionHandle {
   #applyBackPressure(): void {
     if (this.#closed) return
     const { limits, outbound } = this.#gateway
-    const over = this.#slots.length >= limits.inFlightMax || this.#socket.writableLength > limits.sessionQueuedBytesMax ||
+    const over = this.#mute.active || this.#slots.length >= limits.inFlightMax || this.#socket.writableLength > limits.sessionQueuedBytesMax ||
       this.#requestBytes > limits.sessionRequestBytesMax || (this.#requestBytes > 0 && outbound.requestBytes > limits.requestBytesInFlightMax)
     if (over && !this.#paused) this.#socket.pause()
     else if (!over && this.#paused) this.#socket.resume()
@@ -239,6 +263,7 @@ export class KafkaConnection implements SessionHandle {
   #release(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#mute.clear()
     // A held request (a JoinGroup waiting for its rebalance) may be answered minutes later: its bytes
     // go back now, so a closed connection does not keep other connections' and sessions' budget.
     for (const slot of this.#slots) {

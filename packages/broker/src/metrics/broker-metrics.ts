@@ -14,6 +14,7 @@
 //   group,...       consumer-group lag: at most `groupsMax` groups and `groupLagSeriesMax` series per
 //                   scrape (faecie_consumer_group_lag_omitted counts the rest)
 //   op, thread      bounded by the protocol's ops and partitionThreads
+//   principal,quota quota throttles: the first `topicLabelsMax` principals, later ones under "_other_"
 import { strict as assert } from 'node:assert'
 import { OPS } from '@faecie/protocol'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
@@ -99,6 +100,9 @@ export class BrokerMetrics {
   readonly #fsync: Histogram
   readonly #fsyncDropped: Counter
   readonly #logger: Logger
+  readonly #throttleTime: Counter<'principal' | 'quota'>
+  readonly #throttleResumed: Counter
+  readonly #throttlePrincipals = new Set<string>()
   #cluster: ClusterMetricsSource | undefined
 
   constructor(parts: BrokerMetricsParts) {
@@ -129,6 +133,13 @@ export class BrokerMetrics {
       name: 'faecie_fsync_observations_dropped_total', help: 'fdatasync durations not observed (over the per-report cap).', registers,
     })
     parts.partitions.onFsyncs((report) => this.observeFsyncs(report))
+    this.#throttleTime = new Counter({
+      name: 'faecie_quota_throttle_time_ms_total', help: 'Throttle time given to requests over a client quota (security.quotas), per principal and quota type.',
+      labelNames: ['principal', 'quota'], registers,
+    })
+    this.#throttleResumed = new Counter({
+      name: 'faecie_quota_throttles_ended_total', help: 'Connections that stopped being read for a quota throttle and were read again.', registers,
+    })
     const metrics = this
     new Gauge({ name: 'faecie_sessions', help: 'Open WebSocket sessions.', registers, collect() { this.set(metrics.sessions) } })
     new Gauge({
@@ -187,6 +198,17 @@ export class BrokerMetrics {
   /** A request of `op` took `seconds` from read to answer. */
   observeRequest(op: string, seconds: number): void {
     this.#opDurations.get(op)?.observe(seconds)
+  }
+
+  /** A request of `principal` over its `quota` (produce, fetch, request) earned `ms` of throttle. */
+  recordThrottle(principal: string, quota: string, ms: number): void {
+    if (!this.#throttlePrincipals.has(principal) && this.#throttlePrincipals.size < this.options.topicLabelsMax) this.#throttlePrincipals.add(principal)
+    this.#throttleTime.labels(this.#throttlePrincipals.has(principal) ? principal : OTHER_TOPICS_LABEL, quota).inc(ms)
+  }
+
+  /** A connection muted for a throttle is read again. */
+  throttleEnded(): void {
+    this.#throttleResumed.inc()
   }
 
   /** A partition thread's periodic report of its fdatasync durations. */

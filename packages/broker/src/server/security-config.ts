@@ -16,7 +16,9 @@
 //   --insecure                         allow a non-loopback --host without --auth scram
 //
 // In --config: "security": { "auth", "saslMechanisms", "superUsers", "bootstrapUser",
-// "bootstrapPasswordFile", "tlsCert", "tlsKey", "tlsCa", "tlsClientAuth", "insecure", "limits": {...} }.
+// "bootstrapPasswordFile", "tlsCert", "tlsKey", "tlsCa", "tlsClientAuth", "insecure", "limits": {...},
+// "quotas": {...} } (client quotas: security/quota-config.ts).
+import { NO_QUOTAS, parseQuotaConfig, type QuotaConfig } from '../security/quota-config.js'
 import { isScramMechanism, SCRAM_ITERATIONS_MIN, type ScramMechanism, principalProblem } from '@faecie/protocol'
 
 export type AuthMode = 'none' | 'scram'
@@ -64,6 +66,12 @@ export interface SecurityLimits {
   httpPasswordCacheTtlMs: number
   /** Basic password checks (PBKDF2) running at once; one more: 429 TOO_MANY_IN_FLIGHT. */
   httpPasswordChecksInFlightMax: number
+  /** Client quotas (security/quotas.ts): one sample's span, samples kept (Kafka's 1 s x 11)... */
+  quotaWindowMs: number
+  quotaWindows: number
+  /** ...the longest throttle one request earns, and the entities whose rates are kept at once. */
+  quotaThrottleTimeMsMax: number
+  quotaEntitiesMax: number
 }
 
 export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
@@ -84,6 +92,10 @@ export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
   httpPasswordCacheEntriesMax: 1_000,
   httpPasswordCacheTtlMs: 60_000,
   httpPasswordChecksInFlightMax: 8,
+  quotaWindowMs: 1000,
+  quotaWindows: 11,
+  quotaThrottleTimeMsMax: 10_000,
+  quotaEntitiesMax: 10_000,
 }
 
 export interface SecurityConfig {
@@ -94,6 +106,8 @@ export interface SecurityConfig {
   tls: TlsConfig | undefined
   insecure: boolean
   limits: SecurityLimits
+  /** Client quotas per user and client id (none by default). */
+  quotas: QuotaConfig
 }
 
 export const SECURITY_FLAG_OPTIONS = {
@@ -170,6 +184,7 @@ export function parseSecurityFlags(flags: Flags, file: Record<string, unknown>, 
   if (limits.scramIterations < SCRAM_ITERATIONS_MIN) throw fail(`security.limits.scramIterations must be at least ${SCRAM_ITERATIONS_MIN}`)
   if (limits.httpTokenLifetimeMs > limits.httpTokenLifetimeMsMax) throw fail('security.limits.httpTokenLifetimeMs must not exceed httpTokenLifetimeMsMax')
   if (limits.httpTokensPerUserMax > limits.httpTokensMax) throw fail('security.limits.httpTokensPerUserMax must not exceed httpTokensMax')
+  if (limits.quotaWindows < 2) throw fail('security.limits.quotaWindows must be at least 2')
   return {
     auth,
     saslMechanisms: mechanisms as ScramMechanism[],
@@ -178,11 +193,12 @@ export function parseSecurityFlags(flags: Flags, file: Record<string, unknown>, 
     tls: certFile === undefined || keyFile === undefined ? undefined : { certFile, keyFile, caFile, clientAuth },
     insecure: insecure === true,
     limits,
+    quotas: parseQuotaConfig(file.quotas, fail),
   }
 }
 
 /** Today's loopback default: no authentication, no ACLs, no TLS (tests' fake gateways use it too). */
 export const OPEN_SECURITY_CONFIG: SecurityConfig = {
   auth: 'none', saslMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'], superUsers: [], bootstrapUser: undefined, tls: undefined,
-  insecure: false, limits: DEFAULT_SECURITY_LIMITS,
+  insecure: false, limits: DEFAULT_SECURITY_LIMITS, quotas: NO_QUOTAS,
 }

@@ -42,6 +42,11 @@ export interface FetchTopicResult {
 }
 
 export interface FetchResponse {
+  /**
+   * Set (> 0) when this request took the client over a quota (security.quotas): the broker will not
+   * read the session for this long, and the client should send nothing to it meanwhile (KIP-219).
+   */
+  throttleTimeMs?: number
   topics: FetchTopicResult[]
 }
 
