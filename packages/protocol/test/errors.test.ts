@@ -27,7 +27,7 @@ describe('error table', () => {
   })
 
   it("keeps Kafka's int16 range below faecie's own codes", () => {
-    const own = ['INVALID_FRAME', 'FRAME_TOO_LARGE', 'UNKNOWN_OP', 'TOO_MANY_IN_FLIGHT', 'TOO_MANY_SESSIONS', 'TOO_MANY_SUBSCRIPTIONS', 'HELLO_REQUIRED', 'ORIGIN_NOT_ALLOWED', 'MAILBOX_FULL', 'SHUTTING_DOWN', 'LOG_DAMAGED']
+    const own = ['INVALID_FRAME', 'FRAME_TOO_LARGE', 'UNKNOWN_OP', 'TOO_MANY_IN_FLIGHT', 'TOO_MANY_SESSIONS', 'TOO_MANY_SUBSCRIPTIONS', 'HELLO_REQUIRED', 'ORIGIN_NOT_ALLOWED', 'MAILBOX_FULL', 'SHUTTING_DOWN', 'LOG_DAMAGED', 'AUTHENTICATION_REQUIRED']
     for (const e of ERROR_TABLE) {
       if (own.includes(e.name)) expect(e.code).toBeGreaterThanOrEqual(FAECIE_ERROR_CODE_MIN)
       else expect(e.code).toBeLessThan(FAECIE_ERROR_CODE_MIN)
