@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@faecie/protocol'
 import { silentLogger } from '../../log.js'
 import type { Gateway } from '../../gateway/context.js'
+import { openGatewaySecurity } from '../../security/gateway-security.js'
 import { consumerGroupDescribe } from './consumer-group-describe.js'
 import { findCoordinator } from './find-coordinator.js'
 import { deleteGroups, describeGroups } from './groups-admin.js'
@@ -21,6 +22,7 @@ function context(answer: (op: string, request: Record<string, unknown>) => unkno
   const ask = async (op: string, request: Record<string, unknown>): Promise<unknown> => { asked.push({ op, request }); return answer(op, request) }
   const gateway = {
     limits: { requestItemsMax: ITEMS_MAX },
+    security: openGatewaySecurity(silentLogger()),
     topics: { group: ask, kafkaGroup: ask, lookup: () => undefined, all: () => [] },
     cluster: { brokerId: 1, brokers: () => [], findCoordinator: async (request: Record<string, unknown>) => {
       asked.push({ op: 'findCoordinator', request }); return { brokerId: 1, partition: 0 }
