@@ -13,6 +13,7 @@ import * as codecs from '../../packages/broker/src/kafka/generated/index.js'
 import { KafkaReader, KafkaWriter } from '../../packages/broker/src/kafka/wire.js'
 import { ensureInstalled, INSTALL_TIMEOUT_MS } from '../support/debian-install.js'
 import { GROUP_SAMPLES, type Sample, UUID, UUID_B64 } from '../support/kafka-golden-samples.js'
+import { SECURITY_SAMPLES } from '../support/kafka-golden-security-samples.js'
 import { ensureKafkaClasspath, KAFKA_FETCH_TIMEOUT_MS } from '../support/kafka-jars.js'
 
 
@@ -122,6 +123,7 @@ const SAMPLES: Record<KafkaApiName, { request: Sample; response: Sample }> = {
       check: (d) => expect(d.brokers[0].host).toBe('localhost') },
   },
   ...GROUP_SAMPLES,
+  ...SECURITY_SAMPLES,
 }
 
 function sampleJson(sample: Sample, version: number): unknown {

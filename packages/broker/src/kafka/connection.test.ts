@@ -10,6 +10,7 @@ import type { Gateway } from '../gateway/context.js'
 import { DEFAULT_LIMITS } from '../gateway/limits.js'
 import { OutboundBytes } from '../gateway/outbound.js'
 import { silentLogger } from '../log.js'
+import { openGatewaySecurity } from '../security/gateway-security.js'
 import { KafkaConnection } from './connection.js'
 import { writeRequestHeader } from './generated/headers.js'
 import { writeJoinGroupRequest, defaultJoinGroupRequest } from './generated/join-group.js'
@@ -43,7 +44,7 @@ it("a held JoinGroup's bytes go back to requestBytesInFlightMax when its connect
   const outbound = new OutboundBytes(DEFAULT_LIMITS)
   const answers: Array<(answer: unknown) => void> = []
   const gateway = {
-    limits: DEFAULT_LIMITS, outbound, draining: false,
+    limits: DEFAULT_LIMITS, outbound, draining: false, security: openGatewaySecurity(silentLogger()),
     topics: { kafkaGroup: () => new Promise((resolve) => answers.push(resolve)) },
   } as unknown as Gateway
   const connections: KafkaConnection[] = []

@@ -12,6 +12,10 @@
 //   connections' and sessions' over requestBytesInFlightMax            the socket stops being read
 //   bytes written and not yet sent over sessionQueuedBytesMax          the socket stops being read
 //   no byte in either direction for sessionIdleMsMax, nothing in flight close, reason logged
+//   with --auth scram, before the SASL login: any API but ApiVersions,
+//   SaslHandshake and SaslAuthenticate (Kafka's behaviour); no login
+//   within authenticateTimeoutMs (security-config.ts)                   close, reason logged
+//   a failed login (apis/sasl.ts)                                       close once its answer is written
 // Fetch answers hold their share of the read budget (gateway/byte-budget.ts) until written out.
 // A request's frame bytes count in flight until it is answered or the connection closes, whichever
 // is first (a held JoinGroup's answer, coming after the close, is dropped).
@@ -29,7 +33,7 @@ import type { KafkaApiContext, KafkaListenerInfo } from './apis/context.js'
 import { defaultApiVersionsResponse, writeApiVersionsResponse } from './generated/api-versions.js'
 import { readRequestHeader, writeResponseHeader } from './generated/headers.js'
 import { KafkaFrameReader } from './frames.js'
-import { advertisedVersions, API_VERSIONS_KEY, requestHeaderVersion, responseHeaderVersion } from './versions.js'
+import { advertisedVersions, API_VERSIONS_KEY, PRE_LOGIN_API_KEYS, requestHeaderVersion, responseHeaderVersion } from './versions.js'
 import { KafkaReader, KafkaWriter } from './wire.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 import { chargeRequest, fetchAnswerBytes, ThrottleMute } from '../security/quota-charge.js'
@@ -46,6 +50,8 @@ interface Slot {
   held: Reservation[]
   /** The request's frame bytes still counted in flight (0 once given back: answered, or the connection closed). */
   requestBytes: number
+  /** Close the connection once this answer is written (KafkaApiContext.closeAfterAnswer), and why. */
+  closeAfter?: string
 }
 
 export class KafkaConnection implements SessionHandle {
@@ -93,6 +99,12 @@ export class KafkaConnection implements SessionHandle {
     socket.on('timeout', () => {
       if (this.#slots.length === 0) this.close(0, `idle for sessionIdleMsMax (${gateway.limits.sessionIdleMsMax} ms)`)
     })
+    if (gateway.security.authenticationRequired) {
+      const { authenticateTimeoutMs } = gateway.security.config.limits
+      const timer = setTimeout(() => { if (!this.loggedIn) this.close(0, `no SASL login within authenticateTimeoutMs (${authenticateTimeoutMs} ms)`) }, authenticateTimeoutMs)
+      timer.unref()
+      this.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+    }
   }
 
   get signal(): AbortSignal {
@@ -140,6 +152,9 @@ export class KafkaConnection implements SessionHandle {
     const handler = KAFKA_HANDLERS.get(apiKey)
     if (handler === undefined) return this.close(0, `unknown or unsupported API key ${apiKey} (version ${version})`)
     const { api } = handler
+    if (!this.authenticated && !PRE_LOGIN_API_KEYS.has(apiKey)) {
+      return this.close(0, `${api.name} before the SASL login (only ApiVersions, SaslHandshake and SaslAuthenticate are allowed)`)
+    }
     if (apiKey === API_VERSIONS_KEY && version > api.maxVersion) {
       // Kafka's answer (KIP-511): UNSUPPORTED_VERSION in the v0 format, so the client can retry lower.
       const w = new KafkaWriter()
@@ -175,7 +190,7 @@ export class KafkaConnection implements SessionHandle {
       hold: (reservation) => { if (this.#closed) reservation.release(); else slot.held.push(reservation) },
     }
     const ctx: KafkaApiContext = { gateway: this.#gateway, op, listener: this.#listener, served: SERVED_APIS, logger: this.logger,
-      clientId, clientHost: this.#socket.remoteAddress ?? '' }
+      clientId, clientHost: this.#socket.remoteAddress ?? '', login: this, closeAfterAnswer: (reason) => { slot.closeAfter = reason } }
     handler.handle(request, version, ctx).then((response) => {
       this.#chargeQuotas(apiKey, frame.length, clientId, response)
       if (response === NO_RESPONSE) {
@@ -222,6 +237,12 @@ export class KafkaConnection implements SessionHandle {
         if (i < last) this.#socket.write(chunk)
         else this.#socket.write(chunk, () => { for (const r of slot.held) r.release() })
       })
+      if (slot.closeAfter !== undefined) {
+        // The answer goes out first (end flushes it), as Kafka sends a failed login's error before closing.
+        this.logger.warn({ reason: slot.closeAfter }, 'closing the Kafka connection')
+        this.#release()
+        this.#socket.end(() => this.#socket.destroy())
+      }
     }
     this.#socket.uncork()
     this.#applyBackPressure()

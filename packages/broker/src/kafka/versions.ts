@@ -14,6 +14,8 @@ export interface ServedApi {
 }
 
 export const API_VERSIONS_KEY = KAFKA_APIS.ApiVersions.apiKey
+/** The APIs a connection may send before its SASL login when the broker requires one (Kafka's). */
+export const PRE_LOGIN_API_KEYS: ReadonlySet<number> = new Set([API_VERSIONS_KEY, KAFKA_APIS.SaslHandshake.apiKey, KAFKA_APIS.SaslAuthenticate.apiKey])
 /** Produce versions below this are advertised but refused (KAFKA-18659). */
 export const PRODUCE_ADVERTISED_MIN_VERSION = 0
 

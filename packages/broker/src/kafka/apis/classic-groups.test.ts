@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { silentLogger } from '../../log.js'
 import type { Gateway } from '../../gateway/context.js'
+import { openGatewaySecurity } from '../../security/gateway-security.js'
 import { defaultJoinGroupRequest } from '../generated/join-group.js'
 import { defaultLeaveGroupRequest } from '../generated/leave-group.js'
 import { KafkaWriter } from '../wire.js'
@@ -18,9 +19,10 @@ function context(answer: (op: string) => unknown): { ctx: KafkaApiContext; asked
   const asked: Asked[] = []
   const gateway = {
     limits: { requestItemsMax: 10 },
+    security: openGatewaySecurity(silentLogger()),
     topics: { kafkaGroup: async (op: string, request: Record<string, unknown>) => { asked.push({ op, request }); return answer(op) } },
   } as unknown as Gateway
-  const ctx = { gateway, op: undefined, listener: undefined, served: [], logger: silentLogger(), clientId: 'rdkafka', clientHost: '10.1.2.3' } as unknown as KafkaApiContext
+  const ctx = { gateway, op: { gateway, session: {} }, listener: undefined, served: [], logger: silentLogger(), clientId: 'rdkafka', clientHost: '10.1.2.3' } as unknown as KafkaApiContext
   return { ctx, asked }
 }
 

@@ -10,7 +10,7 @@
 // the rebalance timeout: nothing here times it out, and the connection answers in request order, as
 // Kafka does. A refusal of the whole coordinator (a FaecieError: NOT_COORDINATOR, which sends the
 // client to FindCoordinator again, COORDINATOR_LOAD_IN_PROGRESS, INVALID_REQUEST...) is the answer's
-// error code.
+// error code. With --auth scram each needs Read on the group (GROUP_AUTHORIZATION_FAILED), as in Kafka.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultHeartbeatResponse, readHeartbeatRequest, writeHeartbeatResponse, type HeartbeatRequest,
@@ -22,7 +22,7 @@ import { defaultLeaveGroupResponse, readLeaveGroupRequest, writeLeaveGroupRespon
 import { defaultSyncGroupResponse, readSyncGroupRequest, writeSyncGroupResponse, type SyncGroupRequest,
   type SyncGroupResponse } from '../generated/sync-group.js'
 import { checkItemCount } from '../../gateway/context.js'
-import { kafkaApi } from './context.js'
+import { kafkaApi, type KafkaApiContext } from './context.js'
 
 /** JoinGroup v4+: a first join gets its member id in a MEMBER_ID_REQUIRED answer (KIP-394). */
 const REQUIRE_KNOWN_MEMBER_ID_MIN_VERSION = 4
@@ -33,6 +33,11 @@ const JOIN_PROTOCOL_TYPE_MIN_VERSION = 7
 function refusal(err: unknown): number {
   if (err instanceof FaecieError) return err.code
   throw err
+}
+
+/** Read on the group, or the refusal thrown (GROUP_AUTHORIZATION_FAILED, audited): every classic group API needs it. */
+function checkGroupRead(ctx: KafkaApiContext, groupId: string): void {
+  ctx.gateway.security.check(ctx.op.session, 'Read', 'group', groupId)
 }
 
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value)
@@ -49,6 +54,7 @@ export const joinGroup = kafkaApi<JoinGroupRequest, JoinGroupResponse>({
   handle: async (request, version, ctx) => {
     const protocolName = (name: string | null): string | null => (version >= JOIN_PROTOCOL_TYPE_MIN_VERSION ? name : name ?? '')
     try {
+      checkGroupRead(ctx, request.groupId)
       const groupInstanceId = optional(request.groupInstanceId)
       const reason = optional(request.reason)
       const result = await ctx.gateway.topics.kafkaGroup('joinGroup', {
@@ -87,6 +93,7 @@ export const syncGroup = kafkaApi<SyncGroupRequest, SyncGroupResponse>({
   write: writeSyncGroupResponse,
   handle: async (request, _version, ctx) => {
     try {
+      checkGroupRead(ctx, request.groupId)
       const groupInstanceId = optional(request.groupInstanceId)
       const protocolType = optional(request.protocolType)
       const protocolName = optional(request.protocolName)
@@ -113,6 +120,7 @@ export const heartbeat = kafkaApi<HeartbeatRequest, HeartbeatResponse>({
   write: writeHeartbeatResponse,
   handle: async (request, _version, ctx) => {
     try {
+      checkGroupRead(ctx, request.groupId)
       const groupInstanceId = optional(request.groupInstanceId)
       const result = await ctx.gateway.topics.kafkaGroup('classicHeartbeat', {
         groupId: request.groupId, generationId: request.generationId, memberId: request.memberId,
@@ -143,6 +151,7 @@ export const leaveGroup = kafkaApi<LeaveGroupRequest, LeaveGroupResponse>({
       })
       : [{ memberId: request.memberId }]
     try {
+      checkGroupRead(ctx, request.groupId)
       const result = await ctx.gateway.topics.kafkaGroup('classicLeaveGroup', { groupId: request.groupId, members })
       if (!batch) return { ...defaultLeaveGroupResponse(), errorCode: result.errorCode !== ErrorCode.NONE ? result.errorCode : result.members[0]?.errorCode ?? 0 }
       return {

@@ -2,7 +2,9 @@
 // (cluster-view.ts: a single broker is the only broker and its controller, its meta.json's id). CreatePartitions (v0-3): grows topics through the
 // gateway's createPartitions op; manual assignments are refused (INVALID_REQUEST), and validateOnly
 // checks the count against the topic's current one without changing anything.
-import { ErrorCode, FaecieError } from '@faecie/protocol'
+// DescribeCluster needs no ACL (as in Kafka); asked for the cluster's authorized operations, it
+// answers them (Kafka's bit per operation code) when the principal may Describe the cluster, else 0.
+import { CLUSTER_RESOURCE_NAME, ErrorCode, FaecieError, type AclOperation } from '@faecie/protocol'
 import { wireError } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
 import { KAFKA_APIS } from '../generated/apis.js'
@@ -11,7 +13,8 @@ import { readCreatePartitionsRequest, writeCreatePartitionsResponse, type Create
 import { defaultDescribeClusterResponse, readDescribeClusterRequest, writeDescribeClusterResponse, type DescribeClusterRequest,
   type DescribeClusterResponse } from '../generated/describe-cluster.js'
 import { kafkaBrokers, kafkaClusterId, kafkaControllerId } from './cluster-view.js'
-import { kafkaApi } from './context.js'
+import { OPERATION_CODES } from './acl-codes.js'
+import { isAllowed, kafkaApi, type KafkaApiContext } from './context.js'
 
 export const describeCluster = kafkaApi<DescribeClusterRequest, DescribeClusterResponse>({
   api: KAFKA_APIS.DescribeCluster,
@@ -22,9 +25,21 @@ export const describeCluster = kafkaApi<DescribeClusterRequest, DescribeClusterR
     endpointType: request.endpointType,
     clusterId: kafkaClusterId(ctx),
     controllerId: kafkaControllerId(ctx),
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : NO_AUTHORIZED_OPERATIONS,
     brokers: kafkaBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
   }),
 })
+
+/** Kafka's "authorized operations not asked for". */
+const NO_AUTHORIZED_OPERATIONS = -2147483648
+/** The operations on the cluster faecie has (Kafka's also: IdempotentWrite, DescribeTokens...). */
+const CLUSTER_OPERATIONS: AclOperation[] = ['Create', 'ClusterAction', 'DescribeConfigs', 'AlterConfigs', 'Alter', 'Describe']
+
+/** A bit (1 << Kafka's operation code) per operation the principal may do on the cluster; 0 without Describe on it. */
+function clusterAuthorizedOperations(ctx: KafkaApiContext): number {
+  if (!isAllowed(ctx, 'Describe', 'cluster', CLUSTER_RESOURCE_NAME)) return 0
+  return CLUSTER_OPERATIONS.filter((op) => isAllowed(ctx, op, 'cluster', CLUSTER_RESOURCE_NAME)).reduce((bits, op) => bits | (1 << OPERATION_CODES.get(op)!), 0)
+}
 
 export const createPartitions = kafkaApi<CreatePartitionsRequest, CreatePartitionsResponse>({
   api: KAFKA_APIS.CreatePartitions,

@@ -5,7 +5,11 @@
 // member, v1). A classic group answers GROUP_ID_NOT_FOUND "Group X is not a consumer group.", as
 // Kafka does, so Kafka's AdminClient describes it again with DescribeGroups; an unknown group,
 // GROUP_ID_NOT_FOUND. Not kept by faecie, so not told: a member's rack (null) and host (''); the
-// authorized operations (no ACLs: left out, as when not asked for).
+// authorized operations (left out, as when not asked for).
+// Authorization (with --auth scram), as Kafka 4: Describe on each group (else its
+// GROUP_AUTHORIZATION_FAILED, not asked of the coordinator); a group whose members subscribe to or
+// are assigned a topic the principal may not Describe answers TOPIC_AUTHORIZATION_FAILED, members
+// left out, so that the answer names no topic the principal may not see.
 import type { DescribedGroup, TopicPartitions } from '@faecie/protocol'
 import { ErrorCode } from '@faecie/protocol'
 import { checkItemCount, NO_RESPONSE, wireError } from '../../gateway/context.js'
@@ -14,7 +18,7 @@ import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultConsumerGroupDescribeResponseDescribedGroup, readConsumerGroupDescribeRequest, writeConsumerGroupDescribeResponse,
   type ConsumerGroupDescribeRequest, type ConsumerGroupDescribeResponse, type ConsumerGroupDescribeResponseDescribedGroup,
   type ConsumerGroupDescribeResponseTopicPartitions } from '../generated/consumer-group-describe.js'
-import { kafkaApi, uuidBytes, type KafkaApiContext } from './context.js'
+import { denial, isAllowed, kafkaApi, uuidBytes, type KafkaApiContext } from './context.js'
 
 /** ConsumerGroupDescribe v1's memberType of a member of the consumer protocol (0: classic, -1: unknown). */
 const CONSUMER_MEMBER_TYPE = 1
@@ -29,10 +33,17 @@ export const consumerGroupDescribe = kafkaApi<ConsumerGroupDescribeRequest, Cons
     // A group named twice is described and answered once (Kafka answers each entry; its clients
     // ask for distinct ids): the answer's size is that of the distinct groups, however often named.
     const distinct = [...new Set(request.groupIds)]
+    const refused = new Map(distinct.map((groupId) => [groupId, denial(ctx, 'Describe', 'group', groupId)]))
+    const allowed = distinct.filter((groupId) => refused.get(groupId) === undefined)
     try {
-      const answer = await OP_HANDLERS.describeGroups({ groupIds: distinct }, ctx.op)
+      const answer = allowed.length === 0 ? { groups: [] } : await OP_HANDLERS.describeGroups({ groupIds: allowed }, ctx.op)
       if (answer === NO_RESPONSE) throw new Error('describeGroups always answers')
       const byId = new Map(answer.groups.map((g) => [g.groupId, described(ctx, g)]))
+      for (const [groupId, refusal] of refused) {
+        if (refusal !== undefined) {
+          byId.set(groupId, { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, groupState: 'Dead', errorCode: refusal.code, errorMessage: refusal.message })
+        }
+      }
       return { throttleTimeMs: 0, groups: distinct.map((groupId) => byId.get(groupId) ?? notFound(groupId)) }
     } catch (err) {
       const error = wireError(err, ctx.logger)
@@ -55,6 +66,12 @@ function described(ctx: KafkaApiContext, g: DescribedGroup): ConsumerGroupDescri
   if (g.error !== undefined) return { ...base, groupState: 'Dead', errorCode: g.error.code, errorMessage: g.error.message }
   if (g.type === 'classic') {
     return { ...base, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} is not a consumer group.` }
+  }
+  const topics = new Set(g.members.flatMap((m) => [...m.subscribedTopicNames, ...m.assignment.map((t) => t.topic), ...m.targetAssignment.map((t) => t.topic)]))
+  const hidden = [...topics].filter((topic) => !isAllowed(ctx, 'Describe', 'topic', topic))
+  if (hidden.length > 0) {
+    return { ...base, groupState: g.state, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      errorMessage: `The group's members use ${hidden.length} topic(s) that ${ctx.op.session.principal} may not Describe.` }
   }
   return {
     ...base,

@@ -2,7 +2,7 @@
 // same op handlers the WebSocket gateway runs (gateway/ops/*.ts: topic service, partition actors,
 // coordinator) and their answer back onto Kafka's response; it adds no logic of its own beyond the
 // mapping. Per-partition errors travel as Kafka error codes (faecie's table uses Kafka's numbers).
-import type { WireError } from '@faecie/protocol'
+import type { AclOperation, AclResourceType, FaecieError, WireError } from '@faecie/protocol'
 import type { TopicMeta } from '../../coordinator/metadata-state.js'
 import type { Gateway, NO_RESPONSE, OpContext } from '../../gateway/context.js'
 import type { Logger } from '../../log.js'
@@ -28,6 +28,17 @@ export interface KafkaApiContext {
   clientId: string
   /** The client's address as this broker sees it (Kafka's clientHost of a group member). */
   clientHost: string
+  /** The connection's login (sasl.ts sets it; the connection is also the security subject, `op.session`). */
+  login: KafkaLogin
+  /** Closes the connection once this request's answer is written (a failed login, as Kafka does); the reason is logged. */
+  closeAfterAnswer(reason: string): void
+}
+
+/** Who a Kafka connection acts as: ANONYMOUS until a SASL login sets the principal. */
+export interface KafkaLogin {
+  principal: string
+  loggedIn: boolean
+  readonly clientAddress: string
 }
 
 export interface KafkaApiHandler<Request, Response> {
@@ -43,6 +54,24 @@ export interface KafkaApiHandler<Request, Response> {
 /** Erases a handler's types for the table of handlers by API key. */
 export function kafkaApi<Request, Response>(handler: KafkaApiHandler<Request, Response>): KafkaApiHandler<unknown, unknown> {
   return handler as unknown as KafkaApiHandler<unknown, unknown>
+}
+
+/**
+ * The Kafka error code refusing `operation` on a resource to this connection's principal (29, 30 or
+ * 31, audited), or 0 when allowed (security/gateway-security.ts; always 0 without --auth scram).
+ */
+export function deniedCode(ctx: KafkaApiContext, operation: AclOperation, resourceType: AclResourceType, resourceName: string): number {
+  return denial(ctx, operation, resourceType, resourceName)?.code ?? 0
+}
+
+/** The refusal itself (its message names the principal and the operation), or undefined when allowed. */
+export function denial(ctx: KafkaApiContext, operation: AclOperation, resourceType: AclResourceType, resourceName: string): FaecieError | undefined {
+  return ctx.gateway.security.refusal(ctx.op.session, operation, resourceType, resourceName)
+}
+
+/** Whether allowed, without an audit line: for filtering what a listing shows. */
+export function isAllowed(ctx: KafkaApiContext, operation: AclOperation, resourceType: AclResourceType, resourceName: string): boolean {
+  return ctx.gateway.security.allowed(ctx.op.session, operation, resourceType, resourceName)
 }
 
 export function errorCodeOf(error: WireError | undefined): number {

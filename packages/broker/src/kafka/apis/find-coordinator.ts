@@ -6,13 +6,15 @@
 // coordinator is never found (COORDINATOR_NOT_AVAILABLE); share groups are not either
 // (INVALID_REQUEST). Served before the group APIs themselves because librdkafka enables LZ4 only
 // when the broker advertises FindCoordinator v0 (its feature map dates LZ4 to Kafka 0.8.2).
+// With --auth scram a group's coordinator is told only to a principal that may Describe the group
+// (else GROUP_AUTHORIZATION_FAILED for that key), as Kafka.
 import { ErrorCode } from '@faecie/protocol'
 import { checkItemCount, wireError } from '../../gateway/context.js'
 import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultFindCoordinatorResponse, readFindCoordinatorRequest, writeFindCoordinatorResponse, type FindCoordinatorRequest,
   type FindCoordinatorResponse } from '../generated/find-coordinator.js'
 import { groupCoordinator } from './cluster-view.js'
-import { kafkaApi, type KafkaApiContext } from './context.js'
+import { denial, kafkaApi, type KafkaApiContext } from './context.js'
 
 const GROUP_KEY_TYPE = 0
 const TRANSACTION_KEY_TYPE = 1
@@ -39,6 +41,8 @@ async function coordinatorOf(ctx: KafkaApiContext, keyType: number, key: string)
     const errorMessage = keyType === TRANSACTION_KEY_TYPE ? 'faecie does not support transactions' : `key type ${keyType} is not supported`
     return { nodeId: -1, host: '', port: -1, errorCode, errorMessage }
   }
+  const refused = denial(ctx, 'Describe', 'group', key)
+  if (refused !== undefined) return { nodeId: -1, host: '', port: -1, errorCode: refused.code, errorMessage: refused.message }
   try {
     const broker = await groupCoordinator(ctx, key)
     return { nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: 0, errorMessage: null }

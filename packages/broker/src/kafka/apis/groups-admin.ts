@@ -13,7 +13,11 @@
 // see it too; Kafka 4 itself answers such a group GROUP_ID_NOT_FOUND here, and its admin client asks
 // ConsumerGroupDescribe first. An unknown group: Dead, with GROUP_ID_NOT_FOUND from v6 (error 0
 // before, as Kafka).
-import { ErrorCode, GROUP_TYPES, type DescribedGroup, type DescribedMember, type GroupState, type GroupType } from '@faecie/protocol'
+// Authorization (with --auth scram), as Kafka: DescribeGroups needs Describe on each group and
+// DeleteGroups Delete on each (else that group's GROUP_AUTHORIZATION_FAILED, not asked of the
+// coordinator); ListGroups lists every group with Describe on the cluster, else only the groups the
+// principal may Describe.
+import { CLUSTER_RESOURCE_NAME, ErrorCode, GROUP_TYPES, type DescribedGroup, type DescribedMember, type GroupState, type GroupType } from '@faecie/protocol'
 import { checkItemCount } from '../../gateway/context.js'
 import { encodeConsumerAssignment, encodeConsumerSubscription } from '../../groups/consumer-protocol.js'
 import { KAFKA_APIS } from '../generated/apis.js'
@@ -23,7 +27,7 @@ import { defaultDescribeGroupsResponse, readDescribeGroupsRequest, writeDescribe
   type DescribeGroupsResponse, type DescribeGroupsResponseDescribedGroup, type DescribeGroupsResponseDescribedGroupMember } from '../generated/describe-groups.js'
 import { defaultListGroupsResponse, readListGroupsRequest, writeListGroupsResponse, type ListGroupsRequest,
   type ListGroupsResponse } from '../generated/list-groups.js'
-import { kafkaApi } from './context.js'
+import { denial, isAllowed, kafkaApi } from './context.js'
 import { refusalCode } from './offsets.js'
 
 /** Kafka's "authorized operations not given" (faecie has no ACLs yet). */
@@ -48,14 +52,19 @@ export const describeGroups = kafkaApi<DescribeGroupsRequest, DescribeGroupsResp
     // A group named twice is described and answered once (Kafka answers each entry; its clients
     // ask for distinct ids): the answer's size is that of the distinct groups, however often named.
     const distinct = [...new Set(request.groups)]
+    const denied = new Map(distinct.map((groupId) => [groupId, denial(ctx, 'Describe', 'group', groupId)]))
+    const allowed = distinct.filter((groupId) => denied.get(groupId) === undefined)
     let described: DescribedGroup[]
     try {
-      described = (await ctx.gateway.topics.group('describeGroups', { groupIds: distinct }, CLIENT_SESSION)).groups
+      described = allowed.length === 0 ? [] : (await ctx.gateway.topics.group('describeGroups', { groupIds: allowed }, CLIENT_SESSION)).groups
     } catch (err) {
       const errorCode = refusalCode(err)
       return { ...defaultDescribeGroupsResponse(), groups: distinct.map((groupId) => ({ ...emptyGroup(groupId, ''), errorCode, errorMessage: (err as Error).message })) }
     }
     const byId = new Map(described.map((g) => [g.groupId, describedGroup(g, version)]))
+    for (const [groupId, refusal] of denied) {
+      if (refusal !== undefined) byId.set(groupId, { ...emptyGroup(groupId, ''), errorCode: refusal.code, errorMessage: refusal.message })
+    }
     return { ...defaultDescribeGroupsResponse(), groups: distinct.map((groupId) => byId.get(groupId) ?? emptyGroup(groupId, 'Dead')) }
   },
 })
@@ -107,9 +116,11 @@ export const listGroups = kafkaApi<ListGroupsRequest, ListGroupsResponse>({
       const answer = await ctx.gateway.topics.group('listGroups', {
         ...(states.length > 0 ? { states: request.statesFilter } : {}), ...(types.length > 0 ? { types } : {}),
       }, CLIENT_SESSION)
+      const everyGroup = isAllowed(ctx, 'Describe', 'cluster', CLUSTER_RESOURCE_NAME)
       return {
         ...defaultListGroupsResponse(),
         groups: answer.groups
+          .filter((g) => everyGroup || isAllowed(ctx, 'Describe', 'group', g.groupId))
           .filter((g) => (types.length === 0 || types.includes(g.type ?? 'consumer')) && (states.length === 0 || states.includes(g.state.toLowerCase())))
           .map((g) => {
             const type = g.type ?? 'consumer'
@@ -131,6 +142,7 @@ export const deleteGroups = kafkaApi<DeleteGroupsRequest, DeleteGroupsResponse>(
     // A group named twice is deleted once; each entry is answered with that one outcome.
     const outcomes = new Map(await Promise.all([...new Set(request.groupsNames)].map(async (groupId) => {
       try {
+        ctx.gateway.security.check(ctx.op.session, 'Delete', 'group', groupId)
         await ctx.gateway.topics.group('deleteGroup', { groupId }, CLIENT_SESSION)
         return [groupId, { errorCode: 0, errorMessage: null }] as const
       } catch (err) {

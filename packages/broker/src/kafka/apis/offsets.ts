@@ -16,6 +16,12 @@
 // does not exist (Kafka does not check topics either); the leader epoch is always -1.
 // Each distinct group entry is fetched once; the answer names at most requestItemsMax partitions
 // (fetchAll), else the request is refused and the connection closes.
+//
+// Authorization (with --auth scram), as Kafka: OffsetCommit needs Read on the group (else every
+// partition GROUP_AUTHORIZATION_FAILED) and Read on each topic (else its partitions
+// TOPIC_AUTHORIZATION_FAILED, not committed); OffsetFetch Describe on the group (the group's error)
+// and Describe on each topic named (its partitions' error), a fetch of all offsets leaving out the
+// topics not describable; OffsetDelete Delete on the group and Read on each topic.
 import { ErrorCode, FaecieError, type CommitOffsetsTopicSpec, type FetchOffsetsResponse, type OpResponse } from '@faecie/protocol'
 import { checkItemCount } from '../../gateway/context.js'
 import { KAFKA_APIS } from '../generated/apis.js'
@@ -25,7 +31,7 @@ import { defaultOffsetDeleteResponse, readOffsetDeleteRequest, writeOffsetDelete
   type OffsetDeleteResponse } from '../generated/offset-delete.js'
 import { defaultOffsetFetchResponse, readOffsetFetchRequest, writeOffsetFetchResponse, type OffsetFetchRequest, type OffsetFetchResponse,
   type OffsetFetchResponsePartitions } from '../generated/offset-fetch.js'
-import { kafkaApi, topicNameById, uuidBytes, type KafkaApiContext } from './context.js'
+import { deniedCode, isAllowed, kafkaApi, topicNameById, uuidBytes, type KafkaApiContext } from './context.js'
 
 /** The longest metadata string kept with a committed offset (Kafka's offset.metadata.max.bytes: 4096). */
 export const OFFSET_METADATA_CHARS_MAX = 4096
@@ -45,10 +51,17 @@ export const offsetCommit = kafkaApi<OffsetCommitRequest, OffsetCommitResponse>(
   handle: async (request, version, ctx) => {
     checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), ctx.gateway.limits)
     const names = request.topics.map((t) => (version >= 10 ? topicNameById(ctx.gateway, t.topicId) : t.name))
-    // A partition's own error (unknown topic id, metadata too large, an offset no log has), or undefined: sent on.
-    const own = request.topics.map((t, i) => t.partitions.map((p) => names[i] === undefined ? ErrorCode.UNKNOWN_TOPIC_ID
-      : (p.committedMetadata?.length ?? 0) > OFFSET_METADATA_CHARS_MAX ? ErrorCode.OFFSET_METADATA_TOO_LARGE
-        : p.committedOffset < 0n || p.committedOffset > OFFSET_MAX ? ErrorCode.INVALID_REQUEST : undefined))
+    const groupDenied = deniedCode(ctx, 'Read', 'group', request.groupId)
+    const topicDenied = new Map(groupDenied !== 0 ? [] : names.filter((n) => n !== undefined).map((n) => [n, deniedCode(ctx, 'Read', 'topic', n)]))
+    // A partition's own error (unknown topic id, not authorized, metadata too large, an offset no log has), or undefined: sent on.
+    const own = request.topics.map((t, i) => t.partitions.map((p): number | undefined => {
+      if (groupDenied !== 0) return groupDenied
+      if (names[i] === undefined) return ErrorCode.UNKNOWN_TOPIC_ID
+      const denied = topicDenied.get(names[i]!) ?? 0
+      if (denied !== 0) return denied
+      if ((p.committedMetadata?.length ?? 0) > OFFSET_METADATA_CHARS_MAX) return ErrorCode.OFFSET_METADATA_TOO_LARGE
+      return p.committedOffset < 0n || p.committedOffset > OFFSET_MAX ? ErrorCode.INVALID_REQUEST : undefined
+    }))
     const topics: CommitOffsetsTopicSpec[] = request.topics.map((t, i) => ({
       topic: names[i] ?? '',
       partitions: t.partitions.filter((_p, j) => own[i]![j] === undefined).map((p) => ({
@@ -158,11 +171,15 @@ async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext, 
   const failAll = (errorCode: number): FetchedGroup => ({
     errorCode, topics: (ask.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitionIndexes.map((p) => none(p, 0)) })),
   })
+  const groupDenied = deniedCode(ctx, 'Describe', 'group', ask.groupId)
+  if (groupDenied !== 0) return failAll(groupDenied)
+  // Per topic named: 0, or TOPIC_AUTHORIZATION_FAILED (such a topic is not asked of the coordinator).
+  const topicDenied = new Map(asked?.filter((t) => t.name !== undefined).map((t) => [t.name!, deniedCode(ctx, 'Describe', 'topic', t.name!)]))
   let answer: FetchOffsetsResponse
   try {
     const memberError = version >= 9 ? await checkFetchingMember(ask, ctx, epochs) : 0
     if (memberError !== 0) return failAll(memberError)
-    const known = asked?.filter((t): t is typeof t & { name: string } => t.name !== undefined)
+    const known = asked?.filter((t): t is typeof t & { name: string } => t.name !== undefined && topicDenied.get(t.name) === 0)
     answer = await ctx.gateway.topics.group('fetchOffsets', {
       groupId: ask.groupId, ...(known === undefined ? {} : { topics: known.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) }),
     }, CLIENT_SESSION)
@@ -180,7 +197,7 @@ async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext, 
   if (asked === undefined) {
     return {
       errorCode: 0,
-      topics: answer.topics.map((t) => ({
+      topics: answer.topics.filter((t) => isAllowed(ctx, 'Describe', 'topic', t.topic)).map((t) => ({
         name: t.topic, topicId: uuidBytes(ctx.gateway.topics.lookup(t.topic)?.topicId ?? ''),
         partitions: t.partitions.map((p) => committed.get(`${t.topic}\0${p.partition}`)!).filter((p) => p.committedOffset >= 0n),
       })).filter((t) => t.partitions.length > 0),
@@ -190,7 +207,8 @@ async function fetchGroup(ask: FetchAsk, version: number, ctx: KafkaApiContext, 
     errorCode: 0,
     topics: asked.map((t, i) => ({
       name: ask.topics![i]!.name, topicId: t.topicId,
-      partitions: t.partitionIndexes.map((p) => t.name === undefined ? none(p, ErrorCode.UNKNOWN_TOPIC_ID) : committed.get(`${t.name}\0${p}`) ?? none(p, 0)),
+      partitions: t.partitionIndexes.map((p) => t.name === undefined ? none(p, ErrorCode.UNKNOWN_TOPIC_ID)
+        : topicDenied.get(t.name) ? none(p, topicDenied.get(t.name)!) : committed.get(`${t.name}\0${p}`) ?? none(p, 0)),
     })),
   }
 }
@@ -231,13 +249,19 @@ export const offsetDelete = kafkaApi<OffsetDeleteRequest, OffsetDeleteResponse>(
   handle: async (request, _version, ctx) => {
     checkItemCount(request.topics.reduce((n, t) => n + 1 + t.partitions.length, 0), ctx.gateway.limits)
     try {
-      const answer = await ctx.gateway.topics.kafkaGroup('deleteOffsets', {
-        groupId: request.groupId, topics: request.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      ctx.gateway.security.check(ctx.op.session, 'Delete', 'group', request.groupId)
+      const topicDenied = new Map(request.topics.map((t) => [t.name, deniedCode(ctx, 'Read', 'topic', t.name)]))
+      const refused = request.topics.filter((t) => topicDenied.get(t.name) !== 0)
+        .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: topicDenied.get(t.name)! })) }))
+      const allowed = request.topics.filter((t) => topicDenied.get(t.name) === 0)
+      const answer = allowed.length === 0 && refused.length > 0 ? { errorCode: 0, topics: [] } : await ctx.gateway.topics.kafkaGroup('deleteOffsets', {
+        groupId: request.groupId, topics: allowed.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
       })
       return {
         ...defaultOffsetDeleteResponse(),
         errorCode: answer.errorCode,
-        topics: answer.topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })) })),
+        topics: [...answer.topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })) })),
+          ...refused],
       }
     } catch (err) {
       return { ...defaultOffsetDeleteResponse(), errorCode: refusalCode(err) }

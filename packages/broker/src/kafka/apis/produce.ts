@@ -6,6 +6,8 @@
 // broker does not lead is answered NOT_LEADER_OR_FOLLOWER with its leader (currentLeader and
 // nodeEndpoints from v10, KIP-951) and never reaches the op; with acks 0 there is no answer to carry
 // the error, so the connection is closed, as Kafka does, and the client refreshes its metadata.
+// With --auth scram a topic the principal may not Write is answered TOPIC_AUTHORIZATION_FAILED per
+// partition (audited) and never reaches the op, as Kafka answers it (the op checks again).
 import { ACKS, ErrorCode, type Acks } from '@faecie/protocol'
 import { CloseCode, NO_RESPONSE } from '../../gateway/context.js'
 import { OP_HANDLERS } from '../../gateway/ops/index.js'
@@ -13,7 +15,7 @@ import { KAFKA_APIS } from '../generated/apis.js'
 import { defaultProduceResponsePartitionProduceResponse, readProduceRequest, writeProduceResponse, type ProduceRequest,
   type ProduceResponse, type ProduceResponseTopicProduceResponse } from '../generated/produce.js'
 import { leaderEndpoints, misdirection, type Misdirection } from './cluster-view.js'
-import { kafkaApi, topicNameById } from './context.js'
+import { deniedCode, kafkaApi, topicNameById } from './context.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -39,14 +41,18 @@ export const produce = kafkaApi<ProduceRequest, ProduceResponse>({
       return refuseAll(request, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, got ${request.acks}`)
     }
     const names = request.topicData.map((t) => (version >= 13 ? topicNameById(ctx.gateway, t.topicId) ?? '' : t.name))
-    const misdirected = request.topicData.map((t, i) => t.partitionData.map((p) => (names[i] === '' ? undefined : misdirection(ctx, names[i]!, p.index))))
-    const led = request.topicData.map((t, i) => t.partitionData.filter((_p, j) => misdirected[i]![j] === undefined))
+    const refused = names.map((name) => (name === '' ? 0 : deniedCode(ctx, 'Write', 'topic', name)))
+    const misdirected = request.topicData.map((t, i) => t.partitionData.map((p) => (names[i] === '' || refused[i] !== 0 ? undefined : misdirection(ctx, names[i]!, p.index))))
+    const led = request.topicData.map((t, i) => (refused[i] !== 0 ? [] : t.partitionData.filter((_p, j) => misdirected[i]![j] === undefined)))
     const elsewhere = misdirected.flat().filter((m): m is Misdirection => m !== undefined)
     const anyLed = led.some((partitions) => partitions.length > 0)
-    const answer = elsewhere.length > 0 && !anyLed ? undefined : await OP_HANDLERS.produce({
+    const sent = names.map((_name, i) => i).filter((i) => refused[i] === 0)
+    const position = new Map(sent.map((i, k) => [i, k]))
+    const answer = (elsewhere.length > 0 || refused.some((code) => code !== 0)) && !anyLed ? undefined : await OP_HANDLERS.produce({
       acks: request.acks as Acks,
       timeoutMs: request.timeoutMs,
-      topics: request.topicData.map((t, i) => ({ topic: names[i]!, partitions: led[i]!.map((p) => ({ partition: p.index, records: p.records ?? EMPTY })) })),
+      // A refused topic is not named to the op at all (the op would refuse it again, and audit it twice).
+      topics: sent.map((i) => ({ topic: names[i]!, partitions: led[i]!.map((p) => ({ partition: p.index, records: p.records ?? EMPTY })) })),
     }, ctx.op)
     if (request.acks === 0) {
       if (elsewhere.length > 0) ctx.op.session.close(CloseCode.protocolError, `produce with acks 0: ${elsewhere[0]!.errorMessage}`)
@@ -54,12 +60,16 @@ export const produce = kafkaApi<ProduceRequest, ProduceResponse>({
     }
     if (answer === NO_RESPONSE) return NO_RESPONSE
     const responses: ProduceResponseTopicProduceResponse[] = request.topicData.map((t, i) => {
-      const results = answer?.topics[i]?.partitions ?? []
+      const results = answer?.topics[position.get(i) ?? -1]?.partitions ?? []
       let next = 0
       return {
         name: t.name,
         topicId: t.topicId,
         partitionResponses: t.partitionData.map((p, j) => {
+          if (refused[i] !== 0) {
+            return { ...defaultProduceResponsePartitionProduceResponse(), index: p.index, errorCode: refused[i]!, baseOffset: -1n,
+              errorMessage: `Not authorized to Write to topic ${names[i]}.` }
+          }
           const m = misdirected[i]![j]
           if (m !== undefined) {
             return { ...defaultProduceResponsePartitionProduceResponse(), index: p.index, errorCode: m.errorCode, errorMessage: m.errorMessage,

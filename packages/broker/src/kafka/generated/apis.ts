@@ -31,6 +31,13 @@ export const KAFKA_APIS = {
   DeleteGroups: { apiKey: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 3, flexibleMin: 2 },
   ConsumerGroupHeartbeat: { apiKey: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleMin: 0 },
   ConsumerGroupDescribe: { apiKey: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleMin: 0 },
+  SaslHandshake: { apiKey: 17, name: 'SaslHandshake', minVersion: 0, maxVersion: 1, flexibleMin: Infinity },
+  SaslAuthenticate: { apiKey: 36, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleMin: 2 },
+  DescribeAcls: { apiKey: 29, name: 'DescribeAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2 },
+  CreateAcls: { apiKey: 30, name: 'CreateAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2 },
+  DeleteAcls: { apiKey: 31, name: 'DeleteAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2 },
+  DescribeUserScramCredentials: { apiKey: 50, name: 'DescribeUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleMin: 0 },
+  AlterUserScramCredentials: { apiKey: 51, name: 'AlterUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleMin: 0 },
 } as const
 
 export type KafkaApiName = keyof typeof KAFKA_APIS
