@@ -39,6 +39,7 @@ import { SessionSubscriptions } from './subscriptions.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 import { loginDeadline, loginRefusal, NOT_LOGGED_IN_REASON } from './login-gate.js'
 import { chargeRequest, fetchAnswerBytes, ThrottleMute } from '../security/quota-charge.js'
+import { clientAddressOf } from '../security/client-address.js'
 
 const CLOSE_REASON_BYTES_MAX = 123
 
@@ -87,7 +88,7 @@ export class Session implements SessionHandle, PeerSession {
     this.#socket = socket
     this.#gateway = gateway
     this.logger = gateway.logger.child({ session: id, remote })
-    this.clientAddress = remote ?? ''
+    this.clientAddress = clientAddressOf(remote)
     gateway.metrics.sessions++
     const { limits } = gateway
     this.readBudget = new ByteBudget(limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
@@ -160,7 +161,8 @@ export class Session implements SessionHandle, PeerSession {
   }
 
   helloDone(clientId: string | undefined): void {
-    if (!this.#hello) this.logger.debug({ clientId }, 'hello')
+    if (this.#hello) return // two hellos pipelined: the first one answered sets the session up
+    this.logger.debug({ clientId }, 'hello')
     this.#clientId = clientId ?? ''
     this.#hello = true
     clearTimeout(this.#helloTimer)
@@ -214,7 +216,8 @@ export class Session implements SessionHandle, PeerSession {
     const refusal = this.#refusal(op)
     if (refusal !== undefined) {
       this.#send(errorResponse(frame.id, refusal))
-      if (refusal.code === ErrorCode.AUTHENTICATION_REQUIRED) this.close(CloseCode.authenticationRequired, NOT_LOGGED_IN_REASON, 'authentication_required')
+      // The refusal is answered first: the close waits for the send queue's next turn (as hello's refusals do).
+      if (refusal.code === ErrorCode.AUTHENTICATION_REQUIRED) setImmediate(() => this.close(CloseCode.authenticationRequired, NOT_LOGGED_IN_REASON, 'authentication_required'))
       return
     }
     const parsed = parseOpRequest(op, frame)
@@ -236,6 +239,8 @@ export class Session implements SessionHandle, PeerSession {
   }
 
   #refusal(op: OpName): FaecieError | undefined {
+    // Once per session (a refused one may be tried again): a second could change the client id quotas are kept by.
+    if (op === 'hello' && this.#hello) return new FaecieError(ErrorCode.INVALID_REQUEST, 'This session has said hello already; open a new session to change it.')
     if (!this.#hello && op !== 'hello') {
       return new FaecieError(ErrorCode.HELLO_REQUIRED, `The first request of a session must be hello, not ${op}.`)
     }

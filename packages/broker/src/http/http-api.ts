@@ -11,9 +11,11 @@
 // a root hook: /metrics too); /v1/auth issues and revokes bearer tokens (auth-routes.ts).
 import type { FastifyInstance } from 'fastify'
 import type { Gateway } from '../gateway/context.js'
-import { FaecieError, ErrorCode } from '@faecie/protocol'
+import { CLUSTER_RESOURCE_NAME, FaecieError, ErrorCode } from '@faecie/protocol'
+import { clientAddressOf } from '../security/client-address.js'
+import { ANONYMOUS_PRINCIPAL } from '../security/principals.js'
 import { registerAuthRoutes } from './auth-routes.js'
-import { addClusterHealth } from './cluster-health.js'
+import { addClusterHealth, HEALTH_PATH } from './cluster-health.js'
 import { registerClusterRoutes } from './cluster-routes.js'
 import { sendError } from './errors.js'
 import { registerGroupRoutes } from './groups.js'
@@ -28,12 +30,32 @@ import { registerTailRoutes, TailStreams } from './tail.js'
 import { registerTopicRoutes } from './topics.js'
 
 export const API_PREFIX = '/v1'
+const METRICS_PATH = '/metrics'
 
 export interface HttpApiOptions {
   /** Overrides of the defaults (limits.ts defaultHttpLimits). */
   limits?: Partial<HttpLimits>
   /** Slows failed logins per source address; default gateway.security's loginThrottle (security/login-throttle.ts). */
   loginThrottle?: LoginThrottle
+}
+
+/**
+ * With --auth scram: the public /health tells only whether the broker serves (its detail names the
+ * data directory, topics and damaged partitions), and /metrics (every topic's and group's figures)
+ * needs Describe on the cluster, as Kafka's DescribeCluster-level data would.
+ */
+function guardHealthAndMetrics(app: FastifyInstance, gateway: Gateway, auth: HttpAuth): void {
+  if (!gateway.security.authenticationRequired) return
+  app.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+    if (request.routeOptions.url !== HEALTH_PATH || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return payload
+    return { status: (payload as { status?: unknown }).status }
+  })
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== METRICS_PATH) return
+    const subject = { principal: auth.of(request.raw)?.principal ?? ANONYMOUS_PRINCIPAL, clientAddress: clientAddressOf(request.socket.remoteAddress) }
+    const refusal = gateway.security.refusal(subject, 'Describe', 'cluster', CLUSTER_RESOURCE_NAME)
+    if (refusal !== undefined) return reply.code(403).send({ error: refusal.toWire() })
+  })
 }
 
 export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, options: HttpApiOptions = {}): Promise<void> {
@@ -48,6 +70,7 @@ export async function registerHttpApi(app: FastifyInstance, gateway: Gateway, op
 
   app.get('/openapi.json', async () => OPENAPI_DOCUMENT)
   addClusterHealth(app, gateway)
+  guardHealthAndMetrics(app, gateway, auth)
   await app.register(async (api) => {
     api.setErrorHandler(sendError(logger))
     useDepthCheckedJsonParser(api, limits.jsonDepthMax)

@@ -14,6 +14,7 @@ import { OPEN_SECURITY_CONFIG, type SecurityConfig } from '../server/security-co
 import { httpStatusOf } from './errors.js'
 import { registerHttpApi } from './http-api.js'
 import type { LoginThrottle } from './http-auth.js'
+import { waitFor } from '../../../../test/support/wait-for.js'
 
 let app: FastifyInstance | undefined
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 interface Built { app: FastifyInstance; security: GatewaySecurity; failures: string[]; audit: string[] }
 
-async function build(auth: 'none' | 'scram' = 'scram'): Promise<Built> {
+async function build(auth: 'none' | 'scram' = 'scram', failedWait?: Promise<void>): Promise<Built> {
   const config: SecurityConfig = { ...OPEN_SECURITY_CONFIG, auth }
   const audit: string[] = []
   const logger = silentLogger()
@@ -33,7 +34,7 @@ async function build(auth: 'none' | 'scram' = 'scram'): Promise<Built> {
   security.audit.loginFailed = (login) => { audit.push(`${login.listener} ${login.user} ${login.reason}`); original(login) }
   security.state.setCredential('alice', await scramCredential('SCRAM-SHA-256', 'secret', randomBytes(16), 4096))
   const failures: string[] = []
-  const loginThrottle: LoginThrottle = { failed: async (address) => { failures.push(address) }, succeeded: () => {} }
+  const loginThrottle: LoginThrottle = { failed: async (address) => { failures.push(address); await failedWait }, succeeded: () => {} }
   const gateway = { limits: DEFAULT_LIMITS, logger, draining: false, security } as unknown as Gateway
   app = Fastify()
   await registerHttpApi(app, gateway, { loginThrottle })
@@ -62,10 +63,16 @@ describe('HTTP authentication', () => {
   })
 
   it('accepts Basic from loopback, refuses it over plain http from elsewhere, and audits wrong passwords', async () => {
-    const { app, failures, audit } = await build()
+    const { app, failures, audit, security } = await build()
     const whoami = await app.inject({ method: 'GET', url: '/v1/auth/whoami', headers: { authorization: basic('alice', 'secret') } })
     expect(whoami.statusCode).toBe(200)
     expect(whoami.json()).toMatchObject({ principal: 'User:alice', via: 'basic', authenticationRequired: true })
+    // /metrics shows every topic's figures: Describe on the cluster, which alice lacks until an ACL gives it.
+    const metricsRefused = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: basic('alice', 'secret') } })
+    expect(metricsRefused.statusCode).toBe(403)
+    expect(metricsRefused.json().error.name).toBe('CLUSTER_AUTHORIZATION_FAILED')
+    security.state.addAcl({ principal: 'User:alice', host: '*', resourceType: 'cluster', resourceName: 'kafka-cluster', patternType: 'literal',
+      operation: 'Describe', permission: 'Allow' })
     expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: basic('alice', 'secret') } })).statusCode).toBe(200)
 
     const remote = await app.inject({ method: 'GET', url: '/v1/auth/whoami', remoteAddress: '192.0.2.7', headers: { authorization: basic('alice', 'secret') } })
@@ -135,5 +142,22 @@ describe('HTTP authentication', () => {
     for (const code of [ErrorCode.AUTHENTICATION_REQUIRED, ErrorCode.SASL_AUTHENTICATION_FAILED]) {
       expect(httpStatusOf(new FaecieError(code).toWire())).toBe(401)
     }
+  })
+
+  it('lets one address have httpPasswordChecksPerAddressMax logins at once, throttle waits included; one more is 429, audited', async () => {
+    let release = (): void => undefined
+    const held = new Promise<void>((resolve) => { release = resolve })
+    const { app, audit } = await build('scram', held)
+    const perAddress = OPEN_SECURITY_CONFIG.limits.httpPasswordChecksPerAddressMax
+    const waiting = Array.from({ length: perAddress }, () =>
+      app.inject({ method: 'GET', url: '/v1/auth/whoami', headers: { authorization: basic('alice', 'wrong') } }))
+    await waitFor('the logins held by the throttle', () => audit.filter((a) => a.endsWith('wrongPassword')).length === perAddress)
+    const extra = await app.inject({ method: 'GET', url: '/v1/auth/whoami', headers: { authorization: basic('alice', 'secret') } })
+    expect(extra.statusCode).toBe(429)
+    expect(extra.json().error.message).toMatch(/httpPasswordChecksPerAddressMax/)
+    expect(audit.at(-1)).toBe('http alice too many logins at once from this address')
+    release()
+    expect((await Promise.all(waiting)).map((r) => r.statusCode)).toEqual(Array(perAddress).fill(401))
+    expect((await app.inject({ method: 'GET', url: '/v1/auth/whoami', headers: { authorization: basic('alice', 'secret') } })).statusCode).toBe(200)
   })
 })

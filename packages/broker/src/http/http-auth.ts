@@ -22,6 +22,7 @@ import type { Logger } from '../log.js'
 import { credentialFingerprint, TokenStore, type TokenEntry } from '../security/tokens.js'
 import { sendErrorReply } from './errors.js'
 import { PasswordChecker } from './password-check.js'
+import { clientAddressOf } from '../security/client-address.js'
 
 /**
  * Slows failed logins per source address: the shape of security/login-throttle.ts's LoginThrottle
@@ -76,6 +77,8 @@ export class HttpAuth {
   readonly #gateway: Gateway
   readonly #logger: Logger
   readonly #throttle: LoginThrottle | undefined
+  /** Logins in progress by client address (bounded by the HTTP connections open). */
+  readonly #pendingByAddress = new Map<string, number>()
 
   constructor(gateway: Gateway, logger: Logger, throttle?: LoginThrottle) {
     const { security } = gateway
@@ -141,7 +144,27 @@ export class HttpAuth {
    * by the throttle) when refused. Returns the credential the password matched.
    */
   async login(request: FastifyRequest, user: string, password: string, mechanismLabel: string): Promise<TokenEntryOwner> {
-    const clientAddress = request.socket.remoteAddress ?? ''
+    const clientAddress = clientAddressOf(request.socket.remoteAddress)
+    // One address gets at most httpPasswordChecksPerAddressMax logins at once (their throttle waits
+    // included): parallel connections cannot multiply its guesses, nor starve other addresses.
+    const pending = this.#pendingByAddress.get(clientAddress) ?? 0
+    if (pending >= this.#gateway.security.config.limits.httpPasswordChecksPerAddressMax) {
+      this.#gateway.security.audit.loginFailed({ user: user.slice(0, 64), clientAddress, mechanism: mechanismLabel, listener: 'http',
+        reason: 'too many logins at once from this address' })
+      throw new FaecieError(ErrorCode.TOO_MANY_IN_FLIGHT, `${pending} logins from ${clientAddress} are in progress; at most ` +
+        `${this.#gateway.security.config.limits.httpPasswordChecksPerAddressMax} (security.limits.httpPasswordChecksPerAddressMax). Use a bearer token (POST /v1/auth/tokens).`)
+    }
+    this.#pendingByAddress.set(clientAddress, pending + 1)
+    try {
+      return await this.#login(request, clientAddress, user, password, mechanismLabel)
+    } finally {
+      const left = (this.#pendingByAddress.get(clientAddress) ?? 1) - 1
+      if (left <= 0) this.#pendingByAddress.delete(clientAddress)
+      else this.#pendingByAddress.set(clientAddress, left)
+    }
+  }
+
+  async #login(request: FastifyRequest, clientAddress: string, user: string, password: string, mechanismLabel: string): Promise<TokenEntryOwner> {
     const problem = passwordTransportProblem(request)
     if (problem !== undefined) {
       await this.#failed(clientAddress, user, mechanismLabel, 'password over plain http')
@@ -151,7 +174,13 @@ export class HttpAuth {
       await this.#failed(clientAddress, user.slice(0, 64), mechanismLabel, 'bad user name')
       throw new FaecieError(ErrorCode.SASL_AUTHENTICATION_FAILED, 'Unknown user or wrong password.')
     }
-    const result = await this.passwords.check(user, password)
+    let result
+    try {
+      result = await this.passwords.check(user, password)
+    } catch (err) {
+      if (err instanceof FaecieError && err.code === ErrorCode.TOO_MANY_IN_FLIGHT) await this.#failed(clientAddress, user, mechanismLabel, 'password checks busy')
+      throw err
+    }
     if (!result.ok) {
       await this.#failed(clientAddress, user, mechanismLabel, result.reason)
       throw new FaecieError(ErrorCode.SASL_AUTHENTICATION_FAILED, 'Unknown user or wrong password.')
@@ -172,7 +201,7 @@ export class HttpAuth {
   async #bearer(request: FastifyRequest, token: string): Promise<RequestAuth> {
     const entry = this.tokens.lookup(token, this.tokenStillValid)
     if (entry === undefined) {
-      await this.#failed(request.socket.remoteAddress ?? '', '', 'bearer', 'unknown, expired or revoked token')
+      await this.#failed(clientAddressOf(request.socket.remoteAddress), '', 'bearer', 'unknown, expired or revoked token')
       throw new FaecieError(ErrorCode.SASL_AUTHENTICATION_FAILED,
         'The bearer token is unknown, expired or revoked (tokens do not survive a broker restart): get a new one with POST /v1/auth/tokens.')
     }

@@ -25,6 +25,7 @@ import type { Logger } from '../log.js'
 import type { HttpLimits } from './limits.js'
 import type { HttpAuth, RequestAuth } from './http-auth.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
+import { clientAddressOf } from '../security/client-address.js'
 
 /** HTTP sessions are numbered from here, apart from WebSocket sessions. */
 const HTTP_SESSION_ID_BASE = 1_000_000_000
@@ -107,7 +108,7 @@ export class HttpSessions {
   open(reply: FastifyReply, sink: PushSink = NO_PUSHES): HttpSession {
     const id = this.#nextId++
     const session = new HttpSession(id, this.logger.child({ httpSession: id }), this.gateway, sink)
-    session.clientAddress = reply.request.socket.remoteAddress ?? ''
+    session.clientAddress = clientAddressOf(reply.request.socket.remoteAddress)
     const auth = this.authOf(reply.request.raw)
     if (auth !== undefined) {
       session.principal = auth.principal

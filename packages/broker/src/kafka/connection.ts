@@ -37,6 +37,7 @@ import { advertisedVersions, API_VERSIONS_KEY, PRE_LOGIN_API_KEYS, requestHeader
 import { KafkaReader, KafkaWriter } from './wire.js'
 import { ANONYMOUS_PRINCIPAL } from '../security/gateway-security.js'
 import { chargeRequest, fetchAnswerBytes, ThrottleMute } from '../security/quota-charge.js'
+import { clientAddressOf } from '../security/client-address.js'
 
 const UNSUPPORTED_VERSION = 35
 const PRODUCE_KEY = 0
@@ -86,7 +87,7 @@ export class KafkaConnection implements SessionHandle {
     this.#gateway = gateway
     this.#listener = listener
     this.logger = logger.child({ kafkaConnection: id, remote: socket.remoteAddress })
-    this.clientAddress = socket.remoteAddress ?? ''
+    this.clientAddress = clientAddressOf(socket.remoteAddress)
     this.#frames = new KafkaFrameReader(gateway.limits.frameBytesMax)
     this.readBudget = new ByteBudget(gateway.limits.sessionQueuedBytesMax, gateway.outbound.readBudget)
     this.subscriptions = new SessionSubscriptions(gateway, this, { push: () => undefined, congested: () => true })

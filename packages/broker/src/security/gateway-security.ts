@@ -16,10 +16,7 @@ import { AuditLog } from './audit-log.js'
 import { LoginThrottle } from './login-throttle.js'
 import { SecurityState, type AuthorizeDecision } from './security-state.js'
 
-/** The principal of a session that has not logged in (or of every session without --auth scram). */
-export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS'
-/** The principal a peer broker's session acts as. */
-export const BROKER_PRINCIPAL = 'User:faecie-broker'
+export { ANONYMOUS_PRINCIPAL, BROKER_PRINCIPAL } from './principals.js'
 
 /** What the security door needs of a session. */
 export interface SecuritySubject {

@@ -13,6 +13,7 @@
 // The clock (now and timers) is a parameter: tests drive it by hand (test/support/manual-clock.ts).
 import { strict as assert } from 'node:assert'
 import type { SecurityLimits } from '../server/security-config.js'
+import { throttleKeyOf } from './client-address.js'
 
 export type LoginThrottleLimits = Pick<SecurityLimits, 'loginFailureDelayMs' | 'loginFailureDelayMsMax' | 'loginFailureMemoryMs' |
   'loginFailureAddressesMax'>
@@ -62,7 +63,7 @@ export class LoginThrottle {
   /** Failures remembered for the address (0 when none, or forgotten). */
   failures(address: string): number {
     this.#forgetExpired()
-    return this.#byAddress.get(address)?.failures ?? 0
+    return this.#byAddress.get(throttleKeyOf(address))?.failures ?? 0
   }
 
   /** The delay the address's next failure would be answered after. */
@@ -85,7 +86,8 @@ export class LoginThrottle {
   }
 
   /** Counts one failure; returns its delay. */
-  #record(address: string): number {
+  #record(rawAddress: string): number {
+    const address = throttleKeyOf(rawAddress)
     this.#forgetExpired()
     const now = this.#clock.now()
     const record = this.#byAddress.get(address) ?? { failures: 0, lastFailureMs: now }

@@ -13,7 +13,9 @@
 //   users.U.clientIds.C   shared by the connections of user U with client id C
 //   users.U               shared by every connection of user U
 //   clientIds.C           shared by every connection with client id C (whoever logs in)
-//   default               each (principal, client id) pair has its own rate at this quota
+//   default               each logged-in user has its own rate at this quota (Kafka's users/<default>:
+//                         a client id is the client's to choose, so a new one buys no fresh quota);
+//                         without a login, each client id (Kafka's clients/<default>)
 // A type no level sets is not limited. Users are the names of "User:<name>" principals; without
 // --auth scram every client is User:ANONYMOUS, so client ids (and the default) are what tell them apart.
 //
@@ -24,6 +26,7 @@
 //
 // Dynamic quotas (kafka-configs --alter --entity-type users|clients, AlterClientQuotas) are not
 // served yet: quotas change with the config file and a restart.
+import { ANONYMOUS_PRINCIPAL } from './principals.js'
 
 export type QuotaType = 'produce' | 'fetch' | 'request'
 
@@ -88,7 +91,9 @@ export function resolveQuota(config: QuotaConfig, type: QuotaType, principal: st
   const client = Object.hasOwn(config.clientIds, clientId) ? config.clientIds[clientId]![field] : undefined
   if (client !== undefined) return quota(client, 'client', undefined, clientId)
   const fallback = config.default[field]
-  if (fallback !== undefined) return quota(fallback, 'default', user, clientId)
+  // Kafka's <default> entity: per user once logged in (a client id is the client's to choose, so
+  // changing it must not buy a fresh quota), per client id for anonymous sessions (no --auth).
+  if (fallback !== undefined) return principal === ANONYMOUS_PRINCIPAL ? quota(fallback, 'default', undefined, clientId) : quota(fallback, 'default', user, undefined)
   return undefined
 }
 

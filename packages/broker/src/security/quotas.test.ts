@@ -53,7 +53,7 @@ describe('throttle time', () => {
     expect(quotas.charge('User:alice', 'app', { produce: 5000 }).throttleTimeMs).toBe(0) // 952 B/s
     clock.ms = 2600
     // 12000 bytes over 10.6 s = 1132.08 B/s: (1132.08 - 1000) / 1000 x 10600 ms = 1400 ms.
-    expect(quotas.charge('User:alice', 'app', { produce: 2000 })).toEqual({ throttleTimeMs: 1400, type: 'produce', entity: 'user=alice,client-id=app' })
+    expect(quotas.charge('User:alice', 'app', { produce: 2000 })).toEqual({ throttleTimeMs: 1400, type: 'produce', entity: 'user=alice' })
     expect(throttles).toEqual([['User:alice', 'produce', 1400]])
   })
 
@@ -95,7 +95,7 @@ describe('which quota applies (Kafka precedence: user+client id > user > client 
     expect(resolveQuota(quotas, 'produce', 'User:alice', 'other')).toMatchObject({ bound: 10, entity: 'user=alice' })
     expect(resolveQuota(quotas, 'produce', 'User:bob', 'bench')).toMatchObject({ bound: 1000, entity: 'client-id=bench' })
     expect(resolveQuota(quotas, 'fetch', 'User:alice', 'bench')).toMatchObject({ bound: 2000, entity: 'client-id=bench' })
-    expect(resolveQuota(quotas, 'produce', 'User:carol', 'x')).toMatchObject({ bound: 1, entity: 'user=carol,client-id=x' })
+    expect(resolveQuota(quotas, 'produce', 'User:carol', 'x')).toMatchObject({ bound: 1, entity: 'user=carol' })
     expect(resolveQuota(quotas, 'request', 'User:bob', 'x')).toMatchObject({ bound: 5, entity: 'user=bob' })
     expect(resolveQuota(quotas, 'request', 'User:carol', 'x')).toBeUndefined()
     expect(resolveQuota(quotas, 'produce', 'User:constructor', 'toString')).toMatchObject({ bound: 1 })
@@ -108,6 +108,16 @@ describe('which quota applies (Kafka precedence: user+client id > user > client 
     expect(q.charge('User:alice', 'three', { produce: 10 }).throttleTimeMs).toBe(1000)
     expect(q.charge('User:carol', 'x', { produce: 10 }).throttleTimeMs).toBe(0)
     expect(q.charge('User:dave', 'x', { produce: 10 }).throttleTimeMs).toBe(0)
+  })
+
+  it('keeps the default per user once logged in, so a new client id buys no fresh quota; per client id without a login', () => {
+    const { quotas: q } = quotasAt(config({ default: { requestsPerSec: 1 } }))
+    for (let i = 0; i < 10; i++) q.charge('User:mallory', `id-${i}`, { request: 1 })
+    expect(q.charge('User:mallory', 'id-new', { request: 1 }).throttleTimeMs).toBeGreaterThan(0)
+    expect(q.charge('User:erin', 'id-0', { request: 1 }).throttleTimeMs).toBe(0)
+    for (let i = 0; i < 10; i++) q.charge('User:ANONYMOUS', 'shared', { request: 1 })
+    expect(q.charge('User:ANONYMOUS', 'shared', { request: 1 }).throttleTimeMs).toBeGreaterThan(0)
+    expect(q.charge('User:ANONYMOUS', 'other', { request: 1 }).throttleTimeMs).toBe(0)
   })
 })
 

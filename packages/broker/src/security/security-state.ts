@@ -15,6 +15,7 @@ import {
   ACL_WILDCARD, aclBindingProblem, aclFilterMatches, impliedOperations, type AclBinding, type AclFilter, type AclOperation,
   type AclResourceType, type ScramCredential, type ScramMechanism,
 } from '@faecie/protocol'
+import { clientAddressOf } from './client-address.js'
 
 export type AuthorizeDecision =
   | { allowed: true; reason: 'superUser' | 'acl' | 'authorizationOff' }
@@ -115,7 +116,7 @@ export class SecurityState {
 function applies(acl: AclBinding, request: AccessRequest): boolean {
   if (acl.resourceType !== request.resourceType) return false
   if (acl.principal !== request.principal && acl.principal !== 'User:*') return false
-  if (acl.host !== '*' && acl.host !== request.host) return false
+  if (acl.host !== '*' && clientAddressOf(acl.host) !== clientAddressOf(request.host)) return false
   if (acl.patternType === 'prefixed') return request.resourceName.startsWith(acl.resourceName)
   return acl.resourceName === request.resourceName || acl.resourceName === ACL_WILDCARD
 }

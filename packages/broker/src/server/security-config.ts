@@ -66,6 +66,8 @@ export interface SecurityLimits {
   httpPasswordCacheTtlMs: number
   /** Basic password checks (PBKDF2) running at once; one more: 429 TOO_MANY_IN_FLIGHT. */
   httpPasswordChecksInFlightMax: number
+  /** HTTP logins (Basic or the token route) from one address at once, throttle waits included; one more: 429, audited. */
+  httpPasswordChecksPerAddressMax: number
   /** Client quotas (security/quotas.ts): one sample's span, samples kept (Kafka's 1 s x 11)... */
   quotaWindowMs: number
   quotaWindows: number
@@ -92,6 +94,7 @@ export const DEFAULT_SECURITY_LIMITS: SecurityLimits = {
   httpPasswordCacheEntriesMax: 1_000,
   httpPasswordCacheTtlMs: 60_000,
   httpPasswordChecksInFlightMax: 8,
+  httpPasswordChecksPerAddressMax: 2,
   quotaWindowMs: 1000,
   quotaWindows: 11,
   quotaThrottleTimeMsMax: 10_000,

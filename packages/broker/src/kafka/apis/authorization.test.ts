@@ -12,6 +12,7 @@ import { GatewaySecurity } from '../../security/gateway-security.js'
 import { OPEN_SECURITY_CONFIG } from '../../server/security-config.js'
 import { defaultJoinGroupRequest } from '../generated/join-group.js'
 import { joinGroup } from './classic-groups.js'
+import { createPartitions } from './cluster.js'
 import { describeConfigs, incrementalAlterConfigs } from './configs.js'
 import type { KafkaApiContext } from './context.js'
 import { fetch } from './fetch.js'
@@ -144,5 +145,12 @@ describe('topics', () => {
     const altered = await incrementalAlterConfigs.handle({ resources: [{ resourceType: 2, resourceName: 'mine', configs: [] }, { resourceType: 4, resourceName: '1', configs: [] }],
       validateOnly: true }, 1, ctx) as { responses: Array<{ errorCode: number }> }
     expect(altered.responses.map((r) => r.errorCode)).toEqual([29, 31])
+  })
+
+  it('CreatePartitions validateOnly needs Alter on the topic first: it tells nothing of a topic to others', async () => {
+    const { ctx } = context([allow('topic', 'mine', 'Alter')])
+    const answer = await createPartitions.handle({ topics: [{ name: 'mine', count: 1, assignments: null }, { name: 'theirs', count: 1, assignments: null },
+      { name: 'nosuch', count: 1, assignments: null }], timeoutMs: 1000, validateOnly: true }, 1, ctx) as { results: Array<{ errorCode: number }> }
+    expect(answer.results.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_PARTITIONS, 29, 29])
   })
 })

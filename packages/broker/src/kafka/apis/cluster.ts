@@ -51,6 +51,8 @@ export const createPartitions = kafkaApi<CreatePartitionsRequest, CreatePartitio
       try {
         if (t.assignments !== null) throw new FaecieError(ErrorCode.INVALID_REQUEST, 'Manual replica assignments are not supported.')
         if (request.validateOnly) {
+          // Kafka checks Alter on the topic before validating, so the answer tells nothing to others.
+          ctx.gateway.security.check(ctx.op.session, 'Alter', 'topic', t.name)
           const meta = ctx.gateway.topics.lookup(t.name)
           if (meta === undefined || meta.internal) throw new FaecieError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${t.name} does not exist.`)
           if (t.count <= meta.partitions) throw new FaecieError(ErrorCode.INVALID_PARTITIONS, `Topic ${t.name} has ${meta.partitions} partitions; a topic never shrinks.`)
