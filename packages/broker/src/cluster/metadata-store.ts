@@ -7,7 +7,7 @@
 // is the election's (controller-election.ts) and, later, the reconciler's.
 import { strict as assert } from 'node:assert'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { Etcd3, type IKeyValue } from 'etcd3'
+import { Etcd3, type IKeyValue, type IOptions } from 'etcd3'
 import { CAS_RETRIES_MAX, ClusterKeys, ETCD_TXN_OPS_MAX, PRODUCER_ID_BLOCK_SIZE } from './keys.js'
 import { assertPartitionTransition, initialPartitionState, type PartitionState } from './partition-state.js'
 
@@ -59,10 +59,13 @@ export class ControllerFencedError extends Error {}
 export class TopicExistsError extends Error {}
 export class BrokerIdTakenError extends Error {}
 
-/** A client of the etcd cluster at `hosts` (client URLs: http://host:2379). */
-export function connectEtcd(hosts: string[]): Etcd3 {
+/**
+ * A client of the etcd cluster at `hosts` (client URLs: http://host:2379, or https:// with
+ * `options.credentials`), logging in with `options.auth` if given (cluster/etcd-access.ts).
+ */
+export function connectEtcd(hosts: string[], options: Omit<IOptions, 'hosts'> = {}): Etcd3 {
   assert(hosts.length > 0, 'no etcd URL')
-  return new Etcd3({ hosts })
+  return new Etcd3({ ...options, hosts })
 }
 
 export class EtcdMetadataStore {

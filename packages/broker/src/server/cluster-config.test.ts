@@ -37,12 +37,12 @@ describe('cluster flags', () => {
   })
 
   it('reads every flag', () => {
-    const config = parsed(['--cluster', 'http://10.0.0.1:2379, https://10.0.0.2:2379', '--broker-id', '7', '--advertised-url', 'ws://broker7.example:8092',
+    const config = parsed(['--cluster', 'http://10.0.0.1:2379, http://10.0.0.2:2379', '--broker-id', '7', '--advertised-url', 'ws://broker7.example:8092',
       '--broker-session-timeout-ms', '2000', '--rack', 'r1', '--replication-factor', '2', '--min-insync-replicas', '2',
       '--replica-lag-time-max-ms', '10000', '--replica-fetch-max-wait-ms', '100', '--cluster-name', 'blue',
       '--offsets-topic-partitions', '8', '--offsets-topic-replication-factor', '2', '--controlled-shutdown-timeout-ms', '5000'])
     expect(config.cluster).toEqual({
-      etcdEndpoints: ['http://10.0.0.1:2379', 'https://10.0.0.2:2379'], brokerId: 7, advertisedUrl: 'ws://broker7.example:8092', sessionTimeoutMs: 2000,
+      etcdEndpoints: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'], brokerId: 7, advertisedUrl: 'ws://broker7.example:8092', sessionTimeoutMs: 2000,
       rack: 'r1', defaultReplicationFactor: 2, defaultMinInsyncReplicas: 2, replicaLagTimeMaxMs: 10_000, replicaFetchMaxWaitMs: 100, clusterName: 'blue', controlledShutdownTimeoutMs: 5000,
       offsetsTopicPartitions: 8, offsetsTopicReplicationFactor: 2,
     })

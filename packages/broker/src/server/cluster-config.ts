@@ -15,9 +15,13 @@
 //   --offsets-topic-partitions 50      partitions of __consumer_offsets when it is made (cluster/offsets-topic.ts)
 //   --offsets-topic-replication-factor 3   its replicas (made only once this many brokers are live)
 //   --controlled-shutdown-timeout-ms 30000  SIGTERM waits this long for leaderships to move (controlled-shutdown.ts)
+//   --etcd-ca, --etcd-cert, --etcd-key, --etcd-user, --etcd-password-file   TLS and login to etcd (etcd-config.ts)
 import { CONTROLLED_SHUTDOWN_TIMEOUT_MS_DEFAULT } from '../cluster/controlled-shutdown.js'
 import { BROKER_SESSION_TIMEOUT_MS_DEFAULT, BROKER_SESSION_TIMEOUT_MS_MIN } from '../cluster/keys.js'
 import { OFFSETS_TOPIC_DEFAULTS } from '../cluster/offsets-topic.js'
+import { ETCD_FLAG_OPTIONS, ETCD_USAGE, parseEtcdFlags, type EtcdAccessConfig } from './etcd-config.js'
+
+export type { EtcdAccessConfig } from './etcd-config.js'
 
 export interface ClusterConfig {
   etcdEndpoints: string[]
@@ -37,6 +41,8 @@ export interface ClusterConfig {
   offsetsTopicReplicationFactor: number
   /** SIGTERM: how long the broker waits for the controller to move its leaderships before it stops. */
   controlledShutdownTimeoutMs: number
+  /** TLS and login to etcd (--etcd-*, etcd-config.ts); undefined: plain, anonymous etcd. */
+  etcdAccess?: EtcdAccessConfig | undefined
 }
 
 /** Bounds of the cluster flags, in one place. */
@@ -76,7 +82,8 @@ export const CLUSTER_USAGE = `Cluster mode (all but --cluster need it):
   --cluster-name NAME       etcd key prefix /faecie/NAME/ (default faecie)
   --offsets-topic-partitions N  partitions of __consumer_offsets, made on the first group request (default 50)
   --offsets-topic-replication-factor N  its replicas (default 3; groups wait until this many brokers are live)
-  --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)`
+  --controlled-shutdown-timeout-ms N  on SIGTERM, wait this long for leaderships to move away (default 30000; 0: stop at once)
+${ETCD_USAGE}`
 
 /** The parseArgs options of the cluster flags. */
 export const CLUSTER_FLAG_OPTIONS = {
@@ -93,6 +100,7 @@ export const CLUSTER_FLAG_OPTIONS = {
   'offsets-topic-partitions': { type: 'string' },
   'offsets-topic-replication-factor': { type: 'string' },
   'controlled-shutdown-timeout-ms': { type: 'string' },
+  ...ETCD_FLAG_OPTIONS,
 } as const
 
 export type ClusterFlags = { [K in keyof typeof CLUSTER_FLAG_OPTIONS]?: string }
@@ -101,16 +109,19 @@ const CLUSTER_NAME = /^[a-zA-Z0-9._-]{1,64}$/
 
 /**
  * The cluster config, or undefined without --cluster. `fileBrokerId`: "brokerId" of --config, which
- * --broker-id overrides. `fail` makes the caller's usage error.
+ * --broker-id overrides; `fileEtcd`: its "etcd" object. `fail` makes the caller's usage error.
  */
 export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | undefined,
-  integer: (value: unknown, what: string, min: number, max: number) => number, fail: (message: string) => Error): ClusterConfig | undefined {
+  integer: (value: unknown, what: string, min: number, max: number) => number, fail: (message: string) => Error,
+  fileEtcd: Record<string, unknown> = {}): ClusterConfig | undefined {
   if (flags.cluster === undefined) {
     const stray = Object.keys(CLUSTER_FLAG_OPTIONS).filter((name) => name !== 'cluster' && flags[name as keyof ClusterFlags] !== undefined)
     if (stray.length > 0) throw fail(`${stray.map((s) => `--${s}`).join(', ')} ${stray.length === 1 ? 'needs' : 'need'} --cluster (cluster mode)`)
+    if (Object.keys(fileEtcd).length > 0) throw fail('"etcd" in --config needs --cluster (cluster mode)')
     return undefined
   }
   const etcdEndpoints = etcdUrls(flags.cluster, fail)
+  const etcdAccess = parseEtcdFlags(flags, fileEtcd, etcdEndpoints, fail)
   const brokerIdText = flags['broker-id'] ?? fileBrokerId
   if (brokerIdText === undefined) throw fail('--cluster needs --broker-id N (each broker of a cluster has its own id)')
   const L = CLUSTER_FLAG_LIMITS
@@ -151,6 +162,7 @@ export function parseClusterFlags(flags: ClusterFlags, fileBrokerId: number | un
     offsetsTopicReplicationFactor,
     controlledShutdownTimeoutMs: integer(flags['controlled-shutdown-timeout-ms'] ?? D.controlledShutdownTimeoutMs, '--controlled-shutdown-timeout-ms',
       0, L.controlledShutdownTimeoutMsMax),
+    ...(etcdAccess === undefined ? {} : { etcdAccess }),
   }
 }
 

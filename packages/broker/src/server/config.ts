@@ -89,7 +89,7 @@ ${SECURITY_USAGE}
 ${CLUSTER_USAGE}`
 
 const FILE_KEYS = new Set(['port', 'host', 'kafkaPort', 'kafka', 'kafkaAdvertisedHost', 'dataDir', 'partitionThreads', 'allowedOrigins', 'autoCreateTopics',
-  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http', 'security'])
+  'autoCreatePartitions', 'brokerId', 'drainTimeoutMs', 'limits', 'groups', 'metrics', 'http', 'security', 'etcd'])
 
 /** Parses argv (without node and the script); returns 'help' for --help. */
 export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
@@ -137,7 +137,7 @@ export function parseBrokerArgs(argv: string[]): BrokerConfig | 'help' {
   const httpProblems = httpLimitProblems(http, limits)
   if (httpProblems.length > 0) throw new UsageError(`bad limits: ${httpProblems.join('; ')}`)
   const fileBrokerId = file.brokerId === undefined ? undefined : integer(file.brokerId, 'brokerId', 0, 2 ** 31 - 1)
-  const cluster = parseClusterFlags(flags, fileBrokerId, integer, (message) => new UsageError(message))
+  const cluster = parseClusterFlags(flags, fileBrokerId, integer, (message) => new UsageError(message), objectOrEmpty(file.etcd, 'etcd'))
   const security = parseSecurityFlags(flags, objectOrEmpty(file.security, 'security'), (message) => new UsageError(message))
   const faultInjection = flags['fault-injection'] === undefined ? undefined : faultInjectionFile(flags['fault-injection'])
   return {
