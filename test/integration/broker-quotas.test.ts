@@ -77,6 +77,20 @@ describe('client quotas', () => {
     }
   })
 
+  it('keeps the first hello\'s client id: a second hello naming another buys no fresh quota', async () => {
+    const client = await RawClient.connect(broker.url) // hello as raw-test: 1 KB/s
+    try {
+      const again = await client.request('hello', { protocolVersion: 1, clientId: 'no-quota-here' })
+      expect(again.error).toBeUndefined()
+      expect((await client.request('createTopics', { topics: [{ topic: 'rehello', numPartitions: 1 }] })).topics[0].error).toBeUndefined()
+      const answer = await client.request('produce', produceFrame('rehello', 0, batchOf('x'.repeat(2000), 10)))
+      expect(firstPartition(answer).error).toBeUndefined()
+      expect(answer.throttleTimeMs).toBe(THROTTLE_MS_MAX)
+    } finally {
+      await client.close()
+    }
+  })
+
   it('on the Kafka listener, sets throttle_time_ms of the Produce response and mutes the connection the same way', async () => {
     const admin = await RawClient.connect(broker.url)
     expect((await admin.request('createTopics', { topics: [{ topic: 'kafka-throttled', numPartitions: 1 }] })).topics[0].error).toBeUndefined()

@@ -161,7 +161,9 @@ export class Session implements SessionHandle, PeerSession {
   }
 
   helloDone(clientId: string | undefined): void {
-    if (this.#hello) return // two hellos pipelined: the first one answered sets the session up
+    // A later hello is answered as the first was, but changes nothing: the first client id stays the
+    // one quotas are kept by (a new client id must not buy a fresh quota).
+    if (this.#hello) return
     this.logger.debug({ clientId }, 'hello')
     this.#clientId = clientId ?? ''
     this.#hello = true
@@ -239,8 +241,6 @@ export class Session implements SessionHandle, PeerSession {
   }
 
   #refusal(op: OpName): FaecieError | undefined {
-    // Once per session (a refused one may be tried again): a second could change the client id quotas are kept by.
-    if (op === 'hello' && this.#hello) return new FaecieError(ErrorCode.INVALID_REQUEST, 'This session has said hello already; open a new session to change it.')
     if (!this.#hello && op !== 'hello') {
       return new FaecieError(ErrorCode.HELLO_REQUIRED, `The first request of a session must be hello, not ${op}.`)
     }
