@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http'
 import type { Browser, Page } from 'playwright-core'
 import type { ConsumeOptions } from '../consume.js'
 import type { LatencyOptions } from '../latency.js'
+import type { PreEncodedOptions, PreEncodedResult } from '../pre-encoded.js'
 import type { ProduceOptions } from '../produce.js'
 import type { PerfResult } from '../result.js'
 import { buildPageBundle } from './bundle.js'
@@ -52,6 +53,8 @@ export interface BrowserBench {
   consume(brokerUrl: string, options: ConsumeOptions): Promise<PerfResult>
   /** `timers`: 'node' (unclamped, as Node's) or 'browser' (the page's own, clamped to 4 ms when nested). */
   latency(brokerUrl: string, options: LatencyOptions, timers: PageTimers): Promise<PerfResult>
+  /** Ready-made produce frames over the page's WebSocket to `serverUrl` (a server that only acks). */
+  preEncoded(serverUrl: string, options: PreEncodedOptions): Promise<PreEncodedResult>
   close(): Promise<void>
 }
 
@@ -66,15 +69,16 @@ export async function startBrowserBench(executablePath: string): Promise<Browser
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
     const page = await openPage(browser, origin)
     const opened = browser
-    const run = (workload: PageWorkload) => (brokerUrl: string, ...args: unknown[]): Promise<PerfResult> =>
+    const run = <R = PerfResult>(workload: PageWorkload) => (brokerUrl: string, ...args: unknown[]): Promise<R> =>
       // An expression, not a function: nothing of this process's code is handed to the page.
-      page.evaluate(`window.faecieBench.${workload}(${[brokerUrl, ...args].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<PerfResult>
+      page.evaluate(`window.faecieBench.${workload}(${[brokerUrl, ...args].map((a) => JSON.stringify(a)).join(', ')})`) as Promise<R>
     return {
       origin,
       version: opened.version(),
       produce: run('produce'),
       consume: run('consume'),
       latency: run('latency'),
+      preEncoded: run<PreEncodedResult>('preEncoded'),
       close: async () => {
         await opened.close().catch(() => undefined)
         await closeServer(server)

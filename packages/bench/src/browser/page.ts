@@ -1,6 +1,7 @@
 // The benchmark page's module, bundled for Chromium by bundle.ts: Node's own workloads (runProduce,
 // runConsume, runLatency: the same source files, compiled for the browser) over @faecie/client's
-// browser entry, which talks through the page's native WebSocket. driver.ts calls them through
+// browser entry, which talks through the page's native WebSocket, and the pre-encoded ceiling
+// (pre-encoded.ts: ready-made frames over that WebSocket, no client). driver.ts calls them through
 // page.evaluate by name; each resolves with a plain PerfResult (no class, so it crosses unchanged).
 // Timers: Chromium clamps a setTimeout nested 5 deep or more to >= 4 ms, and latency.ts's pacing loop
 // (await a 1 ms timeout, send what is due) nests without end, so it would tick every ~4.7 ms where
@@ -11,6 +12,7 @@
 import { Faecie } from '@faecie/client'
 import { runConsume, type ConsumeOptions } from '../consume.js'
 import { runLatency, type LatencyOptions } from '../latency.js'
+import { helloFrame, sendPreEncoded, type PreEncodedOptions, type PreEncodedResult } from '../pre-encoded.js'
 import { runProduce, type ProduceOptions } from '../produce.js'
 import type { PerfResult } from '../result.js'
 import type { WorkloadContext } from '../workload.js'
@@ -29,6 +31,8 @@ export interface PageWorkloads {
   produce(brokerUrl: string, options: ProduceOptions): Promise<PerfResult>
   consume(brokerUrl: string, options: ConsumeOptions): Promise<PerfResult>
   latency(brokerUrl: string, options: LatencyOptions, timers: PageTimers): Promise<PerfResult>
+  /** Ready-made produce frames over the page's WebSocket (pre-encoded.ts): the browser's ceiling. */
+  preEncoded(serverUrl: string, options: PreEncodedOptions): Promise<PreEncodedResult>
 }
 
 export type PageWorkload = keyof PageWorkloads
@@ -81,12 +85,41 @@ async function withNodeTimers<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** pre-encoded.ts's run over the page's own WebSocket, after the hello is answered. */
+async function preEncoded(serverUrl: string, options: PreEncodedOptions): Promise<PreEncodedResult> {
+  const socket = new WebSocket(serverUrl.endsWith('/v1/ws') ? serverUrl : `${serverUrl}/v1/ws`)
+  socket.binaryType = 'arraybuffer'
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve()
+      socket.onerror = () => reject(new Error(`could not open ${serverUrl}`))
+    })
+    const hello = new Promise<void>((resolve) => {
+      socket.onmessage = () => resolve()
+    })
+    socket.send(helloFrame('faecie-bench-browser-frames'))
+    await hello
+    return await sendPreEncoded({
+      send: (frame) => socket.send(frame),
+      onFrame: (listener) => {
+        socket.onmessage = (event: MessageEvent) => listener(new Uint8Array(event.data as ArrayBuffer))
+      },
+      onClose: (listener) => {
+        socket.onclose = () => listener()
+      },
+    }, options)
+  } finally {
+    socket.close()
+  }
+}
+
 const workloads: PageWorkloads = {
   produce: (brokerUrl, options) => runProduce(options, pageContext(brokerUrl)),
   consume: (brokerUrl, options) => runConsume(options, pageContext(brokerUrl)),
   latency: (brokerUrl, options, timers) => (timers === 'node'
     ? withNodeTimers(() => runLatency(options, pageContext(brokerUrl)))
     : runLatency(options, pageContext(brokerUrl))),
+  preEncoded,
 }
 
 const page = globalThis as unknown as { faecieBench?: PageWorkloads; faecieBenchReady?: boolean }

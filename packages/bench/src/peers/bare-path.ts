@@ -10,7 +10,7 @@ import hdr from 'hdr-histogram-js'
 import { type PerfResult, perfResult } from '../result.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import type { Profile } from '../suite/profile.js'
-import { type Started, sleep, startProcess, tempDir, tail } from '../suite/processes.js'
+import { type Started, outputLine, startProcess, tempDir } from '../suite/processes.js'
 import { fsyncLatency } from './raw.js'
 
 export const BARE_PATH = 'bare path'
@@ -40,7 +40,7 @@ export async function benchBarePath(context: SuiteContext): Promise<void> {
   const here = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url))
   const server = startProcess(process.execPath, [here('bare-path-server.js'), '--port', '0'])
   try {
-    const port = Number(await lineOf(server, /listening (\d+)/))
+    const port = Number(await outputLine(server, /listening (\d+)/, 'the bare path\'s server', START_TIMEOUT_MS))
     const url = `ws://127.0.0.1:${port}`
     for (const rate of profile.latencyRates) {
       const records = latencyRecordsAt(profile, rate)
@@ -60,9 +60,9 @@ export async function barePathRun(peer: string, url: string, rate: number, recor
   const subscriber = startProcess(process.execPath, [peer, 'subscriber', ...args])
   let producer: Started | undefined
   try {
-    await lineOf(subscriber, /^ready$/m)
+    await outputLine(subscriber, /^ready$/m, 'the bare path\'s subscriber', START_TIMEOUT_MS)
     producer = startProcess(process.execPath, [peer, 'producer', ...args])
-    const line = await lineOf(subscriber, /^(\{"received".*\})$/m, timeoutMs)
+    const line = await outputLine(subscriber, /^(\{"received".*\})$/m, 'the bare path\'s subscriber', timeoutMs)
     const { received, histogram } = JSON.parse(line) as { received: number; histogram: string }
     // Latency only: the rate is the one asked for (the run's time here includes starting the producer).
     const { recordsPerSec: _, mbPerSec: __, ...latency } = perfResult(received, received * RECORD_BYTES, 1, hdr.decodeFromCompressedBase64(histogram, 32, false))
@@ -72,20 +72,3 @@ export async function barePathRun(peer: string, url: string, rate: number, recor
   }
 }
 
-/** Waits for a line of a process's output; the first group of `pattern`, else the match. */
-async function lineOf(started: Started, pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<string> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const m = pattern.exec(started.output())
-    if (m !== null) return m[1] ?? m[0]
-    if (started.child.exitCode !== null) {
-      // Its last output may come after its exit.
-      await sleep(100)
-      const last = pattern.exec(started.output())
-      if (last !== null) return last[1] ?? last[0]
-      break
-    }
-    await sleep(20)
-  }
-  throw new Error(`the bare path's process did not print ${String(pattern)}: ${tail(started.output())}`)
-}

@@ -6,19 +6,31 @@
 // never) as fast as it goes, consume them back from one partition, and end-to-end latency at a
 // fixed rate with producer and push consumer in the same page (process). The browser's latency runs
 // twice: with timers of Node's resolution in the page (the client's figure: see browser/page.ts on
-// Chromium's 4 ms clamp of the pacing loop's timers) and with the page's own timers.
+// Chromium's 4 ms clamp of the pacing loop's timers) and with the page's own timers. Each side's own
+// ceiling is measured beside it, against a server that only acks (raw-server.ts): ready-made produce
+// frames over that runtime's WebSocket with no client in the loop (pre-encoded.ts), and the client's
+// producer against the same server. A lag that the pre-encoded frames show too is the runtime's
+// WebSocket, not the client.
 import { runConsume, runLatency, runProduce, type PerfResult, type WorkloadContext } from '../index.js'
 import { findChromium, startBrowserBench, type BrowserBench } from '../browser/driver.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { removeTempDir } from '../suite/processes.js'
+import type { Figures } from '../suite/results.js'
 import { formatCount } from '../suite/stats.js'
 import { startFaecieBroker, workloadContext, type FaecieBroker } from './faecie.js'
+import { preEncodedFromNode, startRawServer } from './raw.js'
 
 export const BROWSER_WORKLOAD = 'browser'
 export const BROWSER_SYSTEM = 'faecie (browser)'
 export const NODE_SYSTEM = 'faecie (node)'
 const RECORD_BYTES = 100
+/** The pre-encoded frames' batch and window, as the Node ceiling's (raw.ts). */
+const PRE_ENCODED_BATCH_RECORDS = 1000
+const PRE_ENCODED_IN_FLIGHT = 16
+/** The variants measured against the server that only acks. */
+export const PRE_ENCODED_VARIANT = 'pre-encoded frames, server that only acks'
+export const ACKER_PRODUCE_VARIANT = 'produce, server that only acks'
 
 /** The variant name of the latency case at `rate` records/s. */
 export function latencyVariant(rate: number): string {
@@ -45,12 +57,16 @@ export async function startBrowserBroker(repoRoot: string, origin: string): Prom
   return { ...broker, stop }
 }
 
-/** One side's three workloads: Node's (in this process) or the page's. */
+/** One side's workloads: Node's (in this process) or the page's. */
 interface Side {
   system: string
   produce(topic: string, records: number): Promise<PerfResult>
   consume(topic: string, records: number): Promise<PerfResult>
   latency(topic: string): Promise<PerfResult>
+  /** Ready-made frames to the server that only acks: records/s and MB/s. */
+  preEncoded(records: number): Promise<Figures>
+  /** The client's producer against the server that only acks. */
+  produceToAcker(records: number): Promise<PerfResult>
 }
 
 export async function benchBrowser(context: SuiteContext): Promise<void> {
@@ -59,20 +75,25 @@ export async function benchBrowser(context: SuiteContext): Promise<void> {
   if (executablePath === undefined) throw new Error('no Chromium found: install Debian\'s `chromium` (apt-get install chromium) or set FAECIE_CHROMIUM')
   const bench = await startBrowserBench(executablePath)
   let broker: BrowserBroker | undefined
+  let acker: { url: string; stop(): Promise<void> } | undefined
   try {
     broker = await startBrowserBroker(context.repoRoot, bench.origin)
-    log(`  Chromium ${bench.version} (${executablePath}), page at ${bench.origin}, broker at ${broker.url}`)
-    await runInterleaved(context, bench, broker.url)
+    acker = await startRawServer()
+    log(`  Chromium ${bench.version} (${executablePath}), page at ${bench.origin}, broker at ${broker.url}, server that only acks at ${acker.url}`)
+    await runInterleaved(context, bench, broker.url, acker.url)
   } finally {
     await bench.close()
     await broker?.stop()
+    await acker?.stop()
   }
 }
 
-async function runInterleaved(context: SuiteContext, bench: BrowserBench, url: string): Promise<void> {
+async function runInterleaved(context: SuiteContext, bench: BrowserBench, url: string, ackerUrl: string): Promise<void> {
   const { profile, results, log } = context
   const timeoutMs = profile.toolTimeoutMs
   const wc: WorkloadContext = workloadContext(url)
+  const ackerContext: WorkloadContext = workloadContext(ackerUrl)
+  const preEncodedOptions = (records: number) => ({ topic: 'bench-browser-frames', records, recordBytes: RECORD_BYTES, batchRecords: PRE_ENCODED_BATCH_RECORDS, inFlight: PRE_ENCODED_IN_FLIGHT })
   const admin = wc.newClient().admin()
   let topicSeq = 0
   const withTopic = async <T>(work: (topic: string) => Promise<T>): Promise<T> => {
@@ -92,12 +113,19 @@ async function runInterleaved(context: SuiteContext, bench: BrowserBench, url: s
     produce: (topic, records) => within(timeoutMs, 'produce (node)', runProduce(produceOptions(topic, records), wc)),
     consume: (topic, records) => within(timeoutMs, 'consume (node)', runConsume(consumeOptions(topic, records), wc)),
     latency: (topic) => within(timeoutMs, 'latency (node)', runLatency(latencyOptions(topic), wc)),
+    preEncoded: (records) => preEncodedFromNode(ackerUrl, records, timeoutMs),
+    produceToAcker: (records) => within(timeoutMs, 'produce to the acker (node)', runProduce(produceOptions('bench-browser-acker', records), ackerContext)),
   }
   const browser: Side = {
     system: BROWSER_SYSTEM,
     produce: (topic, records) => within(timeoutMs, 'produce (browser)', bench.produce(url, produceOptions(topic, records))),
     consume: (topic, records) => within(timeoutMs, 'consume (browser)', bench.consume(url, consumeOptions(topic, records))),
     latency: (topic) => within(timeoutMs, 'latency (browser)', bench.latency(url, latencyOptions(topic), 'node')),
+    preEncoded: async (records) => {
+      const { recordsPerSec, mbPerSec } = await within(timeoutMs, 'pre-encoded frames (browser)', bench.preEncoded(ackerUrl, preEncodedOptions(records)))
+      return { recordsPerSec, mbPerSec }
+    },
+    produceToAcker: (records) => within(timeoutMs, 'produce to the acker (browser)', bench.produce(ackerUrl, produceOptions('bench-browser-acker', records))),
   }
   const clamped = (topic: string): Promise<PerfResult> => within(timeoutMs, 'latency (browser timers)', bench.latency(url, latencyOptions(topic), 'browser'))
   const key = (side: Side, variant: string) => ({ workload: BROWSER_WORKLOAD, system: side.system, variant })
@@ -125,6 +153,9 @@ async function runInterleaved(context: SuiteContext, bench: BrowserBench, url: s
           if (produced) await measure(context, key(side, 'consume'), async () => figuresOf(await side.consume(topic, profile.browserRecords)), 1)
           else results.fail(BROWSER_WORKLOAD, side.system, 'consume', 'the produce run before it failed')
         })
+        // The same side's ceilings: its WebSocket with no client, then its client, to a server that only acks.
+        await measure(context, key(side, PRE_ENCODED_VARIANT), () => side.preEncoded(profile.browserRecords), 1)
+        await measure(context, key(side, ACKER_PRODUCE_VARIANT), async () => figuresOf(await side.produceToAcker(profile.browserRecords)), 1)
       }
       const latencies: [{ workload: string; system: string; variant: string }, (topic: string) => Promise<PerfResult>][] = [
         [key(node, latencyVariant(profile.latencyRate)), node.latency],

@@ -9,7 +9,7 @@ import { Faecie } from '@faecie/client'
 import { Progress, runConsume, runLatency, runProduce, type WorkloadContext } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { RssSampler, type Started, startProcess, tempDir } from '../suite/processes.js'
+import { RssSampler, type Started, outputLine, startProcess, tempDir } from '../suite/processes.js'
 import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
 import { latencyRecordsAt, latencyVariant, latencyWarmupRecordsAt } from './bare-path.js'
 import { keyedProduce } from './faecie-keyed.js'
@@ -36,18 +36,14 @@ export async function startFaecieBroker(repoRoot: string, extraArgs: readonly st
     cwd: repoRoot,
     env: { ...process.env, FAECIE_LOG_LEVEL: 'info' },
   })
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    const m = /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/.exec(started.output())
-    if (m !== null) {
-      const k = /"port":(\d+)[^\n]*?"msg":"kafka listening"/.exec(started.output())
-      return { url: `ws://127.0.0.1:${m[1] ?? m[2]}`, kafkaBootstrap: k === null ? undefined : `127.0.0.1:${k[1]}`, process: started, dataDir }
-    }
-    if (started.child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    const port = await outputLine(started, /"msg":"broker listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"broker listening"/, 'the faecie broker', START_TIMEOUT_MS)
+    const k = /"port":(\d+)[^\n]*?"msg":"kafka listening"/.exec(started.output())
+    return { url: `ws://127.0.0.1:${port}`, kafkaBootstrap: k === null ? undefined : `127.0.0.1:${k[1]}`, process: started, dataDir }
+  } catch (err) {
+    await started.stop()
+    throw err
   }
-  await started.stop()
-  throw new Error(`the faecie broker did not start: ${started.output().slice(-500)}`)
 }
 
 export function workloadContext(url: string): WorkloadContext {

@@ -14,7 +14,7 @@ import { Faecie } from '@faecie/client'
 import { RAISED_FDS_EXEC, type FanoutSend, type FanoutTarget } from '../index.js'
 import type { SuiteContext } from '../suite/context.js'
 import { within } from '../suite/harness.js'
-import { type Started, freePort, startProcess, tail, tempDir, waitForPort } from '../suite/processes.js'
+import { type Started, freePort, outputLine, startProcess, tail, tempDir, waitForPort } from '../suite/processes.js'
 import { aptInstall, goInstall, hasCommand } from './install.js'
 import { NATS_SERVER_VERSION } from './nats.js'
 
@@ -33,17 +33,14 @@ function raised(command: string, args: readonly string[], options: { cwd?: strin
   return startProcess('sh', ['-c', RAISED_FDS_EXEC, command, ...args], options)
 }
 
-/** Waits for `pattern` in the process's output; its first group that matched. */
+/** outputLine, stopping the process when the line does not come. */
 async function outputMatch(started: Started, pattern: RegExp, what: string): Promise<string> {
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    const m = pattern.exec(started.output())
-    if (m !== null) return m[1] ?? m[2]!
-    if (started.child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    return await outputLine(started, pattern, what, START_TIMEOUT_MS)
+  } catch (err) {
+    await started.stop()
+    throw err
   }
-  await started.stop()
-  throw new Error(`${what} did not start: ${tail(started.output())}`)
 }
 
 export async function startFaecieFanout(context: SuiteContext, subscribers: number): Promise<FanoutServer> {

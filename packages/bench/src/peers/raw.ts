@@ -6,14 +6,15 @@
 // runProduce, against the same server (information: the client against itself); (3) plain fs
 // appends to a file (MB/s) in chunks of 1 MiB; (4) fdatasync latency (4 KiB written, then
 // fdatasync, timed).
-import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runProduce } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { runToolOk, startProcess, tempDir, sleep } from '../suite/processes.js'
+import { outputLine, runToolOk, startProcess, tempDir } from '../suite/processes.js'
+import type { Figures } from '../suite/results.js'
 import { summarize } from '../suite/stats.js'
 import { workloadContext } from './faecie.js'
 
@@ -27,34 +28,18 @@ const APPEND_CHUNK_BYTES = 1024 * 1024
 const FSYNC_WRITE_BYTES = 4096
 
 export async function benchRaw(context: SuiteContext): Promise<void> {
-  const { profile, workloads, results } = context
-  const serverMain = fileURLToPath(new URL('./raw-server.js', import.meta.url))
-  const server = startProcess(process.execPath, [serverMain, '--port', '0'])
+  const { profile, workloads } = context
+  const server = await startRawServer()
   try {
-    let port = 0
-    for (let i = 0; i < 100 && port === 0; i++) {
-      const m = /listening (\d+)/.exec(server.output())
-      if (m !== null) port = Number(m[1])
-      else await sleep(100)
-    }
-    if (port === 0) throw new Error(`the raw ws server did not start: ${server.output().slice(-300)}`)
-    const wc = workloadContext(`ws://127.0.0.1:${port}`)
+    const wc = workloadContext(server.url)
     const admin = wc.newClient().admin()
     let seq = 0
-    const produce = async (partitions: number, recordBytes: number, records: number): Promise<import('../suite/results.js').Figures> => {
+    const produce = async (partitions: number, recordBytes: number, records: number): Promise<Figures> => {
       const topic = `raw-${++seq}`
       await wc.connected(admin.createTopics({ topics: [{ topic, numPartitions: partitions }] }))
       return figuresOf(await within(profile.toolTimeoutMs, 'produce', runProduce({ topic, records, recordBytes, producers: 1, acks: 1, throughput: -1 }, wc)))
     }
-    const framesMain = fileURLToPath(new URL('./raw-frames.js', import.meta.url))
-    const preEncoded = async (records: number): Promise<import('../suite/results.js').Figures> => {
-      const output = await runToolOk(process.execPath, [framesMain, '--url', `ws://127.0.0.1:${port}`, '--records', String(records), '--record-bytes', '100',
-        '--batch-records', String(PRE_ENCODED_BATCH_RECORDS), '--in-flight', String(PRE_ENCODED_IN_FLIGHT)], profile.toolTimeoutMs)
-      const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop()
-      if (line === undefined) throw new Error(`raw-frames printed no result: ${output.slice(-300)}`)
-      const { recordsPerSec, mbPerSec } = JSON.parse(line) as { recordsPerSec: number; mbPerSec: number }
-      return { recordsPerSec, mbPerSec }
-    }
+    const preEncoded = (records: number): Promise<Figures> => preEncodedFromNode(server.url, records, profile.toolTimeoutMs)
     try {
       if (workloads.has('throughput')) await measure(context, { workload: 'throughput', system: PRE_ENCODED_WS, variant: 'produce' }, () => preEncoded(profile.smallRecords))
       if (workloads.has('throughput')) await measure(context, { workload: 'throughput', system: RAW_WS, variant: 'produce' }, () => produce(1, 100, profile.smallRecords))
@@ -70,6 +55,35 @@ export async function benchRaw(context: SuiteContext): Promise<void> {
     await measure(context, { workload: 'ceiling', system: RAW_DISK, variant: 'fs append, 1 MiB writes' }, async () => ({ mbPerSec: appendMbPerSec(join(dir, 'append'), profile.diskAppendBytes) }))
     await measure(context, { workload: 'ceiling', system: RAW_DISK, variant: 'write 4 KiB + fdatasync' }, async () => fsyncLatency(join(dir, 'fsync'), profile.fsyncCount))
   }
+}
+
+/** A script of this folder: beside this file when built; from dist when this runs from src (tests). */
+function builtScript(name: string): string {
+  const beside = fileURLToPath(new URL(`./${name}`, import.meta.url))
+  return existsSync(beside) ? beside : fileURLToPath(new URL(`../../dist/peers/${name}`, import.meta.url))
+}
+
+/** raw-server.ts started on a free port: its ws:// URL; stop() ends it. */
+export async function startRawServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = startProcess(process.execPath, [builtScript('raw-server.js'), '--port', '0'])
+  try {
+    const port = await outputLine(server, /listening (\d+)/, 'the raw ws server')
+    return { url: `ws://127.0.0.1:${port}`, stop: () => server.stop() }
+  } catch (err) {
+    await server.stop()
+    throw err
+  }
+}
+
+/** raw-frames.ts against the server at `url`: the pre-encoded ceiling of Node, 100-byte records. */
+export async function preEncodedFromNode(url: string, records: number, timeoutMs: number): Promise<Figures> {
+  const framesMain = builtScript('raw-frames.js')
+  const output = await runToolOk(process.execPath, [framesMain, '--url', url, '--records', String(records), '--record-bytes', '100',
+    '--batch-records', String(PRE_ENCODED_BATCH_RECORDS), '--in-flight', String(PRE_ENCODED_IN_FLIGHT)], timeoutMs)
+  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop()
+  if (line === undefined) throw new Error(`raw-frames printed no result: ${output.slice(-300)}`)
+  const { recordsPerSec, mbPerSec } = JSON.parse(line) as { recordsPerSec: number; mbPerSec: number }
+  return { recordsPerSec, mbPerSec }
 }
 
 /** Appends `bytes` to a fresh file in 1 MiB writes (no sync); MB/s. */

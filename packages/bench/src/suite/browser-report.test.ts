@@ -51,6 +51,19 @@ describe('browserBody and browserIntro', () => {
     expect(browserTargetRows(sample()).some((t) => t.target.includes('browser timers'))).toBe(false)
   })
 
+  it('tables each runtime\'s ceilings and gives the client\'s share of its runtime\'s pre-encoded frames', () => {
+    const r = sample()
+    r.add('browser', 'faecie (node)', 'pre-encoded frames, server that only acks', { recordsPerSec: 4_000_000 })
+    r.add('browser', 'faecie (browser)', 'pre-encoded frames, server that only acks', { recordsPerSec: 750_000 })
+    r.add('browser', 'faecie (browser)', 'produce, server that only acks', { recordsPerSec: 700_000 })
+    const body = browserBody(r, QUICK)
+    expect(body).toContain('| pre-encoded frames, server that only acks | 750,000 records/s | 4,000,000 records/s | 5.33x |')
+    expect(body).toContain('| produce, server that only acks | 700,000 records/s | - | - |')
+    expect(body).toContain('browser 80% of 750,000 records/s, node 25% of 4,000,000 records/s')
+    expect(browserTargetRows(r)).toHaveLength(4)
+    expect(browserBody(sample(), QUICK)).not.toContain('share of its runtime')
+  })
+
   it('shows a failure of the whole workload and a failed case', () => {
     const r = new Results()
     r.fail('browser', 'faecie', 'all', 'no Chromium found')

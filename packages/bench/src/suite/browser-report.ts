@@ -1,7 +1,9 @@
 // The `browser` workload's part of BENCHMARKS.md (issue 18) and its rows of the targets table: the
 // client in headless Chromium beside the same workloads from Node in the same run (peers/browser.ts),
 // and how far the browser lags: Node's rate / the browser's for produce and consume, the browser's
-// latency / Node's for p50 and p99 (above 1: the browser is slower). Target: no lag above 2x.
+// latency / Node's for p50 and p99 (above 1: the browser is slower). Target: no lag above 2x. Beside
+// them, each runtime's own ceiling against a server that only acks (pre-encoded frames, and the
+// client's producer), and the client's produce as a share of its runtime's pre-encoded frames.
 import { markdownTable } from './benchmarks-md.js'
 import type { Profile } from './profile.js'
 import { medianOf } from './report.js'
@@ -12,6 +14,9 @@ import type { TargetRow } from './targets.js'
 const WORKLOAD = 'browser'
 const BROWSER = 'faecie (browser)'
 const NODE = 'faecie (node)'
+/** As peers/browser.ts names them (this module does not import the peers). */
+const PRE_ENCODED = 'pre-encoded frames, server that only acks'
+const ACKER_PRODUCE = 'produce, server that only acks'
 /** The browser may lag Node's client by at most this factor. */
 export const BROWSER_LAG_MAX = 2
 
@@ -43,6 +48,8 @@ function comparisons(results: Results): Comparison[] {
     { what: `${latency}, p99`, variant: latency, metric: 'p99Ms', ...ms, target: true },
     { what: `${clamped}, p50`, variant: clamped, nodeVariant: latency, metric: 'p50Ms', ...ms, target: false },
     { what: `${clamped}, p99`, variant: clamped, nodeVariant: latency, metric: 'p99Ms', ...ms, target: false },
+    { what: PRE_ENCODED, variant: PRE_ENCODED, ...rate, target: false },
+    { what: ACKER_PRODUCE, variant: ACKER_PRODUCE, ...rate, target: false },
   ]
 }
 
@@ -64,7 +71,7 @@ function cell(m: Measurement | undefined, c: Comparison): string {
 }
 
 export function browserIntro(profile: Profile): string {
-  return `@faecie/client in headless Chromium (Debian's \`chromium\`, driven by playwright-core; its browser entry over the page's own WebSocket, bundled with esbuild) and in Node (over \`ws\`), against one faecie broker started for this workload (\`--allowed-origins\` for the page), runs interleaved. Both run the same code, \`packages/bench/src/produce.ts\`, \`consume.ts\` and \`latency.ts\` (the page bundles them): ${formatCount(profile.browserRecords)} records of 100 random bytes to a topic of 1 partition, one producer, acks 1, flush \`never\`, as fast as it goes; the same records read back from the start by one consumer; then ${formatCount(profile.browserLatencyRecords)} records at ${formatCount(profile.latencyRate)} records/s, producer (\`lingerMs\` 0) and push consumer in the same page (process), each record's latency from its intended send time to its delivery. The pacing loop of \`latency.ts\` waits 1 ms between sends, and Chromium clamps such nested timers to 4 ms or more (a tick every ~4.7 ms here, Node's ~1.5 ms): so the page runs that workload with timers of Node's resolution (under 4 ms through \`scheduler.postTask({ delay })\`, not clamped; the client's own hot path uses no timers), and once more with the browser's own timers (the rows *browser timers*, beside Node's figure, not a target). Lag: Node's rate / the browser's, or the browser's latency / Node's (above 1x: the browser is slower).`
+  return `@faecie/client in headless Chromium (Debian's \`chromium\`, driven by playwright-core; its browser entry over the page's own WebSocket, bundled with esbuild) and in Node (over \`ws\`), against one faecie broker started for this workload (\`--allowed-origins\` for the page), runs interleaved. Both run the same code, \`packages/bench/src/produce.ts\`, \`consume.ts\` and \`latency.ts\` (the page bundles them): ${formatCount(profile.browserRecords)} records of 100 random bytes to a topic of 1 partition, one producer, acks 1, flush \`never\`, as fast as it goes; the same records read back from the start by one consumer; then ${formatCount(profile.browserLatencyRecords)} records at ${formatCount(profile.latencyRate)} records/s, producer (\`lingerMs\` 0) and push consumer in the same page (process), each record's latency from its intended send time to its delivery. The pacing loop of \`latency.ts\` waits 1 ms between sends, and Chromium clamps such nested timers to 4 ms or more (a tick every ~4.7 ms here, Node's ~1.5 ms): so the page runs that workload with timers of Node's resolution (under 4 ms through \`scheduler.postTask({ delay })\`, not clamped; the client's own hot path uses no timers), and once more with the browser's own timers (the rows *browser timers*, beside Node's figure, not a target). Lag: Node's rate / the browser's, or the browser's latency / Node's (above 1x: the browser is slower). Each runtime's own ceiling runs beside it, against a server that only acks (\`raw-server.ts\`): ${formatCount(profile.browserRecords)} records in ready-made produce frames of 1,000 records over that runtime's WebSocket with 16 in flight and no client library in the loop (\`pre-encoded.ts\`: the page's native WebSocket, or \`ws\` in Node), and the client's producer against the same server.`
 }
 
 export function browserBody(results: Results, _profile: Profile): string {
@@ -82,8 +89,23 @@ export function browserBody(results: Results, _profile: Profile): string {
   return [
     chromium === undefined ? '' : `Browser: ${chromium}.\n\n`,
     markdownTable(['case', 'browser', 'node', 'browser lags by'], rows),
+    ceilingShares(results),
     notes.length === 0 ? '' : `\n\n${notes.join('\n')}`,
   ].join('')
+}
+
+/** The client's produce (to the broker) as a share of its runtime's pre-encoded frames, per runtime. */
+function ceilingShares(results: Results): string {
+  const share = (system: string): string | undefined => {
+    const client = medianOf(results.get(WORKLOAD, system, 'produce'), 'recordsPerSec')
+    const ceiling = medianOf(results.get(WORKLOAD, system, PRE_ENCODED), 'recordsPerSec')
+    if (client === undefined || ceiling === undefined || !(ceiling > 0)) return undefined
+    return `${Math.round((client / ceiling) * 100)}% of ${formatCount(ceiling)} records/s`
+  }
+  const browser = share(BROWSER)
+  const node = share(NODE)
+  if (browser === undefined && node === undefined) return ''
+  return `\n\nThe client's produce to the broker as a share of its runtime's pre-encoded frames (the most that runtime's WebSocket carried here, no client in the loop): browser ${browser ?? '-'}, node ${node ?? '-'}.`
 }
 
 export function browserTargetRows(results: Results): TargetRow[] {

@@ -11,6 +11,10 @@ import { join } from 'node:path'
 /** The last output kept of a process, for failure messages. */
 const OUTPUT_BYTES_KEPT = 64 * 1024
 const STOP_GRACE_MS = 10_000
+/** How long outputLine waits for a server's line by default. */
+const OUTPUT_LINE_TIMEOUT_MS = 30_000
+/** How often outputLine looks at the output again. */
+const OUTPUT_POLL_MS = 20
 
 const running = new Map<number, ChildProcess>()
 const tempDirs = new Set<string>()
@@ -110,6 +114,32 @@ export function startProcess(command: string, args: readonly string[], options: 
       clearTimeout(timer)
     },
   }
+}
+
+/**
+ * Waits for `pattern` in what a process printed (a server's `listening` line, a peer's result):
+ * its first group that matched, else the whole match. Throws, naming `what` and the output's tail,
+ * once the process exited without it or after `timeoutMs`; the process is left to the caller.
+ */
+export async function outputLine(started: Started, pattern: RegExp, what: string, timeoutMs = OUTPUT_LINE_TIMEOUT_MS): Promise<string> {
+  const found = (): string | undefined => {
+    const m = pattern.exec(started.output())
+    return m === null ? undefined : m.slice(1).find((group) => group !== undefined) ?? m[0]
+  }
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const line = found()
+    if (line !== undefined) return line
+    if (started.child.exitCode !== null || started.child.signalCode !== null) {
+      // Its last output may come after its exit.
+      await sleep(100)
+      const last = found()
+      if (last !== undefined) return last
+      throw new Error(`${what} exited without printing ${String(pattern)}: ${tail(started.output())}`)
+    }
+    await sleep(OUTPUT_POLL_MS)
+  }
+  throw new Error(`${what} did not print ${String(pattern)} within ${timeoutMs} ms: ${tail(started.output())}`)
 }
 
 export interface ToolRun {
