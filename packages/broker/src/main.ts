@@ -5,6 +5,7 @@
 // flags, or a non-loopback --host without --auth scram nor --insecure: a message on stderr, exit code 2.
 // With TLS, SIGHUP reloads the certificate and key. A failure to start, or one the broker cannot survive: 1.
 import './server/threadpool.js'
+import './server/v8-heap.js'
 import '@faecie/protocol/node'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

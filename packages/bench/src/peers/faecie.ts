@@ -1,16 +1,18 @@
 // faecie in the bench suite: a broker (the built packages/broker/dist/main.js, default settings, a
 // temp data dir, 127.0.0.1, any free port) driven by @faecie/bench's own workloads (runProduce,
-// runConsume, runLatency: the real client, as `faecie perf` runs them) and, for the random-key
-// series, by the suite's produce loop through the same client. Each run gets a fresh topic, deleted
+// runConsume: the real client, as `faecie perf` runs them, in this process; runLatency in a fresh
+// process of its own, faecie-latency-peer.ts) and, for the random-key series, by the suite's
+// produce loop through the same client. Each run gets a fresh topic, deleted
 // after it (the broker caps partitions in all). The broker's RSS is sampled throughout. The
 // replication workload runs on three-broker clusters of its own (replication-faecie.ts).
 import { join } from 'node:path'
 import { Faecie } from '@faecie/client'
-import { Progress, runConsume, runLatency, runProduce, type WorkloadContext } from '../index.js'
+import { Progress, type PerfResult, runConsume, runProduce, type WorkloadContext } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { RssSampler, type Started, outputLine, startProcess, tempDir } from '../suite/processes.js'
+import { RssSampler, type Started, outputLine, peerScript, runToolOk, startProcess, tempDir } from '../suite/processes.js'
 import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
+import type { Figures } from '../suite/results.js'
 import { latencyRecordsAt, latencyVariant, latencyWarmupRecordsAt } from './bare-path.js'
 import { keyedProduce } from './faecie-keyed.js'
 import { benchFaecieReplication } from './replication-faecie.js'
@@ -51,6 +53,29 @@ export function workloadContext(url: string): WorkloadContext {
     newClient: () => new Faecie({ brokers: [url], clientId: 'faecie-bench', connectTimeoutMs: CONNECT_TIMEOUT_MS }),
     connected: (work) => within(CONNECT_TIMEOUT_MS, 'first contact with the broker', work),
   }
+}
+
+/** Time for a latency process to start and connect, past its own timeout. */
+const LATENCY_PROCESS_SLACK_MS = 30_000
+
+/**
+ * One latency run in a fresh process (faecie-latency-peer.ts), as the bare path's producer and
+ * subscriber run: not in this long-lived process, whose heap and garbage collections would be
+ * faecie's tail. Its figures.
+ */
+export async function latencyInItsOwnProcess(
+  brokerUrl: string,
+  topic: string,
+  run: { records: number; rate: number; mode: 'push' | 'fetch'; processes: 1 | 2; warmupRecords: number },
+  timeoutMs: number,
+): Promise<Figures> {
+  const output = await runToolOk(process.execPath, [peerScript('faecie-latency-peer.js'), '--broker', brokerUrl, '--topic', topic,
+    '--records', String(run.records), '--rate', String(run.rate), '--record-bytes', '100', '--mode', run.mode,
+    '--processes', String(run.processes), '--warmup-records', String(run.warmupRecords), '--timeout-ms', String(timeoutMs)],
+  timeoutMs + LATENCY_PROCESS_SLACK_MS)
+  const line = output.split('\n').filter((l) => l.startsWith('{"records"')).pop()
+  if (line === undefined) throw new Error(`the latency process printed no result: ${output.slice(-300)}`)
+  return figuresOf(JSON.parse(line) as PerfResult)
 }
 
 /** Progress that also counts records per second of the run, for the decay check. */
@@ -143,7 +168,7 @@ async function benchFaecieSingle(context: SuiteContext): Promise<void> {
               // The cases the targets judge (push, two processes) get every run; the others one, to keep the workload short.
               const runs = mode === 'push' && processes === 2 ? profile.runs : 1
               await measure(context, { workload: 'latency', system: FAECIE, variant }, () => withTopic(1, flush, async (topic) =>
-                figuresOf(await runLatency({ topic, records, rate, recordBytes: 100, mode, timeoutMs, processes, brokers: [broker.url], warmupRecords: latencyWarmupRecordsAt(rate) }, wc))), runs)
+                latencyInItsOwnProcess(broker.url, topic, { records, rate, mode, processes, warmupRecords: latencyWarmupRecordsAt(rate) }, timeoutMs)), runs)
             }
           }
         }

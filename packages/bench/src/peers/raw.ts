@@ -6,14 +6,13 @@
 // runProduce, against the same server (information: the client against itself); (3) plain fs
 // appends to a file (MB/s) in chunks of 1 MiB; (4) fdatasync latency (4 KiB written, then
 // fdatasync, timed).
-import { closeSync, existsSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { runProduce } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
-import { outputLine, runToolOk, startProcess, tempDir } from '../suite/processes.js'
+import { outputLine, peerScript, runToolOk, startProcess, tempDir } from '../suite/processes.js'
 import type { Figures } from '../suite/results.js'
 import { summarize } from '../suite/stats.js'
 import { workloadContext } from './faecie.js'
@@ -57,15 +56,9 @@ export async function benchRaw(context: SuiteContext): Promise<void> {
   }
 }
 
-/** A script of this folder: beside this file when built; from dist when this runs from src (tests). */
-function builtScript(name: string): string {
-  const beside = fileURLToPath(new URL(`./${name}`, import.meta.url))
-  return existsSync(beside) ? beside : fileURLToPath(new URL(`../../dist/peers/${name}`, import.meta.url))
-}
-
 /** raw-server.ts started on a free port: its ws:// URL; stop() ends it. */
 export async function startRawServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = startProcess(process.execPath, [builtScript('raw-server.js'), '--port', '0'])
+  const server = startProcess(process.execPath, [peerScript('raw-server.js'), '--port', '0'])
   try {
     const port = await outputLine(server, /listening (\d+)/, 'the raw ws server')
     return { url: `ws://127.0.0.1:${port}`, stop: () => server.stop() }
@@ -77,7 +70,7 @@ export async function startRawServer(): Promise<{ url: string; stop(): Promise<v
 
 /** raw-frames.ts against the server at `url`: the pre-encoded ceiling of Node, 100-byte records. */
 export async function preEncodedFromNode(url: string, records: number, timeoutMs: number): Promise<Figures> {
-  const framesMain = builtScript('raw-frames.js')
+  const framesMain = peerScript('raw-frames.js')
   const output = await runToolOk(process.execPath, [framesMain, '--url', url, '--records', String(records), '--record-bytes', '100',
     '--batch-records', String(PRE_ENCODED_BATCH_RECORDS), '--in-flight', String(PRE_ENCODED_IN_FLIGHT)], timeoutMs)
   const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop()

@@ -3,10 +3,11 @@
 // external process has a time bound (a tool past it is killed and its run reported as failed), and
 // every temp dir made here is removed at the end.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** The last output kept of a process, for failure messages. */
 const OUTPUT_BYTES_KEPT = 64 * 1024
@@ -15,6 +16,12 @@ const STOP_GRACE_MS = 10_000
 const OUTPUT_LINE_TIMEOUT_MS = 30_000
 /** How often outputLine looks at the output again. */
 const OUTPUT_POLL_MS = 20
+
+/** A script of the bench's peers folder, built: from dist also when this runs from src (tests). */
+export function peerScript(name: string): string {
+  const built = fileURLToPath(new URL(`../peers/${name}`, import.meta.url))
+  return existsSync(built) ? built : fileURLToPath(new URL(`../../dist/peers/${name}`, import.meta.url))
+}
 
 const running = new Map<number, ChildProcess>()
 const tempDirs = new Set<string>()
