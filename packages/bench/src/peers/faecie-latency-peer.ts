@@ -1,9 +1,8 @@
 // faecie's latency run in a process of its own, for the bench's `latency` workload: runLatency, as
 // `faecie perf latency` runs it, in a fresh process, the way the bare path's producer and subscriber
-// run (bare-path-peer.ts). Run in the bench's own process instead, the producer shared that process's
-// heap, grown by every workload before it, and its garbage collections: at 50,000 records/s that
-// made p99 13 ms against 4-6 ms for the same run from a fresh process (docs/perf-notes.md, "The
-// bench's own process"). With --processes 2 the consumer runs in a child of this process, as ever.
+// run (bare-path-peer.ts), so that both sides of the comparison have the same shape: a producer in a
+// process that does nothing else (not the bench's own, which holds every figure of the run and
+// samples RSS), a consumer in a child of it (--processes 2) or beside it (--processes 1).
 //   node faecie-latency-peer.js --broker URL --topic T --records N --rate R [--record-bytes 100]
 //     [--mode push|fetch] [--processes 1|2] [--warmup-records W] [--timeout-ms MS]
 // prints one JSON line, the PerfResult, and exits 0; on a failure, its message on stderr, exit 1.

@@ -60,8 +60,7 @@ const LATENCY_PROCESS_SLACK_MS = 30_000
 
 /**
  * One latency run in a fresh process (faecie-latency-peer.ts), as the bare path's producer and
- * subscriber run: not in this long-lived process, whose heap and garbage collections would be
- * faecie's tail. Its figures.
+ * subscriber run, not in this long-lived process that holds the run's figures. Its figures.
  */
 export async function latencyInItsOwnProcess(
   brokerUrl: string,
