@@ -11,6 +11,7 @@ import { Progress, type PerfResult, runConsume, runProduce, type WorkloadContext
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
 import { RssSampler, type Started, outputLine, peerScript, runToolOk, startProcess, tempDir } from '../suite/processes.js'
+import { lastJsonLine } from '../suite/parsers.js'
 import { OWN_BROKER_WORKLOADS } from '../suite/profile.js'
 import type { Figures } from '../suite/results.js'
 import { latencyRecordsAt, latencyVariant, latencyWarmupRecordsAt } from './bare-path.js'
@@ -72,9 +73,7 @@ export async function latencyInItsOwnProcess(
     '--records', String(run.records), '--rate', String(run.rate), '--record-bytes', '100', '--mode', run.mode,
     '--processes', String(run.processes), '--warmup-records', String(run.warmupRecords), '--timeout-ms', String(timeoutMs)],
   timeoutMs + LATENCY_PROCESS_SLACK_MS)
-  const line = output.split('\n').filter((l) => l.startsWith('{"records"')).pop()
-  if (line === undefined) throw new Error(`the latency process printed no result: ${output.slice(-300)}`)
-  return figuresOf(JSON.parse(line) as PerfResult)
+  return figuresOf(lastJsonLine<PerfResult>(output, '{"records"', 'the latency process'))
 }
 
 /** Progress that also counts records per second of the run, for the decay check. */

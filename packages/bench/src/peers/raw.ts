@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { runProduce } from '../index.js'
 import { measure, type SuiteContext } from '../suite/context.js'
 import { figuresOf, within } from '../suite/harness.js'
+import { lastJsonLine } from '../suite/parsers.js'
 import { outputLine, peerScript, runToolOk, startProcess, tempDir } from '../suite/processes.js'
 import type { Figures } from '../suite/results.js'
 import { summarize } from '../suite/stats.js'
@@ -73,9 +74,7 @@ export async function preEncodedFromNode(url: string, records: number, timeoutMs
   const framesMain = peerScript('raw-frames.js')
   const output = await runToolOk(process.execPath, [framesMain, '--url', url, '--records', String(records), '--record-bytes', '100',
     '--batch-records', String(PRE_ENCODED_BATCH_RECORDS), '--in-flight', String(PRE_ENCODED_IN_FLIGHT)], timeoutMs)
-  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop()
-  if (line === undefined) throw new Error(`raw-frames printed no result: ${output.slice(-300)}`)
-  const { recordsPerSec, mbPerSec } = JSON.parse(line) as { recordsPerSec: number; mbPerSec: number }
+  const { recordsPerSec, mbPerSec } = lastJsonLine<{ recordsPerSec: number; mbPerSec: number }>(output, '{', 'raw-frames')
   return { recordsPerSec, mbPerSec }
 }
 

@@ -1,7 +1,7 @@
 // The peers' tool output parsers, on output captured from the real tools (Kafka 4.1.1,
 // redis-benchmark 7.0.15, natscli v0.5.0) on this project's machine.
 import { describe, expect, it } from 'vitest'
-import { parseConsumerPerformance, parseEndToEndLatency, parseNatsBench, parseProducerPerformance, parseRedisBenchmarkCsv } from './parsers.js'
+import { lastJsonLine, parseConsumerPerformance, parseEndToEndLatency, parseNatsBench, parseProducerPerformance, parseRedisBenchmarkCsv } from './parsers.js'
 
 const PRODUCER_PERFORMANCE = `84505 records sent, 16897.6 records/sec (1.61 MB/sec), 15034.8 ms avg latency, 16439.0 ms max latency.
 75475 records sent, 15092.0 records/sec (1.44 MB/sec), 15134.3 ms avg latency, 15903.0 ms max latency.
@@ -90,5 +90,15 @@ describe('parseNatsBench', () => {
   })
   it('is undefined without a stats line', () => {
     expect(parseNatsBench('nats: error: could not connect')).toBeUndefined()
+  })
+})
+
+describe('lastJsonLine', () => {
+  it('parses the last line that starts with the prefix, past progress and log lines', () => {
+    const output = 'connecting\n{"records":1,"p50Ms":2}\nprogress 50%\n{"records":3,"p50Ms":4}\n{"level":30}\n'
+    expect(lastJsonLine(output, '{"records"', 'peer')).toEqual({ records: 3, p50Ms: 4 })
+  })
+  it('throws naming the tool, with the output\'s tail, when no line starts with the prefix', () => {
+    expect(() => lastJsonLine('boom: no broker\n', '{"records"', 'the latency process')).toThrow(/^the latency process printed no result: boom: no broker/)
   })
 })

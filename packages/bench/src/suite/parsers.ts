@@ -1,7 +1,8 @@
 // Parsers for what the peers' own tools print, so their figures land in the same tables as faecie's:
 // Kafka's ProducerPerformance, ConsumerPerformance and EndToEndLatency, redis-benchmark --csv, and
 // `nats bench`. Each returns undefined when the output does not hold the line it looks for (the
-// caller reports the peer as not measured, with the tail of the output).
+// caller reports the peer as not measured, with the tail of the output). And lastJsonLine: the JSON
+// line the bench's own peer scripts end with.
 
 /** What a throughput tool reports; latencies in ms where the tool gives them. */
 export interface ToolFigures {
@@ -112,4 +113,14 @@ export function parseNatsBench(output: string): ToolFigures | undefined {
   if (p999 !== undefined) figures.p999Ms = p999
   if (max !== undefined) figures.maxMs = max
   return figures
+}
+
+/**
+ * The last line of `output` starting with `prefix` (the JSON result line a bench peer script prints
+ * last), parsed; throws naming `tool`, with the output's tail, when there is none.
+ */
+export function lastJsonLine<T>(output: string, prefix: string, tool: string): T {
+  const line = output.split('\n').filter((l) => l.startsWith(prefix)).pop()
+  if (line === undefined) throw new Error(`${tool} printed no result: ${output.slice(-300)}`)
+  return JSON.parse(line) as T
 }
