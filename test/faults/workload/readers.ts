@@ -40,7 +40,8 @@ export class ReaderLoop {
   private restarting: Promise<void> | undefined
   /** Set by close(): the readers run on past the workload's stop signal, until the catch-up is over. */
   private closed = false
-  private lastCrash: string | undefined
+  /** What the last crash said (for a report), if it crashed. */
+  lastCrash: string | undefined
 
   constructor(private readonly ctx: WorkloadContext, readonly name: string, readonly mode: ConsumerMode) {
     this.next = Array.from({ length: ctx.options.partitions }, () => 0)

@@ -15,6 +15,7 @@ import type { FetchCommittedOp, FinalLog, Op, ProduceOp, ReadOp } from '../histo
 import { formatReport } from '../history/report.js'
 import { type TestCluster, startCluster } from '../../support/cluster.js'
 import { waitFor } from '../../support/wait-for.js'
+import { highWatermarks } from './final-logs.js'
 import { sendFailureOutcome } from './producers.js'
 import { OpRecorder } from './recorder.js'
 import { PRODUCERS, Workload } from './workload.js'
@@ -168,11 +169,20 @@ it('records every op through a kill -9, a restart and an etcd restart; acknowled
    * then or later (a read's invokedMs is when its consumer was made).
    */
   const more = (what: string, n: number, sinceMs: number, test: (op: Op) => boolean): Promise<unknown> =>
-    waitFor(what, () => {
+    sayingWhere(waitFor(what, () => {
       const seen = count(w.ops(), (op) => (op.type === 'produce' ? op.invokedMs : op.completedMs) >= sinceMs && test(op))
       if (seen >= n) return true
       throw new Error(`${seen} of ${n}; ${w.summary()}`)
-    }, { timeoutMs: 60_000, intervalMs: 50 })
+    }, { timeoutMs: 60_000, intervalMs: 50 }))
+  /** A wait whose failure also says whether each partition's leader serves it now (a fetch from each, raw). */
+  const sayingWhere = async <T>(wait: Promise<T>): Promise<T> => {
+    try {
+      return await wait
+    } catch (err) {
+      const leaders = await highWatermarks(() => c.urls(), topic, PARTITIONS, 5_000).then((marks) => `high watermarks ${marks.join(', ')}`, (e: unknown) => String(e))
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; the partitions' leaders now: ${leaders}`)
+    }
+  }
   const okProduce = (name: string) => (op: Op) => op.type === 'produce' && op.producer === name && op.outcome === 'ok'
 
   const startMs = clock()
@@ -200,10 +210,10 @@ it('records every op through a kill -9, a restart and an etcd restart; acknowled
   await more('committed offsets read back after etcd restarted', 3, etcdBackMs, (op) => op.type === 'fetch-committed' && op.outcome === 'ok')
   // Both members of the group take part (the coordinator splits the three partitions between them).
   for (const member of ['member1', 'member2']) {
-    await waitFor(`reads by ${member}`, () => {
+    await sayingWhere(waitFor(`reads by ${member}`, () => {
       if (count(w.ops(), (op) => op.type === 'read' && op.client === member && op.outcome === 'ok') > 0) return true
       throw new Error(`${w.summary()}; group: ${JSON.stringify([...w.groupAssignment()])}`)
-    }, { timeoutMs: 60_000, intervalMs: 50 })
+    }, { timeoutMs: 60_000, intervalMs: 50 }))
   }
 
   await w.stop()

@@ -150,7 +150,7 @@ export class Workload {
   summary(): string {
     const counts = new Map<string, number>()
     for (const op of this.recorder.ops()) counts.set(`${op.type} ${op.outcome}`, (counts.get(`${op.type} ${op.outcome}`) ?? 0) + 1)
-    const crashes = [...this.readers, ...this.members].map((c) => `${c.name} ${c.crashCount}`).join(', ')
+    const crashes = [...this.readers, ...this.members].map((c) => `${c.name} ${c.crashCount}${c.lastCrash === undefined ? '' : ` (last: ${c.lastCrash.slice(0, 160)})`}`).join(', ')
     const short = [...this.readersShort].filter(([, ps]) => ps.length > 0).map(([name, ps]) => `${name} [${ps.join(',')}]`).join(', ')
     return `ops: ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes: ${crashes}; in flight: ${this.recorder.pendingCount}` +
       (short === '' ? '' : `; readers short at the stop: ${short}`)

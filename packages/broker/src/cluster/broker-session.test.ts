@@ -2,28 +2,13 @@
 // the last keep-alive that succeeded was *sent* (not answered), unfenced when a later one succeeds,
 // lost for good when etcd says the lease is gone, and revoked on close.
 import { afterEach, describe, expect, it } from 'vitest'
-import { ManualClock, flushPromises } from '../../../../test/support/manual-clock.js'
+import { ManualClock } from '../../../../test/support/manual-clock.js'
 import { silentLogger } from '../log.js'
-import { BrokerSession, type SessionLease } from './broker-session.js'
+import { BrokerSession } from './broker-session.js'
+import { ScriptedLease } from './test-lease.js'
 
 const TIMEOUT_MS = 6000
 const INTERVAL_MS = 2000
-
-/** A lease whose keep-alives stay pending until the test answers them. */
-class ScriptedLease implements SessionLease {
-  readonly id = '7'
-  readonly pending: { sentMs: number; answer: (renewed: boolean) => void; fail: (err: Error) => void }[] = []
-  revoked = 0
-  constructor(readonly clock: ManualClock) {}
-  keepAliveOnce(): Promise<boolean> {
-    return new Promise((resolve, reject) => this.pending.push({ sentMs: this.clock.now(), answer: resolve, fail: reject }))
-  }
-  async revoke(): Promise<void> { this.revoked++ }
-  async answerAll(renewed = true): Promise<void> {
-    for (const p of this.pending.splice(0)) p.answer(renewed)
-    await flushPromises()
-  }
-}
 
 let session: BrokerSession | undefined
 afterEach(async () => { await session?.close() })

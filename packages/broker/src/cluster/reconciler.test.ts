@@ -8,10 +8,13 @@ import { ManualClock } from '../../../../test/support/manual-clock.js'
 import { silentLogger } from '../log.js'
 import type { LeaderRole, PartitionConfig, ReplicaRoleResult } from '../partition/messages.js'
 import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
+import { BrokerSession } from './broker-session.js'
+import { reconcilerFenced } from './cluster-figures.js'
 import { emptyClusterState, type ClusterState } from './cluster-state.js'
 import type { PartitionState } from './partition-state.js'
 import { Reconciler, type ReconcilerFetchers, type ReconcilerPartitions } from './reconciler.js'
 import { unknownPartitionDirs } from './reconciler-plan.js'
+import { ScriptedLease } from './test-lease.js'
 
 const SELF = 1
 const limits = { batchBytesMax: 1_000_000 }
@@ -112,14 +115,19 @@ beforeEach(() => {
   partitions = new FakePartitions()
   clock = new ManualClock()
   fenced = false
-  reconciler = new Reconciler({
+  reconciler = reconcilerOver(() => fenced)
+})
+
+/** A reconciler of broker SELF over this test's watch, partitions and clock. */
+function reconcilerOver(isFenced: () => boolean): Reconciler {
+  return new Reconciler({
     brokerId: SELF, watch, partitions, fetchers: new FakeFetchers(partitions.log), clock, logger: silentLogger(), retryBackoffMs: 100,
     partitionConfigOf: (config) => partitionConfigOf(config, limits),
     leaderRoleOf: (_topic, state, config) => ({ brokerId: SELF, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch, isr: state.isr,
       replicas: state.replicas, minInsyncReplicas: Number(config['min.insync.replicas'] ?? 1), replicaLagTimeMaxMs: 30_000, ackTimeoutMs: 30_000 }),
-    isFenced: () => fenced,
+    isFenced,
   })
-})
+}
 
 /** Lets the reconciler act on the last change, and returns (and clears) what it did. */
 async function actions(): Promise<string[]> {
@@ -257,5 +265,55 @@ describe('reconciler', () => {
     const here = new Set(['t/0', 'a-b/12'])
     expect(unknownPartitionDirs(['t-0', 't-1', 'a-b-12', 'a-b-1', '__cluster_metadata-0', '__consumer_offsets-0', 'meta.json', 't-0.orphaned-5', 'x-'],
       (topic, p) => here.has(`${topic}/${p}`))).toEqual(['t-1', 'a-b-1'])
+  })
+})
+
+describe("the reconciler and the broker session's fencing, wired as the runtime wires them (reconcilerFenced)", () => {
+  it('keeps leading through a keep-alive answered after the timeout but before the fence timer ran; stops and resumes with the fence events', async () => {
+    const TIMEOUT_MS = 6_000
+    const lease = new ScriptedLease(clock)
+    const session = new BrokerSession({ granter: async () => lease, sessionTimeoutMs: TIMEOUT_MS, clock, logger: silentLogger(), wallNow: () => clock.now() })
+    const events: string[] = []
+    for (const event of ['fenced', 'unfenced']) {
+      session.on(event, () => {
+        events.push(event)
+        watch.emit('change', watch.state) // as cluster-runtime.ts nudges the reconciler
+      })
+    }
+    await session.start() // the grant, sent at 0
+    const r = reconcilerOver(() => reconcilerFenced(session))
+    watch.topic('t', { 0: { leader: SELF, leaderEpoch: 2, isr: [1, 2], replicas: [1, 2] }, 1: { leader: 2, leaderEpoch: 0, isr: [2, 1], replicas: [2, 1] } })
+    await r.start()
+    const leading = { role: 'leader', leader: SELF, leaderEpoch: 2 }
+    expect(r.localRole('t', 0)).toEqual(leading)
+
+    // A keep-alive goes at 2000; a loaded event loop reaches 6000 before its answer or the fence timer.
+    await clock.advance(2_000)
+    expect(lease.pending.map((p) => p.sentMs)).toEqual([2_000])
+    clock.nowMs = TIMEOUT_MS
+    expect(session.liveNow()).toBe(false) // the gate refuses acknowledgements at this instant
+    // Meanwhile etcd changes (another partition's ISR): the reconciler runs a pass now.
+    watch.partition('t', 1, { isr: [2] })
+    await r.settled()
+    // Then the answer: renewed from 2000 on, and the fence timer finds it live. No event at all.
+    await lease.answerAll()
+    await clock.advance(0)
+    expect(events).toEqual([])
+    expect(session.liveNow()).toBe(true)
+    expect(r.localRole('t', 0)).toEqual(leading) // a pass that read liveNow() would have left it a follower of nobody
+
+    // A lapse the fence timer sees: fenced (a follower of nobody), then unfenced (leading again).
+    lease.pending.splice(0).forEach((p) => p.fail(new Error('unavailable')))
+    await clock.advance(2_000 + TIMEOUT_MS - clock.now())
+    expect(events).toEqual(['fenced'])
+    await r.settled()
+    expect(r.localRole('t', 0)).toEqual({ role: 'follower', leader: -1, leaderEpoch: 2 })
+    await clock.advance(0)
+    await lease.answerAll()
+    await r.settled()
+    expect(events).toEqual(['fenced', 'unfenced'])
+    expect(r.localRole('t', 0)).toEqual(leading)
+    await r.stop()
+    await session.close()
   })
 })
