@@ -77,10 +77,14 @@ export class OffsetWatch {
     const unwatch = keys.map((key) => this.watch(key, onMove))
     this.#releases.add(onMove)
     let timer: NodeJS.Timeout | undefined
+    /** Takes the wait's listener off the caller's signal (a session's, which outlives many waits). */
+    let forgetAbort: (() => void) | undefined
     const disarm = (): void => {
       for (const u of unwatch) u()
       this.#releases.delete(onMove)
       if (timer !== undefined) clearTimeout(timer)
+      // A wait the caller gave up on (it raced it with something else) must not stay on the signal.
+      forgetAbort?.()
       wake = undefined
     }
     return {
@@ -89,8 +93,9 @@ export class OffsetWatch {
         if (moved || timeoutMs <= 0 || signal?.aborted === true) return resolve()
         const onAbort = (): void => resolve()
         signal?.addEventListener('abort', onAbort, { once: true })
+        forgetAbort = () => signal?.removeEventListener('abort', onAbort)
         wake = () => {
-          signal?.removeEventListener('abort', onAbort)
+          forgetAbort?.()
           resolve()
         }
         timer = setTimeout(wake, timeoutMs)
