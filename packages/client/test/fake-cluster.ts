@@ -47,6 +47,7 @@ export class FakeCluster {
   private readonly sockets = new Map<number, Set<TransportHandlers>>()
   private readonly subs = new Set<Subscription>()
   private readonly internalTopics = new Set<string>()
+  private readonly stalled = new Set<string>()
   private nextSub = 1
   private nextProducerId = 1000
   /** Called before a broker answers a frame; returning true drops the answer (the test closes sockets). */
@@ -173,8 +174,27 @@ export class FakeCluster {
     }
   }
 
+  /**
+   * The partition's leader, as metadata names it, refuses it with NOT_LEADER_OR_FOLLOWER (and ends
+   * its subscriptions) until unstalled: a broker named leader that has not taken up the role.
+   */
+  stall(topic: string, partition: number, stalled = true): void {
+    if (!stalled) {
+      this.stalled.delete(`${topic}/${partition}`)
+      return
+    }
+    this.stalled.add(`${topic}/${partition}`)
+    // Its subscriptions end as a broker that lost the role ends them.
+    for (const sub of [...this.subs]) {
+      if (sub.topic !== topic || sub.partition !== partition) continue
+      this.subs.delete(sub)
+      const error = new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'not serving').toWire()
+      queueMicrotask(() => sub.handlers.onMessage(encodeFrame({ sub: sub.sub, error })))
+    }
+  }
+
   private notLeader(brokerId: number, topic: string, partition: number): Record<string, unknown> | undefined {
-    if (this.leaders.get(`${topic}/${partition}`)?.leader === brokerId) return undefined
+    if (this.leaders.get(`${topic}/${partition}`)?.leader === brokerId && !this.stalled.has(`${topic}/${partition}`)) return undefined
     return { error: new FaecieError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${brokerId} does not lead ${topic}-${partition}`).toWire() }
   }
 

@@ -189,6 +189,31 @@ describe('routing to partition leaders', () => {
     expect(new Set(asked)).toEqual(new Set([2, 3]))
   })
 
+  for (const mode of ['fetch', 'push'] as const) {
+    it(`rides out a leader that refuses its partition for longer than the retry budget (${mode}), as Kafka's consumer does`, async () => {
+      const cluster = new FakeCluster([1])
+      cluster.createTopic('t', [1])
+      const producer = producerOf(cluster, [1])
+      await producer.send({ topic: 't', messages: [{ value: '0', partition: 0 }] })
+      const consumer = consumerOf(cluster, [1], { mode })
+      const crashes: unknown[] = []
+      consumer.on('crash', (err) => crashes.push(err))
+      consumer.assign([{ topic: 't', partition: 0, offset: 0 }])
+      const stream = consumer.stream()
+      expect((await take(stream, 1)).map(text)).toEqual(['0'])
+      cluster.stall('t', 0)
+      const op = mode === 'fetch' ? 'fetch' : 'subscribe'
+      const before = cluster.ops(1).filter((o) => o === op).length
+      // Refused more times than the budget has retries: a consumer with a budget would have given up.
+      await waitFor(`${RETRY.retries * 3} refused ${op} requests, or a crash`, () => crashes.length > 0 || cluster.ops(1).filter((o) => o === op).length - before > RETRY.retries * 3)
+      expect(crashes).toEqual([])
+      cluster.stall('t', 0, false)
+      await producer.send({ topic: 't', messages: [{ value: '1', partition: 0 }] })
+      expect((await take(stream, 1)).map((m) => [m.offset, text(m)])).toEqual([[1, '1']])
+      expect(crashes).toEqual([])
+    })
+  }
+
   it('backs off while a partition\'s leader is gone, and a batch that finds none expires', async () => {
     const cluster = new FakeCluster([1, 2])
     cluster.createTopic('t', [1])

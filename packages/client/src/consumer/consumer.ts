@@ -10,13 +10,15 @@
 // once the partition's messages read before it are delivered (message-buffer.ts). Errors saying the
 // partition's leader moved (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, ...) are retriable: the
 // cluster re-asks the topic's leaders and the next read goes to the new leader from the same
-// position, so nothing is skipped or read twice. A surfaced
+// position, so nothing is skipped or read twice; they are retried for as long as it takes (a
+// partition without a serving leader for minutes is no crash, as in Kafka). A surfaced
 // partition stops until it is seeked: an error that cannot succeed (LOG_DAMAGED: offsets the broker
 // lost) is neither retried nor stepped over.
 import { ErrorCode, FaecieError } from '@faecie/protocol'
 import type { ClientConfig } from '../config.js'
 import { Cluster } from '../cluster.js'
 import type { Connection } from '../connection.js'
+import { isRoutingError } from '../leaders.js'
 import { backoffMs, isRetriable } from '../retry.js'
 import { LeaderRoutes } from '../routes.js'
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
@@ -238,6 +240,11 @@ export class Consumer implements ReadContext {
       this.moveTo(state, this.config.autoOffsetReset === 'earliest' ? EARLIEST : LATEST)
     } else if (code === ErrorCode.NETWORK_EXCEPTION || code === ErrorCode.REQUEST_TIMED_OUT) {
       // The connection went; the next pump reconnects (the cluster paces the attempts).
+    } else if (isRoutingError(err)) {
+      // The leader moved, or is being elected, or has not taken the partition up yet: as Kafka's
+      // consumer does, refresh and retry for as long as it takes, backing off up to maxRetryTimeMs.
+      this.cluster.noteError(state.topic, err)
+      state.retryAtMs = Date.now() + backoffMs(Math.min(state.errors++, this.config.retry.retries), this.config.retry)
     } else if (isRetriable(err) && state.errors < this.config.retry.retries) {
       // A moved leader marks the topic for a metadata refresh; the retry goes to the new leader.
       this.cluster.noteError(state.topic, err)
