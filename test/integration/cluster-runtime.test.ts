@@ -117,7 +117,9 @@ describe('ClusterRuntime', () => {
     expect(seen.reconciler!.isFenced()).toBe(false)
     clock.nowMs = 1_000 + SESSION_TIMEOUT_MS
     expect(runtime.isLeaderNow('t', 0)).toBe(false)
-    expect(seen.reconciler!.isFenced()).toBe(true)
+    // The reconciler runs by the session's state, which moves only with its fence timer and events
+    // (each brings a pass): a reading of the instant that no event follows would strand its roles.
+    expect(seen.reconciler!.isFenced()).toBe(false)
     const role = seen.reconciler!.leaderRoleOf('t', runtime.partitionState('t', 0)!, { 'min.insync.replicas': '2' })
     expect(role).toMatchObject({ brokerId: 1, leaderEpoch: 0, isr: [1, 2], replicas: [1, 2], minInsyncReplicas: 2, replicaLagTimeMaxMs: 30_000 })
     expect(seen.reconciler!.leaderRoleOf('t', runtime.partitionState('t', 0)!, {}).minInsyncReplicas).toBe(2) // --min-insync-replicas
