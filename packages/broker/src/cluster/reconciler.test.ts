@@ -268,6 +268,7 @@ describe('reconciler', () => {
   })
 })
 
+// The runtime's own wiring of isFenced to reconcilerFenced is checked in test/integration/cluster-runtime.test.ts.
 describe("the reconciler and the broker session's fencing, wired as the runtime wires them (reconcilerFenced)", () => {
   it('keeps leading through a keep-alive answered after the timeout but before the fence timer ran; stops and resumes with the fence events', async () => {
     const TIMEOUT_MS = 6_000

@@ -43,6 +43,15 @@ describe('OffsetWatch waiters', () => {
     expect(abortListeners(session.signal)).toBe(0)
   })
 
+  it('answers a wait after disarm() at once, adding nothing to the signal', async () => {
+    const { watch } = watchOverFakePartitions()
+    const session = new AbortController()
+    const waiter = watch.arm(['t-0'])
+    waiter.disarm()
+    await waiter.wait(60_000, session.signal)
+    expect(abortListeners(session.signal)).toBe(0)
+  })
+
   it('wakes a wait in progress when its signal aborts', async () => {
     const { watch } = watchOverFakePartitions()
     const session = new AbortController()

@@ -6,6 +6,7 @@
 // hands each the bytes that became readable when the partition thread sent them with its offsets;
 // the tail hears a move after the watchers, so that a subscription woken at the tail's end joins it
 // before the tail delivers.
+import { strict as assert } from 'node:assert'
 import type { PartitionKey } from '../partition/messages.js'
 import { partitionKey } from '../partition/messages.js'
 import type { OffsetsListener, PartitionManager } from '../partition/partition-manager.js'
@@ -18,7 +19,7 @@ export type OffsetsWatcher = (offsets: KnownOffsets) => void
 
 /** A one-shot wake-up for a set of partitions. */
 export interface ArmedWaiter {
-  /** Resolves when a watched partition moved since arming, after `timeoutMs`, on release or on abort. */
+  /** Resolves when a watched partition moved since arming, after `timeoutMs`, on release or on abort (at once once disarmed). Once per waiter. */
   wait(timeoutMs: number, signal?: AbortSignal): Promise<void>
   /** Stops watching (call when done, whether or not `wait` was called). */
   disarm(): void
@@ -79,7 +80,9 @@ export class OffsetWatch {
     let timer: NodeJS.Timeout | undefined
     /** Takes the wait's listener off the caller's signal (a session's, which outlives many waits). */
     let forgetAbort: (() => void) | undefined
+    let disarmed = false
     const disarm = (): void => {
+      disarmed = true
       for (const u of unwatch) u()
       this.#releases.delete(onMove)
       if (timer !== undefined) clearTimeout(timer)
@@ -90,7 +93,8 @@ export class OffsetWatch {
     return {
       disarm,
       wait: (timeoutMs, signal) => new Promise<void>((resolve) => {
-        if (moved || timeoutMs <= 0 || signal?.aborted === true) return resolve()
+        if (disarmed || moved || timeoutMs <= 0 || signal?.aborted === true) return resolve()
+        assert(forgetAbort === undefined, 'one wait per armed waiter')
         const onAbort = (): void => resolve()
         signal?.addEventListener('abort', onAbort, { once: true })
         forgetAbort = () => signal?.removeEventListener('abort', onAbort)

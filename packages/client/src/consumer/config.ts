@@ -38,6 +38,12 @@ export interface ConsumerConfig {
   retry?: Partial<RetryOptions>
 }
 
+/**
+ * The least wait between two reads of a partition whose leader refused it (NOT_LEADER_OR_FOLLOWER and
+ * its kin, retried without end): a retry config of zeros must not make a refresh loop of it.
+ */
+export const ROUTING_RETRY_MIN_MS = 100
+
 export interface ResolvedConsumerConfig {
   autoOffsetReset: AutoOffsetReset
   mode: ConsumerMode

@@ -21,7 +21,7 @@ import type { Connection } from '../connection.js'
 import { isRoutingError } from '../leaders.js'
 import { backoffMs, isRetriable } from '../retry.js'
 import { LeaderRoutes } from '../routes.js'
-import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
+import { type ConsumerConfig, ROUTING_RETRY_MIN_MS, type ResolvedConsumerConfig, resolveConsumerConfig } from './config.js'
 import { FetchReader } from './fetch.js'
 import { type Chunk, MessageBuffer } from './message-buffer.js'
 import type { ConsumedMessage } from './message.js'
@@ -31,6 +31,9 @@ import type { ReadContext, Reader } from './reader.js'
 import { RecordSet } from './records.js'
 import { RunLoop, type RunOptions } from './run.js'
 import { EARLIEST, LATEST, PartitionState, type TopicPartition, partitionKey } from './state.js'
+
+/** Backoff steps of a routing error's retries: enough for any multiplier to reach maxRetryTimeMs. */
+const ROUTING_BACKOFF_STEPS_MAX = 30
 
 export interface PartitionAssignment extends TopicPartition {
   /** Where to start; absent: autoOffsetReset decides (earliest or latest). */
@@ -205,6 +208,7 @@ export class Consumer implements ReadContext {
     }
     state.offset = Math.max(state.offset, set.nextOffset)
     state.errors = 0
+    state.routingErrors = 0
     state.retryAtMs = 0
     state.highWatermark = highWatermark
     const chunk = { state, generation, records: set, index: 0, bytes: records.length, highWatermark, sub }
@@ -243,8 +247,10 @@ export class Consumer implements ReadContext {
     } else if (isRoutingError(err)) {
       // The leader moved, or is being elected, or has not taken the partition up yet: as Kafka's
       // consumer does, refresh and retry for as long as it takes, backing off up to maxRetryTimeMs.
+      // Counted apart from the budget of other errors, which a long election must not use up.
       this.cluster.noteError(state.topic, err)
-      state.retryAtMs = Date.now() + backoffMs(Math.min(state.errors++, this.config.retry.retries), this.config.retry)
+      const waitMs = backoffMs(Math.min(state.routingErrors++, ROUTING_BACKOFF_STEPS_MAX), this.config.retry)
+      state.retryAtMs = Date.now() + Math.max(ROUTING_RETRY_MIN_MS, waitMs)
     } else if (isRetriable(err) && state.errors < this.config.retry.retries) {
       // A moved leader marks the topic for a metadata refresh; the retry goes to the new leader.
       this.cluster.noteError(state.topic, err)

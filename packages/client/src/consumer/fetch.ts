@@ -74,6 +74,7 @@ export class FetchReader implements Reader {
             this.context.deliver(state, generation, offset, answer.records, answer.highWatermark)
           } else {
             state.highWatermark = answer.highWatermark
+            state.routingErrors = 0 // its leader serves it again
           }
         }
         // An empty answer that came back early (before maxWaitMs): wait out the rest of the poll

@@ -80,6 +80,7 @@ export class PushReader implements Reader {
         state.sub = sub
         this.subConnections.set(state, connection)
         state.creditOwedBytes = 0
+        state.routingErrors = 0 // its leader serves it again
         connection.setPushHandler(sub, (push) => this.onPush(connection, state, generation, sub, push))
       },
     }).then(

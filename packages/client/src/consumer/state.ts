@@ -31,7 +31,10 @@ export class PartitionState {
   /** Credit consumed by the application and not yet given back (push mode). */
   creditOwedBytes = 0
   retryAtMs = 0
+  /** Retriable errors in a row (within the retry budget; then the error surfaces). */
   errors = 0
+  /** Refusals in a row saying the leader moved or does not serve the partition (retried without end): their backoff. */
+  routingErrors = 0
   /** Set when an error was surfaced to the application; reading stops until a seek. */
   failed: FaecieError | undefined
   bufferedBytes = 0
@@ -58,6 +61,7 @@ export class PartitionState {
     this.generation++
     this.failed = undefined
     this.errors = 0
+    this.routingErrors = 0
     this.retryAtMs = 0
   }
 }
