@@ -19,19 +19,6 @@ export function isLeaderNow(brokerId: number, applied: LocalPartitionRole | unde
     state.leader === brokerId && applied.leader === brokerId && applied.leaderEpoch === state.leaderEpoch
 }
 
-/**
- * Whether the reconciler runs this broker as fenced (leading nothing): the session's state, which
- * changes only with its 'fenced' and 'unfenced' events, each of which brings a reconciler pass. Not
- * liveNow(): that one can turn false and true again with no event (a keep-alive answered after the
- * timeout passed but before the fence timer ran, on a loaded event loop), and a pass that read it
- * false in between left the broker a follower of nobody where etcd names it leader, until etcd
- * next changed: in a quiet cluster, for good. The leadership gate (isLeaderNow) reads liveNow() on
- * every request, so acknowledging still stops at the instant the session lapses.
- */
-export function reconcilerFenced(session: { readonly fenced: boolean } | undefined): boolean {
-  return session?.fenced ?? true
-}
-
 /** Partitions `brokerId` leads (in etcd) whose ISR is smaller than their replicas (Kafka's UnderReplicatedPartitions). */
 export function underReplicatedLedBy(state: ClusterState, brokerId: number): number {
   let count = 0

@@ -15,7 +15,7 @@
 // Until join() has run, this broker leads nothing (isLeaderNow is false): a client's request for a
 // partition answers NOT_LEADER_OR_FOLLOWER and the client retries. Fencing: the member's 'fenced' and
 // 'unfenced' make the watch emit 'change' again, so the reconciler's next pass reads isFenced() anew
-// (the session's state, which moves only with those events: cluster-figures.ts reconcilerFenced).
+// (the session's state, which moves only with those events: ClusterMember.fenced).
 // A topic's config changed in etcd (alterTopicConfig on the controller) is pushed here to this
 // broker's replicas of it (the reconciler opens a replica with the config of the moment).
 import { strict as assert } from 'node:assert'
@@ -35,7 +35,7 @@ import { shuttingDownOf } from './controller-decisions.js'
 import { CLUSTER_RUNTIME_LIMITS, mergedClusterParts, type ClusterPartFactories, type ControllerLike, type IsrWriterLike, type PeerLinksLike,
   type ReconcilerLike, type ReplicaFetchersLike } from './cluster-parts.js'
 import type { TopicMeta } from '../coordinator/metadata-state.js'
-import { isLeaderNow, offlinePartitionCount, reconcilerFenced, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
+import { isLeaderNow, offlinePartitionCount, TopicConfigPush, TopicsMirror, underReplicatedLedBy } from './cluster-figures.js'
 import { ClusterStateWatch } from './cluster-state.js'
 import { ClusterTopics } from './cluster-topics.js'
 import type { ReplicaLag } from '../metrics/cluster-metrics.js'
@@ -146,7 +146,12 @@ export class ClusterRuntime implements ClusterGateway {
       brokerId: this.brokerId, watch, partitions, fetchers: this.#fetchers,
       partitionConfigOf: (topicConfig) => partitionConfigOf(topicConfig, limits),
       leaderRoleOf: (_topic, state, topicConfig) => this.leaderRoleOf(state, topicConfig),
-      isFenced: () => reconcilerFenced(this.#member?.session), logger: logger.child({ module: 'reconciler' }), clock,
+      // The session's state (ClusterMember.fenced), which moves only with its 'fenced' and 'unfenced'
+      // events, each of which brings a pass. Not liveNow(): that can turn false and true again with no
+      // event (a keep-alive answered after the timeout but before the fence timer ran), and a pass in
+      // between left a leader a follower of nobody until etcd next changed. isLeaderNow reads liveNow()
+      // on every request, so acknowledging still stops at the instant the session lapses.
+      isFenced: () => this.#member?.fenced ?? true, logger: logger.child({ module: 'reconciler' }), clock,
       retryBackoffMs: L.reconcileRetryBackoffMs, ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
     })
     partitions.onReopened((keys) => {

@@ -9,7 +9,6 @@ import { silentLogger } from '../log.js'
 import type { LeaderRole, PartitionConfig, ReplicaRoleResult } from '../partition/messages.js'
 import { partitionConfigOf, type TopicConfig } from '../topics/config.js'
 import { BrokerSession } from './broker-session.js'
-import { reconcilerFenced } from './cluster-figures.js'
 import { emptyClusterState, type ClusterState } from './cluster-state.js'
 import type { PartitionState } from './partition-state.js'
 import { Reconciler, type ReconcilerFetchers, type ReconcilerPartitions } from './reconciler.js'
@@ -268,8 +267,8 @@ describe('reconciler', () => {
   })
 })
 
-// The runtime's own wiring of isFenced to reconcilerFenced is checked in test/integration/cluster-runtime.test.ts.
-describe("the reconciler and the broker session's fencing, wired as the runtime wires them (reconcilerFenced)", () => {
+// The runtime's own wiring of isFenced to ClusterMember.fenced is checked in test/integration/cluster-runtime.test.ts.
+describe("the reconciler and the broker session's fencing, wired as the runtime wires them (the session's state)", () => {
   it('keeps leading through a keep-alive answered after the timeout but before the fence timer ran; stops and resumes with the fence events', async () => {
     const TIMEOUT_MS = 6_000
     const lease = new ScriptedLease(clock)
@@ -282,7 +281,7 @@ describe("the reconciler and the broker session's fencing, wired as the runtime 
       })
     }
     await session.start() // the grant, sent at 0
-    const r = reconcilerOver(() => reconcilerFenced(session))
+    const r = reconcilerOver(() => session.fenced) // ClusterMember.fenced: its session's
     watch.topic('t', { 0: { leader: SELF, leaderEpoch: 2, isr: [1, 2], replicas: [1, 2] }, 1: { leader: 2, leaderEpoch: 0, isr: [2, 1], replicas: [2, 1] } })
     await r.start()
     const leading = { role: 'leader', leader: SELF, leaderEpoch: 2 }
